@@ -1,0 +1,30 @@
+"""treesvsnets: classical ensembles vs PyTorch nets, on the same folds, with honest timings.
+
+Importing the package is cheap; the harness (and scikit-learn) load on first use:
+
+    >>> import treesvsnets
+    >>> result = treesvsnets.run(datasets=["iris"], estimators=["rf", "logreg"], folds=3)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["RunConfig", "TreesVsNetsError", "__version__", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "run":
+        from treesvsnets.bench.run import run
+
+        return run
+    if name == "RunConfig":
+        from treesvsnets.config import RunConfig
+
+        return RunConfig
+    if name == "TreesVsNetsError":
+        from treesvsnets.errors import TreesVsNetsError
+
+        return TreesVsNetsError
+    raise AttributeError(f"module 'treesvsnets' has no attribute {name!r}")

@@ -1,0 +1,5 @@
+import sys
+
+from treesvsnets.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The harness: split plans, the cell runner, the results store and whole runs."""

@@ -1,0 +1,63 @@
+"""What machine and which library versions produced a run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from importlib import metadata
+
+from treesvsnets.bench.measure import cpu_count
+
+#: Distributions whose versions change results or timings.
+TRACKED_PACKAGES = (
+    "treesvsnets",
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "xgboost",
+    "lightgbm",
+    "torch",
+    "torchvision",
+    "threadpoolctl",
+)
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed versions, read from metadata (nothing is imported)."""
+    versions: dict[str, str | None] = {}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def versions_hash(versions: dict[str, str | None]) -> str:
+    payload = json.dumps({"python": platform.python_version(), **versions}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def describe_environment() -> dict[str, object]:
+    versions = package_versions()
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu_model(),
+        "cores": cpu_count(),
+        "packages": versions,
+        "versions_hash": versions_hash(versions),
+    }

@@ -1,0 +1,35 @@
+"""Scores for one test fold."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def align_proba(proba: np.ndarray, model_classes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Put the model's probability columns under the dataset's class codes.
+
+    A model only knows the classes it saw while fitting; the missing columns are 0.
+    """
+    full = np.zeros((proba.shape[0], n_classes), dtype=np.float64)
+    full[:, np.asarray(model_classes, dtype=np.int64)] = proba
+    return full
+
+
+def score(
+    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None, n_classes: int
+) -> dict[str, float | None]:
+    """Accuracy, balanced accuracy, macro-F1 and (with probabilities) log loss."""
+    from sklearn import metrics
+
+    labels = np.arange(n_classes)
+    scores: dict[str, float | None] = {
+        "accuracy": float(metrics.accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": float(metrics.balanced_accuracy_score(y_true, y_pred)),
+        "f1_macro": float(
+            metrics.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+        ),
+        "log_loss": None,
+    }
+    if proba is not None:
+        scores["log_loss"] = float(metrics.log_loss(y_true, proba, labels=labels))
+    return scores

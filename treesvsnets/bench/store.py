@@ -1,0 +1,123 @@
+"""The results store: one SQLite row per cell, committed as each cell ends.
+
+A run that crashes halfway keeps every finished cell. The columns are the
+result row of DESIGN.md; ``(run_id, dataset, estimator, seed, fold)`` is the
+key, so a cell that is run again (a retry) replaces its row instead of adding
+a duplicate.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: (column, SQLite type) in the order exports show them.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("run_id", "TEXT NOT NULL"),
+    ("dataset", "TEXT NOT NULL"),
+    ("dataset_fingerprint", "TEXT"),
+    ("estimator", "TEXT NOT NULL"),
+    ("family", "TEXT"),
+    ("params", "TEXT"),
+    ("preprocessing", "TEXT"),
+    ("seed", "INTEGER NOT NULL"),
+    ("fold", "INTEGER NOT NULL"),
+    ("n_folds", "INTEGER"),
+    ("split_hash", "TEXT"),
+    ("status", "TEXT NOT NULL"),
+    ("error", "TEXT"),
+    ("n_train", "INTEGER"),
+    ("n_val", "INTEGER"),
+    ("n_test", "INTEGER"),
+    ("accuracy", "REAL"),
+    ("balanced_accuracy", "REAL"),
+    ("f1_macro", "REAL"),
+    ("log_loss", "REAL"),
+    ("setup_seconds", "REAL"),
+    ("fit_seconds", "REAL"),
+    ("predict_seconds", "REAL"),
+    ("predict_ms_per_1k", "REAL"),
+    ("peak_rss_mb", "REAL"),
+    ("peak_gpu_mb", "REAL"),
+    ("device", "TEXT"),
+    ("threads", "INTEGER"),
+    ("versions_hash", "TEXT"),
+    ("started_at", "TEXT"),
+    ("ended_at", "TEXT"),
+    ("warnings", "TEXT"),
+    ("history", "TEXT"),
+    ("traceback", "TEXT"),
+)
+COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
+KEY = ("run_id", "dataset", "estimator", "seed", "fold")
+STATUSES = ("ok", "error", "timeout", "oom", "crashed")
+
+STORE_FILENAME = "results.sqlite"
+
+
+class ResultStore:
+    """A SQLite file of result rows."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._connection = sqlite3.connect(self.path)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
+        self._connection.execute(
+            f"CREATE TABLE IF NOT EXISTS results ({columns}, PRIMARY KEY ({', '.join(KEY)}))"
+        )
+        self._connection.commit()
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        """Write one cell's row and commit it (replacing an earlier row for the same cell)."""
+        unknown = set(row) - set(COLUMN_NAMES)
+        if unknown:
+            raise ValueError(f"result row has columns the store does not know: {sorted(unknown)}")
+        if row.get("status") not in STATUSES:
+            raise ValueError(f"result row has status {row.get('status')!r}; expected one of {STATUSES}")
+        names = list(row)
+        placeholders = ", ".join("?" for _ in names)
+        self._connection.execute(
+            f"INSERT OR REPLACE INTO results ({', '.join(names)}) VALUES ({placeholders})",
+            [row[name] for name in names],
+        )
+        self._connection.commit()
+
+    def add_many(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self.add(row)
+
+    def rows(self) -> pd.DataFrame:
+        """Every row, in the order the cells finished."""
+        return pd.read_sql_query(
+            f"SELECT {', '.join(COLUMN_NAMES)} FROM results ORDER BY rowid", self._connection
+        )
+
+    def __len__(self) -> int:
+        return self._connection.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def export_rows(rows: pd.DataFrame, directory: Path) -> list[Path]:
+    """Write ``results.csv`` (and ``results.parquet`` when pyarrow is installed)."""
+    written = [directory / "results.csv"]
+    rows.to_csv(written[0], index=False)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return written
+    written.append(directory / "results.parquet")
+    rows.to_parquet(written[1], index=False)
+    return written

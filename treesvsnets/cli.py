@@ -1,0 +1,188 @@
+"""The ``treesvsnets`` command: parse flags, call the library, print.
+
+Exit codes: 0 success, 2 a user error (bad flag, unknown name, bad config or
+data; one sentence on stderr), 1 anything else, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from treesvsnets import __version__
+from treesvsnets.errors import ConfigError, TreesVsNetsError
+
+PROG = "treesvsnets"
+
+
+class _EstimatorAction(argparse.Action):
+    """``-e NAME``: append, and remember it for the ``--param`` flags that follow."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        chosen = getattr(namespace, self.dest) or []
+        setattr(namespace, self.dest, [*chosen, values])
+        namespace.last_estimator = values
+
+
+class _ParamAction(argparse.Action):
+    """``--param KEY=VALUE`` for the preceding ``-e``, or ``--param NAME.KEY=VALUE``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        key, sep, raw = values.partition("=")
+        if not sep or not key:
+            parser.error(f"--param {values!r} must look like KEY=VALUE, e.g. n_estimators=300")
+        estimator, dot, name = key.partition(".")
+        if not dot:
+            estimator, name = getattr(namespace, "last_estimator", None), key
+            if estimator is None:
+                parser.error(
+                    f"--param {values} must follow the -e it applies to, "
+                    f"or name the estimator: --param rf.{key}={raw}"
+                )
+        params = getattr(namespace, self.dest) or {}
+        params.setdefault(estimator, {})[name] = parse_value(raw)
+        setattr(namespace, self.dest, params)
+
+
+def parse_value(raw: str) -> Any:
+    """A flag value as TOML reads it (``300`` -> int, ``true`` -> bool), else the plain string."""
+    try:
+        return tomllib.loads(f"value = {raw}")["value"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Benchmark classical ensembles against deep nets on the same k-fold splits.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run a benchmark (default: every classical estimator on digits, 5 folds)",
+        description="Run every chosen estimator on every chosen dataset with k-fold CV. "
+        "Flags override the --config file, which overrides the defaults.",
+    )
+    run.add_argument("-d", "--dataset", action="append", dest="datasets", metavar="NAME",
+                     help="dataset to use (repeatable); default: digits")
+    run.add_argument("-e", "--estimator", action=_EstimatorAction, dest="estimators",
+                     metavar="NAME", help="estimator name, a family (ensemble, linear, deep) "
+                     "or 'all' (repeatable); default: ensemble linear")
+    run.add_argument("--param", action=_ParamAction, dest="params", metavar="KEY=VALUE",
+                     help="a parameter for the preceding -e (or NAME.KEY=VALUE); repeatable")
+    run.add_argument("--folds", type=int, metavar="K", help="number of CV folds (default 5)")
+    run.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
+                     help="one split plan per seed (repeated CV); default 0")
+    run.add_argument("--threads", type=int, metavar="N",
+                     help="threads per cell (default: every core)")
+    run.add_argument("--out", type=Path, metavar="DIR", help="where run folders go (default runs/)")
+    run.add_argument("--name", metavar="NAME", help="suffix of the run folder's name")
+    run.add_argument("--config", type=Path, metavar="FILE.toml",
+                     help="a TOML file with the same keys as these flags")
+    run.add_argument("-q", "--quiet", action="store_true", help="no per-cell progress lines")
+
+    listing = commands.add_parser("list", help="list registered estimators or datasets")
+    listing.add_argument("what", choices=["estimators", "datasets"])
+
+    report = commands.add_parser("report", help="(re)write report.md for a run folder")
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    return parser
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    from treesvsnets.bench.run import run
+    from treesvsnets.config import RunConfig, load_toml
+
+    config = load_toml(args.config) if args.config else RunConfig()
+    params = {**config.params}
+    for estimator, given in (args.params or {}).items():
+        params[estimator] = {**params.get(estimator, {}), **given}
+    config = config.with_overrides(
+        datasets=args.datasets,
+        estimators=args.estimators,
+        folds=args.folds,
+        seeds=args.seeds,
+        threads=args.threads,
+        out=args.out,
+        name=args.name,
+        params=params or None,
+    )
+    try:
+        result = run(config, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted; finished cells are kept in the run folder.", file=sys.stderr)
+        return 130
+    _print_leaderboard(result.rows)
+    statuses = result.manifest["cells_by_status"]
+    failed = sum(n for status, n in statuses.items() if status != "ok")
+    if failed:
+        print(f"{PROG}: {failed} cell(s) failed; see the 'Failed cells' section of report.md.",
+              file=sys.stderr)
+    print(f"results: {result.run_dir}")
+    return 0
+
+
+def _print_leaderboard(rows: Any) -> None:
+    from treesvsnets.reports.leaderboard import format_tables, leaderboard
+
+    for dataset, table in format_tables(leaderboard(rows), "simple").items():
+        print(f"\n{dataset}\n{table}\n")
+
+
+def _command_list(args: argparse.Namespace) -> int:
+    if args.what == "estimators":
+        from treesvsnets.estimators.registry import all_specs
+
+        for spec in all_specs():
+            capabilities = ", ".join(sorted(spec.capabilities)) or "-"
+            params = ", ".join(f"{k}={v!r}" for k, v in spec.default_params.items()) or "-"
+            print(f"{spec.name:<10} {spec.family:<9} {spec.description}")
+            print(f"{'':<10} preprocessing: {spec.preprocessing}; capabilities: {capabilities}; "
+                  f"source: {spec.source}")
+            print(f"{'':<10} defaults: {params}")
+    else:
+        from treesvsnets.datasets import all_infos
+
+        for info in all_infos():
+            image = "x".join(str(n) for n in info.image_shape[1:]) + " image" if info.image_shape else "table"
+            print(f"{info.name:<14} {info.n_samples:>6} samples {info.n_features:>4} features "
+                  f"{info.n_classes:>3} classes  {image:<9}  {info.description}")
+    return 0
+
+
+def _command_report(args: argparse.Namespace) -> int:
+    from treesvsnets.bench.rundir import read_manifest
+    from treesvsnets.bench.store import STORE_FILENAME, ResultStore
+    from treesvsnets.reports.markdown import write_report
+
+    manifest = read_manifest(args.run_dir)
+    store_path = args.run_dir / STORE_FILENAME
+    if not store_path.is_file():
+        raise ConfigError(f"run folder {str(args.run_dir)!r} has no {STORE_FILENAME}.")
+    with ResultStore(store_path) as store:
+        rows = store.rows()
+    path = write_report(args.run_dir, rows, manifest)
+    _print_leaderboard(rows)
+    print(f"report: {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    handlers = {"run": _command_run, "list": _command_list, "report": _command_report}
+    try:
+        return handlers[args.command](args)
+    except TreesVsNetsError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The Dataset value every loader returns and every cell reads."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features, integer labels and what is needed to interpret them.
+
+    ``y`` holds integer codes ``0..n_classes-1``; ``class_names[code]`` is the
+    original label. ``image_shape`` is ``(channels, height, width)`` for data
+    whose rows are flattened images (CNNs reshape with it), else ``None``.
+    """
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    class_names: tuple[str, ...]
+    image_shape: tuple[int, int, int] | None = None
+    feature_names: tuple[str, ...] = field(default=())
+    source: str = ""
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A content hash of X, y and the class names: same data, same fingerprint."""
+        digest = hashlib.sha256()
+        for array in (self.X, self.y):
+            contiguous = np.ascontiguousarray(array)
+            digest.update(f"{contiguous.dtype.str}{contiguous.shape}".encode())
+            digest.update(contiguous.tobytes())
+        digest.update("\x1f".join(self.class_names).encode())
+        return digest.hexdigest()[:16]
+
+    def describe(self) -> dict[str, object]:
+        """A JSON-able summary for manifests and reports."""
+        return {
+            "name": self.name,
+            "fingerprint": self.fingerprint,
+            "n_samples": self.n_samples,
+            "n_features": self.n_features,
+            "n_classes": self.n_classes,
+            "class_names": list(self.class_names),
+            "class_counts": np.bincount(self.y, minlength=self.n_classes).tolist(),
+            "image_shape": list(self.image_shape) if self.image_shape else None,
+            "source": self.source,
+        }
+
+
+def encode_labels(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Integer codes in sorted label order, and the labels as strings."""
+    classes, codes = np.unique(labels, return_inverse=True)
+    return codes.astype(np.int64), tuple(str(c) for c in classes)

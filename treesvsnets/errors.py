@@ -1,0 +1,40 @@
+"""Errors a user can cause.
+
+Every error that bad input can trigger (an unknown estimator or dataset name, a
+bad config value, a dataset too small for the requested folds) derives from
+:class:`TreesVsNetsError`. The CLI prints its message as one sentence and exits
+with code 2; anything else is a bug and exits with 1. The subclasses also inherit
+the matching built-in error so that library users can catch what they expect.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class TreesVsNetsError(Exception):
+    """Root of every error caused by what the user asked for."""
+
+
+class UnknownNameError(TreesVsNetsError, LookupError):
+    """A name (estimator, dataset, family, run) that is not registered."""
+
+
+class ConfigError(TreesVsNetsError, ValueError):
+    """A configuration value or key that cannot be used."""
+
+
+class DatasetError(TreesVsNetsError, ValueError):
+    """A dataset that cannot be benchmarked as asked (too small, unreadable...)."""
+
+
+def unknown_name(kind: str, name: str, choices: Iterable[str], *, where: str = "") -> UnknownNameError:
+    """Build the error for an unknown ``name``, naming the valid choices and a close match."""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(name, choices, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    location = f" in {where}" if where else ""
+    return UnknownNameError(
+        f"unknown {kind} {name!r}{location}; choose from: {', '.join(choices)}.{hint}"
+    )

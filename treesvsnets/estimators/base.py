@@ -1,0 +1,109 @@
+"""EstimatorSpec: everything the harness needs to know about one estimator.
+
+A spec is a recipe, not a fitted model: a factory plus the parameters the
+harness passes to it. The factory imports its library lazily, so listing the
+registry never pays for importing xgboost, lightgbm or torch.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from treesvsnets.errors import ConfigError
+
+FAMILIES = ("ensemble", "linear", "deep", "other")
+
+#: Capabilities a spec may declare; the harness and reports read them.
+CAPABILITIES = (
+    "predict_proba",  # has predict_proba, so log loss can be computed
+    "multithreaded",  # uses more than one thread when given a thread budget
+    "early_stopping",  # can use the harness's inner validation slice
+    "needs_images",  # needs a dataset with an image shape (CNNs)
+    "uses_gpu",  # trains on CUDA when one is available
+)
+
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    """How to build one estimator for one cell.
+
+    ``factory(**params)`` returns a scikit-learn compatible classifier. The
+    harness adds the cell's seed under ``seed_param`` and its thread budget
+    under ``threads_param`` (either may be ``None`` when the estimator has no
+    such parameter; its threads are then limited with threadpoolctl only).
+    ``preprocessing`` names the per-fold transformer fitted on the training
+    fold before the estimator sees the data (see ``datasets.preprocessing``).
+    """
+
+    name: str
+    family: str
+    factory: Callable[..., Any]
+    default_params: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    preprocessing: str = "none"
+    seed_param: str | None = "random_state"
+    threads_param: str | None = "n_jobs"
+    capabilities: frozenset[str] = frozenset()
+    source: str = "builtin"
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ConfigError(
+                f"estimator {self.name!r} has family {self.family!r}; "
+                f"choose from: {', '.join(FAMILIES)}."
+            )
+        unknown = set(self.capabilities) - set(CAPABILITIES)
+        if unknown:
+            raise ConfigError(
+                f"estimator {self.name!r} declares unknown capabilities {sorted(unknown)}; "
+                f"choose from: {', '.join(CAPABILITIES)}."
+            )
+        object.__setattr__(self, "capabilities", frozenset(self.capabilities))
+        object.__setattr__(self, "default_params", dict(self.default_params))
+
+    def resolve_params(
+        self, overrides: Mapping[str, Any] | None = None, *, seed: int, threads: int
+    ) -> dict[str, Any]:
+        """The exact parameters one cell's estimator is built with (and recorded with)."""
+        params = dict(self.default_params)
+        if self.seed_param:
+            params[self.seed_param] = seed
+        if self.threads_param:
+            params[self.threads_param] = threads
+        params.update(overrides or {})
+        return params
+
+    def build(self, overrides: Mapping[str, Any] | None = None, *, seed: int, threads: int) -> Any:
+        """A fresh, unfitted estimator for one cell.
+
+        Keys with ``__`` (``rf__n_estimators`` for a stacking member) are set
+        with ``set_params`` after construction, as scikit-learn nests them.
+        """
+        params = self.resolve_params(overrides, seed=seed, threads=threads)
+        nested = {key: value for key, value in params.items() if "__" in key}
+        flat = {key: value for key, value in params.items() if "__" not in key}
+        estimator = self.factory(**flat)
+        if nested:
+            estimator.set_params(**nested)
+        return estimator
+
+    def check_params(self, overrides: Mapping[str, Any]) -> None:
+        """Refuse parameter names the estimator does not have, before any training."""
+        if not overrides:
+            return
+        known = set(self.default_params) | {self.seed_param, self.threads_param}
+        unknown = [key for key in overrides if key not in known]
+        if unknown:
+            known |= set(self.build(seed=0, threads=1).get_params(deep=True))
+        for key in unknown:
+            if key not in known:
+                choices = sorted(k for k in known if k)
+                close = difflib.get_close_matches(key, choices, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(
+                    f"estimator {self.name!r} has no parameter {key!r}; "
+                    f"its parameters are: {', '.join(choices)}.{hint}"
+                )

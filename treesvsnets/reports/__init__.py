@@ -1,0 +1,1 @@
+"""Reports: leaderboards and rendered summaries of a run's rows."""

@@ -1,0 +1,76 @@
+"""report.md: what was run, and a leaderboard per dataset.
+
+The first version of the report; plots and statistics come later and read the
+same store and manifest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from treesvsnets.reports.leaderboard import format_tables, leaderboard
+
+REPORT_FILENAME = "report.md"
+
+
+def render_markdown(rows: pd.DataFrame, manifest: dict[str, Any]) -> str:
+    config = manifest.get("config", {})
+    environment = manifest.get("environment", {})
+    packages = environment.get("packages", {})
+    lines = [
+        f"# treesvsnets run `{manifest.get('run_id', '?')}`",
+        "",
+        f"- status: **{manifest.get('status', '?')}**; "
+        f"cells: {', '.join(f'{n} {s}' for s, n in manifest.get('cells_by_status', {}).items()) or 'none'}",
+        f"- started {manifest.get('started_at', '?')}, wall time "
+        f"{manifest.get('wall_seconds', float('nan')):.1f} s",
+        f"- {config.get('folds', '?')}-fold stratified cross-validation, seeds "
+        f"{', '.join(str(s) for s in config.get('seeds', []))}; "
+        f"threads per cell: {manifest.get('threads_per_cell', '?')}",
+        f"- machine: {environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "
+        f"Python {environment.get('python', '?')}",
+        "- versions: "
+        + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
+        "",
+        "Accuracy is the mean ± standard deviation over folds (and seeds); times are means per "
+        "fold; `ms/1k rows` is prediction latency per 1,000 test rows; `peak MB` is the "
+        "process's peak resident memory during the cell.",
+        "",
+    ]
+    datasets = {entry["name"]: entry for entry in manifest.get("datasets", [])}
+    splits = manifest.get("splits", [])
+    for dataset, table in format_tables(leaderboard(rows), "github").items():
+        described = datasets.get(dataset, {})
+        hashes = ", ".join(
+            f"seed {s['seed']}: `{s['hash']}`" for s in splits if s["dataset"] == dataset
+        )
+        lines += [
+            f"## {dataset}",
+            "",
+            f"{described.get('n_samples', '?')} samples, {described.get('n_features', '?')} "
+            f"features, {described.get('n_classes', '?')} classes; fingerprint "
+            f"`{described.get('fingerprint', '?')}`; split hashes: {hashes or '?'}",
+            "",
+            table,
+            "",
+        ]
+    failed = rows[rows["status"] != "ok"] if not rows.empty else rows
+    if not failed.empty:
+        lines += ["## Failed cells", ""]
+        for _, row in failed.iterrows():
+            lines.append(
+                f"- {row['dataset']} / {row['estimator']} seed {row['seed']} fold {row['fold']}: "
+                f"**{row['status']}**: {row['error']}"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) -> Path:
+    path = run_dir / REPORT_FILENAME
+    path.write_text(render_markdown(rows, manifest), encoding="utf-8")
+    return path
+
