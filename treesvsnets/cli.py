@@ -70,22 +70,49 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Run every chosen estimator on every chosen dataset with k-fold CV. "
         "Flags override the --config file, which overrides the defaults.",
     )
-    run.add_argument("-d", "--dataset", action="append", dest="datasets", metavar="NAME",
-                     help="dataset to use (repeatable); default: digits")
-    run.add_argument("-e", "--estimator", action=_EstimatorAction, dest="estimators",
-                     metavar="NAME", help="estimator name, a family (ensemble, linear, deep) "
-                     "or 'all' (repeatable); default: ensemble linear")
-    run.add_argument("--param", action=_ParamAction, dest="params", metavar="KEY=VALUE",
-                     help="a parameter for the preceding -e (or NAME.KEY=VALUE); repeatable")
+    run.add_argument(
+        "-d",
+        "--dataset",
+        action="append",
+        dest="datasets",
+        metavar="NAME",
+        help="dataset to use (repeatable); default: digits",
+    )
+    run.add_argument(
+        "-e",
+        "--estimator",
+        action=_EstimatorAction,
+        dest="estimators",
+        metavar="NAME",
+        help="estimator name, a family (ensemble, linear, deep) "
+        "or 'all' (repeatable); default: ensemble linear",
+    )
+    run.add_argument(
+        "--param",
+        action=_ParamAction,
+        dest="params",
+        metavar="KEY=VALUE",
+        help="a parameter for the preceding -e (or NAME.KEY=VALUE); repeatable",
+    )
     run.add_argument("--folds", type=int, metavar="K", help="number of CV folds (default 5)")
-    run.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
-                     help="one split plan per seed (repeated CV); default 0")
-    run.add_argument("--threads", type=int, metavar="N",
-                     help="threads per cell (default: every core)")
+    run.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        metavar="SEED",
+        help="one split plan per seed (repeated CV); default 0",
+    )
+    run.add_argument(
+        "--threads", type=int, metavar="N", help="threads per cell (default: every core)"
+    )
     run.add_argument("--out", type=Path, metavar="DIR", help="where run folders go (default runs/)")
     run.add_argument("--name", metavar="NAME", help="suffix of the run folder's name")
-    run.add_argument("--config", type=Path, metavar="FILE.toml",
-                     help="a TOML file with the same keys as these flags")
+    run.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE.toml",
+        help="a TOML file with the same keys as these flags",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no per-cell progress lines")
 
     listing = commands.add_parser("list", help="list registered estimators or datasets")
@@ -123,8 +150,10 @@ def _command_run(args: argparse.Namespace) -> int:
     statuses = result.manifest["cells_by_status"]
     failed = sum(n for status, n in statuses.items() if status != "ok")
     if failed:
-        print(f"{PROG}: {failed} cell(s) failed; see the 'Failed cells' section of report.md.",
-              file=sys.stderr)
+        print(
+            f"{PROG}: {failed} cell(s) failed; see the 'Failed cells' section of report.md.",
+            file=sys.stderr,
+        )
     print(f"results: {result.run_dir}")
     return 0
 
@@ -144,16 +173,24 @@ def _command_list(args: argparse.Namespace) -> int:
             capabilities = ", ".join(sorted(spec.capabilities)) or "-"
             params = ", ".join(f"{k}={v!r}" for k, v in spec.default_params.items()) or "-"
             print(f"{spec.name:<10} {spec.family:<9} {spec.description}")
-            print(f"{'':<10} preprocessing: {spec.preprocessing}; capabilities: {capabilities}; "
-                  f"source: {spec.source}")
+            print(
+                f"{'':<10} preprocessing: {spec.preprocessing}; capabilities: {capabilities}; "
+                f"source: {spec.source}"
+            )
             print(f"{'':<10} defaults: {params}")
     else:
         from treesvsnets.datasets import all_infos
 
         for info in all_infos():
-            image = "x".join(str(n) for n in info.image_shape[1:]) + " image" if info.image_shape else "table"
-            print(f"{info.name:<14} {info.n_samples:>6} samples {info.n_features:>4} features "
-                  f"{info.n_classes:>3} classes  {image:<9}  {info.description}")
+            image = (
+                "x".join(str(n) for n in info.image_shape[1:]) + " image"
+                if info.image_shape
+                else "table"
+            )
+            print(
+                f"{info.name:<14} {info.n_samples:>6} samples {info.n_features:>4} features "
+                f"{info.n_classes:>3} classes  {image:<9}  {info.description}"
+            )
     return 0
 
 

@@ -61,7 +61,9 @@ class RunConfig:
         if not isinstance(self.params, dict) or not all(
             isinstance(v, dict) for v in self.params.values()
         ):
-            raise bad("params", "a table of tables, e.g. [params.rf] n_estimators = 300", self.params)
+            raise bad(
+                "params", "a table of tables, e.g. [params.rf] n_estimators = 300", self.params
+            )
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with the given keys replaced; ``None`` means 'not given'."""

@@ -29,7 +29,9 @@ class DatasetError(TreesVsNetsError, ValueError):
     """A dataset that cannot be benchmarked as asked (too small, unreadable...)."""
 
 
-def unknown_name(kind: str, name: str, choices: Iterable[str], *, where: str = "") -> UnknownNameError:
+def unknown_name(
+    kind: str, name: str, choices: Iterable[str], *, where: str = ""
+) -> UnknownNameError:
     """Build the error for an unknown ``name``, naming the valid choices and a close match."""
     choices = sorted(choices)
     close = difflib.get_close_matches(name, choices, n=1)

@@ -13,9 +13,9 @@ import re
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from collections.abc import Iterator
 
 _STATUS = "/proc/self/status"
 

@@ -89,7 +89,10 @@ def _check_params(config: RunConfig, specs: list) -> None:
     for name, overrides in config.params.items():
         if name not in chosen:
             raise unknown_name(
-                "estimator", name, chosen, where="params (parameters given for an estimator not in this run)"
+                "estimator",
+                name,
+                chosen,
+                where="params (parameters given for an estimator not in this run)",
             )
         chosen[name].check_params(overrides)
 
@@ -135,7 +138,9 @@ def run(
                 "family": spec.family,
                 "description": spec.description,
                 "preprocessing": spec.preprocessing,
-                "params": spec.resolve_params(config.params.get(spec.name), seed=0, threads=threads),
+                "params": spec.resolve_params(
+                    config.params.get(spec.name), seed=0, threads=threads
+                ),
                 "source": spec.source,
             }
             for spec in specs
@@ -146,7 +151,9 @@ def run(
     }
     write_manifest(run_dir, manifest)
 
-    plans = [(dataset, plan(dataset, config.folds, seed)) for dataset in loaded for seed in config.seeds]
+    plans = [
+        (dataset, plan(dataset, config.folds, seed)) for dataset in loaded for seed in config.seeds
+    ]
     manifest["splits"] = [split_plan.describe() for _, split_plan in plans]
     total = len(plans) * len(specs) * config.folds
     store = ResultStore(run_dir / STORE_FILENAME)

@@ -19,7 +19,9 @@ def create_run_dir(out: Path, name: str) -> tuple[str, Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create the output folder {str(out)!r}: {exc.strerror}.") from None
+        raise ConfigError(
+            f"cannot create the output folder {str(out)!r}: {exc.strerror}."
+        ) from None
     for attempt in range(1, 1000):
         run_id = f"{stamp}-{name}" if attempt == 1 else f"{stamp}-{name}-{attempt}"
         try:

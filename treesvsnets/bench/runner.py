@@ -136,6 +136,8 @@ def run_cell(
     if row["predict_seconds"] is not None and len(fold.test):
         row["predict_ms_per_1k"] = row["predict_seconds"] * 1000 * 1000 / len(fold.test)
     if caught:
-        messages = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught})
+        messages = sorted(
+            {f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught}
+        )
         row["warnings"] = "; ".join(messages)[:_MAX_MESSAGE]
     return CellOutcome(row=row, model=model)

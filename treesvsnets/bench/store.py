@@ -78,7 +78,9 @@ class ResultStore:
         if unknown:
             raise ValueError(f"result row has columns the store does not know: {sorted(unknown)}")
         if row.get("status") not in STATUSES:
-            raise ValueError(f"result row has status {row.get('status')!r}; expected one of {STATUSES}")
+            raise ValueError(
+                f"result row has status {row.get('status')!r}; expected one of {STATUSES}"
+            )
         names = list(row)
         placeholders = ", ".join("?" for _ in names)
         self._connection.execute(

@@ -11,9 +11,7 @@ from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.registry import DatasetInfo, register_dataset
 
 
-def _load_sklearn(
-    name: str, loader_name: str, image_shape: tuple[int, int, int] | None
-) -> Dataset:
+def _load_sklearn(name: str, loader_name: str, image_shape: tuple[int, int, int] | None) -> Dataset:
     from sklearn import datasets as sk_datasets
 
     loader: Callable = getattr(sk_datasets, loader_name)
@@ -55,6 +53,4 @@ def _embedded(
 _embedded("digits", "load_digits", "8x8 handwritten digits (UCI)", (1797, 64, 10), (1, 8, 8))
 _embedded("iris", "load_iris", "Fisher's iris flowers", (150, 4, 3))
 _embedded("wine", "load_wine", "wine cultivars from chemical analysis", (178, 13, 3))
-_embedded(
-    "breast_cancer", "load_breast_cancer", "Wisconsin diagnostic breast cancer", (569, 30, 2)
-)
+_embedded("breast_cancer", "load_breast_cancer", "Wisconsin diagnostic breast cancer", (569, 30, 2))

@@ -1,6 +1,16 @@
 """The common estimator interface: specs, the registry and the built-ins."""
 
 from treesvsnets.estimators.base import CAPABILITIES, FAMILIES, EstimatorSpec
-from treesvsnets.estimators.registry import add, all_specs, get, register, select
+from treesvsnets.estimators.registry import add, all_specs, get, register, select, unregister
 
-__all__ = ["CAPABILITIES", "FAMILIES", "EstimatorSpec", "add", "all_specs", "get", "register", "select"]
+__all__ = [
+    "CAPABILITIES",
+    "FAMILIES",
+    "EstimatorSpec",
+    "add",
+    "all_specs",
+    "get",
+    "register",
+    "select",
+    "unregister",
+]

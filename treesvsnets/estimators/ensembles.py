@@ -135,9 +135,7 @@ def stacking(*, random_state: int = 0, n_jobs: int = 1, final_C: float = 1.0, **
 
     from treesvsnets.estimators.registry import get
 
-    members = [
-        (name, get(name).build(seed=random_state, threads=1)) for name in STACKING_MEMBERS
-    ]
+    members = [(name, get(name).build(seed=random_state, threads=1)) for name in STACKING_MEMBERS]
     final = LogisticRegression(C=final_C, max_iter=1000)
     return StackingClassifier(members, final_estimator=final, n_jobs=n_jobs, **params)
 

@@ -67,6 +67,15 @@ def register(
     return decorate
 
 
+def unregister(name: str) -> EstimatorSpec:
+    """Remove ``name`` from the registry and return its spec."""
+    _load_builtins()
+    try:
+        return _SPECS.pop(name)
+    except KeyError:
+        raise unknown_name("estimator", name, _SPECS) from None
+
+
 def get(name: str) -> EstimatorSpec:
     """The spec registered under ``name``; a clear error with the choices if none is."""
     _load_builtins()
@@ -99,9 +108,8 @@ def select(tokens: Iterable[str]) -> list[EstimatorSpec]:
             if not matches:
                 raise ConfigError(f"no registered estimator is in the family {token!r}.")
         else:
-            raise unknown_name(
-                "estimator", token, [*_SPECS, *sorted(set(FAMILIES)), "all"]
-            )
+            families = {spec.family for spec in _SPECS.values()}
+            raise unknown_name("estimator", token, [*_SPECS, *families, "all"])
         for spec in matches:
             chosen.setdefault(spec.name, spec)
     return list(chosen.values())

@@ -25,8 +25,18 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     """
     if rows.empty:
         return pd.DataFrame(
-            columns=["dataset", "rank", "estimator", "family", "accuracy", "accuracy_std",
-                     *MEAN_COLUMNS[1:], "cells", "cells_ok", "failures"]
+            columns=[
+                "dataset",
+                "rank",
+                "estimator",
+                "family",
+                "accuracy",
+                "accuracy_std",
+                *MEAN_COLUMNS[1:],
+                "cells",
+                "cells_ok",
+                "failures",
+            ]
         )
     groups = []
     for (dataset, estimator), group in rows.groupby(["dataset", "estimator"], sort=False):
@@ -51,8 +61,18 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     board = pd.DataFrame(groups)
     board["rank"] = board.groupby("dataset")["accuracy"].rank(ascending=False, method="min")
     board = board.sort_values(["dataset", "rank", "fit_seconds"], na_position="last")
-    ordered = ["dataset", "rank", "estimator", "family", "accuracy", "accuracy_std",
-               *MEAN_COLUMNS[1:], "cells", "cells_ok", "failures"]
+    ordered = [
+        "dataset",
+        "rank",
+        "estimator",
+        "family",
+        "accuracy",
+        "accuracy_std",
+        *MEAN_COLUMNS[1:],
+        "cells",
+        "cells_ok",
+        "failures",
+    ]
     return board[ordered].reset_index(drop=True)
 
 
@@ -78,7 +98,9 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
             "predict s": [number(v, 4) for v in board["predict_seconds"]],
             "ms/1k rows": [number(v, 2) for v in board["predict_ms_per_1k"]],
             "peak MB": [number(v, 0) for v in board["peak_rss_mb"]],
-            "cells ok": [f"{ok}/{n}" for ok, n in zip(board["cells_ok"], board["cells"], strict=True)],
+            "cells ok": [
+                f"{ok}/{n}" for ok, n in zip(board["cells_ok"], board["cells"], strict=True)
+            ],
             "failures": board["failures"],
         },
         index=board.index,

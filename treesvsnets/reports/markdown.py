@@ -20,11 +20,12 @@ def render_markdown(rows: pd.DataFrame, manifest: dict[str, Any]) -> str:
     config = manifest.get("config", {})
     environment = manifest.get("environment", {})
     packages = environment.get("packages", {})
+    statuses = manifest.get("cells_by_status", {})
     lines = [
         f"# treesvsnets run `{manifest.get('run_id', '?')}`",
         "",
         f"- status: **{manifest.get('status', '?')}**; "
-        f"cells: {', '.join(f'{n} {s}' for s, n in manifest.get('cells_by_status', {}).items()) or 'none'}",
+        f"cells: {', '.join(f'{n} {s}' for s, n in statuses.items()) or 'none'}",
         f"- started {manifest.get('started_at', '?')}, wall time "
         f"{manifest.get('wall_seconds', float('nan')):.1f} s",
         f"- {config.get('folds', '?')}-fold stratified cross-validation, seeds "
@@ -73,4 +74,3 @@ def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) ->
     path = run_dir / REPORT_FILENAME
     path.write_text(render_markdown(rows, manifest), encoding="utf-8")
     return path
-

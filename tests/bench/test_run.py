@@ -1,0 +1,126 @@
+"""The library API: treesvsnets.run(...) on real data, with a real store and real files."""
+
+import json
+
+import pandas as pd
+import pytest
+
+import treesvsnets
+from tests.helpers.estimators import RaisingEstimator
+from treesvsnets.bench.store import ResultStore
+from treesvsnets.errors import ConfigError, DatasetError, UnknownNameError
+
+
+def test_a_failing_estimator_is_recorded_and_every_other_result_kept(tmp_path, register_spec):
+    register_spec("raises", RaisingEstimator)
+    events = []
+    result = treesvsnets.run(
+        datasets=["iris"],
+        estimators=["rf", "raises", "logreg"],
+        folds=3,
+        out=tmp_path,
+        progress=events.append,
+    )
+    rows = result.rows
+    assert len(rows) == 9
+    assert rows.groupby("estimator")["status"].apply(set).to_dict() == {
+        "rf": {"ok"},
+        "logreg": {"ok"},
+        "raises": {"error"},
+    }
+    assert (rows.loc[rows.estimator != "raises", "accuracy"] > 0.85).all()
+    # one start event, then one per cell, in order
+    assert [e.index for e in events] == list(range(10))
+    assert events[0].row is None and events[-1].total == 9
+    assert result.manifest["status"] == "complete"
+    assert result.manifest["cells_by_status"] == {"ok": 6, "error": 3}
+
+
+def test_every_estimator_sees_the_same_folds(tmp_path):
+    result = treesvsnets.run(
+        datasets=["iris", "wine"],
+        estimators=["rf", "logreg", "xgboost"],
+        folds=3,
+        seeds=[0, 1],
+        out=tmp_path,
+        progress=False,
+    )
+    rows = result.rows
+    assert len(rows) == 2 * 3 * 3 * 2
+    hashes = rows.groupby(["dataset", "seed"])["split_hash"].nunique()
+    assert (hashes == 1).all()
+    assert rows.groupby(["dataset"])["split_hash"].nunique().tolist() == [2, 2]
+    assert rows.groupby(["dataset", "seed", "fold"])["n_test"].nunique().max() == 1
+    splits = {(s["dataset"], s["seed"]): s["hash"] for s in result.manifest["splits"]}
+    for (dataset, seed), group in rows.groupby(["dataset", "seed"]):
+        assert group["split_hash"].iloc[0] == splits[(dataset, seed)]
+
+
+def test_the_run_folder_holds_every_artefact(tmp_path):
+    result = treesvsnets.run(
+        datasets=["wine"],
+        estimators=["logreg", "rf"],
+        folds=3,
+        out=tmp_path,
+        name="mine",
+        progress=False,
+    )
+    run_dir = result.run_dir
+    assert run_dir.parent == tmp_path and run_dir.name.endswith("-mine")
+    names = {p.name for p in run_dir.iterdir()}
+    assert names == {
+        "results.sqlite",
+        "results.csv",
+        "results.parquet",
+        "manifest.json",
+        "report.md",
+    }
+    with ResultStore(run_dir / "results.sqlite") as store:
+        stored = store.rows()
+    pd.testing.assert_frame_equal(stored, result.rows)
+    assert len(pd.read_csv(run_dir / "results.csv")) == 6
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["run_id"] == run_dir.name == result.run_id
+    assert manifest["datasets"][0]["fingerprint"] == stored["dataset_fingerprint"].iloc[0]
+    assert manifest["environment"]["packages"]["scikit-learn"]
+    assert set(stored["versions_hash"]) == {manifest["environment"]["versions_hash"]}
+    report = (run_dir / "report.md").read_text()
+    assert "## wine" in report and "| logreg" in report and "| rf" in report
+
+
+def test_two_runs_in_the_same_second_get_different_folders(tmp_path):
+    kwargs = dict(datasets=["iris"], estimators=["logreg"], folds=2, out=tmp_path, progress=False)
+    first, second = treesvsnets.run(**kwargs), treesvsnets.run(**kwargs)
+    assert first.run_dir != second.run_dir
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_params_reach_the_estimator_and_the_rows(tmp_path):
+    result = treesvsnets.run(
+        datasets=["iris"],
+        estimators=["rf"],
+        folds=2,
+        out=tmp_path,
+        progress=False,
+        params={"rf": {"n_estimators": 7, "max_depth": 2}},
+    )
+    params = [json.loads(p) for p in result.rows["params"]]
+    assert all(p["n_estimators"] == 7 and p["max_depth"] == 2 for p in params)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "text"),
+    [
+        ({"estimators": ["rff"]}, UnknownNameError, "unknown estimator 'rff'"),
+        ({"datasets": ["irsi"]}, UnknownNameError, "Did you mean 'iris'"),
+        ({"folds": 51}, DatasetError, "class 'setosa' has only 50 samples"),
+        ({"params": {"rf": {"trees": 3}}}, ConfigError, "'rf' has no parameter 'trees'"),
+        ({"params": {"gb": {"n_estimators": 3}}}, UnknownNameError, "estimator not in this run"),
+        ({"seeds": [0, 0]}, ConfigError, "'seeds' must be a list without repeats"),
+    ],
+)
+def test_bad_input_fails_before_any_folder_is_made(tmp_path, overrides, error, text):
+    kwargs = {"datasets": ["iris"], "estimators": ["rf"], "out": tmp_path / "runs", **overrides}
+    with pytest.raises(error, match=text):
+        treesvsnets.run(progress=False, **kwargs)
+    assert not (tmp_path / "runs").exists()

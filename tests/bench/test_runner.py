@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+
+from tests.helpers.estimators import (
+    AllocatingEstimator,
+    DummyEstimator,
+    ProbaDummy,
+    RaisingEstimator,
+    ThreadRecordingEstimator,
+)
+from treesvsnets.bench.metrics import align_proba
+from treesvsnets.bench.runner import Cell, run_cell
+from treesvsnets.bench.splits import plan
+from treesvsnets.datasets import load
+from treesvsnets.estimators import get
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return load("wine")
+
+
+@pytest.fixture(scope="module")
+def wine_plan(wine):
+    return plan(wine, n_folds=3, seed=0)
+
+
+def _run(spec, dataset, split_plan, fold=0, threads=1, seed=0):
+    cell = Cell(dataset.name, spec.name, seed=seed, fold=fold, threads=threads)
+    return run_cell(cell, spec, dataset, split_plan, run_id="test")
+
+
+def test_scaler_statistics_come_from_the_training_fold_alone(wine, wine_plan):
+    for fold in wine_plan.folds:
+        outcome = _run(get("logreg"), wine, wine_plan, fold=fold.index)
+        scaler = outcome.model.named_steps["preprocess"]
+        np.testing.assert_allclose(scaler.mean_, wine.X[fold.train].mean(axis=0))
+        np.testing.assert_allclose(scaler.scale_, wine.X[fold.train].std(axis=0))
+        assert not np.allclose(scaler.mean_, wine.X.mean(axis=0))
+        assert outcome.row["preprocessing"] == "standard"
+
+
+def test_a_raising_estimator_becomes_an_error_row(register_spec, wine, wine_plan):
+    spec = register_spec("raises", RaisingEstimator)
+    outcome = _run(spec, wine, wine_plan)
+    row = outcome.row
+    assert row["status"] == "error"
+    assert row["error"] == "ValueError: deliberate failure in fit"
+    assert 'raise ValueError("deliberate failure in fit")' in row["traceback"]
+    assert "accuracy" not in row  # no score is invented for a failed cell
+    assert row["fit_seconds"] is not None and row["predict_seconds"] is None
+    assert outcome.model is None
+
+
+def test_log_loss_only_where_probabilities_exist(register_spec, wine, wine_plan):
+    without = _run(register_spec("dummy", DummyEstimator), wine, wine_plan).row
+    with_proba = _run(register_spec("proba", ProbaDummy), wine, wine_plan).row
+    assert without["log_loss"] is None
+    assert with_proba["log_loss"] > 0
+    majority = np.bincount(wine.y[wine_plan.folds[0].test]).max() / len(wine_plan.folds[0].test)
+    assert without["accuracy"] == pytest.approx(majority)
+
+
+def test_peak_memory_is_measured_per_cell(register_spec, wine, wine_plan):
+    small = _run(register_spec("dummy", DummyEstimator), wine, wine_plan).row
+    big = _run(
+        register_spec("alloc", lambda **p: AllocatingEstimator(300, **p)), wine, wine_plan
+    ).row
+    small_again = _run(get("dummy"), wine, wine_plan).row
+    assert big["peak_rss_mb"] - small["peak_rss_mb"] > 250
+    # the next cell gets its own peak, not the previous cell's
+    assert small_again["peak_rss_mb"] < big["peak_rss_mb"] - 250
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_thread_budget_reaches_native_thread_pools(register_spec, wine, wine_plan, threads):
+    spec = register_spec("threads", ThreadRecordingEstimator)
+    outcome = _run(spec, wine, wine_plan, threads=threads)
+    estimator = outcome.model
+    assert estimator.pool_threads_, "no native thread pool was found"
+    assert all(n <= threads for n in estimator.pool_threads_.values())
+    assert outcome.row["threads"] == threads
+
+
+def test_row_describes_the_cell(wine, wine_plan):
+    row = _run(get("rf"), wine, wine_plan, fold=2, seed=0).row
+    fold = wine_plan.folds[2]
+    assert (row["n_train"], row["n_val"], row["n_test"]) == (len(fold.train), 0, len(fold.test))
+    assert row["split_hash"] == wine_plan.hash
+    assert row["dataset_fingerprint"] == wine.fingerprint
+    assert row["predict_ms_per_1k"] == pytest.approx(row["predict_seconds"] * 1e6 / len(fold.test))
+    assert row["started_at"] <= row["ended_at"]
+
+
+def test_align_proba_puts_columns_under_their_class_codes():
+    proba = np.array([[0.2, 0.8], [0.6, 0.4]])
+    aligned = align_proba(proba, np.array([0, 2]), n_classes=3)
+    np.testing.assert_allclose(aligned, [[0.2, 0, 0.8], [0.6, 0, 0.4]])

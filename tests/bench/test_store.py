@@ -1,0 +1,59 @@
+import pandas as pd
+import pytest
+
+from treesvsnets.bench.store import ResultStore, export_rows
+
+
+def _row(fold, status="ok", accuracy=0.9):
+    return {
+        "run_id": "r1",
+        "dataset": "iris",
+        "estimator": "rf",
+        "seed": 0,
+        "fold": fold,
+        "status": status,
+        "accuracy": accuracy if status == "ok" else None,
+        "error": None if status == "ok" else "ValueError: boom",
+    }
+
+
+def test_rows_survive_reopening_the_file(tmp_path):
+    path = tmp_path / "results.sqlite"
+    with ResultStore(path) as store:
+        store.add_many([_row(0), _row(1, "error")])
+    with ResultStore(path) as store:
+        rows = store.rows()
+    assert rows["fold"].tolist() == [0, 1]
+    assert rows["status"].tolist() == ["ok", "error"]
+    assert rows.loc[1, "error"] == "ValueError: boom"
+    assert pd.isna(rows.loc[1, "accuracy"])
+
+
+def test_the_same_cell_replaces_its_row_instead_of_duplicating(tmp_path):
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        store.add(_row(0, "error"))
+        store.add(_row(0, accuracy=0.95))
+        assert len(store) == 1
+        assert store.rows().loc[0, "accuracy"] == 0.95
+
+
+def test_bad_rows_are_refused(tmp_path):
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        with pytest.raises(ValueError, match="does not know: \\['colour'\\]"):
+            store.add({**_row(0), "colour": "red"})
+        with pytest.raises(ValueError, match="status 'fine'"):
+            store.add(_row(0, status="fine"))
+        assert len(store) == 0
+
+
+def test_export_writes_csv_and_parquet_with_the_same_rows(tmp_path):
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        store.add_many([_row(0), _row(1, accuracy=0.8)])
+        rows = store.rows()
+    written = export_rows(rows, tmp_path)
+    assert [p.name for p in written] == ["results.csv", "results.parquet"]
+    from_csv = pd.read_csv(tmp_path / "results.csv")
+    from_parquet = pd.read_parquet(tmp_path / "results.parquet")
+    assert from_csv["accuracy"].tolist() == [0.9, 0.8]
+    assert from_parquet["accuracy"].tolist() == [0.9, 0.8]
+    assert list(from_csv.columns) == list(rows.columns)

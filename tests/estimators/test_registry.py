@@ -1,0 +1,123 @@
+import subprocess
+import sys
+
+import pytest
+
+from treesvsnets.errors import ConfigError, UnknownNameError
+from treesvsnets.estimators import EstimatorSpec, add, all_specs, get, select, unregister
+from treesvsnets.estimators.ensembles import random_forest
+
+BUILTINS = {
+    "rf": "ensemble",
+    "bagging": "ensemble",
+    "adaboost": "ensemble",
+    "gb": "ensemble",
+    "hgb": "ensemble",
+    "xgboost": "ensemble",
+    "lightgbm": "ensemble",
+    "stacking": "ensemble",
+    "logreg": "linear",
+}
+
+
+def test_every_builtin_is_registered_with_its_family():
+    assert {spec.name: spec.family for spec in all_specs() if spec.source == "builtin"} == BUILTINS
+
+
+def test_unknown_name_names_the_choices_and_the_closest_one():
+    with pytest.raises(UnknownNameError) as caught:
+        get("rff")
+    message = str(caught.value)
+    assert message.startswith("unknown estimator 'rff'; choose from: adaboost, bagging,")
+    assert message.endswith("Did you mean 'rf'?")
+
+
+def test_select_expands_families_and_all_and_drops_repeats():
+    assert [s.name for s in select(["linear"])] == ["logreg"]
+    assert len(select(["ensemble"])) == 8
+    assert [s.name for s in select(["rf", "ensemble"])][:2] == ["rf", "bagging"]
+    assert len(select(["all"])) == len(all_specs())
+    assert [s.name for s in select(["logreg", "logreg"])] == ["logreg"]
+
+
+def test_select_refuses_an_unknown_token():
+    with pytest.raises(UnknownNameError, match="Did you mean 'ensemble'"):
+        select(["ensembles"])
+
+
+def test_a_taken_name_is_refused_unless_overridden():
+    spec = EstimatorSpec(name="rf", family="ensemble", factory=random_forest, source="tests")
+    with pytest.raises(ConfigError, match="'rf' is already registered"):
+        add(spec)
+    original = get("rf")
+    try:
+        assert add(spec, override=True) is spec
+        assert get("rf").source == "tests"
+    finally:
+        add(original, override=True)
+    assert get("rf") is original
+
+
+def test_unregister_removes_a_spec():
+    spec = add(EstimatorSpec(name="temporary", family="other", factory=random_forest))
+    assert unregister("temporary") is spec
+    with pytest.raises(UnknownNameError):
+        get("temporary")
+
+
+def test_spec_refuses_an_unknown_family_or_capability():
+    with pytest.raises(ConfigError, match="family 'trees'"):
+        EstimatorSpec(name="x", family="trees", factory=random_forest)
+    with pytest.raises(ConfigError, match="unknown capabilities"):
+        EstimatorSpec(name="x", family="other", factory=random_forest, capabilities={"flies"})
+
+
+def test_resolve_params_adds_seed_and_threads_and_lets_the_user_win():
+    spec = get("rf")
+    assert spec.resolve_params(seed=3, threads=2) == {
+        "n_estimators": 100,
+        "random_state": 3,
+        "n_jobs": 2,
+    }
+    assert spec.resolve_params({"n_estimators": 7}, seed=3, threads=2)["n_estimators"] == 7
+    assert "n_jobs" not in get("gb").resolve_params(seed=0, threads=2)
+
+
+def test_build_passes_every_parameter_to_the_estimator():
+    model = get("xgboost").build({"max_depth": 4}, seed=5, threads=1)
+    params = model.get_params()
+    assert (params["max_depth"], params["random_state"], params["n_jobs"]) == (4, 5, 1)
+
+
+def test_check_params_refuses_unknown_names_with_a_suggestion():
+    with pytest.raises(
+        ConfigError, match="has no parameter 'n_estimator'.*Did you mean 'n_estimators'"
+    ):
+        get("rf").check_params({"n_estimator": 10})
+    get("rf").check_params({"max_depth": 3})
+
+
+def test_stacking_members_are_the_registry_estimators_and_take_nested_params():
+    spec = get("stacking")
+    spec.check_params({"rf__n_estimators": 10})
+    model = spec.build({"rf__n_estimators": 10}, seed=4, threads=2)
+    members = dict(model.estimators)
+    assert list(members) == ["rf", "bagging", "adaboost", "gb"]
+    assert members["rf"].get_params()["n_estimators"] == 10
+    assert members["rf"].get_params()["n_jobs"] == 1  # the budget goes to the stacking
+    assert all(m.get_params()["random_state"] == 4 for m in members.values())
+    assert model.n_jobs == 2
+
+
+def test_listing_imports_no_heavy_library():
+    code = (
+        "import sys, treesvsnets.cli as cli; cli.main(['list', 'estimators']);"
+        "cli.main(['list', 'datasets']);"
+        "heavy = ('sklearn', 'torch', 'xgboost', 'lightgbm', 'pandas');"
+        "heavy = [m for m in heavy if m in sys.modules];"
+        "print('HEAVY', heavy)"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY []" in output

@@ -1,0 +1,57 @@
+import numpy as np
+import pandas as pd
+
+from treesvsnets.reports.leaderboard import format_tables, leaderboard
+
+
+def _rows():
+    rows = []
+    accuracies = {"a": [0.9, 0.8, 0.85], "b": [0.95, 0.97, 0.96]}
+    for estimator, values in accuracies.items():
+        for fold, accuracy in enumerate(values):
+            rows.append(
+                {
+                    "dataset": "d",
+                    "estimator": estimator,
+                    "family": "ensemble",
+                    "fold": fold,
+                    "status": "ok",
+                    "accuracy": accuracy,
+                    "balanced_accuracy": accuracy,
+                    "f1_macro": accuracy,
+                    "log_loss": 1 - accuracy,
+                    "fit_seconds": fold + 1.0,
+                    "predict_seconds": 0.1,
+                    "predict_ms_per_1k": 2.0,
+                    "peak_rss_mb": 100.0,
+                }
+            )
+    for fold, status in enumerate(["error", "error", "timeout"]):
+        rows.append(
+            {
+                "dataset": "d",
+                "estimator": "broken",
+                "family": "other",
+                "fold": fold,
+                "status": status,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_means_spread_and_rank_over_successful_cells():
+    board = leaderboard(_rows()).set_index("estimator")
+    assert board.loc["b", "rank"] == 1 and board.loc["a", "rank"] == 2
+    assert board.loc["a", "accuracy"] == np.mean([0.9, 0.8, 0.85])
+    assert board.loc["a", "accuracy_std"] == np.std([0.9, 0.8, 0.85], ddof=1)
+    assert board.loc["a", "fit_seconds"] == 2.0
+
+
+def test_an_estimator_whose_cells_all_failed_stays_in_the_table():
+    board = leaderboard(_rows()).set_index("estimator")
+    assert pd.isna(board.loc["broken", "rank"])
+    assert board.loc["broken", "cells_ok"] == 0
+    assert board.loc["broken", "failures"] == "2 error, 1 timeout"
+    table = format_tables(leaderboard(_rows()), "github")["d"]
+    lines = [line for line in table.splitlines() if "broken" in line]
+    assert "failed" in lines[0] and "2 error, 1 timeout" in lines[0]

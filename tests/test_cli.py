@@ -1,0 +1,172 @@
+"""The real CLI, in a subprocess, as a user runs it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "treesvsnets", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+def only_run_dir(out: Path) -> Path:
+    (run_dir,) = out.iterdir()
+    return run_dir
+
+
+def test_run_writes_every_artefact_and_prints_a_leaderboard(tmp_path):
+    done = cli("run", "-d", "iris", "-e", "rf", "-e", "logreg", "--folds", "3", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    run_dir = only_run_dir(tmp_path)
+    assert {p.name for p in run_dir.iterdir()} >= {
+        "results.sqlite",
+        "results.csv",
+        "manifest.json",
+        "report.md",
+    }
+    assert "[1/6] iris         rf         seed 0 fold 1/3  acc " in done.stderr
+    assert "[6/6] iris         logreg     seed 0 fold 3/3  acc " in done.stderr
+    assert "rank    estimator" in done.stdout
+    assert "rf" in done.stdout and "logreg" in done.stdout
+    assert done.stdout.rstrip().endswith(f"results: {run_dir}")
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_quiet_prints_no_progress(tmp_path):
+    done = cli("run", "-d", "iris", "-e", "logreg", "--folds", "2", "--out", tmp_path, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
+def test_params_from_flags_are_recorded_per_row(tmp_path):
+    done = cli(
+        "run",
+        "-d",
+        "iris",
+        "-e",
+        "rf",
+        "--param",
+        "n_estimators=5",
+        "--param",
+        "criterion=entropy",
+        "-e",
+        "logreg",
+        "--param",
+        "C=0.5",
+        "--folds",
+        "2",
+        "--out",
+        tmp_path,
+        "-q",
+    )
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(only_run_dir(tmp_path) / "results.csv")
+    params = {e: json.loads(p) for e, p in zip(rows.estimator, rows.params, strict=True)}
+    assert params["rf"]["n_estimators"] == 5 and params["rf"]["criterion"] == "entropy"
+    assert params["logreg"]["C"] == 0.5
+
+
+def test_config_file_with_flags_overriding_it(tmp_path):
+    config = tmp_path / "bench.toml"
+    config.write_text(
+        'datasets = ["wine"]\nestimators = ["logreg", "rf"]\nfolds = 4\nname = "from-toml"\n'
+        "[params.rf]\nn_estimators = 9\n"
+    )
+    done = cli("run", "--config", config, "--folds", "2", "--out", tmp_path / "runs", "-q")
+    assert done.returncode == 0, done.stderr
+    run_dir = only_run_dir(tmp_path / "runs")
+    assert run_dir.name.endswith("-from-toml")
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert set(rows.n_folds) == {2} and len(rows) == 4
+    assert set(rows.dataset) == {"wine"}
+    rf_params = json.loads(rows.loc[rows.estimator == "rf", "params"].iloc[0])
+    assert rf_params["n_estimators"] == 9
+
+
+def test_report_rewrites_the_markdown_of_a_run(tmp_path):
+    assert (
+        cli("run", "-d", "iris", "-e", "logreg", "--folds", "2", "--out", tmp_path, "-q").returncode
+        == 0
+    )
+    run_dir = only_run_dir(tmp_path)
+    (run_dir / "report.md").unlink()
+    done = cli("report", run_dir)
+    assert done.returncode == 0, done.stderr
+    assert "## iris" in (run_dir / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["run", "-e", "rff"],
+            "unknown estimator 'rff'; choose from: adaboost, all, bagging, ensemble, gb, hgb, "
+            "lightgbm, linear, logreg, rf, stacking, xgboost. Did you mean 'rf'?",
+        ),
+        (
+            ["run", "-d", "digit"],
+            "unknown dataset 'digit'; choose from: breast_cancer, digits, iris, wine. "
+            "Did you mean 'digits'?",
+        ),
+        (["run", "-d", "iris", "--folds", "1"], "'folds' must be an integer of at least 2, got 1."),
+        (
+            ["run", "-d", "iris", "--folds", "60"],
+            "dataset 'iris': class 'setosa' has only 50 samples, fewer than the 60 folds asked "
+            "for; use --folds 50 or fewer.",
+        ),
+        (
+            ["run", "-d", "iris", "-e", "rf", "--param", "trees=3"],
+            "estimator 'rf' has no parameter 'trees'; its parameters are: ",
+        ),
+        (["run", "--config", "missing.toml"], "config file 'missing.toml' does not exist."),
+        (["report", "nowhere"], "'nowhere' is not a run folder: it has no manifest.json."),
+    ],
+)
+def test_bad_input_gives_one_sentence_and_exit_2(tmp_path, args, message):
+    extra = ["--out", tmp_path / "runs"] if args[0] == "run" else []
+    done = cli(*args, *extra, cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"treesvsnets: error: {message}")
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
+    config = tmp_path / "bench.toml"
+    config.write_text("fold = 3\n")
+    done = cli("run", "--config", config)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, "
+        "estimators, folds, seeds, out, name, threads, params. Did you mean 'folds'?"
+    )
+
+
+def test_param_without_an_estimator_is_a_usage_error():
+    done = cli("run", "--param", "n_estimators=3")
+    assert done.returncode == 2
+    assert "--param n_estimators=3 must follow the -e it applies to" in done.stderr
+
+
+def test_list_and_help():
+    estimators = cli("list", "estimators")
+    assert estimators.returncode == 0
+    assert [
+        line.split()[0] for line in estimators.stdout.splitlines() if not line.startswith(" ")
+    ] == ["rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "stacking", "logreg"]
+    datasets = cli("list", "datasets")
+    assert "digits" in datasets.stdout and "8x8 image" in datasets.stdout
+    assert cli("--help").returncode == 0
+    assert cli("run", "--help").stdout.count("--estimator") == 1
