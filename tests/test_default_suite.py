@@ -30,7 +30,9 @@ TOLERANCE = 0.01
 def test_default_run_reaches_the_published_accuracies(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "treesvsnets", "run", "--out", tmp_path],
-        capture_output=True, text=True, timeout=1200,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert done.returncode == 0, done.stderr
     (run_dir,) = tmp_path.iterdir()

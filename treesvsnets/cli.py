@@ -124,7 +124,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from treesvsnets.bench.run import run
+    from treesvsnets.bench.run import ProgressEvent, print_progress, run
     from treesvsnets.config import RunConfig, load_toml
 
     config = load_toml(args.config) if args.config else RunConfig()
@@ -141,10 +141,19 @@ def _command_run(args: argparse.Namespace) -> int:
         name=args.name,
         params=params or None,
     )
+    started: list[ProgressEvent] = []
+
+    def progress(event: ProgressEvent) -> None:
+        if event.row is None:
+            started.append(event)
+        if not args.quiet:
+            print_progress(event)
+
     try:
-        result = run(config, progress=not args.quiet)
+        result = run(config, progress=progress)
     except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted; finished cells are kept in the run folder.", file=sys.stderr)
+        where = f" in {started[0].run_dir}" if started else ""
+        print(f"\n{PROG}: interrupted; finished cells are kept{where}.", file=sys.stderr)
         return 130
     _print_leaderboard(result.rows)
     statuses = result.manifest["cells_by_status"]

@@ -48,8 +48,10 @@ class RunConfig:
             isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in self.seeds
         ):
             raise bad("seeds", "a non-empty list of non-negative integers", self.seeds)
-        if len(set(self.seeds)) != len(self.seeds):
-            raise bad("seeds", "a list without repeats", self.seeds)
+        for key in ("datasets", "seeds"):
+            value = getattr(self, key)
+            if len(set(value)) != len(value):
+                raise bad(key, "a list without repeats", value)
         if self.threads is not None and (
             isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
         ):

@@ -117,6 +117,8 @@ def test_params_reach_the_estimator_and_the_rows(tmp_path):
         ({"params": {"rf": {"trees": 3}}}, ConfigError, "'rf' has no parameter 'trees'"),
         ({"params": {"gb": {"n_estimators": 3}}}, UnknownNameError, "estimator not in this run"),
         ({"seeds": [0, 0]}, ConfigError, "'seeds' must be a list without repeats"),
+        ({"datasets": ["iris", "iris"]}, ConfigError, "'datasets' must be a list without repeats"),
+        ({"threads": 0}, ConfigError, "'threads' must be a positive integer, got 0"),
     ],
 )
 def test_bad_input_fails_before_any_folder_is_made(tmp_path, overrides, error, text):

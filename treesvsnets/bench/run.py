@@ -138,9 +138,9 @@ def run(
                 "family": spec.family,
                 "description": spec.description,
                 "preprocessing": spec.preprocessing,
-                "params": spec.resolve_params(
-                    config.params.get(spec.name), seed=0, threads=threads
-                ),
+                "params": {**spec.default_params, **config.params.get(spec.name, {})},
+                "seed_param": spec.seed_param,
+                "threads_param": spec.threads_param,
                 "source": spec.source,
             }
             for spec in specs
