@@ -4,6 +4,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from treesvsnets.bench.splits import plan
+from treesvsnets.datasets import load
 from treesvsnets.estimators import EstimatorSpec, add, unregister
 
 
@@ -11,6 +13,17 @@ from treesvsnets.estimators import EstimatorSpec, add, unregister
 def seed() -> int:
     """The one seed the tests use, so a failure reproduces."""
     return 0
+
+
+@pytest.fixture(scope="session")
+def wine():
+    """A small real dataset (178 rows, 3 classes) for cell-level tests."""
+    return load("wine")
+
+
+@pytest.fixture(scope="session")
+def wine_plan(wine):
+    return plan(wine, n_folds=3, seed=0)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The real CLI, in a subprocess, as a user runs it."""
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -170,3 +171,39 @@ def test_list_and_help():
     assert "digits" in datasets.stdout and "8x8 image" in datasets.stdout
     assert cli("--help").returncode == 0
     assert cli("run", "--help").stdout.count("--estimator") == 1
+
+
+def test_ctrl_c_keeps_finished_cells_and_marks_the_run_interrupted(tmp_path):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "treesvsnets",
+            "run",
+            "-d",
+            "digits",
+            "-e",
+            "logreg",
+            "-e",
+            "gb",
+            "--out",
+            tmp_path,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # logreg's five folds take well under a second; gb's take seconds each
+    for line in process.stderr:
+        if "logreg     seed 0 fold 5/5" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    run_dir = only_run_dir(tmp_path)
+    assert process.returncode == 130
+    assert f"interrupted; finished cells are kept in {run_dir}." in stderr
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert (rows.loc[rows.estimator == "logreg", "status"] == "ok").sum() == 5
+    assert manifest["cells_by_status"]["ok"] == len(rows) < manifest["cells_planned"]

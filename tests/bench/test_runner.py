@@ -10,19 +10,7 @@ from tests.helpers.estimators import (
 )
 from treesvsnets.bench.metrics import align_proba
 from treesvsnets.bench.runner import Cell, run_cell
-from treesvsnets.bench.splits import plan
-from treesvsnets.datasets import load
 from treesvsnets.estimators import get
-
-
-@pytest.fixture(scope="module")
-def wine():
-    return load("wine")
-
-
-@pytest.fixture(scope="module")
-def wine_plan(wine):
-    return plan(wine, n_folds=3, seed=0)
 
 
 def _run(spec, dataset, split_plan, fold=0, threads=1, seed=0):

@@ -7,22 +7,10 @@ import pytest
 from sklearn.base import clone
 
 from treesvsnets.bench.runner import Cell, build_model, run_cell
-from treesvsnets.bench.splits import plan
-from treesvsnets.datasets import load
 from treesvsnets.estimators import get
 from treesvsnets.estimators.registry import all_specs
 
 BUILTIN_NAMES = [spec.name for spec in all_specs() if spec.source == "builtin"]
-
-
-@pytest.fixture(scope="module")
-def wine():
-    return load("wine")
-
-
-@pytest.fixture(scope="module")
-def wine_plan(wine):
-    return plan(wine, n_folds=3, seed=0)
 
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)

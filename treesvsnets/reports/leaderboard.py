@@ -16,6 +16,20 @@ MEAN_COLUMNS = (
     "peak_rss_mb",
 )
 
+#: The leaderboard's columns, in order.
+BOARD_COLUMNS = (
+    "dataset",
+    "rank",
+    "estimator",
+    "family",
+    "accuracy",
+    "accuracy_std",
+    *MEAN_COLUMNS[1:],
+    "cells",
+    "cells_ok",
+    "failures",
+)
+
 
 def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per (dataset, estimator): means over successful cells, std of accuracy, rank.
@@ -24,20 +38,7 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     status counts say what happened) rather than silently disappearing.
     """
     if rows.empty:
-        return pd.DataFrame(
-            columns=[
-                "dataset",
-                "rank",
-                "estimator",
-                "family",
-                "accuracy",
-                "accuracy_std",
-                *MEAN_COLUMNS[1:],
-                "cells",
-                "cells_ok",
-                "failures",
-            ]
-        )
+        return pd.DataFrame(columns=list(BOARD_COLUMNS))
     groups = []
     for (dataset, estimator), group in rows.groupby(["dataset", "estimator"], sort=False):
         ok = group[group["status"] == "ok"]
@@ -61,19 +62,7 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     board = pd.DataFrame(groups)
     board["rank"] = board.groupby("dataset")["accuracy"].rank(ascending=False, method="min")
     board = board.sort_values(["dataset", "rank", "fit_seconds"], na_position="last")
-    ordered = [
-        "dataset",
-        "rank",
-        "estimator",
-        "family",
-        "accuracy",
-        "accuracy_std",
-        *MEAN_COLUMNS[1:],
-        "cells",
-        "cells_ok",
-        "failures",
-    ]
-    return board[ordered].reset_index(drop=True)
+    return board[list(BOARD_COLUMNS)].reset_index(drop=True)
 
 
 def display_table(board: pd.DataFrame) -> pd.DataFrame:
