@@ -26,6 +26,17 @@ def wine_plan(wine):
     return plan(wine, n_folds=3, seed=0)
 
 
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's 8x8 digits: 1797 rows, 10 classes, an image shape for CNNs."""
+    return load("digits")
+
+
+@pytest.fixture(scope="session")
+def digits_plan(digits):
+    return plan(digits, n_folds=3, seed=0)
+
+
 @pytest.fixture
 def register_spec() -> Iterator[Callable[..., EstimatorSpec]]:
     """Register test estimators for one test, and remove them afterwards."""

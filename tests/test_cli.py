@@ -111,8 +111,9 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
     [
         (
             ["run", "-e", "rff"],
-            "unknown estimator 'rff'; choose from: adaboost, all, bagging, ensemble, gb, hgb, "
-            "lightgbm, linear, logreg, rf, stacking, xgboost. Did you mean 'rf'?",
+            "unknown estimator 'rff'; choose from: adaboost, all, bagging, cnn, deep, dense, "
+            "ensemble, gb, hgb, lightgbm, linear, logreg, rf, stacking, xgboost. "
+            "Did you mean 'rf'?",
         ),
         (
             ["run", "-d", "digit"],
@@ -166,7 +167,19 @@ def test_list_and_help():
     assert estimators.returncode == 0
     assert [
         line.split()[0] for line in estimators.stdout.splitlines() if not line.startswith(" ")
-    ] == ["rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "stacking", "logreg"]
+    ] == [
+        "rf",
+        "bagging",
+        "adaboost",
+        "gb",
+        "hgb",
+        "xgboost",
+        "lightgbm",
+        "stacking",
+        "logreg",
+        "dense",
+        "cnn",
+    ]
     datasets = cli("list", "datasets")
     assert "digits" in datasets.stdout and "8x8 image" in datasets.stdout
     assert cli("--help").returncode == 0

@@ -13,13 +13,25 @@ from treesvsnets.estimators.registry import all_specs
 BUILTIN_NAMES = [spec.name for spec in all_specs() if spec.source == "builtin"]
 
 
+def _data_for(spec, request):
+    """Nets that need images get digits (8x8); everything else gets wine (a small table)."""
+    if "needs_images" in spec.capabilities:
+        return request.getfixturevalue("digits"), request.getfixturevalue("digits_plan")
+    return request.getfixturevalue("wine"), request.getfixturevalue("wine_plan")
+
+
+#: Short training for the nets, so the contract tests stay fast.
+QUICK = {"dense": {"epochs": 15}, "cnn": {"epochs": 5}}
+
+
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
-def test_builtin_runs_and_beats_chance_by_far(name, wine, wine_plan, seed):
+def test_builtin_runs_and_beats_chance_by_far(name, request, seed):
     spec = get(name)
-    cell = Cell(dataset="wine", estimator=name, seed=seed, fold=0, threads=1)
-    row = run_cell(cell, spec, wine, wine_plan, run_id="t").row
+    dataset, split_plan = _data_for(spec, request)
+    cell = Cell(dataset.name, name, seed=seed, fold=0, threads=1, params=QUICK.get(name, {}))
+    row = run_cell(cell, spec, dataset, split_plan, run_id="t").row
     assert row["status"] == "ok", row.get("error")
-    chance = np.bincount(wine.y).max() / wine.n_samples  # 0.40
+    chance = np.bincount(dataset.y).max() / dataset.n_samples  # wine 0.40, digits 0.10
     assert row["accuracy"] > chance + 0.4
     assert 0 < row["log_loss"] < 1.0
     assert row["fit_seconds"] > 0 and row["predict_seconds"] > 0
@@ -29,19 +41,28 @@ def test_builtin_runs_and_beats_chance_by_far(name, wine, wine_plan, seed):
     if spec.threads_param:
         assert params[spec.threads_param] == 1
     assert row["threads"] == 1
+    fold = split_plan.folds[0]
+    if "early_stopping" in spec.capabilities:
+        assert (row["n_train"], row["n_val"]) == (len(fold.fit), len(fold.val))
+        assert len(json.loads(row["history"])) >= 1
+    else:
+        assert (row["n_train"], row["n_val"]) == (len(fold.train), 0)
 
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
-def test_builtin_is_deterministic_under_a_seed_and_survives_clone(name, wine, seed):
+def test_builtin_is_deterministic_under_a_seed_and_survives_clone(name, request, seed):
     spec = get(name)
-    X, y = wine.X[::2], wine.y[::2]
-    model = build_model(spec, Cell("wine", name, seed=seed, fold=0, threads=1))
+    dataset, _ = _data_for(spec, request)
+    X, y = dataset.X[::2], dataset.y[::2]
+    params = {**QUICK.get(name, {}), **({"early_stopping": False} if name in QUICK else {})}
+    model = build_model(spec, Cell(dataset.name, name, seed, 0, threads=1, params=params), dataset)
     assert model.fit(X, y) is model
     twin = clone(model).fit(X, y)
-    np.testing.assert_array_equal(model.predict(wine.X), twin.predict(wine.X))
-    np.testing.assert_allclose(model.predict_proba(wine.X), twin.predict_proba(wine.X))
+    np.testing.assert_array_equal(model.predict(dataset.X), twin.predict(dataset.X))
+    np.testing.assert_allclose(model.predict_proba(dataset.X), twin.predict_proba(dataset.X))
 
 
 def test_logreg_gets_standard_scaling_and_trees_get_none():
     assert get("logreg").preprocessing == "standard"
-    assert all(get(n).preprocessing == "none" for n in BUILTIN_NAMES if n != "logreg")
+    assert all(get(n).preprocessing == "none" for n in BUILTIN_NAMES if get(n).family == "ensemble")
+    assert get("dense").preprocessing == get("cnn").preprocessing == "standard"

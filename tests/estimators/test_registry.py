@@ -17,6 +17,8 @@ BUILTINS = {
     "lightgbm": "ensemble",
     "stacking": "ensemble",
     "logreg": "linear",
+    "dense": "deep",
+    "cnn": "deep",
 }
 
 

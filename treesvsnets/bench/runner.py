@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from treesvsnets.bench.metrics import align_proba, score
 from treesvsnets.bench.splits import SplitPlan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.preprocessing import make_preprocessor
+from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.base import EstimatorSpec
 
 _MAX_MESSAGE = 500
@@ -38,6 +40,7 @@ class Cell:
     fold: int
     threads: int = 1
     params: Mapping[str, Any] = field(default_factory=dict)
+    device: str = "auto"  # for estimators that can use a GPU
 
     @property
     def key(self) -> tuple[str, str, int, int]:
@@ -47,7 +50,7 @@ class Cell:
 @dataclass
 class CellOutcome:
     row: dict[str, Any]
-    model: Any | None = None  # the fitted pipeline, None when the cell failed
+    model: Any | None = None  # the fitted model (behind its preprocessing), None on failure
 
 
 def _now() -> str:
@@ -60,10 +63,25 @@ def _one_line(exc: BaseException) -> str:
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
 
 
-def build_model(spec: EstimatorSpec, cell: Cell) -> Any:
-    """The estimator of ``cell``, behind its per-fold preprocessing when it has one."""
-    estimator = spec.build(cell.params, seed=cell.seed, threads=cell.threads)
-    preprocessor = make_preprocessor(spec.preprocessing)
+def cell_overrides(
+    spec: EstimatorSpec, cell: Cell, dataset: Dataset, artifacts_dir: Path | None = None
+) -> dict[str, Any]:
+    """The user's parameters plus what the cell's context decides (image shape, device...)."""
+    overrides = dict(cell.params)
+    if "needs_images" in spec.capabilities and "image_shape" not in overrides:
+        overrides["image_shape"] = dataset.image_shape
+    if "uses_gpu" in spec.capabilities and "device" not in overrides:
+        overrides["device"] = cell.device
+    if overrides.get("checkpoint") is True:
+        if artifacts_dir is None:
+            raise ConfigError("checkpoint=true needs a run folder to write the checkpoint to.")
+        name = f"{dataset.name}-{spec.name}-seed{cell.seed}-fold{cell.fold}.pt"
+        overrides["checkpoint"] = str(artifacts_dir / "checkpoints" / name)
+    return overrides
+
+
+def with_preprocessing(preprocessor: Any | None, estimator: Any) -> Any:
+    """``estimator`` behind ``preprocessor`` as one Pipeline (or alone when there is none)."""
     if preprocessor is None:
         return estimator
     from sklearn.pipeline import Pipeline
@@ -71,31 +89,64 @@ def build_model(spec: EstimatorSpec, cell: Cell) -> Any:
     return Pipeline([("preprocess", preprocessor), ("model", estimator)])
 
 
+def build_model(spec: EstimatorSpec, cell: Cell, dataset: Dataset | None = None) -> Any:
+    """The unfitted estimator of ``cell`` behind its per-fold preprocessing."""
+    overrides = cell_overrides(spec, cell, dataset) if dataset is not None else cell.params
+    estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
+    return with_preprocessing(make_preprocessor(spec.preprocessing), estimator)
+
+
+def _estimator_facts(estimator: Any) -> dict[str, Any]:
+    """What a fitted estimator may report about itself (nets: device, history, GPU memory)."""
+    facts: dict[str, Any] = {}
+    if getattr(estimator, "device_", None):
+        facts["device"] = estimator.device_
+    if getattr(estimator, "history_", None) is not None:
+        facts["history"] = json.dumps(estimator.history_)
+    if getattr(estimator, "peak_gpu_memory_mb_", None) is not None:
+        facts["peak_gpu_mb"] = estimator.peak_gpu_memory_mb_
+    if getattr(estimator, "warmup_seconds_", None) is not None:
+        facts["warmup_seconds"] = estimator.warmup_seconds_
+    return facts
+
+
 def run_cell(
-    cell: Cell, spec: EstimatorSpec, dataset: Dataset, split_plan: SplitPlan, *, run_id: str
+    cell: Cell,
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    *,
+    run_id: str,
+    artifacts_dir: Path | None = None,
 ) -> CellOutcome:
-    """Fit on the training fold, predict the test fold, and describe what happened."""
+    """Fit on the training fold, predict the test fold, and describe what happened.
+
+    An estimator that can early-stop fits on the training fold less the plan's
+    validation slice and receives the slice as ``validation_data``; the others
+    fit on the whole training fold. The preprocessing is fitted on exactly the
+    rows the estimator fits on, then applied to the slice and the test fold.
+    """
     from threadpoolctl import threadpool_limits
 
     fold = split_plan.folds[cell.fold]
-    X_train, y_train = dataset.X[fold.train], dataset.y[fold.train]
+    early_stops = "early_stopping" in spec.capabilities and len(fold.val) > 0
+    fit_rows = fold.fit if early_stops else fold.train
+    X_fit, y_fit = dataset.X[fit_rows], dataset.y[fit_rows]
     X_test, y_test = dataset.X[fold.test], dataset.y[fold.test]
-    params = spec.resolve_params(cell.params, seed=cell.seed, threads=cell.threads)
     row: dict[str, Any] = {
         "run_id": run_id,
         "dataset": dataset.name,
         "dataset_fingerprint": dataset.fingerprint,
         "estimator": spec.name,
         "family": spec.family,
-        "params": json.dumps(params, sort_keys=True, default=str),
         "preprocessing": spec.preprocessing,
         "seed": cell.seed,
         "fold": cell.fold,
         "n_folds": split_plan.n_folds,
         "split_hash": split_plan.hash,
         "status": "ok",
-        "n_train": len(fold.train),
-        "n_val": 0,
+        "n_train": len(fit_rows),
+        "n_val": len(fold.val) if early_stops else 0,
         "n_test": len(fold.test),
         "device": "cpu",
         "threads": cell.threads,
@@ -111,21 +162,41 @@ def run_cell(
         warnings.simplefilter("always")
         try:
             with clock.time("setup"):
-                model = build_model(spec, cell)
+                overrides = cell_overrides(spec, cell, dataset, artifacts_dir)
+                row["params"] = json.dumps(
+                    spec.resolve_params(overrides, seed=cell.seed, threads=cell.threads),
+                    sort_keys=True,
+                    default=str,
+                )
+                estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
+                preprocessor = make_preprocessor(spec.preprocessing)
+                if hasattr(estimator, "warm_up"):  # pays a library's cold start outside fit
+                    estimator.warm_up(X_fit[:256], y_fit[:256])
+            fit_kwargs: dict[str, Any] = {}
             with clock.time("fit"):
-                model.fit(X_train, y_train)
+                if preprocessor is not None:
+                    X_fit = preprocessor.fit_transform(X_fit)
+                if early_stops:
+                    X_val = dataset.X[fold.val]
+                    if preprocessor is not None:
+                        X_val = preprocessor.transform(X_val)
+                    fit_kwargs["validation_data"] = (X_val, dataset.y[fold.val])
+                estimator.fit(X_fit, y_fit, **fit_kwargs)
             with clock.time("predict"):
-                y_pred = np.asarray(model.predict(X_test))
+                X_ready = X_test if preprocessor is None else preprocessor.transform(X_test)
+                y_pred = np.asarray(estimator.predict(X_ready))
             proba = None
-            if hasattr(model, "predict_proba"):
-                proba = align_proba(model.predict_proba(X_test), model.classes_, dataset.n_classes)
+            if hasattr(estimator, "predict_proba"):
+                proba = align_proba(
+                    estimator.predict_proba(X_ready), estimator.classes_, dataset.n_classes
+                )
             row.update(score(y_test, y_pred, proba, dataset.n_classes))
+            row.update(_estimator_facts(estimator))
+            model = with_preprocessing(preprocessor, estimator)
         except MemoryError as exc:
             row.update(status="oom", error=_one_line(exc), traceback=traceback.format_exc())
-            model = None
         except Exception as exc:  # noqa: BLE001 - a failing estimator must not stop the run
             row.update(status="error", error=_one_line(exc), traceback=traceback.format_exc())
-            model = None
     row.update(
         setup_seconds=clock.seconds.get("setup"),
         fit_seconds=clock.seconds.get("fit"),

@@ -1,8 +1,11 @@
-"""The split plan: one set of stratified k-fold indices per (dataset, seed, k).
+"""The split plan: the outer folds every estimator shares, and the inner validation slices.
 
-Every estimator of a run gets its folds from the same plan, and every result
-row carries the plan's hash, so a reader can check that two numbers were
-measured on the same splits.
+One plan per (dataset, seed, protocol): stratified shuffled k-fold (``kfold``)
+or one train/test split (``holdout``: the dataset's official split when it has
+one, such as MNIST's 60k/10k, else a stratified ``test_size`` split). Inside
+each training fold a stratified validation slice is set aside once, for the
+estimators that early-stop; every such estimator gets the same slice. The
+plan's hash covers the data, the folds and the slices, and is stored on every row.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ import numpy as np
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, DatasetError
 
+PROTOCOLS = ("kfold", "holdout")
+
 
 @dataclass(frozen=True, eq=False)
 class Fold:
     index: int
-    train: np.ndarray
+    train: np.ndarray  # the whole training fold
     test: np.ndarray
+    fit: np.ndarray  # the training fold less the validation slice
+    val: np.ndarray  # the inner validation slice, for estimators that early-stop
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,7 +35,9 @@ class SplitPlan:
     dataset: str
     fingerprint: str
     seed: int
+    protocol: str
     n_folds: int
+    validation_fraction: float
     folds: tuple[Fold, ...]
     hash: str
 
@@ -36,7 +45,9 @@ class SplitPlan:
         return {
             "dataset": self.dataset,
             "seed": self.seed,
+            "protocol": self.protocol,
             "n_folds": self.n_folds,
+            "validation_fraction": self.validation_fraction,
             "hash": self.hash,
             "test_sizes": [len(fold.test) for fold in self.folds],
         }
@@ -56,24 +67,75 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
         )
 
 
-def plan(dataset: Dataset, n_folds: int, seed: int) -> SplitPlan:
-    """Stratified, shuffled k-fold indices for ``dataset``, fixed by ``seed``."""
-    from sklearn.model_selection import StratifiedKFold
+def _validation_slice(
+    train: np.ndarray, y: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split a training fold into (fit, val), stratified, fixed by ``seed``."""
+    from sklearn.model_selection import StratifiedShuffleSplit, train_test_split
 
-    check_folds(dataset, n_folds)
-    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    digest = hashlib.sha256(f"{dataset.fingerprint}:{n_folds}:{seed}".encode())
+    if fraction == 0:
+        return train, train[:0]
+    n_classes = len(np.unique(y[train]))
+    n_val = max(int(round(fraction * len(train))), n_classes)
+    if len(train) - n_val < n_classes:
+        return train, train[:0]
+    try:
+        splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_val, random_state=seed)
+        fit_pos, val_pos = next(splitter.split(np.zeros(len(train)), y[train]))
+    except ValueError:  # a class with one member cannot be stratified; shuffle plainly
+        fit_pos, val_pos = train_test_split(
+            np.arange(len(train)), test_size=n_val, random_state=seed
+        )
+    return np.sort(train[fit_pos]), np.sort(train[val_pos])
+
+
+def plan(
+    dataset: Dataset,
+    n_folds: int = 5,
+    seed: int = 0,
+    *,
+    protocol: str = "kfold",
+    test_size: float = 0.2,
+    validation_fraction: float = 0.1,
+) -> SplitPlan:
+    """The outer folds and inner validation slices for ``dataset``, fixed by ``seed``."""
+    from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}.")
+    if not 0 <= validation_fraction < 0.5:
+        raise ConfigError(f"validation_fraction must be in [0, 0.5), got {validation_fraction!r}.")
+    digest = hashlib.sha256(
+        f"{dataset.fingerprint}:{protocol}:{n_folds}:{seed}:{validation_fraction}".encode()
+    )
+    if protocol == "kfold":
+        check_folds(dataset, n_folds)
+        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        outer = list(splitter.split(np.zeros(dataset.n_samples), dataset.y))
+    elif dataset.official_test is not None:
+        test = np.asarray(dataset.official_test, dtype=np.int64)
+        outer = [(np.setdiff1d(np.arange(dataset.n_samples), test), test)]
+        digest.update(b"official")
+    else:
+        if not 0 < test_size < 1:
+            raise ConfigError(f"test_size must be between 0 and 1, got {test_size!r}.")
+        check_folds(dataset, 2)
+        splitter = StratifiedShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
+        outer = list(splitter.split(np.zeros(dataset.n_samples), dataset.y))
     folds = []
-    for index, (train, test) in enumerate(splitter.split(np.zeros(dataset.n_samples), dataset.y)):
-        train = train.astype(np.int64)
-        test = test.astype(np.int64)
+    for index, (train, test) in enumerate(outer):
+        train, test = train.astype(np.int64), test.astype(np.int64)
+        fit, val = _validation_slice(train, dataset.y, validation_fraction, seed * 1009 + index)
         digest.update(test.tobytes())
-        folds.append(Fold(index=index, train=train, test=test))
+        digest.update(val.tobytes())
+        folds.append(Fold(index=index, train=train, test=test, fit=fit, val=val))
     return SplitPlan(
         dataset=dataset.name,
         fingerprint=dataset.fingerprint,
         seed=seed,
-        n_folds=n_folds,
+        protocol=protocol,
+        n_folds=len(folds),
+        validation_fraction=validation_fraction,
         folds=tuple(folds),
         hash=digest.hexdigest()[:16],
     )

@@ -39,6 +39,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("log_loss", "REAL"),
     ("setup_seconds", "REAL"),
     ("fit_seconds", "REAL"),
+    ("warmup_seconds", "REAL"),
     ("predict_seconds", "REAL"),
     ("predict_ms_per_1k", "REAL"),
     ("peak_rss_mb", "REAL"),

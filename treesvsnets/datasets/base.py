@@ -25,6 +25,7 @@ class Dataset:
     image_shape: tuple[int, int, int] | None = None
     feature_names: tuple[str, ...] = field(default=())
     source: str = ""
+    official_test: np.ndarray | None = None  # row indices of a published test split
 
     @property
     def n_samples(self) -> int:
@@ -61,7 +62,32 @@ class Dataset:
             "class_counts": np.bincount(self.y, minlength=self.n_classes).tolist(),
             "image_shape": list(self.image_shape) if self.image_shape else None,
             "source": self.source,
+            "official_test_size": None if self.official_test is None else len(self.official_test),
         }
+
+    def subsample(self, n: int, seed: int = 0) -> Dataset:
+        """A stratified subset of ``n`` rows (the official split keeps its proportion)."""
+        from sklearn.model_selection import train_test_split
+
+        if n >= self.n_samples:
+            return self
+        keep, _ = train_test_split(
+            np.arange(self.n_samples), train_size=n, stratify=self.y, random_state=seed
+        )
+        keep = np.sort(keep)
+        official = None
+        if self.official_test is not None:
+            official = np.flatnonzero(np.isin(keep, self.official_test))
+        return Dataset(
+            name=self.name,
+            X=self.X[keep],
+            y=self.y[keep],
+            class_names=self.class_names,
+            image_shape=self.image_shape,
+            feature_names=self.feature_names,
+            source=f"{self.source} (stratified subsample of {n} rows, seed {seed})",
+            official_test=official,
+        )
 
 
 def encode_labels(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:

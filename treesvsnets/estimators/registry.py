@@ -21,7 +21,7 @@ def _load_builtins() -> None:
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
-        from treesvsnets.estimators import ensembles  # noqa: F401  (registers on import)
+        from treesvsnets.estimators import ensembles, nets  # noqa: F401  (register on import)
 
 
 def add(spec: EstimatorSpec, *, override: bool = False) -> EstimatorSpec:

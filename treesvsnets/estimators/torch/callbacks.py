@@ -1,0 +1,110 @@
+"""Training extras as callbacks with no-op hooks (the skorch habit).
+
+Early stopping sets ``trainer.stop`` and the loop ends after the epoch; it
+never raises KeyboardInterrupt, so a real Ctrl-C still looks like one.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+if TYPE_CHECKING:
+    from treesvsnets.estimators.torch.training import Trainer
+
+
+class Callback:
+    """Override the hooks you need; each receives the running Trainer."""
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        pass
+
+    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
+        pass
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        pass
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs; restore the best weights.
+
+    The best state is copied in memory whenever the monitored value improves
+    by more than ``min_delta``, and put back into the module when training ends.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        min_delta: float = 0.0,
+        restore_best: bool = True,
+    ) -> None:
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = min_delta
+        self.restore_best = restore_best
+        self.lower_is_better = not monitor.endswith("accuracy")
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.best_value = math.inf if self.lower_is_better else -math.inf
+        self.best_epoch: int | None = None
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.waited = 0
+
+    def _improved(self, value: float) -> bool:
+        if self.lower_is_better:
+            return value < self.best_value - self.min_delta
+        return value > self.best_value + self.min_delta
+
+    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
+        value = record.get(self.monitor)
+        if value is None:
+            return
+        if self._improved(value):
+            self.best_value, self.best_epoch, self.waited = value, record["epoch"], 0
+            if self.restore_best:
+                self.best_state = copy.deepcopy(trainer.module.state_dict())
+            record["best"] = True
+            return
+        self.waited += 1
+        if self.waited >= self.patience:
+            trainer.stop = True
+            trainer.stop_reason = (
+                f"{self.monitor} did not improve for {self.patience} epochs "
+                f"(best {self.best_value:.4f} at epoch {self.best_epoch})"
+            )
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.restore_best and self.best_state is not None:
+            trainer.module.load_state_dict(self.best_state)
+            trainer.restored_epoch = self.best_epoch
+
+
+class Checkpoint(Callback):
+    """Save the module's weights to ``path`` each time ``monitor`` reaches a new best."""
+
+    def __init__(self, path: str | Path, monitor: str = "val_loss") -> None:
+        self.path = Path(path)
+        self.monitor = monitor
+        self.lower_is_better = not monitor.endswith("accuracy")
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.best_value = math.inf if self.lower_is_better else -math.inf
+        self.saved_epoch: int | None = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
+        value = record.get(self.monitor, record.get("train_loss"))
+        better = value < self.best_value if self.lower_is_better else value > self.best_value
+        if better:
+            self.best_value = value
+            self.saved_epoch = record["epoch"]
+            partial = self.path.with_suffix(self.path.suffix + ".partial")
+            torch.save(trainer.module.state_dict(), partial)
+            partial.replace(self.path)
+            record["checkpoint"] = True
