@@ -117,8 +117,8 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
         ),
         (
             ["run", "-d", "digit"],
-            "unknown dataset 'digit'; choose from: breast_cancer, digits, iris, wine. "
-            "Did you mean 'digits'?",
+            "unknown dataset 'digit'; choose from: breast_cancer, digits, fashion_mnist, iris, "
+            "mnist, wine. Did you mean 'digits'?",
         ),
         (["run", "-d", "iris", "--folds", "1"], "'folds' must be an integer of at least 2, got 1."),
         (
@@ -152,7 +152,8 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == (
         f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, "
-        "estimators, folds, seeds, out, name, threads, params. Did you mean 'folds'?"
+        "estimators, folds, seeds, out, name, threads, params, protocol, test_size, "
+        "validation_fraction, subsample, device, data_dir. Did you mean 'folds'?"
     )
 
 

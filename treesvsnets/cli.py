@@ -105,6 +105,34 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--threads", type=int, metavar="N", help="threads per cell (default: every core)"
     )
+    run.add_argument(
+        "--protocol",
+        choices=["kfold", "holdout"],
+        help="kfold (default): the shared k-fold plan; holdout: the dataset's official "
+        "train/test split (mnist, fashion_mnist), else a stratified --test-size split",
+    )
+    run.add_argument("--test-size", type=float, metavar="F", help="holdout test fraction (0.2)")
+    run.add_argument(
+        "--validation-fraction",
+        type=float,
+        metavar="F",
+        help="inner validation slice of each training fold, for early stopping (0.1)",
+    )
+    run.add_argument(
+        "--subsample", type=int, metavar="N", help="a stratified subset of N rows per dataset"
+    )
+    run.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda"],
+        help="where the nets train: auto (CUDA when present, default), cpu or cuda",
+    )
+    run.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="folder with MNIST/FashionMNIST files, or to download them to "
+        "(default: $TREESVSNETS_DATA_DIR or ~/.cache/treesvsnets/datasets)",
+    )
     run.add_argument("--out", type=Path, metavar="DIR", help="where run folders go (default runs/)")
     run.add_argument("--name", metavar="NAME", help="suffix of the run folder's name")
     run.add_argument(
@@ -137,6 +165,12 @@ def _command_run(args: argparse.Namespace) -> int:
         folds=args.folds,
         seeds=args.seeds,
         threads=args.threads,
+        protocol=args.protocol,
+        test_size=args.test_size,
+        validation_fraction=args.validation_fraction,
+        subsample=args.subsample,
+        device=args.device,
+        data_dir=args.data_dir,
         out=args.out,
         name=args.name,
         params=params or None,

@@ -30,6 +30,12 @@ class RunConfig:
     name: str | None = None
     threads: int | None = None  # per cell; None means every core this process may use
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    protocol: str = "kfold"  # or "holdout": the official train/test split, else test_size
+    test_size: float = 0.2
+    validation_fraction: float = 0.1  # inner slice of each training fold, for early stopping
+    subsample: int | None = None  # stratified subset of each dataset, for quick runs
+    device: str = "auto"  # for the nets: auto (CUDA when present), cpu or cuda
+    data_dir: Path | None = None  # where MNIST / Fashion-MNIST files are (or are downloaded to)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -60,6 +66,20 @@ class RunConfig:
             not self.name or any(c in self.name for c in "/\\") or self.name.startswith(".")
         ):
             raise bad("name", "a plain folder name (no slashes)", self.name)
+        if self.protocol not in ("kfold", "holdout"):
+            raise bad("protocol", "'kfold' or 'holdout'", self.protocol)
+        if not _is_number(self.test_size) or not 0 < self.test_size < 1:
+            raise bad("test_size", "a fraction between 0 and 1", self.test_size)
+        if not _is_number(self.validation_fraction) or not 0 <= self.validation_fraction < 0.5:
+            raise bad("validation_fraction", "a fraction in [0, 0.5)", self.validation_fraction)
+        if self.subsample is not None and (
+            isinstance(self.subsample, bool)
+            or not isinstance(self.subsample, int)
+            or self.subsample < 2
+        ):
+            raise bad("subsample", "an integer of at least 2", self.subsample)
+        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
+            raise bad("device", "one of auto, cpu, cuda", self.device)
         if not isinstance(self.params, dict) or not all(
             isinstance(v, dict) for v in self.params.values()
         ):
@@ -73,8 +93,9 @@ class RunConfig:
         for key in ("datasets", "estimators", "seeds"):
             if key in given:
                 given[key] = tuple(given[key])
-        if "out" in given:
-            given["out"] = Path(given["out"])
+        for key in ("out", "data_dir"):
+            if key in given:
+                given[key] = Path(given[key])
         return replace(self, **given)
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,10 +108,20 @@ class RunConfig:
             "name": self.name,
             "threads": self.threads,
             "params": self.params,
+            "protocol": self.protocol,
+            "test_size": self.test_size,
+            "validation_fraction": self.validation_fraction,
+            "subsample": self.subsample,
+            "device": self.device,
+            "data_dir": None if self.data_dir is None else str(self.data_dir),
         }
 
 
 _KEYS = tuple(f.name for f in fields(RunConfig))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def load_toml(path: str | Path) -> RunConfig:
@@ -117,10 +148,11 @@ def load_toml(path: str | Path) -> RunConfig:
             data[key] = [data[key]]
         if key in data and isinstance(data[key], list):
             data[key] = tuple(data[key])
-    if "out" in data:
-        if not isinstance(data["out"], str):
-            raise ConfigError(f"{path}: 'out' must be a folder path, got {data['out']!r}.")
-        data["out"] = Path(data["out"])
+    for key in ("out", "data_dir"):
+        if key in data:
+            if not isinstance(data[key], str):
+                raise ConfigError(f"{path}: {key!r} must be a folder path, got {data[key]!r}.")
+            data[key] = Path(data[key])
     try:
         return RunConfig(**data)
     except ConfigError as exc:

@@ -23,10 +23,10 @@ from treesvsnets.bench.environment import describe_environment
 from treesvsnets.bench.measure import cpu_count
 from treesvsnets.bench.rundir import create_run_dir, write_manifest
 from treesvsnets.bench.runner import Cell, run_cell
-from treesvsnets.bench.splits import check_folds, plan
+from treesvsnets.bench.splits import plan
 from treesvsnets.bench.store import STORE_FILENAME, ResultStore, export_rows
 from treesvsnets.config import RunConfig
-from treesvsnets.errors import unknown_name
+from treesvsnets.errors import ConfigError, unknown_name
 from treesvsnets.estimators import registry
 from treesvsnets.reports.markdown import write_report
 
@@ -97,6 +97,19 @@ def _check_params(config: RunConfig, specs: list) -> None:
         chosen[name].check_params(overrides)
 
 
+def _check_images(specs: list, datasets: list) -> None:
+    for spec in specs:
+        if "needs_images" not in spec.capabilities:
+            continue
+        for dataset in datasets:
+            if dataset.image_shape is None:
+                raise ConfigError(
+                    f"estimator {spec.name!r} needs images, but dataset {dataset.name!r} is a "
+                    "plain table with no image shape; run it on an image dataset (digits, "
+                    "mnist, fashion_mnist) or leave it out."
+                )
+
+
 def run(
     config: RunConfig | None = None,
     *,
@@ -117,10 +130,28 @@ def run(
     # Resolve and check everything a user can get wrong before doing any work.
     specs = registry.select(config.estimators)
     _check_params(config, specs)
-    infos = [dataset_registry.info(name) for name in config.datasets]
-    loaded = [info.loader() for info in infos]
-    for dataset in loaded:
-        check_folds(dataset, config.folds)
+    for name in config.datasets:
+        dataset_registry.info(name)  # an unknown name fails before anything is loaded
+    loaded = []
+    for name in config.datasets:
+        dataset = dataset_registry.load(name, data_dir=config.data_dir)
+        loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
+    _check_images(specs, loaded)
+    plans = [
+        (
+            dataset,
+            plan(
+                dataset,
+                config.folds,
+                seed,
+                protocol=config.protocol,
+                test_size=config.test_size,
+                validation_fraction=config.validation_fraction,
+            ),
+        )
+        for dataset in loaded
+        for seed in config.seeds
+    ]
     threads = config.threads or cpu_count()
 
     run_id, run_dir = create_run_dir(config.out, _default_name(config))
@@ -151,11 +182,8 @@ def run(
     }
     write_manifest(run_dir, manifest)
 
-    plans = [
-        (dataset, plan(dataset, config.folds, seed)) for dataset in loaded for seed in config.seeds
-    ]
     manifest["splits"] = [split_plan.describe() for _, split_plan in plans]
-    total = len(plans) * len(specs) * config.folds
+    total = sum(split_plan.n_folds for _, split_plan in plans) * len(specs)
     store = ResultStore(run_dir / STORE_FILENAME)
     index = 0
     if report_progress:
@@ -163,7 +191,7 @@ def run(
     try:
         for dataset, split_plan in plans:
             for spec in specs:
-                for fold in range(config.folds):
+                for fold in range(split_plan.n_folds):
                     cell = Cell(
                         dataset=dataset.name,
                         estimator=spec.name,
@@ -171,8 +199,11 @@ def run(
                         fold=fold,
                         threads=threads,
                         params=config.params.get(spec.name, {}),
+                        device=config.device,
                     )
-                    outcome = run_cell(cell, spec, dataset, split_plan, run_id=run_id)
+                    outcome = run_cell(
+                        cell, spec, dataset, split_plan, run_id=run_id, artifacts_dir=run_dir
+                    )
                     outcome.row["versions_hash"] = environment["versions_hash"]
                     store.add(outcome.row)
                     index += 1

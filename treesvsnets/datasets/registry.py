@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, unknown_name
@@ -16,12 +17,13 @@ from treesvsnets.errors import ConfigError, unknown_name
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
-    loader: Callable[[], Dataset]
+    loader: Callable[..., Dataset]
     description: str
     n_samples: int
     n_features: int
     n_classes: int
     image_shape: tuple[int, int, int] | None = None
+    needs_data_dir: bool = False  # the loader takes ``data_dir`` (files on disk or downloaded)
 
 
 _DATASETS: dict[str, DatasetInfo] = {}
@@ -32,7 +34,7 @@ def _load_builtins() -> None:
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
-        from treesvsnets.datasets import embedded  # noqa: F401  (registers on import)
+        from treesvsnets.datasets import embedded, images  # noqa: F401  (register on import)
 
 
 def register_dataset(info: DatasetInfo) -> DatasetInfo:
@@ -56,6 +58,7 @@ def all_infos() -> list[DatasetInfo]:
     return list(_DATASETS.values())
 
 
-def load(name: str) -> Dataset:
-    """Load the dataset registered under ``name``."""
-    return info(name).loader()
+def load(name: str, data_dir: str | Path | None = None) -> Dataset:
+    """Load the dataset registered under ``name`` (``data_dir`` for those read from files)."""
+    found = info(name)
+    return found.loader(data_dir=data_dir) if found.needs_data_dir else found.loader()
