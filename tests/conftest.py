@@ -53,3 +53,25 @@ def register_spec() -> Iterator[Callable[..., EstimatorSpec]]:
     yield _register
     for name in added:
         unregister(name)
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir():
+    """The original MNIST / Fashion-MNIST files beside the checkout (read-only), if present."""
+    import os
+    from pathlib import Path
+
+    candidates = [
+        os.environ.get("TREESVSNETS_DATA_DIR"),
+        Path(__file__).parents[2] / "shared" / "datasets",
+    ]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file():
+            return Path(candidate)
+    pytest.skip("the MNIST files are not beside the checkout (../shared/datasets)")
+
+
+@pytest.fixture(scope="session")
+def mnist_2k(shared_data_dir):
+    """A stratified 2,000-row MNIST subset that keeps the official train/test proportion."""
+    return load("mnist", data_dir=shared_data_dir).subsample(2000)

@@ -184,7 +184,7 @@ def _command_run(args: argparse.Namespace) -> int:
             print_progress(event)
 
     try:
-        result = run(config, progress=progress)
+        result = run(config, progress=progress, epoch_progress=not args.quiet)
     except KeyboardInterrupt:
         where = f" in {started[0].run_dir}" if started else ""
         print(f"\n{PROG}: interrupted; finished cells are kept{where}.", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -126,3 +127,64 @@ def test_bad_input_fails_before_any_folder_is_made(tmp_path, overrides, error, t
     with pytest.raises(error, match=text):
         treesvsnets.run(progress=False, **kwargs)
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_cnn_on_a_table_is_refused_before_any_folder_is_made(tmp_path):
+    with pytest.raises(ConfigError, match="estimator 'cnn' needs images, but dataset 'wine'"):
+        treesvsnets.run(
+            datasets=["digits", "wine"], estimators=["cnn"], out=tmp_path / "runs", progress=False
+        )
+    assert not (tmp_path / "runs").exists()
+
+
+def test_nets_and_trees_share_the_folds_and_the_nets_record_their_slice(tmp_path):
+    result = treesvsnets.run(
+        datasets=["digits"],
+        estimators=["rf", "dense"],
+        folds=3,
+        subsample=600,
+        out=tmp_path,
+        progress=False,
+        params={"dense": {"epochs": 10}},
+    )
+    rows = result.rows
+    assert rows["split_hash"].nunique() == 1 and set(rows["status"]) == {"ok"}
+    assert rows["n_test"].sum() == 2 * 600
+    nets, trees = rows[rows.estimator == "dense"], rows[rows.estimator == "rf"]
+    assert (nets["n_val"] > 0).all() and (trees["n_val"] == 0).all()
+    np.testing.assert_array_equal(
+        nets["n_train"].to_numpy() + nets["n_val"].to_numpy(), trees["n_train"].to_numpy()
+    )
+    assert all(len(json.loads(h)) >= 1 for h in nets["history"])
+    assert trees["history"].isna().all()
+    assert set(nets["device"]) == {"cpu"} if not __import__("torch").cuda.is_available() else True
+
+
+def test_holdout_protocol_runs_one_split(tmp_path):
+    result = treesvsnets.run(
+        datasets=["wine"],
+        estimators=["logreg"],
+        protocol="holdout",
+        test_size=0.25,
+        out=tmp_path,
+        progress=False,
+    )
+    (row,) = result.rows.to_dict("records")
+    assert row["n_folds"] == 1 and row["n_test"] == 45  # ceil(0.25 * 178)
+    assert result.manifest["splits"][0]["protocol"] == "holdout"
+
+
+def test_checkpoint_true_writes_one_file_per_cell_into_the_run_folder(tmp_path):
+    result = treesvsnets.run(
+        datasets=["digits"],
+        estimators=["cnn"],
+        folds=2,
+        subsample=400,
+        out=tmp_path,
+        progress=False,
+        params={"cnn": {"epochs": 2, "checkpoint": True}},
+    )
+    saved = sorted(p.name for p in (result.run_dir / "checkpoints").iterdir())
+    assert saved == ["digits-cnn-seed0-fold0.pt", "digits-cnn-seed0-fold1.pt"]
+    params = json.loads(result.rows["params"].iloc[0])
+    assert params["checkpoint"].endswith("checkpoints/digits-cnn-seed0-fold0.pt")

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -63,3 +65,52 @@ def test_a_class_smaller_than_the_fold_count_is_refused_by_name():
 def test_fold_count_must_be_an_integer_of_at_least_two(folds, digits):
     with pytest.raises(ConfigError, match="folds must be an integer of at least 2"):
         plan(digits, n_folds=folds, seed=0)
+
+
+def test_validation_slice_lies_inside_the_training_fold_and_is_stratified(digits):
+    for fold in plan(digits, n_folds=5, seed=0, validation_fraction=0.1).folds:
+        assert not set(fold.val) & set(fold.fit)
+        np.testing.assert_array_equal(np.sort(np.r_[fold.fit, fold.val]), fold.train)
+        assert len(fold.val) == round(0.1 * len(fold.train))
+        in_val = np.bincount(digits.y[fold.val], minlength=10)
+        assert in_val.min() >= 13 and in_val.max() <= 15  # ~14.4 per class
+
+
+def test_the_hash_covers_the_validation_slices(digits):
+    assert (
+        plan(digits, 5, 0, validation_fraction=0.1).hash
+        != plan(digits, 5, 0, validation_fraction=0.2).hash
+    )
+    no_slice = plan(digits, 5, 0, validation_fraction=0.0)
+    assert all(len(fold.val) == 0 and len(fold.fit) == len(fold.train) for fold in no_slice.folds)
+
+
+def test_holdout_uses_the_official_split_when_there_is_one(digits):
+    official = Dataset(
+        "d", digits.X, digits.y, digits.class_names, official_test=np.arange(1500, 1797)
+    )
+    split_plan = plan(official, protocol="holdout", seed=3)
+    (fold,) = split_plan.folds
+    np.testing.assert_array_equal(fold.test, np.arange(1500, 1797))
+    assert split_plan.n_folds == 1 and split_plan.protocol == "holdout"
+    assert plan(official, protocol="holdout", seed=4).folds[0].test.tolist() == fold.test.tolist()
+
+
+def test_holdout_without_an_official_split_is_a_stratified_test_size_split(digits):
+    (fold,) = plan(digits, protocol="holdout", test_size=0.25, seed=0).folds
+    assert len(fold.test) == math.ceil(0.25 * digits.n_samples)  # scikit-learn rounds up
+    shares = np.bincount(digits.y[fold.test]) / np.bincount(digits.y)
+    assert np.all(np.abs(shares - 0.25) < 0.02)
+    assert plan(digits, protocol="holdout", seed=1).hash != plan(digits, protocol="holdout").hash
+
+
+def test_subsample_is_stratified_and_keeps_the_official_proportion(digits):
+    official = Dataset(
+        "d", digits.X, digits.y, digits.class_names, official_test=np.arange(1400, 1797)
+    )
+    small = official.subsample(700)
+    assert small.n_samples == 700
+    assert len(small.official_test) == round(700 * 397 / 1797)
+    assert np.bincount(small.y).min() >= 68
+    assert small.fingerprint != official.fingerprint
+    assert digits.subsample(5000) is digits

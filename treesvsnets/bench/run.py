@@ -114,6 +114,7 @@ def run(
     config: RunConfig | None = None,
     *,
     progress: bool | Callable[[ProgressEvent], None] = True,
+    epoch_progress: bool | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Run a benchmark and return its rows; everything is also written to the run folder.
@@ -121,11 +122,15 @@ def run(
     ``overrides`` are RunConfig fields (``datasets=["iris"]``, ``folds=3``...).
     ``progress=True`` prints a line per cell to stderr; pass a callable to
     receive :class:`ProgressEvent` instead, or ``False`` for silence.
+    ``epoch_progress`` lets nets print an epoch line every ten seconds or so
+    during long fits (default: when ``progress`` is True).
     Bad input raises a :class:`~treesvsnets.errors.TreesVsNetsError` before
     any folder is created or any model is trained.
     """
     config = (config or RunConfig()).with_overrides(**overrides)
     report_progress = print_progress if progress is True else (progress or None)
+    if epoch_progress is None:
+        epoch_progress = progress is True
 
     # Resolve and check everything a user can get wrong before doing any work.
     specs = registry.select(config.estimators)
@@ -200,6 +205,7 @@ def run(
                         threads=threads,
                         params=config.params.get(spec.name, {}),
                         device=config.device,
+                        verbose=epoch_progress,
                     )
                     outcome = run_cell(
                         cell, spec, dataset, split_plan, run_id=run_id, artifacts_dir=run_dir

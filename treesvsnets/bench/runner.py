@@ -41,6 +41,7 @@ class Cell:
     threads: int = 1
     params: Mapping[str, Any] = field(default_factory=dict)
     device: str = "auto"  # for estimators that can use a GPU
+    verbose: bool = False  # nets print an epoch line now and then during long fits
 
     @property
     def key(self) -> tuple[str, str, int, int]:
@@ -72,6 +73,8 @@ def cell_overrides(
         overrides["image_shape"] = dataset.image_shape
     if "uses_gpu" in spec.capabilities and "device" not in overrides:
         overrides["device"] = cell.device
+    if cell.verbose and spec.family == "deep" and "verbose" not in overrides:
+        overrides["verbose"] = 1
     if overrides.get("checkpoint") is True:
         if artifacts_dir is None:
             raise ConfigError("checkpoint=true needs a run folder to write the checkpoint to.")

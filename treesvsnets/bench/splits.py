@@ -124,7 +124,7 @@ def plan(
         outer = list(splitter.split(np.zeros(dataset.n_samples), dataset.y))
     folds = []
     for index, (train, test) in enumerate(outer):
-        train, test = train.astype(np.int64), test.astype(np.int64)
+        train, test = np.sort(train).astype(np.int64), np.sort(test).astype(np.int64)
         fit, val = _validation_slice(train, dataset.y, validation_fraction, seed * 1009 + index)
         digest.update(test.tobytes())
         digest.update(val.tobytes())

@@ -71,13 +71,21 @@ class Dataset:
 
         if n >= self.n_samples:
             return self
-        keep, _ = train_test_split(
-            np.arange(self.n_samples), train_size=n, stratify=self.y, random_state=seed
-        )
-        keep = np.sort(keep)
-        official = None
-        if self.official_test is not None:
-            official = np.flatnonzero(np.isin(keep, self.official_test))
+        if self.official_test is None:
+            parts, sizes = [np.arange(self.n_samples)], [n]
+        else:  # sample train and test apart, so the official split keeps its proportion
+            test = np.asarray(self.official_test)
+            n_test = round(n * len(test) / self.n_samples)
+            parts = [np.setdiff1d(np.arange(self.n_samples), test), test]
+            sizes = [n - n_test, n_test]
+        kept = []
+        for rows, size in zip(parts, sizes, strict=True):
+            chosen, _ = train_test_split(
+                rows, train_size=size, stratify=self.y[rows], random_state=seed
+            )
+            kept.append(np.sort(chosen))
+        keep = np.concatenate(kept)
+        official = None if self.official_test is None else np.arange(sizes[0], n)
         return Dataset(
             name=self.name,
             X=self.X[keep],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,3 +109,31 @@ class Checkpoint(Callback):
             torch.save(trainer.module.state_dict(), partial)
             partial.replace(self.path)
             record["checkpoint"] = True
+
+
+class EpochProgress(Callback):
+    """Print an epoch line to stderr, at most every ``every_seconds`` (0: every epoch).
+
+    Long fits (MNIST on a CPU) show they are alive; short ones stay quiet.
+    """
+
+    def __init__(self, every_seconds: float = 10.0, prefix: str = "") -> None:
+        self.every_seconds = every_seconds
+        self.prefix = prefix
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.since_print = 0.0
+
+    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
+        self.since_print += record["seconds"]
+        if self.since_print < self.every_seconds:
+            return
+        self.since_print = 0.0
+        parts = [
+            f"{self.prefix}epoch {record['epoch']}/{trainer.settings.epochs}",
+            f"train_loss {record['train_loss']:.4f}",
+        ]
+        if "val_loss" in record:
+            parts += [f"val_loss {record['val_loss']:.4f}", f"val_acc {record['val_accuracy']:.4f}"]
+        parts.append(f"{record['seconds']:.1f}s/epoch")
+        print("    " + "  ".join(parts), file=sys.stderr, flush=True)

@@ -19,7 +19,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
 from treesvsnets.errors import ConfigError
-from treesvsnets.estimators.torch.callbacks import Callback, Checkpoint, EarlyStopping
+from treesvsnets.estimators.torch.callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    EpochProgress,
+)
 from treesvsnets.estimators.torch.devices import resolve_device, synchronize
 from treesvsnets.estimators.torch.modules import conv_net, count_parameters, dense_net, initialise
 from treesvsnets.estimators.torch.training import Trainer, TrainingSettings, predict_logits
@@ -69,6 +74,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         device: str = "auto",
         threads: int | None = None,
         callbacks: Sequence[Callback] = (),
+        verbose: int = 0,
         random_state: int | None = None,
     ) -> None:
         self.architecture = architecture
@@ -100,6 +106,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.threads = threads
         self.callbacks = callbacks
+        self.verbose = verbose
         self.random_state = random_state
 
     # -- building -------------------------------------------------------------------------
@@ -167,6 +174,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                     "fit(X, y, validation_data=(X_val, y_val)) or set early_stopping=False."
                 )
             callbacks.append(EarlyStopping(patience=self.patience, restore_best=self.restore_best))
+        if self.verbose:
+            callbacks.append(EpochProgress(every_seconds=10.0 if self.verbose == 1 else 0.0))
         if self.checkpoint:
             monitor = "val_loss" if has_validation else "train_loss"
             callbacks.append(Checkpoint(Path(self.checkpoint), monitor=monitor))
@@ -243,7 +252,12 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         from sklearn.base import clone
 
         probe = clone(self).set_params(
-            epochs=1, early_stopping=False, checkpoint=None, callbacks=(), lr_schedule="none"
+            epochs=1,
+            early_stopping=False,
+            checkpoint=None,
+            callbacks=(),
+            lr_schedule="none",
+            verbose=0,
         )
         probe.fit(X, y)
 
