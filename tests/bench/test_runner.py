@@ -84,3 +84,13 @@ def test_align_proba_puts_columns_under_their_class_codes():
     proba = np.array([[0.2, 0.8], [0.6, 0.4]])
     aligned = align_proba(proba, np.array([0, 2]), n_classes=3)
     np.testing.assert_allclose(aligned, [[0.2, 0, 0.8], [0.6, 0, 0.4]])
+
+
+def test_a_net_preprocessor_sees_only_the_rows_the_net_fits_on(wine, wine_plan):
+    fold = wine_plan.folds[1]
+    outcome = _run(get("dense"), wine, wine_plan, fold=1)
+    scaler = outcome.model.named_steps["preprocess"]
+    assert outcome.row["preprocessing"] == "standard"  # 'auto' on a table
+    np.testing.assert_allclose(scaler.mean_, wine.X[fold.fit].mean(axis=0))
+    assert not np.allclose(scaler.mean_, wine.X[fold.train].mean(axis=0))
+    assert (outcome.row["n_train"], outcome.row["n_val"]) == (len(fold.fit), len(fold.val))

@@ -3,7 +3,7 @@ import pytest
 
 from treesvsnets.datasets import all_infos, info, load
 from treesvsnets.datasets.base import Dataset, encode_labels
-from treesvsnets.datasets.preprocessing import make_preprocessor
+from treesvsnets.datasets.preprocessing import make_preprocessor, resolve_preprocessing
 from treesvsnets.errors import UnknownNameError
 
 
@@ -52,6 +52,19 @@ def test_encode_labels_keeps_the_original_names():
     codes, names = encode_labels(np.array(["cat", "dog", "cat", "ant"]))
     assert names == ("ant", "cat", "dog")
     np.testing.assert_array_equal(codes, [1, 2, 1, 0])
+
+
+def test_pixel_scaling_uses_one_scale_learned_from_the_training_rows():
+    train = np.array([[0.0, 4.0], [2.0, 16.0]])
+    scaler = make_preprocessor("pixels").fit(train)
+    assert scaler.scale_ == 16.0
+    np.testing.assert_allclose(scaler.transform(np.array([[8.0, 32.0]])), [[0.5, 2.0]])
+
+
+def test_auto_preprocessing_is_pixels_for_images_and_standard_for_tables():
+    assert resolve_preprocessing("auto", (1, 8, 8)) == "pixels"
+    assert resolve_preprocessing("auto", None) == "standard"
+    assert resolve_preprocessing("none", (1, 8, 8)) == "none"
 
 
 def test_preprocessors():

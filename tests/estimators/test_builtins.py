@@ -65,4 +65,4 @@ def test_builtin_is_deterministic_under_a_seed_and_survives_clone(name, request,
 def test_logreg_gets_standard_scaling_and_trees_get_none():
     assert get("logreg").preprocessing == "standard"
     assert all(get(n).preprocessing == "none" for n in BUILTIN_NAMES if get(n).family == "ensemble")
-    assert get("dense").preprocessing == get("cnn").preprocessing == "standard"
+    assert get("dense").preprocessing == get("cnn").preprocessing == "auto"

@@ -50,6 +50,33 @@ def test_early_stopping_restores_the_best_epochs_weights(digits_split):
     assert "did not improve for 3 epochs" in model.stop_reason_
 
 
+def test_early_stopping_can_watch_validation_accuracy(digits_split):
+    X, y, X_val, y_val, _, _ = digits_split
+    model = TorchClassifier(
+        "dense",
+        epochs=25,
+        lr=0.02,
+        early_stopping=True,
+        monitor="val_accuracy",
+        patience=3,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y, validation_data=(X_val, y_val))
+    accuracies = [record["val_accuracy"] for record in model.history_]
+    assert model.best_epoch_ == int(np.argmax(accuracies)) + 1
+    assert accuracy(model, X_val, y_val) == pytest.approx(max(accuracies))
+
+
+def test_verbose_prints_an_epoch_line(digits_split, capsys):
+    X, y, X_val, y_val, _, _ = digits_split
+    TorchClassifier("dense", epochs=2, verbose=2, device="cpu").fit(
+        X, y, validation_data=(X_val, y_val)
+    )
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and lines[1].strip().startswith("epoch 2/2  train_loss ")
+    assert "val_acc" in lines[1]
+
+
 def test_checkpoint_reloads_to_identical_predictions(digits_split, tmp_path):
     X, y, X_val, y_val, X_test, _ = digits_split
     path = tmp_path / "best.pt"
@@ -160,6 +187,7 @@ def test_threads_are_restored_after_fit(digits_split):
         ({"architecture": "cnn"}, "the cnn needs a dataset with an image shape"),
         ({"architecture": "cnn", "image_shape": (1, 4, 4)}, "image_shape (1, 4, 4) holds 16"),
         ({"dropout": 1.0}, "dropout must be in [0, 1)"),
+        ({"monitor": "acc"}, "monitor must be one of val_loss, val_accuracy, got 'acc'"),
         ({"epochs": 0}, "epochs must be a positive integer"),
     ],
 )

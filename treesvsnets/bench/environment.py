@@ -51,9 +51,19 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def describe_environment() -> dict[str, object]:
+def gpu_names() -> list[str]:
+    """CUDA devices torch can see (imports torch: call it only when nets will run)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    return [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())]
+
+
+def describe_environment(with_gpu: bool = False) -> dict[str, object]:
+    """Machine, Python and library versions; ``with_gpu`` adds the CUDA devices (imports torch)."""
     versions = package_versions()
-    return {
+    environment: dict[str, object] = {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu": cpu_model(),
@@ -61,3 +71,6 @@ def describe_environment() -> dict[str, object]:
         "packages": versions,
         "versions_hash": versions_hash(versions),
     }
+    if with_gpu:
+        environment["gpus"] = gpu_names()
+    return environment

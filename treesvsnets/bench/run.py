@@ -160,7 +160,9 @@ def run(
     threads = config.threads or cpu_count()
 
     run_id, run_dir = create_run_dir(config.out, _default_name(config))
-    environment = describe_environment()
+    environment = describe_environment(
+        with_gpu=any("uses_gpu" in spec.capabilities for spec in specs)
+    )
     started = time.perf_counter()
     manifest: dict[str, Any] = {
         "run_id": run_id,

@@ -23,7 +23,7 @@ from treesvsnets.bench.measure import Stopwatch, peak_memory
 from treesvsnets.bench.metrics import align_proba, score
 from treesvsnets.bench.splits import SplitPlan
 from treesvsnets.datasets.base import Dataset
-from treesvsnets.datasets.preprocessing import make_preprocessor
+from treesvsnets.datasets.preprocessing import make_preprocessor, resolve_preprocessing
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.base import EstimatorSpec
 
@@ -96,7 +96,9 @@ def build_model(spec: EstimatorSpec, cell: Cell, dataset: Dataset | None = None)
     """The unfitted estimator of ``cell`` behind its per-fold preprocessing."""
     overrides = cell_overrides(spec, cell, dataset) if dataset is not None else cell.params
     estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
-    return with_preprocessing(make_preprocessor(spec.preprocessing), estimator)
+    image_shape = dataset.image_shape if dataset is not None else None
+    preprocessing = resolve_preprocessing(spec.preprocessing, image_shape)
+    return with_preprocessing(make_preprocessor(preprocessing), estimator)
 
 
 def _estimator_facts(estimator: Any) -> dict[str, Any]:
@@ -142,7 +144,7 @@ def run_cell(
         "dataset_fingerprint": dataset.fingerprint,
         "estimator": spec.name,
         "family": spec.family,
-        "preprocessing": spec.preprocessing,
+        "preprocessing": resolve_preprocessing(spec.preprocessing, dataset.image_shape),
         "seed": cell.seed,
         "fold": cell.fold,
         "n_folds": split_plan.n_folds,
@@ -172,7 +174,7 @@ def run_cell(
                     default=str,
                 )
                 estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
-                preprocessor = make_preprocessor(spec.preprocessing)
+                preprocessor = make_preprocessor(row["preprocessing"])
                 if hasattr(estimator, "warm_up"):  # pays a library's cold start outside fit
                     estimator.warm_up(X_fit[:256], y_fit[:256])
             fit_kwargs: dict[str, Any] = {}

@@ -1,8 +1,8 @@
-"""Per-fold preprocessing: a transformer fitted on the training fold only.
+"""Per-fold preprocessing: a transformer fitted on the training rows only.
 
-The runner puts the transformer named by the estimator's spec in front of the
-estimator (a scikit-learn Pipeline), so its statistics come from the training
-fold alone and the test fold is only transformed.
+The runner fits the transformer named by the estimator's spec on exactly the
+rows the estimator fits on, then applies it to the validation slice and the
+test fold, so no statistic comes from rows the estimator must not see.
 """
 
 from __future__ import annotations
@@ -11,21 +11,36 @@ from typing import Any
 
 from treesvsnets.errors import unknown_name
 
-#: name -> (scikit-learn transformer class in sklearn.preprocessing, or None; what it does)
-PREPROCESSORS: dict[str, tuple[str | None, str]] = {
-    "none": (None, "no transformation (trees do not need scaling)"),
-    "standard": ("StandardScaler", "zero mean, unit variance per feature"),
-    "minmax": ("MinMaxScaler", "each feature scaled to [0, 1]"),
+#: name -> what it does
+PREPROCESSORS: dict[str, str] = {
+    "none": "no transformation (trees do not need scaling)",
+    "standard": "StandardScaler: zero mean, unit variance per feature",
+    "minmax": "MinMaxScaler: each feature scaled to [0, 1]",
+    "pixels": "every pixel divided by the training rows' largest pixel value (images to [0, 1])",
+    "auto": "'pixels' for image datasets, 'standard' for tables (the nets' default)",
 }
+
+
+def resolve_preprocessing(name: str, image_shape: tuple[int, ...] | None) -> str:
+    """The concrete preprocessing for a dataset: ``auto`` becomes ``pixels`` or ``standard``."""
+    if name not in PREPROCESSORS:
+        raise unknown_name("preprocessing", name, PREPROCESSORS)
+    if name == "auto":
+        return "pixels" if image_shape else "standard"
+    return name
 
 
 def make_preprocessor(name: str) -> Any | None:
     """A fresh, unfitted transformer for ``name``, or ``None`` for ``"none"``."""
-    if name not in PREPROCESSORS:
-        raise unknown_name("preprocessing", name, PREPROCESSORS)
-    class_name, _ = PREPROCESSORS[name]
-    if class_name is None:
+    concrete = resolve_preprocessing(name, None)
+    if concrete == "none":
         return None
+    if concrete == "pixels":
+        from treesvsnets.datasets.transformers import PixelScaler
+
+        return PixelScaler()
     from sklearn import preprocessing
 
-    return getattr(preprocessing, class_name)()
+    return {"standard": preprocessing.StandardScaler, "minmax": preprocessing.MinMaxScaler}[
+        concrete
+    ]()

@@ -42,7 +42,7 @@ def _torch_classifier(architecture: str, params: dict[str, Any]) -> Any:
         **_TRAINING_DEFAULTS,
     },
     description="PyTorch MLP: Flatten -> Linear/ReLU blocks (dropout, batch norm) -> logits",
-    preprocessing="standard",
+    preprocessing="auto",
     threads_param="threads",
     capabilities=_NET,
 )
@@ -64,7 +64,7 @@ def dense(**params: Any) -> Any:
         "patience": 5,
     },
     description="PyTorch CNN: [Conv -> BatchNorm -> ReLU -> MaxPool] x2 -> Dense head with dropout",
-    preprocessing="standard",
+    preprocessing="auto",
     threads_param="threads",
     capabilities=_NET | {"needs_images"},
 )

@@ -32,7 +32,8 @@ def render_markdown(rows: pd.DataFrame, manifest: dict[str, Any]) -> str:
         f"{', '.join(str(s) for s in config.get('seeds', []))}; "
         f"threads per cell: {manifest.get('threads_per_cell', '?')}",
         f"- machine: {environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "
-        f"Python {environment.get('python', '?')}",
+        f"Python {environment.get('python', '?')}"
+        + (f"; GPU: {', '.join(environment['gpus']) or 'none'}" if "gpus" in environment else ""),
         "- versions: "
         + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
         "",

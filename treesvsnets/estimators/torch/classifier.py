@@ -30,6 +30,7 @@ from treesvsnets.estimators.torch.modules import conv_net, count_parameters, den
 from treesvsnets.estimators.torch.training import Trainer, TrainingSettings, predict_logits
 
 ARCHITECTURES = ("dense", "cnn")
+MONITORS = ("val_loss", "val_accuracy")
 
 
 class TorchClassifier(ClassifierMixin, BaseEstimator):
@@ -67,6 +68,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         gamma: float = 0.1,
         grad_clip: float | None = None,
         early_stopping: bool = False,
+        monitor: str = "val_loss",
         patience: int = 5,
         restore_best: bool = True,
         checkpoint: str | None = None,
@@ -99,6 +101,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.gamma = gamma
         self.grad_clip = grad_clip
         self.early_stopping = early_stopping
+        self.monitor = monitor
         self.patience = patience
         self.restore_best = restore_best
         self.checkpoint = checkpoint
@@ -166,6 +169,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _callbacks(self, has_validation: bool) -> list[Callback]:
+        if self.monitor not in MONITORS:
+            raise ConfigError(
+                f"monitor must be one of {', '.join(MONITORS)}, got {self.monitor!r}."
+            )
         callbacks = list(self.callbacks)
         if self.early_stopping:
             if not has_validation:
@@ -173,11 +180,13 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                     "early_stopping=True needs a validation slice: call "
                     "fit(X, y, validation_data=(X_val, y_val)) or set early_stopping=False."
                 )
-            callbacks.append(EarlyStopping(patience=self.patience, restore_best=self.restore_best))
+            callbacks.append(
+                EarlyStopping(self.monitor, patience=self.patience, restore_best=self.restore_best)
+            )
         if self.verbose:
             callbacks.append(EpochProgress(every_seconds=10.0 if self.verbose == 1 else 0.0))
         if self.checkpoint:
-            monitor = "val_loss" if has_validation else "train_loss"
+            monitor = self.monitor if has_validation else "train_loss"
             callbacks.append(Checkpoint(Path(self.checkpoint), monitor=monitor))
         return callbacks
 
