@@ -7,6 +7,7 @@ and read once per epoch, so the loop does not wait on the device every step.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,7 +121,10 @@ class Trainer:
         self.amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
 
     def _autocast(self) -> Any:
-        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.settings.amp)
+        """Mixed precision when asked for; otherwise a free no-op (no context per batch)."""
+        if not self.settings.amp:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def fit(
         self,
