@@ -153,7 +153,7 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
     assert done.stderr.strip() == (
         f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, "
         "estimators, folds, seeds, out, name, threads, params, protocol, test_size, "
-        "validation_fraction, subsample, device, data_dir. Did you mean 'folds'?"
+        "validation_fraction, subsample, device, data_dir, plugins. Did you mean 'folds'?"
     )
 
 

@@ -142,13 +142,47 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a TOML file with the same keys as these flags",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no per-cell progress lines")
+    _add_plugin_flag(run)
 
     listing = commands.add_parser("list", help="list registered estimators or datasets")
     listing.add_argument("what", choices=["estimators", "datasets"])
+    _add_plugin_flag(listing)
+
+    check = commands.add_parser(
+        "check",
+        help="run the estimator contract checks on a plugin before benchmarking it",
+        description="Run the contract checks (fit returns self, predict/predict_proba shapes, "
+        "clone, string labels, preprocessing, determinism) on an estimator.",
+    )
+    check.add_argument(
+        "target",
+        metavar="TARGET",
+        help="module:Class, path/to/file.py:Class (or a factory function), "
+        "or a registered estimator name",
+    )
+    _add_plugin_flag(check)
 
     report = commands.add_parser("report", help="(re)write report.md for a run folder")
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     return parser
+
+
+def _add_plugin_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        dest="plugins",
+        metavar="FILE_OR_MODULE",
+        help="import a file (my_models.py) or module (my_pkg.models) that registers "
+        "estimators; repeatable",
+    )
+
+
+def _load_plugins(args: argparse.Namespace) -> None:
+    from treesvsnets.estimators.plugins import load_plugin
+
+    for plugin in args.plugins or []:
+        load_plugin(plugin)
 
 
 def _command_run(args: argparse.Namespace) -> int:
@@ -171,6 +205,7 @@ def _command_run(args: argparse.Namespace) -> int:
         subsample=args.subsample,
         device=args.device,
         data_dir=args.data_dir,
+        plugins=[*config.plugins, *(args.plugins or [])] or None,
         out=args.out,
         name=args.name,
         params=params or None,
@@ -209,6 +244,7 @@ def _print_leaderboard(rows: Any) -> None:
 
 
 def _command_list(args: argparse.Namespace) -> int:
+    _load_plugins(args)
     if args.what == "estimators":
         from treesvsnets.estimators.registry import all_specs
 
@@ -254,9 +290,51 @@ def _command_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_check(args: argparse.Namespace) -> int:
+    from treesvsnets.datasets import load
+    from treesvsnets.estimators.base import EstimatorSpec
+    from treesvsnets.estimators.contract import CheckData, run_checks
+    from treesvsnets.estimators.plugins import check_target
+    from treesvsnets.estimators.registry import accepts_parameter
+
+    _load_plugins(args)
+    label, found, capabilities = check_target(args.target)
+    dataset = load("digits" if "needs_images" in capabilities else "iris")
+    if isinstance(found, EstimatorSpec):
+        extra = {"image_shape": dataset.image_shape} if "needs_images" in capabilities else {}
+
+        def make() -> Any:
+            return found.build(extra, seed=0, threads=1)
+    else:
+
+        def make() -> Any:
+            return found(random_state=0) if accepts_parameter(found, "random_state") else found()
+
+    fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
+    data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name)
+    print(
+        f"checking {label} on {dataset.name} ({dataset.n_samples} rows, "
+        f"{dataset.n_classes} classes)"
+    )
+    results = run_checks(make, data)
+    for result in results:
+        print(
+            f"  {'PASS' if result.passed else 'FAIL'}  {result.name}"
+            + (f": {result.message}" if result.message else "")
+        )
+    failed = sum(not result.passed for result in results)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
-    handlers = {"run": _command_run, "list": _command_list, "report": _command_report}
+    handlers = {
+        "run": _command_run,
+        "list": _command_list,
+        "report": _command_report,
+        "check": _command_check,
+    }
     try:
         return handlers[args.command](args)
     except TreesVsNetsError as exc:

@@ -36,6 +36,7 @@ class RunConfig:
     subsample: int | None = None  # stratified subset of each dataset, for quick runs
     device: str = "auto"  # for the nets: auto (CUDA when present), cpu or cuda
     data_dir: Path | None = None  # where MNIST / Fashion-MNIST files are (or are downloaded to)
+    plugins: tuple[str, ...] = ()  # files or modules that register estimators
 
     def __post_init__(self) -> None:
         self.validate()
@@ -80,6 +81,8 @@ class RunConfig:
             raise bad("subsample", "an integer of at least 2", self.subsample)
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise bad("device", "one of auto, cpu, cuda", self.device)
+        if not all(isinstance(p, str) and p for p in self.plugins):
+            raise bad("plugins", "a list of files or module names", self.plugins)
         if not isinstance(self.params, dict) or not all(
             isinstance(v, dict) for v in self.params.values()
         ):
@@ -90,7 +93,7 @@ class RunConfig:
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with the given keys replaced; ``None`` means 'not given'."""
         given = {key: value for key, value in overrides.items() if value is not None}
-        for key in ("datasets", "estimators", "seeds"):
+        for key in ("datasets", "estimators", "seeds", "plugins"):
             if key in given:
                 given[key] = tuple(given[key])
         for key in ("out", "data_dir"):
@@ -114,6 +117,7 @@ class RunConfig:
             "subsample": self.subsample,
             "device": self.device,
             "data_dir": None if self.data_dir is None else str(self.data_dir),
+            "plugins": list(self.plugins),
         }
 
 
@@ -143,7 +147,7 @@ def load_toml(path: str | Path) -> RunConfig:
             raise ConfigError(
                 f"{path}: unknown key {key!r}; valid keys are: {', '.join(_KEYS)}.{hint}"
             )
-    for key in ("datasets", "estimators", "seeds"):
+    for key in ("datasets", "estimators", "seeds", "plugins"):
         if isinstance(data.get(key), str | int) and not isinstance(data.get(key), bool):
             data[key] = [data[key]]
         if key in data and isinstance(data[key], list):

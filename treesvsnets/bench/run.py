@@ -28,6 +28,7 @@ from treesvsnets.bench.store import STORE_FILENAME, ResultStore, export_rows
 from treesvsnets.config import RunConfig
 from treesvsnets.errors import ConfigError, unknown_name
 from treesvsnets.estimators import registry
+from treesvsnets.estimators.plugins import load_plugin
 from treesvsnets.reports.markdown import write_report
 
 
@@ -133,6 +134,8 @@ def run(
         epoch_progress = progress is True
 
     # Resolve and check everything a user can get wrong before doing any work.
+    for plugin in config.plugins:
+        load_plugin(plugin)
     specs = registry.select(config.estimators)
     _check_params(config, specs)
     for name in config.datasets:

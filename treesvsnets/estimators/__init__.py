@@ -1,6 +1,7 @@
 """The common estimator interface: specs, the registry and the built-ins."""
 
 from treesvsnets.estimators.base import CAPABILITIES, FAMILIES, EstimatorSpec
+from treesvsnets.estimators.nets import register_net  # noqa: E402  (after the registry)
 from treesvsnets.estimators.registry import add, all_specs, get, register, select, unregister
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "all_specs",
     "get",
     "register",
+    "register_net",
     "select",
     "unregister",
 ]

@@ -18,6 +18,8 @@ _PROBA_THREADED = frozenset({"predict_proba", "multithreaded"})
 
 @register(
     "rf",
+    seed_param="random_state",
+    threads_param="n_jobs",
     family="ensemble",
     default_params={"n_estimators": 100},
     description="RandomForestClassifier (scikit-learn)",
@@ -31,6 +33,8 @@ def random_forest(**params: Any) -> Any:
 
 @register(
     "bagging",
+    seed_param="random_state",
+    threads_param="n_jobs",
     family="ensemble",
     default_params={"n_estimators": 50},
     description="BaggingClassifier of full decision trees (scikit-learn)",
@@ -45,6 +49,7 @@ def bagging(**params: Any) -> Any:
 
 @register(
     "adaboost",
+    seed_param="random_state",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 1.0},
     description="AdaBoostClassifier (SAMME) of decision stumps (scikit-learn)",
@@ -60,6 +65,7 @@ def adaboost(**params: Any) -> Any:
 
 @register(
     "gb",
+    seed_param="random_state",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3},
     description="GradientBoostingClassifier (scikit-learn, single-threaded)",
@@ -74,6 +80,7 @@ def gradient_boosting(**params: Any) -> Any:
 
 @register(
     "hgb",
+    seed_param="random_state",
     family="ensemble",
     # early_stopping is off so that nothing is silently held out of the training fold.
     default_params={"max_iter": 100, "learning_rate": 0.1, "early_stopping": False},
@@ -89,6 +96,8 @@ def hist_gradient_boosting(**params: Any) -> Any:
 
 @register(
     "xgboost",
+    seed_param="random_state",
+    threads_param="n_jobs",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 0.3, "tree_method": "hist"},
     description="XGBClassifier (XGBoost)",
@@ -102,6 +111,8 @@ def xgboost(**params: Any) -> Any:
 
 @register(
     "lightgbm",
+    seed_param="random_state",
+    threads_param="n_jobs",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 0.1, "verbose": -1},
     description="LGBMClassifier (LightGBM)",
@@ -142,6 +153,7 @@ def stacking(*, random_state: int = 0, n_jobs: int = 1, final_C: float = 1.0, **
 
 @register(
     "logreg",
+    seed_param="random_state",
     family="linear",
     default_params={"C": 1.0, "max_iter": 1000},
     description="LogisticRegression (lbfgs) on standard-scaled features: the linear baseline",

@@ -8,9 +8,11 @@ validation slice with the best weights restored).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from treesvsnets.estimators.registry import register
+from treesvsnets.estimators.base import EstimatorSpec
+from treesvsnets.estimators.registry import add, current_source, register
 
 _NET = frozenset({"predict_proba", "multithreaded", "early_stopping", "uses_gpu"})
 
@@ -26,7 +28,7 @@ _TRAINING_DEFAULTS = {
 }
 
 
-def _torch_classifier(architecture: str, params: dict[str, Any]) -> Any:
+def _torch_classifier(architecture: str | Callable[..., Any], params: dict[str, Any]) -> Any:
     from treesvsnets.estimators.torch.classifier import TorchClassifier
 
     return TorchClassifier(architecture, **params)
@@ -43,6 +45,7 @@ def _torch_classifier(architecture: str, params: dict[str, Any]) -> Any:
     },
     description="PyTorch MLP: Flatten -> Linear/ReLU blocks (dropout, batch norm) -> logits",
     preprocessing="auto",
+    seed_param="random_state",
     threads_param="threads",
     capabilities=_NET,
 )
@@ -65,8 +68,48 @@ def dense(**params: Any) -> Any:
     },
     description="PyTorch CNN: [Conv -> BatchNorm -> ReLU -> MaxPool] x2 -> Dense head with dropout",
     preprocessing="auto",
+    seed_param="random_state",
     threads_param="threads",
     capabilities=_NET | {"needs_images"},
 )
 def cnn(**params: Any) -> Any:
     return _torch_classifier("cnn", params)
+
+
+def register_net(
+    name: str,
+    module_factory: Callable[..., Any],
+    *,
+    default_params: dict[str, Any] | None = None,
+    needs_images: bool = False,
+    description: str = "",
+    override: bool = False,
+) -> Callable[..., Any]:
+    """Register your own ``torch.nn.Module`` and get the project's loop for free.
+
+    ``module_factory(n_features=, n_classes=, image_shape=)`` returns the module
+    (rows arrive flat; reshape with ``image_shape`` for convolutions). Training
+    settings (epochs, optimizer, early stopping on the harness's validation
+    slice, checkpoints, history, device) are TorchClassifier's, overridable in
+    ``default_params`` and with ``--param``.
+    """
+
+    def factory(**params: Any) -> Any:
+        return _torch_classifier(module_factory, params)
+
+    add(
+        EstimatorSpec(
+            name=name,
+            family="deep",
+            factory=factory,
+            default_params={**_TRAINING_DEFAULTS, **(default_params or {})},
+            description=description or f"PyTorch module {module_factory.__name__}",
+            preprocessing="auto",
+            seed_param="random_state",
+            threads_param="threads",
+            capabilities=_NET | ({"needs_images"} if needs_images else set()),
+            source=current_source(),
+        ),
+        override=override,
+    )
+    return module_factory

@@ -7,7 +7,10 @@ is cheap to list.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import contextlib
+import contextvars
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from treesvsnets.errors import ConfigError, unknown_name
@@ -22,6 +25,9 @@ def _load_builtins() -> None:
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
         from treesvsnets.estimators import ensembles, nets  # noqa: F401  (register on import)
+        from treesvsnets.estimators.plugins import load_entry_points
+
+        load_entry_points()
 
 
 def add(spec: EstimatorSpec, *, override: bool = False) -> EstimatorSpec:
@@ -47,13 +53,22 @@ def register(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: register a factory function or an estimator class under ``name``.
 
-    >>> @register("my_svm", family="other", seed_param=None, threads_param=None)
-    ... def my_svm(**params):
+    The harness passes each cell's seed as ``random_state`` and its thread
+    budget as ``n_jobs`` when the factory names those parameters; say
+    ``seed_param=``/``threads_param=`` to use other names (or ``None``).
+
+    >>> @register("my_svm", family="other", default_params={"C": 1.0})
+    ... def my_svm(C=1.0, random_state=None):
     ...     from sklearn.svm import SVC
-    ...     return SVC(probability=True, **params)
+    ...     return SVC(C=C, probability=True, random_state=random_state)
     """
 
     def decorate(factory: Callable[..., Any]) -> Callable[..., Any]:
+        for field_name, parameter in (("seed_param", "random_state"), ("threads_param", "n_jobs")):
+            if field_name not in spec_fields:
+                accepted = accepts_parameter(factory, parameter)
+                spec_fields[field_name] = parameter if accepted else None
+        spec_fields.setdefault("source", current_source())
         spec = EstimatorSpec(
             name=name,
             family=family,
@@ -65,6 +80,32 @@ def register(
         return factory
 
     return decorate
+
+
+def accepts_parameter(factory: Callable[..., Any], parameter: str) -> bool:
+    """Whether ``factory`` (a function or a class) names ``parameter`` in its signature."""
+    try:
+        return parameter in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+#: The source recorded for specs registered while a plugin is being imported.
+_SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("source", default="builtin")
+
+
+def current_source() -> str:
+    return _SOURCE.get()
+
+
+@contextlib.contextmanager
+def registering_from(source: str) -> Iterator[None]:
+    """Record ``source`` (a plugin file, module or package) on everything registered inside."""
+    token = _SOURCE.set(source)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
 
 
 def unregister(name: str) -> EstimatorSpec:

@@ -1,0 +1,161 @@
+"""Plugins from a file, from a module, and the contract checks, through the real CLI."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import treesvsnets
+from treesvsnets.errors import ConfigError
+from treesvsnets.estimators import get, unregister
+from treesvsnets.estimators.plugins import load_plugin
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "local_plugin.py"
+PLUGINS = Path(__file__).parent / "plugins"
+
+
+def cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "treesvsnets", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def forget():
+    """Unregister what a test's plugins registered."""
+    names = []
+    yield names
+    for name in names:
+        unregister(name)
+
+
+def test_a_plugin_file_registers_and_is_benchmarked_beside_the_builtins(tmp_path, forget):
+    forget += load_plugin(str(EXAMPLE))
+    assert sorted(forget) == ["extra_trees", "svm"]
+    assert get("svm").source == "plugin local_plugin.py"
+    assert get("extra_trees").seed_param == "random_state"
+    assert get("extra_trees").threads_param == "n_jobs"
+    assert get("svm").threads_param is None
+    result = treesvsnets.run(
+        datasets=["wine"],
+        estimators=["extra_trees", "svm", "rf"],
+        folds=3,
+        out=tmp_path,
+        progress=False,
+    )
+    assert set(result.rows["status"]) == {"ok"}
+    accuracy = result.rows.groupby("estimator")["accuracy"].mean()
+    assert accuracy["svm"] > 0.9 and accuracy["extra_trees"] > 0.9
+    assert result.rows["split_hash"].nunique() == 1
+
+
+def test_run_with_plugin_flag_in_a_subprocess(tmp_path):
+    done = cli(
+        "run",
+        "--plugin",
+        EXAMPLE,
+        "-e",
+        "svm",
+        "-e",
+        "logreg",
+        "-d",
+        "iris",
+        "--folds",
+        "3",
+        "--out",
+        tmp_path,
+        "-q",
+    )
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = tmp_path.iterdir()
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert set(rows.estimator) == {"svm", "logreg"} and set(rows.status) == {"ok"}
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    sources = {e["name"]: e["source"] for e in manifest["estimators"]}
+    assert sources == {"svm": "plugin local_plugin.py", "logreg": "builtin"}
+
+
+def test_a_module_plugin_by_dotted_name(forget):
+    forget += load_plugin("tests.plugins.tiny_net")
+    assert forget == ["tiny_mlp"]
+    assert get("tiny_mlp").source == "plugin tests.plugins.tiny_net"
+
+
+def test_a_torch_module_plugin_gets_the_training_loop(tmp_path, forget):
+    forget += load_plugin(str(PLUGINS / "tiny_net.py"))
+    result = treesvsnets.run(
+        datasets=["digits"], estimators=["tiny_mlp"], folds=3, out=tmp_path, progress=False
+    )
+    rows = result.rows
+    assert set(rows["status"]) == {"ok"} and rows["accuracy"].mean() > 0.8  # chance: 0.1
+    assert (rows["n_val"] > 0).all()  # early stopping on the harness's validation slice
+    assert all(len(json.loads(h)) <= 15 for h in rows["history"])
+
+
+@pytest.mark.parametrize(
+    ("plugin", "message"),
+    [
+        ("missing.py", "plugin 'missing.py' does not exist (no such file)."),
+        (
+            "no_such_module_xyz",
+            "plugin 'no_such_module_xyz' is neither a file nor an importable module.",
+        ),
+        (
+            str(PLUGINS / "import_error.py"),
+            f"plugin '{PLUGINS / 'import_error.py'}' failed to import: RuntimeError: this plugin "
+            "cannot be imported.",
+        ),
+        (
+            str(PLUGINS / "takes_rf.py"),
+            f"plugin '{PLUGINS / 'takes_rf.py'}': estimator name 'rf' is already registered "
+            "(from builtin); pick another name or pass override=True.",
+        ),
+    ],
+)
+def test_a_bad_plugin_is_named_and_the_builtins_keep_working(plugin, message):
+    with pytest.raises(ConfigError) as caught:
+        load_plugin(plugin)
+    assert str(caught.value) == message
+    assert get("rf").source == "builtin"
+
+
+def test_bad_plugin_on_the_cli_is_one_sentence_and_exit_2(tmp_path):
+    done = cli("run", "--plugin", PLUGINS / "import_error.py", "--out", tmp_path / "runs")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"treesvsnets: error: plugin '{PLUGINS / 'import_error.py'}' failed to import: "
+        "RuntimeError: this plugin cannot be imported."
+    )
+    assert not (tmp_path / "runs").exists()
+
+
+def test_check_passes_a_good_estimator():
+    done = cli("check", "extra_trees", "--plugin", EXAMPLE)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "8 passed, 0 failed" in done.stdout
+    assert done.stdout.count("  PASS  ") == 8
+
+
+def test_check_catches_predict_of_the_wrong_length():
+    done = cli("check", f"{PLUGINS / 'broken_predict.py'}:ShortPredict")
+    assert done.returncode == 1
+    assert (
+        "  FAIL  predict gives one known label per row: predict returned shape (149,) "
+        "for 150 rows" in done.stdout
+    )
+    assert "  PASS  fit returns self" in done.stdout
+    assert done.stdout.rstrip().endswith("failed")
+
+
+def test_check_runs_on_builtins_too():
+    done = cli("check", "cnn")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "on digits" in done.stdout and "8 passed, 0 failed" in done.stdout

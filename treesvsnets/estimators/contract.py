@@ -1,0 +1,146 @@
+"""The estimator contract as small checks, run by ``treesvsnets check`` before a benchmark.
+
+Like scikit-learn's ``check_estimator``: each check builds a fresh estimator,
+exercises one promise the harness relies on, and fails with a sentence that
+says what broke. ``run_checks`` never raises for a failing estimator; it
+reports every check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Factory = Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class CheckData:
+    X: np.ndarray
+    y: np.ndarray
+    fit_kwargs: dict[str, Any]
+    name: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    passed: bool
+    message: str = ""
+
+
+def _fit_kwargs(data: CheckData, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """The harness's fit arguments: a validation slice for estimators that early-stop."""
+    kwargs = dict(data.fit_kwargs)
+    if "validation_data" in kwargs:
+        kwargs["validation_data"] = (X[::10], y[::10])
+    return kwargs
+
+
+def _fit(make: Factory, data: CheckData, y: np.ndarray | None = None, X: np.ndarray | None = None):
+    X = data.X if X is None else X
+    y = data.y if y is None else y
+    estimator = make()
+    returned = estimator.fit(X, y, **_fit_kwargs(data, X, y))
+    return estimator, returned
+
+
+def check_fit_returns_self(make: Factory, data: CheckData) -> None:
+    estimator, returned = _fit(make, data)
+    assert returned is estimator, f"fit returned {type(returned).__name__}, not the estimator"
+
+
+def check_predict_shape_and_labels(make: Factory, data: CheckData) -> None:
+    estimator, _ = _fit(make, data)
+    predicted = np.asarray(estimator.predict(data.X))
+    assert predicted.shape == (len(data.X),), (
+        f"predict returned shape {predicted.shape} for {len(data.X)} rows"
+    )
+    unknown = set(predicted.tolist()) - set(data.y.tolist())
+    assert not unknown, f"predict returned labels never seen in fit: {sorted(unknown)[:5]}"
+
+
+def check_classes(make: Factory, data: CheckData) -> None:
+    estimator, _ = _fit(make, data)
+    classes = getattr(estimator, "classes_", None)
+    assert classes is not None, "the fitted estimator has no classes_ attribute"
+    assert list(classes) == sorted(set(data.y.tolist())), f"classes_ is {list(classes)}"
+
+
+def check_predict_proba(make: Factory, data: CheckData) -> None:
+    estimator, _ = _fit(make, data)
+    if not hasattr(estimator, "predict_proba"):
+        return  # optional: the harness then reports no log loss
+    proba = np.asarray(estimator.predict_proba(data.X))
+    n_classes = len(set(data.y.tolist()))
+    assert proba.shape == (len(data.X), n_classes), (
+        f"predict_proba returned shape {proba.shape}, expected {(len(data.X), n_classes)}"
+    )
+    assert np.all(proba >= 0), "predict_proba returned negative probabilities"
+    worst = float(np.abs(proba.sum(axis=1) - 1).max())
+    assert worst < 1e-5, f"predict_proba rows do not sum to 1 (off by up to {worst:.3g})"
+
+
+def check_clone_round_trip(make: Factory, data: CheckData) -> None:
+    from sklearn.base import clone
+
+    estimator = make()
+    params = estimator.get_params(deep=False)
+    twin = clone(estimator)
+    assert set(twin.get_params(deep=False)) == set(params), "clone changed the parameter names"
+    twin.set_params(**params)
+    twin.fit(data.X, data.y, **_fit_kwargs(data, data.X, data.y))
+
+
+def check_string_labels(make: Factory, data: CheckData) -> None:
+    names = np.array([f"class_{label}" for label in data.y], dtype=object)
+    estimator, _ = _fit(make, data, y=names)
+    predicted = set(np.asarray(estimator.predict(data.X)).tolist())
+    assert predicted <= set(names.tolist()), f"string labels came back as {sorted(predicted)[:3]}"
+
+
+def check_harness_preprocessing(make: Factory, data: CheckData) -> None:
+    from sklearn.preprocessing import StandardScaler
+
+    scaled = StandardScaler().fit_transform(data.X).astype(np.float32)
+    estimator, _ = _fit(make, data, X=scaled)
+    assert len(estimator.predict(scaled)) == len(scaled), "predict failed on scaled float32 rows"
+
+
+def check_deterministic_under_seed(make: Factory, data: CheckData) -> None:
+    first, _ = _fit(make, data)
+    second, _ = _fit(make, data)
+    a, b = np.asarray(first.predict(data.X)), np.asarray(second.predict(data.X))
+    assert np.array_equal(a, b), (
+        f"two fits with the same seed disagree on {int((a != b).sum())} of {len(a)} rows"
+    )
+
+
+CHECKS: tuple[tuple[str, Callable[[Factory, CheckData], None]], ...] = (
+    ("fit returns self", check_fit_returns_self),
+    ("predict gives one known label per row", check_predict_shape_and_labels),
+    ("classes_ lists the training labels", check_classes),
+    ("predict_proba rows are probabilities that sum to 1", check_predict_proba),
+    ("get_params / clone round-trip", check_clone_round_trip),
+    ("works with string labels", check_string_labels),
+    ("works behind the harness's preprocessing (scaled float32)", check_harness_preprocessing),
+    ("deterministic under a fixed seed", check_deterministic_under_seed),
+)
+
+
+def run_checks(make: Factory, data: CheckData) -> list[CheckResult]:
+    """Run every check; a check fails on AssertionError or on any exception the estimator raises."""
+    results = []
+    for name, check in CHECKS:
+        try:
+            check(make, data)
+        except AssertionError as exc:
+            results.append(CheckResult(name, False, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - the estimator under test may raise anything
+            results.append(CheckResult(name, False, f"raised {type(exc).__name__}: {exc}"))
+        else:
+            results.append(CheckResult(name, True))
+    return results

@@ -1,0 +1,132 @@
+"""Plugins: estimators registered from a user's file, module or installed package.
+
+- ``load_plugin("my_models.py")`` or ``load_plugin("my_package.models")`` imports
+  that code; whatever it registers (``@register``) becomes available, with the
+  plugin recorded as its source (``--plugin`` on the command line).
+- Installed distributions declare an entry point in the group
+  ``treesvsnets.estimators`` naming a module; it is imported the first time the
+  registry is used, so its estimators are listed with no flag.
+
+A plugin that fails to import, or registers a taken name, raises one clear
+ConfigError naming it; the built-ins are not affected.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import warnings
+from importlib import metadata
+from pathlib import Path
+
+from treesvsnets.errors import ConfigError
+from treesvsnets.estimators import registry
+
+ENTRY_POINT_GROUP = "treesvsnets.estimators"
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _import_file(path: Path) -> None:
+    module_name = f"treesvsnets_plugin_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"plugin {str(path)!r} is not a Python file.")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # so classes defined there pickle and clone
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+
+
+def load_plugin(target: str) -> list[str]:
+    """Import a plugin file (``path/to/x.py``) or module (``pkg.mod``); return its new names."""
+    before = {spec.name for spec in registry.all_specs()}
+    looks_like_file = target.endswith(".py") or "/" in target or "\\" in target
+    path = Path(target).expanduser()
+    if looks_like_file and not path.is_file():
+        raise ConfigError(f"plugin {target!r} does not exist (no such file).")
+    source = f"plugin {path.name}" if looks_like_file else f"plugin {target}"
+    try:
+        with registry.registering_from(source):
+            if looks_like_file:
+                _import_file(path.resolve())
+            else:
+                importlib.import_module(target)
+    except ConfigError as exc:
+        raise ConfigError(f"plugin {target!r}: {exc}") from None
+    except ModuleNotFoundError as exc:
+        if exc.name == target or target.startswith(f"{exc.name}."):
+            raise ConfigError(
+                f"plugin {target!r} is neither a file nor an importable module."
+            ) from None
+        raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
+    except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
+        raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
+    return [spec.name for spec in registry.all_specs() if spec.name not in before]
+
+
+def load_entry_points() -> list[str]:
+    """Import every installed ``treesvsnets.estimators`` entry point; warn about broken ones.
+
+    A broken third-party package must not take the built-ins down with it, so
+    its failure is a warning naming the distribution and the entry point.
+    """
+    loaded = []
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        distribution = entry_point.dist.name if entry_point.dist else entry_point.value
+        try:
+            with registry.registering_from(f"package {distribution}"):
+                entry_point.load()
+        except Exception as exc:  # noqa: BLE001 - any failure becomes one warning
+            warnings.warn(
+                f"treesvsnets plugin package {distribution!r} (entry point "
+                f"{entry_point.name} = {entry_point.value}) failed to load: {_describe(exc)}; "
+                "its estimators are not available.",
+                stacklevel=2,
+            )
+            continue
+        loaded.append(entry_point.name)
+    return loaded
+
+
+def _import_target_module(module_part: str) -> object:
+    looks_like_file = module_part.endswith(".py") or "/" in module_part
+    source = f"plugin {Path(module_part).name}" if looks_like_file else f"plugin {module_part}"
+    try:
+        with registry.registering_from(source):
+            if looks_like_file:
+                path = Path(module_part).expanduser()
+                if not path.is_file():
+                    raise ConfigError(f"{module_part!r} does not exist (no such file).")
+                _import_file(path.resolve())
+                return sys.modules[f"treesvsnets_plugin_{path.stem}"]
+            return importlib.import_module(module_part)
+    except ConfigError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
+        raise ConfigError(f"{module_part!r} failed to import: {_describe(exc)}.") from None
+
+
+def check_target(target: str) -> tuple[str, object, frozenset[str]]:
+    """What ``treesvsnets check TARGET`` tests: ``(label, factory, capabilities)``.
+
+    TARGET is ``module:Name`` or ``path/to/file.py:Name`` (a class or a
+    factory function), or the name of a registered estimator.
+    """
+    module_part, colon, attribute = target.rpartition(":")
+    if not colon:
+        spec = registry.get(target)
+        return f"{target} ({spec.source})", spec, spec.capabilities
+    found = getattr(_import_target_module(module_part), attribute, None)
+    if found is None:
+        raise ConfigError(f"{module_part!r} has no attribute {attribute!r}.")
+    if not callable(found):
+        raise ConfigError(f"{target!r} is not a class or a factory function.")
+    return target, found, frozenset({"predict_proba"})
