@@ -159,3 +159,63 @@ def test_check_runs_on_builtins_too():
     done = cli("check", "cnn")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "on digits" in done.stdout and "8 passed, 0 failed" in done.stdout
+
+
+def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
+    target = tmp_path / "site"
+    install = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            target,
+            ROOT / "examples" / "plugin_package",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert install.returncode == 0, install.stderr
+    env = {**__import__("os").environ, "PYTHONPATH": f"{target}"}
+
+    def cli_with_package(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "treesvsnets", *map(str, args)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+
+    listed = cli_with_package("list", "estimators")
+    assert listed.returncode == 0, listed.stderr
+    assert "source: package treesvsnets-example-plugins" in listed.stdout
+    names = [line.split()[0] for line in listed.stdout.splitlines() if not line.startswith(" ")]
+    assert names[-2:] == ["knn", "wide_mlp"]
+
+    done = cli_with_package(
+        "run",
+        "-d",
+        "digits",
+        "-e",
+        "knn",
+        "-e",
+        "wide_mlp",
+        "--folds",
+        "3",
+        "--subsample",
+        "600",
+        "--out",
+        tmp_path / "runs",
+        "-q",
+    )
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert set(rows.status) == {"ok"} and (rows.groupby("estimator").accuracy.mean() > 0.85).all()
+    assert (rows.loc[rows.estimator == "wide_mlp", "n_val"] > 0).all()

@@ -1,7 +1,7 @@
 """The common estimator interface: specs, the registry and the built-ins."""
 
 from treesvsnets.estimators.base import CAPABILITIES, FAMILIES, EstimatorSpec
-from treesvsnets.estimators.nets import register_net  # noqa: E402  (after the registry)
+from treesvsnets.estimators.netspec import register_net  # noqa: E402  (after the registry)
 from treesvsnets.estimators.registry import add, all_specs, get, register, select, unregister
 
 __all__ = [

@@ -1,0 +1,1 @@
+"""Example estimators for treesvsnets, registered through an entry point."""

@@ -1,0 +1,72 @@
+"""What every PyTorch estimator spec shares, and ``register_net`` for a user's own module.
+
+This module registers nothing when imported (the built-in nets live in
+``nets.py``), so ``from treesvsnets.estimators import register_net`` is safe
+from inside a plugin that is itself being loaded by the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from treesvsnets.estimators.base import EstimatorSpec
+from treesvsnets.estimators.registry import add, current_source
+
+NET_CAPABILITIES = frozenset({"predict_proba", "multithreaded", "early_stopping", "uses_gpu"})
+
+TRAINING_DEFAULTS = {
+    "epochs": 60,
+    "batch_size": 128,
+    "lr": 1e-3,
+    "optimizer": "adam",
+    "weight_decay": 0.0,
+    "early_stopping": True,
+    "patience": 8,
+    "device": "auto",
+}
+
+
+def torch_classifier(architecture: str | Callable[..., Any], params: dict[str, Any]) -> Any:
+    from treesvsnets.estimators.torch.classifier import TorchClassifier
+
+    return TorchClassifier(architecture, **params)
+
+
+def register_net(
+    name: str,
+    module_factory: Callable[..., Any],
+    *,
+    default_params: dict[str, Any] | None = None,
+    needs_images: bool = False,
+    description: str = "",
+    override: bool = False,
+) -> Callable[..., Any]:
+    """Register your own ``torch.nn.Module`` and get the project's loop for free.
+
+    ``module_factory(n_features=, n_classes=, image_shape=)`` returns the module
+    (rows arrive flat; reshape with ``image_shape`` for convolutions). Training
+    settings (epochs, optimizer, early stopping on the harness's validation
+    slice, checkpoints, history, device) are TorchClassifier's, overridable in
+    ``default_params`` and with ``--param``.
+    """
+
+    def factory(**params: Any) -> Any:
+        return torch_classifier(module_factory, params)
+
+    add(
+        EstimatorSpec(
+            name=name,
+            family="deep",
+            factory=factory,
+            default_params={**TRAINING_DEFAULTS, **(default_params or {})},
+            description=description or f"PyTorch module {module_factory.__name__}",
+            preprocessing="auto",
+            seed_param="random_state",
+            threads_param="threads",
+            capabilities=NET_CAPABILITIES | ({"needs_images"} if needs_images else set()),
+            source=current_source(),
+        ),
+        override=override,
+    )
+    return module_factory
