@@ -1,6 +1,7 @@
 """Plugins from a file, from a module, and the contract checks, through the real CLI."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -161,8 +162,8 @@ def test_check_runs_on_builtins_too():
     assert "on digits" in done.stdout and "8 passed, 0 failed" in done.stdout
 
 
-def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
-    target = tmp_path / "site"
+def pip_install_to(target, package):
+    """A real pip install of a local folder, into a folder of its own (not this venv)."""
     install = subprocess.run(
         [
             sys.executable,
@@ -174,14 +175,36 @@ def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
             "--no-build-isolation",
             "--target",
             target,
-            ROOT / "examples" / "plugin_package",
+            package,
         ],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert install.returncode == 0, install.stderr
-    env = {**__import__("os").environ, "PYTHONPATH": f"{target}"}
+    return {**os.environ, "PYTHONPATH": str(target)}
+
+
+def test_a_broken_installed_package_warns_and_the_builtins_keep_working(tmp_path):
+    env = pip_install_to(tmp_path / "site", PLUGINS / "broken_package")
+    listed = subprocess.run(
+        [sys.executable, "-m", "treesvsnets", "list", "estimators"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert listed.returncode == 0
+    assert (
+        "treesvsnets plugin package 'broken-treesvsnets-plugin' (entry point broken = "
+        "broken_plugin_pkg.models) failed to load: ImportError: a dependency of this plugin is "
+        "missing; its estimators are not available." in listed.stderr
+    )
+    assert listed.stdout.startswith("rf ")
+
+
+def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
+    env = pip_install_to(tmp_path / "site", ROOT / "examples" / "plugin_package")
 
     def cli_with_package(*args):
         return subprocess.run(
