@@ -9,15 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-
-def cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "treesvsnets", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=600,
-    )
+from tests.helpers.cli import cli
 
 
 def only_run_dir(out: Path) -> Path:

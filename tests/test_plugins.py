@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import treesvsnets
+from tests.helpers.cli import cli
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators import get, unregister
 from treesvsnets.estimators.plugins import load_plugin
@@ -17,16 +18,6 @@ from treesvsnets.estimators.plugins import load_plugin
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "local_plugin.py"
 PLUGINS = Path(__file__).parent / "plugins"
-
-
-def cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "treesvsnets", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=600,
-    )
 
 
 @pytest.fixture
@@ -187,13 +178,7 @@ def pip_install_to(target, package):
 
 def test_a_broken_installed_package_warns_and_the_builtins_keep_working(tmp_path):
     env = pip_install_to(tmp_path / "site", PLUGINS / "broken_package")
-    listed = subprocess.run(
-        [sys.executable, "-m", "treesvsnets", "list", "estimators"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    listed = cli("list", "estimators", env=env)
     assert listed.returncode == 0
     assert (
         "treesvsnets plugin package 'broken-treesvsnets-plugin' (entry point broken = "
@@ -206,22 +191,13 @@ def test_a_broken_installed_package_warns_and_the_builtins_keep_working(tmp_path
 def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
     env = pip_install_to(tmp_path / "site", ROOT / "examples" / "plugin_package")
 
-    def cli_with_package(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "treesvsnets", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-        )
-
-    listed = cli_with_package("list", "estimators")
+    listed = cli("list", "estimators", env=env)
     assert listed.returncode == 0, listed.stderr
     assert "source: package treesvsnets-example-plugins" in listed.stdout
     names = [line.split()[0] for line in listed.stdout.splitlines() if not line.startswith(" ")]
     assert names[-2:] == ["knn", "wide_mlp"]
 
-    done = cli_with_package(
+    done = cli(
         "run",
         "-d",
         "digits",
@@ -236,6 +212,7 @@ def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
         "--out",
         tmp_path / "runs",
         "-q",
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
