@@ -137,6 +137,19 @@ def test_bad_input_gives_one_sentence_and_exit_2(tmp_path, args, message):
     assert not (tmp_path / "runs").exists()
 
 
+def test_device_cuda_without_cuda_is_refused_before_training(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    done = cli("run", "-d", "digits", "-e", "dense", "--device", "cuda", "--out", tmp_path / "r")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "treesvsnets: error: device 'cuda' was asked for, but CUDA is not available here."
+    )
+    assert not (tmp_path / "r").exists()
+
+
 def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
     config = tmp_path / "bench.toml"
     config.write_text("fold = 3\n")

@@ -145,6 +145,10 @@ def run(
         dataset = dataset_registry.load(name, data_dir=config.data_dir)
         loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
     _check_images(specs, loaded)
+    if config.device != "auto" and any("uses_gpu" in spec.capabilities for spec in specs):
+        from treesvsnets.estimators.torch.devices import resolve_device
+
+        resolve_device(config.device)  # --device cuda without CUDA: one sentence, no folder
     plans = [
         (
             dataset,
