@@ -9,7 +9,7 @@ from tests.helpers.estimators import (
     ThreadRecordingEstimator,
 )
 from treesvsnets.bench.metrics import align_proba
-from treesvsnets.bench.runner import Cell, run_cell
+from treesvsnets.bench.runner import Cell, cell_overrides, run_cell
 from treesvsnets.estimators import get
 
 
@@ -94,3 +94,11 @@ def test_a_net_preprocessor_sees_only_the_rows_the_net_fits_on(wine, wine_plan):
     np.testing.assert_allclose(scaler.mean_, wine.X[fold.fit].mean(axis=0))
     assert not np.allclose(scaler.mean_, wine.X[fold.train].mean(axis=0))
     assert (outcome.row["n_train"], outcome.row["n_val"]) == (len(fold.fit), len(fold.val))
+
+
+def test_only_torch_estimators_are_asked_for_epoch_lines(register_spec, digits):
+    quiet = Cell("digits", "x", seed=0, fold=0, verbose=True)
+    assert cell_overrides(get("dense"), quiet, digits)["verbose"] == 1
+    assert "verbose" not in cell_overrides(get("lightgbm"), quiet, digits)
+    deep_plugin = register_spec("deep_plugin", DummyEstimator, family="deep")
+    assert "verbose" not in cell_overrides(deep_plugin, quiet, digits)

@@ -73,7 +73,11 @@ def cell_overrides(
         overrides["image_shape"] = dataset.image_shape
     if "uses_gpu" in spec.capabilities and "device" not in overrides:
         overrides["device"] = cell.device
-    if cell.verbose and spec.family == "deep" and "verbose" not in overrides:
+    if (
+        cell.verbose
+        and getattr(spec.factory, "reports_epochs", False)
+        and "verbose" not in overrides
+    ):
         overrides["verbose"] = 1
     if overrides.get("checkpoint") is True:
         if artifacts_dir is None:

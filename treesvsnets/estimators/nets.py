@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from treesvsnets.estimators.netspec import NET_CAPABILITIES, TRAINING_DEFAULTS, torch_classifier
+from treesvsnets.estimators.netspec import (
+    NET_CAPABILITIES,
+    TRAINING_DEFAULTS,
+    reports_epochs,
+    torch_classifier,
+)
 from treesvsnets.estimators.registry import register
 
 
@@ -29,6 +34,7 @@ from treesvsnets.estimators.registry import register
     threads_param="threads",
     capabilities=NET_CAPABILITIES,
 )
+@reports_epochs
 def dense(**params: Any) -> Any:
     return torch_classifier("dense", params)
 
@@ -52,5 +58,6 @@ def dense(**params: Any) -> Any:
     threads_param="threads",
     capabilities=NET_CAPABILITIES | {"needs_images"},
 )
+@reports_epochs
 def cnn(**params: Any) -> Any:
     return torch_classifier("cnn", params)

@@ -27,6 +27,12 @@ TRAINING_DEFAULTS = {
 }
 
 
+def reports_epochs(factory: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a factory whose estimator takes ``verbose`` and prints epoch lines (TorchClassifier)."""
+    factory.reports_epochs = True  # type: ignore[attr-defined]
+    return factory
+
+
 def torch_classifier(architecture: str | Callable[..., Any], params: dict[str, Any]) -> Any:
     from treesvsnets.estimators.torch.classifier import TorchClassifier
 
@@ -51,6 +57,7 @@ def register_net(
     ``default_params`` and with ``--param``.
     """
 
+    @reports_epochs
     def factory(**params: Any) -> Any:
         return torch_classifier(module_factory, params)
 
