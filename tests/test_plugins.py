@@ -219,3 +219,19 @@ def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
     rows = pd.read_csv(run_dir / "results.csv")
     assert set(rows.status) == {"ok"} and (rows.groupby("estimator").accuracy.mean() > 0.85).all()
     assert (rows.loc[rows.estimator == "wide_mlp", "n_val"] > 0).all()
+
+
+def test_the_console_script_finds_a_module_in_the_current_folder(tmp_path):
+    (tmp_path / "my_models.py").write_text(
+        (PLUGINS / "broken_predict.py").read_text().replace("len(X) - 1", "len(X)")
+    )
+    script = Path(sys.executable).parent / "treesvsnets"
+    done = subprocess.run(
+        [script, "check", "my_models:ShortPredict"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checking my_models:ShortPredict on iris" in done.stdout

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 import warnings
 from importlib import metadata
@@ -45,6 +46,18 @@ def _import_file(path: Path) -> None:
         raise
 
 
+def _import_module(name: str) -> object:
+    """Import ``name`` as ``python -m`` would: the current folder is searched too.
+
+    The ``treesvsnets`` console script does not put the current folder on
+    ``sys.path``; a user's ``my_models.py`` next to them must still be found.
+    """
+    here = os.getcwd()
+    if here not in sys.path and "" not in sys.path:
+        sys.path.append(here)
+    return importlib.import_module(name)
+
+
 def load_plugin(target: str) -> list[str]:
     """Import a plugin file (``path/to/x.py``) or module (``pkg.mod``); return its new names."""
     before = {spec.name for spec in registry.all_specs()}
@@ -58,7 +71,7 @@ def load_plugin(target: str) -> list[str]:
             if looks_like_file:
                 _import_file(path.resolve())
             else:
-                importlib.import_module(target)
+                _import_module(target)
     except ConfigError as exc:
         raise ConfigError(f"plugin {target!r}: {exc}") from None
     except ModuleNotFoundError as exc:
@@ -107,7 +120,7 @@ def _import_target_module(module_part: str) -> object:
                     raise ConfigError(f"{module_part!r} does not exist (no such file).")
                 _import_file(path.resolve())
                 return sys.modules[f"treesvsnets_plugin_{path.stem}"]
-            return importlib.import_module(module_part)
+            return _import_module(module_part)
     except ConfigError:
         raise
     except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
