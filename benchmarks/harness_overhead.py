@@ -129,19 +129,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
+    from treesvsnets.config import DEFAULT_ESTIMATORS
     from treesvsnets.datasets import load
+    from treesvsnets.estimators import select
 
-    names = args.estimators or [
-        "rf",
-        "bagging",
-        "adaboost",
-        "gb",
-        "hgb",
-        "xgboost",
-        "lightgbm",
-        "stacking",
-        "logreg",
-    ]
+    # the default suite (every classical built-in); reference_estimators() writes each by hand
+    names = args.estimators or [spec.name for spec in select(DEFAULT_ESTIMATORS)]
     dataset = load(args.dataset)
     ours, reference = [], []
     with tempfile.TemporaryDirectory() as out:
