@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -154,7 +155,12 @@ def test_check_runs_on_builtins_too():
 
 
 def pip_install_to(target, package):
-    """A real pip install of a local folder, into a folder of its own (not this venv)."""
+    """A real pip install of a local folder, into a folder of its own (not this venv).
+
+    pip builds in the source folder, so it installs from a copy beside ``target``
+    and the checkout stays untouched.
+    """
+    source = shutil.copytree(package, target.parent / f"{package.name}-source")
     install = subprocess.run(
         [
             sys.executable,
@@ -166,7 +172,7 @@ def pip_install_to(target, package):
             "--no-build-isolation",
             "--target",
             target,
-            package,
+            source,
         ],
         capture_output=True,
         text=True,
