@@ -145,7 +145,8 @@ def run(
         dataset = dataset_registry.load(name, data_dir=config.data_dir)
         loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
     _check_images(specs, loaded)
-    if config.device != "auto" and any("uses_gpu" in spec.capabilities for spec in specs):
+    uses_gpu = any("uses_gpu" in spec.capabilities for spec in specs)
+    if config.device != "auto" and uses_gpu:
         from treesvsnets.estimators.torch.devices import resolve_device
 
         resolve_device(config.device)  # --device cuda without CUDA: one sentence, no folder
@@ -167,9 +168,7 @@ def run(
     threads = config.threads or cpu_count()
 
     run_id, run_dir = create_run_dir(config.out, _default_name(config))
-    environment = describe_environment(
-        with_gpu=any("uses_gpu" in spec.capabilities for spec in specs)
-    )
+    environment = describe_environment(with_gpu=uses_gpu)
     started = time.perf_counter()
     manifest: dict[str, Any] = {
         "run_id": run_id,

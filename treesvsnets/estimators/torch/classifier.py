@@ -7,8 +7,9 @@ moves the data to the device once and runs the Trainer. Fitted state ends in
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,12 @@ from treesvsnets.estimators.torch.callbacks import (
 )
 from treesvsnets.estimators.torch.devices import resolve_device, synchronize
 from treesvsnets.estimators.torch.modules import conv_net, count_parameters, dense_net, initialise
-from treesvsnets.estimators.torch.training import Trainer, TrainingSettings, predict_logits
+from treesvsnets.estimators.torch.training import (
+    Trainer,
+    TrainingSettings,
+    mixed_precision,
+    predict_logits,
+)
 
 ARCHITECTURES = ("dense", "cnn")
 MONITORS = ("val_loss", "val_accuracy")
@@ -190,6 +196,17 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(Checkpoint(Path(self.checkpoint), monitor=monitor))
         return callbacks
 
+    @contextlib.contextmanager
+    def _thread_budget(self) -> Iterator[None]:
+        """torch's intra-op threads set to ``threads`` for the block, then put back."""
+        previous = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(int(self.threads))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
+
     def _to_device(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
         tensor = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
         if device.type == "cuda":
@@ -210,10 +227,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         device = resolve_device(self.device)
         self.device_ = str(device)
 
-        previous_threads = torch.get_num_threads()
-        if self.threads:
-            torch.set_num_threads(int(self.threads))
-        try:
+        with self._thread_budget():
             if self.random_state is not None:
                 torch.manual_seed(self.random_state)
             generator = torch.Generator().manual_seed(
@@ -237,8 +251,6 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             trainer = Trainer(module, settings, device, callbacks, generator)
             self.history_ = trainer.fit(X_train, y_train, X_val, y_val)
             synchronize(device)
-        finally:
-            torch.set_num_threads(previous_threads)
         self.module_ = module
         self.n_epochs_ = len(self.history_)
         self.best_epoch_ = trainer.restored_epoch
@@ -274,19 +286,14 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         X = check_array(X, dtype=np.float32)
         device = torch.device(self.device_)
-        previous_threads = torch.get_num_threads()
-        if self.threads:
-            torch.set_num_threads(int(self.threads))
-        try:
-            autocast = lambda: torch.autocast(  # noqa: E731
-                device.type,
-                dtype=torch.float16 if device.type == "cuda" else torch.bfloat16,
-                enabled=self.amp,
+        with self._thread_budget():
+            logits = predict_logits(
+                self.module_,
+                self._to_device(X, device),
+                4096,
+                lambda: mixed_precision(device, self.amp),
             )
-            logits = predict_logits(self.module_, self._to_device(X, device), 4096, autocast)
             synchronize(device)
-        finally:
-            torch.set_num_threads(previous_threads)
         return logits
 
     def predict_proba(self, X: Any) -> np.ndarray:

@@ -97,6 +97,15 @@ def make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainingSettings)
     return None
 
 
+def mixed_precision(device: torch.device, enabled: bool) -> Any:
+    """float16 autocast on CUDA (bfloat16 on CPU) when enabled; otherwise a free no-op."""
+    if not enabled:
+        return contextlib.nullcontext()
+    return torch.autocast(
+        device.type, dtype=torch.float16 if device.type == "cuda" else torch.bfloat16
+    )
+
+
 class Trainer:
     """Runs the epochs of one fit and keeps the per-epoch history."""
 
@@ -118,13 +127,9 @@ class Trainer:
         self.stop_reason = ""
         self.restored_epoch: int | None = None
         self.loss_fn = nn.CrossEntropyLoss()
-        self.amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
 
     def _autocast(self) -> Any:
-        """Mixed precision when asked for; otherwise a free no-op (no context per batch)."""
-        if not self.settings.amp:
-            return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+        return mixed_precision(self.device, self.settings.amp)
 
     def fit(
         self,
