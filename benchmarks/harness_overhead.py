@@ -138,8 +138,9 @@ def main() -> None:
     dataset = load(args.dataset)
     ours, reference = [], []
     with tempfile.TemporaryDirectory() as out:
-        run_ours(["logreg"], dataset, 2, 0, 1, out)  # warm both sides' imports once
-        run_reference(["logreg"], dataset, 2, 0, 1)
+        # warm both sides once: imports, and (ours) the worker process later runs reuse
+        run_ours(names, dataset, 2, 0, args.threads, out)
+        run_reference(names, dataset, 2, 0, args.threads)
         for repeat in range(args.repeats):
             sides = [("ours", run_ours), ("reference", run_reference)]
             for side, function in sides if repeat % 2 == 0 else sides[::-1]:

@@ -110,7 +110,7 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
         (
             ["run", "-d", "digit"],
             "unknown dataset 'digit'; choose from: breast_cancer, digits, fashion_mnist, iris, "
-            "mnist, wine. Did you mean 'digits'?",
+            "mnist, wine or a .csv/.tsv/.parquet file. Did you mean 'digits'?",
         ),
         (["run", "-d", "iris", "--folds", "1"], "'folds' must be an integer of at least 2, got 1."),
         (
@@ -158,7 +158,8 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
     assert done.stderr.strip() == (
         f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, "
         "estimators, folds, seeds, out, name, threads, params, protocol, test_size, "
-        "validation_fraction, subsample, device, data_dir, plugins. Did you mean 'folds'?"
+        "validation_fraction, subsample, device, data_dir, plugins, target, tables, "
+        "class_weight, jobs, timeout, max_memory, scheduler, isolate. Did you mean 'folds'?"
     )
 
 
@@ -220,7 +221,7 @@ def test_ctrl_c_keeps_finished_cells_and_marks_the_run_interrupted(tmp_path):
     _, stderr = process.communicate(timeout=120)
     run_dir = only_run_dir(tmp_path)
     assert process.returncode == 130
-    assert f"interrupted; finished cells are kept in {run_dir}." in stderr
+    assert f"interrupted; finished cells are kept in {run_dir}; finish it with: " in stderr
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
     rows = pd.read_csv(run_dir / "results.csv")

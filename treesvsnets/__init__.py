@@ -11,14 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["RunConfig", "TreesVsNetsError", "__version__", "run"]
+__all__ = ["RunConfig", "TreesVsNetsError", "__version__", "inspect_table", "resume", "run"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "run":
-        from treesvsnets.bench.run import run
+    if name in ("run", "resume"):
+        from treesvsnets.bench import run as harness
 
-        return run
+        return getattr(harness, name)
+    if name == "inspect_table":
+        from treesvsnets.datasets.profile import inspect_table
+
+        return inspect_table
     if name == "RunConfig":
         from treesvsnets.config import RunConfig
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,17 @@ def _build_parser() -> argparse.ArgumentParser:
         "--subsample", type=int, metavar="N", help="a stratified subset of N rows per dataset"
     )
     run.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="target column of the table files given with -d (default: their last column)",
+    )
+    run.add_argument(
+        "--class-weight",
+        choices=["balanced"],
+        help="weigh classes by inverse frequency in each training fold, through class_weight "
+        "or sample_weight, for the estimators that support either (recorded per row)",
+    )
+    run.add_argument(
         "--device",
         choices=["auto", "cpu", "cuda"],
         help="where the nets train: auto (CUDA when present, default), cpu or cuda",
@@ -143,6 +155,51 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no per-cell progress lines")
     _add_plugin_flag(run)
+    execution = run.add_argument_group(
+        "execution",
+        "how cells run; these may change when a run is resumed (each cell runs in a worker "
+        "process that is stopped at a limit, so the run survives a hang, a crash or a leak)",
+    )
+    execution.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="cells at once on this machine (default 1); each gets cores/N threads",
+    )
+    execution.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop a cell after this long and record it as 'timeout' (default: no limit)",
+    )
+    execution.add_argument(
+        "--max-memory",
+        metavar="SIZE",
+        help="stop a cell whose processes hold more than SIZE resident (e.g. 8GB, 500MB) "
+        "and record it as 'oom' (default: no limit)",
+    )
+    execution.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the cells on a Dask cluster, e.g. tcp://HOST:8786 (see docs/scaling.md)",
+    )
+    execution.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run cells in this process, one by one: no limits, but easy to debug (pdb)",
+    )
+    execution.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="finish an interrupted run: run only its missing cells, with its own config",
+    )
+    execution.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume: also run again the cells that failed (error, timeout, oom, crashed)",
+    )
 
     listing = commands.add_parser("list", help="list registered estimators or datasets")
     listing.add_argument("what", choices=["estimators", "datasets"])
@@ -161,6 +218,27 @@ def _build_parser() -> argparse.ArgumentParser:
         "or a registered estimator name",
     )
     _add_plugin_flag(check)
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="profile a table file before benchmarking it (missing values, balance, leakage)",
+        description="Print a data profile of a CSV/TSV/Parquet table: rows, columns, dtypes, "
+        "missing values per column, duplicates, constant columns, class balance, IQR "
+        "outliers, and columns suspected of leaking the target.",
+    )
+    inspect.add_argument("path", metavar="FILE", help="a .csv, .tsv or .parquet table")
+    inspect.add_argument("--target", metavar="COLUMN", help="target column (default: the last)")
+    inspect.add_argument(
+        "--drop", action="append", default=[], metavar="COLUMN", help="ignore COLUMN; repeatable"
+    )
+    inspect.add_argument(
+        "--categorical",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="treat COLUMN as categorical even if it holds numbers; repeatable",
+    )
+    inspect.add_argument("--json", action="store_true", help="print the profile as JSON")
 
     report = commands.add_parser("report", help="(re)write report.md for a run folder")
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
@@ -185,8 +263,99 @@ def _load_plugins(args: argparse.Namespace) -> None:
         load_plugin(plugin)
 
 
+#: ``run`` flags that define what a run computes; a resumed run keeps its own.
+_DEFINITION_FLAGS = (
+    "datasets",
+    "estimators",
+    "params",
+    "folds",
+    "seeds",
+    "threads",
+    "protocol",
+    "test_size",
+    "validation_fraction",
+    "subsample",
+    "target",
+    "class_weight",
+    "device",
+    "data_dir",
+    "out",
+    "name",
+    "config",
+    "plugins",
+)
+
+
+def _execution_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    given = {
+        "jobs": args.jobs,
+        "timeout": args.timeout,
+        "max_memory": args.max_memory,
+        "scheduler": args.scheduler,
+        "isolate": False if args.in_process else None,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
+    from treesvsnets.bench.run import resume
+
+    given = [f"--{flag.replace('_', '-')}" for flag in _DEFINITION_FLAGS if getattr(args, flag)]
+    if given:
+        raise ConfigError(
+            f"--resume runs the cells of {str(args.resume)!r} with that run's own config; "
+            f"leave out {', '.join(given)} (only --jobs, --timeout, --max-memory, --scheduler, "
+            "--in-process and --retry-failed may change)."
+        )
+    return resume(
+        args.resume,
+        retry_failed=args.retry_failed,
+        progress=progress,
+        epoch_progress=not args.quiet,
+        **_execution_overrides(args),
+    )
+
+
 def _command_run(args: argparse.Namespace) -> int:
     from treesvsnets.bench.run import ProgressEvent, print_progress, run
+    from treesvsnets.errors import Terminated
+
+    if args.retry_failed and not args.resume:
+        raise ConfigError("--retry-failed works with --resume RUN_DIR (a run to finish).")
+    started: list[ProgressEvent] = []
+
+    def progress(event: ProgressEvent) -> None:
+        if event.row is None:
+            started.append(event)
+        if not args.quiet:
+            print_progress(event)
+
+    try:
+        if args.resume:
+            result = _start_resume(args, progress)
+        else:
+            result = run(_config_from(args), progress=progress, epoch_progress=not args.quiet)
+    except KeyboardInterrupt as exc:
+        where = f" in {started[0].run_dir}" if started else ""
+        resume_hint = (
+            f"; finish it with: {PROG} run --resume {started[0].run_dir}" if started else ""
+        )
+        cause = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"\n{PROG}: {cause}; finished cells are kept{where}{resume_hint}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    _print_leaderboard(result.rows)
+    statuses = result.manifest["cells_by_status"]
+    failed = sum(n for status, n in statuses.items() if status != "ok")
+    if failed:
+        print(
+            f"{PROG}: {failed} cell(s) failed; see the 'Failed cells' section of report.md.",
+            file=sys.stderr,
+        )
+    print(f"results: {result.run_dir}")
+    return 0
+
+
+def _config_from(args: argparse.Namespace) -> Any:
     from treesvsnets.config import RunConfig, load_toml
 
     config = load_toml(args.config) if args.config else RunConfig()
@@ -203,37 +372,17 @@ def _command_run(args: argparse.Namespace) -> int:
         test_size=args.test_size,
         validation_fraction=args.validation_fraction,
         subsample=args.subsample,
+        target=args.target,
+        class_weight=args.class_weight,
         device=args.device,
         data_dir=args.data_dir,
         plugins=[*config.plugins, *(args.plugins or [])] or None,
         out=args.out,
         name=args.name,
         params=params or None,
+        **_execution_overrides(args),
     )
-    started: list[ProgressEvent] = []
-
-    def progress(event: ProgressEvent) -> None:
-        if event.row is None:
-            started.append(event)
-        if not args.quiet:
-            print_progress(event)
-
-    try:
-        result = run(config, progress=progress, epoch_progress=not args.quiet)
-    except KeyboardInterrupt:
-        where = f" in {started[0].run_dir}" if started else ""
-        print(f"\n{PROG}: interrupted; finished cells are kept{where}.", file=sys.stderr)
-        return 130
-    _print_leaderboard(result.rows)
-    statuses = result.manifest["cells_by_status"]
-    failed = sum(n for status, n in statuses.items() if status != "ok")
-    if failed:
-        print(
-            f"{PROG}: {failed} cell(s) failed; see the 'Failed cells' section of report.md.",
-            file=sys.stderr,
-        )
-    print(f"results: {result.run_dir}")
-    return 0
+    return config
 
 
 def _print_leaderboard(rows: Any) -> None:
@@ -327,6 +476,36 @@ def _command_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _command_inspect(args: argparse.Namespace) -> int:
+    import json
+
+    from treesvsnets.datasets.profile import format_profile, profile_table
+    from treesvsnets.datasets.tables import TableOptions
+
+    options = TableOptions(
+        target=args.target, drop=tuple(args.drop), categorical=tuple(args.categorical)
+    )
+    profile = profile_table(args.path, options)
+    if args.json:
+        print(json.dumps(profile.to_dict(), indent=2, default=str))
+    else:
+        print(format_profile(profile))
+    return 0
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """Our own warnings as one line on stderr; other libraries' as Python prints them."""
+    from treesvsnets.errors import TreesVsNetsWarning
+
+    if issubclass(category, TreesVsNetsWarning):
+        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     handlers = {
@@ -334,12 +513,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "list": _command_list,
         "report": _command_report,
         "check": _command_check,
+        "inspect": _command_inspect,
     }
+    warnings.showwarning = _show_warning
     try:
         return handlers[args.command](args)
     except TreesVsNetsError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        warnings.showwarning = _python_show_warning
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ naming the key, the value and (for TOML) the file.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -37,6 +38,15 @@ class RunConfig:
     device: str = "auto"  # for the nets: auto (CUDA when present), cpu or cuda
     data_dir: Path | None = None  # where MNIST / Fashion-MNIST files are (or are downloaded to)
     plugins: tuple[str, ...] = ()  # files or modules that register estimators
+    target: str | None = None  # target column of the table files in datasets (default: last)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # per file: TableOptions
+    class_weight: str | None = None  # "balanced": weigh classes by inverse frequency per fold
+    # How the cells are executed (may change when a run is resumed; the rows may not):
+    jobs: int = 1  # cells at once on this machine, each in its own worker process
+    timeout: float | None = None  # seconds per cell; a cell past it is stopped -> 'timeout'
+    max_memory: str | None = None  # per cell, e.g. "8GB"; a cell past it is stopped -> 'oom'
+    scheduler: str | None = None  # a Dask scheduler address: send the cells to that cluster
+    isolate: bool = True  # False runs cells in this process: no limits, but easy to debug
 
     def __post_init__(self) -> None:
         self.validate()
@@ -79,16 +89,83 @@ class RunConfig:
             or self.subsample < 2
         ):
             raise bad("subsample", "an integer of at least 2", self.subsample)
+        if self.class_weight not in (None, "balanced"):
+            raise bad("class_weight", "'balanced' or absent", self.class_weight)
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise bad("device", "one of auto, cpu, cuda", self.device)
         if not all(isinstance(p, str) and p for p in self.plugins):
             raise bad("plugins", "a list of files or module names", self.plugins)
+        if self.target is not None and (not isinstance(self.target, str) or not self.target):
+            raise bad("target", "a column name", self.target)
+        if not isinstance(self.tables, dict):
+            raise bad("tables", "a table of file -> options", self.tables)
+        for name in self.datasets:
+            self.table_options(name)  # unknown or ill-typed options fail here
+        if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1:
+            raise bad("jobs", "a positive integer", self.jobs)
+        if self.timeout is not None and (not _is_number(self.timeout) or self.timeout <= 0):
+            raise bad("timeout", "a positive number of seconds", self.timeout)
+        if self.max_memory is not None:
+            parse_memory(self.max_memory, key="max_memory")
+        if self.scheduler is not None and (
+            not isinstance(self.scheduler, str) or "://" not in self.scheduler
+        ):
+            raise bad("scheduler", "a Dask scheduler address like tcp://HOST:8786", self.scheduler)
+        if not isinstance(self.isolate, bool):
+            raise bad("isolate", "true or false", self.isolate)
+        if not self.isolate:
+            needs_workers = [
+                flag
+                for flag, given in (
+                    ("jobs", self.jobs > 1),
+                    ("timeout", self.timeout is not None),
+                    ("max_memory", self.max_memory is not None),
+                    ("scheduler", self.scheduler is not None),
+                )
+                if given
+            ]
+            if needs_workers:
+                raise ConfigError(
+                    f"{', '.join(repr(flag) for flag in needs_workers)} need(s) cells in worker "
+                    "processes; drop 'isolate = false' (--in-process) or that setting."
+                )
         if not isinstance(self.params, dict) or not all(
             isinstance(v, dict) for v in self.params.values()
         ):
             raise bad(
                 "params", "a table of tables, e.g. [params.rf] n_estimators = 300", self.params
             )
+
+    def table_options(self, name: str) -> Any:
+        """The TableOptions of dataset ``name`` when it is a table file, else None."""
+        from treesvsnets.datasets.tables import TableOptions, looks_like_table
+
+        if not looks_like_table(name):
+            return None
+        given = dict(self.tables.get(name, {}))
+        if self.target is not None:
+            given.setdefault("target", self.target)
+        known = {f.name for f in fields(TableOptions)}
+        for key, value in given.items():
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(
+                    f"dataset {name!r}: unknown option {key!r}; valid options are: "
+                    f"{', '.join(sorted(known))}.{hint}"
+                )
+            if key in ("drop", "categorical", "numeric"):
+                if isinstance(value, str):
+                    value = [value]
+                if not isinstance(value, list | tuple) or not all(
+                    isinstance(v, str) for v in value
+                ):
+                    raise ConfigError(f"dataset {name!r}: {key!r} must be a list of column names.")
+                given[key] = tuple(value)
+        try:
+            return TableOptions(**given)
+        except TypeError as exc:
+            raise ConfigError(f"dataset {name!r}: {exc}.") from None
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with the given keys replaced; ``None`` means 'not given'."""
@@ -118,14 +195,76 @@ class RunConfig:
             "device": self.device,
             "data_dir": None if self.data_dir is None else str(self.data_dir),
             "plugins": list(self.plugins),
+            "target": self.target,
+            "tables": self.tables,
+            "class_weight": self.class_weight,
+            **self.execution(),
         }
+
+    def execution(self) -> dict[str, Any]:
+        """The keys that say how cells run, not what they compute."""
+        return {key: getattr(self, key) for key in EXECUTION_KEYS}
+
+    @property
+    def memory_limit_mb(self) -> float | None:
+        if self.max_memory is None:
+            return None
+        return parse_memory(self.max_memory, key="max_memory") / 2**20
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        """The inverse of :meth:`to_dict` (a manifest's config), for ``--resume``."""
+        known = {key: value for key, value in data.items() if key in _KEYS}
+        for key in ("datasets", "estimators", "seeds", "plugins"):
+            if key in known:
+                known[key] = tuple(known[key])
+        for key in ("out", "data_dir"):
+            if known.get(key) is not None:
+                known[key] = Path(known[key])
+        return cls(**known)
 
 
 _KEYS = tuple(f.name for f in fields(RunConfig))
+#: Settings a resumed run may change: they decide where and under which limits cells run.
+EXECUTION_KEYS = ("jobs", "timeout", "max_memory", "scheduler", "isolate")
+
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+
+
+def parse_memory(text: Any, key: str = "max_memory") -> int:
+    """``"8GB"``, ``"512m"``, ``"1.5GiB"`` -> bytes (K/M/G/T are powers of 1024, as in Docker)."""
+    match = _MEMORY.match(text) if isinstance(text, str) else None
+    if match is None or not (match.group(2) or match.group(3)):
+        raise ConfigError(f"{key!r} must be a size with a unit like 8GB or 512MB, got {text!r}.")
+    number, unit = float(match.group(1)), match.group(2).lower()
+    size = int(number * 1024 ** " kmgt".index(unit or " "))
+    if size < 2**20:
+        raise ConfigError(f"{key!r} must be at least 1MB, got {text!r}.")
+    return size
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _dataset_entries(
+    entries: list[Any], tables: dict[str, Any], path: Path
+) -> tuple[list[Any], dict[str, Any]]:
+    """``{path = "x.csv", target = "y", drop = [...]}`` entries -> names + per-file options."""
+    names, tables = [], dict(tables) if isinstance(tables, dict) else tables
+    for entry in entries:
+        if isinstance(entry, dict):
+            if not isinstance(entry.get("path"), str):
+                raise ConfigError(
+                    f'{path}: a dataset entry that is a table must have path = "file.csv", '
+                    f"got {entry!r}."
+                )
+            options = {k: v for k, v in entry.items() if k != "path"}
+            tables[entry["path"]] = {**tables.get(entry["path"], {}), **options}
+            names.append(entry["path"])
+        else:
+            names.append(entry)
+    return names, tables
 
 
 def load_toml(path: str | Path) -> RunConfig:
@@ -148,8 +287,12 @@ def load_toml(path: str | Path) -> RunConfig:
                 f"{path}: unknown key {key!r}; valid keys are: {', '.join(_KEYS)}.{hint}"
             )
     for key in ("datasets", "estimators", "seeds", "plugins"):
-        if isinstance(data.get(key), str | int) and not isinstance(data.get(key), bool):
+        if isinstance(data.get(key), str | int | dict) and not isinstance(data.get(key), bool):
             data[key] = [data[key]]
+    if isinstance(data.get("datasets"), list):
+        data["datasets"], tables = _dataset_entries(data["datasets"], data.get("tables", {}), path)
+        if tables:
+            data["tables"] = tables
         if key in data and isinstance(data[key], list):
             data[key] = tuple(data[key])
     for key in ("out", "data_dir"):

@@ -30,13 +30,25 @@ class DatasetError(TreesVsNetsError, ValueError):
 
 
 def unknown_name(
-    kind: str, name: str, choices: Iterable[str], *, where: str = ""
+    kind: str, name: str, choices: Iterable[str], *, where: str = "", also: str = ""
 ) -> UnknownNameError:
-    """Build the error for an unknown ``name``, naming the valid choices and a close match."""
+    """Build the error for an unknown ``name``, naming the valid choices and a close match.
+
+    ``also`` names a further kind of valid answer ("a .csv file") after the choices.
+    """
     choices = sorted(choices)
     close = difflib.get_close_matches(name, choices, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     location = f" in {where}" if where else ""
     return UnknownNameError(
-        f"unknown {kind} {name!r}{location}; choose from: {', '.join(choices)}.{hint}"
+        f"unknown {kind} {name!r}{location}; choose from: {', '.join(choices)}"
+        f"{' or ' + also if also else ''}.{hint}"
     )
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during a run: handled like Ctrl-C (finished cells kept, run marked incomplete)."""
+
+
+class TreesVsNetsWarning(UserWarning):
+    """Something the user should know about a run that still goes ahead (e.g. oversubscription)."""

@@ -170,6 +170,7 @@ def test_holdout_protocol_runs_one_split(tmp_path):
         progress=False,
     )
     (row,) = result.rows.to_dict("records")
+    assert row["status"] == "ok", row["error"]
     assert row["n_folds"] == 1 and row["n_test"] == 45  # ceil(0.25 * 178)
     assert result.manifest["splits"][0]["protocol"] == "holdout"
 

@@ -62,3 +62,58 @@ class ThreadRecordingEstimator(DummyEstimator):
 
         self.pool_threads_ = {pool["user_api"]: pool["num_threads"] for pool in threadpool_info()}
         return super().fit(X, y)
+
+
+class SlowEstimator(ProbaDummy):
+    """ProbaDummy that takes ``seconds`` to fit: gives a test time to interrupt a run."""
+
+    def __init__(self, seconds: float = 0.5, random_state: int | None = None) -> None:
+        self.seconds = seconds
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        import time
+
+        time.sleep(self.seconds)
+        return super().fit(X, y)
+
+
+class HangingEstimator(DummyEstimator):
+    """Never finishes fitting, as a deadlocked or runaway model would."""
+
+    def fit(self, X, y):
+        import time
+
+        while True:
+            time.sleep(1)
+
+
+class ExitingEstimator(DummyEstimator):
+    """Kills its own process in fit, as a library calling exit() or abort() would."""
+
+    def fit(self, X, y):
+        import os
+
+        os._exit(1)
+
+
+class SegfaultingEstimator(DummyEstimator):
+    """Crashes in native code (reads address 0)."""
+
+    def fit(self, X, y):
+        import ctypes
+
+        ctypes.string_at(0)
+
+
+class GreedyEstimator(DummyEstimator):
+    """Keeps allocating (and touching) memory in 32 MB steps, as a leak would, up to 8 GB."""
+
+    def fit(self, X, y):
+        import time
+
+        blocks = []
+        for _ in range(256):
+            blocks.append(np.ones(32 * 1024 * 1024 // 8))
+            time.sleep(0.005)
+        return super().fit(X, y)

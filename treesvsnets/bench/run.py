@@ -1,16 +1,26 @@
 """One benchmark run, end to end: config -> cells -> store -> exports and report.
 
 This is the library API behind ``treesvsnets run``; a notebook calls
-``treesvsnets.run(datasets=["digits"], estimators=["rf", "logreg"])``.
+``treesvsnets.run(datasets=["digits"], estimators=["rf", "logreg"])``, and
+``treesvsnets.resume(run_dir)`` finishes a run that was interrupted.
+
+Cells run in worker processes by default (see :mod:`treesvsnets.bench.executors`);
+the harness alone writes the store, one row per cell as it finishes.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import socket
 import sys
+import threading
 import time
+import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,13 +30,23 @@ import pandas as pd
 
 from treesvsnets import datasets as dataset_registry
 from treesvsnets.bench.environment import describe_environment
+from treesvsnets.bench.executors import Executor, InProcessExecutor, LocalPoolExecutor
 from treesvsnets.bench.measure import cpu_count
-from treesvsnets.bench.rundir import create_run_dir, write_manifest
-from treesvsnets.bench.runner import Cell, run_cell
-from treesvsnets.bench.splits import plan
+from treesvsnets.bench.rundir import create_run_dir, read_manifest, write_manifest
+from treesvsnets.bench.runner import Cell, cell_row
+from treesvsnets.bench.splits import SplitPlan, plan
 from treesvsnets.bench.store import STORE_FILENAME, ResultStore, export_rows
-from treesvsnets.config import RunConfig
-from treesvsnets.errors import ConfigError, unknown_name
+from treesvsnets.bench.tasks import (
+    CellRunner,
+    CellTask,
+    DatasetRequest,
+    Limits,
+    PlanRequest,
+    WorkerSetup,
+)
+from treesvsnets.config import EXECUTION_KEYS, RunConfig
+from treesvsnets.datasets.base import Dataset
+from treesvsnets.errors import ConfigError, Terminated, TreesVsNetsWarning, unknown_name
 from treesvsnets.estimators import registry
 from treesvsnets.estimators.plugins import load_plugin
 from treesvsnets.reports.markdown import write_report
@@ -40,7 +60,10 @@ class ProgressEvent:
     total: int
     row: dict[str, Any] | None
     run_dir: Path
-    threads: int
+    threads: int | None
+    executor: str = ""
+    resumed_from: int | None = None  # cells already in the store when a resumed run starts
+    notes: tuple[str, ...] = ()  # what the user should know before the first cell (index 0)
 
 
 @dataclass
@@ -56,9 +79,21 @@ def print_progress(event: ProgressEvent, stream: IO[str] | None = None) -> None:
     stream = stream or sys.stderr
     row = event.row
     if row is None:
+        threads = (
+            "threads decided per worker"
+            if event.threads is None
+            else (f"{event.threads} thread(s) per cell")
+        )
+        resumed = (
+            f"resuming: {event.resumed_from} cell(s) already done, "
+            if event.resumed_from is not None
+            else ""
+        )
+        for note in event.notes:
+            print(f"treesvsnets: {note}", file=stream, flush=True)
         print(
-            f"treesvsnets: {event.total} cells, {event.threads} thread(s) per cell, "
-            f"results in {event.run_dir}",
+            f"treesvsnets: {resumed}{event.total} cells on {event.executor or 'this machine'}, "
+            f"{threads}, results in {event.run_dir}",
             file=stream,
             flush=True,
         )
@@ -111,38 +146,32 @@ def _check_images(specs: list, datasets: list) -> None:
                 )
 
 
-def run(
-    config: RunConfig | None = None,
-    *,
-    progress: bool | Callable[[ProgressEvent], None] = True,
-    epoch_progress: bool | None = None,
-    **overrides: Any,
-) -> RunResult:
-    """Run a benchmark and return its rows; everything is also written to the run folder.
+@dataclass
+class _Plan:
+    """Everything a run needs that can be checked before any folder or model exists."""
 
-    ``overrides`` are RunConfig fields (``datasets=["iris"]``, ``folds=3``...).
-    ``progress=True`` prints a line per cell to stderr; pass a callable to
-    receive :class:`ProgressEvent` instead, or ``False`` for silence.
-    ``epoch_progress`` lets nets print an epoch line every ten seconds or so
-    during long fits (default: when ``progress`` is True).
-    Bad input raises a :class:`~treesvsnets.errors.TreesVsNetsError` before
-    any folder is created or any model is trained.
-    """
-    config = (config or RunConfig()).with_overrides(**overrides)
-    report_progress = print_progress if progress is True else (progress or None)
-    if epoch_progress is None:
-        epoch_progress = progress is True
+    config: RunConfig
+    specs: list
+    datasets: list[Dataset]
+    plans: list[tuple[Dataset, SplitPlan]]
+    uses_gpu: bool
 
-    # Resolve and check everything a user can get wrong before doing any work.
+    @property
+    def total(self) -> int:
+        return sum(split_plan.n_folds for _, split_plan in self.plans) * len(self.specs)
+
+
+def _prepare(config: RunConfig) -> _Plan:
+    """Resolve and check everything a user can get wrong before doing any work."""
     for plugin in config.plugins:
         load_plugin(plugin)
     specs = registry.select(config.estimators)
     _check_params(config, specs)
-    for name in config.datasets:
-        dataset_registry.info(name)  # an unknown name fails before anything is loaded
+    for name in config.datasets:  # an unknown name fails before anything is loaded
+        dataset_registry.info(name, config.table_options(name))
     loaded = []
     for name in config.datasets:
-        dataset = dataset_registry.load(name, data_dir=config.data_dir)
+        dataset = dataset_registry.load(name, config.data_dir, config.table_options(name))
         loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
     _check_images(specs, loaded)
     uses_gpu = any("uses_gpu" in spec.capabilities for spec in specs)
@@ -165,17 +194,223 @@ def run(
         for dataset in loaded
         for seed in config.seeds
     ]
-    threads = config.threads or cpu_count()
+    return _Plan(config, specs, loaded, plans, uses_gpu)
 
-    run_id, run_dir = create_run_dir(config.out, _default_name(config))
-    environment = describe_environment(with_gpu=uses_gpu)
+
+def _threads_per_cell(config: RunConfig) -> int | None:
+    """The thread budget of each cell: the cores shared among the cells running at once."""
+    cores = cpu_count()
+    if config.threads is not None:
+        if config.scheduler is None and config.jobs * config.threads > cores:
+            warnings.warn(
+                f"{config.jobs} jobs x {config.threads} threads = "
+                f"{config.jobs * config.threads} threads on {cores} cores: the cells will "
+                "compete for cores and their timings will be slower than alone.",
+                TreesVsNetsWarning,
+                stacklevel=3,
+            )
+        return config.threads
+    if config.scheduler is not None:
+        return None  # each Dask worker divides its own cores among its threads
+    return max(1, cores // config.jobs)
+
+
+def _dataset_request(config: RunConfig, dataset: Dataset) -> DatasetRequest:
+    data_dir = None if config.data_dir is None else str(Path(config.data_dir).resolve())
+    return DatasetRequest(dataset.name, dataset.fingerprint, data_dir, config.subsample)
+
+
+def _plan_request(config: RunConfig, split_plan: SplitPlan) -> PlanRequest:
+    return PlanRequest(
+        config.folds,
+        split_plan.seed,
+        config.protocol,
+        config.test_size,
+        config.validation_fraction,
+        split_plan.hash,
+    )
+
+
+def _tasks(
+    prepared: _Plan, run_id: str, run_dir: Path, threads: int | None, verbose: bool
+) -> list[CellTask]:
+    """One task per (dataset, seed, estimator, fold), in that order."""
+    config = prepared.config
+    limits = Limits(seconds=config.timeout, memory_mb=config.memory_limit_mb)
+    tasks = []
+    for dataset, split_plan in prepared.plans:
+        dataset_request = _dataset_request(config, dataset)
+        plan_request = _plan_request(config, split_plan)
+        for spec in prepared.specs:
+            for fold in range(split_plan.n_folds):
+                cell = Cell(
+                    dataset=dataset.name,
+                    estimator=spec.name,
+                    seed=split_plan.seed,
+                    fold=fold,
+                    threads=threads,
+                    params=config.params.get(spec.name, {}),
+                    device=config.device,
+                    class_weight=config.class_weight,
+                    verbose=verbose,
+                )
+                row = {
+                    **cell_row(cell, spec, dataset, split_plan, run_id=run_id),
+                    **limits.columns(),
+                    "jobs": None if config.scheduler else config.jobs,
+                }
+                tasks.append(
+                    CellTask(cell, dataset_request, plan_request, run_id, row, limits, str(run_dir))
+                )
+    return tasks
+
+
+def _executor(prepared: _Plan) -> Executor:
+    """The executor the config asks for (connecting to a Dask scheduler checks its address)."""
+    config = prepared.config
+    infos = {
+        d.name: dataset_registry.info(d.name, config.table_options(d.name))
+        for d in prepared.datasets
+    }
+    if not config.isolate:  # this process already holds the data and the plans
+        loaded = {_dataset_request(config, d): d for d in prepared.datasets}
+        plans = {
+            (_dataset_request(config, d), _plan_request(config, p)): p for d, p in prepared.plans
+        }
+        specs = {spec.name: spec for spec in prepared.specs}
+        return InProcessExecutor(CellRunner(specs, infos, loaded=loaded, plans=plans))
+    setup = WorkerSetup.create(prepared.specs, list(infos.values()), config.plugins)
+    if config.scheduler is not None:
+        from treesvsnets.bench.dask import DaskExecutor
+
+        return DaskExecutor(config.scheduler, setup)
+    return LocalPoolExecutor(setup, config.jobs)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a scheduler stopping the job, ``kill``) ends the run as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated(f"received signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _execute(
+    prepared: _Plan,
+    run_id: str,
+    run_dir: Path,
+    manifest: dict[str, Any],
+    executor: Executor,
+    *,
+    skip: set[tuple[str, str, int, int]],
+    report_progress: Callable[[ProgressEvent], None] | None,
+    verbose: bool,
+) -> RunResult:
+    threads = _threads_per_cell(prepared.config)
+    tasks = [
+        task for task in _tasks(prepared, run_id, run_dir, threads, verbose) if task.key not in skip
+    ]
     started = time.perf_counter()
+    store = ResultStore(run_dir / STORE_FILENAME)
+    manifest.update(
+        status="running",
+        pid=os.getpid(),
+        host=socket.gethostname(),
+        executor=executor.description,
+        threads_per_cell=threads,
+    )
+    write_manifest(run_dir, manifest)
+    try:
+        with _sigterm_as_interrupt():
+            if report_progress:
+                report_progress(
+                    ProgressEvent(
+                        0,
+                        len(tasks),
+                        None,
+                        run_dir,
+                        threads,
+                        executor.description,
+                        len(skip) if skip else None,
+                        tuple(
+                            _data_note(dataset) for dataset in prepared.datasets if dataset.cleaning
+                        ),
+                    )
+                )
+            for index, row in enumerate(executor.run(tasks), start=1):
+                store.add(row)
+                if report_progress:
+                    report_progress(
+                        ProgressEvent(
+                            index, len(tasks), row, run_dir, threads, executor.description
+                        )
+                    )
+        manifest["status"] = "complete"
+    except BaseException:
+        # Ctrl-C, SIGTERM or a harness bug: finished cells are in the store; say it is incomplete.
+        manifest["status"] = "interrupted"
+        raise
+    finally:
+        executor.close()
+        rows = store.rows()
+        store.close()
+        manifest.pop("pid", None)
+        manifest["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        manifest["wall_seconds"] = round(
+            manifest.get("wall_seconds", 0.0) + time.perf_counter() - started, 3
+        )
+        manifest["cells_planned"] = prepared.total
+        manifest["cells_by_status"] = dict(Counter(rows["status"])) if len(rows) else {}
+        manifest["cells_missing"] = prepared.total - len(rows)
+        export_rows(rows, run_dir)
+        write_manifest(run_dir, manifest)
+        write_report(run_dir, rows, manifest)
+    return RunResult(run_id=run_id, run_dir=run_dir, rows=rows, manifest=manifest)
+
+
+def run(
+    config: RunConfig | None = None,
+    *,
+    progress: bool | Callable[[ProgressEvent], None] = True,
+    epoch_progress: bool | None = None,
+    **overrides: Any,
+) -> RunResult:
+    """Run a benchmark and return its rows; everything is also written to the run folder.
+
+    ``overrides`` are RunConfig fields (``datasets=["iris"]``, ``folds=3``,
+    ``jobs=2``, ``timeout=600``...). ``progress=True`` prints a line per cell
+    to stderr; pass a callable to receive :class:`ProgressEvent` instead, or
+    ``False`` for silence. ``epoch_progress`` lets nets print an epoch line
+    every ten seconds or so during long fits (default: when ``progress`` is True).
+    Bad input raises a :class:`~treesvsnets.errors.TreesVsNetsError` before
+    any folder is created or any model is trained. Ctrl-C or SIGTERM keeps
+    every finished cell and marks the run ``interrupted``; :func:`resume` finishes it.
+    """
+    config = (config or RunConfig()).with_overrides(**overrides)
+    report_progress = print_progress if progress is True else (progress or None)
+    if epoch_progress is None:
+        epoch_progress = progress is True
+    prepared = _prepare(config)
+    executor = _executor(prepared)
+    try:
+        run_id, run_dir = create_run_dir(config.out, _default_name(config))
+    except BaseException:
+        executor.close()
+        raise
     manifest: dict[str, Any] = {
         "run_id": run_id,
         "status": "running",
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": config.to_dict(),
-        "threads_per_cell": threads,
         "estimators": [
             {
                 "name": spec.name,
@@ -187,55 +422,129 @@ def run(
                 "threads_param": spec.threads_param,
                 "source": spec.source,
             }
-            for spec in specs
+            for spec in prepared.specs
         ],
-        "datasets": [dataset.describe() for dataset in loaded],
-        "splits": [],
-        "environment": environment,
+        "datasets": [_describe_dataset(config, dataset) for dataset in prepared.datasets],
+        "splits": [split_plan.describe() for _, split_plan in prepared.plans],
+        "environment": describe_environment(with_gpu=prepared.uses_gpu),
     }
-    write_manifest(run_dir, manifest)
+    return _execute(
+        prepared,
+        run_id,
+        run_dir,
+        manifest,
+        executor,
+        skip=set(),
+        report_progress=report_progress,
+        verbose=epoch_progress,
+    )
 
-    manifest["splits"] = [split_plan.describe() for _, split_plan in plans]
-    total = sum(split_plan.n_folds for _, split_plan in plans) * len(specs)
-    store = ResultStore(run_dir / STORE_FILENAME)
-    index = 0
-    if report_progress:
-        report_progress(ProgressEvent(0, total, None, run_dir, threads))
+
+def _data_note(dataset: Dataset) -> str:
+    """One line on how a table was read: its target and what cleaning removed."""
+    cleaning = dataset.cleaning
+    removed = [
+        f"{cleaning[key]} {what}"
+        for key, what in (
+            ("duplicate_rows_removed", "duplicate rows"),
+            ("rows_without_target_dropped", "rows without a target"),
+            ("rows_with_missing_values_dropped", "rows with missing values"),
+        )
+        if cleaning.get(key)
+    ]
+    return (
+        f"table {dataset.name!r}: target {cleaning.get('target')}; "
+        f"{cleaning.get('rows_used')} of {cleaning.get('rows_read')} rows used"
+        + (f" ({', '.join(removed)} removed)" if removed else "")
+    )
+
+
+def _describe_dataset(config: RunConfig, dataset: Dataset) -> dict[str, Any]:
+    """The manifest's entry for ``dataset``: its summary, and a table's reading options."""
+    options = config.table_options(dataset.name)
+    return {**dataset.describe(), **({"table_options": options.describe()} if options else {})}
+
+
+def _still_running(manifest: dict[str, Any]) -> bool:
+    """Whether the process that wrote ``manifest`` is alive on this machine."""
+    pid = manifest.get("pid")
+    if (
+        manifest.get("status") != "running"
+        or not pid
+        or manifest.get("host") != socket.gethostname()
+    ):
+        return False
     try:
-        for dataset, split_plan in plans:
-            for spec in specs:
-                for fold in range(split_plan.n_folds):
-                    cell = Cell(
-                        dataset=dataset.name,
-                        estimator=spec.name,
-                        seed=split_plan.seed,
-                        fold=fold,
-                        threads=threads,
-                        params=config.params.get(spec.name, {}),
-                        device=config.device,
-                        verbose=epoch_progress,
-                    )
-                    outcome = run_cell(
-                        cell, spec, dataset, split_plan, run_id=run_id, artifacts_dir=run_dir
-                    )
-                    outcome.row["versions_hash"] = environment["versions_hash"]
-                    store.add(outcome.row)
-                    index += 1
-                    if report_progress:
-                        report_progress(ProgressEvent(index, total, outcome.row, run_dir, threads))
-        manifest["status"] = "complete"
-    except BaseException:
-        # Ctrl-C or a harness bug: finished cells are in the store; say the run is incomplete.
-        manifest["status"] = "interrupted"
-        raise
-    finally:
-        rows = store.rows()
-        store.close()
-        manifest["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        manifest["wall_seconds"] = round(time.perf_counter() - started, 3)
-        manifest["cells_planned"] = total
-        manifest["cells_by_status"] = dict(Counter(rows["status"])) if len(rows) else {}
-        export_rows(rows, run_dir)
-        write_manifest(run_dir, manifest)
-        write_report(run_dir, rows, manifest)
-    return RunResult(run_id=run_id, run_dir=run_dir, rows=rows, manifest=manifest)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def resume(
+    run_dir: str | Path,
+    *,
+    retry_failed: bool = False,
+    progress: bool | Callable[[ProgressEvent], None] = True,
+    epoch_progress: bool | None = None,
+    **execution: Any,
+) -> RunResult:
+    """Finish an interrupted run in place: run only the cells its store lacks.
+
+    ``retry_failed=True`` also runs again the cells recorded as error, timeout,
+    oom or crashed (their rows are replaced). The run's own config and split
+    plan are used; only how cells execute may change (``jobs``, ``timeout``,
+    ``max_memory``, ``scheduler``, ``isolate``).
+    """
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    unknown = set(execution) - set(EXECUTION_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"a resumed run keeps its own config; only {', '.join(EXECUTION_KEYS)} may change, "
+            f"not {', '.join(sorted(unknown))}."
+        )
+    if _still_running(manifest):
+        raise ConfigError(
+            f"run {str(run_dir)!r} is still running (process {manifest['pid']}); "
+            "stop it before resuming."
+        )
+    config = RunConfig.from_dict(manifest["config"]).with_overrides(**execution)
+    report_progress = print_progress if progress is True else (progress or None)
+    if epoch_progress is None:
+        epoch_progress = progress is True
+    prepared = _prepare(config)
+    recorded = {s["hash"] for s in manifest.get("splits", [])}
+    for dataset, split_plan in prepared.plans:
+        if split_plan.hash not in recorded:
+            raise ConfigError(
+                f"cannot resume {str(run_dir)!r}: the split plan of {dataset.name!r} (seed "
+                f"{split_plan.seed}) differs from the run's; its data has changed."
+            )
+    store_path = run_dir / STORE_FILENAME
+    done: set[tuple[str, str, int, int]] = set()
+    if store_path.is_file():
+        with ResultStore(store_path) as store:
+            rows = store.rows()
+        kept = rows if not retry_failed else rows[rows["status"] == "ok"]
+        done = {(r.dataset, r.estimator, int(r.seed), int(r.fold)) for r in kept.itertuples()}
+    manifest["config"] = config.to_dict()
+    manifest.setdefault("resumed", []).append(
+        {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "retry_failed": retry_failed,
+            "cells_kept": len(done),
+        }
+    )
+    return _execute(
+        prepared,
+        manifest["run_id"],
+        run_dir,
+        manifest,
+        _executor(prepared),
+        skip=done,
+        report_progress=report_progress,
+        verbose=epoch_progress,
+    )

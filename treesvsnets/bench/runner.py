@@ -23,7 +23,11 @@ from treesvsnets.bench.measure import Stopwatch, peak_memory
 from treesvsnets.bench.metrics import align_proba, score
 from treesvsnets.bench.splits import SplitPlan
 from treesvsnets.datasets.base import Dataset
-from treesvsnets.datasets.preprocessing import make_preprocessor, resolve_preprocessing
+from treesvsnets.datasets.preprocessing import (
+    describe_preprocessing,
+    make_preprocessor,
+    resolve_preprocessing,
+)
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.base import EstimatorSpec
 
@@ -38,9 +42,10 @@ class Cell:
     estimator: str
     seed: int
     fold: int
-    threads: int = 1
+    threads: int | None = 1  # None: decided where it runs (a Dask worker's share of cores)
     params: Mapping[str, Any] = field(default_factory=dict)
     device: str = "auto"  # for estimators that can use a GPU
+    class_weight: str | None = None  # "balanced": classes weighed by inverse training frequency
     verbose: bool = False  # nets print an epoch line now and then during long fits
 
     @property
@@ -54,7 +59,7 @@ class CellOutcome:
     model: Any | None = None  # the fitted model (behind its preprocessing), None on failure
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
@@ -87,6 +92,30 @@ def cell_overrides(
     return overrides
 
 
+def balance_classes(estimator: Any, y: np.ndarray, fit_kwargs: dict[str, Any]) -> str:
+    """Weigh classes inversely to their frequency in ``y``, the way ``estimator`` allows.
+
+    Through its ``class_weight`` parameter when it has one, else through
+    ``sample_weight`` in ``fit``; an estimator with neither trains unweighted,
+    with a warning on its row. Returns what the row's ``class_weight`` says.
+    """
+    from sklearn.utils.class_weight import compute_sample_weight
+    from sklearn.utils.validation import has_fit_parameter
+
+    if "class_weight" in estimator.get_params(deep=False):
+        estimator.set_params(class_weight="balanced")
+        return "balanced"
+    if has_fit_parameter(estimator, "sample_weight"):
+        fit_kwargs["sample_weight"] = compute_sample_weight("balanced", y)
+        return "balanced (sample_weight)"
+    warnings.warn(
+        f"{type(estimator).__name__} takes neither class_weight nor sample_weight; "
+        "it trained without class weights",
+        stacklevel=2,
+    )
+    return "unsupported"
+
+
 def with_preprocessing(preprocessor: Any | None, estimator: Any) -> Any:
     """``estimator`` behind ``preprocessor`` as one Pipeline (or alone when there is none)."""
     if preprocessor is None:
@@ -102,7 +131,8 @@ def build_model(spec: EstimatorSpec, cell: Cell, dataset: Dataset | None = None)
     estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
     image_shape = dataset.image_shape if dataset is not None else None
     preprocessing = resolve_preprocessing(spec.preprocessing, image_shape)
-    return with_preprocessing(make_preprocessor(preprocessing), estimator)
+    schema = dataset.schema if dataset is not None else None
+    return with_preprocessing(make_preprocessor(preprocessing, schema), estimator)
 
 
 def _estimator_facts(estimator: Any) -> dict[str, Any]:
@@ -117,6 +147,43 @@ def _estimator_facts(estimator: Any) -> dict[str, Any]:
     if getattr(estimator, "warmup_seconds_", None) is not None:
         facts["warmup_seconds"] = estimator.warmup_seconds_
     return facts
+
+
+def uses_validation_slice(spec: EstimatorSpec, split_plan: SplitPlan, fold: int) -> bool:
+    """Whether the estimator fits on the fold less the validation slice (and early-stops on it)."""
+    return "early_stopping" in spec.capabilities and len(split_plan.folds[fold].val) > 0
+
+
+def cell_row(
+    cell: Cell, spec: EstimatorSpec, dataset: Dataset, split_plan: SplitPlan, *, run_id: str
+) -> dict[str, Any]:
+    """What is known about a cell before it runs: the start of its result row.
+
+    The harness builds the same row for a cell that never reports back (a
+    timeout, a crash), so every row has the same identifying columns.
+    """
+    fold = split_plan.folds[cell.fold]
+    early_stops = uses_validation_slice(spec, split_plan, cell.fold)
+    return {
+        "run_id": run_id,
+        "dataset": dataset.name,
+        "dataset_fingerprint": dataset.fingerprint,
+        "estimator": spec.name,
+        "family": spec.family,
+        "preprocessing": describe_preprocessing(spec.preprocessing, dataset),
+        "seed": cell.seed,
+        "fold": cell.fold,
+        "n_folds": split_plan.n_folds,
+        "split_hash": split_plan.hash,
+        "status": "ok",
+        "n_train": len(fold.fit if early_stops else fold.train),
+        "n_val": len(fold.val) if early_stops else 0,
+        "n_test": len(fold.test),
+        "device": "cpu",
+        "threads": cell.threads,
+        "class_weight": cell.class_weight or "none",
+        "started_at": now(),
+    }
 
 
 def run_cell(
@@ -135,32 +202,15 @@ def run_cell(
     fit on the whole training fold. The preprocessing is fitted on exactly the
     rows the estimator fits on, then applied to the slice and the test fold.
     """
+    from sklearn.base import clone
     from threadpoolctl import threadpool_limits
 
     fold = split_plan.folds[cell.fold]
-    early_stops = "early_stopping" in spec.capabilities and len(fold.val) > 0
+    early_stops = uses_validation_slice(spec, split_plan, cell.fold)
     fit_rows = fold.fit if early_stops else fold.train
-    X_fit, y_fit = dataset.X[fit_rows], dataset.y[fit_rows]
-    X_test, y_test = dataset.X[fold.test], dataset.y[fold.test]
-    row: dict[str, Any] = {
-        "run_id": run_id,
-        "dataset": dataset.name,
-        "dataset_fingerprint": dataset.fingerprint,
-        "estimator": spec.name,
-        "family": spec.family,
-        "preprocessing": resolve_preprocessing(spec.preprocessing, dataset.image_shape),
-        "seed": cell.seed,
-        "fold": cell.fold,
-        "n_folds": split_plan.n_folds,
-        "split_hash": split_plan.hash,
-        "status": "ok",
-        "n_train": len(fit_rows),
-        "n_val": len(fold.val) if early_stops else 0,
-        "n_test": len(fold.test),
-        "device": "cpu",
-        "threads": cell.threads,
-        "started_at": _now(),
-    }
+    X_fit, y_fit = dataset.rows(fit_rows), dataset.y[fit_rows]
+    X_test, y_test = dataset.rows(fold.test), dataset.y[fold.test]
+    row = cell_row(cell, spec, dataset, split_plan, run_id=run_id)
     clock = Stopwatch()
     model = None
     with (
@@ -178,15 +228,22 @@ def run_cell(
                     default=str,
                 )
                 estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
-                preprocessor = make_preprocessor(row["preprocessing"])
+                preprocessor = make_preprocessor(
+                    resolve_preprocessing(spec.preprocessing, dataset.image_shape), dataset.schema
+                )
                 if hasattr(estimator, "warm_up"):  # pays a library's cold start outside fit
-                    estimator.warm_up(X_fit[:256], y_fit[:256])
+                    sample = X_fit[:256]
+                    if preprocessor is not None:
+                        sample = clone(preprocessor).fit_transform(sample)
+                    estimator.warm_up(sample, y_fit[:256])
             fit_kwargs: dict[str, Any] = {}
+            if cell.class_weight == "balanced":
+                row["class_weight"] = balance_classes(estimator, y_fit, fit_kwargs)
             with clock.time("fit"):
                 if preprocessor is not None:
                     X_fit = preprocessor.fit_transform(X_fit)
                 if early_stops:
-                    X_val = dataset.X[fold.val]
+                    X_val = dataset.rows(fold.val)
                     if preprocessor is not None:
                         X_val = preprocessor.transform(X_val)
                     fit_kwargs["validation_data"] = (X_val, dataset.y[fold.val])
@@ -211,7 +268,7 @@ def run_cell(
         fit_seconds=clock.seconds.get("fit"),
         predict_seconds=clock.seconds.get("predict"),
         peak_rss_mb=memory.peak_rss_mb,
-        ended_at=_now(),
+        ended_at=now(),
     )
     if row["predict_seconds"] is not None and len(fold.test):
         row["predict_ms_per_1k"] = row["predict_seconds"] * 1000 * 1000 / len(fold.test)

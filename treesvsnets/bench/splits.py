@@ -40,6 +40,8 @@ class SplitPlan:
     validation_fraction: float
     folds: tuple[Fold, ...]
     hash: str
+    #: per fold, test rows whose features equal a training row's: a leak the report counts
+    test_rows_seen_in_train: tuple[int, ...] = ()
 
     def describe(self) -> dict[str, object]:
         return {
@@ -50,6 +52,7 @@ class SplitPlan:
             "validation_fraction": self.validation_fraction,
             "hash": self.hash,
             "test_sizes": [len(fold.test) for fold in self.folds],
+            "test_rows_seen_in_train": list(self.test_rows_seen_in_train),
         }
 
 
@@ -60,8 +63,10 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
     counts = np.bincount(dataset.y, minlength=dataset.n_classes)
     smallest = int(np.argmin(counts))
     if counts[smallest] < n_folds:
+        schema = dataset.schema
+        column = f" of target column {schema.target!r}" if schema and schema.target else ""
         raise DatasetError(
-            f"dataset {dataset.name!r}: class {dataset.class_names[smallest]!r} has only "
+            f"dataset {dataset.name!r}: class {dataset.class_names[smallest]!r}{column} has only "
             f"{counts[smallest]} samples, fewer than the {n_folds} folds asked for; "
             f"use --folds {max(int(counts[smallest]), 2)} or fewer."
         )
@@ -138,4 +143,8 @@ def plan(
         validation_fraction=validation_fraction,
         folds=tuple(folds),
         hash=digest.hexdigest()[:16],
+        test_rows_seen_in_train=tuple(
+            int(np.isin(dataset.row_hashes[f.test], dataset.row_hashes[f.train]).sum())
+            for f in folds
+        ),
     )

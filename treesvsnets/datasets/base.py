@@ -9,6 +9,18 @@ from functools import cached_property
 import numpy as np
 
 
+@dataclass(frozen=True)
+class TableSchema:
+    """Which columns of a table's DataFrame are numeric and which categorical, and how to treat
+    them inside each fold (see :mod:`treesvsnets.datasets.columns`)."""
+
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    clip_outliers: bool = False
+    max_onehot: int = 20
+    target: str | None = None  # the target column's name in the file
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """Features, integer labels and what is needed to interpret them.
@@ -16,6 +28,9 @@ class Dataset:
     ``y`` holds integer codes ``0..n_classes-1``; ``class_names[code]`` is the
     original label. ``image_shape`` is ``(channels, height, width)`` for data
     whose rows are flattened images (CNNs reshape with it), else ``None``.
+    A user's table has a ``schema``; its X is then a DataFrame of float and
+    string columns (missing values kept), which each fold's preprocessing
+    imputes and encodes. ``cleaning`` records what loading did to the rows.
     """
 
     name: str
@@ -26,6 +41,12 @@ class Dataset:
     feature_names: tuple[str, ...] = field(default=())
     source: str = ""
     official_test: np.ndarray | None = None  # row indices of a published test split
+    schema: TableSchema | None = None
+    cleaning: dict = field(default_factory=dict)
+
+    def rows(self, index: np.ndarray):
+        """X restricted to the rows ``index`` (an array, or a DataFrame for a table)."""
+        return self.X.iloc[index] if self.schema is not None else self.X[index]
 
     @property
     def n_samples(self) -> int:
@@ -40,10 +61,24 @@ class Dataset:
         return len(self.class_names)
 
     @cached_property
+    def row_hashes(self) -> np.ndarray:
+        """One 64-bit hash per row of X: equal rows, equal hashes (finds duplicates)."""
+        import pandas as pd
+
+        X = self.X
+        if self.schema is None:
+            X = pd.DataFrame(np.ascontiguousarray(X).reshape(self.n_samples, -1))
+        return pd.util.hash_pandas_object(X, index=False).to_numpy()
+
+    @cached_property
     def fingerprint(self) -> str:
         """A content hash of X, y and the class names: same data, same fingerprint."""
         digest = hashlib.sha256()
-        for array in (self.X, self.y):
+        X = self.X
+        if self.schema is not None:  # a DataFrame: hash its values and column names
+            digest.update("\x1f".join(map(str, X.columns)).encode())
+            X = self.row_hashes
+        for array in (X, self.y):
             contiguous = np.ascontiguousarray(array)
             digest.update(f"{contiguous.dtype.str}{contiguous.shape}".encode())
             digest.update(contiguous.tobytes())
@@ -63,6 +98,15 @@ class Dataset:
             "image_shape": list(self.image_shape) if self.image_shape else None,
             "source": self.source,
             "official_test_size": None if self.official_test is None else len(self.official_test),
+            **(
+                {
+                    "numeric_columns": list(self.schema.numeric),
+                    "categorical_columns": list(self.schema.categorical),
+                    "cleaning": self.cleaning,
+                }
+                if self.schema is not None
+                else {}
+            ),
         }
 
     def subsample(self, n: int, seed: int = 0) -> Dataset:
@@ -88,13 +132,15 @@ class Dataset:
         official = None if self.official_test is None else np.arange(sizes[0], n)
         return Dataset(
             name=self.name,
-            X=self.X[keep],
+            X=self.rows(keep).reset_index(drop=True) if self.schema else self.X[keep],
             y=self.y[keep],
             class_names=self.class_names,
             image_shape=self.image_shape,
             feature_names=self.feature_names,
             source=f"{self.source} (stratified subsample of {n} rows, seed {seed})",
             official_test=official,
+            schema=self.schema,
+            cleaning=self.cleaning,
         )
 
 

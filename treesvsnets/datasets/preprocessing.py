@@ -7,15 +7,20 @@ test fold, so no statistic comes from rows the estimator must not see.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treesvsnets.errors import unknown_name
+
+if TYPE_CHECKING:
+    from treesvsnets.datasets.base import Dataset, TableSchema
 
 #: name -> what it does
 PREPROCESSORS: dict[str, str] = {
     "none": "no transformation (trees do not need scaling)",
     "standard": "StandardScaler: zero mean, unit variance per feature",
     "minmax": "MinMaxScaler: each feature scaled to [0, 1]",
+    "robust": "RobustScaler: median removed, scaled by the interquartile range",
+    "log1p": "sign(x) * log(1 + |x|) per feature, for heavy-tailed values",
     "pixels": "every pixel divided by the training rows' largest pixel value (images to [0, 1])",
     "auto": "'pixels' for image datasets, 'standard' for tables (the nets' default)",
 }
@@ -30,17 +35,34 @@ def resolve_preprocessing(name: str, image_shape: tuple[int, ...] | None) -> str
     return name
 
 
-def make_preprocessor(name: str) -> Any | None:
-    """A fresh, unfitted transformer for ``name``, or ``None`` for ``"none"``."""
+def make_preprocessor(name: str, schema: TableSchema | None = None) -> Any | None:
+    """A fresh, unfitted transformer for ``name``, or ``None`` for ``"none"``.
+
+    For a user's table (``schema`` given) it is always the table's column
+    pipeline (imputation and encoding are needed by every estimator), with
+    ``name`` as the scaling of its numeric columns.
+    """
     concrete = resolve_preprocessing(name, None)
+    if schema is not None:
+        from treesvsnets.datasets.columns import table_preprocessor
+
+        return table_preprocessor(schema, "standard" if concrete == "pixels" else concrete)
     if concrete == "none":
         return None
     if concrete == "pixels":
         from treesvsnets.datasets.transformers import PixelScaler
 
         return PixelScaler()
-    from sklearn import preprocessing
+    from treesvsnets.datasets.columns import make_scaler
 
-    return {"standard": preprocessing.StandardScaler, "minmax": preprocessing.MinMaxScaler}[
-        concrete
-    ]()
+    return make_scaler(concrete)
+
+
+def describe_preprocessing(name: str, dataset: Dataset) -> str:
+    """What a row's ``preprocessing`` column says was fitted in the fold."""
+    concrete = resolve_preprocessing(name, dataset.image_shape)
+    if dataset.schema is None:
+        return concrete
+    encode = "+onehot/ordinal" if dataset.schema.categorical else ""
+    clip = "+iqr-clip" if dataset.schema.clip_outliers else ""
+    return f"impute{clip}{encode}+{concrete}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.tables import TableOptions, looks_like_table
 from treesvsnets.errors import ConfigError, unknown_name
 
 
@@ -45,12 +46,31 @@ def register_dataset(info: DatasetInfo) -> DatasetInfo:
     return info
 
 
-def info(name: str) -> DatasetInfo:
+def info(name: str, table_options: TableOptions | None = None) -> DatasetInfo:
+    """The registered dataset ``name``, or a user's table when ``name`` is a file path."""
     _load_builtins()
+    if name not in _DATASETS and looks_like_table(name):
+        return table_info(name, table_options)
     try:
         return _DATASETS[name]
     except KeyError:
-        raise unknown_name("dataset", name, _DATASETS) from None
+        raise unknown_name("dataset", name, _DATASETS, also="a .csv/.tsv/.parquet file") from None
+
+
+def table_info(path: str, options: TableOptions | None = None) -> DatasetInfo:
+    """A DatasetInfo that loads the table at ``path`` (its size is known only once read)."""
+    from functools import partial
+
+    from treesvsnets.datasets.tables import load_table
+
+    return DatasetInfo(
+        name=path,
+        loader=partial(load_table, path, options or TableOptions(), path),
+        description=f"table file {path}",
+        n_samples=0,
+        n_features=0,
+        n_classes=0,
+    )
 
 
 def all_infos() -> list[DatasetInfo]:
@@ -58,7 +78,14 @@ def all_infos() -> list[DatasetInfo]:
     return list(_DATASETS.values())
 
 
-def load(name: str, data_dir: str | Path | None = None) -> Dataset:
-    """Load the dataset registered under ``name`` (``data_dir`` for those read from files)."""
-    found = info(name)
+def load(
+    name: str, data_dir: str | Path | None = None, table_options: TableOptions | None = None
+) -> Dataset:
+    """Load the dataset registered under ``name`` (``data_dir`` for those read from files),
+    or the table file ``name`` read with ``table_options``."""
+    return load_from(info(name, table_options), data_dir)
+
+
+def load_from(found: DatasetInfo, data_dir: str | Path | None = None) -> Dataset:
+    """Load the dataset ``found`` describes (a worker gets the info, not the registry)."""
     return found.loader(data_dir=data_dir) if found.needs_data_dir else found.loader()

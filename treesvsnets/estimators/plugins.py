@@ -25,6 +25,8 @@ from treesvsnets.errors import ConfigError
 from treesvsnets.estimators import registry
 
 ENTRY_POINT_GROUP = "treesvsnets.estimators"
+#: Plugin files are imported as modules named with this prefix.
+PLUGIN_MODULE_PREFIX = "treesvsnets_plugin_"
 
 
 def _describe(exc: BaseException) -> str:
@@ -33,7 +35,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def _import_file(path: Path) -> None:
-    module_name = f"treesvsnets_plugin_{path.stem}"
+    module_name = f"{PLUGIN_MODULE_PREFIX}{path.stem}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ConfigError(f"plugin {str(path)!r} is not a Python file.")

@@ -16,6 +16,36 @@ from treesvsnets.reports.leaderboard import format_tables, leaderboard
 REPORT_FILENAME = "report.md"
 
 
+def _limits(config: dict[str, Any]) -> str:
+    limits = [
+        f"{label} {value}{unit}"
+        for label, value, unit in (
+            ("time limit", config.get("timeout"), " s"),
+            ("memory limit", config.get("max_memory"), ""),
+        )
+        if value is not None
+    ]
+    return f"; per cell: {', '.join(limits)}" if limits else ""
+
+
+def _data_notes(described: dict[str, Any], splits: list[dict[str, Any]]) -> list[str]:
+    """What loading did to a table, and test rows that also appear in training."""
+    notes = []
+    if described.get("cleaning"):
+        steps = "; ".join(
+            f"{key.replace('_', ' ')}: {value}" for key, value in described["cleaning"].items()
+        )
+        notes.append(f"- data preparation: {steps}")
+    seen = sum(sum(s.get("test_rows_seen_in_train", [])) for s in splits)
+    if seen:
+        tested = sum(sum(s.get("test_sizes", [])) for s in splits)
+        notes.append(
+            f"- **{seen} of {tested} test rows have features identical to a training row** "
+            "(duplicates across the split inflate accuracy)"
+        )
+    return notes + ([""] if notes else [])
+
+
 def render_markdown(rows: pd.DataFrame, manifest: dict[str, Any]) -> str:
     config = manifest.get("config", {})
     environment = manifest.get("environment", {})
@@ -25,7 +55,14 @@ def render_markdown(rows: pd.DataFrame, manifest: dict[str, Any]) -> str:
         f"# treesvsnets run `{manifest.get('run_id', '?')}`",
         "",
         f"- status: **{manifest.get('status', '?')}**; "
-        f"cells: {', '.join(f'{n} {s}' for s, n in statuses.items()) or 'none'}",
+        f"cells: {', '.join(f'{n} {s}' for s, n in statuses.items()) or 'none'}"
+        + (
+            f"; {manifest['cells_missing']} not run (finish with "
+            f"`treesvsnets run --resume RUN_DIR`)"
+            if manifest.get("cells_missing")
+            else ""
+        ),
+        f"- cells ran on {manifest.get('executor', '?')}" + _limits(config),
         f"- started {manifest.get('started_at', '?')}, wall time "
         f"{manifest.get('wall_seconds', float('nan')):.1f} s",
         f"- {config.get('folds', '?')}-fold stratified cross-validation, seeds "
@@ -46,9 +83,8 @@ def render_markdown(rows: pd.DataFrame, manifest: dict[str, Any]) -> str:
     splits = manifest.get("splits", [])
     for dataset, table in format_tables(leaderboard(rows), "github").items():
         described = datasets.get(dataset, {})
-        hashes = ", ".join(
-            f"seed {s['seed']}: `{s['hash']}`" for s in splits if s["dataset"] == dataset
-        )
+        its_splits = [s for s in splits if s["dataset"] == dataset]
+        hashes = ", ".join(f"seed {s['seed']}: `{s['hash']}`" for s in its_splits)
         lines += [
             f"## {dataset}",
             "",
@@ -56,6 +92,7 @@ def render_markdown(rows: pd.DataFrame, manifest: dict[str, Any]) -> str:
             f"features, {described.get('n_classes', '?')} classes; fingerprint "
             f"`{described.get('fingerprint', '?')}`; split hashes: {hashes or '?'}",
             "",
+            *_data_notes(described, its_splits),
             table,
             "",
         ]

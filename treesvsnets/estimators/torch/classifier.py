@@ -73,6 +73,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         step_size: int = 10,
         gamma: float = 0.1,
         grad_clip: float | None = None,
+        class_weight: str | dict | None = None,
         early_stopping: bool = False,
         monitor: str = "val_loss",
         patience: int = 5,
@@ -106,6 +107,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.step_size = step_size
         self.gamma = gamma
         self.grad_clip = grad_clip
+        self.class_weight = class_weight
         self.early_stopping = early_stopping
         self.monitor = monitor
         self.patience = patience
@@ -248,7 +250,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 ).to(device)
             if device.type == "cuda":
                 torch.cuda.reset_peak_memory_stats(device)
-            trainer = Trainer(module, settings, device, callbacks, generator)
+            trainer = Trainer(
+                module, settings, device, callbacks, generator, self._class_weights(y, device)
+            )
             self.history_ = trainer.fit(X_train, y_train, X_val, y_val)
             synchronize(device)
         self.module_ = module
@@ -262,6 +266,15 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
         )
         return self
+
+    def _class_weights(self, y: np.ndarray, device: torch.device) -> torch.Tensor | None:
+        """Per-class loss weights (``"balanced"``: inversely proportional to class frequency)."""
+        if self.class_weight is None:
+            return None
+        from sklearn.utils.class_weight import compute_class_weight
+
+        weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+        return torch.as_tensor(weights, dtype=torch.float32, device=device)
 
     def warm_up(self, X: Any, y: Any) -> None:
         """Pay torch's one-time start-up (kernels, allocator, CUDA context) outside a timed fit.

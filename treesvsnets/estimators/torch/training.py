@@ -116,6 +116,7 @@ class Trainer:
         device: torch.device,
         callbacks: Sequence[Callback] = (),
         generator: torch.Generator | None = None,
+        class_weights: torch.Tensor | None = None,
     ) -> None:
         self.module = module
         self.settings = settings
@@ -126,7 +127,7 @@ class Trainer:
         self.stop = False
         self.stop_reason = ""
         self.restored_epoch: int | None = None
-        self.loss_fn = nn.CrossEntropyLoss()
+        self.loss_fn = nn.CrossEntropyLoss(weight=class_weights)
 
     def _autocast(self) -> Any:
         return mixed_precision(self.device, self.settings.amp)

@@ -1,0 +1,214 @@
+"""Cells in worker processes: hard limits, crashes, --jobs, resume (library API, real processes)."""
+
+import json
+import re
+import sqlite3
+
+import pandas as pd
+import pytest
+
+import treesvsnets
+from tests.helpers.estimators import (
+    ExitingEstimator,
+    GreedyEstimator,
+    HangingEstimator,
+    ProbaDummy,
+    RaisingEstimator,
+    SegfaultingEstimator,
+)
+from treesvsnets.bench.rundir import read_manifest, write_manifest
+from treesvsnets.errors import ConfigError
+
+COMPARED = ["dataset", "estimator", "seed", "fold", "status", "split_hash", "n_train", "n_test"]
+SCORES = ["accuracy", "balanced_accuracy", "f1_macro", "log_loss"]
+
+
+def _sorted(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values(["dataset", "estimator", "seed", "fold"]).reset_index(drop=True)
+
+
+def test_each_misbehaving_cell_gets_its_status_and_every_good_row_is_kept(tmp_path, register_spec):
+    register_spec("hangs", HangingEstimator)
+    register_spec("exits", ExitingEstimator)
+    register_spec("segfaults", SegfaultingEstimator)
+    register_spec("greedy", GreedyEstimator)
+    register_spec("raises", RaisingEstimator)
+    register_spec("dummy", ProbaDummy)
+    estimators = ["dummy", "hangs", "exits", "segfaults", "greedy", "raises", "logreg"]
+    result = treesvsnets.run(
+        datasets=["wine"],
+        estimators=estimators,
+        folds=2,
+        out=tmp_path,
+        progress=False,
+        timeout=2,
+        max_memory="700MB",
+        jobs=2,
+    )
+    rows = result.rows.set_index(["estimator", "fold"])
+    assert len(rows) == 14  # every cell has its row, whatever happened to it
+    assert rows.groupby("estimator")["status"].apply(set).to_dict() == {
+        "dummy": {"ok"},
+        "logreg": {"ok"},
+        "hangs": {"timeout"},
+        "exits": {"crashed"},
+        "segfaults": {"crashed"},
+        "greedy": {"oom"},
+        "raises": {"error"},
+    }
+    stopped_after = re.match(r"stopped after ([\d.]+) s", rows.loc[("hangs", 0), "error"])
+    assert float(stopped_after.group(1)) >= 2  # never before the limit (later under load)
+    assert "time limit of 2 s" in rows.loc[("hangs", 0), "error"]
+    assert "memory limit of 700 MB" in rows.loc[("greedy", 0), "error"]
+    assert rows.loc[("greedy", 0), "peak_rss_mb"] > 700
+    assert "exited with code 1" in rows.loc[("exits", 0), "error"]
+    assert "SIGSEGV" in rows.loc[("segfaults", 0), "error"]
+    assert "in string_at" in rows.loc[("segfaults", 0), "traceback"]  # faulthandler's stack
+    assert (rows["time_limit_s"] == 2).all() and (rows["memory_limit_mb"] == 700).all()
+    assert (rows["jobs"] == 2).all() and (rows["threads"] == 1).all()  # 2 cores / 2 jobs
+    # the good cells score exactly as they do when run alone, in this process
+    alone = treesvsnets.run(
+        datasets=["wine"],
+        estimators=["dummy", "logreg"],
+        folds=2,
+        out=tmp_path,
+        progress=False,
+        isolate=False,
+    ).rows.set_index(["estimator", "fold"])
+    good = rows.loc[["dummy", "logreg"], SCORES]
+    pd.testing.assert_frame_equal(good, alone.loc[good.index, SCORES])
+    assert result.manifest["cells_by_status"] == {
+        "ok": 4,
+        "timeout": 2,
+        "crashed": 4,
+        "oom": 2,
+        "error": 2,
+    }
+
+
+def test_jobs_run_cells_side_by_side_with_the_same_results(tmp_path):
+    common = dict(datasets=["wine"], estimators=["rf", "logreg"], folds=3, progress=False)
+    one = treesvsnets.run(out=tmp_path / "one", jobs=1, threads=1, **common)
+    two = treesvsnets.run(out=tmp_path / "two", jobs=2, **common)
+    assert "2 worker processes" in two.manifest["executor"]
+    assert two.manifest["threads_per_cell"] == 1  # the 2 cores shared by 2 cells at once
+    a, b = _sorted(one.rows), _sorted(two.rows)
+    pd.testing.assert_frame_equal(a[COMPARED + SCORES], b[COMPARED + SCORES])
+    assert (b["jobs"] == 2).all() and (a["jobs"] == 1).all()
+
+
+def test_limits_need_worker_processes():
+    with pytest.raises(ConfigError, match="'timeout' need.* worker processes"):
+        treesvsnets.run(isolate=False, timeout=10)
+
+
+def test_an_oversubscribed_thread_budget_is_allowed_with_a_warning(tmp_path):
+    with pytest.warns(UserWarning, match="2 jobs x 4 threads = 8 threads on"):
+        result = treesvsnets.run(
+            datasets=["iris"],
+            estimators=["logreg"],
+            folds=2,
+            jobs=2,
+            threads=4,
+            out=tmp_path,
+            progress=False,
+        )
+    assert (result.rows["threads"] == 4).all()
+
+
+def _forget_cells(run_dir, where: str) -> int:
+    """Delete rows from a finished run's store and mark it interrupted, as a kill would leave it."""
+    with sqlite3.connect(run_dir / "results.sqlite") as connection:
+        deleted = connection.execute(f"DELETE FROM results WHERE {where}").rowcount
+    manifest = read_manifest(run_dir)
+    manifest["status"] = "interrupted"
+    write_manifest(run_dir, manifest)
+    return deleted
+
+
+def test_resume_runs_only_the_missing_cells_and_gives_the_same_rows(tmp_path):
+    full = treesvsnets.run(
+        datasets=["wine", "iris"],
+        estimators=["rf", "logreg"],
+        folds=3,
+        out=tmp_path,
+        progress=False,
+    )
+    assert _forget_cells(full.run_dir, "estimator = 'rf' AND fold > 0 OR dataset = 'iris'") == 8
+    events = []
+    resumed = treesvsnets.resume(full.run_dir, progress=events.append, jobs=2)
+    assert events[0].resumed_from == 4 and events[0].total == 8
+    assert resumed.run_id == full.run_id and resumed.manifest["status"] == "complete"
+    assert resumed.manifest["cells_missing"] == 0 and len(resumed.manifest["resumed"]) == 1
+    pd.testing.assert_frame_equal(
+        _sorted(full.rows)[COMPARED + SCORES], _sorted(resumed.rows)[COMPARED + SCORES]
+    )
+    written = pd.read_csv(full.run_dir / "results.csv")
+    assert len(written) == 12 and not written.duplicated(["dataset", "estimator", "fold"]).any()
+    assert json.loads((full.run_dir / "manifest.json").read_text())["status"] == "complete"
+
+
+class FailsWhileFileExists(ProbaDummy):
+    """Fails while ``marker`` exists: a transient failure a retry can fix."""
+
+    def __init__(self, marker: str = "", random_state=None) -> None:
+        self.marker = marker
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        from pathlib import Path
+
+        if Path(self.marker).exists():
+            raise RuntimeError("the marker file is still there")
+        return super().fit(X, y)
+
+
+def test_retry_failed_runs_failed_cells_again_and_replaces_their_rows(tmp_path, register_spec):
+    marker = tmp_path / "failing"
+    marker.touch()
+    register_spec("flaky", FailsWhileFileExists)
+    first = treesvsnets.run(
+        datasets=["iris"],
+        estimators=["flaky", "logreg"],
+        folds=2,
+        params={"flaky": {"marker": str(marker)}},
+        out=tmp_path / "runs",
+        progress=False,
+    )
+    assert first.manifest["cells_by_status"] == {"error": 2, "ok": 2}
+    marker.unlink()
+    # without --retry-failed a finished run has nothing left to do
+    again = treesvsnets.resume(first.run_dir, progress=False)
+    assert again.manifest["cells_by_status"] == {"error": 2, "ok": 2}
+    retried = treesvsnets.resume(first.run_dir, retry_failed=True, progress=False)
+    assert retried.manifest["cells_by_status"] == {"ok": 4}
+    assert len(retried.rows) == 4
+
+
+def test_resume_refuses_to_change_what_the_run_computes(tmp_path):
+    result = treesvsnets.run(
+        datasets=["iris"], estimators=["logreg"], folds=2, out=tmp_path, progress=False
+    )
+    with pytest.raises(ConfigError, match="only jobs, timeout, .* may change, not folds"):
+        treesvsnets.resume(result.run_dir, folds=3)
+    with pytest.raises(ConfigError, match="is not a run folder"):
+        treesvsnets.resume(tmp_path / "nothing-here")
+
+
+def test_an_estimator_that_cannot_reach_a_worker_is_named(tmp_path, register_spec):
+    import threading
+
+    lock = threading.Lock()  # cannot be pickled, so the factory cannot travel
+
+    def factory(random_state=None):
+        with lock:
+            return ProbaDummy(random_state=random_state)
+
+    register_spec("locked", factory)
+    with pytest.raises(ConfigError, match="estimator 'locked' cannot be sent to a worker"):
+        treesvsnets.run(datasets=["iris"], estimators=["locked"], out=tmp_path, progress=False)
+    assert not any(tmp_path.iterdir())
+    in_process = treesvsnets.run(
+        datasets=["iris"], estimators=["locked"], out=tmp_path, progress=False, isolate=False
+    )
+    assert set(in_process.rows["status"]) == {"ok"}

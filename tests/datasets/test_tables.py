@@ -1,0 +1,239 @@
+"""A user's own table: reading, type unification, cleaning, and one clear sentence on bad data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from treesvsnets.bench.runner import Cell, run_cell
+from treesvsnets.bench.splits import plan
+from treesvsnets.datasets import load
+from treesvsnets.datasets.tables import TableOptions, load_table
+from treesvsnets.errors import TreesVsNetsError
+from treesvsnets.estimators import registry
+
+from ..helpers.tables import dirty_frame, write_table
+
+
+@pytest.fixture(scope="module")
+def dirty_csv(tmp_path_factory):
+    return write_table(dirty_frame(), tmp_path_factory.mktemp("tables") / "dirty.csv")
+
+
+def test_a_dirty_table_is_read_with_types_unified_and_every_cleaning_step_recorded(dirty_csv):
+    dataset = load_table(dirty_csv)
+
+    assert dataset.schema.numeric == ("income", "age", "member")  # "12,345" and yes/no parsed
+    assert dataset.schema.categorical == ("city", "user", "constant")
+    assert "empty" not in dataset.X.columns and "label" not in dataset.X.columns
+    assert dataset.X["member"].isin([0.0, 1.0]).all()
+    raw = pd.read_csv(dirty_csv)
+    first_income = float(str(raw.loc[raw["income"].notna(), "income"].iloc[0]).replace(",", ""))
+    assert dataset.X["income"].dropna().iloc[0] == first_income
+    assert dataset.class_names == ("high", "low", "mid", "rare")
+    assert dataset.n_samples == len(raw) - 10
+    cleaning = dataset.cleaning
+    assert cleaning["rows_read"] == len(raw)
+    assert cleaning["duplicate_rows_removed"] == 10
+    assert cleaning["target"] == "'label' (the last column)"
+    assert cleaning["columns_all_missing_dropped"] == ["empty"]
+    assert cleaning["columns_parsed_as_numbers"] == ["income", "member"]
+    assert cleaning["constant_columns"] == ["constant"]
+    assert set(cleaning["missing_values_imputed_per_fold"]) == {"income", "age", "city"}
+    assert cleaning["rows_used"] == dataset.n_samples
+
+
+@pytest.mark.parametrize("suffix", [".tsv", ".parquet"])
+def test_tsv_and_parquet_give_the_same_dataset_as_csv(tmp_path, dirty_csv, suffix):
+    frame = pd.read_csv(dirty_csv)
+    other = load_table(write_table(frame, tmp_path / f"dirty{suffix}"))
+    expected = load_table(dirty_csv)
+    pd.testing.assert_frame_equal(other.X, expected.X)
+    assert other.y.tolist() == expected.y.tolist()
+
+
+def test_options_drop_columns_force_categories_and_can_drop_incomplete_rows(dirty_csv):
+    options = TableOptions(
+        target="city", drop=("user",), categorical=("member",), missing="drop", max_onehot=3
+    )
+    dataset = load_table(dirty_csv, options)
+    assert "user" not in dataset.X.columns and "city" not in dataset.X.columns
+    assert "member" in dataset.schema.categorical
+    assert not dataset.X.isna().any().any()
+    assert dataset.cleaning["rows_with_missing_values_dropped"] > 0
+    raw_city = pd.read_csv(dirty_csv)["city"]
+    assert dataset.cleaning["rows_without_target_dropped"] == raw_city.isna().sum()
+    assert dataset.schema.max_onehot == 3
+
+
+def test_few_distinct_numbers_can_be_declared_categorical_by_a_threshold(tmp_path):
+    frame = pd.DataFrame(
+        {"grade": [1, 2, 3] * 20, "size": np.linspace(0, 1, 60), "y": ["a", "b"] * 30}
+    )
+    path = write_table(frame, tmp_path / "grades.csv")
+    assert load_table(path).schema.categorical == ()
+    dataset = load_table(path, TableOptions(categorical_max_values=3))
+    assert dataset.schema.categorical == ("grade",) and dataset.schema.numeric == ("size",)
+
+
+def test_registry_loads_a_path_and_the_fold_pipeline_learns_on_it(dirty_csv):
+    dataset = load(str(dirty_csv), table_options=TableOptions(target="label"))
+    split_plan = plan(dataset, n_folds=3, seed=0)
+    for name in ("rf", "logreg"):
+        outcome = run_cell(
+            Cell(dataset.name, name, 0, 0), registry.get(name), dataset, split_plan, run_id="t"
+        )
+        assert outcome.row["status"] == "ok", outcome.row["error"]
+        assert outcome.row["accuracy"] > 0.7  # four classes: chance is under 0.5
+        assert outcome.row["preprocessing"].startswith("impute+onehot/ordinal+")
+
+
+def _fold_frame() -> pd.DataFrame:
+    """Training rows near 0 in 'a' and in cities A/B; the rows that will be tested are far off."""
+    rng = np.random.default_rng(1)
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(0, 1, n),
+            "city": rng.choice(["A", "B"], n),
+            "y": np.tile(["yes", "no"], n // 2),
+        }
+    )
+    frame.loc[::7, "a"] = np.nan
+    return frame
+
+
+def test_imputer_scaler_and_encoder_learn_from_the_training_fold_only(tmp_path):
+    frame = _fold_frame()
+    dataset = load_table(write_table(frame, tmp_path / "leak.csv"))
+    split_plan = plan(dataset, n_folds=3, seed=0)
+    fold = split_plan.folds[0]
+    # Make the test fold extreme, and give it a city the training rows never have.
+    X = dataset.X.copy()
+    X.loc[fold.test, "a"] = 1000.0
+    X.loc[fold.test, "city"] = "Z"
+    dataset = dataclasses.replace(dataset, X=X)
+
+    outcome = run_cell(
+        Cell(dataset.name, "logreg", 0, 0), registry.get("logreg"), dataset, split_plan, run_id="t"
+    )
+    assert outcome.row["status"] == "ok", outcome.row["error"]
+    columns = outcome.model.named_steps["preprocess"]
+    numeric = columns.named_transformers_["numeric"]
+    train = X.loc[fold.train, "a"]
+    assert numeric.named_steps["impute"].statistics_[0] == pytest.approx(train.median())
+    scaled_mean = numeric.named_steps["scale"].mean_[0]
+    assert scaled_mean == pytest.approx(train.fillna(train.median()).mean())
+    encoder = columns.named_transformers_["categorical"].named_steps["encode"].onehot_
+    assert [c.tolist() for c in encoder.categories_] == [["A", "B"]]
+
+
+def test_the_dataset_fingerprint_changes_when_one_cell_of_the_table_changes(tmp_path):
+    frame = _fold_frame()
+    first = load_table(write_table(frame, tmp_path / "one.csv"))
+    frame.loc[5, "a"] = 42.0
+    second = load_table(write_table(frame, tmp_path / "two.csv"))
+    assert first.fingerprint != second.fingerprint
+
+
+def _bad_tables(tmp_path):
+    """(file, options, words the message must hold besides the file's name)."""
+    good = pd.DataFrame({"x": range(40), "kind": ["a", "b"] * 20, "y": ["p", "q"] * 20})
+    one_class = good.assign(y="p")
+    lists = good.assign(kind=[[1, 2]] * 40)
+    huge = good.assign(x=np.where(np.arange(40) % 2, 1e300, 1.0))
+    no_rows = good.assign(y=np.nan)
+    garbage = tmp_path / "garbage.parquet"
+    garbage.write_text("not,a,parquet\n1,2,3\n")
+    one_column = tmp_path / "one_column.csv"
+    one_column.write_text("a;b;y\n1;2;p\n")
+    return {
+        "missing file": (tmp_path / "nowhere.csv", None, ["does not exist"]),
+        "unreadable file": (garbage, None, ["cannot be read"]),
+        "wrong separator": (one_column, None, ["1 column", "separator"]),
+        "unknown target": (
+            write_table(good, tmp_path / "good.csv"),
+            TableOptions(target="yy"),
+            ["'yy'", "Did you mean 'y'?"],
+        ),
+        "one class": (write_table(one_class, tmp_path / "one.csv"), None, ["'y'", "single class"]),
+        "empty after cleaning": (
+            write_table(no_rows, tmp_path / "no_rows.csv"),
+            None,
+            ["'y'", "no row with a target"],
+        ),
+        "cannot be encoded": (
+            write_table(lists, tmp_path / "lists.parquet"),
+            None,
+            ["'kind'", "cannot be encoded"],
+        ),
+        "overflowing numbers": (
+            write_table(huge, tmp_path / "huge.csv"),
+            None,
+            ["'x'", "1e+300"],
+        ),
+        "unknown dropped column": (
+            write_table(good, tmp_path / "good.csv"),
+            TableOptions(drop=("kinds",)),
+            ["'kinds'", "Did you mean 'kind'?"],
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing file",
+        "unreadable file",
+        "wrong separator",
+        "unknown target",
+        "one class",
+        "empty after cleaning",
+        "cannot be encoded",
+        "overflowing numbers",
+        "unknown dropped column",
+    ],
+)
+def test_bad_tables_are_refused_with_one_sentence_naming_the_file_and_column(tmp_path, case):
+    path, options, words = _bad_tables(tmp_path)[case]
+    with pytest.raises(TreesVsNetsError) as raised:
+        load_table(path, options)
+    message = str(raised.value)
+    assert str(path) in message
+    for word in words:
+        assert word in message
+    assert "\n" not in message
+
+
+def test_a_class_with_fewer_rows_than_folds_names_the_file_and_the_target_column(tmp_path):
+    frame = pd.DataFrame({"x": range(30), "y": ["a"] * 27 + ["b"] * 3})
+    path = write_table(frame, tmp_path / "rare.csv")
+    with pytest.raises(TreesVsNetsError) as raised:
+        plan(load_table(path), n_folds=5)
+    message = str(raised.value)
+    assert str(path) in message and "'y'" in message and "'b'" in message
+    assert "--folds 3" in message
+
+
+def test_inspect_flags_a_numeric_leak_but_not_an_identifier_or_an_honest_feature(tmp_path):
+    import treesvsnets
+
+    rng = np.random.default_rng(0)
+    y = rng.choice(["no", "yes"], 200)
+    frame = pd.DataFrame(
+        {
+            "row_id": [f"id{i}" for i in range(200)],  # unique: predicts nothing new
+            "honest": rng.normal(0, 1, 200) + (y == "yes"),
+            "days_since_churn": np.where(y == "yes", rng.uniform(1, 30, 200), -1.0),
+            "y": y,
+        }
+    )
+    profile = treesvsnets.inspect_table(write_table(frame, tmp_path / "leaky.csv"), target="y")
+    assert profile.leakage == [
+        "days_since_churn: a small tree on this column alone is 100% accurate"
+    ]
+    assert profile.class_counts == dict(pd.Series(y).value_counts())
+    assert profile.problem is None and profile.cleaning["rows_used"] == 200

@@ -1,0 +1,160 @@
+"""Runs that survive, through the real CLI: signals, --resume, limits, and a Dask cluster."""
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.helpers.cli import cli
+from treesvsnets.bench.measure import cpu_count
+
+ROOT = Path(__file__).resolve().parents[1]
+MISBEHAVING = ROOT / "tests" / "plugins" / "misbehaving.py"
+# 'slow' (a 0.4 s fit) and logreg are deterministic: an interrupted-then-resumed run must give
+# exactly the rows of an uninterrupted one
+SMALL_RUN = ["-d", "wine", "-e", "slow", "-e", "logreg", "--folds", "4", "--plugin", MISBEHAVING]
+COMPARED = ["dataset", "estimator", "seed", "fold", "status", "split_hash", "n_train", "n_test"]
+SCORES = ["accuracy", "balanced_accuracy", "f1_macro", "log_loss"]
+
+
+def _rows(run_dir: Path) -> pd.DataFrame:
+    rows = pd.read_csv(run_dir / "results.csv")
+    return rows.sort_values(["estimator", "fold"]).reset_index(drop=True)[COMPARED + SCORES]
+
+
+def _run_in_background(*args) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "treesvsnets", "run", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def _stop_after(process: subprocess.Popen, cells: int, how: signal.Signals) -> str:
+    """Send ``how`` once ``cells`` progress lines have appeared; return the rest of stderr."""
+    seen = 0
+    for line in process.stderr:
+        seen += line.startswith("[")
+        if seen == cells:
+            break
+    process.send_signal(how)
+    _, rest = process.communicate(timeout=120)
+    return rest
+
+
+@pytest.mark.parametrize(
+    ("how", "code", "word"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_a_stopped_run_resumes_to_the_rows_of_an_uninterrupted_one(tmp_path, how, code, word):
+    uninterrupted = cli("run", *SMALL_RUN, "--out", tmp_path / "whole", cwd=ROOT)
+    assert uninterrupted.returncode == 0, uninterrupted.stderr
+    (whole,) = (tmp_path / "whole").iterdir()
+
+    process = _run_in_background(*SMALL_RUN, "--out", tmp_path / "stopped")
+    stderr = _stop_after(process, cells=2, how=how)
+    (stopped,) = (tmp_path / "stopped").iterdir()
+    assert process.returncode == code
+    assert f"{word}; finished cells are kept in {stopped}; finish it with: " in stderr
+    manifest = json.loads((stopped / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    kept = pd.read_csv(stopped / "results.csv")
+    assert 2 <= len(kept) < 8 and set(kept["status"]) == {"ok"}
+
+    resumed = cli("run", "--resume", stopped, cwd=ROOT)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming: {len(kept)} cell(s) already done, {8 - len(kept)} cells" in resumed.stderr
+    manifest = json.loads((stopped / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["cells_missing"] == 0
+    pd.testing.assert_frame_equal(_rows(stopped), _rows(whole))
+
+
+def test_limits_from_the_command_line_are_recorded_per_row(tmp_path):
+    done = cli(
+        "run",
+        *["-d", "iris", "-e", "hangs", "-e", "greedy", "-e", "dummy", "--folds", "2"],
+        *["--plugin", MISBEHAVING, "--timeout", "4", "--max-memory", "600MB"],
+        *["--jobs", "2", "--out", tmp_path],
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr  # failed cells are results, not a failed run
+    assert "TIMEOUT: stopped after " in done.stderr and "OOM: stopped at " in done.stderr
+    assert "2 cell(s) failed" not in done.stderr and "4 cell(s) failed" in done.stderr
+    (run_dir,) = tmp_path.iterdir()
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert rows.groupby("estimator")["status"].agg(set).to_dict() == {
+        "hangs": {"timeout"},
+        "greedy": {"oom"},
+        "dummy": {"ok"},
+    }
+    assert set(rows["time_limit_s"]) == {4} and set(rows["memory_limit_mb"]) == {600}
+    report = (run_dir / "report.md").read_text()
+    assert "exceeded the time limit of 4 s" in report
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--retry-failed"], "--retry-failed works with --resume RUN_DIR"),
+        (["--in-process", "--timeout", "5"], "'timeout' need(s) cells in worker processes"),
+        (["--max-memory", "lots"], "'max_memory' must be a size with a unit like 8GB"),
+        (["--jobs", "0"], "'jobs' must be a positive integer, got 0."),
+        (["--scheduler", "localhost:8786"], "'scheduler' must be a Dask scheduler address"),
+        (["--resume", "nowhere"], "'nowhere' is not a run folder"),
+    ],
+)
+def test_bad_execution_flags_are_one_sentence_and_exit_2(tmp_path, args, message):
+    out = [] if "--resume" in args else ["--out", tmp_path / "runs"]  # --resume takes no --out
+    done = cli("run", *args, *out)
+    assert done.returncode == 2
+    assert done.stderr.startswith("treesvsnets: error: ") and message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists()
+
+
+def test_resume_refuses_flags_that_change_the_run(tmp_path):
+    first = cli("run", "-d", "iris", "-e", "logreg", "--folds", "2", "--out", tmp_path)
+    assert first.returncode == 0, first.stderr
+    (run_dir,) = tmp_path.iterdir()
+    done = cli("run", "--resume", run_dir, "-e", "rf", "--folds", "3")
+    assert done.returncode == 2
+    assert "leave out --estimators, --folds" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_a_dask_cluster_gives_the_local_results_and_applies_the_limits(tmp_path, dask_cluster):
+    args = ["-d", "wine", "-e", "rf", "-e", "logreg", "-e", "hangs", "--folds", "3"]
+    args += ["--plugin", MISBEHAVING, "--timeout", "2"]
+    local = cli("run", *args, "--out", tmp_path / "local", cwd=ROOT)
+    assert local.returncode == 0, local.stderr
+    remote = cli("run", *args, "--scheduler", dask_cluster, "--out", tmp_path / "dask", cwd=ROOT)
+    assert remote.returncode == 0, remote.stderr
+    assert f"on Dask cluster {dask_cluster} (2 workers, 2 threads)" in remote.stderr
+    (local_dir,) = (tmp_path / "local").iterdir()
+    (dask_dir,) = (tmp_path / "dask").iterdir()
+    local_rows, dask_rows = _rows(local_dir), _rows(dask_dir)
+    pd.testing.assert_frame_equal(local_rows, dask_rows)
+    assert set(dask_rows.loc[dask_rows.estimator == "hangs", "status"]) == {"timeout"}
+    raw = pd.read_csv(dask_dir / "results.csv")
+    # two workers of one thread share this machine: each cell gets half its cores
+    assert raw["jobs"].isna().all()
+    assert (raw["threads"] == max(1, cpu_count() // 2)).all()

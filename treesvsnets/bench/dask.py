@@ -1,0 +1,121 @@
+"""Cells on a Dask distributed cluster (``--scheduler tcp://HOST:8786``).
+
+The harness sends each cell as a small :class:`~treesvsnets.bench.tasks.CellTask`
+(names, seeds, hashes; no arrays) and the run's :class:`WorkerSetup` once
+(scattered to every worker). On the Dask worker, each thread keeps one
+:class:`~treesvsnets.bench.isolation.WorkerProcess`, which loads each dataset
+once and runs the cells under the run's time and memory limits, exactly as
+the local pool does; the rows come back to the harness, which alone writes
+the store.
+
+Starting a cluster (see docs/scaling.md)::
+
+    dask scheduler                                  # prints tcp://HOST:8786
+    dask worker tcp://HOST:8786 --nworkers 2 --nthreads 1   # on each machine
+    treesvsnets run --scheduler tcp://HOST:8786 ...
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+from treesvsnets.bench.isolation import WorkerProcess
+from treesvsnets.bench.measure import cpu_count
+from treesvsnets.bench.tasks import CellTask, WorkerSetup, failure_row
+from treesvsnets.errors import ConfigError
+
+#: A Dask worker's idle worker process exits after this long without a cell.
+IDLE_SECONDS = 300.0
+CONNECT_SECONDS = 10
+
+_local = threading.local()
+
+
+def _threads_on_this_worker(threads_by_host: dict[str, int]) -> int:
+    """This machine's cores shared by every Dask worker thread on it, of every worker."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    nthreads = getattr(getattr(worker, "state", None), "nthreads", None) or worker.nthreads
+    sharing = threads_by_host.get(_host(worker.address), nthreads)
+    return max(1, cpu_count() // max(1, sharing))
+
+
+def _host(address: str) -> str:
+    """``tcp://10.0.0.5:40123`` -> ``10.0.0.5``."""
+    return address.split("://")[-1].rsplit(":", 1)[0]
+
+
+def run_on_dask_worker(
+    setup: WorkerSetup, task: CellTask, threads_by_host: dict[str, int]
+) -> dict[str, Any]:
+    """The Dask task: run ``task`` in this thread's worker process, under its limits."""
+    worker: WorkerProcess | None = getattr(_local, "worker", None)
+    if worker is None or worker.setup.key != setup.key:
+        if worker is not None:
+            worker.stop()
+        worker = _local.worker = WorkerProcess(setup, idle_seconds=IDLE_SECONDS)
+    if task.cell.threads is None:
+        threads = _threads_on_this_worker(threads_by_host)
+        task = replace(
+            task, cell=replace(task.cell, threads=threads), row={**task.row, "threads": threads}
+        )
+    return worker.run(task)
+
+
+class DaskExecutor:
+    """Send the cells to the Dask scheduler at ``address``; yield rows as they come back."""
+
+    def __init__(self, address: str, setup: WorkerSetup) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ConfigError(
+                "--scheduler needs Dask's distributed package: pip install 'treesvsnets[dask]'."
+            ) from None
+        try:
+            self.client = Client(address, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+        self.address = address
+        self.setup = setup
+        self._futures: list[Any] = []
+        workers = self.client.scheduler_info().get("workers", {})
+        threads = sum(info.get("nthreads", 0) for info in workers.values())
+        self.threads_by_host: dict[str, int] = {}
+        for worker_address, info in workers.items():
+            host = _host(worker_address)
+            self.threads_by_host[host] = self.threads_by_host.get(host, 0) + info.get("nthreads", 1)
+        self.description = f"Dask cluster {address} ({len(workers)} workers, {threads} threads)"
+
+    def run(self, tasks: Sequence[CellTask]) -> Iterator[dict[str, Any]]:
+        from distributed import as_completed
+
+        if not tasks:
+            return
+        setup = self.client.scatter(self.setup, broadcast=True)
+        by_future = {
+            self.client.submit(
+                run_on_dask_worker, setup, task, self.threads_by_host, pure=False
+            ): task
+            for task in tasks
+        }
+        self._futures = list(by_future)
+        for future in as_completed(by_future):
+            task = by_future[future]
+            try:
+                row = future.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. the Dask worker itself died
+                row = failure_row(
+                    task, "crashed", f"the Dask task failed: {type(exc).__name__}: {exc}"
+                )
+            yield row
+
+    def close(self) -> None:
+        pending = [future for future in self._futures if not future.done()]
+        if pending:
+            self.client.cancel(pending)
+        self.client.close()

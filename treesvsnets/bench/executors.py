@@ -1,0 +1,120 @@
+"""Where cells run: in this process, in a local pool of worker processes, or on Dask.
+
+Every executor takes the same :class:`~treesvsnets.bench.tasks.CellTask` list
+and yields one result row per task as cells finish, in any order; the harness
+alone writes them to the store, so there is one writer however many workers.
+
+- :class:`InProcessExecutor` (``--in-process``): cells run one after another in
+  the harness itself. No limits, nothing to survive a crash, easiest to debug.
+- :class:`LocalPoolExecutor` (the default, ``--jobs N``): N reusable worker
+  processes under the cells' hard limits (see :mod:`treesvsnets.bench.isolation`).
+- :class:`~treesvsnets.bench.dask.DaskExecutor` (``--scheduler ADDRESS``): the
+  tasks go to a Dask cluster, where each Dask worker thread keeps a worker
+  process of its own and applies the same limits.
+"""
+
+from __future__ import annotations
+
+import atexit
+from collections import deque
+from collections.abc import Iterator, Sequence
+from multiprocessing.connection import wait
+from typing import Any, Protocol
+
+from treesvsnets.bench.isolation import WorkerProcess
+from treesvsnets.bench.measure import cpu_count
+from treesvsnets.bench.tasks import CellRunner, CellTask, WorkerSetup
+
+
+class Executor(Protocol):
+    description: str
+
+    def run(self, tasks: Sequence[CellTask]) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessExecutor:
+    """Cells one after another in this process (no isolation, no limits)."""
+
+    description = "in this process"
+
+    def __init__(self, runner: CellRunner) -> None:
+        self.runner = runner
+
+    def run(self, tasks: Sequence[CellTask]) -> Iterator[dict[str, Any]]:
+        for task in tasks:
+            yield self.runner.run(task)
+
+    def close(self) -> None:
+        pass
+
+
+#: A worker with nothing to do exits after this long; until then a later run in this
+#: process with the same estimators reuses it (its imports and datasets are warm).
+IDLE_SECONDS = 120.0
+_parked: list[WorkerProcess] = []
+
+
+def _worker_for(setup: WorkerSetup) -> WorkerProcess:
+    """A parked worker of an earlier run with the same setup, else a new one."""
+    for worker in _parked:
+        if worker.setup.key == setup.key:
+            _parked.remove(worker)
+            if worker.fresh:
+                return worker
+            worker.kill()
+            break
+    return WorkerProcess(setup, idle_seconds=IDLE_SECONDS)
+
+
+def _park(worker: WorkerProcess) -> None:
+    """Keep an idle, healthy worker for the next run; stop the oldest beyond one per core."""
+    if worker.busy or not worker.fresh:
+        worker.kill()
+        return
+    _parked.append(worker)
+    while len(_parked) > cpu_count():
+        _parked.pop(0).stop()
+
+
+@atexit.register
+def stop_parked_workers() -> None:
+    while _parked:
+        _parked.pop().stop()
+
+
+class LocalPoolExecutor:
+    """``jobs`` worker processes on this machine, each running one cell at a time.
+
+    Workers outlive the run for a while (``IDLE_SECONDS``): a notebook or a
+    script calling ``run`` again with the same estimators finds them warm.
+    """
+
+    def __init__(self, setup: WorkerSetup, jobs: int = 1) -> None:
+        self.setup = setup
+        self.jobs = jobs
+        self.workers: list[WorkerProcess] = []
+        self.description = f"{jobs} worker process{'es' if jobs > 1 else ''}"
+
+    def run(self, tasks: Sequence[CellTask]) -> Iterator[dict[str, Any]]:
+        pending = deque(tasks)
+        self.workers = [_worker_for(self.setup) for _ in range(min(self.jobs, len(pending)))]
+        while True:
+            for worker in self.workers:
+                if not worker.busy and pending:
+                    worker.submit(pending.popleft())
+            busy = [worker for worker in self.workers if worker.busy]
+            if not busy:
+                return
+            wait([worker.connection for worker in busy], min(w.next_check_in() for w in busy))
+            for worker in busy:
+                row = worker.poll()
+                if row is not None:
+                    yield row
+
+    def close(self) -> None:
+        """Kill the workers still busy (an interrupted run); park the others."""
+        for worker in self.workers:
+            _park(worker)
+        self.workers = []

@@ -1,0 +1,300 @@
+"""Worker processes the harness can kill: hard time and memory limits, crash detection.
+
+Each :class:`WorkerProcess` is a ``python -m treesvsnets.bench.worker`` child in
+its own session (a terminal's Ctrl-C reaches only the harness, and killing the
+session's process group also stops any helper processes the estimator
+started). Workers are reused from cell to cell, so a run pays the start-up
+(about a second: the interpreter and the imports) once per worker, not per
+cell; a worker is replaced only after it was stopped at a limit or died.
+
+Limits are enforced from the harness side:
+
+- time: the clock starts when the worker reports that the cell's data is
+  loaded; past ``Limits.seconds`` the process group is killed -> ``timeout``.
+- memory: the resident memory of the worker and its child processes is read
+  every ``MEMORY_POLL_SECONDS``; past ``Limits.memory_mb`` it is killed ->
+  ``oom``. A cell can overshoot by what it allocates between two readings.
+- a worker that exits or is killed by a signal mid-cell -> ``crashed``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from treesvsnets.bench.runner import now
+from treesvsnets.bench.tasks import CellTask, WorkerSetup, failure_row
+
+#: How often the resident memory of a cell with a memory limit is read.
+MEMORY_POLL_SECONDS = 0.05
+#: How often the list of the worker's own child processes is refreshed.
+CHILDREN_POLL_SECONDS = 1.0
+#: A worker idle this much less than its idle timeout is replaced rather than sent a cell,
+#: so a cell never races the worker's own decision to exit.
+IDLE_MARGIN_SECONDS = 5.0
+#: Before a cell starts, its worker may still be starting up or loading the dataset; that is
+#: not the cell's time, but a worker stuck there is stopped after the limit plus this much.
+PREPARE_SECONDS = 120.0
+
+
+class WorkerProcess:
+    """One worker process, running one cell at a time under the cell's limits."""
+
+    def __init__(self, setup: WorkerSetup, idle_seconds: float | None = None) -> None:
+        self.setup = setup
+        self.idle_seconds = idle_seconds
+        self.process: subprocess.Popen[bytes] | None = None
+        self.connection: Connection | None = None
+        self.task: CellTask | None = None
+        self.crash_file: str | None = None
+        self.last_active = 0.0
+        self._reset_cell()
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair()
+        handle, self.crash_file = tempfile.mkstemp(prefix="treesvsnets-worker-", suffix=".txt")
+        os.close(handle)
+        command = [
+            sys.executable,
+            "-m",
+            "treesvsnets.bench.worker",
+            str(theirs.fileno()),
+            self.crash_file,
+        ]
+        if self.idle_seconds is not None:
+            command.append(str(self.idle_seconds))
+        try:
+            self.process = subprocess.Popen(
+                command,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            theirs.close()
+        self.connection = Connection(ours.detach())
+        self.connection.send(("setup", self.setup))
+        self.last_active = time.monotonic()
+        self._psutil = None
+        self._children: list[Any] = []
+        self._children_read = 0.0
+
+    def stop(self, grace_seconds: float = 2.0) -> None:
+        """Ask the worker to exit; kill it if it does not (or if it is mid-cell)."""
+        if self.process is None:
+            return
+        if self.alive and not self.busy:
+            try:
+                self.connection.send(("stop", None))
+                self.process.wait(grace_seconds)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+    def kill(self) -> None:
+        """Kill the worker and every process it started (its whole process group)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.process.kill()
+        self.process.wait()
+        if self.connection is not None:
+            self.connection.close()
+        if self.crash_file is not None:
+            Path(self.crash_file).unlink(missing_ok=True)
+            self.crash_file = None
+        self.process = None
+        self.connection = None
+        self.task = None
+
+    # -- one cell ----------------------------------------------------------------------------
+
+    def _reset_cell(self) -> None:
+        self.submitted = 0.0
+        self.started: float | None = None
+        self.started_at: str | None = None
+        self.peak_mb = 0.0
+        self._memory_read = 0.0
+
+    @property
+    def fresh(self) -> bool:
+        """Alive, and not about to exit for being idle (so a cell sent now is not lost)."""
+        if not self.alive:
+            return False
+        if self.idle_seconds is None:
+            return True
+        return time.monotonic() - self.last_active < self.idle_seconds - IDLE_MARGIN_SECONDS
+
+    def submit(self, task: CellTask) -> None:
+        if not self.fresh:
+            self.kill()
+            self.start()
+        self.task = task
+        self._reset_cell()
+        self.submitted = time.monotonic()
+        self.connection.send(("cell", task))
+
+    def next_check_in(self) -> float:
+        """Seconds until this busy worker's limits need looking at again."""
+        task = self.task
+        if task is None:
+            return CHILDREN_POLL_SECONDS
+        waits = [CHILDREN_POLL_SECONDS]
+        if task.limits.memory_mb is not None:
+            waits.append(MEMORY_POLL_SECONDS)
+        if task.limits.seconds is not None:
+            since = self.started if self.started is not None else self.submitted
+            waits.append(max(0.0, since + task.limits.seconds - time.monotonic()))
+        return min(waits)
+
+    def poll(self) -> dict[str, Any] | None:
+        """The cell's row once it is over (done, stopped at a limit, or crashed), else None."""
+        task = self.task
+        if task is None:
+            return None
+        try:
+            while self.connection.poll():
+                kind, payload = self.connection.recv()
+                if kind == "started":
+                    self.started = time.monotonic()
+                    self.started_at = now()
+                elif kind == "row":
+                    self.task = None
+                    self.last_active = time.monotonic()
+                    return payload
+                elif kind == "setup_failed":
+                    return self._give_up(
+                        "crashed", f"the worker process could not start: {payload}"
+                    )
+        except (EOFError, OSError):
+            pass  # the worker died; its exit status says how
+        if not self.alive:
+            return self._give_up("crashed", self._describe_death(), self._crash_traceback())
+        return self._check_limits(task)
+
+    def run(self, task: CellTask) -> dict[str, Any]:
+        """Run one cell and wait for its row (used where one worker serves one thread)."""
+        self.submit(task)
+        while True:
+            wait([self.connection], self.next_check_in())
+            row = self.poll()
+            if row is not None:
+                return row
+
+    def _check_limits(self, task: CellTask) -> dict[str, Any] | None:
+        limits = task.limits
+        clock = time.monotonic()
+        if task.limits.memory_mb is not None or clock - self._memory_read >= CHILDREN_POLL_SECONDS:
+            self._memory_read = clock
+            self.peak_mb = max(self.peak_mb, self._resident_mb())
+        if limits.memory_mb is not None and self.peak_mb > limits.memory_mb:
+            return self._give_up(
+                "oom",
+                f"stopped at {self.peak_mb:.0f} MB resident: the cell exceeded the memory "
+                f"limit of {limits.memory_mb:.0f} MB (--max-memory).",
+            )
+        if limits.seconds is not None and self.started is None:
+            allowed = limits.seconds + PREPARE_SECONDS
+            if clock - self.submitted > allowed:
+                return self._give_up(
+                    "timeout",
+                    f"stopped after {clock - self.submitted:.1f} s before the cell started: "
+                    f"the worker did not load its data and estimator within {allowed:g} s "
+                    f"(--timeout plus {PREPARE_SECONDS:g} s to prepare).",
+                )
+            return None
+        since = self.started
+        if limits.seconds is not None and clock - since > limits.seconds:
+            return self._give_up(
+                "timeout",
+                f"stopped after {clock - since:.1f} s: the cell exceeded the time limit of "
+                f"{limits.seconds:g} s (--timeout).",
+            )
+        return None
+
+    def _resident_mb(self) -> float:
+        """Resident memory of the worker and the processes it started, in MB."""
+        import psutil
+
+        try:
+            if self._psutil is None or self._psutil.pid != self.process.pid:
+                self._psutil = psutil.Process(self.process.pid)
+            clock = time.monotonic()
+            if clock - self._children_read >= CHILDREN_POLL_SECONDS:
+                self._children_read = clock
+                self._children = self._psutil.children(recursive=True)
+            total = self._psutil.memory_info().rss
+            for child in self._children:
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            return 0.0
+        return total / 2**20
+
+    def _describe_death(self) -> str:
+        code = self.process.wait() if self.process is not None else None
+        elapsed = time.monotonic() - (self.started or self.submitted)
+        facts = f"after {elapsed:.1f} s" + (
+            f", {self.peak_mb:.0f} MB resident when last read" if self.peak_mb else ""
+        )
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            hint = (
+                " (the system may have run out of memory and killed it)"
+                if -code == signal.SIGKILL
+                else " (a crash in native code)"
+                if -code in (signal.SIGSEGV, signal.SIGBUS)
+                else ""
+            )
+            return f"the worker process was killed by {name}{hint} {facts}."
+        return (
+            f"the worker process exited with code {code} {facts}; the estimator may have "
+            "called os._exit or sys.exit, or crashed."
+        )
+
+    def _crash_traceback(self) -> str | None:
+        """The Python stack faulthandler wrote when the worker crashed, if it did."""
+        try:
+            text = Path(self.crash_file).read_text(errors="replace") if self.crash_file else ""
+        except OSError:
+            return None
+        stack = text.split("\nExtension modules:")[0].strip()  # drop the long module list
+        return stack or None
+
+    def _give_up(self, status: str, error: str, traceback: str | None = None) -> dict[str, Any]:
+        task = self.task
+        assert task is not None
+        row = failure_row(
+            task,
+            status,
+            error,
+            started_at=self.started_at,
+            peak_rss_mb=round(self.peak_mb, 1) if self.peak_mb else None,
+        )
+        if traceback:
+            row["traceback"] = traceback
+        self.kill()
+        return row

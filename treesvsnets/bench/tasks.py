@@ -1,0 +1,244 @@
+"""Cells as plain, picklable descriptions, and the worker-side state that runs them.
+
+A :class:`CellTask` names its dataset, split plan and estimator; it carries no
+arrays. Whoever runs it (this process, a worker process, a Dask worker) holds
+a :class:`CellRunner` that loads each dataset and split plan once, checks that
+they are the ones the harness planned with (fingerprint and split hash), and
+runs the cell with :func:`~treesvsnets.bench.runner.run_cell`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from treesvsnets.bench.runner import Cell, now, run_cell
+from treesvsnets.bench.splits import SplitPlan, plan
+from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.registry import DatasetInfo, load_from
+from treesvsnets.errors import ConfigError, DatasetError
+from treesvsnets.estimators.base import EstimatorSpec
+
+#: Row columns the harness decides for a task, not the cell: its limits and concurrency.
+HARNESS_COLUMNS = ("time_limit_s", "memory_limit_mb", "jobs")
+
+
+@dataclass(frozen=True)
+class DatasetRequest:
+    """How to load a dataset, and the fingerprint the harness saw when it planned."""
+
+    name: str
+    fingerprint: str
+    data_dir: str | None = None
+    subsample: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """How to rebuild a split plan, and the hash the harness stored for it."""
+
+    n_folds: int
+    seed: int
+    protocol: str
+    test_size: float
+    validation_fraction: float
+    hash: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Hard per-cell limits; a cell past one is stopped (it needs a worker process)."""
+
+    seconds: float | None = None
+    memory_mb: float | None = None
+
+    def columns(self) -> dict[str, float | None]:
+        return {"time_limit_s": self.seconds, "memory_limit_mb": self.memory_mb}
+
+
+@dataclass(frozen=True)
+class CellTask:
+    """One unit of work: everything a worker needs except the data, which it loads once."""
+
+    cell: Cell
+    dataset: DatasetRequest
+    plan: PlanRequest
+    run_id: str
+    row: dict[str, Any]  # the row as the harness knows it before the cell runs (cell_row + ...)
+    limits: Limits = field(default_factory=Limits)
+    artifacts_dir: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return self.cell.key
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What a worker needs before its first cell: the run's plugins, estimators and datasets.
+
+    ``payload`` is a cloudpickle of ``{"specs": ..., "datasets": ...}``. A worker
+    imports the plugins first, so estimators defined in a plugin file unpickle
+    by reference to the same module there.
+    """
+
+    plugins: tuple[str, ...]
+    payload: bytes
+    sys_path: tuple[str, ...]
+
+    @classmethod
+    def create(
+        cls,
+        specs: list[EstimatorSpec],
+        datasets: list[DatasetInfo],
+        plugins: tuple[str, ...] = (),
+    ) -> WorkerSetup:
+        import cloudpickle
+
+        for kind, items in (("estimator", specs), ("dataset", datasets)):
+            for item in items:
+                try:
+                    cloudpickle.dumps(item)
+                except Exception as exc:  # noqa: BLE001 - any pickling failure, named
+                    raise ConfigError(
+                        f"{kind} {item.name!r} cannot be sent to a worker process "
+                        f"({type(exc).__name__}: {exc}); define it in a module or a plugin "
+                        "file, or run the cells in this process (isolate=False, --in-process)."
+                    ) from None
+        payload = cloudpickle.dumps(
+            {"specs": {s.name: s for s in specs}, "datasets": {d.name: d for d in datasets}}
+        )
+        return cls(plugins=_plugins_to_load(plugins), payload=payload, sys_path=tuple(sys.path))
+
+    @property
+    def key(self) -> str:
+        digest = hashlib.sha256(self.payload)
+        digest.update(repr((self.plugins, self.sys_path)).encode())
+        return digest.hexdigest()[:16]
+
+
+def _plugins_to_load(plugins: tuple[str, ...]) -> tuple[str, ...]:
+    """The run's plugins, plus plugin files loaded by hand (``load_plugin`` in a notebook).
+
+    A worker must import a plugin file before it can unpickle what the file
+    defines; files are named by absolute path, so a worker elsewhere finds them.
+    """
+    from treesvsnets.estimators.plugins import PLUGIN_MODULE_PREFIX
+
+    wanted = [str(Path(p).resolve()) if p.endswith(".py") or "/" in p else p for p in plugins]
+    for name, module in list(sys.modules.items()):
+        if name.startswith(PLUGIN_MODULE_PREFIX) and getattr(module, "__file__", None):
+            wanted.append(str(Path(module.__file__).resolve()))
+    return tuple(dict.fromkeys(wanted))
+
+
+class CellRunner:
+    """Runs cells in this process, loading each dataset and split plan at most once."""
+
+    def __init__(
+        self,
+        specs: dict[str, EstimatorSpec],
+        datasets: dict[str, DatasetInfo],
+        *,
+        loaded: dict[DatasetRequest, Dataset] | None = None,
+        plans: dict[tuple[DatasetRequest, PlanRequest], SplitPlan] | None = None,
+    ) -> None:
+        from treesvsnets.bench.environment import package_versions, versions_hash
+
+        self.specs = specs
+        self.datasets = datasets
+        self._loaded = dict(loaded or {})
+        self._plans = dict(plans or {})
+        self.versions_hash = versions_hash(package_versions())
+
+    @classmethod
+    def from_setup(cls, setup: WorkerSetup) -> CellRunner:
+        """The runner of a fresh worker process: same import path, plugins, then estimators."""
+        import cloudpickle
+
+        from treesvsnets.estimators.plugins import load_plugin
+
+        for entry in setup.sys_path:
+            if entry not in sys.path:
+                sys.path.append(entry)
+        for plugin in setup.plugins:
+            load_plugin(plugin)
+        payload = cloudpickle.loads(setup.payload)
+        return cls(payload["specs"], payload["datasets"])
+
+    def dataset(self, request: DatasetRequest) -> Dataset:
+        if request not in self._loaded:
+            dataset = load_from(self.datasets[request.name], request.data_dir)
+            if request.subsample:
+                dataset = dataset.subsample(request.subsample)
+            if dataset.fingerprint != request.fingerprint:
+                raise DatasetError(
+                    f"dataset {request.name!r} loaded on this worker has fingerprint "
+                    f"{dataset.fingerprint}, not the harness's {request.fingerprint}: the "
+                    "worker reads different data (another data_dir or version?)."
+                )
+            self._loaded[request] = dataset
+        return self._loaded[request]
+
+    def split_plan(self, request: DatasetRequest, plan_request: PlanRequest) -> SplitPlan:
+        key = (request, plan_request)
+        if key not in self._plans:
+            split_plan = plan(
+                self.dataset(request),
+                plan_request.n_folds,
+                plan_request.seed,
+                protocol=plan_request.protocol,
+                test_size=plan_request.test_size,
+                validation_fraction=plan_request.validation_fraction,
+            )
+            if split_plan.hash != plan_request.hash:
+                raise DatasetError(
+                    f"the split plan for {request.name!r} (seed {plan_request.seed}) rebuilt on "
+                    f"this worker has hash {split_plan.hash}, not {plan_request.hash}."
+                )
+            self._plans[key] = split_plan
+        return self._plans[key]
+
+    def prepare(self, task: CellTask) -> None:
+        """Load what ``task`` needs, so the cell's clock and limits cover only the cell."""
+        self.split_plan(task.dataset, task.plan)
+
+    def run(self, task: CellTask) -> dict[str, Any]:
+        """The cell's result row (status ``error`` when the cell, or loading its data, failed)."""
+        try:
+            self.prepare(task)
+        except Exception as exc:  # noqa: BLE001 - recorded on the row, the run goes on
+            return failure_row(task, "error", f"could not prepare the cell: {exc}")
+        outcome = run_cell(
+            task.cell,
+            self.specs[task.cell.estimator],
+            self.dataset(task.dataset),
+            self.split_plan(task.dataset, task.plan),
+            run_id=task.run_id,
+            artifacts_dir=Path(task.artifacts_dir) if task.artifacts_dir else None,
+        )
+        decided = {name: task.row.get(name) for name in HARNESS_COLUMNS}
+        return {**outcome.row, **decided, "versions_hash": self.versions_hash}
+
+
+def failure_row(
+    task: CellTask,
+    status: str,
+    error: str,
+    *,
+    started_at: str | None = None,
+    peak_rss_mb: float | None = None,
+) -> dict[str, Any]:
+    """The row of a cell that did not report back: what the harness knows, and why."""
+    row = dict(task.row)
+    row.update(
+        status=status,
+        error=error,
+        started_at=started_at or row.get("started_at"),
+        ended_at=now(),
+        peak_rss_mb=peak_rss_mb,
+    )
+    return row

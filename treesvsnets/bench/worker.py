@@ -1,0 +1,82 @@
+"""The worker process: ``python -m treesvsnets.bench.worker FD CRASH_FILE [IDLE_SECONDS]``.
+
+It talks to the harness over the socket ``FD`` (pickled messages), never over
+stdout, so whatever an estimator prints cannot corrupt the protocol:
+
+    harness -> worker   ("setup", WorkerSetup)   once, first
+                        ("cell", CellTask)        one at a time
+                        ("stop", None)
+    worker -> harness   ("ready", pid)            after setup
+                        ("setup_failed", message) and exits
+                        ("started", None)         data loaded; the cell's clock starts
+                        ("row", dict)             the cell's result row
+
+A crash in native code leaves the Python traceback in ``CRASH_FILE``
+(faulthandler), which the harness stores on the cell's row.
+The worker lives for many cells (its datasets stay loaded); the harness kills
+it, and starts another, only when a cell hits a limit or it dies.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import signal
+import sys
+from multiprocessing.connection import Connection
+
+from treesvsnets.bench.tasks import CellRunner
+
+
+def _die_with_parent() -> None:
+    """Linux: get SIGKILL when the harness dies, so no orphan keeps training."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def serve(connection: Connection, idle_seconds: float | None = None) -> int:
+    runner: CellRunner | None = None
+    while True:
+        if idle_seconds is not None and not connection.poll(idle_seconds):
+            return 0  # nobody has needed this worker for a while
+        try:
+            kind, payload = connection.recv()
+        except EOFError:
+            return 0  # the harness went away
+        if kind == "setup":
+            try:
+                runner = CellRunner.from_setup(payload)
+            except Exception as exc:  # noqa: BLE001 - reported to the harness, which records it
+                connection.send(("setup_failed", f"{type(exc).__name__}: {exc}"))
+                return 1
+            connection.send(("ready", None))
+        elif kind == "cell":
+            assert runner is not None, "a cell came before the setup"
+            try:
+                runner.prepare(payload)
+            except Exception:  # noqa: BLE001 - runner.run turns it into an error row
+                pass
+            connection.send(("started", None))
+            connection.send(("row", runner.run(payload)))
+        elif kind == "stop":
+            return 0
+
+
+def main(argv: list[str]) -> int:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the harness decides when a cell stops
+    connection = Connection(int(argv[1]))
+    with open(argv[2], "w") as crash_file:
+        faulthandler.enable(crash_file)  # a segfault leaves its Python traceback there
+        idle_seconds = float(argv[3]) if len(argv) > 3 else None
+        return serve(connection, idle_seconds)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
