@@ -26,6 +26,9 @@ def test_run_writes_every_artefact_and_prints_a_leaderboard(tmp_path):
         "results.csv",
         "manifest.json",
         "report.md",
+        "report.html",
+        "summary.csv",
+        "figures",
     }
     assert "[1/6] iris         rf         seed 0 fold 1/3  acc " in done.stderr
     assert "[6/6] iris         logreg     seed 0 fold 3/3  acc " in done.stderr

@@ -11,7 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["RunConfig", "TreesVsNetsError", "__version__", "inspect_table", "resume", "run"]
+__all__ = [
+    "RunConfig",
+    "TreesVsNetsError",
+    "__version__",
+    "compare_runs",
+    "inspect_table",
+    "resume",
+    "run",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -19,6 +27,10 @@ def __getattr__(name: str) -> Any:
         from treesvsnets.bench import run as harness
 
         return getattr(harness, name)
+    if name == "compare_runs":
+        from treesvsnets.reports.compare import compare_runs
+
+        return compare_runs
     if name == "inspect_table":
         from treesvsnets.datasets.profile import inspect_table
 

@@ -240,8 +240,22 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     inspect.add_argument("--json", action="store_true", help="print the profile as JSON")
 
-    report = commands.add_parser("report", help="(re)write report.md for a run folder")
+    report = commands.add_parser(
+        "report",
+        help="(re)write report.html, report.md (+ figures/) and summary.csv of a run folder",
+    )
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare two run folders: accuracy and time changes, and whether they are real",
+        description="For each dataset and estimator in both runs: the change in accuracy and "
+        "in fit/predict time, marked when statistically meaningful; warns when the runs used "
+        "other split hashes, library versions or hardware.",
+    )
+    compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the reference run folder")
+    compare.add_argument("run_b", type=Path, metavar="RUN_B", help="the run compared with it")
+    compare.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV")
     return parser
 
 
@@ -425,7 +439,7 @@ def _command_list(args: argparse.Namespace) -> int:
 def _command_report(args: argparse.Namespace) -> int:
     from treesvsnets.bench.rundir import read_manifest
     from treesvsnets.bench.store import STORE_FILENAME, ResultStore
-    from treesvsnets.reports.markdown import write_report
+    from treesvsnets.reports.report import write_report
 
     manifest = read_manifest(args.run_dir)
     store_path = args.run_dir / STORE_FILENAME
@@ -433,9 +447,19 @@ def _command_report(args: argparse.Namespace) -> int:
         raise ConfigError(f"run folder {str(args.run_dir)!r} has no {STORE_FILENAME}.")
     with ResultStore(store_path) as store:
         rows = store.rows()
-    path = write_report(args.run_dir, rows, manifest)
+    files = write_report(args.run_dir, rows, manifest)
     _print_leaderboard(rows)
-    print(f"report: {path}")
+    print(f"report: {files.html} (and {files.markdown.name}, {files.summary.name})")
+    return 0
+
+
+def _command_compare(args: argparse.Namespace) -> int:
+    from treesvsnets.reports.compare import compare_runs, format_comparison
+
+    comparison = compare_runs(args.run_a, args.run_b)
+    print(format_comparison(comparison))
+    if args.csv:
+        comparison.table.to_csv(args.csv, index=False)
     return 0
 
 
@@ -514,6 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": _command_report,
         "check": _command_check,
         "inspect": _command_inspect,
+        "compare": _command_compare,
     }
     warnings.showwarning = _show_warning
     try:

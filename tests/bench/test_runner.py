@@ -102,3 +102,13 @@ def test_only_torch_estimators_are_asked_for_epoch_lines(register_spec, digits):
     assert "verbose" not in cell_overrides(get("lightgbm"), quiet, digits)
     deep_plugin = register_spec("deep_plugin", DummyEstimator, family="deep")
     assert "verbose" not in cell_overrides(deep_plugin, quiet, digits)
+
+
+def test_the_row_holds_the_test_folds_confusion_matrix(wine, wine_plan):
+    import json
+
+    row = _run(get("rf"), wine, wine_plan, fold=1).row
+    matrix = np.array(json.loads(row["confusion"]))
+    assert matrix.shape == (3, 3) and matrix.sum() == row["n_test"]
+    assert np.trace(matrix) / matrix.sum() == pytest.approx(row["accuracy"])
+    assert matrix.sum(axis=1).tolist() == np.bincount(wine.y[wine_plan.folds[1].test]).tolist()

@@ -56,8 +56,16 @@ IDLE_SECONDS = 120.0
 _parked: list[WorkerProcess] = []
 
 
+def _sweep_parked() -> None:
+    """Reap parked workers that have exited after their idle time (no zombie is left)."""
+    for worker in [w for w in _parked if not w.fresh]:
+        _parked.remove(worker)
+        worker.kill()
+
+
 def _worker_for(setup: WorkerSetup) -> WorkerProcess:
     """A parked worker of an earlier run with the same setup, else a new one."""
+    _sweep_parked()
     for worker in _parked:
         if worker.setup.key == setup.key:
             _parked.remove(worker)
@@ -73,6 +81,7 @@ def _park(worker: WorkerProcess) -> None:
     if worker.busy or not worker.fresh:
         worker.kill()
         return
+    _sweep_parked()
     _parked.append(worker)
     while len(_parked) > cpu_count():
         _parked.pop(0).stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 
@@ -18,7 +20,8 @@ def align_proba(proba: np.ndarray, model_classes: np.ndarray, n_classes: int) ->
 def score(
     y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None, n_classes: int
 ) -> dict[str, float | None]:
-    """Accuracy, balanced accuracy, macro-F1 and (with probabilities) log loss."""
+    """Accuracy, balanced accuracy, macro-F1, (with probabilities) log loss, and the
+    confusion matrix (JSON: rows are true classes, columns predicted, in class-code order)."""
     from sklearn import metrics
 
     labels = np.arange(n_classes)
@@ -29,6 +32,9 @@ def score(
             metrics.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
         ),
         "log_loss": None,
+        "confusion": json.dumps(
+            metrics.confusion_matrix(y_true, y_pred, labels=labels).tolist(), separators=(",", ":")
+        ),
     }
     if proba is not None:
         scores["log_loss"] = float(metrics.log_loss(y_true, proba, labels=labels))

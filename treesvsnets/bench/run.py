@@ -49,7 +49,7 @@ from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, Terminated, TreesVsNetsWarning, unknown_name
 from treesvsnets.estimators import registry
 from treesvsnets.estimators.plugins import load_plugin
-from treesvsnets.reports.markdown import write_report
+from treesvsnets.reports.report import write_report
 
 
 @dataclass(frozen=True)
@@ -373,7 +373,7 @@ def _execute(
         manifest["cells_missing"] = prepared.total - len(rows)
         export_rows(rows, run_dir)
         write_manifest(run_dir, manifest)
-        write_report(run_dir, rows, manifest)
+        _write_report_or_warn(run_dir, rows, manifest)
     return RunResult(run_id=run_id, run_dir=run_dir, rows=rows, manifest=manifest)
 
 
@@ -438,6 +438,19 @@ def run(
         report_progress=report_progress,
         verbose=epoch_progress,
     )
+
+
+def _write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) -> None:
+    """The reports; a failure to draw them loses no result, so it is a warning, not an error."""
+    try:
+        write_report(run_dir, rows, manifest)
+    except Exception as exc:  # noqa: BLE001 - the rows and manifest are already written
+        warnings.warn(
+            f"could not write the report ({type(exc).__name__}: {exc}); the results are in "
+            f"{run_dir / 'results.csv'}; try again with: treesvsnets report {run_dir}",
+            TreesVsNetsWarning,
+            stacklevel=2,
+        )
 
 
 def _data_note(dataset: Dataset) -> str:

@@ -37,6 +37,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("balanced_accuracy", "REAL"),
     ("f1_macro", "REAL"),
     ("log_loss", "REAL"),
+    ("confusion", "TEXT"),
     ("setup_seconds", "REAL"),
     ("fit_seconds", "REAL"),
     ("warmup_seconds", "REAL"),

@@ -24,6 +24,8 @@ BOARD_COLUMNS = (
     "family",
     "accuracy",
     "accuracy_std",
+    "accuracy_ci_low",
+    "accuracy_ci_high",
     *MEAN_COLUMNS[1:],
     "cells",
     "cells_ok",
@@ -32,11 +34,14 @@ BOARD_COLUMNS = (
 
 
 def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per (dataset, estimator): means over successful cells, std of accuracy, rank.
+    """One row per (dataset, estimator): means over successful cells, std of accuracy, a 95%
+    bootstrap interval of the mean accuracy, rank.
 
     Estimators whose cells all failed stay in the table (no rank, their
     status counts say what happened) rather than silently disappearing.
     """
+    from treesvsnets.reports.stats import bootstrap_ci
+
     if rows.empty:
         return pd.DataFrame(columns=list(BOARD_COLUMNS))
     groups = []
@@ -58,6 +63,7 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
         }
         for column in MEAN_COLUMNS:
             entry[column] = pd.to_numeric(ok[column], errors="coerce").mean()
+        entry["accuracy_ci_low"], entry["accuracy_ci_high"] = bootstrap_ci(ok["accuracy"])
         groups.append(entry)
     board = pd.DataFrame(groups)
     board["rank"] = board.groupby("dataset")["accuracy"].rank(ascending=False, method="min")
@@ -79,6 +85,12 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
             "accuracy": [
                 "failed" if pd.isna(m) else f"{m:.4f} ± {0.0 if pd.isna(s) else s:.4f}"
                 for m, s in zip(board["accuracy"], board["accuracy_std"], strict=True)
+            ],
+            "95% CI": [
+                "" if pd.isna(low) else f"{low:.4f}–{high:.4f}"
+                for low, high in zip(
+                    board["accuracy_ci_low"], board["accuracy_ci_high"], strict=True
+                )
             ],
             "balanced acc": [number(v, 4) for v in board["balanced_accuracy"]],
             "macro F1": [number(v, 4) for v in board["f1_macro"]],

@@ -1,0 +1,203 @@
+"""The HTML/Markdown report and run comparison, on real small runs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import treesvsnets
+from tests.helpers.cli import cli
+from tests.helpers.estimators import RaisingEstimator
+
+DATASETS = ["iris", "wine", "breast_cancer"]
+ESTIMATORS = ["rf", "logreg", "dense", "raises"]
+
+
+class _Page(HTMLParser):
+    """Collects the images, the headings and the text of a page, failing on unbalanced tags."""
+
+    VOID = {"meta", "img", "br", "link", "input", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.headings: list[str] = []
+        self.text: list[str] = []
+        self.open: list[str] = []
+        self._in_heading = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        if tag not in self.VOID:
+            self.open.append(tag)
+        self._in_heading = tag in ("h1", "h2")
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, (self.open[-3:], tag)
+        self.open.pop()
+        self._in_heading = False
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._in_heading:
+            self.headings.append(data.strip())
+
+
+@pytest.fixture(scope="module")
+def report_run(tmp_path_factory):
+    from treesvsnets.estimators import EstimatorSpec, add, unregister
+
+    add(
+        EstimatorSpec(
+            name="raises",
+            family="other",
+            factory=RaisingEstimator,
+            source="tests",
+            threads_param=None,
+        )
+    )
+    try:
+        result = treesvsnets.run(
+            datasets=DATASETS,
+            estimators=ESTIMATORS,
+            folds=3,
+            params={"dense": {"epochs": 5}},
+            isolate=False,
+            progress=False,
+            out=tmp_path_factory.mktemp("report"),
+        )
+    finally:
+        unregister("raises")
+    return result
+
+
+def test_report_html_is_one_self_contained_page_with_every_plot_and_estimator(report_run):
+    run_dir = report_run.run_dir
+    page = _Page()
+    page.feed((run_dir / "report.html").read_text(encoding="utf-8"))
+    page.close()
+    assert page.open == [], "unclosed tags"
+    figures = sorted((run_dir / "figures").glob("*.png"))
+    # per dataset: pareto, folds, learning curves, confusion of the best of 3 families; + CD
+    assert len(figures) == len(DATASETS) * 6 + 1
+    assert len(page.images) == len(figures)
+    for source in page.images:
+        assert source.startswith("data:image/png;base64,")  # embedded: opens offline
+        assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    text = " ".join(page.text)
+    for name in ESTIMATORS:
+        assert name in text
+    assert page.headings[1:] == [*DATASETS, "Across datasets", "Failed cells"]
+    assert "Nadeau-Bengio corrected t-test" in text and "Friedman test over 3 datasets" in text
+    assert "ValueError: deliberate failure in fit" in text
+
+
+def test_report_md_links_the_png_files_and_shows_failed_estimators(report_run):
+    run_dir = report_run.run_dir
+    markdown = (run_dir / "report.md").read_text(encoding="utf-8")
+    linked = [line.split("](")[1].rstrip(")") for line in markdown.splitlines() if "![" in line]
+    assert sorted(linked) == sorted(f"figures/{p.name}" for p in (run_dir / "figures").glob("*"))
+    assert "| failed" in markdown.replace("|  ", "| ").replace("| failed ", "| failed")
+    assert "95% CI" in markdown and "balanced acc" in markdown
+
+
+def test_summary_csv_has_one_row_per_dataset_and_estimator_with_its_interval(report_run):
+    summary = pd.read_csv(report_run.run_dir / "summary.csv")
+    assert len(summary) == len(DATASETS) * len(ESTIMATORS)
+    ok = summary[summary["estimator"] != "raises"]
+    assert (ok["accuracy_ci_low"] <= ok["accuracy"]).all()
+    assert (ok["accuracy"] <= ok["accuracy_ci_high"]).all()
+    failed = summary[summary["estimator"] == "raises"]
+    assert failed["accuracy"].isna().all() and (failed["failures"] == "3 error").all()
+
+
+def test_the_report_command_rewrites_every_file(report_run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(report_run.run_dir, copy)
+    for name in ("report.html", "report.md", "summary.csv"):
+        (copy / name).unlink()
+    shutil.rmtree(copy / "figures")
+    done = cli("report", copy)
+    assert done.returncode == 0, done.stderr
+    assert f"report: {copy / 'report.html'} (and report.md, summary.csv)" in done.stdout
+    assert {p.name for p in copy.iterdir()} >= {"report.html", "report.md", "summary.csv"}
+    assert len(list((copy / "figures").glob("*.png"))) == len(DATASETS) * 6 + 1
+
+
+def test_compare_flags_a_changed_split_hash_and_changed_parameters(report_run, tmp_path):
+    other = treesvsnets.run(
+        datasets=["iris", "wine"],
+        estimators=["rf", "logreg"],
+        folds=3,
+        seeds=[1],  # other folds: other split hashes
+        params={"rf": {"n_estimators": 10}},
+        isolate=False,
+        progress=False,
+        out=tmp_path,
+    )
+    done = cli("compare", report_run.run_dir, other.run_dir, "--csv", tmp_path / "c.csv")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "warning: iris: the split hashes differ" in out
+    assert "compared unpaired" in out
+    assert "warning: rf: parameters differ (n_estimators 100 vs 10)" in out
+    assert "only in A: breast_cancer/dense" in out
+    table = pd.read_csv(tmp_path / "c.csv")
+    assert set(zip(table["dataset"], table["estimator"], strict=True)) == {
+        ("iris", "rf"),
+        ("iris", "logreg"),
+        ("wine", "rf"),
+        ("wine", "logreg"),
+    }
+    assert not table["paired"].any()
+
+
+def test_compare_of_a_run_with_itself_finds_no_change(report_run):
+    comparison = treesvsnets.compare_runs(report_run.run_dir, report_run.run_dir)
+    assert comparison.warnings == []
+    assert (comparison.table["accuracy_change"].dropna() == 0).all()
+    assert comparison.table["paired"].all()
+    assert (comparison.table.dropna(subset=["accuracy_p"])["accuracy_p"] == 1.0).all()
+
+
+def test_compare_of_a_folder_that_is_no_run_is_one_sentence(tmp_path):
+    done = cli("compare", tmp_path, tmp_path)
+    assert done.returncode == 2
+    assert "is not a run folder" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="Debian's chromium is not installed here"
+)
+def test_report_html_renders_in_a_headless_browser(report_run, tmp_path):
+    screenshot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1280,1600",
+            f"--screenshot={screenshot}",
+            (report_run.run_dir / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(screenshot)
+    assert pixels.shape[:2] == (1600, 1280)
+    assert pixels[..., :3].std() > 0.05  # text, tables and plots, not a blank page
+    assert json.loads((report_run.run_dir / "manifest.json").read_text())["status"] == "complete"
+    assert np.isfinite(pixels).all()

@@ -1,0 +1,219 @@
+"""Run against run: what changed in accuracy and time, whether it is meaningful, and whether the
+two runs can be compared at all (split hashes, library versions, hardware)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from treesvsnets.reports.stats import ALPHA, corrected_ttest
+
+
+@dataclass
+class Comparison:
+    run_a: Path
+    run_b: Path
+    table: pd.DataFrame  # one row per (dataset, estimator) present in both runs
+    warnings: list[str]
+    only_in_a: list[str]
+    only_in_b: list[str]
+
+
+def _load(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    from treesvsnets.bench.rundir import read_manifest
+    from treesvsnets.bench.store import STORE_FILENAME, ResultStore
+    from treesvsnets.errors import ConfigError
+
+    manifest = read_manifest(run_dir)
+    if not (run_dir / STORE_FILENAME).is_file():
+        raise ConfigError(f"run folder {str(run_dir)!r} has no {STORE_FILENAME}.")
+    with ResultStore(run_dir / STORE_FILENAME) as store:
+        return store.rows(), manifest
+
+
+def _environment_warnings(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    found = []
+    env_a, env_b = a.get("environment", {}), b.get("environment", {})
+    hardware = ("cpu", "cores", "gpus")
+    changed = [k for k in hardware if k in env_a and k in env_b and env_a[k] != env_b[k]]
+    if changed:
+        found.append(
+            "the runs used different hardware ("
+            + "; ".join(f"{k}: {env_a.get(k)} vs {env_b.get(k)}" for k in changed)
+            + "): times are not comparable"
+        )
+    packages_a, packages_b = env_a.get("packages", {}), env_b.get("packages", {})
+    versions = [
+        f"{name} {packages_a.get(name)} vs {packages_b.get(name)}"
+        for name in sorted(set(packages_a) | set(packages_b))
+        if packages_a.get(name) != packages_b.get(name)
+    ]
+    if versions:
+        found.append("library versions differ: " + ", ".join(versions))
+    return found
+
+
+def _param_warnings(a: dict[str, Any], b: dict[str, Any], estimators: set[str]) -> list[str]:
+    params_a = {e["name"]: e.get("params", {}) for e in a.get("estimators", [])}
+    params_b = {e["name"]: e.get("params", {}) for e in b.get("estimators", [])}
+    found = []
+    for name in sorted(estimators):
+        one, other = params_a.get(name, {}), params_b.get(name, {})
+        differ = [
+            f"{key} {one.get(key)} vs {other.get(key)}"
+            for key in sorted(set(one) | set(other))
+            if one.get(key) != other.get(key)
+        ]
+        if differ:
+            found.append(f"{name}: parameters differ ({', '.join(differ)})")
+    return found
+
+
+def _split_hashes(manifest: dict[str, Any]) -> dict[str, set[str]]:
+    hashes: dict[str, set[str]] = {}
+    for split in manifest.get("splits", []):
+        hashes.setdefault(split["dataset"], set()).add(split["hash"])
+    return hashes
+
+
+def _change_test(a: pd.DataFrame, b: pd.DataFrame, column: str, paired: bool) -> float:
+    """p-value of the change in ``column``: the corrected paired t-test on shared folds, else
+    Welch's t-test (times on a log scale)."""
+    from scipy import stats
+
+    if paired:
+        joined = a[["seed", "fold", column, "n_train", "n_test"]].merge(
+            b[["seed", "fold", column]], on=["seed", "fold"], suffixes=("", "_b")
+        )
+        joined = joined.dropna(subset=[column, f"{column}_b"])
+        if len(joined) >= 2:
+            values_a, values_b = joined[column].to_numpy(), joined[f"{column}_b"].to_numpy()
+            if column != "accuracy":
+                values_a, values_b = np.log(values_a), np.log(values_b)
+            _, _, p = corrected_ttest(
+                values_b, values_a, joined["n_train"].mean(), joined["n_test"].mean()
+            )
+            return p
+    values_a = a[column].dropna().to_numpy(dtype=float)
+    values_b = b[column].dropna().to_numpy(dtype=float)
+    if len(values_a) < 2 or len(values_b) < 2:
+        return math.nan
+    if column != "accuracy":
+        values_a, values_b = np.log(values_a), np.log(values_b)
+    if np.ptp(values_a) == 0 and np.ptp(values_b) == 0:
+        return 1.0 if values_a[0] == values_b[0] else 0.0
+    return float(stats.ttest_ind(values_b, values_a, equal_var=False).pvalue)
+
+
+def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
+    """Compare run folder ``run_b`` against ``run_a`` (the reference)."""
+    run_a, run_b = Path(run_a), Path(run_b)
+    rows_a, manifest_a = _load(run_a)
+    rows_b, manifest_b = _load(run_b)
+    warnings = _environment_warnings(manifest_a, manifest_b)
+    hashes_a, hashes_b = _split_hashes(manifest_a), _split_hashes(manifest_b)
+    ok_a = rows_a[rows_a["status"] == "ok"]
+    ok_b = rows_b[rows_b["status"] == "ok"]
+    keys_a = set(zip(rows_a["dataset"], rows_a["estimator"], strict=True))
+    keys_b = set(zip(rows_b["dataset"], rows_b["estimator"], strict=True))
+    for dataset in sorted({d for d, _ in keys_a & keys_b}):
+        if hashes_a.get(dataset) != hashes_b.get(dataset):
+            one, other = (", ".join(sorted(h.get(dataset, []))) for h in (hashes_a, hashes_b))
+            warnings.append(
+                f"{dataset}: the split hashes differ ({one} vs {other}): other folds or other "
+                "data, so accuracies are compared unpaired"
+            )
+    warnings += _param_warnings(manifest_a, manifest_b, {e for _, e in keys_a & keys_b})
+    entries = []
+    for dataset, estimator in sorted(keys_a & keys_b):
+        a = ok_a[(ok_a["dataset"] == dataset) & (ok_a["estimator"] == estimator)]
+        b = ok_b[(ok_b["dataset"] == dataset) & (ok_b["estimator"] == estimator)]
+        paired = hashes_a.get(dataset) == hashes_b.get(dataset)
+        entry: dict[str, Any] = {"dataset": dataset, "estimator": estimator}
+        entry["accuracy_a"] = a["accuracy"].mean()
+        entry["accuracy_b"] = b["accuracy"].mean()
+        entry["accuracy_change"] = entry["accuracy_b"] - entry["accuracy_a"]
+        entry["accuracy_p"] = _change_test(a, b, "accuracy", paired)
+        for column, short in (("fit_seconds", "fit"), ("predict_seconds", "predict")):
+            mean_a, mean_b = a[column].mean(), b[column].mean()
+            entry[f"{short}_s_a"], entry[f"{short}_s_b"] = mean_a, mean_b
+            entry[f"{short}_ratio"] = mean_b / mean_a if mean_a else math.nan
+            entry[f"{short}_p"] = _change_test(a, b, column, paired)
+        entry["paired"] = paired
+        entry["cells_ok"] = f"{len(a)}/{len(b)}"
+        entries.append(entry)
+    table = pd.DataFrame(entries)
+    return Comparison(
+        run_a=run_a,
+        run_b=run_b,
+        table=table,
+        warnings=warnings,
+        only_in_a=[f"{d}/{e}" for d, e in sorted(keys_a - keys_b)],
+        only_in_b=[f"{d}/{e}" for d, e in sorted(keys_b - keys_a)],
+    )
+
+
+def _flag(p: float) -> str:
+    if math.isnan(p):
+        return ""
+    return " *" if p < ALPHA else ""
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """The comparison as text: a table (``*`` marks a change with p < 0.05), then warnings."""
+    from tabulate import tabulate
+
+    table = comparison.table
+    lines = [f"A = {comparison.run_a}", f"B = {comparison.run_b}", ""]
+    if table.empty:
+        lines.append("no dataset and estimator is in both runs.")
+    else:
+        shown = [
+            [
+                row["dataset"],
+                row["estimator"],
+                f"{row['accuracy_a']:.4f}",
+                f"{row['accuracy_b']:.4f}",
+                f"{row['accuracy_change']:+.4f}{_flag(row['accuracy_p'])}",
+                "" if math.isnan(row["accuracy_p"]) else f"{row['accuracy_p']:.3g}",
+                f"{row['fit_s_a']:.3f} → {row['fit_s_b']:.3f}",
+                f"{row['fit_ratio']:.2f}x{_flag(row['fit_p'])}",
+                f"{row['predict_ratio']:.2f}x{_flag(row['predict_p'])}",
+                row["cells_ok"],
+            ]
+            for _, row in table.iterrows()
+        ]
+        lines.append(
+            tabulate(
+                shown,
+                headers=[
+                    "dataset",
+                    "estimator",
+                    "acc A",
+                    "acc B",
+                    "change",
+                    "p",
+                    "fit s A → B",
+                    "fit B/A",
+                    "predict B/A",
+                    "cells ok A/B",
+                ],
+                disable_numparse=True,
+            )
+        )
+        lines += [
+            "",
+            "* the change is statistically meaningful (p < 0.05): Nadeau-Bengio corrected "
+            "t-test on the shared folds when the split hashes match, else Welch's t-test; "
+            "times on a log scale.",
+        ]
+    for name, missing in (("A", comparison.only_in_a), ("B", comparison.only_in_b)):
+        if missing:
+            lines.append(f"only in {name}: {', '.join(missing)}")
+    lines += [f"warning: {w}" for w in comparison.warnings]
+    return "\n".join(lines)

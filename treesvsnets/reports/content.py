@@ -1,0 +1,271 @@
+"""What a report says, built once from a run's rows and manifest; markdown.py and html.py only
+render it. Building it also draws the figures (PNG files in the run folder's ``figures/``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from treesvsnets.reports import plots
+from treesvsnets.reports.leaderboard import display_table, leaderboard
+from treesvsnets.reports.stats import compare_on_folds, rank_test
+
+FIGURES_DIR = "figures"
+
+
+@dataclass
+class Figure:
+    caption: str
+    path: Path  # relative to the run folder
+
+
+@dataclass
+class DatasetSection:
+    name: str
+    description: str
+    notes: list[str]
+    table: pd.DataFrame  # display strings, one row per estimator
+    statistics: list[str]
+    figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass
+class ReportContent:
+    title: str
+    header: list[str]  # one line each: what was run, where, with what
+    legend: str
+    datasets: list[DatasetSection]
+    across: list[str]  # statistics across datasets
+    across_figures: list[Figure]
+    failed: list[str]
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a dataset or estimator name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(name).name if "/" in name else name)[:60]
+
+
+def _limits(config: dict[str, Any]) -> str:
+    limits = []
+    if config.get("timeout") is not None:
+        limits.append(f"time limit {config['timeout']:g} s per cell")
+    if config.get("max_memory") is not None:
+        limits.append(f"memory limit {config['max_memory']} per cell")
+    return "; " + ", ".join(limits) if limits else ""
+
+
+def _header(manifest: dict[str, Any]) -> list[str]:
+    config = manifest.get("config", {})
+    environment = manifest.get("environment", {})
+    packages = environment.get("packages", {})
+    statuses = manifest.get("cells_by_status", {})
+    datasets = ", ".join(
+        f"{d['name']} ({d.get('n_samples', '?')} rows, {d.get('n_classes', '?')} classes)"
+        for d in manifest.get("datasets", [])
+    )
+    estimators = "; ".join(
+        f"{e['name']} ({e.get('family', '?')}"
+        + (": " + ", ".join(f"{k}={v}" for k, v in e["params"].items()) if e.get("params") else "")
+        + ")"
+        for e in manifest.get("estimators", [])
+    )
+    protocol = (
+        f"{config.get('folds', '?')}-fold stratified cross-validation"
+        if config.get("protocol", "kfold") == "kfold"
+        else "holdout (the official test split where there is one, else "
+        f"test_size {config.get('test_size')})"
+    )
+    return [
+        f"status: **{manifest.get('status', '?')}**; cells: "
+        + (", ".join(f"{n} {s}" for s, n in statuses.items()) or "none")
+        + (
+            f"; {manifest['cells_missing']} not run (finish with "
+            "`treesvsnets run --resume RUN_DIR`)"
+            if manifest.get("cells_missing")
+            else ""
+        ),
+        f"datasets: {datasets or '?'}",
+        f"estimators: {estimators or '?'}",
+        f"{protocol}, seeds {', '.join(str(s) for s in config.get('seeds', []))}; "
+        f"threads per cell: {manifest.get('threads_per_cell', '?')}; device for nets: "
+        f"{config.get('device', '?')}",
+        f"cells ran on {manifest.get('executor', '?')}" + _limits(config),
+        f"started {manifest.get('started_at', '?')}, wall time "
+        f"{manifest.get('wall_seconds', float('nan')):.1f} s",
+        f"machine: {environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "
+        f"Python {environment.get('python', '?')}"
+        + (f"; GPU: {', '.join(environment['gpus']) or 'none'}" if "gpus" in environment else ""),
+        "versions: "
+        + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
+    ]
+
+
+LEGEND = (
+    "Accuracy is the mean ± standard deviation over folds (and seeds), with a 95% bootstrap "
+    "interval of the mean; times are means per fold; `ms/1k rows` is prediction latency per "
+    "1,000 test rows; `peak MB` is the cell process's peak resident memory. Differences are "
+    "tested with the Nadeau-Bengio corrected resampled t-test over folds (a plain t-test on "
+    'overlapping folds is overconfident); "likely real" means p < 0.05.'
+)
+
+
+def _data_notes(described: dict[str, Any], splits: list[dict[str, Any]]) -> list[str]:
+    """What loading did to a table, and test rows that also appear in training."""
+    notes = []
+    if described.get("cleaning"):
+        steps = "; ".join(
+            f"{key.replace('_', ' ')}: {value}" for key, value in described["cleaning"].items()
+        )
+        notes.append(f"data preparation: {steps}")
+    seen = sum(sum(s.get("test_rows_seen_in_train", [])) for s in splits)
+    if seen:
+        tested = sum(sum(s.get("test_sizes", [])) for s in splits)
+        notes.append(
+            f"**{seen} of {tested} test rows have features identical to a training row** "
+            "(duplicates across the split inflate accuracy)"
+        )
+    return notes
+
+
+def _pairwise_sentences(rows: pd.DataFrame, board: pd.DataFrame, dataset: str) -> list[str]:
+    """The best estimator against every other, and the best tree ensemble against the best net."""
+    ranked = board.dropna(subset=["accuracy"])
+    if len(ranked) < 2:
+        return []
+    best = ranked.iloc[0]["estimator"]
+    pairs = [(best, other) for other in ranked["estimator"].iloc[1:]]
+    by_family = ranked.groupby("family")["estimator"].first()
+    if {"ensemble", "deep"} <= set(by_family.index):
+        duel = (by_family["ensemble"], by_family["deep"])
+        if best not in duel:
+            pairs.insert(0, duel)
+    sentences = []
+    for a, b in pairs:
+        test = compare_on_folds(rows, dataset, a, b)
+        if test is not None:
+            sentences.append(test.sentence())
+    return sentences
+
+
+def _save(fig: Any, run_dir: Path, name: str) -> Path:
+    relative = Path(FIGURES_DIR) / f"{name}.png"
+    (run_dir / FIGURES_DIR).mkdir(exist_ok=True)
+    fig.savefig(run_dir / relative, dpi=110)
+    plots._pyplot().close(fig)
+    return relative
+
+
+def _figures(
+    rows: pd.DataFrame, board: pd.DataFrame, dataset: str, described: dict, run_dir: Path
+) -> list[Figure]:
+    key = slug(dataset)
+    order = board["estimator"].tolist()
+    figures = [
+        Figure(
+            "Accuracy against fit time; the dashed line is the Pareto front "
+            "(nothing is both faster and more accurate).",
+            _save(plots.accuracy_vs_fit_time(board, dataset), run_dir, f"{key}-pareto"),
+        ),
+        Figure(
+            "Accuracy on each test fold.",
+            _save(plots.fold_accuracies(rows, dataset, order), run_dir, f"{key}-folds"),
+        ),
+    ]
+    if plots.has_history(rows):
+        figures.append(
+            Figure(
+                "Learning curves of the nets, one line per fold.",
+                _save(plots.learning_curves(rows, dataset), run_dir, f"{key}-learning"),
+            )
+        )
+    class_names = described.get("class_names") or []
+    ranked = board.dropna(subset=["accuracy"])
+    for family, best in ranked.groupby("family", sort=False)["estimator"].first().items():
+        matrix = plots.summed_confusion(rows, best)
+        if matrix is None or len(class_names) != len(matrix):
+            continue
+        figures.append(
+            Figure(
+                f"Confusion matrix of {best}, the most accurate {family} estimator "
+                "(test folds added up; rows true, columns predicted).",
+                _save(
+                    plots.confusion_matrix(matrix, class_names, f"{dataset}: {best}"),
+                    run_dir,
+                    f"{key}-confusion-{slug(best)}",
+                ),
+            )
+        )
+    return figures
+
+
+def build_content(
+    rows: pd.DataFrame, manifest: dict[str, Any], run_dir: Path | None = None
+) -> ReportContent:
+    """Everything a report shows; with ``run_dir``, the figures are drawn into it."""
+    board = leaderboard(rows)
+    described = {entry["name"]: entry for entry in manifest.get("datasets", [])}
+    splits = manifest.get("splits", [])
+    sections = []
+    in_run_order = [name for name in described if name in set(board["dataset"])]
+    in_run_order += [name for name in board["dataset"].unique() if name not in described]
+    for dataset in in_run_order:
+        part = board[board["dataset"] == dataset]
+        info = described.get(dataset, {})
+        its_splits = [s for s in splits if s["dataset"] == dataset]
+        hashes = ", ".join(f"seed {s['seed']}: `{s['hash']}`" for s in its_splits)
+        its_rows = rows[rows["dataset"] == dataset]
+        sections.append(
+            DatasetSection(
+                name=str(dataset),
+                description=(
+                    f"{info.get('n_samples', '?')} samples, {info.get('n_features', '?')} "
+                    f"features, {info.get('n_classes', '?')} classes; fingerprint "
+                    f"`{info.get('fingerprint', '?')}`; split hashes: {hashes or '?'}"
+                ),
+                notes=_data_notes(info, its_splits),
+                table=display_table(part),
+                statistics=_pairwise_sentences(its_rows, part, str(dataset)),
+                figures=(_figures(its_rows, part, str(dataset), info, run_dir) if run_dir else []),
+            )
+        )
+    across, across_figures = [], []
+    scores = board.pivot_table(index="dataset", columns="estimator", values="accuracy")
+    ranks = rank_test(scores) if len(scores) else None
+    if ranks is not None:
+        across.append(ranks.sentence())
+        across.append(
+            "average ranks (1 = most accurate): "
+            + ", ".join(f"{name} {rank:.2f}" for name, rank in ranks.average_ranks.items())
+        )
+        if run_dir:
+            across_figures.append(
+                Figure(
+                    "Critical-difference diagram: estimators joined by a bar are not told "
+                    "apart by the Nemenyi test.",
+                    _save(plots.critical_difference(ranks), run_dir, "critical-difference"),
+                )
+            )
+    elif scores.shape[0] and scores.shape[0] < 3:
+        across.append(
+            "Across datasets: a Friedman/Nemenyi comparison needs at least 3 datasets "
+            f"(this run has {scores.shape[0]})."
+        )
+    failed_rows = rows[rows["status"] != "ok"] if not rows.empty else rows
+    failed = [
+        f"{row['dataset']} / {row['estimator']} seed {row['seed']} fold {row['fold']}: "
+        f"**{row['status']}**: {row['error']}"
+        for _, row in failed_rows.iterrows()
+    ]
+    return ReportContent(
+        title=f"treesvsnets run `{manifest.get('run_id', '?')}`",
+        header=_header(manifest),
+        legend=LEGEND,
+        datasets=sections,
+        across=across,
+        across_figures=across_figures,
+        failed=failed,
+    )

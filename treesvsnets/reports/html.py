@@ -1,0 +1,96 @@
+"""report.html: the same content as report.md in one self-contained file (figures embedded as
+base64 PNG, no script, no external resource), so it opens offline in any browser."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from treesvsnets.reports.content import Figure, ReportContent
+
+HTML_FILENAME = "report.html"
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 1200px; padding: 0 1rem; color: #222; line-height: 1.45; }
+h1 { font-size: 1.5rem; } h2 { border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
+ul.header li { margin: .1rem 0; } p.legend { color: #555; font-size: .9rem; }
+table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1rem; }
+th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; }
+th { background: #f4f4f4; } td:nth-child(2), td:nth-child(3) { text-align: left; }
+tr:first-child td { font-weight: 600; }
+figure { display: inline-block; margin: .5rem 1rem 1rem 0; vertical-align: top; }
+figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: .8rem; color: #555; max-width: 640px; }
+.note { background: #fff8e1; padding: .3rem .6rem; border-left: 3px solid #f0b400; }
+code { background: #f4f4f4; padding: 0 .2rem; }
+"""
+
+
+def _inline(text: str) -> str:
+    """Escape ``text`` and turn the Markdown we write (**bold**, `code`) into HTML."""
+    escaped = html.escape(text)
+    escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", escaped)
+
+
+def _figure(figure: Figure, run_dir: Path) -> str:
+    data = base64.b64encode((run_dir / figure.path).read_bytes()).decode("ascii")
+    caption = html.escape(figure.caption)
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{caption}">'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
+
+
+def _table(frame) -> str:  # noqa: ANN001 - a DataFrame of display strings
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _list(items: list[str], css: str = "") -> str:
+    if not items:
+        return ""
+    attribute = f' class="{css}"' if css else ""
+    return f"<ul{attribute}>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>"
+
+
+def render_html(content: ReportContent, run_dir: Path) -> str:
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_inline(content.title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{_inline(content.title)}</h1>",
+        _list(content.header, "header"),
+        f'<p class="legend">{_inline(content.legend)}</p>',
+    ]
+    for section in content.datasets:
+        parts += [
+            f"<section><h2>{html.escape(section.name)}</h2>",
+            f"<p>{_inline(section.description)}</p>",
+            "".join(f'<p class="note">{_inline(n)}</p>' for n in section.notes),
+            _table(section.table),
+            _list(section.statistics),
+            "".join(_figure(f, run_dir) for f in section.figures),
+            "</section>",
+        ]
+    if content.across or content.across_figures:
+        parts += [
+            "<section><h2>Across datasets</h2>",
+            _list(content.across),
+            "".join(_figure(f, run_dir) for f in content.across_figures),
+            "</section>",
+        ]
+    if content.failed:
+        parts += ["<section><h2>Failed cells</h2>", _list(content.failed), "</section>"]
+    parts.append("</body></html>")
+    return "\n".join(p for p in parts if p)

@@ -1,0 +1,177 @@
+"""The report's figures (matplotlib, Agg backend: no display needed).
+
+Each function takes result rows or a leaderboard and returns a Figure; the
+caller saves it (PNG beside report.md, embedded in report.html).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: one colour and marker per family, so ensembles and nets are told apart at a glance
+FAMILY_STYLE = {
+    "ensemble": ("#1b9e77", "o"),
+    "linear": ("#7570b3", "s"),
+    "deep": ("#d95f02", "^"),
+}
+OTHER_STYLE = ("#666666", "D")
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def pareto_front(times: np.ndarray, accuracies: np.ndarray) -> np.ndarray:
+    """Indices of the points no other point beats on both time (lower) and accuracy (higher),
+    ordered by time."""
+    order = np.lexsort((-accuracies, times))
+    front, best = [], -np.inf
+    for index in order:
+        if accuracies[index] > best:
+            front.append(index)
+            best = accuracies[index]
+    return np.asarray(front, dtype=int)
+
+
+def accuracy_vs_fit_time(board: pd.DataFrame, dataset: str) -> Any:
+    """Mean accuracy against mean fit time (log axis), Pareto front drawn, one style per family."""
+    plt = _pyplot()
+    done = board.dropna(subset=["accuracy", "fit_seconds"])
+    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    for family, part in done.groupby("family"):
+        colour, marker = FAMILY_STYLE.get(family, OTHER_STYLE)
+        ax.scatter(
+            part["fit_seconds"], part["accuracy"], c=colour, marker=marker, s=60, label=family
+        )
+    for _, entry in done.iterrows():
+        ax.annotate(
+            entry["estimator"],
+            (entry["fit_seconds"], entry["accuracy"]),
+            textcoords="offset points",
+            xytext=(5, 4),
+            fontsize=8,
+        )
+    if len(done):
+        front = done.iloc[pareto_front(done["fit_seconds"].to_numpy(), done["accuracy"].to_numpy())]
+        ax.step(
+            front["fit_seconds"],
+            front["accuracy"],
+            where="post",
+            color="black",
+            alpha=0.4,
+            linestyle="--",
+            label="Pareto front",
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("mean fit time per fold (s, log scale)")
+    ax.set_ylabel("mean accuracy")
+    ax.set_title(f"{dataset}: accuracy vs fit time")
+    ax.grid(alpha=0.3)
+    ax.margins(x=0.15, y=0.1)
+    ax.legend(fontsize=8, loc="best")
+    return fig
+
+
+def fold_accuracies(rows: pd.DataFrame, dataset: str, order: list[str]) -> Any:
+    """Per-fold accuracy of each estimator: a box and every fold as a dot."""
+    plt = _pyplot()
+    ok = rows[(rows["status"] == "ok") & rows["estimator"].isin(order)]
+    names = [name for name in order if name in set(ok["estimator"])]
+    fig, ax = plt.subplots(figsize=(max(5, 0.8 * len(names) + 2), 4), layout="constrained")
+    data = [ok.loc[ok["estimator"] == name, "accuracy"].to_numpy() for name in names]
+    if names:
+        ax.boxplot(data, tick_labels=names, widths=0.5, showfliers=False)
+        rng = np.random.default_rng(0)
+        for position, values in enumerate(data, start=1):
+            family = ok.loc[ok["estimator"] == names[position - 1], "family"].iloc[0]
+            colour, marker = FAMILY_STYLE.get(family, OTHER_STYLE)
+            jitter = rng.uniform(-0.12, 0.12, len(values))
+            ax.scatter(position + jitter, values, c=colour, marker=marker, s=18, alpha=0.8)
+    ax.set_ylabel("accuracy per fold")
+    ax.set_title(f"{dataset}: accuracy on each test fold")
+    ax.tick_params(axis="x", rotation=30)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def has_history(rows: pd.DataFrame) -> bool:
+    return "history" in rows and rows["history"].notna().any()
+
+
+def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
+    """Train/validation loss and validation accuracy per epoch, one line per fold, per net."""
+    plt = _pyplot()
+    with_history = rows[rows["history"].notna() & (rows["status"] == "ok")]
+    names = list(dict.fromkeys(with_history["estimator"]))
+    fig, axes = plt.subplots(
+        len(names), 2, figsize=(10, 3 * len(names)), squeeze=False, layout="constrained"
+    )
+    for (loss_ax, acc_ax), name in zip(axes, names, strict=True):
+        for _, row in with_history[with_history["estimator"] == name].iterrows():
+            history = pd.DataFrame(json.loads(row["history"]))
+            label = f"fold {row['fold']}" + (f" seed {row['seed']}" if row["seed"] else "")
+            line = loss_ax.plot(history["epoch"], history["train_loss"], label=label)[0]
+            if "val_loss" in history:
+                loss_ax.plot(
+                    history["epoch"], history["val_loss"], color=line.get_color(), linestyle="--"
+                )
+            if "val_accuracy" in history:
+                acc_ax.plot(history["epoch"], history["val_accuracy"], color=line.get_color())
+        loss_ax.set_title(f"{name}: loss (solid train, dashed validation)")
+        loss_ax.set_xlabel("epoch")
+        loss_ax.set_yscale("log")
+        acc_ax.set_title(f"{name}: validation accuracy")
+        acc_ax.set_xlabel("epoch")
+        loss_ax.legend(fontsize=7)
+        for ax in (loss_ax, acc_ax):
+            ax.grid(alpha=0.3)
+    fig.suptitle(f"{dataset}: learning curves")
+    return fig
+
+
+def summed_confusion(rows: pd.DataFrame, estimator: str) -> np.ndarray | None:
+    """The confusion matrices of an estimator's successful cells, added up."""
+    cells = rows[(rows["estimator"] == estimator) & (rows["status"] == "ok")]
+    matrices = [np.array(json.loads(m)) for m in cells["confusion"].dropna()]
+    return sum(matrices) if matrices else None
+
+
+def confusion_matrix(matrix: np.ndarray, class_names: list[str], title: str) -> Any:
+    """A confusion matrix (counts summed over folds), rows true, columns predicted."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    plt = _pyplot()
+    size = min(9.0, 2.5 + 0.45 * len(class_names))
+    fig, ax = plt.subplots(figsize=(size, size * 0.85), layout="constrained")
+    ConfusionMatrixDisplay(matrix, display_labels=class_names).plot(
+        ax=ax, colorbar=False, xticks_rotation=45, values_format="d"
+    )
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def critical_difference(rank_test: Any) -> Any:
+    """The critical-difference diagram (average ranks; bars join estimators not told apart)."""
+    import scikit_posthocs
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rank_test.average_ranks) + 1.5))
+    scikit_posthocs.critical_difference_diagram(
+        pd.Series(rank_test.average_ranks), rank_test.pairwise_p, ax=ax
+    )
+    ax.set_title(
+        f"average rank over {rank_test.n_datasets} datasets (Friedman p = "
+        f"{rank_test.p_value:.3g}; bars: Nemenyi p ≥ 0.05)",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,36 @@
+"""Write a run folder's reports: report.md (+ figures/*.png), report.html, summary.csv."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SUMMARY_FILENAME = "summary.csv"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    markdown: Path
+    html: Path
+    summary: Path
+
+
+def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) -> ReportFiles:
+    """Draw the figures and write every report file of ``run_dir`` from its rows and manifest."""
+    from treesvsnets.reports.content import build_content
+    from treesvsnets.reports.html import HTML_FILENAME, render_html
+    from treesvsnets.reports.leaderboard import leaderboard
+    from treesvsnets.reports.markdown import REPORT_FILENAME, render_markdown
+
+    run_dir = Path(run_dir)
+    content = build_content(rows, manifest, run_dir)
+    files = ReportFiles(
+        run_dir / REPORT_FILENAME, run_dir / HTML_FILENAME, run_dir / SUMMARY_FILENAME
+    )
+    files.markdown.write_text(render_markdown(content), encoding="utf-8")
+    files.html.write_text(render_html(content, run_dir), encoding="utf-8")
+    leaderboard(rows).to_csv(files.summary, index=False)
+    return files

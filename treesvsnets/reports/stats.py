@@ -1,0 +1,186 @@
+"""Statistics that say whether a difference in accuracy is real.
+
+- Two estimators on one dataset: the Nadeau & Bengio (2003) corrected
+  resampled t-test over the folds. Cross-validation folds share training
+  rows, so a plain paired t-test is overconfident; the correction inflates
+  the variance by ``n_test / n_train``.
+- Many estimators over several datasets: the Friedman test on the ranks, then
+  the Nemenyi post-hoc test (scikit-posthocs) and its critical difference for
+  the CD diagram (Demšar 2006).
+- A mean accuracy's uncertainty: a bootstrap confidence interval over folds
+  (SciPy).
+
+Each function returns numbers and a sentence a person can read.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: below this p-value a difference is called "likely real"
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    """The corrected resampled t-test of ``a`` against ``b`` on one dataset."""
+
+    a: str
+    b: str
+    dataset: str
+    difference: float  # mean accuracy of a minus b
+    t: float
+    p_value: float
+    n_folds: int
+
+    @property
+    def likely_real(self) -> bool:
+        return self.p_value < ALPHA
+
+    def sentence(self) -> str:
+        verdict = "likely real" if self.likely_real else "could be chance"
+        p = "n/a" if math.isnan(self.p_value) else f"{self.p_value:.3g}"
+        return (
+            f"{self.a} vs {self.b} on {self.dataset}: difference {self.difference:+.4f}, "
+            f"p = {p} ({self.n_folds} folds, Nadeau-Bengio corrected t-test), {verdict}"
+        )
+
+
+def corrected_ttest(
+    scores_a: Any, scores_b: Any, n_train: int, n_test: int
+) -> tuple[float, float, float]:
+    """Nadeau & Bengio's corrected resampled t-test on paired per-fold scores.
+
+    ``t = mean(d) / sqrt((1/J + n_test/n_train) * var(d))`` with ``J`` folds,
+    ``var`` the sample variance (ddof=1), and ``J - 1`` degrees of freedom.
+    Returns ``(mean difference, t, two-sided p-value)``; with no spread in the
+    differences, ``t`` is infinite (p = 0) unless the mean is 0 too (p = 1).
+    """
+    from scipy import stats
+
+    differences = np.asarray(scores_a, dtype=float) - np.asarray(scores_b, dtype=float)
+    folds = len(differences)
+    if folds < 2:
+        raise ValueError("the corrected t-test needs scores from at least 2 folds.")
+    mean = float(differences.mean())
+    variance = float(differences.var(ddof=1))
+    if variance == 0:
+        return mean, (math.inf if mean else 0.0), (0.0 if mean else 1.0)
+    t = mean / math.sqrt((1 / folds + n_test / n_train) * variance)
+    p = 2 * float(stats.t.sf(abs(t), df=folds - 1))
+    return mean, t, p
+
+
+def compare_on_folds(rows: Any, dataset: str, a: str, b: str) -> PairedTest | None:
+    """The corrected t-test of estimators ``a`` and ``b`` on ``dataset``'s shared folds.
+
+    Only folds (and seeds) where both cells are ``ok`` are paired; ``None``
+    when fewer than two remain.
+    """
+    ok = rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")]
+    pivot = ok.pivot_table(index=["seed", "fold"], columns="estimator", values="accuracy")
+    if a not in pivot or b not in pivot:
+        return None
+    paired = pivot[[a, b]].dropna()
+    if len(paired) < 2:
+        return None
+    sizes = ok[ok["estimator"] == a]
+    n_test = float(sizes["n_test"].mean())
+    n_train = float((sizes["n_train"] + sizes["n_val"].fillna(0)).mean())
+    difference, t, p = corrected_ttest(paired[a], paired[b], n_train, n_test)
+    return PairedTest(a, b, dataset, difference, t, p, len(paired))
+
+
+def bootstrap_ci(
+    scores: Any, confidence: float = 0.95, seed: int = 0, resamples: int = 2000
+) -> tuple[float, float]:
+    """A percentile bootstrap interval for the mean of ``scores`` (NaN with fewer than 2)."""
+    from scipy import stats
+
+    values = np.asarray(scores, dtype=float)
+    values = values[~np.isnan(values)]
+    if len(values) < 2:
+        return (math.nan, math.nan)
+    if np.ptp(values) == 0:
+        return (float(values[0]), float(values[0]))
+    result = stats.bootstrap(
+        (values,),
+        np.mean,
+        confidence_level=confidence,
+        n_resamples=resamples,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    interval = result.confidence_interval
+    return (float(interval.low), float(interval.high))
+
+
+@dataclass(frozen=True)
+class RankTest:
+    """Friedman test across datasets, Nemenyi post-hoc, and the critical difference."""
+
+    average_ranks: dict[str, float]  # estimator -> mean rank (1 = best), best first
+    n_datasets: int
+    statistic: float  # Friedman chi-square
+    p_value: float
+    critical_difference: float
+    pairwise_p: Any  # DataFrame of Nemenyi p-values (estimator x estimator)
+
+    def sentence(self) -> str:
+        verdict = (
+            "the estimators differ more than chance would explain"
+            if self.p_value < ALPHA
+            else "the differences could be chance"
+        )
+        return (
+            f"Friedman test over {self.n_datasets} datasets and {len(self.average_ranks)} "
+            f"estimators: chi-square {self.statistic:.2f}, p = {self.p_value:.3g}, so {verdict}; "
+            f"Nemenyi critical difference {self.critical_difference:.2f} ranks (alpha {ALPHA})."
+        )
+
+
+def friedman_from_ranks(average_ranks: Any, n_datasets: int) -> float:
+    """Friedman's chi-square from the average ranks (Demšar 2006, eq. 1)."""
+    ranks = np.asarray(average_ranks, dtype=float)
+    k, n = len(ranks), n_datasets
+    return float(12 * n / (k * (k + 1)) * (np.sum(ranks**2) - k * (k + 1) ** 2 / 4))
+
+
+def nemenyi_critical_difference(n_estimators: int, n_datasets: int, alpha: float = ALPHA) -> float:
+    """``q_alpha * sqrt(k (k + 1) / (6 N))``, q from the studentized range (Demšar 2006)."""
+    from scipy import stats
+
+    k = n_estimators
+    q = stats.studentized_range.ppf(1 - alpha, k, np.inf) / math.sqrt(2)
+    return float(q * math.sqrt(k * (k + 1) / (6 * n_datasets)))
+
+
+def rank_test(scores: Any) -> RankTest | None:
+    """Friedman + Nemenyi on a datasets x estimators table of mean accuracies.
+
+    Needs at least 3 datasets and 3 estimators with a score on every dataset
+    (estimators missing a dataset are left out); ``None`` otherwise.
+    """
+    import scikit_posthocs
+    from scipy import stats
+
+    table = scores.dropna(axis=1, how="any")
+    if table.shape[0] < 3 or table.shape[1] < 3:
+        return None
+    ranks = table.rank(axis=1, ascending=False)  # 1 = most accurate; ties share the mean rank
+    average = ranks.mean(axis=0).sort_values()
+    statistic, p = stats.friedmanchisquare(*[table[c].to_numpy() for c in table.columns])
+    pairwise = scikit_posthocs.posthoc_nemenyi_friedman(table.to_numpy())
+    pairwise.index = pairwise.columns = list(table.columns)
+    return RankTest(
+        average_ranks={name: float(rank) for name, rank in average.items()},
+        n_datasets=table.shape[0],
+        statistic=float(statistic),
+        p_value=float(p),
+        critical_difference=nemenyi_critical_difference(table.shape[1], table.shape[0]),
+        pairwise_p=pairwise,
+    )
