@@ -75,6 +75,9 @@ def test_the_run_folder_holds_every_artefact(tmp_path):
         "results.parquet",
         "manifest.json",
         "report.md",
+        "report.html",
+        "summary.csv",
+        "figures",
     }
     with ResultStore(run_dir / "results.sqlite") as store:
         stored = store.rows()

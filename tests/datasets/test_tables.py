@@ -175,6 +175,11 @@ def _bad_tables(tmp_path):
             None,
             ["'x'", "1e+300"],
         ),
+        "target dropped": (
+            write_table(good, tmp_path / "good.csv"),
+            TableOptions(drop=("y",)),
+            ["'y'", "also listed in drop"],
+        ),
         "unknown dropped column": (
             write_table(good, tmp_path / "good.csv"),
             TableOptions(drop=("kinds",)),
@@ -194,6 +199,7 @@ def _bad_tables(tmp_path):
         "empty after cleaning",
         "cannot be encoded",
         "overflowing numbers",
+        "target dropped",
         "unknown dropped column",
     ],
 )

@@ -183,6 +183,8 @@ def load_table(path: str | Path, options: TableOptions | None = None, name: str 
         for column in wanted:
             if column not in columns:
                 raise unknown_name(f"column ({key})", column, columns, where=where)
+    if target in options.drop:
+        raise DatasetError(f"{where}: the target column {target!r} is also listed in drop.")
     if set(options.categorical) & set(options.numeric):
         both = sorted(set(options.categorical) & set(options.numeric))
         raise DatasetError(f"{where}: column(s) {both} are declared both categorical and numeric.")

@@ -71,6 +71,15 @@ def accuracy_vs_fit_time(board: pd.DataFrame, dataset: str) -> Any:
             linestyle="--",
             label="Pareto front",
         )
+        ax.scatter(
+            front["fit_seconds"],
+            front["accuracy"],
+            s=200,
+            facecolors="none",
+            edgecolors="black",
+            linewidths=1.2,
+            alpha=0.6,
+        )
     ax.set_xscale("log")
     ax.set_xlabel("mean fit time per fold (s, log scale)")
     ax.set_ylabel("mean accuracy")

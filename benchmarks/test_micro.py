@@ -1,0 +1,102 @@
+"""Micro-benchmarks of the harness's own work (pytest-benchmark).
+
+    pytest benchmarks/ --benchmark-only --benchmark-autosave      # saves .benchmarks/...
+    pytest benchmarks/ --benchmark-only --benchmark-compare       # against the last save
+
+Not part of the test suite (``testpaths = ["tests"]``); each case checks what it computed,
+so a benchmark of a broken function fails instead of timing it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from treesvsnets.bench.splits import plan
+from treesvsnets.bench.store import ResultStore
+from treesvsnets.datasets import load
+from treesvsnets.reports.leaderboard import leaderboard
+
+ROWS = 10_000
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load("digits")
+
+
+def _rows(n: int) -> list[dict]:
+    """``n`` plausible result rows: 20 datasets x 10 estimators x 50 folds."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(n):
+        rows.append(
+            {
+                "run_id": "bench",
+                "dataset": f"d{i % 20}",
+                "estimator": f"e{(i // 20) % 10}",
+                "family": "ensemble",
+                "seed": 0,
+                "fold": i // 200,
+                "status": "ok",
+                "n_train": 1000,
+                "n_val": 0,
+                "n_test": 250,
+                "accuracy": float(rng.uniform(0.8, 1.0)),
+                "balanced_accuracy": float(rng.uniform(0.8, 1.0)),
+                "f1_macro": float(rng.uniform(0.8, 1.0)),
+                "log_loss": float(rng.uniform(0.05, 0.5)),
+                "fit_seconds": float(rng.lognormal(0, 1)),
+                "predict_seconds": float(rng.lognormal(-3, 1)),
+                "predict_ms_per_1k": 1.0,
+                "peak_rss_mb": 300.0,
+                "confusion": json.dumps([[100, 3], [4, 143]]),
+            }
+        )
+    return rows
+
+
+def test_split_plan_of_digits_five_folds(benchmark, digits):
+    split_plan = benchmark(plan, digits, 5, 0)
+    assert split_plan.n_folds == 5
+    assert sum(len(f.test) for f in split_plan.folds) == digits.n_samples
+
+
+def test_storing_10k_rows_one_commit_each(benchmark, tmp_path):
+    rows = _rows(ROWS)
+    counter = iter(range(10**6))
+
+    def store_all() -> int:
+        with ResultStore(tmp_path / f"results-{next(counter)}.sqlite") as store:
+            store.add_many(rows)
+            return len(store)
+
+    assert benchmark.pedantic(store_all, rounds=3, iterations=1) == ROWS
+
+
+def test_leaderboard_over_10k_rows(benchmark):
+    rows = pd.DataFrame(_rows(ROWS))
+    board = benchmark(leaderboard, rows)
+    assert len(board) == 200 and board["cells"].sum() == ROWS
+
+
+@pytest.mark.parametrize("architecture", ["dense", "cnn"])
+def test_one_training_epoch_on_1k_digits(benchmark, digits, architecture):
+    from treesvsnets.estimators.torch.classifier import TorchClassifier
+
+    X = (digits.X[:1000] / 16.0).astype(np.float32)
+    y = digits.y[:1000]
+    model = TorchClassifier(
+        architecture,
+        image_shape=digits.image_shape,
+        epochs=1,
+        threads=1,
+        device="cpu",
+        random_state=0,
+    )
+    model.fit(X, y)  # warm: torch's first fit in a process is not what is measured
+    fitted = benchmark(model.fit, X, y)
+    assert fitted.n_epochs_ == 1 and fitted.score(X, y) > 0.3
