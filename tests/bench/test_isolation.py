@@ -212,3 +212,17 @@ def test_an_estimator_that_cannot_reach_a_worker_is_named(tmp_path, register_spe
         datasets=["iris"], estimators=["locked"], out=tmp_path, progress=False, isolate=False
     )
     assert set(in_process.rows["status"]) == {"ok"}
+
+
+def test_with_several_jobs_the_costliest_cells_start_first(tmp_path):
+    result = treesvsnets.run(
+        datasets=["wine"],
+        estimators=["logreg", "rf"],  # rf is the costlier (EstimatorSpec.relative_cost)
+        folds=2,
+        jobs=2,
+        out=tmp_path,
+        progress=False,
+    )
+    # both workers take an rf cell first; logreg cells can only start after one ends
+    assert result.rows["estimator"].iloc[0] == "rf"
+    assert sorted(result.rows["estimator"]) == ["logreg", "logreg", "rf", "rf"]

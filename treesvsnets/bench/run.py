@@ -234,10 +234,12 @@ def _plan_request(config: RunConfig, split_plan: SplitPlan) -> PlanRequest:
 def _tasks(
     prepared: _Plan, run_id: str, run_dir: Path, threads: int | None, verbose: bool
 ) -> list[CellTask]:
-    """One task per (dataset, seed, estimator, fold), in that order."""
+    """One task per (dataset, seed, estimator, fold), in that order when cells run one at a
+    time; costliest first when several run at once (see EstimatorSpec.relative_cost)."""
     config = prepared.config
     limits = Limits(seconds=config.timeout, memory_mb=config.memory_limit_mb)
     tasks = []
+    costs = []
     for dataset, split_plan in prepared.plans:
         dataset_request = _dataset_request(config, dataset)
         plan_request = _plan_request(config, split_plan)
@@ -262,6 +264,10 @@ def _tasks(
                 tasks.append(
                     CellTask(cell, dataset_request, plan_request, run_id, row, limits, str(run_dir))
                 )
+                costs.append(spec.relative_cost * dataset.n_samples)
+    if config.jobs > 1 or config.scheduler is not None:
+        order = sorted(range(len(tasks)), key=lambda i: -costs[i])  # stable: ties keep order
+        tasks = [tasks[i] for i in order]
     return tasks
 
 

@@ -18,6 +18,7 @@ _PROBA_THREADED = frozenset({"predict_proba", "multithreaded"})
 
 @register(
     "rf",
+    relative_cost=1.0,
     seed_param="random_state",
     threads_param="n_jobs",
     family="ensemble",
@@ -33,6 +34,7 @@ def random_forest(**params: Any) -> Any:
 
 @register(
     "bagging",
+    relative_cost=2.6,
     seed_param="random_state",
     threads_param="n_jobs",
     family="ensemble",
@@ -49,6 +51,7 @@ def bagging(**params: Any) -> Any:
 
 @register(
     "adaboost",
+    relative_cost=1.5,
     seed_param="random_state",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 1.0},
@@ -65,6 +68,7 @@ def adaboost(**params: Any) -> Any:
 
 @register(
     "gb",
+    relative_cost=26,
     seed_param="random_state",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3},
@@ -80,6 +84,7 @@ def gradient_boosting(**params: Any) -> Any:
 
 @register(
     "hgb",
+    relative_cost=7,
     seed_param="random_state",
     family="ensemble",
     # early_stopping is off so that nothing is silently held out of the training fold.
@@ -96,6 +101,7 @@ def hist_gradient_boosting(**params: Any) -> Any:
 
 @register(
     "xgboost",
+    relative_cost=0.9,
     seed_param="random_state",
     threads_param="n_jobs",
     family="ensemble",
@@ -111,6 +117,7 @@ def xgboost(**params: Any) -> Any:
 
 @register(
     "lightgbm",
+    relative_cost=1.7,
     seed_param="random_state",
     threads_param="n_jobs",
     family="ensemble",
@@ -130,6 +137,7 @@ STACKING_MEMBERS = ("rf", "bagging", "adaboost", "gb")
 
 @register(
     "stacking",
+    relative_cost=106,
     family="ensemble",
     default_params={"cv": 5, "final_C": 1.0},
     description="StackingClassifier: rf + bagging + adaboost + gb -> LogisticRegression",
@@ -153,6 +161,7 @@ def stacking(*, random_state: int = 0, n_jobs: int = 1, final_C: float = 1.0, **
 
 @register(
     "logreg",
+    relative_cost=0.1,
     seed_param="random_state",
     family="linear",
     default_params={"C": 1.0, "max_iter": 1000},

@@ -21,6 +21,7 @@ from treesvsnets.estimators.registry import register
 
 @register(
     "dense",
+    relative_cost=3,
     family="deep",
     default_params={
         "hidden_units": (256, 128),
@@ -41,6 +42,7 @@ def dense(**params: Any) -> Any:
 
 @register(
     "cnn",
+    relative_cost=15,
     family="deep",
     default_params={
         "channels": (32, 64),
