@@ -249,7 +249,7 @@ def build_content(
                     _save(plots.critical_difference(ranks), run_dir, "critical-difference"),
                 )
             )
-    elif scores.shape[0] and scores.shape[0] < 3:
+    elif scores.shape[0] == 2:
         across.append(
             "Across datasets: a Friedman/Nemenyi comparison needs at least 3 datasets "
             f"(this run has {scores.shape[0]})."
