@@ -438,15 +438,11 @@ def _command_list(args: argparse.Namespace) -> int:
 
 def _command_report(args: argparse.Namespace) -> int:
     from treesvsnets.bench.rundir import read_manifest
-    from treesvsnets.bench.store import STORE_FILENAME, ResultStore
+    from treesvsnets.bench.store import read_run_rows
     from treesvsnets.reports.report import write_report
 
     manifest = read_manifest(args.run_dir)
-    store_path = args.run_dir / STORE_FILENAME
-    if not store_path.is_file():
-        raise ConfigError(f"run folder {str(args.run_dir)!r} has no {STORE_FILENAME}.")
-    with ResultStore(store_path) as store:
-        rows = store.rows()
+    rows = read_run_rows(args.run_dir)
     files = write_report(args.run_dir, rows, manifest)
     _print_leaderboard(rows)
     print(f"report: {files.html} (and {files.markdown.name}, {files.summary.name})")
@@ -503,13 +499,9 @@ def _command_check(args: argparse.Namespace) -> int:
 def _command_inspect(args: argparse.Namespace) -> int:
     import json
 
-    from treesvsnets.datasets.profile import format_profile, profile_table
-    from treesvsnets.datasets.tables import TableOptions
+    from treesvsnets.datasets.profile import format_profile, inspect_table
 
-    options = TableOptions(
-        target=args.target, drop=tuple(args.drop), categorical=tuple(args.categorical)
-    )
-    profile = profile_table(args.path, options)
+    profile = inspect_table(args.path, args.target, drop=args.drop, categorical=args.categorical)
     if args.json:
         print(json.dumps(profile.to_dict(), indent=2, default=str))
     else:

@@ -293,7 +293,8 @@ def load_toml(path: str | Path) -> RunConfig:
         data["datasets"], tables = _dataset_entries(data["datasets"], data.get("tables", {}), path)
         if tables:
             data["tables"] = tables
-        if key in data and isinstance(data[key], list):
+    for key in ("datasets", "estimators", "seeds", "plugins"):
+        if isinstance(data.get(key), list):
             data[key] = tuple(data[key])
     for key in ("out", "data_dir"):
         if key in data:

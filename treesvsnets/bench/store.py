@@ -118,6 +118,17 @@ class ResultStore:
         self.close()
 
 
+def read_run_rows(run_dir: Path) -> pd.DataFrame:
+    """Every row stored in the run folder ``run_dir`` (one sentence if it has no store)."""
+    from treesvsnets.errors import ConfigError
+
+    path = Path(run_dir) / STORE_FILENAME
+    if not path.is_file():
+        raise ConfigError(f"run folder {str(run_dir)!r} has no {STORE_FILENAME}.")
+    with ResultStore(path) as store:
+        return store.rows()
+
+
 def export_rows(rows: pd.DataFrame, directory: Path) -> list[Path]:
     """Write ``results.csv`` (and ``results.parquet`` when pyarrow is installed)."""
     written = [directory / "results.csv"]

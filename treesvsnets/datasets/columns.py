@@ -25,6 +25,13 @@ from sklearn.utils.validation import check_is_fitted
 from treesvsnets.datasets.base import TableSchema
 
 
+def iqr_fences(X: Any, k: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
+    """Per column ``(q1 - k*IQR, q3 + k*IQR)`` of ``X``, missing values ignored."""
+    q1, q3 = np.nanpercentile(np.asarray(X, dtype=float), [25, 75], axis=0)
+    spread = k * (q3 - q1)
+    return q1 - spread, q3 + spread
+
+
 class IQRClipper(TransformerMixin, BaseEstimator):
     """Clip each column to ``[q1 - k*IQR, q3 + k*IQR]`` with quartiles of the training rows."""
 
@@ -32,10 +39,7 @@ class IQRClipper(TransformerMixin, BaseEstimator):
         self.k = k
 
     def fit(self, X, y=None):
-        X = np.asarray(X, dtype=float)
-        q1, q3 = np.nanpercentile(X, [25, 75], axis=0)
-        spread = self.k * (q3 - q1)
-        self.lower_, self.upper_ = q1 - spread, q3 + spread
+        self.lower_, self.upper_ = iqr_fences(X, self.k)
         return self
 
     def transform(self, X):

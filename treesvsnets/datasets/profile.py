@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.datasets.tables import TableOptions, load_table, read_table
+from treesvsnets.datasets.tables import TableOptions, clean_table, read_table
 
 #: at most this many rows are used for the leakage check (one small tree per column)
 LEAKAGE_SAMPLE = 20_000
@@ -52,12 +52,14 @@ class TableProfile:
 
 
 def _iqr_outliers(values: Any) -> int:
+    """Values beyond the IQR fences the ``clip_outliers`` option would clip to."""
+    from treesvsnets.datasets.columns import iqr_fences
+
     present = values.dropna().to_numpy(dtype=float)
     if len(present) < 4:
         return 0
-    q1, q3 = np.percentile(present, [25, 75])
-    spread = 1.5 * (q3 - q1)
-    return int(((present < q1 - spread) | (present > q3 + spread)).sum())
+    lower, upper = iqr_fences(present)
+    return int(((present < lower) | (present > upper)).sum())
 
 
 def _leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[str]:
@@ -110,7 +112,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
     target = options.target if options.target is not None else raw.columns[-1]
     dataset, problem = None, None
     try:
-        dataset = load_table(path, options)
+        dataset = clean_table(raw, path, options)
     except TreesVsNetsError as exc:
         problem = str(exc)
     schema = dataset.schema if dataset is not None else None

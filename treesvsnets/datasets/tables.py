@@ -164,11 +164,17 @@ class _Cleaning:
 
 def load_table(path: str | Path, options: TableOptions | None = None, name: str | None = None):
     """Read ``path`` and return a Dataset whose X is a DataFrame of numeric and string columns."""
+    return clean_table(read_table(path), path, options, name)
+
+
+def clean_table(
+    frame: Any, path: str | Path, options: TableOptions | None = None, name: str | None = None
+):
+    """The Dataset of ``frame`` as read from ``path`` (``frame`` itself is left unchanged)."""
     import pandas as pd
 
     options = options or TableOptions()
     where = f"data file {str(path)!r}"
-    frame = read_table(path)
     cleaning = _Cleaning()
     cleaning.note("rows_read", len(frame))
     columns = list(frame.columns)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from treesvsnets.reports.stats import ALPHA, corrected_ttest
+from treesvsnets.reports.stats import ALPHA, paired_fold_test
 
 
 @dataclass
@@ -26,14 +26,10 @@ class Comparison:
 
 def _load(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     from treesvsnets.bench.rundir import read_manifest
-    from treesvsnets.bench.store import STORE_FILENAME, ResultStore
-    from treesvsnets.errors import ConfigError
+    from treesvsnets.bench.store import read_run_rows
 
-    manifest = read_manifest(run_dir)
-    if not (run_dir / STORE_FILENAME).is_file():
-        raise ConfigError(f"run folder {str(run_dir)!r} has no {STORE_FILENAME}.")
-    with ResultStore(run_dir / STORE_FILENAME) as store:
-        return store.rows(), manifest
+    manifest = read_manifest(run_dir)  # first: "is not a run folder" beats "has no store"
+    return read_run_rows(run_dir), manifest
 
 
 def _environment_warnings(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
@@ -86,24 +82,16 @@ def _change_test(a: pd.DataFrame, b: pd.DataFrame, column: str, paired: bool) ->
     Welch's t-test (times on a log scale)."""
     from scipy import stats
 
+    log = column != "accuracy"
     if paired:
-        joined = a[["seed", "fold", column, "n_train", "n_test"]].merge(
-            b[["seed", "fold", column]], on=["seed", "fold"], suffixes=("", "_b")
-        )
-        joined = joined.dropna(subset=[column, f"{column}_b"])
-        if len(joined) >= 2:
-            values_a, values_b = joined[column].to_numpy(), joined[f"{column}_b"].to_numpy()
-            if column != "accuracy":
-                values_a, values_b = np.log(values_a), np.log(values_b)
-            _, _, p = corrected_ttest(
-                values_b, values_a, joined["n_train"].mean(), joined["n_test"].mean()
-            )
-            return p
+        found = paired_fold_test(b, a, column, log=log)
+        if found is not None:
+            return found[2]
     values_a = a[column].dropna().to_numpy(dtype=float)
     values_b = b[column].dropna().to_numpy(dtype=float)
     if len(values_a) < 2 or len(values_b) < 2:
         return math.nan
-    if column != "accuracy":
+    if log:
         values_a, values_b = np.log(values_a), np.log(values_b)
     if np.ptp(values_a) == 0 and np.ptp(values_b) == 0:
         return 1.0 if values_a[0] == values_b[0] else 0.0

@@ -155,7 +155,7 @@ def _save(fig: Any, run_dir: Path, name: str) -> Path:
     relative = Path(FIGURES_DIR) / f"{name}.png"
     (run_dir / FIGURES_DIR).mkdir(exist_ok=True)
     fig.savefig(run_dir / relative, dpi=110)
-    plots._pyplot().close(fig)
+    plots.close(fig)
     return relative
 
 

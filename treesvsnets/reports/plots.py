@@ -30,6 +30,11 @@ def _pyplot() -> Any:
     return plt
 
 
+def close(fig: Any) -> None:
+    """Free a figure once it is saved (pyplot keeps every open figure alive)."""
+    _pyplot().close(fig)
+
+
 def pareto_front(times: np.ndarray, accuracies: np.ndarray) -> np.ndarray:
     """Indices of the points no other point beats on both time (lower) and accuracy (higher),
     ordered by time."""

@@ -75,6 +75,32 @@ def corrected_ttest(
     return mean, t, p
 
 
+def paired_fold_test(
+    cells_a: Any, cells_b: Any, column: str = "accuracy", log: bool = False
+) -> tuple[float, float, float, int] | None:
+    """The corrected t-test of ``column`` between two sets of result rows on the same folds.
+
+    Rows are paired by (seed, fold); pairs missing either value are left out.
+    The training size is the whole training fold (``n_train + n_val``), as in
+    the resampling the correction accounts for. ``log`` compares logarithms
+    (times). Returns ``(mean difference a - b, t, p, pairs)``, or ``None`` with
+    fewer than two pairs.
+    """
+    paired = cells_a[["seed", "fold", column, "n_train", "n_val", "n_test"]].merge(
+        cells_b[["seed", "fold", column]], on=["seed", "fold"], suffixes=("", "_b")
+    )
+    paired = paired.dropna(subset=[column, f"{column}_b"])
+    if len(paired) < 2:
+        return None
+    values_a = paired[column].to_numpy(dtype=float)
+    values_b = paired[f"{column}_b"].to_numpy(dtype=float)
+    if log:
+        values_a, values_b = np.log(values_a), np.log(values_b)
+    n_train = float((paired["n_train"] + paired["n_val"].fillna(0)).mean())
+    difference, t, p = corrected_ttest(values_a, values_b, n_train, float(paired["n_test"].mean()))
+    return difference, t, p, len(paired)
+
+
 def compare_on_folds(rows: Any, dataset: str, a: str, b: str) -> PairedTest | None:
     """The corrected t-test of estimators ``a`` and ``b`` on ``dataset``'s shared folds.
 
@@ -82,17 +108,8 @@ def compare_on_folds(rows: Any, dataset: str, a: str, b: str) -> PairedTest | No
     when fewer than two remain.
     """
     ok = rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")]
-    pivot = ok.pivot_table(index=["seed", "fold"], columns="estimator", values="accuracy")
-    if a not in pivot or b not in pivot:
-        return None
-    paired = pivot[[a, b]].dropna()
-    if len(paired) < 2:
-        return None
-    sizes = ok[ok["estimator"] == a]
-    n_test = float(sizes["n_test"].mean())
-    n_train = float((sizes["n_train"] + sizes["n_val"].fillna(0)).mean())
-    difference, t, p = corrected_ttest(paired[a], paired[b], n_train, n_test)
-    return PairedTest(a, b, dataset, difference, t, p, len(paired))
+    found = paired_fold_test(ok[ok["estimator"] == a], ok[ok["estimator"] == b])
+    return None if found is None else PairedTest(a, b, dataset, *found)
 
 
 def bootstrap_ci(
