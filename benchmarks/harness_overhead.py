@@ -1,25 +1,55 @@
-"""Harness overhead: ``treesvsnets.run`` against a hand-written ``cross_validate``.
+"""Harness overhead and use of the cores: ``treesvsnets run`` against ``cross_validate``.
 
-Both sides fit the same estimators, with the same parameters, seeds, folds and
-thread budget, in this one process; the order alternates across repeats. The
-ratio (ours / reference) of wall time is what we claim; absolute seconds on a
-shared machine are noise. Accuracies must be identical, fold for fold.
+Every side is a whole process, timed from launch to exit, on digits with 5
+stratified folds (seed 0) and the nine classical estimators:
+
+* ``reference``: a hand-written ``cross_validate`` script, one estimator after
+  another, with the same estimators, parameters, seeds, folds and thread budget
+  (2) as ours. ``treesvsnets run`` / ``reference`` is the harness's overhead.
+* ``ours``: ``treesvsnets run`` as a user types it (each cell in a worker process).
+* ``ours --in-process``: the same with cells in the harness's own process.
+* ``ours --jobs 2``: two cells at once, one thread each.
+* ``sequential``: the hand-written script as a practitioner first writes it:
+  ``n_jobs=1`` everywhere and scikit-learn's own ``StackingClassifier``. The
+  default run's wall time is compared with it.
+
+The sides run in rotating order in each repeat; accuracies must be identical
+fold for fold across all of them (the run fails otherwise).
 
     python benchmarks/harness_overhead.py --repeats 3
-    python benchmarks/harness_overhead.py -e rf -e xgboost -e logreg --repeats 5
+    python benchmarks/harness_overhead.py --repeats 3 -e rf -e hgb -e logreg   # a quick subset
+    python benchmarks/harness_overhead.py --render-only   # rewrite the section from results/
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import json
+import sys
 import tempfile
-import time
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    RESULTS_DIR,
+    Section,
+    Spread,
+    Target,
+    finish,
+    quiet_env,
+    ratios,
+    run_sides,
+    table,
+    timed_command,
+    treesvsnets_command,
+)
 
-def reference_estimators(seed: int, threads: int) -> dict:
+NINE = ("rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "stacking", "logreg")
+
+
+def reference_estimators(seed: int, threads: int, stacking: str) -> dict:
     """The nine classical estimators, written out by hand as a practitioner would."""
     from lightgbm import LGBMClassifier
     from sklearn.ensemble import (
@@ -35,6 +65,8 @@ def reference_estimators(seed: int, threads: int) -> dict:
     from sklearn.preprocessing import StandardScaler
     from sklearn.tree import DecisionTreeClassifier
     from xgboost import XGBClassifier
+
+    from treesvsnets.estimators.stacking import PooledStackingClassifier
 
     def rf(n_jobs):
         return RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=n_jobs)
@@ -57,6 +89,7 @@ def reference_estimators(seed: int, threads: int) -> dict:
             n_estimators=100, learning_rate=0.1, max_depth=3, random_state=seed
         )
 
+    stacking_class = PooledStackingClassifier if stacking == "pooled" else StackingClassifier
     return {
         "rf": rf(threads),
         "bagging": bagging(threads),
@@ -75,7 +108,7 @@ def reference_estimators(seed: int, threads: int) -> dict:
         "lightgbm": LGBMClassifier(
             n_estimators=100, learning_rate=0.1, verbose=-1, random_state=seed, n_jobs=threads
         ),
-        "stacking": StackingClassifier(
+        "stacking": stacking_class(
             [("rf", rf(1)), ("bagging", bagging(1)), ("adaboost", adaboost()), ("gb", gb())],
             final_estimator=LogisticRegression(C=1.0, max_iter=1000),
             cv=5,
@@ -87,78 +120,244 @@ def reference_estimators(seed: int, threads: int) -> dict:
     }
 
 
-def run_reference(names, dataset, folds, seed, threads) -> tuple[float, dict]:
+def reference_main(names: list[str], threads: int, stacking: str, scores_out: str) -> None:
+    """The hand-written side: load digits, 5 stratified folds, cross_validate each estimator."""
+    from sklearn.datasets import load_digits
     from sklearn.model_selection import StratifiedKFold, cross_validate
     from threadpoolctl import threadpool_limits
 
-    start = time.perf_counter()
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    X, y = load_digits(return_X_y=True)
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     scores = {}
     with threadpool_limits(limits=threads):
-        estimators = reference_estimators(seed, threads)
+        estimators = reference_estimators(0, threads, stacking)
         for name in names:
-            result = cross_validate(estimators[name], dataset.X, dataset.y, cv=cv, n_jobs=1)
-            scores[name] = result["test_score"]
-    return time.perf_counter() - start, scores
+            result = cross_validate(estimators[name], X, y, cv=cv, n_jobs=1)
+            scores[name] = result["test_score"].tolist()
+    Path(scores_out).write_text(json.dumps(scores))
 
 
-def run_ours(names, dataset, folds, seed, threads, out) -> tuple[float, dict]:
-    import treesvsnets
+def ours_scores(out: Path) -> dict[str, list[float]]:
+    import pandas as pd
 
-    start = time.perf_counter()
-    result = treesvsnets.run(
-        datasets=[dataset.name],
-        estimators=names,
-        folds=folds,
-        seeds=[seed],
-        threads=threads,
-        out=out,
-        progress=False,
+    run_dir = max(out.iterdir(), key=lambda p: p.stat().st_mtime)
+    rows = pd.read_csv(run_dir / "results.csv").sort_values("fold")
+    return {name: rows.loc[rows.estimator == name, "accuracy"].tolist() for name in rows.estimator}
+
+
+def cell_seconds(work: Path) -> dict[str, list[float]]:
+    """Per run of each of our sides: the summed setup + fit + predict seconds of its cells."""
+    import pandas as pd
+
+    sums: dict[str, list[float]] = {}
+    for label in ("ours", "in_process", "jobs2"):
+        runs = sorted((work / label).iterdir(), key=lambda p: p.stat().st_mtime)
+        for run_dir in runs:
+            rows = pd.read_csv(run_dir / "results.csv")
+            total = rows[["setup_seconds", "fit_seconds", "predict_seconds"]].sum().sum()
+            sums.setdefault(label, []).append(float(total))
+    return sums
+
+
+def measure(names: list[str], repeats: int) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="tvn-harness-"))
+    env = quiet_env()
+    estimator_flags = [flag for name in names for flag in ("-e", name)]
+    scores: dict[str, dict] = {}
+
+    def reference_side(label: str, threads: int, stacking: str):
+        scores_file = work / f"{label}.json"
+        command = [
+            sys.executable,
+            __file__,
+            "--reference",
+            "--threads",
+            str(threads),
+            "--stacking",
+            stacking,
+            "--scores-out",
+            str(scores_file),
+            *estimator_flags,
+        ]
+
+        def side():
+            wall = timed_command(command, env=env)
+            scores[label] = json.loads(scores_file.read_text())
+            return wall
+
+        return side
+
+    def ours_side(label: str, *flags: str):
+        out = work / label
+        command = [
+            *treesvsnets_command(),
+            "run",
+            "-d",
+            "digits",
+            "--folds",
+            "5",
+            *estimator_flags,
+            "--out",
+            str(out),
+            "-q",
+            *flags,
+        ]
+
+        def side():
+            wall = timed_command(command, env=env)
+            scores[label] = ours_scores(out)
+            return wall
+
+        return side
+
+    sides = {
+        "reference": reference_side("reference", 2, "pooled"),
+        "ours": ours_side("ours"),
+        "ours --in-process": ours_side("in_process", "--in-process"),
+        "ours --jobs 2": ours_side("jobs2", "--jobs", "2"),
+        "sequential": reference_side("sequential", 1, "sklearn"),
+    }
+    walls = run_sides(sides, repeats)
+    first = scores["reference"]
+    for label, side_scores in scores.items():
+        for name in names:
+            np.testing.assert_allclose(
+                side_scores[name], first[name], err_msg=f"{label}: {name} accuracies differ"
+            )
+    return {
+        "walls": walls,
+        "estimators": names,
+        "accuracy": first,
+        "cell_seconds": cell_seconds(work),
+        "repeats": repeats,
+    }
+
+
+def render(data: dict) -> Section:
+    walls, names, first = data["walls"], data["estimators"], data["accuracy"]
+    repeats = len(walls["ours"])
+    spread = {label: Spread.of(values) for label, values in walls.items()}
+
+    def versus_reference(label: str) -> Spread:
+        return ratios(walls[label], walls["reference"])
+
+    rows = [
+        ("hand-written `cross_validate`, 2 threads (reference)", spread["reference"].show(1), "1"),
+        (
+            "`treesvsnets run` (cells in a worker process, the default)",
+            spread["ours"].show(1),
+            versus_reference("ours").show(3),
+        ),
+        (
+            "`treesvsnets run --in-process`",
+            spread["ours --in-process"].show(1),
+            versus_reference("ours --in-process").show(3),
+        ),
+        (
+            "`treesvsnets run --jobs 2` (1 thread per cell)",
+            spread["ours --jobs 2"].show(1),
+            versus_reference("ours --jobs 2").show(3),
+        ),
+        (
+            "hand-written, `n_jobs=1` and scikit-learn's `StackingClassifier` (sequential)",
+            spread["sequential"].show(1),
+            versus_reference("sequential").show(3),
+        ),
+    ]
+    default_vs_sequential = ratios(walls["sequential"], walls["ours"])
+    jobs_speedup = ratios(walls["ours"], walls["ours --jobs 2"])
+    speedups = table(
+        ["comparison", "speed-up (median, min–max)"],
+        [
+            (
+                "sequential ÷ `treesvsnets run` (the default run against the sequential reference)",
+                default_vs_sequential.show(2) + "x",
+            ),
+            ("`--jobs 1` ÷ `--jobs 2`", jobs_speedup.show(2) + "x"),
+            (
+                "sequential ÷ `--jobs 2`",
+                ratios(walls["sequential"], walls["ours --jobs 2"]).show(2) + "x",
+            ),
+        ],
     )
-    seconds = time.perf_counter() - start
-    rows = result.rows.sort_values("fold")
-    return seconds, {n: rows.loc[rows.estimator == n, "accuracy"].to_numpy() for n in names}
+    mean_accuracy = ", ".join(f"{name} {np.mean(first[name]):.4f}" for name in names)
+    lines = [
+        f"digits, 5 stratified folds, seed 0, {len(names)} estimators ({', '.join(names)}), "
+        f"{repeats} repeats in rotating order; each side is a whole process timed from launch "
+        "to exit. Accuracies are identical fold for fold on every side: "
+        f"{mean_accuracy}.",
+        "",
+        table(["side", "wall s", "÷ reference"], rows),
+        "",
+        speedups,
+    ]
+    cells = data.get("cell_seconds")
+    if cells:
+        two_threads = Spread.of(cells["ours"]).median
+        one_thread = Spread.of(cells["jobs2"]).median
+        ceiling = 2 * two_threads / one_thread
+        lines += [
+            "",
+            "Where the time goes (the cells' own setup + fit + predict seconds, summed over the "
+            f"run, median over repeats): {two_threads:.0f} s with 2 threads per cell one at a "
+            f"time (`--jobs 1`), {one_thread:.0f} s with 1 thread per cell two at a time "
+            f"(`--jobs 2`). Even packed perfectly onto both cores, `--jobs 2` cannot take less "
+            f"than {one_thread / 2:.0f} s (it took {spread['ours --jobs 2'].median:.0f} s: the "
+            "longest-first order packs the cells), so its speed-up over `--jobs 1` is bounded by "
+            f"{ceiling:.2f}x: `--jobs 1` already keeps both cores busy for most of its work "
+            "(stacking's member fits share one pool; rf, bagging, xgboost, lightgbm and hgb "
+            "thread), and two cells side by side also slow each other (shared caches and memory "
+            "bandwidth). The 1.7x of issue 9 assumed a `--jobs 1` that used one core.",
+        ]
+    in_process = versus_reference("ours --in-process")
+    isolated = versus_reference("ours")
+    targets = [
+        Target(
+            "harness ÷ `cross_validate`, cells in-process ≤ 1.03",
+            in_process.show(3),
+            in_process.median <= 1.03,
+        ),
+        Target(
+            "harness ÷ `cross_validate`, cells isolated ≤ 1.10",
+            isolated.show(3),
+            isolated.median <= 1.10,
+        ),
+        Target(
+            "default run well under the sequential reference (speed-up > 1.2x)",
+            default_vs_sequential.show(2) + "x",
+            default_vs_sequential.median > 1.2,
+        ),
+        Target(
+            "`--jobs 2` ÷ `--jobs 1` speed-up ≥ 1.7x",
+            jobs_speedup.show(2) + "x",
+            jobs_speedup.median >= 1.7,
+        ),
+    ]
+    command = f"python benchmarks/harness_overhead.py --repeats {repeats}"
+    return Section("harness", "\n".join(lines), data, command, targets)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-d", "--dataset", default="digits")
     parser.add_argument("-e", "--estimator", action="append", dest="estimators")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-
-    from treesvsnets.config import DEFAULT_ESTIMATORS
-    from treesvsnets.datasets import load
-    from treesvsnets.estimators import select
-
-    # the default suite (every classical built-in); reference_estimators() writes each by hand
-    names = args.estimators or [spec.name for spec in select(DEFAULT_ESTIMATORS)]
-    dataset = load(args.dataset)
-    ours, reference = [], []
-    with tempfile.TemporaryDirectory() as out:
-        # warm both sides once: imports, and (ours) the worker process later runs reuse
-        run_ours(names, dataset, 2, 0, args.threads, out)
-        run_reference(names, dataset, 2, 0, args.threads)
-        for repeat in range(args.repeats):
-            sides = [("ours", run_ours), ("reference", run_reference)]
-            for side, function in sides if repeat % 2 == 0 else sides[::-1]:
-                extra = (out,) if side == "ours" else ()
-                seconds, scores = function(names, dataset, args.folds, 0, args.threads, *extra)
-                (ours if side == "ours" else reference).append((seconds, scores))
-    for (_, a), (_, b) in zip(ours, reference, strict=True):
-        for name in names:
-            np.testing.assert_allclose(a[name], b[name], err_msg=f"{name}: accuracies differ")
-    ratios = [o / r for (o, _), (r, _) in zip(ours, reference, strict=True)]
-    print(f"{args.dataset}, {args.folds} folds, threads={args.threads}, {len(names)} estimators,")
-    print(f"{args.repeats} repeats; accuracies identical fold for fold")
-    print(f"reference cross_validate: median {statistics.median(r for r, _ in reference):.2f} s")
-    print(f"treesvsnets.run:          median {statistics.median(o for o, _ in ours):.2f} s")
-    print(
-        f"ratio ours/reference:     median {statistics.median(ratios):.3f} "
-        f"(min {min(ratios):.3f}, max {max(ratios):.3f})"
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="rewrite the section from results/harness.json, measuring nothing",
     )
+    parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=2, help=argparse.SUPPRESS)
+    parser.add_argument("--stacking", default="pooled", help=argparse.SUPPRESS)
+    parser.add_argument("--scores-out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    names = args.estimators or list(NINE)
+    if args.reference:
+        reference_main(names, args.threads, args.stacking, args.scores_out)
+    elif args.render_only:
+        finish(render(json.loads((RESULTS_DIR / "harness.json").read_text())["data"]))
+    else:
+        finish(render(measure(names, args.repeats)))
 
 
 if __name__ == "__main__":

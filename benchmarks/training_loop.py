@@ -1,10 +1,14 @@
 """Our training loop against a minimal hand-written PyTorch loop, and against skorch.
 
-Same data (digits, the shared 5-fold plan, standard-scaled per fold), same
-module, optimizer (Adam, lr 1e-3), epochs (30), batch size (128), threads (2),
-no validation split, all in one process after one untimed warm-up fit. The
-claim is the ratio of fit times, ours / minimal loop (target <= 1.05) and
-skorch / ours (target > 1). skorch is optional: ``pip install skorch``.
+Same data, module, optimizer (Adam, lr 1e-3), epochs, batch size (128), threads
+(2), no validation split, all in one process after one untimed warm-up fit per
+side; the sides run in rotating order in each repeat. Two workloads:
+
+* digits: the shared 5-fold plan, standard-scaled per fold, 30 epochs;
+* Fashion-MNIST: a stratified 10k subset, one 80/20 split, pixels / 255, 10 epochs.
+
+The claim is the ratio of fit times, ours / minimal loop (target <= 1.05) and
+skorch / ours (target > 1). skorch comes with ``pip install -e ".[bench]"``.
 
     python benchmarks/training_loop.py --repeats 3
 """
@@ -12,39 +16,47 @@ skorch / ours (target > 1). skorch is optional: ``pip install skorch``.
 from __future__ import annotations
 
 import argparse
-import statistics
+import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from treesvsnets.bench.splits import plan
-from treesvsnets.datasets import load
-from treesvsnets.estimators.torch import TorchClassifier
-from treesvsnets.estimators.torch.modules import conv_net, dense_net
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Section, Spread, Target, finish, ratios, run_sides, table  # noqa: E402
 
-EPOCHS, BATCH, LR = 30, 128, 1e-3
+from treesvsnets.bench.splits import plan  # noqa: E402
+from treesvsnets.datasets import load  # noqa: E402
+from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
+from treesvsnets.estimators.torch.modules import conv_net, dense_net  # noqa: E402
+
+BATCH, LR = 128, 1e-3
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
-def make_module(architecture: str) -> nn.Module:
+def make_module(architecture: str, image_shape: tuple[int, int, int]) -> nn.Module:
     if architecture == "dense":
-        return dense_net(64, 10, hidden_units=(256, 128))
+        return dense_net(int(np.prod(image_shape)), 10, hidden_units=(256, 128))
     return conv_net(
-        (1, 8, 8), 10, channels=(32, 64), dense_units=128, dropout=0.25, batch_norm=False
+        image_shape, 10, channels=(32, 64), dense_units=128, dropout=0.25, batch_norm=False
     )
 
 
-def minimal_loop(architecture: str, X: np.ndarray, y: np.ndarray, seed: int) -> nn.Module:
+def minimal_loop(architecture, image_shape, epochs, X, y, seed) -> nn.Module:
     """What a practitioner writes by hand: tensors in memory, index-sliced batches."""
     torch.manual_seed(seed)
-    module = make_module(architecture)
+    module = make_module(architecture, image_shape)
     optimizer = torch.optim.Adam(module.parameters(), lr=LR)
     loss_fn = nn.CrossEntropyLoss()
-    X_t, y_t = torch.from_numpy(X.astype(np.float32)), torch.from_numpy(y.astype(np.int64))
+    X_t = torch.from_numpy(X.astype(np.float32).reshape(-1, *image_shape))
+    y_t = torch.from_numpy(y.astype(np.int64))
     module.train()
-    for _ in range(EPOCHS):
+    for _ in range(epochs):
         order = torch.randperm(len(X_t))
         for start in range(0, len(X_t), BATCH):
             batch = order[start : start + BATCH]
@@ -55,11 +67,11 @@ def minimal_loop(architecture: str, X: np.ndarray, y: np.ndarray, seed: int) -> 
     return module.eval()
 
 
-def ours(architecture: str, X: np.ndarray, y: np.ndarray, seed: int) -> TorchClassifier:
-    extra = {"image_shape": (1, 8, 8), "dropout": 0.25, "batch_norm": False}
+def ours(architecture, image_shape, epochs, X, y, seed) -> TorchClassifier:
+    extra = {"image_shape": image_shape, "dropout": 0.25, "batch_norm": False}
     return TorchClassifier(
         architecture,
-        epochs=EPOCHS,
+        epochs=epochs,
         batch_size=BATCH,
         lr=LR,
         device="cpu",
@@ -68,37 +80,105 @@ def ours(architecture: str, X: np.ndarray, y: np.ndarray, seed: int) -> TorchCla
     ).fit(X, y)
 
 
-def skorch_fit(architecture: str, X: np.ndarray, y: np.ndarray, seed: int):
+def skorch_fit(architecture, image_shape, epochs, X, y, seed):
     from skorch import NeuralNetClassifier
 
     torch.manual_seed(seed)
     net = NeuralNetClassifier(
-        make_module(architecture),
+        make_module(architecture, image_shape),
         criterion=nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
         lr=LR,
-        max_epochs=EPOCHS,
+        max_epochs=epochs,
         batch_size=BATCH,
         train_split=None,
         iterator_train__shuffle=True,
         verbose=0,
     )
-    return net.fit(X.astype(np.float32), y.astype(np.int64))
+    return net.fit(X.astype(np.float32).reshape(-1, *image_shape), y.astype(np.int64))
 
 
-def accuracy(model, X, y) -> float:
-    if isinstance(model, nn.Module):
-        with torch.no_grad():
-            predicted = model(torch.from_numpy(X.astype(np.float32))).argmax(1).numpy()
+def accuracy(model, image_shape, X, y) -> float:
+    X = X.astype(np.float32)
+    if isinstance(model, TorchClassifier):
+        predicted = model.predict(X)
     else:
-        predicted = model.predict(X.astype(np.float32))
+        X = X.reshape(-1, *image_shape)
+        if isinstance(model, nn.Module):
+            with torch.no_grad():
+                predicted = model(torch.from_numpy(X)).argmax(1).numpy()
+        else:
+            predicted = model.predict(X)
     return float(np.mean(predicted == y))
+
+
+def digits_workload():
+    digits = load("digits")
+    splits = []
+    for fold in plan(digits, n_folds=5, seed=0).folds:
+        scaler = StandardScaler().fit(digits.X[fold.train])
+        splits.append(
+            (
+                scaler.transform(digits.X[fold.train]),
+                digits.y[fold.train],
+                scaler.transform(digits.X[fold.test]),
+                digits.y[fold.test],
+            )
+        )
+    return "digits, 5 folds, 30 epochs", (1, 8, 8), 30, splits
+
+
+def fashion_workload(data_dir: str):
+    fashion = load("fashion_mnist", data_dir=data_dir).subsample(10_000)
+    X = fashion.X.reshape(len(fashion.y), -1).astype(np.float32) / 255.0
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, fashion.y, test_size=0.2, stratify=fashion.y, random_state=0
+    )
+    return (
+        "Fashion-MNIST 10k, 8k/2k split, 10 epochs",
+        (1, 28, 28),
+        10,
+        [(X_train, y_train, X_test, y_test)],
+    )
+
+
+def measure(workload, sides, repeats):
+    """Seconds per fit of every side and architecture, and mean accuracies."""
+    label, image_shape, epochs, splits = workload
+    results = {}
+    for architecture in ("dense", "cnn"):
+        X0, y0 = splits[0][0][:256], splits[0][1][:256]
+        for function in sides.values():  # untimed warm-up of every side
+            function(architecture, image_shape, 1, X0, y0, 0)
+        scores = {name: [] for name in sides}
+
+        def timed(name, architecture=architecture, scores=scores):
+            function = sides[name]
+            start = time.perf_counter()
+            for index, (X, y, X_test, y_test) in enumerate(splits):
+                model = function(architecture, image_shape, epochs, X, y, index)
+                scores[name].append(accuracy(model, image_shape, X_test, y_test))
+            return (time.perf_counter() - start) / len(splits)
+
+        seconds = run_sides({name: (lambda n=name: timed(n)) for name in sides}, repeats)
+        results[architecture] = {
+            "seconds": seconds,
+            "accuracy": {name: float(np.mean(values)) for name, values in scores.items()},
+        }
+        print(f"{label}: {architecture} done", file=sys.stderr, flush=True)
+    return label, results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("TREESVSNETS_DATA_DIR", str(SHARED_DATA)),
+        help="folder with the FashionMNIST files (default: ../shared/datasets)",
+    )
+    parser.add_argument("--skip-fashion", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     sides = {"minimal": minimal_loop, "ours": ours}
@@ -107,46 +187,71 @@ def main() -> None:
 
         sides["skorch"] = skorch_fit
     except ImportError:
-        print("(skorch is not installed; pip install skorch to include it)")
-    digits = load("digits")
-    folds = []
-    for fold in plan(digits, n_folds=5, seed=0).folds:
-        scaler = StandardScaler().fit(digits.X[fold.train])
-        folds.append(
-            (
-                scaler.transform(digits.X[fold.train]),
-                digits.y[fold.train],
-                scaler.transform(digits.X[fold.test]),
-                digits.y[fold.test],
+        print("(skorch is not installed; pip install -e '.[bench]' to include it)")
+    workloads = [digits_workload()]
+    if not args.skip_fashion:
+        workloads.append(fashion_workload(args.data_dir))
+    rows, data, targets = [], {}, []
+    names = {"dense": "MLP 256-128", "cnn": "CNN conv32-conv64-128"}
+    for workload in workloads:
+        label, results = measure(workload, sides, args.repeats)
+        data[label] = results
+        for architecture, result in results.items():
+            seconds, acc = result["seconds"], result["accuracy"]
+            where = f"{names[architecture]}, {label.split(',')[0]}"
+            ours_vs_minimal = ratios(seconds["ours"], seconds["minimal"])
+            targets.append(
+                Target(
+                    f"{where}: ours ÷ minimal loop ≤ 1.05",
+                    ours_vs_minimal.show(3),
+                    ours_vs_minimal.median <= 1.05,
+                )
             )
+            if "skorch" in sides:
+                skorch_vs_ours = ratios(seconds["skorch"], seconds["ours"])
+                targets.append(
+                    Target(
+                        f"{where}: skorch ÷ ours > 1",
+                        skorch_vs_ours.show(2),
+                        skorch_vs_ours.median > 1,
+                    )
+                )
+            row = [
+                label,
+                names[architecture],
+                Spread.of(seconds["minimal"]).show(3),
+                Spread.of(seconds["ours"]).show(3),
+                ratios(seconds["ours"], seconds["minimal"]).show(3),
+            ]
+            if "skorch" in sides:
+                row += [
+                    Spread.of(seconds["skorch"]).show(3),
+                    ratios(seconds["skorch"], seconds["ours"]).show(2),
+                ]
+            row.append(" / ".join(f"{acc[name]:.3f}" for name in sides))
+            rows.append(row)
+    header = ["workload", "model", "minimal loop s/fit", "ours s/fit", "ours ÷ minimal"]
+    if "skorch" in sides:
+        header += ["skorch s/fit", "skorch ÷ ours"]
+    header.append("accuracy " + " / ".join(sides))
+    markdown = "\n".join(
+        [
+            f"{args.threads} CPU threads, Adam lr 1e-3, batch {BATCH}, no validation split, one "
+            f"untimed warm-up per side, {args.repeats} repeats in rotating order (median, "
+            "min–max of the per-repeat ratios). Targets: ours ÷ minimal ≤ 1.05; skorch ÷ ours > 1.",
+            "",
+            table(header, rows, "ll" + "r" * (len(header) - 2)),
+        ]
+    )
+    finish(
+        Section(
+            "training",
+            markdown,
+            data,
+            f"python benchmarks/training_loop.py --repeats {args.repeats}",
+            targets,
         )
-    for architecture in ("dense", "cnn"):
-        for function in sides.values():  # untimed warm-up of every side
-            function(architecture, folds[0][0][:256], folds[0][1][:256], 0)
-        seconds = {name: [] for name in sides}
-        scores = {name: [] for name in sides}
-        for repeat in range(args.repeats):
-            names = list(sides) if repeat % 2 == 0 else list(sides)[::-1]
-            for name in names:
-                start = time.perf_counter()
-                for index, (X, y, X_test, y_test) in enumerate(folds):
-                    model = sides[name](architecture, X, y, index)
-                    scores[name].append(accuracy(model, X_test, y_test))
-                seconds[name].append((time.perf_counter() - start) / len(folds))
-        print(f"\n{architecture}: seconds per fold (median of {args.repeats}), mean accuracy")
-        for name in sides:
-            print(
-                f"  {name:<8} {statistics.median(seconds[name]):7.3f} s   acc "
-                f"{np.mean(scores[name]):.4f}"
-            )
-        for name in sides:
-            if name == "ours":
-                continue
-            ratios = [o / r for o, r in zip(seconds["ours"], seconds[name], strict=True)]
-            print(
-                f"  ours / {name:<8} median {statistics.median(ratios):.3f} "
-                f"(min {min(ratios):.3f}, max {max(ratios):.3f})"
-            )
+    )
 
 
 if __name__ == "__main__":

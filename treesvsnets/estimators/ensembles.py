@@ -137,26 +137,29 @@ STACKING_MEMBERS = ("rf", "bagging", "adaboost", "gb")
 
 @register(
     "stacking",
-    relative_cost=106,
+    relative_cost=90,
     family="ensemble",
     default_params={"cv": 5, "final_C": 1.0},
-    description="StackingClassifier: rf + bagging + adaboost + gb -> LogisticRegression",
+    description="StackingClassifier: rf + bagging + adaboost + gb -> LogisticRegression "
+    "(all member fits in one pool)",
     capabilities=_PROBA_THREADED,
 )
 def stacking(*, random_state: int = 0, n_jobs: int = 1, final_C: float = 1.0, **params: Any) -> Any:
     """Stack the registry's own rf, bagging, adaboost and gb (same defaults, same seed).
 
-    The thread budget goes to the stacking's parallel inner cross-validation;
-    members get one thread each so the budget is not multiplied.
+    The thread budget goes to the pool that fits every member on the whole
+    training fold and on each inner fold (``PooledStackingClassifier``, equal in
+    predictions to scikit-learn's ``StackingClassifier``); members get one thread
+    each so the budget is not multiplied.
     """
-    from sklearn.ensemble import StackingClassifier
     from sklearn.linear_model import LogisticRegression
 
     from treesvsnets.estimators.registry import get
+    from treesvsnets.estimators.stacking import PooledStackingClassifier
 
     members = [(name, get(name).build(seed=random_state, threads=1)) for name in STACKING_MEMBERS]
     final = LogisticRegression(C=final_C, max_iter=1000)
-    return StackingClassifier(members, final_estimator=final, n_jobs=n_jobs, **params)
+    return PooledStackingClassifier(members, final_estimator=final, n_jobs=n_jobs, **params)
 
 
 @register(
