@@ -123,3 +123,11 @@ def test_listing_imports_no_heavy_library():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert "HEAVY []" in output
+
+
+def test_only_estimators_that_use_threads_get_more_than_one():
+    assert get("rf").thread_budget(2) == 2  # takes n_jobs
+    assert get("hgb").thread_budget(2) == 2  # OpenMP: declares multithreaded
+    assert get("rf").thread_budget(None) is None  # a Dask worker decides
+    assert get("logreg").thread_budget(2) == 1  # single-threaded: extra threads only slow BLAS
+    assert get("gb").thread_budget(None) == 1

@@ -250,7 +250,7 @@ def _tasks(
                     estimator=spec.name,
                     seed=split_plan.seed,
                     fold=fold,
-                    threads=threads,
+                    threads=spec.thread_budget(threads),
                     params=config.params.get(spec.name, {}),
                     device=config.device,
                     class_weight=config.class_weight,

@@ -67,6 +67,20 @@ class EstimatorSpec:
         object.__setattr__(self, "capabilities", frozenset(self.capabilities))
         object.__setattr__(self, "default_params", dict(self.default_params))
 
+    @property
+    def uses_threads(self) -> bool:
+        """Whether a thread budget above 1 can help: it declares ``multithreaded`` or takes one."""
+        return "multithreaded" in self.capabilities or self.threads_param is not None
+
+    def thread_budget(self, offered: int | None) -> int | None:
+        """The threads one cell of this estimator gets out of ``offered``.
+
+        ``None`` (a Dask worker decides) passes through. A single-threaded estimator gets 1:
+        more would only reach the BLAS under it, where small problems run slower threaded
+        (logistic regression on digits: 0.3 s per fold with 2 OpenBLAS threads, 0.025 s with 1).
+        """
+        return offered if self.uses_threads else 1
+
     def resolve_params(
         self, overrides: Mapping[str, Any] | None = None, *, seed: int, threads: int
     ) -> dict[str, Any]:
