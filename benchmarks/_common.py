@@ -150,7 +150,7 @@ def write_results() -> Path:
         "",
         "Every figure is a ratio or a comparison measured in one run on one machine, repeated "
         "(median, then min–max over the repeats); absolute seconds on a shared machine are "
-        "noise. Regenerate everything with `python benchmarks/run_all.py` (about an hour on 2 "
+        "noise. Regenerate everything with `python benchmarks/run_all.py` (about 1.5 hours on 2 "
         "cores), or one section with `python benchmarks/run_all.py --only NAME`; each section "
         "keeps the date and machine it was measured on. Targets come from issue 9.",
         "",

@@ -16,6 +16,7 @@ factors between sizes.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -83,6 +84,7 @@ def plot(measured: pd.DataFrame, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     fashion = measured[measured.dataset == "fashion_mnist"]
@@ -103,6 +105,7 @@ def plot(measured: pd.DataFrame, path: Path) -> None:
         ylabel="fit seconds",
         title="Fit time against training size (Fashion-MNIST subsets; 2 CPU threads)",
     )
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # no overlapping labels
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.savefig(path, dpi=110)
@@ -114,12 +117,17 @@ def main() -> None:
     parser.add_argument(
         "--sizes",
         type=int,
-        nargs="+",
+        nargs="*",
         default=[5000, 10000, 20000],
         help="training rows of the Fashion-MNIST subsets (the full 60k split "
         "is added unless --no-full)",
     )
     parser.add_argument("--no-full", action="store_true")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the saved sizes this run does not measure (re-measure one size, say)",
+    )
     parser.add_argument("-e", "--estimator", action="append", dest="estimators")
     parser.add_argument(
         "--data-dir", default=os.environ.get("TREESVSNETS_DATA_DIR", str(SHARED_DATA))
@@ -135,6 +143,12 @@ def main() -> None:
         parts.append(run_size("fashion_mnist", None, table_estimators, args.data_dir, out))
     measured = pd.concat(parts, ignore_index=True)
     measured["n_train"] = measured.n_train + measured.n_val.fillna(0)  # nets hold out their val
+    saved = RESULTS_DIR / "scaling.json"
+    if args.merge and saved.exists():
+        kept = pd.DataFrame(json.loads(saved.read_text())["data"]["rows"])
+        fresh = set(zip(measured.dataset, measured.n_train, strict=True))
+        again = [key in fresh for key in zip(kept.dataset, kept.n_train, strict=True)]
+        measured = pd.concat([kept[~np.array(again)], measured], ignore_index=True)
     RESULTS_DIR.mkdir(exist_ok=True)
     plot(measured[measured.estimator.isin(estimators)], RESULTS_DIR / "scaling.png")
 

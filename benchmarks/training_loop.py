@@ -47,21 +47,21 @@ def make_module(architecture: str, image_shape: tuple[int, int, int]) -> nn.Modu
     )
 
 
-def minimal_loop(architecture, image_shape, epochs, X, y, seed) -> nn.Module:
+def minimal_loop(architecture, image_shape, epochs, X, y, seed, batch=BATCH) -> nn.Module:
     """What a practitioner writes by hand: tensors in memory, index-sliced batches."""
     torch.manual_seed(seed)
     module = make_module(architecture, image_shape)
     optimizer = torch.optim.Adam(module.parameters(), lr=LR)
     loss_fn = nn.CrossEntropyLoss()
-    X_t = torch.from_numpy(X.astype(np.float32).reshape(-1, *image_shape))
+    X_t = torch.from_numpy(X.astype(np.float32))  # flat rows: the modules unflatten images
     y_t = torch.from_numpy(y.astype(np.int64))
     module.train()
     for _ in range(epochs):
         order = torch.randperm(len(X_t))
-        for start in range(0, len(X_t), BATCH):
-            batch = order[start : start + BATCH]
+        for start in range(0, len(X_t), batch):
+            rows = order[start : start + batch]
             optimizer.zero_grad()
-            loss = loss_fn(module(X_t[batch]), y_t[batch])
+            loss = loss_fn(module(X_t[rows]), y_t[rows])
             loss.backward()
             optimizer.step()
     return module.eval()
@@ -95,20 +95,16 @@ def skorch_fit(architecture, image_shape, epochs, X, y, seed):
         iterator_train__shuffle=True,
         verbose=0,
     )
-    return net.fit(X.astype(np.float32).reshape(-1, *image_shape), y.astype(np.int64))
+    return net.fit(X.astype(np.float32), y.astype(np.int64))
 
 
-def accuracy(model, image_shape, X, y) -> float:
+def accuracy(model, X, y) -> float:
     X = X.astype(np.float32)
-    if isinstance(model, TorchClassifier):
-        predicted = model.predict(X)
+    if isinstance(model, nn.Module):
+        with torch.no_grad():
+            predicted = model(torch.from_numpy(X)).argmax(1).numpy()
     else:
-        X = X.reshape(-1, *image_shape)
-        if isinstance(model, nn.Module):
-            with torch.no_grad():
-                predicted = model(torch.from_numpy(X)).argmax(1).numpy()
-        else:
-            predicted = model.predict(X)
+        predicted = model.predict(X)
     return float(np.mean(predicted == y))
 
 
@@ -157,7 +153,7 @@ def measure(workload, sides, repeats):
             start = time.perf_counter()
             for index, (X, y, X_test, y_test) in enumerate(splits):
                 model = function(architecture, image_shape, epochs, X, y, index)
-                scores[name].append(accuracy(model, image_shape, X_test, y_test))
+                scores[name].append(accuracy(model, X_test, y_test))
             return (time.perf_counter() - start) / len(splits)
 
         seconds = run_sides({name: (lambda n=name: timed(n)) for name in sides}, repeats)
