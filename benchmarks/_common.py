@@ -94,6 +94,17 @@ def source_commit() -> str:
     return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
+def run_dirs(out: Path) -> list[Path]:
+    """The run folders ``treesvsnets run --out OUT`` left in ``out``, oldest first."""
+    return sorted(out.iterdir(), key=lambda path: path.stat().st_mtime)
+
+
+def default_data_dir() -> str:
+    """Where the MNIST/Fashion-MNIST files are: $TREESVSNETS_DATA_DIR, else ../shared/datasets."""
+    shared = BENCHMARKS.parents[1] / "shared" / "datasets"
+    return os.environ.get("TREESVSNETS_DATA_DIR", str(shared))
+
+
 def machine_line() -> str:
     from treesvsnets.bench.environment import describe_environment
 

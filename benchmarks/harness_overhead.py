@@ -40,6 +40,7 @@ from _common import (  # noqa: E402
     finish,
     quiet_env,
     ratios,
+    run_dirs,
     run_sides,
     table,
     timed_command,
@@ -140,7 +141,7 @@ def reference_main(names: list[str], threads: int, stacking: str, scores_out: st
 def ours_scores(out: Path) -> dict[str, list[float]]:
     import pandas as pd
 
-    run_dir = max(out.iterdir(), key=lambda p: p.stat().st_mtime)
+    run_dir = run_dirs(out)[-1]
     rows = pd.read_csv(run_dir / "results.csv").sort_values("fold")
     return {name: rows.loc[rows.estimator == name, "accuracy"].tolist() for name in rows.estimator}
 
@@ -151,8 +152,7 @@ def cell_seconds(work: Path) -> dict[str, list[float]]:
 
     sums: dict[str, list[float]] = {}
     for label in ("ours", "in_process", "jobs2"):
-        runs = sorted((work / label).iterdir(), key=lambda p: p.stat().st_mtime)
-        for run_dir in runs:
+        for run_dir in run_dirs(work / label):
             rows = pd.read_csv(run_dir / "results.csv")
             total = rows[["setup_seconds", "fit_seconds", "predict_seconds"]].sum().sum()
             sums.setdefault(label, []).append(float(total))

@@ -27,6 +27,7 @@ from _common import (  # noqa: E402
     finish,
     quiet_env,
     ratios,
+    run_dirs,
     run_sides,
     table,
     timed_command,
@@ -125,7 +126,7 @@ def main() -> None:
 
     def ours_side():
         wall = timed_command(ours_command, env=env)
-        run_dir = max((work / "ours").iterdir(), key=lambda p: p.stat().st_mtime)
+        run_dir = run_dirs(work / "ours")[-1]
         rows = pd.read_csv(run_dir / "results.csv")
         scores["ours"] = dict(zip(rows.estimator, rows.accuracy, strict=True))
         return wall

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -26,11 +25,10 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS_DIR, Section, Target, finish, table  # noqa: E402
+from _common import RESULTS_DIR, Section, Target, default_data_dir, finish, table  # noqa: E402
 
 import treesvsnets  # noqa: E402
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 ESTIMATORS = ("rf", "hgb", "lightgbm", "xgboost", "dense", "cnn")
 #: also fitted on the full split, for the accuracy table
 TABLE_ONLY = ("logreg",)
@@ -129,9 +127,7 @@ def main() -> None:
         help="keep the saved sizes this run does not measure (re-measure one size, say)",
     )
     parser.add_argument("-e", "--estimator", action="append", dest="estimators")
-    parser.add_argument(
-        "--data-dir", default=os.environ.get("TREESVSNETS_DATA_DIR", str(SHARED_DATA))
-    )
+    parser.add_argument("--data-dir", default=default_data_dir())
     args = parser.parse_args()
     estimators = tuple(args.estimators or ESTIMATORS)
     out = tempfile.mkdtemp(prefix="tvn-scaling-")

@@ -16,7 +16,6 @@ skorch / ours (target > 1). skorch comes with ``pip install -e ".[bench]"``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,16 @@ from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Section, Spread, Target, finish, ratios, run_sides, table  # noqa: E402
+from _common import (  # noqa: E402
+    Section,
+    Spread,
+    Target,
+    default_data_dir,
+    finish,
+    ratios,
+    run_sides,
+    table,
+)
 
 from treesvsnets.bench.splits import plan  # noqa: E402
 from treesvsnets.datasets import load  # noqa: E402
@@ -36,7 +44,6 @@ from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
 from treesvsnets.estimators.torch.modules import conv_net, dense_net  # noqa: E402
 
 BATCH, LR = 128, 1e-3
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def make_module(architecture: str, image_shape: tuple[int, int, int]) -> nn.Module:
@@ -171,7 +178,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--data-dir",
-        default=os.environ.get("TREESVSNETS_DATA_DIR", str(SHARED_DATA)),
+        default=default_data_dir(),
         help="folder with the FashionMNIST files (default: ../shared/datasets)",
     )
     parser.add_argument("--skip-fashion", action="store_true")

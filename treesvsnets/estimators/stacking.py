@@ -5,7 +5,7 @@ the other: the members' fits on the whole training data, then, member by
 member, ``cross_val_predict`` over the inner folds. When one member costs far
 more than the others (gradient boosting beside a random forest), each phase
 waits on that member while the other cores idle: on digits with 2 cores the
-stacking of rf + bagging + adaboost + gb spent ~27 s per fold where its ~40 s of
+stacking of rf + bagging + adaboost + gb spent ~26 s per fold where its ~40 s of
 single-threaded work could take ~20 s.
 
 ``PooledStackingClassifier`` submits all of that work, (member, whole data)
