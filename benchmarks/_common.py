@@ -136,15 +136,16 @@ class Section:
     data: dict[str, Any] = field(default_factory=dict)
     command: str = ""
     targets: list[Target] = field(default_factory=list)
+    #: when, where and at which commit the figures were measured; None: now, here, this checkout
+    #: (a section re-rendered from saved figures passes the saved provenance on)
+    provenance: dict[str, str] | None = None
 
     def save(self) -> Path:
         RESULTS_DIR.mkdir(exist_ok=True)
         path = RESULTS_DIR / f"{self.name}.json"
         payload = {
             "name": self.name,
-            "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": machine_line(),
-            "commit": source_commit(),
+            **(self.provenance or measured_here()),
             "command": self.command,
             "markdown": self.markdown,
             "targets": [vars(target) for target in self.targets],
@@ -152,6 +153,15 @@ class Section:
         }
         path.write_text(json.dumps(payload, indent=1, default=float) + "\n")
         return path
+
+
+def measured_here() -> dict[str, str]:
+    """The provenance of figures measured now, on this machine, from this checkout."""
+    return {
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine_line(),
+        "commit": source_commit(),
+    }
 
 
 def write_results() -> Path:

@@ -357,7 +357,13 @@ def main() -> None:
     if args.reference:
         reference_main(names, args.threads, args.stacking, args.scores_out)
     elif args.render_only:
-        finish(render(json.loads((RESULTS_DIR / "harness.json").read_text())["data"]))
+        saved = RESULTS_DIR / "harness.json"
+        if not saved.exists():
+            parser.error(f"--render-only needs {saved}: measure the section first.")
+        previous = json.loads(saved.read_text())
+        section = render(previous["data"])
+        section.provenance = {key: previous[key] for key in ("measured_at", "machine", "commit")}
+        finish(section)
     else:
         finish(render(measure(names, args.repeats)))
 

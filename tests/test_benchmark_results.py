@@ -56,3 +56,11 @@ def test_results_md_joins_saved_sections_with_a_target_summary(tmp_path, monkeyp
     assert "| x | 0.5 |" in text  # the section's own markdown
     # a section never measured says how to measure it
     assert "`python benchmarks/run_all.py --only scaling`" in text
+
+
+def test_a_re_rendered_section_keeps_when_and_where_it_was_measured(tmp_path, monkeypatch):
+    monkeypatch.setattr(_common, "RESULTS_DIR", tmp_path / "results")
+    measured = {"measured_at": "2026-01-02 03:04 UTC", "machine": "m", "commit": "abc1234"}
+    section = _common.Section("harness", "text", provenance=measured)
+    saved = json.loads(section.save().read_text())
+    assert {key: saved[key] for key in measured} == measured
