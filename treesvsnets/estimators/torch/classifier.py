@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,22 @@ from treesvsnets.estimators.torch.training import (
 
 ARCHITECTURES = ("dense", "cnn")
 MONITORS = ("val_loss", "val_accuracy")
+
+
+@dataclass
+class PreparedFit:
+    """One fit's inputs, checked and on the device: what the training loop needs."""
+
+    module: torch.nn.Module
+    settings: TrainingSettings
+    device: torch.device
+    callbacks: list[Callback]
+    generator: torch.Generator
+    class_weights: torch.Tensor | None
+    X: torch.Tensor
+    y: torch.Tensor
+    X_val: torch.Tensor | None
+    y_val: torch.Tensor | None
 
 
 class TorchClassifier(ClassifierMixin, BaseEstimator):
@@ -220,6 +237,40 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def fit(
         self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None
     ) -> TorchClassifier:
+        with self._thread_budget():
+            run = self._start_fit(X, y, validation_data)
+            trainer = Trainer(
+                run.module,
+                run.settings,
+                run.device,
+                run.callbacks,
+                run.generator,
+                run.class_weights,
+            )
+            history = trainer.fit(run.X, run.y, run.X_val, run.y_val)
+            synchronize(run.device)
+        return self._end_fit(run, history, trainer.restored_epoch, trainer.stop_reason)
+
+    @classmethod
+    def fit_together(
+        cls,
+        estimators: Sequence[TorchClassifier],
+        data: Sequence[tuple[Any, Any, tuple[Any, Any] | None]],
+    ) -> str | None:
+        """Fit each estimator on its own ``(X, y, validation_data)``, all as one stacked model.
+
+        The harness calls this with one estimator per fold (fold-parallel
+        training); each ends fitted as if by its own ``fit``. Where the
+        settings cannot be stacked, they are fitted one after another; the
+        reason is returned (None when they trained together). See
+        :mod:`treesvsnets.estimators.torch.together`.
+        """
+        from treesvsnets.estimators.torch.together import fit_together
+
+        return fit_together(list(estimators), list(data))
+
+    def _start_fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None) -> PreparedFit:
+        """Check the input and settings, build and seed the module, put the data on the device."""
         X, y = check_X_y(X, y, dtype=np.float32)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -228,42 +279,57 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         callbacks = self._callbacks(validation_data is not None)
         device = resolve_device(self.device)
         self.device_ = str(device)
+        if self.random_state is not None:
+            torch.manual_seed(self.random_state)
+        generator = torch.Generator().manual_seed(
+            self.random_state if self.random_state is not None else int(time.time_ns() % 2**31)
+        )
+        module = self._build_module(X.shape[1], len(self.classes_))
+        initialise(module, self.init)
+        module.to(device)
+        X_val = y_val = None
+        if validation_data is not None:
+            X_val_raw, y_val_raw = check_X_y(*validation_data, dtype=np.float32)
+            known = np.isin(y_val_raw, self.classes_)
+            X_val = self._to_device(X_val_raw[known], device)
+            y_val = torch.from_numpy(
+                np.searchsorted(self.classes_, y_val_raw[known]).astype(np.int64)
+            ).to(device)
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        return PreparedFit(
+            module=module,
+            settings=settings,
+            device=device,
+            callbacks=callbacks,
+            generator=generator,
+            class_weights=self._class_weights(y, device),
+            X=self._to_device(X, device),
+            y=torch.from_numpy(codes.astype(np.int64)).to(device),
+            X_val=X_val,
+            y_val=y_val,
+        )
 
-        with self._thread_budget():
-            if self.random_state is not None:
-                torch.manual_seed(self.random_state)
-            generator = torch.Generator().manual_seed(
-                self.random_state if self.random_state is not None else int(time.time_ns() % 2**31)
-            )
-            module = self._build_module(X.shape[1], len(self.classes_))
-            initialise(module, self.init)
-            module.to(device)
-            X_train = self._to_device(X, device)
-            y_train = torch.from_numpy(codes.astype(np.int64)).to(device)
-            X_val = y_val = None
-            if validation_data is not None:
-                X_val_raw, y_val_raw = check_X_y(*validation_data, dtype=np.float32)
-                known = np.isin(y_val_raw, self.classes_)
-                X_val = self._to_device(X_val_raw[known], device)
-                y_val = torch.from_numpy(
-                    np.searchsorted(self.classes_, y_val_raw[known]).astype(np.int64)
-                ).to(device)
-            if device.type == "cuda":
-                torch.cuda.reset_peak_memory_stats(device)
-            trainer = Trainer(
-                module, settings, device, callbacks, generator, self._class_weights(y, device)
-            )
-            self.history_ = trainer.fit(X_train, y_train, X_val, y_val)
-            synchronize(device)
-        self.module_ = module
-        self.n_epochs_ = len(self.history_)
-        self.best_epoch_ = trainer.restored_epoch
-        self.stop_reason_ = trainer.stop_reason
-        self.n_parameters_ = count_parameters(module)
-        self.n_val_ = 0 if y_val is None else int(y_val.shape[0])
-        self.warmup_seconds_ = self.history_[0]["seconds"] if self.history_ else None
+    def _end_fit(
+        self,
+        run: PreparedFit,
+        history: list[dict[str, Any]],
+        restored_epoch: int | None,
+        stop_reason: str,
+    ) -> TorchClassifier:
+        """Keep the trained module and what the fit reports about itself."""
+        self.module_ = run.module
+        self.history_ = history
+        self.n_epochs_ = len(history)
+        self.best_epoch_ = restored_epoch
+        self.stop_reason_ = stop_reason
+        self.n_parameters_ = count_parameters(run.module)
+        self.n_val_ = 0 if run.y_val is None else int(run.y_val.shape[0])
+        self.warmup_seconds_ = history[0]["seconds"] if history else None
         self.peak_gpu_memory_mb_ = (
-            torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
+            torch.cuda.max_memory_allocated(run.device) / 2**20
+            if run.device.type == "cuda"
+            else None
         )
         return self
 
