@@ -1,18 +1,22 @@
-"""Fold-parallel training of small nets: k folds' MLPs as one batched model, against k fits.
+"""Fold-parallel training of small nets: k folds' MLPs as one stacked model, against k fits.
 
 Small nets are overhead-bound on a CPU: each step of a 64-256-128-10 MLP on a
 batch of 128 spends more time in Python and kernel launches than in arithmetic.
-Training the k folds' models together, as one stack of parameters evaluated
-with ``torch.func.functional_call`` under ``torch.vmap``, pays that overhead
-once per step for all k. Each model keeps its own data (its fold), its own
-shuffling, its own initialisation and its own Adam state (Adam is elementwise,
-so one Adam over the stacked parameters equals k Adams), so the results equal k
-separate fits in distribution; folds whose sizes differ by a row pad their last
-batch with masked-out rows.
+``TorchClassifier.fit_together`` (treesvsnets/estimators/torch/together.py)
+stacks the k folds' weights and runs each layer as one batched matrix product,
+so that overhead is paid once per step for all k; each fold keeps its own rows,
+shuffling, initialisation, optimizer state and early stopping, and without
+dropout the results equal k separate fits (tests/estimators/test_together.py).
 
-This is a measurement of the approach, not yet an option of ``treesvsnets run``
-(the harness runs one cell per fold; see issue 9's note). The sequential side
-is the minimal hand-written loop of ``training_loop.py``.
+Two measurements, same process, sides in rotating order, one untimed warm-up:
+
+1. The training loops: 5 digits MLPs (the shared 5-fold plan, 30 epochs, no
+   dropout, no early stopping) fitted one after another by our loop, by the
+   minimal hand-written loop of ``training_loop.py``, and together; plus a
+   floor: one MLP doing the same arithmetic per step (batches of 5 x 128).
+2. The harness as a user runs it: ``treesvsnets.run`` with the default ``dense``
+   (dropout, early stopping) on digits, 5 folds, in-process, with and without
+   ``fold_parallel``.
 
     python benchmarks/fold_parallel.py --repeats 3
 """
@@ -20,84 +24,127 @@ is the minimal hand-written loop of ``training_loop.py``.
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
-from torch.func import functional_call, stack_module_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Section, Spread, Target, finish, ratios, run_sides, table  # noqa: E402
-from training_loop import BATCH, LR, digits_workload, make_module, minimal_loop  # noqa: E402
+from training_loop import BATCH, LR, accuracy, digits_workload, minimal_loop  # noqa: E402
+
+import treesvsnets  # noqa: E402
+from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
 
 EPOCHS = 30
 
 
-def fold_parallel_fit(splits, image_shape, epochs: int, seeds) -> list[nn.Module]:
-    """Train one MLP per split together; returns the k trained modules."""
-    models = []
-    for seed in seeds:
-        torch.manual_seed(seed)
-        models.append(make_module("dense", image_shape))
-    params, buffers = stack_module_state(models)
-    base = copy.deepcopy(models[0]).to("meta")
-    optimizer = torch.optim.Adam(list(params.values()), lr=LR)
-
-    def forward(p, b, x):
-        return functional_call(base, (p, b), (x,))
-
-    batched_forward = torch.vmap(forward)
-    k = len(splits)
-    X = [torch.from_numpy(s[0].astype(np.float32)) for s in splits]
-    y = [torch.from_numpy(s[1].astype(np.int64)) for s in splits]
-    sizes = torch.tensor([len(t) for t in y])
-    longest = int(sizes.max())
-    # every fold's rows padded to the longest (the pad rows are masked out of the loss)
-    X_all = torch.stack([torch.cat([t, t[: longest - len(t)]]) for t in X])
-    y_all = torch.stack([torch.cat([t, t[: longest - len(t)]]) for t in y])
-    generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
-    rows = torch.arange(k)[:, None]
-    for _ in range(epochs):
-        # each fold's own permutation of its own rows, then the pad positions at the end
-        order = torch.stack(
-            [
-                torch.cat([torch.randperm(int(n), generator=g), torch.arange(int(n), longest)])
-                for n, g in zip(sizes, generators, strict=True)
-            ]
-        )
-        for start in range(0, longest, BATCH):
-            index = order[:, start : start + BATCH]
-            keep = (index < sizes[:, None]).float()
-            logits = batched_forward(params, buffers, X_all[rows, index])
-            losses = nn.functional.cross_entropy(
-                logits.flatten(0, 1), y_all[rows, index].flatten(), reduction="none"
-            ).view(k, -1)
-            # per fold: the mean over its real rows; summed over folds, so each fold's
-            # gradient is exactly its own
-            loss = ((losses * keep).sum(1) / keep.sum(1).clamp(min=1)).sum()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-    trained = []
-    for fold in range(k):
-        module = make_module("dense", image_shape)
-        module.load_state_dict({name: value[fold].detach() for name, value in params.items()})
-        trained.append(module.eval())
-    return trained
-
-
-def accuracy(module: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
-    with torch.no_grad():
-        predicted = module(torch.from_numpy(X.astype(np.float32))).argmax(1).numpy()
-    return float(np.mean(predicted == y))
+def classifier(seed: int, epochs: int = EPOCHS) -> TorchClassifier:
+    """The minimal loop's model and settings, as a TorchClassifier."""
+    return TorchClassifier(
+        "dense",
+        hidden_units=(256, 128),
+        dropout=0.0,
+        epochs=epochs,
+        batch_size=BATCH,
+        lr=LR,
+        device="cpu",
+        random_state=seed,
+    )
 
 
 def mean_sd(values: list[float]) -> str:
     return f"{np.mean(values):.4f} ± {np.std(values):.4f}"
+
+
+def training_loops(splits, image_shape, repeats: int) -> tuple[dict, dict]:
+    seeds = list(range(len(splits)))
+    scores: dict[str, list[float]] = {"minimal": [], "ours": [], "together": []}
+
+    def timed(name, fit):
+        def side():
+            start = time.perf_counter()
+            models = fit()
+            seconds = time.perf_counter() - start
+            scores[name] += [accuracy(m, s[2], s[3]) for m, s in zip(models, splits, strict=True)]
+            return seconds
+
+        return side
+
+    def minimal():
+        return [
+            minimal_loop("dense", image_shape, EPOCHS, s[0], s[1], seed)
+            for s, seed in zip(splits, seeds, strict=True)
+        ]
+
+    def ours():
+        return [classifier(seed).fit(s[0], s[1]) for s, seed in zip(splits, seeds, strict=True)]
+
+    def together():
+        models = [classifier(seed) for seed in seeds]
+        reason = TorchClassifier.fit_together(models, [(s[0], s[1], None) for s in splits])
+        assert reason is None, reason
+        return models
+
+    # the same arithmetic per step as the 5 stacked models, with one model's overhead
+    X_all = np.concatenate([s[0] for s in splits])
+    y_all = np.concatenate([s[1] for s in splits])
+
+    def floor():
+        start = time.perf_counter()
+        minimal_loop("dense", image_shape, EPOCHS, X_all, y_all, 0, batch=BATCH * len(splits))
+        return time.perf_counter() - start
+
+    small = [(s[0][:256], s[1][:256], None) for s in splits]  # untimed warm-up of every side
+    TorchClassifier.fit_together([classifier(i, 1) for i in seeds], small)
+    classifier(0, 1).fit(small[0][0], small[0][1])
+    minimal_loop("dense", image_shape, 1, small[0][0], small[0][1], 0)
+    sides = {
+        "minimal": timed("minimal", minimal),
+        "ours": timed("ours", ours),
+        "together": timed("together", together),
+        "floor": floor,
+    }
+    return run_sides(sides, repeats), scores
+
+
+def harness(repeats: int) -> dict[str, list[float]]:
+    """Wall seconds of ``treesvsnets.run`` (default dense, digits, 5 folds, in-process)."""
+    out = Path(tempfile.mkdtemp(prefix="fold-parallel-"))
+    folds_together: dict[str, set[int]] = {}
+    scores: dict[str, list[float]] = {}
+    fit_seconds: dict[str, list[float]] = {}
+
+    def side(fold_parallel: bool):
+        def run():
+            start = time.perf_counter()
+            result = treesvsnets.run(
+                datasets=["digits"],
+                estimators=["dense"],
+                out=out,
+                isolate=False,
+                progress=False,
+                fold_parallel=fold_parallel,
+            )
+            seconds = time.perf_counter() - start
+            assert set(result.rows["status"]) == {"ok"}
+            name = "together" if fold_parallel else "one by one"
+            folds_together[name] = set(result.rows["folds_together"])
+            scores.setdefault(name, []).extend(result.rows["accuracy"])
+            fit_seconds.setdefault(name, []).append(float(result.rows["fit_seconds"].sum()))
+            return seconds
+
+        return run
+
+    side(False)()  # warm-up: imports, torch's first kernels
+    scores.clear()
+    fit_seconds.clear()
+    walls = run_sides({"one by one": side(False), "together": side(True)}, repeats)
+    assert folds_together == {"one by one": {1}, "together": {5}}, folds_together
+    return {"walls": walls, "accuracy": scores, "fit_seconds": fit_seconds}
 
 
 def main() -> None:
@@ -106,101 +153,106 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    label, image_shape, _, splits = digits_workload()
-    seeds = list(range(len(splits)))
-    scores: dict[str, list[float]] = {"sequential": [], "fold-parallel": []}
-
-    def sequential():
-        start = time.perf_counter()
-        models = [minimal_loop("dense", image_shape, EPOCHS, s[0], s[1], seed)
-                  for s, seed in zip(splits, seeds, strict=True)]  # fmt: skip
-        seconds = time.perf_counter() - start
-        scores["sequential"] += [
-            accuracy(m, s[2], s[3]) for m, s in zip(models, splits, strict=True)
-        ]
-        return seconds
-
-    def together():
-        start = time.perf_counter()
-        models = fold_parallel_fit(splits, image_shape, EPOCHS, seeds)
-        seconds = time.perf_counter() - start
-        scores["fold-parallel"] += [
-            accuracy(m, s[2], s[3]) for m, s in zip(models, splits, strict=True)
-        ]
-        return seconds
-
-    # the same arithmetic per step as the 5 stacked models, paid with one model's overhead:
-    # one MLP on the 5 folds' rows together, batches of 5 x 128, as many steps
-    X_all = np.concatenate([s[0] for s in splits])
-    y_all = np.concatenate([s[1] for s in splits])
-    big_batch = BATCH * len(splits)
-
-    def floor():
-        start = time.perf_counter()
-        minimal_loop("dense", image_shape, EPOCHS, X_all, y_all, 0, batch=big_batch)
-        return time.perf_counter() - start
-
-    # untimed warm-up of every side
-    fold_parallel_fit([(s[0][:256], s[1][:256]) for s in splits], image_shape, 1, seeds)
-    minimal_loop("dense", image_shape, 1, splits[0][0][:256], splits[0][1][:256], 0)
-    sides = {"sequential": sequential, "fold-parallel": together, "floor": floor}
-    walls = run_sides(sides, args.repeats)
-    speedup = ratios(walls["sequential"], walls["fold-parallel"])
-    floor_bound = ratios(walls["sequential"], walls["floor"])
+    _, image_shape, _, splits = digits_workload()
+    walls, scores = training_loops(splits, image_shape, args.repeats)
+    print("training loops done", file=sys.stderr, flush=True)
+    in_harness = harness(args.repeats)
+    vs_ours = ratios(walls["ours"], walls["together"])
+    vs_minimal = ratios(walls["minimal"], walls["together"])
+    harness_gain = ratios(in_harness["walls"]["one by one"], in_harness["walls"]["together"])
+    fit_seconds = in_harness["fit_seconds"]
+    fit_gain = ratios(fit_seconds["one by one"], fit_seconds["together"])
     markdown = "\n".join(
         [
-            f"digits, the shared 5-fold plan, MLP 64-256-128-10, Adam lr {LR}, batch {BATCH}, "
-            f"{EPOCHS} epochs, {args.threads} CPU threads, {args.repeats} repeats in rotating "
-            "order; both sides train all 5 folds' models (one untimed warm-up each). "
-            "Target: ≥ 2x.",
+            f"digits, the shared 5-fold plan, MLP 64-256-128-10 without dropout, Adam lr {LR}, "
+            f"batch {BATCH}, {EPOCHS} epochs, {args.threads} CPU threads, {args.repeats} repeats "
+            "in rotating order; every side trains all 5 folds' models (one untimed warm-up "
+            "each). Target: ≥ 2x over 5 fits one after another.",
             "",
             table(
                 ["side", "wall s for 5 folds", "test accuracy (mean ± sd over folds x repeats)"],
                 [
                     (
-                        "5 fits one after another (minimal loop)",
-                        Spread.of(walls["sequential"]).show(2),
-                        mean_sd(scores["sequential"]),
+                        "5 fits one after another, our loop (TorchClassifier.fit)",
+                        Spread.of(walls["ours"]).show(2),
+                        mean_sd(scores["ours"]),
                     ),
                     (
-                        "5 folds as one vmapped model",
-                        Spread.of(walls["fold-parallel"]).show(2),
-                        mean_sd(scores["fold-parallel"]),
+                        "5 fits one after another, minimal hand-written loop",
+                        Spread.of(walls["minimal"]).show(2),
+                        mean_sd(scores["minimal"]),
                     ),
-                    ("**speed-up**", speedup.show(2) + "x", ""),
                     (
-                        f"one MLP, batches of {big_batch} on the 5 folds' rows together (the "
-                        "same arithmetic per step as the 5 stacked models, one model's overhead)",
+                        "5 folds as one stacked model (TorchClassifier.fit_together)",
+                        Spread.of(walls["together"]).show(2),
+                        mean_sd(scores["together"]),
+                    ),
+                    ("**speed-up over our loop**", vs_ours.show(2) + "x", ""),
+                    ("speed-up over the minimal loop", vs_minimal.show(2) + "x", ""),
+                    (
+                        f"floor: one MLP, batches of {BATCH * len(splits)} on the 5 folds' rows "
+                        "(the stack's arithmetic per step, one model's overhead)",
                         Spread.of(walls["floor"]).show(2),
                         "",
                     ),
                 ],
             ),
             "",
-            "The last row is the floor for this arithmetic on this CPU: one model doing the "
-            "same matrix work per step as the 5 stacked ones, with one model's Python and "
-            f"kernel-launch overhead; it is {floor_bound.median:.2f}x faster than 5 fits one "
-            "after another, so the 2x target is within reach of the arithmetic. The stacked "
-            f"models take {ratios(walls['fold-parallel'], walls['floor']).show(2)}x that floor: "
-            "`torch.vmap` over `functional_call` and the padded, masked batches cost what "
-            f"separates {speedup.median:.2f}x from 2x. Where to take it next: grouped layers "
-            "(`torch.bmm` over stacked weights, no vmap dispatch) and fused Adam, as our "
-            "single-model loop uses.",
+            "The stacked fit takes "
+            f"{ratios(walls['together'], walls['floor']).show(2)}x the floor: it pays about "
+            "what the arithmetic costs, and the rest of the 5 lone fits' time was per-step "
+            "overhead. (An earlier version that vmapped `functional_call` over the stacked "
+            "parameters reached 1.35–1.69x; grouped `torch.baddbmm` layers removed vmap's "
+            "dispatch cost.)",
             "",
-            "Not yet measured on a GPU (none was lent to this work), and not yet an option of "
-            "`treesvsnets run`: the harness schedules one cell per fold, and training a "
-            "dataset's folds as one cell (with per-fold early stopping, history and timing "
-            "rows) is the next step.",
+            "In the harness, as a user runs it: `treesvsnets run -d digits -e dense "
+            "[--fold-parallel]` in-process, the default `dense` (dropout 0.2, early stopping "
+            "on each fold's validation slice, so the stack trains until its last fold stops):",
+            "",
+            table(
+                ["", "one by one", "--fold-parallel", "ratio"],
+                [
+                    (
+                        "wall s of the run",
+                        Spread.of(in_harness["walls"]["one by one"]).show(2),
+                        Spread.of(in_harness["walls"]["together"]).show(2),
+                        harness_gain.show(2) + "x",
+                    ),
+                    (
+                        "summed fit s of the 5 rows",
+                        Spread.of(in_harness["fit_seconds"]["one by one"]).show(2),
+                        Spread.of(in_harness["fit_seconds"]["together"]).show(2),
+                        fit_gain.show(2) + "x",
+                    ),
+                    (
+                        "accuracy (mean ± sd over folds x repeats)",
+                        mean_sd(in_harness["accuracy"]["one by one"]),
+                        mean_sd(in_harness["accuracy"]["together"]),
+                        "",
+                    ),
+                ],
+            ),
+            "",
+            "Dropout narrows the gain: its random masks cost the same in both paths "
+            "(torch's CPU `bernoulli_`, about 9 ns per value on this machine), and that cost is "
+            "arithmetic, not overhead. Not measured on a GPU: none was lent to this work.",
         ]
     )
-    data = {"walls": walls, "accuracy": scores}
+    data = {"walls": walls, "accuracy": scores, "harness": in_harness}
     command = f"python benchmarks/fold_parallel.py --repeats {args.repeats}"
-    target = Target(
-        "5 digits MLPs as one batched model ≥ 2x faster than 5 fits (CPU)",
-        speedup.show(2) + "x",
-        speedup.median >= 2,
-    )
-    finish(Section("fold_parallel", markdown, data, command, [target]))
+    targets = [
+        Target(
+            "5 digits MLPs as one stacked model ≥ 2x faster than 5 fits of our loop (CPU)",
+            vs_ours.show(2) + "x",
+            vs_ours.median >= 2,
+        ),
+        Target(
+            "the same, against 5 fits of the minimal hand-written loop",
+            vs_minimal.show(2) + "x",
+            vs_minimal.median >= 2,
+        ),
+    ]
+    finish(Section("fold_parallel", markdown, data, command, targets))
 
 
 if __name__ == "__main__":

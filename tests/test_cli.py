@@ -162,7 +162,8 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
         f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, "
         "estimators, folds, seeds, out, name, threads, params, protocol, test_size, "
         "validation_fraction, subsample, device, data_dir, plugins, target, tables, "
-        "class_weight, jobs, timeout, max_memory, scheduler, isolate. Did you mean 'folds'?"
+        "class_weight, jobs, timeout, max_memory, scheduler, isolate, fold_parallel. Did you mean "
+        "'folds'?"
     )
 
 

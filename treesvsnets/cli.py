@@ -190,6 +190,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="run cells in this process, one by one: no limits, but easy to debug (pdb)",
     )
     execution.add_argument(
+        "--fold-parallel",
+        action="store_true",
+        default=None,
+        help="train a net's k folds together as one stacked model, one cell for all k "
+        "(dense; much faster for small nets; each row says how many folds trained together)",
+    )
+    execution.add_argument(
         "--resume",
         type=Path,
         metavar="RUN_DIR",
@@ -307,6 +314,7 @@ def _execution_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "max_memory": args.max_memory,
         "scheduler": args.scheduler,
         "isolate": False if args.in_process else None,
+        "fold_parallel": args.fold_parallel,
     }
     return {key: value for key, value in given.items() if value is not None}
 
@@ -319,7 +327,7 @@ def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
         raise ConfigError(
             f"--resume runs the cells of {str(args.resume)!r} with that run's own config; "
             f"leave out {', '.join(given)} (only --jobs, --timeout, --max-memory, --scheduler, "
-            "--in-process and --retry-failed may change)."
+            "--in-process, --fold-parallel and --retry-failed may change)."
         )
     return resume(
         args.resume,

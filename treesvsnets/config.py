@@ -47,6 +47,7 @@ class RunConfig:
     max_memory: str | None = None  # per cell, e.g. "8GB"; a cell past it is stopped -> 'oom'
     scheduler: str | None = None  # a Dask scheduler address: send the cells to that cluster
     isolate: bool = True  # False runs cells in this process: no limits, but easy to debug
+    fold_parallel: bool = False  # train a net's folds as one stacked model (fold_parallel nets)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -111,8 +112,9 @@ class RunConfig:
             not isinstance(self.scheduler, str) or "://" not in self.scheduler
         ):
             raise bad("scheduler", "a Dask scheduler address like tcp://HOST:8786", self.scheduler)
-        if not isinstance(self.isolate, bool):
-            raise bad("isolate", "true or false", self.isolate)
+        for key in ("isolate", "fold_parallel"):
+            if not isinstance(getattr(self, key), bool):
+                raise bad(key, "true or false", getattr(self, key))
         if not self.isolate:
             needs_workers = [
                 flag
@@ -226,7 +228,7 @@ class RunConfig:
 
 _KEYS = tuple(f.name for f in fields(RunConfig))
 #: Settings a resumed run may change: they decide where and under which limits cells run.
-EXECUTION_KEYS = ("jobs", "timeout", "max_memory", "scheduler", "isolate")
+EXECUTION_KEYS = ("jobs", "timeout", "max_memory", "scheduler", "isolate", "fold_parallel")
 
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 

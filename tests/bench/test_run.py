@@ -123,6 +123,7 @@ def test_params_reach_the_estimator_and_the_rows(tmp_path):
         ({"seeds": [0, 0]}, ConfigError, "'seeds' must be a list without repeats"),
         ({"datasets": ["iris", "iris"]}, ConfigError, "'datasets' must be a list without repeats"),
         ({"threads": 0}, ConfigError, "'threads' must be a positive integer, got 0"),
+        ({"fold_parallel": "yes"}, ConfigError, "'fold_parallel' must be true or false"),
     ],
 )
 def test_bad_input_fails_before_any_folder_is_made(tmp_path, overrides, error, text):

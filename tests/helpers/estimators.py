@@ -117,3 +117,14 @@ class GreedyEstimator(DummyEstimator):
             blocks.append(np.ones(32 * 1024 * 1024 // 8))
             time.sleep(0.005)
         return super().fit(X, y)
+
+
+class HangingTogether(ProbaDummy):
+    """Declares fold-parallel training (``fit_together``), then never finishes it."""
+
+    @classmethod
+    def fit_together(cls, estimators, data):
+        import time
+
+        while True:
+            time.sleep(1)

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import Any
 
 from treesvsnets.bench.isolation import WorkerProcess
 from treesvsnets.bench.measure import cpu_count
-from treesvsnets.bench.tasks import CellTask, WorkerSetup, failure_row
+from treesvsnets.bench.tasks import Task, WorkerSetup, failure_rows
 from treesvsnets.errors import ConfigError
 
 #: A Dask worker's idle worker process exits after this long without a cell.
@@ -50,19 +49,16 @@ def _host(address: str) -> str:
 
 
 def run_on_dask_worker(
-    setup: WorkerSetup, task: CellTask, threads_by_host: dict[str, int]
-) -> dict[str, Any]:
+    setup: WorkerSetup, task: Task, threads_by_host: dict[str, int]
+) -> list[dict[str, Any]]:
     """The Dask task: run ``task`` in this thread's worker process, under its limits."""
     worker: WorkerProcess | None = getattr(_local, "worker", None)
     if worker is None or worker.setup.key != setup.key:
         if worker is not None:
             worker.stop()
         worker = _local.worker = WorkerProcess(setup, idle_seconds=IDLE_SECONDS)
-    if task.cell.threads is None:
-        threads = _threads_on_this_worker(threads_by_host)
-        task = replace(
-            task, cell=replace(task.cell, threads=threads), row={**task.row, "threads": threads}
-        )
+    if task.members[0].cell.threads is None:
+        task = task.with_threads(_threads_on_this_worker(threads_by_host))
     return worker.run(task)
 
 
@@ -91,7 +87,7 @@ class DaskExecutor:
             self.threads_by_host[host] = self.threads_by_host.get(host, 0) + info.get("nthreads", 1)
         self.description = f"Dask cluster {address} ({len(workers)} workers, {threads} threads)"
 
-    def run(self, tasks: Sequence[CellTask]) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
         from distributed import as_completed
 
         if not tasks:
@@ -107,12 +103,12 @@ class DaskExecutor:
         for future in as_completed(by_future):
             task = by_future[future]
             try:
-                row = future.result()
+                rows = future.result()
             except Exception as exc:  # noqa: BLE001 - e.g. the Dask worker itself died
-                row = failure_row(
+                rows = failure_rows(
                     task, "crashed", f"the Dask task failed: {type(exc).__name__}: {exc}"
                 )
-            yield row
+            yield from rows
 
     def close(self) -> None:
         pending = [future for future in self._futures if not future.done()]

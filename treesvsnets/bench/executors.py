@@ -1,7 +1,8 @@
 """Where cells run: in this process, in a local pool of worker processes, or on Dask.
 
-Every executor takes the same :class:`~treesvsnets.bench.tasks.CellTask` list
-and yields one result row per task as cells finish, in any order; the harness
+Every executor takes the same list of tasks (a :class:`~treesvsnets.bench.tasks.CellTask`
+per cell, or a ``FoldGroupTask`` for folds trained together) and yields one
+result row per cell as cells finish, in any order; the harness
 alone writes them to the store, so there is one writer however many workers.
 
 - :class:`InProcessExecutor` (``--in-process``): cells run one after another in
@@ -23,13 +24,13 @@ from typing import Any, Protocol
 
 from treesvsnets.bench.isolation import WorkerProcess
 from treesvsnets.bench.measure import cpu_count
-from treesvsnets.bench.tasks import CellRunner, CellTask, WorkerSetup
+from treesvsnets.bench.tasks import CellRunner, Task, WorkerSetup
 
 
 class Executor(Protocol):
     description: str
 
-    def run(self, tasks: Sequence[CellTask]) -> Iterator[dict[str, Any]]: ...
+    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]: ...
 
     def close(self) -> None: ...
 
@@ -42,9 +43,9 @@ class InProcessExecutor:
     def __init__(self, runner: CellRunner) -> None:
         self.runner = runner
 
-    def run(self, tasks: Sequence[CellTask]) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
         for task in tasks:
-            yield self.runner.run(task)
+            yield from self.runner.run(task)
 
     def close(self) -> None:
         pass
@@ -106,7 +107,7 @@ class LocalPoolExecutor:
         self.workers: list[WorkerProcess] = []
         self.description = f"{jobs} worker process{'es' if jobs > 1 else ''}"
 
-    def run(self, tasks: Sequence[CellTask]) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
         pending = deque(tasks)
         self.workers = [_worker_for(self.setup) for _ in range(min(self.jobs, len(pending)))]
         while True:
@@ -118,9 +119,9 @@ class LocalPoolExecutor:
                 return
             wait([worker.connection for worker in busy], min(w.next_check_in() for w in busy))
             for worker in busy:
-                row = worker.poll()
-                if row is not None:
-                    yield row
+                rows = worker.poll()
+                if rows is not None:
+                    yield from rows
 
     def close(self) -> None:
         """Kill the workers still busy (an interrupted run); park the others."""

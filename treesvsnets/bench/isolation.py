@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets.bench.runner import now
-from treesvsnets.bench.tasks import CellTask, WorkerSetup, failure_row
+from treesvsnets.bench.tasks import Task, WorkerSetup, failure_rows
 
 #: How often the resident memory of a cell with a memory limit is read.
 MEMORY_POLL_SECONDS = 0.05
@@ -53,7 +53,7 @@ class WorkerProcess:
         self.idle_seconds = idle_seconds
         self.process: subprocess.Popen[bytes] | None = None
         self.connection: Connection | None = None
-        self.task: CellTask | None = None
+        self.task: Task | None = None
         self.crash_file: str | None = None
         self.last_active = 0.0
         self._reset_cell()
@@ -146,7 +146,7 @@ class WorkerProcess:
             return True
         return time.monotonic() - self.last_active < self.idle_seconds - IDLE_MARGIN_SECONDS
 
-    def submit(self, task: CellTask) -> None:
+    def submit(self, task: Task) -> None:
         if not self.fresh:
             self.kill()
             self.start()
@@ -168,8 +168,8 @@ class WorkerProcess:
             waits.append(max(0.0, since + task.limits.seconds - time.monotonic()))
         return min(waits)
 
-    def poll(self) -> dict[str, Any] | None:
-        """The cell's row once it is over (done, stopped at a limit, or crashed), else None."""
+    def poll(self) -> list[dict[str, Any]] | None:
+        """The task's rows once it is over (done, stopped at a limit, or crashed), else None."""
         task = self.task
         if task is None:
             return None
@@ -179,7 +179,7 @@ class WorkerProcess:
                 if kind == "started":
                     self.started = time.monotonic()
                     self.started_at = now()
-                elif kind == "row":
+                elif kind == "rows":
                     self.task = None
                     self.last_active = time.monotonic()
                     return payload
@@ -193,16 +193,16 @@ class WorkerProcess:
             return self._give_up("crashed", self._describe_death(), self._crash_traceback())
         return self._check_limits(task)
 
-    def run(self, task: CellTask) -> dict[str, Any]:
-        """Run one cell and wait for its row (used where one worker serves one thread)."""
+    def run(self, task: Task) -> list[dict[str, Any]]:
+        """Run one task and wait for its rows (used where one worker serves one thread)."""
         self.submit(task)
         while True:
             wait([self.connection], self.next_check_in())
-            row = self.poll()
-            if row is not None:
-                return row
+            rows = self.poll()
+            if rows is not None:
+                return rows
 
-    def _check_limits(self, task: CellTask) -> dict[str, Any] | None:
+    def _check_limits(self, task: Task) -> list[dict[str, Any]] | None:
         limits = task.limits
         clock = time.monotonic()
         if task.limits.memory_mb is not None or clock - self._memory_read >= CHILDREN_POLL_SECONDS:
@@ -284,10 +284,12 @@ class WorkerProcess:
         stack = text.split("\nExtension modules:")[0].strip()  # drop the long module list
         return stack or None
 
-    def _give_up(self, status: str, error: str, traceback: str | None = None) -> dict[str, Any]:
+    def _give_up(
+        self, status: str, error: str, traceback: str | None = None
+    ) -> list[dict[str, Any]]:
         task = self.task
         assert task is not None
-        row = failure_row(
+        rows = failure_rows(
             task,
             status,
             error,
@@ -295,6 +297,7 @@ class WorkerProcess:
             peak_rss_mb=round(self.peak_mb, 1) if self.peak_mb else None,
         )
         if traceback:
-            row["traceback"] = traceback
+            for row in rows:
+                row["traceback"] = traceback
         self.kill()
-        return row
+        return rows

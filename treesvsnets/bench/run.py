@@ -40,8 +40,10 @@ from treesvsnets.bench.tasks import (
     CellRunner,
     CellTask,
     DatasetRequest,
+    FoldGroupTask,
     Limits,
     PlanRequest,
+    Task,
     WorkerSetup,
 )
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
@@ -232,14 +234,21 @@ def _plan_request(config: RunConfig, split_plan: SplitPlan) -> PlanRequest:
 
 
 def _tasks(
-    prepared: _Plan, run_id: str, run_dir: Path, threads: int | None, verbose: bool
-) -> list[CellTask]:
-    """One task per (dataset, seed, estimator, fold), in that order when cells run one at a
-    time; costliest first when several run at once (see EstimatorSpec.relative_cost)."""
+    prepared: _Plan,
+    run_id: str,
+    run_dir: Path,
+    threads: int | None,
+    verbose: bool,
+    skip: set[tuple[str, str, int, int]],
+) -> list[Task]:
+    """One task per (dataset, seed, estimator, fold) not in ``skip``, in that order when cells
+    run one at a time; costliest first when several run at once (see
+    EstimatorSpec.relative_cost). With ``fold_parallel``, the folds of an estimator that can
+    train them together become one task."""
     config = prepared.config
     limits = Limits(seconds=config.timeout, memory_mb=config.memory_limit_mb)
-    tasks = []
-    costs = []
+    tasks: list[CellTask] = []
+    costs: dict[tuple[str, str, int, int], float] = {}
     for dataset, split_plan in prepared.plans:
         dataset_request = _dataset_request(config, dataset)
         plan_request = _plan_request(config, split_plan)
@@ -261,14 +270,44 @@ def _tasks(
                     **limits.columns(),
                     "jobs": None if config.scheduler else config.jobs,
                 }
+                if cell.key in skip:
+                    continue
                 tasks.append(
                     CellTask(cell, dataset_request, plan_request, run_id, row, limits, str(run_dir))
                 )
-                costs.append(spec.relative_cost * dataset.n_samples)
+                costs[cell.key] = spec.relative_cost * dataset.n_samples
+    grouped: list[Task] = list(tasks)
+    if config.fold_parallel:
+        together = {spec.name for spec in prepared.specs if "fold_parallel" in spec.capabilities}
+        grouped = _group_folds(tasks, together)
     if config.jobs > 1 or config.scheduler is not None:
-        order = sorted(range(len(tasks)), key=lambda i: -costs[i])  # stable: ties keep order
-        tasks = [tasks[i] for i in order]
-    return tasks
+        # costliest first (a stable sort: ties keep their order)
+        grouped.sort(key=lambda task: -sum(costs[member.key] for member in task.members))
+    return grouped
+
+
+def _group_folds(tasks: list[CellTask], estimators: set[str]) -> list[Task]:
+    """Each listed estimator's cells of one (dataset, seed) as one FoldGroupTask, in place of
+    its first cell; the other cells as they are."""
+    groups: dict[tuple[str, str, int], list[CellTask]] = {}
+    slots: list[CellTask | list[CellTask]] = []
+    for task in tasks:
+        if task.cell.estimator not in estimators:
+            slots.append(task)
+            continue
+        key = (task.cell.dataset, task.cell.estimator, task.cell.seed)
+        if key not in groups:
+            groups[key] = []
+            slots.append(groups[key])
+        groups[key].append(task)
+    return [
+        slot
+        if isinstance(slot, CellTask)
+        else FoldGroupTask(tuple(slot))
+        if len(slot) > 1
+        else slot[0]
+        for slot in slots
+    ]
 
 
 def _executor(prepared: _Plan) -> Executor:
@@ -322,9 +361,8 @@ def _execute(
     verbose: bool,
 ) -> RunResult:
     threads = _threads_per_cell(prepared.config)
-    tasks = [
-        task for task in _tasks(prepared, run_id, run_dir, threads, verbose) if task.key not in skip
-    ]
+    tasks = _tasks(prepared, run_id, run_dir, threads, verbose, skip)
+    total = sum(len(task.members) for task in tasks)
     started = time.perf_counter()
     store = ResultStore(run_dir / STORE_FILENAME)
     manifest.update(
@@ -341,7 +379,7 @@ def _execute(
                 report_progress(
                     ProgressEvent(
                         0,
-                        len(tasks),
+                        total,
                         None,
                         run_dir,
                         threads,
@@ -356,9 +394,7 @@ def _execute(
                 store.add(row)
                 if report_progress:
                     report_progress(
-                        ProgressEvent(
-                            index, len(tasks), row, run_dir, threads, executor.description
-                        )
+                        ProgressEvent(index, total, row, run_dir, threads, executor.description)
                     )
         manifest["status"] = "complete"
     except BaseException:

@@ -182,8 +182,118 @@ def cell_row(
         "device": "cpu",
         "threads": cell.threads,
         "class_weight": cell.class_weight or "none",
+        "folds_together": 1,
         "started_at": now(),
     }
+
+
+def _setup(
+    spec: EstimatorSpec,
+    cell: Cell,
+    dataset: Dataset,
+    row: dict[str, Any],
+    artifacts_dir: Path | None,
+) -> tuple[Any, Any | None]:
+    """The cell's unfitted estimator and preprocessor; records the resolved params on ``row``."""
+    overrides = cell_overrides(spec, cell, dataset, artifacts_dir)
+    row["params"] = json.dumps(
+        spec.resolve_params(overrides, seed=cell.seed, threads=cell.threads),
+        sort_keys=True,
+        default=str,
+    )
+    estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
+    preprocessor = make_preprocessor(
+        resolve_preprocessing(spec.preprocessing, dataset.image_shape), dataset.schema
+    )
+    return estimator, preprocessor
+
+
+def _warm_up(estimator: Any, preprocessor: Any | None, X_fit: Any, y_fit: Any) -> None:
+    """Pay a library's cold start (torch's kernels, a CUDA context) outside the fit clock."""
+    from sklearn.base import clone
+
+    if hasattr(estimator, "warm_up"):
+        sample = X_fit[:256]
+        if preprocessor is not None:
+            sample = clone(preprocessor).fit_transform(sample)
+        estimator.warm_up(sample, y_fit[:256])
+
+
+def _fit_inputs(
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    fold_index: int,
+    preprocessor: Any | None,
+) -> tuple[Any, np.ndarray, tuple[Any, np.ndarray] | None]:
+    """(X, y, validation_data): the fold's fit rows, preprocessed on themselves, and the slice.
+
+    An estimator that can early-stop fits on the training fold less the plan's
+    validation slice and receives the slice; the others fit on the whole
+    training fold. The preprocessing is fitted on exactly the rows fitted on.
+    """
+    fold = split_plan.folds[fold_index]
+    early_stops = uses_validation_slice(spec, split_plan, fold_index)
+    fit_rows = fold.fit if early_stops else fold.train
+    X_fit = dataset.rows(fit_rows)
+    if preprocessor is not None:
+        X_fit = preprocessor.fit_transform(X_fit)
+    validation = None
+    if early_stops:
+        X_val = dataset.rows(fold.val)
+        if preprocessor is not None:
+            X_val = preprocessor.transform(X_val)
+        validation = (X_val, dataset.y[fold.val])
+    return X_fit, dataset.y[fit_rows], validation
+
+
+def _predict_and_score(
+    estimator: Any,
+    preprocessor: Any | None,
+    dataset: Dataset,
+    test_rows: np.ndarray,
+    row: dict[str, Any],
+    clock: Stopwatch,
+) -> None:
+    """Predict the test fold (timed) and put the scores and the estimator's facts on ``row``."""
+    X_test, y_test = dataset.rows(test_rows), dataset.y[test_rows]
+    with clock.time("predict"):
+        X_ready = X_test if preprocessor is None else preprocessor.transform(X_test)
+        y_pred = np.asarray(estimator.predict(X_ready))
+    proba = None
+    if hasattr(estimator, "predict_proba"):
+        proba = align_proba(estimator.predict_proba(X_ready), estimator.classes_, dataset.n_classes)
+    row.update(score(y_test, y_pred, proba, dataset.n_classes))
+    row.update(_estimator_facts(estimator))
+
+
+def _record_failure(row: dict[str, Any], exc: BaseException) -> None:
+    status = "oom" if isinstance(exc, MemoryError) else "error"
+    row.update(status=status, error=_one_line(exc), traceback=traceback.format_exc())
+
+
+def _close_row(
+    row: dict[str, Any],
+    seconds: dict[str, float],
+    peak_rss_mb: float | None,
+    n_test: int,
+    caught: list[warnings.WarningMessage],
+) -> None:
+    """The row's timings, memory, end time and the warnings raised during the cell."""
+    row.update(
+        setup_seconds=seconds.get("setup"),
+        fit_seconds=seconds.get("fit"),
+        predict_seconds=seconds.get("predict"),
+        peak_rss_mb=peak_rss_mb,
+        ended_at=now(),
+    )
+    if row["predict_seconds"] is not None and n_test:
+        row["predict_ms_per_1k"] = row["predict_seconds"] * 1000 * 1000 / n_test
+    if caught:
+        messages = sorted(
+            {f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught}
+        )
+        row["warnings"] = "; ".join(messages)[:_MAX_MESSAGE]
 
 
 def run_cell(
@@ -195,21 +305,10 @@ def run_cell(
     run_id: str,
     artifacts_dir: Path | None = None,
 ) -> CellOutcome:
-    """Fit on the training fold, predict the test fold, and describe what happened.
-
-    An estimator that can early-stop fits on the training fold less the plan's
-    validation slice and receives the slice as ``validation_data``; the others
-    fit on the whole training fold. The preprocessing is fitted on exactly the
-    rows the estimator fits on, then applied to the slice and the test fold.
-    """
-    from sklearn.base import clone
+    """Fit on the training fold, predict the test fold, and describe what happened."""
     from threadpoolctl import threadpool_limits
 
     fold = split_plan.folds[cell.fold]
-    early_stops = uses_validation_slice(spec, split_plan, cell.fold)
-    fit_rows = fold.fit if early_stops else fold.train
-    X_fit, y_fit = dataset.rows(fit_rows), dataset.y[fit_rows]
-    X_test, y_test = dataset.rows(fold.test), dataset.y[fold.test]
     row = cell_row(cell, spec, dataset, split_plan, run_id=run_id)
     clock = Stopwatch()
     model = None
@@ -221,60 +320,103 @@ def run_cell(
         warnings.simplefilter("always")
         try:
             with clock.time("setup"):
-                overrides = cell_overrides(spec, cell, dataset, artifacts_dir)
-                row["params"] = json.dumps(
-                    spec.resolve_params(overrides, seed=cell.seed, threads=cell.threads),
-                    sort_keys=True,
-                    default=str,
+                estimator, preprocessor = _setup(spec, cell, dataset, row, artifacts_dir)
+                fit_rows = (
+                    fold.fit if uses_validation_slice(spec, split_plan, cell.fold) else fold.train
                 )
-                estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
-                preprocessor = make_preprocessor(
-                    resolve_preprocessing(spec.preprocessing, dataset.image_shape), dataset.schema
-                )
-                if hasattr(estimator, "warm_up"):  # pays a library's cold start outside fit
-                    sample = X_fit[:256]
-                    if preprocessor is not None:
-                        sample = clone(preprocessor).fit_transform(sample)
-                    estimator.warm_up(sample, y_fit[:256])
-            fit_kwargs: dict[str, Any] = {}
-            if cell.class_weight == "balanced":
-                row["class_weight"] = balance_classes(estimator, y_fit, fit_kwargs)
+                _warm_up(estimator, preprocessor, dataset.rows(fit_rows), dataset.y[fit_rows])
             with clock.time("fit"):
-                if preprocessor is not None:
-                    X_fit = preprocessor.fit_transform(X_fit)
-                if early_stops:
-                    X_val = dataset.rows(fold.val)
-                    if preprocessor is not None:
-                        X_val = preprocessor.transform(X_val)
-                    fit_kwargs["validation_data"] = (X_val, dataset.y[fold.val])
-                estimator.fit(X_fit, y_fit, **fit_kwargs)
-            with clock.time("predict"):
-                X_ready = X_test if preprocessor is None else preprocessor.transform(X_test)
-                y_pred = np.asarray(estimator.predict(X_ready))
-            proba = None
-            if hasattr(estimator, "predict_proba"):
-                proba = align_proba(
-                    estimator.predict_proba(X_ready), estimator.classes_, dataset.n_classes
+                X_fit, y_fit, validation = _fit_inputs(
+                    spec, dataset, split_plan, cell.fold, preprocessor
                 )
-            row.update(score(y_test, y_pred, proba, dataset.n_classes))
-            row.update(_estimator_facts(estimator))
+                fit_kwargs: dict[str, Any] = {}
+                if cell.class_weight == "balanced":
+                    row["class_weight"] = balance_classes(estimator, y_fit, fit_kwargs)
+                if validation is not None:
+                    fit_kwargs["validation_data"] = validation
+                estimator.fit(X_fit, y_fit, **fit_kwargs)
+            _predict_and_score(estimator, preprocessor, dataset, fold.test, row, clock)
             model = with_preprocessing(preprocessor, estimator)
-        except MemoryError as exc:
-            row.update(status="oom", error=_one_line(exc), traceback=traceback.format_exc())
         except Exception as exc:  # noqa: BLE001 - a failing estimator must not stop the run
-            row.update(status="error", error=_one_line(exc), traceback=traceback.format_exc())
-    row.update(
-        setup_seconds=clock.seconds.get("setup"),
-        fit_seconds=clock.seconds.get("fit"),
-        predict_seconds=clock.seconds.get("predict"),
-        peak_rss_mb=memory.peak_rss_mb,
-        ended_at=now(),
-    )
-    if row["predict_seconds"] is not None and len(fold.test):
-        row["predict_ms_per_1k"] = row["predict_seconds"] * 1000 * 1000 / len(fold.test)
-    if caught:
-        messages = sorted(
-            {f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught}
-        )
-        row["warnings"] = "; ".join(messages)[:_MAX_MESSAGE]
+            _record_failure(row, exc)
+    _close_row(row, clock.seconds, memory.peak_rss_mb, len(fold.test), caught)
     return CellOutcome(row=row, model=model)
+
+
+def run_fold_group(
+    cells: list[Cell],
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    *,
+    run_id: str,
+    artifacts_dir: Path | None = None,
+) -> list[CellOutcome]:
+    """One estimator on several folds, its models fitted together (``--fold-parallel``).
+
+    Each fold is prepared as :func:`run_cell` prepares it (its own
+    preprocessing, fit rows and validation slice), then the estimator class's
+    ``fit_together`` fits all folds' models at once, and each fold predicts and
+    is scored on its own. The fit clock covers every fold's preprocessing and
+    the joint fit; each row's ``fit_seconds`` is that time divided by the folds
+    in the group, and ``folds_together`` says how many trained together (1 when
+    the estimator fell back to one fit after another, with the reason among the
+    row's warnings). A failure of the joint fit fails every fold's row.
+    """
+    from threadpoolctl import threadpool_limits
+
+    rows = [cell_row(cell, spec, dataset, split_plan, run_id=run_id) for cell in cells]
+    outcomes = [CellOutcome(row=row) for row in rows]
+    clock = Stopwatch()
+    built: list[tuple[Any, Any | None]] = []
+    reason: str | None = None
+    with (
+        peak_memory() as memory,
+        threadpool_limits(limits=cells[0].threads),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
+        try:
+            with clock.time("setup"):
+                built = [
+                    _setup(spec, cell, dataset, row, artifacts_dir)
+                    for cell, row in zip(cells, rows, strict=True)
+                ]
+                first = split_plan.folds[cells[0].fold]
+                _warm_up(*built[0], dataset.rows(first.fit), dataset.y[first.fit])
+            with clock.time("fit"):
+                data = [
+                    _fit_inputs(spec, dataset, split_plan, cell.fold, preprocessor)
+                    for cell, (_, preprocessor) in zip(cells, built, strict=True)
+                ]
+                estimators = [estimator for estimator, _ in built]
+                if cells[0].class_weight == "balanced":
+                    for estimator, row, (_, y_fit, _) in zip(estimators, rows, data, strict=True):
+                        row["class_weight"] = balance_classes(estimator, y_fit, {})
+                reason = type(estimators[0]).fit_together(estimators, data)
+            if reason is not None:
+                warnings.warn(f"the folds were fitted one after another: {reason}", stacklevel=2)
+        except Exception as exc:  # noqa: BLE001 - a failing estimator must not stop the run
+            for row in rows:
+                _record_failure(row, exc)
+        fitted = rows[0]["status"] == "ok"
+        shared = {name: seconds / len(cells) for name, seconds in clock.seconds.items()}
+        before_predicting = len(caught)
+        closing = []
+        for index, (cell, row, outcome) in enumerate(zip(cells, rows, outcomes, strict=True)):
+            row["folds_together"] = len(cells) if fitted and reason is None else 1
+            fold = split_plan.folds[cell.fold]
+            fold_clock = Stopwatch()
+            from_here = len(caught)
+            if fitted:
+                estimator, preprocessor = built[index]
+                try:
+                    _predict_and_score(estimator, preprocessor, dataset, fold.test, row, fold_clock)
+                    outcome.model = with_preprocessing(preprocessor, estimator)
+                except Exception as exc:  # noqa: BLE001 - this fold's row says so
+                    _record_failure(row, exc)
+            closing.append((fold_clock.seconds, len(fold.test), from_here, len(caught)))
+    for row, (seconds, n_test, start, end) in zip(rows, closing, strict=True):
+        fold_warnings = [*caught[:before_predicting], *caught[start:end]]
+        _close_row(row, {**shared, **seconds}, memory.peak_rss_mb, n_test, fold_warnings)
+    return outcomes

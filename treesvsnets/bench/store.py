@@ -49,6 +49,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("threads", "INTEGER"),
     ("class_weight", "TEXT"),
     ("jobs", "INTEGER"),
+    ("folds_together", "INTEGER"),
     ("time_limit_s", "REAL"),
     ("memory_limit_mb", "REAL"),
     ("versions_hash", "TEXT"),
@@ -76,6 +77,11 @@ class ResultStore:
         self._connection.execute(
             f"CREATE TABLE IF NOT EXISTS results ({columns}, PRIMARY KEY ({', '.join(KEY)}))"
         )
+        # a store written by an older version lacks the newer columns: add them (as NULL)
+        present = {info[1] for info in self._connection.execute("PRAGMA table_info(results)")}
+        for name, kind in COLUMNS:
+            if name not in present:
+                self._connection.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
         self._connection.commit()
 
     def add(self, row: Mapping[str, Any]) -> None:

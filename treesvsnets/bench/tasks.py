@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.bench.runner import Cell, now, run_cell
+from treesvsnets.bench.runner import Cell, now, run_cell, run_fold_group
 from treesvsnets.bench.splits import SplitPlan, plan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.registry import DatasetInfo, load_from
@@ -74,6 +74,63 @@ class CellTask:
     @property
     def key(self) -> tuple[str, str, int, int]:
         return self.cell.key
+
+    @property
+    def members(self) -> tuple[CellTask, ...]:
+        """The cells this task runs: itself (a :class:`FoldGroupTask` runs several)."""
+        return (self,)
+
+    def with_threads(self, threads: int) -> CellTask:
+        """The task with its thread budget decided (where it runs, e.g. on a Dask worker)."""
+        cell = replace(self.cell, threads=threads)
+        return replace(self, cell=cell, row={**self.row, "threads": threads})
+
+
+@dataclass(frozen=True)
+class FoldGroupTask:
+    """One estimator's cells on several folds of one split plan, trained together.
+
+    ``--fold-parallel`` groups the folds of an estimator whose spec declares the
+    ``fold_parallel`` capability: one worker fits all its folds' models at once
+    (as one stacked model) and returns one row per fold. Its time limit is the
+    per-cell limit times the number of folds.
+    """
+
+    members: tuple[CellTask, ...]
+
+    def __post_init__(self) -> None:
+        first = self.members[0]
+        if any(
+            (m.cell.dataset, m.cell.estimator, m.cell.seed, m.plan)
+            != (first.cell.dataset, first.cell.estimator, first.cell.seed, first.plan)
+            for m in self.members
+        ):
+            raise ValueError("a fold group holds one estimator's cells of one split plan")
+
+    @property
+    def dataset(self) -> DatasetRequest:
+        return self.members[0].dataset
+
+    @property
+    def plan(self) -> PlanRequest:
+        return self.members[0].plan
+
+    @property
+    def run_id(self) -> str:
+        return self.members[0].run_id
+
+    @property
+    def limits(self) -> Limits:
+        limits = self.members[0].limits
+        if limits.seconds is None:
+            return limits
+        return replace(limits, seconds=limits.seconds * len(self.members))
+
+    def with_threads(self, threads: int) -> FoldGroupTask:
+        return FoldGroupTask(tuple(m.with_threads(threads) for m in self.members))
+
+
+Task = CellTask | FoldGroupTask
 
 
 @dataclass(frozen=True)
@@ -202,26 +259,52 @@ class CellRunner:
             self._plans[key] = split_plan
         return self._plans[key]
 
-    def prepare(self, task: CellTask) -> None:
+    def prepare(self, task: Task) -> None:
         """Load what ``task`` needs, so the cell's clock and limits cover only the cell."""
         self.split_plan(task.dataset, task.plan)
 
-    def run(self, task: CellTask) -> dict[str, Any]:
-        """The cell's result row (status ``error`` when the cell, or loading its data, failed)."""
+    def run(self, task: Task) -> list[dict[str, Any]]:
+        """The task's result rows, one per cell (status ``error`` when a cell, or loading its
+        data, failed)."""
         try:
             self.prepare(task)
-        except Exception as exc:  # noqa: BLE001 - recorded on the row, the run goes on
-            return failure_row(task, "error", f"could not prepare the cell: {exc}")
-        outcome = run_cell(
-            task.cell,
-            self.specs[task.cell.estimator],
-            self.dataset(task.dataset),
-            self.split_plan(task.dataset, task.plan),
-            run_id=task.run_id,
-            artifacts_dir=Path(task.artifacts_dir) if task.artifacts_dir else None,
-        )
-        decided = {name: task.row.get(name) for name in HARNESS_COLUMNS}
-        return {**outcome.row, **decided, "versions_hash": self.versions_hash}
+        except Exception as exc:  # noqa: BLE001 - recorded on the rows, the run goes on
+            return failure_rows(task, "error", f"could not prepare the cell: {exc}")
+        first = task.members[0]
+        context = {
+            "spec": self.specs[first.cell.estimator],
+            "dataset": self.dataset(task.dataset),
+            "split_plan": self.split_plan(task.dataset, task.plan),
+            "run_id": task.run_id,
+            "artifacts_dir": Path(first.artifacts_dir) if first.artifacts_dir else None,
+        }
+        if isinstance(task, FoldGroupTask):
+            outcomes = run_fold_group([m.cell for m in task.members], **context)
+        else:
+            outcomes = [run_cell(task.cell, **context)]
+        return [
+            {
+                **outcome.row,
+                **{name: member.row.get(name) for name in HARNESS_COLUMNS},
+                "versions_hash": self.versions_hash,
+            }
+            for member, outcome in zip(task.members, outcomes, strict=True)
+        ]
+
+
+def failure_rows(
+    task: Task,
+    status: str,
+    error: str,
+    *,
+    started_at: str | None = None,
+    peak_rss_mb: float | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of a task that did not report back: one per cell, each saying why."""
+    return [
+        failure_row(member, status, error, started_at=started_at, peak_rss_mb=peak_rss_mb)
+        for member in task.members
+    ]
 
 
 def failure_row(

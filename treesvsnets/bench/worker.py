@@ -4,12 +4,12 @@ It talks to the harness over the socket ``FD`` (pickled messages), never over
 stdout, so whatever an estimator prints cannot corrupt the protocol:
 
     harness -> worker   ("setup", WorkerSetup)   once, first
-                        ("cell", CellTask)        one at a time
+                        ("cell", Task)            one at a time (a CellTask or a FoldGroupTask)
                         ("stop", None)
     worker -> harness   ("ready", pid)            after setup
                         ("setup_failed", message) and exits
                         ("started", None)         data loaded; the cell's clock starts
-                        ("row", dict)             the cell's result row
+                        ("rows", [dict, ...])     the result row of each of the task's cells
 
 A crash in native code leaves the Python traceback in ``CRASH_FILE``
 (faulthandler), which the harness stores on the cell's row.
@@ -60,10 +60,10 @@ def serve(connection: Connection, idle_seconds: float | None = None) -> int:
             assert runner is not None, "a cell came before the setup"
             try:
                 runner.prepare(payload)
-            except Exception:  # noqa: BLE001 - runner.run turns it into an error row
+            except Exception:  # noqa: BLE001 - runner.run turns it into error rows
                 pass
             connection.send(("started", None))
-            connection.send(("row", runner.run(payload)))
+            connection.send(("rows", runner.run(payload)))
         elif kind == "stop":
             return 0
 

@@ -23,6 +23,7 @@ CAPABILITIES = (
     "early_stopping",  # can use the harness's inner validation slice
     "needs_images",  # needs a dataset with an image shape (CNNs)
     "uses_gpu",  # trains on CUDA when one is available
+    "fold_parallel",  # its class has fit_together(estimators, data): --fold-parallel groups folds
 )
 
 

@@ -33,7 +33,7 @@ from treesvsnets.estimators.registry import register
     preprocessing="auto",
     seed_param="random_state",
     threads_param="threads",
-    capabilities=NET_CAPABILITIES,
+    capabilities=NET_CAPABILITIES | {"fold_parallel"},
 )
 @reports_epochs
 def dense(**params: Any) -> Any:
