@@ -57,3 +57,21 @@ def test_export_writes_csv_and_parquet_with_the_same_rows(tmp_path):
     assert from_csv["accuracy"].tolist() == [0.9, 0.8]
     assert from_parquet["accuracy"].tolist() == [0.9, 0.8]
     assert list(from_csv.columns) == list(rows.columns)
+
+
+def test_a_store_written_before_a_column_existed_gains_it_and_keeps_its_rows(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "results.sqlite"
+    with sqlite3.connect(path) as connection:  # the table as an older version wrote it
+        connection.execute(
+            "CREATE TABLE results (run_id TEXT NOT NULL, dataset TEXT NOT NULL, estimator TEXT "
+            "NOT NULL, seed INTEGER NOT NULL, fold INTEGER NOT NULL, status TEXT NOT NULL, "
+            "accuracy REAL, error TEXT, PRIMARY KEY (run_id, dataset, estimator, seed, fold))"
+        )
+        connection.execute("INSERT INTO results VALUES ('r1', 'iris', 'rf', 0, 0, 'ok', 0.9, NULL)")
+    with ResultStore(path) as store:
+        store.add({**_row(1), "folds_together": 3})
+        rows = store.rows()
+    assert rows["fold"].tolist() == [0, 1]
+    assert pd.isna(rows.loc[0, "folds_together"]) and rows.loc[1, "folds_together"] == 3
