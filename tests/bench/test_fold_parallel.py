@@ -112,3 +112,36 @@ def test_cli_flag_groups_the_folds_and_the_manifest_records_it(tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["config"]["fold_parallel"] is True
     assert "[3/3]" in done.stderr
+
+
+def test_a_capability_without_fit_together_fails_its_rows_with_one_sentence(
+    tmp_path, register_spec
+):
+    register_spec("claims_together", ProbaDummy, capabilities={"fold_parallel"})
+    rows = treesvsnets.run(
+        datasets=["wine"],
+        estimators=["claims_together"],
+        folds=2,
+        out=tmp_path,
+        progress=False,
+        fold_parallel=True,
+        isolate=False,
+    ).rows
+    assert rows["status"].tolist() == ["error", "error"]
+    assert rows["error"].iloc[0] == (
+        "ConfigError: estimator 'claims_together' declares the fold_parallel capability, "
+        "but ProbaDummy has no fit_together classmethod."
+    )
+
+
+def test_balanced_classes_reach_each_fold_trained_together(tmp_path):
+    alone = _run(tmp_path, "alone", estimators=["dense"], class_weight="balanced").rows
+    together = _run(
+        tmp_path, "together", estimators=["dense"], class_weight="balanced", fold_parallel=True
+    ).rows
+    assert set(together["status"]) == {"ok"}
+    assert together["folds_together"].tolist() == [3, 3, 3]
+    assert set(together["class_weight"]) == {"balanced"}
+    np.testing.assert_allclose(
+        _by_fold(together, "dense")["log_loss"], _by_fold(alone, "dense")["log_loss"], rtol=1e-4
+    )

@@ -390,10 +390,23 @@ def run_fold_group(
                     for cell, (_, preprocessor) in zip(cells, built, strict=True)
                 ]
                 estimators = [estimator for estimator, _ in built]
+                fit_together = getattr(type(estimators[0]), "fit_together", None)
+                if fit_together is None:
+                    raise ConfigError(
+                        f"estimator {spec.name!r} declares the fold_parallel capability, but "
+                        f"{type(estimators[0]).__name__} has no fit_together classmethod."
+                    )
                 if cells[0].class_weight == "balanced":
                     for estimator, row, (_, y_fit, _) in zip(estimators, rows, data, strict=True):
-                        row["class_weight"] = balance_classes(estimator, y_fit, {})
-                reason = type(estimators[0]).fit_together(estimators, data)
+                        fit_kwargs: dict[str, Any] = {}
+                        row["class_weight"] = balance_classes(estimator, y_fit, fit_kwargs)
+                        if fit_kwargs:
+                            raise ConfigError(
+                                f"{type(estimator).__name__} takes class weights only as "
+                                "sample_weight, which fit_together does not pass; run it "
+                                "without --fold-parallel."
+                            )
+                reason = fit_together(estimators, data)
             if reason is not None:
                 warnings.warn(f"the folds were fitted one after another: {reason}", stacklevel=2)
         except Exception as exc:  # noqa: BLE001 - a failing estimator must not stop the run
