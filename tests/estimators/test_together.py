@@ -92,6 +92,7 @@ def test_each_fold_early_stops_on_its_own_slice_and_gets_its_best_weights_back(f
     assert reason is None
     assert_same_fits(alone, together, folds)
     assert all(model.best_epoch_ is not None for model in together)
+    assert [m.n_val_ for m in together] == [m.n_val_ for m in alone] and together[0].n_val_ > 0
     assert all("val_loss" in record for record in together[0].history_)
     # the folds stopped at different epochs here, so the stack trained on after the first stop
     assert len({model.n_epochs_ for model in together}) > 1

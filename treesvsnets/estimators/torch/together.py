@@ -272,7 +272,11 @@ def plan_steps(sizes: list[int], batch_size: int, device: torch.device) -> list[
 
 
 class StackedTrainer:
-    """The training loop of :class:`~treesvsnets.estimators.torch.training.Trainer`, for k fits."""
+    """The training loop of :class:`~treesvsnets.estimators.torch.training.Trainer`, for k fits.
+
+    It takes over the runs' data: their training and validation tensors are
+    replaced by empty ones once stacked, so the device holds the data once.
+    """
 
     def __init__(self, runs: list[PreparedFit]) -> None:
         self.runs = runs
@@ -299,6 +303,9 @@ class StackedTrainer:
         self.val_sizes = [len(rows) for rows in y_val]
         self.X_val = _padded(X_val) if any(self.val_sizes) else None
         self.y_val = _padded(y_val) if any(self.val_sizes) else None
+        for run in runs:  # the stacked copies replace them: do not hold the data twice
+            run.X, run.y = run.X[:0], run.y[:0]
+            run.X_val = None if run.X_val is None else run.X_val[:0]
 
     def fit(self) -> list[tuple[list[dict[str, Any]], int | None, str]]:
         """Train all members; returns each one's (history, restored epoch, stop reason)."""
