@@ -21,18 +21,18 @@ What is shared: the global random stream behind dropout masks (each fold still
 draws its own, independent masks, so the fits are equal in distribution, not
 bit for bit), the learning-rate schedule (epoch-driven, the same for every
 fold), and the clock: a fold's epoch ``seconds`` are the stack's divided by k.
-A fold whose batch is
-empty (or one row, which a lone fit skips) while another fold's is not takes
-no step there: its weights and optimizer state are put back. Adam's step
-counter cannot be put back (one per stacked tensor), so with Adam the folds
-must take the same number of steps per epoch (their sizes differ by a row or
-two, so they nearly always do).
+
+A fold whose batch is empty (or one row, which a lone fit skips) while another
+fold's is not takes no step there: its weights and optimizer state are put
+back. Adam's step counter cannot be put back (one per stacked tensor), so with
+Adam the folds must take the same number of steps per epoch (their sizes
+differ by a row or two, so they nearly always do).
 
 Settings that cannot be stacked (another architecture, batch norm, gradient
 clipping, a plateau schedule, mixed precision, checkpoints, custom callbacks,
-folds whose training rows hold different classes, Adam with folds taking
-different numbers of steps per epoch) are fitted one after
-another instead, and :func:`fit_together` says why.
+folds whose training rows hold different numbers of classes, Adam with folds
+taking different numbers of steps per epoch) are fitted one after another
+instead, and :func:`fit_together` says why.
 """
 
 from __future__ import annotations
