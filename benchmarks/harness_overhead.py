@@ -241,27 +241,18 @@ def render(data: dict) -> Section:
     def versus_reference(label: str) -> Spread:
         return ratios(walls[label], walls["reference"])
 
+    described = {
+        "ours": "`treesvsnets run` (cells in a worker process, the default)",
+        "ours --in-process": "`treesvsnets run --in-process`",
+        "ours --jobs 2": "`treesvsnets run --jobs 2` (1 thread per cell)",
+        "sequential": "hand-written, `n_jobs=1` and scikit-learn's `StackingClassifier` "
+        "(sequential)",
+    }
     rows = [
         ("hand-written `cross_validate`, 2 threads (reference)", spread["reference"].show(1), "1"),
-        (
-            "`treesvsnets run` (cells in a worker process, the default)",
-            spread["ours"].show(1),
-            versus_reference("ours").show(3),
-        ),
-        (
-            "`treesvsnets run --in-process`",
-            spread["ours --in-process"].show(1),
-            versus_reference("ours --in-process").show(3),
-        ),
-        (
-            "`treesvsnets run --jobs 2` (1 thread per cell)",
-            spread["ours --jobs 2"].show(1),
-            versus_reference("ours --jobs 2").show(3),
-        ),
-        (
-            "hand-written, `n_jobs=1` and scikit-learn's `StackingClassifier` (sequential)",
-            spread["sequential"].show(1),
-            versus_reference("sequential").show(3),
+        *(
+            (text, spread[side].show(1), versus_reference(side).show(3))
+            for side, text in described.items()
         ),
     ]
     default_vs_sequential = ratios(walls["sequential"], walls["ours"])

@@ -208,15 +208,23 @@ def _setup(
     return estimator, preprocessor
 
 
-def _warm_up(estimator: Any, preprocessor: Any | None, X_fit: Any, y_fit: Any) -> None:
-    """Pay a library's cold start (torch's kernels, a CUDA context) outside the fit clock."""
+def _fit_rows(spec: EstimatorSpec, split_plan: SplitPlan, fold_index: int) -> np.ndarray:
+    """The rows the estimator fits on: the training fold, less the validation slice if it
+    early-stops on it."""
+    fold = split_plan.folds[fold_index]
+    return fold.fit if uses_validation_slice(spec, split_plan, fold_index) else fold.train
+
+
+def _warm_up(estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray) -> None:
+    """Pay a library's cold start (torch's kernels, a CUDA context) outside the fit clock,
+    on the first 256 of ``rows`` (only those are read)."""
     from sklearn.base import clone
 
     if hasattr(estimator, "warm_up"):
-        sample = X_fit[:256]
+        sample = dataset.rows(rows[:256])
         if preprocessor is not None:
             sample = clone(preprocessor).fit_transform(sample)
-        estimator.warm_up(sample, y_fit[:256])
+        estimator.warm_up(sample, dataset.y[rows[:256]])
 
 
 def _fit_inputs(
@@ -233,13 +241,12 @@ def _fit_inputs(
     training fold. The preprocessing is fitted on exactly the rows fitted on.
     """
     fold = split_plan.folds[fold_index]
-    early_stops = uses_validation_slice(spec, split_plan, fold_index)
-    fit_rows = fold.fit if early_stops else fold.train
+    fit_rows = _fit_rows(spec, split_plan, fold_index)
     X_fit = dataset.rows(fit_rows)
     if preprocessor is not None:
         X_fit = preprocessor.fit_transform(X_fit)
     validation = None
-    if early_stops:
+    if uses_validation_slice(spec, split_plan, fold_index):
         X_val = dataset.rows(fold.val)
         if preprocessor is not None:
             X_val = preprocessor.transform(X_val)
@@ -321,10 +328,7 @@ def run_cell(
         try:
             with clock.time("setup"):
                 estimator, preprocessor = _setup(spec, cell, dataset, row, artifacts_dir)
-                fit_rows = (
-                    fold.fit if uses_validation_slice(spec, split_plan, cell.fold) else fold.train
-                )
-                _warm_up(estimator, preprocessor, dataset.rows(fit_rows), dataset.y[fit_rows])
+                _warm_up(estimator, preprocessor, dataset, _fit_rows(spec, split_plan, cell.fold))
             with clock.time("fit"):
                 X_fit, y_fit, validation = _fit_inputs(
                     spec, dataset, split_plan, cell.fold, preprocessor
@@ -382,8 +386,7 @@ def run_fold_group(
                     _setup(spec, cell, dataset, row, artifacts_dir)
                     for cell, row in zip(cells, rows, strict=True)
                 ]
-                first = split_plan.folds[cells[0].fold]
-                _warm_up(*built[0], dataset.rows(first.fit), dataset.y[first.fit])
+                _warm_up(*built[0], dataset, _fit_rows(spec, split_plan, cells[0].fold))
             with clock.time("fit"):
                 data = [
                     _fit_inputs(spec, dataset, split_plan, cell.fold, preprocessor)

@@ -341,7 +341,8 @@ class StackedTrainer:
                     record["val_loss"], record["val_accuracy"] = val[0][index], val[1][index]
                 record["seconds"] = seconds
                 member.history.append(record)
-                self.stack.copy_into(index, member.module)  # what a callback saves is current
+                if callbacks[index]:  # what a callback saves (or stops at) is current
+                    self.stack.copy_into(index, member.module)
                 for callback in callbacks[index]:
                     callback.on_epoch_end(member, record)
                 running[index] = not member.stop
