@@ -7,8 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from tests.helpers.devices import DEVICES  # noqa: E402
 from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
-from treesvsnets.estimators.torch.together import steps_per_epoch  # noqa: E402
+from treesvsnets.estimators.torch.together import StackedTrainer, steps_per_epoch  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -30,20 +31,25 @@ def folds(digits_plan, digits):
     return out
 
 
-def separate_and_together(folds, validation=False, **params):
+def separate_and_together(folds, validation=False, device="cpu", **params):
     data = [(X, y, val if validation else None) for X, y, val, _ in folds]
-    alone = [
-        TorchClassifier("dense", random_state=i, threads=1, **params).fit(X, y, validation_data=v)
-        for i, (X, y, v) in enumerate(data)
-    ]
-    together = [
-        TorchClassifier("dense", random_state=i, threads=1, **params) for i in range(len(data))
-    ]
+
+    def model(seed):
+        return TorchClassifier("dense", random_state=seed, threads=1, device=device, **params)
+
+    alone = [model(i).fit(X, y, validation_data=v) for i, (X, y, v) in enumerate(data)]
+    together = [model(i) for i in range(len(data))]
     reason = TorchClassifier.fit_together(together, data)
     return alone, together, reason
 
 
-def assert_same_fits(alone, together, folds, atol=1e-5):
+#: How close stacked and lone fits end, per device. On the CPU they follow the same
+#: arithmetic up to float rounding; on CUDA cuBLAS's batched and plain matrix products
+#: may sum in different orders, and the difference grows a little with every step.
+TOLERANCE = {"cpu": {"atol": 1e-5, "rtol": 1e-4}, "cuda": {"atol": 1e-3, "rtol": 1e-3}}
+
+
+def assert_same_fits(alone, together, folds, atol=1e-5, rtol=1e-4):
     for one, stacked, (*_, X_test) in zip(alone, together, folds, strict=True):
         np.testing.assert_allclose(
             stacked.predict_proba(X_test), one.predict_proba(X_test), atol=atol
@@ -55,19 +61,23 @@ def assert_same_fits(alone, together, folds, atol=1e-5):
         np.testing.assert_allclose(
             [r["train_loss"] for r in stacked.history_],
             [r["train_loss"] for r in one.history_],
-            rtol=1e-4,
+            rtol=rtol,
         )
 
 
-def test_stacked_fits_equal_separate_fits_without_dropout(folds):
-    alone, together, reason = separate_and_together(folds, epochs=3, dropout=0.0)
+@pytest.mark.parametrize("device", DEVICES)
+def test_stacked_fits_equal_separate_fits_without_dropout(folds, device):
+    alone, together, reason = separate_and_together(folds, device=device, epochs=3, dropout=0.0)
     assert reason is None
-    assert_same_fits(alone, together, folds)
+    assert {model.device_ for model in together} == {model.device_ for model in alone}
+    assert_same_fits(alone, together, folds, **TOLERANCE[device])
 
 
-def test_each_fold_keeps_its_own_class_weights_l1_and_momentum(folds):
+@pytest.mark.parametrize("device", DEVICES)
+def test_each_fold_keeps_its_own_class_weights_l1_and_momentum(folds, device):
     alone, together, reason = separate_and_together(
         folds,
+        device=device,
         epochs=3,
         dropout=0.0,
         class_weight="balanced",
@@ -81,7 +91,7 @@ def test_each_fold_keeps_its_own_class_weights_l1_and_momentum(folds):
         step_size=2,
     )
     assert reason is None
-    assert_same_fits(alone, together, folds)
+    assert_same_fits(alone, together, folds, **TOLERANCE[device])
     assert together[0].history_[-1]["lr"] == pytest.approx(0.001)
 
 
@@ -132,17 +142,20 @@ def test_folds_whose_rows_hold_different_classes_are_fitted_one_by_one(folds):
     data = [(X, y, None) for X, y, _, _ in folds]
     X, y, _ = data[0]
     data[0] = (X[y != 9], y[y != 9], None)  # one fold never sees class 9
-    models = [TorchClassifier("dense", random_state=i, epochs=1) for i in range(len(data))]
+    models = [
+        TorchClassifier("dense", random_state=i, epochs=1, device="cpu") for i in range(len(data))
+    ]
     reason = TorchClassifier.fit_together(models, data)
     assert "different classes" in reason
     assert list(models[0].classes_) == list(range(9))
     assert list(models[1].classes_) == list(range(10))
 
 
-def test_dropout_fits_are_trained_and_report_a_share_of_the_time(folds):
+@pytest.mark.parametrize("device", DEVICES)
+def test_dropout_fits_are_trained_and_report_a_share_of_the_time(folds, device):
     data = [(X, y, val) for X, y, val, _ in folds]
     models = [
-        TorchClassifier("dense", random_state=i, epochs=5, dropout=0.3, threads=1)
+        TorchClassifier("dense", random_state=i, epochs=5, dropout=0.3, threads=1, device=device)
         for i in range(len(data))
     ]
     assert TorchClassifier.fit_together(models, data) is None
@@ -152,3 +165,17 @@ def test_dropout_fits_are_trained_and_report_a_share_of_the_time(folds):
         assert set(model.predict(X_test)) <= set(fold_y)
     # mean accuracy is that of a real net, not of a broken stack (sanity, not a tuned bound)
     assert np.mean([m.history_[-1]["val_accuracy"] for m in models]) > 0.85
+
+
+def test_the_stack_holds_the_training_data_once(folds):
+    """Each fit's own tensors are let go once the stack holds its copy (on a GPU, memory)."""
+    models = [TorchClassifier("dense", random_state=i, device="cpu") for i in range(len(folds))]
+    runs = [
+        model._start_fit(X, y, val) for model, (X, y, val, _) in zip(models, folds, strict=True)
+    ]
+    stacked = sum(run.X.untyped_storage().nbytes() for run in runs)
+    trainer = StackedTrainer(runs)
+    assert trainer.X.untyped_storage().nbytes() >= stacked
+    for run in runs:
+        for tensor in (run.X, run.y, run.X_val, run.y_val):
+            assert tensor.untyped_storage().nbytes() == 0

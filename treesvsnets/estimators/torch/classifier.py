@@ -295,6 +295,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             y_val = torch.from_numpy(
                 np.searchsorted(self.classes_, y_val_raw[known]).astype(np.int64)
             ).to(device)
+        self.n_val_ = 0 if y_val is None else int(y_val.shape[0])
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         return PreparedFit(
@@ -324,7 +325,6 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.best_epoch_ = restored_epoch
         self.stop_reason_ = stop_reason
         self.n_parameters_ = count_parameters(run.module)
-        self.n_val_ = 0 if run.y_val is None else int(run.y_val.shape[0])
         self.warmup_seconds_ = history[0]["seconds"] if history else None
         self.peak_gpu_memory_mb_ = (
             torch.cuda.max_memory_allocated(run.device) / 2**20

@@ -228,6 +228,14 @@ def _padded(tensors: list[torch.Tensor]) -> torch.Tensor:
     return out
 
 
+def _emptied(tensor: torch.Tensor) -> torch.Tensor:
+    """An empty tensor shaped like ``tensor``'s rows that holds none of its memory.
+
+    (A slice ``tensor[:0]`` would keep the whole storage alive.)
+    """
+    return tensor.new_empty((0, *tensor.shape[1:]))
+
+
 @dataclass(frozen=True)
 class Step:
     """One optimizer step of an epoch: which batch positions, and whose rows are real there."""
@@ -304,8 +312,9 @@ class StackedTrainer:
         self.X_val = _padded(X_val) if any(self.val_sizes) else None
         self.y_val = _padded(y_val) if any(self.val_sizes) else None
         for run in runs:  # the stacked copies replace them: do not hold the data twice
-            run.X, run.y = run.X[:0], run.y[:0]
-            run.X_val = None if run.X_val is None else run.X_val[:0]
+            run.X, run.y = _emptied(run.X), _emptied(run.y)
+            if run.X_val is not None and run.y_val is not None:
+                run.X_val, run.y_val = _emptied(run.X_val), _emptied(run.y_val)
 
     def fit(self) -> list[tuple[list[dict[str, Any]], int | None, str]]:
         """Train all members; returns each one's (history, restored epoch, stop reason)."""
