@@ -8,6 +8,7 @@ import torch
 from sklearn.base import clone
 from sklearn.preprocessing import StandardScaler
 
+from tests.helpers.devices import DEVICES, needs_cuda
 from treesvsnets.bench.runner import Cell, run_cell
 from treesvsnets.bench.splits import plan
 from treesvsnets.errors import ConfigError
@@ -31,11 +32,12 @@ def accuracy(model, X, y):
     return float(np.mean(model.predict(X) == y))
 
 
-def test_early_stopping_restores_the_best_epochs_weights(digits_split):
+@pytest.mark.parametrize("device", DEVICES)
+def test_early_stopping_restores_the_best_epochs_weights(digits_split, device):
     X, y, X_val, y_val, _, _ = digits_split
     # a high learning rate makes the validation loss rise after a few epochs
     model = TorchClassifier(
-        "dense", epochs=40, lr=0.02, early_stopping=True, patience=3, random_state=0, device="cpu"
+        "dense", epochs=40, lr=0.02, early_stopping=True, patience=3, random_state=0, device=device
     ).fit(X, y, validation_data=(X_val, y_val))
     val_losses = [record["val_loss"] for record in model.history_]
     best = int(np.argmin(val_losses))
@@ -77,7 +79,8 @@ def test_verbose_prints_an_epoch_line(digits_split, capsys):
     assert "val_acc" in lines[1]
 
 
-def test_checkpoint_reloads_to_identical_predictions(digits_split, tmp_path):
+@pytest.mark.parametrize("device", DEVICES)
+def test_checkpoint_reloads_to_identical_predictions(digits_split, tmp_path, device):
     X, y, X_val, y_val, X_test, _ = digits_split
     path = tmp_path / "best.pt"
     model = TorchClassifier(
@@ -88,7 +91,7 @@ def test_checkpoint_reloads_to_identical_predictions(digits_split, tmp_path):
         patience=2,
         checkpoint=str(path),
         random_state=0,
-        device="cpu",
+        device=device,
     ).fit(X, y, validation_data=(X_val, y_val))
     assert path.is_file()
     other = clone(model).set_params(epochs=1, checkpoint=None, early_stopping=False, random_state=1)
@@ -135,19 +138,25 @@ def test_same_seed_same_predictions_with_early_stopping(digits_split):
     ],
     ids=lambda options: "-".join(f"{k}={v}" for k, v in options.items()),
 )
-def test_every_training_option_trains(options, digits_split):
+@pytest.mark.parametrize("device", DEVICES)
+def test_every_training_option_trains(options, digits_split, device):
     X, y, X_val, y_val, X_test, y_test = digits_split
-    model = TorchClassifier("dense", epochs=4, random_state=0, device="cpu", **options)
-    model.fit(X, y, validation_data=(X_val, y_val))
+    model = TorchClassifier("dense", epochs=4, random_state=0, device=device, **options)
+    if options.get("amp") and device == "cpu":  # slow bfloat16 on most CPUs: the user is told
+        with pytest.warns(UserWarning, match="amp=True on the CPU runs bfloat16 autocast"):
+            model.fit(X, y, validation_data=(X_val, y_val))
+    else:
+        model.fit(X, y, validation_data=(X_val, y_val))
     assert accuracy(model, X_test, y_test) > 0.6  # chance is 0.1
     assert len(model.history_) == 4
     if options.get("lr_schedule") in ("step", "cosine"):
         assert model.history_[-1]["lr"] < model.history_[0]["lr"]
 
 
-def test_history_is_json_with_a_record_per_epoch(digits_split):
+@pytest.mark.parametrize("device", DEVICES)
+def test_history_is_json_with_a_record_per_epoch(digits_split, device):
     X, y, X_val, y_val, _, _ = digits_split
-    model = TorchClassifier("dense", epochs=3, random_state=0, device="cpu")
+    model = TorchClassifier("dense", epochs=3, random_state=0, device=device)
     model.fit(X, y, validation_data=(X_val, y_val))
     records = json.loads(json.dumps(model.history_))
     assert [r["epoch"] for r in records] == [1, 2, 3]
@@ -198,20 +207,23 @@ def test_bad_settings_are_named(params, message, digits_split):
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", ["dense", "cnn"])
-def test_nets_learn_mnist_from_2000_images(name, mnist_2k):
+def test_nets_learn_mnist_from_2000_images(name, mnist_2k, device):
     split_plan = plan(mnist_2k, protocol="holdout", seed=0)
-    cell = Cell("mnist", name, seed=0, fold=0, threads=2, params={"epochs": 8}, device="cpu")
+    cell = Cell("mnist", name, seed=0, fold=0, threads=2, params={"epochs": 8}, device=device)
     row = run_cell(cell, get(name), mnist_2k, split_plan, run_id="t").row
     assert row["status"] == "ok", row.get("error")
     assert row["n_test"] == len(split_plan.folds[0].test) == 286  # the official 10k, subsampled
     assert row["accuracy"] > 0.85
-    assert row["device"] == "cpu" and len(json.loads(row["history"])) <= 8
+    assert row["device"].startswith(device) and len(json.loads(row["history"])) <= 8
+    if device == "cuda":
+        assert row["peak_gpu_mb"] > 0
+    else:
+        assert "peak_gpu_mb" not in row
 
 
-@pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available on this machine")
-@pytest.mark.parametrize("amp", [False, True])
+@pytest.mark.parametrize("amp", [pytest.param(amp, marks=needs_cuda) for amp in (False, True)])
 def test_nets_train_on_cuda(amp, digits, digits_plan):
     cell = Cell("digits", "cnn", seed=0, fold=0, threads=2, params={"amp": amp}, device="cuda")
     row = run_cell(cell, get("cnn"), digits, digits_plan, run_id="t").row
@@ -219,6 +231,7 @@ def test_nets_train_on_cuda(amp, digits, digits_plan):
     assert row["device"].startswith("cuda")
     assert row["peak_gpu_mb"] > 0
     assert row["accuracy"] > 0.95
+    assert json.loads(row["params"])["amp"] is amp
 
 
 def test_asking_for_cuda_without_it_is_a_clear_error(digits_split):
