@@ -91,7 +91,8 @@ def accuracy_vs_fit_time(board: pd.DataFrame, dataset: str) -> Any:
     ax.set_title(f"{dataset}: accuracy vs fit time")
     ax.grid(alpha=0.3)
     ax.margins(x=0.15, y=0.1)
-    ax.legend(fontsize=8, loc="best")
+    if ax.get_legend_handles_labels()[0]:  # nothing to label when every cell failed
+        ax.legend(fontsize=8, loc="best")
     return fig
 
 
