@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers.cli import cli
+from tests.helpers.devices import requires_cuda
 
 
 def only_run_dir(out: Path) -> Path:
@@ -151,6 +152,27 @@ def test_device_cuda_without_cuda_is_refused_before_training(tmp_path):
         "treesvsnets: error: device 'cuda' was asked for, but CUDA is not available here."
     )
     assert not (tmp_path / "r").exists()
+
+
+@requires_cuda
+def test_auto_device_trains_the_nets_on_cuda_with_no_other_change(tmp_path):
+    import torch
+
+    done = cli(
+        "run", "-d", "digits", "-e", "dense", "-e", "cnn", "-e", "rf", "--folds", "2",
+        "--param", "dense.epochs=3", "--param", "cnn.epochs=3", "--out", tmp_path, "--name", "gpu",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = tmp_path.iterdir()
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert set(rows["status"]) == {"ok"}, rows["error"].dropna().tolist()
+    nets = rows[rows["estimator"] != "rf"]
+    assert nets["device"].str.startswith("cuda").all()
+    assert (nets["peak_gpu_mb"] > 0).all()
+    assert set(rows.loc[rows["estimator"] == "rf", "device"]) == {"cpu"}
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["environment"]["gpus"][0] == torch.cuda.get_device_name(0)
+    assert f"GPU: {torch.cuda.get_device_name(0)}" in (run_dir / "report.md").read_text()
 
 
 def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):

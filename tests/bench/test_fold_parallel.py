@@ -11,6 +11,7 @@ import pytest
 
 import treesvsnets
 from tests.helpers.cli import cli
+from tests.helpers.devices import requires_cuda
 from tests.helpers.estimators import HangingTogether, ProbaDummy
 
 pytest.importorskip("torch")
@@ -28,6 +29,7 @@ def _run(tmp_path, name, **overrides):
         "name": name,
         "progress": False,
         "params": {"dense": SMALL_DENSE},
+        "device": "cpu",  # the exact comparisons below hold on the CPU; CUDA has its own test
     }
     return treesvsnets.run(**{**settings, **overrides})
 
@@ -54,6 +56,16 @@ def test_folds_trained_together_score_as_folds_trained_alone(tmp_path):
     assert nets["fit_seconds"].nunique() == 1 and nets["fit_seconds"].iloc[0] > 0
     assert (nets["predict_seconds"] > 0).all()
     assert (nets["n_val"] > 0).all()
+
+
+@requires_cuda
+def test_folds_train_together_on_cuda(tmp_path):
+    rows = _run(tmp_path, "cuda", estimators=["dense"], fold_parallel=True, device="cuda").rows
+    assert set(rows["status"]) == {"ok"}, rows["error"].dropna().tolist()
+    assert rows["folds_together"].tolist() == [3, 3, 3]
+    assert rows["device"].str.startswith("cuda").all()
+    assert (rows["peak_gpu_mb"] > 0).all()
+    assert rows["accuracy"].mean() > 0.85
 
 
 def test_settings_that_cannot_be_stacked_train_one_by_one_and_say_why(tmp_path):
