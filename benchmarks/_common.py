@@ -34,7 +34,11 @@ SECTIONS = {
     "lazypredict": "5. Against lazypredict",
     "scaling": "6. Scaling with the training size, and Fashion-MNIST beside Zalando's table",
     "micro": "7. Micro-benchmarks (pytest-benchmark)",
+    "gpu": "8. The nets on a CUDA GPU",
 }
+
+#: Sections that can only be measured on a machine with CUDA.
+NEEDS_CUDA = {"gpu"}
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,8 @@ def write_results() -> Path:
         parts += [f"## {heading}", ""]
         saved = saved_sections.get(name)
         if saved is None:
-            parts += [f"Not measured yet: `python benchmarks/run_all.py --only {name}`.", ""]
+            where = " on a machine with CUDA" if name in NEEDS_CUDA else ""
+            parts += [f"Not measured yet: `python benchmarks/run_all.py --only {name}`{where}.", ""]
             continue
         parts += [
             f"*Measured {saved['measured_at']} at commit {saved.get('commit', 'unknown')} on "

@@ -24,6 +24,7 @@ Two measurements, same process, sides in rotating order, one untimed warm-up:
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 import time
@@ -42,7 +43,7 @@ from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
 EPOCHS = 30
 
 
-def classifier(seed: int, epochs: int = EPOCHS) -> TorchClassifier:
+def classifier(seed: int, epochs: int = EPOCHS, device: str = "cpu") -> TorchClassifier:
     """The minimal loop's model and settings, as a TorchClassifier."""
     return TorchClassifier(
         "dense",
@@ -51,7 +52,7 @@ def classifier(seed: int, epochs: int = EPOCHS) -> TorchClassifier:
         epochs=epochs,
         batch_size=BATCH,
         lr=LR,
-        device="cpu",
+        device=device,
         random_state=seed,
     )
 
@@ -60,8 +61,11 @@ def mean_sd(values: list[float]) -> str:
     return f"{np.mean(values):.4f} ± {np.std(values):.4f}"
 
 
-def training_loops(splits, image_shape, repeats: int) -> tuple[dict, dict]:
+def training_loops(splits, image_shape, repeats: int, device: str = "cpu") -> tuple[dict, dict]:
+    """Wall seconds of 5 fits by each side (and the floor), and each side's test accuracies."""
     seeds = list(range(len(splits)))
+    loop = functools.partial(minimal_loop, device=device)
+    model = functools.partial(classifier, device=device)
     scores: dict[str, list[float]] = {"minimal": [], "ours": [], "together": []}
 
     def timed(name, fit):
@@ -76,15 +80,15 @@ def training_loops(splits, image_shape, repeats: int) -> tuple[dict, dict]:
 
     def minimal():
         return [
-            minimal_loop("dense", image_shape, EPOCHS, s[0], s[1], seed)
+            loop("dense", image_shape, EPOCHS, s[0], s[1], seed)
             for s, seed in zip(splits, seeds, strict=True)
         ]
 
     def ours():
-        return [classifier(seed).fit(s[0], s[1]) for s, seed in zip(splits, seeds, strict=True)]
+        return [model(seed).fit(s[0], s[1]) for s, seed in zip(splits, seeds, strict=True)]
 
     def together():
-        models = [classifier(seed) for seed in seeds]
+        models = [model(seed) for seed in seeds]
         reason = TorchClassifier.fit_together(models, [(s[0], s[1], None) for s in splits])
         assert reason is None, reason
         return models
@@ -95,13 +99,13 @@ def training_loops(splits, image_shape, repeats: int) -> tuple[dict, dict]:
 
     def floor():
         start = time.perf_counter()
-        minimal_loop("dense", image_shape, EPOCHS, X_all, y_all, 0, batch=BATCH * len(splits))
+        loop("dense", image_shape, EPOCHS, X_all, y_all, 0, batch=BATCH * len(splits))
         return time.perf_counter() - start
 
     small = [(s[0][:256], s[1][:256], None) for s in splits]  # untimed warm-up of every side
-    TorchClassifier.fit_together([classifier(i, 1) for i in seeds], small)
-    classifier(0, 1).fit(small[0][0], small[0][1])
-    minimal_loop("dense", image_shape, 1, small[0][0], small[0][1], 0)
+    TorchClassifier.fit_together([model(i, 1) for i in seeds], small)
+    model(0, 1).fit(small[0][0], small[0][1])
+    loop("dense", image_shape, 1, small[0][0], small[0][1], 0)
     sides = {
         "minimal": timed("minimal", minimal),
         "ours": timed("ours", ours),

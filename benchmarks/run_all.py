@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BENCHMARKS, write_results  # noqa: E402
+from _common import BENCHMARKS, NEEDS_CUDA, write_results  # noqa: E402
 
 #: section -> the script and arguments that measure it (same order as RESULTS.md)
 COMMANDS = {
@@ -29,7 +29,14 @@ COMMANDS = {
     "lazypredict": ["lazypredict_vs_ours.py", "--repeats", "3"],
     "scaling": ["scaling.py"],
     "micro": ["micro.py"],
+    "gpu": ["gpu.py", "--repeats", "3"],
 }
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def main() -> None:
@@ -39,6 +46,9 @@ def main() -> None:
     args = parser.parse_args()
     if not args.render:
         for name in args.only or list(COMMANDS):
+            if name in NEEDS_CUDA and not args.only and not cuda_available():
+                print(f"== {name}: skipped (it needs CUDA, and there is none here)", flush=True)
+                continue
             script, *rest = COMMANDS[name]
             print(f"== {name}: python benchmarks/{script} {' '.join(rest)}", flush=True)
             start = time.perf_counter()

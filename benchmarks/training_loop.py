@@ -41,6 +41,7 @@ from _common import (  # noqa: E402
 from treesvsnets.bench.splits import plan  # noqa: E402
 from treesvsnets.datasets import load  # noqa: E402
 from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
+from treesvsnets.estimators.torch.devices import synchronize  # noqa: E402
 from treesvsnets.estimators.torch.modules import conv_net, dense_net  # noqa: E402
 
 BATCH, LR = 128, 1e-3
@@ -54,34 +55,39 @@ def make_module(architecture: str, image_shape: tuple[int, int, int]) -> nn.Modu
     )
 
 
-def minimal_loop(architecture, image_shape, epochs, X, y, seed, batch=BATCH) -> nn.Module:
-    """What a practitioner writes by hand: tensors in memory, index-sliced batches."""
+def minimal_loop(
+    architecture, image_shape, epochs, X, y, seed, batch=BATCH, device="cpu"
+) -> nn.Module:
+    """What a practitioner writes by hand: tensors on the device, index-sliced batches."""
     torch.manual_seed(seed)
-    module = make_module(architecture, image_shape)
+    module = make_module(architecture, image_shape).to(device)
     optimizer = torch.optim.Adam(module.parameters(), lr=LR)
     loss_fn = nn.CrossEntropyLoss()
-    X_t = torch.from_numpy(X.astype(np.float32))  # flat rows: the modules unflatten images
-    y_t = torch.from_numpy(y.astype(np.int64))
+    # flat rows: the modules unflatten images
+    X_t = torch.from_numpy(X.astype(np.float32)).to(device)
+    y_t = torch.from_numpy(y.astype(np.int64)).to(device)
     module.train()
     for _ in range(epochs):
-        order = torch.randperm(len(X_t))
+        order = torch.randperm(len(X_t), device=device)
         for start in range(0, len(X_t), batch):
             rows = order[start : start + batch]
             optimizer.zero_grad()
             loss = loss_fn(module(X_t[rows]), y_t[rows])
             loss.backward()
             optimizer.step()
+    synchronize(torch.device(device))  # the clock stops after the GPU's queued work
     return module.eval()
 
 
-def ours(architecture, image_shape, epochs, X, y, seed) -> TorchClassifier:
+def ours(architecture, image_shape, epochs, X, y, seed, device="cpu", amp=False):
     extra = {"image_shape": image_shape, "dropout": 0.25, "batch_norm": False}
     return TorchClassifier(
         architecture,
         epochs=epochs,
         batch_size=BATCH,
         lr=LR,
-        device="cpu",
+        device=device,
+        amp=amp,
         random_state=seed,
         **(extra if architecture == "cnn" else {}),
     ).fit(X, y)
@@ -108,8 +114,9 @@ def skorch_fit(architecture, image_shape, epochs, X, y, seed):
 def accuracy(model, X, y) -> float:
     X = X.astype(np.float32)
     if isinstance(model, nn.Module):
+        device = next(model.parameters()).device
         with torch.no_grad():
-            predicted = model(torch.from_numpy(X)).argmax(1).numpy()
+            predicted = model(torch.from_numpy(X).to(device)).argmax(1).cpu().numpy()
     else:
         predicted = model.predict(X)
     return float(np.mean(predicted == y))
