@@ -133,8 +133,8 @@ def test_bad_plugin_on_the_cli_is_one_sentence_and_exit_2(tmp_path):
 def test_check_passes_a_good_estimator():
     done = cli("check", "extra_trees", "--plugin", EXAMPLE)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "8 passed, 0 failed" in done.stdout
-    assert done.stdout.count("  PASS  ") == 8
+    assert "9 passed, 0 failed" in done.stdout
+    assert done.stdout.count("  PASS  ") == 9
 
 
 def test_check_catches_predict_of_the_wrong_length():
@@ -151,7 +151,7 @@ def test_check_catches_predict_of_the_wrong_length():
 def test_check_runs_on_builtins_too():
     done = cli("check", "cnn")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "on digits" in done.stdout and "8 passed, 0 failed" in done.stdout
+    assert "on digits" in done.stdout and "9 passed, 0 failed" in done.stdout
 
 
 def pip_install_to(target, package):

@@ -1,6 +1,7 @@
 """Every built-in estimator through the real cell runner on real (small) data."""
 
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -50,7 +51,7 @@ def test_builtin_runs_and_beats_chance_by_far(name, request, seed):
 
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
-def test_builtin_is_deterministic_under_a_seed_and_survives_clone(name, request, seed):
+def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(name, request, seed):
     spec = get(name)
     dataset, _ = _data_for(spec, request)
     X, y = dataset.X[::2], dataset.y[::2]
@@ -60,6 +61,10 @@ def test_builtin_is_deterministic_under_a_seed_and_survives_clone(name, request,
     twin = clone(model).fit(X, y)
     np.testing.assert_array_equal(model.predict(dataset.X), twin.predict(dataset.X))
     np.testing.assert_allclose(model.predict_proba(dataset.X), twin.predict_proba(dataset.X))
+    unpickled = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(
+        unpickled.predict_proba(dataset.X), model.predict_proba(dataset.X)
+    )
 
 
 def test_logreg_gets_standard_scaling_and_trees_get_none():

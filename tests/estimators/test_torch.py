@@ -1,6 +1,7 @@
 """TorchClassifier and its training loop, on real data (digits, an MNIST subset)."""
 
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import torch
 from sklearn.base import clone
 from sklearn.preprocessing import StandardScaler
 
-from tests.helpers.devices import DEVICES, needs_cuda
+from tests.helpers.devices import DEVICES, needs_cuda, requires_cuda
 from treesvsnets.bench.runner import Cell, run_cell
 from treesvsnets.bench.splits import plan
 from treesvsnets.errors import ConfigError
@@ -100,6 +101,30 @@ def test_checkpoint_reloads_to_identical_predictions(digits_split, tmp_path, dev
     other.load_checkpoint(path)
     np.testing.assert_array_equal(other.predict(X_test), model.predict(X_test))
     np.testing.assert_allclose(other.predict_proba(X_test), model.predict_proba(X_test), atol=1e-6)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_fitted_net_pickles_and_predicts_the_same(digits_split, device):
+    X, y, _, _, X_test, _ = digits_split
+    model = TorchClassifier("dense", epochs=2, random_state=0, device=device).fit(X, y)
+    again = pickle.loads(pickle.dumps(model))
+    assert again.device_ == model.device_
+    np.testing.assert_array_equal(again.predict_proba(X_test), model.predict_proba(X_test))
+    assert isinstance(model.module_, torch.nn.Module)  # pickling left the original as it was
+
+
+@requires_cuda
+def test_a_net_pickled_on_cuda_loads_onto_the_cpu_where_cuda_is_missing(digits_split, monkeypatch):
+    X, y, _, _, X_test, _ = digits_split
+    model = TorchClassifier("cnn", image_shape=(1, 8, 8), epochs=2, random_state=0, device="cuda")
+    model.fit(X, y)
+    saved = pickle.dumps(model)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # as on a laptop
+    with pytest.warns(UserWarning, match="trained on cuda, which is not available here"):
+        again = pickle.loads(saved)
+    assert again.device_ == "cpu"
+    assert next(again.module_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(again.predict_proba(X_test), model.predict_proba(X_test), atol=1e-4)
 
 
 def test_same_seed_same_predictions_with_early_stopping(digits_split):

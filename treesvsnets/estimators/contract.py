@@ -119,6 +119,18 @@ def check_deterministic_under_seed(make: Factory, data: CheckData) -> None:
     )
 
 
+def check_pickle_round_trip(make: Factory, data: CheckData) -> None:
+    import pickle
+
+    estimator, _ = _fit(make, data)
+    again = pickle.loads(pickle.dumps(estimator))
+    a, b = np.asarray(estimator.predict(data.X)), np.asarray(again.predict(data.X))
+    assert np.array_equal(a, b), (
+        f"the unpickled estimator disagrees with the fitted one on {int((a != b).sum())} of "
+        f"{len(a)} rows"
+    )
+
+
 CHECKS: tuple[tuple[str, Callable[[Factory, CheckData], None]], ...] = (
     ("fit returns self", check_fit_returns_self),
     ("predict gives one known label per row", check_predict_shape_and_labels),
@@ -128,6 +140,7 @@ CHECKS: tuple[tuple[str, Callable[[Factory, CheckData], None]], ...] = (
     ("works with string labels", check_string_labels),
     ("works behind the harness's preprocessing (scaled float32)", check_harness_preprocessing),
     ("deterministic under a fixed seed", check_deterministic_under_seed),
+    ("a fitted estimator survives pickle (same predictions)", check_pickle_round_trip),
 )
 
 

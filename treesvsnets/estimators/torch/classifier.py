@@ -8,6 +8,7 @@ moves the data to the device once and runs the Trainer. Fitted state ends in
 from __future__ import annotations
 
 import contextlib
+import io
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -389,6 +390,38 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[self._logits(X).argmax(dim=1).cpu().numpy()]
+
+    # -- pickling ---------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The fitted module travels as ``torch.save`` bytes, so it can be loaded on any device."""
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
+        if isinstance(state.get("module_"), torch.nn.Module):
+            buffer = io.BytesIO()
+            torch.save(state["module_"], buffer)
+            state["module_"] = buffer.getvalue()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A net pickled on a GPU loads onto the CPU where CUDA is missing, and says so."""
+        if isinstance(state.get("module_"), bytes):
+            device = state.get("device_", "cpu")
+            if device.startswith("cuda") and not torch.cuda.is_available():
+                warnings.warn(
+                    f"this TorchClassifier was trained on {device}, which is not available "
+                    "here; it is loaded onto the CPU.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                device = "cpu"
+            state = {
+                **state,
+                "module_": torch.load(
+                    io.BytesIO(state["module_"]), map_location=device, weights_only=False
+                ),
+                "device_": device,
+            }
+        super().__setstate__(state)
 
     def load_checkpoint(self, path: str | Path) -> TorchClassifier:
         """Load weights saved by the ``checkpoint`` option into the fitted module."""
