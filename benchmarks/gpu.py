@@ -50,6 +50,8 @@ from _common import (  # noqa: E402
 )
 from fold_parallel import training_loops  # noqa: E402
 from training_loop import (  # noqa: E402
+    NAMES,
+    compare_loops,
     digits_workload,
     fashion_workload,
     measure,
@@ -57,48 +59,12 @@ from training_loop import (  # noqa: E402
     ours,
 )
 
-NAMES = {"dense": "MLP 256-128", "cnn": "CNN conv32-conv64-128"}
-
 
 def shrink(workload, rows: int):
     """The workload cut to ``rows`` training rows per split and 2 epochs (the dry run)."""
     label, image_shape, _, splits = workload
     small = [(X[:rows], y[:rows], X_test, y_test) for X, y, X_test, y_test in splits]
     return f"{label} (dry run: {rows} rows, 2 epochs)", image_shape, 2, small
-
-
-def loop_section(workloads, device: str, repeats: int) -> tuple[list, list, dict]:
-    """Ours against the minimal loop on the device, per workload and architecture."""
-    sides = {
-        "minimal": functools.partial(minimal_loop, device=device),
-        "ours": functools.partial(ours, device=device),
-    }
-    rows, targets, data = [], [], {}
-    for workload in workloads:
-        label, results = measure(workload, sides, repeats)
-        data[label] = results
-        for architecture, result in results.items():
-            seconds, acc = result["seconds"], result["accuracy"]
-            ratio = ratios(seconds["ours"], seconds["minimal"])
-            where = f"{NAMES[architecture]}, {label.split(',')[0]}"
-            targets.append(
-                Target(
-                    f"{where}, CUDA: ours ÷ minimal loop ≤ 1.05",
-                    ratio.show(3),
-                    ratio.median <= 1.05,
-                )
-            )
-            rows.append(
-                [
-                    label,
-                    NAMES[architecture],
-                    Spread.of(seconds["minimal"]).show(3),
-                    Spread.of(seconds["ours"]).show(3),
-                    ratio.show(3),
-                    f"{acc['minimal']:.3f} / {acc['ours']:.3f}",
-                ]
-            )
-    return rows, targets, data
 
 
 def amp_section(workload, device: str, repeats: int) -> tuple[list, dict]:
@@ -156,7 +122,13 @@ def main() -> None:
     if args.quick:
         digits, fashion = shrink(digits, 300), shrink(fashion, 1000)
 
-    loop_rows, targets, loop_data = loop_section([digits, fashion], args.device, args.repeats)
+    loop_sides = {
+        "minimal": functools.partial(minimal_loop, device=args.device),
+        "ours": functools.partial(ours, device=args.device),
+    }
+    loop_header, loop_rows, targets, loop_data = compare_loops(
+        [digits, fashion], loop_sides, args.repeats, on=f" on {args.device}"
+    )
     print("training loops done", file=sys.stderr, flush=True)
     amp_rows, amp_data = amp_section(fashion, args.device, args.repeats)
     print("mixed precision done", file=sys.stderr, flush=True)
@@ -193,11 +165,7 @@ def main() -> None:
             "against a minimal hand-written loop with its data on the GPU; both synchronise "
             "before the clock stops.",
             "",
-            table(
-                ["workload", "model", "minimal s/fit", "ours s/fit", "ours ÷ minimal", "accuracy"],
-                loop_rows,
-                "ll" + "r" * 4,
-            ),
+            table(loop_header, loop_rows, "ll" + "r" * (len(loop_header) - 2)),
             "",
             "**Mixed precision** (our loop, float16 autocast with a gradient scaler):",
             "",

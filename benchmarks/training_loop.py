@@ -179,6 +179,57 @@ def measure(workload, sides, repeats):
     return label, results
 
 
+NAMES = {"dense": "MLP 256-128", "cnn": "CNN conv32-conv64-128"}
+
+
+def compare_loops(workloads, sides, repeats, on: str = ""):
+    """Measure every workload with ``sides`` (minimal, ours, maybe skorch): the table's header
+    and rows, the targets (``on`` names the device in their text), and the figures."""
+    rows, data, targets = [], {}, []
+    for workload in workloads:
+        label, results = measure(workload, sides, repeats)
+        data[label] = results
+        for architecture, result in results.items():
+            seconds, acc = result["seconds"], result["accuracy"]
+            where = f"{NAMES[architecture]}, {label.split(',')[0]}{on}"
+            ours_vs_minimal = ratios(seconds["ours"], seconds["minimal"])
+            targets.append(
+                Target(
+                    f"{where}: ours ÷ minimal loop ≤ 1.05",
+                    ours_vs_minimal.show(3),
+                    ours_vs_minimal.median <= 1.05,
+                )
+            )
+            if "skorch" in sides:
+                skorch_vs_ours = ratios(seconds["skorch"], seconds["ours"])
+                targets.append(
+                    Target(
+                        f"{where}: skorch ÷ ours > 1",
+                        skorch_vs_ours.show(2),
+                        skorch_vs_ours.median > 1,
+                    )
+                )
+            row = [
+                label,
+                NAMES[architecture],
+                Spread.of(seconds["minimal"]).show(3),
+                Spread.of(seconds["ours"]).show(3),
+                ours_vs_minimal.show(3),
+            ]
+            if "skorch" in sides:
+                row += [
+                    Spread.of(seconds["skorch"]).show(3),
+                    ratios(seconds["skorch"], seconds["ours"]).show(2),
+                ]
+            row.append(" / ".join(f"{acc[name]:.3f}" for name in sides))
+            rows.append(row)
+    header = ["workload", "model", "minimal loop s/fit", "ours s/fit", "ours ÷ minimal"]
+    if "skorch" in sides:
+        header += ["skorch s/fit", "skorch ÷ ours"]
+    header.append("accuracy " + " / ".join(sides))
+    return header, rows, targets, data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -201,49 +252,7 @@ def main() -> None:
     workloads = [digits_workload()]
     if not args.skip_fashion:
         workloads.append(fashion_workload(args.data_dir))
-    rows, data, targets = [], {}, []
-    names = {"dense": "MLP 256-128", "cnn": "CNN conv32-conv64-128"}
-    for workload in workloads:
-        label, results = measure(workload, sides, args.repeats)
-        data[label] = results
-        for architecture, result in results.items():
-            seconds, acc = result["seconds"], result["accuracy"]
-            where = f"{names[architecture]}, {label.split(',')[0]}"
-            ours_vs_minimal = ratios(seconds["ours"], seconds["minimal"])
-            targets.append(
-                Target(
-                    f"{where}: ours ÷ minimal loop ≤ 1.05",
-                    ours_vs_minimal.show(3),
-                    ours_vs_minimal.median <= 1.05,
-                )
-            )
-            if "skorch" in sides:
-                skorch_vs_ours = ratios(seconds["skorch"], seconds["ours"])
-                targets.append(
-                    Target(
-                        f"{where}: skorch ÷ ours > 1",
-                        skorch_vs_ours.show(2),
-                        skorch_vs_ours.median > 1,
-                    )
-                )
-            row = [
-                label,
-                names[architecture],
-                Spread.of(seconds["minimal"]).show(3),
-                Spread.of(seconds["ours"]).show(3),
-                ratios(seconds["ours"], seconds["minimal"]).show(3),
-            ]
-            if "skorch" in sides:
-                row += [
-                    Spread.of(seconds["skorch"]).show(3),
-                    ratios(seconds["skorch"], seconds["ours"]).show(2),
-                ]
-            row.append(" / ".join(f"{acc[name]:.3f}" for name in sides))
-            rows.append(row)
-    header = ["workload", "model", "minimal loop s/fit", "ours s/fit", "ours ÷ minimal"]
-    if "skorch" in sides:
-        header += ["skorch s/fit", "skorch ÷ ours"]
-    header.append("accuracy " + " / ".join(sides))
+    header, rows, targets, data = compare_loops(workloads, sides, args.repeats)
     markdown = "\n".join(
         [
             f"{args.threads} CPU threads, Adam lr 1e-3, batch {BATCH}, no validation split, one "
