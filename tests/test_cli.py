@@ -31,8 +31,9 @@ def test_run_writes_every_artefact_and_prints_a_leaderboard(tmp_path):
         "summary.csv",
         "figures",
     }
-    assert "[1/6] iris         rf         seed 0 fold 1/3  acc " in done.stderr
-    assert "[6/6] iris         logreg     seed 0 fold 3/3  acc " in done.stderr
+    assert "[1/9] iris         rf         seed 0 fold 1/3  acc " in done.stderr
+    assert "[6/9] iris         logreg     seed 0 fold 3/3  acc " in done.stderr
+    assert "[9/9] iris         dummy      seed 0 fold 3/3  acc " in done.stderr  # the baseline
     assert "rank    estimator" in done.stdout
     assert "rf" in done.stdout and "logreg" in done.stdout
     assert done.stdout.rstrip().endswith(f"results: {run_dir}")
@@ -84,7 +85,7 @@ def test_config_file_with_flags_overriding_it(tmp_path):
     run_dir = only_run_dir(tmp_path / "runs")
     assert run_dir.name.endswith("-from-toml")
     rows = pd.read_csv(run_dir / "results.csv")
-    assert set(rows.n_folds) == {2} and len(rows) == 4
+    assert set(rows.n_folds) == {2} and len(rows) == 6  # logreg, rf and the dummy baseline
     assert set(rows.dataset) == {"wine"}
     rf_params = json.loads(rows.loc[rows.estimator == "rf", "params"].iloc[0])
     assert rf_params["n_estimators"] == 9
@@ -107,8 +108,8 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
     [
         (
             ["run", "-e", "rff"],
-            "unknown estimator 'rff'; choose from: adaboost, all, bagging, cnn, deep, dense, "
-            "ensemble, gb, hgb, lightgbm, linear, logreg, rf, stacking, xgboost. "
+            "unknown estimator 'rff'; choose from: adaboost, all, bagging, baseline, cnn, deep, "
+            "dense, dummy, ensemble, gb, hgb, lightgbm, linear, logreg, rf, stacking, xgboost. "
             "Did you mean 'rf'?",
         ),
         (
@@ -184,7 +185,8 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
         f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, "
         "estimators, folds, seeds, out, name, threads, params, protocol, test_size, "
         "validation_fraction, subsample, device, data_dir, plugins, target, tables, "
-        "class_weight, jobs, timeout, max_memory, scheduler, isolate, fold_parallel. Did you mean "
+        "class_weight, baseline, jobs, timeout, max_memory, scheduler, isolate, fold_parallel. "
+        "Did you mean "
         "'folds'?"
     )
 
@@ -212,6 +214,7 @@ def test_list_and_help():
         "logreg",
         "dense",
         "cnn",
+        "dummy",
     ]
     datasets = cli("list", "datasets")
     assert "digits" in datasets.stdout and "8x8 image" in datasets.stdout

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MISBEHAVING = ROOT / "tests" / "plugins" / "misbehaving.py"
 # 'slow' (a 0.4 s fit) and logreg are deterministic: an interrupted-then-resumed run must give
 # exactly the rows of an uninterrupted one
-SMALL_RUN = ["-d", "wine", "-e", "slow", "-e", "logreg", "--folds", "4", "--plugin", MISBEHAVING]
+SMALL_RUN = ["-d", "wine", "-e", "slow", "-e", "logreg", "--folds", "4", "--no-baseline"]
+SMALL_RUN += ["--plugin", MISBEHAVING]
 COMPARED = ["dataset", "estimator", "seed", "fold", "status", "split_hash", "n_train", "n_test"]
 SCORES = ["accuracy", "balanced_accuracy", "f1_macro", "log_loss"]
 
@@ -78,7 +79,8 @@ def test_a_stopped_run_resumes_to_the_rows_of_an_uninterrupted_one(tmp_path, how
 def test_limits_from_the_command_line_are_recorded_per_row(tmp_path):
     done = cli(
         "run",
-        *["-d", "iris", "-e", "hangs", "-e", "greedy", "-e", "dummy", "--folds", "2"],
+        *["-d", "iris", "-e", "hangs", "-e", "greedy", "-e", "quick", "--folds", "2"],
+        "--no-baseline",
         *["--plugin", MISBEHAVING, "--timeout", "4", "--max-memory", "600MB"],
         *["--jobs", "2", "--out", tmp_path],
         cwd=ROOT,
@@ -91,7 +93,7 @@ def test_limits_from_the_command_line_are_recorded_per_row(tmp_path):
     assert rows.groupby("estimator")["status"].agg(set).to_dict() == {
         "hangs": {"timeout"},
         "greedy": {"oom"},
-        "dummy": {"ok"},
+        "quick": {"ok"},
     }
     assert set(rows["time_limit_s"]) == {4} and set(rows["memory_limit_mb"]) == {600}
     report = (run_dir / "report.md").read_text()

@@ -67,7 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="run a benchmark (default: every classical estimator on digits, 5 folds)",
+        help="run a benchmark (default: the classical estimators and the nets on digits, 5 folds)",
         description="Run every chosen estimator on every chosen dataset with k-fold CV. "
         "Flags override the --config file, which overrides the defaults.",
     )
@@ -85,8 +85,8 @@ def _build_parser() -> argparse.ArgumentParser:
         action=_EstimatorAction,
         dest="estimators",
         metavar="NAME",
-        help="estimator name, a family (ensemble, linear, deep) "
-        "or 'all' (repeatable); default: ensemble linear",
+        help="estimator name, a family (ensemble, linear, deep, baseline) "
+        "or 'all' (repeatable); default: ensemble linear dense cnn",
     )
     run.add_argument(
         "--param",
@@ -132,6 +132,14 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=["balanced"],
         help="weigh classes by inverse frequency in each training fold, through class_weight "
         "or sample_weight, for the estimators that support either (recorded per row)",
+    )
+    run.add_argument(
+        "--no-baseline",
+        action="store_false",
+        dest="baseline",
+        default=None,
+        help="leave out the trivial baseline (dummy: the most frequent class) that every run "
+        "adds, and the sentences that flag estimators not better than it",
     )
     run.add_argument(
         "--device",
@@ -238,13 +246,13 @@ def _build_parser() -> argparse.ArgumentParser:
     inspect.add_argument(
         "--drop", action="append", default=[], metavar="COLUMN", help="ignore COLUMN; repeatable"
     )
-    inspect.add_argument(
-        "--categorical",
-        action="append",
-        default=[],
-        metavar="COLUMN",
-        help="treat COLUMN as categorical even if it holds numbers; repeatable",
-    )
+    for flag, what in (
+        ("--categorical", "treat COLUMN as categorical even if it holds numbers"),
+        ("--numeric", "treat COLUMN as numeric: values that do not parse become missing"),
+        ("--datetime", "treat COLUMN as dates: values that do not parse become missing"),
+        ("--keep", "keep COLUMN even if it looks like an identifier or a constant"),
+    ):
+        inspect.add_argument(flag, action="append", default=[], metavar="COLUMN", help=what)
     inspect.add_argument("--json", action="store_true", help="print the profile as JSON")
 
     report = commands.add_parser(
@@ -298,6 +306,7 @@ _DEFINITION_FLAGS = (
     "subsample",
     "target",
     "class_weight",
+    "baseline",
     "device",
     "data_dir",
     "out",
@@ -322,7 +331,12 @@ def _execution_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
     from treesvsnets.bench.run import resume
 
-    given = [f"--{flag.replace('_', '-')}" for flag in _DEFINITION_FLAGS if getattr(args, flag)]
+    spelled = {"baseline": "no-baseline"}  # the flags that store a value under another name
+    given = [
+        f"--{spelled.get(flag, flag.replace('_', '-'))}"
+        for flag in _DEFINITION_FLAGS
+        if getattr(args, flag) is not None
+    ]
     if given:
         raise ConfigError(
             f"--resume runs the cells of {str(args.resume)!r} with that run's own config; "
@@ -396,6 +410,7 @@ def _config_from(args: argparse.Namespace) -> Any:
         subsample=args.subsample,
         target=args.target,
         class_weight=args.class_weight,
+        baseline=args.baseline,
         device=args.device,
         data_dir=args.data_dir,
         plugins=[*config.plugins, *(args.plugins or [])] or None,
@@ -408,10 +423,14 @@ def _config_from(args: argparse.Namespace) -> Any:
 
 
 def _print_leaderboard(rows: Any) -> None:
+    """Each dataset's leaderboard, then one line per estimator not better than the baseline."""
+    from treesvsnets.reports.baseline import not_better_sentences
     from treesvsnets.reports.leaderboard import format_tables, leaderboard
 
     for dataset, table in format_tables(leaderboard(rows), "simple").items():
         print(f"\n{dataset}\n{table}\n")
+    for sentence in not_better_sentences(rows):
+        print(f"{PROG}: warning: {sentence}")
 
 
 def _command_list(args: argparse.Namespace) -> int:
@@ -509,7 +528,15 @@ def _command_inspect(args: argparse.Namespace) -> int:
 
     from treesvsnets.datasets.profile import format_profile, inspect_table
 
-    profile = inspect_table(args.path, args.target, drop=args.drop, categorical=args.categorical)
+    profile = inspect_table(
+        args.path,
+        args.target,
+        drop=args.drop,
+        categorical=args.categorical,
+        numeric=args.numeric,
+        datetime=args.datetime,
+        keep=args.keep,
+    )
     if args.json:
         print(json.dumps(profile.to_dict(), indent=2, default=str))
     else:

@@ -17,8 +17,10 @@ from typing import Any
 from treesvsnets.errors import ConfigError
 
 DEFAULT_DATASETS = ("digits",)
-#: The default suite: every classical estimator (ensembles and the linear baseline).
-DEFAULT_ESTIMATORS = ("ensemble", "linear")
+#: The default suite: every classical estimator (ensembles and the linear model) against the
+#: two nets, so a first run shows the comparison the tool is named for (plus ``dummy``, which
+#: every run gets unless ``baseline = false``).
+DEFAULT_ESTIMATORS = ("ensemble", "linear", "dense", "cnn")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class RunConfig:
     target: str | None = None  # target column of the table files in datasets (default: last)
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # per file: TableOptions
     class_weight: str | None = None  # "balanced": weigh classes by inverse frequency per fold
+    baseline: bool = True  # add the trivial baseline (dummy) to the estimators
     # How the cells are executed (may change when a run is resumed; the rows may not):
     jobs: int = 1  # cells at once on this machine, each in its own worker process
     timeout: float | None = None  # seconds per cell; a cell past it is stopped -> 'timeout'
@@ -112,7 +115,7 @@ class RunConfig:
             not isinstance(self.scheduler, str) or "://" not in self.scheduler
         ):
             raise bad("scheduler", "a Dask scheduler address like tcp://HOST:8786", self.scheduler)
-        for key in ("isolate", "fold_parallel"):
+        for key in ("isolate", "fold_parallel", "baseline"):
             if not isinstance(getattr(self, key), bool):
                 raise bad(key, "true or false", getattr(self, key))
         if not self.isolate:
@@ -140,7 +143,7 @@ class RunConfig:
 
     def table_options(self, name: str) -> Any:
         """The TableOptions of dataset ``name`` when it is a table file, else None."""
-        from treesvsnets.datasets.tables import TableOptions, looks_like_table
+        from treesvsnets.datasets.tables import LIST_OPTIONS, TableOptions, looks_like_table
 
         if not looks_like_table(name):
             return None
@@ -156,18 +159,23 @@ class RunConfig:
                     f"dataset {name!r}: unknown option {key!r}; valid options are: "
                     f"{', '.join(sorted(known))}.{hint}"
                 )
-            if key in ("drop", "categorical", "numeric"):
+            if key in LIST_OPTIONS:
                 if isinstance(value, str):
                     value = [value]
                 if not isinstance(value, list | tuple) or not all(
                     isinstance(v, str) for v in value
                 ):
-                    raise ConfigError(f"dataset {name!r}: {key!r} must be a list of column names.")
+                    what = "values" if key == "null_tokens" else "column names"
+                    raise ConfigError(f"dataset {name!r}: {key!r} must be a list of {what}.")
                 given[key] = tuple(value)
+        from treesvsnets.errors import DatasetError
+
         try:
             return TableOptions(**given)
         except TypeError as exc:
             raise ConfigError(f"dataset {name!r}: {exc}.") from None
+        except DatasetError as exc:
+            raise ConfigError(f"dataset {name!r}: {exc}") from None
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with the given keys replaced; ``None`` means 'not given'."""
@@ -200,6 +208,7 @@ class RunConfig:
             "target": self.target,
             "tables": self.tables,
             "class_weight": self.class_weight,
+            "baseline": self.baseline,
             **self.execution(),
         }
 

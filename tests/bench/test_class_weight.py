@@ -26,6 +26,7 @@ def _imbalanced_csv(tmp_path):
 
 def _run(tmp_path, path, **options):
     return treesvsnets.run(
+        baseline=False,
         datasets=[str(path)],
         estimators=["logreg", "rf", "xgboost", "dense"],
         folds=3,

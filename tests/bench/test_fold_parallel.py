@@ -31,7 +31,7 @@ def _run(tmp_path, name, **overrides):
         "params": {"dense": SMALL_DENSE},
         "device": "cpu",  # the exact comparisons below hold on the CPU; CUDA has its own test
     }
-    return treesvsnets.run(**{**settings, **overrides})
+    return treesvsnets.run(baseline=False, **{**settings, **overrides})
 
 
 def _by_fold(rows: pd.DataFrame, estimator: str) -> pd.DataFrame:
@@ -86,10 +86,11 @@ def test_settings_that_cannot_be_stacked_train_one_by_one_and_say_why(tmp_path):
 
 def test_a_hanging_group_times_out_every_fold_and_keeps_the_other_rows(tmp_path, register_spec):
     register_spec("hangs_together", HangingTogether, capabilities={"fold_parallel"})
-    register_spec("dummy", ProbaDummy)
+    register_spec("quick", ProbaDummy)
     result = treesvsnets.run(
+        baseline=False,
         datasets=["wine"],
-        estimators=["hangs_together", "dummy"],
+        estimators=["hangs_together", "quick"],
         folds=2,
         out=tmp_path,
         progress=False,
@@ -99,7 +100,7 @@ def test_a_hanging_group_times_out_every_fold_and_keeps_the_other_rows(tmp_path,
     rows = result.rows.set_index(["estimator", "fold"]).sort_index()
     assert rows.loc["hangs_together", "status"].tolist() == ["timeout", "timeout"]
     assert "time limit of 2 s" in rows.loc[("hangs_together", 0), "error"]  # 1 s x 2 folds
-    assert rows.loc["dummy", "status"].tolist() == ["ok", "ok"]
+    assert rows.loc["quick", "status"].tolist() == ["ok", "ok"]
 
 
 def test_a_resumed_run_trains_its_missing_folds_together(tmp_path):
@@ -115,7 +116,7 @@ def test_a_resumed_run_trains_its_missing_folds_together(tmp_path):
 def test_cli_flag_groups_the_folds_and_the_manifest_records_it(tmp_path):
     done = cli(
         "run", "-d", "iris", "-e", "dense", "--folds", "3", "--fold-parallel",
-        "--param", "dense.epochs=3", "--out", tmp_path, "--name", "cli",
+        "--param", "dense.epochs=3", "--out", tmp_path, "--name", "cli", "--no-baseline",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     (run_dir,) = tmp_path.iterdir()
@@ -131,6 +132,7 @@ def test_a_capability_without_fit_together_fails_its_rows_with_one_sentence(
 ):
     register_spec("claims_together", ProbaDummy, capabilities={"fold_parallel"})
     rows = treesvsnets.run(
+        baseline=False,
         datasets=["wine"],
         estimators=["claims_together"],
         folds=2,

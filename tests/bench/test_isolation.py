@@ -33,9 +33,10 @@ def test_each_misbehaving_cell_gets_its_status_and_every_good_row_is_kept(tmp_pa
     register_spec("segfaults", SegfaultingEstimator)
     register_spec("greedy", GreedyEstimator)
     register_spec("raises", RaisingEstimator)
-    register_spec("dummy", ProbaDummy)
-    estimators = ["dummy", "hangs", "exits", "segfaults", "greedy", "raises", "logreg"]
+    register_spec("quick", ProbaDummy)
+    estimators = ["quick", "hangs", "exits", "segfaults", "greedy", "raises", "logreg"]
     result = treesvsnets.run(
+        baseline=False,
         datasets=["wine"],
         estimators=estimators,
         folds=2,
@@ -48,7 +49,7 @@ def test_each_misbehaving_cell_gets_its_status_and_every_good_row_is_kept(tmp_pa
     rows = result.rows.set_index(["estimator", "fold"])
     assert len(rows) == 14  # every cell has its row, whatever happened to it
     assert rows.groupby("estimator")["status"].apply(set).to_dict() == {
-        "dummy": {"ok"},
+        "quick": {"ok"},
         "logreg": {"ok"},
         "hangs": {"timeout"},
         "exits": {"crashed"},
@@ -68,14 +69,15 @@ def test_each_misbehaving_cell_gets_its_status_and_every_good_row_is_kept(tmp_pa
     assert (rows["jobs"] == 2).all() and (rows["threads"] == 1).all()  # 2 cores / 2 jobs
     # the good cells score exactly as they do when run alone, in this process
     alone = treesvsnets.run(
+        baseline=False,
         datasets=["wine"],
-        estimators=["dummy", "logreg"],
+        estimators=["quick", "logreg"],
         folds=2,
         out=tmp_path,
         progress=False,
         isolate=False,
     ).rows.set_index(["estimator", "fold"])
-    good = rows.loc[["dummy", "logreg"], SCORES]
+    good = rows.loc[["quick", "logreg"], SCORES]
     pd.testing.assert_frame_equal(good, alone.loc[good.index, SCORES])
     assert result.manifest["cells_by_status"] == {
         "ok": 4,
@@ -88,8 +90,8 @@ def test_each_misbehaving_cell_gets_its_status_and_every_good_row_is_kept(tmp_pa
 
 def test_jobs_run_cells_side_by_side_with_the_same_results(tmp_path):
     common = dict(datasets=["wine"], estimators=["rf", "logreg"], folds=3, progress=False)
-    one = treesvsnets.run(out=tmp_path / "one", jobs=1, threads=1, **common)
-    two = treesvsnets.run(out=tmp_path / "two", jobs=2, **common)
+    one = treesvsnets.run(baseline=False, out=tmp_path / "one", jobs=1, threads=1, **common)
+    two = treesvsnets.run(baseline=False, out=tmp_path / "two", jobs=2, **common)
     assert "2 worker processes" in two.manifest["executor"]
     assert two.manifest["threads_per_cell"] == 1  # the 2 cores shared by 2 cells at once
     a, b = _sorted(one.rows), _sorted(two.rows)
@@ -99,12 +101,13 @@ def test_jobs_run_cells_side_by_side_with_the_same_results(tmp_path):
 
 def test_limits_need_worker_processes():
     with pytest.raises(ConfigError, match="'timeout' need.* worker processes"):
-        treesvsnets.run(isolate=False, timeout=10)
+        treesvsnets.run(baseline=False, isolate=False, timeout=10)
 
 
 def test_an_oversubscribed_thread_budget_is_allowed_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match="2 jobs x 4 threads = 8 threads on"):
         result = treesvsnets.run(
+            baseline=False,
             datasets=["iris"],
             estimators=["rf", "logreg"],
             folds=2,
@@ -130,6 +133,7 @@ def _forget_cells(run_dir, where: str) -> int:
 
 def test_resume_runs_only_the_missing_cells_and_gives_the_same_rows(tmp_path):
     full = treesvsnets.run(
+        baseline=False,
         datasets=["wine", "iris"],
         estimators=["rf", "logreg"],
         folds=3,
@@ -170,6 +174,7 @@ def test_retry_failed_runs_failed_cells_again_and_replaces_their_rows(tmp_path, 
     marker.touch()
     register_spec("flaky", FailsWhileFileExists)
     first = treesvsnets.run(
+        baseline=False,
         datasets=["iris"],
         estimators=["flaky", "logreg"],
         folds=2,
@@ -189,7 +194,12 @@ def test_retry_failed_runs_failed_cells_again_and_replaces_their_rows(tmp_path, 
 
 def test_resume_refuses_to_change_what_the_run_computes(tmp_path):
     result = treesvsnets.run(
-        datasets=["iris"], estimators=["logreg"], folds=2, out=tmp_path, progress=False
+        baseline=False,
+        datasets=["iris"],
+        estimators=["logreg"],
+        folds=2,
+        out=tmp_path,
+        progress=False,
     )
     with pytest.raises(ConfigError, match="only jobs, timeout, .* may change, not folds"):
         treesvsnets.resume(result.run_dir, folds=3)
@@ -208,16 +218,24 @@ def test_an_estimator_that_cannot_reach_a_worker_is_named(tmp_path, register_spe
 
     register_spec("locked", factory)
     with pytest.raises(ConfigError, match="estimator 'locked' cannot be sent to a worker"):
-        treesvsnets.run(datasets=["iris"], estimators=["locked"], out=tmp_path, progress=False)
+        treesvsnets.run(
+            baseline=False, datasets=["iris"], estimators=["locked"], out=tmp_path, progress=False
+        )
     assert not any(tmp_path.iterdir())
     in_process = treesvsnets.run(
-        datasets=["iris"], estimators=["locked"], out=tmp_path, progress=False, isolate=False
+        baseline=False,
+        datasets=["iris"],
+        estimators=["locked"],
+        out=tmp_path,
+        progress=False,
+        isolate=False,
     )
     assert set(in_process.rows["status"]) == {"ok"}
 
 
 def test_with_several_jobs_the_costliest_cells_start_first(tmp_path):
     result = treesvsnets.run(
+        baseline=False,
         datasets=["wine"],
         estimators=["logreg", "rf"],  # rf is the costlier (EstimatorSpec.relative_cost)
         folds=2,

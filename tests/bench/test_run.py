@@ -16,6 +16,7 @@ def test_a_failing_estimator_is_recorded_and_every_other_result_kept(tmp_path, r
     register_spec("raises", RaisingEstimator)
     events = []
     result = treesvsnets.run(
+        baseline=False,
         datasets=["iris"],
         estimators=["rf", "raises", "logreg"],
         folds=3,
@@ -39,6 +40,7 @@ def test_a_failing_estimator_is_recorded_and_every_other_result_kept(tmp_path, r
 
 def test_every_estimator_sees_the_same_folds(tmp_path):
     result = treesvsnets.run(
+        baseline=False,
         datasets=["iris", "wine"],
         estimators=["rf", "logreg", "xgboost"],
         folds=3,
@@ -59,6 +61,7 @@ def test_every_estimator_sees_the_same_folds(tmp_path):
 
 def test_the_run_folder_holds_every_artefact(tmp_path):
     result = treesvsnets.run(
+        baseline=False,
         datasets=["wine"],
         estimators=["logreg", "rf"],
         folds=3,
@@ -94,13 +97,17 @@ def test_the_run_folder_holds_every_artefact(tmp_path):
 
 def test_two_runs_in_the_same_second_get_different_folders(tmp_path):
     kwargs = dict(datasets=["iris"], estimators=["logreg"], folds=2, out=tmp_path, progress=False)
-    first, second = treesvsnets.run(**kwargs), treesvsnets.run(**kwargs)
+    first, second = (
+        treesvsnets.run(baseline=False, **kwargs),
+        treesvsnets.run(baseline=False, **kwargs),
+    )
     assert first.run_dir != second.run_dir
     assert len(list(tmp_path.iterdir())) == 2
 
 
 def test_params_reach_the_estimator_and_the_rows(tmp_path):
     result = treesvsnets.run(
+        baseline=False,
         datasets=["iris"],
         estimators=["rf"],
         folds=2,
@@ -129,20 +136,25 @@ def test_params_reach_the_estimator_and_the_rows(tmp_path):
 def test_bad_input_fails_before_any_folder_is_made(tmp_path, overrides, error, text):
     kwargs = {"datasets": ["iris"], "estimators": ["rf"], "out": tmp_path / "runs", **overrides}
     with pytest.raises(error, match=text):
-        treesvsnets.run(progress=False, **kwargs)
+        treesvsnets.run(baseline=False, progress=False, **kwargs)
     assert not (tmp_path / "runs").exists()
 
 
 def test_a_cnn_on_a_table_is_refused_before_any_folder_is_made(tmp_path):
     with pytest.raises(ConfigError, match="estimator 'cnn' needs images, but dataset 'wine'"):
         treesvsnets.run(
-            datasets=["digits", "wine"], estimators=["cnn"], out=tmp_path / "runs", progress=False
+            baseline=False,
+            datasets=["digits", "wine"],
+            estimators=["cnn"],
+            out=tmp_path / "runs",
+            progress=False,
         )
     assert not (tmp_path / "runs").exists()
 
 
 def test_nets_and_trees_share_the_folds_and_the_nets_record_their_slice(tmp_path):
     result = treesvsnets.run(
+        baseline=False,
         datasets=["digits"],
         estimators=["rf", "dense"],
         folds=3,
@@ -166,6 +178,7 @@ def test_nets_and_trees_share_the_folds_and_the_nets_record_their_slice(tmp_path
 
 def test_holdout_protocol_runs_one_split(tmp_path):
     result = treesvsnets.run(
+        baseline=False,
         datasets=["wine"],
         estimators=["logreg"],
         protocol="holdout",
@@ -181,6 +194,7 @@ def test_holdout_protocol_runs_one_split(tmp_path):
 
 def test_checkpoint_true_writes_one_file_per_cell_into_the_run_folder(tmp_path):
     result = treesvsnets.run(
+        baseline=False,
         datasets=["digits"],
         estimators=["cnn"],
         folds=2,

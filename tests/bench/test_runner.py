@@ -41,7 +41,7 @@ def test_a_raising_estimator_becomes_an_error_row(register_spec, wine, wine_plan
 
 
 def test_log_loss_only_where_probabilities_exist(register_spec, wine, wine_plan):
-    without = _run(register_spec("dummy", DummyEstimator), wine, wine_plan).row
+    without = _run(register_spec("quick", DummyEstimator), wine, wine_plan).row
     with_proba = _run(register_spec("proba", ProbaDummy), wine, wine_plan).row
     assert without["log_loss"] is None
     assert with_proba["log_loss"] > 0
@@ -50,11 +50,11 @@ def test_log_loss_only_where_probabilities_exist(register_spec, wine, wine_plan)
 
 
 def test_peak_memory_is_measured_per_cell(register_spec, wine, wine_plan):
-    small = _run(register_spec("dummy", DummyEstimator), wine, wine_plan).row
+    small = _run(register_spec("quick", DummyEstimator), wine, wine_plan).row
     big = _run(
         register_spec("alloc", lambda **p: AllocatingEstimator(300, **p)), wine, wine_plan
     ).row
-    small_again = _run(get("dummy"), wine, wine_plan).row
+    small_again = _run(get("quick"), wine, wine_plan).row
     assert big["peak_rss_mb"] - small["peak_rss_mb"] > 250
     # the next cell gets its own peak, not the previous cell's
     assert small_again["peak_rss_mb"] < big["peak_rss_mb"] - 250

@@ -32,9 +32,16 @@ def test_builtin_runs_and_beats_chance_by_far(name, request, seed):
     cell = Cell(dataset.name, name, seed=seed, fold=0, threads=1, params=QUICK.get(name, {}))
     row = run_cell(cell, spec, dataset, split_plan, run_id="t").row
     assert row["status"] == "ok", row.get("error")
-    chance = np.bincount(dataset.y).max() / dataset.n_samples  # wine 0.40, digits 0.10
-    assert row["accuracy"] > chance + 0.4
-    assert 0 < row["log_loss"] < 1.0
+    fold = split_plan.folds[0]
+    if spec.family == "baseline":  # dummy: the training fold's majority class, and its prior
+        train, test = dataset.y[fold.train], dataset.y[fold.test]
+        prior = np.bincount(train, minlength=dataset.n_classes) / len(train)
+        assert row["accuracy"] == pytest.approx(np.mean(test == prior.argmax()))
+        assert row["log_loss"] == pytest.approx(-np.mean(np.log(prior[test])))
+    else:
+        chance = np.bincount(dataset.y).max() / dataset.n_samples  # wine 0.40, digits 0.10
+        assert row["accuracy"] > chance + 0.4
+        assert 0 < row["log_loss"] < 1.0
     assert row["fit_seconds"] > 0 and row["predict_seconds"] > 0
     params = json.loads(row["params"])
     if spec.seed_param:
@@ -42,7 +49,6 @@ def test_builtin_runs_and_beats_chance_by_far(name, request, seed):
     if spec.threads_param:
         assert params[spec.threads_param] == 1
     assert row["threads"] == 1
-    fold = split_plan.folds[0]
     if "early_stopping" in spec.capabilities:
         assert (row["n_train"], row["n_val"]) == (len(fold.fit), len(fold.val))
         assert len(json.loads(row["history"])) >= 1

@@ -19,6 +19,7 @@ BUILTINS = {
     "logreg": "linear",
     "dense": "deep",
     "cnn": "deep",
+    "dummy": "baseline",
 }
 
 

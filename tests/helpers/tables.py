@@ -56,3 +56,87 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
     else:
         frame.to_csv(path, index=False, sep="\t" if path.suffix == ".tsv" else ",")
     return path
+
+
+#: the placeholders a CRM export writes for "no value", in the spellings users meet
+PLACEHOLDERS = ("unknown", "N/A", "?", "-", "NA", "null", "None", "--", "Unknown", "")
+
+
+def messy_and_clean(n_rows: int = 1200, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A messy CRM export and its clean twin: the same rows, the twin with proper dtypes
+    (floats, booleans, datetimes, canonical categories) and missing values where the messy
+    one has placeholder tokens.
+
+    The label (three classes) depends on income, utilization, age, membership, the plan,
+    the region (a many-valued category) and the tenure since signup, so a reader that gets
+    any of their types wrong loses accuracy. The messy table has every pattern the loader
+    must read: currency with thousands separators, percentages, placeholders for missing,
+    yes/no in several spellings, categories with case and whitespace variants, ISO dates, an
+    ID column, a constant column and exact duplicate rows (in both tables alike).
+    """
+    rng = np.random.default_rng(seed)
+    income = rng.lognormal(10.8, 0.45, n_rows).round(2)
+    utilization = rng.uniform(0, 1, n_rows).round(4)
+    age = rng.integers(18, 80, n_rows).astype(float)
+    member = rng.random(n_rows) < 0.45
+    plan = rng.choice(["Gold", "Silver", "Bronze"], n_rows, p=[0.2, 0.35, 0.45])
+    regions = [f"region-{i:02d}" for i in range(60)]
+    region_effect = dict(zip(regions, rng.normal(0, 1.0, len(regions)), strict=True))
+    region = rng.choice(regions, n_rows)
+    signup = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 6 * 365, n_rows), "D")
+    tenure_years = (pd.Timestamp("2025-01-01") - signup).days.to_numpy() / 365
+    score = (
+        1.2 * (np.log(income) - 10.8) / 0.45
+        - 1.5 * (utilization - 0.5) * 2
+        + 0.02 * (age - 48)
+        + 0.9 * member
+        + np.select([plan == "Gold", plan == "Silver"], [0.8, 0.2], -0.4)
+        + np.array([region_effect[r] for r in region])
+        + 0.35 * (tenure_years - 3)
+        + rng.normal(0, 0.6, n_rows)
+    )
+    label = np.where(score > 1.0, "good", np.where(score > -0.6, "fair", "poor"))
+    clean = pd.DataFrame(
+        {
+            "customer_id": [f"C{100000 + i}" for i in rng.permutation(n_rows)],
+            "income": income,
+            "utilization": utilization,
+            "age": age,
+            "member": member,
+            "plan": plan,
+            "region": region,
+            "signup": signup,
+            "source": "crm-export",
+            "rating": label,
+        }
+    )
+    for column, share in (("income", 0.08), ("age", 0.06), ("utilization", 0.04)):
+        clean.loc[rng.random(n_rows) < share, column] = np.nan
+
+    messy = pd.DataFrame(
+        {
+            "customer_id": clean["customer_id"],
+            "income": [
+                rng.choice(PLACEHOLDERS) if np.isnan(v) else f"${v:,.2f}" for v in clean["income"]
+            ],
+            "utilization": [
+                rng.choice(PLACEHOLDERS) if np.isnan(v) else f"{100 * v:.2f}%"
+                for v in clean["utilization"]
+            ],
+            "age": [rng.choice(PLACEHOLDERS) if np.isnan(v) else f"{v:.1f}" for v in clean["age"]],
+            "member": [
+                rng.choice(["yes", "Yes", "Y"]) if v else rng.choice(["no", "NO", "n"])
+                for v in clean["member"]
+            ],
+            "plan": [rng.choice([v, v.lower(), f" {v.upper()} ", f"{v} "]) for v in plan],
+            "region": region,
+            "signup": clean["signup"].dt.strftime("%Y-%m-%d"),
+            "source": "crm-export",
+            "rating": label,
+        }
+    )
+    copies = rng.choice(n_rows, n_rows // 40, replace=False)
+    return (
+        pd.concat([messy, messy.iloc[copies]], ignore_index=True),
+        pd.concat([clean, clean.iloc[copies]], ignore_index=True),
+    )

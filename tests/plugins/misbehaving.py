@@ -16,6 +16,6 @@ for name, factory in {
     "greedy": GreedyEstimator,
     "raises": RaisingEstimator,
     "slow": SlowEstimator,
-    "dummy": ProbaDummy,
+    "quick": ProbaDummy,
 }.items():
     add(EstimatorSpec(name=name, family="other", factory=factory, threads_param=None))

@@ -111,7 +111,14 @@ def test_report_md_links_the_png_files_and_shows_failed_estimators(report_run):
 
 def test_summary_csv_has_one_row_per_dataset_and_estimator_with_its_interval(report_run):
     summary = pd.read_csv(report_run.run_dir / "summary.csv")
-    assert len(summary) == len(DATASETS) * len(ESTIMATORS)
+    assert len(summary) == len(DATASETS) * (len(ESTIMATORS) + 1)  # and the dummy baseline
+    assert set(summary.loc[summary["estimator"] == "dummy", "family"]) == {"baseline"}
+    # the baseline is the floor: every model that learned is marked better than it
+    assert (
+        summary.loc[summary["estimator"].isin(["rf", "logreg"]), "vs_baseline"]
+        .str.startswith("better")
+        .all()
+    )
     ok = summary[summary["estimator"] != "raises"]
     assert (ok["accuracy_ci_low"] <= ok["accuracy"]).all()
     assert (ok["accuracy"] <= ok["accuracy_ci_high"]).all()
@@ -156,6 +163,8 @@ def test_compare_flags_a_changed_split_hash_and_changed_parameters(report_run, t
         ("iris", "logreg"),
         ("wine", "rf"),
         ("wine", "logreg"),
+        ("iris", "dummy"),
+        ("wine", "dummy"),
     }
     assert not table["paired"].any()
 

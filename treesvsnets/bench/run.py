@@ -46,10 +46,11 @@ from treesvsnets.bench.tasks import (
     Task,
     WorkerSetup,
 )
-from treesvsnets.config import EXECUTION_KEYS, RunConfig
+from treesvsnets.config import DEFAULT_ESTIMATORS, EXECUTION_KEYS, RunConfig
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, Terminated, TreesVsNetsWarning, unknown_name
 from treesvsnets.estimators import registry
+from treesvsnets.estimators.base import BASELINE
 from treesvsnets.estimators.plugins import load_plugin
 from treesvsnets.reports.report import write_report
 
@@ -135,17 +136,26 @@ def _check_params(config: RunConfig, specs: list) -> None:
         chosen[name].check_params(overrides)
 
 
-def _check_images(specs: list, datasets: list) -> None:
+def _image_skips(config: RunConfig, specs: list, datasets: list) -> dict[str, list[str]]:
+    """Estimators that need images, per dataset without an image shape: refused when the user
+    named them (``-e cnn``), left out of that dataset when they came with a default, a family
+    or ``all`` (the default suite has ``cnn``, and ``treesvsnets run -d table.csv`` must work)."""
+    named = set() if config.estimators == DEFAULT_ESTIMATORS else set(config.estimators)
+    skips: dict[str, list[str]] = {}
     for spec in specs:
         if "needs_images" not in spec.capabilities:
             continue
         for dataset in datasets:
-            if dataset.image_shape is None:
+            if dataset.image_shape is not None:
+                continue
+            if spec.name in named:
                 raise ConfigError(
                     f"estimator {spec.name!r} needs images, but dataset {dataset.name!r} is a "
                     "plain table with no image shape; run it on an image dataset (digits, "
                     "mnist, fashion_mnist) or leave it out."
                 )
+            skips.setdefault(dataset.name, []).append(spec.name)
+    return skips
 
 
 @dataclass
@@ -157,10 +167,29 @@ class _Plan:
     datasets: list[Dataset]
     plans: list[tuple[Dataset, SplitPlan]]
     uses_gpu: bool
+    skipped: dict[str, list[str]]  # dataset -> estimators that need images it does not have
+
+    def specs_for(self, dataset: Dataset) -> list:
+        """The estimators that run on ``dataset``."""
+        left_out = set(self.skipped.get(dataset.name, ()))
+        return [spec for spec in self.specs if spec.name not in left_out]
 
     @property
     def total(self) -> int:
-        return sum(split_plan.n_folds for _, split_plan in self.plans) * len(self.specs)
+        return sum(
+            split_plan.n_folds * len(self.specs_for(dataset)) for dataset, split_plan in self.plans
+        )
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the user should know before the first cell: how tables were read, what was
+        left out."""
+        tables = [_data_note(dataset) for dataset in self.datasets if dataset.cleaning]
+        skips = [
+            f"{', '.join(names)} need(s) images: not run on {dataset!r}, a plain table"
+            for dataset, names in self.skipped.items()
+        ]
+        return (*tables, *skips)
 
 
 def _prepare(config: RunConfig) -> _Plan:
@@ -168,6 +197,8 @@ def _prepare(config: RunConfig) -> _Plan:
     for plugin in config.plugins:
         load_plugin(plugin)
     specs = registry.select(config.estimators)
+    if config.baseline and not any(spec.family == "baseline" for spec in specs):
+        specs.append(registry.get(BASELINE))
     _check_params(config, specs)
     for name in config.datasets:  # an unknown name fails before anything is loaded
         dataset_registry.info(name, config.table_options(name))
@@ -175,7 +206,7 @@ def _prepare(config: RunConfig) -> _Plan:
     for name in config.datasets:
         dataset = dataset_registry.load(name, config.data_dir, config.table_options(name))
         loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
-    _check_images(specs, loaded)
+    skipped = _image_skips(config, specs, loaded)
     uses_gpu = any("uses_gpu" in spec.capabilities for spec in specs)
     if config.device != "auto" and uses_gpu:
         from treesvsnets.estimators.torch.devices import resolve_device
@@ -196,7 +227,7 @@ def _prepare(config: RunConfig) -> _Plan:
         for dataset in loaded
         for seed in config.seeds
     ]
-    return _Plan(config, specs, loaded, plans, uses_gpu)
+    return _Plan(config, specs, loaded, plans, uses_gpu, skipped)
 
 
 def _threads_per_cell(config: RunConfig) -> int | None:
@@ -252,7 +283,7 @@ def _tasks(
     for dataset, split_plan in prepared.plans:
         dataset_request = _dataset_request(config, dataset)
         plan_request = _plan_request(config, split_plan)
-        for spec in prepared.specs:
+        for spec in prepared.specs_for(dataset):
             for fold in range(split_plan.n_folds):
                 cell = Cell(
                     dataset=dataset.name,
@@ -262,7 +293,8 @@ def _tasks(
                     threads=spec.thread_budget(threads),
                     params=config.params.get(spec.name, {}),
                     device=config.device,
-                    class_weight=config.class_weight,
+                    # the baseline stays the floor: the most frequent class, never reweighed
+                    class_weight=None if spec.family == "baseline" else config.class_weight,
                     verbose=verbose,
                 )
                 row = {
@@ -385,9 +417,7 @@ def _execute(
                         threads,
                         executor.description,
                         len(skip) if skip else None,
-                        tuple(
-                            _data_note(dataset) for dataset in prepared.datasets if dataset.cleaning
-                        ),
+                        prepared.notes,
                     )
                 )
             for index, row in enumerate(executor.run(tasks), start=1):
@@ -468,6 +498,11 @@ def run(
         ],
         "datasets": [_describe_dataset(config, dataset) for dataset in prepared.datasets],
         "splits": [split_plan.describe() for _, split_plan in prepared.plans],
+        "skipped": [
+            {"dataset": dataset, "estimator": name, "reason": "needs images"}
+            for dataset, names in prepared.skipped.items()
+            for name in names
+        ],
         "environment": describe_environment(with_gpu=prepared.uses_gpu),
     }
     return _execute(

@@ -221,10 +221,10 @@ def _warm_up(estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: n
     from sklearn.base import clone
 
     if hasattr(estimator, "warm_up"):
-        sample = dataset.rows(rows[:256])
+        sample, labels = dataset.rows(rows[:256]), dataset.y[rows[:256]]
         if preprocessor is not None:
-            sample = clone(preprocessor).fit_transform(sample)
-        estimator.warm_up(sample, dataset.y[rows[:256]])
+            sample = clone(preprocessor).fit_transform(sample, labels)
+        estimator.warm_up(sample, labels)
 
 
 def _fit_inputs(
@@ -242,16 +242,16 @@ def _fit_inputs(
     """
     fold = split_plan.folds[fold_index]
     fit_rows = _fit_rows(spec, split_plan, fold_index)
-    X_fit = dataset.rows(fit_rows)
-    if preprocessor is not None:
-        X_fit = preprocessor.fit_transform(X_fit)
+    X_fit, y_fit = dataset.rows(fit_rows), dataset.y[fit_rows]
+    if preprocessor is not None:  # the labels too: a target encoder learns from them
+        X_fit = preprocessor.fit_transform(X_fit, y_fit)
     validation = None
     if uses_validation_slice(spec, split_plan, fold_index):
         X_val = dataset.rows(fold.val)
         if preprocessor is not None:
             X_val = preprocessor.transform(X_val)
         validation = (X_val, dataset.y[fold.val])
-    return X_fit, dataset.y[fit_rows], validation
+    return X_fit, y_fit, validation
 
 
 def _predict_and_score(

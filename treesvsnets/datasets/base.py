@@ -11,13 +11,15 @@ import numpy as np
 
 @dataclass(frozen=True)
 class TableSchema:
-    """Which columns of a table's DataFrame are numeric and which categorical, and how to treat
-    them inside each fold (see :mod:`treesvsnets.datasets.columns`)."""
+    """Which columns of a table's DataFrame are numeric (booleans included), categorical or
+    datetimes, and how to treat them inside each fold (see :mod:`treesvsnets.datasets.columns`)."""
 
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
+    datetime: tuple[str, ...] = ()
     clip_outliers: bool = False
     max_onehot: int = 20
+    high_cardinality: str = "target"  # categories above max_onehot: target encoding or ordinal
     target: str | None = None  # the target column's name in the file
 
 
@@ -28,9 +30,11 @@ class Dataset:
     ``y`` holds integer codes ``0..n_classes-1``; ``class_names[code]`` is the
     original label. ``image_shape`` is ``(channels, height, width)`` for data
     whose rows are flattened images (CNNs reshape with it), else ``None``.
-    A user's table has a ``schema``; its X is then a DataFrame of float and
-    string columns (missing values kept), which each fold's preprocessing
-    imputes and encodes. ``cleaning`` records what loading did to the rows.
+    A user's table has a ``schema``; its X is then a DataFrame of float, string
+    and datetime columns (missing values kept), which each fold's preprocessing
+    imputes and encodes. ``cleaning`` records what loading did to the rows, and
+    ``columns`` how each column of the file was read (``ColumnReading``: kind,
+    placeholders, unparsed values, merged spellings, encoding).
     """
 
     name: str
@@ -43,6 +47,7 @@ class Dataset:
     official_test: np.ndarray | None = None  # row indices of a published test split
     schema: TableSchema | None = None
     cleaning: dict = field(default_factory=dict)
+    columns: tuple = ()  # ColumnReading per column of a table file (not the target)
 
     def rows(self, index: np.ndarray):
         """X restricted to the rows ``index`` (an array, or a DataFrame for a table)."""
@@ -102,7 +107,9 @@ class Dataset:
                 {
                     "numeric_columns": list(self.schema.numeric),
                     "categorical_columns": list(self.schema.categorical),
+                    "datetime_columns": list(self.schema.datetime),
                     "cleaning": self.cleaning,
+                    "columns": [reading.to_dict() for reading in self.columns],
                 }
                 if self.schema is not None
                 else {}
@@ -141,6 +148,7 @@ class Dataset:
             official_test=official,
             schema=self.schema,
             cleaning=self.cleaning,
+            columns=self.columns,
         )
 
 

@@ -1,17 +1,24 @@
 """The per-fold pipeline of a user's table: impute, clip, scale, encode (a ColumnTransformer).
 
 Built fresh for each cell and fitted on the training rows only, so every
-statistic (medians, most frequent values, IQR fences, means, categories)
-comes from the training fold; the validation slice and the test fold are
-only transformed.
+statistic (medians, IQR fences, means, categories, target means, date
+references) comes from the training fold; the validation slice and the test
+fold are only transformed.
 
-- numeric columns: optional clipping to the IQR fences -> median imputation
-  with missing-indicator columns -> the estimator's scaling
+- numeric columns (booleans as 0/1): optional clipping to the IQR fences ->
+  median imputation with missing-indicator columns -> the estimator's scaling
   (``none`` for trees; ``standard``/``minmax``/``robust``/``log1p``);
-- categorical columns: the most frequent value fills the gaps -> one-hot when
-  a column has at most ``max_onehot`` categories in the training fold
-  (unknown categories at test time are all zeros), else ordinal codes
-  (unknown -> -1).
+- datetime columns: days since the training fold's earliest date, year,
+  month, day, weekday (and hour when the training dates have times), then
+  imputed and scaled as numbers;
+- categorical columns: a missing value is a category of its own ->
+  one-hot when a column has at most ``max_onehot`` categories in the
+  training fold (unknown categories at test time are all zeros), else
+  scikit-learn's ``TargetEncoder``: each category's smoothed target mean
+  (per class), cross-fitted on the training rows so no row's own label leaks
+  into its encoding, and an unseen category at test time gets the training
+  fold's overall mean rather than an arbitrary code. ``high_cardinality =
+  "ordinal"`` asks for ordinal codes (unknown -> -1) instead.
 """
 
 from __future__ import annotations
@@ -50,19 +57,34 @@ class IQRClipper(TransformerMixin, BaseEstimator):
         return np.asarray(input_features, dtype=object)
 
 
+#: what a missing category becomes before encoding: a category of its own
+MISSING_CATEGORY = "(missing)"
+
+
 class CategoryEncoder(TransformerMixin, BaseEstimator):
-    """One-hot encoding per column up to ``max_onehot`` categories, ordinal codes above."""
+    """One-hot encoding per column up to ``max_onehot`` categories; above, a cross-fitted
+    ``TargetEncoder`` (``high_cardinality="target"``) or ordinal codes (``"ordinal"``).
 
-    def __init__(self, max_onehot: int = 20) -> None:
+    ``fit_transform`` on the training rows gives the target encoder's cross-fitted values
+    (each row encoded by the other folds' means), as scikit-learn intends; ``transform`` of
+    other rows uses the means of every training row. The encoder's inner folds are seeded
+    with ``random_state``, so a cell is reproducible.
+    """
+
+    def __init__(
+        self, max_onehot: int = 20, high_cardinality: str = "target", random_state: int = 0
+    ) -> None:
         self.max_onehot = max_onehot
+        self.high_cardinality = high_cardinality
+        self.random_state = random_state
 
-    def fit(self, X, y=None):
+    def _fit_encoders(self, X: np.ndarray, y: Any) -> np.ndarray | None:
+        """Fit both encoders; returns the many-valued columns' cross-fitted encoding, if any."""
         from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
-        X = np.asarray(X, dtype=object)
         counts = [len(set(X[:, j].tolist())) for j in range(X.shape[1])]
         self.onehot_columns_ = [j for j, n in enumerate(counts) if n <= self.max_onehot]
-        self.ordinal_columns_ = [j for j, n in enumerate(counts) if n > self.max_onehot]
+        self.many_columns_ = [j for j, n in enumerate(counts) if n > self.max_onehot]
         self.onehot_ = (
             OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64).fit(
                 X[:, self.onehot_columns_]
@@ -70,14 +92,36 @@ class CategoryEncoder(TransformerMixin, BaseEstimator):
             if self.onehot_columns_
             else None
         )
-        self.ordinal_ = (
-            OrdinalEncoder(
-                handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64
-            ).fit(X[:, self.ordinal_columns_])
-            if self.ordinal_columns_
-            else None
-        )
+        self.many_ = None
+        if not self.many_columns_:
+            return None
+        many = X[:, self.many_columns_]
+        if self.high_cardinality == "target":
+            if y is None:
+                raise ValueError(
+                    "target encoding of the many-valued categorical columns needs the training "
+                    "labels: call fit(X, y)."
+                )
+            self.many_ = _target_encoder(y, self.random_state)
+            if self.many_ is not None:
+                return self.many_.fit_transform(many, y)
+        # ordinal codes: asked for, or a single training row (nothing to cross-fit)
+        self.many_ = OrdinalEncoder(
+            handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64
+        ).fit(many)
+        return self.many_.transform(many)
+
+    def fit(self, X, y=None):
+        self._fit_encoders(np.asarray(X, dtype=object), y)
         return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        X = np.asarray(X, dtype=object)
+        many = self._fit_encoders(X, y)
+        parts = [] if self.onehot_ is None else [self.onehot_.transform(X[:, self.onehot_columns_])]
+        if many is not None:
+            parts.append(many)
+        return np.hstack(parts) if parts else np.empty((len(X), 0))
 
     def transform(self, X):
         check_is_fitted(self)
@@ -85,9 +129,73 @@ class CategoryEncoder(TransformerMixin, BaseEstimator):
         parts = []
         if self.onehot_ is not None:
             parts.append(self.onehot_.transform(X[:, self.onehot_columns_]))
-        if self.ordinal_ is not None:
-            parts.append(self.ordinal_.transform(X[:, self.ordinal_columns_]))
+        if self.many_ is not None:
+            parts.append(self.many_.transform(X[:, self.many_columns_]))
         return np.hstack(parts) if parts else np.empty((len(X), 0))
+
+
+def _target_encoder(y: Any, seed: int) -> Any | None:
+    """scikit-learn's TargetEncoder with seeded, shuffled inner folds: stratified for class
+    labels when every class has a row in each, at most 5, fewer on a tiny fold; ``None``
+    when there are too few rows to cross-fit at all. scikit-learn 1.9 takes the folds as a
+    splitter; older versions take a count and a seed."""
+    import re
+
+    import sklearn
+    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.preprocessing import TargetEncoder
+    from sklearn.utils.multiclass import type_of_target
+
+    y = np.asarray(y)
+    splits = min(5, len(y))
+    if splits < 2:
+        return None
+    version = re.match(r"(\d+)\.(\d+)", sklearn.__version__)
+    if version and (int(version[1]), int(version[2])) < (1, 9):
+        return TargetEncoder(cv=splits, shuffle=True, random_state=seed)
+    classes = type_of_target(y) in ("binary", "multiclass")
+    stratify = classes and np.unique(y, return_counts=True)[1].min() >= splits
+    splitter = StratifiedKFold if stratify else KFold
+    return TargetEncoder(cv=splitter(splits, shuffle=True, random_state=seed))
+
+
+class DatetimeFeatures(TransformerMixin, BaseEstimator):
+    """Dates as numbers: days since the training rows' earliest date, year, month, day and
+    weekday, plus the hour when any training date has a time of day; NaT gives NaN.
+
+    The reference date and whether hours matter are learned in ``fit``, from the
+    training fold only.
+    """
+
+    def fit(self, X, y=None):
+        import pandas as pd
+
+        frame = pd.DataFrame(X)
+        dates = [pd.to_datetime(frame[c]) for c in frame.columns]
+        earliest = [d.min() for d in dates]
+        self.reference_ = [None if pd.isna(e) else e for e in earliest]
+        self.with_hour_ = [bool((d.dropna().dt.floor("D") != d.dropna()).any()) for d in dates]
+        return self
+
+    def transform(self, X):
+        import pandas as pd
+
+        check_is_fitted(self)
+        frame = pd.DataFrame(X)
+        parts = []
+        for j, column in enumerate(frame.columns):
+            dates = pd.to_datetime(frame[column])
+            reference = self.reference_[j]
+            since = (
+                (dates - reference).dt.total_seconds() / 86400
+                if reference is not None
+                else (dates.astype("float64") * np.nan)
+            )
+            features = [since, dates.dt.year, dates.dt.month, dates.dt.day, dates.dt.day_of_week]
+            if self.with_hour_[j]:
+                features.append(dates.dt.hour + dates.dt.minute / 60)
+            parts.append(np.column_stack([np.asarray(f, dtype=float) for f in features]))
+        return np.hstack(parts) if parts else np.empty((len(frame), 0))
 
 
 def signed_log1p(X):
@@ -123,10 +231,42 @@ def table_preprocessor(schema: TableSchema, scaling: str) -> Any:
         steps.append(("impute", SimpleImputer(strategy="median", add_indicator=True)))
         steps.append(("scale", make_scaler(scaling)))
         parts.append(("numeric", Pipeline(steps), list(schema.numeric)))
+    if schema.datetime:
+        steps = [
+            ("features", DatetimeFeatures()),
+            ("impute", SimpleImputer(strategy="median", add_indicator=True)),
+            ("scale", make_scaler(scaling)),
+        ]
+        parts.append(("datetime", Pipeline(steps), list(schema.datetime)))
     if schema.categorical:
         steps = [
-            ("impute", SimpleImputer(strategy="most_frequent")),
-            ("encode", CategoryEncoder(max_onehot=schema.max_onehot)),
+            ("impute", SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY)),
+            (
+                "encode",
+                CategoryEncoder(
+                    max_onehot=schema.max_onehot, high_cardinality=schema.high_cardinality
+                ),
+            ),
         ]
         parts.append(("categorical", Pipeline(steps), list(schema.categorical)))
     return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
+
+
+def describe_encoding(reading: Any, schema: TableSchema) -> str:
+    """In a few words, what each training fold's pipeline makes of the column ``reading``
+    describes (the one-hot/target split is decided per fold; this uses the whole table's
+    count). Numbers are then scaled as each estimator asks (none for trees)."""
+    gaps = "; median for missing + indicator" if reading.missing > 0 else ""
+    if reading.kind == "dropped":
+        return "dropped"
+    if reading.kind in ("numeric", "boolean"):
+        clip = ", IQR-clipped" if schema.clip_outliers else ""
+        return ("0/1" if reading.kind == "boolean" else "number") + clip + gaps
+    if reading.kind == "datetime":
+        return "days since the fold's first date, year, month, day, weekday" + gaps
+    missing = " + (missing)" if reading.missing > 0 else ""
+    if reading.distinct + bool(missing) <= schema.max_onehot:
+        return f"one-hot, {reading.distinct} categories{missing}"
+    if schema.high_cardinality == "ordinal":
+        return f"ordinal codes, {reading.distinct} categories{missing} (unseen -> -1)"
+    return f"target encoding, {reading.distinct} categories{missing} (cross-fitted)"

@@ -63,6 +63,9 @@ def describe_preprocessing(name: str, dataset: Dataset) -> str:
     concrete = resolve_preprocessing(name, dataset.image_shape)
     if dataset.schema is None:
         return concrete
-    encode = "+onehot/ordinal" if dataset.schema.categorical else ""
-    clip = "+iqr-clip" if dataset.schema.clip_outliers else ""
-    return f"impute{clip}{encode}+{concrete}"
+    schema = dataset.schema
+    high = "target" if schema.high_cardinality == "target" else "ordinal"
+    encode = f"+onehot/{high}" if schema.categorical else ""
+    dates = "+dates" if schema.datetime else ""
+    clip = "+iqr-clip" if schema.clip_outliers else ""
+    return f"impute{clip}{dates}{encode}+{concrete}"

@@ -1,8 +1,9 @@
 """A data profile of a user's table, to read before a run (``treesvsnets inspect FILE``).
 
-It reports what the raw file holds (rows, columns, dtypes, missing values,
-duplicates, constant columns, class balance, IQR outliers) and what the
-loader would make of it (which columns become numeric or categorical), and
+It reports what the raw file holds (rows, columns, dtypes, missing values and
+placeholders, duplicates, class balance, IQR outliers), what the loader makes
+of each column (its inferred type, the values that did not parse, the merged
+spellings, why a column is dropped, and the encoding each fold will use), and
 it warns about leakage: a feature that equals the target, or that alone
 predicts it perfectly.
 """
@@ -25,9 +26,16 @@ LEAKAGE_SAMPLE = 20_000
 class ColumnProfile:
     name: str
     dtype: str  # as read from the file
-    kind: str  # what the loader makes of it: numeric, categorical, target, dropped, empty
-    missing: int
+    kind: str  # what the loader makes of it: numeric, boolean, categorical, datetime, dropped,
+    # target (or "?" when the table is refused before its columns are read)
+    missing: int  # missing once read: blank cells and placeholders
     distinct: int
+    placeholders: int = 0  # text values that stood for missing ('unknown', 'N/A', '?' ...)
+    unparsed: int = 0  # values that did not parse as the column's type and became missing
+    unparsed_examples: list[str] = field(default_factory=list)
+    merged: dict[str, list[str]] = field(default_factory=dict)  # kept spelling -> variants
+    encoding: str = ""  # what each fold makes of it
+    note: str = ""  # why it was dropped, or what it was parsed from
     outliers: int | None = None  # values beyond the IQR fences (numeric columns)
     example: str = ""
 
@@ -98,6 +106,37 @@ def _leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[str]:
     return found
 
 
+def _read_alone(raw: Any, options: TableOptions, target: str, path: str | Path) -> dict:
+    """Each feature column read on its own, for a table a run refuses as a whole (one class,
+    say): the profile still shows what every column would become. A column that cannot be
+    read as declared is left out (its sentence is the profile's ``problem``)."""
+    from treesvsnets.datasets.base import TableSchema
+    from treesvsnets.datasets.column_types import read_column
+    from treesvsnets.datasets.columns import describe_encoding
+    from treesvsnets.errors import TreesVsNetsError
+
+    readings = {}
+    schema = TableSchema(
+        (), (), max_onehot=options.max_onehot, high_cardinality=options.high_cardinality
+    )
+    for name in raw.columns:
+        if name == target or name in options.drop:
+            continue
+        try:
+            _, reading = read_column(
+                raw[name],
+                forced=options.forced_kind(name),
+                keep=name in options.keep,
+                tokens=options.tokens,
+                where=f"data file {str(path)!r}",
+            )
+        except TreesVsNetsError:
+            continue
+        reading.encoding = describe_encoding(reading, schema)
+        readings[name] = reading
+    return readings
+
+
 def profile_table(path: str | Path, options: TableOptions | None = None) -> TableProfile:
     """Profile the table at ``path`` as ``options`` would read it.
 
@@ -116,31 +155,38 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
     except TreesVsNetsError as exc:
         problem = str(exc)
     schema = dataset.schema if dataset is not None else None
+    readings = (
+        {r.name: r for r in dataset.columns}
+        if dataset is not None
+        else _read_alone(raw, options, target, path)
+    )
     columns = []
     for name in raw.columns:
         values = raw[name]
-        if name == target:
-            kind = "target"
-        elif name in options.drop:
-            kind = "dropped"
-        elif values.isna().all():
-            kind = "empty"
-        elif schema is None:
-            kind = "?"
-        else:
-            kind = "numeric" if name in schema.numeric else "categorical"
+        reading = readings.get(name)
         present = values.dropna()
-        columns.append(
-            ColumnProfile(
-                name=name,
-                dtype=str(values.dtype),
-                kind=kind,
-                missing=int(values.isna().sum()),
-                distinct=int(present.astype(str).nunique()),
-                outliers=_iqr_outliers(dataset.X[name]) if kind == "numeric" else None,
-                example=str(present.iloc[0])[:30] if len(present) else "",
-            )
+        column = ColumnProfile(
+            name=name,
+            dtype=str(values.dtype),
+            kind="target" if name == target else "?",
+            missing=int(values.isna().sum()),
+            distinct=int(present.astype(str).nunique()),
+            example=str(present.iloc[0])[:30] if len(present) else "",
         )
+        if name in options.drop:
+            column.kind, column.note, column.encoding = "dropped", "by request (drop)", "dropped"
+        elif reading is not None:
+            column.kind, column.missing, column.distinct = (
+                reading.kind,
+                reading.missing,
+                reading.distinct,
+            )
+            column.placeholders, column.unparsed = reading.placeholders, reading.unparsed
+            column.unparsed_examples, column.merged = reading.unparsed_examples, reading.merged
+            column.encoding, column.note = reading.encoding, reading.note
+            if schema is not None and reading.kind in ("numeric", "boolean"):
+                column.outliers = _iqr_outliers(dataset.X[name])
+        columns.append(column)
     labels = raw[target].dropna().astype(str).str.strip() if target in raw.columns else None
     class_counts = (
         {str(k): int(v) for k, v in labels.value_counts().items()} if labels is not None else {}
@@ -152,7 +198,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         target=str(target),
         duplicate_rows=int(raw.duplicated().sum()),
         class_counts=class_counts,
-        constant_columns=[c.name for c in columns if c.distinct == 1 and c.kind != "target"],
+        constant_columns=[c.name for c in columns if c.note.startswith("constant")],
         leakage=_leaks(dataset.X, dataset.y, schema) if dataset is not None else [],
         cleaning=dataset.cleaning if dataset is not None else {},
         problem=problem,
@@ -164,7 +210,9 @@ def inspect_table(path: str | Path, target: str | None = None, **options: Any) -
 
     ``options`` are those of a config file's dataset entry (see TableOptions).
     """
-    for key in ("drop", "categorical", "numeric"):
+    from treesvsnets.datasets.tables import LIST_OPTIONS
+
+    for key in LIST_OPTIONS:
         if isinstance(options.get(key), list | tuple):
             options[key] = tuple(options[key])
     return profile_table(path, TableOptions(target=target, **options))
@@ -185,17 +233,66 @@ def format_profile(profile: TableProfile) -> str:
                     c.dtype,
                     c.kind,
                     c.missing or "",
+                    c.placeholders or "",
+                    c.unparsed or "",
                     c.distinct,
                     "" if c.outliers is None else c.outliers or "",
+                    c.note if c.kind == "dropped" else c.encoding,
                     c.example,
                 ]
                 for c in profile.columns
             ],
-            headers=["column", "dtype", "used as", "missing", "distinct", "IQR outliers", "e.g."],
+            headers=[
+                "column",
+                "read as",
+                "type",
+                "missing",
+                "placeholders",
+                "unparsed",
+                "distinct",
+                "IQR outliers",
+                "encoding (or why dropped)",
+                "e.g.",
+            ],
         ),
         "",
+    ]
+    used = profile.cleaning.get("rows_used")
+    if used is not None:
+        lines.append(
+            f"counts per column are over the {used} rows a run uses (exact duplicates and rows "
+            "without a target left out)"
+        )
+    lines.append(
+        "numbers are scaled as each estimator asks (none for trees); every statistic of an "
+        "encoding is fitted inside each training fold"
+    )
+    unparsed = [c for c in profile.columns if c.unparsed and c.kind != "dropped"]
+    if unparsed:
+        lines.append("values that did not parse and became missing:")
+        lines.extend(
+            f"  - {c.name} ({c.kind}): {c.unparsed} value(s), e.g. "
+            + ", ".join(repr(v) for v in c.unparsed_examples)
+            for c in unparsed
+        )
+    merged = [c for c in profile.columns if c.merged]
+    if merged:
+        lines.append("category spellings merged (they differ only in case or spaces):")
+        lines.extend(
+            f"  - {c.name}: "
+            + "; ".join(
+                f"{kept!r} <- {', '.join(repr(v) for v in variants)}"
+                for kept, variants in c.merged.items()
+            )
+            for c in merged
+        )
+    lines += [
         f"duplicate rows: {profile.duplicate_rows}"
-        + (" (removed before splitting)" if profile.duplicate_rows else ""),
+        + (
+            " (exact copies over every column; removed before splitting)"
+            if profile.duplicate_rows
+            else ""
+        ),
         f"constant columns: {', '.join(profile.constant_columns) or 'none'}",
     ]
     total = sum(profile.class_counts.values())

@@ -1,9 +1,12 @@
 """A user's own table (CSV, TSV, Parquet) as a Dataset, with its types unified and its rows cleaned.
 
 What happens here is what must happen once, before any split: reading the
-file, choosing the target, parsing numeric strings and booleans, deciding
-which columns are categorical, dropping exact duplicate rows and rows
-without a target. Everything that learns a statistic (imputation, clipping,
+file, dropping exact duplicate rows (judged on the rows as read) and rows
+without a target, and reading each column's type as an analyst would
+(:mod:`treesvsnets.datasets.column_types`: placeholders such as "unknown" as
+missing, "$1,234" and "12%" as numbers, yes/no as booleans, dates, case
+variants of a category merged, identifiers and constants dropped). Everything
+that learns a statistic (imputation, clipping,
 scaling, encoding) happens later, inside each training fold
 (:mod:`treesvsnets.datasets.columns`). Each step is recorded in
 ``Dataset.cleaning`` and so in the run's manifest.
@@ -14,7 +17,7 @@ column, before anything is trained.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +29,9 @@ from treesvsnets.errors import DatasetError, unknown_name
 SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".parquet": None, ".pq": None}
 #: numbers beyond this overflow when squared (a variance), so scaling would give inf or NaN
 LARGEST_NUMBER = 1e150
-_TRUE = {"true", "yes", "y", "t"}
-_FALSE = {"false", "no", "n", "f"}
+#: the options that name columns (or, for null_tokens, values): lists in a config file
+LIST_OPTIONS = ("drop", "categorical", "numeric", "datetime", "keep", "null_tokens")
+HIGH_CARDINALITY = ("target", "ordinal")
 
 
 def looks_like_table(name: str) -> bool:
@@ -37,36 +41,62 @@ def looks_like_table(name: str) -> bool:
 
 @dataclass(frozen=True)
 class TableOptions:
-    """How to read one table: its target, columns to drop or treat as categorical."""
+    """How to read one table: its target, and per-column overrides of the inferred types."""
 
     target: str | None = None  # default: the last column
     drop: tuple[str, ...] = ()
-    categorical: tuple[str, ...] = ()  # forced categorical (others are detected)
-    numeric: tuple[str, ...] = ()  # forced numeric
+    categorical: tuple[str, ...] = ()  # forced categorical (others are inferred)
+    numeric: tuple[str, ...] = ()  # forced numeric: what does not parse becomes missing
+    datetime: tuple[str, ...] = ()  # forced datetime
+    keep: tuple[str, ...] = ()  # kept even when they look like an identifier or a constant
+    #: values that mean missing, in any case; None: column_types.NULL_TOKENS
+    null_tokens: tuple[str, ...] | None = None
     missing: str = "impute"  # or "drop": rows with a missing feature are dropped
     clip_outliers: bool = False  # clip numeric features to the training fold's IQR fences
-    max_onehot: int = 20  # categories above this are ordinal-encoded instead of one-hot
+    max_onehot: int = 20  # categories above this are target-encoded (or ordinal) instead
+    high_cardinality: str = "target"  # above max_onehot: "target" encoding, or "ordinal" codes
     categorical_max_values: int = 0  # numbers with at most this many values are categories
 
     def __post_init__(self) -> None:
         if self.missing not in ("impute", "drop"):
             raise DatasetError(f"missing must be 'impute' or 'drop', got {self.missing!r}.")
+        if self.high_cardinality not in HIGH_CARDINALITY:
+            raise DatasetError(
+                f"high_cardinality must be 'target' or 'ordinal', got {self.high_cardinality!r}."
+            )
         for key in ("max_onehot", "categorical_max_values"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise DatasetError(f"{key} must be a whole number of at least 0, got {value!r}.")
+        for key in LIST_OPTIONS:
+            value = getattr(self, key)
+            if key == "null_tokens" and value is None:
+                continue
+            if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+                raise DatasetError(f"{key} must be a list of strings, got {value!r}.")
+
+    def forced_kind(self, column: str) -> str | None:
+        """The kind the user declared for ``column`` (numeric, categorical, datetime), if any."""
+        for kind in ("numeric", "categorical", "datetime"):
+            if column in getattr(self, kind):
+                return kind
+        return None
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        """The missing-value tokens, stripped and lower-cased as values are compared."""
+        from treesvsnets.datasets.column_types import NULL_TOKENS
+
+        given = NULL_TOKENS if self.null_tokens is None else self.null_tokens
+        return frozenset(token.strip().lower() for token in given)
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "drop": list(self.drop),
-            "categorical": list(self.categorical),
-            "numeric": list(self.numeric),
-            "missing": self.missing,
-            "clip_outliers": self.clip_outliers,
-            "max_onehot": self.max_onehot,
-            "categorical_max_values": self.categorical_max_values,
+        described = {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in asdict(self).items()
         }
+        described["null_tokens"] = sorted(self.tokens)
+        return described
 
 
 def read_table(path: str | Path) -> Any:
@@ -86,8 +116,14 @@ def read_table(path: str | Path) -> Any:
         if suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
+            # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted as
+            # placeholders by the column reader (column_types.NULL_TOKENS), in any case.
             frame = pd.read_csv(
-                path, sep=SUFFIXES[suffix], engine="python" if suffix == ".txt" else "c"
+                path,
+                sep=SUFFIXES[suffix],
+                engine="python" if suffix == ".txt" else "c",
+                keep_default_na=False,
+                na_values=[""],
             )
     except (ValueError, OSError, UnicodeDecodeError, ImportError) as exc:
         message = " ".join(str(exc).split())
@@ -104,38 +140,13 @@ def read_table(path: str | Path) -> Any:
     return frame
 
 
-def _as_number(column: Any) -> Any | None:
-    """The column as floats when every present value is a number (or a boolean word), else None."""
-    import pandas as pd
-
-    if pd.api.types.is_bool_dtype(column):
-        return column.astype(float)
-    if pd.api.types.is_numeric_dtype(column):
-        return column.astype(float)
-    text = column.dropna().astype(str).str.strip()
-    lowered = text.str.lower()
-    if len(text) and lowered.isin(_TRUE | _FALSE).all():
-        mapped = (
-            column.astype(str)
-            .str.strip()
-            .str.lower()
-            .map(lambda v: 1.0 if v in _TRUE else 0.0 if v in _FALSE else np.nan)
-        )
-        return mapped.where(column.notna())
-    parsed = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-    if len(text) and parsed.notna().all():
-        return pd.to_numeric(
-            column.astype(str).str.strip().str.replace(",", "", regex=False), errors="coerce"
-        ).where(column.notna())
-    return None
-
-
 def _check_encodable(values: Any, column: str, where: str) -> None:
     """Refuse a column of lists, dicts or bytes: no encoder can turn those into features."""
+    import datetime
+
     kinds = {type(v) for v in values.dropna().iloc[:1000]}
-    odd = sorted(
-        k.__name__ for k in kinds if not issubclass(k, str | bool | int | float | np.generic)
-    )
+    plain = str | bool | int | float | np.generic | datetime.date  # Timestamp is a datetime
+    odd = sorted(k.__name__ for k in kinds if not issubclass(k, plain))
     if odd:
         raise DatasetError(
             f"{where}: column {column!r} holds {', '.join(odd)} values that cannot be encoded "
@@ -170,8 +181,17 @@ def load_table(path: str | Path, options: TableOptions | None = None, name: str 
 def clean_table(
     frame: Any, path: str | Path, options: TableOptions | None = None, name: str | None = None
 ):
-    """The Dataset of ``frame`` as read from ``path`` (``frame`` itself is left unchanged)."""
+    """The Dataset of ``frame`` as read from ``path`` (``frame`` itself is left unchanged).
+
+    The order matters: exact duplicate rows are judged on the rows as read, over every
+    column, before any column is dropped (rows that share their features but not their
+    label are real data and stay); then the target's missing rows go; then each feature
+    column is read by :func:`~treesvsnets.datasets.column_types.read_column`.
+    """
     import pandas as pd
+
+    from treesvsnets.datasets.column_types import merge_case_variants, null_mask, read_column
+    from treesvsnets.datasets.columns import describe_encoding
 
     options = options or TableOptions()
     where = f"data file {str(path)!r}"
@@ -180,76 +200,53 @@ def clean_table(
     columns = list(frame.columns)
     target = options.target if options.target is not None else columns[-1]
     cleaning.steps["target"] = repr(target) + ("" if options.target else " (the last column)")
-    for key, wanted in (
-        ("target", [target]),
-        ("drop", options.drop),
-        ("categorical", options.categorical),
-        ("numeric", options.numeric),
-    ):
-        for column in wanted:
-            if column not in columns:
-                raise unknown_name(f"column ({key})", column, columns, where=where)
-    if target in options.drop:
-        raise DatasetError(f"{where}: the target column {target!r} is also listed in drop.")
-    if set(options.categorical) & set(options.numeric):
-        both = sorted(set(options.categorical) & set(options.numeric))
-        raise DatasetError(f"{where}: column(s) {both} are declared both categorical and numeric.")
-    frame = frame.drop(columns=list(options.drop))
+    _check_options(options, columns, target, where)
+
+    for column in columns:  # lists or dicts cannot be compared, so not deduplicated either
+        if column not in options.drop:
+            _check_encodable(frame[column], column, where)
+    duplicated = frame.duplicated()
+    cleaning.note("duplicate_rows_removed", int(duplicated.sum()))
+    frame = frame[~duplicated].drop(columns=list(options.drop))
     cleaning.note("columns_dropped", list(options.drop))
 
-    labels = frame[target]
-    missing_target = int(labels.isna().sum())
-    frame = frame[labels.notna()]
-    cleaning.note("rows_without_target_dropped", missing_target)
+    tokens = options.tokens
+    has_target = ~null_mask(frame[target], tokens)
+    cleaning.note("rows_without_target_dropped", int((~has_target).sum()))
+    frame = frame[has_target]
     if frame.empty:
         raise DatasetError(f"{where} has no row with a target value in column {target!r}.")
     features = frame.drop(columns=[target])
     if features.shape[1] == 0:
         raise DatasetError(f"{where} has no feature columns besides the target {target!r}.")
 
-    numeric, categorical, parsed, constant, empty = [], [], [], [], []
-    unified = {}
+    readings: list[Any] = []  # ColumnReading
+    unified: dict[str, Any] = {}
     for column in features.columns:
         values = features[column]
-        if values.isna().all():
-            empty.append(column)
-            continue
-        _check_encodable(values, column, where)
-        as_number = None if column in options.categorical else _as_number(values)
-        if column in options.numeric and as_number is None:
-            bad = values.dropna().astype(str)
-            example = bad[pd.to_numeric(bad, errors="coerce").isna()].iloc[0]
-            raise DatasetError(
-                f"{where}: column {column!r} is declared numeric but holds {example!r}."
-            )
-        if as_number is not None:
-            as_number = as_number.replace([np.inf, -np.inf], np.nan).astype(float)
-            _check_magnitude(as_number, column, where)
-            few = as_number.nunique(dropna=True) <= options.categorical_max_values
-            if few and column not in options.numeric:  # e.g. grades 1-5: categories, not sizes
-                as_number = None
-        if as_number is not None:
-            if not pd.api.types.is_numeric_dtype(values):
-                parsed.append(column)
-            unified[column] = as_number
-            numeric.append(column)
-        else:
-            text = values.astype("string").str.strip().astype(object)
-            unified[column] = text.where(values.notna(), np.nan)
-            categorical.append(column)
-        if unified[column].nunique(dropna=True) <= 1:
-            constant.append(column)
-    cleaning.note("columns_all_missing_dropped", empty)
-    cleaning.note("columns_parsed_as_numbers", parsed)
-    cleaning.note("constant_columns", constant)
-    X = pd.DataFrame(unified, index=features.index)[numeric + categorical]
-    if not len(X.columns):
-        raise DatasetError(f"{where}: every feature column is empty.")
-    y_raw = labels[labels.notna()].astype(str).str.strip()
+        forced = options.forced_kind(column)
+        read = dict(forced=forced, keep=column in options.keep, tokens=tokens, where=where)
+        result, reading = read_column(values, **read)
+        if reading.kind in ("numeric", "boolean"):
+            _check_magnitude(result, column, where)
+            few = result.nunique(dropna=True) <= options.categorical_max_values
+            if few and forced is None:  # e.g. grades 1-5: categories, not sizes
+                result, reading = read_column(values, **{**read, "forced": "categorical"})
+                reading.forced, reading.note = False, "few distinct numbers, as categories"
+        readings.append(reading)
+        if result is not None:
+            unified[column] = result
+    if not unified:
+        raise DatasetError(
+            f"{where}: no feature column is left to learn from ("
+            + "; ".join(f"{r.name!r}: {r.note}" for r in readings)
+            + "); keep one with keep = [...] or declare its type."
+        )
+    X = pd.DataFrame(unified, index=features.index)
+    y_raw, target_merged = merge_case_variants(frame[target].astype(str))
+    cleaning.note("target_spellings_merged", target_merged)
+    _note_readings(cleaning, readings)
 
-    keep = ~pd.concat([X, y_raw.rename("__target__")], axis=1).duplicated()
-    cleaning.note("duplicate_rows_removed", int((~keep).sum()))
-    X, y_raw = X[keep], y_raw[keep]
     if options.missing == "drop":
         complete = X.notna().all(axis=1)
         cleaning.note("rows_with_missing_values_dropped", int((~complete).sum()))
@@ -266,13 +263,18 @@ def clean_table(
             "classification needs at least two."
         )
     cleaning.note("rows_used", len(X))
+    kinds = {r.name: r.kind for r in readings}
     schema = TableSchema(
-        numeric=tuple(numeric),
-        categorical=tuple(categorical),
+        numeric=tuple(c for c in X.columns if kinds[c] in ("numeric", "boolean")),
+        categorical=tuple(c for c in X.columns if kinds[c] == "categorical"),
+        datetime=tuple(c for c in X.columns if kinds[c] == "datetime"),
         clip_outliers=options.clip_outliers,
         max_onehot=options.max_onehot,
+        high_cardinality=options.high_cardinality,
         target=target,
     )
+    for reading in readings:
+        reading.encoding = describe_encoding(reading, schema)
     return Dataset(
         name=name or str(path),
         X=X.reset_index(drop=True),
@@ -282,4 +284,53 @@ def clean_table(
         source=f"{path} (target {target!r})",
         schema=schema,
         cleaning=cleaning.steps,
+        columns=tuple(readings),
     )
+
+
+def _check_options(options: TableOptions, columns: list[str], target: str, where: str) -> None:
+    """Every column an option names exists, the target is not dropped, no column has two kinds."""
+    for key, wanted in (
+        ("target", [target]),
+        ("drop", options.drop),
+        ("categorical", options.categorical),
+        ("numeric", options.numeric),
+        ("datetime", options.datetime),
+        ("keep", options.keep),
+    ):
+        for column in wanted:
+            if column not in columns:
+                raise unknown_name(f"column ({key})", column, columns, where=where)
+    if target in options.drop:
+        raise DatasetError(f"{where}: the target column {target!r} is also listed in drop.")
+    declared = [*options.categorical, *options.numeric, *options.datetime]
+    twice = sorted({c for c in declared if declared.count(c) > 1})
+    if twice:
+        raise DatasetError(
+            f"{where}: column(s) {twice} are declared with more than one type "
+            "(categorical, numeric, datetime); give each one type."
+        )
+
+
+def _note_readings(cleaning: _Cleaning, readings: list[Any]) -> None:
+    """The cleaning record's summary of the column readings (the readings themselves are kept
+    whole in ``Dataset.columns``)."""
+    dropped = [r for r in readings if r.kind == "dropped"]
+    for key, prefix in (
+        ("columns_all_missing_dropped", "empty"),
+        ("columns_dropped_as_identifiers", "an identifier"),
+        ("constant_columns_dropped", "constant"),
+    ):
+        cleaning.note(key, [r.name for r in dropped if r.note.startswith(prefix)])
+    cleaning.note(
+        "columns_parsed_from_text",
+        {r.name: r.kind for r in readings if r.note.startswith(("parsed", "yes/no"))},
+    )
+    cleaning.note(
+        "placeholders_as_missing", {r.name: r.placeholders for r in readings if r.placeholders}
+    )
+    cleaning.note(
+        "values_unparsed_as_missing",
+        {r.name: r.unparsed for r in readings if r.unparsed and r.kind != "dropped"},
+    )
+    cleaning.note("category_spellings_merged", {r.name: r.merged for r in readings if r.merged})

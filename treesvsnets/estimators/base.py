@@ -14,7 +14,9 @@ from typing import Any
 
 from treesvsnets.errors import ConfigError
 
-FAMILIES = ("ensemble", "linear", "deep", "other")
+FAMILIES = ("ensemble", "linear", "deep", "baseline", "other")
+#: the estimator every run adds unless told not to: the floor every result is read against
+BASELINE = "dummy"
 
 #: Capabilities a spec may declare; the harness and reports read them.
 CAPABILITIES = (
@@ -109,7 +111,8 @@ class EstimatorSpec:
         return estimator
 
     def check_params(self, overrides: Mapping[str, Any]) -> None:
-        """Refuse parameter names the estimator does not have, before any training."""
+        """Refuse, before any training, parameter names the estimator does not have and
+        values it would refuse at fit time (see :func:`validate_params`)."""
         if not overrides:
             return
         known = set(self.default_params) | {self.seed_param, self.threads_param}
@@ -125,3 +128,31 @@ class EstimatorSpec:
                     f"estimator {self.name!r} has no parameter {key!r}; "
                     f"its parameters are: {', '.join(choices)}.{hint}"
                 )
+        try:
+            validate_params(self.build(overrides, seed=0, threads=1))
+        except ConfigError as exc:
+            raise ConfigError(f"estimator {self.name!r}: {exc}") from None
+        except (ValueError, TypeError) as exc:
+            message = " ".join(str(exc).split())
+            raise ConfigError(f"estimator {self.name!r}: {message}") from None
+
+
+def validate_params(estimator: Any) -> None:
+    """Check an unfitted estimator's parameter values the way its ``fit`` would, without
+    fitting: scikit-learn's declared parameter constraints (``_validate_params``, which names
+    the parameter, the allowed range and the value given), then the same for every estimator
+    nested in it (a stacking member, a bagged tree); an estimator of ours checks itself with
+    ``validate_params()``. Estimators that declare neither (XGBoost, LightGBM) check their
+    values when their cell fits, and a bad one fails those cells."""
+    if callable(getattr(estimator, "validate_params", None)):
+        estimator.validate_params()
+    elif hasattr(estimator, "_parameter_constraints") and hasattr(estimator, "_validate_params"):
+        estimator._validate_params()
+    if not hasattr(estimator, "get_params"):
+        return
+    for value in estimator.get_params(deep=False).values():
+        nested = value if isinstance(value, list | tuple) else [value]
+        for item in nested:
+            member = item[-1] if isinstance(item, tuple) and item else item
+            if hasattr(member, "get_params") and not isinstance(member, type):
+                validate_params(member)

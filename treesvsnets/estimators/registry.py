@@ -24,8 +24,12 @@ def _load_builtins() -> None:
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
+        from importlib import import_module
+
         from treesvsnets.estimators import ensembles, nets  # noqa: F401  (register on import)
         from treesvsnets.estimators.plugins import load_entry_points
+
+        import_module("treesvsnets.estimators.baseline")  # dummy: listed after the others
 
         load_entry_points()
 

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from treesvsnets.reports import plots
+from treesvsnets.reports.baseline import BASELINE_FAMILY, not_better_sentences
 from treesvsnets.reports.leaderboard import display_table, leaderboard
 from treesvsnets.reports.stats import compare_on_folds, rank_test
 
@@ -31,6 +32,7 @@ class DatasetSection:
     table: pd.DataFrame  # display strings, one row per estimator
     statistics: list[str]
     figures: list[Figure] = field(default_factory=list)
+    columns: pd.DataFrame | None = None  # a table file's columns: how each was read
 
 
 @dataclass
@@ -131,6 +133,36 @@ def _data_notes(described: dict[str, Any], splits: list[dict[str, Any]]) -> list
     return notes
 
 
+def column_table(described: dict[str, Any]) -> pd.DataFrame | None:
+    """How each column of a table file was read (the manifest's ``columns``), for the report."""
+    readings = described.get("columns")
+    if not readings:
+        return None
+
+    def remarks(reading: dict[str, Any]) -> str:
+        said = []
+        if reading.get("unparsed"):
+            examples = ", ".join(repr(v) for v in reading.get("unparsed_examples", []))
+            said.append(f"{reading['unparsed']} unparsed -> missing (e.g. {examples})")
+        for kept, variants in (reading.get("merged") or {}).items():
+            said.append(f"merged {', '.join(repr(v) for v in variants)} into {kept!r}")
+        if reading.get("kind") == "dropped" or reading.get("note", "").startswith("parsed"):
+            said.append(reading.get("note", ""))
+        return "; ".join(s for s in said if s)
+
+    return pd.DataFrame(
+        {
+            "column": [r["name"] for r in readings],
+            "read as": [r.get("read_as", "") for r in readings],
+            "type": [r.get("kind", "") for r in readings],
+            "missing": [str(r.get("missing", "")) for r in readings],
+            "placeholders": [str(r.get("placeholders", "") or "") for r in readings],
+            "encoding": [r.get("encoding", "") for r in readings],
+            "remarks": [remarks(r) for r in readings],
+        }
+    )
+
+
 def _pairwise_sentences(rows: pd.DataFrame, board: pd.DataFrame, dataset: str) -> list[str]:
     """The best estimator against every other, and the best tree ensemble against the best net."""
     ranked = board.dropna(subset=["accuracy"])
@@ -184,7 +216,8 @@ def _figures(
         )
     class_names = described.get("class_names") or []
     ranked = board.dropna(subset=["accuracy"])
-    for family, best in ranked.groupby("family", sort=False)["estimator"].first().items():
+    learned = ranked[ranked["family"] != BASELINE_FAMILY]  # the baseline's matrix is one column
+    for family, best in learned.groupby("family", sort=False)["estimator"].first().items():
         matrix = plots.summed_confusion(rows, best)
         if matrix is None or len(class_names) != len(matrix):
             continue
@@ -226,10 +259,17 @@ def build_content(
                     f"features, {info.get('n_classes', '?')} classes; fingerprint "
                     f"`{info.get('fingerprint', '?')}`; split hashes: {hashes or '?'}"
                 ),
-                notes=_data_notes(info, its_splits),
+                notes=[f"**{sentence}**" for sentence in not_better_sentences(its_rows)]
+                + _data_notes(info, its_splits)
+                + [
+                    f"{skip['estimator']} was not run here: it {skip['reason']}"
+                    for skip in manifest.get("skipped", [])
+                    if skip["dataset"] == dataset
+                ],
                 table=display_table(part),
                 statistics=_pairwise_sentences(its_rows, part, str(dataset)),
                 figures=(_figures(its_rows, part, str(dataset), info, run_dir) if run_dir else []),
+                columns=column_table(info),
             )
         )
     across, across_figures = [], []

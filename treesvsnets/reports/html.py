@@ -23,6 +23,7 @@ table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1rem; }
 th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; }
 th { background: #f4f4f4; } td:nth-child(2), td:nth-child(3) { text-align: left; }
 tr:first-child td { font-weight: 600; }
+table.columns td { text-align: left; } table.columns tr:first-child td { font-weight: normal; }
 figure { display: inline-block; margin: .5rem 1rem 1rem 0; vertical-align: top; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: .8rem; color: #555; max-width: 640px; }
@@ -47,13 +48,14 @@ def _figure(figure: Figure, run_dir: Path) -> str:
     )
 
 
-def _table(frame) -> str:  # noqa: ANN001 - a DataFrame of display strings
+def _table(frame, css: str = "") -> str:  # noqa: ANN001 - a DataFrame of display strings
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    attribute = f' class="{css}"' if css else ""
+    return f"<table{attribute}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _list(items: list[str], css: str = "") -> str:
@@ -78,6 +80,11 @@ def render_html(content: ReportContent, run_dir: Path) -> str:
             f"<section><h2>{html.escape(section.name)}</h2>",
             f"<p>{_inline(section.description)}</p>",
             "".join(f'<p class="note">{_inline(n)}</p>' for n in section.notes),
+            ""
+            if section.columns is None
+            else "<details><summary>How each column of the file was read</summary>"
+            + _table(section.columns, "columns")
+            + "</details>",
             _table(section.table),
             _list(section.statistics),
             "".join(_figure(f, run_dir) for f in section.figures),

@@ -27,6 +27,8 @@ BOARD_COLUMNS = (
     "accuracy_ci_low",
     "accuracy_ci_high",
     *MEAN_COLUMNS[1:],
+    "vs_baseline",
+    "baseline_p",
     "cells",
     "cells_ok",
     "failures",
@@ -35,11 +37,13 @@ BOARD_COLUMNS = (
 
 def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per (dataset, estimator): means over successful cells, std of accuracy, a 95%
-    bootstrap interval of the mean accuracy, rank.
+    bootstrap interval of the mean accuracy, rank, and whether it is significantly more
+    accurate than the run's baseline (``vs_baseline``, see :mod:`treesvsnets.reports.baseline`).
 
     Estimators whose cells all failed stay in the table (no rank, their
     status counts say what happened) rather than silently disappearing.
     """
+    from treesvsnets.reports.baseline import compare_to_baseline
     from treesvsnets.reports.stats import bootstrap_ci
 
     if rows.empty:
@@ -67,6 +71,10 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
         groups.append(entry)
     board = pd.DataFrame(groups)
     board["rank"] = board.groupby("dataset")["accuracy"].rank(ascending=False, method="min")
+    against = {(c.dataset, c.estimator): c for c in compare_to_baseline(rows)}
+    keys = list(zip(board["dataset"].astype(str), board["estimator"].astype(str), strict=True))
+    board["vs_baseline"] = [against[k].mark() if k in against else "" for k in keys]
+    board["baseline_p"] = [against[k].p_value if k in against else float("nan") for k in keys]
     board = board.sort_values(["dataset", "rank", "fit_seconds"], na_position="last")
     return board[list(BOARD_COLUMNS)].reset_index(drop=True)
 
@@ -99,6 +107,7 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
             "predict s": [number(v, 4) for v in board["predict_seconds"]],
             "ms/1k rows": [number(v, 2) for v in board["predict_ms_per_1k"]],
             "peak MB": [number(v, 0) for v in board["peak_rss_mb"]],
+            "vs baseline": board["vs_baseline"],
             "cells ok": [
                 f"{ok}/{n}" for ok, n in zip(board["cells_ok"], board["cells"], strict=True)
             ],
@@ -106,8 +115,9 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
         },
         index=board.index,
     )
-    if not shown["failures"].astype(bool).any():
-        shown = shown.drop(columns="failures")
+    for column in ("failures", "vs baseline"):
+        if not shown[column].astype(bool).any():
+            shown = shown.drop(columns=column)
     return shown
 
 

@@ -26,6 +26,19 @@ def render_markdown(content: ReportContent) -> str:
         lines += [f"## {section.name}", "", section.description, ""]
         if section.notes:
             lines += [*(f"- {note}" for note in section.notes), ""]
+        if section.columns is not None:
+            lines += [
+                "How each column of the file was read (statistics of every encoding are fitted "
+                "inside each training fold):",
+                "",
+                tabulate(
+                    section.columns.to_dict("list"),
+                    headers="keys",
+                    tablefmt="github",
+                    disable_numparse=True,
+                ),
+                "",
+            ]
         lines += [
             tabulate(
                 section.table.to_dict("list"),

@@ -160,9 +160,22 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         settings.check()
         return settings
 
-    def _build_module(self, n_features: int, n_classes: int) -> torch.nn.Module:
-        if not 0 <= self.dropout < 1:
+    def validate_params(self) -> None:
+        """Check every parameter value as ``fit`` would, without fitting (the harness calls
+        this before any cell trains, so a bad value stops the run at once)."""
+        self._settings()
+        self._check_dropout()
+
+    def _check_dropout(self) -> None:
+        if (
+            isinstance(self.dropout, bool)
+            or not isinstance(self.dropout, int | float)
+            or not (0 <= self.dropout < 1)
+        ):
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+
+    def _build_module(self, n_features: int, n_classes: int) -> torch.nn.Module:
+        self._check_dropout()
         if callable(self.architecture):
             return self.architecture(
                 n_features=n_features, n_classes=n_classes, image_shape=self.image_shape

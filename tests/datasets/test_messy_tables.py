@@ -1,0 +1,267 @@
+"""Messy tables read as an analyst reads them: types, placeholders, dates, IDs, duplicates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import treesvsnets
+from treesvsnets.bench.splits import plan
+from treesvsnets.datasets.columns import CategoryEncoder, DatetimeFeatures
+from treesvsnets.datasets.tables import TableOptions, load_table
+from treesvsnets.errors import TreesVsNetsError
+
+from ..helpers.tables import PLACEHOLDERS, messy_and_clean, write_table
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory):
+    """The messy CRM export as CSV, its clean twin as Parquet (real dtypes), and the frames."""
+    folder = tmp_path_factory.mktemp("twins")
+    messy, clean = messy_and_clean()
+    return (
+        write_table(messy, folder / "crm.csv"),
+        write_table(clean, folder / "crm_clean.parquet"),
+        messy,
+        clean,
+    )
+
+
+def test_every_messy_pattern_is_read_as_its_clean_type(twins):
+    messy_path, clean_path, messy, clean = twins
+    dataset = load_table(messy_path)
+    twin = load_table(clean_path)
+    readings = {r.name: r for r in dataset.columns}
+    kinds = {name: r.kind for name, r in readings.items()}
+    assert kinds == {r.name: r.kind for r in twin.columns}
+    assert kinds == {
+        "customer_id": "dropped",
+        "income": "numeric",
+        "utilization": "numeric",
+        "age": "numeric",
+        "member": "boolean",
+        "plan": "categorical",
+        "region": "categorical",
+        "signup": "datetime",
+        "source": "dropped",
+    }
+    assert readings["customer_id"].note.startswith("an identifier")
+    assert readings["source"].note.startswith("constant")
+    # the values are the clean twin's, and missing exactly where the messy one has a token
+    deduplicated = clean.drop_duplicates().reset_index(drop=True)
+    np.testing.assert_allclose(dataset.X["income"], deduplicated["income"])
+    np.testing.assert_allclose(dataset.X["utilization"], deduplicated["utilization"], atol=1e-12)
+    np.testing.assert_array_equal(dataset.X["member"], deduplicated["member"].astype(float))
+    assert dataset.X["plan"].tolist() == deduplicated["plan"].tolist()  # case variants merged
+    assert (dataset.X["signup"] == deduplicated["signup"]).all()
+    assert dataset.class_names == twin.class_names and (dataset.y == twin.y).all()
+    # placeholders: the tokens that are not blank cells, counted per column
+    used = messy.drop_duplicates()
+    tokens = [p for p in PLACEHOLDERS if p]
+    assert readings["income"].placeholders == used["income"].isin(tokens).sum() > 0
+    assert readings["income"].missing == deduplicated["income"].isna().sum()
+    assert readings["age"].unparsed == 0 and readings["age"].note == "parsed from text as numbers"
+    assert set(readings["plan"].merged) == {"Gold", "Silver", "Bronze"}
+    assert "GOLD" in readings["plan"].merged["Gold"]
+    assert dataset.cleaning["duplicate_rows_removed"] == len(messy) - len(used) > 0
+    assert dataset.cleaning["columns_dropped_as_identifiers"] == ["customer_id"]
+    assert dataset.cleaning["category_spellings_merged"]["plan"] == readings["plan"].merged
+    assert readings["region"].encoding.startswith("target encoding")
+    assert readings["plan"].encoding.startswith("one-hot")
+    assert dataset.describe()["columns"][1]["name"] == "income"
+
+
+def test_the_messy_table_scores_what_its_clean_twin_scores_on_the_same_folds(tmp_path, twins):
+    messy_path, clean_path, _, _ = twins
+    messy, twin = load_table(messy_path), load_table(clean_path)
+    plans = [plan(d, 5, 0) for d in (messy, twin)]
+    for a, b in zip(plans[0].folds, plans[1].folds, strict=True):
+        assert a.test.tolist() == b.test.tolist()
+    result = treesvsnets.run(
+        datasets=[str(messy_path), str(clean_path)],
+        estimators=["rf", "hgb", "lightgbm", "logreg"],
+        folds=5,
+        threads=1,
+        isolate=False,
+        out=tmp_path,
+        progress=False,
+        baseline=False,
+    )
+    rows = result.rows
+    assert set(rows["status"]) == {"ok"}
+    scores = rows.groupby(["estimator", "dataset"])["accuracy"].mean().unstack()
+    for estimator, pair in scores.iterrows():
+        assert pair[str(messy_path)] >= 0.97 * pair[str(clean_path)], estimator
+    assert scores[str(clean_path)].min() > 0.6  # the majority class is 0.41
+
+
+def test_a_number_column_with_a_few_odd_values_keeps_them_as_missing_and_says_which(tmp_path):
+    values = [f"{v:.1f}" for v in range(95)] + ["n.a.", "tbd", "tbd", "12 kg", "~3"]
+    frame = pd.DataFrame({"weight": values, "y": ["a", "b"] * 50})
+    dataset = load_table(write_table(frame, tmp_path / "odd.csv"))
+    (reading,) = dataset.columns
+    assert reading.kind == "numeric" and reading.unparsed == 4
+    assert reading.unparsed_examples[0] == "tbd" and set(reading.unparsed_examples) == {
+        "tbd",
+        "12 kg",
+        "~3",
+    }
+    assert reading.placeholders == 1  # "n.a." is a missing-value token
+    assert dataset.X["weight"].isna().sum() == reading.missing == 5
+    assert "missing + indicator" in reading.encoding
+    assert dataset.cleaning["values_unparsed_as_missing"] == {"weight": 4}
+
+
+def test_numbers_as_people_write_them_parse_and_ambiguous_ones_do_not(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "money": ["$1,234.50", "€ 99", "(2,000)", "£1 000", "-$5", "1e3", "+7", "0"] * 5,
+            "share": ["12%", "0.5 %", "100%", "7%", "-3%", "50%", "1%", "0%"] * 5,
+            "commas": ["3,5", "4,25", "1,0", "2,75", "3,5", "4,25", "1,0", "9,9"] * 5,
+            "y": ["a", "b"] * 20,
+        }
+    )
+    dataset = load_table(write_table(frame, tmp_path / "numbers.csv"))
+    kinds = {r.name: r.kind for r in dataset.columns}
+    assert kinds == {"money": "numeric", "share": "numeric", "commas": "categorical"}
+    assert dataset.X["money"].iloc[:8].tolist() == [1234.5, 99, -2000, 1000, -5, 1000, 7, 0]
+    np.testing.assert_allclose(
+        dataset.X["share"].iloc[:8], [0.12, 0.005, 1, 0.07, -0.03, 0.5, 0.01, 0]
+    )
+
+
+def test_placeholder_tokens_are_missing_in_any_case_and_can_be_replaced(tmp_path):
+    tokens = ["NA", "n/a", "NULL", "None", "UNKNOWN", "?", "-", "--", " unknown "]
+    frame = pd.DataFrame(
+        {"x": [str(i % 10) for i in range(40)] + tokens, "y": ["a", "b", "c"] * 16 + ["a"]}
+    )
+    path = write_table(frame, tmp_path / "tokens.csv")
+    (reading,) = load_table(path).columns
+    assert reading.kind == "numeric" and reading.placeholders == len(tokens)
+    assert reading.unparsed == 0
+    (custom,) = load_table(path, TableOptions(null_tokens=("?",))).columns
+    assert custom.placeholders == 1 and custom.kind == "categorical"
+
+
+def test_yes_no_in_any_spelling_is_a_boolean_and_mixed_words_are_not(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "flag": ["yes", "No", "Y", "n", "TRUE", "false", "t", "F"] * 5,
+            "answer": ["yes", "no", "maybe", "yes", "no", "yes", "no", "maybe"] * 5,
+            "y": ["a", "b"] * 20,
+        }
+    )
+    dataset = load_table(write_table(frame, tmp_path / "flags.csv"))
+    assert {r.name: r.kind for r in dataset.columns} == {
+        "flag": "boolean",
+        "answer": "categorical",
+    }
+    assert dataset.X["flag"].iloc[:8].tolist() == [1, 0, 1, 0, 1, 0, 1, 0]
+
+
+def test_identifiers_are_dropped_with_a_note_unless_kept(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "ticket": [f"T-{i:05d}" for i in rng.permutation(60)],
+            "PassengerId": rng.permutation(60) + 1,
+            "x": np.arange(60),  # a plain run of numbers is a feature, not an identifier
+            "y": ["a", "b"] * 30,
+        }
+    )
+    path = write_table(frame, tmp_path / "ids.csv")
+    dataset = load_table(path)
+    assert list(dataset.X.columns) == ["x"]
+    assert dataset.cleaning["columns_dropped_as_identifiers"] == ["ticket", "PassengerId"]
+    kept = load_table(path, TableOptions(keep=("ticket", "PassengerId")))
+    assert list(kept.X.columns) == ["ticket", "PassengerId", "x"]
+
+
+def test_exact_duplicates_are_judged_on_the_rows_as_read_before_columns_are_dropped(tmp_path):
+    """The bug this guards: dropping an ID first made 1,183 of 2,400 rows 'duplicates'."""
+    rng = np.random.default_rng(1)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "row": [f"r{i}" for i in range(n)],
+            "color": rng.choice(["red", "blue"], n),
+            "size": rng.choice(["S", "M", "L"], n),
+            "y": rng.choice(["yes", "no"], n),
+        }
+    )
+    frame = pd.concat([frame, frame.iloc[:5]], ignore_index=True)  # 5 exact copies
+    path = write_table(frame, tmp_path / "crm.csv")
+    dataset = load_table(path, TableOptions(drop=("row",)))
+    assert dataset.cleaning["duplicate_rows_removed"] == 5
+    assert dataset.n_samples == n  # the rows that share features but not always labels stay
+    features = dataset.X[["color", "size"]].astype(str).agg("|".join, axis=1)
+    conflicting = pd.Series(dataset.y).groupby(features.to_numpy()).nunique()
+    assert (conflicting > 1).any()  # the same features with both labels: real data, kept
+
+
+def test_dates_become_numbers_fitted_on_the_training_rows_only():
+    train = pd.DataFrame({"d": pd.to_datetime(["2024-01-01", "2024-01-11", None])})
+    test = pd.DataFrame({"d": pd.to_datetime(["2023-12-31", "2024-03-01 12:00"], format="ISO8601")})
+    features = DatetimeFeatures().fit(train)
+    out = features.transform(test)
+    # days since the training rows' first date, year, month, day, weekday (no hours in training)
+    np.testing.assert_allclose(out[0], [-1, 2023, 12, 31, 6])
+    np.testing.assert_allclose(out[1], [60.5, 2024, 3, 1, 4])
+    assert np.isnan(features.transform(train)[2]).all()
+
+
+def test_many_valued_categories_are_target_encoded_cross_fitted_and_unseen_get_the_mean():
+    rng = np.random.default_rng(0)
+    values = rng.choice([f"v{i}" for i in range(40)], 400)
+    y = (np.char.str_len(values.astype(str)) % 2 + (rng.random(400) < 0.2)) % 2
+    X = values.reshape(-1, 1).astype(object)
+    encoder = CategoryEncoder(max_onehot=10)
+    cross_fitted = encoder.fit_transform(X, y)
+    assert cross_fitted.shape == (400, 1)
+    refitted = encoder.transform(X)
+    assert not np.allclose(cross_fitted, refitted)  # each training row encoded by other folds
+    unseen = encoder.transform(np.array([["never seen"]], dtype=object))
+    np.testing.assert_allclose(unseen, [[y.mean()]], atol=1e-9)
+    assert np.corrcoef(refitted[:, 0], y)[0, 1] > 0.5  # the encoding carries the signal
+    again = CategoryEncoder(max_onehot=10).fit_transform(X, y)
+    np.testing.assert_array_equal(again, cross_fitted)  # seeded: the same every time
+    ordinal = CategoryEncoder(max_onehot=10, high_cardinality="ordinal").fit(X, y)
+    assert ordinal.transform(np.array([["never seen"]], dtype=object)).tolist() == [[-1.0]]
+
+
+@pytest.mark.parametrize(
+    ("options", "frame", "expected"),
+    [
+        (
+            TableOptions(numeric=("code",)),
+            pd.DataFrame({"code": ["A1", "B2", "3", "C4"] * 5, "y": ["a", "b"] * 10}),
+            "column 'code' is declared numeric but only 25% of its values parse as numbers "
+            "(e.g. 'A1')",
+        ),
+        (
+            TableOptions(datetime=("when",)),
+            pd.DataFrame({"when": ["soon", "later", "2024-01-01", "x"] * 5, "y": ["a", "b"] * 10}),
+            "column 'when' is declared datetime but only 25% of its values parse as dates",
+        ),
+        (
+            TableOptions(numeric=("v",), datetime=("v",)),
+            pd.DataFrame({"v": ["1", "2"] * 10, "y": ["a", "b"] * 10}),
+            "column(s) ['v'] are declared with more than one type",
+        ),
+        (
+            TableOptions(keep=("nope",)),
+            pd.DataFrame({"v": ["1", "2"] * 10, "y": ["a", "b"] * 10}),
+            "nope",
+        ),
+    ],
+)
+def test_forced_types_that_do_not_fit_are_refused_naming_file_and_column(
+    tmp_path, options, frame, expected
+):
+    path = write_table(frame, tmp_path / "forced.csv")
+    with pytest.raises(TreesVsNetsError) as caught:
+        load_table(path, options)
+    message = str(caught.value)
+    assert str(path) in message and expected in message
+    assert message.count(". ") <= 1 and "\n" not in message

@@ -1,0 +1,333 @@
+"""What each column of a user's table holds, inferred as a careful analyst would read it.
+
+One function, :func:`read_column`, takes a column as read from the file and
+returns it with its values in their proper type (floats, datetimes or
+stripped text) and a :class:`ColumnReading`: the inferred kind, how many
+values were placeholders for missing (``unknown``, ``N/A``, ``?`` ...), which
+values did not parse and became missing, which category spellings were
+merged, and why a column is dropped. ``inspect``, the manifest and the report
+all show these readings.
+
+The rules, in order (a column forced by the user skips the guessing):
+
+1. Missing-value tokens (:data:`NULL_TOKENS`, any case, surrounding spaces
+   ignored) become missing in every column.
+2. A column whose present values are all yes/no, y/n, true/false or t/f is a
+   boolean (0/1).
+3. Text that parses as numbers for at least :data:`NUMERIC_SHARE` of its
+   present values, after stripping currency symbols and thousands separators
+   (a trailing ``%`` divides by 100), is numeric; the rest become missing.
+4. Text that parses as dates for at least :data:`NUMERIC_SHARE` of its present
+   values is a datetime (the fold's pipeline turns it into numbers).
+5. Anything else is categorical: values stripped of surrounding whitespace,
+   spellings that differ only in case merged into the most frequent one.
+6. A text column with a distinct value in (nearly) every row, or distinct
+   whole numbers under an identifier's name (``customer_id``, ``Unnamed: 0``),
+   is dropped as an ID; a column with one value and no gaps is dropped as
+   constant. ``keep`` keeps either.
+
+Nothing here learns from the labels or from other rows than the column's own,
+and nothing is fitted: the statistics (medians, categories, encodings, date
+references) are fitted inside each training fold, in
+:mod:`treesvsnets.datasets.columns`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: values that mean "missing" in any column (compared after stripping and lower-casing)
+NULL_TOKENS = (
+    "",
+    "na",
+    "n/a",
+    "n.a.",
+    "nan",
+    "null",
+    "none",
+    "unknown",
+    "?",
+    "-",
+    "--",
+    "#n/a",
+    "<na>",
+)
+TRUE_TOKENS = frozenset({"true", "yes", "y", "t"})
+FALSE_TOKENS = frozenset({"false", "no", "n", "f"})
+#: a text column is numeric (or a datetime) when at least this share of its present values parse
+NUMERIC_SHARE = 0.9
+#: a column the user forces numeric (or datetime) must parse for at least this share
+FORCED_SHARE = 0.5
+#: a text column with distinct values in at least this share of its rows is an identifier
+ID_SHARE = 0.95
+#: ...when it has at least this many values (a tiny table's categories are often all distinct)
+ID_MIN_ROWS = 20
+#: unparsed values shown as examples
+EXAMPLES = 5
+
+KINDS = ("numeric", "boolean", "categorical", "datetime")
+_CURRENCY = "$€£¥₹₽₩¢"
+# thousands separators: ',' (1,234), a space or a no-break/thin space (1 234), "'" (1'234)
+_GROUPED = re.compile(r"^([+-]?\d{1,3})((?:[,'\u00a0\u202f ]\d{3})+)(\.\d*)?$")
+_NEGATIVE = re.compile(r"^\((.*)\)$")  # accounting negatives: (1,234.50)
+# id, ID, row_id, customer-id, "client id", PassengerId, index, rowid, a saved index "Unnamed: 0"
+_ID_NAME = re.compile(r"(?:^|[_\s.\-])(?:id|index|rowid|row)$|^unnamed: ?\d+$", re.IGNORECASE)
+_CAMEL_ID = re.compile(r"[a-z]I[dD]$")  # PassengerId, userID (case matters: not "paid")
+
+
+@dataclass
+class ColumnReading:
+    """How one column was read; every field is JSON-able (manifests, reports, ``--json``)."""
+
+    name: str
+    read_as: str  # the dtype pandas read from the file
+    kind: str  # numeric, boolean, categorical, datetime, or dropped
+    missing: int  # values missing once read: blank cells, placeholders, unparsed values
+    placeholders: int  # text values that stood for missing: 'unknown', 'N/A', '?' ...
+    distinct: int  # distinct present values, once read
+    unparsed: int = 0  # values that did not parse as the column's kind and became missing
+    unparsed_examples: list[str] = field(default_factory=list)
+    merged: dict[str, list[str]] = field(default_factory=dict)  # kept spelling -> variants
+    forced: bool = False  # the kind was given by the user
+    note: str = ""  # why it was dropped, or what it was parsed from
+    encoding: str = ""  # what each training fold's pipeline makes of it
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def used(self) -> bool:
+        return self.kind in KINDS
+
+
+def null_mask(values: pd.Series, tokens: frozenset[str]) -> pd.Series:
+    """Where ``values`` is missing: NaN/None, or text that is one of ``tokens`` (any case)."""
+    missing = values.isna()
+    if _is_text(values):
+        missing |= values.astype("string").str.strip().str.lower().isin(tokens).fillna(False)
+    return missing.astype(bool)
+
+
+def _is_text(values: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+
+
+def parse_numbers(text: pd.Series) -> pd.Series:
+    """Numbers from text as people write them: '$46,064.65' -> 46064.65, '19.29%' -> 0.1929,
+    '(1,200)' -> -1200, '1 234' -> 1234; NaN where the text is not a number."""
+    text = text.astype("string").str.strip()
+    negative = text.str.fullmatch(_NEGATIVE).fillna(False)
+    text = text.str.replace(_NEGATIVE, r"\1", regex=True)
+    text = text.str.replace(f"[{re.escape(_CURRENCY)}]", "", regex=True).str.strip()
+    percent = text.str.endswith("%").fillna(False)
+    text = text.str.removesuffix("%").str.strip()
+    grouped = text.str.fullmatch(_GROUPED).fillna(False)
+    text = text.where(~grouped, text.str.replace(r"[,'\u00a0\u202f ]", "", regex=True))
+    numbers = pd.to_numeric(text.astype(object), errors="coerce").astype(float)
+    numbers = numbers.where(~percent, numbers / 100)
+    return numbers.where(~negative, -numbers.abs())
+
+
+def parse_dates(text: pd.Series) -> pd.Series:
+    """Datetimes from text in one consistent format (ISO 8601, or the format pandas guesses
+    from the values, day first when that parses more of them); NaT where a value does not
+    match. Time zones are converted to UTC and dropped."""
+    text = text.astype("string").str.strip().astype(object)
+    best = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    sample = text.dropna().head(200)
+    if sample.empty or not sample.str.contains(r"\d", regex=True).any():
+        return best
+    formats = ["ISO8601"]
+    with warnings.catch_warnings():  # pandas warns when dayfirst does not fit the value
+        warnings.simplefilter("ignore", UserWarning)
+        for dayfirst in (False, True):
+            guessed = {
+                pd.tseries.api.guess_datetime_format(value, dayfirst=dayfirst)
+                for value in sample.head(20)
+            }
+            formats += sorted(f for f in guessed if f and f not in formats)
+    for fmt in formats:
+        try:
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        parsed = parsed.dt.tz_convert(None).astype("datetime64[ns]")
+        if parsed.notna().sum() > best.notna().sum():
+            best = parsed
+    return best
+
+
+def merge_case_variants(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]]]:
+    """Text stripped of surrounding whitespace, each set of spellings that differ only in case
+    replaced by its most frequent member (ties: the first in sorted order). Returns the text
+    and ``{kept spelling: [the other spellings]}`` for each merge."""
+    stripped = text.astype("string").str.strip()
+    counts = stripped.value_counts()
+    if counts.empty:
+        return stripped.astype(object), {}
+    spellings = pd.DataFrame({"value": counts.index, "count": counts.to_numpy()})
+    spellings["key"] = spellings["value"].str.casefold()
+    spellings = spellings.sort_values(["key", "count", "value"], ascending=[True, False, True])
+    merged, mapping = {}, {}
+    for _, group in spellings.groupby("key", sort=False):
+        kept = str(group["value"].iloc[0])
+        others = [str(v) for v in group["value"].iloc[1:]]
+        if others:
+            merged[kept] = others
+            mapping.update(dict.fromkeys(others, kept))
+    if mapping:
+        stripped = stripped.replace(mapping)
+    return stripped.astype(object).where(stripped.notna(), np.nan), merged
+
+
+def _examples(raw: pd.Series, failed: pd.Series) -> list[str]:
+    values = raw[failed].astype(str).str.strip()
+    return [str(v)[:40] for v in values.value_counts().index[:EXAMPLES]]
+
+
+def _is_numeric_id(numbers: pd.Series, name: str) -> bool:
+    """Distinct whole numbers under an identifier's name (``id``, ``customer_id``, ``PassengerId``,
+    ``index``, a saved index's ``Unnamed: 0``): a numeric column is an ID only when its name says
+    so too, since a distinct number in every row is also what a real measurement looks like."""
+    present = numbers.dropna()
+    if len(present) < ID_MIN_ROWS or present.nunique() != len(numbers):
+        return False
+    return bool(np.all(np.mod(present.to_numpy(), 1) == 0)) and bool(
+        _ID_NAME.search(name) or _CAMEL_ID.search(name)
+    )
+
+
+def read_column(
+    values: pd.Series,
+    *,
+    forced: str | None = None,
+    keep: bool = False,
+    tokens: frozenset[str] = frozenset(NULL_TOKENS),
+    where: str = "",
+) -> tuple[pd.Series | None, ColumnReading]:
+    """The column in its inferred (or ``forced``) kind, and how it was read.
+
+    ``forced`` is one of ``numeric``, ``categorical``, ``datetime``; a forced numeric or
+    datetime column that parses for fewer than :data:`FORCED_SHARE` of its values raises
+    :class:`~treesvsnets.errors.DatasetError` naming ``where`` and the column. Returns
+    ``(None, reading)`` for a column that is dropped (empty, constant, an identifier).
+    """
+    from treesvsnets.errors import DatasetError
+
+    name = str(values.name)
+    missing = null_mask(values, tokens)
+    text = _is_text(values)
+    blank = values.isna() | (
+        values.astype("string").str.strip().eq("").fillna(False) if text else False
+    )
+    reading = ColumnReading(
+        name=name,
+        read_as=str(values.dtype),
+        kind="dropped",
+        missing=int(missing.sum()),
+        placeholders=int((missing & ~blank).sum()),
+        distinct=int(values[~missing].astype(str).str.strip().nunique()),
+        forced=forced is not None,
+    )
+    present = values.where(~missing)
+    if reading.missing == len(values):
+        reading.note = "empty: no value in any row"
+        return None, reading
+
+    result: pd.Series | None = None
+    if forced in (None, "numeric", "datetime"):
+        result = _typed(present, missing, reading, forced)
+        if result is None and forced is not None:
+            share = 1 - reading.unparsed / max(1, len(values) - reading.missing)
+            example = (
+                f" (e.g. {reading.unparsed_examples[0]!r})" if reading.unparsed_examples else ""
+            )
+            raise DatasetError(
+                f"{where}: column {name!r} is declared {forced} but only {share:.0%} of its "
+                f"values parse as {'numbers' if forced == 'numeric' else 'dates'}{example}; "
+                "fix the values or declare it categorical."
+            )
+    if result is None:
+        result, reading.merged = merge_case_variants(present)
+        reading.kind, reading.unparsed, reading.unparsed_examples = "categorical", 0, []
+        reading.distinct = int(result.nunique(dropna=True))
+
+    if not keep and forced is None:
+        counted = result.dropna()
+        if reading.kind == "categorical" and len(counted) >= ID_MIN_ROWS:
+            if counted.nunique() >= ID_SHARE * len(counted):
+                reading.kind = "dropped"
+                reading.note = (
+                    f"an identifier: {counted.nunique()} distinct values in {len(counted)} "
+                    "rows (keep it with keep = [...])"
+                )
+                return None, reading
+        if reading.kind == "numeric" and _is_numeric_id(result, name):
+            reading.kind = "dropped"
+            reading.note = (
+                "an identifier: a distinct whole number in every row (keep it with keep = [...])"
+            )
+            return None, reading
+        if result.nunique(dropna=True) <= 1 and not result.isna().any():
+            reading.kind = "dropped"
+            reading.note = f"constant: {str(counted.iloc[0])[:40]!r} in every row"
+            return None, reading
+    reading.missing = int(result.isna().sum())  # blanks, placeholders and unparsed values
+    return result, reading
+
+
+def _refused(present: pd.Series, missing: pd.Series, reading: ColumnReading) -> None:
+    """A typed column that cannot be the kind the user forced: every value counts as unparsed."""
+    reading.unparsed = int((~missing).sum())
+    reading.unparsed_examples = _examples(present, ~missing)
+
+
+def _typed(
+    present: pd.Series, missing: pd.Series, reading: ColumnReading, forced: str | None
+) -> pd.Series | None:
+    """The column as booleans, numbers or datetimes when it is one (sets ``reading``), else
+    None (then ``reading.unparsed`` says how much of it failed to parse, for the error)."""
+    if pd.api.types.is_bool_dtype(present.dtype):
+        reading.kind = "boolean"
+        return present.astype(float)
+    if pd.api.types.is_datetime64_any_dtype(present.dtype):
+        if forced == "numeric":
+            return _refused(present, missing, reading)
+        reading.kind = "datetime"
+        dates = pd.to_datetime(present, utc=True).dt.tz_convert(None)
+        return dates.astype("datetime64[ns]")
+    if pd.api.types.is_numeric_dtype(present.dtype):
+        if forced == "datetime":
+            return _refused(present, missing, reading)
+        reading.kind = "numeric"
+        return present.astype(float).replace([np.inf, -np.inf], np.nan)
+    text = present.astype("string").str.strip()
+    n_present = int((~missing).sum())
+    lowered = text.str.lower()
+    if forced is None and lowered.dropna().isin(TRUE_TOKENS | FALSE_TOKENS).all():
+        reading.kind, reading.note = "boolean", "yes/no text as 1/0"
+        return lowered.map(
+            lambda v: 1.0 if v in TRUE_TOKENS else 0.0 if v in FALSE_TOKENS else np.nan
+        ).astype(float)
+    threshold = NUMERIC_SHARE if forced is None else FORCED_SHARE
+    attempts = [("numeric", parse_numbers), ("datetime", parse_dates)]
+    for kind, parse in attempts:
+        if forced is not None and kind != forced:
+            continue
+        parsed = parse(text)
+        if kind == "numeric":
+            parsed = parsed.replace([np.inf, -np.inf], np.nan)
+        failed = parsed.isna() & ~missing
+        reading.unparsed = int(failed.sum())
+        reading.unparsed_examples = _examples(present, failed)
+        if n_present and (n_present - reading.unparsed) >= threshold * n_present:
+            reading.kind = kind
+            reading.note = f"parsed from text as {'numbers' if kind == 'numeric' else 'dates'}"
+            return parsed
+    return None

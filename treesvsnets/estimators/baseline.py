@@ -1,0 +1,28 @@
+"""The trivial baseline of every run: ``dummy`` always says the training fold's most frequent
+class, and gives each class its training frequency as probability (so its log loss is that of
+the class prior). A model that does not beat it has learned nothing from the features; the
+report and the run's last lines say so (:mod:`treesvsnets.reports.baseline`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from treesvsnets.estimators.registry import register
+
+
+@register(
+    "dummy",
+    relative_cost=0.01,
+    family="baseline",
+    default_params={"strategy": "prior"},
+    description="DummyClassifier (scikit-learn): the most frequent class, the class prior as "
+    "probabilities; the floor every result is read against",
+    seed_param=None,
+    threads_param=None,
+    capabilities=frozenset({"predict_proba"}),
+)
+def dummy(**params: Any) -> Any:
+    from sklearn.dummy import DummyClassifier
+
+    return DummyClassifier(**params)

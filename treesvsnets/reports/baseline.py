@@ -1,0 +1,120 @@
+"""Every estimator read against the run's trivial baseline (``dummy``: the most frequent class).
+
+A model that is not significantly more accurate than always saying the most frequent class
+has learned nothing a reader can rely on, whatever its rank; this module finds those models
+and says so in one sentence each, for the run's last lines and the report.
+
+"Significantly better" is the Nadeau-Bengio corrected t-test over the shared folds
+(:func:`treesvsnets.reports.stats.paired_fold_test`): a positive difference in accuracy with
+p < 0.05. With a single split (holdout) no test is possible, and only a model whose accuracy
+is not above the baseline's is flagged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from treesvsnets.reports.stats import ALPHA, paired_fold_test
+
+#: the family whose estimator is the floor (``dummy`` is the built-in one)
+BASELINE_FAMILY = "baseline"
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """One estimator against the baseline on one dataset."""
+
+    dataset: str
+    estimator: str
+    baseline: str
+    accuracy: float
+    baseline_accuracy: float
+    difference: float  # mean accuracy difference over the paired folds
+    p_value: float  # NaN with a single split
+    n_folds: int
+
+    @property
+    def better(self) -> bool:
+        if math.isnan(self.p_value):
+            return self.difference > 0
+        return self.difference > 0 and self.p_value < ALPHA
+
+    def sentence(self) -> str:
+        """The warning for an estimator that is not better (one sentence naming both)."""
+        if math.isnan(self.p_value):
+            evidence = f"on a single split, {self.n_folds} fold(s): no test is possible"
+        else:
+            evidence = (
+                f"difference {self.difference:+.4f}, p = {self.p_value:.3g} over "
+                f"{self.n_folds} folds, Nadeau-Bengio corrected t-test"
+            )
+        return (
+            f"{self.estimator} is not significantly better than the {self.baseline} baseline "
+            f"on {self.dataset}: accuracy {self.accuracy:.4f} vs {self.baseline_accuracy:.4f} "
+            f"({evidence})."
+        )
+
+    def mark(self) -> str:
+        """The leaderboard's short form: ``better (p=0.002)`` or ``NOT better (p=0.41)``."""
+        p = "" if math.isnan(self.p_value) else f" (p={self.p_value:.2g})"
+        return ("better" if self.better else "NOT better") + p
+
+
+def baseline_of(rows: pd.DataFrame) -> str | None:
+    """The estimator of the baseline family in ``rows`` (the built-in ``dummy`` first)."""
+    if "family" not in rows or rows.empty:
+        return None
+    names = rows.loc[rows["family"] == BASELINE_FAMILY, "estimator"].unique().tolist()
+    if not names:
+        return None
+    return "dummy" if "dummy" in names else sorted(names)[0]
+
+
+def compare_to_baseline(rows: pd.DataFrame) -> list[BaselineComparison]:
+    """Every (dataset, estimator) with successful cells against that dataset's baseline."""
+    comparisons = []
+    if rows.empty or "status" not in rows:
+        return comparisons
+    ok = rows[rows["status"] == "ok"]
+    for dataset, part in ok.groupby("dataset", sort=False):
+        baseline = baseline_of(part)
+        if baseline is None:
+            continue
+        floor = part[part["estimator"] == baseline]
+        for estimator, cells in part.groupby("estimator", sort=False):
+            if estimator == baseline or cells["family"].iloc[0] == BASELINE_FAMILY:
+                continue
+            found = paired_fold_test(cells, floor)
+            if found is None:  # a single split: compare the means, without a test
+                paired = cells.merge(floor, on=["seed", "fold"], suffixes=("", "_b"))
+                if paired.empty:
+                    continue
+                difference = float((paired["accuracy"] - paired["accuracy_b"]).mean())
+                p_value, n_folds = math.nan, len(paired)
+            else:
+                difference, _, p_value, n_folds = found
+            comparisons.append(
+                BaselineComparison(
+                    dataset=str(dataset),
+                    estimator=str(estimator),
+                    baseline=baseline,
+                    accuracy=float(cells["accuracy"].mean()),
+                    baseline_accuracy=float(floor["accuracy"].mean()),
+                    difference=difference,
+                    p_value=p_value,
+                    n_folds=n_folds,
+                )
+            )
+    return comparisons
+
+
+def not_better_sentences(rows: pd.DataFrame, dataset: str | None = None) -> list[str]:
+    """One sentence per estimator that is not significantly better than the baseline."""
+    return [
+        c.sentence()
+        for c in compare_to_baseline(rows)
+        if not c.better and (dataset is None or c.dataset == dataset)
+    ]
