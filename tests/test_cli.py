@@ -127,6 +127,20 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
             ["run", "-d", "iris", "-e", "rf", "--param", "trees=3"],
             "estimator 'rf' has no parameter 'trees'; its parameters are: ",
         ),
+        (
+            ["run", "-d", "iris", "-e", "rf", "--param", "n_estimators=-5"],
+            "estimator 'rf': The 'n_estimators' parameter of RandomForestClassifier must be an "
+            "int in the range [1, inf). Got -5 instead.",
+        ),
+        (
+            ["run", "-d", "iris", "-e", "stacking", "--param", "gb__n_estimators=0"],
+            "estimator 'stacking': The 'n_estimators' parameter of GradientBoostingClassifier "
+            "must be an int in the range [1, inf). Got 0 instead.",
+        ),
+        (
+            ["run", "-d", "digits", "-e", "dense", "--param", "dropout=1.5"],
+            "estimator 'dense': dropout must be in [0, 1), got 1.5.",
+        ),
         (["run", "--config", "missing.toml"], "config file 'missing.toml' does not exist."),
         (["report", "nowhere"], "'nowhere' is not a run folder: it has no manifest.json."),
     ],

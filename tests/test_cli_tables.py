@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from .helpers.cli import cli
-from .helpers.tables import dirty_frame, write_table
+from .helpers.tables import PLACEHOLDERS, dirty_frame, messy_and_clean, write_table
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +145,60 @@ def test_palmer_penguins_shipped_by_a_package_runs_end_to_end(tmp_path):
     # bill and flipper measurements separate the three species well (published: ~0.97-0.99)
     scores = rows.groupby("estimator")["accuracy"].mean()
     assert scores.drop("dummy").min() > 0.95 and scores["dummy"] < 0.5  # the baseline: Adelie
+
+
+def test_inspect_shows_each_columns_type_placeholders_and_encoding(tmp_path):
+    messy, _ = messy_and_clean(n_rows=400)
+    path = write_table(messy, tmp_path / "crm.csv")
+    done = cli("inspect", path)
+    assert done.returncode == 0, done.stderr
+    table = {line.split()[0]: line for line in done.stdout.splitlines() if line[:1].isalpha()}
+    header = next(line for line in done.stdout.splitlines() if line.startswith("column"))
+    for word in ("read as", "type", "placeholders", "unparsed", "encoding"):
+        assert word in header
+    used = messy.drop_duplicates()
+    placeholders = used["income"].isin([p for p in PLACEHOLDERS if p]).sum()
+    assert " numeric " in table["income"] and f" {placeholders} " in table["income"]
+    assert " boolean " in table["member"] and "0/1" in table["member"]
+    assert " datetime " in table["signup"] and "days since the fold's first date" in table["signup"]
+    assert " categorical " in table["region"] and "target encoding" in table["region"]
+    assert " categorical " in table["plan"] and "one-hot, 3 categories" in table["plan"]
+    assert " dropped " in table["customer_id"] and "an identifier" in table["customer_id"]
+    assert " dropped " in table["source"] and "constant" in table["source"]
+    assert "category spellings merged" in done.stdout and "'Gold' <- " in done.stdout
+    assert f"duplicate rows: {len(messy) - len(used)}" in done.stdout
+
+
+def test_a_forced_type_that_does_not_fit_exits_2_naming_file_and_column(tmp_path):
+    frame = pd.DataFrame({"code": ["A1", "B2", "3", "C4"] * 10, "y": ["a", "b"] * 20})
+    path = write_table(frame, tmp_path / "codes.csv")
+    config = tmp_path / "bench.toml"
+    config.write_text(
+        f"estimators = ['rf']\ndatasets = [{{path = '{path}', numeric = ['code']}}]\n"
+    )
+    done = cli("run", "--config", config, "--out", tmp_path / "runs")
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line == (
+        f"treesvsnets: error: data file '{path}': column 'code' is declared numeric but only 25% "
+        "of its values parse as numbers (e.g. 'A1'); fix the values or declare it categorical."
+    )
+    assert not (tmp_path / "runs").exists()
+    inspected = cli("inspect", path, "--numeric", "code")
+    assert "a run would refuse this table: " in inspected.stdout and "'code'" in inspected.stdout
+
+
+def test_the_default_estimators_on_a_table_leave_out_the_image_net_and_say_so(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=120), "z": rng.normal(size=120)})
+    frame["y"] = np.where(frame["x"] + 0.3 * rng.normal(size=120) > 0, "up", "down")
+    path = write_table(frame, tmp_path / "small.csv")
+    done = cli("run", "-d", path, "--folds", "2", "--param", "dense.epochs=5", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"treesvsnets: cnn need(s) images: not run on '{path}', a plain table" in done.stderr
+    rows = pd.read_csv(_run_dir(tmp_path) / "results.csv")
+    assert "cnn" not in set(rows["estimator"])
+    assert {"rf", "stacking", "logreg", "dense", "dummy"} <= set(rows["estimator"])
+    assert set(rows["status"]) == {"ok"}
+    named = cli("run", "-d", path, "-e", "cnn", "--out", tmp_path / "named")
+    assert named.returncode == 2 and "estimator 'cnn' needs images" in named.stderr
