@@ -161,6 +161,7 @@ def harness(repeats: int) -> dict[str, list[float]]:
             result = treesvsnets.run(
                 datasets=["digits"],
                 estimators=["dense"],
+                baseline=False,
                 out=out,
                 isolate=False,
                 progress=False,

@@ -93,7 +93,7 @@ def user_run(device: str, data_dir: str, quick: bool) -> tuple[pd.DataFrame, dic
     command = treesvsnets_command() + [
         "run", "-d", "mnist", "-d", "fashion_mnist", "-e", "dense", "-e", "cnn",
         "--protocol", "holdout", "--device", device, "--data-dir", data_dir,
-        "--out", str(out), "--name", "gpu",
+        "--out", str(out), "--name", "gpu", "--no-baseline",
     ]  # fmt: skip
     if quick:
         command += ["--subsample", "2000", "--param", "dense.epochs=2", "--param", "cnn.epochs=2"]

@@ -30,7 +30,7 @@ from treesvsnets.bench.measure import cpu_count
 
 def timed_run(**kwargs) -> tuple[float, pd.DataFrame]:
     start = time.perf_counter()
-    result = treesvsnets.run(progress=False, **kwargs)
+    result = treesvsnets.run(progress=False, baseline=False, **kwargs)
     return time.perf_counter() - start, result.rows
 
 

@@ -117,6 +117,7 @@ def main() -> None:
         "--out",
         str(work / "ours"),
         "-q",
+        "--no-baseline",  # the same estimators on both sides
     ]
 
     def lazy_side():

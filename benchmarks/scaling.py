@@ -51,6 +51,7 @@ def run_size(dataset: str, subsample: int | None, estimators, data_dir, out) -> 
     result = treesvsnets.run(
         datasets=[dataset],
         estimators=list(estimators),
+        baseline=False,
         protocol="holdout",
         test_size=0.2,
         subsample=subsample,

@@ -38,6 +38,7 @@ def main() -> None:
                 result = treesvsnets.run(
                     datasets=[args.dataset],
                     estimators=estimators,
+                    baseline=False,
                     folds=args.folds,
                     threads=threads,
                     out=out,

@@ -50,5 +50,5 @@ def test_default_run_reaches_the_published_accuracies(tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["cells_by_status"] == {"ok": 60}
     report = (run_dir / "report.md").read_text()
-    assert "## digits" in report and "NOT better" not in report
-    assert "not significantly better" not in done.stdout
+    assert "## digits" in report and "NOT better" not in report and "WORSE" not in report
+    assert "than the dummy baseline" not in done.stdout

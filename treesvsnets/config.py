@@ -226,6 +226,7 @@ class RunConfig:
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         """The inverse of :meth:`to_dict` (a manifest's config), for ``--resume``."""
         known = {key: value for key, value in data.items() if key in _KEYS}
+        known.setdefault("baseline", False)  # a run recorded before the baseline had none
         for key in ("datasets", "estimators", "seeds", "plugins"):
             if key in known:
                 known[key] = tuple(known[key])

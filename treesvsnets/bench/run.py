@@ -531,7 +531,8 @@ def _write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: dict[str,
 
 
 def _data_note(dataset: Dataset) -> str:
-    """One line on how a table was read: its target and what cleaning removed."""
+    """One line on how a table was read: its target, what cleaning removed, what the columns
+    became."""
     cleaning = dataset.cleaning
     removed = [
         f"{cleaning[key]} {what}"
@@ -542,10 +543,16 @@ def _data_note(dataset: Dataset) -> str:
         )
         if cleaning.get(key)
     ]
+    kinds = Counter(reading.kind for reading in dataset.columns if reading.used)
+    dropped = [f"{r.name} ({r.note.split(':')[0]})" for r in dataset.columns if not r.used]
+    columns = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
     return (
         f"table {dataset.name!r}: target {cleaning.get('target')}; "
         f"{cleaning.get('rows_used')} of {cleaning.get('rows_read')} rows used"
         + (f" ({', '.join(removed)} removed)" if removed else "")
+        + (f"; columns: {columns}" if columns else "")
+        + (f"; dropped: {', '.join(dropped)}" if dropped else "")
+        + f"; treesvsnets inspect {dataset.name} shows each column"
     )
 
 

@@ -42,8 +42,14 @@ class BaselineComparison:
             return self.difference > 0
         return self.difference > 0 and self.p_value < ALPHA
 
+    @property
+    def worse(self) -> bool:
+        """Significantly less accurate than the baseline (a test is needed to say so)."""
+        return self.difference < 0 and self.p_value < ALPHA
+
     def sentence(self) -> str:
         """The warning for an estimator that is not better (one sentence naming both)."""
+        verdict = "significantly less accurate" if self.worse else "not significantly better"
         if math.isnan(self.p_value):
             evidence = f"on a single split, {self.n_folds} fold(s): no test is possible"
         else:
@@ -52,15 +58,16 @@ class BaselineComparison:
                 f"{self.n_folds} folds, Nadeau-Bengio corrected t-test"
             )
         return (
-            f"{self.estimator} is not significantly better than the {self.baseline} baseline "
+            f"{self.estimator} is {verdict} than the {self.baseline} baseline "
             f"on {self.dataset}: accuracy {self.accuracy:.4f} vs {self.baseline_accuracy:.4f} "
             f"({evidence})."
         )
 
     def mark(self) -> str:
-        """The leaderboard's short form: ``better (p=0.002)`` or ``NOT better (p=0.41)``."""
+        """The leaderboard's short form: ``better (p=0.002)``, ``NOT better (p=0.41)`` or
+        ``WORSE (p=0.03)``."""
         p = "" if math.isnan(self.p_value) else f" (p={self.p_value:.2g})"
-        return ("better" if self.better else "NOT better") + p
+        return ("better" if self.better else "WORSE" if self.worse else "NOT better") + p
 
 
 def baseline_of(rows: pd.DataFrame) -> str | None:

@@ -199,11 +199,12 @@ def _figures(
     figures = [
         Figure(
             "Accuracy against fit time; the dashed line is the Pareto front "
-            "(nothing is both faster and more accurate).",
+            "(nothing is both faster and more accurate), the dotted line the baseline's "
+            "accuracy (or a note where it lies below the axis).",
             _save(plots.accuracy_vs_fit_time(board, dataset), run_dir, f"{key}-pareto"),
         ),
         Figure(
-            "Accuracy on each test fold.",
+            "Accuracy on each test fold; the dotted line is the baseline's mean.",
             _save(plots.fold_accuracies(rows, dataset, order), run_dir, f"{key}-folds"),
         ),
     ]

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from treesvsnets.reports.baseline import BASELINE_FAMILY
+
 #: one colour and marker per family, so ensembles and nets are told apart at a glance
 FAMILY_STYLE = {
     "ensemble": ("#1b9e77", "o"),
@@ -47,10 +49,41 @@ def pareto_front(times: np.ndarray, accuracies: np.ndarray) -> np.ndarray:
     return np.asarray(front, dtype=int)
 
 
+def _floor(ax: Any, baseline: pd.Series, models: np.ndarray) -> None:
+    """The baseline's accuracy as a dashed floor line. When it lies far below every model
+    (digits: 0.10 against 0.82-0.99), the axis keeps to the models and a note says where the
+    floor is, so the models' differences stay readable."""
+    if baseline.empty:
+        return
+    name, value = str(baseline.index[0]), float(baseline.iloc[0])
+    label = f"{name} baseline ({value:.3f})"
+    if len(models):
+        low, high = float(np.min(models)), float(np.max(models))
+        spread = max(high - low, 0.02)
+        if low - value > 2 * spread:
+            ax.set_ylim(low - 0.3 * spread, high + 0.3 * spread)
+            ax.annotate(
+                f"{label} lies below this axis",
+                xy=(0.01, 0.01),
+                xycoords="axes fraction",
+                fontsize=8,
+                color="#444444",
+            )
+            return
+    ax.axhline(value, color="#444444", linestyle=":", linewidth=1.2, label=label)
+
+
+def _split_baseline(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the models, the baseline's rows)."""
+    is_floor = frame["family"] == BASELINE_FAMILY
+    return frame[~is_floor], frame[is_floor]
+
+
 def accuracy_vs_fit_time(board: pd.DataFrame, dataset: str) -> Any:
-    """Mean accuracy against mean fit time (log axis), Pareto front drawn, one style per family."""
+    """Mean accuracy against mean fit time (log axis), Pareto front drawn, one style per family;
+    the baseline is a floor line, not a point (it would always be the fastest)."""
     plt = _pyplot()
-    done = board.dropna(subset=["accuracy", "fit_seconds"])
+    done, floor = _split_baseline(board.dropna(subset=["accuracy", "fit_seconds"]))
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     for family, part in done.groupby("family"):
         colour, marker = FAMILY_STYLE.get(family, OTHER_STYLE)
@@ -91,15 +124,17 @@ def accuracy_vs_fit_time(board: pd.DataFrame, dataset: str) -> Any:
     ax.set_title(f"{dataset}: accuracy vs fit time")
     ax.grid(alpha=0.3)
     ax.margins(x=0.15, y=0.1)
+    _floor(ax, floor.set_index("estimator")["accuracy"], done["accuracy"].to_numpy())
     if ax.get_legend_handles_labels()[0]:  # nothing to label when every cell failed
         ax.legend(fontsize=8, loc="best")
     return fig
 
 
 def fold_accuracies(rows: pd.DataFrame, dataset: str, order: list[str]) -> Any:
-    """Per-fold accuracy of each estimator: a box and every fold as a dot."""
+    """Per-fold accuracy of each estimator: a box and every fold as a dot; the baseline's mean
+    as a floor line."""
     plt = _pyplot()
-    ok = rows[(rows["status"] == "ok") & rows["estimator"].isin(order)]
+    ok, floor = _split_baseline(rows[(rows["status"] == "ok") & rows["estimator"].isin(order)])
     names = [name for name in order if name in set(ok["estimator"])]
     fig, ax = plt.subplots(figsize=(max(5, 0.8 * len(names) + 2), 4), layout="constrained")
     data = [ok.loc[ok["estimator"] == name, "accuracy"].to_numpy() for name in names]
@@ -111,6 +146,9 @@ def fold_accuracies(rows: pd.DataFrame, dataset: str, order: list[str]) -> Any:
             colour, marker = FAMILY_STYLE.get(family, OTHER_STYLE)
             jitter = rng.uniform(-0.12, 0.12, len(values))
             ax.scatter(position + jitter, values, c=colour, marker=marker, s=18, alpha=0.8)
+    _floor(ax, floor.groupby("estimator")["accuracy"].mean(), ok["accuracy"].to_numpy())
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="lower right")
     ax.set_ylabel("accuracy per fold")
     ax.set_title(f"{dataset}: accuracy on each test fold")
     ax.tick_params(axis="x", rotation=30)
