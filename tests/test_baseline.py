@@ -118,3 +118,12 @@ def test_a_holdout_run_compares_without_a_test_and_flags_only_a_model_not_above(
     assert comparison.better == (comparison.accuracy > comparison.baseline_accuracy)
     if not comparison.better:
         assert "on a single split" in comparison.sentence()
+
+
+def test_a_run_recorded_before_the_baseline_resumes_without_one():
+    from treesvsnets.config import RunConfig
+
+    config = RunConfig(datasets=("iris",), estimators=("logreg",))
+    assert RunConfig.from_dict(config.to_dict()).baseline is True
+    recorded = {k: v for k, v in config.to_dict().items() if k != "baseline"}
+    assert RunConfig.from_dict(recorded).baseline is False

@@ -185,7 +185,8 @@ def test_a_forced_type_that_does_not_fit_exits_2_naming_file_and_column(tmp_path
     )
     assert not (tmp_path / "runs").exists()
     inspected = cli("inspect", path, "--numeric", "code")
-    assert "a run would refuse this table: " in inspected.stdout and "'code'" in inspected.stdout
+    assert inspected.returncode == 2 and inspected.stdout == ""
+    assert inspected.stderr.strip() == line
 
 
 def test_the_default_estimators_on_a_table_leave_out_the_image_net_and_say_so(tmp_path):

@@ -140,15 +140,22 @@ def _read_alone(raw: Any, options: TableOptions, target: str, path: str | Path) 
 def profile_table(path: str | Path, options: TableOptions | None = None) -> TableProfile:
     """Profile the table at ``path`` as ``options`` would read it.
 
-    Raises :class:`~treesvsnets.errors.DatasetError` only when the file cannot be
-    read at all; a table a run would refuse (one class, say) is profiled
-    anyway, with the reason in ``problem``.
+    Raises :class:`~treesvsnets.errors.TreesVsNetsError` when the file cannot be read or
+    the options are wrong (an unknown column, a column given two types, a column forced
+    to a type most of its values do not have); a table a run would refuse for its data
+    (one class, say) is profiled anyway, with the reason in ``problem``.
     """
+    from treesvsnets.datasets.column_types import read_column
+    from treesvsnets.datasets.tables import check_options
     from treesvsnets.errors import TreesVsNetsError
 
     options = options or TableOptions()
     raw = read_table(path)
     target = options.target if options.target is not None else raw.columns[-1]
+    where = f"data file {str(path)!r}"
+    check_options(options, list(raw.columns), target, where)
+    for name in (*options.numeric, *options.datetime):  # the user's declarations, checked
+        read_column(raw[name], forced=options.forced_kind(name), tokens=options.tokens, where=where)
     dataset, problem = None, None
     try:
         dataset = clean_table(raw, path, options)

@@ -200,7 +200,7 @@ def clean_table(
     columns = list(frame.columns)
     target = options.target if options.target is not None else columns[-1]
     cleaning.steps["target"] = repr(target) + ("" if options.target else " (the last column)")
-    _check_options(options, columns, target, where)
+    check_options(options, columns, target, where)
 
     for column in columns:  # lists or dicts cannot be compared, so not deduplicated either
         if column not in options.drop:
@@ -288,7 +288,7 @@ def clean_table(
     )
 
 
-def _check_options(options: TableOptions, columns: list[str], target: str, where: str) -> None:
+def check_options(options: TableOptions, columns: list[str], target: str, where: str) -> None:
     """Every column an option names exists, the target is not dropped, no column has two kinds."""
     for key, wanted in (
         ("target", [target]),

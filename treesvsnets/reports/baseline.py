@@ -21,6 +21,8 @@ from treesvsnets.reports.stats import ALPHA, paired_fold_test
 
 #: the family whose estimator is the floor (``dummy`` is the built-in one)
 BASELINE_FAMILY = "baseline"
+#: below this many paired folds a positive difference that is "not significant" may be power
+FEW_FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class BaselineComparison:
             evidence = (
                 f"difference {self.difference:+.4f}, p = {self.p_value:.3g} over "
                 f"{self.n_folds} folds, Nadeau-Bengio corrected t-test"
+                + (
+                    "; few folds give the test little power, more folds or seeds would tell"
+                    if self.difference > 0 and self.n_folds < FEW_FOLDS
+                    else ""
+                )
             )
         return (
             f"{self.estimator} is {verdict} than the {self.baseline} baseline "

@@ -17,9 +17,13 @@ def _figures(figures: list[Figure]) -> list[str]:
     return lines
 
 
-def render_markdown(content: ReportContent) -> str:
+def _table(frame) -> str:  # noqa: ANN001 - a DataFrame of display strings
     from tabulate import tabulate
 
+    return tabulate(frame.to_dict("list"), headers="keys", tablefmt="github", disable_numparse=True)
+
+
+def render_markdown(content: ReportContent) -> str:
     lines = [f"# {content.title}", "", *(f"- {line}" for line in content.header), ""]
     lines += [content.legend, ""]
     for section in content.datasets:
@@ -31,23 +35,10 @@ def render_markdown(content: ReportContent) -> str:
                 "How each column of the file was read (statistics of every encoding are fitted "
                 "inside each training fold):",
                 "",
-                tabulate(
-                    section.columns.to_dict("list"),
-                    headers="keys",
-                    tablefmt="github",
-                    disable_numparse=True,
-                ),
+                _table(section.columns),
                 "",
             ]
-        lines += [
-            tabulate(
-                section.table.to_dict("list"),
-                headers="keys",
-                tablefmt="github",
-                disable_numparse=True,
-            ),
-            "",
-        ]
+        lines += [_table(section.table), ""]
         if section.statistics:
             lines += [*(f"- {sentence}" for sentence in section.statistics), ""]
         lines += _figures(section.figures)
