@@ -108,10 +108,19 @@ class ColumnReading:
 
 def null_mask(values: pd.Series, tokens: frozenset[str]) -> pd.Series:
     """Where ``values`` is missing: NaN/None, or text that is one of ``tokens`` (any case)."""
-    missing = values.isna()
+    return _missing(values, tokens)[0]
+
+
+def _missing(
+    values: pd.Series, tokens: frozenset[str]
+) -> tuple[pd.Series, pd.Series, pd.Series | None]:
+    """(missing, blank: NaN or empty text, the text stripped or None for a typed column)."""
+    missing, blank, stripped = values.isna(), values.isna(), None
     if _is_text(values):
-        missing |= values.astype("string").str.strip().str.lower().isin(tokens).fillna(False)
-    return missing.astype(bool)
+        stripped = values.astype("string").str.strip()
+        blank = blank | stripped.eq("").fillna(False)
+        missing = missing | stripped.str.lower().isin(tokens).fillna(False)
+    return missing.astype(bool), blank.astype(bool), stripped
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -221,18 +230,15 @@ def read_column(
     from treesvsnets.errors import DatasetError
 
     name = str(values.name)
-    missing = null_mask(values, tokens)
-    text = _is_text(values)
-    blank = values.isna() | (
-        values.astype("string").str.strip().eq("").fillna(False) if text else False
-    )
+    missing, blank, stripped = _missing(values, tokens)
+    distinct = (values if stripped is None else stripped)[~missing].nunique()
     reading = ColumnReading(
         name=name,
         read_as=str(values.dtype),
         kind="dropped",
         missing=int(missing.sum()),
         placeholders=int((missing & ~blank).sum()),
-        distinct=int(values[~missing].astype(str).str.strip().nunique()),
+        distinct=int(distinct),
         forced=forced is not None,
     )
     present = values.where(~missing)
