@@ -145,7 +145,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
     to a type most of its values do not have); a table a run would refuse for its data
     (one class, say) is profiled anyway, with the reason in ``problem``.
     """
-    from treesvsnets.datasets.column_types import read_column
+    from treesvsnets.datasets.column_types import null_mask, read_column
     from treesvsnets.datasets.tables import check_options
     from treesvsnets.errors import TreesVsNetsError
 
@@ -194,10 +194,13 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
             if schema is not None and reading.kind in ("numeric", "boolean"):
                 column.outliers = _iqr_outliers(dataset.X[name])
         columns.append(column)
-    labels = raw[target].dropna().astype(str).str.strip() if target in raw.columns else None
-    class_counts = (
-        {str(k): int(v) for k, v in labels.value_counts().items()} if labels is not None else {}
-    )
+    if dataset is not None:  # the classes a run sees: placeholders out, spellings merged
+        counts = np.bincount(dataset.y, minlength=dataset.n_classes)
+        order = np.argsort(-counts, kind="stable")
+        class_counts = {dataset.class_names[i]: int(counts[i]) for i in order}
+    else:
+        labels = raw[target][~null_mask(raw[target], options.tokens)].astype(str).str.strip()
+        class_counts = {str(k): int(v) for k, v in labels.value_counts().items()}
     return TableProfile(
         path=str(path),
         rows=len(raw),
@@ -283,6 +286,9 @@ def format_profile(profile: TableProfile) -> str:
             for c in unparsed
         )
     merged = [c for c in profile.columns if c.merged]
+    target_merged = profile.cleaning.get("target_spellings_merged", {})
+    if target_merged:
+        merged.append(ColumnProfile(profile.target, "", "target", 0, 0, merged=target_merged))
     if merged:
         lines.append("category spellings merged (they differ only in case or spaces):")
         lines.extend(
