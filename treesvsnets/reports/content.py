@@ -44,6 +44,7 @@ class ReportContent:
     across: list[str]  # statistics across datasets
     across_figures: list[Figure]
     failed: list[str]
+    board: pd.DataFrame  # the leaderboard it was built from (summary.csv writes it as it is)
 
 
 def slug(name: str) -> str:
@@ -309,4 +310,5 @@ def build_content(
         across=across,
         across_figures=across_figures,
         failed=failed,
+        board=board,
     )

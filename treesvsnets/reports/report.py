@@ -22,7 +22,6 @@ def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) ->
     """Draw the figures and write every report file of ``run_dir`` from its rows and manifest."""
     from treesvsnets.reports.content import build_content
     from treesvsnets.reports.html import HTML_FILENAME, render_html
-    from treesvsnets.reports.leaderboard import leaderboard
     from treesvsnets.reports.markdown import REPORT_FILENAME, render_markdown
 
     run_dir = Path(run_dir)
@@ -32,5 +31,5 @@ def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) ->
     )
     files.markdown.write_text(render_markdown(content), encoding="utf-8")
     files.html.write_text(render_html(content, run_dir), encoding="utf-8")
-    leaderboard(rows).to_csv(files.summary, index=False)
+    content.board.to_csv(files.summary, index=False)
     return files

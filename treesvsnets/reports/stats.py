@@ -182,12 +182,12 @@ def rank_test(scores: Any) -> RankTest | None:
     Needs at least 3 datasets and 3 estimators with a score on every dataset
     (estimators missing a dataset are left out); ``None`` otherwise.
     """
-    import scikit_posthocs
-    from scipy import stats
-
     table = scores.dropna(axis=1, how="any")
     if table.shape[0] < 3 or table.shape[1] < 3:
         return None
+    import scikit_posthocs  # 2.7-3.4 s to import: only when there is something to test
+    from scipy import stats
+
     ranks = table.rank(axis=1, ascending=False)  # 1 = most accurate; ties share the mean rank
     average = ranks.mean(axis=0).sort_values()
     statistic, p = stats.friedmanchisquare(*[table[c].to_numpy() for c in table.columns])
