@@ -150,7 +150,18 @@ def test_check_catches_predict_of_the_wrong_length():
         "for 150 rows" in done.stdout
     )
     assert "  PASS  fit returns self" in done.stdout
-    assert done.stdout.rstrip().endswith("failed")
+    assert done.stdout.rstrip().endswith("6 passed, 2 failed, 1 skipped")  # it has no proba
+
+
+def test_a_check_that_does_not_apply_is_skipped_with_the_reason_and_counted_apart():
+    done = cli("check", "sklearn.svm:SVC")  # no predict_proba without probability=True
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "  SKIP  predict_proba rows are probabilities that sum to 1: the fitted SVC has no "
+        "predict_proba, so its rows get no log loss" in done.stdout
+    )
+    assert "PASS  predict_proba" not in done.stdout
+    assert done.stdout.rstrip().endswith("8 passed, 0 failed, 1 skipped")
 
 
 def test_check_runs_on_builtins_too():

@@ -515,11 +515,13 @@ def _command_check(args: argparse.Namespace) -> int:
     results = run_checks(make, data)
     for result in results:
         print(
-            f"  {'PASS' if result.passed else 'FAIL'}  {result.name}"
+            f"  {result.status.upper()}  {result.name}"
             + (f": {result.message}" if result.message else "")
         )
-    failed = sum(not result.passed for result in results)
-    print(f"{len(results) - failed} passed, {failed} failed")
+    failed = sum(result.failed for result in results)
+    skipped = sum(result.status == "skip" for result in results)
+    passed = len(results) - failed - skipped
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed else 0
 
 

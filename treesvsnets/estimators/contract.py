@@ -28,8 +28,20 @@ class CheckData:
 @dataclass(frozen=True)
 class CheckResult:
     name: str
-    passed: bool
+    status: str  # "pass", "fail" or "skip" (the check does not apply; message says why)
     message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+
+class SkipCheck(Exception):  # noqa: N818 - read as "skip check", like pytest's skip
+    """Raised by a check that does not apply to the estimator; its message says why."""
 
 
 def _fit_kwargs(data: CheckData, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -72,8 +84,11 @@ def check_classes(make: Factory, data: CheckData) -> None:
 
 def check_predict_proba(make: Factory, data: CheckData) -> None:
     estimator, _ = _fit(make, data)
-    if not hasattr(estimator, "predict_proba"):
-        return  # optional: the harness then reports no log loss
+    if not hasattr(estimator, "predict_proba"):  # optional: the harness then reports no log loss
+        raise SkipCheck(
+            f"the fitted {type(estimator).__name__} has no predict_proba, so its rows get no "
+            "log loss"
+        )
     proba = np.asarray(estimator.predict_proba(data.X))
     n_classes = len(set(data.y.tolist()))
     assert proba.shape == (len(data.X), n_classes), (
@@ -145,15 +160,18 @@ CHECKS: tuple[tuple[str, Callable[[Factory, CheckData], None]], ...] = (
 
 
 def run_checks(make: Factory, data: CheckData) -> list[CheckResult]:
-    """Run every check; a check fails on AssertionError or on any exception the estimator raises."""
+    """Run every check; a check fails on AssertionError or on any exception the estimator raises,
+    and is skipped, with the reason, when it does not apply (SkipCheck)."""
     results = []
     for name, check in CHECKS:
         try:
             check(make, data)
+        except SkipCheck as exc:
+            results.append(CheckResult(name, "skip", str(exc)))
         except AssertionError as exc:
-            results.append(CheckResult(name, False, str(exc)))
+            results.append(CheckResult(name, "fail", str(exc)))
         except Exception as exc:  # noqa: BLE001 - the estimator under test may raise anything
-            results.append(CheckResult(name, False, f"raised {type(exc).__name__}: {exc}"))
+            results.append(CheckResult(name, "fail", f"raised {type(exc).__name__}: {exc}"))
         else:
-            results.append(CheckResult(name, True))
+            results.append(CheckResult(name, "pass"))
     return results
