@@ -46,7 +46,6 @@ def _lifetime_peak_kb() -> int:
 @dataclass
 class MemoryReading:
     peak_rss_mb: float | None = None
-    baseline_rss_mb: float | None = None
     per_cell: bool = False
 
 
@@ -55,8 +54,6 @@ def peak_memory() -> Iterator[MemoryReading]:
     """Measure the peak resident memory of this process during the ``with`` block."""
     reading = MemoryReading()
     reading.per_cell = _reset_peak_rss()
-    baseline = _read_status_kb("VmRSS")
-    reading.baseline_rss_mb = baseline / 1024 if baseline is not None else None
     try:
         yield reading
     finally:

@@ -1,7 +1,7 @@
 """The results store: one SQLite row per cell, committed as each cell ends.
 
-A run that crashes halfway keeps every finished cell. The columns are the
-result row of DESIGN.md; ``(run_id, dataset, estimator, seed, fold)`` is the
+A run that crashes halfway keeps every finished cell. The columns are those of
+the result row (README, "What you get"); ``(run_id, dataset, estimator, seed, fold)`` is the
 key, so a cell that is run again (a retry) replaces its row instead of adding
 a duplicate.
 """

@@ -6,7 +6,7 @@ stdout, so whatever an estimator prints cannot corrupt the protocol:
     harness -> worker   ("setup", WorkerSetup)   once, first
                         ("cell", Task)            one at a time (a CellTask or a FoldGroupTask)
                         ("stop", None)
-    worker -> harness   ("ready", pid)            after setup
+    worker -> harness   ("ready", None)           after setup
                         ("setup_failed", message) and exits
                         ("started", None)         data loaded; the cell's clock starts
                         ("rows", [dict, ...])     the result row of each of the task's cells
@@ -58,9 +58,9 @@ def serve(connection: Connection, idle_seconds: float | None = None) -> int:
             connection.send(("ready", None))
         elif kind == "cell":
             assert runner is not None, "a cell came before the setup"
-            try:
+            try:  # loading is not the cell's: its clock and limits start after this
                 runner.prepare(payload)
-            except Exception:  # noqa: BLE001 - runner.run turns it into error rows
+            except Exception:  # noqa: BLE001 - runner.run prepares again and records the error
                 pass
             connection.send(("started", None))
             connection.send(("rows", runner.run(payload)))

@@ -96,7 +96,6 @@ class Checkpoint(Callback):
 
     def on_train_begin(self, trainer: Trainer) -> None:
         self.best_value = math.inf if self.lower_is_better else -math.inf
-        self.saved_epoch: int | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
     def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
@@ -104,7 +103,6 @@ class Checkpoint(Callback):
         better = value < self.best_value if self.lower_is_better else value > self.best_value
         if better:
             self.best_value = value
-            self.saved_epoch = record["epoch"]
             partial = self.path.with_suffix(self.path.suffix + ".partial")
             torch.save(trainer.module.state_dict(), partial)
             partial.replace(self.path)

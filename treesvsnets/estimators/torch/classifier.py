@@ -296,9 +296,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.device_ = str(device)
         if self.amp and device.type == "cpu":
             warnings.warn(
-                "amp=True on the CPU runs bfloat16 autocast, which is slower than float32 on "
-                "CPUs without bfloat16 arithmetic (7-11x slower for our nets on an AMD EPYC); "
-                "mixed precision pays off on CUDA.",
+                "amp=True on the CPU runs bfloat16 autocast, which is several times slower than "
+                "float32 on CPUs without bfloat16 arithmetic; mixed precision pays off on CUDA.",
                 UserWarning,
                 stacklevel=3,
             )
