@@ -32,6 +32,23 @@ def test_every_registered_dataset_is_listed():
     assert {i.name for i in all_infos()} >= {"digits", "iris", "wine", "breast_cancer"}
 
 
+@pytest.mark.parametrize("first", ["treesvsnets.datasets.images", "treesvsnets.datasets.embedded"])
+def test_the_listing_order_does_not_depend_on_which_module_is_imported_first(first):
+    import subprocess
+    import sys
+
+    from treesvsnets.datasets.registry import BUILTIN_ORDER
+
+    code = (
+        f"import {first}\n"
+        "from treesvsnets.datasets import all_infos\n"
+        "print(','.join(i.name for i in all_infos()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().split(",") == list(BUILTIN_ORDER)
+
+
 def test_fingerprint_is_stable_and_follows_the_content():
     first, second = load("iris"), load("iris")
     assert first.fingerprint == second.fingerprint

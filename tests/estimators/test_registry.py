@@ -6,6 +6,7 @@ import pytest
 from treesvsnets.errors import ConfigError, UnknownNameError
 from treesvsnets.estimators import EstimatorSpec, add, all_specs, get, select, unregister
 from treesvsnets.estimators.ensembles import random_forest
+from treesvsnets.estimators.registry import BUILTIN_ORDER
 
 BUILTINS = {
     "rf": "ensemble",
@@ -25,6 +26,29 @@ BUILTINS = {
 
 def test_every_builtin_is_registered_with_its_family():
     assert {spec.name: spec.family for spec in all_specs() if spec.source == "builtin"} == BUILTINS
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "treesvsnets.estimators.ensembles",
+        "treesvsnets.estimators.nets",
+        "treesvsnets.estimators.baseline",
+        "treesvsnets.estimators.registry",
+    ],
+)
+def test_the_listing_order_does_not_depend_on_which_module_is_imported_first(first):
+    code = (
+        f"import {first}\n"
+        "from treesvsnets.estimators.registry import all_specs, select\n"
+        "print(','.join(s.name for s in all_specs()))\n"
+        "print(','.join(s.name for s in select(['all'])))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    listed, everything = done.stdout.split()
+    assert listed.split(",") == list(BUILTIN_ORDER) == everything.split(",")
+    assert set(BUILTIN_ORDER) == set(BUILTINS)  # every built-in has its place in the order
 
 
 def test_unknown_name_names_the_choices_and_the_closest_one():

@@ -28,6 +28,9 @@ class DatasetInfo:
 
 
 _DATASETS: dict[str, DatasetInfo] = {}
+#: The built-ins' listing order, declared so that it never depends on which module was
+#: imported first; datasets registered by others come after them, as registered.
+BUILTIN_ORDER = ("digits", "iris", "wine", "breast_cancer", "mnist", "fashion_mnist")
 _BUILTINS_LOADED = False
 
 
@@ -74,8 +77,10 @@ def table_info(path: str, options: TableOptions | None = None) -> DatasetInfo:
 
 
 def all_infos() -> list[DatasetInfo]:
+    """Every registered dataset: the built-ins in BUILTIN_ORDER, then the others."""
     _load_builtins()
-    return list(_DATASETS.values())
+    rank = {name: i for i, name in enumerate(BUILTIN_ORDER)}
+    return sorted(_DATASETS.values(), key=lambda found: rank.get(found.name, len(rank)))
 
 
 def load(

@@ -17,6 +17,23 @@ from treesvsnets.errors import ConfigError, unknown_name
 from treesvsnets.estimators.base import FAMILIES, EstimatorSpec
 
 _SPECS: dict[str, EstimatorSpec] = {}
+#: The built-ins' listing order, declared here so that it never depends on which module was
+#: imported first (``list estimators``, ``-e all`` and the families follow it); plugins come
+#: after them, in the order they registered.
+BUILTIN_ORDER = (
+    "rf",
+    "bagging",
+    "adaboost",
+    "gb",
+    "hgb",
+    "xgboost",
+    "lightgbm",
+    "stacking",
+    "logreg",
+    "dense",
+    "cnn",
+    "dummy",
+)
 _BUILTINS_LOADED = False
 
 
@@ -24,12 +41,8 @@ def _load_builtins() -> None:
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
-        from importlib import import_module
-
-        from treesvsnets.estimators import ensembles, nets  # noqa: F401  (register on import)
+        from treesvsnets.estimators import baseline, ensembles, nets  # noqa: F401  (register)
         from treesvsnets.estimators.plugins import load_entry_points
-
-        import_module("treesvsnets.estimators.baseline")  # dummy: listed after the others
 
         load_entry_points()
 
@@ -131,9 +144,16 @@ def get(name: str) -> EstimatorSpec:
 
 
 def all_specs() -> list[EstimatorSpec]:
-    """Every registered spec, in registration order."""
+    """Every registered spec: the built-ins in BUILTIN_ORDER, then the others as registered."""
     _load_builtins()
-    return list(_SPECS.values())
+    return _ordered()
+
+
+def _ordered() -> list[EstimatorSpec]:
+    rank = {name: i for i, name in enumerate(BUILTIN_ORDER)}
+    builtin = [s for s in _SPECS.values() if s.source == "builtin"]
+    builtin.sort(key=lambda spec: rank.get(spec.name, len(rank)))  # stable: unlisted keep order
+    return builtin + [s for s in _SPECS.values() if s.source != "builtin"]
 
 
 def select(tokens: Iterable[str]) -> list[EstimatorSpec]:
@@ -145,11 +165,11 @@ def select(tokens: Iterable[str]) -> list[EstimatorSpec]:
     chosen: dict[str, EstimatorSpec] = {}
     for token in tokens:
         if token == "all":
-            matches = list(_SPECS.values())
+            matches = _ordered()
         elif token in _SPECS:
             matches = [_SPECS[token]]
         elif token in FAMILIES:
-            matches = [spec for spec in _SPECS.values() if spec.family == token]
+            matches = [spec for spec in _ordered() if spec.family == token]
             if not matches:
                 raise ConfigError(f"no registered estimator is in the family {token!r}.")
         else:
