@@ -7,14 +7,13 @@ naming the key, the value and (for TOML) the file.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, did_you_mean
 
 DEFAULT_DATASETS = ("digits",)
 #: The default suite: every classical estimator (ensembles and the linear model) against the
@@ -153,8 +152,7 @@ class RunConfig:
         known = {f.name for f in fields(TableOptions)}
         for key, value in given.items():
             if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(key, sorted(known))
                 raise ConfigError(
                     f"dataset {name!r}: unknown option {key!r}; valid options are: "
                     f"{', '.join(sorted(known))}.{hint}"
@@ -293,8 +291,7 @@ def load_toml(path: str | Path) -> RunConfig:
         raise ConfigError(f"config file {str(path)!r} cannot be read: {exc.strerror}.") from None
     for key in data:
         if key not in _KEYS:
-            close = difflib.get_close_matches(key, _KEYS, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, _KEYS)
             raise ConfigError(
                 f"{path}: unknown key {key!r}; valid keys are: {', '.join(_KEYS)}.{hint}"
             )

@@ -29,6 +29,12 @@ class DatasetError(TreesVsNetsError, ValueError):
     """A dataset that cannot be benchmarked as asked (too small, unreadable...)."""
 
 
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`` Did you mean 'x'?`` for the closest of ``choices``, or ``""`` when none is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
 def unknown_name(
     kind: str, name: str, choices: Iterable[str], *, where: str = "", also: str = ""
 ) -> UnknownNameError:
@@ -37,8 +43,7 @@ def unknown_name(
     ``also`` names a further kind of valid answer ("a .csv file") after the choices.
     """
     choices = sorted(choices)
-    close = difflib.get_close_matches(name, choices, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name, choices)
     location = f" in {where}" if where else ""
     return UnknownNameError(
         f"unknown {kind} {name!r}{location}; choose from: {', '.join(choices)}"

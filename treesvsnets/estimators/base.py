@@ -7,12 +7,11 @@ registry never pays for importing xgboost, lightgbm or torch.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, did_you_mean
 
 FAMILIES = ("ensemble", "linear", "deep", "baseline", "other")
 #: the estimator every run adds unless told not to: the floor every result is read against
@@ -122,8 +121,7 @@ class EstimatorSpec:
         for key in unknown:
             if key not in known:
                 choices = sorted(k for k in known if k)
-                close = difflib.get_close_matches(key, choices, n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(key, choices)
                 raise ConfigError(
                     f"estimator {self.name!r} has no parameter {key!r}; "
                     f"its parameters are: {', '.join(choices)}.{hint}"
