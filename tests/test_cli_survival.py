@@ -126,7 +126,8 @@ def test_resume_refuses_flags_that_change_the_run(tmp_path):
     (run_dir,) = tmp_path.iterdir()
     done = cli("run", "--resume", run_dir, "-e", "rf", "--folds", "3")
     assert done.returncode == 2
-    assert "leave out --estimators, --folds" in done.stderr
+    assert "leave out --estimator, --folds (only --jobs, --timeout, --max-memory, " in done.stderr
+    assert "--in-process, --fold-parallel and --retry-failed may change)." in done.stderr
 
 
 @pytest.fixture(scope="module")

@@ -194,7 +194,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     execution.add_argument(
         "--in-process",
-        action="store_true",
+        action="store_const",
+        const=False,
+        dest="isolate",
         help="run cells in this process, one by one: no limits, but easy to debug (pdb)",
     )
     execution.add_argument(
@@ -214,6 +216,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--retry-failed",
         action="store_true",
         help="with --resume: also run again the cells that failed (error, timeout, oom, crashed)",
+    )
+
+    # each setting's flag as a user types it, for messages (--resume's refusal)
+    run.set_defaults(
+        flag_names={a.dest: a.option_strings[-1] for a in run._actions if a.option_strings}
     )
 
     listing = commands.add_parser("list", help="list registered estimators or datasets")
@@ -292,56 +299,26 @@ def _load_plugins(args: argparse.Namespace) -> None:
         load_plugin(plugin)
 
 
-#: ``run`` flags that define what a run computes; a resumed run keeps its own.
-_DEFINITION_FLAGS = (
-    "datasets",
-    "estimators",
-    "params",
-    "folds",
-    "seeds",
-    "threads",
-    "protocol",
-    "test_size",
-    "validation_fraction",
-    "subsample",
-    "target",
-    "class_weight",
-    "baseline",
-    "device",
-    "data_dir",
-    "out",
-    "name",
-    "config",
-    "plugins",
-)
-
-
 def _execution_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    given = {
-        "jobs": args.jobs,
-        "timeout": args.timeout,
-        "max_memory": args.max_memory,
-        "scheduler": args.scheduler,
-        "isolate": False if args.in_process else None,
-        "fold_parallel": args.fold_parallel,
-    }
+    """The execution settings given on the command line (their flags store under the key)."""
+    from treesvsnets.config import EXECUTION_KEYS
+
+    given = {key: getattr(args, key, None) for key in EXECUTION_KEYS}
     return {key: value for key, value in given.items() if value is not None}
 
 
 def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
     from treesvsnets.bench.run import resume
+    from treesvsnets.config import DEFINITION_KEYS, EXECUTION_KEYS
 
-    spelled = {"baseline": "no-baseline"}  # the flags that store a value under another name
-    given = [
-        f"--{spelled.get(flag, flag.replace('_', '-'))}"
-        for flag in _DEFINITION_FLAGS
-        if getattr(args, flag) is not None
-    ]
+    defining = [key for key in (*DEFINITION_KEYS, "config") if key in args.flag_names]
+    given = [args.flag_names[key] for key in defining if getattr(args, key) is not None]
     if given:
+        may_change = [args.flag_names[key] for key in EXECUTION_KEYS] + ["--retry-failed"]
         raise ConfigError(
             f"--resume runs the cells of {str(args.resume)!r} with that run's own config; "
-            f"leave out {', '.join(given)} (only --jobs, --timeout, --max-memory, --scheduler, "
-            "--in-process, --fold-parallel and --retry-failed may change)."
+            f"leave out {', '.join(given)} (only {', '.join(may_change[:-1])} and "
+            f"{may_change[-1]} may change)."
         )
     return resume(
         args.resume,
@@ -392,34 +369,16 @@ def _command_run(args: argparse.Namespace) -> int:
 
 
 def _config_from(args: argparse.Namespace) -> Any:
-    from treesvsnets.config import RunConfig, load_toml
+    from treesvsnets.config import DEFINITION_KEYS, RunConfig, load_toml
 
     config = load_toml(args.config) if args.config else RunConfig()
     params = {**config.params}
     for estimator, given in (args.params or {}).items():
         params[estimator] = {**params.get(estimator, {}), **given}
-    config = config.with_overrides(
-        datasets=args.datasets,
-        estimators=args.estimators,
-        folds=args.folds,
-        seeds=args.seeds,
-        threads=args.threads,
-        protocol=args.protocol,
-        test_size=args.test_size,
-        validation_fraction=args.validation_fraction,
-        subsample=args.subsample,
-        target=args.target,
-        class_weight=args.class_weight,
-        baseline=args.baseline,
-        device=args.device,
-        data_dir=args.data_dir,
-        plugins=[*config.plugins, *(args.plugins or [])] or None,
-        out=args.out,
-        name=args.name,
-        params=params or None,
-        **_execution_overrides(args),
-    )
-    return config
+    flags = {key: getattr(args, key) for key in DEFINITION_KEYS if key in args.flag_names}
+    flags["plugins"] = [*config.plugins, *(args.plugins or [])] or None
+    flags["params"] = params or None
+    return config.with_overrides(**flags, **_execution_overrides(args))
 
 
 def _print_leaderboard(rows: Any) -> None:

@@ -22,6 +22,10 @@ DEFAULT_DATASETS = ("digits",)
 DEFAULT_ESTIMATORS = ("ensemble", "linear", "dense", "cnn")
 
 
+#: the metadata of a field that says how cells run, not what they compute
+_EXECUTION = {"execution": True}
+
+
 @dataclass(frozen=True)
 class RunConfig:
     datasets: tuple[str, ...] = DEFAULT_DATASETS
@@ -43,13 +47,15 @@ class RunConfig:
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # per file: TableOptions
     class_weight: str | None = None  # "balanced": weigh classes by inverse frequency per fold
     baseline: bool = True  # add the trivial baseline (dummy) to the estimators
-    # How the cells are executed (may change when a run is resumed; the rows may not):
-    jobs: int = 1  # cells at once on this machine, each in its own worker process
-    timeout: float | None = None  # seconds per cell; a cell past it is stopped -> 'timeout'
-    max_memory: str | None = None  # per cell, e.g. "8GB"; a cell past it is stopped -> 'oom'
-    scheduler: str | None = None  # a Dask scheduler address: send the cells to that cluster
-    isolate: bool = True  # False runs cells in this process: no limits, but easy to debug
-    fold_parallel: bool = False  # train a net's folds as one stacked model (fold_parallel nets)
+    # How the cells are executed (may change when a run is resumed; the rows may not). The
+    # field metadata marks them, and EXECUTION_KEYS, the CLI's resume check and its flags
+    # all derive from that one mark.
+    jobs: int = field(default=1, metadata=_EXECUTION)  # cells at once, each in its own worker
+    timeout: float | None = field(default=None, metadata=_EXECUTION)  # seconds per cell
+    max_memory: str | None = field(default=None, metadata=_EXECUTION)  # per cell, e.g. "8GB"
+    scheduler: str | None = field(default=None, metadata=_EXECUTION)  # a Dask scheduler address
+    isolate: bool = field(default=True, metadata=_EXECUTION)  # False: cells in this process
+    fold_parallel: bool = field(default=False, metadata=_EXECUTION)  # a net's folds stacked
 
     def __post_init__(self) -> None:
         self.validate()
@@ -236,7 +242,9 @@ class RunConfig:
 
 _KEYS = tuple(f.name for f in fields(RunConfig))
 #: Settings a resumed run may change: they decide where and under which limits cells run.
-EXECUTION_KEYS = ("jobs", "timeout", "max_memory", "scheduler", "isolate", "fold_parallel")
+EXECUTION_KEYS = tuple(f.name for f in fields(RunConfig) if f.metadata.get("execution"))
+#: Settings that define what a run computes: a resumed run keeps its own.
+DEFINITION_KEYS = tuple(key for key in _KEYS if key not in EXECUTION_KEYS)
 
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 
