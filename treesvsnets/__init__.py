@@ -24,9 +24,9 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in ("run", "resume"):
-        from treesvsnets.bench import run as harness
+        from treesvsnets import api
 
-        return getattr(harness, name)
+        return getattr(api, name)
     if name == "compare_runs":
         from treesvsnets.reports.compare import compare_runs
 

@@ -308,7 +308,7 @@ def _execution_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
-    from treesvsnets.bench.run import resume
+    from treesvsnets.api import resume
     from treesvsnets.config import DEFINITION_KEYS, EXECUTION_KEYS
 
     defining = [key for key in (*DEFINITION_KEYS, "config") if key in args.flag_names]
@@ -330,7 +330,8 @@ def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from treesvsnets.bench.run import ProgressEvent, print_progress, run
+    from treesvsnets.api import run
+    from treesvsnets.bench.run import ProgressEvent, print_progress
     from treesvsnets.errors import Terminated
 
     if args.retry_failed and not args.resume:

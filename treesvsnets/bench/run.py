@@ -1,8 +1,8 @@
-"""One benchmark run, end to end: config -> cells -> store -> exports and report.
+"""One benchmark run's execution: config -> checks -> cells -> store -> exports and manifest.
 
-This is the library API behind ``treesvsnets run``; a notebook calls
-``treesvsnets.run(datasets=["digits"], estimators=["rf", "logreg"])``, and
-``treesvsnets.resume(run_dir)`` finishes a run that was interrupted.
+The public ``treesvsnets.run`` / ``treesvsnets.resume`` (:mod:`treesvsnets.api`) call
+:func:`run` / :func:`resume` here and pass the report writer as ``finish``, so this package
+never imports :mod:`treesvsnets.reports`.
 
 Cells run in worker processes by default (see :mod:`treesvsnets.bench.executors`);
 the harness alone writes the store, one row per cell as it finishes.
@@ -52,7 +52,6 @@ from treesvsnets.errors import ConfigError, Terminated, TreesVsNetsWarning, unkn
 from treesvsnets.estimators import registry
 from treesvsnets.estimators.base import BASELINE
 from treesvsnets.estimators.plugins import load_plugin
-from treesvsnets.reports.report import write_report
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,11 @@ class ProgressEvent:
     executor: str = ""
     resumed_from: int | None = None  # cells already in the store when a resumed run starts
     notes: tuple[str, ...] = ()  # what the user should know before the first cell (index 0)
+
+
+#: what runs once a run's rows and manifest are written, even when it was interrupted (the
+#: top-level API passes the report writer, so ``bench`` never imports ``reports``)
+Finish = Callable[[Path, pd.DataFrame, dict[str, Any]], None]
 
 
 @dataclass
@@ -391,6 +395,7 @@ def _execute(
     skip: set[tuple[str, str, int, int]],
     report_progress: Callable[[ProgressEvent], None] | None,
     verbose: bool,
+    finish: Finish | None,
 ) -> RunResult:
     threads = _threads_per_cell(prepared.config)
     tasks = _tasks(prepared, run_id, run_dir, threads, verbose, skip)
@@ -445,7 +450,8 @@ def _execute(
         manifest["cells_missing"] = prepared.total - len(rows)
         export_rows(rows, run_dir)
         write_manifest(run_dir, manifest)
-        _write_report_or_warn(run_dir, rows, manifest)
+        if finish is not None:
+            finish(run_dir, rows, manifest)
     return RunResult(run_id=run_id, run_dir=run_dir, rows=rows, manifest=manifest)
 
 
@@ -454,6 +460,7 @@ def run(
     *,
     progress: bool | Callable[[ProgressEvent], None] = True,
     epoch_progress: bool | None = None,
+    finish: Finish | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Run a benchmark and return its rows; everything is also written to the run folder.
@@ -514,20 +521,8 @@ def run(
         skip=set(),
         report_progress=report_progress,
         verbose=epoch_progress,
+        finish=finish,
     )
-
-
-def _write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) -> None:
-    """The reports; a failure to draw them loses no result, so it is a warning, not an error."""
-    try:
-        write_report(run_dir, rows, manifest)
-    except Exception as exc:  # noqa: BLE001 - the rows and manifest are already written
-        warnings.warn(
-            f"could not write the report ({type(exc).__name__}: {exc}); the results are in "
-            f"{run_dir / 'results.csv'}; try again with: treesvsnets report {run_dir}",
-            TreesVsNetsWarning,
-            stacklevel=2,
-        )
 
 
 def _data_note(dataset: Dataset) -> str:
@@ -586,6 +581,7 @@ def resume(
     retry_failed: bool = False,
     progress: bool | Callable[[ProgressEvent], None] = True,
     epoch_progress: bool | None = None,
+    finish: Finish | None = None,
     **execution: Any,
 ) -> RunResult:
     """Finish an interrupted run in place: run only the cells its store lacks.
@@ -644,4 +640,5 @@ def resume(
         skip=done,
         report_progress=report_progress,
         verbose=epoch_progress,
+        finish=finish,
     )

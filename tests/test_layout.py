@@ -1,0 +1,72 @@
+"""The package's layers: the run composes the harness and the reports; the harness never
+reaches up into the reports."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "treesvsnets"
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_no_bench_module_imports_the_reports():
+    offending = {
+        str(path.relative_to(PACKAGE)): sorted(
+            name for name in _imports(path) if name.startswith("treesvsnets.reports")
+        )
+        for path in (PACKAGE / "bench").rglob("*.py")
+    }
+    assert {k: v for k, v in offending.items() if v} == {}
+
+
+def test_running_the_harness_alone_loads_no_report_module():
+    code = (
+        "import sys, treesvsnets.bench.run, treesvsnets.bench.worker\n"
+        "print(sorted(m for m in sys.modules if m.startswith('treesvsnets.reports')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_public_run_is_the_composition_that_writes_the_reports(tmp_path):
+    import treesvsnets
+    from treesvsnets import api
+
+    assert treesvsnets.run is api.run and treesvsnets.resume is api.resume
+    result = treesvsnets.run(
+        datasets=["iris"], estimators=["logreg"], folds=2, out=tmp_path, progress=False
+    )
+    assert (result.run_dir / "report.html").is_file() and (result.run_dir / "summary.csv").is_file()
+
+
+def test_a_report_that_cannot_be_drawn_is_a_warning_and_every_result_is_kept(tmp_path, monkeypatch):
+    import pytest
+
+    import treesvsnets
+    from treesvsnets.errors import TreesVsNetsWarning
+    from treesvsnets.reports import report
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(report, "write_report", broken)
+    with pytest.warns(TreesVsNetsWarning, match="could not write the report .RuntimeError: no"):
+        result = treesvsnets.run(
+            datasets=["iris"], estimators=["logreg"], folds=2, out=tmp_path, progress=False
+        )
+    assert result.manifest["status"] == "complete" and len(result.rows) == 4
+    assert (result.run_dir / "results.csv").is_file()
+    assert not (result.run_dir / "report.html").exists()

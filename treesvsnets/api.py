@@ -1,0 +1,75 @@
+"""The public API of a run, above the harness and the reports: ``run`` and ``resume``.
+
+A run is the harness (:mod:`treesvsnets.bench.run`: checks, cells, store, exports,
+manifest) followed by the reports (:mod:`treesvsnets.reports.report`). This module composes
+the two, so ``bench`` never imports ``reports``: ``treesvsnets.run(...)`` and
+``treesvsnets run`` land here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from treesvsnets.bench import run as harness
+from treesvsnets.bench.run import ProgressEvent, RunResult
+from treesvsnets.config import RunConfig
+from treesvsnets.errors import TreesVsNetsWarning
+
+
+def write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) -> None:
+    """The reports; a failure to draw them loses no result, so it is a warning, not an error."""
+    from treesvsnets.reports.report import write_report
+
+    try:
+        write_report(run_dir, rows, manifest)
+    except Exception as exc:  # noqa: BLE001 - the rows and manifest are already written
+        warnings.warn(
+            f"could not write the report ({type(exc).__name__}: {exc}); the results are in "
+            f"{run_dir / 'results.csv'}; try again with: treesvsnets report {run_dir}",
+            TreesVsNetsWarning,
+            stacklevel=2,
+        )
+
+
+def run(
+    config: RunConfig | None = None,
+    *,
+    progress: bool | Callable[[ProgressEvent], None] = True,
+    epoch_progress: bool | None = None,
+    **overrides: Any,
+) -> RunResult:
+    """Run a benchmark and return its rows; everything is also written to the run folder,
+    the reports included. ``overrides`` are RunConfig fields; see :func:`treesvsnets.bench.run.run`.
+    """
+    return harness.run(
+        config,
+        progress=progress,
+        epoch_progress=epoch_progress,
+        finish=write_report_or_warn,
+        **overrides,
+    )
+
+
+def resume(
+    run_dir: str | Path,
+    *,
+    retry_failed: bool = False,
+    progress: bool | Callable[[ProgressEvent], None] = True,
+    epoch_progress: bool | None = None,
+    **execution: Any,
+) -> RunResult:
+    """Finish an interrupted run in place and rewrite its reports; see
+    :func:`treesvsnets.bench.run.resume`."""
+    return harness.resume(
+        run_dir,
+        retry_failed=retry_failed,
+        progress=progress,
+        epoch_progress=epoch_progress,
+        finish=write_report_or_warn,
+        **execution,
+    )
