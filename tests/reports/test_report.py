@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import shutil
 import subprocess
@@ -183,30 +184,60 @@ def test_compare_of_a_folder_that_is_no_run_is_one_sentence(tmp_path):
     assert "is not a run folder" in done.stderr and "Traceback" not in done.stderr
 
 
+#: appended to a copy of report.html (the report itself has no script): once the page has
+#: loaded, what the browser drew, written where --dump-dom shows it
+_PROBE = """<script>
+window.addEventListener("load", () => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return [r.width, r.height]; };
+  const images = [...document.images].map((img) => ({natural: img.naturalWidth, shown: box(img)}));
+  const tables = [...document.querySelectorAll("section > table")].map((t) => ({
+    rows: t.rows.length, shown: box(t), text: t.innerText}));
+  document.body.setAttribute("data-drawn", JSON.stringify({images, tables}));
+});
+</script>"""
+
+
+def _chromium(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
 @pytest.mark.skipif(
     shutil.which("chromium") is None, reason="Debian's chromium is not installed here"
 )
 def test_report_html_renders_in_a_headless_browser(report_run, tmp_path):
+    run_dir = report_run.run_dir
     screenshot = tmp_path / "report.png"
-    subprocess.run(
-        [
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--window-size=1280,1600",
-            f"--screenshot={screenshot}",
-            (report_run.run_dir / "report.html").as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
+    _chromium(
+        "--window-size=1280,1600", f"--screenshot={screenshot}", (run_dir / "report.html").as_uri()
     )
     import matplotlib.image
 
     pixels = matplotlib.image.imread(screenshot)
     assert pixels.shape[:2] == (1600, 1280)
     assert pixels[..., :3].std() > 0.05  # text, tables and plots, not a blank page
-    assert json.loads((report_run.run_dir / "manifest.json").read_text())["status"] == "complete"
     assert np.isfinite(pixels).all()
+
+    # what the browser laid out: every figure decoded and shown, every leaderboard drawn
+    probe = tmp_path / "probe.html"
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    probe.write_text(page.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
+    dom = _chromium("--window-size=1280,1600", "--dump-dom", probe.as_uri()).stdout
+    drawn = json.loads(html.unescape(dom.split('data-drawn="', 1)[1].split('"', 1)[0]))
+    figures = list((run_dir / "figures").glob("*.png"))
+    assert len(drawn["images"]) == len(figures) > 0
+    for image in drawn["images"]:
+        width, height = image["shown"]
+        assert image["natural"] > 0 and width > 300 and height > 100, image
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert len(drawn["tables"]) == len(DATASETS)
+    for table, dataset in zip(drawn["tables"], DATASETS, strict=True):
+        estimators = set(rows.loc[rows["dataset"] == dataset, "estimator"])
+        assert table["rows"] == len(estimators) + 1 and min(table["shown"]) > 50
+        assert all(name in table["text"] for name in estimators)
+        assert "accuracy" in table["text"] and "vs baseline" in table["text"]
