@@ -107,9 +107,23 @@ class LocalPoolExecutor:
         self.workers: list[WorkerProcess] = []
         self.description = f"{jobs} worker process{'es' if jobs > 1 else ''}"
 
+    def warm(self) -> None:
+        """Start the workers now, so their start-up and imports overlap what the harness
+        still does before the first cell (the run folder, the manifest, the task list)."""
+        while len(self.workers) < self.jobs:
+            worker = _worker_for(self.setup)
+            if not worker.fresh:
+                worker.start()
+            self.workers.append(worker)
+
     def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
         pending = deque(tasks)
-        self.workers = [_worker_for(self.setup) for _ in range(min(self.jobs, len(pending)))]
+        wanted = min(self.jobs, len(pending))
+        while len(self.workers) < wanted:
+            self.workers.append(_worker_for(self.setup))
+        for spare in self.workers[wanted:]:  # warmed, but fewer tasks than workers
+            _park(spare)
+        self.workers = self.workers[:wanted]
         while True:
             for worker in self.workers:
                 if not worker.busy and pending:

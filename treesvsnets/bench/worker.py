@@ -40,6 +40,14 @@ def _die_with_parent() -> None:
         pass
 
 
+def _preload() -> None:
+    """Import what every cell needs (pandas, scikit-learn: about a second) while the harness
+    is still preparing the run, rather than when the first cell's data is loaded."""
+    import pandas  # noqa: F401
+    import sklearn.base  # noqa: F401
+    import sklearn.pipeline  # noqa: F401
+
+
 def serve(connection: Connection, idle_seconds: float | None = None) -> int:
     runner: CellRunner | None = None
     while True:
@@ -56,6 +64,7 @@ def serve(connection: Connection, idle_seconds: float | None = None) -> int:
                 connection.send(("setup_failed", f"{type(exc).__name__}: {exc}"))
                 return 1
             connection.send(("ready", None))
+            _preload()
         elif kind == "cell":
             assert runner is not None, "a cell came before the setup"
             try:  # loading is not the cell's: its clock and limits start after this
