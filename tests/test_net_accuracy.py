@@ -15,7 +15,9 @@ def _accuracy(tmp_path, dataset, estimator, **options):
         datasets=[dataset], estimators=[estimator], out=tmp_path, progress=False, **options
     )
     assert set(result.rows["status"]) == {"ok"}, result.rows["error"].tolist()
-    return result.rows["accuracy"].mean()
+    rows = result.rows[result.rows["estimator"] == estimator]  # not the dummy baseline's
+    assert len(rows) == len(result.rows) // 2
+    return rows["accuracy"].mean()
 
 
 @pytest.mark.parametrize(("estimator", "target"), [("dense", 0.97), ("cnn", 0.98)])
