@@ -110,11 +110,14 @@ def _header(manifest: dict[str, Any]) -> list[str]:
 LEGEND = (
     "Accuracy is the mean ± standard deviation over folds (and seeds), with a 95% bootstrap "
     "interval of the mean; times are means per fold; `ms/1k rows` is prediction latency per "
-    "1,000 test rows; `peak MB` is the cell process's peak resident memory; `vs baseline` says "
-    "whether the estimator is significantly more accurate than the run's trivial baseline "
-    "(dummy: the most frequent class). Differences are "
+    "1,000 test rows; `peak MB` is the cell process's peak resident memory. Differences are "
     "tested with the Nadeau-Bengio corrected resampled t-test over folds (a plain t-test on "
     'overlapping folds is overconfident); "likely real" means p < 0.05.'
+)
+#: added to the legend when the run has a baseline
+BASELINE_LEGEND = (
+    " `vs baseline` says whether the estimator is significantly more accurate than the run's "
+    "trivial baseline (dummy: the most frequent class)."
 )
 
 
@@ -307,7 +310,7 @@ def build_content(
     return ReportContent(
         title=f"treesvsnets run `{manifest.get('run_id', '?')}`",
         header=_header(manifest),
-        legend=LEGEND,
+        legend=LEGEND + (BASELINE_LEGEND if board["vs_baseline"].astype(bool).any() else ""),
         datasets=sections,
         across=across,
         across_figures=across_figures,
