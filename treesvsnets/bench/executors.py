@@ -137,6 +137,12 @@ class LocalPoolExecutor:
                 if rows is not None:
                     yield from rows
 
+    def discard(self) -> None:
+        """Kill every worker at once (a run refused before its first cell: nothing to reuse)."""
+        for worker in self.workers:
+            worker.kill()
+        self.workers = []
+
     def close(self) -> None:
         """Kill the workers still busy (an interrupted run); park the others."""
         for worker in self.workers:

@@ -391,7 +391,7 @@ def _prepare_with_workers(config: RunConfig) -> tuple[_Plan, Executor]:
         return prepared, early[0] if early else _executor(prepared)
     except BaseException:
         for pool in early:
-            pool.close()
+            pool.discard()
         raise
 
 
