@@ -29,6 +29,11 @@ class DatasetError(TreesVsNetsError, ValueError):
     """A dataset that cannot be benchmarked as asked (too small, unreadable...)."""
 
 
+class DeclaredTypeError(DatasetError):
+    """A column the user declared numeric or datetime, most of whose values are not: the
+    declaration is wrong, not just the data (``inspect`` refuses it too)."""
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """`` Did you mean 'x'?`` for the closest of ``choices``, or ``""`` when none is close."""
     close = difflib.get_close_matches(name, list(choices), n=1)

@@ -224,10 +224,10 @@ def read_column(
 
     ``forced`` is one of ``numeric``, ``categorical``, ``datetime``; a forced numeric or
     datetime column that parses for fewer than :data:`FORCED_SHARE` of its values raises
-    :class:`~treesvsnets.errors.DatasetError` naming ``where`` and the column. Returns
+    :class:`~treesvsnets.errors.DeclaredTypeError` naming ``where`` and the column. Returns
     ``(None, reading)`` for a column that is dropped (empty, constant, an identifier).
     """
-    from treesvsnets.errors import DatasetError
+    from treesvsnets.errors import DeclaredTypeError
 
     name = str(values.name)
     missing, blank, stripped = _missing(values, tokens)
@@ -254,7 +254,7 @@ def read_column(
             example = (
                 f" (e.g. {reading.unparsed_examples[0]!r})" if reading.unparsed_examples else ""
             )
-            raise DatasetError(
+            raise DeclaredTypeError(
                 f"{where}: column {name!r} is declared {forced} but only {share:.0%} of its "
                 f"values parse as {'numbers' if forced == 'numeric' else 'dates'}{example}; "
                 "fix the values or declare it categorical."

@@ -106,14 +106,28 @@ def _leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[str]:
     return found
 
 
+#: what a column's profile takes from its ColumnReading
+_FROM_READING = (
+    "kind",
+    "missing",
+    "distinct",
+    "placeholders",
+    "unparsed",
+    "unparsed_examples",
+    "merged",
+    "encoding",
+    "note",
+)
+
+
 def _read_alone(raw: Any, options: TableOptions, target: str, path: str | Path) -> dict:
     """Each feature column read on its own, for a table a run refuses as a whole (one class,
-    say): the profile still shows what every column would become. A column that cannot be
-    read as declared is left out (its sentence is the profile's ``problem``)."""
+    say): the profile still shows what every column would become. A column declared with a
+    type most of its values do not have is refused (DeclaredTypeError)."""
     from treesvsnets.datasets.base import TableSchema
-    from treesvsnets.datasets.column_types import read_column
     from treesvsnets.datasets.columns import describe_encoding
-    from treesvsnets.errors import TreesVsNetsError
+    from treesvsnets.datasets.tables import read_feature
+    from treesvsnets.errors import DeclaredTypeError, TreesVsNetsError
 
     readings = {}
     schema = TableSchema(
@@ -123,13 +137,9 @@ def _read_alone(raw: Any, options: TableOptions, target: str, path: str | Path) 
         if name == target or name in options.drop:
             continue
         try:
-            _, reading = read_column(
-                raw[name],
-                forced=options.forced_kind(name),
-                keep=name in options.keep,
-                tokens=options.tokens,
-                where=f"data file {str(path)!r}",
-            )
+            _, reading = read_feature(raw[name], options, f"data file {str(path)!r}")
+        except DeclaredTypeError:
+            raise  # the user's declaration is wrong: refused, as in a run
         except TreesVsNetsError:
             continue
         reading.encoding = describe_encoding(reading, schema)
@@ -145,20 +155,19 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
     to a type most of its values do not have); a table a run would refuse for its data
     (one class, say) is profiled anyway, with the reason in ``problem``.
     """
-    from treesvsnets.datasets.column_types import null_mask, read_column
+    from treesvsnets.datasets.column_types import null_mask
     from treesvsnets.datasets.tables import check_options
-    from treesvsnets.errors import TreesVsNetsError
+    from treesvsnets.errors import DeclaredTypeError, TreesVsNetsError
 
     options = options or TableOptions()
     raw = read_table(path)
     target = options.target if options.target is not None else raw.columns[-1]
-    where = f"data file {str(path)!r}"
-    check_options(options, list(raw.columns), target, where)
-    for name in (*options.numeric, *options.datetime):  # the user's declarations, checked
-        read_column(raw[name], forced=options.forced_kind(name), tokens=options.tokens, where=where)
+    check_options(options, list(raw.columns), target, f"data file {str(path)!r}")
     dataset, problem = None, None
     try:
         dataset = clean_table(raw, path, options)
+    except DeclaredTypeError:
+        raise  # a wrong declaration is the user's input, refused as in a run
     except TreesVsNetsError as exc:
         problem = str(exc)
     schema = dataset.schema if dataset is not None else None
@@ -183,14 +192,8 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         if name in options.drop:
             column.kind, column.note, column.encoding = "dropped", "by request (drop)", "dropped"
         elif reading is not None:
-            column.kind, column.missing, column.distinct = (
-                reading.kind,
-                reading.missing,
-                reading.distinct,
-            )
-            column.placeholders, column.unparsed = reading.placeholders, reading.unparsed
-            column.unparsed_examples, column.merged = reading.unparsed_examples, reading.merged
-            column.encoding, column.note = reading.encoding, reading.note
+            for key in _FROM_READING:
+                setattr(column, key, getattr(reading, key))
             if schema is not None and reading.kind in ("numeric", "boolean"):
                 column.outliers = _iqr_outliers(dataset.X[name])
         columns.append(column)

@@ -190,7 +190,7 @@ def clean_table(
     """
     import pandas as pd
 
-    from treesvsnets.datasets.column_types import merge_case_variants, null_mask, read_column
+    from treesvsnets.datasets.column_types import merge_case_variants, null_mask
     from treesvsnets.datasets.columns import describe_encoding
 
     options = options or TableOptions()
@@ -210,8 +210,7 @@ def clean_table(
     frame = frame[~duplicated].drop(columns=list(options.drop))
     cleaning.note("columns_dropped", list(options.drop))
 
-    tokens = options.tokens
-    has_target = ~null_mask(frame[target], tokens)
+    has_target = ~null_mask(frame[target], options.tokens)
     cleaning.note("rows_without_target_dropped", int((~has_target).sum()))
     frame = frame[has_target]
     if frame.empty:
@@ -224,14 +223,12 @@ def clean_table(
     unified: dict[str, Any] = {}
     for column in features.columns:
         values = features[column]
-        forced = options.forced_kind(column)
-        read = dict(forced=forced, keep=column in options.keep, tokens=tokens, where=where)
-        result, reading = read_column(values, **read)
+        result, reading = read_feature(values, options, where)
         if reading.kind in ("numeric", "boolean"):
             _check_magnitude(result, column, where)
             few = result.nunique(dropna=True) <= options.categorical_max_values
-            if few and forced is None:  # e.g. grades 1-5: categories, not sizes
-                result, reading = read_column(values, **{**read, "forced": "categorical"})
+            if few and options.forced_kind(column) is None:  # grades 1-5: categories, not sizes
+                result, reading = read_feature(values, options, where, as_categories=True)
                 reading.forced, reading.note = False, "few distinct numbers, as categories"
         readings.append(reading)
         if result is not None:
@@ -285,6 +282,23 @@ def clean_table(
         schema=schema,
         cleaning=cleaning.steps,
         columns=tuple(readings),
+    )
+
+
+def read_feature(
+    values: Any, options: TableOptions, where: str, *, as_categories: bool = False
+) -> tuple[Any, Any]:
+    """One feature column read as ``options`` say (its declared kind, keep, the missing-value
+    tokens): :func:`~treesvsnets.datasets.column_types.read_column`'s values and reading."""
+    from treesvsnets.datasets.column_types import read_column
+
+    name = str(values.name)
+    return read_column(
+        values,
+        forced="categorical" if as_categories else options.forced_kind(name),
+        keep=name in options.keep,
+        tokens=options.tokens,
+        where=where,
     )
 
 
