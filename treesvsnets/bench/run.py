@@ -50,7 +50,7 @@ from treesvsnets.config import DEFAULT_ESTIMATORS, EXECUTION_KEYS, RunConfig
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, Terminated, TreesVsNetsWarning, unknown_name
 from treesvsnets.estimators import registry
-from treesvsnets.estimators.base import BASELINE
+from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
 from treesvsnets.estimators.plugins import load_plugin
 
 
@@ -172,6 +172,7 @@ class _Plan:
     plans: list[tuple[Dataset, SplitPlan]]
     uses_gpu: bool
     skipped: dict[str, list[str]]  # dataset -> estimators that need images it does not have
+    infos: list  # DatasetInfo of each dataset, in config order (what a worker loads from)
 
     def specs_for(self, dataset: Dataset) -> list:
         """The estimators that run on ``dataset``."""
@@ -204,7 +205,7 @@ def _prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = 
     for plugin in config.plugins:
         load_plugin(plugin)
     specs = registry.select(config.estimators)
-    if config.baseline and not any(spec.family == "baseline" for spec in specs):
+    if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
         specs.append(registry.get(BASELINE))
     _check_params(config, specs)
     infos = [  # an unknown name fails before anything is loaded
@@ -237,7 +238,7 @@ def _prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = 
         for dataset in loaded
         for seed in config.seeds
     ]
-    return _Plan(config, specs, loaded, plans, uses_gpu, skipped)
+    return _Plan(config, specs, loaded, plans, uses_gpu, skipped, infos)
 
 
 def _threads_per_cell(config: RunConfig) -> int | None:
@@ -304,7 +305,7 @@ def _tasks(
                     params=config.params.get(spec.name, {}),
                     device=config.device,
                     # the baseline stays the floor: the most frequent class, never reweighed
-                    class_weight=None if spec.family == "baseline" else config.class_weight,
+                    class_weight=None if spec.family == BASELINE_FAMILY else config.class_weight,
                     verbose=verbose,
                 )
                 row = {
@@ -355,10 +356,7 @@ def _group_folds(tasks: list[CellTask], estimators: set[str]) -> list[Task]:
 def _executor(prepared: _Plan) -> Executor:
     """The executor the config asks for (connecting to a Dask scheduler checks its address)."""
     config = prepared.config
-    infos = {
-        d.name: dataset_registry.info(d.name, config.table_options(d.name))
-        for d in prepared.datasets
-    }
+    infos = {info.name: info for info in prepared.infos}
     if not config.isolate:  # this process already holds the data and the plans
         loaded = {_dataset_request(config, d): d for d in prepared.datasets}
         plans = {
@@ -366,7 +364,7 @@ def _executor(prepared: _Plan) -> Executor:
         }
         specs = {spec.name: spec for spec in prepared.specs}
         return InProcessExecutor(CellRunner(specs, infos, loaded=loaded, plans=plans))
-    setup = WorkerSetup.create(prepared.specs, list(infos.values()), config.plugins)
+    setup = WorkerSetup.create(prepared.specs, prepared.infos, config.plugins)
     if config.scheduler is not None:
         from treesvsnets.bench.dask import DaskExecutor
 
@@ -384,7 +382,7 @@ def _prepare_with_workers(config: RunConfig) -> tuple[_Plan, Executor]:
         if config.isolate and config.scheduler is None:
             pool = LocalPoolExecutor(WorkerSetup.create(specs, infos, config.plugins), config.jobs)
             early.append(pool)
-            pool.warm()
+            pool.warm()  # the same setup _executor would build from the plan
 
     try:
         prepared = _prepare(config, start_workers)

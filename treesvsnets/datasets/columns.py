@@ -117,20 +117,19 @@ class CategoryEncoder(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None, **fit_params):
         X = np.asarray(X, dtype=object)
-        many = self._fit_encoders(X, y)
-        parts = [] if self.onehot_ is None else [self.onehot_.transform(X[:, self.onehot_columns_])]
-        if many is not None:
-            parts.append(many)
-        return np.hstack(parts) if parts else np.empty((len(X), 0))
+        return self._stack(X, self._fit_encoders(X, y))
 
     def transform(self, X):
         check_is_fitted(self)
         X = np.asarray(X, dtype=object)
-        parts = []
-        if self.onehot_ is not None:
-            parts.append(self.onehot_.transform(X[:, self.onehot_columns_]))
-        if self.many_ is not None:
-            parts.append(self.many_.transform(X[:, self.many_columns_]))
+        many = None if self.many_ is None else self.many_.transform(X[:, self.many_columns_])
+        return self._stack(X, many)
+
+    def _stack(self, X: np.ndarray, many: np.ndarray | None) -> np.ndarray:
+        """The one-hot columns of ``X``, then the many-valued columns' encoding ``many``."""
+        parts = [] if self.onehot_ is None else [self.onehot_.transform(X[:, self.onehot_columns_])]
+        if many is not None:
+            parts.append(many)
         return np.hstack(parts) if parts else np.empty((len(X), 0))
 
 

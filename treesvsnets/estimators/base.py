@@ -13,8 +13,10 @@ from typing import Any
 
 from treesvsnets.errors import ConfigError, did_you_mean
 
-FAMILIES = ("ensemble", "linear", "deep", "baseline", "other")
-#: the estimator every run adds unless told not to: the floor every result is read against
+#: the family of the floor every result is read against (reports/baseline.py tests against it)
+BASELINE_FAMILY = "baseline"
+FAMILIES = ("ensemble", "linear", "deep", BASELINE_FAMILY, "other")
+#: the estimator every run adds unless told not to
 BASELINE = "dummy"
 
 #: Capabilities a spec may declare; the harness and reports read them.

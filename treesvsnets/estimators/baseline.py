@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
 from treesvsnets.estimators.registry import register
 
 
 @register(
-    "dummy",
+    BASELINE,
     relative_cost=0.01,
-    family="baseline",
+    family=BASELINE_FAMILY,
     default_params={"strategy": "prior"},
     description="DummyClassifier (scikit-learn): the most frequent class, the class prior as "
     "probabilities; the floor every result is read against",

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
 from treesvsnets.reports.stats import ALPHA, paired_fold_test
 
-#: the family whose estimator is the floor (``dummy`` is the built-in one)
-BASELINE_FAMILY = "baseline"
 #: below this many paired folds a positive difference that is "not significant" may be power
 FEW_FOLDS = 5
 
@@ -84,7 +83,7 @@ def baseline_of(rows: pd.DataFrame) -> str | None:
     names = rows.loc[rows["family"] == BASELINE_FAMILY, "estimator"].unique().tolist()
     if not names:
         return None
-    return "dummy" if "dummy" in names else sorted(names)[0]
+    return BASELINE if BASELINE in names else sorted(names)[0]
 
 
 def compare_to_baseline(rows: pd.DataFrame) -> list[BaselineComparison]:

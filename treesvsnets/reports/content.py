@@ -10,8 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.reports import plots
-from treesvsnets.reports.baseline import BASELINE_FAMILY, not_better_sentences
+from treesvsnets.reports.baseline import not_better_sentences
 from treesvsnets.reports.leaderboard import display_table, leaderboard
 from treesvsnets.reports.stats import compare_on_folds, rank_test
 

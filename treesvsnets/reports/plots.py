@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from treesvsnets.reports.baseline import BASELINE_FAMILY
+from treesvsnets.estimators.base import BASELINE_FAMILY
 
 #: one colour and marker per family, so ensembles and nets are told apart at a glance
 FAMILY_STYLE = {
