@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from treesvsnets.bench.splits import plan
-from treesvsnets.bench.store import ResultStore
 from treesvsnets.datasets import load
 from treesvsnets.reports.leaderboard import leaderboard
+from treesvsnets.results.store import ResultStore
 
 ROWS = 10_000
 
@@ -60,7 +59,7 @@ def _rows(n: int) -> list[dict]:
 
 
 def test_split_plan_of_digits_five_folds(benchmark, digits):
-    split_plan = benchmark(plan, digits, 5, 0)
+    split_plan = benchmark(make_split_plan, digits, 5, 0)
     assert split_plan.n_folds == 5
     assert sum(len(f.test) for f in split_plan.folds) == digits.n_samples
 
@@ -71,7 +70,8 @@ def test_storing_10k_rows_one_commit_each(benchmark, tmp_path):
 
     def store_all() -> int:
         with ResultStore(tmp_path / f"results-{next(counter)}.sqlite") as store:
-            store.add_many(rows)
+            for row in rows:
+                store.add(row)
             return len(store)
 
     assert benchmark.pedantic(store_all, rounds=3, iterations=1) == ROWS

@@ -38,7 +38,7 @@ from _common import (  # noqa: E402
     table,
 )
 
-from treesvsnets.bench.splits import plan  # noqa: E402
+from treesvsnets.bench.splits import make_split_plan  # noqa: E402
 from treesvsnets.datasets import load  # noqa: E402
 from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
 from treesvsnets.estimators.torch.devices import synchronize  # noqa: E402
@@ -125,7 +125,7 @@ def accuracy(model, X, y) -> float:
 def digits_workload():
     digits = load("digits")
     splits = []
-    for fold in plan(digits, n_folds=5, seed=0).folds:
+    for fold in make_split_plan(digits, n_folds=5, seed=0).folds:
         scaler = StandardScaler().fit(digits.X[fold.train])
         splits.append(
             (

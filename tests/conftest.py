@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from treesvsnets.bench.splits import plan
+from treesvsnets.bench.splits import make_split_plan
 from treesvsnets.datasets import load
 from treesvsnets.estimators import EstimatorSpec, add, unregister
 
@@ -23,7 +23,7 @@ def wine():
 
 @pytest.fixture(scope="session")
 def wine_plan(wine):
-    return plan(wine, n_folds=3, seed=0)
+    return make_split_plan(wine, n_folds=3, seed=0)
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +34,7 @@ def digits():
 
 @pytest.fixture(scope="session")
 def digits_plan(digits):
-    return plan(digits, n_folds=3, seed=0)
+    return make_split_plan(digits, n_folds=3, seed=0)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The package's layers: the run composes the harness and the reports; the harness never
-reaches up into the reports."""
+reaches up into the reports, the reports never reach into the harness, and both meet in
+``treesvsnets.results`` (the row, the store, the run folder), which imports neither."""
 
 from __future__ import annotations
 
@@ -21,14 +22,27 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-def test_no_bench_module_imports_the_reports():
-    offending = {
+def _importing(package: str, prefix: str) -> dict[str, list[str]]:
+    found = {
         str(path.relative_to(PACKAGE)): sorted(
-            name for name in _imports(path) if name.startswith("treesvsnets.reports")
+            name for name in _imports(path) if name.startswith(prefix)
         )
-        for path in (PACKAGE / "bench").rglob("*.py")
+        for path in (PACKAGE / package).rglob("*.py")
     }
-    assert {k: v for k, v in offending.items() if v} == {}
+    return {k: v for k, v in found.items() if v}
+
+
+def test_no_bench_module_imports_the_reports():
+    assert _importing("bench", "treesvsnets.reports") == {}
+
+
+def test_no_report_module_imports_the_harness():
+    assert _importing("reports", "treesvsnets.bench") == {}
+
+
+def test_the_results_layer_imports_neither_the_harness_nor_the_reports():
+    assert _importing("results", "treesvsnets.bench") == {}
+    assert _importing("results", "treesvsnets.reports") == {}
 
 
 def test_running_the_harness_alone_loads_no_report_module():

@@ -1,9 +1,10 @@
 """The public API of a run, above the harness and the reports: ``run`` and ``resume``.
 
-A run is the harness (:mod:`treesvsnets.bench.run`: checks, cells, store, exports,
+A run is the harness (:mod:`treesvsnets.bench.run`: plan, tasks, store, exports,
 manifest) followed by the reports (:mod:`treesvsnets.reports.report`). This module composes
-the two, so ``bench`` never imports ``reports``: ``treesvsnets.run(...)`` and
-``treesvsnets run`` land here.
+the two, so ``bench`` never imports ``reports``, and the reports read what the harness wrote
+through :mod:`treesvsnets.results`: ``treesvsnets.run(...)`` and ``treesvsnets run`` land
+here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from treesvsnets.bench import run as harness
-from treesvsnets.bench.run import ProgressEvent, RunResult
+from treesvsnets.bench.progress import ProgressEvent
+from treesvsnets.bench.run import RunResult
 from treesvsnets.config import RunConfig
 from treesvsnets.errors import TreesVsNetsWarning
 

@@ -331,7 +331,7 @@ def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
 
 def _command_run(args: argparse.Namespace) -> int:
     from treesvsnets.api import run
-    from treesvsnets.bench.run import ProgressEvent, print_progress
+    from treesvsnets.bench.progress import ProgressEvent, print_progress
     from treesvsnets.errors import Terminated
 
     if args.retry_failed and not args.resume:
@@ -424,13 +424,12 @@ def _command_list(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from treesvsnets.bench.rundir import read_manifest
-    from treesvsnets.bench.store import read_run_rows
     from treesvsnets.reports.report import write_report
+    from treesvsnets.results.folder import RunFolder
 
-    manifest = read_manifest(args.run_dir)
-    rows = read_run_rows(args.run_dir)
-    files = write_report(args.run_dir, rows, manifest)
+    folder = RunFolder.open(args.run_dir)
+    rows = folder.rows()
+    files = write_report(folder.path, rows, folder.read_manifest().to_dict())
     _print_leaderboard(rows)
     print(f"report: {files.html} (and {files.markdown.name}, {files.summary.name})")
     return 0

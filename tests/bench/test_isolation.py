@@ -16,8 +16,8 @@ from tests.helpers.estimators import (
     RaisingEstimator,
     SegfaultingEstimator,
 )
-from treesvsnets.bench.rundir import read_manifest, write_manifest
 from treesvsnets.errors import ConfigError
+from treesvsnets.results.folder import RunFolder
 
 COMPARED = ["dataset", "estimator", "seed", "fold", "status", "split_hash", "n_train", "n_test"]
 SCORES = ["accuracy", "balanced_accuracy", "f1_macro", "log_loss"]
@@ -125,9 +125,10 @@ def _forget_cells(run_dir, where: str) -> int:
     """Delete rows from a finished run's store and mark it interrupted, as a kill would leave it."""
     with sqlite3.connect(run_dir / "results.sqlite") as connection:
         deleted = connection.execute(f"DELETE FROM results WHERE {where}").rowcount
-    manifest = read_manifest(run_dir)
-    manifest["status"] = "interrupted"
-    write_manifest(run_dir, manifest)
+    folder = RunFolder.open(run_dir)
+    manifest = folder.read_manifest()
+    manifest.status = "interrupted"
+    folder.write_manifest(manifest)
     return deleted
 
 

@@ -8,8 +8,8 @@ import pytest
 
 import treesvsnets
 from tests.helpers.estimators import RaisingEstimator
-from treesvsnets.bench.store import ResultStore
 from treesvsnets.errors import ConfigError, DatasetError, UnknownNameError
+from treesvsnets.results.store import ResultStore
 
 
 def test_a_failing_estimator_is_recorded_and_every_other_result_kept(tmp_path, register_spec):

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from treesvsnets.bench.splits import plan
+from treesvsnets.bench.splits import make_split_plan
 from treesvsnets.datasets import load
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, DatasetError
@@ -15,7 +15,7 @@ def digits():
 
 
 def test_folds_partition_the_data(digits, seed):
-    split_plan = plan(digits, n_folds=5, seed=seed)
+    split_plan = make_split_plan(digits, n_folds=5, seed=seed)
     tests = np.concatenate([fold.test for fold in split_plan.folds])
     assert sorted(tests.tolist()) == list(range(digits.n_samples))
     for fold in split_plan.folds:
@@ -25,27 +25,31 @@ def test_folds_partition_the_data(digits, seed):
 
 def test_folds_are_stratified(digits, seed):
     counts = np.bincount(digits.y)
-    for fold in plan(digits, n_folds=5, seed=seed).folds:
+    for fold in make_split_plan(digits, n_folds=5, seed=seed).folds:
         in_fold = np.bincount(digits.y[fold.test], minlength=digits.n_classes)
         assert np.all(np.abs(in_fold - counts / 5) <= 1)
 
 
 def test_same_seed_same_hash_and_folds_other_seed_other_folds(digits):
-    first, again, other = plan(digits, 5, 0), plan(digits, 5, 0), plan(digits, 5, 1)
+    first, again, other = (
+        make_split_plan(digits, 5, 0),
+        make_split_plan(digits, 5, 0),
+        make_split_plan(digits, 5, 1),
+    )
     assert first.hash == again.hash
     assert all(
         np.array_equal(a.test, b.test) for a, b in zip(first.folds, again.folds, strict=True)
     )
     assert other.hash != first.hash
     assert not np.array_equal(first.folds[0].test, other.folds[0].test)
-    assert plan(digits, 4, 0).hash != first.hash
+    assert make_split_plan(digits, 4, 0).hash != first.hash
 
 
 def test_hash_follows_the_data(digits):
     X = digits.X.copy()
     X[0, 0] += 1
     changed = Dataset("digits", X, digits.y, digits.class_names)
-    assert plan(changed, 5, 0).hash != plan(digits, 5, 0).hash
+    assert make_split_plan(changed, 5, 0).hash != make_split_plan(digits, 5, 0).hash
 
 
 def test_a_class_smaller_than_the_fold_count_is_refused_by_name():
@@ -53,22 +57,22 @@ def test_a_class_smaller_than_the_fold_count_is_refused_by_name():
     keep = np.r_[0:3, 50:150]  # three setosa left
     small = Dataset("tiny_iris", iris.X[keep], iris.y[keep], iris.class_names)
     with pytest.raises(DatasetError) as caught:
-        plan(small, n_folds=5, seed=0)
+        make_split_plan(small, n_folds=5, seed=0)
     assert str(caught.value) == (
         "dataset 'tiny_iris': class 'setosa' has only 3 samples, fewer than the 5 folds "
         "asked for; use --folds 3 or fewer."
     )
-    assert len(plan(small, n_folds=3, seed=0).folds) == 3
+    assert len(make_split_plan(small, n_folds=3, seed=0).folds) == 3
 
 
 @pytest.mark.parametrize("folds", [1, 0, 2.5, True])
 def test_fold_count_must_be_an_integer_of_at_least_two(folds, digits):
     with pytest.raises(ConfigError, match="folds must be an integer of at least 2"):
-        plan(digits, n_folds=folds, seed=0)
+        make_split_plan(digits, n_folds=folds, seed=0)
 
 
 def test_validation_slice_lies_inside_the_training_fold_and_is_stratified(digits):
-    for fold in plan(digits, n_folds=5, seed=0, validation_fraction=0.1).folds:
+    for fold in make_split_plan(digits, n_folds=5, seed=0, validation_fraction=0.1).folds:
         assert not set(fold.val) & set(fold.fit)
         np.testing.assert_array_equal(np.sort(np.r_[fold.fit, fold.val]), fold.train)
         assert len(fold.val) == round(0.1 * len(fold.train))
@@ -78,10 +82,10 @@ def test_validation_slice_lies_inside_the_training_fold_and_is_stratified(digits
 
 def test_the_hash_covers_the_validation_slices(digits):
     assert (
-        plan(digits, 5, 0, validation_fraction=0.1).hash
-        != plan(digits, 5, 0, validation_fraction=0.2).hash
+        make_split_plan(digits, 5, 0, validation_fraction=0.1).hash
+        != make_split_plan(digits, 5, 0, validation_fraction=0.2).hash
     )
-    no_slice = plan(digits, 5, 0, validation_fraction=0.0)
+    no_slice = make_split_plan(digits, 5, 0, validation_fraction=0.0)
     assert all(len(fold.val) == 0 and len(fold.fit) == len(fold.train) for fold in no_slice.folds)
 
 
@@ -89,19 +93,25 @@ def test_holdout_uses_the_official_split_when_there_is_one(digits):
     official = Dataset(
         "d", digits.X, digits.y, digits.class_names, official_test=np.arange(1500, 1797)
     )
-    split_plan = plan(official, protocol="holdout", seed=3)
+    split_plan = make_split_plan(official, protocol="holdout", seed=3)
     (fold,) = split_plan.folds
     np.testing.assert_array_equal(fold.test, np.arange(1500, 1797))
     assert split_plan.n_folds == 1 and split_plan.protocol == "holdout"
-    assert plan(official, protocol="holdout", seed=4).folds[0].test.tolist() == fold.test.tolist()
+    assert (
+        make_split_plan(official, protocol="holdout", seed=4).folds[0].test.tolist()
+        == fold.test.tolist()
+    )
 
 
 def test_holdout_without_an_official_split_is_a_stratified_test_size_split(digits):
-    (fold,) = plan(digits, protocol="holdout", test_size=0.25, seed=0).folds
+    (fold,) = make_split_plan(digits, protocol="holdout", test_size=0.25, seed=0).folds
     assert len(fold.test) == math.ceil(0.25 * digits.n_samples)  # scikit-learn rounds up
     shares = np.bincount(digits.y[fold.test]) / np.bincount(digits.y)
     assert np.all(np.abs(shares - 0.25) < 0.02)
-    assert plan(digits, protocol="holdout", seed=1).hash != plan(digits, protocol="holdout").hash
+    assert (
+        make_split_plan(digits, protocol="holdout", seed=1).hash
+        != make_split_plan(digits, protocol="holdout").hash
+    )
 
 
 def test_subsample_is_stratified_and_keeps_the_official_proportion(digits):

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from treesvsnets.bench.store import ResultStore, export_rows
+from treesvsnets.results.store import ResultStore, export_rows
 
 
 def _row(fold, status="ok", accuracy=0.9):
@@ -20,7 +20,8 @@ def _row(fold, status="ok", accuracy=0.9):
 def test_rows_survive_reopening_the_file(tmp_path):
     path = tmp_path / "results.sqlite"
     with ResultStore(path) as store:
-        store.add_many([_row(0), _row(1, "error")])
+        for row in (_row(0), _row(1, "error")):
+            store.add(row)
     with ResultStore(path) as store:
         rows = store.rows()
     assert rows["fold"].tolist() == [0, 1]
@@ -48,7 +49,8 @@ def test_bad_rows_are_refused(tmp_path):
 
 def test_export_writes_csv_and_parquet_with_the_same_rows(tmp_path):
     with ResultStore(tmp_path / "r.sqlite") as store:
-        store.add_many([_row(0), _row(1, accuracy=0.8)])
+        for row in (_row(0), _row(1, accuracy=0.8)):
+            store.add(row)
         rows = store.rows()
     written = export_rows(rows, tmp_path)
     assert [p.name for p in written] == ["results.csv", "results.parquet"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import treesvsnets
-from treesvsnets.bench.splits import plan
+from treesvsnets.bench.splits import make_split_plan
 from treesvsnets.datasets.columns import CategoryEncoder, DatetimeFeatures
 from treesvsnets.datasets.tables import TableOptions, load_table
 from treesvsnets.errors import TreesVsNetsError
@@ -75,7 +75,7 @@ def test_every_messy_pattern_is_read_as_its_clean_type(twins):
 def test_the_messy_table_scores_what_its_clean_twin_scores_on_the_same_folds(tmp_path, twins):
     messy_path, clean_path, _, _ = twins
     messy, twin = load_table(messy_path), load_table(clean_path)
-    plans = [plan(d, 5, 0) for d in (messy, twin)]
+    plans = [make_split_plan(d, 5, 0) for d in (messy, twin)]
     for a, b in zip(plans[0].folds, plans[1].folds, strict=True):
         assert a.test.tolist() == b.test.tolist()
     result = treesvsnets.run(

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from treesvsnets.bench.runner import Cell, run_cell
-from treesvsnets.bench.splits import plan
+from treesvsnets.bench.cell import Cell, run_cell
+from treesvsnets.bench.splits import make_split_plan
 from treesvsnets.datasets import load
 from treesvsnets.datasets.tables import TableOptions, load_table
 from treesvsnets.errors import TreesVsNetsError
@@ -82,7 +82,7 @@ def test_few_distinct_numbers_can_be_declared_categorical_by_a_threshold(tmp_pat
 
 def test_registry_loads_a_path_and_the_fold_pipeline_learns_on_it(dirty_csv):
     dataset = load(str(dirty_csv), table_options=TableOptions(target="label"))
-    split_plan = plan(dataset, n_folds=3, seed=0)
+    split_plan = make_split_plan(dataset, n_folds=3, seed=0)
     for name in ("rf", "logreg"):
         outcome = run_cell(
             Cell(dataset.name, name, 0, 0), registry.get(name), dataset, split_plan, run_id="t"
@@ -110,7 +110,7 @@ def _fold_frame() -> pd.DataFrame:
 def test_imputer_scaler_and_encoder_learn_from_the_training_fold_only(tmp_path):
     frame = _fold_frame()
     dataset = load_table(write_table(frame, tmp_path / "leak.csv"))
-    split_plan = plan(dataset, n_folds=3, seed=0)
+    split_plan = make_split_plan(dataset, n_folds=3, seed=0)
     fold = split_plan.folds[0]
     # Make the test fold extreme, and give it a city the training rows never have.
     X = dataset.X.copy()
@@ -219,7 +219,7 @@ def test_a_class_with_fewer_rows_than_folds_names_the_file_and_the_target_column
     frame = pd.DataFrame({"x": range(30), "y": ["a"] * 27 + ["b"] * 3})
     path = write_table(frame, tmp_path / "rare.csv")
     with pytest.raises(TreesVsNetsError) as raised:
-        plan(load_table(path), n_folds=5)
+        make_split_plan(load_table(path), n_folds=5)
     message = str(raised.value)
     assert str(path) in message and "'y'" in message and "'b'" in message
     assert "--folds 3" in message

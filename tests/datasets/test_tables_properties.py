@@ -13,8 +13,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from treesvsnets.bench.runner import Cell, run_cell  # noqa: E402
-from treesvsnets.bench.splits import plan  # noqa: E402
+from treesvsnets.bench.cell import Cell, run_cell  # noqa: E402
+from treesvsnets.bench.splits import make_split_plan  # noqa: E402
 from treesvsnets.datasets.tables import TableOptions, load_table  # noqa: E402
 from treesvsnets.errors import TreesVsNetsError  # noqa: E402
 from treesvsnets.estimators import registry  # noqa: E402
@@ -77,7 +77,7 @@ def test_random_tables_load_and_every_cell_runs_or_is_refused_in_one_sentence(
         path = write_table(frame, Path(folder) / "random.csv")
         try:
             dataset = load_table(path, options)
-            split_plan = plan(dataset, n_folds=FOLDS, seed=0)
+            split_plan = make_split_plan(dataset, n_folds=FOLDS, seed=0)
         except TreesVsNetsError as refused:  # e.g. every feature empty, duplicates -> one class
             hypothesis.event("refused before training")
             assert str(path) in str(refused) and "\n" not in str(refused)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from treesvsnets.bench.runner import Cell, build_model, run_cell
+from treesvsnets.bench.cell import Cell, build, run_cell, with_preprocessing
 from treesvsnets.estimators import get
 from treesvsnets.estimators.registry import all_specs
 
@@ -62,7 +62,10 @@ def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(nam
     dataset, _ = _data_for(spec, request)
     X, y = dataset.X[::2], dataset.y[::2]
     params = {**QUICK.get(name, {}), **({"early_stopping": False} if name in QUICK else {})}
-    model = build_model(spec, Cell(dataset.name, name, seed, 0, threads=1, params=params), dataset)
+    estimator, preprocessor = build(
+        spec, Cell(dataset.name, name, seed, 0, threads=1, params=params), dataset
+    )
+    model = with_preprocessing(preprocessor, estimator)
     assert model.fit(X, y) is model
     twin = clone(model).fit(X, y)
     np.testing.assert_array_equal(model.predict(dataset.X), twin.predict(dataset.X))

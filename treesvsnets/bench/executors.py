@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from treesvsnets.bench.isolation import WorkerProcess
 from treesvsnets.bench.measure import cpu_count
-from treesvsnets.bench.tasks import CellRunner, Task, WorkerSetup
+from treesvsnets.bench.tasks import Task, TaskRunner, WorkerSetup
 
 
 class Executor(Protocol):
@@ -40,7 +40,7 @@ class InProcessExecutor:
 
     description = "in this process"
 
-    def __init__(self, runner: CellRunner) -> None:
+    def __init__(self, runner: TaskRunner) -> None:
         self.runner = runner
 
     def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:

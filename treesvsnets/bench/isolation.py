@@ -30,8 +30,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.bench.runner import now
 from treesvsnets.bench.tasks import Task, WorkerSetup, failure_rows
+from treesvsnets.results.row import now
 
 #: How often the resident memory of a cell with a memory limit is read.
 MEMORY_POLL_SECONDS = 0.05
@@ -132,6 +132,7 @@ class WorkerProcess:
 
     def _reset_cell(self) -> None:
         self.submitted = 0.0
+        self.submitted_at: str | None = None  # a cell that never started: when it was sent
         self.started: float | None = None
         self.started_at: str | None = None
         self.peak_mb = 0.0
@@ -153,6 +154,7 @@ class WorkerProcess:
         self.task = task
         self._reset_cell()
         self.submitted = time.monotonic()
+        self.submitted_at = now()
         self.connection.send(("cell", task))
 
     def next_check_in(self) -> float:
@@ -293,11 +295,9 @@ class WorkerProcess:
             task,
             status,
             error,
-            started_at=self.started_at,
+            started_at=self.started_at or self.submitted_at,
             peak_rss_mb=round(self.peak_mb, 1) if self.peak_mb else None,
+            traceback=traceback,
         )
-        if traceback:
-            for row in rows:
-                row["traceback"] = traceback
         self.kill()
         return rows

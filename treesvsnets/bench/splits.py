@@ -94,7 +94,7 @@ def _validation_slice(
     return np.sort(train[fit_pos]), np.sort(train[val_pos])
 
 
-def plan(
+def make_split_plan(
     dataset: Dataset,
     n_folds: int = 5,
     seed: int = 0,

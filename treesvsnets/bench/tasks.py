@@ -1,29 +1,29 @@
 """Cells as plain, picklable descriptions, and the worker-side state that runs them.
 
-A :class:`CellTask` names its dataset, split plan and estimator; it carries no
-arrays. Whoever runs it (this process, a worker process, a Dask worker) holds
-a :class:`CellRunner` that loads each dataset and split plan once, checks that
-they are the ones the harness planned with (fingerprint and split hash), and
-runs the cell with :func:`~treesvsnets.bench.runner.run_cell`.
+A :class:`CellTask` names its dataset, split plan and estimator, and carries the identity
+of its result row as the harness built it; it carries no arrays. Whoever runs it (this
+process, a worker process, a Dask worker) holds a :class:`TaskRunner` that loads each
+dataset and split plan once, checks that they are the ones the harness planned with
+(fingerprint and split hash), and runs the cell with :func:`~treesvsnets.bench.cell.run_cell`
+(a :class:`FoldGroupTask` with :func:`~treesvsnets.bench.cell.run_fold_group`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.bench.runner import Cell, now, run_cell, run_fold_group
-from treesvsnets.bench.splits import SplitPlan, plan
+from treesvsnets.bench.cell import Cell, run_cell, run_fold_group
+from treesvsnets.bench.splits import SplitPlan, make_split_plan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.registry import DatasetInfo, load_from
 from treesvsnets.errors import ConfigError, DatasetError
 from treesvsnets.estimators.base import EstimatorSpec
-
-#: Row columns the harness decides for a task, not the cell: its limits and concurrency.
-HARNESS_COLUMNS = ("time_limit_s", "memory_limit_mb", "jobs")
+from treesvsnets.results.row import CellIdentity, failure_measurement, result_row
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class DatasetRequest:
 
 
 @dataclass(frozen=True)
-class PlanRequest:
+class SplitPlanRequest:
     """How to rebuild a split plan, and the hash the harness stored for it."""
 
     n_folds: int
@@ -55,9 +55,6 @@ class Limits:
     seconds: float | None = None
     memory_mb: float | None = None
 
-    def columns(self) -> dict[str, float | None]:
-        return {"time_limit_s": self.seconds, "memory_limit_mb": self.memory_mb}
-
 
 @dataclass(frozen=True)
 class CellTask:
@@ -65,11 +62,14 @@ class CellTask:
 
     cell: Cell
     dataset: DatasetRequest
-    plan: PlanRequest
-    run_id: str
-    row: dict[str, Any]  # the row as the harness knows it before the cell runs (cell_row + ...)
+    plan: SplitPlanRequest
+    identity: CellIdentity  # the start of the cell's row, as the harness built it
     limits: Limits = field(default_factory=Limits)
     artifacts_dir: str | None = None
+
+    @property
+    def run_id(self) -> str:
+        return self.identity.run_id
 
     @property
     def key(self) -> tuple[str, str, int, int]:
@@ -83,7 +83,7 @@ class CellTask:
     def with_threads(self, threads: int) -> CellTask:
         """The task with its thread budget decided (where it runs, e.g. on a Dask worker)."""
         cell = replace(self.cell, threads=threads)
-        return replace(self, cell=cell, row={**self.row, "threads": threads})
+        return replace(self, cell=cell, identity=replace(self.identity, threads=threads))
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class FoldGroupTask:
         return self.members[0].dataset
 
     @property
-    def plan(self) -> PlanRequest:
+    def plan(self) -> SplitPlanRequest:
         return self.members[0].plan
 
     @property
@@ -192,8 +192,8 @@ def _plugins_to_load(plugins: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(wanted))
 
 
-class CellRunner:
-    """Runs cells in this process, loading each dataset and split plan at most once."""
+class TaskRunner:
+    """Runs tasks in this process, loading each dataset and split plan at most once."""
 
     def __init__(
         self,
@@ -201,7 +201,7 @@ class CellRunner:
         datasets: dict[str, DatasetInfo],
         *,
         loaded: dict[DatasetRequest, Dataset] | None = None,
-        plans: dict[tuple[DatasetRequest, PlanRequest], SplitPlan] | None = None,
+        plans: dict[tuple[DatasetRequest, SplitPlanRequest], SplitPlan] | None = None,
     ) -> None:
         from treesvsnets.bench.environment import package_versions, versions_hash
 
@@ -212,7 +212,7 @@ class CellRunner:
         self.versions_hash = versions_hash(package_versions())
 
     @classmethod
-    def from_setup(cls, setup: WorkerSetup) -> CellRunner:
+    def from_setup(cls, setup: WorkerSetup) -> TaskRunner:
         """The runner of a fresh worker process: same import path, plugins, then estimators."""
         import cloudpickle
 
@@ -240,10 +240,10 @@ class CellRunner:
             self._loaded[request] = dataset
         return self._loaded[request]
 
-    def split_plan(self, request: DatasetRequest, plan_request: PlanRequest) -> SplitPlan:
+    def split_plan(self, request: DatasetRequest, plan_request: SplitPlanRequest) -> SplitPlan:
         key = (request, plan_request)
         if key not in self._plans:
-            split_plan = plan(
+            split_plan = make_split_plan(
                 self.dataset(request),
                 plan_request.n_folds,
                 plan_request.seed,
@@ -259,37 +259,37 @@ class CellRunner:
             self._plans[key] = split_plan
         return self._plans[key]
 
-    def prepare(self, task: Task) -> None:
-        """Load what ``task`` needs, so the cell's clock and limits cover only the cell."""
-        self.split_plan(task.dataset, task.plan)
-
-    def run(self, task: Task) -> list[dict[str, Any]]:
+    def run(self, task: Task, started: Callable[[], None] | None = None) -> list[dict[str, Any]]:
         """The task's result rows, one per cell (status ``error`` when a cell, or loading its
-        data, failed)."""
-        try:
-            self.prepare(task)
+        data, failed). ``started()`` is called once the data is loaded, when the cells' own
+        clock starts (a worker tells the harness, whose limits start there)."""
+        try:  # loading is not the cell's: its clock and limits start after this
+            dataset = self.dataset(task.dataset)
+            split_plan = self.split_plan(task.dataset, task.plan)
         except Exception as exc:  # noqa: BLE001 - recorded on the rows, the run goes on
             return failure_rows(task, "error", f"could not prepare the cell: {exc}")
+        finally:
+            if started is not None:
+                started()
         first = task.members[0]
         context = {
             "spec": self.specs[first.cell.estimator],
-            "dataset": self.dataset(task.dataset),
-            "split_plan": self.split_plan(task.dataset, task.plan),
+            "dataset": dataset,
+            "split_plan": split_plan,
             "run_id": task.run_id,
             "artifacts_dir": Path(first.artifacts_dir) if first.artifacts_dir else None,
         }
         if isinstance(task, FoldGroupTask):
-            outcomes = run_fold_group([m.cell for m in task.members], **context)
+            outcomes = run_fold_group(
+                [m.cell for m in task.members],
+                identities=[m.identity for m in task.members],
+                **context,
+            )
         else:
-            outcomes = [run_cell(task.cell, **context)]
-        return [
-            {
-                **outcome.row,
-                **{name: member.row.get(name) for name in HARNESS_COLUMNS},
-                "versions_hash": self.versions_hash,
-            }
-            for member, outcome in zip(task.members, outcomes, strict=True)
-        ]
+            outcomes = [run_cell(task.cell, identity=task.identity, **context)]
+        for outcome in outcomes:
+            outcome.measurement.versions_hash = self.versions_hash
+        return [outcome.row for outcome in outcomes]
 
 
 def failure_rows(
@@ -299,29 +299,20 @@ def failure_rows(
     *,
     started_at: str | None = None,
     peak_rss_mb: float | None = None,
+    traceback: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows of a task that did not report back: one per cell, each saying why."""
+    """The rows of a task that did not report back: one per cell, its identity and why."""
     return [
-        failure_row(member, status, error, started_at=started_at, peak_rss_mb=peak_rss_mb)
+        result_row(
+            member.identity,
+            failure_measurement(
+                status,
+                error,
+                class_weight=member.cell.class_weight,
+                started_at=started_at,
+                peak_rss_mb=peak_rss_mb,
+                traceback=traceback,
+            ),
+        )
         for member in task.members
     ]
-
-
-def failure_row(
-    task: CellTask,
-    status: str,
-    error: str,
-    *,
-    started_at: str | None = None,
-    peak_rss_mb: float | None = None,
-) -> dict[str, Any]:
-    """The row of a cell that did not report back: what the harness knows, and why."""
-    row = dict(task.row)
-    row.update(
-        status=status,
-        error=error,
-        started_at=started_at or row.get("started_at"),
-        ended_at=now(),
-        peak_rss_mb=peak_rss_mb,
-    )
-    return row

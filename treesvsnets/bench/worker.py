@@ -24,7 +24,7 @@ import signal
 import sys
 from multiprocessing.connection import Connection
 
-from treesvsnets.bench.tasks import CellRunner
+from treesvsnets.bench.tasks import TaskRunner
 
 
 def _die_with_parent() -> None:
@@ -49,7 +49,7 @@ def _preload() -> None:
 
 
 def serve(connection: Connection, idle_seconds: float | None = None) -> int:
-    runner: CellRunner | None = None
+    runner: TaskRunner | None = None
     while True:
         if idle_seconds is not None and not connection.poll(idle_seconds):
             return 0  # nobody has needed this worker for a while
@@ -59,7 +59,7 @@ def serve(connection: Connection, idle_seconds: float | None = None) -> int:
             return 0  # the harness went away
         if kind == "setup":
             try:
-                runner = CellRunner.from_setup(payload)
+                runner = TaskRunner.from_setup(payload)
             except Exception as exc:  # noqa: BLE001 - reported to the harness, which records it
                 connection.send(("setup_failed", f"{type(exc).__name__}: {exc}"))
                 return 1
@@ -67,12 +67,8 @@ def serve(connection: Connection, idle_seconds: float | None = None) -> int:
             _preload()
         elif kind == "cell":
             assert runner is not None, "a cell came before the setup"
-            try:  # loading is not the cell's: its clock and limits start after this
-                runner.prepare(payload)
-            except Exception:  # noqa: BLE001 - runner.run prepares again and records the error
-                pass
-            connection.send(("started", None))
-            connection.send(("rows", runner.run(payload)))
+            rows = runner.run(payload, started=lambda: connection.send(("started", None)))
+            connection.send(("rows", rows))
         elif kind == "stop":
             return 0
 

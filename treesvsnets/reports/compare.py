@@ -25,11 +25,10 @@ class Comparison:
 
 
 def _load(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from treesvsnets.bench.rundir import read_manifest
-    from treesvsnets.bench.store import read_run_rows
+    from treesvsnets.results.folder import RunFolder
 
-    manifest = read_manifest(run_dir)  # first: "is not a run folder" beats "has no store"
-    return read_run_rows(run_dir), manifest
+    folder = RunFolder.open(run_dir)  # first: "is not a run folder" beats "has no store"
+    return folder.rows(), folder.read_manifest().to_dict()
 
 
 def _environment_warnings(a: dict[str, Any], b: dict[str, Any]) -> list[str]:

@@ -1,67 +1,21 @@
 """The results store: one SQLite row per cell, committed as each cell ends.
 
 A run that crashes halfway keeps every finished cell. The columns are those of
-the result row (README, "What you get"); ``(run_id, dataset, estimator, seed, fold)`` is the
-key, so a cell that is run again (a retry) replaces its row instead of adding
+the result row (:mod:`treesvsnets.results.row`); ``(run_id, dataset, estimator, seed, fold)``
+is the key, so a cell that is run again (a retry) replaces its row instead of adding
 a duplicate.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-#: (column, SQLite type) in the order exports show them.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("run_id", "TEXT NOT NULL"),
-    ("dataset", "TEXT NOT NULL"),
-    ("dataset_fingerprint", "TEXT"),
-    ("estimator", "TEXT NOT NULL"),
-    ("family", "TEXT"),
-    ("params", "TEXT"),
-    ("preprocessing", "TEXT"),
-    ("seed", "INTEGER NOT NULL"),
-    ("fold", "INTEGER NOT NULL"),
-    ("n_folds", "INTEGER"),
-    ("split_hash", "TEXT"),
-    ("status", "TEXT NOT NULL"),
-    ("error", "TEXT"),
-    ("n_train", "INTEGER"),
-    ("n_val", "INTEGER"),
-    ("n_test", "INTEGER"),
-    ("accuracy", "REAL"),
-    ("balanced_accuracy", "REAL"),
-    ("f1_macro", "REAL"),
-    ("log_loss", "REAL"),
-    ("confusion", "TEXT"),
-    ("setup_seconds", "REAL"),
-    ("fit_seconds", "REAL"),
-    ("warmup_seconds", "REAL"),
-    ("predict_seconds", "REAL"),
-    ("predict_ms_per_1k", "REAL"),
-    ("peak_rss_mb", "REAL"),
-    ("peak_gpu_mb", "REAL"),
-    ("device", "TEXT"),
-    ("threads", "INTEGER"),
-    ("class_weight", "TEXT"),
-    ("jobs", "INTEGER"),
-    ("folds_together", "INTEGER"),
-    ("time_limit_s", "REAL"),
-    ("memory_limit_mb", "REAL"),
-    ("versions_hash", "TEXT"),
-    ("started_at", "TEXT"),
-    ("ended_at", "TEXT"),
-    ("warnings", "TEXT"),
-    ("history", "TEXT"),
-    ("traceback", "TEXT"),
-)
-COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
-KEY = ("run_id", "dataset", "estimator", "seed", "fold")
-STATUSES = ("ok", "error", "timeout", "oom", "crashed")
+from treesvsnets.results.row import COLUMN_NAMES, COLUMNS, KEY, STATUSES
 
 STORE_FILENAME = "results.sqlite"
 
@@ -101,10 +55,6 @@ class ResultStore:
         )
         self._connection.commit()
 
-    def add_many(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        for row in rows:
-            self.add(row)
-
     def rows(self) -> pd.DataFrame:
         """Every row, in the order the cells finished."""
         return pd.read_sql_query(
@@ -122,17 +72,6 @@ class ResultStore:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def read_run_rows(run_dir: Path) -> pd.DataFrame:
-    """Every row stored in the run folder ``run_dir`` (one sentence if it has no store)."""
-    from treesvsnets.errors import ConfigError
-
-    path = Path(run_dir) / STORE_FILENAME
-    if not path.is_file():
-        raise ConfigError(f"run folder {str(run_dir)!r} has no {STORE_FILENAME}.")
-    with ResultStore(path) as store:
-        return store.rows()
 
 
 def export_rows(rows: pd.DataFrame, directory: Path) -> list[Path]:

@@ -1,0 +1,488 @@
+"""Run one cell: (dataset, estimator, seed, fold) -> one result row.
+
+This is scikit-learn's ``_fit_and_score`` plus what a benchmark needs: the
+preprocessing fitted inside the training fold, fit and predict timed apart,
+per-cell peak memory, an explicit thread budget, and a row with status
+``error`` (and the message) instead of an exception when the estimator fails.
+
+:func:`run_cell` fits one fold's model; :func:`run_fold_group` fits several folds' models
+together (``--fold-parallel``). Both are :func:`_run_cells`: the same setup, warm-up,
+preprocessing, prediction and scoring, with one fit step or the other.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from treesvsnets.bench.measure import Stopwatch, peak_memory
+from treesvsnets.bench.metrics import align_proba, score
+from treesvsnets.bench.splits import SplitPlan
+from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.preprocessing import (
+    describe_preprocessing,
+    make_preprocessor,
+    resolve_preprocessing,
+)
+from treesvsnets.errors import ConfigError
+from treesvsnets.estimators.base import EstimatorSpec
+from treesvsnets.results.row import CellIdentity, Measurement, now, result_row
+
+_MAX_MESSAGE = 500
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A plain, picklable description of how to run one unit of work."""
+
+    dataset: str
+    estimator: str
+    seed: int
+    fold: int
+    threads: int | None = 1  # None: decided where it runs (a Dask worker's share of cores)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    device: str = "auto"  # for estimators that can use a GPU
+    class_weight: str | None = None  # "balanced": classes weighed by inverse training frequency
+    verbose: bool = False  # nets print an epoch line now and then during long fits
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return (self.dataset, self.estimator, self.seed, self.fold)
+
+
+@dataclass
+class CellOutcome:
+    identity: CellIdentity
+    measurement: Measurement
+    model: Any | None = None  # the fitted model (behind its preprocessing), None on failure
+
+    @property
+    def row(self) -> dict[str, Any]:
+        return result_row(self.identity, self.measurement)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line of at most 500 characters, for a row's ``error``."""
+    text = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    message = " ".join(line.strip() for line in text)
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
+
+
+def cell_overrides(
+    spec: EstimatorSpec, cell: Cell, dataset: Dataset, artifacts_dir: Path | None = None
+) -> dict[str, Any]:
+    """The user's parameters plus what the cell's context decides (image shape, device...)."""
+    overrides = dict(cell.params)
+    if "needs_images" in spec.capabilities and "image_shape" not in overrides:
+        overrides["image_shape"] = dataset.image_shape
+    if "uses_gpu" in spec.capabilities and "device" not in overrides:
+        overrides["device"] = cell.device
+    if (
+        cell.verbose
+        and getattr(spec.factory, "reports_epochs", False)
+        and "verbose" not in overrides
+    ):
+        overrides["verbose"] = 1
+    if overrides.get("checkpoint") is True:
+        if artifacts_dir is None:
+            raise ConfigError("checkpoint=true needs a run folder to write the checkpoint to.")
+        name = f"{dataset.name}-{spec.name}-seed{cell.seed}-fold{cell.fold}.pt"
+        overrides["checkpoint"] = str(artifacts_dir / "checkpoints" / name)
+    return overrides
+
+
+def balance_classes(estimator: Any, y: np.ndarray, fit_kwargs: dict[str, Any]) -> str:
+    """Weigh classes inversely to their frequency in ``y``, the way ``estimator`` allows.
+
+    Through its ``class_weight`` parameter when it has one, else through
+    ``sample_weight`` in ``fit``; an estimator with neither trains unweighted,
+    with a warning on its row. Returns what the row's ``class_weight`` says.
+    """
+    from sklearn.utils.class_weight import compute_sample_weight
+    from sklearn.utils.validation import has_fit_parameter
+
+    if "class_weight" in estimator.get_params(deep=False):
+        estimator.set_params(class_weight="balanced")
+        return "balanced"
+    if has_fit_parameter(estimator, "sample_weight"):
+        fit_kwargs["sample_weight"] = compute_sample_weight("balanced", y)
+        return "balanced (sample_weight)"
+    warnings.warn(
+        f"{type(estimator).__name__} takes neither class_weight nor sample_weight; "
+        "it trained without class weights",
+        stacklevel=2,
+    )
+    return "unsupported"
+
+
+def with_preprocessing(preprocessor: Any | None, estimator: Any) -> Any:
+    """``estimator`` behind ``preprocessor`` as one Pipeline (or alone when there is none)."""
+    if preprocessor is None:
+        return estimator
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("preprocess", preprocessor), ("model", estimator)])
+
+
+def _estimator_facts(estimator: Any) -> dict[str, Any]:
+    """What a fitted estimator may report about itself (nets: device, history, GPU memory)."""
+    facts: dict[str, Any] = {}
+    if getattr(estimator, "device_", None):
+        facts["device"] = estimator.device_
+    if getattr(estimator, "history_", None) is not None:
+        facts["history"] = json.dumps(estimator.history_)
+    if getattr(estimator, "peak_gpu_memory_mb_", None) is not None:
+        facts["peak_gpu_mb"] = estimator.peak_gpu_memory_mb_
+    if getattr(estimator, "warmup_seconds_", None) is not None:
+        facts["warmup_seconds"] = estimator.warmup_seconds_
+    return facts
+
+
+def uses_validation_slice(spec: EstimatorSpec, split_plan: SplitPlan, fold: int) -> bool:
+    """Whether the estimator fits on the fold less the validation slice (and early-stops on it)."""
+    return "early_stopping" in spec.capabilities and len(split_plan.folds[fold].val) > 0
+
+
+def cell_identity(
+    cell: Cell,
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    *,
+    run_id: str,
+    jobs: int | None = None,
+    time_limit_s: float | None = None,
+    memory_limit_mb: float | None = None,
+) -> CellIdentity:
+    """What is known about a cell before it runs: the start of its row, built once by the
+    harness (a row of a cell that never reports back has the same identity)."""
+    fold = split_plan.folds[cell.fold]
+    early_stops = uses_validation_slice(spec, split_plan, cell.fold)
+    return CellIdentity(
+        run_id=run_id,
+        dataset=dataset.name,
+        dataset_fingerprint=dataset.fingerprint,
+        estimator=spec.name,
+        family=spec.family,
+        preprocessing=describe_preprocessing(spec.preprocessing, dataset),
+        seed=cell.seed,
+        fold=cell.fold,
+        n_folds=split_plan.n_folds,
+        split_hash=split_plan.hash,
+        n_train=len(fold.fit if early_stops else fold.train),
+        n_val=len(fold.val) if early_stops else 0,
+        n_test=len(fold.test),
+        threads=cell.threads,
+        jobs=jobs,
+        time_limit_s=time_limit_s,
+        memory_limit_mb=memory_limit_mb,
+    )
+
+
+def build(
+    spec: EstimatorSpec, cell: Cell, dataset: Dataset, artifacts_dir: Path | None = None
+) -> tuple[Any, Any | None]:
+    """The cell's unfitted estimator and its per-fold preprocessor (None when it has none)."""
+    overrides = cell_overrides(spec, cell, dataset, artifacts_dir)
+    estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
+    preprocessor = make_preprocessor(
+        resolve_preprocessing(spec.preprocessing, dataset.image_shape), dataset.schema
+    )
+    return estimator, preprocessor
+
+
+def _setup(
+    spec: EstimatorSpec,
+    cell: Cell,
+    dataset: Dataset,
+    measurement: Measurement,
+    artifacts_dir: Path | None,
+) -> tuple[Any, Any | None]:
+    """:func:`build`, recording the resolved params on the measurement."""
+    overrides = cell_overrides(spec, cell, dataset, artifacts_dir)
+    measurement.params = json.dumps(
+        spec.resolve_params(overrides, seed=cell.seed, threads=cell.threads),
+        sort_keys=True,
+        default=str,
+    )
+    return build(spec, cell, dataset, artifacts_dir)
+
+
+def _fit_rows(spec: EstimatorSpec, split_plan: SplitPlan, fold_index: int) -> np.ndarray:
+    """The rows the estimator fits on: the training fold, less the validation slice if it
+    early-stops on it."""
+    fold = split_plan.folds[fold_index]
+    return fold.fit if uses_validation_slice(spec, split_plan, fold_index) else fold.train
+
+
+def _warm_up(estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray) -> None:
+    """Pay a library's cold start (torch's kernels, a CUDA context) outside the fit clock,
+    on the first 256 of ``rows`` (only those are read)."""
+    from sklearn.base import clone
+
+    if hasattr(estimator, "warm_up"):
+        sample, labels = dataset.rows(rows[:256]), dataset.y[rows[:256]]
+        if preprocessor is not None:
+            sample = clone(preprocessor).fit_transform(sample, labels)
+        estimator.warm_up(sample, labels)
+
+
+def _fit_inputs(
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    fold_index: int,
+    preprocessor: Any | None,
+) -> tuple[Any, np.ndarray, tuple[Any, np.ndarray] | None]:
+    """(X, y, validation_data): the fold's fit rows, preprocessed on themselves, and the slice.
+
+    An estimator that can early-stop fits on the training fold less the plan's
+    validation slice and receives the slice; the others fit on the whole
+    training fold. The preprocessing is fitted on exactly the rows fitted on.
+    """
+    fold = split_plan.folds[fold_index]
+    fit_rows = _fit_rows(spec, split_plan, fold_index)
+    X_fit, y_fit = dataset.rows(fit_rows), dataset.y[fit_rows]
+    if preprocessor is not None:  # the labels too: a target encoder learns from them
+        X_fit = preprocessor.fit_transform(X_fit, y_fit)
+    validation = None
+    if uses_validation_slice(spec, split_plan, fold_index):
+        X_val = dataset.rows(fold.val)
+        if preprocessor is not None:
+            X_val = preprocessor.transform(X_val)
+        validation = (X_val, dataset.y[fold.val])
+    return X_fit, y_fit, validation
+
+
+def _predict_and_score(
+    estimator: Any,
+    preprocessor: Any | None,
+    dataset: Dataset,
+    test_rows: np.ndarray,
+    measurement: Measurement,
+    clock: Stopwatch,
+) -> None:
+    """Predict the test fold (timed); record the scores and what the estimator reports."""
+    X_test, y_test = dataset.rows(test_rows), dataset.y[test_rows]
+    with clock.time("predict"):
+        X_ready = X_test if preprocessor is None else preprocessor.transform(X_test)
+        y_pred = np.asarray(estimator.predict(X_ready))
+    proba = None
+    if hasattr(estimator, "predict_proba"):
+        proba = align_proba(estimator.predict_proba(X_ready), estimator.classes_, dataset.n_classes)
+    measurement.record(**score(y_test, y_pred, proba, dataset.n_classes))
+    measurement.record(**_estimator_facts(estimator))
+
+
+def _record_failure(measurement: Measurement, exc: BaseException) -> None:
+    measurement.record(
+        status="oom" if isinstance(exc, MemoryError) else "error",
+        error=one_line(exc),
+        traceback=traceback.format_exc(),
+    )
+
+
+def _close(
+    measurement: Measurement,
+    seconds: dict[str, float],
+    peak_rss_mb: float | None,
+    n_test: int,
+    caught: list[warnings.WarningMessage],
+) -> None:
+    """The measurement's timings, memory, end time and the warnings raised during the cell."""
+    measurement.record(
+        setup_seconds=seconds.get("setup"),
+        fit_seconds=seconds.get("fit"),
+        predict_seconds=seconds.get("predict"),
+        peak_rss_mb=peak_rss_mb,
+        ended_at=now(),
+    )
+    if measurement.predict_seconds is not None and n_test:
+        measurement.predict_ms_per_1k = measurement.predict_seconds * 1000 * 1000 / n_test
+    if caught:
+        messages = sorted(
+            {f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught}
+        )
+        measurement.warnings = "; ".join(messages)[:_MAX_MESSAGE]
+
+
+@contextmanager
+def _recording_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+
+
+#: (spec, estimators, fit inputs of each, their measurements) -> why the folds were not
+#: fitted together (None when they were, or for a single cell)
+FitStep = Callable[[EstimatorSpec, list[Any], list[tuple], list[Measurement]], str | None]
+
+
+def _fit_one(
+    spec: EstimatorSpec, estimators: list[Any], data: list[tuple], measurements: list[Measurement]
+) -> None:
+    """One cell's fit, its classes weighed through ``class_weight`` or ``sample_weight``."""
+    (estimator,), ((X_fit, y_fit, validation),), (measurement,) = estimators, data, measurements
+    fit_kwargs: dict[str, Any] = {}
+    if measurement.class_weight == "balanced":
+        measurement.class_weight = balance_classes(estimator, y_fit, fit_kwargs)
+    if validation is not None:
+        fit_kwargs["validation_data"] = validation
+    estimator.fit(X_fit, y_fit, **fit_kwargs)
+    return None
+
+
+def _fit_together(
+    spec: EstimatorSpec, estimators: list[Any], data: list[tuple], measurements: list[Measurement]
+) -> str | None:
+    """Several folds' models fitted at once by the estimator class's ``fit_together``."""
+    fit_together = getattr(type(estimators[0]), "fit_together", None)
+    if fit_together is None:
+        raise ConfigError(
+            f"estimator {spec.name!r} declares the fold_parallel capability, but "
+            f"{type(estimators[0]).__name__} has no fit_together classmethod."
+        )
+    if measurements[0].class_weight == "balanced":
+        for estimator, measurement, (_, y_fit, _) in zip(
+            estimators, measurements, data, strict=True
+        ):
+            fit_kwargs: dict[str, Any] = {}
+            measurement.class_weight = balance_classes(estimator, y_fit, fit_kwargs)
+            if fit_kwargs:
+                raise ConfigError(
+                    f"{type(estimator).__name__} takes class weights only as sample_weight, "
+                    "which fit_together does not pass; run it without --fold-parallel."
+                )
+    return fit_together(estimators, data)
+
+
+def _run_cells(
+    cells: list[Cell],
+    identities: list[CellIdentity],
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    artifacts_dir: Path | None,
+    fit_step: FitStep,
+) -> list[CellOutcome]:
+    """Set up each cell's estimator and preprocessing, warm up, prepare each fold's fit
+    inputs and fit (one clock over all of it, shared among the cells), then predict and score
+    each fold on its own. A failure before predicting fails every cell; a failure while
+    predicting fails that cell's row only."""
+    from threadpoolctl import threadpool_limits
+
+    started_at = now()
+    outcomes = [
+        CellOutcome(
+            identity, Measurement(class_weight=cell.class_weight or "none", started_at=started_at)
+        )
+        for cell, identity in zip(cells, identities, strict=True)
+    ]
+    measurements = [outcome.measurement for outcome in outcomes]
+    clock = Stopwatch()
+    built: list[tuple[Any, Any | None]] = []
+    reason: str | None = None
+    with peak_memory() as memory, threadpool_limits(limits=cells[0].threads):
+        with _recording_warnings() as shared_warnings:
+            try:
+                with clock.time("setup"):
+                    built = [
+                        _setup(spec, cell, dataset, measurement, artifacts_dir)
+                        for cell, measurement in zip(cells, measurements, strict=True)
+                    ]
+                    _warm_up(*built[0], dataset, _fit_rows(spec, split_plan, cells[0].fold))
+                with clock.time("fit"):
+                    data = [
+                        _fit_inputs(spec, dataset, split_plan, cell.fold, preprocessor)
+                        for cell, (_, preprocessor) in zip(cells, built, strict=True)
+                    ]
+                    reason = fit_step(
+                        spec, [estimator for estimator, _ in built], data, measurements
+                    )
+                if reason is not None:
+                    warnings.warn(
+                        f"the folds were fitted one after another: {reason}", stacklevel=2
+                    )
+            except Exception as exc:  # noqa: BLE001 - a failing estimator must not stop the run
+                for measurement in measurements:
+                    _record_failure(measurement, exc)
+        fitted = measurements[0].status == "ok"
+        shared_seconds = {name: seconds / len(cells) for name, seconds in clock.seconds.items()}
+        closing = []
+        for cell, outcome, (estimator, preprocessor) in zip(
+            cells, outcomes, built or [(None, None)] * len(cells), strict=True
+        ):
+            measurement = outcome.measurement
+            measurement.folds_together = len(cells) if fitted and reason is None else 1
+            test_rows = split_plan.folds[cell.fold].test
+            fold_clock = Stopwatch()
+            with _recording_warnings() as fold_warnings:
+                if fitted:
+                    try:
+                        _predict_and_score(
+                            estimator, preprocessor, dataset, test_rows, measurement, fold_clock
+                        )
+                        outcome.model = with_preprocessing(preprocessor, estimator)
+                    except Exception as exc:  # noqa: BLE001 - this cell's row says so
+                        _record_failure(measurement, exc)
+            closing.append((outcome, fold_clock.seconds, len(test_rows), fold_warnings))
+    for outcome, seconds, n_test, fold_warnings in closing:
+        _close(
+            outcome.measurement,
+            {**shared_seconds, **seconds},
+            memory.peak_rss_mb,
+            n_test,
+            [*shared_warnings, *fold_warnings],
+        )
+    return outcomes
+
+
+def run_cell(
+    cell: Cell,
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    *,
+    run_id: str,
+    identity: CellIdentity | None = None,
+    artifacts_dir: Path | None = None,
+) -> CellOutcome:
+    """Fit on the training fold, predict the test fold, and describe what happened.
+
+    ``identity`` is the row's start as the harness built it (built here when not given)."""
+    identity = identity or cell_identity(cell, spec, dataset, split_plan, run_id=run_id)
+    return _run_cells([cell], [identity], spec, dataset, split_plan, artifacts_dir, _fit_one)[0]
+
+
+def run_fold_group(
+    cells: list[Cell],
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    *,
+    run_id: str,
+    identities: list[CellIdentity] | None = None,
+    artifacts_dir: Path | None = None,
+) -> list[CellOutcome]:
+    """One estimator on several folds, its models fitted together (``--fold-parallel``).
+
+    Each fold is prepared as :func:`run_cell` prepares it (its own preprocessing, fit rows
+    and validation slice), then the estimator class's ``fit_together`` fits all folds'
+    models at once, and each fold predicts and is scored on its own. Each row's
+    ``fit_seconds`` is the joint time divided by the folds in the group, and
+    ``folds_together`` says how many trained together (1 when the estimator fell back to one
+    fit after another, with the reason among the row's warnings). A failure of the joint fit
+    fails every fold's row.
+    """
+    identities = identities or [
+        cell_identity(cell, spec, dataset, split_plan, run_id=run_id) for cell in cells
+    ]
+    return _run_cells(cells, identities, spec, dataset, split_plan, artifacts_dir, _fit_together)

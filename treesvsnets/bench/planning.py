@@ -1,0 +1,348 @@
+"""A run's plan: everything it needs that can be checked before any folder or model exists
+(estimators, datasets, split plans, what is left out where), and the tasks it becomes.
+
+:func:`prepare` resolves and checks a config; :meth:`RunPlan.tasks` lists the tasks
+(one per cell, or one per fold group) that the executors run.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from treesvsnets import datasets as dataset_registry
+from treesvsnets.bench.cell import Cell, cell_identity
+from treesvsnets.bench.environment import describe_environment
+from treesvsnets.bench.measure import cpu_count
+from treesvsnets.bench.splits import SplitPlan, make_split_plan
+from treesvsnets.bench.tasks import (
+    CellTask,
+    DatasetRequest,
+    FoldGroupTask,
+    Limits,
+    SplitPlanRequest,
+    Task,
+)
+from treesvsnets.config import DEFAULT_ESTIMATORS, RunConfig
+from treesvsnets.datasets.base import Dataset
+from treesvsnets.errors import ConfigError, TreesVsNetsWarning, unknown_name
+from treesvsnets.estimators import registry
+from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
+from treesvsnets.estimators.plugins import load_plugin
+from treesvsnets.results.folder import Manifest
+
+#: a cell's key: (dataset, estimator, seed, fold)
+CellKey = tuple[str, str, int, int]
+
+
+def _check_params(config: RunConfig, specs: list) -> None:
+    chosen = {spec.name: spec for spec in specs}
+    for name, overrides in config.params.items():
+        if name not in chosen:
+            raise unknown_name(
+                "estimator",
+                name,
+                chosen,
+                where="params (parameters given for an estimator not in this run)",
+            )
+        chosen[name].check_params(overrides)
+
+
+def _image_skips(config: RunConfig, specs: list, datasets: list) -> dict[str, list[str]]:
+    """Estimators that need images, per dataset without an image shape: refused when the user
+    named them (``-e cnn``), left out of that dataset when they came with a default, a family
+    or ``all`` (the default suite has ``cnn``, and ``treesvsnets run -d table.csv`` must work)."""
+    named = set() if config.estimators == DEFAULT_ESTIMATORS else set(config.estimators)
+    skips: dict[str, list[str]] = {}
+    for spec in specs:
+        if "needs_images" not in spec.capabilities:
+            continue
+        for dataset in datasets:
+            if dataset.image_shape is not None:
+                continue
+            if spec.name in named:
+                raise ConfigError(
+                    f"estimator {spec.name!r} needs images, but dataset {dataset.name!r} is a "
+                    "plain table with no image shape; run it on an image dataset (digits, "
+                    "mnist, fashion_mnist) or leave it out."
+                )
+            skips.setdefault(dataset.name, []).append(spec.name)
+    return skips
+
+
+@dataclass
+class RunPlan:
+    """Everything a run needs that can be checked before any folder or model exists."""
+
+    config: RunConfig
+    specs: list
+    datasets: list[Dataset]
+    split_plans: list[tuple[Dataset, SplitPlan]]  # one per (dataset, seed)
+    uses_gpu: bool
+    skipped: dict[str, list[str]]  # dataset -> estimators that need images it does not have
+    infos: list  # DatasetInfo of each dataset, in config order (what a worker loads from)
+
+    def specs_for(self, dataset: Dataset) -> list:
+        """The estimators that run on ``dataset``."""
+        left_out = set(self.skipped.get(dataset.name, ()))
+        return [spec for spec in self.specs if spec.name not in left_out]
+
+    @property
+    def total(self) -> int:
+        return sum(
+            split_plan.n_folds * len(self.specs_for(dataset))
+            for dataset, split_plan in self.split_plans
+        )
+
+    def manifest(self, run_id: str) -> Manifest:
+        """A new run's manifest: what it runs, on what, with which split plans, where."""
+        config = self.config
+        return Manifest(
+            run_id=run_id,
+            config=config.to_dict(),
+            estimators=[
+                {
+                    "name": spec.name,
+                    "family": spec.family,
+                    "description": spec.description,
+                    "preprocessing": spec.preprocessing,
+                    "params": {**spec.default_params, **config.params.get(spec.name, {})},
+                    "seed_param": spec.seed_param,
+                    "threads_param": spec.threads_param,
+                    "source": spec.source,
+                }
+                for spec in self.specs
+            ],
+            datasets=[describe_dataset(config, dataset) for dataset in self.datasets],
+            splits=[split_plan.describe() for _, split_plan in self.split_plans],
+            skipped=[
+                {"dataset": dataset, "estimator": name, "reason": "needs images"}
+                for dataset, names in self.skipped.items()
+                for name in names
+            ],
+            environment=describe_environment(with_gpu=self.uses_gpu),
+        )
+
+    def check_resumable(self, manifest: Manifest, where: Path) -> None:
+        """Refuse to resume a run whose data no longer gives the split plans it recorded."""
+        recorded = {split["hash"] for split in manifest.splits}
+        for dataset, split_plan in self.split_plans:
+            if split_plan.hash not in recorded:
+                raise ConfigError(
+                    f"cannot resume {str(where)!r}: the split plan of {dataset.name!r} (seed "
+                    f"{split_plan.seed}) differs from the run's; its data has changed."
+                )
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the user should know before the first cell: how tables were read, what was
+        left out."""
+        tables = [data_note(dataset) for dataset in self.datasets if dataset.cleaning]
+        skips = [
+            f"{', '.join(names)} need(s) images: not run on {dataset!r}, a plain table"
+            for dataset, names in self.skipped.items()
+        ]
+        return (*tables, *skips)
+
+
+def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = None) -> RunPlan:
+    """Resolve and check everything a user can get wrong before doing any work.
+
+    ``resolved(specs, infos)`` is called once the estimators and dataset names are known and
+    checked, before the datasets are loaded (the run starts its workers there)."""
+    for plugin in config.plugins:
+        load_plugin(plugin)
+    specs = registry.select(config.estimators)
+    if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
+        specs.append(registry.get(BASELINE))
+    _check_params(config, specs)
+    infos = [  # an unknown name fails before anything is loaded
+        dataset_registry.info(name, config.table_options(name)) for name in config.datasets
+    ]
+    if resolved is not None:
+        resolved(specs, infos)
+    loaded = []
+    for name in config.datasets:
+        dataset = dataset_registry.load(name, config.data_dir, config.table_options(name))
+        loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
+    skipped = _image_skips(config, specs, loaded)
+    uses_gpu = any("uses_gpu" in spec.capabilities for spec in specs)
+    if config.device != "auto" and uses_gpu:
+        from treesvsnets.estimators.torch.devices import resolve_device
+
+        resolve_device(config.device)  # --device cuda without CUDA: one sentence, no folder
+    split_plans = [
+        (
+            dataset,
+            make_split_plan(
+                dataset,
+                config.folds,
+                seed,
+                protocol=config.protocol,
+                test_size=config.test_size,
+                validation_fraction=config.validation_fraction,
+            ),
+        )
+        for dataset in loaded
+        for seed in config.seeds
+    ]
+    return RunPlan(config, specs, loaded, split_plans, uses_gpu, skipped, infos)
+
+
+def threads_per_cell(config: RunConfig) -> int | None:
+    """The thread budget of each cell: the cores shared among the cells running at once."""
+    cores = cpu_count()
+    if config.threads is not None:
+        if config.scheduler is None and config.jobs * config.threads > cores:
+            warnings.warn(
+                f"{config.jobs} jobs x {config.threads} threads = "
+                f"{config.jobs * config.threads} threads on {cores} cores: the cells will "
+                "compete for cores and their timings will be slower than alone.",
+                TreesVsNetsWarning,
+                stacklevel=3,
+            )
+        return config.threads
+    if config.scheduler is not None:
+        return None  # each Dask worker divides its own cores among its threads
+    return max(1, cores // config.jobs)
+
+
+def dataset_request(config: RunConfig, dataset: Dataset) -> DatasetRequest:
+    data_dir = None if config.data_dir is None else str(Path(config.data_dir).resolve())
+    return DatasetRequest(dataset.name, dataset.fingerprint, data_dir, config.subsample)
+
+
+def split_plan_request(config: RunConfig, split_plan: SplitPlan) -> SplitPlanRequest:
+    return SplitPlanRequest(
+        config.folds,
+        split_plan.seed,
+        config.protocol,
+        config.test_size,
+        config.validation_fraction,
+        split_plan.hash,
+    )
+
+
+def tasks(
+    prepared: RunPlan,
+    run_id: str,
+    run_dir: Path,
+    threads: int | None,
+    verbose: bool,
+    skip: set[CellKey],
+) -> list[Task]:
+    """One task per (dataset, seed, estimator, fold) not in ``skip``, in that order when cells
+    run one at a time; costliest first when several run at once (see
+    EstimatorSpec.relative_cost). With ``fold_parallel``, the folds of an estimator that can
+    train them together become one task. Each task carries its row's identity."""
+    config = prepared.config
+    limits = Limits(seconds=config.timeout, memory_mb=config.memory_limit_mb)
+    jobs = None if config.scheduler else config.jobs
+    planned: list[CellTask] = []
+    costs: dict[CellKey, float] = {}
+    for dataset, split_plan in prepared.split_plans:
+        for spec in prepared.specs_for(dataset):
+            for fold in range(split_plan.n_folds):
+                cell = Cell(
+                    dataset=dataset.name,
+                    estimator=spec.name,
+                    seed=split_plan.seed,
+                    fold=fold,
+                    threads=spec.thread_budget(threads),
+                    params=config.params.get(spec.name, {}),
+                    device=config.device,
+                    # the baseline stays the floor: the most frequent class, never reweighed
+                    class_weight=None if spec.family == BASELINE_FAMILY else config.class_weight,
+                    verbose=verbose,
+                )
+                if cell.key in skip:
+                    continue
+                identity = cell_identity(
+                    cell,
+                    spec,
+                    dataset,
+                    split_plan,
+                    run_id=run_id,
+                    jobs=jobs,
+                    time_limit_s=limits.seconds,
+                    memory_limit_mb=limits.memory_mb,
+                )
+                planned.append(
+                    CellTask(
+                        cell,
+                        dataset_request(config, dataset),
+                        split_plan_request(config, split_plan),
+                        identity,
+                        limits,
+                        str(run_dir),
+                    )
+                )
+                costs[cell.key] = spec.relative_cost * dataset.n_samples
+    grouped: list[Task] = list(planned)
+    if config.fold_parallel:
+        together = {spec.name for spec in prepared.specs if "fold_parallel" in spec.capabilities}
+        grouped = _group_folds(planned, together)
+    if config.jobs > 1 or config.scheduler is not None:
+        # costliest first (a stable sort: ties keep their order)
+        grouped.sort(key=lambda task: -sum(costs[member.key] for member in task.members))
+    return grouped
+
+
+def _group_folds(tasks: list[CellTask], estimators: set[str]) -> list[Task]:
+    """Each listed estimator's cells of one (dataset, seed) as one FoldGroupTask, in place of
+    its first cell; the other cells as they are."""
+    groups: dict[tuple[str, str, int], list[CellTask]] = {}
+    slots: list[CellTask | list[CellTask]] = []
+    for task in tasks:
+        if task.cell.estimator not in estimators:
+            slots.append(task)
+            continue
+        key = (task.cell.dataset, task.cell.estimator, task.cell.seed)
+        if key not in groups:
+            groups[key] = []
+            slots.append(groups[key])
+        groups[key].append(task)
+    return [
+        slot
+        if isinstance(slot, CellTask)
+        else FoldGroupTask(tuple(slot))
+        if len(slot) > 1
+        else slot[0]
+        for slot in slots
+    ]
+
+
+def data_note(dataset: Dataset) -> str:
+    """One line on how a table was read: its target, what cleaning removed, what the columns
+    became."""
+    cleaning = dataset.cleaning
+    removed = [
+        f"{cleaning[key]} {what}"
+        for key, what in (
+            ("duplicate_rows_removed", "duplicate rows"),
+            ("rows_without_target_dropped", "rows without a target"),
+            ("rows_with_missing_values_dropped", "rows with missing values"),
+        )
+        if cleaning.get(key)
+    ]
+    kinds = Counter(reading.kind for reading in dataset.columns if reading.used)
+    dropped = [f"{r.name} ({r.note.split(':')[0]})" for r in dataset.columns if not r.used]
+    columns = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    return (
+        f"table {dataset.name!r}: target {cleaning.get('target')}; "
+        f"{cleaning.get('rows_used')} of {cleaning.get('rows_read')} rows used"
+        + (f" ({', '.join(removed)} removed)" if removed else "")
+        + (f"; columns: {columns}" if columns else "")
+        + (f"; dropped: {', '.join(dropped)}" if dropped else "")
+        + f"; treesvsnets inspect {dataset.name} shows each column"
+    )
+
+
+def describe_dataset(config: RunConfig, dataset: Dataset) -> dict[str, Any]:
+    """The manifest's entry for ``dataset``: its summary, and a table's reading options."""
+    options = config.table_options(dataset.name)
+    return {**dataset.describe(), **({"table_options": options.describe()} if options else {})}

@@ -1,0 +1,62 @@
+"""What a run tells its user as it goes: one event before the first cell and one per cell,
+and the terminal's one line each."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Sent once before the first cell (``index == 0``, no row) and after each cell."""
+
+    index: int
+    total: int
+    row: dict[str, Any] | None
+    run_dir: Path
+    threads: int | None
+    executor: str = ""
+    resumed_from: int | None = None  # cells already in the store when a resumed run starts
+    notes: tuple[str, ...] = ()  # what the user should know before the first cell (index 0)
+
+
+def print_progress(event: ProgressEvent, stream: IO[str] | None = None) -> None:
+    """One line per cell: where it is in the run, what it scored, what it cost."""
+    stream = stream or sys.stderr
+    row = event.row
+    if row is None:
+        threads = (
+            "threads decided per worker"
+            if event.threads is None
+            else (f"{event.threads} thread(s) per cell")
+        )
+        resumed = (
+            f"resuming: {event.resumed_from} cell(s) already done, "
+            if event.resumed_from is not None
+            else ""
+        )
+        for note in event.notes:
+            print(f"treesvsnets: {note}", file=stream, flush=True)
+        print(
+            f"treesvsnets: {resumed}{event.total} cells on {event.executor or 'this machine'}, "
+            f"{threads}, results in {event.run_dir}",
+            file=stream,
+            flush=True,
+        )
+        return
+    width = len(str(event.total))
+    where = (
+        f"[{event.index:>{width}}/{event.total}] {row['dataset']:<12} {row['estimator']:<10} "
+        f"seed {row['seed']} fold {row['fold'] + 1}/{row['n_folds']}"
+    )
+    if row["status"] == "ok":
+        outcome = (
+            f"acc {row['accuracy']:.4f}  fit {row['fit_seconds']:7.2f}s  "
+            f"predict {row['predict_seconds']:.3f}s"
+        )
+    else:
+        outcome = f"{row['status'].upper()}: {row.get('error') or ''}"
+    print(f"{where}  {outcome}", file=stream, flush=True)

@@ -1,0 +1,183 @@
+"""Run folders: unique names that never overwrite, the typed manifest inside them, and
+:class:`RunFolder`, the one reader of a folder (manifest and rows) for ``report``,
+``compare`` and ``resume``.
+
+A run folder holds::
+
+    manifest.json      the Manifest: config, estimators, datasets, splits, environment, status
+    results.sqlite     one row per cell, committed as each cell ends (the ResultStore)
+    results.csv        the rows exported (and results.parquet with pyarrow)
+    report.html, ...   the reports, written by treesvsnets.reports
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from treesvsnets.errors import ConfigError
+from treesvsnets.results.store import STORE_FILENAME, ResultStore, export_rows
+
+MANIFEST_FILENAME = "manifest.json"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Manifest:
+    """What a run is (its config, estimators, datasets, split plans, environment) and where it
+    stands (status, cells by status, wall time, resumes). Changed only through its methods,
+    written only by :meth:`RunFolder.write_manifest`."""
+
+    run_id: str
+    config: dict[str, Any]
+    estimators: list[dict[str, Any]] = field(default_factory=list)
+    datasets: list[dict[str, Any]] = field(default_factory=list)
+    splits: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    environment: dict[str, Any] = field(default_factory=dict)
+    status: str = "running"  # running, complete or interrupted
+    started_at: str = field(default_factory=_now)
+    pid: int | None = None  # while running: the harness process, so resume can refuse
+    host: str | None = None
+    executor: str | None = None
+    threads_per_cell: int | None = None
+    ended_at: str | None = None
+    wall_seconds: float = 0.0  # summed over the run and its resumes
+    cells_planned: int | None = None
+    cells_by_status: dict[str, int] = field(default_factory=dict)
+    cells_missing: int | None = None
+    resumed: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        values = {k: v for k, v in data.items() if k in known}
+        return cls(**values, extra={k: v for k, v in data.items() if k not in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        extra = data.pop("extra")
+        if data["pid"] is None:
+            del data["pid"]
+        if not data["resumed"]:
+            del data["resumed"]
+        return {**data, **extra}
+
+    def start(self, executor: str, threads_per_cell: int | None) -> None:
+        """The run (or a resume of it) is executing in this process."""
+        self.status = "running"
+        self.pid = os.getpid()
+        self.host = socket.gethostname()
+        self.executor = executor
+        self.threads_per_cell = threads_per_cell
+
+    def end(self, status: str, rows: pd.DataFrame, cells_planned: int, seconds: float) -> None:
+        """The run stopped (``complete`` or ``interrupted``) with ``rows`` in its store."""
+        self.status = status
+        self.pid = None
+        self.ended_at = _now()
+        self.wall_seconds = round(self.wall_seconds + seconds, 3)
+        self.cells_planned = cells_planned
+        self.cells_by_status = dict(Counter(rows["status"])) if len(rows) else {}
+        self.cells_missing = cells_planned - len(rows)
+
+    def record_resume(self, config: dict[str, Any], retry_failed: bool, cells_kept: int) -> None:
+        self.config = config
+        self.resumed.append({"at": _now(), "retry_failed": retry_failed, "cells_kept": cells_kept})
+
+    def still_running(self) -> bool:
+        """Whether the process that wrote this manifest is alive on this machine."""
+        if self.status != "running" or not self.pid or self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """One run's folder: its manifest and its rows."""
+
+    path: Path
+
+    @classmethod
+    def create(cls, out: str | Path, name: str) -> RunFolder:
+        """Make ``out/<UTC timestamp>-<name>``; a taken name gets a ``-2``, ``-3``... suffix."""
+        out = Path(out)
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the output folder {str(out)!r}: {exc.strerror}."
+            ) from None
+        for attempt in range(1, 1000):
+            run_id = f"{stamp}-{name}" if attempt == 1 else f"{stamp}-{name}-{attempt}"
+            try:
+                (out / run_id).mkdir()
+            except FileExistsError:
+                continue
+            return cls(out / run_id)
+        raise ConfigError(f"too many runs named {name!r} this second in {str(out)!r}.")
+
+    @classmethod
+    def open(cls, path: str | Path) -> RunFolder:
+        """An existing run folder (one sentence when ``path`` is not one)."""
+        folder = cls(Path(path))
+        if not folder.manifest_path.is_file():
+            raise ConfigError(f"{str(path)!r} is not a run folder: it has no {MANIFEST_FILENAME}.")
+        return folder
+
+    @property
+    def run_id(self) -> str:
+        return self.path.name
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST_FILENAME
+
+    @property
+    def store_path(self) -> Path:
+        return self.path / STORE_FILENAME
+
+    def read_manifest(self) -> Manifest:
+        return Manifest.from_dict(json.loads(self.manifest_path.read_text(encoding="utf-8")))
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        """Write ``manifest.json`` atomically, so a crash never leaves half a file."""
+        partial = self.manifest_path.with_suffix(".json.partial")
+        text = json.dumps(manifest.to_dict(), indent=2, default=str) + "\n"
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, self.manifest_path)
+
+    def store(self) -> ResultStore:
+        """The run's store, created when it has none yet."""
+        return ResultStore(self.store_path)
+
+    def rows(self) -> pd.DataFrame:
+        """Every stored row, in the order the cells finished (one sentence if none is stored)."""
+        if not self.store_path.is_file():
+            raise ConfigError(f"run folder {str(self.path)!r} has no {STORE_FILENAME}.")
+        with self.store() as store:
+            return store.rows()
+
+    def export(self, rows: pd.DataFrame) -> list[Path]:
+        """``results.csv`` (and ``results.parquet``) from ``rows``."""
+        return export_rows(rows, self.path)

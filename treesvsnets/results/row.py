@@ -1,0 +1,142 @@
+"""The result row: one per cell, the same columns for every estimator and every outcome.
+
+A row is two typed halves merged once, by :func:`result_row`:
+
+- :class:`CellIdentity`, what the harness knows before the cell runs (which dataset,
+  estimator, seed and fold; the split's sizes; the cell's thread budget and limits). The
+  harness builds it once, ships it with the task, and never builds it again.
+- :class:`Measurement`, what running the cell found out (status, scores, timings, memory,
+  what the estimator reported). The worker fills it in; a cell that never reports back (a
+  timeout, a crash) gets a Measurement that says why, from :func:`failure_measurement`.
+
+The store's columns (:data:`COLUMNS`) derive from these two classes, so a new column is one
+new field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+#: the statuses a row can have; anything but "ok" has an ``error`` saying why
+STATUSES = ("ok", "error", "timeout", "oom", "crashed")
+#: a cell's key within a run folder's store (a retried cell replaces its row)
+KEY = ("run_id", "dataset", "estimator", "seed", "fold")
+
+
+def now() -> str:
+    """The timestamp rows carry (UTC, milliseconds)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class CellIdentity:
+    """The start of a cell's row: what the harness decided and knows before it runs."""
+
+    run_id: str
+    dataset: str
+    dataset_fingerprint: str
+    estimator: str
+    family: str
+    preprocessing: str
+    seed: int
+    fold: int
+    n_folds: int
+    split_hash: str
+    n_train: int  # the rows fitted on (the training fold less the validation slice, if any)
+    n_val: int
+    n_test: int
+    threads: int | None  # None: decided where the cell runs (a Dask worker's share)
+    jobs: int | None = None  # cells run at once on this machine (None under Dask)
+    time_limit_s: float | None = None
+    memory_limit_mb: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return (self.dataset, self.estimator, self.seed, self.fold)
+
+
+@dataclass
+class Measurement:
+    """What running a cell found out. The defaults are those of a cell that has not run."""
+
+    status: str = "ok"
+    error: str | None = None
+    params: str | None = None  # JSON: the estimator's resolved parameters
+    accuracy: float | None = None
+    balanced_accuracy: float | None = None
+    f1_macro: float | None = None
+    log_loss: float | None = None
+    confusion: str | None = None  # JSON: rows are true classes, columns predicted
+    setup_seconds: float | None = None
+    fit_seconds: float | None = None
+    warmup_seconds: float | None = None
+    predict_seconds: float | None = None
+    predict_ms_per_1k: float | None = None
+    peak_rss_mb: float | None = None
+    peak_gpu_mb: float | None = None
+    device: str = "cpu"
+    class_weight: str = "none"  # as applied: balanced, balanced (sample_weight), unsupported
+    folds_together: int = 1
+    versions_hash: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    warnings: str | None = None
+    history: str | None = None  # JSON: a net's epochs
+    traceback: str | None = None
+
+    def record(self, **values: Any) -> None:
+        """Set fields by name; a name that is not a column is a bug, said at once."""
+        for name, value in values.items():
+            if name not in _MEASURED:
+                raise ValueError(f"a result row has no column {name!r}")
+            setattr(self, name, value)
+
+
+_IDENTITY = tuple(f.name for f in dataclasses.fields(CellIdentity))
+_MEASURED = tuple(f.name for f in dataclasses.fields(Measurement))
+
+
+def result_row(identity: CellIdentity, measurement: Measurement) -> dict[str, Any]:
+    """The row the store keeps: the identity and the measurement, merged once."""
+    return {**dataclasses.asdict(identity), **dataclasses.asdict(measurement)}
+
+
+def failure_measurement(
+    status: str,
+    error: str,
+    *,
+    class_weight: str | None = None,
+    started_at: str | None = None,
+    peak_rss_mb: float | None = None,
+    traceback: str | None = None,
+) -> Measurement:
+    """The measurement of a cell that did not report back: why, and what the harness saw."""
+    return Measurement(
+        status=status,
+        error=error,
+        class_weight=class_weight or "none",
+        started_at=started_at,
+        ended_at=now(),
+        peak_rss_mb=peak_rss_mb,
+        traceback=traceback,
+    )
+
+
+def _sql_type(cls: type, name: str) -> str:
+    hint = typing.get_type_hints(cls)[name]
+    args = set(typing.get_args(hint)) or {hint}
+    kind = "INTEGER" if int in args else "REAL" if float in args else "TEXT"
+    return f"{kind} NOT NULL" if name in (*KEY, "status") else kind
+
+
+#: (column, SQLite type), in the order exports show them: the identity, then the measurement
+COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (name, _sql_type(cls, name))
+    for cls, names in ((CellIdentity, _IDENTITY), (Measurement, _MEASURED))
+    for name in names
+)
+COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
