@@ -29,6 +29,7 @@ RESULTS_MD = BENCHMARKS / "RESULTS.md"
 SECTIONS = {
     "harness": "1. Harness overhead and use of the cores (classical side)",
     "startup": "1b. Start-up of the command line",
+    "fixed_cost": "1c. The fixed cost of a run",
     "training": "3. Training loop (deep side)",
     "fold_parallel": "4. Fold-parallel training of small nets (stretch)",
     "lazypredict": "5. Against lazypredict",

@@ -9,7 +9,8 @@ torch = pytest.importorskip("torch")
 
 from tests.helpers.devices import DEVICES  # noqa: E402
 from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
-from treesvsnets.estimators.torch.together import StackedTrainer, steps_per_epoch  # noqa: E402
+from treesvsnets.estimators.torch.stacked import StackedTrainer  # noqa: E402
+from treesvsnets.estimators.torch.together import steps_per_epoch  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +172,7 @@ def test_the_stack_holds_the_training_data_once(folds):
     """Each fit's own tensors are let go once the stack holds its copy (on a GPU, memory)."""
     models = [TorchClassifier("dense", random_state=i, device="cpu") for i in range(len(folds))]
     runs = [
-        model._start_fit(X, y, val) for model, (X, y, val, _) in zip(models, folds, strict=True)
+        model.prepare_fit(X, y, val) for model, (X, y, val, _) in zip(models, folds, strict=True)
     ]
     stacked = sum(run.X.untyped_storage().nbytes() for run in runs)
     trainer = StackedTrainer(runs)

@@ -1,7 +1,9 @@
 """Training extras as callbacks with no-op hooks (the skorch habit).
 
-Early stopping sets ``trainer.stop`` and the loop ends after the epoch; it
-never raises KeyboardInterrupt, so a real Ctrl-C still looks like one.
+Each hook receives the :class:`~treesvsnets.estimators.torch.training.TrainingRun` it
+follows: the module, settings, history and stop flag of one fit, whether that fit trains
+alone or as one member of a stack. Early stopping sets ``run.stop`` and the loop ends after
+the epoch; it never raises KeyboardInterrupt, so a real Ctrl-C still looks like one.
 """
 
 from __future__ import annotations
@@ -15,19 +17,19 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 if TYPE_CHECKING:
-    from treesvsnets.estimators.torch.training import Trainer
+    from treesvsnets.estimators.torch.training import TrainingRun
 
 
 class Callback:
-    """Override the hooks you need; each receives the running Trainer."""
+    """Override the hooks you need; each receives the fit it follows (a TrainingRun)."""
 
-    def on_train_begin(self, trainer: Trainer) -> None:
+    def on_train_begin(self, trainer: TrainingRun) -> None:
         pass
 
-    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
+    def on_epoch_end(self, trainer: TrainingRun, record: dict[str, Any]) -> None:
         pass
 
-    def on_train_end(self, trainer: Trainer) -> None:
+    def on_train_end(self, trainer: TrainingRun) -> None:
         pass
 
 
@@ -51,7 +53,7 @@ class EarlyStopping(Callback):
         self.restore_best = restore_best
         self.lower_is_better = not monitor.endswith("accuracy")
 
-    def on_train_begin(self, trainer: Trainer) -> None:
+    def on_train_begin(self, trainer: TrainingRun) -> None:
         self.best_value = math.inf if self.lower_is_better else -math.inf
         self.best_epoch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
@@ -62,7 +64,7 @@ class EarlyStopping(Callback):
             return value < self.best_value - self.min_delta
         return value > self.best_value + self.min_delta
 
-    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
+    def on_epoch_end(self, trainer: TrainingRun, record: dict[str, Any]) -> None:
         value = record.get(self.monitor)
         if value is None:
             return
@@ -80,7 +82,7 @@ class EarlyStopping(Callback):
                 f"(best {self.best_value:.4f} at epoch {self.best_epoch})"
             )
 
-    def on_train_end(self, trainer: Trainer) -> None:
+    def on_train_end(self, trainer: TrainingRun) -> None:
         if self.restore_best and self.best_state is not None:
             trainer.module.load_state_dict(self.best_state)
             trainer.restored_epoch = self.best_epoch
@@ -94,11 +96,11 @@ class Checkpoint(Callback):
         self.monitor = monitor
         self.lower_is_better = not monitor.endswith("accuracy")
 
-    def on_train_begin(self, trainer: Trainer) -> None:
+    def on_train_begin(self, trainer: TrainingRun) -> None:
         self.best_value = math.inf if self.lower_is_better else -math.inf
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
-    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
+    def on_epoch_end(self, trainer: TrainingRun, record: dict[str, Any]) -> None:
         value = record.get(self.monitor, record.get("train_loss"))
         better = value < self.best_value if self.lower_is_better else value > self.best_value
         if better:
@@ -119,10 +121,10 @@ class EpochProgress(Callback):
         self.every_seconds = every_seconds
         self.prefix = prefix
 
-    def on_train_begin(self, trainer: Trainer) -> None:
+    def on_train_begin(self, trainer: TrainingRun) -> None:
         self.since_print = 0.0
 
-    def on_epoch_end(self, trainer: Trainer, record: dict[str, Any]) -> None:
+    def on_epoch_end(self, trainer: TrainingRun, record: dict[str, Any]) -> None:
         self.since_print += record["seconds"]
         if self.since_print < self.every_seconds:
             return

@@ -33,6 +33,7 @@ from treesvsnets.estimators.torch.devices import resolve_device, synchronize
 from treesvsnets.estimators.torch.modules import conv_net, count_parameters, dense_net, initialise
 from treesvsnets.estimators.torch.training import (
     Trainer,
+    TrainingRun,
     TrainingSettings,
     mixed_precision,
     predict_logits,
@@ -231,7 +232,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return callbacks
 
     @contextlib.contextmanager
-    def _thread_budget(self) -> Iterator[None]:
+    def thread_budget(self) -> Iterator[None]:
         """torch's intra-op threads set to ``threads`` for the block, then put back."""
         previous = torch.get_num_threads()
         if self.threads:
@@ -252,8 +253,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     def fit(
         self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None
     ) -> TorchClassifier:
-        with self._thread_budget():
-            run = self._start_fit(X, y, validation_data)
+        with self.thread_budget():
+            run = self.prepare_fit(X, y, validation_data)
             trainer = Trainer(
                 run.module,
                 run.settings,
@@ -262,9 +263,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 run.generator,
                 run.class_weights,
             )
-            history = trainer.fit(run.X, run.y, run.X_val, run.y_val)
+            trainer.fit(run.X, run.y, run.X_val, run.y_val)
             synchronize(run.device)
-        return self._end_fit(run, history, trainer.restored_epoch, trainer.stop_reason)
+        return self.finish_fit(run, trainer.run)
 
     @classmethod
     def fit_together(
@@ -284,8 +285,12 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
         return fit_together(list(estimators), list(data))
 
-    def _start_fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None) -> PreparedFit:
-        """Check the input and settings, build and seed the module, put the data on the device."""
+    def prepare_fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None) -> PreparedFit:
+        """Check the input and settings, build and seed the module, put the data on the device.
+
+        The first half of :meth:`fit`, public for a loop that trains several fits at once
+        (:meth:`fit_together`): ``prepare_fit``, train the returned run's module on its data,
+        then :meth:`finish_fit`, all inside :meth:`thread_budget`."""
         X, y = check_X_y(X, y, dtype=np.float32)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -333,19 +338,15 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             y_val=y_val,
         )
 
-    def _end_fit(
-        self,
-        run: PreparedFit,
-        history: list[dict[str, Any]],
-        restored_epoch: int | None,
-        stop_reason: str,
-    ) -> TorchClassifier:
-        """Keep the trained module and what the fit reports about itself."""
+    def finish_fit(self, run: PreparedFit, trained: TrainingRun) -> TorchClassifier:
+        """Keep the trained module and what the fit reports about itself (the second half of
+        :meth:`fit`)."""
+        history = trained.history
         self.module_ = run.module
         self.history_ = history
         self.n_epochs_ = len(history)
-        self.best_epoch_ = restored_epoch
-        self.stop_reason_ = stop_reason
+        self.best_epoch_ = trained.restored_epoch
+        self.stop_reason_ = trained.stop_reason
         self.n_parameters_ = count_parameters(run.module)
         self.warmup_seconds_ = history[0]["seconds"] if history else None
         self.peak_gpu_memory_mb_ = (
@@ -387,7 +388,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         X = check_array(X, dtype=np.float32)
         device = torch.device(self.device_)
-        with self._thread_budget():
+        with self.thread_budget():
             logits = predict_logits(
                 self.module_,
                 self._to_device(X, device),

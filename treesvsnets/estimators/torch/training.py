@@ -1,17 +1,21 @@
 """The training loop: tensors on the device, index-sliced batches, no per-sample Python.
 
 The whole training set is moved to the device once; each epoch draws one
-permutation and slices batches out of it. Losses are summed on the device
-and read once per epoch, so the loop does not wait on the device every step.
+permutation and slices batches out of it. Losses stay on the device and are
+read once per epoch, so the loop does not wait on the device every step.
+
+:class:`EpochLoop` holds the epoch bookkeeping (clock, history, schedule, callbacks) once;
+:class:`Trainer` is the loop of one fit, and the stacked trainer
+(:mod:`treesvsnets.estimators.torch.stacked`) its peer for k fits at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -106,8 +110,120 @@ def mixed_precision(device: torch.device, enabled: bool) -> Any:
     )
 
 
-class Trainer:
-    """Runs the epochs of one fit and keeps the per-epoch history."""
+class TrainingRun(Protocol):
+    """What a callback sees of the fit it follows (a lone fit, or one member of a stack)."""
+
+    module: nn.Module
+    settings: TrainingSettings
+    history: list[dict[str, Any]]
+    stop: bool  # a callback sets it; the fit ends after this epoch
+    stop_reason: str
+    restored_epoch: int | None  # the epoch whose weights the module ends with, when restored
+
+
+@dataclass
+class FitRun:
+    """One fit's progress, as its callbacks see it (a :class:`TrainingRun`)."""
+
+    module: nn.Module
+    settings: TrainingSettings
+    callbacks: list[Callback] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    stop: bool = False
+    stop_reason: str = ""
+    restored_epoch: int | None = None
+
+
+class EpochLoop:
+    """The epochs of one or more fits, and their bookkeeping, written once.
+
+    Each epoch: the clock (after the device's queued work), :meth:`train_epoch`, then
+    :meth:`validate`, the learning-rate schedule, one history record per fit that is still
+    running (``epoch``, ``train_loss``, ``lr``, ``val_loss``/``val_accuracy`` when it has a
+    validation slice, ``seconds``) and its callbacks. A fit whose callback sets ``stop`` takes
+    no more epochs; the loop ends when every fit has stopped or the epochs are done.
+
+    The hooks a loop implements: :meth:`parameters`, :meth:`train_epoch`, :meth:`validate`,
+    and optionally :meth:`sync_module` (before a fit's callbacks read its module) and
+    :meth:`end` (after the last epoch). :class:`Trainer` is the lone fit;
+    :class:`~treesvsnets.estimators.torch.stacked.StackedTrainer` trains k fits as one stack.
+    """
+
+    def __init__(self, runs: list[FitRun], settings: TrainingSettings, device: torch.device):
+        self.runs = runs
+        self.settings = settings
+        self.device = device
+
+    # -- the hooks -----------------------------------------------------------------------------
+
+    def parameters(self) -> list[nn.Parameter]:
+        """What the optimizer updates."""
+        raise NotImplementedError
+
+    def train_epoch(self, optimizer: torch.optim.Optimizer) -> list[float]:
+        """One pass over the training rows; each fit's mean training loss."""
+        raise NotImplementedError
+
+    def validate(self) -> list[tuple[float, float] | None]:
+        """Each fit's (validation loss, validation accuracy), None for a fit without a slice."""
+        raise NotImplementedError
+
+    def sync_module(self, index: int) -> None:
+        """Bring fit ``index``'s own module up to date (a stack copies its weights there)."""
+
+    def end(self, running: list[bool]) -> None:
+        """After the last epoch, before ``on_train_end``; ``running``: fits never stopped."""
+
+    # -- the bookkeeping -------------------------------------------------------------------------
+
+    def fit(self) -> list[FitRun]:
+        settings = self.settings
+        optimizer = make_optimizer(self.parameters(), settings, self.device)
+        scheduler = make_scheduler(optimizer, settings)
+        for run in self.runs:
+            for callback in run.callbacks:
+                callback.on_train_begin(run)
+        running = [True] * len(self.runs)
+        for epoch in range(1, settings.epochs + 1):
+            synchronize(self.device)
+            started = time.perf_counter()
+            losses = self.train_epoch(optimizer)
+            validation = self.validate()
+            lr = optimizer.param_groups[0]["lr"]
+            if scheduler is not None:
+                if settings.lr_schedule == "plateau":  # lone fits only: it follows their loss
+                    first = validation[0]
+                    scheduler.step(first[0] if first is not None else losses[0])
+                else:
+                    scheduler.step()
+            synchronize(self.device)
+            seconds = (time.perf_counter() - started) / len(self.runs)
+            for index, run in enumerate(self.runs):
+                if not running[index]:
+                    continue
+                record: dict[str, Any] = {"epoch": epoch, "train_loss": losses[index], "lr": lr}
+                if validation[index] is not None:
+                    record["val_loss"], record["val_accuracy"] = validation[index]
+                record["seconds"] = seconds
+                run.history.append(record)
+                if run.callbacks:  # what a callback saves (or stops at) is current
+                    self.sync_module(index)
+                for callback in run.callbacks:
+                    callback.on_epoch_end(run, record)
+                running[index] = not run.stop
+            if not any(running):
+                break
+        self.end(running)
+        for run in self.runs:
+            for callback in run.callbacks:
+                callback.on_train_end(run)
+            run.module.eval()
+        return self.runs
+
+
+class Trainer(EpochLoop):
+    """The loop of one fit: the training set on the device once, one permutation per epoch,
+    batches sliced out of it, the losses kept on the device and read once per epoch."""
 
     def __init__(
         self,
@@ -118,83 +234,95 @@ class Trainer:
         generator: torch.Generator | None = None,
         class_weights: torch.Tensor | None = None,
     ) -> None:
+        super().__init__([FitRun(module, settings, list(callbacks))], settings, device)
         self.module = module
-        self.settings = settings
-        self.device = device
-        self.callbacks = list(callbacks)
         self.generator = generator
-        self.history: list[dict[str, Any]] = []
-        self.stop = False
-        self.stop_reason = ""
-        self.restored_epoch: int | None = None
         self.loss_fn = nn.CrossEntropyLoss(weight=class_weights)
+        self.X = self.y = self.X_val = self.y_val = None
+
+    @property
+    def run(self) -> FitRun:
+        return self.runs[0]
 
     def _autocast(self) -> Any:
         return mixed_precision(self.device, self.settings.amp)
 
-    def fit(
+    def fit(  # type: ignore[override]
         self,
         X: torch.Tensor,
         y: torch.Tensor,
         X_val: torch.Tensor | None = None,
         y_val: torch.Tensor | None = None,
     ) -> list[dict[str, Any]]:
-        settings = self.settings
-        module = self.module
-        optimizer = make_optimizer(list(module.parameters()), settings, self.device)
-        scheduler = make_scheduler(optimizer, settings)
+        """Train on (X, y), validating on (X_val, y_val) when given; returns the history."""
+        self.X, self.y = X, y
+        has_validation = X_val is not None and y_val is not None and len(X_val) > 0
+        self.X_val, self.y_val = (X_val, y_val) if has_validation else (None, None)
+        super().fit()
+        return self.run.history
+
+    def parameters(self) -> list[nn.Parameter]:
+        return list(self.module.parameters())
+
+    def train_epoch(self, optimizer: torch.optim.Optimizer) -> list[float]:
+        settings, module, X, y = self.settings, self.module, self.X, self.y
+        n, size = X.shape[0], settings.batch_size
+        module.train()
+        order = torch.randperm(n, generator=self.generator).to(self.device, non_blocking=True)
+        step = self._step_function(optimizer)
+        losses = []
+        for start in range(0, n, size):
+            if n - start < 2:  # BatchNorm cannot train on one sample
+                continue
+            batch = order[start : start + size]
+            losses.append(step(X[batch], y[batch]))
+        # each batch's mean loss weighed by its rows, summed on the device, read once
+        running = torch.zeros((), device=self.device)
+        seen = 0
+        for loss, start in zip(losses, range(0, n, size), strict=False):
+            rows = min(size, n - start)
+            running += loss * rows
+            seen += rows
+        return [running.item() / max(seen, 1)]
+
+    def _step_function(self, optimizer: torch.optim.Optimizer) -> Callable[..., torch.Tensor]:
+        """One optimizer step on a batch, returning its (detached) loss. The plain step does
+        what a hand-written loop does; mixed precision, L1 and clipping add only their own
+        work."""
+        settings, module, loss_fn = self.settings, self.module, self.loss_fn
+        if not (settings.amp or settings.l1 or settings.grad_clip):
+
+            def plain(X_batch: torch.Tensor, y_batch: torch.Tensor) -> torch.Tensor:
+                loss = loss_fn(module(X_batch), y_batch)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                return loss.detach()
+
+            return plain
         scaler = torch.amp.GradScaler("cuda", enabled=settings.amp and self.device.type == "cuda")
         l1_weights = [p for p in module.parameters() if p.dim() > 1] if settings.l1 else []
-        n = X.shape[0]
-        for callback in self.callbacks:
-            callback.on_train_begin(self)
-        for epoch in range(1, settings.epochs + 1):
-            synchronize(self.device)
-            started = time.perf_counter()
-            module.train()
-            order = torch.randperm(n, generator=self.generator).to(self.device, non_blocking=True)
-            running = torch.zeros((), device=self.device)
-            seen = 0
-            for start in range(0, n, settings.batch_size):
-                batch = order[start : start + settings.batch_size]
-                if batch.numel() < 2:  # BatchNorm cannot train on one sample
-                    continue
-                with self._autocast():
-                    loss = self.loss_fn(module(X[batch]), y[batch])
-                if l1_weights:
-                    loss = loss + settings.l1 * sum(w.abs().sum() for w in l1_weights)
-                optimizer.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
-                if settings.grad_clip:
-                    scaler.unscale_(optimizer)
-                    nn.utils.clip_grad_norm_(module.parameters(), settings.grad_clip)
-                scaler.step(optimizer)
-                scaler.update()
-                running += loss.detach() * batch.numel()
-                seen += batch.numel()
-            record: dict[str, Any] = {
-                "epoch": epoch,
-                "train_loss": running.item() / max(seen, 1),
-                "lr": optimizer.param_groups[0]["lr"],
-            }
-            if X_val is not None and y_val is not None and len(X_val):
-                record["val_loss"], record["val_accuracy"] = self.evaluate(X_val, y_val)
-            if scheduler is not None:
-                if settings.lr_schedule == "plateau":
-                    scheduler.step(record.get("val_loss", record["train_loss"]))
-                else:
-                    scheduler.step()
-            synchronize(self.device)
-            record["seconds"] = time.perf_counter() - started
-            self.history.append(record)
-            for callback in self.callbacks:
-                callback.on_epoch_end(self, record)
-            if self.stop:
-                break
-        for callback in self.callbacks:
-            callback.on_train_end(self)
-        module.eval()
-        return self.history
+
+        def full(X_batch: torch.Tensor, y_batch: torch.Tensor) -> torch.Tensor:
+            with self._autocast():
+                loss = loss_fn(module(X_batch), y_batch)
+            if l1_weights:
+                loss = loss + settings.l1 * sum(w.abs().sum() for w in l1_weights)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            if settings.grad_clip:
+                scaler.unscale_(optimizer)
+                nn.utils.clip_grad_norm_(module.parameters(), settings.grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            return loss.detach()
+
+        return full
+
+    def validate(self) -> list[tuple[float, float] | None]:
+        if self.X_val is None or self.y_val is None:
+            return [None]
+        return [self.evaluate(self.X_val, self.y_val)]
 
     @torch.no_grad()
     def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:

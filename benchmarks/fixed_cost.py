@@ -1,0 +1,203 @@
+"""The fixed cost of a run: ``treesvsnets run`` against the same cross-validation by hand.
+
+Every side is a whole process, timed from launch to exit, in rotating order:
+
+* ``hand``: a script that loads the datasets with scikit-learn, draws 5 (or 3) stratified
+  folds (seed 0) and calls ``cross_validate`` for each estimator, written as a practitioner
+  would, with the same parameters, seeds and thread budget (2) as ours;
+* ``ours``: ``treesvsnets run`` as a user types it (workers, store, exports, manifest and the
+  HTML/Markdown reports), with ``--no-baseline`` since the hand script fits no dummy.
+
+Two cases: iris with logreg, 3 folds, where the estimator's own work is milliseconds and the
+difference is the run's fixed cost (target: at most 1.5 s more than by hand); and the
+four-estimator suite (rf, xgboost, lightgbm, logreg on digits and breast_cancer, 5 folds),
+where it must stay within 1.10x. Accuracies must be identical fold for fold on both sides.
+
+    python benchmarks/fixed_cost.py --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    Section,
+    Spread,
+    Target,
+    finish,
+    quiet_env,
+    ratios,
+    run_dirs,
+    run_sides,
+    table,
+    timed_command,
+    treesvsnets_command,
+)
+
+CASES = {
+    "iris": {"datasets": ["iris"], "estimators": ["logreg"], "folds": 3},
+    "suite": {
+        "datasets": ["digits", "breast_cancer"],
+        "estimators": ["rf", "xgboost", "lightgbm", "logreg"],
+        "folds": 5,
+    },
+}
+
+
+def hand_main(case: str, scores_out: str) -> None:
+    """The hand-written side of ``case``."""
+    from harness_overhead import reference_estimators
+    from sklearn import datasets
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+    from threadpoolctl import threadpool_limits
+
+    spec = CASES[case]
+    loaders = {
+        "iris": datasets.load_iris,
+        "digits": datasets.load_digits,
+        "breast_cancer": datasets.load_breast_cancer,
+    }
+    scores = {}
+    with threadpool_limits(limits=2):
+        estimators = reference_estimators(0, 2, "pooled")
+        for dataset in spec["datasets"]:
+            X, y = loaders[dataset](return_X_y=True)
+            cv = StratifiedKFold(n_splits=spec["folds"], shuffle=True, random_state=0)
+            for name in spec["estimators"]:
+                result = cross_validate(estimators[name], X, y, cv=cv, n_jobs=1)
+                scores[f"{dataset}/{name}"] = result["test_score"].tolist()
+    Path(scores_out).write_text(json.dumps(scores))
+
+
+def _ours_scores(out: Path) -> dict[str, list[float]]:
+    import pandas as pd
+
+    rows = pd.read_csv(run_dirs(out)[-1] / "results.csv").sort_values("fold")
+    return {
+        f"{dataset}/{name}": group["accuracy"].tolist()
+        for (dataset, name), group in rows.groupby(["dataset", "estimator"])
+    }
+
+
+def measure(repeats: int) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="tvn-fixed-cost-"))
+    env = quiet_env()
+    data: dict = {}
+    for case, spec in CASES.items():
+        scores: dict[str, dict] = {}
+        scores_file = work / f"{case}-hand.json"
+        hand = [sys.executable, __file__, "--hand", case, "--scores-out", str(scores_file)]
+        out = work / case
+        ours = [
+            *treesvsnets_command(),
+            "run",
+            *(flag for name in spec["datasets"] for flag in ("-d", name)),
+            *(flag for name in spec["estimators"] for flag in ("-e", name)),
+            "--folds",
+            str(spec["folds"]),
+            "--out",
+            str(out),
+            "-q",
+            "--no-baseline",
+        ]
+
+        def hand_side(command=hand, scores=scores, scores_file=scores_file):
+            wall = timed_command(command, env=env)
+            scores["hand"] = json.loads(scores_file.read_text())
+            return wall
+
+        def ours_side(command=ours, scores=scores, out=out):
+            wall = timed_command(command, env=env)
+            scores["ours"] = _ours_scores(out)
+            return wall
+
+        walls = run_sides({"hand": hand_side, "ours": ours_side}, repeats)
+        for key in scores["hand"]:
+            np.testing.assert_allclose(
+                scores["ours"][key], scores["hand"][key], err_msg=f"{case}: {key} differs"
+            )
+        data[case] = {
+            "walls": walls,
+            "accuracy": {k: float(np.mean(v)) for k, v in scores["hand"].items()},
+        }
+        print(f"{case} done", file=sys.stderr, flush=True)
+    return data
+
+
+def render(data: dict, repeats: int) -> Section:
+    iris, suite = data["iris"]["walls"], data["suite"]["walls"]
+    extra = Spread.of(o - h for o, h in zip(iris["ours"], iris["hand"], strict=True))
+    suite_ratio = ratios(suite["ours"], suite["hand"])
+    rows = [
+        (
+            "iris, logreg, 3 folds",
+            Spread.of(iris["hand"]).show(2),
+            Spread.of(iris["ours"]).show(2),
+            extra.show(2) + " s more",
+            ratios(iris["ours"], iris["hand"]).show(2),
+        ),
+        (
+            "digits + breast_cancer, rf/xgboost/lightgbm/logreg, 5 folds",
+            Spread.of(suite["hand"]).show(1),
+            Spread.of(suite["ours"]).show(1),
+            Spread.of(o - h for o, h in zip(suite["ours"], suite["hand"], strict=True)).show(1)
+            + " s more",
+            suite_ratio.show(3),
+        ),
+    ]
+    markdown = "\n".join(
+        [
+            f"Whole processes timed from launch to exit, {repeats} repeats in rotating order "
+            "(median, min–max over the repeats; the difference and the ratio are taken per "
+            "repeat). *By hand* is a script calling `cross_validate` with the same estimators, "
+            "parameters, folds and 2 threads; *ours* is `treesvsnets run ... --no-baseline` with "
+            "everything a run writes (worker process, store, exports, manifest, HTML and "
+            "Markdown reports). Accuracies are identical fold for fold.",
+            "",
+            table(
+                ["case", "by hand s", "treesvsnets run s", "ours − by hand", "ours ÷ by hand"], rows
+            ),
+        ]
+    )
+    targets = [
+        Target(
+            "iris logreg, 3 folds: `treesvsnets run` at most 1.5 s more than by hand",
+            extra.show(2) + " s",
+            extra.median <= 1.5,
+        ),
+        Target(
+            "4-estimator digits + breast_cancer suite: `treesvsnets run` ÷ by hand ≤ 1.10",
+            suite_ratio.show(3),
+            suite_ratio.median <= 1.10,
+        ),
+    ]
+    return Section(
+        "fixed_cost",
+        markdown,
+        data,
+        f"python benchmarks/fixed_cost.py --repeats {repeats}",
+        targets,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--hand", choices=list(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--scores-out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.hand:
+        hand_main(args.hand, args.scores_out)
+    else:
+        finish(render(measure(args.repeats), args.repeats))
+
+
+if __name__ == "__main__":
+    main()
