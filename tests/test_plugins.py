@@ -258,3 +258,47 @@ def test_the_console_script_finds_a_module_in_the_current_folder(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "checking my_models:ShortPredict on iris" in done.stdout
+
+
+DECLARING = PLUGINS / "declares_capabilities.py"
+
+
+def test_check_uses_the_capabilities_a_class_declares():
+    done = cli("check", f"{DECLARING}:ImagesOnly")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "on digits" in done.stdout  # its declaration says it needs images
+    assert "capabilities: needs_images, predict_proba" in done.stdout
+    assert done.stdout.rstrip().endswith("9 passed, 0 failed")
+
+
+def test_check_shows_what_an_undeclaring_class_can_do():
+    done = cli("check", "sklearn.ensemble:RandomForestClassifier")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "on iris" in done.stdout and "capabilities: multithreaded, predict_proba" in done.stdout
+
+
+def test_an_unknown_declared_capability_is_one_sentence_and_exit_2():
+    done = cli("check", f"{DECLARING}:DeclaresNonsense")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "treesvsnets: error: DeclaresNonsense declares unknown capabilities ['flies']; choose "
+        "from: predict_proba, multithreaded, early_stopping, needs_images, uses_gpu, "
+        "fold_parallel."
+    )
+
+
+def test_registering_a_declaring_class_takes_its_capabilities():
+    import importlib.util
+
+    from treesvsnets.estimators import register
+
+    spec = importlib.util.spec_from_file_location("declares_capabilities", DECLARING)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    try:
+        register("images_only", family="other")(module.ImagesOnly)
+        assert get("images_only").capabilities == {"predict_proba", "needs_images"}
+        with pytest.raises(ConfigError, match="'images_only' needs images, but dataset 'iris'"):
+            treesvsnets.run(datasets=["iris"], estimators=["images_only"], progress=False)
+    finally:
+        unregister("images_only")

@@ -448,28 +448,34 @@ def _command_compare(args: argparse.Namespace) -> int:
 def _command_check(args: argparse.Namespace) -> int:
     from treesvsnets.datasets import load
     from treesvsnets.estimators.base import EstimatorSpec
+    from treesvsnets.estimators.capabilities import capabilities_of
     from treesvsnets.estimators.contract import CheckData, run_checks
     from treesvsnets.estimators.plugins import check_target
     from treesvsnets.estimators.registry import accepts_parameter
 
     _load_plugins(args)
-    label, found, capabilities = check_target(args.target)
-    dataset = load("digits" if "needs_images" in capabilities else "iris")
+    label, found = check_target(args.target)
     if isinstance(found, EstimatorSpec):
-        extra = {"image_shape": dataset.image_shape} if "needs_images" in capabilities else {}
+        capabilities = found.capabilities
+        dataset = load("digits" if "needs_images" in capabilities else "iris")
 
         def make() -> Any:
-            return found.build(extra, seed=0, threads=1)
+            from treesvsnets.bench.cell import Cell, cell_overrides
+
+            cell = Cell(dataset.name, found.name, seed=0, fold=0, threads=1)
+            return found.build(cell_overrides(found, cell, dataset), seed=0, threads=1)
     else:
 
         def make() -> Any:
             return found(random_state=0) if accepts_parameter(found, "random_state") else found()
 
+        capabilities = capabilities_of(make())  # what the class declares, or its API shows
+        dataset = load("digits" if "needs_images" in capabilities else "iris")
     fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
     data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name)
     print(
         f"checking {label} on {dataset.name} ({dataset.n_samples} rows, "
-        f"{dataset.n_classes} classes)"
+        f"{dataset.n_classes} classes); capabilities: {', '.join(sorted(capabilities)) or '-'}"
     )
     results = run_checks(make, data)
     for result in results:

@@ -80,3 +80,14 @@ def test_logreg_gets_standard_scaling_and_trees_get_none():
     assert get("logreg").preprocessing == "standard"
     assert all(get(n).preprocessing == "none" for n in BUILTIN_NAMES if get(n).family == "ensemble")
     assert get("dense").preprocessing == get("cnn").preprocessing == "auto"
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_a_builtin_spec_says_what_its_estimator_declares_or_shows(name, request):
+    from treesvsnets.estimators import capabilities_of
+
+    spec = get(name)
+    dataset, _ = _data_for(spec, request)
+    estimator, _ = build(spec, Cell(dataset.name, name, 0, 0, threads=1), dataset)
+    # OpenMP-threaded estimators (hgb) take no thread parameter, so only their spec says so
+    assert capabilities_of(estimator) - {"multithreaded"} == spec.capabilities - {"multithreaded"}

@@ -1,6 +1,7 @@
 """The common estimator interface: specs, the registry and the built-ins."""
 
-from treesvsnets.estimators.base import CAPABILITIES, FAMILIES, EstimatorSpec
+from treesvsnets.estimators.base import FAMILIES, EstimatorSpec
+from treesvsnets.estimators.capabilities import CAPABILITIES, capabilities_of
 from treesvsnets.estimators.netspec import register_net  # noqa: E402  (after the registry)
 from treesvsnets.estimators.registry import add, all_specs, get, register, select, unregister
 
@@ -9,6 +10,7 @@ __all__ = [
     "FAMILIES",
     "EstimatorSpec",
     "add",
+    "capabilities_of",
     "all_specs",
     "get",
     "register",

@@ -12,22 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from treesvsnets.errors import ConfigError, did_you_mean
+from treesvsnets.estimators.capabilities import checked
 
 #: the family of the floor every result is read against (reports/baseline.py tests against it)
 BASELINE_FAMILY = "baseline"
 FAMILIES = ("ensemble", "linear", "deep", BASELINE_FAMILY, "other")
 #: the estimator every run adds unless told not to
 BASELINE = "dummy"
-
-#: Capabilities a spec may declare; the harness and reports read them.
-CAPABILITIES = (
-    "predict_proba",  # has predict_proba, so log loss can be computed
-    "multithreaded",  # uses more than one thread when given a thread budget
-    "early_stopping",  # can use the harness's inner validation slice
-    "needs_images",  # needs a dataset with an image shape (CNNs)
-    "uses_gpu",  # trains on CUDA when one is available
-    "fold_parallel",  # its class has fit_together(estimators, data): --fold-parallel groups folds
-)
 
 
 @dataclass(frozen=True)
@@ -62,13 +53,9 @@ class EstimatorSpec:
                 f"estimator {self.name!r} has family {self.family!r}; "
                 f"choose from: {', '.join(FAMILIES)}."
             )
-        unknown = set(self.capabilities) - set(CAPABILITIES)
-        if unknown:
-            raise ConfigError(
-                f"estimator {self.name!r} declares unknown capabilities {sorted(unknown)}; "
-                f"choose from: {', '.join(CAPABILITIES)}."
-            )
-        object.__setattr__(self, "capabilities", frozenset(self.capabilities))
+        object.__setattr__(
+            self, "capabilities", checked(self.capabilities, f"estimator {self.name!r}")
+        )
         object.__setattr__(self, "default_params", dict(self.default_params))
 
     @property

@@ -129,8 +129,8 @@ def _import_target_module(module_part: str) -> object:
         raise ConfigError(f"{module_part!r} failed to import: {_describe(exc)}.") from None
 
 
-def check_target(target: str) -> tuple[str, object, frozenset[str]]:
-    """What ``treesvsnets check TARGET`` tests: ``(label, factory, capabilities)``.
+def check_target(target: str) -> tuple[str, object]:
+    """What ``treesvsnets check TARGET`` tests: ``(label, spec or factory)``.
 
     TARGET is ``module:Name`` or ``path/to/file.py:Name`` (a class or a
     factory function), or the name of a registered estimator.
@@ -138,10 +138,10 @@ def check_target(target: str) -> tuple[str, object, frozenset[str]]:
     module_part, colon, attribute = target.rpartition(":")
     if not colon:
         spec = registry.get(target)
-        return f"{target} ({spec.source})", spec, spec.capabilities
+        return f"{target} ({spec.source})", spec
     found = getattr(_import_target_module(module_part), attribute, None)
     if found is None:
         raise ConfigError(f"{module_part!r} has no attribute {attribute!r}.")
     if not callable(found):
         raise ConfigError(f"{target!r} is not a class or a factory function.")
-    return target, found, frozenset({"predict_proba"})
+    return target, found

@@ -15,6 +15,7 @@ from typing import Any
 
 from treesvsnets.errors import ConfigError, unknown_name
 from treesvsnets.estimators.base import FAMILIES, EstimatorSpec
+from treesvsnets.estimators.capabilities import capabilities_of, declares_capabilities
 
 _SPECS: dict[str, EstimatorSpec] = {}
 #: The built-ins' listing order, declared here so that it never depends on which module was
@@ -86,6 +87,8 @@ def register(
                 accepted = accepts_parameter(factory, parameter)
                 spec_fields[field_name] = parameter if accepted else None
         spec_fields.setdefault("source", current_source())
+        if "capabilities" not in spec_fields and declares_capabilities(factory):
+            spec_fields["capabilities"] = _declared(name, factory, default_params or {})
         spec = EstimatorSpec(
             name=name,
             family=family,
@@ -97,6 +100,19 @@ def register(
         return factory
 
     return decorate
+
+
+def _declared(name: str, factory: Any, params: Mapping[str, Any]) -> frozenset[str]:
+    """The capabilities an estimator class declares, read from an instance with ``params``."""
+    try:
+        instance = factory(**params)
+    except Exception as exc:  # noqa: BLE001 - the user's class may raise anything
+        raise ConfigError(
+            f"estimator {name!r}: {getattr(factory, '__name__', factory)}(**default_params) "
+            f"failed ({type(exc).__name__}: {exc}), so its declared capabilities cannot be read; "
+            "pass capabilities= to register."
+        ) from None
+    return capabilities_of(instance)
 
 
 def accepts_parameter(factory: Callable[..., Any], parameter: str) -> bool:

@@ -161,6 +161,15 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         settings.check()
         return settings
 
+    def __treesvsnets_capabilities__(self) -> set[str]:
+        """What the harness may do with this net (see treesvsnets.estimators.capabilities)."""
+        found = {"predict_proba", "multithreaded", "early_stopping", "uses_gpu"}
+        if self.architecture == "cnn":
+            found.add("needs_images")
+        if self.architecture == "dense":
+            found.add("fold_parallel")  # fit_together stacks only the dense architecture
+        return found
+
     def validate_params(self) -> None:
         """Check every parameter value as ``fit`` would, without fitting (the harness calls
         this before any cell trains, so a bad value stops the run at once)."""

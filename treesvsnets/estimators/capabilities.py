@@ -1,0 +1,70 @@
+"""What an estimator can do, declared on its class as scikit-learn's tags are.
+
+An estimator class says what it can do with a ``__treesvsnets_capabilities__(self)``
+method returning names from :data:`CAPABILITIES` (it may depend on the instance's
+parameters: a net with a convolutional architecture needs images). Where a class declares
+nothing, :func:`capabilities_of` reads what its API shows: ``predict_proba`` (where scikit-learn
+makes it available on this instance), a thread parameter, ``fit(..., validation_data=...)``,
+a ``fit_together`` classmethod. ``treesvsnets check module:Class`` uses them, and
+:func:`~treesvsnets.estimators.registry.register` takes a declaring class's capabilities
+when none are given.
+
+    class MyNet(ClassifierMixin, BaseEstimator):
+        def __treesvsnets_capabilities__(self):
+            return {"predict_proba", "early_stopping", "needs_images"}
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+CAPABILITIES = (
+    "predict_proba",  # has predict_proba, so log loss can be computed
+    "multithreaded",  # uses more than one thread when given a thread budget
+    "early_stopping",  # can use the harness's inner validation slice
+    "needs_images",  # needs a dataset with an image shape (CNNs)
+    "uses_gpu",  # trains on CUDA when one is available
+    "fold_parallel",  # its class has fit_together(estimators, data): --fold-parallel groups folds
+)
+
+DECLARATION = "__treesvsnets_capabilities__"
+
+
+def declares_capabilities(factory: Any) -> bool:
+    """Whether ``factory`` (a class, or an instance) declares its own capabilities."""
+    return callable(getattr(factory, DECLARATION, None))
+
+
+def checked(names: Any, owner: str) -> frozenset[str]:
+    """``names`` as a frozenset, refused with one sentence naming ``owner`` if one is unknown."""
+    found = frozenset(names)
+    unknown = found - set(CAPABILITIES)
+    if unknown:
+        from treesvsnets.errors import ConfigError
+
+        raise ConfigError(
+            f"{owner} declares unknown capabilities {sorted(unknown)}; "
+            f"choose from: {', '.join(CAPABILITIES)}."
+        )
+    return found
+
+
+def capabilities_of(estimator: Any) -> frozenset[str]:
+    """The capabilities ``estimator`` (an instance) declares, else those its API shows."""
+    if declares_capabilities(estimator):
+        return checked(getattr(estimator, DECLARATION)(), type(estimator).__name__)
+    shown = set()
+    if hasattr(estimator, "predict_proba"):  # False where available_if hides it (SVC)
+        shown.add("predict_proba")
+    params = estimator.get_params(deep=False) if hasattr(estimator, "get_params") else {}
+    if "n_jobs" in params or "thread_count" in params:
+        shown.add("multithreaded")
+    try:
+        if "validation_data" in inspect.signature(estimator.fit).parameters:
+            shown.add("early_stopping")
+    except (AttributeError, TypeError, ValueError):
+        pass
+    if callable(getattr(type(estimator), "fit_together", None)):
+        shown.add("fold_parallel")
+    return frozenset(shown)
