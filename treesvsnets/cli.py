@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets import __version__
+from treesvsnets.config import PROTOCOLS
 from treesvsnets.errors import ConfigError, TreesVsNetsError
 
 PROG = "treesvsnets"
@@ -108,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--protocol",
-        choices=["kfold", "holdout"],
+        choices=PROTOCOLS,
         help="kfold (default): the shared k-fold plan; holdout: the dataset's official "
         "train/test split (mnist, fashion_mnist), else a stratified --test-size split",
     )

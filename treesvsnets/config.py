@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -22,128 +23,199 @@ DEFAULT_DATASETS = ("digits",)
 DEFAULT_ESTIMATORS = ("ensemble", "linear", "dense", "cnn")
 
 
-#: the metadata of a field that says how cells run, not what they compute
-_EXECUTION = {"execution": True}
+#: how a benchmark splits each dataset: k stratified folds, or one train/test split
+PROTOCOLS = ("kfold", "holdout")
+DEVICES = ("auto", "cpu", "cuda")  # or cuda:N
+
+#: a field's check: None when the value is fine, else what it must be ("a positive integer")
+Check = Callable[[Any], "str | None"]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _int_at_least(least: int, *, optional: bool = False) -> Check:
+    expected = "a positive integer" if least == 1 else f"an integer of at least {least}"
+    return lambda v: None if (optional and v is None) or (_is_int(v) and v >= least) else expected
+
+
+def _names(what: str = "names") -> Check:
+    def check(value: Any) -> str | None:
+        if not value or not all(isinstance(item, str) and item for item in value):
+            return f"a non-empty list of {what}"
+        return "a list without repeats" if len(set(value)) != len(value) else None
+
+    return check
+
+
+def _seeds(value: Any) -> str | None:
+    if not value or not all(_is_int(s) and s >= 0 for s in value):
+        return "a non-empty list of non-negative integers"
+    return "a list without repeats" if len(set(value)) != len(value) else None
+
+
+def _one_of(*choices: Any, expected: str) -> Check:
+    return lambda v: None if v in choices else expected
+
+
+def _fraction(low: float, high: float, *, low_open: bool, expected: str) -> Check:
+    def check(value: Any) -> str | None:
+        inside = _is_number(value) and (low < value if low_open else low <= value) and value < high
+        return None if inside else expected
+
+    return check
+
+
+def _folder_name(value: Any) -> str | None:
+    plain = (
+        value is None
+        or isinstance(value, str)
+        and value
+        and not any(c in value for c in "/\\")
+        and not value.startswith(".")
+    )
+    return None if plain else "a plain folder name (no slashes)"
+
+
+def _device(value: Any) -> str | None:
+    ok = value in DEVICES or str(value).startswith("cuda:")
+    return None if ok else "one of auto, cpu, cuda"
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "true or false"
+
+
+def _optional_text(expected: str) -> Check:
+    return lambda v: None if v is None or (isinstance(v, str) and v) else expected
+
+
+def _texts(value: Any) -> str | None:
+    ok = all(isinstance(p, str) and p for p in value)
+    return None if ok else "a list of files or module names"
+
+
+def _table_of_tables(expected: str) -> Check:
+    def check(value: Any) -> str | None:
+        ok = isinstance(value, dict) and all(isinstance(v, dict) for v in value.values())
+        return None if ok else expected
+
+    return check
+
+
+def _seconds(value: Any) -> str | None:
+    ok = value is None or (_is_number(value) and value > 0)
+    return None if ok else "a positive number of seconds"
+
+
+def _memory(value: Any) -> str | None:
+    if value is not None:
+        parse_memory(value, key="max_memory")  # its own sentence
+    return None
+
+
+def _scheduler(value: Any) -> str | None:
+    ok = value is None or (isinstance(value, str) and "://" in value)
+    return None if ok else "a Dask scheduler address like tcp://HOST:8786"
+
+
+def _setting(default: Any = None, *, check: Check, execution: bool = False, **kwargs: Any) -> Any:
+    """A RunConfig field: its check, and whether it says how cells run rather than what they
+    compute (``execution``: a resumed run may change it, and the CLI stores its flag apart)."""
+    metadata = {"check": check, "execution": execution}
+    if "default_factory" in kwargs:
+        return field(metadata=metadata, **kwargs)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    datasets: tuple[str, ...] = DEFAULT_DATASETS
-    estimators: tuple[str, ...] = DEFAULT_ESTIMATORS
-    folds: int = 5
-    seeds: tuple[int, ...] = (0,)
-    out: Path = Path("runs")
-    name: str | None = None
-    threads: int | None = None  # per cell; None means every core this process may use
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    protocol: str = "kfold"  # or "holdout": the official train/test split, else test_size
-    test_size: float = 0.2
-    validation_fraction: float = 0.1  # inner slice of each training fold, for early stopping
-    subsample: int | None = None  # stratified subset of each dataset, for quick runs
-    device: str = "auto"  # for the nets: auto (CUDA when present), cpu or cuda
-    data_dir: Path | None = None  # where MNIST / Fashion-MNIST files are (or are downloaded to)
-    plugins: tuple[str, ...] = ()  # files or modules that register estimators
-    target: str | None = None  # target column of the table files in datasets (default: last)
-    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # per file: TableOptions
-    class_weight: str | None = None  # "balanced": weigh classes by inverse frequency per fold
-    baseline: bool = True  # add the trivial baseline (dummy) to the estimators
-    # How the cells are executed (may change when a run is resumed; the rows may not). The
-    # field metadata marks them, and EXECUTION_KEYS, the CLI's resume check and its flags
-    # all derive from that one mark.
-    jobs: int = field(default=1, metadata=_EXECUTION)  # cells at once, each in its own worker
-    timeout: float | None = field(default=None, metadata=_EXECUTION)  # seconds per cell
-    max_memory: str | None = field(default=None, metadata=_EXECUTION)  # per cell, e.g. "8GB"
-    scheduler: str | None = field(default=None, metadata=_EXECUTION)  # a Dask scheduler address
-    isolate: bool = field(default=True, metadata=_EXECUTION)  # False: cells in this process
-    fold_parallel: bool = field(default=False, metadata=_EXECUTION)  # a net's folds stacked
+    """What one run does. Each field declares its own check (:func:`_setting`); the
+    settings that only say how cells execute are marked ``execution``, and EXECUTION_KEYS,
+    DEFINITION_KEYS, the CLI's flags and resume's refusal all derive from that mark."""
+
+    datasets: tuple[str, ...] = _setting(DEFAULT_DATASETS, check=_names())
+    estimators: tuple[str, ...] = _setting(DEFAULT_ESTIMATORS, check=_names())
+    folds: int = _setting(5, check=_int_at_least(2))
+    seeds: tuple[int, ...] = _setting((0,), check=_seeds)
+    out: Path = _setting(Path("runs"), check=lambda v: None)
+    name: str | None = _setting(None, check=_folder_name)
+    # per cell; None means every core this process may use
+    threads: int | None = _setting(None, check=_int_at_least(1, optional=True))
+    params: dict[str, dict[str, Any]] = _setting(
+        check=_table_of_tables("a table of tables, e.g. [params.rf] n_estimators = 300"),
+        default_factory=dict,
+    )
+    # "holdout": the official train/test split, else test_size
+    protocol: str = _setting("kfold", check=_one_of(*PROTOCOLS, expected="'kfold' or 'holdout'"))
+    test_size: float = _setting(
+        0.2, check=_fraction(0, 1, low_open=True, expected="a fraction between 0 and 1")
+    )
+    # the inner slice of each training fold, for early stopping
+    validation_fraction: float = _setting(
+        0.1, check=_fraction(0, 0.5, low_open=False, expected="a fraction in [0, 0.5)")
+    )
+    # a stratified subset of each dataset, for quick runs
+    subsample: int | None = _setting(None, check=_int_at_least(2, optional=True))
+    device: str = _setting("auto", check=_device)  # for the nets: auto (CUDA when present)
+    data_dir: Path | None = _setting(None, check=lambda v: None)  # MNIST / Fashion-MNIST files
+    plugins: tuple[str, ...] = _setting((), check=_texts)  # files or modules that register
+    # the target column of the table files in datasets (default: their last column)
+    target: str | None = _setting(None, check=_optional_text("a column name"))
+    tables: dict[str, dict[str, Any]] = _setting(  # per file: TableOptions
+        check=lambda v: None if isinstance(v, dict) else "a table of file -> options",
+        default_factory=dict,
+    )
+    # "balanced": weigh classes by inverse frequency in each training fold
+    class_weight: str | None = _setting(
+        None, check=_one_of(None, "balanced", expected="'balanced' or absent")
+    )
+    baseline: bool = _setting(True, check=_boolean)  # add the trivial baseline (dummy)
+    # How the cells are executed (may change when a run is resumed; the rows may not).
+    jobs: int = _setting(1, check=_int_at_least(1), execution=True)  # cells at once
+    timeout: float | None = _setting(None, check=_seconds, execution=True)  # per cell
+    max_memory: str | None = _setting(None, check=_memory, execution=True)  # per cell: "8GB"
+    scheduler: str | None = _setting(None, check=_scheduler, execution=True)  # Dask address
+    isolate: bool = _setting(True, check=_boolean, execution=True)  # False: in this process
+    fold_parallel: bool = _setting(False, check=_boolean, execution=True)  # a net's folds
 
     def __post_init__(self) -> None:
         self.validate()
 
     def validate(self) -> None:
-        def bad(key: str, expected: str, value: Any) -> ConfigError:
-            return ConfigError(f"{key!r} must be {expected}, got {value!r}.")
-
-        for key in ("datasets", "estimators"):
-            value = getattr(self, key)
-            if not value or not all(isinstance(item, str) and item for item in value):
-                raise bad(key, "a non-empty list of names", value)
-        if isinstance(self.folds, bool) or not isinstance(self.folds, int) or self.folds < 2:
-            raise bad("folds", "an integer of at least 2", self.folds)
-        if not self.seeds or not all(
-            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in self.seeds
-        ):
-            raise bad("seeds", "a non-empty list of non-negative integers", self.seeds)
-        for key in ("datasets", "seeds"):
-            value = getattr(self, key)
-            if len(set(value)) != len(value):
-                raise bad(key, "a list without repeats", value)
-        if self.threads is not None and (
-            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
-        ):
-            raise bad("threads", "a positive integer", self.threads)
-        if self.name is not None and (
-            not self.name or any(c in self.name for c in "/\\") or self.name.startswith(".")
-        ):
-            raise bad("name", "a plain folder name (no slashes)", self.name)
-        if self.protocol not in ("kfold", "holdout"):
-            raise bad("protocol", "'kfold' or 'holdout'", self.protocol)
-        if not _is_number(self.test_size) or not 0 < self.test_size < 1:
-            raise bad("test_size", "a fraction between 0 and 1", self.test_size)
-        if not _is_number(self.validation_fraction) or not 0 <= self.validation_fraction < 0.5:
-            raise bad("validation_fraction", "a fraction in [0, 0.5)", self.validation_fraction)
-        if self.subsample is not None and (
-            isinstance(self.subsample, bool)
-            or not isinstance(self.subsample, int)
-            or self.subsample < 2
-        ):
-            raise bad("subsample", "an integer of at least 2", self.subsample)
-        if self.class_weight not in (None, "balanced"):
-            raise bad("class_weight", "'balanced' or absent", self.class_weight)
-        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
-            raise bad("device", "one of auto, cpu, cuda", self.device)
-        if not all(isinstance(p, str) and p for p in self.plugins):
-            raise bad("plugins", "a list of files or module names", self.plugins)
-        if self.target is not None and (not isinstance(self.target, str) or not self.target):
-            raise bad("target", "a column name", self.target)
-        if not isinstance(self.tables, dict):
-            raise bad("tables", "a table of file -> options", self.tables)
+        """Each field's own check, then what involves several fields."""
+        for setting in fields(self):
+            value = getattr(self, setting.name)
+            expected = setting.metadata["check"](value)
+            if expected is not None:
+                raise ConfigError(f"{setting.name!r} must be {expected}, got {value!r}.")
         for name in self.datasets:
             self.table_options(name)  # unknown or ill-typed options fail here
-        if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1:
-            raise bad("jobs", "a positive integer", self.jobs)
-        if self.timeout is not None and (not _is_number(self.timeout) or self.timeout <= 0):
-            raise bad("timeout", "a positive number of seconds", self.timeout)
-        if self.max_memory is not None:
-            parse_memory(self.max_memory, key="max_memory")
-        if self.scheduler is not None and (
-            not isinstance(self.scheduler, str) or "://" not in self.scheduler
-        ):
-            raise bad("scheduler", "a Dask scheduler address like tcp://HOST:8786", self.scheduler)
-        for key in ("isolate", "fold_parallel", "baseline"):
-            if not isinstance(getattr(self, key), bool):
-                raise bad(key, "true or false", getattr(self, key))
-        if not self.isolate:
-            needs_workers = [
-                flag
-                for flag, given in (
-                    ("jobs", self.jobs > 1),
-                    ("timeout", self.timeout is not None),
-                    ("max_memory", self.max_memory is not None),
-                    ("scheduler", self.scheduler is not None),
-                )
-                if given
-            ]
-            if needs_workers:
-                raise ConfigError(
-                    f"{', '.join(repr(flag) for flag in needs_workers)} need(s) cells in worker "
-                    "processes; drop 'isolate = false' (--in-process) or that setting."
-                )
-        if not isinstance(self.params, dict) or not all(
-            isinstance(v, dict) for v in self.params.values()
-        ):
-            raise bad(
-                "params", "a table of tables, e.g. [params.rf] n_estimators = 300", self.params
+        self._check_isolation()
+
+    def _check_isolation(self) -> None:
+        """Limits, several jobs and Dask need cells in worker processes."""
+        if self.isolate:
+            return
+        needs_workers = [
+            flag
+            for flag, given in (
+                ("jobs", self.jobs > 1),
+                ("timeout", self.timeout is not None),
+                ("max_memory", self.max_memory is not None),
+                ("scheduler", self.scheduler is not None),
+            )
+            if given
+        ]
+        if needs_workers:
+            raise ConfigError(
+                f"{', '.join(repr(flag) for flag in needs_workers)} need(s) cells in worker "
+                "processes; drop 'isolate = false' (--in-process) or that setting."
             )
 
     def table_options(self, name: str) -> Any:
@@ -259,10 +331,6 @@ def parse_memory(text: Any, key: str = "max_memory") -> int:
     if size < 2**20:
         raise ConfigError(f"{key!r} must be at least 1MB, got {text!r}.")
     return size
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _dataset_entries(

@@ -67,6 +67,12 @@ def test_each_misbehaving_cell_gets_its_status_and_every_good_row_is_kept(tmp_pa
     assert "in string_at" in rows.loc[("segfaults", 0), "traceback"]  # faulthandler's stack
     assert (rows["time_limit_s"] == 2).all() and (rows["memory_limit_mb"] == 700).all()
     assert (rows["jobs"] == 2).all() and (rows["threads"] == 1).all()  # 2 cores / 2 jobs
+    # every row says when its cell started, even one whose worker never reported back: a
+    # stopped cell's row spans the cell (at least its limit), not the time since planning
+    assert rows["started_at"].notna().all() and (rows["started_at"] <= rows["ended_at"]).all()
+    hang = rows.loc[("hangs", 0)]
+    spent = pd.Timestamp(hang["ended_at"]) - pd.Timestamp(hang["started_at"])
+    assert 2 <= spent.total_seconds() < 60
     # the good cells score exactly as they do when run alone, in this process
     alone = treesvsnets.run(
         baseline=False,

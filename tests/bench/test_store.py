@@ -77,3 +77,25 @@ def test_a_store_written_before_a_column_existed_gains_it_and_keeps_its_rows(tmp
         rows = store.rows()
     assert rows["fold"].tolist() == [0, 1]
     assert pd.isna(rows.loc[0, "folds_together"]) and rows.loc[1, "folds_together"] == 3
+
+
+def test_a_run_folder_with_a_broken_manifest_is_one_sentence(tmp_path):
+    from treesvsnets.errors import ConfigError
+    from treesvsnets.results.folder import RunFolder
+
+    folder = RunFolder.create(tmp_path, "broken")
+    folder.manifest_path.write_text("{not json")
+    with pytest.raises(ConfigError, match="is not a readable treesvsnets manifest"):
+        RunFolder.open(folder.path).read_manifest()
+    folder.manifest_path.write_text('{"status": "complete"}')  # no run_id, no config
+    with pytest.raises(ConfigError, match="is not a readable treesvsnets manifest"):
+        RunFolder.open(folder.path).read_manifest()
+
+
+def test_a_manifest_keeps_the_keys_it_does_not_know(tmp_path):
+    from treesvsnets.results.folder import Manifest, RunFolder
+
+    folder = RunFolder.create(tmp_path, "kept")
+    folder.write_manifest(Manifest.from_dict({"run_id": "x", "config": {}, "from_the_future": 1}))
+    again = folder.read_manifest().to_dict()
+    assert again["from_the_future"] == 1 and again["run_id"] == "x" and "pid" not in again

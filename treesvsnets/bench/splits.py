@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from treesvsnets.config import PROTOCOLS
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, DatasetError
-
-PROTOCOLS = ("kfold", "holdout")
 
 
 @dataclass(frozen=True, eq=False)

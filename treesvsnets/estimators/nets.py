@@ -18,11 +18,18 @@ from treesvsnets.estimators.netspec import (
 )
 from treesvsnets.estimators.registry import register
 
+#: what both nets' specs say alike: trained by TorchClassifier, scaled per fold ("auto")
+_NET = {
+    "family": "deep",
+    "preprocessing": "auto",
+    "seed_param": "random_state",
+    "threads_param": "threads",
+}
+
 
 @register(
     "dense",
     relative_cost=3,
-    family="deep",
     default_params={
         "hidden_units": (256, 128),
         "dropout": 0.2,
@@ -30,10 +37,8 @@ from treesvsnets.estimators.registry import register
         **TRAINING_DEFAULTS,
     },
     description="PyTorch MLP: Flatten -> Linear/ReLU blocks (dropout, batch norm) -> logits",
-    preprocessing="auto",
-    seed_param="random_state",
-    threads_param="threads",
     capabilities=NET_CAPABILITIES | {"fold_parallel"},
+    **_NET,
 )
 @reports_epochs
 def dense(**params: Any) -> Any:
@@ -43,7 +48,6 @@ def dense(**params: Any) -> Any:
 @register(
     "cnn",
     relative_cost=15,
-    family="deep",
     default_params={
         "channels": (32, 64),
         "kernel_size": 3,
@@ -55,10 +59,8 @@ def dense(**params: Any) -> Any:
         "patience": 5,
     },
     description="PyTorch CNN: [Conv -> BatchNorm -> ReLU -> MaxPool] x2 -> Dense head with dropout",
-    preprocessing="auto",
-    seed_param="random_state",
-    threads_param="threads",
     capabilities=NET_CAPABILITIES | {"needs_images"},
+    **_NET,
 )
 @reports_epochs
 def cnn(**params: Any) -> Any:

@@ -158,7 +158,15 @@ class RunFolder:
         return self.path / STORE_FILENAME
 
     def read_manifest(self) -> Manifest:
-        return Manifest.from_dict(json.loads(self.manifest_path.read_text(encoding="utf-8")))
+        """The folder's manifest (one sentence when the file is not one)."""
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            return Manifest.from_dict(data)
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise ConfigError(
+                f"{str(self.manifest_path)!r} is not a readable treesvsnets manifest "
+                f"({type(exc).__name__}: {exc})."
+            ) from None
 
     def write_manifest(self, manifest: Manifest) -> None:
         """Write ``manifest.json`` atomically, so a crash never leaves half a file."""
