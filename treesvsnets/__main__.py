@@ -1,5 +1,3 @@
-import sys
+from treesvsnets.cli import entry
 
-from treesvsnets.cli import main
-
-sys.exit(main())
+entry()

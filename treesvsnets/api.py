@@ -9,6 +9,7 @@ here.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,22 @@ def write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, 
         )
 
 
+def preload_reports() -> None:
+    """Import the report's libraries (about half a second) in a background thread, while
+    the cells run; the report, when it comes, finds them loaded. A failure here is left for
+    the report itself to say."""
+
+    def load() -> None:
+        from treesvsnets.reports.report import preload
+
+        try:
+            preload()
+        except Exception:  # noqa: BLE001 - write_report_or_warn reports what is wrong
+            pass
+
+    threading.Thread(target=load, name="treesvsnets-preload-reports", daemon=True).start()
+
+
 def run(
     config: RunConfig | None = None,
     *,
@@ -53,6 +70,7 @@ def run(
         progress=progress,
         epoch_progress=epoch_progress,
         finish=write_report_or_warn,
+        while_cells_run=preload_reports,
         **overrides,
     )
 
@@ -73,5 +91,6 @@ def resume(
         progress=progress,
         epoch_progress=epoch_progress,
         finish=write_report_or_warn,
+        while_cells_run=preload_reports,
         **execution,
     )

@@ -90,8 +90,10 @@ def _park(worker: WorkerProcess) -> None:
 
 @atexit.register
 def stop_parked_workers() -> None:
+    """At exit nobody will reuse them: kill at once rather than wait for each to exit (a
+    worker's own interpreter shutdown costs a quarter of a second)."""
     while _parked:
-        _parked.pop().stop()
+        _parked.pop().kill()
 
 
 class LocalPoolExecutor:

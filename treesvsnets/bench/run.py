@@ -37,6 +37,9 @@ __all__ = ["Finish", "ProgressEvent", "RunResult", "print_progress", "resume", "
 #: what runs once a run's rows and manifest are written, even when it was interrupted (the
 #: top-level API passes the report writer, so ``bench`` never imports ``reports``)
 Finish = Callable[[Path, pd.DataFrame, dict[str, Any]], None]
+#: called once the cells are under way, to start work that can overlap them (the API starts
+#: loading the report's libraries in a thread); it must return at once
+WhileCellsRun = Callable[[], None]
 Progress = bool | Callable[[ProgressEvent], None]
 
 
@@ -129,6 +132,7 @@ def _execute(
     progress: Progress,
     epoch_progress: bool | None,
     finish: Finish | None,
+    while_cells_run: WhileCellsRun | None,
 ) -> RunResult:
     """Run the plan's tasks not in ``skip`` and store each row as it comes; whatever stops
     the run, write the exports and the manifest, then ``finish``."""
@@ -157,6 +161,8 @@ def _execute(
                         prepared.notes,
                     )
                 )
+            if while_cells_run is not None:
+                while_cells_run()
             for index, row in enumerate(executor.run(tasks), start=1):
                 store.add(row)
                 if report_progress:
@@ -182,6 +188,7 @@ def run(
     progress: Progress = True,
     epoch_progress: bool | None = None,
     finish: Finish | None = None,
+    while_cells_run: WhileCellsRun | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Run a benchmark and return its rows; everything is also written to the run folder.
@@ -211,6 +218,7 @@ def run(
         progress=progress,
         epoch_progress=epoch_progress,
         finish=finish,
+        while_cells_run=while_cells_run,
     )
 
 
@@ -230,6 +238,7 @@ def resume(
     progress: Progress = True,
     epoch_progress: bool | None = None,
     finish: Finish | None = None,
+    while_cells_run: WhileCellsRun | None = None,
     **execution: Any,
 ) -> RunResult:
     """Finish an interrupted run in place: run only the cells its store lacks.
@@ -267,4 +276,5 @@ def resume(
         progress=progress,
         epoch_progress=epoch_progress,
         finish=finish,
+        while_cells_run=while_cells_run,
     )

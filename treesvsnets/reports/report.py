@@ -18,6 +18,17 @@ class ReportFiles:
     summary: Path
 
 
+def preload() -> None:
+    """Import what :func:`write_report` needs (matplotlib with its Agg backend, SciPy's
+    statistics, the report modules), so a caller can do it while something else runs; the
+    run does it while its cells run."""
+    from scipy import stats  # noqa: F401
+
+    from treesvsnets.reports import content, html, markdown, plots  # noqa: F401
+
+    plots._pyplot()
+
+
 def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) -> ReportFiles:
     """Draw the figures and write every report file of ``run_dir`` from its rows and manifest."""
     from treesvsnets.reports.content import build_content
