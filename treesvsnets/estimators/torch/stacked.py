@@ -187,9 +187,9 @@ class StackedTrainer(EpochLoop):
             if run.X_val is not None and run.y_val is not None:
                 run.X_val, run.y_val = _emptied(run.X_val), _emptied(run.y_val)
 
-    def fit(self) -> list[FitRun]:  # type: ignore[override]
+    def fit(self) -> list[FitRun]:
         """Train all fits; returns each one's run (history, restored epoch, stop reason)."""
-        return super().fit()
+        return self.run_epochs()
 
     def parameters(self) -> list[nn.Parameter]:
         return list(self.stack.parameters())
