@@ -268,7 +268,8 @@ class Trainer(EpochLoop):
     def train_epoch(self, optimizer: torch.optim.Optimizer) -> list[float]:
         settings, module, X, y = self.settings, self.module, self.X, self.y
         n, size = X.shape[0], settings.batch_size
-        module.train()
+        if not module.training:  # validation puts it back; a callback might not
+            module.train()
         order = torch.randperm(n, generator=self.generator).to(self.device, non_blocking=True)
         step = self._step_function(optimizer)
         losses = []
@@ -277,14 +278,19 @@ class Trainer(EpochLoop):
                 continue
             batch = order[start : start + size]
             losses.append(step(X[batch], y[batch]))
-        # each batch's mean loss weighed by its rows, summed on the device, read once
-        running = torch.zeros((), device=self.device)
-        seen = 0
-        for loss, start in zip(losses, range(0, n, size), strict=False):
+        # each batch's mean loss weighed by its rows, read from the device once per epoch and
+        # summed in order in the losses' own precision (float32 scalar arithmetic, so the
+        # total is the one a running device tensor would hold, without an op per batch)
+        stacked = torch.stack(losses) if losses else torch.zeros(0)
+        if stacked.dtype not in (torch.float32, torch.float64):  # numpy has no bfloat16
+            stacked = stacked.float()
+        values = stacked.cpu().numpy()
+        running, seen = values.dtype.type(0), 0
+        for loss, start in zip(values, range(0, n, size), strict=False):
             rows = min(size, n - start)
-            running += loss * rows
+            running = running + loss * values.dtype.type(rows)
             seen += rows
-        return [running.item() / max(seen, 1)]
+        return [float(running) / max(seen, 1)]
 
     def _step_function(self, optimizer: torch.optim.Optimizer) -> Callable[..., torch.Tensor]:
         """One optimizer step on a batch, returning its (detached) loss. The plain step does
