@@ -23,7 +23,7 @@ from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.registry import DatasetInfo, load_from
 from treesvsnets.errors import ConfigError, DatasetError
 from treesvsnets.estimators.base import EstimatorSpec
-from treesvsnets.results.row import CellIdentity, failure_measurement, result_row
+from treesvsnets.results.row import CellIdentity, failure_measurement, now, result_row
 
 
 @dataclass(frozen=True)
@@ -263,11 +263,14 @@ class TaskRunner:
         """The task's result rows, one per cell (status ``error`` when a cell, or loading its
         data, failed). ``started()`` is called once the data is loaded, when the cells' own
         clock starts (a worker tells the harness, whose limits start there)."""
+        preparing = now()
         try:  # loading is not the cell's: its clock and limits start after this
             dataset = self.dataset(task.dataset)
             split_plan = self.split_plan(task.dataset, task.plan)
         except Exception as exc:  # noqa: BLE001 - recorded on the rows, the run goes on
-            return failure_rows(task, "error", f"could not prepare the cell: {exc}")
+            return failure_rows(
+                task, "error", f"could not prepare the cell: {exc}", started_at=preparing
+            )
         finally:
             if started is not None:
                 started()
