@@ -287,6 +287,26 @@ def test_an_unknown_declared_capability_is_one_sentence_and_exit_2():
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "sentence"),
+    [
+        (
+            "DeclarationRaises",
+            "DeclarationRaises.__treesvsnets_capabilities__() failed (RuntimeError: no tags "
+            "today).",
+        ),
+        (
+            "DeclaresNothingUsable",
+            "DeclaresNothingUsable must declare its capabilities as a set of names, got None.",
+        ),
+    ],
+)
+def test_a_faulty_declaration_is_one_sentence_and_exit_2(name, sentence):
+    done = cli("check", f"{DECLARING}:{name}")
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"treesvsnets: error: {sentence}"
+
+
 def test_registering_a_declaring_class_takes_its_capabilities():
     import importlib.util
 

@@ -472,7 +472,12 @@ def _command_check(args: argparse.Namespace) -> int:
         def make() -> Any:
             return found(random_state=0) if accepts_parameter(found, "random_state") else found()
 
-        capabilities = capabilities_of(make())  # what the class declares, or its API shows
+        try:
+            built = make()
+        except Exception:  # noqa: BLE001 - every check will fail on it, and say why
+            capabilities = frozenset()
+        else:
+            capabilities = capabilities_of(built)  # what the class declares, or its API shows
         dataset = load("digits" if "needs_images" in capabilities else "iris")
     fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
     data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name)

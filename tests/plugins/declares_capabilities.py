@@ -32,3 +32,13 @@ class ImagesOnly(ClassifierMixin, BaseEstimator):
 class DeclaresNonsense(ImagesOnly):
     def __treesvsnets_capabilities__(self):
         return {"predict_proba", "flies"}
+
+
+class DeclarationRaises(ImagesOnly):
+    def __treesvsnets_capabilities__(self):
+        raise RuntimeError("no tags today")
+
+
+class DeclaresNothingUsable(ImagesOnly):
+    def __treesvsnets_capabilities__(self):
+        return None

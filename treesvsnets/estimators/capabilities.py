@@ -17,6 +17,7 @@ when none are given.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from typing import Any
 
 CAPABILITIES = (
@@ -37,14 +38,19 @@ def declares_capabilities(factory: Any) -> bool:
 
 
 def checked(names: Any, owner: str) -> frozenset[str]:
-    """``names`` as a frozenset, refused with one sentence naming ``owner`` if one is unknown."""
+    """``names`` as a frozenset, refused with one sentence naming ``owner`` if it is not a
+    collection of capability names or one is unknown."""
+    from treesvsnets.errors import ConfigError
+
+    if isinstance(names, str) or not isinstance(names, Iterable):
+        raise ConfigError(
+            f"{owner} must declare its capabilities as a set of names, got {names!r}."
+        )
     found = frozenset(names)
     unknown = found - set(CAPABILITIES)
     if unknown:
-        from treesvsnets.errors import ConfigError
-
         raise ConfigError(
-            f"{owner} declares unknown capabilities {sorted(unknown)}; "
+            f"{owner} declares unknown capabilities {sorted(map(str, unknown))}; "
             f"choose from: {', '.join(CAPABILITIES)}."
         )
     return found
@@ -53,7 +59,16 @@ def checked(names: Any, owner: str) -> frozenset[str]:
 def capabilities_of(estimator: Any) -> frozenset[str]:
     """The capabilities ``estimator`` (an instance) declares, else those its API shows."""
     if declares_capabilities(estimator):
-        return checked(getattr(estimator, DECLARATION)(), type(estimator).__name__)
+        owner = type(estimator).__name__
+        try:
+            declared = getattr(estimator, DECLARATION)()
+        except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
+            from treesvsnets.errors import ConfigError
+
+            raise ConfigError(
+                f"{owner}.{DECLARATION}() failed ({type(exc).__name__}: {exc})."
+            ) from None
+        return checked(declared, owner)
     shown = set()
     if hasattr(estimator, "predict_proba"):  # False where available_if hides it (SVC)
         shown.add("predict_proba")
