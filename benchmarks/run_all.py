@@ -24,7 +24,7 @@ from _common import BENCHMARKS, NEEDS_CUDA, write_results  # noqa: E402
 COMMANDS = {
     "harness": ["harness_overhead.py", "--repeats", "3"],
     "startup": ["startup.py", "--repeats", "7"],
-    "fixed_cost": ["fixed_cost.py", "--repeats", "5"],
+    "fixed_cost": ["fixed_cost.py", "--repeats", "7"],
     "training": ["training_loop.py", "--repeats", "5"],
     "fold_parallel": ["fold_parallel.py", "--repeats", "3"],
     "lazypredict": ["lazypredict_vs_ours.py", "--repeats", "3"],
