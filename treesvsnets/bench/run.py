@@ -139,12 +139,16 @@ def _execute(
     report_progress = print_progress if progress is True else (progress or None)
     verbose = progress is True if epoch_progress is None else epoch_progress
     threads = threads_per_cell(prepared.config)
-    tasks = planning.tasks(prepared, manifest.run_id, folder.path, threads, verbose, skip)
+    try:  # nothing has run yet: a failure here only has to stop the workers
+        tasks = planning.tasks(prepared, manifest.run_id, folder.path, threads, verbose, skip)
+        store = folder.store()
+        manifest.start(executor.description, threads)
+        folder.write_manifest(manifest)
+    except BaseException:
+        executor.close()
+        raise
     total = sum(len(task.members) for task in tasks)
     started = time.perf_counter()
-    store = folder.store()
-    manifest.start(executor.description, threads)
-    folder.write_manifest(manifest)
     status = "interrupted"  # Ctrl-C, SIGTERM or a harness bug: finished cells are kept
     try:
         with _sigterm_as_interrupt():
