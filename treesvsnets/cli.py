@@ -460,13 +460,11 @@ def _command_check(args: argparse.Namespace) -> int:
     label, found = check_target(args.target)
     if isinstance(found, EstimatorSpec):
         capabilities = found.capabilities
-        dataset = load("digits" if "needs_images" in capabilities else "iris")
 
-        def make() -> Any:
-            from treesvsnets.bench.cell import Cell, cell_overrides
+        def make() -> Any:  # as a cell builds it (image shape, device), without preprocessing
+            from treesvsnets.bench.cell import Cell, build
 
-            cell = Cell(dataset.name, found.name, seed=0, fold=0, threads=1)
-            return found.build(cell_overrides(found, cell, dataset), seed=0, threads=1)
+            return build(found, Cell(dataset.name, found.name, seed=0, fold=0), dataset)[0]
     else:
 
         def make() -> Any:
@@ -478,7 +476,7 @@ def _command_check(args: argparse.Namespace) -> int:
             capabilities = frozenset()
         else:
             capabilities = capabilities_of(built)  # what the class declares, or its API shows
-        dataset = load("digits" if "needs_images" in capabilities else "iris")
+    dataset = load("digits" if "needs_images" in capabilities else "iris")
     fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
     data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name)
     print(

@@ -191,7 +191,12 @@ def build(
     spec: EstimatorSpec, cell: Cell, dataset: Dataset, artifacts_dir: Path | None = None
 ) -> tuple[Any, Any | None]:
     """The cell's unfitted estimator and its per-fold preprocessor (None when it has none)."""
-    overrides = cell_overrides(spec, cell, dataset, artifacts_dir)
+    return _construct(spec, cell, dataset, cell_overrides(spec, cell, dataset, artifacts_dir))
+
+
+def _construct(
+    spec: EstimatorSpec, cell: Cell, dataset: Dataset, overrides: dict[str, Any]
+) -> tuple[Any, Any | None]:
     estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
     preprocessor = make_preprocessor(
         resolve_preprocessing(spec.preprocessing, dataset.image_shape), dataset.schema
@@ -213,7 +218,7 @@ def _setup(
         sort_keys=True,
         default=str,
     )
-    return build(spec, cell, dataset, artifacts_dir)
+    return _construct(spec, cell, dataset, overrides)
 
 
 def _fit_rows(spec: EstimatorSpec, split_plan: SplitPlan, fold_index: int) -> np.ndarray:

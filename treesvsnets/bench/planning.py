@@ -245,6 +245,8 @@ def tasks(
     planned: list[CellTask] = []
     costs: dict[CellKey, float] = {}
     for dataset, split_plan in prepared.split_plans:
+        data_request = dataset_request(config, dataset)
+        plan_request = split_plan_request(config, split_plan)
         for spec in prepared.specs_for(dataset):
             for fold in range(split_plan.n_folds):
                 cell = Cell(
@@ -272,14 +274,7 @@ def tasks(
                     memory_limit_mb=limits.memory_mb,
                 )
                 planned.append(
-                    CellTask(
-                        cell,
-                        dataset_request(config, dataset),
-                        split_plan_request(config, split_plan),
-                        identity,
-                        limits,
-                        str(run_dir),
-                    )
+                    CellTask(cell, data_request, plan_request, identity, limits, str(run_dir))
                 )
                 costs[cell.key] = spec.relative_cost * dataset.n_samples
     grouped: list[Task] = list(planned)
