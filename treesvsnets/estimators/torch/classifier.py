@@ -23,6 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
 from treesvsnets.errors import ConfigError
+from treesvsnets.estimators.netspec import NET_CAPABILITIES
 from treesvsnets.estimators.torch.callbacks import (
     Callback,
     Checkpoint,
@@ -163,7 +164,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def __treesvsnets_capabilities__(self) -> set[str]:
         """What the harness may do with this net (see treesvsnets.estimators.capabilities)."""
-        found = {"predict_proba", "multithreaded", "early_stopping", "uses_gpu"}
+        found = set(NET_CAPABILITIES)  # what every torch spec declares
         if self.architecture == "cnn":
             found.add("needs_images")
         if self.architecture == "dense":
