@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets.errors import ConfigError, did_you_mean
+from treesvsnets.tasks import TASKS
 
 DEFAULT_DATASETS = ("digits",)
 #: The default suite: every classical estimator (ensembles and the linear model) against the
@@ -108,6 +109,11 @@ def _table_of_tables(expected: str) -> Check:
     return check
 
 
+def _bins(value: Any) -> str | None:
+    ok = _is_int(value) and (value == 0 or value >= 2)
+    return None if ok else "0 (plain shuffled folds) or a number of bins of at least 2"
+
+
 def _seconds(value: Any) -> str | None:
     ok = value is None or (_is_number(value) and value > 0)
     return None if ok else "a positive number of seconds"
@@ -167,6 +173,12 @@ class RunConfig:
     plugins: tuple[str, ...] = _setting((), check=_texts)  # files or modules that register
     # the target column of the table files in datasets (default: their last column)
     target: str | None = _setting(None, check=_optional_text("a column name"))
+    #: a table's task (default: inferred from its target); per file too, in tables / entries
+    task: str | None = _setting(
+        None, check=_one_of(None, *TASKS, expected="'classification' or 'regression'")
+    )
+    #: regression folds stratified on this many quantile bins of the target (0: plain k-fold)
+    target_bins: int = _setting(0, check=_bins)
     tables: dict[str, dict[str, Any]] = _setting(  # per file: TableOptions
         check=lambda v: None if isinstance(v, dict) else "a table of file -> options",
         default_factory=dict,
@@ -227,6 +239,8 @@ class RunConfig:
         given = dict(self.tables.get(name, {}))
         if self.target is not None:
             given.setdefault("target", self.target)
+        if self.task is not None:
+            given.setdefault("task", self.task)
         known = {f.name for f in fields(TableOptions)}
         for key, value in given.items():
             if key not in known:
@@ -282,6 +296,8 @@ class RunConfig:
             "data_dir": None if self.data_dir is None else str(self.data_dir),
             "plugins": list(self.plugins),
             "target": self.target,
+            "task": self.task,
+            "target_bins": self.target_bins,
             "tables": self.tables,
             "class_weight": self.class_weight,
             "baseline": self.baseline,

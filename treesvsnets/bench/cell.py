@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from treesvsnets.bench.measure import Stopwatch, peak_memory
-from treesvsnets.bench.metrics import align_proba, score
+from treesvsnets.bench.metrics import align_proba, regression_score, score
 from treesvsnets.bench.splits import SplitPlan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.preprocessing import (
@@ -164,6 +164,7 @@ def cell_identity(
 ) -> CellIdentity:
     """What is known about a cell before it runs: the start of its row, built once by the
     harness (a row of a cell that never reports back has the same identity)."""
+    spec = spec.for_task(dataset.task)
     fold = split_plan.folds[cell.fold]
     early_stops = uses_validation_slice(spec, split_plan, cell.fold)
     return CellIdentity(
@@ -172,6 +173,7 @@ def cell_identity(
         dataset_fingerprint=dataset.fingerprint,
         estimator=spec.name,
         family=spec.family,
+        task=dataset.task,
         preprocessing=describe_preprocessing(spec.preprocessing, dataset),
         seed=cell.seed,
         fold=cell.fold,
@@ -280,11 +282,14 @@ def _predict_and_score(
     with clock.time("predict"):
         X_ready = X_test if preprocessor is None else preprocessor.transform(X_test)
         y_pred = np.asarray(estimator.predict(X_ready))
+    measurement.record(**_estimator_facts(estimator))
+    if dataset.is_regression:
+        measurement.record(**regression_score(y_test, y_pred))
+        return
     proba = None
     if hasattr(estimator, "predict_proba"):
         proba = align_proba(estimator.predict_proba(X_ready), estimator.classes_, dataset.n_classes)
     measurement.record(**score(y_test, y_pred, proba, dataset.n_classes))
-    measurement.record(**_estimator_facts(estimator))
 
 
 def _record_failure(measurement: Measurement, exc: BaseException) -> None:
@@ -381,9 +386,10 @@ def _run_cells(
     """Set up each cell's estimator and preprocessing, warm up, prepare each fold's fit
     inputs and fit (one clock over all of it, shared among the cells), then predict and score
     each fold on its own. A failure before predicting fails every cell; a failure while
-    predicting fails that cell's row only."""
+    predicting fails that cell's row only. ``spec`` is built for the dataset's task."""
     from threadpoolctl import threadpool_limits
 
+    spec = spec.for_task(dataset.task)
     started_at = now()
     outcomes = [
         CellOutcome(

@@ -1,4 +1,5 @@
-"""Scores for one test fold."""
+"""Scores for one test fold: :func:`score` for classification, :func:`regression_score`
+for regression."""
 
 from __future__ import annotations
 
@@ -39,3 +40,31 @@ def score(
     if proba is not None:
         scores["log_loss"] = float(metrics.log_loss(y_true, proba, labels=labels))
     return scores
+
+
+#: at most this many of a test fold's (true, predicted) pairs are kept on its row, for the
+#: report's predicted-against-actual and residual plots
+PREDICTIONS_KEPT = 500
+
+
+def regression_score(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float | str]:
+    """RMSE, MAE, R², and a fixed sample of the (true, predicted) pairs (JSON)."""
+    from sklearn import metrics
+
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(len(y_true))
+    kept = np.arange(len(y_true))
+    if len(kept) > PREDICTIONS_KEPT:
+        kept = np.sort(np.random.default_rng(0).choice(kept, PREDICTIONS_KEPT, replace=False))
+    return {
+        "rmse": float(np.sqrt(metrics.mean_squared_error(y_true, y_pred))),
+        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
+        "r2": float(metrics.r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
+        "predictions": json.dumps(
+            {
+                "true": [float(f"{v:.6g}") for v in y_true[kept]],
+                "pred": [float(f"{v:.6g}") for v in y_pred[kept]],
+            },
+            separators=(",", ":"),
+        ),
+    }

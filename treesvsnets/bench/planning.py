@@ -39,9 +39,9 @@ from treesvsnets.results.folder import Manifest
 CellKey = tuple[str, str, int, int]
 
 
-def _check_params(config: RunConfig, specs: list) -> None:
+def _check_param_names(config: RunConfig, specs: list) -> None:
     chosen = {spec.name: spec for spec in specs}
-    for name, overrides in config.params.items():
+    for name in config.params:
         if name not in chosen:
             raise unknown_name(
                 "estimator",
@@ -49,29 +49,84 @@ def _check_params(config: RunConfig, specs: list) -> None:
                 chosen,
                 where="params (parameters given for an estimator not in this run)",
             )
-        chosen[name].check_params(overrides)
 
 
-def _image_skips(config: RunConfig, specs: list, datasets: list) -> dict[str, list[str]]:
-    """Estimators that need images, per dataset without an image shape: refused when the user
-    named them (``-e cnn``), left out of that dataset when they came with a default, a family
-    or ``all`` (the default suite has ``cnn``, and ``treesvsnets run -d table.csv`` must work)."""
-    named = set() if config.estimators == DEFAULT_ESTIMATORS else set(config.estimators)
-    skips: dict[str, list[str]] = {}
+def _check_params(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
+    """Each estimator's parameters, checked against the version (classifier, regressor) of
+    every task it runs on."""
+    tasks = list(dict.fromkeys(dataset.task for dataset in datasets))
     for spec in specs:
-        if "needs_images" not in spec.capabilities:
-            continue
-        for dataset in datasets:
-            if dataset.image_shape is not None:
-                continue
-            if spec.name in named:
-                raise ConfigError(
-                    f"estimator {spec.name!r} needs images, but dataset {dataset.name!r} is a "
-                    "plain table with no image shape; run it on an image dataset (digits, "
-                    "mnist, fashion_mnist) or leave it out."
-                )
-            skips.setdefault(dataset.name, []).append(spec.name)
+        overrides = config.params.get(spec.name)
+        for task in tasks:
+            if overrides and task in spec.tasks:
+                spec.for_task(task).check_params(overrides)
+
+
+def _named(config: RunConfig) -> set[str]:
+    """The estimators the user named one by one (not through the default, a family or all)."""
+    return set() if config.estimators == DEFAULT_ESTIMATORS else set(config.estimators)
+
+
+def _counterparts(spec: Any, task: str, specs: list) -> list[str]:
+    """Registered estimators of ``spec``'s family that do ``task`` (what to use instead)."""
+    return [s.name for s in specs if s.family == spec.family and task in s.tasks]
+
+
+def _skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str, str]]:
+    """What is left out where: estimators without a version for a dataset's task (``logreg``
+    on regression, ``ridge`` on classification), and estimators that need images on a plain
+    table. An estimator the user named (``-e cnn``, ``-e logreg``) is refused there with one
+    sentence; one that came with the default, a family or ``all`` is left out of that dataset
+    (``-e linear`` picks logreg or ridge per dataset, and ``treesvsnets run -d table.csv``
+    must work with the default suite's cnn)."""
+    named = _named(config)
+    skips: dict[str, dict[str, str]] = {}
+    for dataset in datasets:
+        for spec in specs:
+            if dataset.task not in spec.tasks:
+                if spec.name in named:
+                    instead = _counterparts(spec, dataset.task, registry.all_specs())
+                    raise ConfigError(
+                        f"estimator {spec.name!r} has no {dataset.task} version, and dataset "
+                        f"{dataset.name!r} is a {dataset.task} dataset"
+                        + (
+                            f"; its {spec.family} estimator for {dataset.task} is "
+                            + " or ".join(repr(name) for name in instead)
+                            + f" (-e {spec.family} picks the right one per dataset)."
+                            if instead
+                            else "; leave it out for this dataset."
+                        )
+                    )
+                skips.setdefault(dataset.name, {})[spec.name] = f"has no {dataset.task} version"
+            elif "needs_images" in spec.capabilities and dataset.image_shape is None:
+                if spec.name in named:
+                    raise ConfigError(
+                        f"estimator {spec.name!r} needs images, but dataset {dataset.name!r} is "
+                        "a plain table with no image shape; run it on an image dataset (digits, "
+                        "mnist, fashion_mnist) or leave it out."
+                    )
+                skips.setdefault(dataset.name, {})[spec.name] = "needs images"
     return skips
+
+
+def _check_tasks(config: RunConfig, datasets: list[Dataset]) -> None:
+    """Settings that do not fit a dataset's task: --task on a built-in dataset of the other
+    task, --class-weight on regression, a dataset no chosen estimator can learn."""
+    from treesvsnets.datasets.tables import looks_like_table
+    from treesvsnets.tasks import REGRESSION
+
+    for dataset in datasets:
+        if config.task and config.task != dataset.task and not looks_like_table(dataset.name):
+            raise ConfigError(
+                f"task {config.task!r} does not apply to dataset {dataset.name!r}, a built-in "
+                f"{dataset.task} dataset; task chooses how a table file's target is read."
+            )
+        if config.class_weight and dataset.task == REGRESSION:
+            raise ConfigError(
+                f"class_weight {config.class_weight!r} weighs classes, but dataset "
+                f"{dataset.name!r} is a regression dataset (its target is a number); drop "
+                "--class-weight, or run the regression datasets apart."
+            )
 
 
 @dataclass
@@ -83,13 +138,23 @@ class RunPlan:
     datasets: list[Dataset]
     split_plans: list[tuple[Dataset, SplitPlan]]  # one per (dataset, seed)
     uses_gpu: bool
-    skipped: dict[str, list[str]]  # dataset -> estimators that need images it does not have
+    skipped: dict[str, dict[str, str]]  # dataset -> {estimator left out there: why}
     infos: list  # DatasetInfo of each dataset, in config order (what a worker loads from)
 
     def specs_for(self, dataset: Dataset) -> list:
-        """The estimators that run on ``dataset``."""
-        left_out = set(self.skipped.get(dataset.name, ()))
-        return [spec for spec in self.specs if spec.name not in left_out]
+        """The estimators that run on ``dataset``, each built for its task."""
+        left_out = self.skipped.get(dataset.name, {})
+        return [
+            spec.for_task(dataset.task) for spec in self.specs if spec.name not in left_out
+        ]
+
+    def specs_by_task(self) -> list:
+        """Each estimator once per task it runs on (what the manifest records)."""
+        found: dict[tuple[str, str], Any] = {}
+        for dataset in self.datasets:
+            for spec in self.specs_for(dataset):
+                found.setdefault((spec.name, spec.task), spec)
+        return list(found.values())
 
     @property
     def total(self) -> int:
@@ -108,6 +173,7 @@ class RunPlan:
                 {
                     "name": spec.name,
                     "family": spec.family,
+                    "task": spec.task,
                     "description": spec.description,
                     "preprocessing": spec.preprocessing,
                     "params": {**spec.default_params, **config.params.get(spec.name, {})},
@@ -115,14 +181,14 @@ class RunPlan:
                     "threads_param": spec.threads_param,
                     "source": spec.source,
                 }
-                for spec in self.specs
+                for spec in self.specs_by_task()
             ],
             datasets=[describe_dataset(config, dataset) for dataset in self.datasets],
             splits=[split_plan.describe() for _, split_plan in self.split_plans],
             skipped=[
-                {"dataset": dataset, "estimator": name, "reason": "needs images"}
-                for dataset, names in self.skipped.items()
-                for name in names
+                {"dataset": dataset, "estimator": name, "reason": reason}
+                for dataset, left_out in self.skipped.items()
+                for name, reason in left_out.items()
             ],
             environment=describe_environment(with_gpu=self.uses_gpu),
         )
@@ -142,10 +208,15 @@ class RunPlan:
         """What the user should know before the first cell: how tables were read, what was
         left out."""
         tables = [data_note(dataset) for dataset in self.datasets if dataset.cleaning]
-        skips = [
-            f"{', '.join(names)} need(s) images: not run on {dataset!r}, a plain table"
-            for dataset, names in self.skipped.items()
-        ]
+        skips = []
+        for dataset, left_out in self.skipped.items():
+            by_reason: dict[str, list[str]] = {}
+            for name, reason in left_out.items():
+                by_reason.setdefault(reason, []).append(name)
+            skips += [
+                f"not run on {dataset!r}: {', '.join(names)} ({reason})"
+                for reason, names in by_reason.items()
+            ]
         return (*tables, *skips)
 
 
@@ -159,7 +230,7 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
     specs = registry.select(config.estimators)
     if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
         specs.append(registry.get(BASELINE))
-    _check_params(config, specs)
+    _check_param_names(config, specs)
     infos = [  # an unknown name fails before anything is loaded
         dataset_registry.info(name, config.table_options(name)) for name in config.datasets
     ]
@@ -169,7 +240,15 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
     for name in config.datasets:
         dataset = dataset_registry.load(name, config.data_dir, config.table_options(name))
         loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
-    skipped = _image_skips(config, specs, loaded)
+    _check_tasks(config, loaded)
+    skipped = _skips(config, specs, loaded)
+    _check_params(config, [s for s in specs if s.name in config.params], loaded)
+    for dataset in loaded:
+        if all(spec.name in skipped.get(dataset.name, {}) for spec in specs):
+            raise ConfigError(
+                f"no estimator of this run does {dataset.task}, the task of dataset "
+                f"{dataset.name!r}; add one (e.g. -e ensemble)."
+            )
     uses_gpu = any("uses_gpu" in spec.capabilities for spec in specs)
     if config.device != "auto" and uses_gpu:
         from treesvsnets.estimators.torch.devices import resolve_device
@@ -185,6 +264,7 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
                 protocol=config.protocol,
                 test_size=config.test_size,
                 validation_fraction=config.validation_fraction,
+                target_bins=config.target_bins,
             ),
         )
         for dataset in loaded
@@ -224,6 +304,7 @@ def split_plan_request(config: RunConfig, split_plan: SplitPlan) -> SplitPlanReq
         config.test_size,
         config.validation_fraction,
         split_plan.hash,
+        split_plan.target_bins,
     )
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from treesvsnets.tasks import REGRESSION
+
 
 @dataclass(frozen=True)
 class ProgressEvent:
@@ -53,9 +55,13 @@ def print_progress(event: ProgressEvent, stream: IO[str] | None = None) -> None:
         f"seed {row['seed']} fold {row['fold'] + 1}/{row['n_folds']}"
     )
     if row["status"] == "ok":
+        scored = (
+            f"rmse {row['rmse']:.4g}  r2 {row['r2']:.3f}"
+            if row.get("task") == REGRESSION
+            else f"acc {row['accuracy']:.4f}"
+        )
         outcome = (
-            f"acc {row['accuracy']:.4f}  fit {row['fit_seconds']:7.2f}s  "
-            f"predict {row['predict_seconds']:.3f}s"
+            f"{scored}  fit {row['fit_seconds']:7.2f}s  predict {row['predict_seconds']:.3f}s"
         )
     else:
         outcome = f"{row['status'].upper()}: {row.get('error') or ''}"

@@ -1,10 +1,11 @@
 """The split plan: the outer folds every estimator shares, and the inner validation slices.
 
-One plan per (dataset, seed, protocol): stratified shuffled k-fold (``kfold``)
-or one train/test split (``holdout``: the dataset's official split when it has
-one, such as MNIST's 60k/10k, else a stratified ``test_size`` split). Inside
-each training fold a stratified validation slice is set aside once, for the
-estimators that early-stop; every such estimator gets the same slice. The
+One plan per (dataset, seed, protocol): shuffled k-fold (``kfold``) or one train/test
+split (``holdout``: the dataset's official split when it has one, such as MNIST's 60k/10k,
+else a ``test_size`` split). Classification folds are stratified on the classes; regression
+folds are plain shuffled folds, or stratified on ``target_bins`` quantile bins of the target
+when asked. Inside each training fold a validation slice (stratified alike) is set aside
+once, for the estimators that early-stop; every such estimator gets the same slice. The
 plan's hash covers the data, the folds and the slices, and is stored on every row.
 """
 
@@ -39,6 +40,7 @@ class SplitPlan:
     validation_fraction: float
     folds: tuple[Fold, ...]
     hash: str
+    target_bins: int = 0  # regression folds stratified on this many target quantile bins
     #: per fold, test rows whose features equal a training row's: a leak the report counts
     test_rows_seen_in_train: tuple[int, ...] = ()
 
@@ -49,6 +51,7 @@ class SplitPlan:
             "protocol": self.protocol,
             "n_folds": self.n_folds,
             "validation_fraction": self.validation_fraction,
+            **({"target_bins": self.target_bins} if self.target_bins else {}),
             "hash": self.hash,
             "test_sizes": [len(fold.test) for fold in self.folds],
             "test_rows_seen_in_train": list(self.test_rows_seen_in_train),
@@ -56,9 +59,17 @@ class SplitPlan:
 
 
 def check_folds(dataset: Dataset, n_folds: int) -> None:
-    """Refuse a fold count that stratified k-fold cannot honour, naming the class."""
+    """Refuse a fold count that stratified k-fold cannot honour, naming the class (or, for
+    regression, a dataset with fewer rows than folds)."""
     if isinstance(n_folds, bool) or not isinstance(n_folds, int) or n_folds < 2:
         raise ConfigError(f"folds must be an integer of at least 2, got {n_folds!r}.")
+    if dataset.is_regression:
+        if dataset.n_samples < 2 * n_folds:
+            raise DatasetError(
+                f"dataset {dataset.name!r} has {dataset.n_samples} rows, too few for "
+                f"{n_folds} folds; use --folds {max(dataset.n_samples // 2, 2)} or fewer."
+            )
+        return
     counts = np.bincount(dataset.y, minlength=dataset.n_classes)
     smallest = int(np.argmin(counts))
     if counts[smallest] < n_folds:
@@ -72,13 +83,20 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
 
 
 def _validation_slice(
-    train: np.ndarray, y: np.ndarray, fraction: float, seed: int
+    train: np.ndarray, y: np.ndarray | None, fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Split a training fold into (fit, val), stratified, fixed by ``seed``."""
+    """Split a training fold into (fit, val), stratified on ``y`` (class codes or target bins;
+    None: a plain shuffled slice), fixed by ``seed``."""
     from sklearn.model_selection import StratifiedShuffleSplit, train_test_split
 
     if fraction == 0:
         return train, train[:0]
+    if y is None:
+        n_val = max(int(round(fraction * len(train))), 1)
+        if len(train) - n_val < 2:
+            return train, train[:0]
+        fit, val = train_test_split(train, test_size=n_val, random_state=seed)
+        return np.sort(fit), np.sort(val)
     n_classes = len(np.unique(y[train]))
     n_val = max(int(round(fraction * len(train))), n_classes)
     if len(train) - n_val < n_classes:
@@ -101,9 +119,18 @@ def make_split_plan(
     protocol: str = "kfold",
     test_size: float = 0.2,
     validation_fraction: float = 0.1,
+    target_bins: int = 0,
 ) -> SplitPlan:
-    """The outer folds and inner validation slices for ``dataset``, fixed by ``seed``."""
-    from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+    """The outer folds and inner validation slices for ``dataset``, fixed by ``seed``.
+
+    Classification is stratified on the classes. Regression is shuffled, or stratified on
+    ``target_bins`` quantile bins of the target (ignored for classification)."""
+    from sklearn.model_selection import (
+        KFold,
+        ShuffleSplit,
+        StratifiedKFold,
+        StratifiedShuffleSplit,
+    )
 
     if protocol not in PROTOCOLS:
         raise ConfigError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}.")
@@ -112,10 +139,25 @@ def make_split_plan(
     digest = hashlib.sha256(
         f"{dataset.fingerprint}:{protocol}:{n_folds}:{seed}:{validation_fraction}".encode()
     )
+    bins = target_bins if dataset.is_regression else 0
+    if bins:
+        if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
+            raise ConfigError(f"target_bins must be 0 or at least 2, got {target_bins!r}.")
+        digest.update(f":bins{bins}".encode())
+    # what folds and slices are stratified on: class codes, target bins, or nothing
+    strata = None if dataset.is_regression and not bins else dataset.y
+    if bins:
+        from treesvsnets.datasets.target import quantile_bins
+
+        strata = quantile_bins(dataset.y, bins)
+    stratified = strata is not None
     if protocol == "kfold":
         check_folds(dataset, n_folds)
-        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        outer = list(splitter.split(np.zeros(dataset.n_samples), dataset.y))
+        if stratified:
+            splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        else:
+            splitter = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        outer = list(splitter.split(np.zeros(dataset.n_samples), strata))
     elif dataset.official_test is not None:
         test = np.asarray(dataset.official_test, dtype=np.int64)
         outer = [(np.setdiff1d(np.arange(dataset.n_samples), test), test)]
@@ -124,12 +166,13 @@ def make_split_plan(
         if not 0 < test_size < 1:
             raise ConfigError(f"test_size must be between 0 and 1, got {test_size!r}.")
         check_folds(dataset, 2)
-        splitter = StratifiedShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
-        outer = list(splitter.split(np.zeros(dataset.n_samples), dataset.y))
+        shuffle_split = StratifiedShuffleSplit if stratified else ShuffleSplit
+        splitter = shuffle_split(n_splits=1, test_size=test_size, random_state=seed)
+        outer = list(splitter.split(np.zeros(dataset.n_samples), strata))
     folds = []
     for index, (train, test) in enumerate(outer):
         train, test = np.sort(train).astype(np.int64), np.sort(test).astype(np.int64)
-        fit, val = _validation_slice(train, dataset.y, validation_fraction, seed * 1009 + index)
+        fit, val = _validation_slice(train, strata, validation_fraction, seed * 1009 + index)
         digest.update(test.tobytes())
         digest.update(val.tobytes())
         folds.append(Fold(index=index, train=train, test=test, fit=fit, val=val))
@@ -142,6 +185,7 @@ def make_split_plan(
         validation_fraction=validation_fraction,
         folds=tuple(folds),
         hash=digest.hexdigest()[:16],
+        target_bins=bins,
         test_rows_seen_in_train=tuple(
             int(np.isin(dataset.row_hashes[f.test], dataset.row_hashes[f.train]).sum())
             for f in folds

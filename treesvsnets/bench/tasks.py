@@ -46,6 +46,7 @@ class SplitPlanRequest:
     test_size: float
     validation_fraction: float
     hash: str
+    target_bins: int = 0
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ class TaskRunner:
                 protocol=plan_request.protocol,
                 test_size=plan_request.test_size,
                 validation_fraction=plan_request.validation_fraction,
+                target_bins=plan_request.target_bins,
             )
             if split_plan.hash != plan_request.hash:
                 raise DatasetError(

@@ -8,6 +8,8 @@ from functools import cached_property
 
 import numpy as np
 
+from treesvsnets.tasks import CLASSIFICATION, REGRESSION
+
 
 @dataclass(frozen=True)
 class TableSchema:
@@ -25,10 +27,11 @@ class TableSchema:
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Features, integer labels and what is needed to interpret them.
+    """Features, a target and what is needed to interpret them.
 
-    ``y`` holds integer codes ``0..n_classes-1``; ``class_names[code]`` is the
-    original label. ``image_shape`` is ``(channels, height, width)`` for data
+    ``task`` is ``classification`` or ``regression``. For classification ``y`` holds integer
+    codes ``0..n_classes-1`` and ``class_names[code]`` is the original label; for regression
+    ``y`` holds the target's float values and ``class_names`` is empty. ``image_shape`` is ``(channels, height, width)`` for data
     whose rows are flattened images (CNNs reshape with it), else ``None``.
     A user's table has a ``schema``; its X is then a DataFrame of float, string
     and datetime columns (missing values kept), which each fold's preprocessing
@@ -48,6 +51,11 @@ class Dataset:
     schema: TableSchema | None = None
     cleaning: dict = field(default_factory=dict)
     columns: tuple = ()  # ColumnReading per column of a table file (not the target)
+    task: str = CLASSIFICATION
+
+    @property
+    def is_regression(self) -> bool:
+        return self.task == REGRESSION
 
     def rows(self, index: np.ndarray):
         """X restricted to the rows ``index`` (an array, or a DataFrame for a table)."""
@@ -88,6 +96,8 @@ class Dataset:
             digest.update(f"{contiguous.dtype.str}{contiguous.shape}".encode())
             digest.update(contiguous.tobytes())
         digest.update("\x1f".join(self.class_names).encode())
+        if self.is_regression:  # the same numbers read as classes are other data
+            digest.update(REGRESSION.encode())
         return digest.hexdigest()[:16]
 
     def describe(self) -> dict[str, object]:
@@ -97,9 +107,14 @@ class Dataset:
             "fingerprint": self.fingerprint,
             "n_samples": self.n_samples,
             "n_features": self.n_features,
+            "task": self.task,
             "n_classes": self.n_classes,
             "class_names": list(self.class_names),
-            "class_counts": np.bincount(self.y, minlength=self.n_classes).tolist(),
+            **(
+                {"target": _summary(self.y)}
+                if self.is_regression
+                else {"class_counts": np.bincount(self.y, minlength=self.n_classes).tolist()}
+            ),
             "image_shape": list(self.image_shape) if self.image_shape else None,
             "source": self.source,
             "official_test_size": None if self.official_test is None else len(self.official_test),
@@ -116,8 +131,17 @@ class Dataset:
             ),
         }
 
+    def strata(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """What a split stratifies ``rows`` (all by default) on: the class codes, or a
+        regression target's quantile bins (deciles)."""
+        from treesvsnets.datasets.target import quantile_bins
+
+        y = self.y if rows is None else self.y[rows]
+        return quantile_bins(y, 10) if self.is_regression else y
+
     def subsample(self, n: int, seed: int = 0) -> Dataset:
-        """A stratified subset of ``n`` rows (the official split keeps its proportion)."""
+        """A stratified subset of ``n`` rows (on the classes, or a regression target's
+        deciles; the official split keeps its proportion)."""
         from sklearn.model_selection import train_test_split
 
         if n >= self.n_samples:
@@ -132,7 +156,7 @@ class Dataset:
         kept = []
         for rows, size in zip(parts, sizes, strict=True):
             chosen, _ = train_test_split(
-                rows, train_size=size, stratify=self.y[rows], random_state=seed
+                rows, train_size=size, stratify=self.strata(rows), random_state=seed
             )
             kept.append(np.sort(chosen))
         keep = np.concatenate(kept)
@@ -149,7 +173,19 @@ class Dataset:
             schema=self.schema,
             cleaning=self.cleaning,
             columns=self.columns,
+            task=self.task,
         )
+
+
+def _summary(y: np.ndarray) -> dict[str, float]:
+    """A regression target in five numbers (for the manifest and the report)."""
+    return {
+        "mean": float(np.mean(y)),
+        "std": float(np.std(y)),
+        "min": float(np.min(y)),
+        "median": float(np.median(y)),
+        "max": float(np.max(y)),
+    }
 
 
 def encode_labels(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:

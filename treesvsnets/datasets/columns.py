@@ -136,8 +136,10 @@ class CategoryEncoder(TransformerMixin, BaseEstimator):
 def _target_encoder(y: Any, seed: int) -> Any | None:
     """scikit-learn's TargetEncoder with seeded, shuffled inner folds: stratified for class
     labels when every class has a row in each, at most 5, fewer on a tiny fold; ``None``
-    when there are too few rows to cross-fit at all. scikit-learn 1.9 takes the folds as a
-    splitter; older versions take a count and a seed."""
+    when there are too few rows to cross-fit at all. A float target (regression) is
+    ``continuous`` even when its values are whole numbers (scikit-learn would read prices in
+    whole dollars as classes). scikit-learn 1.9 takes the folds as a splitter; older versions
+    take a count and a seed."""
     import re
 
     import sklearn
@@ -149,13 +151,15 @@ def _target_encoder(y: Any, seed: int) -> Any | None:
     splits = min(5, len(y))
     if splits < 2:
         return None
+    continuous = np.issubdtype(y.dtype, np.floating)
+    kind = {"target_type": "continuous"} if continuous else {}
     version = re.match(r"(\d+)\.(\d+)", sklearn.__version__)
     if version and (int(version[1]), int(version[2])) < (1, 9):
-        return TargetEncoder(cv=splits, shuffle=True, random_state=seed)
-    classes = type_of_target(y) in ("binary", "multiclass")
+        return TargetEncoder(cv=splits, shuffle=True, random_state=seed, **kind)
+    classes = not continuous and type_of_target(y) in ("binary", "multiclass")
     stratify = classes and np.unique(y, return_counts=True)[1].min() >= splits
     splitter = StratifiedKFold if stratify else KFold
-    return TargetEncoder(cv=splitter(splits, shuffle=True, random_state=seed))
+    return TargetEncoder(cv=splitter(splits, shuffle=True, random_state=seed), **kind)
 
 
 class DatetimeFeatures(TransformerMixin, BaseEstimator):

@@ -13,6 +13,7 @@ from pathlib import Path
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.tables import TableOptions, looks_like_table
 from treesvsnets.errors import ConfigError, unknown_name
+from treesvsnets.tasks import CLASSIFICATION
 
 
 @dataclass(frozen=True)
@@ -22,15 +23,25 @@ class DatasetInfo:
     description: str
     n_samples: int
     n_features: int
-    n_classes: int
+    n_classes: int  # 0 for regression
     image_shape: tuple[int, int, int] | None = None
     needs_data_dir: bool = False  # the loader takes ``data_dir`` (files on disk or downloaded)
+    task: str | None = CLASSIFICATION  # None: known once loaded (a table's target decides)
 
 
 _DATASETS: dict[str, DatasetInfo] = {}
 #: The built-ins' listing order, declared so that it never depends on which module was
 #: imported first; datasets registered by others come after them, as registered.
-BUILTIN_ORDER = ("digits", "iris", "wine", "breast_cancer", "mnist", "fashion_mnist")
+BUILTIN_ORDER = (
+    "digits",
+    "iris",
+    "wine",
+    "breast_cancer",
+    "mnist",
+    "fashion_mnist",
+    "diabetes",
+    "friedman1",
+)
 _BUILTINS_LOADED = False
 
 
@@ -73,6 +84,7 @@ def table_info(path: str, options: TableOptions | None = None) -> DatasetInfo:
         n_samples=0,
         n_features=0,
         n_classes=0,
+        task=None,
     )
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from treesvsnets.datasets.base import Dataset, TableSchema, encode_labels
 from treesvsnets.errors import DatasetError, unknown_name
+from treesvsnets.tasks import REGRESSION, TASKS
 
 SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".parquet": None, ".pq": None}
 #: numbers beyond this overflow when squared (a variance), so scaling would give inf or NaN
@@ -44,6 +45,7 @@ class TableOptions:
     """How to read one table: its target, and per-column overrides of the inferred types."""
 
     target: str | None = None  # default: the last column
+    task: str | None = None  # classification or regression; default: inferred from the target
     drop: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()  # forced categorical (others are inferred)
     numeric: tuple[str, ...] = ()  # forced numeric: what does not parse becomes missing
@@ -58,6 +60,10 @@ class TableOptions:
     categorical_max_values: int = 0  # numbers with at most this many values are categories
 
     def __post_init__(self) -> None:
+        if self.task is not None and self.task not in TASKS:
+            raise DatasetError(
+                f"task must be 'classification' or 'regression', got {self.task!r}."
+            )
         if self.missing not in ("impute", "drop"):
             raise DatasetError(f"missing must be 'impute' or 'drop', got {self.missing!r}.")
         if self.high_cardinality not in HIGH_CARDINALITY:
@@ -192,6 +198,7 @@ def clean_table(
 
     from treesvsnets.datasets.column_types import merge_case_variants, null_mask
     from treesvsnets.datasets.columns import describe_encoding
+    from treesvsnets.datasets.target import check_regression_target, read_target
 
     options = options or TableOptions()
     where = f"data file {str(path)!r}"
@@ -240,8 +247,14 @@ def clean_table(
             + "); keep one with keep = [...] or declare its type."
         )
     X = pd.DataFrame(unified, index=features.index)
-    y_raw, target_merged = merge_case_variants(frame[target].astype(str))
-    cleaning.note("target_spellings_merged", target_merged)
+    reading = read_target(frame[target], options.task, target, where)
+    cleaning.steps["task"] = f"{reading.task} ({reading.reason})"
+    regression = reading.task == REGRESSION
+    if regression:
+        y_raw = reading.numbers
+    else:
+        y_raw, target_merged = merge_case_variants(frame[target].astype(str))
+        cleaning.note("target_spellings_merged", target_merged)
     _note_readings(cleaning, readings)
 
     if options.missing == "drop":
@@ -253,8 +266,12 @@ def clean_table(
         cleaning.note("missing_values_imputed_per_fold", missing)
     if len(X) == 0:
         raise DatasetError(f"{where} has no rows left after cleaning.")
-    codes, class_names = encode_labels(y_raw.to_numpy())
-    if len(class_names) < 2:
+    if regression:
+        codes, class_names = y_raw.to_numpy(dtype=np.float64), ()
+        check_regression_target(codes, target, where)  # rows dropped above may leave one value
+    else:
+        codes, class_names = encode_labels(y_raw.to_numpy())
+    if not regression and len(class_names) < 2:
         raise DatasetError(
             f"{where}: target column {target!r} has a single class ({class_names[0]!r}); "
             "classification needs at least two."
@@ -282,6 +299,7 @@ def clean_table(
         schema=schema,
         cleaning=cleaning.steps,
         columns=tuple(readings),
+        task=reading.task,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from treesvsnets.errors import ConfigError, did_you_mean
 from treesvsnets.estimators.capabilities import checked
+from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS
 
 #: the family of the floor every result is read against (reports/baseline.py tests against it)
 BASELINE_FAMILY = "baseline"
@@ -25,7 +26,10 @@ BASELINE = "dummy"
 class EstimatorSpec:
     """How to build one estimator for one cell.
 
-    ``factory(**params)`` returns a scikit-learn compatible classifier. The
+    ``factory(**params)`` returns a scikit-learn compatible estimator for ``task`` (a
+    classifier by default). One name stands for one idea across tasks: a spec may also
+    build the regressor, with ``regressor(**regressor_params)``; :meth:`for_task` gives
+    the spec of one task, which the harness builds cells with. The
     harness adds the cell's seed under ``seed_param`` and its thread budget
     under ``threads_param`` (either may be ``None`` when the estimator has no
     such parameter; its threads are then limited with threadpoolctl only).
@@ -46,6 +50,10 @@ class EstimatorSpec:
     #: rough fit seconds of 5-fold digits on 2 cores; only orders cells when several run at
     #: once (the costliest start first, so no core idles at the end of the run)
     relative_cost: float = 1.0
+    task: str = CLASSIFICATION  # what ``factory`` builds
+    #: builds the regressor of the same idea (a classification spec only); None: it has none
+    regressor: Callable[..., Any] | None = None
+    regressor_params: Mapping[str, Any] | None = None  # its defaults (None: default_params)
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -53,10 +61,45 @@ class EstimatorSpec:
                 f"estimator {self.name!r} has family {self.family!r}; "
                 f"choose from: {', '.join(FAMILIES)}."
             )
+        if self.task not in TASKS:
+            raise ConfigError(
+                f"estimator {self.name!r} has task {self.task!r}; "
+                f"choose from: {', '.join(TASKS)}."
+            )
+        if self.regressor is not None and self.task != CLASSIFICATION:
+            raise ConfigError(
+                f"estimator {self.name!r}: a regressor= goes with a classifier's factory; "
+                "register a regression-only estimator with task='regression'."
+            )
         object.__setattr__(
             self, "capabilities", checked(self.capabilities, f"estimator {self.name!r}")
         )
         object.__setattr__(self, "default_params", dict(self.default_params))
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """The tasks this estimator can be built for."""
+        return tuple(t for t in TASKS if t == self.task or (t == REGRESSION and self.regressor))
+
+    def for_task(self, task: str) -> EstimatorSpec:
+        """The spec that builds this estimator for ``task`` (itself when that is its task);
+        a regressor has no ``predict_proba``."""
+        if task == self.task:
+            return self
+        if task not in self.tasks:
+            raise ConfigError(f"estimator {self.name!r} has no {task} version.")
+        from dataclasses import replace
+
+        params = self.default_params if self.regressor_params is None else self.regressor_params
+        return replace(
+            self,
+            factory=self.regressor,
+            default_params=dict(params),
+            task=task,
+            capabilities=self.capabilities - {"predict_proba"},
+            regressor=None,
+            regressor_params=None,
+        )
 
     @property
     def uses_threads(self) -> bool:

@@ -1,4 +1,8 @@
-"""The built-in classical estimators: tree ensembles, stacking and a linear baseline.
+"""The built-in classical estimators: tree ensembles, stacking and the linear baselines.
+
+Each name stands for one idea across tasks: its spec builds the classifier, and (through
+``regressor=``) the regressor of the same library and defaults on a regression dataset.
+The linear baselines differ by task: ``logreg`` classifies, ``ridge`` regresses.
 
 Each factory imports its library inside the function, so importing this module
 (and listing the registry) stays cheap. Default parameters are the ones a
@@ -16,14 +20,61 @@ _PROBA = frozenset({"predict_proba"})
 _PROBA_THREADED = frozenset({"predict_proba", "multithreaded"})
 
 
+def _random_forest_regressor(**params: Any) -> Any:
+    from sklearn.ensemble import RandomForestRegressor
+
+    return RandomForestRegressor(**params)
+
+
+def _bagging_regressor(**params: Any) -> Any:
+    from sklearn.ensemble import BaggingRegressor
+    from sklearn.tree import DecisionTreeRegressor
+
+    return BaggingRegressor(estimator=DecisionTreeRegressor(), **params)
+
+
+def _adaboost_regressor(**params: Any) -> Any:
+    """AdaBoost.R2 over depth-3 trees (scikit-learn's own default for the regressor: a stump
+    has too little to say about a quantity)."""
+    from sklearn.ensemble import AdaBoostRegressor
+    from sklearn.tree import DecisionTreeRegressor
+
+    return AdaBoostRegressor(estimator=DecisionTreeRegressor(max_depth=3), **params)
+
+
+def _gradient_boosting_regressor(**params: Any) -> Any:
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    return GradientBoostingRegressor(**params)
+
+
+def _hist_gradient_boosting_regressor(**params: Any) -> Any:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(**params)
+
+
+def _xgboost_regressor(**params: Any) -> Any:
+    from xgboost import XGBRegressor
+
+    return XGBRegressor(**params)
+
+
+def _lightgbm_regressor(**params: Any) -> Any:
+    from lightgbm import LGBMRegressor
+
+    return LGBMRegressor(**params)
+
+
 @register(
     "rf",
+    regressor=_random_forest_regressor,
     relative_cost=1.0,
     seed_param="random_state",
     threads_param="n_jobs",
     family="ensemble",
     default_params={"n_estimators": 100},
-    description="RandomForestClassifier (scikit-learn)",
+    description="RandomForestClassifier / RandomForestRegressor (scikit-learn)",
     capabilities=_PROBA_THREADED,
 )
 def random_forest(**params: Any) -> Any:
@@ -34,12 +85,13 @@ def random_forest(**params: Any) -> Any:
 
 @register(
     "bagging",
+    regressor=_bagging_regressor,
     relative_cost=2.6,
     seed_param="random_state",
     threads_param="n_jobs",
     family="ensemble",
     default_params={"n_estimators": 50},
-    description="BaggingClassifier of full decision trees (scikit-learn)",
+    description="BaggingClassifier / BaggingRegressor of full decision trees (scikit-learn)",
     capabilities=_PROBA_THREADED,
 )
 def bagging(**params: Any) -> Any:
@@ -51,11 +103,13 @@ def bagging(**params: Any) -> Any:
 
 @register(
     "adaboost",
+    regressor=_adaboost_regressor,
     relative_cost=1.5,
     seed_param="random_state",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 1.0},
-    description="AdaBoostClassifier (SAMME) of decision stumps (scikit-learn)",
+    description="AdaBoostClassifier (SAMME) of decision stumps / AdaBoostRegressor (R2) of "
+    "depth-3 trees (scikit-learn)",
     threads_param=None,
     capabilities=_PROBA,
 )
@@ -68,11 +122,12 @@ def adaboost(**params: Any) -> Any:
 
 @register(
     "gb",
+    regressor=_gradient_boosting_regressor,
     relative_cost=26,
     seed_param="random_state",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3},
-    description="GradientBoostingClassifier (scikit-learn, single-threaded)",
+    description="GradientBoostingClassifier / Regressor (scikit-learn, single-threaded)",
     threads_param=None,
     capabilities=_PROBA,
 )
@@ -84,12 +139,13 @@ def gradient_boosting(**params: Any) -> Any:
 
 @register(
     "hgb",
+    regressor=_hist_gradient_boosting_regressor,
     relative_cost=7,
     seed_param="random_state",
     family="ensemble",
     # early_stopping is off so that nothing is silently held out of the training fold.
     default_params={"max_iter": 100, "learning_rate": 0.1, "early_stopping": False},
-    description="HistGradientBoostingClassifier (scikit-learn, OpenMP threads)",
+    description="HistGradientBoostingClassifier / Regressor (scikit-learn, OpenMP threads)",
     threads_param=None,
     capabilities=_PROBA_THREADED,
 )
@@ -101,12 +157,13 @@ def hist_gradient_boosting(**params: Any) -> Any:
 
 @register(
     "xgboost",
+    regressor=_xgboost_regressor,
     relative_cost=0.9,
     seed_param="random_state",
     threads_param="n_jobs",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 0.3, "tree_method": "hist"},
-    description="XGBClassifier (XGBoost)",
+    description="XGBClassifier / XGBRegressor (XGBoost)",
     capabilities=_PROBA_THREADED,
 )
 def xgboost(**params: Any) -> Any:
@@ -117,12 +174,13 @@ def xgboost(**params: Any) -> Any:
 
 @register(
     "lightgbm",
+    regressor=_lightgbm_regressor,
     relative_cost=1.7,
     seed_param="random_state",
     threads_param="n_jobs",
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 0.1, "verbose": -1},
-    description="LGBMClassifier (LightGBM)",
+    description="LGBMClassifier / LGBMRegressor (LightGBM)",
     capabilities=_PROBA_THREADED,
 )
 def lightgbm(**params: Any) -> Any:
@@ -135,13 +193,38 @@ def lightgbm(**params: Any) -> Any:
 STACKING_MEMBERS = ("rf", "bagging", "adaboost", "gb")
 
 
+def _members(random_state: int, task: str) -> list[tuple[str, Any]]:
+    """The stacking members, each built from its own registry entry for ``task`` (same
+    defaults, same seed, one thread each)."""
+    from treesvsnets.estimators.registry import get
+
+    return [
+        (name, get(name).for_task(task).build(seed=random_state, threads=1))
+        for name in STACKING_MEMBERS
+    ]
+
+
+def _stacking_regressor(*, random_state: int = 0, n_jobs: int = 1, **params: Any) -> Any:
+    """StackingRegressor of the registry's rf, bagging, adaboost and gb regressors, RidgeCV on
+    top, every member fit in one pool (as the classifier)."""
+    from sklearn.linear_model import RidgeCV
+
+    from treesvsnets.estimators.stacking import PooledStackingRegressor
+
+    return PooledStackingRegressor(
+        _members(random_state, "regression"), final_estimator=RidgeCV(), n_jobs=n_jobs, **params
+    )
+
+
 @register(
     "stacking",
     relative_cost=90,
     family="ensemble",
     default_params={"cv": 5, "final_C": 1.0},
+    regressor=_stacking_regressor,
+    regressor_params={"cv": 5},
     description="StackingClassifier: rf + bagging + adaboost + gb -> LogisticRegression "
-    "(all member fits in one pool)",
+    "(regression: StackingRegressor -> RidgeCV; all member fits in one pool)",
     capabilities=_PROBA_THREADED,
 )
 def stacking(*, random_state: int = 0, n_jobs: int = 1, final_C: float = 1.0, **params: Any) -> Any:
@@ -154,12 +237,12 @@ def stacking(*, random_state: int = 0, n_jobs: int = 1, final_C: float = 1.0, **
     """
     from sklearn.linear_model import LogisticRegression
 
-    from treesvsnets.estimators.registry import get
     from treesvsnets.estimators.stacking import PooledStackingClassifier
 
-    members = [(name, get(name).build(seed=random_state, threads=1)) for name in STACKING_MEMBERS]
     final = LogisticRegression(C=final_C, max_iter=1000)
-    return PooledStackingClassifier(members, final_estimator=final, n_jobs=n_jobs, **params)
+    return PooledStackingClassifier(
+        _members(random_state, "classification"), final_estimator=final, n_jobs=n_jobs, **params
+    )
 
 
 @register(
@@ -177,3 +260,21 @@ def logistic_regression(**params: Any) -> Any:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(**params)
+
+
+@register(
+    "ridge",
+    relative_cost=0.1,
+    family="linear",
+    task="regression",
+    default_params={"alphas": (0.1, 1.0, 10.0)},
+    description="RidgeCV (alpha chosen by efficient leave-one-out) on standard-scaled features: "
+    "the linear baseline for regression",
+    preprocessing="standard",
+    seed_param=None,
+    threads_param=None,
+)
+def ridge(**params: Any) -> Any:
+    from sklearn.linear_model import RidgeCV
+
+    return RidgeCV(**params)

@@ -39,6 +39,17 @@ def torch_classifier(architecture: str | Callable[..., Any], params: dict[str, A
     return TorchClassifier(architecture, **params)
 
 
+def torch_regressor(architecture: str | Callable[..., Any], params: dict[str, Any]) -> Any:
+    from treesvsnets.estimators.torch.regressor import TorchRegressor
+
+    return TorchRegressor(architecture, **params)
+
+
+def regression_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A net's regression defaults: its classification defaults with the MSE loss."""
+    return {**params, "loss": "mse"}
+
+
 def register_net(
     name: str,
     module_factory: Callable[..., Any],
@@ -51,7 +62,8 @@ def register_net(
     """Register your own ``torch.nn.Module`` and get the project's loop for free.
 
     ``module_factory(n_features=, n_classes=, image_shape=)`` returns the module
-    (rows arrive flat; reshape with ``image_shape`` for convolutions). Training
+    (rows arrive flat; reshape with ``image_shape`` for convolutions). On a regression
+    dataset the same name builds a TorchRegressor, whose module gets ``n_classes=1``. Training
     settings (epochs, optimizer, early stopping on the harness's validation
     slice, checkpoints, history, device) are TorchClassifier's, overridable in
     ``default_params`` and with ``--param``.
@@ -61,12 +73,19 @@ def register_net(
     def factory(**params: Any) -> Any:
         return torch_classifier(module_factory, params)
 
+    @reports_epochs
+    def regressor(**params: Any) -> Any:
+        return torch_regressor(module_factory, params)
+
+    defaults = {**TRAINING_DEFAULTS, **(default_params or {})}
     add(
         EstimatorSpec(
             name=name,
             family="deep",
             factory=factory,
-            default_params={**TRAINING_DEFAULTS, **(default_params or {})},
+            default_params=defaults,
+            regressor=regressor,
+            regressor_params=regression_params(defaults),
             description=description or f"PyTorch module {module_factory.__name__}",
             preprocessing="auto",
             seed_param="random_state",

@@ -31,6 +31,7 @@ BUILTIN_ORDER = (
     "lightgbm",
     "stacking",
     "logreg",
+    "ridge",
     "dense",
     "cnn",
     "dummy",

@@ -1,4 +1,4 @@
-"""A StackingClassifier that keeps every core busy while its members fit.
+"""Stacking (classifier and regressor) that keeps every core busy while its members fit.
 
 scikit-learn's ``StackingClassifier.fit`` runs two parallel phases one after
 the other: the members' fits on the whole training data, then, member by
@@ -14,7 +14,8 @@ scikit-learn does: same clones, same folds, same out-of-fold predictions, same
 final estimator, so its predictions equal ``StackingClassifier``'s
 (``tests/estimators/test_stacking.py`` checks it). Cases it does not speed up (``cv="prefit"``,
 multilabel targets, metadata routing, a class missing from an inner training
-fold) go to scikit-learn's own ``fit``.
+fold) go to scikit-learn's own ``fit``. ``PooledStackingRegressor`` does the same for
+``StackingRegressor`` (its members' out-of-fold predictions are their ``predict``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.ensemble import StackingClassifier
+from sklearn.ensemble import StackingClassifier, StackingRegressor
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import column_or_1d
 
 
 def _fit_member(estimator, X, y, sample_weight, train, test, method):
@@ -43,32 +45,16 @@ def _fit_member(estimator, X, y, sample_weight, train, test, method):
     return getattr(member, method)(_safe_indexing(X, test))
 
 
-class PooledStackingClassifier(StackingClassifier):
-    """``StackingClassifier`` whose member fits (whole data and inner folds) share one pool."""
+def _not_pooled(estimator: Any, fit_params: dict[str, Any]) -> bool:
+    """Cases scikit-learn's own ``fit`` handles and the pool does not."""
+    return estimator.cv == "prefit" or bool(set(fit_params) - {"sample_weight"}) or _routing_enabled()
 
-    def fit(self, X: Any, y: Any, **fit_params: Any) -> PooledStackingClassifier:
-        check_classification_targets(y)
-        unsupported = set(fit_params) - {"sample_weight"}
-        if (
-            self.cv == "prefit"
-            or unsupported
-            or _routing_enabled()
-            or type_of_target(y) == "multilabel-indicator"
-        ):
-            return super().fit(X, y, **fit_params)
-        self._validate_params()
-        encoder = LabelEncoder().fit(y)
-        y_encoded = encoder.transform(y)
-        cv = check_cv(self.cv, y=y_encoded, classifier=True)
-        if hasattr(cv, "random_state") and cv.random_state is None:
-            cv.random_state = np.random.RandomState()
-        folds = list(cv.split(X, y_encoded))
-        n_classes = len(encoder.classes_)
-        if any(np.unique(y_encoded[train]).size < n_classes for train, _ in folds):
-            return super().fit(X, y, **fit_params)  # scikit-learn re-orders such folds' columns
 
-        self._label_encoder = encoder
-        self.classes_ = encoder.classes_
+class _PooledFit:
+    """The pooled fit both stackings share: every member on the whole data and on each inner
+    fold in one joblib pool, then the final estimator on the out-of-fold predictions."""
+
+    def _fit_pooled(self, X: Any, y: Any, folds: list, fit_params: dict[str, Any]) -> Any:
         names, all_estimators = self._validate_estimators()
         self._validate_final_estimator()
         kept = [
@@ -83,9 +69,7 @@ class PooledStackingClassifier(StackingClassifier):
         jobs = [(index, None, None) for index in range(len(kept))]
         jobs += [(index, train, test) for index in range(len(kept)) for train, test in folds]
         outputs = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, batch_size=1)(
-            delayed(_fit_member)(
-                kept[index][1], X, y_encoded, sample_weight, train, test, methods[index]
-            )
+            delayed(_fit_member)(kept[index][1], X, y, sample_weight, train, test, methods[index])
             for index, train, test in jobs
         )
 
@@ -95,7 +79,7 @@ class PooledStackingClassifier(StackingClassifier):
         for _ in kept:
             parts = [(test, next(out_of_fold)) for _, test in folds]
             first = parts[0][1]
-            stacked = np.empty((len(y_encoded), *first.shape[1:]), dtype=first.dtype)
+            stacked = np.empty((len(y), *first.shape[1:]), dtype=first.dtype)
             for test, part in parts:
                 stacked[test] = part
             predictions.append(stacked)
@@ -110,5 +94,43 @@ class PooledStackingClassifier(StackingClassifier):
         self.stack_method_ = methods
         meta_features = self._concatenate_predictions(X, predictions)
         final_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        self.final_estimator_.fit(meta_features, y_encoded, **final_params)
+        self.final_estimator_.fit(meta_features, y, **final_params)
         return self
+
+    @staticmethod
+    def _folds(cv: Any, X: Any, y: Any) -> list:
+        """The inner folds, fixed once (a splitter without a seed gets one, as scikit-learn's)."""
+        if hasattr(cv, "random_state") and cv.random_state is None:
+            cv.random_state = np.random.RandomState()
+        return list(cv.split(X, y))
+
+
+class PooledStackingClassifier(_PooledFit, StackingClassifier):
+    """``StackingClassifier`` whose member fits (whole data and inner folds) share one pool."""
+
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> PooledStackingClassifier:
+        check_classification_targets(y)
+        if _not_pooled(self, fit_params) or type_of_target(y) == "multilabel-indicator":
+            return super().fit(X, y, **fit_params)
+        self._validate_params()
+        encoder = LabelEncoder().fit(y)
+        y_encoded = encoder.transform(y)
+        folds = self._folds(check_cv(self.cv, y=y_encoded, classifier=True), X, y_encoded)
+        n_classes = len(encoder.classes_)
+        if any(np.unique(y_encoded[train]).size < n_classes for train, _ in folds):
+            return super().fit(X, y, **fit_params)  # scikit-learn re-orders such folds' columns
+        self._label_encoder = encoder
+        self.classes_ = encoder.classes_
+        return self._fit_pooled(X, y_encoded, folds, fit_params)
+
+
+class PooledStackingRegressor(_PooledFit, StackingRegressor):
+    """``StackingRegressor`` whose member fits (whole data and inner folds) share one pool."""
+
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> PooledStackingRegressor:
+        if _not_pooled(self, fit_params):
+            return super().fit(X, y, **fit_params)
+        self._validate_params()
+        y = column_or_1d(y, warn=True)
+        folds = self._folds(check_cv(self.cv, y=y, classifier=False), X, y)
+        return self._fit_pooled(X, y, folds, fit_params)

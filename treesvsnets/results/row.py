@@ -41,6 +41,7 @@ class CellIdentity:
     dataset_fingerprint: str
     estimator: str
     family: str
+    task: str  # classification or regression: which score columns the row fills
     preprocessing: str
     seed: int
     fold: int
@@ -71,6 +72,10 @@ class Measurement:
     f1_macro: float | None = None
     log_loss: float | None = None
     confusion: str | None = None  # JSON: rows are true classes, columns predicted
+    rmse: float | None = None  # regression rows: the classification scores stay empty
+    mae: float | None = None
+    r2: float | None = None
+    predictions: str | None = None  # JSON {"true": [...], "pred": [...]}: test rows, sampled
     setup_seconds: float | None = None
     fit_seconds: float | None = None
     warmup_seconds: float | None = None

@@ -17,11 +17,13 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from treesvsnets.estimators.torch.objectives import Classification, Objective, Regression
+
 from treesvsnets.estimators.torch.callbacks import EpochProgress
 from treesvsnets.estimators.torch.training import EpochLoop, FitRun
 
 if TYPE_CHECKING:
-    from treesvsnets.estimators.torch.classifier import PreparedFit
+    from treesvsnets.estimators.torch.net import PreparedFit
 
 
 class StackedSequential(nn.Module):
@@ -171,11 +173,7 @@ class StackedTrainer(EpochLoop):
         self.rows_per_epoch = [
             sum(int(step.rows[index]) for step in self.steps) for index in range(self.k)
         ]
-        self.class_weights = (
-            torch.stack([run.class_weights for run in prepared])
-            if first.class_weights is not None
-            else None
-        )
+        self.objective = stacked_objective([run.objective for run in prepared], self.device)
         # a member without a validation slice gets an empty one (and no val_* in its history)
         X_val = [run.X_val if run.X_val is not None else run.X[:0] for run in prepared]
         y_val = [run.y_val if run.y_val is not None else run.y[:0] for run in prepared]
@@ -202,14 +200,11 @@ class StackedTrainer(EpochLoop):
             if still:  # a stopped fit's module already holds its weights at the stop
                 self.stack.copy_into(index, self.runs[index].module)
 
-    def validate(self) -> list[tuple[float, float] | None]:
+    def validate(self) -> list[dict[str, float] | None]:
         if self.X_val is None:
             return [None] * self.k
-        losses, accuracies = self._evaluate()
-        return [
-            (loss, accuracy) if size else None
-            for loss, accuracy, size in zip(losses, accuracies, self.val_sizes, strict=True)
-        ]
+        scores = self._evaluate()
+        return [found if size else None for found, size in zip(scores, self.val_sizes, strict=True)]
 
     def train_epoch(self, optimizer: torch.optim.Optimizer) -> list[float]:
         """One pass over every member's rows; each member's mean training loss."""
@@ -225,16 +220,15 @@ class StackedTrainer(EpochLoop):
         for step in self.steps:
             batch = order[:, step.start : step.start + step.width]
             y = self.y[self.members, batch]
-            logits = self.stack(self.X[self.members, batch])
-            per_row = functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="none"
-            ).view(self.k, step.width)
-            if step.weights is None and self.class_weights is None:
+            outputs = self.stack(self.X[self.members, batch])
+            per_row = self.objective.per_row(outputs, y)
+            class_weights = self.objective.row_weights(y, self.members)
+            if step.weights is None and class_weights is None:
                 member_loss = per_row.mean(dim=1)
             else:
                 weights = step.row_weights(self.k, self.device)
-                if self.class_weights is not None:
-                    weights = weights * self.class_weights[self.members, y]
+                if class_weights is not None:
+                    weights = weights * class_weights
                 member_loss = (per_row * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-12)
             if self.settings.l1:
                 member_loss = member_loss + self.settings.l1 * self.stack.l1_per_member()
@@ -270,8 +264,9 @@ class StackedTrainer(EpochLoop):
             tensor[idle] = values
 
     @torch.no_grad()
-    def _evaluate(self) -> tuple[list[float], list[float]]:
-        """Each member's mean cross-entropy (class-weighted, as the lone loop's) and accuracy."""
+    def _evaluate(self) -> list[dict[str, float]]:
+        """Each member's mean validation loss (class-weighted, as the lone loop's) and its
+        objective's other scores."""
         assert self.X_val is not None and self.y_val is not None
         self.stack.eval()
         chunk = self.settings.batch_size * 4
@@ -284,15 +279,27 @@ class StackedTrainer(EpochLoop):
         )
         self.stack.train()
         longest = self.X_val.shape[1]
-        per_row = functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]), self.y_val.reshape(-1), reduction="none"
-        ).view(self.k, longest)
+        per_row = self.objective.per_row(logits, self.y_val)
         sizes = torch.tensor(self.val_sizes, device=self.device)
         real = (torch.arange(longest, device=self.device)[None, :] < sizes[:, None]).float()
         weights = real
-        if self.class_weights is not None:
-            weights = real * self.class_weights[self.members, self.y_val]
+        class_weights = self.objective.row_weights(self.y_val, self.members)
+        if class_weights is not None:
+            weights = real * class_weights
         loss = (per_row * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-12)
-        correct = ((logits.argmax(dim=2) == self.y_val).float() * real).sum(dim=1)
-        accuracy = correct / sizes.clamp(min=1)
-        return loss.tolist(), accuracy.tolist()
+        others = self.objective.stacked_scores(logits, self.y_val, real, sizes)
+        return [
+            {"val_loss": value, **found} for value, found in zip(loss.tolist(), others, strict=True)
+        ]
+
+
+def stacked_objective(objectives: list[Objective], device: torch.device) -> Objective:
+    """One objective for a stack of k fits: the members' class weights stacked (k, classes),
+    or their target scales (k,)."""
+    first = objectives[0]
+    if isinstance(first, Regression):
+        scales = torch.tensor([float(o.scale) for o in objectives], device=device)
+        return Regression(first.loss, scales)
+    if first.class_weights is None:
+        return Classification()
+    return Classification(torch.stack([o.class_weights for o in objectives]))

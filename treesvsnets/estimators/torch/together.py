@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 if TYPE_CHECKING:
-    from treesvsnets.estimators.torch.classifier import PreparedFit, TorchClassifier
+    from treesvsnets.estimators.torch.net import PreparedFit, TorchNet
 
 FitData = tuple[Any, Any, Any]  # (X, y, validation_data or None)
 
@@ -54,7 +54,7 @@ FitData = tuple[Any, Any, Any]  # (X, y, validation_data or None)
 STACKABLE_LAYERS = (nn.Flatten, nn.Linear, nn.ReLU, nn.Dropout)
 
 
-def obstacle(estimators: Sequence[TorchClassifier]) -> str | None:
+def obstacle(estimators: Sequence[TorchNet]) -> str | None:
     """Why these estimators cannot be trained as one stack (None when they can)."""
     if len(estimators) < 2:
         return "there is only one fit"
@@ -92,7 +92,7 @@ def _same(a: Any, b: Any) -> bool:
         return a is b
 
 
-def fit_together(estimators: list[TorchClassifier], data: list[FitData]) -> str | None:
+def fit_together(estimators: list[TorchNet], data: list[FitData]) -> str | None:
     """Fit ``estimators[i]`` on ``data[i] = (X, y, validation_data)``, as one stack if possible.
 
     Returns None when they trained together, else the reason they were fitted

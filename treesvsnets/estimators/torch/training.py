@@ -23,6 +23,7 @@ from torch import nn
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.torch.callbacks import Callback
 from treesvsnets.estimators.torch.devices import synchronize
+from treesvsnets.estimators.torch.objectives import Classification, Objective
 
 OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
 SCHEDULES = ("none", "step", "cosine", "plateau")
@@ -139,8 +140,9 @@ class EpochLoop:
 
     Each epoch: the clock (after the device's queued work), :meth:`train_epoch`, then
     :meth:`validate`, the learning-rate schedule, one history record per fit that is still
-    running (``epoch``, ``train_loss``, ``lr``, ``val_loss``/``val_accuracy`` when it has a
-    validation slice, ``seconds``) and its callbacks. A fit whose callback sets ``stop`` takes
+    running (``epoch``, ``train_loss``, ``lr``, the objective's validation scores when it has
+    a validation slice: ``val_loss`` and ``val_accuracy``, or ``val_rmse`` and ``val_r2``;
+    ``seconds``) and its callbacks. A fit whose callback sets ``stop`` takes
     no more epochs; the loop ends when every fit has stopped or the epochs are done.
 
     The hooks a loop implements: :meth:`parameters`, :meth:`train_epoch`, :meth:`validate`,
@@ -164,8 +166,8 @@ class EpochLoop:
         """One pass over the training rows; each fit's mean training loss."""
         raise NotImplementedError
 
-    def validate(self) -> list[tuple[float, float] | None]:
-        """Each fit's (validation loss, validation accuracy), None for a fit without a slice."""
+    def validate(self) -> list[dict[str, float] | None]:
+        """Each fit's validation scores (``val_loss`` first), None for a fit without a slice."""
         raise NotImplementedError
 
     def sync_module(self, index: int) -> None:
@@ -194,7 +196,7 @@ class EpochLoop:
             if scheduler is not None:
                 if settings.lr_schedule == "plateau":  # lone fits only: it follows their loss
                     first = validation[0]
-                    scheduler.step(first[0] if first is not None else losses[0])
+                    scheduler.step(first["val_loss"] if first is not None else losses[0])
                 else:
                     scheduler.step()
             synchronize(self.device)
@@ -204,7 +206,7 @@ class EpochLoop:
                     continue
                 record: dict[str, Any] = {"epoch": epoch, "train_loss": losses[index], "lr": lr}
                 if validation[index] is not None:
-                    record["val_loss"], record["val_accuracy"] = validation[index]
+                    record.update(validation[index])
                 record["seconds"] = seconds
                 run.history.append(record)
                 if run.callbacks:  # what a callback saves (or stops at) is current
@@ -233,12 +235,13 @@ class Trainer(EpochLoop):
         device: torch.device,
         callbacks: Sequence[Callback] = (),
         generator: torch.Generator | None = None,
-        class_weights: torch.Tensor | None = None,
+        objective: Objective | None = None,
     ) -> None:
         super().__init__([FitRun(module, settings, list(callbacks))], settings, device)
         self.module = module
         self.generator = generator
-        self.loss_fn = nn.CrossEntropyLoss(weight=class_weights)
+        self.objective = objective or Classification()
+        self.loss_fn = self.objective.loss_module()
         self.X = self.y = self.X_val = self.y_val = None
 
     @property
@@ -328,25 +331,24 @@ class Trainer(EpochLoop):
 
         return full
 
-    def validate(self) -> list[tuple[float, float] | None]:
+    def validate(self) -> list[dict[str, float] | None]:
         if self.X_val is None or self.y_val is None:
             return [None]
         return [self.evaluate(self.X_val, self.y_val)]
 
     @torch.no_grad()
-    def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        """Mean cross-entropy and accuracy on (X, y), in eval mode."""
-        logits = predict_logits(self.module, X, self.settings.batch_size * 4, self._autocast)
-        loss = self.loss_fn(logits, y)
-        accuracy = (logits.argmax(dim=1) == y).float().mean()
-        return float(loss.item()), float(accuracy.item())
+    def evaluate(self, X: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """The objective's scores on (X, y) (mean loss first), in eval mode."""
+        outputs = predict_logits(self.module, X, self.settings.batch_size * 4, self._autocast)
+        return self.objective.scores(outputs, y, self.loss_fn)
 
 
 @torch.no_grad()
 def predict_logits(
     module: nn.Module, X: torch.Tensor, batch_size: int, autocast: Any
 ) -> torch.Tensor:
-    """Logits for every row of X (float32), in eval mode, batched to bound memory."""
+    """The module's outputs (logits, or a regressor's one column) for every row of X
+    (float32), in eval mode, batched to bound memory."""
     was_training = module.training
     module.eval()
     parts = []

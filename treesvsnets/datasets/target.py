@@ -1,0 +1,105 @@
+"""A table's target column: which task it makes, and its values for that task.
+
+The task is read from the target as an analyst would: text, yes/no and a few whole numbers
+are class labels (classification); numbers with fractions, or many distinct whole numbers,
+are a quantity to predict (regression). ``task = ...`` (``--task``) overrides the choice.
+Every refusal names the file and the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from treesvsnets.errors import DatasetError
+from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS
+
+#: a whole-number target with more distinct values than this is a quantity (regression)
+MAX_CLASS_CODES = 20
+
+
+@dataclass(frozen=True)
+class TargetReading:
+    task: str
+    reason: str  # why this task: "inferred: ..." or "given: task = ..."
+    numbers: Any | None  # the target as floats (a Series) when it reads as numbers
+
+
+def _as_numbers(values: Any) -> tuple[Any | None, list[str]]:
+    """The target as floats when every value is a number ("$1,234" and "12%" included), else
+    (None, examples of the values that are not)."""
+    import pandas as pd
+
+    from treesvsnets.datasets.column_types import parse_numbers
+
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return None, []
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype(float), []
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return None, [str(v) for v in values.iloc[:3]]
+    parsed = parse_numbers(values.astype("string"))
+    failed = parsed.isna()
+    if failed.any():
+        return None, [str(v)[:40] for v in values[failed].value_counts().index[:3]]
+    return parsed.astype(float), []
+
+
+def read_target(values: Any, task: str | None, column: str, where: str) -> TargetReading:
+    """The task of target ``values`` (rows without a target already removed): ``task`` when
+    given, else inferred; a regression target's numbers are checked (finite, not constant)."""
+    if task is not None and task not in TASKS:
+        raise DatasetError(f"{where}: task must be 'classification' or 'regression', got {task!r}.")
+    numbers, not_numbers = _as_numbers(values)
+    if task == CLASSIFICATION:
+        return TargetReading(CLASSIFICATION, "given: task = classification", numbers)
+    if task == REGRESSION:
+        if numbers is None:
+            shown = ", ".join(repr(v) for v in not_numbers) or "yes/no values"
+            raise DatasetError(
+                f"{where}: task = regression, but target column {column!r} holds values that "
+                f"are not numbers ({shown}); a regression target must be numeric (or use "
+                "task = classification)."
+            )
+        reason = "given: task = regression"
+    elif numbers is None:
+        return TargetReading(CLASSIFICATION, "inferred: the target holds labels", None)
+    else:
+        distinct = int(numbers.nunique())
+        whole = bool(np.all(np.mod(numbers.to_numpy(), 1) == 0))
+        if whole and distinct <= MAX_CLASS_CODES:
+            return TargetReading(
+                CLASSIFICATION,
+                f"inferred: {distinct} distinct whole numbers, read as class codes "
+                f"(task = regression to predict them as numbers)",
+                numbers,
+            )
+        kind = "distinct whole numbers" if whole else "distinct numbers with fractions"
+        reason = f"inferred: {distinct} {kind} (task = classification to treat them as classes)"
+    check_regression_target(numbers.to_numpy(dtype=float), column, where)
+    return TargetReading(REGRESSION, reason, numbers)
+
+
+def check_regression_target(y: np.ndarray, column: str, where: str) -> None:
+    """Refuse a regression target with infinite values or a single value."""
+    infinite = ~np.isfinite(y)
+    if infinite.any():
+        raise DatasetError(
+            f"{where}: target column {column!r} holds {int(infinite.sum())} infinite value(s); "
+            "a regression target must be finite: fix or remove those rows (blank targets are "
+            "dropped and counted)."
+        )
+    if len(y) and np.ptp(y) == 0:
+        raise DatasetError(
+            f"{where}: target column {column!r} has the same value ({y[0]:g}) in every row; "
+            "there is nothing to predict."
+        )
+
+
+def quantile_bins(y: np.ndarray, n_bins: int) -> np.ndarray:
+    """Integer bin codes of ``y`` by its quantiles (ties kept in one bin): what stratifying a
+    regression split on the target uses."""
+    edges = np.unique(np.quantile(y, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    return np.searchsorted(edges, y, side="right").astype(np.int64)

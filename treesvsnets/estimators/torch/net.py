@@ -1,0 +1,481 @@
+"""TorchNet: what a PyTorch net behind the scikit-learn API does for either task.
+
+``__init__`` only stores its arguments; ``fit`` checks them, builds the module,
+moves the data to the device once and runs the Trainer. Fitted state ends in
+``_``: ``module_``, ``history_``, ``device_``, ``best_epoch_``...
+
+The task lives in two small subclasses: :class:`~treesvsnets.estimators.torch.classifier.
+TorchClassifier` (classes, class weights, probabilities) and :class:`~treesvsnets.
+estimators.torch.regressor.TorchRegressor` (a standardised target mapped back). They share
+every parameter, this class's fit, and one training loop; what differs is their objective
+(:mod:`~treesvsnets.estimators.torch.objectives`) and the hooks :meth:`TorchNet._targets`,
+:meth:`TorchNet._validation_targets` and :meth:`TorchNet._objective`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
+
+from treesvsnets.errors import ConfigError
+from treesvsnets.estimators.netspec import NET_CAPABILITIES
+from treesvsnets.estimators.torch.callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    EpochProgress,
+)
+from treesvsnets.estimators.torch.devices import resolve_device, synchronize
+from treesvsnets.estimators.torch.modules import conv_net, count_parameters, dense_net, initialise
+from treesvsnets.estimators.torch.objectives import Objective
+from treesvsnets.estimators.torch.training import (
+    Trainer,
+    TrainingRun,
+    TrainingSettings,
+    mixed_precision,
+    predict_logits,
+)
+
+ARCHITECTURES = ("dense", "cnn")
+
+
+@dataclass
+class PreparedFit:
+    """One fit's inputs, checked and on the device: what the training loop needs."""
+
+    module: torch.nn.Module
+    settings: TrainingSettings
+    device: torch.device
+    callbacks: list[Callback]
+    generator: torch.Generator
+    objective: Objective
+    X: torch.Tensor
+    y: torch.Tensor
+    X_val: torch.Tensor | None
+    y_val: torch.Tensor | None
+
+
+class TorchNet(BaseEstimator):
+    """A Dense or CNN net trained by the project's loop, on the GPU when there is one.
+
+    ``architecture`` is ``"dense"``, ``"cnn"``, or a callable
+    ``factory(n_features=, n_classes=, image_shape=) -> nn.Module`` for a user's own
+    module, which then gets the same loop, devices, early stopping and history
+    (a regressor's module gets ``n_classes=1``: one output).
+    Early stopping needs the validation slice passed to ``fit`` as
+    ``validation_data=(X_val, y_val)``; nothing is held out behind your back.
+    ``loss`` is ``"auto"`` (cross-entropy for a classifier, ``"mse"`` for a regressor) or
+    one of the task's :attr:`LOSSES`.
+    """
+
+    #: the losses and early-stopping monitors of the task (set by each subclass)
+    LOSSES: tuple[str, ...] = ("auto",)
+    MONITORS: tuple[str, ...] = ("val_loss",)
+
+    def __init__(
+        self,
+        architecture: str | Callable[..., torch.nn.Module] = "dense",
+        *,
+        hidden_units: Sequence[int] = (256, 128),
+        channels: Sequence[int] = (32, 64),
+        kernel_size: int = 3,
+        dense_units: int = 128,
+        image_shape: Sequence[int] | None = None,
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        init: str = "default",
+        epochs: int = 30,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        l1: float = 0.0,
+        lr_schedule: str = "none",
+        step_size: int = 10,
+        gamma: float = 0.1,
+        grad_clip: float | None = None,
+        loss: str = "auto",
+        class_weight: str | dict | None = None,
+        early_stopping: bool = False,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        restore_best: bool = True,
+        checkpoint: str | None = None,
+        amp: bool = False,
+        device: str = "auto",
+        threads: int | None = None,
+        callbacks: Sequence[Callback] = (),
+        verbose: int = 0,
+        random_state: int | None = None,
+    ) -> None:
+        self.architecture = architecture
+        self.hidden_units = hidden_units
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.dense_units = dense_units
+        self.image_shape = image_shape
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.init = init
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weight_decay = weight_decay
+        self.l1 = l1
+        self.lr_schedule = lr_schedule
+        self.step_size = step_size
+        self.gamma = gamma
+        self.grad_clip = grad_clip
+        self.loss = loss
+        self.class_weight = class_weight
+        self.early_stopping = early_stopping
+        self.monitor = monitor
+        self.patience = patience
+        self.restore_best = restore_best
+        self.checkpoint = checkpoint
+        self.amp = amp
+        self.device = device
+        self.threads = threads
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # -- building -------------------------------------------------------------------------
+
+    def _settings(self) -> TrainingSettings:
+        settings = TrainingSettings(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            optimizer=self.optimizer,
+            momentum=self.momentum,
+            nesterov=self.nesterov,
+            weight_decay=self.weight_decay,
+            l1=self.l1,
+            lr_schedule=self.lr_schedule or "none",
+            step_size=self.step_size,
+            gamma=self.gamma,
+            grad_clip=self.grad_clip,
+            amp=self.amp,
+        )
+        settings.check()
+        return settings
+
+    def __treesvsnets_capabilities__(self) -> set[str]:
+        """What the harness may do with this net (see treesvsnets.estimators.capabilities)."""
+        found = set(NET_CAPABILITIES)  # what every torch spec declares
+        if not hasattr(self, "predict_proba"):
+            found.discard("predict_proba")
+        if self.architecture == "cnn":
+            found.add("needs_images")
+        if self.architecture == "dense":
+            found.add("fold_parallel")  # fit_together stacks only the dense architecture
+        return found
+
+    def validate_params(self) -> None:
+        """Check every parameter value as ``fit`` would, without fitting (the harness calls
+        this before any cell trains, so a bad value stops the run at once)."""
+        self._settings()
+        self._check_dropout()
+        self._check_choices()
+
+    def _check_choices(self) -> None:
+        """The loss and the monitor are the task's."""
+        for name, allowed in (("loss", self.LOSSES), ("monitor", self.MONITORS)):
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ConfigError(
+                    f"{name} must be one of {', '.join(allowed)} for a {type(self).__name__}, "
+                    f"got {value!r}."
+                )
+
+    def _check_dropout(self) -> None:
+        if (
+            isinstance(self.dropout, bool)
+            or not isinstance(self.dropout, int | float)
+            or not (0 <= self.dropout < 1)
+        ):
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+
+    def _build_module(self, n_features: int, n_classes: int) -> torch.nn.Module:
+        self._check_dropout()
+        if callable(self.architecture):
+            return self.architecture(
+                n_features=n_features, n_classes=n_classes, image_shape=self.image_shape
+            )
+        if self.architecture == "dense":
+            return dense_net(
+                n_features,
+                n_classes,
+                hidden_units=tuple(self.hidden_units),
+                dropout=self.dropout,
+                batch_norm=self.batch_norm,
+            )
+        if self.architecture == "cnn":
+            if self.image_shape and int(np.prod(self.image_shape)) != n_features:
+                raise ConfigError(
+                    f"image_shape {tuple(self.image_shape)} holds {int(np.prod(self.image_shape))} "
+                    f"values but the data has {n_features} features."
+                )
+            return conv_net(
+                self.image_shape,
+                n_classes,
+                channels=tuple(self.channels),
+                kernel_size=self.kernel_size,
+                dense_units=self.dense_units,
+                dropout=self.dropout,
+                batch_norm=self.batch_norm,
+            )
+        raise ConfigError(
+            f"architecture must be one of {', '.join(ARCHITECTURES)} or a module factory, "
+            f"got {self.architecture!r}."
+        )
+
+    def _callbacks(self, has_validation: bool) -> list[Callback]:
+        self._check_choices()
+        callbacks = list(self.callbacks)
+        if self.early_stopping:
+            if not has_validation:
+                raise ConfigError(
+                    "early_stopping=True needs a validation slice: call "
+                    "fit(X, y, validation_data=(X_val, y_val)) or set early_stopping=False."
+                )
+            callbacks.append(
+                EarlyStopping(self.monitor, patience=self.patience, restore_best=self.restore_best)
+            )
+        if self.verbose:
+            callbacks.append(EpochProgress(every_seconds=10.0 if self.verbose == 1 else 0.0))
+        if self.checkpoint:
+            monitor = self.monitor if has_validation else "train_loss"
+            callbacks.append(Checkpoint(Path(self.checkpoint), monitor=monitor))
+        return callbacks
+
+    @contextlib.contextmanager
+    def thread_budget(self) -> Iterator[None]:
+        """torch's intra-op threads set to ``threads`` for the block, then put back."""
+        previous = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(int(self.threads))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
+
+    def _to_device(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
+        tensor = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+        if device.type == "cuda":
+            tensor = tensor.pin_memory()
+        return tensor.to(device, non_blocking=True)
+
+    # -- the scikit-learn API ---------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None) -> TorchNet:
+        with self.thread_budget():
+            run = self.prepare_fit(X, y, validation_data)
+            trainer = Trainer(
+                run.module,
+                run.settings,
+                run.device,
+                run.callbacks,
+                run.generator,
+                run.objective,
+            )
+            trainer.fit(run.X, run.y, run.X_val, run.y_val)
+            synchronize(run.device)
+        return self.finish_fit(run, trainer.run)
+
+    @classmethod
+    def fit_together(
+        cls,
+        estimators: Sequence[TorchNet],
+        data: Sequence[tuple[Any, Any, tuple[Any, Any] | None]],
+    ) -> str | None:
+        """Fit each estimator on its own ``(X, y, validation_data)``, all as one stacked model.
+
+        The harness calls this with one estimator per fold (fold-parallel
+        training); each ends fitted as if by its own ``fit``. Where the
+        settings cannot be stacked, they are fitted one after another; the
+        reason is returned (None when they trained together). See
+        :mod:`treesvsnets.estimators.torch.together`.
+        """
+        from treesvsnets.estimators.torch.together import fit_together
+
+        return fit_together(list(estimators), list(data))
+
+    def prepare_fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None) -> PreparedFit:
+        """Check the input and settings, build and seed the module, put the data on the device.
+
+        The first half of :meth:`fit`, public for a loop that trains several fits at once
+        (:meth:`fit_together`): ``prepare_fit``, train the returned run's module on its data,
+        then :meth:`finish_fit`, all inside :meth:`thread_budget`."""
+        X, y = check_X_y(X, y, dtype=np.float32, y_numeric=self._numeric_target)
+        targets, n_outputs = self._targets(y)
+        self.n_features_in_ = X.shape[1]
+        settings = self._settings()
+        callbacks = self._callbacks(validation_data is not None)
+        device = resolve_device(self.device)
+        self.device_ = str(device)
+        if self.amp and device.type == "cpu":
+            warnings.warn(
+                "amp=True on the CPU runs bfloat16 autocast, which is several times slower than "
+                "float32 on CPUs without bfloat16 arithmetic; mixed precision pays off on CUDA.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if self.random_state is not None:
+            torch.manual_seed(self.random_state)
+        generator = torch.Generator().manual_seed(
+            self.random_state if self.random_state is not None else int(time.time_ns() % 2**31)
+        )
+        module = self._build_module(X.shape[1], n_outputs)
+        initialise(module, self.init)
+        module.to(device)
+        X_val = y_val = None
+        if validation_data is not None:
+            X_val_raw, y_val_raw = check_X_y(
+                *validation_data, dtype=np.float32, y_numeric=self._numeric_target
+            )
+            X_val_kept, y_val_targets = self._validation_targets(X_val_raw, y_val_raw)
+            X_val = self._to_device(X_val_kept, device)
+            y_val = torch.from_numpy(y_val_targets).to(device)
+        self.n_val_ = 0 if y_val is None else int(y_val.shape[0])
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        return PreparedFit(
+            module=module,
+            settings=settings,
+            device=device,
+            callbacks=callbacks,
+            generator=generator,
+            objective=self._objective(y, device),
+            X=self._to_device(X, device),
+            y=torch.from_numpy(targets).to(device),
+            X_val=X_val,
+            y_val=y_val,
+        )
+
+    def finish_fit(self, run: PreparedFit, trained: TrainingRun) -> TorchNet:
+        """Keep the trained module and what the fit reports about itself (the second half of
+        :meth:`fit`)."""
+        history = trained.history
+        self.module_ = run.module
+        self.history_ = history
+        self.n_epochs_ = len(history)
+        self.best_epoch_ = trained.restored_epoch
+        self.stop_reason_ = trained.stop_reason
+        self.n_parameters_ = count_parameters(run.module)
+        self.warmup_seconds_ = history[0]["seconds"] if history else None
+        self.peak_gpu_memory_mb_ = (
+            torch.cuda.max_memory_allocated(run.device) / 2**20
+            if run.device.type == "cuda"
+            else None
+        )
+        return self
+
+    # -- the task's hooks ---------------------------------------------------------------------
+
+    #: whether ``fit`` needs a numeric target (check_X_y's y_numeric)
+    _numeric_target = False
+
+    def _targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
+        """The training targets as the loss reads them, and the module's output count (and
+        the fitted state that maps predictions back)."""
+        raise NotImplementedError
+
+    def _validation_targets(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The validation rows the loss can score, and their targets."""
+        raise NotImplementedError
+
+    def _objective(self, y: np.ndarray, device: torch.device) -> Objective:
+        """The loss and validation scores of this fit (``y``: the training targets as given)."""
+        raise NotImplementedError
+
+    def warm_up(self, X: Any, y: Any) -> None:
+        """Pay torch's one-time start-up (kernels, allocator, CUDA context) outside a timed fit.
+
+        Fits a throw-away copy for one epoch on a few rows; the harness calls
+        this before the clock starts, so a cold process is not charged to the
+        first fold. It costs milliseconds once torch is warm.
+        """
+        from sklearn.base import clone
+
+        probe = clone(self).set_params(
+            epochs=1,
+            early_stopping=False,
+            checkpoint=None,
+            callbacks=(),
+            lr_schedule="none",
+            verbose=0,
+        )
+        probe.fit(X, y)
+
+    def _outputs(self, X: Any) -> torch.Tensor:
+        """The module's outputs for X (logits, or a regressor's standardised predictions)."""
+        check_is_fitted(self, "module_")
+        X = check_array(X, dtype=np.float32)
+        device = torch.device(self.device_)
+        with self.thread_budget():
+            logits = predict_logits(
+                self.module_,
+                self._to_device(X, device),
+                4096,
+                lambda: mixed_precision(device, self.amp),
+            )
+            synchronize(device)
+        return logits
+
+    # -- pickling ---------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The fitted module travels as ``torch.save`` bytes, so it can be loaded on any device."""
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
+        if isinstance(state.get("module_"), torch.nn.Module):
+            buffer = io.BytesIO()
+            torch.save(state["module_"], buffer)
+            state["module_"] = buffer.getvalue()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A net pickled on a GPU loads onto the CPU where CUDA is missing, and says so."""
+        if isinstance(state.get("module_"), bytes):
+            device = state.get("device_", "cpu")
+            if device.startswith("cuda") and not torch.cuda.is_available():
+                warnings.warn(
+                    f"this {type(self).__name__} was trained on {device}, which is not available "
+                    "here; it is loaded onto the CPU.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                device = "cpu"
+            state = {
+                **state,
+                "module_": torch.load(
+                    io.BytesIO(state["module_"]), map_location=device, weights_only=False
+                ),
+                "device_": device,
+            }
+        super().__setstate__(state)
+
+    def load_checkpoint(self, path: str | Path) -> TorchNet:
+        """Load weights saved by the ``checkpoint`` option into the fitted module."""
+        check_is_fitted(self, "module_")
+        state = torch.load(Path(path), map_location=self.device_, weights_only=True)
+        self.module_.load_state_dict(state)
+        self.module_.eval()
+        return self
