@@ -115,7 +115,7 @@ def test_a_holdout_run_compares_without_a_test_and_flags_only_a_model_not_above(
     )
     (comparison,) = compare_to_baseline(result.rows)
     assert np.isnan(comparison.p_value) and comparison.n_folds == 1
-    assert comparison.better == (comparison.accuracy > comparison.baseline_accuracy)
+    assert comparison.better == (comparison.score > comparison.baseline_score)
     if not comparison.better:
         assert "on a single split" in comparison.sentence()
 

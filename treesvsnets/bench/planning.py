@@ -144,9 +144,7 @@ class RunPlan:
     def specs_for(self, dataset: Dataset) -> list:
         """The estimators that run on ``dataset``, each built for its task."""
         left_out = self.skipped.get(dataset.name, {})
-        return [
-            spec.for_task(dataset.task) for spec in self.specs if spec.name not in left_out
-        ]
+        return [spec.for_task(dataset.task) for spec in self.specs if spec.name not in left_out]
 
     def specs_by_task(self) -> list:
         """Each estimator once per task it runs on (what the manifest records)."""

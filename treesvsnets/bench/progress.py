@@ -60,9 +60,7 @@ def print_progress(event: ProgressEvent, stream: IO[str] | None = None) -> None:
             if row.get("task") == REGRESSION
             else f"acc {row['accuracy']:.4f}"
         )
-        outcome = (
-            f"{scored}  fit {row['fit_seconds']:7.2f}s  predict {row['predict_seconds']:.3f}s"
-        )
+        outcome = f"{scored}  fit {row['fit_seconds']:7.2f}s  predict {row['predict_seconds']:.3f}s"
     else:
         outcome = f"{row['status'].upper()}: {row.get('error') or ''}"
     print(f"{where}  {outcome}", file=stream, flush=True)

@@ -61,9 +61,7 @@ class TableOptions:
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:
-            raise DatasetError(
-                f"task must be 'classification' or 'regression', got {self.task!r}."
-            )
+            raise DatasetError(f"task must be 'classification' or 'regression', got {self.task!r}.")
         if self.missing not in ("impute", "drop"):
             raise DatasetError(f"missing must be 'impute' or 'drop', got {self.missing!r}.")
         if self.high_cardinality not in HIGH_CARDINALITY:

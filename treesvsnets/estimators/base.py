@@ -63,8 +63,7 @@ class EstimatorSpec:
             )
         if self.task not in TASKS:
             raise ConfigError(
-                f"estimator {self.name!r} has task {self.task!r}; "
-                f"choose from: {', '.join(TASKS)}."
+                f"estimator {self.name!r} has task {self.task!r}; choose from: {', '.join(TASKS)}."
             )
         if self.regressor is not None and self.task != CLASSIFICATION:
             raise ConfigError(

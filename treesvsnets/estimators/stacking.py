@@ -47,7 +47,9 @@ def _fit_member(estimator, X, y, sample_weight, train, test, method):
 
 def _not_pooled(estimator: Any, fit_params: dict[str, Any]) -> bool:
     """Cases scikit-learn's own ``fit`` handles and the pool does not."""
-    return estimator.cv == "prefit" or bool(set(fit_params) - {"sample_weight"}) or _routing_enabled()
+    return (
+        estimator.cv == "prefit" or bool(set(fit_params) - {"sample_weight"}) or _routing_enabled()
+    )
 
 
 class _PooledFit:

@@ -1,13 +1,14 @@
-"""Every estimator read against the run's trivial baseline (``dummy``: the most frequent class).
+"""Every estimator read against the run's trivial baseline (``dummy``: the most frequent class,
+or the training mean for regression).
 
-A model that is not significantly more accurate than always saying the most frequent class
-has learned nothing a reader can rely on, whatever its rank; this module finds those models
-and says so in one sentence each, for the run's last lines and the report.
+A model that is not significantly better than always saying the most frequent class (or the
+mean) has learned nothing a reader can rely on, whatever its rank; this module finds those
+models and says so in one sentence each, for the run's last lines and the report.
 
 "Significantly better" is the Nadeau-Bengio corrected t-test over the shared folds
-(:func:`treesvsnets.reports.stats.paired_fold_test`): a positive difference in accuracy with
-p < 0.05. With a single split (holdout) no test is possible, and only a model whose accuracy
-is not above the baseline's is flagged.
+(:func:`treesvsnets.reports.stats.paired_fold_test`) on the task's score: higher accuracy,
+or lower RMSE, with p < 0.05. With a single split (holdout) no test is possible, and only a
+model whose score is not better than the baseline's is flagged.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
 from treesvsnets.reports.stats import ALPHA, paired_fold_test
+from treesvsnets.tasks import ACCURACY, Metric, primary
 
 #: below this many paired folds a positive difference that is "not significant" may be power
 FEW_FOLDS = 5
@@ -31,26 +33,36 @@ class BaselineComparison:
     dataset: str
     estimator: str
     baseline: str
-    accuracy: float
-    baseline_accuracy: float
-    difference: float  # mean accuracy difference over the paired folds
+    score: float  # the estimator's mean of the task's score (accuracy, RMSE)
+    baseline_score: float
+    difference: float  # mean score difference (estimator - baseline) over the paired folds
     p_value: float  # NaN with a single split
     n_folds: int
+    metric: Metric = ACCURACY
+
+    @property
+    def gain(self) -> float:
+        """The difference turned so that positive means better than the baseline."""
+        return self.metric.improvement(self.difference)
 
     @property
     def better(self) -> bool:
         if math.isnan(self.p_value):
-            return self.difference > 0
-        return self.difference > 0 and self.p_value < ALPHA
+            return self.gain > 0
+        return self.gain > 0 and self.p_value < ALPHA
 
     @property
     def worse(self) -> bool:
-        """Significantly less accurate than the baseline (a test is needed to say so)."""
-        return self.difference < 0 and self.p_value < ALPHA
+        """Significantly worse than the baseline (a test is needed to say so)."""
+        return self.gain < 0 and self.p_value < ALPHA
 
     def sentence(self) -> str:
         """The warning for an estimator that is not better (one sentence naming both)."""
-        verdict = "significantly less accurate" if self.worse else "not significantly better"
+        verdict = (
+            ("significantly less accurate" if self.metric is ACCURACY else "significantly worse")
+            if self.worse
+            else "not significantly better"
+        )
         if math.isnan(self.p_value):
             evidence = f"on a single split, {self.n_folds} fold(s): no test is possible"
         else:
@@ -59,14 +71,14 @@ class BaselineComparison:
                 f"{self.n_folds} folds, Nadeau-Bengio corrected t-test"
                 + (
                     "; few folds give the test little power, more folds or seeds would tell"
-                    if self.difference > 0 and self.n_folds < FEW_FOLDS
+                    if self.gain > 0 and self.n_folds < FEW_FOLDS
                     else ""
                 )
             )
         return (
             f"{self.estimator} is {verdict} than the {self.baseline} baseline "
-            f"on {self.dataset}: accuracy {self.accuracy:.4f} vs {self.baseline_accuracy:.4f} "
-            f"({evidence})."
+            f"on {self.dataset}: {self.metric.label} {_score(self.score)} vs "
+            f"{_score(self.baseline_score)} ({evidence})."
         )
 
     def mark(self) -> str:
@@ -74,6 +86,10 @@ class BaselineComparison:
         ``WORSE (p=0.03)``."""
         p = "" if math.isnan(self.p_value) else f" (p={self.p_value:.2g})"
         return ("better" if self.better else "WORSE" if self.worse else "NOT better") + p
+
+
+def _score(value: float) -> str:
+    return f"{value:.4f}" if abs(value) < 100 else f"{value:,.1f}"
 
 
 def baseline_of(rows: pd.DataFrame) -> str | None:
@@ -97,15 +113,17 @@ def compare_to_baseline(rows: pd.DataFrame) -> list[BaselineComparison]:
         if baseline is None:
             continue
         floor = part[part["estimator"] == baseline]
+        metric = primary(part["task"].iloc[0] if "task" in part else None)
+        column = metric.column
         for estimator, cells in part.groupby("estimator", sort=False):
             if estimator == baseline or cells["family"].iloc[0] == BASELINE_FAMILY:
                 continue
-            found = paired_fold_test(cells, floor)
+            found = paired_fold_test(cells, floor, column)
             if found is None:  # a single split: compare the means, without a test
                 paired = cells.merge(floor, on=["seed", "fold"], suffixes=("", "_b"))
                 if paired.empty:
                     continue
-                difference = float((paired["accuracy"] - paired["accuracy_b"]).mean())
+                difference = float((paired[column] - paired[f"{column}_b"]).mean())
                 p_value, n_folds = math.nan, len(paired)
             else:
                 difference, _, p_value, n_folds = found
@@ -114,11 +132,12 @@ def compare_to_baseline(rows: pd.DataFrame) -> list[BaselineComparison]:
                     dataset=str(dataset),
                     estimator=str(estimator),
                     baseline=baseline,
-                    accuracy=float(cells["accuracy"].mean()),
-                    baseline_accuracy=float(floor["accuracy"].mean()),
+                    score=float(cells[column].mean()),
+                    baseline_score=float(floor[column].mean()),
                     difference=difference,
                     p_value=p_value,
                     n_folds=n_folds,
+                    metric=metric,
                 )
             )
     return comparisons

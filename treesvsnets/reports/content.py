@@ -15,6 +15,7 @@ from treesvsnets.reports import plots
 from treesvsnets.reports.baseline import not_better_sentences
 from treesvsnets.reports.leaderboard import display_table, leaderboard
 from treesvsnets.reports.stats import compare_on_folds, rank_test
+from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS, primary, task_of
 
 FIGURES_DIR = "figures"
 
@@ -68,17 +69,31 @@ def _header(manifest: dict[str, Any]) -> list[str]:
     packages = environment.get("packages", {})
     statuses = manifest.get("cells_by_status", {})
     datasets = ", ".join(
-        f"{d['name']} ({d.get('n_samples', '?')} rows, {d.get('n_classes', '?')} classes)"
+        f"{d['name']} ({d.get('n_samples', '?')} rows, "
+        + (
+            "regression"
+            if task_of(d.get("task")) == REGRESSION
+            else f"{d.get('n_classes', '?')} classes"
+        )
+        + ")"
         for d in manifest.get("datasets", [])
     )
+    tasks = {task_of(e.get("task")) for e in manifest.get("estimators", [])}
     estimators = "; ".join(
-        f"{e['name']} ({e.get('family', '?')}"
+        f"{e['name']}"
+        + (f" {task_of(e.get('task'))}" if len(tasks) > 1 else "")
+        + f" ({e.get('family', '?')}"
         + (": " + ", ".join(f"{k}={v}" for k, v in e["params"].items()) if e.get("params") else "")
         + ")"
         for e in manifest.get("estimators", [])
     )
     protocol = (
-        f"{config.get('folds', '?')}-fold stratified cross-validation"
+        f"{config.get('folds', '?')}-fold cross-validation (stratified for classification"
+        + (
+            f"; regression on {config['target_bins']} target bins)"
+            if config.get("target_bins")
+            else ")"
+        )
         if config.get("protocol", "kfold") == "kfold"
         else "holdout (the official test split where there is one, else "
         f"test_size {config.get('test_size')})"
@@ -115,10 +130,16 @@ LEGEND = (
     "tested with the Nadeau-Bengio corrected resampled t-test over folds (a plain t-test on "
     'overlapping folds is overconfident); "likely real" means p < 0.05.'
 )
+#: added to the legend when the run has regression datasets
+REGRESSION_LEGEND = (
+    " Regression datasets are ranked by RMSE (root mean squared error on the test fold, in "
+    "the target's units; lower is better), with R² (1 is perfect, 0 is the mean's) and MAE "
+    "beside it; their folds are shuffled, not stratified."
+)
 #: added to the legend when the run has a baseline
 BASELINE_LEGEND = (
-    " `vs baseline` says whether the estimator is significantly more accurate than the run's "
-    "trivial baseline (dummy: the most frequent class)."
+    " `vs baseline` says whether the estimator is significantly better than the run's "
+    "trivial baseline (dummy: the most frequent class, or the training mean)."
 )
 
 
@@ -171,8 +192,10 @@ def column_table(described: dict[str, Any]) -> pd.DataFrame | None:
 
 
 def _pairwise_sentences(rows: pd.DataFrame, board: pd.DataFrame, dataset: str) -> list[str]:
-    """The best estimator against every other, and the best tree ensemble against the best net."""
-    ranked = board.dropna(subset=["accuracy"])
+    """The best estimator against every other, and the best tree ensemble against the best net,
+    on the dataset's score."""
+    metric = primary(board["task"].iloc[0])
+    ranked = board.dropna(subset=[metric.column])
     if len(ranked) < 2:
         return []
     best = ranked.iloc[0]["estimator"]
@@ -184,7 +207,7 @@ def _pairwise_sentences(rows: pd.DataFrame, board: pd.DataFrame, dataset: str) -
             pairs.insert(0, duel)
     sentences = []
     for a, b in pairs:
-        test = compare_on_folds(rows, dataset, a, b)
+        test = compare_on_folds(rows, dataset, a, b, metric.column, metric.label)
         if test is not None:
             sentences.append(test.sentence())
     return sentences
@@ -203,16 +226,19 @@ def _figures(
 ) -> list[Figure]:
     key = slug(dataset)
     order = board["estimator"].tolist()
+    metric = primary(board["task"].iloc[0])
+    label = metric.label
     figures = [
         Figure(
-            "Accuracy against fit time; the dashed line is the Pareto front "
-            "(nothing is both faster and more accurate), the dotted line the baseline's "
-            "accuracy (or a note where it lies below the axis).",
-            _save(plots.accuracy_vs_fit_time(board, dataset), run_dir, f"{key}-pareto"),
+            f"{label[0].upper() + label[1:]} against fit time; the dashed line is the Pareto "
+            f"front (nothing is both faster and better), the dotted line the baseline's "
+            f"{label} (or a note where it lies outside the axis).",
+            _save(plots.score_vs_fit_time(board, dataset, metric), run_dir, f"{key}-pareto"),
         ),
         Figure(
-            "Accuracy on each test fold; the dotted line is the baseline's mean.",
-            _save(plots.fold_accuracies(rows, dataset, order), run_dir, f"{key}-folds"),
+            f"{label[0].upper() + label[1:]} on each test fold; the dotted line is the "
+            "baseline's mean.",
+            _save(plots.fold_scores(rows, dataset, order, metric), run_dir, f"{key}-folds"),
         ),
     ]
     if plots.has_history(rows):
@@ -222,10 +248,27 @@ def _figures(
                 _save(plots.learning_curves(rows, dataset), run_dir, f"{key}-learning"),
             )
         )
+    ranked = board.dropna(subset=[metric.column])
+    learned = ranked[ranked["family"] != BASELINE_FAMILY]  # the baseline's is one column/value
+    best_of_family = learned.groupby("family", sort=False)["estimator"].first()
+    if metric.column != "accuracy":
+        pairs = {
+            f"{best} (best {family})": found
+            for family, best in best_of_family.items()
+            if (found := plots.pooled_predictions(rows, best)) is not None
+        }
+        if pairs:
+            figures.append(
+                Figure(
+                    "Predicted against actual (the diagonal is perfect) and residuals, for "
+                    "the best estimator of each family, test folds pooled (at most 500 "
+                    "rows per fold).",
+                    _save(plots.predicted_vs_actual(pairs, dataset), run_dir, f"{key}-residuals"),
+                )
+            )
+        return figures
     class_names = described.get("class_names") or []
-    ranked = board.dropna(subset=["accuracy"])
-    learned = ranked[ranked["family"] != BASELINE_FAMILY]  # the baseline's matrix is one column
-    for family, best in learned.groupby("family", sort=False)["estimator"].first().items():
+    for family, best in best_of_family.items():
         matrix = plots.summed_confusion(rows, best)
         if matrix is None or len(class_names) != len(matrix):
             continue
@@ -264,7 +307,7 @@ def build_content(
                 name=str(dataset),
                 description=(
                     f"{info.get('n_samples', '?')} samples, {info.get('n_features', '?')} "
-                    f"features, {info.get('n_classes', '?')} classes; fingerprint "
+                    f"features, {_target_words(info)}; fingerprint "
                     f"`{info.get('fingerprint', '?')}`; split hashes: {hashes or '?'}"
                 ),
                 notes=[f"**{sentence}**" for sentence in not_better_sentences(its_rows)]
@@ -280,28 +323,7 @@ def build_content(
                 columns=column_table(info),
             )
         )
-    across, across_figures = [], []
-    scores = board.pivot_table(index="dataset", columns="estimator", values="accuracy")
-    ranks = rank_test(scores) if len(scores) else None
-    if ranks is not None:
-        across.append(ranks.sentence())
-        across.append(
-            "average ranks (1 = most accurate): "
-            + ", ".join(f"{name} {rank:.2f}" for name, rank in ranks.average_ranks.items())
-        )
-        if run_dir:
-            across_figures.append(
-                Figure(
-                    "Critical-difference diagram: estimators joined by a bar are not told "
-                    "apart by the Nemenyi test.",
-                    _save(plots.critical_difference(ranks), run_dir, "critical-difference"),
-                )
-            )
-    elif scores.shape[0] == 2:
-        across.append(
-            "Across datasets: a Friedman/Nemenyi comparison needs at least 3 datasets "
-            f"(this run has {scores.shape[0]})."
-        )
+    across, across_figures = _across(board, run_dir)
     failed_rows = rows[rows["status"] != "ok"] if not rows.empty else rows
     failed = [
         f"{row['dataset']} / {row['estimator']} seed {row['seed']} fold {row['fold']}: "
@@ -311,10 +333,62 @@ def build_content(
     return ReportContent(
         title=f"treesvsnets run `{manifest.get('run_id', '?')}`",
         header=_header(manifest),
-        legend=LEGEND + (BASELINE_LEGEND if board["vs_baseline"].astype(bool).any() else ""),
+        legend=LEGEND
+        + (REGRESSION_LEGEND if (board["task"] == REGRESSION).any() else "")
+        + (BASELINE_LEGEND if board["vs_baseline"].astype(bool).any() else ""),
         datasets=sections,
         across=across,
         across_figures=across_figures,
         failed=failed,
         board=board,
     )
+
+
+def _target_words(info: dict[str, Any]) -> str:
+    """'10 classes', or a regression target in a few numbers."""
+    if task_of(info.get("task")) != REGRESSION:
+        return f"{info.get('n_classes', '?')} classes"
+    target = info.get("target") or {}
+    if not target:
+        return "regression"
+    return (
+        f"regression target: mean {target['mean']:.4g}, sd {target['std']:.4g}, "
+        f"range {target['min']:.4g} to {target['max']:.4g}"
+    )
+
+
+def _across(board: pd.DataFrame, run_dir: Path | None) -> tuple[list[str], list[Figure]]:
+    """The Friedman/Nemenyi comparison across datasets, one per task (a report covering both
+    keeps them apart: an accuracy and an RMSE cannot be ranked together)."""
+    across: list[str] = []
+    figures: list[Figure] = []
+    tasks = [task for task in TASKS if (board["task"] == task).any()]
+    for task in tasks:
+        metric = primary(task)
+        part = board[board["task"] == task]
+        scores = part.pivot_table(index="dataset", columns="estimator", values=metric.column)
+        prefix = (
+            f"{task[0].upper() + task[1:]} datasets ({metric.label}): " if len(tasks) > 1 else ""
+        )
+        ranks = rank_test(scores, metric.higher_is_better) if len(scores) else None
+        if ranks is not None:
+            across.append(prefix + ranks.sentence())
+            across.append(
+                f"{prefix}average ranks (1 = best {metric.label}): "
+                + ", ".join(f"{name} {rank:.2f}" for name, rank in ranks.average_ranks.items())
+            )
+            if run_dir:
+                name = "critical-difference" + ("" if task == CLASSIFICATION else f"-{task}")
+                figures.append(
+                    Figure(
+                        f"{prefix}critical-difference diagram: estimators joined by a bar are "
+                        "not told apart by the Nemenyi test.",
+                        _save(plots.critical_difference(ranks), run_dir, name),
+                    )
+                )
+        elif scores.shape[0] == 2:
+            across.append(
+                f"{prefix}across datasets: a Friedman/Nemenyi comparison needs at least 3 "
+                f"datasets (this run has {scores.shape[0]})."
+            )
+    return across, figures

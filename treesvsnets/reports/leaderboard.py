@@ -1,32 +1,36 @@
-"""Aggregate result rows into one leaderboard per dataset."""
+"""Aggregate result rows into one leaderboard per dataset, ranked by its task's score
+(accuracy, higher first; RMSE, lower first)."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+
+from treesvsnets.tasks import PRIMARY, SCORE_COLUMNS, SECONDARY, TASKS, primary, task_of
 
 #: Columns averaged over a (dataset, estimator)'s successful cells.
 MEAN_COLUMNS = (
-    "accuracy",
-    "balanced_accuracy",
-    "f1_macro",
-    "log_loss",
+    *SCORE_COLUMNS,
     "fit_seconds",
     "predict_seconds",
     "predict_ms_per_1k",
     "peak_rss_mb",
 )
+#: each task's ranking score's spread and 95% interval (the other task's stay empty)
+SPREAD_COLUMNS = tuple(
+    f"{PRIMARY[task].column}_{suffix}" for task in TASKS for suffix in ("std", "ci_low", "ci_high")
+)
 
 #: The leaderboard's columns, in order.
 BOARD_COLUMNS = (
     "dataset",
+    "task",
     "rank",
     "estimator",
     "family",
-    "accuracy",
-    "accuracy_std",
-    "accuracy_ci_low",
-    "accuracy_ci_high",
-    *MEAN_COLUMNS[1:],
+    *MEAN_COLUMNS,
+    *SPREAD_COLUMNS,
     "vs_baseline",
     "baseline_p",
     "cells",
@@ -36,9 +40,10 @@ BOARD_COLUMNS = (
 
 
 def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per (dataset, estimator): means over successful cells, std of accuracy, a 95%
-    bootstrap interval of the mean accuracy, rank, and whether it is significantly more
-    accurate than the run's baseline (``vs_baseline``, see :mod:`treesvsnets.reports.baseline`).
+    """One row per (dataset, estimator): means over successful cells, the std and a 95%
+    bootstrap interval of the mean of the task's score (accuracy or RMSE), rank by that score,
+    and whether it is significantly better than the run's baseline (``vs_baseline``, see
+    :mod:`treesvsnets.reports.baseline`).
 
     Estimators whose cells all failed stay in the table (no rank, their
     status counts say what happened) rather than silently disappearing.
@@ -51,13 +56,17 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     groups = []
     for (dataset, estimator), group in rows.groupby(["dataset", "estimator"], sort=False):
         ok = group[group["status"] == "ok"]
+        task = task_of(group["task"].iloc[0] if "task" in group else None)
+        column = PRIMARY[task].column
+        scores = pd.to_numeric(ok.get(column, pd.Series(dtype=float)), errors="coerce")
         entry = {
             "dataset": dataset,
+            "task": task,
             "estimator": estimator,
             "family": group["family"].iloc[0],
             "cells": len(group),
             "cells_ok": len(ok),
-            "accuracy_std": ok["accuracy"].std(ddof=1) if len(ok) > 1 else float("nan"),
+            f"{column}_std": scores.std(ddof=1) if len(ok) > 1 else float("nan"),
             "failures": ", ".join(
                 f"{count} {status}"
                 for status, count in group.loc[group["status"] != "ok", "status"]
@@ -65,12 +74,15 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
                 .items()
             ),
         }
-        for column in MEAN_COLUMNS:
-            entry[column] = pd.to_numeric(ok[column], errors="coerce").mean()
-        entry["accuracy_ci_low"], entry["accuracy_ci_high"] = bootstrap_ci(ok["accuracy"])
+        for mean in MEAN_COLUMNS:
+            values = ok[mean] if mean in ok else pd.Series(dtype=float)
+            entry[mean] = pd.to_numeric(values, errors="coerce").mean()
+        entry[f"{column}_ci_low"], entry[f"{column}_ci_high"] = bootstrap_ci(scores)
         groups.append(entry)
-    board = pd.DataFrame(groups)
-    board["rank"] = board.groupby("dataset")["accuracy"].rank(ascending=False, method="min")
+    board = pd.DataFrame(groups).reindex(columns=[*BOARD_COLUMNS])
+    board["rank"] = board.index.map(
+        {i: r for _, part in board.groupby("dataset", sort=False) for i, r in _ranks(part).items()}
+    )
     against = {(c.dataset, c.estimator): c for c in compare_to_baseline(rows)}
     keys = list(zip(board["dataset"].astype(str), board["estimator"].astype(str), strict=True))
     board["vs_baseline"] = [against[k].mark() if k in against else "" for k in keys]
@@ -79,30 +91,59 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     return board[list(BOARD_COLUMNS)].reset_index(drop=True)
 
 
+def _ranks(part: pd.DataFrame) -> pd.Series:
+    """One dataset's ranks by its task's score (1 = best; ties share the best rank)."""
+    metric = primary(part["task"].iloc[0])
+    return part[metric.column].rank(ascending=not metric.higher_is_better, method="min")
+
+
+def significant(value: float, digits: int = 4) -> str:
+    """``value`` with ``digits`` significant digits, in plain notation: 0.4879, 54.59,
+    45231 (a score's units may be a probability or dollars)."""
+    if pd.isna(value):
+        return ""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:.{digits}f}" if value == 0 else str(value)
+    magnitude = math.floor(math.log10(abs(value)))
+    return f"{value:.{max(0, digits - 1 - magnitude)}f}"
+
+
 def display_table(board: pd.DataFrame) -> pd.DataFrame:
-    """The leaderboard as human-readable strings (one table per dataset is cut from it)."""
+    """The leaderboard of one task as human-readable strings (one table per dataset is cut
+    from it): its ranking score as mean ± std with the 95% interval, its other scores, the
+    costs."""
 
     def number(value: float, digits: int) -> str:
         return "" if pd.isna(value) else f"{value:.{digits}f}"
 
+    task = task_of(board["task"].iloc[0]) if len(board) else TASKS[0]
+    ranking = PRIMARY[task]
+    column = ranking.column
+    means, spreads = board[column], board[f"{column}_std"]
     shown = pd.DataFrame(
         {
             "rank": [("" if pd.isna(r) else str(int(r))) for r in board["rank"]],
             "estimator": board["estimator"],
             "family": board["family"],
-            "accuracy": [
-                "failed" if pd.isna(m) else f"{m:.4f} ± {0.0 if pd.isna(s) else s:.4f}"
-                for m, s in zip(board["accuracy"], board["accuracy_std"], strict=True)
+            ranking.label: [
+                "failed"
+                if pd.isna(m)
+                else f"{significant(m)} ± {significant(0.0 if pd.isna(s) else s, 2)}"
+                for m, s in zip(means, spreads, strict=True)
             ],
             "95% CI": [
-                "" if pd.isna(low) else f"{low:.4f}–{high:.4f}"
+                "" if pd.isna(low) else f"{significant(low)}–{significant(high)}"
                 for low, high in zip(
-                    board["accuracy_ci_low"], board["accuracy_ci_high"], strict=True
+                    board[f"{column}_ci_low"], board[f"{column}_ci_high"], strict=True
                 )
             ],
-            "balanced acc": [number(v, 4) for v in board["balanced_accuracy"]],
-            "macro F1": [number(v, 4) for v in board["f1_macro"]],
-            "log loss": [number(v, 4) for v in board["log_loss"]],
+            **{
+                metric.label: [
+                    number(v, metric.digits) if metric.column != "mae" else significant(v)
+                    for v in board[metric.column]
+                ]
+                for metric in SECONDARY[task]
+            },
             "fit s": [number(v, 3) for v in board["fit_seconds"]],
             "predict s": [number(v, 4) for v in board["predict_seconds"]],
             "ms/1k rows": [number(v, 2) for v in board["predict_ms_per_1k"]],
@@ -115,9 +156,9 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
         },
         index=board.index,
     )
-    for column in ("failures", "vs baseline"):
-        if not shown[column].astype(bool).any():
-            shown = shown.drop(columns=column)
+    for name in ("failures", "vs baseline"):
+        if not shown[name].astype(bool).any():
+            shown = shown.drop(columns=name)
     return shown
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE_FAMILY
+from treesvsnets.tasks import ACCURACY, Metric
 
 #: one colour and marker per family, so ensembles and nets are told apart at a glance
 FAMILY_STYLE = {
@@ -37,33 +38,37 @@ def close(fig: Any) -> None:
     _pyplot().close(fig)
 
 
-def pareto_front(times: np.ndarray, accuracies: np.ndarray) -> np.ndarray:
-    """Indices of the points no other point beats on both time (lower) and accuracy (higher),
-    ordered by time."""
-    order = np.lexsort((-accuracies, times))
+def pareto_front(
+    times: np.ndarray, scores: np.ndarray, higher_is_better: bool = True
+) -> np.ndarray:
+    """Indices of the points no other point beats on both time (lower) and score (higher
+    accuracy, or lower RMSE with ``higher_is_better=False``), ordered by time."""
+    gains = scores if higher_is_better else -np.asarray(scores)
+    order = np.lexsort((-gains, times))
     front, best = [], -np.inf
     for index in order:
-        if accuracies[index] > best:
+        if gains[index] > best:
             front.append(index)
-            best = accuracies[index]
+            best = gains[index]
     return np.asarray(front, dtype=int)
 
 
 def _floor(ax: Any, baseline: pd.Series, models: np.ndarray) -> None:
-    """The baseline's accuracy as a dashed floor line. When it lies far below every model
-    (digits: 0.10 against 0.82-0.99), the axis keeps to the models and a note says where the
-    floor is, so the models' differences stay readable."""
+    """The baseline's score as a dotted floor line. When it lies far outside every model's
+    (digits: 0.10 against 0.82-0.99; an RMSE twice the models'), the axis keeps to the
+    models and a note says where the floor is, so the models' differences stay readable."""
     if baseline.empty:
         return
     name, value = str(baseline.index[0]), float(baseline.iloc[0])
-    label = f"{name} baseline ({value:.3f})"
+    label = f"{name} baseline ({value:.4g})"
     if len(models):
         low, high = float(np.min(models)), float(np.max(models))
-        spread = max(high - low, 0.02)
-        if low - value > 2 * spread:
+        spread = max(high - low, 0.02 * max(abs(high), 1e-12))
+        if low - value > 2 * spread or value - high > 2 * spread:
+            side = "below" if value < low else "above"
             ax.set_ylim(low - 0.3 * spread, high + 0.3 * spread)
             ax.annotate(
-                f"{label} lies below this axis",
+                f"{label} lies {side} this axis",
                 xy=(0.01, 0.01),
                 xycoords="axes fraction",
                 fontsize=8,
@@ -79,30 +84,34 @@ def _split_baseline(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame[~is_floor], frame[is_floor]
 
 
-def accuracy_vs_fit_time(board: pd.DataFrame, dataset: str) -> Any:
-    """Mean accuracy against mean fit time (log axis), Pareto front drawn, one style per family;
-    the baseline is a floor line, not a point (it would always be the fastest)."""
+def score_vs_fit_time(board: pd.DataFrame, dataset: str, metric: Metric = ACCURACY) -> Any:
+    """Mean score (accuracy, RMSE) against mean fit time (log axis), Pareto front drawn, one
+    style per family; the baseline is a floor line, not a point (it would always be the
+    fastest)."""
     plt = _pyplot()
-    done, floor = _split_baseline(board.dropna(subset=["accuracy", "fit_seconds"]))
+    column = metric.column
+    done, floor = _split_baseline(board.dropna(subset=[column, "fit_seconds"]))
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     for family, part in done.groupby("family"):
         colour, marker = FAMILY_STYLE.get(family, OTHER_STYLE)
-        ax.scatter(
-            part["fit_seconds"], part["accuracy"], c=colour, marker=marker, s=60, label=family
-        )
+        ax.scatter(part["fit_seconds"], part[column], c=colour, marker=marker, s=60, label=family)
     for _, entry in done.iterrows():
         ax.annotate(
             entry["estimator"],
-            (entry["fit_seconds"], entry["accuracy"]),
+            (entry["fit_seconds"], entry[column]),
             textcoords="offset points",
             xytext=(5, 4),
             fontsize=8,
         )
     if len(done):
-        front = done.iloc[pareto_front(done["fit_seconds"].to_numpy(), done["accuracy"].to_numpy())]
+        front = done.iloc[
+            pareto_front(
+                done["fit_seconds"].to_numpy(), done[column].to_numpy(), metric.higher_is_better
+            )
+        ]
         ax.step(
             front["fit_seconds"],
-            front["accuracy"],
+            front[column],
             where="post",
             color="black",
             alpha=0.4,
@@ -111,7 +120,7 @@ def accuracy_vs_fit_time(board: pd.DataFrame, dataset: str) -> Any:
         )
         ax.scatter(
             front["fit_seconds"],
-            front["accuracy"],
+            front[column],
             s=200,
             facecolors="none",
             edgecolors="black",
@@ -120,24 +129,29 @@ def accuracy_vs_fit_time(board: pd.DataFrame, dataset: str) -> Any:
         )
     ax.set_xscale("log")
     ax.set_xlabel("mean fit time per fold (s, log scale)")
-    ax.set_ylabel("mean accuracy")
-    ax.set_title(f"{dataset}: accuracy vs fit time")
+    ax.set_ylabel(
+        f"mean {metric.label}" + ("" if metric.higher_is_better else " (lower is better)")
+    )
+    ax.set_title(f"{dataset}: {metric.label} vs fit time")
     ax.grid(alpha=0.3)
     ax.margins(x=0.15, y=0.1)
-    _floor(ax, floor.set_index("estimator")["accuracy"], done["accuracy"].to_numpy())
+    _floor(ax, floor.set_index("estimator")[column], done[column].to_numpy())
     if ax.get_legend_handles_labels()[0]:  # nothing to label when every cell failed
         ax.legend(fontsize=8, loc="best")
     return fig
 
 
-def fold_accuracies(rows: pd.DataFrame, dataset: str, order: list[str]) -> Any:
-    """Per-fold accuracy of each estimator: a box and every fold as a dot; the baseline's mean
+def fold_scores(
+    rows: pd.DataFrame, dataset: str, order: list[str], metric: Metric = ACCURACY
+) -> Any:
+    """Per-fold score of each estimator: a box and every fold as a dot; the baseline's mean
     as a floor line."""
     plt = _pyplot()
+    column = metric.column
     ok, floor = _split_baseline(rows[(rows["status"] == "ok") & rows["estimator"].isin(order)])
     names = [name for name in order if name in set(ok["estimator"])]
     fig, ax = plt.subplots(figsize=(max(5, 0.8 * len(names) + 2), 4), layout="constrained")
-    data = [ok.loc[ok["estimator"] == name, "accuracy"].to_numpy() for name in names]
+    data = [ok.loc[ok["estimator"] == name, column].to_numpy(dtype=float) for name in names]
     if names:
         ax.boxplot(data, tick_labels=names, widths=0.5, showfliers=False)
         rng = np.random.default_rng(0)
@@ -146,11 +160,11 @@ def fold_accuracies(rows: pd.DataFrame, dataset: str, order: list[str]) -> Any:
             colour, marker = FAMILY_STYLE.get(family, OTHER_STYLE)
             jitter = rng.uniform(-0.12, 0.12, len(values))
             ax.scatter(position + jitter, values, c=colour, marker=marker, s=18, alpha=0.8)
-    _floor(ax, floor.groupby("estimator")["accuracy"].mean(), ok["accuracy"].to_numpy())
+    _floor(ax, floor.groupby("estimator")[column].mean(), ok[column].to_numpy(dtype=float))
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="lower right")
-    ax.set_ylabel("accuracy per fold")
-    ax.set_title(f"{dataset}: accuracy on each test fold")
+        ax.legend(fontsize=8, loc="best")
+    ax.set_ylabel(f"{metric.label} per fold")
+    ax.set_title(f"{dataset}: {metric.label} on each test fold")
     ax.tick_params(axis="x", rotation=30)
     ax.grid(axis="y", alpha=0.3)
     return fig
@@ -161,7 +175,8 @@ def has_history(rows: pd.DataFrame) -> bool:
 
 
 def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
-    """Train/validation loss and validation accuracy per epoch, one line per fold, per net."""
+    """Train/validation loss and validation accuracy (regression: R²) per epoch, one line per
+    fold, per net."""
     plt = _pyplot()
     with_history = rows[rows["history"].notna() & (rows["status"] == "ok")]
     names = list(dict.fromkeys(with_history["estimator"]))
@@ -177,17 +192,53 @@ def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
                 loss_ax.plot(
                     history["epoch"], history["val_loss"], color=line.get_color(), linestyle="--"
                 )
-            if "val_accuracy" in history:
-                acc_ax.plot(history["epoch"], history["val_accuracy"], color=line.get_color())
+            score = "val_r2" if "val_r2" in history else "val_accuracy"
+            if score in history:
+                acc_ax.plot(history["epoch"], history[score], color=line.get_color())
         loss_ax.set_title(f"{name}: loss (solid train, dashed validation)")
         loss_ax.set_xlabel("epoch")
         loss_ax.set_yscale("log")
-        acc_ax.set_title(f"{name}: validation accuracy")
+        acc_ax.set_title(f"{name}: validation {'R²' if score == 'val_r2' else 'accuracy'}")
         acc_ax.set_xlabel("epoch")
         loss_ax.legend(fontsize=7)
         for ax in (loss_ax, acc_ax):
             ax.grid(alpha=0.3)
     fig.suptitle(f"{dataset}: learning curves")
+    return fig
+
+
+def pooled_predictions(rows: pd.DataFrame, estimator: str) -> pd.DataFrame | None:
+    """The (true, predicted) pairs an estimator's successful regression cells kept, pooled."""
+    cells = rows[(rows["estimator"] == estimator) & (rows["status"] == "ok")]
+    if "predictions" not in cells:
+        return None
+    parts = [pd.DataFrame(json.loads(kept)) for kept in cells["predictions"].dropna()]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def predicted_vs_actual(pairs: dict[str, pd.DataFrame], dataset: str) -> Any:
+    """Per estimator: predicted against actual (the diagonal is a perfect model), and the
+    residual (actual - predicted) against the prediction, test folds pooled."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(
+        len(pairs), 2, figsize=(9, 3.6 * len(pairs)), squeeze=False, layout="constrained"
+    )
+    for (scatter_ax, residual_ax), (name, found) in zip(axes, pairs.items(), strict=True):
+        true, pred = found["true"].to_numpy(), found["pred"].to_numpy()
+        scatter_ax.scatter(true, pred, s=8, alpha=0.5, color="#1b9e77")
+        low, high = float(min(true.min(), pred.min())), float(max(true.max(), pred.max()))
+        scatter_ax.plot([low, high], [low, high], color="black", linewidth=1, alpha=0.6)
+        scatter_ax.set_xlabel("actual")
+        scatter_ax.set_ylabel("predicted")
+        scatter_ax.set_title(f"{name}: predicted vs actual")
+        residual_ax.scatter(pred, true - pred, s=8, alpha=0.5, color="#d95f02")
+        residual_ax.axhline(0, color="black", linewidth=1, alpha=0.6)
+        residual_ax.set_xlabel("predicted")
+        residual_ax.set_ylabel("residual (actual - predicted)")
+        residual_ax.set_title(f"{name}: residuals")
+        for ax in (scatter_ax, residual_ax):
+            ax.grid(alpha=0.3)
+    fig.suptitle(f"{dataset}: test-fold predictions")
     return fig
 
 

@@ -1,4 +1,4 @@
-"""Statistics that say whether a difference in accuracy is real.
+"""Statistics that say whether a difference in a score (accuracy, RMSE) is real.
 
 - Two estimators on one dataset: the Nadeau & Bengio (2003) corrected
   resampled t-test over the folds. Cross-validation folds share training
@@ -32,10 +32,11 @@ class PairedTest:
     a: str
     b: str
     dataset: str
-    difference: float  # mean accuracy of a minus b
+    difference: float  # mean score of a minus b
     t: float
     p_value: float
     n_folds: int
+    metric: str = "accuracy"  # the score compared
 
     @property
     def likely_real(self) -> bool:
@@ -44,10 +45,18 @@ class PairedTest:
     def sentence(self) -> str:
         verdict = "likely real" if self.likely_real else "could be chance"
         p = "n/a" if math.isnan(self.p_value) else f"{self.p_value:.3g}"
+        what = "" if self.metric == "accuracy" else f" in {self.metric}"
         return (
-            f"{self.a} vs {self.b} on {self.dataset}: difference {self.difference:+.4f}, "
-            f"p = {p} ({self.n_folds} folds, Nadeau-Bengio corrected t-test), {verdict}"
+            f"{self.a} vs {self.b} on {self.dataset}: difference{what} "
+            f"{_signed(self.difference)}, p = {p} ({self.n_folds} folds, Nadeau-Bengio "
+            f"corrected t-test), {verdict}"
         )
+
+
+def _signed(value: float) -> str:
+    """A difference with 4 decimals, or 4 significant digits for large ones (an RMSE in
+    dollars)."""
+    return f"{value:+.4f}" if abs(value) < 100 else f"{value:+,.0f}"
 
 
 def corrected_ttest(
@@ -101,15 +110,18 @@ def paired_fold_test(
     return difference, t, p, len(paired)
 
 
-def compare_on_folds(rows: Any, dataset: str, a: str, b: str) -> PairedTest | None:
-    """The corrected t-test of estimators ``a`` and ``b`` on ``dataset``'s shared folds.
+def compare_on_folds(
+    rows: Any, dataset: str, a: str, b: str, column: str = "accuracy", label: str = "accuracy"
+) -> PairedTest | None:
+    """The corrected t-test of estimators ``a`` and ``b``'s ``column`` on ``dataset``'s
+    shared folds.
 
     Only folds (and seeds) where both cells are ``ok`` are paired; ``None``
     when fewer than two remain.
     """
     ok = rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")]
-    found = paired_fold_test(ok[ok["estimator"] == a], ok[ok["estimator"] == b])
-    return None if found is None else PairedTest(a, b, dataset, *found)
+    found = paired_fold_test(ok[ok["estimator"] == a], ok[ok["estimator"] == b], column)
+    return None if found is None else PairedTest(a, b, dataset, *found, metric=label)
 
 
 def bootstrap_ci(
@@ -176,8 +188,9 @@ def nemenyi_critical_difference(n_estimators: int, n_datasets: int, alpha: float
     return float(q * math.sqrt(k * (k + 1) / (6 * n_datasets)))
 
 
-def rank_test(scores: Any) -> RankTest | None:
-    """Friedman + Nemenyi on a datasets x estimators table of mean accuracies.
+def rank_test(scores: Any, higher_is_better: bool = True) -> RankTest | None:
+    """Friedman + Nemenyi on a datasets x estimators table of mean scores (accuracies; RMSEs
+    with ``higher_is_better=False``).
 
     Needs at least 3 datasets and 3 estimators with a score on every dataset
     (estimators missing a dataset are left out); ``None`` otherwise.
@@ -188,7 +201,7 @@ def rank_test(scores: Any) -> RankTest | None:
     import scikit_posthocs  # 2.7-3.4 s to import: only when there is something to test
     from scipy import stats
 
-    ranks = table.rank(axis=1, ascending=False)  # 1 = most accurate; ties share the mean rank
+    ranks = table.rank(axis=1, ascending=not higher_is_better)  # 1 = best; ties share the mean
     average = ranks.mean(axis=0).sort_values()
     statistic, p = stats.friedmanchisquare(*[table[c].to_numpy() for c in table.columns])
     pairwise = scikit_posthocs.posthoc_nemenyi_friedman(table.to_numpy())
