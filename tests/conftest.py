@@ -27,6 +27,17 @@ def wine_plan(wine):
 
 
 @pytest.fixture(scope="session")
+def diabetes():
+    """scikit-learn's diabetes: 442 rows, a numeric target (regression)."""
+    return load("diabetes")
+
+
+@pytest.fixture(scope="session")
+def diabetes_plan(diabetes):
+    return make_split_plan(diabetes, n_folds=3, seed=0)
+
+
+@pytest.fixture(scope="session")
 def digits():
     """scikit-learn's 8x8 digits: 1797 rows, 10 classes, an image shape for CNNs."""
     return load("digits")

@@ -109,13 +109,13 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
         (
             ["run", "-e", "rff"],
             "unknown estimator 'rff'; choose from: adaboost, all, bagging, baseline, cnn, deep, "
-            "dense, dummy, ensemble, gb, hgb, lightgbm, linear, logreg, rf, stacking, xgboost. "
-            "Did you mean 'rf'?",
+            "dense, dummy, ensemble, gb, hgb, lightgbm, linear, logreg, rf, ridge, stacking, "
+            "xgboost. Did you mean 'rf'?",
         ),
         (
             ["run", "-d", "digit"],
-            "unknown dataset 'digit'; choose from: breast_cancer, digits, fashion_mnist, iris, "
-            "mnist, wine or a .csv/.tsv/.parquet file. Did you mean 'digits'?",
+            "unknown dataset 'digit'; choose from: breast_cancer, diabetes, digits, fashion_mnist, "
+            "friedman1, iris, mnist, wine or a .csv/.tsv/.parquet file. Did you mean 'digits'?",
         ),
         (["run", "-d", "iris", "--folds", "1"], "'folds' must be an integer of at least 2, got 1."),
         (
@@ -198,7 +198,8 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
     assert done.stderr.strip() == (
         f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, "
         "estimators, folds, seeds, out, name, threads, params, protocol, test_size, "
-        "validation_fraction, subsample, device, data_dir, plugins, target, tables, "
+        "validation_fraction, subsample, device, data_dir, plugins, target, task, target_bins, "
+        "tables, "
         "class_weight, baseline, jobs, timeout, max_memory, scheduler, isolate, fold_parallel. "
         "Did you mean "
         "'folds'?"
@@ -226,12 +227,17 @@ def test_list_and_help():
         "lightgbm",
         "stacking",
         "logreg",
+        "ridge",
         "dense",
         "cnn",
         "dummy",
     ]
+    assert "tasks: classification, regression" in estimators.stdout
+    assert "regression defaults differ: no final_C" in estimators.stdout  # stacking
+    assert "regression defaults differ: loss='mse'" in estimators.stdout  # the nets
     datasets = cli("list", "datasets")
     assert "digits" in datasets.stdout and "8x8 image" in datasets.stdout
+    assert "diabetes" in datasets.stdout and "regression" in datasets.stdout
     assert cli("--help").returncode == 0
     assert cli("run", "--help").stdout.count("--estimator") == 1
 

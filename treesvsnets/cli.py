@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from treesvsnets import __version__
 from treesvsnets.config import PROTOCOLS
 from treesvsnets.errors import ConfigError, TreesVsNetsError
+from treesvsnets.tasks import TASKS
 
 PROG = "treesvsnets"
 
@@ -131,6 +132,19 @@ def _build_parser() -> argparse.ArgumentParser:
         help="target column of the table files given with -d (default: their last column)",
     )
     run.add_argument(
+        "--task",
+        choices=TASKS,
+        help="how the table files' targets are read (default: inferred: text, yes/no and a "
+        "few whole numbers are classes, other numbers regression)",
+    )
+    run.add_argument(
+        "--target-bins",
+        type=int,
+        metavar="N",
+        help="stratify regression folds on N quantile bins of the target (default 0: plain "
+        "shuffled k-fold)",
+    )
+    run.add_argument(
         "--class-weight",
         choices=["balanced"],
         help="weigh classes by inverse frequency in each training fold, through class_weight "
@@ -141,7 +155,8 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_false",
         dest="baseline",
         default=None,
-        help="leave out the trivial baseline (dummy: the most frequent class) that every run "
+        help="leave out the trivial baseline (dummy: the most frequent class, or the mean) "
+        "that every run "
         "adds, and the sentences that flag estimators not better than it",
     )
     run.add_argument(
@@ -406,10 +421,19 @@ def _command_list(args: argparse.Namespace) -> int:
             params = ", ".join(f"{k}={v!r}" for k, v in spec.default_params.items()) or "-"
             print(f"{spec.name:<10} {spec.family:<9} {spec.description}")
             print(
-                f"{'':<10} preprocessing: {spec.preprocessing}; capabilities: {capabilities}; "
-                f"source: {spec.source}"
+                f"{'':<10} tasks: {', '.join(spec.tasks)}; preprocessing: {spec.preprocessing}; "
+                f"capabilities: {capabilities}; source: {spec.source}"
             )
             print(f"{'':<10} defaults: {params}")
+            if spec.regressor_params is not None and spec.regressor_params != spec.default_params:
+                regression = spec.regressor_params
+                changed = [
+                    f"{k}={v!r}"
+                    for k, v in regression.items()
+                    if spec.default_params.get(k, object()) != v
+                ]
+                changed += [f"no {k}" for k in spec.default_params if k not in regression]
+                print(f"{'':<10} regression defaults differ: {', '.join(changed)}")
     else:
         from treesvsnets.datasets import all_infos
 
@@ -419,9 +443,10 @@ def _command_list(args: argparse.Namespace) -> int:
                 if info.image_shape
                 else "table"
             )
+            target = "regression" if info.task == "regression" else f"{info.n_classes:>3} classes"
             print(
                 f"{info.name:<14} {info.n_samples:>6} samples {info.n_features:>4} features "
-                f"{info.n_classes:>3} classes  {image:<9}  {info.description}"
+                f"{target:<11}  {image:<9}  {info.description}"
             )
     return 0
 

@@ -12,28 +12,47 @@ from treesvsnets.estimators import get
 from treesvsnets.estimators.registry import all_specs
 
 BUILTIN_NAMES = [spec.name for spec in all_specs() if spec.source == "builtin"]
+#: every built-in once per task it does (its classifier and its regressor)
+BUILTIN_CASES = [
+    (spec.name, task) for spec in all_specs() if spec.source == "builtin" for task in spec.tasks
+]
+#: what each task's cases run on
+TASK_DATA = {"classification": "wine", "regression": "diabetes"}
 
 
-def _data_for(spec, request):
-    """Nets that need images get digits (8x8); everything else gets wine (a small table)."""
-    if "needs_images" in spec.capabilities:
+def _data_for(spec, request, task="classification"):
+    """Nets that need images get digits (8x8); everything else gets wine (a small table), or
+    diabetes for regression."""
+    if "needs_images" in spec.capabilities and task == "classification":
         return request.getfixturevalue("digits"), request.getfixturevalue("digits_plan")
-    return request.getfixturevalue("wine"), request.getfixturevalue("wine_plan")
+    name = TASK_DATA[task]
+    return request.getfixturevalue(name), request.getfixturevalue(f"{name}_plan")
 
 
 #: Short training for the nets, so the contract tests stay fast.
 QUICK = {"dense": {"epochs": 15}, "cnn": {"epochs": 5}}
 
 
-@pytest.mark.parametrize("name", BUILTIN_NAMES)
-def test_builtin_runs_and_beats_chance_by_far(name, request, seed):
+@pytest.mark.parametrize(("name", "task"), BUILTIN_CASES)
+def test_builtin_runs_and_beats_chance_by_far(name, task, request, seed):
     spec = get(name)
-    dataset, split_plan = _data_for(spec, request)
+    dataset, split_plan = _data_for(spec, request, task)
+    if "needs_images" in spec.capabilities and dataset.image_shape is None:
+        dataset = _as_image(dataset)
     cell = Cell(dataset.name, name, seed=seed, fold=0, threads=1, params=QUICK.get(name, {}))
     row = run_cell(cell, spec, dataset, split_plan, run_id="t").row
     assert row["status"] == "ok", row.get("error")
+    assert row["task"] == task
     fold = split_plan.folds[0]
-    if spec.family == "baseline":  # dummy: the training fold's majority class, and its prior
+    if task == "regression":
+        test, train = dataset.y[fold.test], dataset.y[fold.train]
+        if spec.family == "baseline":  # the training fold's mean
+            assert row["rmse"] == pytest.approx(np.sqrt(np.mean((test - train.mean()) ** 2)))
+        elif name != "cnn":  # a CNN over a table's 10 values reshaped as an image only runs
+            assert row["r2"] > 0.2, row["r2"]  # 5-fold diabetes: ridge 0.49, rf 0.42, hgb 0.40
+        assert row["accuracy"] is None and row["rmse"] >= row["mae"] > 0
+        assert row["fit_seconds"] > 0
+    elif spec.family == "baseline":  # dummy: the training fold's majority class, and its prior
         train, test = dataset.y[fold.train], dataset.y[fold.test]
         prior = np.bincount(train, minlength=dataset.n_classes) / len(train)
         assert row["accuracy"] == pytest.approx(np.mean(test == prior.argmax()))
@@ -56,10 +75,14 @@ def test_builtin_runs_and_beats_chance_by_far(name, request, seed):
         assert (row["n_train"], row["n_val"]) == (len(fold.train), 0)
 
 
-@pytest.mark.parametrize("name", BUILTIN_NAMES)
-def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(name, request, seed):
+@pytest.mark.parametrize(("name", "task"), BUILTIN_CASES)
+def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(
+    name, task, request, seed
+):
     spec = get(name)
-    dataset, _ = _data_for(spec, request)
+    dataset, _ = _data_for(spec, request, task)
+    if "needs_images" in spec.capabilities and dataset.image_shape is None:
+        dataset = _as_image(dataset)
     X, y = dataset.X[::2], dataset.y[::2]
     params = {**QUICK.get(name, {}), **({"early_stopping": False} if name in QUICK else {})}
     estimator, preprocessor = build(
@@ -69,25 +92,35 @@ def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(nam
     assert model.fit(X, y) is model
     twin = clone(model).fit(X, y)
     np.testing.assert_array_equal(model.predict(dataset.X), twin.predict(dataset.X))
-    np.testing.assert_allclose(model.predict_proba(dataset.X), twin.predict_proba(dataset.X))
     unpickled = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(
-        unpickled.predict_proba(dataset.X), model.predict_proba(dataset.X)
-    )
+    np.testing.assert_array_equal(unpickled.predict(dataset.X), model.predict(dataset.X))
+    if task == "classification":
+        np.testing.assert_allclose(model.predict_proba(dataset.X), twin.predict_proba(dataset.X))
+        np.testing.assert_array_equal(
+            unpickled.predict_proba(dataset.X), model.predict_proba(dataset.X)
+        )
+
+
+def _as_image(dataset):
+    """A regression table as a 1 x 2 x 5 'image', so the CNN regressor has something to run
+    on (no built-in regression dataset has images)."""
+    from dataclasses import replace
+
+    return replace(dataset, image_shape=(1, 2, 5))
 
 
 def test_logreg_gets_standard_scaling_and_trees_get_none():
-    assert get("logreg").preprocessing == "standard"
+    assert get("logreg").preprocessing == get("ridge").preprocessing == "standard"
     assert all(get(n).preprocessing == "none" for n in BUILTIN_NAMES if get(n).family == "ensemble")
     assert get("dense").preprocessing == get("cnn").preprocessing == "auto"
 
 
-@pytest.mark.parametrize("name", BUILTIN_NAMES)
-def test_a_builtin_spec_says_what_its_estimator_declares_or_shows(name, request):
+@pytest.mark.parametrize(("name", "task"), BUILTIN_CASES)
+def test_a_builtin_spec_says_what_its_estimator_declares_or_shows(name, task, request):
     from treesvsnets.estimators import capabilities_of
 
-    spec = get(name)
-    dataset, _ = _data_for(spec, request)
+    spec = get(name).for_task(task)
+    dataset, _ = _data_for(spec, request, task)
     estimator, _ = build(spec, Cell(dataset.name, name, 0, 0, threads=1), dataset)
     # OpenMP-threaded estimators (hgb) take no thread parameter, so only their spec says so
     assert capabilities_of(estimator) - {"multithreaded"} == spec.capabilities - {"multithreaded"}

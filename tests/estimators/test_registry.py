@@ -18,6 +18,7 @@ BUILTINS = {
     "lightgbm": "ensemble",
     "stacking": "ensemble",
     "logreg": "linear",
+    "ridge": "linear",
     "dense": "deep",
     "cnn": "deep",
     "dummy": "baseline",
@@ -60,7 +61,7 @@ def test_unknown_name_names_the_choices_and_the_closest_one():
 
 
 def test_select_expands_families_and_all_and_drops_repeats():
-    assert [s.name for s in select(["linear"])] == ["logreg"]
+    assert [s.name for s in select(["linear"])] == ["logreg", "ridge"]
     assert len(select(["ensemble"])) == 8
     assert [s.name for s in select(["rf", "ensemble"])][:2] == ["rf", "bagging"]
     assert len(select(["all"])) == len(all_specs())

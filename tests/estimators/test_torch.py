@@ -222,7 +222,10 @@ def test_threads_are_restored_after_fit(digits_split):
         ({"architecture": "cnn"}, "the cnn needs a dataset with an image shape"),
         ({"architecture": "cnn", "image_shape": (1, 4, 4)}, "image_shape (1, 4, 4) holds 16"),
         ({"dropout": 1.0}, "dropout must be in [0, 1)"),
-        ({"monitor": "acc"}, "monitor must be one of val_loss, val_accuracy, got 'acc'"),
+        (
+            {"monitor": "acc"},
+            "monitor must be one of val_loss, val_accuracy for a TorchClassifier, got 'acc'",
+        ),
         ({"epochs": 0}, "epochs must be a positive integer"),
     ],
 )

@@ -140,3 +140,52 @@ def messy_and_clean(n_rows: int = 1200, seed: int = 0) -> tuple[pd.DataFrame, pd
         pd.concat([messy, messy.iloc[copies]], ignore_index=True),
         pd.concat([clean, clean.iloc[copies]], ignore_index=True),
     )
+
+
+def house_prices(n_rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    """A messy regression table with a known signal: a price from size, rooms, district and
+    age, written as a user's export writes it.
+
+    - ``sqft``: numbers as text with thousands separators, some "n/a";
+    - ``rooms``: small whole numbers (a feature, not the target);
+    - ``district``: 40 values (target-encoded), with case variants and gaps;
+    - ``city``: 3 values (one-hot);
+    - ``built``: dates;
+    - ``listing``: an identifier (dropped);
+    - ``price``: the target, as "$123,456" text, a few blank (dropped and counted).
+    """
+    rng = np.random.default_rng(seed)
+    sqft = rng.uniform(500, 3500, n_rows)
+    rooms = rng.integers(1, 7, n_rows)
+    districts = [f"District {i:02d}" for i in range(40)]
+    district_effect = dict(zip(districts, rng.normal(0, 40_000, 40), strict=True))
+    district = rng.choice(districts, n_rows)
+    year = rng.integers(1950, 2020, n_rows)
+    price = (
+        150_000
+        + 120 * sqft
+        + 8_000 * rooms
+        + np.array([district_effect[d] for d in district])
+        - 600 * (2020 - year)
+        + rng.normal(0, 15_000, n_rows)
+    )
+    sqft_text = [f"{v:,.0f}" for v in sqft]
+    for i in rng.choice(n_rows, 8, replace=False):
+        sqft_text[i] = "n/a"
+    district_text = [d.upper() if i % 17 == 0 else d for i, d in enumerate(district)]
+    for i in rng.choice(n_rows, 6, replace=False):
+        district_text[i] = ""
+    price_text = [f"${v:,.0f}" for v in price]
+    for i in rng.choice(n_rows, 5, replace=False):
+        price_text[i] = ""
+    return pd.DataFrame(
+        {
+            "listing": [f"L{i:05d}" for i in range(n_rows)],
+            "sqft": sqft_text,
+            "rooms": rooms,
+            "district": district_text,
+            "city": rng.choice(["Lyon", "Nice", "Lille"], n_rows),
+            "built": [f"{y}-06-01" for y in year],
+            "price": price_text,
+        }
+    )

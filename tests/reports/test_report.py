@@ -173,9 +173,9 @@ def test_compare_flags_a_changed_split_hash_and_changed_parameters(report_run, t
 def test_compare_of_a_run_with_itself_finds_no_change(report_run):
     comparison = treesvsnets.compare_runs(report_run.run_dir, report_run.run_dir)
     assert comparison.warnings == []
-    assert (comparison.table["accuracy_change"].dropna() == 0).all()
+    assert (comparison.table["change"].dropna() == 0).all()
     assert comparison.table["paired"].all()
-    assert (comparison.table.dropna(subset=["accuracy_p"])["accuracy_p"] == 1.0).all()
+    assert (comparison.table.dropna(subset=["score_p"])["score_p"] == 1.0).all()
 
 
 def test_compare_of_a_folder_that_is_no_run_is_one_sentence(tmp_path):

@@ -192,7 +192,9 @@ def cell_identity(
 def build(
     spec: EstimatorSpec, cell: Cell, dataset: Dataset, artifacts_dir: Path | None = None
 ) -> tuple[Any, Any | None]:
-    """The cell's unfitted estimator and its per-fold preprocessor (None when it has none)."""
+    """The cell's unfitted estimator (for the dataset's task) and its per-fold preprocessor
+    (None when it has none)."""
+    spec = spec.for_task(dataset.task)
     return _construct(spec, cell, dataset, cell_overrides(spec, cell, dataset, artifacts_dir))
 
 

@@ -73,12 +73,14 @@ def _counterparts(spec: Any, task: str, specs: list) -> list[str]:
 
 
 def _skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str, str]]:
-    """What is left out where: estimators without a version for a dataset's task (``logreg``
-    on regression, ``ridge`` on classification), and estimators that need images on a plain
-    table. An estimator the user named (``-e cnn``, ``-e logreg``) is refused there with one
-    sentence; one that came with the default, a family or ``all`` is left out of that dataset
-    (``-e linear`` picks logreg or ridge per dataset, and ``treesvsnets run -d table.csv``
-    must work with the default suite's cnn)."""
+    """What is left out where, and what the user named that cannot run.
+
+    An estimator without a version for a dataset's task (``logreg`` on regression, ``ridge``
+    on classification) does not run there: refused with one sentence when the user named it
+    (``-e logreg``), silently passed over when it came with the default, a family or ``all``
+    (``-e linear`` picks logreg or ridge per dataset). An estimator that needs images on a
+    plain table is refused when named, else left out of that dataset and listed here (the
+    default suite has ``cnn``, and ``treesvsnets run -d table.csv`` must work)."""
     named = _named(config)
     skips: dict[str, dict[str, str]] = {}
     for dataset in datasets:
@@ -97,7 +99,6 @@ def _skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str
                             else "; leave it out for this dataset."
                         )
                     )
-                skips.setdefault(dataset.name, {})[spec.name] = f"has no {dataset.task} version"
             elif "needs_images" in spec.capabilities and dataset.image_shape is None:
                 if spec.name in named:
                     raise ConfigError(
@@ -142,9 +143,14 @@ class RunPlan:
     infos: list  # DatasetInfo of each dataset, in config order (what a worker loads from)
 
     def specs_for(self, dataset: Dataset) -> list:
-        """The estimators that run on ``dataset``, each built for its task."""
+        """The estimators that run on ``dataset``, each built for its task (those without a
+        version for the task, and those left out, do not)."""
         left_out = self.skipped.get(dataset.name, {})
-        return [spec.for_task(dataset.task) for spec in self.specs if spec.name not in left_out]
+        return [
+            spec.for_task(dataset.task)
+            for spec in self.specs
+            if spec.name not in left_out and dataset.task in spec.tasks
+        ]
 
     def specs_by_task(self) -> list:
         """Each estimator once per task it runs on (what the manifest records)."""
@@ -242,7 +248,8 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
     skipped = _skips(config, specs, loaded)
     _check_params(config, [s for s in specs if s.name in config.params], loaded)
     for dataset in loaded:
-        if all(spec.name in skipped.get(dataset.name, {}) for spec in specs):
+        left_out = skipped.get(dataset.name, {})
+        if not any(s.name not in left_out and dataset.task in s.tasks for s in specs):
             raise ConfigError(
                 f"no estimator of this run does {dataset.task}, the task of dataset "
                 f"{dataset.name!r}; add one (e.g. -e ensemble)."
@@ -407,7 +414,8 @@ def data_note(dataset: Dataset) -> str:
     dropped = [f"{r.name} ({r.note.split(':')[0]})" for r in dataset.columns if not r.used]
     columns = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
     return (
-        f"table {dataset.name!r}: target {cleaning.get('target')}; "
+        f"table {dataset.name!r}: target {cleaning.get('target')}, "
+        f"{cleaning.get('task', dataset.task)}; "
         f"{cleaning.get('rows_used')} of {cleaning.get('rows_read')} rows used"
         + (f" ({', '.join(removed)} removed)" if removed else "")
         + (f"; columns: {columns}" if columns else "")

@@ -55,7 +55,7 @@ def serve(connection: Connection, idle_seconds: float | None = None) -> int:
             return 0  # nobody has needed this worker for a while
         try:
             kind, payload = connection.recv()
-        except EOFError:
+        except (EOFError, OSError):  # OSError: the connection was reset
             return 0  # the harness went away
         if kind == "setup":
             try:

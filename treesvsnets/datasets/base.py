@@ -31,8 +31,9 @@ class Dataset:
 
     ``task`` is ``classification`` or ``regression``. For classification ``y`` holds integer
     codes ``0..n_classes-1`` and ``class_names[code]`` is the original label; for regression
-    ``y`` holds the target's float values and ``class_names`` is empty. ``image_shape`` is ``(channels, height, width)`` for data
-    whose rows are flattened images (CNNs reshape with it), else ``None``.
+    ``y`` holds the target's float values and ``class_names`` is empty. ``image_shape`` is
+    ``(channels, height, width)`` for data whose rows are flattened images (CNNs reshape
+    with it), else ``None``.
     A user's table has a ``schema``; its X is then a DataFrame of float, string
     and datetime columns (missing values kept), which each fold's preprocessing
     imputes and encodes. ``cleaning`` records what loading did to the rows, and

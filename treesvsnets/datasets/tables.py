@@ -245,11 +245,11 @@ def clean_table(
             + "); keep one with keep = [...] or declare its type."
         )
     X = pd.DataFrame(unified, index=features.index)
-    reading = read_target(frame[target], options.task, target, where)
-    cleaning.steps["task"] = f"{reading.task} ({reading.reason})"
-    regression = reading.task == REGRESSION
+    target_reading = read_target(frame[target], options.task, target, where)
+    cleaning.steps["task"] = f"{target_reading.task} ({target_reading.reason})"
+    regression = target_reading.task == REGRESSION
     if regression:
-        y_raw = reading.numbers
+        y_raw = target_reading.numbers
     else:
         y_raw, target_merged = merge_case_variants(frame[target].astype(str))
         cleaning.note("target_spellings_merged", target_merged)
@@ -297,7 +297,7 @@ def clean_table(
         schema=schema,
         cleaning=cleaning.steps,
         columns=tuple(readings),
-        task=reading.task,
+        task=target_reading.task,
     )
 
 

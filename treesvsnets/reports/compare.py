@@ -1,5 +1,6 @@
-"""Run against run: what changed in accuracy and time, whether it is meaningful, and whether the
-two runs can be compared at all (split hashes, library versions, hardware)."""
+"""Run against run: what changed in the task's score (accuracy, or RMSE for regression) and in
+time, whether it is meaningful, and whether the two runs can be compared at all (split hashes,
+library versions, hardware)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.reports.stats import ALPHA, paired_fold_test
+from treesvsnets.tasks import primary, task_of
 
 
 @dataclass
@@ -53,16 +55,26 @@ def _environment_warnings(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return found
 
 
+def _params(manifest: dict[str, Any]) -> dict[tuple[str, str], dict]:
+    """(estimator, task) -> its recorded parameters (an estimator runs once per task)."""
+    return {
+        (e["name"], task_of(e.get("task"))): e.get("params", {})
+        for e in manifest.get("estimators", [])
+    }
+
+
 def _param_warnings(a: dict[str, Any], b: dict[str, Any], estimators: set[str]) -> list[str]:
-    params_a = {e["name"]: e.get("params", {}) for e in a.get("estimators", [])}
-    params_b = {e["name"]: e.get("params", {}) for e in b.get("estimators", [])}
+    params_a, params_b = _params(a), _params(b)
     found = []
-    for name in sorted(estimators):
-        one, other = params_a.get(name, {}), params_b.get(name, {})
+    for key in sorted(set(params_a) & set(params_b)):
+        name = key[0]
+        if name not in estimators:
+            continue
+        one, other = params_a[key], params_b[key]
         differ = [
-            f"{key} {one.get(key)} vs {other.get(key)}"
-            for key in sorted(set(one) | set(other))
-            if one.get(key) != other.get(key)
+            f"{param} {one.get(param)} vs {other.get(param)}"
+            for param in sorted(set(one) | set(other))
+            if one.get(param) != other.get(param)
         ]
         if differ:
             found.append(f"{name}: parameters differ ({', '.join(differ)})")
@@ -81,7 +93,7 @@ def _change_test(a: pd.DataFrame, b: pd.DataFrame, column: str, paired: bool) ->
     Welch's t-test (times on a log scale)."""
     from scipy import stats
 
-    log = column != "accuracy"
+    log = column.endswith("_seconds")
     if paired:
         found = paired_fold_test(b, a, column, log=log)
         if found is not None:
@@ -121,11 +133,17 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
         a = ok_a[(ok_a["dataset"] == dataset) & (ok_a["estimator"] == estimator)]
         b = ok_b[(ok_b["dataset"] == dataset) & (ok_b["estimator"] == estimator)]
         paired = hashes_a.get(dataset) == hashes_b.get(dataset)
+        both = pd.concat([rows_a, rows_b])
+        cells = both[(both["dataset"] == dataset) & (both["estimator"] == estimator)]
+        metric = primary(cells["task"].iloc[0] if "task" in cells else None)
+        column = metric.column
         entry: dict[str, Any] = {"dataset": dataset, "estimator": estimator}
-        entry["accuracy_a"] = a["accuracy"].mean()
-        entry["accuracy_b"] = b["accuracy"].mean()
-        entry["accuracy_change"] = entry["accuracy_b"] - entry["accuracy_a"]
-        entry["accuracy_p"] = _change_test(a, b, "accuracy", paired)
+        entry["metric"] = metric.label
+        entry["score_a"] = a[column].mean()
+        entry["score_b"] = b[column].mean()
+        entry["change"] = entry["score_b"] - entry["score_a"]
+        entry["better"] = metric.improvement(entry["change"]) > 0
+        entry["score_p"] = _change_test(a, b, column, paired)
         for column, short in (("fit_seconds", "fit"), ("predict_seconds", "predict")):
             mean_a, mean_b = a[column].mean(), b[column].mean()
             entry[f"{short}_s_a"], entry[f"{short}_s_b"] = mean_a, mean_b
@@ -155,6 +173,8 @@ def format_comparison(comparison: Comparison) -> str:
     """The comparison as text: a table (``*`` marks a change with p < 0.05), then warnings."""
     from tabulate import tabulate
 
+    from treesvsnets.reports.leaderboard import significant
+
     table = comparison.table
     lines = [f"A = {comparison.run_a}", f"B = {comparison.run_b}", ""]
     if table.empty:
@@ -164,10 +184,12 @@ def format_comparison(comparison: Comparison) -> str:
             [
                 row["dataset"],
                 row["estimator"],
-                f"{row['accuracy_a']:.4f}",
-                f"{row['accuracy_b']:.4f}",
-                f"{row['accuracy_change']:+.4f}{_flag(row['accuracy_p'])}",
-                "" if math.isnan(row["accuracy_p"]) else f"{row['accuracy_p']:.3g}",
+                row["metric"],
+                significant(row["score_a"]),
+                significant(row["score_b"]),
+                f"{'+' if row['change'] >= 0 else ''}{significant(row['change'])}"
+                + _flag(row["score_p"]),
+                "" if math.isnan(row["score_p"]) else f"{row['score_p']:.3g}",
                 f"{row['fit_s_a']:.3f} → {row['fit_s_b']:.3f}",
                 f"{row['fit_ratio']:.2f}x{_flag(row['fit_p'])}",
                 f"{row['predict_ratio']:.2f}x{_flag(row['predict_p'])}",
@@ -181,8 +203,9 @@ def format_comparison(comparison: Comparison) -> str:
                 headers=[
                     "dataset",
                     "estimator",
-                    "acc A",
-                    "acc B",
+                    "score",
+                    "A",
+                    "B",
                     "change",
                     "p",
                     "fit s A → B",
@@ -197,7 +220,8 @@ def format_comparison(comparison: Comparison) -> str:
             "",
             "* the change is statistically meaningful (p < 0.05): Nadeau-Bengio corrected "
             "t-test on the shared folds when the split hashes match, else Welch's t-test; "
-            "times on a log scale.",
+            "times on a log scale. The score is accuracy (higher is better) or, for "
+            "regression, RMSE (lower is better).",
         ]
     for name, missing in (("A", comparison.only_in_a), ("B", comparison.only_in_b)):
         if missing:

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from treesvsnets.estimators.torch.training import TrainingRun
 
 
+def lower_is_better(monitor: str) -> bool:
+    """Whether a smaller value of the history key ``monitor`` is better (losses, RMSE; not
+    accuracy or R²)."""
+    return not monitor.endswith(("accuracy", "r2"))
+
+
 class Callback:
     """Override the hooks you need; each receives the fit it follows (a TrainingRun)."""
 
@@ -51,7 +57,7 @@ class EarlyStopping(Callback):
         self.patience = patience
         self.min_delta = min_delta
         self.restore_best = restore_best
-        self.lower_is_better = not monitor.endswith("accuracy")
+        self.lower_is_better = lower_is_better(monitor)
 
     def on_train_begin(self, trainer: TrainingRun) -> None:
         self.best_value = math.inf if self.lower_is_better else -math.inf
@@ -94,7 +100,7 @@ class Checkpoint(Callback):
     def __init__(self, path: str | Path, monitor: str = "val_loss") -> None:
         self.path = Path(path)
         self.monitor = monitor
-        self.lower_is_better = not monitor.endswith("accuracy")
+        self.lower_is_better = lower_is_better(monitor)
 
     def on_train_begin(self, trainer: TrainingRun) -> None:
         self.best_value = math.inf if self.lower_is_better else -math.inf
@@ -133,7 +139,10 @@ class EpochProgress(Callback):
             f"{self.prefix}epoch {record['epoch']}/{trainer.settings.epochs}",
             f"train_loss {record['train_loss']:.4f}",
         ]
-        if "val_loss" in record:
-            parts += [f"val_loss {record['val_loss']:.4f}", f"val_acc {record['val_accuracy']:.4f}"]
+        parts += [
+            f"{key.replace('accuracy', 'acc')} {value:.4f}"
+            for key, value in record.items()
+            if key.startswith("val_")
+        ]
         parts.append(f"{record['seconds']:.1f}s/epoch")
         print("    " + "  ".join(parts), file=sys.stderr, flush=True)

@@ -17,9 +17,8 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from treesvsnets.estimators.torch.objectives import Classification, Objective, Regression
-
 from treesvsnets.estimators.torch.callbacks import EpochProgress
+from treesvsnets.estimators.torch.objectives import Classification, Objective, Regression
 from treesvsnets.estimators.torch.training import EpochLoop, FitRun
 
 if TYPE_CHECKING:

@@ -1,0 +1,168 @@
+"""Regression end to end through the real command: the task chosen from the target, the same
+estimator names building regressors, rows with RMSE/MAE/R², leaderboards ranked by RMSE,
+reports and compare that keep the tasks apart, and bad input refused with one sentence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from .helpers.cli import cli
+from .helpers.tables import house_prices, write_table
+
+
+def _run_dir(out: Path) -> Path:
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def houses_csv(tmp_path_factory) -> Path:
+    return write_table(house_prices(), tmp_path_factory.mktemp("tables") / "houses.csv")
+
+
+@pytest.fixture(scope="module")
+def diabetes_run(tmp_path_factory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("diabetes")
+    done = cli("run", "-d", "diabetes", "-e", "linear", "-e", "rf", "-e", "deep",
+               "--folds", "3", "--out", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return _run_dir(out), done.stdout + done.stderr
+
+
+def test_a_regression_dataset_runs_the_regressors_of_the_same_names(diabetes_run):
+    run_dir, said = diabetes_run
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert set(rows["estimator"]) == {"ridge", "rf", "dense", "dummy"}  # not logreg, not cnn
+    assert set(rows["status"]) == {"ok"} and set(rows["task"]) == {"regression"}
+    assert rows[["rmse", "mae", "r2"]].notna().all().all()
+    assert rows[["accuracy", "balanced_accuracy", "log_loss", "confusion"]].isna().all().all()
+    means = rows.groupby("estimator")["r2"].mean()
+    assert means["ridge"] > 0.4 and means["rf"] > 0.3 and abs(means["dummy"]) < 0.05
+    assert "not run on 'diabetes': cnn (needs images)" in said and "logreg" not in said
+    history = json.loads(rows.loc[rows["estimator"] == "dense", "history"].iloc[0])
+    assert {"val_rmse", "val_r2"} <= set(history[0])
+    assert json.loads(rows["params"][rows["estimator"] == "dense"].iloc[0])["loss"] == "mse"
+    kept = json.loads(rows["predictions"].iloc[0])
+    assert len(kept["true"]) == len(kept["pred"]) == rows["n_test"].iloc[0]
+
+
+def test_the_leaderboard_ranks_by_rmse_with_r2_beside_it(diabetes_run):
+    run_dir, said = diabetes_run
+    board = pd.read_csv(run_dir / "summary.csv")
+    board = board.sort_values("rank")
+    assert board["rmse"].is_monotonic_increasing  # rank 1 has the lowest RMSE
+    assert board["accuracy"].isna().all() and board["r2"].notna().all()
+    assert board.loc[board["estimator"] == "dummy", "vs_baseline"].isna().all()
+    assert set(board.loc[board["estimator"] != "dummy", "vs_baseline"].str.split().str[0]) <= {
+        "better", "NOT", "WORSE"}  # fmt: skip
+    assert "RMSE" in said and "R²" in said and "acc " not in said
+    report = (run_dir / "report.md").read_text()
+    assert "| RMSE" in report and "regression target: mean" in report
+    assert "Predicted against actual" in report
+    figures = {p.name for p in (run_dir / "figures").iterdir()}
+    assert {"diabetes-pareto.png", "diabetes-folds.png", "diabetes-residuals.png"} <= figures
+    assert "diabetes-learning.png" in figures
+
+
+def test_a_users_price_table_is_read_as_regression_and_learned(tmp_path, houses_csv):
+    done = cli("run", "-d", houses_csv, "--target", "price", "-e", "ridge", "-e", "hgb",
+               "--folds", "3", "--out", tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "target 'price', regression (inferred:" in done.stderr
+    rows = pd.read_csv(_run_dir(tmp_path) / "results.csv")
+    assert set(rows["status"]) == {"ok"}
+    assert rows.groupby("estimator")["r2"].mean()["hgb"] > 0.6
+    manifest = json.loads((_run_dir(tmp_path) / "manifest.json").read_text())
+    assert manifest["datasets"][0]["cleaning"]["rows_without_target_dropped"] == 5
+
+
+def test_task_overrides_the_inferred_task_and_target_bins_stratify(tmp_path, houses_csv):
+    done = cli("run", "-d", houses_csv, "--target", "rooms", "--task", "regression",
+               "--target-bins", "5", "-e", "ridge", "--folds", "3", "--out", tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "regression (given: task = regression)" in done.stderr
+    manifest = json.loads((_run_dir(tmp_path) / "manifest.json").read_text())
+    assert manifest["splits"][0]["target_bins"] == 5
+    config = tmp_path / "as_classes.toml"
+    config.write_text(
+        f"estimators = ['logreg']\nfolds = 3\nout = '{tmp_path / 'runs'}'\n"
+        f"datasets = [{{path = '{houses_csv}', target = 'rooms', task = 'classification'}}]\n"
+    )
+    done = cli("run", "--config", config)
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(_run_dir(tmp_path / "runs") / "results.csv")
+    assert set(rows["task"]) == {"classification"} and rows["accuracy"].notna().all()
+
+
+def _table(tmp_path: Path, name: str, target: list) -> Path:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=len(target)), "y": target})
+    return write_table(frame, tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("logreg", "estimator 'logreg' has no regression version, and dataset 'diabetes' is a "
+                   "regression dataset; its linear estimator for regression is 'ridge'"),
+        ("ridge", "estimator 'ridge' has no classification version, and dataset 'iris'"),
+        ("weights", "class_weight 'balanced' weighs classes, but dataset 'diabetes' is a "
+                    "regression dataset"),
+        ("builtin", "task 'regression' does not apply to dataset 'iris'"),
+        ("text", "task = regression, but target column 'y' holds values that are not numbers"),
+        ("constant", "target column 'y' has the same value (2.5) in every row"),
+        ("infinite", "target column 'y' holds 2 infinite value(s)"),
+    ],
+)  # fmt: skip
+def test_bad_regression_input_is_one_sentence_and_exit_2(tmp_path, case, message):
+    args = {
+        "logreg": ["-d", "diabetes", "-e", "logreg"],
+        "ridge": ["-d", "iris", "-e", "ridge"],
+        "weights": ["-d", "diabetes", "-e", "rf", "--class-weight", "balanced"],
+        "builtin": ["-d", "iris", "-e", "rf", "--task", "regression"],
+        "text": ["-d", _table(tmp_path, "t.csv", ["red", "blue"] * 20), "--task", "regression"],
+        "constant": ["-d", _table(tmp_path, "c.csv", [2.5] * 40), "--task", "regression"],
+        "infinite": ["-d", _table(tmp_path, "i.csv", [1.5, 2.25, np.inf, -np.inf] + [3.5] * 36)],
+    }[case]
+    done = cli("run", *args, "--out", tmp_path / "runs")
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert done.stderr.count("error:") == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_report_over_both_tasks_keeps_them_apart_and_compare_reads_regression(
+    tmp_path, houses_csv
+):
+    datasets = ["iris", "wine", "breast_cancer", "diabetes", "friedman1", str(houses_csv)]
+    args = [a for name in datasets for a in ("-d", name)]
+    done = cli("run", *args, "--target", "price", "-e", "linear", "-e", "rf",
+               "--param", "rf.n_estimators=20", "--folds", "3", "--in-process",
+               "--out", tmp_path / "a")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    run_dir = _run_dir(tmp_path / "a")
+    rows = pd.read_csv(run_dir / "results.csv")
+    tasks = rows.groupby("dataset")["task"].first()
+    assert set(tasks[["iris", "wine", "breast_cancer"]]) == {"classification"}
+    assert set(tasks[["diabetes", "friedman1", str(houses_csv)]]) == {"regression"}
+    linear = rows.groupby("dataset")["estimator"].unique()
+    assert "logreg" in linear["iris"] and "ridge" in linear["friedman1"]
+    report = (run_dir / "report.md").read_text()
+    assert "Classification datasets (accuracy): Friedman test over 3 datasets" in report
+    assert "Regression datasets (RMSE): Friedman test over 3 datasets" in report
+    figures = {p.name for p in (run_dir / "figures").iterdir()}
+    assert {"critical-difference.png", "critical-difference-regression.png"} <= figures
+    again = cli("run", "-d", "diabetes", "-e", "ridge", "--folds", "3", "--in-process",
+                "--out", tmp_path / "b")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    compared = cli("compare", run_dir, _run_dir(tmp_path / "b"))
+    assert compared.returncode == 0, compared.stderr
+    line = next(
+        x for x in compared.stdout.splitlines() if x.startswith("diabetes") and "ridge" in x
+    )
+    assert "RMSE" in line and "+0.0000" in line
