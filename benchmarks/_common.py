@@ -36,6 +36,7 @@ SECTIONS = {
     "scaling": "6. Scaling with the training size, and Fashion-MNIST beside Zalando's table",
     "micro": "7. Micro-benchmarks (pytest-benchmark)",
     "gpu": "8. The nets on a CUDA GPU",
+    "regression": "9. Regression: the harness and the net's loop",
 }
 
 #: Sections that can only be measured on a machine with CUDA.

@@ -166,3 +166,11 @@ def test_a_report_over_both_tasks_keeps_them_apart_and_compare_reads_regression(
         x for x in compared.stdout.splitlines() if x.startswith("diabetes") and "ridge" in x
     )
     assert "RMSE" in line and "+0.0000" in line
+
+
+def test_inspect_says_the_task_and_summarises_a_numeric_target(houses_csv):
+    done = cli("inspect", houses_csv, "--target", "price")
+    assert done.returncode == 0, done.stderr
+    assert "target 'price', regression (inferred:" in done.stdout
+    assert "target: mean " in done.stdout and "class balance" not in done.stdout
+    assert "suspected leakage: none found" in done.stdout

@@ -47,11 +47,13 @@ class TableProfile:
     columns: list[ColumnProfile]
     target: str
     duplicate_rows: int
-    class_counts: dict[str, int]
+    class_counts: dict[str, int]  # classification: the classes a run sees
     constant_columns: list[str]
     leakage: list[str] = field(default_factory=list)
     cleaning: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None  # why a run would refuse this table, if it would
+    task: str = "classification"
+    target_summary: dict[str, float] = field(default_factory=dict)  # regression: five numbers
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -85,6 +87,8 @@ def _leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[str]:
     if len(X) > LEAKAGE_SAMPLE:
         keep = np.random.default_rng(seed).choice(len(X), LEAKAGE_SAMPLE, replace=False)
         X, y = X.iloc[keep], y[keep]
+    if np.issubdtype(y.dtype, np.floating):
+        return _regression_leaks(X, y, schema, seed)
     n_classes = len(np.unique(y))
     found = []
     for column in schema.categorical:
@@ -103,6 +107,24 @@ def _leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[str]:
         tree = DecisionTreeClassifier(max_leaf_nodes=2 * n_classes, random_state=seed)
         if cross_val_score(tree, values, y, cv=folds).min() >= 0.999:
             found.append(f"{column}: a small tree on this column alone is 100% accurate")
+    return found
+
+
+def _regression_leaks(X: Any, y: np.ndarray, schema: Any, seed: int) -> list[str]:
+    """Numeric features from which a small tree alone predicts a regression target almost
+    perfectly (R² of at least 0.999 in 3-fold cross-validation)."""
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.tree import DecisionTreeRegressor
+
+    found = []
+    cv = KFold(3, shuffle=True, random_state=seed)
+    for column in schema.numeric:
+        values = X[[column]].fillna(X[column].median() if X[column].notna().any() else 0.0)
+        if values[column].nunique() <= 1 or len(y) < 6:
+            continue
+        tree = DecisionTreeRegressor(max_leaf_nodes=64, random_state=seed)
+        if cross_val_score(tree, values, y, cv=cv).min() >= 0.999:
+            found.append(f"{column}: a small tree on this column alone predicts the target")
     return found
 
 
@@ -197,7 +219,11 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
             if schema is not None and reading.kind in ("numeric", "boolean"):
                 column.outliers = _iqr_outliers(dataset.X[name])
         columns.append(column)
-    if dataset is not None:  # the classes a run sees: placeholders out, spellings merged
+    summary: dict[str, float] = {}
+    if dataset is not None and dataset.is_regression:
+        class_counts = {}
+        summary = dataset.describe()["target"]
+    elif dataset is not None:  # the classes a run sees: placeholders out, spellings merged
         counts = np.bincount(dataset.y, minlength=dataset.n_classes)
         order = np.argsort(-counts, kind="stable")
         class_counts = {dataset.class_names[i]: int(counts[i]) for i in order}
@@ -215,6 +241,8 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         leakage=_leaks(dataset.X, dataset.y, schema) if dataset is not None else [],
         cleaning=dataset.cleaning if dataset is not None else {},
         problem=problem,
+        task=dataset.task if dataset is not None else "classification",
+        target_summary=summary,
     )
 
 
@@ -237,7 +265,8 @@ def format_profile(profile: TableProfile) -> str:
 
     lines = [
         f"{profile.path}: {profile.rows} rows, {len(profile.columns)} columns, "
-        f"target {profile.target!r}",
+        f"target {profile.target!r}"
+        + (f", {profile.cleaning['task']}" if profile.cleaning.get("task") else ""),
         "",
         tabulate(
             [
@@ -318,6 +347,13 @@ def format_profile(profile: TableProfile) -> str:
         )
         ratio = max(profile.class_counts.values()) / min(profile.class_counts.values())
         lines.append(f"class balance: {balance}; largest/smallest {ratio:.1f}")
+    if profile.target_summary:
+        summary = profile.target_summary
+        lines.append(
+            "target: "
+            + ", ".join(f"{key} {summary[key]:.4g}" for key in ("mean", "std", "min", "median"))
+            + f", max {summary['max']:.4g}"
+        )
     if profile.leakage:
         lines.append("suspected leakage (check before trusting any score):")
         lines.extend(f"  - {leak}" for leak in profile.leakage)
