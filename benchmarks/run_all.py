@@ -31,7 +31,7 @@ COMMANDS = {
     "scaling": ["scaling.py"],
     "micro": ["micro.py"],
     "gpu": ["gpu.py", "--repeats", "3"],
-    "regression": ["regression.py", "--repeats", "3"],
+    "regression": ["regression.py", "--repeats", "5"],
 }
 
 

@@ -112,7 +112,7 @@ def _skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str
 
 def _check_tasks(config: RunConfig, datasets: list[Dataset]) -> None:
     """Settings that do not fit a dataset's task: --task on a built-in dataset of the other
-    task, --class-weight on regression, a dataset no chosen estimator can learn."""
+    task, --class-weight on regression."""
     from treesvsnets.datasets.tables import looks_like_table
     from treesvsnets.tasks import REGRESSION
 
