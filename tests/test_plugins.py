@@ -257,7 +257,7 @@ def test_the_console_script_finds_a_module_in_the_current_folder(tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "checking my_models:ShortPredict on iris" in done.stdout
+    assert "checking my_models:ShortPredict for classification on iris" in done.stdout
 
 
 DECLARING = PLUGINS / "declares_capabilities.py"

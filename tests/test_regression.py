@@ -199,3 +199,21 @@ def test_the_regressors_reach_the_reference_r2_with_their_defaults(tmp_path):
                 estimator,
                 r2[dataset, estimator],
             )
+
+
+def test_check_runs_the_regression_contract_on_regressors():
+    ridge = cli("check", "ridge")
+    assert ridge.returncode == 0, ridge.stdout
+    assert "for regression on diabetes" in ridge.stdout and "classes_" not in ridge.stdout
+    both = cli("check", "rf")
+    assert both.returncode == 0, both.stdout
+    assert (
+        "for classification on iris" in both.stdout and "for regression on diabetes" in both.stdout
+    )
+    svr = cli("check", "sklearn.svm:SVR")
+    assert svr.returncode == 0 and "6 passed, 0 failed" in svr.stdout
+    constant = cli("check", "sklearn.dummy:DummyRegressor")
+    assert constant.returncode == 1
+    assert "FAIL  predict gives one finite number per row: predict returned the same value" in (
+        constant.stdout
+    )

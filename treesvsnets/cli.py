@@ -474,39 +474,68 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_check(args: argparse.Namespace) -> int:
-    from treesvsnets.datasets import load
     from treesvsnets.estimators.base import EstimatorSpec
     from treesvsnets.estimators.capabilities import capabilities_of
-    from treesvsnets.estimators.contract import CheckData, run_checks
     from treesvsnets.estimators.plugins import check_target
     from treesvsnets.estimators.registry import accepts_parameter
 
     _load_plugins(args)
     label, found = check_target(args.target)
     if isinstance(found, EstimatorSpec):
-        capabilities = found.capabilities
+        # each task it does, built as a cell builds it (image shape, device), without
+        # preprocessing
+        failed = 0
+        for task in found.tasks:
+            spec = found.for_task(task)
 
-        def make() -> Any:  # as a cell builds it (image shape, device), without preprocessing
-            from treesvsnets.bench.cell import Cell, build
+            def make(spec: EstimatorSpec = spec) -> Any:
+                from treesvsnets.bench.cell import Cell, build
 
-            return build(found, Cell(dataset.name, found.name, seed=0, fold=0), dataset)[0]
+                dataset = _check_dataset(spec.capabilities, spec.task)
+                return build(spec, Cell(dataset.name, spec.name, seed=0, fold=0), dataset)[0]
+
+            failed += _run_checks(label, make, spec.capabilities, task)
+        return 1 if failed else 0
+
+    def make() -> Any:
+        return found(random_state=0) if accepts_parameter(found, "random_state") else found()
+
+    task = "classification"
+    try:
+        built = make()
+    except Exception:  # noqa: BLE001 - every check will fail on it, and say why
+        capabilities = frozenset()
     else:
+        from sklearn.base import is_regressor
 
-        def make() -> Any:
-            return found(random_state=0) if accepts_parameter(found, "random_state") else found()
+        capabilities = capabilities_of(built)  # what the class declares, or its API shows
+        task = "regression" if is_regressor(built) else task
+    return 1 if _run_checks(label, make, capabilities, task) else 0
 
-        try:
-            built = make()
-        except Exception:  # noqa: BLE001 - every check will fail on it, and say why
-            capabilities = frozenset()
-        else:
-            capabilities = capabilities_of(built)  # what the class declares, or its API shows
-    dataset = load("digits" if "needs_images" in capabilities else "iris")
+
+def _check_dataset(capabilities: frozenset[str], task: str) -> Any:
+    """What ``check`` fits on: digits for nets that need images, iris, diabetes for regression."""
+    from treesvsnets.datasets import load
+
+    if task == "regression":
+        return load("diabetes")
+    return load("digits" if "needs_images" in capabilities else "iris")
+
+
+def _run_checks(label: str, make: Any, capabilities: frozenset[str], task: str) -> int:
+    """Print the contract checks of ``task`` for ``make``; returns how many failed."""
+    from treesvsnets.estimators.contract import CheckData, run_checks
+
+    dataset = _check_dataset(capabilities, task)
+    if "needs_images" in capabilities and dataset.image_shape is None:
+        print(f"checking {label} for {task}: skipped (it needs images; no {task} dataset has any)")
+        return 0
     fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
-    data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name)
+    data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name, task)
+    target = "regression" if task == "regression" else f"{dataset.n_classes} classes"
     print(
-        f"checking {label} on {dataset.name} ({dataset.n_samples} rows, "
-        f"{dataset.n_classes} classes); capabilities: {', '.join(sorted(capabilities)) or '-'}"
+        f"checking {label} for {task} on {dataset.name} ({dataset.n_samples} rows, {target}); "
+        f"capabilities: {', '.join(sorted(capabilities)) or '-'}"
     )
     results = run_checks(make, data)
     for result in results:
@@ -518,7 +547,7 @@ def _command_check(args: argparse.Namespace) -> int:
     skipped = sum(result.status == "skip" for result in results)
     passed = len(results) - failed - skipped
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-    return 1 if failed else 0
+    return failed
 
 
 def _command_inspect(args: argparse.Namespace) -> int:

@@ -58,6 +58,22 @@ def test_folds_trained_together_score_as_folds_trained_alone(tmp_path):
     assert (nets["n_val"] > 0).all()
 
 
+def test_regression_folds_trained_together_score_as_folds_trained_alone(tmp_path):
+    settings = {"datasets": ["diabetes"], "estimators": ["dense", "ridge"], "subsample": None}
+    alone = _run(tmp_path, "alone", **settings).rows
+    together = _run(tmp_path, "together", fold_parallel=True, **settings).rows
+    assert set(together["status"]) == {"ok"}, together["error"].dropna().tolist()
+    nets, nets_alone = _by_fold(together, "dense"), _by_fold(alone, "dense")
+    assert nets["folds_together"].tolist() == [3, 3, 3]
+    np.testing.assert_allclose(nets["rmse"], nets_alone["rmse"], rtol=1e-4)
+    for stacked, lone in zip(nets["history"], nets_alone["history"], strict=True):
+        stacked, lone = json.loads(stacked), json.loads(lone)
+        assert len(stacked) == len(lone)
+        np.testing.assert_allclose(
+            [r["val_r2"] for r in stacked], [r["val_r2"] for r in lone], rtol=1e-3, atol=1e-5
+        )
+
+
 @requires_cuda
 def test_folds_train_together_on_cuda(tmp_path):
     rows = _run(tmp_path, "cuda", estimators=["dense"], fold_parallel=True, device="cuda").rows

@@ -3,7 +3,8 @@
 Like scikit-learn's ``check_estimator``: each check builds a fresh estimator,
 exercises one promise the harness relies on, and fails with a sentence that
 says what broke. ``run_checks`` never raises for a failing estimator; it
-reports every check.
+reports every check. A regressor gets the checks that apply to it (no classes, no
+probabilities; one finite number per row instead of a known label).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class CheckData:
     y: np.ndarray
     fit_kwargs: dict[str, Any]
     name: str
+    task: str = "classification"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,16 @@ def check_predict_shape_and_labels(make: Factory, data: CheckData) -> None:
     )
     unknown = set(predicted.tolist()) - set(data.y.tolist())
     assert not unknown, f"predict returned labels never seen in fit: {sorted(unknown)[:5]}"
+
+
+def check_predict_numbers(make: Factory, data: CheckData) -> None:
+    estimator, _ = _fit(make, data)
+    predicted = np.asarray(estimator.predict(data.X), dtype=float)
+    assert predicted.shape == (len(data.X),), (
+        f"predict returned shape {predicted.shape} for {len(data.X)} rows"
+    )
+    assert np.isfinite(predicted).all(), "predict returned NaN or infinite values"
+    assert np.ptp(predicted) > 0, "predict returned the same value for every row"
 
 
 def check_classes(make: Factory, data: CheckData) -> None:
@@ -146,24 +158,37 @@ def check_pickle_round_trip(make: Factory, data: CheckData) -> None:
     )
 
 
-CHECKS: tuple[tuple[str, Callable[[Factory, CheckData], None]], ...] = (
-    ("fit returns self", check_fit_returns_self),
-    ("predict gives one known label per row", check_predict_shape_and_labels),
-    ("classes_ lists the training labels", check_classes),
-    ("predict_proba rows are probabilities that sum to 1", check_predict_proba),
+Check = tuple[str, Callable[[Factory, CheckData], None]]
+_COMMON: tuple[Check, ...] = (
     ("get_params / clone round-trip", check_clone_round_trip),
-    ("works with string labels", check_string_labels),
     ("works behind the harness's preprocessing (scaled float32)", check_harness_preprocessing),
     ("deterministic under a fixed seed", check_deterministic_under_seed),
     ("a fitted estimator survives pickle (same predictions)", check_pickle_round_trip),
 )
+#: the checks of each task, in the order they run
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "classification": (
+        ("fit returns self", check_fit_returns_self),
+        ("predict gives one known label per row", check_predict_shape_and_labels),
+        ("classes_ lists the training labels", check_classes),
+        ("predict_proba rows are probabilities that sum to 1", check_predict_proba),
+        _COMMON[0],
+        ("works with string labels", check_string_labels),
+        *_COMMON[1:],
+    ),
+    "regression": (
+        ("fit returns self", check_fit_returns_self),
+        ("predict gives one finite number per row", check_predict_numbers),
+        *_COMMON,
+    ),
+}
 
 
 def run_checks(make: Factory, data: CheckData) -> list[CheckResult]:
-    """Run every check; a check fails on AssertionError or on any exception the estimator raises,
-    and is skipped, with the reason, when it does not apply (SkipCheck)."""
+    """Run every check of the data's task; a check fails on AssertionError or on any exception
+    the estimator raises, and is skipped, with the reason, when it does not apply (SkipCheck)."""
     results = []
-    for name, check in CHECKS:
+    for name, check in CHECKS[data.task]:
         try:
             check(make, data)
         except SkipCheck as exc:
