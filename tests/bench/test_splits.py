@@ -124,3 +124,47 @@ def test_subsample_is_stratified_and_keeps_the_official_proportion(digits):
     assert np.bincount(small.y).min() >= 68
     assert small.fingerprint != official.fingerprint
     assert digits.subsample(5000) is digits
+
+
+def test_regression_folds_are_shuffled_k_fold_and_the_same_for_every_seed_run(diabetes):
+    from sklearn.model_selection import KFold
+
+    plan = make_split_plan(diabetes, n_folds=5, seed=0)
+    expected = KFold(5, shuffle=True, random_state=0).split(np.zeros(diabetes.n_samples))
+    for fold, (train, test) in zip(plan.folds, expected, strict=True):
+        assert fold.test.tolist() == sorted(test.tolist())
+        assert fold.train.tolist() == sorted(train.tolist())
+        assert set(fold.fit) | set(fold.val) == set(fold.train) and len(fold.val) == round(
+            0.1 * len(fold.train)
+        )
+    assert make_split_plan(diabetes, n_folds=5, seed=0).hash == plan.hash
+    assert make_split_plan(diabetes, n_folds=5, seed=1).hash != plan.hash
+
+
+def test_target_bins_stratify_regression_folds_on_quantiles(diabetes):
+    from treesvsnets.datasets.target import quantile_bins
+
+    plain = make_split_plan(diabetes, n_folds=5, seed=0)
+    binned = make_split_plan(diabetes, n_folds=5, seed=0, target_bins=5)
+    assert binned.hash != plain.hash and binned.describe()["target_bins"] == 5
+    bins = quantile_bins(diabetes.y, 5)
+    for fold in binned.folds:  # each fold holds each fifth of the target in proportion
+        counts = np.bincount(bins[fold.test], minlength=5)
+        assert counts.max() - counts.min() <= 2
+    digits = load("digits")  # classification ignores target_bins: same plan, same hash
+    assert make_split_plan(digits, 3, 0, target_bins=5).hash == make_split_plan(digits, 3, 0).hash
+    with pytest.raises(ConfigError, match="target_bins must be 0 or at least 2"):
+        make_split_plan(diabetes, 5, 0, target_bins=1)
+
+
+def test_regression_holdout_is_a_shuffled_test_size_split(diabetes):
+    plan = make_split_plan(diabetes, protocol="holdout", test_size=0.25, seed=0)
+    (fold,) = plan.folds
+    assert len(fold.test) == math.ceil(0.25 * diabetes.n_samples)
+    assert len(set(fold.test) & set(fold.train)) == 0
+
+
+def test_a_regression_dataset_needs_two_rows_per_fold():
+    tiny = Dataset("tiny", np.zeros((7, 2)), np.arange(7.0), (), task="regression")
+    with pytest.raises(DatasetError, match="'tiny' has 7 rows, too few for 5 folds"):
+        make_split_plan(tiny, n_folds=5)
