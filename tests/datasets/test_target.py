@@ -49,6 +49,16 @@ def test_regression_on_a_text_target_is_one_sentence_naming_file_and_column():
         _task(["red", "blue", "red", "green"], "regression")
 
 
+def test_a_numeric_target_with_a_few_stray_values_is_refused_naming_them():
+    values = [f"{v:.2f}" for v in np.linspace(10, 500, 60)] + ["abc", "n.a."]
+    with pytest.raises(
+        DatasetError, match=r"holds numbers except 2 value\(s\) \('abc', 'n\.a\.'\)"
+    ):
+        _task(values)
+    assert _task(values, "classification").task == "classification"
+    assert _task(["1", "2", "x"] * 5).task == "classification"  # few values: labels
+
+
 def test_an_infinite_or_constant_regression_target_is_refused():
     with pytest.raises(DatasetError, match=r"'y' holds 1 infinite value"):
         _task([1.5, 2.5, np.inf, 4.25], "regression")

@@ -132,13 +132,16 @@ class Dataset:
             ),
         }
 
-    def strata(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """What a split stratifies ``rows`` (all by default) on: the class codes, or a
-        regression target's quantile bins (deciles)."""
+    def strata(self, rows: np.ndarray | None = None) -> np.ndarray | None:
+        """What a subsample stratifies ``rows`` (all by default) on: the class codes, or a
+        regression target's deciles (None when a decile would hold fewer than 2 rows)."""
         from treesvsnets.datasets.target import quantile_bins
 
         y = self.y if rows is None else self.y[rows]
-        return quantile_bins(y, 10) if self.is_regression else y
+        if not self.is_regression:
+            return y
+        bins = quantile_bins(y, 10)
+        return bins if np.bincount(bins).min() >= 2 else None  # too few rows to stratify
 
     def subsample(self, n: int, seed: int = 0) -> Dataset:
         """A stratified subset of ``n`` rows (on the classes, or a regression target's

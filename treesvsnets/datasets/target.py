@@ -18,6 +18,8 @@ from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS
 
 #: a whole-number target with more distinct values than this is a quantity (regression)
 MAX_CLASS_CODES = 20
+#: a target this much of which parses as numbers, with many values, is a quantity with typos
+MOSTLY_NUMBERS = 0.9
 
 
 @dataclass(frozen=True)
@@ -27,24 +29,25 @@ class TargetReading:
     numbers: Any | None  # the target as floats (a Series) when it reads as numbers
 
 
-def _as_numbers(values: Any) -> tuple[Any | None, list[str]]:
+def _as_numbers(values: Any) -> tuple[Any | None, list[str], float]:
     """The target as floats when every value is a number ("$1,234" and "12%" included), else
-    (None, examples of the values that are not)."""
+    (None, examples of the values that are not, the share of values that are)."""
     import pandas as pd
 
     from treesvsnets.datasets.column_types import parse_numbers
 
     if pd.api.types.is_bool_dtype(values.dtype):
-        return None, []
+        return None, [], 0.0
     if pd.api.types.is_numeric_dtype(values.dtype):
-        return values.astype(float), []
+        return values.astype(float), [], 1.0
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return None, [str(v) for v in values.iloc[:3]]
+        return None, [str(v) for v in values.iloc[:3]], 0.0
     parsed = parse_numbers(values.astype("string"))
     failed = parsed.isna()
     if failed.any():
-        return None, [str(v)[:40] for v in values[failed].value_counts().index[:3]]
-    return parsed.astype(float), []
+        examples = [str(v)[:40] for v in values[failed].value_counts().index[:3]]
+        return None, examples, 1 - float(failed.mean())
+    return parsed.astype(float), [], 1.0
 
 
 def read_target(values: Any, task: str | None, column: str, where: str) -> TargetReading:
@@ -52,7 +55,7 @@ def read_target(values: Any, task: str | None, column: str, where: str) -> Targe
     given, else inferred; a regression target's numbers are checked (finite, not constant)."""
     if task is not None and task not in TASKS:
         raise DatasetError(f"{where}: task must be 'classification' or 'regression', got {task!r}.")
-    numbers, not_numbers = _as_numbers(values)
+    numbers, not_numbers, share = _as_numbers(values)
     if task == CLASSIFICATION:
         return TargetReading(CLASSIFICATION, "given: task = classification", numbers)
     if task == REGRESSION:
@@ -65,6 +68,14 @@ def read_target(values: Any, task: str | None, column: str, where: str) -> Targe
             )
         reason = "given: task = regression"
     elif numbers is None:
+        if share >= MOSTLY_NUMBERS and values.nunique() > MAX_CLASS_CODES:
+            shown = ", ".join(repr(v) for v in not_numbers)
+            raise DatasetError(
+                f"{where}: target column {column!r} holds numbers except "
+                f"{round((1 - share) * len(values))} value(s) ({shown}); fix them, list them "
+                "as missing (null_tokens = [...]), or say task = 'classification' to read every "
+                "value as a class."
+            )
         return TargetReading(CLASSIFICATION, "inferred: the target holds labels", None)
     else:
         distinct = int(numbers.nunique())
