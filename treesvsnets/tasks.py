@@ -6,6 +6,7 @@ statistics read it from there. This module imports nothing, so every layer may u
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 CLASSIFICATION = "classification"
@@ -21,6 +22,7 @@ class Metric:
     label: str
     higher_is_better: bool
     digits: int = 4
+    in_target_units: bool = False  # RMSE, MAE: shown with significant digits, not decimals
 
     def better(self, a: float, b: float) -> bool:
         """Whether score ``a`` is better than ``b``."""
@@ -30,13 +32,32 @@ class Metric:
         """A difference ``a - b`` turned so that positive means ``a`` is better."""
         return difference if self.higher_is_better else -difference
 
+    def show(self, value: float, digits: int | None = None, signed: bool = False) -> str:
+        """A value of this score as reports show it: fixed decimals for accuracy-like scores
+        (0.9733), significant digits for those in the target's units (54.59, 45231); ``""``
+        for a missing value."""
+        if value is None or value != value:  # None or NaN
+            return ""
+        sign = "+" if signed and value >= 0 else ""
+        if not self.in_target_units:
+            return f"{sign}{value:.{self.digits}f}"
+        return sign + significant(value, digits or 4)
+
+
+def significant(value: float, digits: int = 4) -> str:
+    """``value`` with ``digits`` significant digits, in plain notation: 0.4879, 54.59, 45231."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:.{digits}f}" if value == 0 else str(value)
+    magnitude = math.floor(math.log10(abs(value)))
+    return f"{value:.{max(0, digits - 1 - magnitude)}f}"
+
 
 ACCURACY = Metric("accuracy", "accuracy", True)
 BALANCED_ACCURACY = Metric("balanced_accuracy", "balanced acc", True)
 F1_MACRO = Metric("f1_macro", "macro F1", True)
 LOG_LOSS = Metric("log_loss", "log loss", False)
-RMSE = Metric("rmse", "RMSE", False)
-MAE = Metric("mae", "MAE", False)
+RMSE = Metric("rmse", "RMSE", False, in_target_units=True)
+MAE = Metric("mae", "MAE", False, in_target_units=True)
 R2 = Metric("r2", "R²", True)
 
 #: the score each task ranks by

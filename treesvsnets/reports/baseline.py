@@ -67,8 +67,8 @@ class BaselineComparison:
             evidence = f"on a single split, {self.n_folds} fold(s): no test is possible"
         else:
             evidence = (
-                f"difference {self.difference:+.4f}, p = {self.p_value:.3g} over "
-                f"{self.n_folds} folds, Nadeau-Bengio corrected t-test"
+                f"difference {self.metric.show(self.difference, signed=True)}, "
+                f"p = {self.p_value:.3g} over {self.n_folds} folds, Nadeau-Bengio corrected t-test"
                 + (
                     "; few folds give the test little power, more folds or seeds would tell"
                     if self.gain > 0 and self.n_folds < FEW_FOLDS
@@ -77,8 +77,8 @@ class BaselineComparison:
             )
         return (
             f"{self.estimator} is {verdict} than the {self.baseline} baseline "
-            f"on {self.dataset}: {self.metric.label} {_score(self.score)} vs "
-            f"{_score(self.baseline_score)} ({evidence})."
+            f"on {self.dataset}: {self.metric.label} {self.metric.show(self.score)} vs "
+            f"{self.metric.show(self.baseline_score)} ({evidence})."
         )
 
     def mark(self) -> str:
@@ -86,10 +86,6 @@ class BaselineComparison:
         ``WORSE (p=0.03)``."""
         p = "" if math.isnan(self.p_value) else f" (p={self.p_value:.2g})"
         return ("better" if self.better else "WORSE" if self.worse else "NOT better") + p
-
-
-def _score(value: float) -> str:
-    return f"{value:.4f}" if abs(value) < 100 else f"{value:,.1f}"
 
 
 def baseline_of(rows: pd.DataFrame) -> str | None:

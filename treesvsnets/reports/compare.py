@@ -139,6 +139,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
         column = metric.column
         entry: dict[str, Any] = {"dataset": dataset, "estimator": estimator}
         entry["metric"] = metric.label
+        entry["score"] = column
         entry["score_a"] = a[column].mean()
         entry["score_b"] = b[column].mean()
         entry["change"] = entry["score_b"] - entry["score_a"]
@@ -173,8 +174,9 @@ def format_comparison(comparison: Comparison) -> str:
     """The comparison as text: a table (``*`` marks a change with p < 0.05), then warnings."""
     from tabulate import tabulate
 
-    from treesvsnets.reports.leaderboard import significant
+    from treesvsnets.tasks import PRIMARY
 
+    metrics = {metric.column: metric for metric in PRIMARY.values()}
     table = comparison.table
     lines = [f"A = {comparison.run_a}", f"B = {comparison.run_b}", ""]
     if table.empty:
@@ -185,10 +187,9 @@ def format_comparison(comparison: Comparison) -> str:
                 row["dataset"],
                 row["estimator"],
                 row["metric"],
-                significant(row["score_a"]),
-                significant(row["score_b"]),
-                f"{'+' if row['change'] >= 0 else ''}{significant(row['change'])}"
-                + _flag(row["score_p"]),
+                metrics[row["score"]].show(row["score_a"]),
+                metrics[row["score"]].show(row["score_b"]),
+                metrics[row["score"]].show(row["change"], signed=True) + _flag(row["score_p"]),
                 "" if math.isnan(row["score_p"]) else f"{row['score_p']:.3g}",
                 f"{row['fit_s_a']:.3f} → {row['fit_s_b']:.3f}",
                 f"{row['fit_ratio']:.2f}x{_flag(row['fit_p'])}",

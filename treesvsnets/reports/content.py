@@ -207,7 +207,7 @@ def _pairwise_sentences(rows: pd.DataFrame, board: pd.DataFrame, dataset: str) -
             pairs.insert(0, duel)
     sentences = []
     for a, b in pairs:
-        test = compare_on_folds(rows, dataset, a, b, metric.column, metric.label)
+        test = compare_on_folds(rows, dataset, a, b, metric)
         if test is not None:
             sentences.append(test.sentence())
     return sentences

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from treesvsnets.tasks import PRIMARY, SCORE_COLUMNS, SECONDARY, TASKS, primary, task_of
+from treesvsnets.tasks import (
+    PRIMARY,
+    SCORE_COLUMNS,
+    SECONDARY,
+    TASKS,
+    primary,
+    task_of,
+)
 
 #: Columns averaged over a (dataset, estimator)'s successful cells.
 MEAN_COLUMNS = (
@@ -97,17 +102,6 @@ def _ranks(part: pd.DataFrame) -> pd.Series:
     return part[metric.column].rank(ascending=not metric.higher_is_better, method="min")
 
 
-def significant(value: float, digits: int = 4) -> str:
-    """``value`` with ``digits`` significant digits, in plain notation: 0.4879, 54.59,
-    45231 (a score's units may be a probability or dollars)."""
-    if pd.isna(value):
-        return ""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:.{digits}f}" if value == 0 else str(value)
-    magnitude = math.floor(math.log10(abs(value)))
-    return f"{value:.{max(0, digits - 1 - magnitude)}f}"
-
-
 def display_table(board: pd.DataFrame) -> pd.DataFrame:
     """The leaderboard of one task as human-readable strings (one table per dataset is cut
     from it): its ranking score as mean ± std with the 95% interval, its other scores, the
@@ -128,20 +122,17 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
             ranking.label: [
                 "failed"
                 if pd.isna(m)
-                else f"{significant(m)} ± {significant(0.0 if pd.isna(s) else s, 2)}"
+                else f"{ranking.show(m)} ± {ranking.show(0.0 if pd.isna(s) else s, 2)}"
                 for m, s in zip(means, spreads, strict=True)
             ],
             "95% CI": [
-                "" if pd.isna(low) else f"{significant(low)}–{significant(high)}"
+                "" if pd.isna(low) else f"{ranking.show(low)}–{ranking.show(high)}"
                 for low, high in zip(
                     board[f"{column}_ci_low"], board[f"{column}_ci_high"], strict=True
                 )
             ],
             **{
-                metric.label: [
-                    number(v, metric.digits) if metric.column != "mae" else significant(v)
-                    for v in board[metric.column]
-                ]
+                metric.label: [metric.show(v) for v in board[metric.column]]
                 for metric in SECONDARY[task]
             },
             "fit s": [number(v, 3) for v in board["fit_seconds"]],

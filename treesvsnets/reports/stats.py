@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from treesvsnets.tasks import ACCURACY, Metric
+
 #: below this p-value a difference is called "likely real"
 ALPHA = 0.05
 
@@ -36,7 +38,7 @@ class PairedTest:
     t: float
     p_value: float
     n_folds: int
-    metric: str = "accuracy"  # the score compared
+    metric: Metric = ACCURACY  # the score compared
 
     @property
     def likely_real(self) -> bool:
@@ -45,18 +47,12 @@ class PairedTest:
     def sentence(self) -> str:
         verdict = "likely real" if self.likely_real else "could be chance"
         p = "n/a" if math.isnan(self.p_value) else f"{self.p_value:.3g}"
-        what = "" if self.metric == "accuracy" else f" in {self.metric}"
+        what = "" if self.metric is ACCURACY else f" in {self.metric.label}"
         return (
             f"{self.a} vs {self.b} on {self.dataset}: difference{what} "
-            f"{_signed(self.difference)}, p = {p} ({self.n_folds} folds, Nadeau-Bengio "
-            f"corrected t-test), {verdict}"
+            f"{self.metric.show(self.difference, signed=True)}, p = {p} ({self.n_folds} folds, "
+            f"Nadeau-Bengio corrected t-test), {verdict}"
         )
-
-
-def _signed(value: float) -> str:
-    """A difference with 4 decimals, or 4 significant digits for large ones (an RMSE in
-    dollars)."""
-    return f"{value:+.4f}" if abs(value) < 100 else f"{value:+,.0f}"
 
 
 def corrected_ttest(
@@ -111,17 +107,17 @@ def paired_fold_test(
 
 
 def compare_on_folds(
-    rows: Any, dataset: str, a: str, b: str, column: str = "accuracy", label: str = "accuracy"
+    rows: Any, dataset: str, a: str, b: str, metric: Metric = ACCURACY
 ) -> PairedTest | None:
-    """The corrected t-test of estimators ``a`` and ``b``'s ``column`` on ``dataset``'s
+    """The corrected t-test of estimators ``a`` and ``b``'s ``metric`` on ``dataset``'s
     shared folds.
 
     Only folds (and seeds) where both cells are ``ok`` are paired; ``None``
     when fewer than two remain.
     """
     ok = rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")]
-    found = paired_fold_test(ok[ok["estimator"] == a], ok[ok["estimator"] == b], column)
-    return None if found is None else PairedTest(a, b, dataset, *found, metric=label)
+    found = paired_fold_test(ok[ok["estimator"] == a], ok[ok["estimator"] == b], metric.column)
+    return None if found is None else PairedTest(a, b, dataset, *found, metric=metric)
 
 
 def bootstrap_ci(
