@@ -2,14 +2,12 @@
 
 import json
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.helpers.cli import cli
+from tests.helpers.cli import cli, cli_in_background
 from tests.helpers.devices import requires_cuda
 
 
@@ -243,24 +241,8 @@ def test_list_and_help():
 
 
 def test_ctrl_c_keeps_finished_cells_and_marks_the_run_interrupted(tmp_path):
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "treesvsnets",
-            "run",
-            "-d",
-            "digits",
-            "-e",
-            "logreg",
-            "-e",
-            "gb",
-            "--out",
-            tmp_path,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = cli_in_background(
+        "run", "-d", "digits", "-e", "logreg", "-e", "gb", "--out", tmp_path
     )
     # logreg's five folds take well under a second; gb's take seconds each
     for line in process.stderr:

@@ -3,13 +3,12 @@
 import json
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.helpers.cli import cli
+from tests.helpers.cli import cli, cli_in_background
 from treesvsnets.bench.measure import cpu_count
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,13 +27,7 @@ def _rows(run_dir: Path) -> pd.DataFrame:
 
 
 def _run_in_background(*args) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "treesvsnets", "run", *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    return cli_in_background("run", *args, cwd=ROOT)
 
 
 def _stop_after(process: subprocess.Popen, cells: int, how: signal.Signals) -> str:
