@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 BENCHMARKS = Path(__file__).resolve().parent
 RESULTS_DIR = BENCHMARKS / "results"
 RESULTS_MD = BENCHMARKS / "RESULTS.md"
@@ -260,3 +262,29 @@ def run_sides(
             if progress:
                 print(f"  repeat {repeat + 1}/{repeats}: {name} done", file=sys.stderr, flush=True)
     return results
+
+
+def same_scores_process_sides(
+    commands: dict[str, tuple[Sequence[str], Callable[[], dict[str, list[float]]]]],
+    repeats: int,
+    env: dict[str, str],
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Whole processes as sides: ``commands[name] = (command, read_scores)``. Each side is
+    timed from launch to exit, in rotating order; after it runs, ``read_scores()`` reads its
+    per-fold scores (``{key: [score per fold]}``). Every side's scores must equal the first
+    side's, fold for fold (AssertionError otherwise). Returns (walls per side, the first
+    side's scores)."""
+    scores: dict[str, dict[str, list[float]]] = {}
+
+    def side(name: str) -> float:
+        command, read_scores = commands[name]
+        wall = timed_command(command, env=env)
+        scores[name] = read_scores()
+        return wall
+
+    walls = run_sides({name: (lambda n=name: side(n)) for name in commands}, repeats)
+    first, *others = commands
+    for other in others:
+        for key, values in scores[first].items():
+            np.testing.assert_allclose(scores[other][key], values, err_msg=f"{other}: {key}")
+    return walls, scores[first]

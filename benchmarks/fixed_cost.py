@@ -35,9 +35,8 @@ from _common import (  # noqa: E402
     quiet_env,
     ratios,
     run_dirs,
-    run_sides,
+    same_scores_process_sides,
     table,
-    timed_command,
     treesvsnets_command,
 )
 
@@ -88,13 +87,10 @@ def _ours_scores(out: Path) -> dict[str, list[float]]:
 
 def measure(repeats: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="tvn-fixed-cost-"))
-    env = quiet_env()
     data: dict = {}
     for case, spec in CASES.items():
-        scores: dict[str, dict] = {}
-        scores_file = work / f"{case}-hand.json"
+        scores_file, out = work / f"{case}-hand.json", work / case
         hand = [sys.executable, __file__, "--hand", case, "--scores-out", str(scores_file)]
-        out = work / case
         ours = [
             *treesvsnets_command(),
             "run",
@@ -107,25 +103,17 @@ def measure(repeats: int) -> dict:
             "-q",
             "--no-baseline",
         ]
-
-        def hand_side(command=hand, scores=scores, scores_file=scores_file):
-            wall = timed_command(command, env=env)
-            scores["hand"] = json.loads(scores_file.read_text())
-            return wall
-
-        def ours_side(command=ours, scores=scores, out=out):
-            wall = timed_command(command, env=env)
-            scores["ours"] = _ours_scores(out)
-            return wall
-
-        walls = run_sides({"hand": hand_side, "ours": ours_side}, repeats)
-        for key in scores["hand"]:
-            np.testing.assert_allclose(
-                scores["ours"][key], scores["hand"][key], err_msg=f"{case}: {key} differs"
-            )
+        walls, accuracy = same_scores_process_sides(
+            {
+                "hand": (hand, lambda f=scores_file: json.loads(f.read_text())),
+                "ours": (ours, lambda o=out: _ours_scores(o)),
+            },
+            repeats,
+            quiet_env(),
+        )
         data[case] = {
             "walls": walls,
-            "accuracy": {k: float(np.mean(v)) for k, v in scores["hand"].items()},
+            "accuracy": {k: float(np.mean(v)) for k, v in accuracy.items()},
         }
         print(f"{case} done", file=sys.stderr, flush=True)
     return data

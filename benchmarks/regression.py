@@ -42,8 +42,8 @@ from _common import (  # noqa: E402
     ratios,
     run_dirs,
     run_sides,
+    same_scores_process_sides,
     table,
-    timed_command,
     treesvsnets_command,
 )
 
@@ -151,11 +151,8 @@ def _ours_scores(out: Path) -> dict[str, list[float]]:
 
 def measure_harness(repeats: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="tvn-regression-"))
-    env = quiet_env()
-    scores: dict[str, dict] = {}
-    scores_file = work / "hand.json"
+    scores_file, out = work / "hand.json", work / "ours"
     hand = [sys.executable, __file__, "--hand", "--scores-out", str(scores_file)]
-    out = work / "ours"
     ours = [
         *treesvsnets_command(),
         "run",
@@ -166,21 +163,15 @@ def measure_harness(repeats: int) -> dict:
         "-q",
         "--no-baseline",
     ]
-
-    def hand_side():
-        wall = timed_command(hand, env=env)
-        scores["hand"] = json.loads(scores_file.read_text())
-        return wall
-
-    def ours_side():
-        wall = timed_command(ours, env=env)
-        scores["ours"] = _ours_scores(out)
-        return wall
-
-    walls = run_sides({"hand": hand_side, "ours": ours_side}, repeats)
-    for key in scores["hand"]:
-        np.testing.assert_allclose(scores["ours"][key], scores["hand"][key], err_msg=key)
-    return {"walls": walls, "rmse": {k: float(np.mean(v)) for k, v in scores["hand"].items()}}
+    walls, rmse = same_scores_process_sides(
+        {
+            "hand": (hand, lambda: json.loads(scores_file.read_text())),
+            "ours": (ours, lambda: _ours_scores(out)),
+        },
+        repeats,
+        quiet_env(),
+    )
+    return {"walls": walls, "rmse": {k: float(np.mean(v)) for k, v in rmse.items()}}
 
 
 def loop_folds():
