@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from treesvsnets.tasks import REGRESSION
+from treesvsnets.tasks import ACCURACY, REGRESSION, RMSE
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,9 @@ def print_progress(event: ProgressEvent, stream: IO[str] | None = None) -> None:
     )
     if row["status"] == "ok":
         scored = (
-            f"rmse {row['rmse']:.4g}  r2 {row['r2']:.3f}"
+            f"rmse {RMSE.show(row['rmse'])}  r2 {row['r2']:.3f}"
             if row.get("task") == REGRESSION
-            else f"acc {row['accuracy']:.4f}"
+            else f"acc {ACCURACY.show(row['accuracy'])}"
         )
         outcome = f"{scored}  fit {row['fit_seconds']:7.2f}s  predict {row['predict_seconds']:.3f}s"
     else:

@@ -109,6 +109,17 @@ def _change_test(a: pd.DataFrame, b: pd.DataFrame, column: str, paired: bool) ->
     return float(stats.ttest_ind(values_b, values_a, equal_var=False).pvalue)
 
 
+def _tasks(*frames: pd.DataFrame) -> dict[str, Any]:
+    """dataset -> its task, as the rows record it (rows written before regression have none:
+    classification)."""
+    found: dict[str, Any] = {}
+    for rows in frames:
+        if "task" in rows:
+            for dataset, task in rows.groupby("dataset")["task"].first().items():
+                found.setdefault(dataset, task)
+    return found
+
+
 def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     """Compare run folder ``run_b`` against ``run_a`` (the reference)."""
     run_a, run_b = Path(run_a), Path(run_b)
@@ -129,13 +140,12 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
             )
     warnings += _param_warnings(manifest_a, manifest_b, {e for _, e in keys_a & keys_b})
     entries = []
+    tasks = _tasks(rows_a, rows_b)
     for dataset, estimator in sorted(keys_a & keys_b):
         a = ok_a[(ok_a["dataset"] == dataset) & (ok_a["estimator"] == estimator)]
         b = ok_b[(ok_b["dataset"] == dataset) & (ok_b["estimator"] == estimator)]
         paired = hashes_a.get(dataset) == hashes_b.get(dataset)
-        both = pd.concat([rows_a, rows_b])
-        cells = both[(both["dataset"] == dataset) & (both["estimator"] == estimator)]
-        metric = primary(cells["task"].iloc[0] if "task" in cells else None)
+        metric = primary(tasks.get(dataset))
         column = metric.column
         entry: dict[str, Any] = {"dataset": dataset, "estimator": estimator}
         entry["metric"] = metric.label

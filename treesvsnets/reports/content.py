@@ -251,7 +251,7 @@ def _figures(
     ranked = board.dropna(subset=[metric.column])
     learned = ranked[ranked["family"] != BASELINE_FAMILY]  # the baseline's is one column/value
     best_of_family = learned.groupby("family", sort=False)["estimator"].first()
-    if metric.column != "accuracy":
+    if board["task"].iloc[0] == REGRESSION:
         pairs = {
             f"{best} (best {family})": found
             for family, best in best_of_family.items()

@@ -33,8 +33,9 @@ class TorchRegressor(RegressorMixin, TorchNet):
     MONITORS = Regression.monitors
     _numeric_target = True
 
-    def validate_params(self) -> None:
-        super().validate_params()
+    def _check_choices(self) -> None:
+        """The task's loss and monitor, and no class weights (validate_params and fit)."""
+        super()._check_choices()
         if self.class_weight is not None:
             raise ConfigError(
                 f"class_weight is for classifiers; a {type(self).__name__} takes none, "
@@ -42,9 +43,7 @@ class TorchRegressor(RegressorMixin, TorchNet):
             )
 
     def _targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
-        y = np.asarray(y, dtype=np.float64)
-        if not np.all(np.isfinite(y)):
-            raise ValueError("the regression target holds NaN or infinite values.")
+        y = np.asarray(y, dtype=np.float64)  # finite: fit's check_X_y refused NaN and inf
         self.y_mean_ = float(y.mean())
         scale = float(y.std())
         self.y_scale_ = scale if scale > 0 else 1.0
@@ -59,7 +58,6 @@ class TorchRegressor(RegressorMixin, TorchNet):
         return X, self._standardised(y)
 
     def _objective(self, y: np.ndarray, device: torch.device) -> Regression:
-        self.validate_params()
         return Regression("mse" if self.loss == "auto" else self.loss, self.y_scale_)
 
     def predict(self, X: Any) -> np.ndarray:
