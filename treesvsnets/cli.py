@@ -181,6 +181,43 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no per-cell progress lines")
     _add_plugin_flag(run)
+    tuning = run.add_argument_group(
+        "tuning",
+        "per outer fold, each estimator with a search space gets trials (trial 0: its "
+        "defaults), each fitted on the fold's fit rows and scored on its validation slice; "
+        "the best is refitted as the default is and scored on the test fold: two rows per fold "
+        "(tuning = default, tuned). The test fold never chooses. treesvsnets list spaces",
+    )
+    tuning.add_argument(
+        "--tune", type=int, metavar="N", help="trials per estimator per fold (trial 0 included)"
+    )
+    tuning.add_argument(
+        "--tune-time",
+        type=float,
+        metavar="SECONDS",
+        help="a budget of seconds per estimator per fold (the sum of its trials' times), "
+        "instead of or beside --tune",
+    )
+    tuning.add_argument(
+        "--sampler",
+        choices=["random", "tpe", "grid"],
+        help="how trials are drawn: random (default, as TabZilla and TabArena), tpe "
+        "(Optuna's TPE), grid (each range's 5 points)",
+    )
+    tuning.add_argument(
+        "--tune-cv",
+        type=int,
+        metavar="K",
+        help="score each trial by inner K-fold CV of the training fold instead of the "
+        "validation slice (slower, less noisy)",
+    )
+    tuning.add_argument(
+        "--space",
+        type=Path,
+        metavar="FILE.toml",
+        dest="space_file",
+        help="search spaces that replace the estimators' own: [rf] max_depth = {int = [2, 12]}",
+    )
     execution = run.add_argument_group(
         "execution",
         "how cells run; these may change when a run is resumed (each cell runs in a worker "
@@ -397,6 +434,10 @@ def _config_from(args: argparse.Namespace) -> Any:
     flags = {key: getattr(args, key) for key in DEFINITION_KEYS if key in args.flag_names}
     flags["plugins"] = [*config.plugins, *(args.plugins or [])] or None
     flags["params"] = params or None
+    if args.space_file is not None:
+        from treesvsnets.config import load_spaces
+
+        flags["spaces"] = {**config.spaces, **load_spaces(args.space_file)}
     return config.with_overrides(**flags, **_execution_overrides(args))
 
 

@@ -24,6 +24,10 @@ DEFAULT_DATASETS = ("digits",)
 DEFAULT_ESTIMATORS = ("ensemble", "linear", "dense", "cnn")
 
 
+#: how ``--tune`` draws each trial's config: Optuna's random sampler (TabZilla's and TabArena's
+#: choice), TPE, or a grid over each distribution's points
+SAMPLERS = ("random", "tpe", "grid")
+
 #: how a benchmark splits each dataset: k stratified folds, or one train/test split
 PROTOCOLS = ("kfold", "holdout")
 DEVICES = ("auto", "cpu", "cuda")  # or cuda:N
@@ -188,6 +192,20 @@ class RunConfig:
         None, check=_one_of(None, "balanced", expected="'balanced' or absent")
     )
     baseline: bool = _setting(True, check=_boolean)  # add the trivial baseline (dummy)
+    # Tuning: per outer fold, trials (trial 0: the defaults) scored on the validation slice
+    tune: int | None = _setting(None, check=_int_at_least(1, optional=True))  # trials
+    tune_time: float | None = _setting(None, check=_seconds)  # seconds per estimator per fold
+    sampler: str = _setting(
+        "random", check=_one_of(*SAMPLERS, expected="one of random, tpe, grid")
+    )
+    # 0: score trials on the validation slice; K >= 2: by inner K-fold CV of the training fold
+    tune_cv: int = _setting(0, check=lambda v: None if _is_int(v) and (v == 0 or v >= 2) else (
+        "0 (the validation slice) or a number of inner folds of at least 2"
+    ))
+    spaces: dict[str, dict[str, Any]] = _setting(  # per estimator: its search space
+        check=_table_of_tables("a table of tables, e.g. [spaces.rf] max_depth = {int = [2, 12]}"),
+        default_factory=dict,
+    )
     # How the cells are executed (may change when a run is resumed; the rows may not).
     jobs: int = _setting(1, check=_int_at_least(1), execution=True)  # cells at once
     timeout: float | None = _setting(None, check=_seconds, execution=True)  # per cell
@@ -209,6 +227,37 @@ class RunConfig:
         for name in self.datasets:
             self.table_options(name)  # unknown or ill-typed options fail here
         self._check_isolation()
+        self._check_tuning()
+
+    @property
+    def tuning(self) -> bool:
+        """Whether the run tunes (a number of trials or a time budget per fold)."""
+        return self.tune is not None or self.tune_time is not None
+
+    def _check_tuning(self) -> None:
+        """Tuning settings need tuning; tuning needs somewhere to score trials."""
+        if not self.tuning:
+            given = [
+                key
+                for key, unset in (("sampler", "random"), ("tune_cv", 0), ("spaces", {}))
+                if getattr(self, key) != unset
+            ]
+            if given:
+                raise ConfigError(
+                    f"{', '.join(repr(key) for key in given)} appl(y/ies) only when tuning; add "
+                    "--tune N (trials per fold) or --tune-time SECONDS, or drop it."
+                )
+            return
+        if self.fold_parallel:
+            raise ConfigError(
+                "'tune' and 'fold_parallel' cannot be combined: a tuned run fits each fold's "
+                "trials one by one; drop --fold-parallel."
+            )
+        if self.tune_cv == 0 and self.validation_fraction == 0:
+            raise ConfigError(
+                "tuning scores each trial on the validation slice, and 'validation_fraction' "
+                "is 0; give it a slice (e.g. 0.1) or score by inner CV with --tune-cv K."
+            )
 
     def _check_isolation(self) -> None:
         """Limits, several jobs and Dask need cells in worker processes."""
@@ -301,6 +350,11 @@ class RunConfig:
             "tables": self.tables,
             "class_weight": self.class_weight,
             "baseline": self.baseline,
+            "tune": self.tune,
+            "tune_time": self.tune_time,
+            "sampler": self.sampler,
+            "tune_cv": self.tune_cv,
+            "spaces": self.spaces,
             **self.execution(),
         }
 
@@ -369,18 +423,41 @@ def _dataset_entries(
     return names, tables
 
 
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {str(path)!r} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {str(path)!r} is not valid TOML: {exc}.") from None
+    except OSError as exc:
+        raise ConfigError(f"{what} {str(path)!r} cannot be read: {exc.strerror}.") from None
+
+
+def load_spaces(path: str | Path) -> dict[str, dict[str, Any]]:
+    """A ``--space`` file: a table per estimator (``[rf]``, or ``[spaces.rf]`` as in a run's
+    config) of parameter = distribution."""
+    path = Path(path)
+    data = _read_toml(path, "space file")
+    if set(data) == {"spaces"}:
+        data = data["spaces"]
+    if not data:
+        raise ConfigError(f"space file {str(path)!r} holds no search space; write [rf] "
+                          "max_depth = {int = [2, 12]}.")
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"space file {str(path)!r}: {name!r} must be a table of an estimator's "
+                f"parameters ([{name}] then param = {{float = [low, high]}}), got {table!r}."
+            )
+    return data
+
+
 def load_toml(path: str | Path) -> RunConfig:
     """Read a TOML file with the same keys as the ``run`` flags."""
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {str(path)!r} does not exist.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}.") from None
-    except OSError as exc:
-        raise ConfigError(f"config file {str(path)!r} cannot be read: {exc.strerror}.") from None
+    data = _read_toml(path, "config file")
     for key in data:
         if key not in _KEYS:
             hint = did_you_mean(key, _KEYS)

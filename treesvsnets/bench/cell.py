@@ -257,17 +257,28 @@ def _fit_inputs(
     validation slice and receives the slice; the others fit on the whole
     training fold. The preprocessing is fitted on exactly the rows fitted on.
     """
+    early_stops = uses_validation_slice(spec, split_plan, fold_index)
     fold = split_plan.folds[fold_index]
-    fit_rows = _fit_rows(spec, split_plan, fold_index)
+    return fit_data(
+        dataset, _fit_rows(spec, split_plan, fold_index), fold.val if early_stops else None,
+        preprocessor,
+    )
+
+
+def fit_data(
+    dataset: Dataset, fit_rows: np.ndarray, val_rows: np.ndarray | None, preprocessor: Any | None
+) -> tuple[Any, np.ndarray, tuple[Any, np.ndarray] | None]:
+    """(X, y, validation_data) of ``fit_rows``, the preprocessor fitted on them alone, and
+    ``val_rows`` transformed by it (None: no validation data)."""
     X_fit, y_fit = dataset.rows(fit_rows), dataset.y[fit_rows]
     if preprocessor is not None:  # the labels too: a target encoder learns from them
         X_fit = preprocessor.fit_transform(X_fit, y_fit)
     validation = None
-    if uses_validation_slice(spec, split_plan, fold_index):
-        X_val = dataset.rows(fold.val)
+    if val_rows is not None:
+        X_val = dataset.rows(val_rows)
         if preprocessor is not None:
             X_val = preprocessor.transform(X_val)
-        validation = (X_val, dataset.y[fold.val])
+        validation = (X_val, dataset.y[val_rows])
     return X_fit, y_fit, validation
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from treesvsnets.bench.isolation import WorkerProcess
 from treesvsnets.bench.measure import cpu_count
+from treesvsnets.bench.feed import TaskFeed, TuningFeed
 from treesvsnets.bench.tasks import Task, WorkerSetup, failure_rows
 from treesvsnets.errors import ConfigError
 
@@ -81,27 +82,43 @@ class DaskExecutor:
         self._futures: list[Any] = []
         workers = self.client.scheduler_info().get("workers", {})
         threads = sum(info.get("nthreads", 0) for info in workers.values())
+        self.threads = threads
         self.threads_by_host: dict[str, int] = {}
         for worker_address, info in workers.items():
             host = _host(worker_address)
             self.threads_by_host[host] = self.threads_by_host.get(host, 0) + info.get("nthreads", 1)
         self.description = f"Dask cluster {address} ({len(workers)} workers, {threads} threads)"
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: TaskFeed | Sequence[Task]) -> Iterator[dict[str, Any]]:
         from distributed import as_completed
 
-        if not tasks:
+        from treesvsnets.bench.executors import as_feed, stalled
+
+        feed = as_feed(tasks)
+        if feed.exhausted:
             return
         setup = self.client.scatter(self.setup, broadcast=True)
-        by_future = {
-            self.client.submit(
-                run_on_dask_worker, setup, task, self.threads_by_host, pure=False
-            ): task
-            for task in tasks
-        }
-        self._futures = list(by_future)
-        for future in as_completed(by_future):
-            task = by_future[future]
+        # a fixed list goes to the scheduler at once; a tuning feed is kept a few tasks ahead
+        # of the cluster's threads, since later trials learn from earlier ones
+        ahead = max(1, 2 * self.threads) if isinstance(feed, TuningFeed) else None
+        by_future: dict[Any, Task] = {}
+        completed = as_completed()
+
+        def fill() -> None:
+            while ahead is None or sum(not f.done() for f in by_future) < ahead:
+                task = feed.take()
+                if task is None:
+                    return
+                future = self.client.submit(
+                    run_on_dask_worker, setup, task, self.threads_by_host, pure=False
+                )
+                by_future[future] = task
+                self._futures.append(future)
+                completed.add(future)
+
+        fill()
+        for future in completed:
+            task = by_future.pop(future)
             try:
                 rows = future.result()
             except Exception as exc:  # noqa: BLE001 - e.g. the Dask worker itself died
@@ -109,6 +126,9 @@ class DaskExecutor:
                     task, "crashed", f"the Dask task failed: {type(exc).__name__}: {exc}"
                 )
             yield from rows
+            fill()
+        if not feed.exhausted:
+            raise stalled(feed)
 
     def close(self) -> None:
         pending = [future for future in self._futures if not future.done()]

@@ -1,8 +1,10 @@
 """Where cells run: in this process, in a local pool of worker processes, or on Dask.
 
-Every executor takes the same list of tasks (a :class:`~treesvsnets.bench.tasks.CellTask`
-per cell, or a ``FoldGroupTask`` for folds trained together) and yields one
-result row per cell as cells finish, in any order; the harness
+Every executor takes the same feed of tasks (a :class:`~treesvsnets.bench.tasks.CellTask`
+per cell, a ``FoldGroupTask`` for folds trained together, a ``TrialTask`` per trial of a
+search; :mod:`treesvsnets.bench.feed`), takes a task whenever a worker is free, and yields one
+result row per cell (or trial) as they finish, in any order; the harness records each row
+with the feed before the executor goes on (a search's next trial depends on it), and
 alone writes them to the store, so there is one writer however many workers.
 
 - :class:`InProcessExecutor` (``--in-process``): cells run one after another in
@@ -17,11 +19,11 @@ alone writes them to the store, so there is one writer however many workers.
 from __future__ import annotations
 
 import atexit
-from collections import deque
 from collections.abc import Iterator, Sequence
 from multiprocessing.connection import wait
 from typing import Any, Protocol
 
+from treesvsnets.bench.feed import TaskFeed
 from treesvsnets.bench.isolation import WorkerProcess
 from treesvsnets.bench.measure import cpu_count
 from treesvsnets.bench.tasks import Task, TaskRunner, WorkerSetup
@@ -30,9 +32,18 @@ from treesvsnets.bench.tasks import Task, TaskRunner, WorkerSetup
 class Executor(Protocol):
     description: str
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]: ...
+    def run(self, tasks: TaskFeed | Sequence[Task]) -> Iterator[dict[str, Any]]: ...
 
     def close(self) -> None: ...
+
+
+def as_feed(tasks: TaskFeed | Sequence[Task]) -> TaskFeed:
+    return tasks if isinstance(tasks, TaskFeed) else TaskFeed(tasks)
+
+
+def stalled(feed: TaskFeed) -> RuntimeError:
+    """A feed with tasks left that gives none while nothing runs: a harness bug, said so."""
+    return RuntimeError(f"the task feed stalled with {feed.cells} cell(s) left and none running")
 
 
 class InProcessExecutor:
@@ -43,9 +54,12 @@ class InProcessExecutor:
     def __init__(self, runner: TaskRunner) -> None:
         self.runner = runner
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
-        for task in tasks:
+    def run(self, tasks: TaskFeed | Sequence[Task]) -> Iterator[dict[str, Any]]:
+        feed = as_feed(tasks)
+        while (task := feed.take()) is not None:
             yield from self.runner.run(task)
+        if not feed.exhausted:
+            raise stalled(feed)
 
     def close(self) -> None:
         pass
@@ -118,9 +132,9 @@ class LocalPoolExecutor:
                 worker.start()
             self.workers.append(worker)
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
-        pending = deque(tasks)
-        wanted = min(self.jobs, len(pending))
+    def run(self, tasks: TaskFeed | Sequence[Task]) -> Iterator[dict[str, Any]]:
+        feed = as_feed(tasks)
+        wanted = min(self.jobs, feed.width())
         while len(self.workers) < wanted:
             self.workers.append(_worker_for(self.setup))
         for spare in self.workers[wanted:]:  # warmed, but fewer tasks than workers
@@ -128,11 +142,13 @@ class LocalPoolExecutor:
         self.workers = self.workers[:wanted]
         while True:
             for worker in self.workers:
-                if not worker.busy and pending:
-                    worker.submit(pending.popleft())
+                if not worker.busy and (task := feed.take()) is not None:
+                    worker.submit(task)
             busy = [worker for worker in self.workers if worker.busy]
             if not busy:
-                return
+                if feed.exhausted:
+                    return
+                raise stalled(feed)
             wait([worker.connection for worker in busy], min(w.next_check_in() for w in busy))
             for worker in busy:
                 rows = worker.poll()

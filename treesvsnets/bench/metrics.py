@@ -68,3 +68,14 @@ def regression_score(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float 
             separators=(",", ":"),
         ),
     }
+
+
+def primary_score(task: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """The score a task ranks by (accuracy; RMSE for regression), for a search's trials."""
+    from sklearn import metrics
+
+    from treesvsnets.tasks import REGRESSION
+
+    if task == REGRESSION:
+        return float(np.sqrt(metrics.mean_squared_error(y_true, y_pred)))
+    return float(metrics.accuracy_score(y_true, y_pred))

@@ -34,9 +34,10 @@ from treesvsnets.estimators import registry
 from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
 from treesvsnets.estimators.plugins import load_plugin
 from treesvsnets.results.folder import Manifest
+from treesvsnets.results.row import DEFAULT, TUNED
 
-#: a cell's key: (dataset, estimator, seed, fold)
-CellKey = tuple[str, str, int, int]
+#: a cell's key: (dataset, estimator, seed, fold, tuning)
+CellKey = tuple[str, str, int, int, str]
 
 
 def _check_param_names(config: RunConfig, specs: list) -> None:
@@ -60,6 +61,60 @@ def _check_params(config: RunConfig, specs: list, datasets: list[Dataset]) -> No
         for task in tasks:
             if overrides and task in spec.tasks:
                 spec.for_task(task).check_params(overrides)
+
+
+def _with_spaces(config: RunConfig, specs: list) -> list:
+    """The run's estimators with the user's search spaces (``[spaces.NAME]``, ``--space``)
+    in place of their own; a space for an estimator not in the run is refused."""
+    chosen = {spec.name: spec for spec in specs}
+    for name in config.spaces:
+        if name not in chosen:
+            raise unknown_name(
+                "estimator",
+                name,
+                chosen,
+                where="spaces (a search space given for an estimator not in this run)",
+            )
+    return [
+        spec.with_space(config.spaces[spec.name]) if spec.name in config.spaces else spec
+        for spec in specs
+    ]
+
+
+def search_space(config: RunConfig, spec: Any) -> Any:
+    """What a tuned run searches for ``spec`` (built for its task): its space less the
+    parameters the user fixed with ``--param``."""
+    from treesvsnets.estimators.space import SearchSpace
+
+    space = spec.search_space
+    fixed = config.params.get(spec.name, {})
+    kept = {name: dist for name, dist in space.distributions.items() if name not in fixed}
+    return SearchSpace(kept, space.to_params)
+
+
+def _check_spaces(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
+    """Every bound of every search space in use, built into its estimator and checked as a
+    parameter is (an unknown name, a value the estimator refuses), before any trial runs."""
+    tasks = list(dict.fromkeys(dataset.task for dataset in datasets))
+    for spec in specs:
+        for task in tasks:
+            if task not in spec.tasks:
+                continue
+            built = spec.for_task(task)
+            space = search_space(config, built)
+            for corner in space.corners():
+                try:
+                    params = space.params(corner)
+                    built.check_params({**config.params.get(spec.name, {}), **params})
+                except ConfigError as exc:
+                    raise ConfigError(
+                        f"the search space of estimator {spec.name!r} does not fit it: {exc}"
+                    ) from None
+                except Exception as exc:  # noqa: BLE001 - a space_params of a plugin
+                    raise ConfigError(
+                        f"the search space of estimator {spec.name!r} could not be turned into "
+                        f"parameters ({type(exc).__name__}: {exc})."
+                    ) from None
 
 
 def _named(config: RunConfig) -> set[str]:
@@ -162,9 +217,13 @@ class RunPlan:
 
     @property
     def total(self) -> int:
+        """The run's cells: one per (dataset, seed, estimator, fold), and a tuned one beside
+        each of a tuned estimator."""
         return sum(
-            split_plan.n_folds * len(self.specs_for(dataset))
+            split_plan.n_folds
+            * (2 if self.config.tuning and search_space(self.config, spec) else 1)
             for dataset, split_plan in self.split_plans
+            for spec in self.specs_for(dataset)
         )
 
     def manifest(self, run_id: str) -> Manifest:
@@ -221,7 +280,12 @@ class RunPlan:
                 f"not run on {dataset!r}: {', '.join(names)} ({reason})"
                 for reason, names in by_reason.items()
             ]
-        return (*tables, *skips)
+        not_tuned = (
+            [f"not tuned (no search space): {', '.join(untuned(self))}"]
+            if self.config.tuning and untuned(self)
+            else []
+        )
+        return (*tables, *skips, *not_tuned)
 
 
 def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = None) -> RunPlan:
@@ -235,6 +299,7 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
     if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
         specs.append(registry.get(BASELINE))
     _check_param_names(config, specs)
+    specs = _with_spaces(config, specs)
     infos = [  # an unknown name fails before anything is loaded
         dataset_registry.info(name, config.table_options(name)) for name in config.datasets
     ]
@@ -247,6 +312,8 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
     _check_tasks(config, loaded)
     skipped = _skips(config, specs, loaded)
     _check_params(config, [s for s in specs if s.name in config.params], loaded)
+    if config.tuning:
+        _check_spaces(config, specs, loaded)
     for dataset in loaded:
         left_out = skipped.get(dataset.name, {})
         if not any(s.name not in left_out and dataset.task in s.tasks for s in specs):
@@ -347,7 +414,7 @@ def tasks(
                     class_weight=None if spec.family == BASELINE_FAMILY else config.class_weight,
                     verbose=verbose,
                 )
-                if cell.key in skip:
+                if (*cell.key, DEFAULT) in skip:
                     continue
                 identity = cell_identity(
                     cell,
@@ -428,3 +495,67 @@ def describe_dataset(config: RunConfig, dataset: Dataset) -> dict[str, Any]:
     """The manifest's entry for ``dataset``: its summary, and a table's reading options."""
     options = config.table_options(dataset.name)
     return {**dataset.describe(), **({"table_options": options.describe()} if options else {})}
+
+
+def tuning_feed(
+    prepared: RunPlan,
+    run_id: str,
+    run_dir: Path,
+    threads: int | None,
+    verbose: bool,
+    skip: set[CellKey],
+    stored_trials: list[dict[str, Any]],
+    listener: Any = None,
+) -> Any:
+    """A tuned run's feed: each cell's default task (unless stored), then its search (unless
+    its tuned row is stored), the search told the trials an earlier session stored."""
+    from treesvsnets.bench.feed import TuningFeed
+    from treesvsnets.bench.search import Budget, Search
+    from treesvsnets.tasks import primary
+
+    config = prepared.config
+    budget = Budget(trials=config.tune, seconds=config.tune_time)
+    by_search: dict[tuple, list[dict[str, Any]]] = {}
+    for row in stored_trials:
+        key = (row["dataset"], row["estimator"], int(row["seed"]), int(row["fold"]))
+        by_search.setdefault(key, []).append(row)
+    datasets = {dataset.name: dataset for dataset in prepared.datasets}
+    specs = {
+        (dataset.name, spec.name): spec
+        for dataset in prepared.datasets
+        for spec in prepared.specs_for(dataset)
+    }
+    items = []
+    for task in tasks(prepared, run_id, run_dir, threads, verbose, set()):
+        cell = task.cell
+        spec = specs[(cell.dataset, cell.estimator)]
+        default = None if (*cell.key, DEFAULT) in skip else task
+        space = search_space(config, spec)
+        slot = None
+        if space and (*cell.key, TUNED) not in skip:
+            search = Search(
+                cell.dataset,
+                cell.estimator,
+                cell.seed,
+                cell.fold,
+                space,
+                primary(datasets[cell.dataset].task),
+                sampler=config.sampler,
+                budget=budget,
+                defaults=spec.resolve_params(cell.params, seed=cell.seed, threads=cell.threads or 1),
+            )
+            search.restore(by_search.get(search.key, []))
+            slot = TuningFeed.slot(search, task, config.tune_cv)
+        items.append((default, slot))
+    return TuningFeed(items, listener)
+
+
+def untuned(prepared: RunPlan) -> list[str]:
+    """The run's estimators that declare no search space (their default rows only)."""
+    return [
+        spec.name
+        for spec in prepared.specs
+        if not any(
+            search_space(prepared.config, spec.for_task(task)) for task in spec.tasks
+        )
+    ]

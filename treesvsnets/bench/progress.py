@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from treesvsnets.tasks import ACCURACY, REGRESSION, RMSE
+from treesvsnets.results.row import TUNED
+from treesvsnets.tasks import ACCURACY, REGRESSION, RMSE, primary
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,42 @@ class ProgressEvent:
     notes: tuple[str, ...] = ()  # what the user should know before the first cell (index 0)
 
 
-def print_progress(event: ProgressEvent, stream: IO[str] | None = None) -> None:
-    """One line per cell: where it is in the run, what it scored, what it cost."""
+@dataclass(frozen=True)
+class TrialEvent:
+    """Sent after each trial of a tuned run's searches (``row`` is the trial's row)."""
+
+    row: dict[str, Any]
+    finished: int  # the search's finished trials, this one included
+    budget: str  # "30 trials", "60 s", "30 trials or 60 s"
+    best: float | None  # the best validation score so far
+    n_folds: int | None = None
+
+
+def _print_trial(event: TrialEvent, stream: IO[str]) -> None:
+    row = event.row
+    metric = primary(row.get("task"))
+    where = (
+        f"  trial {row['trial']:>3} ({event.finished} of {event.budget}) {row['dataset']:<12} "
+        f"{row['estimator']:<10} seed {row['seed']} fold {row['fold'] + 1}"
+        + (f"/{event.n_folds}" if event.n_folds else "")
+    )
+    if row["status"] == "ok":
+        outcome = (
+            f"val {metric.label} {metric.show(row['val_score'])}  best {metric.show(event.best)}"
+            f"  {row['seconds']:.2f}s"
+        )
+    else:
+        outcome = f"{row['status'].upper()}: {row.get('error') or ''}"
+    print(f"{where}  {outcome}", file=stream, flush=True)
+
+
+def print_progress(event: ProgressEvent | TrialEvent, stream: IO[str] | None = None) -> None:
+    """One line per cell: where it is in the run, what it scored, what it cost (and one per
+    trial of a search, indented)."""
     stream = stream or sys.stderr
+    if isinstance(event, TrialEvent):
+        _print_trial(event, stream)
+        return
     row = event.row
     if row is None:
         threads = (
@@ -54,6 +88,8 @@ def print_progress(event: ProgressEvent, stream: IO[str] | None = None) -> None:
         f"[{event.index:>{width}}/{event.total}] {row['dataset']:<12} {row['estimator']:<10} "
         f"seed {row['seed']} fold {row['fold'] + 1}/{row['n_folds']}"
     )
+    if row.get("tuning") == TUNED:
+        where += f"  tuned ({row['n_trials']} trials, {row['tuning_seconds']:.1f}s)"
     if row["status"] == "ok":
         scored = (
             f"rmse {RMSE.show(row['rmse'])}  r2 {row['r2']:.3f}"

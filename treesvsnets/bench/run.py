@@ -26,11 +26,13 @@ import pandas as pd
 from treesvsnets.bench import planning
 from treesvsnets.bench.executors import Executor, InProcessExecutor, LocalPoolExecutor
 from treesvsnets.bench.planning import CellKey, RunPlan, threads_per_cell
-from treesvsnets.bench.progress import ProgressEvent, print_progress
+from treesvsnets.bench.feed import TaskFeed
+from treesvsnets.bench.progress import ProgressEvent, TrialEvent, print_progress
 from treesvsnets.bench.tasks import TaskRunner, WorkerSetup
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
 from treesvsnets.errors import ConfigError, Terminated
 from treesvsnets.results.folder import Manifest, RunFolder
+from treesvsnets.results.row import DEFAULT, is_trial
 
 __all__ = ["Finish", "ProgressEvent", "RunResult", "print_progress", "resume", "run"]
 
@@ -140,14 +142,15 @@ def _execute(
     verbose = progress is True if epoch_progress is None else epoch_progress
     threads = threads_per_cell(prepared.config)
     try:  # nothing has run yet: a failure here only has to stop the workers
-        tasks = planning.tasks(prepared, manifest.run_id, folder.path, threads, verbose, skip)
         store = folder.store()
+        feed = _feed(prepared, manifest.run_id, folder.path, threads, verbose, skip, store,
+                     report_progress)
         manifest.start(executor.description, threads)
         folder.write_manifest(manifest)
     except BaseException:
         executor.close()
         raise
-    total = sum(len(task.members) for task in tasks)
+    total = feed.cells
     started = time.perf_counter()
     status = "interrupted"  # Ctrl-C, SIGTERM or a harness bug: finished cells are kept
     try:
@@ -167,8 +170,14 @@ def _execute(
                 )
             if while_cells_run is not None:
                 while_cells_run()
-            for index, row in enumerate(executor.run(tasks), start=1):
+            index = 0
+            for row in executor.run(feed):
+                if is_trial(row):
+                    store.add_trial(row)
+                    feed.record(row)
+                    continue
                 store.add(row)
+                index += 1
                 if report_progress:
                     report_progress(
                         ProgressEvent(index, total, row, folder.path, threads, executor.description)
@@ -177,13 +186,51 @@ def _execute(
     finally:
         executor.close()
         rows = store.rows()
+        trials = store.trials()
         store.close()
         manifest.end(status, rows, prepared.total, time.perf_counter() - started)
-        folder.export(rows)
+        folder.export(rows, trials)
         folder.write_manifest(manifest)
         if finish is not None:
             finish(folder.path, rows, manifest.to_dict())
     return RunResult(manifest.run_id, folder.path, rows, manifest.to_dict())
+
+
+def _feed(
+    prepared: RunPlan,
+    run_id: str,
+    run_dir: Path,
+    threads: int | None,
+    verbose: bool,
+    skip: set[CellKey],
+    store: Any,
+    report_progress: Callable[[ProgressEvent], None] | None,
+) -> TaskFeed:
+    """The tasks of the run (less ``skip``): a fixed list, or for a tuned run a feed that
+    draws each search's trials as earlier ones finish (told the trials already stored)."""
+    if not prepared.config.tuning:
+        return TaskFeed(planning.tasks(prepared, run_id, run_dir, threads, verbose, skip))
+    trials = store.trials()
+    listener = None
+    if report_progress:
+
+        folds = {plan.dataset: plan.n_folds for _, plan in prepared.split_plans}
+
+        def listener(search: Any, row: dict[str, Any]) -> None:
+            best = search.best()
+            report_progress(
+                TrialEvent(
+                    row,
+                    len(search.finished),
+                    search.budget.describe(),
+                    None if best is None else best["val_score"],
+                    folds.get(search.dataset),
+                )
+            )
+
+    return planning.tuning_feed(
+        prepared, run_id, run_dir, threads, verbose, skip, trials.to_dict("records"), listener
+    )
 
 
 def run(
@@ -199,7 +246,8 @@ def run(
 
     ``overrides`` are RunConfig fields (``datasets=["iris"]``, ``folds=3``,
     ``jobs=2``, ``timeout=600``...). ``progress=True`` prints a line per cell
-    to stderr; pass a callable to receive :class:`ProgressEvent` instead, or
+    to stderr; pass a callable to receive :class:`ProgressEvent` instead (and, in a
+    tuned run, a :class:`~treesvsnets.bench.progress.TrialEvent` after each trial), or
     ``False`` for silence. ``epoch_progress`` lets nets print an epoch line
     every ten seconds or so during long fits (default: when ``progress`` is True).
     Bad input raises a :class:`~treesvsnets.errors.TreesVsNetsError` before
@@ -232,7 +280,10 @@ def _cells_to_keep(folder: RunFolder, retry_failed: bool) -> set[CellKey]:
         return set()
     rows = folder.rows()
     kept = rows if not retry_failed else rows[rows["status"] == "ok"]
-    return {(r.dataset, r.estimator, int(r.seed), int(r.fold)) for r in kept.itertuples()}
+    return {
+        (r.dataset, r.estimator, int(r.seed), int(r.fold), r.tuning or DEFAULT)
+        for r in kept.itertuples()
+    }
 
 
 def resume(

@@ -131,6 +131,39 @@ class FoldGroupTask:
         return FoldGroupTask(tuple(m.with_threads(threads) for m in self.members))
 
 
+@dataclass(frozen=True)
+class TrialTask(CellTask):
+    """One trial of a search on one outer fold: the cell with the trial's config in its
+    params, scored on the validation slice (or inner CV). It returns one trial row, and a
+    worker that dies or passes the time limit costs this trial only."""
+
+    trial: int = 0
+    sampler: str = "random"
+    sampled: str = "{}"  # JSON: the values the sampler drew ({} for trial 0, the defaults)
+    tune_cv: int = 0
+
+    def trial_row_start(self) -> dict[str, Any]:
+        """The trial row's identity, for a trial that never reports back."""
+        from treesvsnets.bench.trial import scored_on
+        from treesvsnets.tasks import primary
+
+        identity = self.identity
+        return {
+            "run_id": identity.run_id,
+            "dataset": identity.dataset,
+            "estimator": identity.estimator,
+            "task": identity.task,
+            "seed": identity.seed,
+            "fold": identity.fold,
+            "trial": self.trial,
+            "sampler": self.sampler,
+            "params": self.sampled,
+            "metric": primary(identity.task).column,
+            "scored_on": scored_on(self.tune_cv),
+            "threads": self.cell.threads,
+        }
+
+
 Task = CellTask | FoldGroupTask
 
 
@@ -277,6 +310,17 @@ class TaskRunner:
             if started is not None:
                 started()
         first = task.members[0]
+        if isinstance(task, TrialTask):
+            from dataclasses import asdict
+
+            from treesvsnets.bench.trial import run_trial
+
+            trial = run_trial(
+                task.cell, self.specs[task.cell.estimator], dataset, split_plan,
+                run_id=task.run_id, trial=task.trial, sampler=task.sampler,
+                sampled=task.sampled, tune_cv=task.tune_cv,
+            )
+            return [asdict(trial)]
         context = {
             "spec": self.specs[first.cell.estimator],
             "dataset": dataset,
@@ -306,7 +350,18 @@ def failure_rows(
     peak_rss_mb: float | None = None,
     traceback: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows of a task that did not report back: one per cell, its identity and why."""
+    """The rows of a task that did not report back: one per cell, its identity and why (a
+    trial's row, for a trial)."""
+    if isinstance(task, TrialTask):
+        return [
+            {
+                **task.trial_row_start(),
+                "status": status,
+                "error": error,
+                "started_at": started_at,
+                "ended_at": now(),
+            }
+        ]
     return [
         result_row(
             member.identity,

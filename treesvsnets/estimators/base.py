@@ -13,6 +13,7 @@ from typing import Any
 
 from treesvsnets.errors import ConfigError, did_you_mean
 from treesvsnets.estimators.capabilities import checked
+from treesvsnets.estimators.space import SearchSpace, parse_space
 from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS
 
 #: the family of the floor every result is read against (reports/baseline.py tests against it)
@@ -54,6 +55,13 @@ class EstimatorSpec:
     #: builds the regressor of the same idea (a classification spec only); None: it has none
     regressor: Callable[..., Any] | None = None
     regressor_params: Mapping[str, Any] | None = None  # its defaults (None: default_params)
+    #: the distributions ``--tune`` searches (see :mod:`.space` for the form); empty: the
+    #: estimator is not tuned (its default rows only)
+    space: Mapping[str, Any] | None = None
+    regressor_space: Mapping[str, Any] | None = None  # the regressor's (None: ``space``)
+    #: turns one trial's sampled values into parameters (the nets' width and depth ->
+    #: hidden_units); a module-level function, so that the spec pickles
+    space_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -74,6 +82,20 @@ class EstimatorSpec:
             self, "capabilities", checked(self.capabilities, f"estimator {self.name!r}")
         )
         object.__setattr__(self, "default_params", dict(self.default_params))
+        self.search_space  # a malformed distribution is refused at registration
+
+    @property
+    def search_space(self) -> SearchSpace:
+        """The space ``--tune`` searches (empty when the estimator declares none)."""
+        return parse_space(self.space, f"the search space of estimator {self.name!r}",
+                           self.space_params)
+
+    def with_space(self, raw: Mapping[str, Any]) -> EstimatorSpec:
+        """This spec with the user's space (``[spaces.NAME]``, ``--space``) in place of its own."""
+        from dataclasses import replace
+
+        parse_space(raw, f"the search space of estimator {self.name!r}", self.space_params)
+        return replace(self, space=dict(raw), regressor_space=None)
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -98,6 +120,8 @@ class EstimatorSpec:
             capabilities=self.capabilities - {"predict_proba"},
             regressor=None,
             regressor_params=None,
+            space=self.space if self.regressor_space is None else self.regressor_space,
+            regressor_space=None,
         )
 
     @property

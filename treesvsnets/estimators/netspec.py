@@ -58,6 +58,7 @@ def register_net(
     needs_images: bool = False,
     description: str = "",
     override: bool = False,
+    space: dict[str, Any] | None = None,
 ) -> Callable[..., Any]:
     """Register your own ``torch.nn.Module`` and get the project's loop for free.
 
@@ -66,7 +67,9 @@ def register_net(
     dataset the same name builds a TorchRegressor, whose module gets ``n_classes=1``. Training
     settings (epochs, optimizer, early stopping on the harness's validation
     slice, checkpoints, history, device) are TorchClassifier's, overridable in
-    ``default_params`` and with ``--param``.
+    ``default_params`` and with ``--param``. ``space`` is what ``--tune`` searches, in the
+    form of :mod:`treesvsnets.estimators.space` (e.g. ``{"lr": {"float": [1e-4, 1e-2],
+    "log": True}}``; the module's own keyword arguments may be tuned too).
     """
 
     @reports_epochs
@@ -92,6 +95,7 @@ def register_net(
             threads_param="threads",
             capabilities=NET_CAPABILITIES | ({"needs_images"} if needs_images else set()),
             source=current_source(),
+            space=space,
         ),
         override=override,
     )

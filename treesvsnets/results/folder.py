@@ -186,6 +186,18 @@ class RunFolder:
         with self.store() as store:
             return store.rows()
 
-    def export(self, rows: pd.DataFrame) -> list[Path]:
-        """``results.csv`` (and ``results.parquet``) from ``rows``."""
-        return export_rows(rows, self.path)
+    def trials(self) -> pd.DataFrame:
+        """Every stored trial of the run's searches (empty when it did not tune)."""
+        if not self.store_path.is_file():
+            raise ConfigError(f"run folder {str(self.path)!r} has no {STORE_FILENAME}.")
+        with self.store() as store:
+            return store.trials()
+
+    def export(self, rows: pd.DataFrame, trials: pd.DataFrame | None = None) -> list[Path]:
+        """``results.csv`` (and ``results.parquet``) from ``rows``; ``trials.csv`` when the
+        run tuned."""
+        written = export_rows(rows, self.path)
+        if trials is not None and len(trials):
+            written.append(self.path / "trials.csv")
+            trials.to_csv(written[-1], index=False)
+        return written

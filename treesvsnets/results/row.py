@@ -24,7 +24,9 @@ from typing import Any
 #: the statuses a row can have; anything but "ok" has an ``error`` saying why
 STATUSES = ("ok", "error", "timeout", "oom", "crashed")
 #: a cell's key within a run folder's store (a retried cell replaces its row)
-KEY = ("run_id", "dataset", "estimator", "seed", "fold")
+KEY = ("run_id", "dataset", "estimator", "seed", "fold", "tuning")
+#: a row's ``tuning``: the estimator's defaults (every run), or the best config of a search
+DEFAULT, TUNED = "default", "tuned"
 
 
 def now() -> str:
@@ -54,10 +56,15 @@ class CellIdentity:
     jobs: int | None = None  # cells run at once on this machine (None under Dask)
     time_limit_s: float | None = None
     memory_limit_mb: float | None = None
+    tuning: str = DEFAULT  # "tuned": the best trial's config, refitted as the default is
+    n_trials: int | None = None  # a tuned row: the trials its search ran (trial 0 included)
+    tuning_seconds: float | None = None  # the search's own wall time (fit_seconds: the refit)
+    best_params: str | None = None  # JSON: the best trial's sampled values
+    best_trial: int | None = None
 
     @property
-    def key(self) -> tuple[str, str, int, int]:
-        return (self.dataset, self.estimator, self.seed, self.fold)
+    def key(self) -> tuple[str, str, int, int, str]:
+        return (self.dataset, self.estimator, self.seed, self.fold, self.tuning)
 
 
 @dataclass
@@ -131,11 +138,11 @@ def failure_measurement(
     )
 
 
-def _sql_type(cls: type, name: str) -> str:
+def _sql_type(cls: type, name: str, key: tuple[str, ...] = KEY) -> str:
     hint = typing.get_type_hints(cls)[name]
     args = set(typing.get_args(hint)) or {hint}
     kind = "INTEGER" if int in args else "REAL" if float in args else "TEXT"
-    return f"{kind} NOT NULL" if name in (*KEY, "status") else kind
+    return f"{kind} NOT NULL" if name in (*key, "status") else kind
 
 
 #: (column, SQLite type), in the order exports show them: the identity, then the measurement
@@ -145,3 +152,54 @@ COLUMNS: tuple[tuple[str, str], ...] = tuple(
     for name in names
 )
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
+
+
+#: the statuses a trial can have (a crashed worker costs the trial: it is an error)
+TRIAL_STATUSES = ("ok", "error", "timeout", "oom", "crashed")
+#: a trial's key within a run folder's store
+TRIAL_KEY = ("run_id", "dataset", "estimator", "seed", "fold", "trial")
+
+
+@dataclass
+class TrialRow:
+    """One trial of a search: the config it drew, where it was scored, and how it went.
+
+    ``val_score`` is what the search selects by (the validation slice, or the mean of the
+    inner CV folds); ``test_score`` is the outer test fold's, kept only to draw the anytime
+    curves and never read by the selection."""
+
+    run_id: str
+    dataset: str
+    estimator: str
+    task: str
+    seed: int
+    fold: int
+    trial: int
+    sampler: str
+    params: str  # JSON: the sampled values ({} for trial 0, the defaults)
+    metric: str  # the column of the score (accuracy, rmse)
+    scored_on: str  # "validation slice" or "inner 5-fold CV"
+    status: str = "ok"
+    error: str | None = None
+    val_score: float | None = None
+    test_score: float | None = None
+    fit_seconds: float | None = None
+    seconds: float | None = None  # the trial's whole time in its worker (setup, fits, scores)
+    threads: int | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int, int, int]:
+        return (self.dataset, self.estimator, self.seed, self.fold, self.trial)
+
+
+TRIAL_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (f.name, _sql_type(TrialRow, f.name, TRIAL_KEY)) for f in dataclasses.fields(TrialRow)
+)
+TRIAL_COLUMN_NAMES = tuple(name for name, _ in TRIAL_COLUMNS)
+
+
+def is_trial(row: dict[str, Any]) -> bool:
+    """Whether a row an executor yields is a trial's (else it is a cell's)."""
+    return "trial" in row and "val_score" in row

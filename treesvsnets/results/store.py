@@ -15,7 +15,17 @@ from typing import Any
 
 import pandas as pd
 
-from treesvsnets.results.row import COLUMN_NAMES, COLUMNS, KEY, STATUSES
+from treesvsnets.results.row import (
+    COLUMN_NAMES,
+    COLUMNS,
+    DEFAULT,
+    KEY,
+    STATUSES,
+    TRIAL_COLUMN_NAMES,
+    TRIAL_COLUMNS,
+    TRIAL_KEY,
+    TRIAL_STATUSES,
+)
 
 STORE_FILENAME = "results.sqlite"
 
@@ -35,22 +45,38 @@ class ResultStore:
         present = {info[1] for info in self._connection.execute("PRAGMA table_info(results)")}
         for name, kind in COLUMNS:
             if name not in present:
+                if name == "tuning":  # a store from before tuning: every row is a default's
+                    kind = f"TEXT NOT NULL DEFAULT '{DEFAULT}'"
                 self._connection.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
+        trial_columns = ", ".join(f"{name} {kind}" for name, kind in TRIAL_COLUMNS)
+        self._connection.execute(
+            f"CREATE TABLE IF NOT EXISTS trials ({trial_columns}, "
+            f"PRIMARY KEY ({', '.join(TRIAL_KEY)}))"
+        )
         self._connection.commit()
 
     def add(self, row: Mapping[str, Any]) -> None:
         """Write one cell's row and commit it (replacing an earlier row for the same cell)."""
-        unknown = set(row) - set(COLUMN_NAMES)
+        self._insert("results", row, COLUMN_NAMES, STATUSES)
+
+    def add_trial(self, row: Mapping[str, Any]) -> None:
+        """Write one trial's row and commit it (replacing an earlier row of the same trial)."""
+        self._insert("trials", row, TRIAL_COLUMN_NAMES, TRIAL_STATUSES)
+
+    def _insert(
+        self, table: str, row: Mapping[str, Any], columns: tuple[str, ...], statuses: tuple
+    ) -> None:
+        unknown = set(row) - set(columns)
         if unknown:
-            raise ValueError(f"result row has columns the store does not know: {sorted(unknown)}")
-        if row.get("status") not in STATUSES:
+            raise ValueError(f"{table} row has columns the store does not know: {sorted(unknown)}")
+        if row.get("status") not in statuses:
             raise ValueError(
-                f"result row has status {row.get('status')!r}; expected one of {STATUSES}"
+                f"{table} row has status {row.get('status')!r}; expected one of {statuses}"
             )
         names = list(row)
         placeholders = ", ".join("?" for _ in names)
         self._connection.execute(
-            f"INSERT OR REPLACE INTO results ({', '.join(names)}) VALUES ({placeholders})",
+            f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({placeholders})",
             [row[name] for name in names],
         )
         self._connection.commit()
@@ -59,6 +85,12 @@ class ResultStore:
         """Every row, in the order the cells finished."""
         return pd.read_sql_query(
             f"SELECT {', '.join(COLUMN_NAMES)} FROM results ORDER BY rowid", self._connection
+        )
+
+    def trials(self) -> pd.DataFrame:
+        """Every trial, in the order they finished."""
+        return pd.read_sql_query(
+            f"SELECT {', '.join(TRIAL_COLUMN_NAMES)} FROM trials ORDER BY rowid", self._connection
         )
 
     def __len__(self) -> int:

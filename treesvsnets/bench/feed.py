@@ -1,0 +1,176 @@
+"""What the executors run, handed out as it becomes ready.
+
+A run without tuning knows all its tasks before the first one starts: :class:`TaskFeed`
+hands them out in order. A tuned run does not: a search's next trial is drawn once earlier
+ones are told (TPE learns from them; a time budget is read from them), and its tuned cell
+exists only once its search is over. :class:`TuningFeed` interleaves, for every outer fold of
+every tuned estimator, the default cell, the search's trials and the tuned refit. Executors
+call :meth:`TaskFeed.take` whenever a worker is free and the harness calls
+:meth:`TaskFeed.record` with every row before the executor goes on, so trials are tasks like
+cells: the same workers, limits, thread budget, executors and Dask.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from treesvsnets.bench.search import MAX_TRIALS, Search
+from treesvsnets.bench.tasks import CellTask, Task, TrialTask
+from treesvsnets.results.row import TUNED, is_trial
+
+
+class TaskFeed:
+    """A fixed list of tasks, in order."""
+
+    def __init__(self, tasks: Iterable[Task]) -> None:
+        self._pending = deque(tasks)
+
+    def take(self) -> Task | None:
+        """The next task to start, or None when none is ready now."""
+        return self._pending.popleft() if self._pending else None
+
+    def record(self, row: dict[str, Any]) -> None:
+        """A row the harness has stored (a fixed list has nothing to learn from it)."""
+
+    @property
+    def exhausted(self) -> bool:
+        """No task is left now, and none will come."""
+        return not self._pending
+
+    def width(self) -> int:
+        """How many tasks could run at once (how many workers are worth starting)."""
+        return len(self._pending)
+
+    @property
+    def cells(self) -> int:
+        """The cells (result rows) still to come."""
+        return sum(len(task.members) for task in self._pending)
+
+
+#: (search, the trial row just told) -> nothing; the harness prints a progress line
+TrialListener = Callable[[Search, dict[str, Any]], None]
+
+
+class _SearchSlot:
+    """One search and the default cell it refits from (its template)."""
+
+    def __init__(self, search: Search, template: CellTask, tune_cv: int, refit: bool) -> None:
+        self.search = search
+        self.template = template
+        self.tune_cv = tune_cv
+        self.refit = refit  # False: the tuned row is already stored (a resumed run)
+        self.closed = False
+
+    def take(self) -> Task | None:
+        if self.closed:
+            return None
+        asked = self.search.ask()
+        if asked is not None:
+            number, sampled = asked
+            return self._trial_task(number, sampled)
+        if not self.search.done:
+            return None  # trials still running: the refit waits for them
+        self.closed = True
+        return self._tuned_task() if self.refit else None
+
+    def _trial_task(self, number: int, sampled: dict[str, Any]) -> TrialTask:
+        template = self.template
+        params = {**template.cell.params, **self.search.space.params(sampled)}
+        return TrialTask(
+            cell=replace(template.cell, params=params, verbose=False),
+            dataset=template.dataset,
+            plan=template.plan,
+            identity=template.identity,
+            limits=template.limits,
+            artifacts_dir=template.artifacts_dir,
+            trial=number,
+            sampler=self.search.sampler if number else "default",
+            sampled=json.dumps(sampled, sort_keys=True),
+            tune_cv=self.tune_cv,
+        )
+
+    def _tuned_task(self) -> CellTask:
+        """The refit of the best trial's config, exactly as the default cell is fitted; a
+        search none of whose trials succeeded refits the defaults and says so."""
+        template, search = self.template, self.search
+        best = search.best()
+        sampled = json.loads(best["params"]) if best else {}
+        params = {**template.cell.params, **search.space.params(sampled)}
+        identity = replace(
+            template.identity,
+            tuning=TUNED,
+            n_trials=len(search.finished),
+            tuning_seconds=search.seconds_spent,
+            best_params=json.dumps(sampled, sort_keys=True),
+            best_trial=None if best is None else int(best["trial"]),
+        )
+        return replace(template, cell=replace(template.cell, params=params), identity=identity)
+
+
+class TuningFeed(TaskFeed):
+    """The default cells, each followed by its search (when its estimator is tuned)."""
+
+    def __init__(
+        self,
+        tasks: Iterable[CellTask | tuple[CellTask | None, _SearchSlot | None]],
+        listener: TrialListener | None = None,
+    ) -> None:
+        super().__init__(())
+        self._slots: list[CellTask | _SearchSlot] = []
+        for item in tasks:
+            parts = item if isinstance(item, tuple) else (item, None)
+            self._slots.extend(part for part in parts if part is not None)
+        self._searches = {
+            slot.search.key: slot.search for slot in self._slots if isinstance(slot, _SearchSlot)
+        }
+        self._listener = listener
+
+    @staticmethod
+    def slot(search: Search, template: CellTask, tune_cv: int, refit: bool = True) -> _SearchSlot:
+        return _SearchSlot(search, template, tune_cv, refit)
+
+    def take(self) -> Task | None:
+        """The first ready task in plan order: a default cell, a search's next trial, or a
+        finished search's tuned refit."""
+        index = 0
+        while index < len(self._slots):
+            slot = self._slots[index]
+            if isinstance(slot, CellTask):
+                del self._slots[index]
+                return slot
+            task = slot.take()
+            if slot.closed:
+                del self._slots[index]
+            else:
+                index += 1
+            if task is not None:
+                return task
+        return None
+
+    def record(self, row: dict[str, Any]) -> None:
+        if not is_trial(row):
+            return
+        key = (row["dataset"], row["estimator"], int(row["seed"]), int(row["fold"]))
+        search = self._searches.get(key)
+        if search is not None:
+            search.tell(row)
+            if self._listener is not None:
+                self._listener(search, row)
+
+    @property
+    def exhausted(self) -> bool:
+        return not self._slots
+
+    def width(self) -> int:
+        searches = sum(isinstance(slot, _SearchSlot) for slot in self._slots)
+        return len(self._slots) + searches * MAX_TRIALS if self._slots else 0
+
+    @property
+    def cells(self) -> int:
+        return sum(
+            1 for slot in self._slots if isinstance(slot, CellTask) or slot.refit and not slot.closed
+        )

@@ -1,0 +1,144 @@
+"""Run one trial of a search: fit a config on the fold's fit rows, score it where the search
+may look (the validation slice, or inner CV of the training fold), and score the outer test
+fold apart, for the anytime curves only.
+
+The outer test rows reach neither the fit nor the validation score: the fit sees the fit rows
+(or an inner fold's training rows), the preprocessor is fitted on those alone, and the test
+fold is predicted only after the validation score is final. The harness's search reads
+``val_score`` alone (:mod:`treesvsnets.bench.search`).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import numpy as np
+
+from treesvsnets.bench.cell import Cell, _fit_one, build, fit_data, one_line
+from treesvsnets.bench.measure import Stopwatch
+from treesvsnets.bench.metrics import primary_score
+from treesvsnets.bench.splits import SplitPlan
+from treesvsnets.datasets.base import Dataset
+from treesvsnets.estimators.base import EstimatorSpec
+from treesvsnets.results.row import Measurement, TrialRow, now
+from treesvsnets.tasks import REGRESSION, primary
+
+
+def scored_on(tune_cv: int) -> str:
+    """Where a search scores its trials, in words (a trial row's ``scored_on``)."""
+    return f"inner {tune_cv}-fold CV" if tune_cv >= 2 else "validation slice"
+
+
+def scoring_splits(
+    spec: EstimatorSpec, dataset: Dataset, split_plan: SplitPlan, fold_index: int, tune_cv: int
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """(fit rows, scored rows, early-stopping rows or None) of each fit one trial makes.
+
+    With the validation slice (``tune_cv`` 0) every estimator fits on the fold's fit rows and
+    is scored on the slice, the one the nets early-stop on. With inner CV, the training fold
+    is split ``tune_cv`` ways (stratified for classes, seeded by the run's seed); an estimator
+    that early-stops carves its own slice out of each inner training part, the plan's
+    fraction of it. No row of the outer test fold is in any of them."""
+    from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+    fold = split_plan.folds[fold_index]
+    early_stops = "early_stopping" in spec.capabilities
+    if tune_cv < 2:
+        return [(fold.fit, fold.val, fold.val if early_stops else None)]
+    classes = dataset.task != REGRESSION
+    splitter = (StratifiedKFold if classes else KFold)(
+        tune_cv, shuffle=True, random_state=split_plan.seed
+    )
+    y_train = dataset.y[fold.train]
+    splits = []
+    for inner_train, inner_val in splitter.split(fold.train, y_train if classes else None):
+        fit_rows, scored = fold.train[inner_train], fold.train[inner_val]
+        stop_rows = None
+        if early_stops:
+            fraction = split_plan.validation_fraction or 0.1
+            labels = dataset.y[fit_rows] if classes else None
+            try:
+                fit_rows, stop_rows = train_test_split(
+                    fit_rows, test_size=fraction, random_state=split_plan.seed, stratify=labels
+                )
+            except ValueError:  # a class too small to stratify: a plain split
+                fit_rows, stop_rows = train_test_split(
+                    fit_rows, test_size=fraction, random_state=split_plan.seed
+                )
+        splits.append((np.sort(fit_rows), scored, None if stop_rows is None else np.sort(stop_rows)))
+    return splits
+
+
+def _predict_score(estimator: Any, preprocessor: Any | None, dataset: Dataset,
+                   rows: np.ndarray) -> float:
+    X = dataset.rows(rows)
+    if preprocessor is not None:
+        X = preprocessor.transform(X)
+    return primary_score(dataset.task, dataset.y[rows], np.asarray(estimator.predict(X)))
+
+
+def run_trial(
+    cell: Cell,
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    *,
+    run_id: str,
+    trial: int,
+    sampler: str,
+    sampled: str,
+    tune_cv: int = 0,
+) -> TrialRow:
+    """One trial: the cell's estimator with ``cell.params`` (the user's plus the trial's),
+    fitted and scored as :func:`scoring_splits` says. A failure is the row's status and
+    error, never an exception."""
+    from threadpoolctl import threadpool_limits
+
+    spec = spec.for_task(dataset.task)
+    row = TrialRow(
+        run_id=run_id,
+        dataset=dataset.name,
+        estimator=spec.name,
+        task=dataset.task,
+        seed=cell.seed,
+        fold=cell.fold,
+        trial=trial,
+        sampler=sampler,
+        params=sampled,
+        metric=primary(dataset.task).column,
+        scored_on=scored_on(tune_cv),
+        threads=cell.threads,
+        started_at=now(),
+    )
+    clock = Stopwatch()
+    fit_seconds = 0.0
+    with threadpool_limits(limits=cell.threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a trial's warnings are not kept (its cell's are)
+        try:
+            with clock.time("trial"):
+                val_scores, test_scores = [], []
+                test_rows = split_plan.folds[cell.fold].test
+                for fit_rows, scored, stop_rows in scoring_splits(
+                    spec, dataset, split_plan, cell.fold, tune_cv
+                ):
+                    estimator, preprocessor = build(spec, cell, dataset)
+                    data = fit_data(dataset, fit_rows, stop_rows, preprocessor)
+                    started = Stopwatch()
+                    with started.time("fit"):
+                        _fit_one(spec, [estimator], [data],
+                                 [Measurement(class_weight=cell.class_weight or "none")])
+                    fit_seconds += started.seconds["fit"]
+                    val_scores.append(_predict_score(estimator, preprocessor, dataset, scored))
+                    # the test fold only now, for the curves: the selection never reads it
+                    test_scores.append(_predict_score(estimator, preprocessor, dataset, test_rows))
+            row.val_score = float(np.mean(val_scores))
+            row.test_score = float(np.mean(test_scores))
+        except Exception as exc:  # noqa: BLE001 - a failing trial is recorded, the search goes on
+            row.status = "oom" if isinstance(exc, MemoryError) else "error"
+            row.error = one_line(exc)
+    row.fit_seconds = fit_seconds
+    row.seconds = clock.seconds.get("trial")
+    row.ended_at = now()
+    return row
