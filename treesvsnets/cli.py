@@ -445,10 +445,17 @@ def _print_leaderboard(rows: Any) -> None:
     """Each dataset's leaderboard, then one line per estimator not better than the baseline."""
     from treesvsnets.reports.baseline import not_better_sentences
     from treesvsnets.reports.leaderboard import format_tables, leaderboard
+    from treesvsnets.reports.tuning import after_tuning, split_tuning, tuning_lines
 
-    for dataset, table in format_tables(leaderboard(rows), "simple").items():
-        print(f"\n{dataset}\n{table}\n")
-    for sentence in not_better_sentences(rows):
+    defaults, tuned = split_tuning(rows)
+    after = format_tables(leaderboard(after_tuning(rows)), "simple") if len(tuned) else {}
+    for dataset, table in format_tables(leaderboard(defaults), "simple").items():
+        print(f"\n{dataset}" + (" (defaults)" if after else "") + f"\n{table}\n")
+        if dataset in after:
+            print(f"{dataset} (after tuning)\n{after[dataset]}\n")
+            for line in tuning_lines(rows, dataset):
+                print(f"  {line}")
+    for sentence in not_better_sentences(defaults):
         print(f"{PROG}: warning: {sentence}")
 
 

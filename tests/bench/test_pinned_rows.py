@@ -97,4 +97,6 @@ def test_a_small_runs_rows_stay_what_they_were(tmp_path, isolate):
     expected = pd.DataFrame(pinned["rows"])
     got = pd.DataFrame(rows)
     assert len(got) == len(expected) == 2 * 5 * 3  # 2 datasets, 4 estimators + dummy, 3 folds
-    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9)
+    # 1e-6: a float32 net's log loss differs in its 8th digit from one x86 CPU to another (seen
+    # on 2026-12-02 with the code as pinned); a refactor's change would be far larger
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-6)

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE_FAMILY
-from treesvsnets.reports import plots
+from treesvsnets.reports import plots, tuning
 from treesvsnets.reports.baseline import not_better_sentences
 from treesvsnets.reports.leaderboard import display_table, leaderboard
 from treesvsnets.reports.stats import compare_on_folds, rank_test
@@ -27,6 +27,17 @@ class Figure:
 
 
 @dataclass
+class Subsection:
+    """A part of a dataset's section (the tuning results): sentences, tables, figures."""
+
+    title: str
+    paragraphs: list[str]
+    tables: list[tuple[str, pd.DataFrame]]  # (what it shows, display strings)
+    sentences: list[str]
+    figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass
 class DatasetSection:
     name: str
     description: str
@@ -35,6 +46,7 @@ class DatasetSection:
     statistics: list[str]
     figures: list[Figure] = field(default_factory=list)
     columns: pd.DataFrame | None = None  # a table file's columns: how each was read
+    subsections: list[Subsection] = field(default_factory=list)
 
 
 @dataclass
@@ -286,10 +298,104 @@ def _figures(
     return figures
 
 
+def _tuning_section(
+    rows: pd.DataFrame,
+    trials: pd.DataFrame,
+    dataset: str,
+    config: dict[str, Any],
+    run_dir: Path | None,
+) -> Subsection | None:
+    """Default against tuned on one dataset: the comparison, the leaderboard after tuning,
+    the verdict, the anytime curves and the Pareto plot with tuning's time."""
+    comparison = tuning.default_vs_tuned(rows, dataset)
+    if comparison.empty:
+        return None
+    metric = primary(rows.loc[rows["dataset"] == dataset, "task"].iloc[0])
+    defaults, _ = tuning.split_tuning(rows[rows["dataset"] == dataset])
+    after = leaderboard(tuning.after_tuning(rows[rows["dataset"] == dataset]))
+    budget = " or ".join(
+        part
+        for part in (
+            f"{config['tune']} trials" if config.get("tune") else "",
+            f"{config['tune_time']:g} s" if config.get("tune_time") else "",
+        )
+        if part
+    )
+    scored = (
+        f"inner {config['tune_cv']}-fold CV of the training fold"
+        if config.get("tune_cv")
+        else "the validation slice of the training fold (the one the nets early-stop on)"
+    )
+    paragraphs = [
+        f"Each estimator with a search space was tuned in every outer fold: a budget of "
+        f"{budget or '?'} per estimator per fold, sampler {config.get('sampler', 'random')}, "
+        f"trial 0 the defaults, each trial fitted on the fold's fit rows and scored on "
+        f"{scored}. The best trial's config was refitted as the default is and scored on the "
+        "test fold, which never took part in the choice. `tuning s / fold` is the search's "
+        "own time (its trials' times summed); the tuned row's fit time is the refit's."
+    ]
+    sentences = [
+        f"**{sentence}**" if sentence.endswith("changed with tuning") else sentence
+        for sentence in tuning.verdict(leaderboard(defaults), after, dataset)
+    ]
+    figures = []
+    if run_dir is not None:
+        families = tuning.families(rows)
+        key = slug(dataset)
+        for by, words in (("trials", "the number of trials"), ("seconds", "seconds of search")):
+            curves = tuning.anytime_curves(trials, dataset, by) if len(trials) else {}
+            if curves:
+                figures.append(
+                    Figure(
+                        f"The anytime curve against {words} (Grinsztajn et al.): the test "
+                        f"{metric.label} of the trial with the best validation score among "
+                        f"the first ones, averaged over {tuning.REORDERINGS} random orders of "
+                        "each fold's trials (the defaults first) and over the folds.",
+                        _save(
+                            plots.anytime(curves, families, dataset, metric, by),
+                            run_dir,
+                            f"{key}-anytime-{by}",
+                        ),
+                    )
+                )
+        points = tuning.tuned_points(rows, dataset)
+        if not points.empty:
+            figures.append(
+                Figure(
+                    f"{metric.label[0].upper() + metric.label[1:]} against time with tuning "
+                    "included: each default (its fit) joined by an arrow to its tuned refit "
+                    "(the search's time plus the refit's); the dashed line is the Pareto front.",
+                    _save(plots.tuning_pareto(points, dataset, metric), run_dir,
+                          f"{key}-tuning-pareto"),
+                )
+            )
+    return Subsection(
+        title="Default against tuned",
+        paragraphs=paragraphs,
+        tables=[
+            ("Each tuned estimator with its defaults and tuned (means over folds; the "
+             "difference is positive when tuning helped):",
+             tuning.display_comparison(comparison, metric)),
+            ("The leaderboard after tuning (estimators without a search space keep their "
+             "defaults):", display_table(after)),
+        ],
+        sentences=sentences,
+        figures=figures,
+    )
+
+
 def build_content(
-    rows: pd.DataFrame, manifest: dict[str, Any], run_dir: Path | None = None
+    rows: pd.DataFrame,
+    manifest: dict[str, Any],
+    run_dir: Path | None = None,
+    trials: pd.DataFrame | None = None,
 ) -> ReportContent:
-    """Everything a report shows; with ``run_dir``, the figures are drawn into it."""
+    """Everything a report shows; with ``run_dir``, the figures are drawn into it. A tuned
+    run's leaderboards, statistics and figures read its default rows, and each dataset gets
+    a section on tuning (from the tuned rows and ``trials``)."""
+    all_rows = rows
+    rows, tuned_rows = tuning.split_tuning(rows)
+    trials = trials if trials is not None else pd.DataFrame()
     board = leaderboard(rows)
     described = {entry["name"]: entry for entry in manifest.get("datasets", [])}
     splits = manifest.get("splits", [])
@@ -321,15 +427,38 @@ def build_content(
                 statistics=_pairwise_sentences(its_rows, part, str(dataset)),
                 figures=(_figures(its_rows, part, str(dataset), info, run_dir) if run_dir else []),
                 columns=column_table(info),
+                subsections=[
+                    found
+                    for found in [
+                        _tuning_section(
+                            all_rows, trials, str(dataset), manifest.get("config", {}), run_dir
+                        )
+                    ]
+                    if found is not None
+                ]
+                if len(tuned_rows)
+                else [],
             )
         )
     across, across_figures = _across(board, run_dir)
-    failed_rows = rows[rows["status"] != "ok"] if not rows.empty else rows
+    failed_rows = all_rows[all_rows["status"] != "ok"] if not all_rows.empty else all_rows
     failed = [
-        f"{row['dataset']} / {row['estimator']} seed {row['seed']} fold {row['fold']}: "
-        f"**{row['status']}**: {row['error']}"
+        f"{row['dataset']} / {row['estimator']}"
+        + (" (tuned)" if row.get("tuning") == tuning.TUNED else "")
+        + f" seed {row['seed']} fold {row['fold']}: **{row['status']}**: {row['error']}"
         for _, row in failed_rows.iterrows()
     ]
+    if len(trials):
+        bad = trials[trials["status"] != "ok"]
+        if len(bad):
+            failed.append(
+                f"{len(bad)} of {len(trials)} trials failed (their searches went on): "
+                + "; ".join(
+                    f"{status} x{count}" for status, count in bad["status"].value_counts().items()
+                )
+                + f"; first: {bad.iloc[0]['estimator']} trial {bad.iloc[0]['trial']}: "
+                f"{bad.iloc[0]['error']}"
+            )
     return ReportContent(
         title=f"treesvsnets run `{manifest.get('run_id', '?')}`",
         header=_header(manifest),

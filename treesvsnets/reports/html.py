@@ -88,6 +88,14 @@ def render_html(content: ReportContent, run_dir: Path) -> str:
             _table(section.table),
             _list(section.statistics),
             "".join(_figure(f, run_dir) for f in section.figures),
+            *(
+                f"<h3>{html.escape(part.title)}</h3>"
+                + "".join(f"<p>{_inline(p)}</p>" for p in part.paragraphs)
+                + "".join(f"<p>{_inline(c)}</p>" + _table(t) for c, t in part.tables)
+                + _list(part.sentences)
+                + "".join(_figure(f, run_dir) for f in part.figures)
+                for part in section.subsections
+            ),
             "</section>",
         ]
     if content.across or content.across_figures:

@@ -42,6 +42,13 @@ def render_markdown(content: ReportContent) -> str:
         if section.statistics:
             lines += [*(f"- {sentence}" for sentence in section.statistics), ""]
         lines += _figures(section.figures)
+        for part in section.subsections:
+            lines += [f"### {part.title}", "", *(f"{p}\n" for p in part.paragraphs)]
+            for caption, table in part.tables:
+                lines += [caption, "", _table(table), ""]
+            if part.sentences:
+                lines += [*(f"- {sentence}" for sentence in part.sentences), ""]
+            lines += _figures(part.figures)
     if content.across or content.across_figures:
         lines += ["## Across datasets", ""]
         lines += [*(f"- {sentence}" for sentence in content.across), ""]

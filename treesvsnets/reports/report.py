@@ -35,12 +35,22 @@ def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) ->
     from treesvsnets.reports.html import HTML_FILENAME, render_html
     from treesvsnets.reports.markdown import REPORT_FILENAME, render_markdown
 
+    from treesvsnets.reports.leaderboard import leaderboard
+    from treesvsnets.reports.tuning import after_tuning, split_tuning
+    from treesvsnets.results.folder import RunFolder
+
     run_dir = Path(run_dir)
-    content = build_content(rows, manifest, run_dir)
+    folder = RunFolder(run_dir)
+    trials = folder.trials() if folder.store_path.is_file() else None
+    content = build_content(rows, manifest, run_dir, trials)
     files = ReportFiles(
         run_dir / REPORT_FILENAME, run_dir / HTML_FILENAME, run_dir / SUMMARY_FILENAME
     )
     files.markdown.write_text(render_markdown(content), encoding="utf-8")
     files.html.write_text(render_html(content, run_dir), encoding="utf-8")
-    content.board.to_csv(files.summary, index=False)
+    summary = content.board.assign(tuning="default")
+    if len(split_tuning(rows)[1]):  # a tuned run: the leaderboard after tuning below it
+        after = leaderboard(after_tuning(rows)).assign(tuning="after tuning")
+        summary = pd.concat([summary, after], ignore_index=True)
+    summary.to_csv(files.summary, index=False)
     return files
