@@ -39,6 +39,7 @@ SECTIONS = {
     "micro": "7. Micro-benchmarks (pytest-benchmark)",
     "gpu": "8. The nets on a CUDA GPU",
     "regression": "9. Regression: the harness and the net's loop",
+    "tuning": "10. Tuning: the cost per trial and trials side by side",
 }
 
 #: Sections that can only be measured on a machine with CUDA.

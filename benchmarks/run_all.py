@@ -32,6 +32,7 @@ COMMANDS = {
     "micro": ["micro.py"],
     "gpu": ["gpu.py", "--repeats", "3"],
     "regression": ["regression.py", "--repeats", "5"],
+    "tuning": ["tuning.py", "--repeats", "3"],
 }
 
 

@@ -198,7 +198,8 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
         "estimators, folds, seeds, out, name, threads, params, protocol, test_size, "
         "validation_fraction, subsample, device, data_dir, plugins, target, task, target_bins, "
         "tables, "
-        "class_weight, baseline, jobs, timeout, max_memory, scheduler, isolate, fold_parallel. "
+        "class_weight, baseline, tune, tune_time, sampler, tune_cv, spaces, jobs, timeout, "
+        "max_memory, scheduler, isolate, fold_parallel. "
         "Did you mean "
         "'folds'?"
     )

@@ -156,3 +156,35 @@ def test_a_dask_cluster_gives_the_local_results_and_applies_the_limits(tmp_path,
     assert raw["jobs"].isna().all()
     assert (raw.loc[raw.estimator == "rf", "threads"] == max(1, cpu_count() // 2)).all()
     assert (raw.loc[raw.estimator == "logreg", "threads"] == 1).all()
+
+
+def test_a_tuned_run_on_a_dask_cluster_gives_the_local_trials_and_rows(tmp_path, dask_cluster):
+    """Trials are tasks like cells: on Dask they spread over the cluster and come back the
+    same (the random sampler's trial n is the same config wherever and whenever it runs)."""
+    import sqlite3
+
+    args = ["-d", "wine", "-e", "rf", "--param", "n_estimators=20", "-e", "logreg"]
+    args += ["--folds", "2", "--tune", "3", "--threads", "1", "-q"]
+    local = cli("run", *args, "--out", tmp_path / "local", cwd=ROOT)
+    assert local.returncode == 0, local.stderr
+    remote = cli("run", *args, "--scheduler", dask_cluster, "--out", tmp_path / "dask", cwd=ROOT)
+    assert remote.returncode == 0, remote.stderr
+    compared = ["estimator", "fold", "trial", "params", "status", "val_score", "test_score"]
+    found = []
+    for side in ("local", "dask"):
+        (run_dir,) = (tmp_path / side).iterdir()
+        with sqlite3.connect(run_dir / "results.sqlite") as connection:
+            trials = pd.read_sql_query("SELECT * FROM trials", connection)
+        rows = pd.read_csv(run_dir / "results.csv")
+        found.append(
+            (
+                trials[compared].sort_values(compared[:3]).reset_index(drop=True),
+                rows[["estimator", "fold", "tuning", "accuracy", "best_params"]]
+                .sort_values(["estimator", "fold", "tuning"])
+                .reset_index(drop=True),
+            )
+        )
+    (local_trials, local_rows), (dask_trials, dask_rows) = found
+    assert len(local_trials) == 2 * 2 * 3
+    pd.testing.assert_frame_equal(local_trials, dask_trials)
+    pd.testing.assert_frame_equal(local_rows, dask_rows)

@@ -279,7 +279,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
 
     listing = commands.add_parser("list", help="list registered estimators or datasets")
-    listing.add_argument("what", choices=["estimators", "datasets"])
+    listing.add_argument("what", choices=["estimators", "datasets", "spaces"])
     _add_plugin_flag(listing)
 
     check = commands.add_parser(
@@ -482,6 +482,23 @@ def _command_list(args: argparse.Namespace) -> int:
                 ]
                 changed += [f"no {k}" for k in spec.default_params if k not in regression]
                 print(f"{'':<10} regression defaults differ: {', '.join(changed)}")
+            print(f"{'':<10} search space (--tune): {_space_words(spec)}")
+    elif args.what == "spaces":
+        from treesvsnets.estimators.registry import all_specs
+
+        for spec in all_specs():
+            spaces = {task: spec.for_task(task).search_space for task in spec.tasks}
+            same = len({space.describe() for space in spaces.values()}) == 1
+            for task, space in spaces.items():
+                title = spec.name if same else f"{spec.name} ({task})"
+                if not space:
+                    print(f"{title:<22} (no search space: not tuned)")
+                    continue
+                print(title)
+                for name, dist in space.distributions.items():
+                    print(f"    {name:<22} {dist.describe()}")
+                if same:
+                    break
     else:
         from treesvsnets.datasets import all_infos
 
@@ -497,6 +514,15 @@ def _command_list(args: argparse.Namespace) -> int:
                 f"{target:<11}  {image:<9}  {info.description}"
             )
     return 0
+
+
+def _space_words(spec: Any) -> str:
+    """An estimator's search space in one line per task where they differ."""
+    spaces = {task: spec.for_task(task).search_space.describe() for task in spec.tasks}
+    words = {task: text or "(no search space: not tuned)" for task, text in spaces.items()}
+    if len(set(words.values())) == 1:
+        return next(iter(words.values()))
+    return "; ".join(f"{task}: {text}" for task, text in words.items())
 
 
 def _command_report(args: argparse.Namespace) -> int:

@@ -195,13 +195,16 @@ class RunConfig:
     # Tuning: per outer fold, trials (trial 0: the defaults) scored on the validation slice
     tune: int | None = _setting(None, check=_int_at_least(1, optional=True))  # trials
     tune_time: float | None = _setting(None, check=_seconds)  # seconds per estimator per fold
-    sampler: str = _setting(
-        "random", check=_one_of(*SAMPLERS, expected="one of random, tpe, grid")
-    )
+    sampler: str = _setting("random", check=_one_of(*SAMPLERS, expected="one of random, tpe, grid"))
     # 0: score trials on the validation slice; K >= 2: by inner K-fold CV of the training fold
-    tune_cv: int = _setting(0, check=lambda v: None if _is_int(v) and (v == 0 or v >= 2) else (
-        "0 (the validation slice) or a number of inner folds of at least 2"
-    ))
+    tune_cv: int = _setting(
+        0,
+        check=lambda v: (
+            None
+            if _is_int(v) and (v == 0 or v >= 2)
+            else ("0 (the validation slice) or a number of inner folds of at least 2")
+        ),
+    )
     spaces: dict[str, dict[str, Any]] = _setting(  # per estimator: its search space
         check=_table_of_tables("a table of tables, e.g. [spaces.rf] max_depth = {int = [2, 12]}"),
         default_factory=dict,
@@ -443,8 +446,10 @@ def load_spaces(path: str | Path) -> dict[str, dict[str, Any]]:
     if set(data) == {"spaces"}:
         data = data["spaces"]
     if not data:
-        raise ConfigError(f"space file {str(path)!r} holds no search space; write [rf] "
-                          "max_depth = {int = [2, 12]}.")
+        raise ConfigError(
+            f"space file {str(path)!r} holds no search space; write [rf] "
+            "max_depth = {int = [2, 12]}."
+        )
     for name, table in data.items():
         if not isinstance(table, dict):
             raise ConfigError(

@@ -128,3 +128,51 @@ class HangingTogether(ProbaDummy):
 
         while True:
             time.sleep(1)
+
+
+class MoodyEstimator(ProbaDummy):
+    """ProbaDummy whose ``mood`` decides how its fit goes: ``fine``, ``raises``, ``hangs`` or
+    ``exits`` (a search over ``mood`` meets every kind of failing trial)."""
+
+    def __init__(self, mood: str = "fine", random_state: int | None = None) -> None:
+        self.mood = mood
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        import os
+        import time
+
+        if self.mood == "raises":
+            raise ValueError("deliberate failure in fit")
+        if self.mood == "hangs":
+            while True:
+                time.sleep(1)
+        if self.mood == "exits":
+            os._exit(1)
+        return super().fit(X, y)
+
+
+class SlowLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Standard-scaled logistic regression that sleeps ``pause`` seconds in fit: real,
+    deterministic scores that depend on ``C``, slow enough to interrupt in a search."""
+
+    def __init__(self, C: float = 1.0, pause: float = 0.15, random_state: int | None = None):
+        self.C = C
+        self.pause = pause
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        import time
+
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        time.sleep(self.pause)
+        self.model_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=500))
+        self.model_.fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X)

@@ -260,7 +260,9 @@ def _fit_inputs(
     early_stops = uses_validation_slice(spec, split_plan, fold_index)
     fold = split_plan.folds[fold_index]
     return fit_data(
-        dataset, _fit_rows(spec, split_plan, fold_index), fold.val if early_stops else None,
+        dataset,
+        _fit_rows(spec, split_plan, fold_index),
+        fold.val if early_stops else None,
         preprocessor,
     )
 

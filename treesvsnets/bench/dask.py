@@ -21,9 +21,9 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from treesvsnets.bench.feed import TaskFeed, TuningFeed
 from treesvsnets.bench.isolation import WorkerProcess
 from treesvsnets.bench.measure import cpu_count
-from treesvsnets.bench.feed import TaskFeed, TuningFeed
 from treesvsnets.bench.tasks import Task, WorkerSetup, failure_rows
 from treesvsnets.errors import ConfigError
 

@@ -172,5 +172,7 @@ class TuningFeed(TaskFeed):
     @property
     def cells(self) -> int:
         return sum(
-            1 for slot in self._slots if isinstance(slot, CellTask) or slot.refit and not slot.closed
+            1
+            for slot in self._slots
+            if isinstance(slot, CellTask) or slot.refit and not slot.closed
         )

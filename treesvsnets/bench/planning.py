@@ -542,7 +542,9 @@ def tuning_feed(
                 primary(datasets[cell.dataset].task),
                 sampler=config.sampler,
                 budget=budget,
-                defaults=spec.resolve_params(cell.params, seed=cell.seed, threads=cell.threads or 1),
+                defaults=spec.resolve_params(
+                    cell.params, seed=cell.seed, threads=cell.threads or 1
+                ),
             )
             search.restore(by_search.get(search.key, []))
             slot = TuningFeed.slot(search, task, config.tune_cv)
@@ -555,7 +557,5 @@ def untuned(prepared: RunPlan) -> list[str]:
     return [
         spec.name
         for spec in prepared.specs
-        if not any(
-            search_space(prepared.config, spec.for_task(task)) for task in spec.tasks
-        )
+        if not any(search_space(prepared.config, spec.for_task(task)) for task in spec.tasks)
     ]

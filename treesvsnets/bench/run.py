@@ -25,8 +25,8 @@ import pandas as pd
 
 from treesvsnets.bench import planning
 from treesvsnets.bench.executors import Executor, InProcessExecutor, LocalPoolExecutor
-from treesvsnets.bench.planning import CellKey, RunPlan, threads_per_cell
 from treesvsnets.bench.feed import TaskFeed
+from treesvsnets.bench.planning import CellKey, RunPlan, threads_per_cell
 from treesvsnets.bench.progress import ProgressEvent, TrialEvent, print_progress
 from treesvsnets.bench.tasks import TaskRunner, WorkerSetup
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
@@ -143,8 +143,9 @@ def _execute(
     threads = threads_per_cell(prepared.config)
     try:  # nothing has run yet: a failure here only has to stop the workers
         store = folder.store()
-        feed = _feed(prepared, manifest.run_id, folder.path, threads, verbose, skip, store,
-                     report_progress)
+        feed = _feed(
+            prepared, manifest.run_id, folder.path, threads, verbose, skip, store, report_progress
+        )
         manifest.start(executor.description, threads)
         folder.write_manifest(manifest)
     except BaseException:
@@ -213,7 +214,6 @@ def _feed(
     trials = store.trials()
     listener = None
     if report_progress:
-
         folds = {plan.dataset: plan.n_folds for _, plan in prepared.split_plans}
 
         def listener(search: Any, row: dict[str, Any]) -> None:

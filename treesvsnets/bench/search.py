@@ -8,8 +8,9 @@ the search's memory: a resumed run tells the study every stored trial again
 - Trial 0 is the estimator's defaults (no values drawn). Trial n >= 1 draws from the space
   with a sampler seeded by (seed, dataset, estimator, fold, n): the random sampler's trial n
   is the same config whatever ran before it, in whichever order, so a resumed search is the
-  search an uninterrupted run makes; TPE and the grid are as reproducible as the order in
-  which trials finish.
+  search an uninterrupted run makes. The grid (each range's points, every combination once)
+  is walked in an order shuffled once per search, so it resumes exactly too; TPE is as
+  reproducible as the order in which trials finish.
 - The budget is a number of trials and/or a time in seconds (the sum of the finished trials'
   own seconds); no trial starts once it is spent, and those in flight finish.
 - The selection reads ``val_score`` only: the best trial is the best validation score, ties
@@ -50,13 +51,11 @@ def trial_seed(seed: int, dataset: str, estimator: str, fold: int, trial: int) -
     return zlib.crc32(f"{seed}|{dataset}|{estimator}|{fold}|{trial}".encode())
 
 
-def _sampler(kind: str, space: SearchSpace, seed: int) -> Any:
+def _sampler(kind: str, seed: int) -> Any:
     import optuna
 
     if kind == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
-    if kind == "grid":
-        return optuna.samplers.GridSampler(space.grid(), seed=seed)
     return optuna.samplers.RandomSampler(seed=seed)
 
 
@@ -122,10 +121,11 @@ class Search:
         if number == 0:
             self.running[0] = None
             return 0, {}
+        if self.sampler == "grid":
+            self.running[number] = None
+            return number, self._grid_point(number)
         self.study.sampler = _sampler(
-            self.sampler,
-            self.space,
-            trial_seed(self.seed, self.dataset, self.estimator, self.fold, number),
+            self.sampler, trial_seed(self.seed, self.dataset, self.estimator, self.fold, number)
         )
         trial = self.study.ask(self._distributions)
         self.running[number] = trial
@@ -138,8 +138,12 @@ class Search:
         self.finished[number] = dict(row)
         value = self._value(row)
         if trial is not None:
+            import optuna
             from optuna.trial import TrialState
 
+            # the sampler is only for asking: the grid's after_trial would call study.stop(),
+            # which Optuna allows only inside study.optimize
+            self.study.sampler = optuna.samplers.RandomSampler(seed=self.seed)
             if value is None:
                 self.study.tell(trial, state=TrialState.FAIL)
             else:
@@ -152,6 +156,22 @@ class Search:
         """The stored trials of an interrupted run, told again in trial order."""
         for row in sorted(rows, key=lambda r: int(r["trial"])):
             self.tell(row)
+
+    def _grid_point(self, number: int) -> dict[str, Any]:
+        """Trial n >= 1 of a grid search: the (n-1)-th point of the grid in an order shuffled
+        once per search (seeded), so every point is tried once, in the same order however the
+        trials are run or resumed."""
+        if not hasattr(self, "_grid"):
+            import itertools
+
+            import numpy as np
+
+            grid = self.space.grid()
+            points = list(itertools.product(*grid.values()))
+            seed = trial_seed(self.seed, self.dataset, self.estimator, self.fold, 0)
+            order = np.random.default_rng(seed).permutation(len(points))
+            self._grid = [dict(zip(grid, points[i], strict=True)) for i in order]
+        return dict(self._grid[number - 1])
 
     def _value(self, row: dict[str, Any]) -> float | None:
         value = row.get("val_score")
@@ -184,7 +204,9 @@ class Search:
         except ValueError:  # a stored value outside today's space (an edited space file)
             self.study.add_trial(
                 optuna.trial.create_trial(
-                    params={}, distributions={}, value=value,
+                    params={},
+                    distributions={},
+                    value=value,
                     state=TrialState.COMPLETE if value is not None else TrialState.FAIL,
                 )
             )

@@ -316,9 +316,15 @@ class TaskRunner:
             from treesvsnets.bench.trial import run_trial
 
             trial = run_trial(
-                task.cell, self.specs[task.cell.estimator], dataset, split_plan,
-                run_id=task.run_id, trial=task.trial, sampler=task.sampler,
-                sampled=task.sampled, tune_cv=task.tune_cv,
+                task.cell,
+                self.specs[task.cell.estimator],
+                dataset,
+                split_plan,
+                run_id=task.run_id,
+                trial=task.trial,
+                sampler=task.sampler,
+                sampled=task.sampled,
+                tune_cv=task.tune_cv,
             )
             return [asdict(trial)]
         context = {

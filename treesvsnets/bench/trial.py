@@ -10,7 +10,6 @@ fold is predicted only after the validation score is final. The harness's search
 
 from __future__ import annotations
 
-import json
 import warnings
 from typing import Any
 
@@ -67,12 +66,15 @@ def scoring_splits(
                 fit_rows, stop_rows = train_test_split(
                     fit_rows, test_size=fraction, random_state=split_plan.seed
                 )
-        splits.append((np.sort(fit_rows), scored, None if stop_rows is None else np.sort(stop_rows)))
+        splits.append(
+            (np.sort(fit_rows), scored, None if stop_rows is None else np.sort(stop_rows))
+        )
     return splits
 
 
-def _predict_score(estimator: Any, preprocessor: Any | None, dataset: Dataset,
-                   rows: np.ndarray) -> float:
+def _predict_score(
+    estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray
+) -> float:
     X = dataset.rows(rows)
     if preprocessor is not None:
         X = preprocessor.transform(X)
@@ -127,8 +129,12 @@ def run_trial(
                     data = fit_data(dataset, fit_rows, stop_rows, preprocessor)
                     started = Stopwatch()
                     with started.time("fit"):
-                        _fit_one(spec, [estimator], [data],
-                                 [Measurement(class_weight=cell.class_weight or "none")])
+                        _fit_one(
+                            spec,
+                            [estimator],
+                            [data],
+                            [Measurement(class_weight=cell.class_weight or "none")],
+                        )
                     fit_seconds += started.seconds["fit"]
                     val_scores.append(_predict_score(estimator, preprocessor, dataset, scored))
                     # the test fold only now, for the curves: the selection never reads it

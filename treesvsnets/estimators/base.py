@@ -82,13 +82,15 @@ class EstimatorSpec:
             self, "capabilities", checked(self.capabilities, f"estimator {self.name!r}")
         )
         object.__setattr__(self, "default_params", dict(self.default_params))
-        self.search_space  # a malformed distribution is refused at registration
+        for raw in (self.space, self.regressor_space):  # a malformed one is refused here
+            parse_space(raw, f"the search space of estimator {self.name!r}")
 
     @property
     def search_space(self) -> SearchSpace:
         """The space ``--tune`` searches (empty when the estimator declares none)."""
-        return parse_space(self.space, f"the search space of estimator {self.name!r}",
-                           self.space_params)
+        return parse_space(
+            self.space, f"the search space of estimator {self.name!r}", self.space_params
+        )
 
     def with_space(self, raw: Mapping[str, Any]) -> EstimatorSpec:
         """This spec with the user's space (``[spaces.NAME]``, ``--space``) in place of its own."""

@@ -52,10 +52,17 @@ _TRAINING_SPACE = {
     "batch_size": {"choice": [32, 64, 128, 256, 512]},
     "optimizer": {"choice": ["adam", "adamw", "sgd"]},
 }
-_DENSE_SPACE = {"width": {"int": [32, 1024], "log": True}, "depth": {"int": [1, 4]},
-                **_TRAINING_SPACE}
-_CNN_SPACE = {"width": {"choice": [16, 32, 64]}, "depth": {"int": [1, 3]},
-              "dense_units": {"choice": [64, 128, 256]}, **_TRAINING_SPACE}
+_DENSE_SPACE = {
+    "width": {"int": [32, 1024], "log": True},
+    "depth": {"int": [1, 4]},
+    **_TRAINING_SPACE,
+}
+_CNN_SPACE = {
+    "width": {"choice": [16, 32, 64]},
+    "depth": {"int": [1, 3]},
+    "dense_units": {"choice": [64, 128, 256]},
+    **_TRAINING_SPACE,
+}
 
 
 def _dense_shape(sampled: dict[str, Any]) -> dict[str, Any]:

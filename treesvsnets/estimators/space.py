@@ -56,7 +56,9 @@ class Distribution:
         if self.kind == "choice":
             return d.CategoricalDistribution(self.choices)
         if self.kind == "int":
-            return d.IntDistribution(int(self.low), int(self.high), log=self.log, step=self.step or 1)
+            return d.IntDistribution(
+                int(self.low), int(self.high), log=self.log, step=self.step or 1
+            )
         return d.FloatDistribution(self.low, self.high, log=self.log, step=self.step)
 
     def grid(self, points: int = GRID_POINTS) -> list[Any]:
@@ -68,8 +70,10 @@ class Distribution:
         if self.kind == "int" and (high - low) // (self.step or 1) + 1 <= points:
             return list(range(int(low), int(high) + 1, int(self.step or 1)))
         if self.log:
-            values = [math.exp(math.log(low) + i * (math.log(high) - math.log(low)) / (points - 1))
-                      for i in range(points)]
+            values = [
+                math.exp(math.log(low) + i * (math.log(high) - math.log(low)) / (points - 1))
+                for i in range(points)
+            ]
         else:
             values = [low + i * (high - low) / (points - 1) for i in range(points)]
         if self.kind == "int":
@@ -115,8 +119,10 @@ def parse_distribution(raw: Any, where: str) -> Distribution:
     kinds = [kind for kind in ("float", "int", "choice") if kind in raw]
     unknown = set(raw) - {"float", "int", "choice", "log", "step"}
     if len(kinds) != 1 or unknown:
-        what = f"unknown key(s) {', '.join(sorted(map(str, unknown)))}" if unknown else (
-            "exactly one of float, int or choice is needed"
+        what = (
+            f"unknown key(s) {', '.join(sorted(map(str, unknown)))}"
+            if unknown
+            else ("exactly one of float, int or choice is needed")
         )
         raise bad(what)
     kind = kinds[0]
@@ -128,7 +134,7 @@ def parse_distribution(raw: Any, where: str) -> Distribution:
             raise bad("a choice needs a non-empty list of values")
         values = tuple(None if c == "None" else c for c in choices)
         if not all(isinstance(c, _SCALARS) for c in values):
-            raise bad("a choice's values must be numbers, strings, booleans or \"None\"")
+            raise bad('a choice\'s values must be numbers, strings, booleans or "None"')
         if len(set(map(repr, values))) != len(values):
             raise bad("a choice's values must not repeat")
         return Distribution("choice", choices=values)

@@ -365,19 +365,27 @@ def _tuning_section(
                     f"{metric.label[0].upper() + metric.label[1:]} against time with tuning "
                     "included: each default (its fit) joined by an arrow to its tuned refit "
                     "(the search's time plus the refit's); the dashed line is the Pareto front.",
-                    _save(plots.tuning_pareto(points, dataset, metric), run_dir,
-                          f"{key}-tuning-pareto"),
+                    _save(
+                        plots.tuning_pareto(points, dataset, metric),
+                        run_dir,
+                        f"{key}-tuning-pareto",
+                    ),
                 )
             )
     return Subsection(
         title="Default against tuned",
         paragraphs=paragraphs,
         tables=[
-            ("Each tuned estimator with its defaults and tuned (means over folds; the "
-             "difference is positive when tuning helped):",
-             tuning.display_comparison(comparison, metric)),
-            ("The leaderboard after tuning (estimators without a search space keep their "
-             "defaults):", display_table(after)),
+            (
+                "Each tuned estimator with its defaults and tuned (means over folds; the "
+                "difference is positive when tuning helped):",
+                tuning.display_comparison(comparison, metric),
+            ),
+            (
+                "The leaderboard after tuning (estimators without a search space keep their "
+                "defaults):",
+                display_table(after),
+            ),
         ],
         sentences=sentences,
         figures=figures,

@@ -303,12 +303,22 @@ def anytime(
         style = _LINESTYLES[seen.get(family, 0) % len(_LINESTYLES)]
         seen[family] = seen.get(family, 0) + 1
         drawn = "steps-post" if by == "seconds" else "default"
-        ax.plot(curve["budget"], curve["score"], color=colour, linestyle=style, drawstyle=drawn,
-                marker=marker if len(curve) <= 12 else None, markersize=4,
-                label=f"{estimator} ({family})")
+        ax.plot(
+            curve["budget"],
+            curve["score"],
+            color=colour,
+            linestyle=style,
+            drawstyle=drawn,
+            marker=marker if len(curve) <= 12 else None,
+            markersize=4,
+            label=f"{estimator} ({family})",
+        )
     ax.set_xscale("log")
-    ax.set_xlabel("trials (trial 1 = the defaults)" if by == "trials"
-                  else "seconds of search (trials' own times, summed)")
+    ax.set_xlabel(
+        "trials (trial 1 = the defaults)"
+        if by == "trials"
+        else "seconds of search (trials' own times, summed)"
+    )
     ax.set_ylabel(
         f"test {metric.label} of the best-by-validation trial"
         + ("" if metric.higher_is_better else " (lower is better)")
@@ -329,32 +339,56 @@ def tuning_pareto(points: pd.DataFrame, dataset: str, metric: Metric = ACCURACY)
     xs, ys = [], []
     for _, entry in points.iterrows():
         colour, marker = FAMILY_STYLE.get(entry["family"], OTHER_STYLE)
-        ax.scatter(entry["default_seconds"], entry["default"], c=colour, marker=marker, s=40,
-                   alpha=0.5)
+        ax.scatter(
+            entry["default_seconds"], entry["default"], c=colour, marker=marker, s=40, alpha=0.5
+        )
         xs.append(entry["default_seconds"])
         ys.append(entry["default"])
         if entry["tuned"] == entry["tuned"]:  # not NaN
             ax.scatter(entry["tuned_seconds"], entry["tuned"], c=colour, marker=marker, s=70)
-            ax.annotate("", (entry["tuned_seconds"], entry["tuned"]),
-                        (entry["default_seconds"], entry["default"]),
-                        arrowprops={"arrowstyle": "->", "color": colour, "alpha": 0.6})
-            ax.annotate(f"{entry['estimator']} tuned", (entry["tuned_seconds"], entry["tuned"]),
-                        textcoords="offset points", xytext=(5, 4), fontsize=8)
+            ax.annotate(
+                "",
+                (entry["tuned_seconds"], entry["tuned"]),
+                (entry["default_seconds"], entry["default"]),
+                arrowprops={"arrowstyle": "->", "color": colour, "alpha": 0.6},
+            )
+            ax.annotate(
+                f"{entry['estimator']} tuned",
+                (entry["tuned_seconds"], entry["tuned"]),
+                textcoords="offset points",
+                xytext=(5, 4),
+                fontsize=8,
+            )
             xs.append(entry["tuned_seconds"])
             ys.append(entry["tuned"])
-        ax.annotate(entry["estimator"], (entry["default_seconds"], entry["default"]),
-                    textcoords="offset points", xytext=(5, -10), fontsize=7, alpha=0.7)
+        ax.annotate(
+            entry["estimator"],
+            (entry["default_seconds"], entry["default"]),
+            textcoords="offset points",
+            xytext=(5, -10),
+            fontsize=7,
+            alpha=0.7,
+        )
     if xs:
         times, scores = np.asarray(xs, float), np.asarray(ys, float)
         front = pareto_front(times, scores, metric.higher_is_better)
-        ax.step(times[front], scores[front], where="post", color="black", alpha=0.4,
-                linestyle="--", label="Pareto front")
+        ax.step(
+            times[front],
+            scores[front],
+            where="post",
+            color="black",
+            alpha=0.4,
+            linestyle="--",
+            label="Pareto front",
+        )
     for family, (colour, marker) in FAMILY_STYLE.items():
         if family in set(points.get("family", [])):
             ax.scatter([], [], c=colour, marker=marker, label=family)
     ax.set_xscale("log")
     ax.set_xlabel("seconds per fold (default: the fit; tuned: the search and the refit, log)")
-    ax.set_ylabel(f"mean {metric.label}" + ("" if metric.higher_is_better else " (lower is better)"))
+    ax.set_ylabel(
+        f"mean {metric.label}" + ("" if metric.higher_is_better else " (lower is better)")
+    )
     ax.set_title(f"{dataset}: {metric.label} against time, tuning included")
     ax.grid(alpha=0.3)
     ax.margins(x=0.15, y=0.1)

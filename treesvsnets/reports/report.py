@@ -33,9 +33,8 @@ def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) ->
     """Draw the figures and write every report file of ``run_dir`` from its rows and manifest."""
     from treesvsnets.reports.content import build_content
     from treesvsnets.reports.html import HTML_FILENAME, render_html
-    from treesvsnets.reports.markdown import REPORT_FILENAME, render_markdown
-
     from treesvsnets.reports.leaderboard import leaderboard
+    from treesvsnets.reports.markdown import REPORT_FILENAME, render_markdown
     from treesvsnets.reports.tuning import after_tuning, split_tuning
     from treesvsnets.results.folder import RunFolder
 

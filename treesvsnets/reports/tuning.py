@@ -113,7 +113,9 @@ def display_comparison(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
             "family": frame["family"],
             f"default {metric.label}": [metric.show(v) for v in frame["default"]],
             f"tuned {metric.label}": [metric.show(v) for v in frame["tuned"]],
-            "difference": [metric.show(metric.improvement(v), signed=True) for v in frame["difference"]],
+            "difference": [
+                metric.show(metric.improvement(v), signed=True) for v in frame["difference"]
+            ],
             "p (corrected t-test)": [p_words(p) for p in frame["p"]],
             "trials": [f"{v:.0f}" for v in frame["trials per fold"]],
             "tuning s / fold": [f"{v:.1f}" for v in frame["tuning s per fold"]],
@@ -173,9 +175,12 @@ def verdict(default_board: pd.DataFrame, tuned_board: pd.DataFrame, dataset: str
         tree, net = _best_of(board, "ensemble", metric), _best_of(board, "deep", metric)
         if tree is None or net is None:
             return []
-        first, second = (tree, net) if metric.better(
-            tree[metric.column], net[metric.column]
-        ) or tree[metric.column] == net[metric.column] else (net, tree)
+        first, second = (
+            (tree, net)
+            if metric.better(tree[metric.column], net[metric.column])
+            or tree[metric.column] == net[metric.column]
+            else (net, tree)
+        )
         winners.append(first["family"])
         sentences.append(
             f"{label}: {first['estimator']} ({metric.show(first[metric.column])}) beats "

@@ -56,8 +56,9 @@ class ResultStore:
         self._connection.commit()
 
     def add(self, row: Mapping[str, Any]) -> None:
-        """Write one cell's row and commit it (replacing an earlier row for the same cell)."""
-        self._insert("results", row, COLUMN_NAMES, STATUSES)
+        """Write one cell's row and commit it (replacing an earlier row for the same cell); a row
+        that does not say its ``tuning`` is a default's."""
+        self._insert("results", {"tuning": DEFAULT, **row}, COLUMN_NAMES, STATUSES)
 
     def add_trial(self, row: Mapping[str, Any]) -> None:
         """Write one trial's row and commit it (replacing an earlier row of the same trial)."""

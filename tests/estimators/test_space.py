@@ -1,0 +1,97 @@
+"""Search spaces: the documented form, its errors, and every built-in's space."""
+
+import pytest
+
+from treesvsnets.errors import ConfigError
+from treesvsnets.estimators import registry
+from treesvsnets.estimators.space import parse_distribution, parse_space
+
+
+def test_each_form_reads_as_documented():
+    space = parse_space(
+        {
+            "lr": {"float": [1e-4, 1e-1], "log": True},
+            "depth": {"int": [1, 9], "step": 2},
+            "kind": {"choice": ["a", "None", 3]},
+            "bootstrap": [True, False],
+        },
+        "here",
+    )
+    lr, depth, kind, bootstrap = space.distributions.values()
+    assert (lr.kind, lr.low, lr.high, lr.log) == ("float", 1e-4, 1e-1, True)
+    assert (depth.kind, depth.step) == ("int", 2)
+    assert kind.choices == ("a", None, 3)  # "None" is Python's None (TOML has no null)
+    assert bootstrap.choices == (True, False)
+    assert depth.grid() == [1, 3, 5, 7, 9]
+    assert lr.grid() == pytest.approx([1e-4, 5.62341e-4, 3.16228e-3, 1.77828e-2, 1e-1])
+    assert kind.contains(None) and not kind.contains("b")
+    assert lr.contains(0.01) and not lr.contains(1.0) and not lr.contains("0.01")
+    assert space.grid_size() == 5 * 5 * 3 * 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ({"float": [1, 0]}, "low must be below high"),
+        ({"float": [0, 1], "log": True}, "a log range needs low > 0"),
+        ({"int": [1.5, 4]}, "whole-number bounds"),
+        ({"float": [0, 1], "int": [0, 1]}, "exactly one of float, int or choice"),
+        ({"uniform": [0, 1]}, "unknown key(s) uniform"),
+        ({"choice": []}, "a non-empty list of values"),
+        ({"choice": [[1, 2], 3]}, "numbers, strings, booleans"),
+        ({"choice": [1, 1]}, "must not repeat"),
+        ({"float": [0, "1"]}, "two numbers"),
+        (0.5, "fix a single value with --param"),
+    ],
+)
+def test_a_malformed_distribution_is_one_sentence_naming_where(raw, says):
+    with pytest.raises(ConfigError) as caught:
+        parse_distribution(raw, "spaces.rf, parameter 'x'")
+    message = str(caught.value)
+    assert message.startswith("spaces.rf, parameter 'x': ") and says in message
+    assert "write {float = [low, high]}" in message and "\n" not in message
+
+
+def test_every_builtin_space_builds_valid_estimators_at_its_bounds():
+    """The corners of every built-in's space (each bound of each distribution) pass the
+    estimator's own parameter checks, for each task it does."""
+    tuned = []
+    for spec in registry.all_specs():
+        for task in spec.tasks:
+            built = spec.for_task(task)
+            space = built.search_space
+            for corner in space.corners():
+                built.check_params(space.params(corner))
+            if space:
+                tuned.append(spec.name)
+    assert {
+        "rf",
+        "bagging",
+        "adaboost",
+        "gb",
+        "hgb",
+        "xgboost",
+        "lightgbm",
+        "logreg",
+        "ridge",
+        "dense",
+        "cnn",
+        "stacking",
+    } <= set(tuned)
+    assert "dummy" not in tuned
+
+
+def test_adaboost_tunes_its_trees_depth_and_the_nets_their_shape():
+    adaboost = registry.get("adaboost").search_space
+    assert "estimator__max_depth" in adaboost.distributions
+    dense = registry.get("dense").search_space
+    assert {"lr", "width", "depth", "dropout", "weight_decay", "batch_size", "optimizer"} <= set(
+        dense.distributions
+    )
+    assert dense.distributions["lr"].log
+    assert dense.params({"width": 64, "depth": 3, "lr": 0.01}) == {
+        "hidden_units": (64, 64, 64),
+        "lr": 0.01,
+    }
+    cnn = registry.get("cnn").search_space
+    assert cnn.params({"width": 16, "depth": 3})["channels"] == (16, 32, 64)
