@@ -392,3 +392,39 @@ def test_tuned_adaboost_reaches_the_accuracy_of_deeper_trees_on_digits(tmp_path)
     rows = pd.read_csv(_only(tmp_path) / "results.csv")
     means = rows.groupby("tuning")["accuracy"].mean()
     assert means["default"] < 0.86 and means["tuned"] >= 0.93, means
+
+
+def test_regression_nets_inner_cv_and_a_time_budget(tmp_path):
+    """Tuning both tasks: on diabetes the trials are scored by RMSE (lower is better); a net's
+    trials draw its width and depth and its tuned refit early-stops on the slice as its
+    default does; --tune-cv scores by inner CV; --tune-time stops a search by its trials'
+    seconds."""
+    done = cli("run", "-d", "diabetes", "-e", "ridge", "-e", "dense", "--param", "epochs=5",
+               "--folds", "2", "--tune", "3", "--tune-cv", "2", "--out", tmp_path / "a", "-q")
+    assert done.returncode == 0, done.stderr
+    run_dir = _only(tmp_path / "a")
+    trials = _trials(run_dir)
+    assert set(trials["metric"]) == {"rmse"} and set(trials["scored_on"]) == {"inner 2-fold CV"}
+    assert len(trials) == 2 * 2 * 3 and set(trials["status"]) == {"ok"}
+    rows = pd.read_csv(run_dir / "results.csv")
+    for row in rows[rows.tuning == "tuned"].itertuples():
+        search = trials[(trials.estimator == row.estimator) & (trials.fold == row.fold)]
+        assert row.best_trial == search.sort_values(["val_score", "trial"]).iloc[0]["trial"]
+    nets = rows[rows.estimator == "dense"]
+    assert (nets["n_val"] > 0).all()  # default and tuned alike fit on the fit rows
+    assert len(set(nets.groupby("fold")["n_train"].apply(tuple))) == 1
+    drawn = trials[(trials.estimator == "dense") & (trials.trial > 0)]["params"].map(json.loads)
+    assert all({"width", "depth", "lr"} <= set(p) for p in drawn)
+    for row in nets[(nets.tuning == "tuned") & (nets.best_trial > 0)].itertuples():
+        best = json.loads(row.best_params)
+        assert json.loads(row.params)["hidden_units"] == [best["width"]] * best["depth"]
+
+    timed = cli("run", "-d", "iris", "-e", "slow_logreg", "--plugin", TUNABLE, "--folds", "2",
+                "--tune-time", "1", "--no-baseline", "--out", tmp_path / "b", "-q")
+    assert timed.returncode == 0, timed.stderr
+    trials = _trials(_only(tmp_path / "b"))
+    for _, search in trials.groupby("fold"):
+        seconds = search.sort_values("trial")["seconds"]
+        assert seconds.sum() >= 1 and seconds.iloc[:-1].sum() < 1  # the last one spent it
+    tuned = pd.read_csv(_only(tmp_path / "b") / "results.csv").query("tuning == 'tuned'")
+    assert (tuned["n_trials"] == trials.groupby("fold").size().to_numpy()).all()

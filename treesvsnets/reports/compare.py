@@ -29,8 +29,11 @@ class Comparison:
 def _load(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     from treesvsnets.results.folder import RunFolder
 
+    from treesvsnets.reports.tuning import split_tuning
+
     folder = RunFolder.open(run_dir)  # first: "is not a run folder" beats "has no store"
-    return folder.rows(), folder.read_manifest().to_dict()
+    # the default rows: a tuned run's tuned rows are compared with its defaults in its report
+    return split_tuning(folder.rows())[0], folder.read_manifest().to_dict()
 
 
 def _environment_warnings(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
