@@ -15,6 +15,8 @@ from treesvsnets.results.row import TRIAL_COLUMN_NAMES
 ROOT = Path(__file__).resolve().parents[1]
 TUNABLE = ROOT / "tests" / "plugins" / "tunable.py"
 SCORES = ["accuracy", "balanced_accuracy", "f1_macro", "log_loss"]
+#: the tuned run of the module's fixture, less its tuning flags
+WINE = "run -d wine -e rf --param n_estimators=30 -e logreg --folds 3 --jobs 2".split()
 
 
 def _only(out: Path) -> Path:
@@ -33,25 +35,7 @@ def _trials(run_dir: Path) -> pd.DataFrame:
 def tuned_run(tmp_path_factory):
     """wine, rf and logreg, 3 folds, 4 trials each, on 2 workers."""
     out = tmp_path_factory.mktemp("tuned")
-    done = cli(
-        "run",
-        "-d",
-        "wine",
-        "-e",
-        "rf",
-        "--param",
-        "n_estimators=30",
-        "-e",
-        "logreg",
-        "--folds",
-        "3",
-        "--tune",
-        "4",
-        "--jobs",
-        "2",
-        "--out",
-        out,
-    )
+    done = cli(*WINE, "--tune", "4", "--out", out)
     assert done.returncode == 0, done.stderr
     return done, _only(out)
 
@@ -112,24 +96,7 @@ def test_the_tuned_row_refits_the_trial_best_on_validation(tuned_run):
 
 def test_the_default_rows_are_those_of_a_run_without_tune(tuned_run, tmp_path):
     _, run_dir = tuned_run
-    plain = cli(
-        "run",
-        "-d",
-        "wine",
-        "-e",
-        "rf",
-        "--param",
-        "n_estimators=30",
-        "-e",
-        "logreg",
-        "--folds",
-        "3",
-        "--jobs",
-        "2",
-        "--out",
-        tmp_path,
-        "-q",
-    )
+    plain = cli(*WINE, "--out", tmp_path, "-q")
     assert plain.returncode == 0, plain.stderr
     key = ["estimator", "fold"]
     columns = [*key, "params", "split_hash", "n_train", *SCORES]
@@ -163,12 +130,7 @@ def test_the_report_compares_default_and_tuned_and_draws_the_anytime_curves(tune
 
 def test_trials_that_raise_hang_or_crash_are_recorded_and_the_search_goes_on(tmp_path):
     done = cli(
-        "run",
-        "-d",
-        "iris",
-        "-e",
-        "moody",
-        "--plugin",
+        *"run -d iris -e moody --plugin".split(),
         TUNABLE,
         "--folds",
         "2",
@@ -375,19 +337,7 @@ def test_list_spaces_shows_every_builtin_space():
 def test_tuned_adaboost_reaches_the_accuracy_of_deeper_trees_on_digits(tmp_path):
     """The issue's check: on digits AdaBoost's stumps reach 0.82; with 20 trials over its
     space (the base tree's depth among them) it reaches at least 0.93."""
-    done = cli(
-        "run",
-        "-d",
-        "digits",
-        "-e",
-        "adaboost",
-        "--tune",
-        "20",
-        "--no-baseline",
-        "--out",
-        tmp_path,
-        "-q",
-    )
+    done = cli(*"run -d digits -e adaboost --tune 20 --no-baseline --out".split(), tmp_path, "-q")
     assert done.returncode == 0, done.stderr
     rows = pd.read_csv(_only(tmp_path) / "results.csv")
     means = rows.groupby("tuning")["accuracy"].mean()
@@ -399,8 +349,13 @@ def test_regression_nets_inner_cv_and_a_time_budget(tmp_path):
     trials draw its width and depth and its tuned refit early-stops on the slice as its
     default does; --tune-cv scores by inner CV; --tune-time stops a search by its trials'
     seconds."""
-    done = cli("run", "-d", "diabetes", "-e", "ridge", "-e", "dense", "--param", "epochs=5",
-               "--folds", "2", "--tune", "3", "--tune-cv", "2", "--out", tmp_path / "a", "-q")
+    regression = "run -d diabetes -e ridge -e dense --param epochs=5 --folds 2 --tune 3"
+    done = cli(
+        *regression.split(),
+        *"--tune-cv 2 --out".split(),
+        tmp_path / "a",
+        "-q",
+    )
     assert done.returncode == 0, done.stderr
     run_dir = _only(tmp_path / "a")
     trials = _trials(run_dir)
@@ -419,8 +374,18 @@ def test_regression_nets_inner_cv_and_a_time_budget(tmp_path):
         best = json.loads(row.best_params)
         assert json.loads(row.params)["hidden_units"] == [best["width"]] * best["depth"]
 
-    timed = cli("run", "-d", "iris", "-e", "slow_logreg", "--plugin", TUNABLE, "--folds", "2",
-                "--tune-time", "1", "--no-baseline", "--out", tmp_path / "b", "-q")
+    timed = cli(
+        *"run -d iris -e slow_logreg --plugin".split(),
+        TUNABLE,
+        "--folds",
+        "2",
+        "--tune-time",
+        "1",
+        "--no-baseline",
+        "--out",
+        tmp_path / "b",
+        "-q",
+    )
     assert timed.returncode == 0, timed.stderr
     trials = _trials(_only(tmp_path / "b"))
     for _, search in trials.groupby("fold"):

@@ -95,3 +95,51 @@ def test_adaboost_tunes_its_trees_depth_and_the_nets_their_shape():
     }
     cnn = registry.get("cnn").search_space
     assert cnn.params({"width": 16, "depth": 3})["channels"] == (16, 32, 64)
+
+
+def test_space_params_take_the_defaults_and_a_part_of_their_names():
+    ridge = registry.get("ridge").search_space
+    assert ridge.params({}) == {}  # trial 0, the defaults: nothing drawn
+    assert ridge.params({"alpha": 2.0}) == {"alphas": [2.0]}
+    dense = registry.get("dense").search_space
+    assert dense.params({"lr": 0.01}) == {"lr": 0.01}  # width and depth fixed by the user
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rf",
+        "bagging",
+        "adaboost",
+        "gb",
+        "hgb",
+        "xgboost",
+        "lightgbm",
+        "logreg",
+        "ridge",
+        "dense",
+        "cnn",
+    ],
+)
+def test_every_corner_of_a_builtin_space_fits(name, digits, diabetes):
+    """Each bound of each distribution, built into the estimator, fits and predicts on a small
+    sample (a space whose values only fail at fit time would lose every trial that draws
+    them): classification on 200 digits, regression on 200 diabetes rows."""
+    import numpy as np
+
+    from treesvsnets.bench.cell import Cell, build, with_preprocessing
+
+    spec = registry.get(name)
+    for dataset in (digits, diabetes):
+        if dataset.task not in spec.tasks or (name == "cnn" and dataset.image_shape is None):
+            continue
+        space = spec.for_task(dataset.task).search_space
+        rows = np.arange(200)
+        X, y = dataset.rows(rows), dataset.y[rows]
+        for corner in space.corners():
+            params = space.params(corner)
+            if spec.family == "deep":
+                params = {**params, "epochs": 1, "early_stopping": False}
+            cell = Cell(dataset.name, name, 0, 0, threads=1, params=params, device="cpu")
+            model = with_preprocessing(*reversed(build(spec, cell, dataset)))
+            assert len(model.fit(X, y).predict(X[:10])) == 10, corner

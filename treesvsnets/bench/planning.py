@@ -40,16 +40,19 @@ from treesvsnets.results.row import DEFAULT, TUNED
 CellKey = tuple[str, str, int, int, str]
 
 
-def _check_param_names(config: RunConfig, specs: list) -> None:
+def _only_run_estimators(names: Any, specs: list, where: str) -> None:
+    """Refuse a name (of ``[params.NAME]``, ``[spaces.NAME]``) that is not one of the run's
+    estimators, with a did-you-mean."""
     chosen = {spec.name: spec for spec in specs}
-    for name in config.params:
+    for name in names:
         if name not in chosen:
-            raise unknown_name(
-                "estimator",
-                name,
-                chosen,
-                where="params (parameters given for an estimator not in this run)",
-            )
+            raise unknown_name("estimator", name, chosen, where=where)
+
+
+def _check_param_names(config: RunConfig, specs: list) -> None:
+    _only_run_estimators(
+        config.params, specs, "params (parameters given for an estimator not in this run)"
+    )
 
 
 def _check_params(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
@@ -66,15 +69,9 @@ def _check_params(config: RunConfig, specs: list, datasets: list[Dataset]) -> No
 def _with_spaces(config: RunConfig, specs: list) -> list:
     """The run's estimators with the user's search spaces (``[spaces.NAME]``, ``--space``)
     in place of their own; a space for an estimator not in the run is refused."""
-    chosen = {spec.name: spec for spec in specs}
-    for name in config.spaces:
-        if name not in chosen:
-            raise unknown_name(
-                "estimator",
-                name,
-                chosen,
-                where="spaces (a search space given for an estimator not in this run)",
-            )
+    _only_run_estimators(
+        config.spaces, specs, "spaces (a search space given for an estimator not in this run)"
+    )
     return [
         spec.with_space(config.spaces[spec.name]) if spec.name in config.spaces else spec
         for spec in specs
@@ -243,6 +240,7 @@ class RunPlan:
                     "seed_param": spec.seed_param,
                     "threads_param": spec.threads_param,
                     "source": spec.source,
+                    **({"space": search_space(config, spec).to_dict()} if config.tuning else {}),
                 }
                 for spec in self.specs_by_task()
             ],

@@ -86,7 +86,10 @@ _LIGHTGBM_SPACE = {
 def _ridge_alpha(sampled: dict[str, Any]) -> dict[str, Any]:
     """A tuned ridge is RidgeCV with the one alpha the trial drew (its default picks among
     three by leave-one-out)."""
-    return {"alphas": (sampled["alpha"],)}
+    params = dict(sampled)
+    if "alpha" in params:
+        params["alphas"] = [params.pop("alpha")]  # a list: RidgeCV fails on a 1-tuple
+    return params
 
 
 def _random_forest_regressor(**params: Any) -> Any:

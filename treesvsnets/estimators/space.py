@@ -177,9 +177,13 @@ class SearchSpace:
         return bool(self.distributions)
 
     def params(self, sampled: Mapping[str, Any]) -> dict[str, Any]:
-        """The estimator parameters of one trial's sampled values."""
+        """The estimator parameters of one trial's sampled values (none for the defaults;
+        ``to_params`` must also take a part of its names: those fixed by ``--param`` are not
+        drawn)."""
         values = dict(sampled)
-        return self.to_params(values) if self.to_params is not None else values
+        if not values or self.to_params is None:
+            return values
+        return self.to_params(values)
 
     def optuna(self) -> dict[str, Any]:
         return {name: dist.to_optuna() for name, dist in self.distributions.items()}

@@ -27,9 +27,8 @@ class Comparison:
 
 
 def _load(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from treesvsnets.results.folder import RunFolder
-
     from treesvsnets.reports.tuning import split_tuning
+    from treesvsnets.results.folder import RunFolder
 
     folder = RunFolder.open(run_dir)  # first: "is not a run folder" beats "has no store"
     # the default rows: a tuned run's tuned rows are compared with its defaults in its report

@@ -127,18 +127,28 @@ def score_vs_fit_time(board: pd.DataFrame, dataset: str, metric: Metric = ACCURA
             linewidths=1.2,
             alpha=0.6,
         )
-    ax.set_xscale("log")
-    ax.set_xlabel("mean fit time per fold (s, log scale)")
-    ax.set_ylabel(
-        f"mean {metric.label}" + ("" if metric.higher_is_better else " (lower is better)")
+    _time_axes(
+        ax,
+        metric,
+        "mean fit time per fold (s, log scale)",
+        f"{dataset}: {metric.label} vs fit time",
     )
-    ax.set_title(f"{dataset}: {metric.label} vs fit time")
-    ax.grid(alpha=0.3)
-    ax.margins(x=0.15, y=0.1)
     _floor(ax, floor.set_index("estimator")[column], done[column].to_numpy())
     if ax.get_legend_handles_labels()[0]:  # nothing to label when every cell failed
         ax.legend(fontsize=8, loc="best")
     return fig
+
+
+def _time_axes(ax: Any, metric: Metric, xlabel: str, title: str) -> None:
+    """A score-against-time plot's axes: log time, the score's direction said, a light grid."""
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(
+        f"mean {metric.label}" + ("" if metric.higher_is_better else " (lower is better)")
+    )
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.margins(x=0.15, y=0.1)
 
 
 def fold_scores(
@@ -313,7 +323,11 @@ def anytime(
             markersize=4,
             label=f"{estimator} ({family})",
         )
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(ScalarFormatter())  # 1, 10, 100: not 10^0
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(
         "trials (trial 1 = the defaults)"
         if by == "trials"
@@ -384,14 +398,12 @@ def tuning_pareto(points: pd.DataFrame, dataset: str, metric: Metric = ACCURACY)
     for family, (colour, marker) in FAMILY_STYLE.items():
         if family in set(points.get("family", [])):
             ax.scatter([], [], c=colour, marker=marker, label=family)
-    ax.set_xscale("log")
-    ax.set_xlabel("seconds per fold (default: the fit; tuned: the search and the refit, log)")
-    ax.set_ylabel(
-        f"mean {metric.label}" + ("" if metric.higher_is_better else " (lower is better)")
+    _time_axes(
+        ax,
+        metric,
+        "seconds per fold (default: the fit; tuned: the search and the refit, log)",
+        f"{dataset}: {metric.label} against time, tuning included",
     )
-    ax.set_title(f"{dataset}: {metric.label} against time, tuning included")
-    ax.grid(alpha=0.3)
-    ax.margins(x=0.15, y=0.1)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="best")
     return fig
