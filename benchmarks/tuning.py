@@ -42,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
+    RESULTS_DIR,
     Section,
     Spread,
     Target,
@@ -150,8 +151,20 @@ def _ours_command(out: Path, trials: int, *extra: str) -> list[str]:
             "--no-baseline", "-q", "--out", str(out), *extra]  # fmt: skip
 
 
-def measure(repeats: int) -> dict:
+def measure(repeats: int, parts: tuple[str, ...] = ("cost", "jobs")) -> dict:
+    """The parts asked for; a part not asked for keeps its figures from the saved section
+    (``--part cost`` re-measures the cost per trial only)."""
+    saved = RESULTS_DIR / "tuning.json"
+    found = json.loads(saved.read_text())["data"] if saved.exists() else {}
     work = Path(tempfile.mkdtemp(prefix="tvn-tuning-"))
+    if "cost" in parts:
+        found.update(_measure_cost(work, repeats), cost_repeats=repeats)
+    if "jobs" in parts:
+        found.update(jobs=_measure_jobs(work, repeats), jobs_repeats=repeats)
+    return found
+
+
+def _measure_cost(work: Path, repeats: int) -> dict:
     walls: dict[str, list[float]] = {}
     scores: dict[str, list[float]] = {}
     for trials in (TRIALS, 1):  # each pair's scores must agree, trial for trial
@@ -173,6 +186,15 @@ def measure(repeats: int) -> dict:
         )
         walls.update(found)
         scores = scores or first
+    return {
+        "walls": walls,
+        "accuracy": {
+            key: float(values[0]) for key, values in scores.items() if not key.endswith("/trials")
+        },
+    }
+
+
+def _measure_jobs(work: Path, repeats: int) -> dict[str, list[float]]:
     outs = {name: work / name for name in ("jobs1", "jobs2")}
     jobs, _ = same_scores_process_sides(
         {
@@ -185,13 +207,7 @@ def measure(repeats: int) -> dict:
         repeats,
         quiet_env(),
     )
-    return {
-        "walls": walls,
-        "jobs": jobs,
-        "accuracy": {
-            key: float(values[0]) for key, values in scores.items() if not key.endswith("/trials")
-        },
-    }
+    return jobs
 
 
 def _per_trial(walls: dict, side: str) -> list[float]:
@@ -202,8 +218,9 @@ def _per_trial(walls: dict, side: str) -> list[float]:
     ]
 
 
-def render(found: dict, repeats: int) -> Section:
+def render(found: dict) -> Section:
     walls, jobs = found["walls"], found["jobs"]
+    repeats, jobs_repeats = found["cost_repeats"], found["jobs_repeats"]
     whole = ratios(walls[f"ours{TRIALS}"], walls[f"hand{TRIALS}"])
     fixed = Spread.of(o - h for o, h in zip(walls["ours1"], walls["hand1"], strict=True))
     hand_trial, ours_trial = _per_trial(walls, "hand"), _per_trial(walls, "ours")
@@ -250,7 +267,7 @@ def render(found: dict, repeats: int) -> Section:
             "",
             f"**Trials side by side.** digits' 5 folds, the same estimators, {JOBS_TRIALS} "
             "trials each, `--threads 1` (every trial on one core), `--jobs 1` against `--jobs "
-            f"2`, {repeats} repeats; the trials and scores are the same on both sides (the "
+            f"2`, {jobs_repeats} repeats; the trials and scores are the same on both sides (the "
             "random sampler's trial n does not depend on the order trials finish in).",
             "",
             table(
@@ -276,7 +293,14 @@ def render(found: dict, repeats: int) -> Section:
         ),
     ]
     return Section(
-        "tuning", markdown, found, f"python benchmarks/tuning.py --repeats {repeats}", targets
+        "tuning",
+        markdown,
+        found,
+        f"python benchmarks/tuning.py --repeats {repeats}"
+        if repeats == jobs_repeats
+        else f"python benchmarks/tuning.py --part cost --repeats {repeats}; "
+        f"python benchmarks/tuning.py --part jobs --repeats {jobs_repeats}",
+        targets,
     )
 
 
@@ -286,11 +310,17 @@ def main() -> None:
     parser.add_argument("--hand", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scores-out", help=argparse.SUPPRESS)
     parser.add_argument("--trials", type=int, default=TRIALS, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--part",
+        choices=["cost", "jobs"],
+        action="append",
+        help="measure only this part (the other keeps its saved figures)",
+    )
     args = parser.parse_args()
     if args.hand:
         hand_main(args.scores_out, args.trials)
         return
-    finish(render(measure(args.repeats), args.repeats))
+    finish(render(measure(args.repeats, tuple(args.part or ("cost", "jobs")))))
 
 
 if __name__ == "__main__":

@@ -350,7 +350,9 @@ def _tuning_section(
                         f"The anytime curve against {words} (Grinsztajn et al.): the test "
                         f"{metric.label} of the trial with the best validation score among "
                         f"the first ones, averaged over {tuning.REORDERINGS} random orders of "
-                        "each fold's trials (the defaults first) and over the folds.",
+                        "each fold's trials (the defaults first) and over the folds. A trial is "
+                        "fitted on the fold's fit rows, so where the curve ends need not be "
+                        "the tuned row's score, which refits the best trial as the default is.",
                         _save(
                             plots.anytime(curves, families, dataset, metric, by),
                             run_dir,
