@@ -393,3 +393,33 @@ def test_regression_nets_inner_cv_and_a_time_budget(tmp_path):
         assert seconds.sum() >= 1 and seconds.iloc[:-1].sum() < 1  # the last one spent it
     tuned = pd.read_csv(_only(tmp_path / "b") / "results.csv").query("tuning == 'tuned'")
     assert (tuned["n_trials"] == trials.groupby("fold").size().to_numpy()).all()
+
+
+def test_a_plugin_declares_its_space_in_its_registration(tmp_path):
+    plugin = tmp_path / "knn_plugin.py"
+    plugin.write_text(
+        "from treesvsnets.estimators import register\n\n"
+        "@register('knn', family='other', space={'n_neighbors': {'int': [LOW, 15]}})\n"
+        "def knn(n_neighbors=5):\n"
+        "    from sklearn.neighbors import KNeighborsClassifier\n"
+        "    return KNeighborsClassifier(n_neighbors=n_neighbors)\n"
+    )
+    source = plugin.read_text()
+    plugin.write_text(source.replace("LOW", "1"))
+    done = cli(
+        *"run -d iris -e knn --folds 2 --tune 3 -q --plugin".split(),
+        plugin,
+        "--out",
+        tmp_path / "runs",
+    )
+    assert done.returncode == 0, done.stderr
+    drawn = _trials(_only(tmp_path / "runs"))
+    drawn = drawn[(drawn.estimator == "knn") & (drawn.trial > 0)]["params"].map(json.loads)
+    assert all(1 <= p["n_neighbors"] <= 15 for p in drawn) and len(drawn) == 4
+    plugin.write_text(source.replace("LOW", "20"))
+    done = cli(*"run -d iris -e knn --tune 3 --plugin".split(), plugin, "--out", tmp_path / "x")
+    assert done.returncode == 2
+    assert (
+        "the search space of estimator 'knn', parameter 'n_neighbors': low must be below high"
+        in done.stderr
+    )
