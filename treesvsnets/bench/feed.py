@@ -58,11 +58,10 @@ TrialListener = Callable[[Search, dict[str, Any]], None]
 class _SearchSlot:
     """One search and the default cell it refits from (its template)."""
 
-    def __init__(self, search: Search, template: CellTask, tune_cv: int, refit: bool) -> None:
+    def __init__(self, search: Search, template: CellTask, tune_cv: int) -> None:
         self.search = search
         self.template = template
         self.tune_cv = tune_cv
-        self.refit = refit  # False: the tuned row is already stored (a resumed run)
         self.closed = False
 
     def take(self) -> Task | None:
@@ -75,7 +74,7 @@ class _SearchSlot:
         if not self.search.done:
             return None  # trials still running: the refit waits for them
         self.closed = True
-        return self._tuned_task() if self.refit else None
+        return self._tuned_task()
 
     def _trial_task(self, number: int, sampled: dict[str, Any]) -> TrialTask:
         template = self.template
@@ -95,7 +94,8 @@ class _SearchSlot:
 
     def _tuned_task(self) -> CellTask:
         """The refit of the best trial's config, exactly as the default cell is fitted; a
-        search none of whose trials succeeded refits the defaults and says so."""
+        search none of whose trials succeeded refits the defaults (its best_trial is empty,
+        and the report says so)."""
         template, search = self.template, self.search
         best = search.best()
         sampled = json.loads(best["params"]) if best else {}
@@ -130,8 +130,8 @@ class TuningFeed(TaskFeed):
         self._listener = listener
 
     @staticmethod
-    def slot(search: Search, template: CellTask, tune_cv: int, refit: bool = True) -> _SearchSlot:
-        return _SearchSlot(search, template, tune_cv, refit)
+    def slot(search: Search, template: CellTask, tune_cv: int) -> _SearchSlot:
+        return _SearchSlot(search, template, tune_cv)
 
     def take(self) -> Task | None:
         """The first ready task in plan order: a default cell, a search's next trial, or a
@@ -171,8 +171,4 @@ class TuningFeed(TaskFeed):
 
     @property
     def cells(self) -> int:
-        return sum(
-            1
-            for slot in self._slots
-            if isinstance(slot, CellTask) or slot.refit and not slot.closed
-        )
+        return sum(1 for slot in self._slots if isinstance(slot, CellTask) or not slot.closed)

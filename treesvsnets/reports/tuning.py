@@ -73,7 +73,12 @@ def default_vs_tuned(rows: pd.DataFrame, dataset: str) -> pd.DataFrame:
                 "trials per fold": after["n_trials"].mean(),
                 "tuning s per fold": after["tuning_seconds"].mean(),
                 "best params": " | ".join(
-                    f"fold {int(r.fold) + 1}: {_params(r.best_params)}"
+                    f"fold {int(r.fold) + 1}: "
+                    + (
+                        _params(r.best_params)
+                        if pd.notna(r.best_trial)
+                        else "no trial succeeded (the defaults)"
+                    )
                     for r in after.sort_values(["seed", "fold"]).itertuples()
                 ),
             }
