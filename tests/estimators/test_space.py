@@ -105,6 +105,7 @@ def test_space_params_take_the_defaults_and_a_part_of_their_names():
     assert dense.params({"lr": 0.01}) == {"lr": 0.01}  # width and depth fixed by the user
 
 
+@pytest.mark.slow  # about 25 s: each bound of each space fitted once
 @pytest.mark.parametrize(
     "name",
     [
