@@ -6,6 +6,10 @@ from treesvsnets.errors import ConfigError
 from treesvsnets.estimators import registry
 from treesvsnets.estimators.space import parse_distribution, parse_space
 
+#: the built-ins with a search space (stacking's too, but fitting its corners takes minutes)
+TUNABLE = ("rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "logreg", "ridge",
+           "dense", "cnn")  # fmt: skip
+
 
 def test_each_form_reads_as_documented():
     space = parse_space(
@@ -64,20 +68,7 @@ def test_every_builtin_space_builds_valid_estimators_at_its_bounds():
                 built.check_params(space.params(corner))
             if space:
                 tuned.append(spec.name)
-    assert {
-        "rf",
-        "bagging",
-        "adaboost",
-        "gb",
-        "hgb",
-        "xgboost",
-        "lightgbm",
-        "logreg",
-        "ridge",
-        "dense",
-        "cnn",
-        "stacking",
-    } <= set(tuned)
+    assert {*TUNABLE, "stacking"} <= set(tuned)
     assert "dummy" not in tuned
 
 
@@ -106,22 +97,7 @@ def test_space_params_take_the_defaults_and_a_part_of_their_names():
 
 
 @pytest.mark.slow  # about 25 s: each bound of each space fitted once
-@pytest.mark.parametrize(
-    "name",
-    [
-        "rf",
-        "bagging",
-        "adaboost",
-        "gb",
-        "hgb",
-        "xgboost",
-        "lightgbm",
-        "logreg",
-        "ridge",
-        "dense",
-        "cnn",
-    ],
-)
+@pytest.mark.parametrize("name", TUNABLE)
 def test_every_corner_of_a_builtin_space_fits(name, digits, diabetes):
     """Each bound of each distribution, built into the estimator, fits and predicts on a small
     sample (a space whose values only fail at fit time would lose every trial that draws

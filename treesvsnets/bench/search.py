@@ -192,24 +192,14 @@ class Search:
 
         distributions = {k: v for k, v in self._distributions.items() if k in sampled}
         params = {k: v for k, v in sampled.items() if k in distributions}
+        state = TrialState.COMPLETE if value is not None else TrialState.FAIL
         try:
-            self.study.add_trial(
-                optuna.trial.create_trial(
-                    params=params,
-                    distributions=distributions,
-                    value=value,
-                    state=TrialState.COMPLETE if value is not None else TrialState.FAIL,
-                )
+            trial = optuna.trial.create_trial(
+                params=params, distributions=distributions, value=value, state=state
             )
         except ValueError:  # a stored value outside today's space (an edited space file)
-            self.study.add_trial(
-                optuna.trial.create_trial(
-                    params={},
-                    distributions={},
-                    value=value,
-                    state=TrialState.COMPLETE if value is not None else TrialState.FAIL,
-                )
-            )
+            trial = optuna.trial.create_trial(params={}, distributions={}, value=value, state=state)
+        self.study.add_trial(trial)
 
     # -- the outcome ------------------------------------------------------------------------
     def best(self) -> dict[str, Any] | None:

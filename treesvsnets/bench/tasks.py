@@ -144,24 +144,17 @@ class TrialTask(CellTask):
 
     def trial_row_start(self) -> dict[str, Any]:
         """The trial row's identity, for a trial that never reports back."""
-        from treesvsnets.bench.trial import scored_on
-        from treesvsnets.tasks import primary
+        from treesvsnets.bench.trial import trial_identity
 
-        identity = self.identity
-        return {
-            "run_id": identity.run_id,
-            "dataset": identity.dataset,
-            "estimator": identity.estimator,
-            "task": identity.task,
-            "seed": identity.seed,
-            "fold": identity.fold,
-            "trial": self.trial,
-            "sampler": self.sampler,
-            "params": self.sampled,
-            "metric": primary(identity.task).column,
-            "scored_on": scored_on(self.tune_cv),
-            "threads": self.cell.threads,
-        }
+        return trial_identity(
+            self.cell,
+            run_id=self.identity.run_id,
+            task=self.identity.task,
+            trial=self.trial,
+            sampler=self.sampler,
+            sampled=self.sampled,
+            tune_cv=self.tune_cv,
+        )
 
 
 Task = CellTask | FoldGroupTask

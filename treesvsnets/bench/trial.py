@@ -30,6 +30,27 @@ def scored_on(tune_cv: int) -> str:
     return f"inner {tune_cv}-fold CV" if tune_cv >= 2 else "validation slice"
 
 
+def trial_identity(
+    cell: Cell, *, run_id: str, task: str, trial: int, sampler: str, sampled: str, tune_cv: int
+) -> dict[str, Any]:
+    """The start of a trial's row: which search, which trial, what it drew and where it is
+    scored (the worker's row and the row of a trial that never reports back both start so)."""
+    return {
+        "run_id": run_id,
+        "dataset": cell.dataset,
+        "estimator": cell.estimator,
+        "task": task,
+        "seed": cell.seed,
+        "fold": cell.fold,
+        "trial": trial,
+        "sampler": sampler,
+        "params": sampled,
+        "metric": primary(task).column,
+        "scored_on": scored_on(tune_cv),
+        "threads": cell.threads,
+    }
+
+
 def scoring_splits(
     spec: EstimatorSpec, dataset: Dataset, split_plan: SplitPlan, fold_index: int, tune_cv: int
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
@@ -100,18 +121,15 @@ def run_trial(
 
     spec = spec.for_task(dataset.task)
     row = TrialRow(
-        run_id=run_id,
-        dataset=dataset.name,
-        estimator=spec.name,
-        task=dataset.task,
-        seed=cell.seed,
-        fold=cell.fold,
-        trial=trial,
-        sampler=sampler,
-        params=sampled,
-        metric=primary(dataset.task).column,
-        scored_on=scored_on(tune_cv),
-        threads=cell.threads,
+        **trial_identity(
+            cell,
+            run_id=run_id,
+            task=dataset.task,
+            trial=trial,
+            sampler=sampler,
+            sampled=sampled,
+            tune_cv=tune_cv,
+        ),
         started_at=now(),
     )
     clock = Stopwatch()

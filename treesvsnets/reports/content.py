@@ -59,6 +59,7 @@ class ReportContent:
     across_figures: list[Figure]
     failed: list[str]
     board: pd.DataFrame  # the leaderboard it was built from (summary.csv writes it as it is)
+    after_board: pd.DataFrame | None = None  # a tuned run's leaderboard after tuning
 
 
 def slug(name: str) -> str:
@@ -302,17 +303,18 @@ def _tuning_section(
     rows: pd.DataFrame,
     trials: pd.DataFrame,
     dataset: str,
+    boards: tuple[pd.DataFrame, pd.DataFrame],
     config: dict[str, Any],
     run_dir: Path | None,
 ) -> Subsection | None:
     """Default against tuned on one dataset: the comparison, the leaderboard after tuning,
-    the verdict, the anytime curves and the Pareto plot with tuning's time."""
+    the verdict, the anytime curves and the Pareto plot with tuning's time. ``boards`` are
+    the dataset's leaderboards with defaults and after tuning."""
     comparison = tuning.default_vs_tuned(rows, dataset)
     if comparison.empty:
         return None
     metric = primary(rows.loc[rows["dataset"] == dataset, "task"].iloc[0])
-    defaults, _ = tuning.split_tuning(rows[rows["dataset"] == dataset])
-    after = leaderboard(tuning.after_tuning(rows[rows["dataset"] == dataset]))
+    before, after = boards
     budget = " or ".join(
         part
         for part in (
@@ -336,7 +338,7 @@ def _tuning_section(
     ]
     sentences = [
         f"**{sentence}**" if sentence.endswith("changed with tuning") else sentence
-        for sentence in tuning.verdict(leaderboard(defaults), after, dataset)
+        for sentence in tuning.verdict(before, after, dataset)
     ]
     figures = []
     if run_dir is not None:
@@ -407,6 +409,7 @@ def build_content(
     rows, tuned_rows = tuning.split_tuning(rows)
     trials = trials if trials is not None else pd.DataFrame()
     board = leaderboard(rows)
+    after_board = leaderboard(tuning.after_tuning(all_rows)) if len(tuned_rows) else None
     described = {entry["name"]: entry for entry in manifest.get("datasets", [])}
     splits = manifest.get("splits", [])
     sections = []
@@ -441,12 +444,17 @@ def build_content(
                     found
                     for found in [
                         _tuning_section(
-                            all_rows, trials, str(dataset), manifest.get("config", {}), run_dir
+                            all_rows,
+                            trials,
+                            str(dataset),
+                            (part, after_board[after_board["dataset"] == dataset]),
+                            manifest.get("config", {}),
+                            run_dir,
                         )
                     ]
                     if found is not None
                 ]
-                if len(tuned_rows)
+                if after_board is not None
                 else [],
             )
         )
@@ -480,6 +488,7 @@ def build_content(
         across_figures=across_figures,
         failed=failed,
         board=board,
+        after_board=after_board,
     )
 
 

@@ -33,9 +33,7 @@ def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) ->
     """Draw the figures and write every report file of ``run_dir`` from its rows and manifest."""
     from treesvsnets.reports.content import build_content
     from treesvsnets.reports.html import HTML_FILENAME, render_html
-    from treesvsnets.reports.leaderboard import leaderboard
     from treesvsnets.reports.markdown import REPORT_FILENAME, render_markdown
-    from treesvsnets.reports.tuning import after_tuning, split_tuning
     from treesvsnets.results.folder import RunFolder
 
     run_dir = Path(run_dir)
@@ -48,8 +46,8 @@ def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) ->
     files.markdown.write_text(render_markdown(content), encoding="utf-8")
     files.html.write_text(render_html(content, run_dir), encoding="utf-8")
     summary = content.board.assign(tuning="default")
-    if len(split_tuning(rows)[1]):  # a tuned run: the leaderboard after tuning below it
-        after = leaderboard(after_tuning(rows)).assign(tuning="after tuning")
+    if content.after_board is not None:  # a tuned run: the leaderboard after tuning below it
+        after = content.after_board.assign(tuning="after tuning")
         summary = pd.concat([summary, after], ignore_index=True)
     summary.to_csv(files.summary, index=False)
     return files
