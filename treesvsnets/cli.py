@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import functools
 import os
 import sys
 import tomllib
@@ -51,6 +52,20 @@ class _ParamAction(argparse.Action):
         params = getattr(namespace, self.dest) or {}
         params.setdefault(estimator, {})[name] = parse_value(raw)
         setattr(namespace, self.dest, params)
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    """``--shape 1x40`` (or ``1,40``) -> (1, 40)."""
+    parts = text.replace(",", "x").lower().split("x")
+    try:
+        shape = tuple(int(part) for part in parts)
+    except ValueError:
+        shape = ()
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a shape; write CxL for sequences (1x40) or CxHxW for images"
+        )
+    return shape
 
 
 def parse_value(raw: str) -> Any:
@@ -136,6 +151,13 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=TASKS,
         help="how the table files' targets are read (default: inferred: text, yes/no and a "
         "few whole numbers are classes, other numbers regression)",
+    )
+    run.add_argument(
+        "--shape",
+        type=_shape,
+        metavar="CxL",
+        help="the table files' rows are sequences of C channels by L steps (1x40), for cnn1d, "
+        "or images (1x28x28), for cnn; the numeric columns in file order",
     )
     run.add_argument(
         "--target-bins",
@@ -462,27 +484,16 @@ def _print_leaderboard(rows: Any) -> None:
 def _command_list(args: argparse.Namespace) -> int:
     _load_plugins(args)
     if args.what == "estimators":
-        from treesvsnets.estimators.registry import all_specs
+        from treesvsnets.estimators.registry import GROUPS, all_specs, group_of
 
+        grouped: dict[str, list[Any]] = {group: [] for group in GROUPS}
         for spec in all_specs():
-            capabilities = ", ".join(sorted(spec.capabilities)) or "-"
-            params = ", ".join(f"{k}={v!r}" for k, v in spec.default_params.items()) or "-"
-            print(f"{spec.name:<10} {spec.family:<9} {spec.description}")
-            print(
-                f"{'':<10} tasks: {', '.join(spec.tasks)}; preprocessing: {spec.preprocessing}; "
-                f"capabilities: {capabilities}; source: {spec.source}"
-            )
-            print(f"{'':<10} defaults: {params}")
-            if spec.regressor_params is not None and spec.regressor_params != spec.default_params:
-                regression = spec.regressor_params
-                changed = [
-                    f"{k}={v!r}"
-                    for k, v in regression.items()
-                    if spec.default_params.get(k, object()) != v
-                ]
-                changed += [f"no {k}" for k in spec.default_params if k not in regression]
-                print(f"{'':<10} regression defaults differ: {', '.join(changed)}")
-            print(f"{'':<10} search space (--tune): {_space_words(spec)}")
+            grouped[group_of(spec)].append(spec)
+        for group, specs in grouped.items():
+            if specs:
+                print(f"{GROUPS[group]}:")
+            for spec in specs:
+                _print_estimator(spec)
     elif args.what == "spaces":
         from treesvsnets.estimators.registry import all_specs
 
@@ -506,14 +517,40 @@ def _command_list(args: argparse.Namespace) -> int:
             image = (
                 "x".join(str(n) for n in info.image_shape[1:]) + " image"
                 if info.image_shape
+                else "x".join(str(n) for n in info.sequence_shape) + " sequence"
+                if info.sequence_shape
                 else "table"
             )
             target = "regression" if info.task == "regression" else f"{info.n_classes:>3} classes"
             print(
                 f"{info.name:<14} {info.n_samples:>6} samples {info.n_features:>4} features "
-                f"{target:<11}  {image:<9}  {info.description}"
+                f"{target:<11}  {image:<13}  {info.description}"
             )
     return 0
+
+
+def _print_estimator(spec: Any) -> None:
+    """One estimator of ``list estimators``: its line, tasks, defaults and search space."""
+    capabilities = ", ".join(sorted(spec.capabilities)) or "-"
+    params = ", ".join(f"{k}={v!r}" for k, v in spec.default_params.items()) or "-"
+    pad = " " * 16
+    print(f"  {spec.name:<14} {spec.family:<9} {spec.description}")
+    print(
+        f"{pad} tasks: {', '.join(spec.tasks)}; preprocessing: {spec.preprocessing}; "
+        f"capabilities: {capabilities}; source: {spec.source}"
+    )
+    if spec.requires is not None:
+        state = "installed" if spec.installed else f"not installed: {spec.install_hint}"
+        print(f"{pad} needs the {spec.requires} package ({state}); not in the default suite")
+    print(f"{pad} defaults: {params}")
+    if spec.regressor_params is not None and spec.regressor_params != spec.default_params:
+        regression = spec.regressor_params
+        changed = [
+            f"{k}={v!r}" for k, v in regression.items() if spec.default_params.get(k, object()) != v
+        ]
+        changed += [f"no {k}" for k in spec.default_params if k not in regression]
+        print(f"{pad} regression defaults differ: {', '.join(changed)}")
+    print(f"{pad} search space (--tune): {_space_words(spec)}")
 
 
 def _space_words(spec: Any) -> str:
@@ -587,22 +624,30 @@ def _command_check(args: argparse.Namespace) -> int:
     return 1 if _run_checks(label, make, capabilities, task) else 0
 
 
+@functools.cache
 def _check_dataset(capabilities: frozenset[str], task: str) -> Any:
-    """What ``check`` fits on: digits for nets that need images, iris, diabetes for regression."""
+    """What ``check`` fits on: digits for nets that need images, 600 rows of mnist1d for those
+    that need sequences, iris, diabetes for regression (loaded once)."""
     from treesvsnets.datasets import load
 
     if task == "regression":
         return load("diabetes")
+    if "needs_sequences" in capabilities:
+        return load("mnist1d").subsample(600)
     return load("digits" if "needs_images" in capabilities else "iris")
 
 
 def _run_checks(label: str, make: Any, capabilities: frozenset[str], task: str) -> int:
     """Print the contract checks of ``task`` for ``make``; returns how many failed."""
+    from treesvsnets.bench.planning import missing_shape
     from treesvsnets.estimators.contract import CheckData, run_checks
 
     dataset = _check_dataset(capabilities, task)
-    if "needs_images" in capabilities and dataset.image_shape is None:
-        print(f"checking {label} for {task}: skipped (it needs images; no {task} dataset has any)")
+    need = missing_shape(capabilities, dataset)
+    if need is not None:
+        print(
+            f"checking {label} for {task}: skipped (it needs {need[0]}; no {task} dataset has any)"
+        )
         return 0
     fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
     data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name, task)

@@ -22,6 +22,8 @@ DEFAULT_DATASETS = ("digits",)
 #: two nets, so a first run shows the comparison the tool is named for (plus ``dummy``, which
 #: every run gets unless ``baseline = false``).
 DEFAULT_ESTIMATORS = ("ensemble", "linear", "dense", "cnn")
+#: the settings a config file or a manifest writes as lists, held as tuples
+_LIST_KEYS = ("datasets", "estimators", "seeds", "plugins", "shape")
 
 
 #: how ``--tune`` draws each trial's config: Optuna's random sampler (TabZilla's and TabArena's
@@ -113,6 +115,15 @@ def _table_of_tables(expected: str) -> Check:
     return check
 
 
+def _shape(value: Any) -> str | None:
+    ok = value is None or (
+        isinstance(value, list | tuple)
+        and len(value) in (2, 3)
+        and all(_is_int(n) and n > 0 for n in value)
+    )
+    return None if ok else "[channels, length] or [channels, height, width], positive integers"
+
+
 def _bins(value: Any) -> str | None:
     ok = _is_int(value) and (value == 0 or value >= 2)
     return None if ok else "0 (plain shuffled folds) or a number of bins of at least 2"
@@ -181,6 +192,9 @@ class RunConfig:
     task: str | None = _setting(
         None, check=_one_of(None, *TASKS, expected="'classification' or 'regression'")
     )
+    #: the table files' rows as sequences (channels, length) or images (channels, height,
+    #: width), for cnn1d and cnn; per file too, in tables / entries
+    shape: tuple[int, ...] | None = _setting(None, check=_shape)
     #: regression folds stratified on this many quantile bins of the target (0: plain k-fold)
     target_bins: int = _setting(0, check=_bins)
     tables: dict[str, dict[str, Any]] = _setting(  # per file: TableOptions
@@ -293,6 +307,8 @@ class RunConfig:
             given.setdefault("target", self.target)
         if self.task is not None:
             given.setdefault("task", self.task)
+        if self.shape is not None:
+            given.setdefault("shape", tuple(self.shape))
         known = {f.name for f in fields(TableOptions)}
         for key, value in given.items():
             if key not in known:
@@ -310,6 +326,8 @@ class RunConfig:
                     what = "values" if key == "null_tokens" else "column names"
                     raise ConfigError(f"dataset {name!r}: {key!r} must be a list of {what}.")
                 given[key] = tuple(value)
+            if key == "shape" and isinstance(value, list):
+                given[key] = tuple(value)
         from treesvsnets.errors import DatasetError
 
         try:
@@ -322,7 +340,7 @@ class RunConfig:
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with the given keys replaced; ``None`` means 'not given'."""
         given = {key: value for key, value in overrides.items() if value is not None}
-        for key in ("datasets", "estimators", "seeds", "plugins"):
+        for key in _LIST_KEYS:
             if key in given:
                 given[key] = tuple(given[key])
         for key in ("out", "data_dir"):
@@ -349,6 +367,7 @@ class RunConfig:
             "plugins": list(self.plugins),
             "target": self.target,
             "task": self.task,
+            "shape": None if self.shape is None else list(self.shape),
             "target_bins": self.target_bins,
             "tables": self.tables,
             "class_weight": self.class_weight,
@@ -376,7 +395,7 @@ class RunConfig:
         """The inverse of :meth:`to_dict` (a manifest's config), for ``--resume``."""
         known = {key: value for key, value in data.items() if key in _KEYS}
         known.setdefault("baseline", False)  # a run recorded before the baseline had none
-        for key in ("datasets", "estimators", "seeds", "plugins"):
+        for key in _LIST_KEYS:
             if key in known:
                 known[key] = tuple(known[key])
         for key in ("out", "data_dir"):
@@ -469,14 +488,14 @@ def load_toml(path: str | Path) -> RunConfig:
             raise ConfigError(
                 f"{path}: unknown key {key!r}; valid keys are: {', '.join(_KEYS)}.{hint}"
             )
-    for key in ("datasets", "estimators", "seeds", "plugins"):
+    for key in _LIST_KEYS:
         if isinstance(data.get(key), str | int | dict) and not isinstance(data.get(key), bool):
             data[key] = [data[key]]
     if isinstance(data.get("datasets"), list):
         data["datasets"], tables = _dataset_entries(data["datasets"], data.get("tables", {}), path)
         if tables:
             data["tables"] = tables
-    for key in ("datasets", "estimators", "seeds", "plugins"):
+    for key in _LIST_KEYS:
         if isinstance(data.get(key), list):
             data[key] = tuple(data[key])
     for key in ("out", "data_dir"):

@@ -83,6 +83,10 @@ def cell_overrides(
     overrides = dict(cell.params)
     if "needs_images" in spec.capabilities and "image_shape" not in overrides:
         overrides["image_shape"] = dataset.image_shape
+    if "needs_sequences" in spec.capabilities and "sequence_shape" not in overrides:
+        overrides["sequence_shape"] = dataset.sequence_shape
+    if "native_categorical" in spec.capabilities and "n_categorical" not in overrides:
+        overrides["n_categorical"] = n_categorical(dataset)
     if "uses_gpu" in spec.capabilities and "device" not in overrides:
         overrides["device"] = cell.device
     if (
@@ -97,6 +101,12 @@ def cell_overrides(
         name = f"{dataset.name}-{spec.name}-seed{cell.seed}-fold{cell.fold}.pt"
         overrides["checkpoint"] = str(artifacts_dir / "checkpoints" / name)
     return overrides
+
+
+def n_categorical(dataset: Dataset) -> int:
+    """How many columns, at the end of a preprocessed row, are category codes for an estimator
+    that takes categories natively (a table's categorical columns; 0 for other datasets)."""
+    return len(dataset.schema.categorical) if dataset.schema is not None else 0
 
 
 def balance_classes(estimator: Any, y: np.ndarray, fit_kwargs: dict[str, Any]) -> str:
@@ -174,7 +184,9 @@ def cell_identity(
         estimator=spec.name,
         family=spec.family,
         task=dataset.task,
-        preprocessing=describe_preprocessing(spec.preprocessing, dataset),
+        preprocessing=describe_preprocessing(
+            spec.preprocessing, dataset, "native_categorical" in spec.capabilities
+        ),
         seed=cell.seed,
         fold=cell.fold,
         n_folds=split_plan.n_folds,
@@ -203,7 +215,9 @@ def _construct(
 ) -> tuple[Any, Any | None]:
     estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
     preprocessor = make_preprocessor(
-        resolve_preprocessing(spec.preprocessing, dataset.image_shape), dataset.schema
+        resolve_preprocessing(spec.preprocessing, dataset.image_shape),
+        dataset.schema,
+        "native_categorical" in spec.capabilities,
     )
     return estimator, preprocessor
 

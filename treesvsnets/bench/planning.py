@@ -119,6 +119,32 @@ def _named(config: RunConfig) -> set[str]:
     return set() if config.estimators == DEFAULT_ESTIMATORS else set(config.estimators)
 
 
+def _installed(config: RunConfig, specs: list) -> tuple[list, list]:
+    """The estimators whose packages are installed, and those left out for want of theirs.
+
+    An optional estimator (``requires``: CatBoost's extra) named by the user without its
+    package is refused with one sentence; from a family or ``all`` it is left out and
+    listed. The default suite leaves the optional estimators out, installed or not, so
+    that ``treesvsnets run`` does the same on every install (``-e catboost`` adds it)."""
+    named = _named(config)
+    kept, missing = [], []
+    for spec in specs:
+        if spec.requires is None:
+            kept.append(spec)
+        elif config.estimators == DEFAULT_ESTIMATORS:
+            continue
+        elif spec.installed:
+            kept.append(spec)
+        elif spec.name in named:
+            raise ConfigError(
+                f"estimator {spec.name!r} needs the {spec.requires} package, which is not "
+                f"installed; install it with: {spec.install_hint}"
+            )
+        else:
+            missing.append(spec)
+    return kept, missing
+
+
 def _counterparts(spec: Any, task: str, specs: list) -> list[str]:
     """Registered estimators of ``spec``'s family that do ``task`` (what to use instead)."""
     return [s.name for s in specs if s.family == spec.family and task in s.tasks]
@@ -130,9 +156,10 @@ def _skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str
     An estimator without a version for a dataset's task (``logreg`` on regression, ``ridge``
     on classification) does not run there: refused with one sentence when the user named it
     (``-e logreg``), silently passed over when it came with the default, a family or ``all``
-    (``-e linear`` picks logreg or ridge per dataset). An estimator that needs images on a
-    plain table is refused when named, else left out of that dataset and listed here (the
-    default suite has ``cnn``, and ``treesvsnets run -d table.csv`` must work)."""
+    (``-e linear`` picks logreg or ridge per dataset). An estimator that needs images (or
+    sequences) on a dataset without that shape is refused when named, else left out of that
+    dataset and listed here (the default suite has ``cnn``, and ``treesvsnets run -d
+    table.csv`` must work)."""
     named = _named(config)
     skips: dict[str, dict[str, str]] = {}
     for dataset in datasets:
@@ -151,15 +178,25 @@ def _skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str
                             else "; leave it out for this dataset."
                         )
                     )
-            elif "needs_images" in spec.capabilities and dataset.image_shape is None:
+            elif (need := missing_shape(spec.capabilities, dataset)) is not None:
+                what, where = need
                 if spec.name in named:
                     raise ConfigError(
-                        f"estimator {spec.name!r} needs images, but dataset {dataset.name!r} is "
-                        "a plain table with no image shape; run it on an image dataset (digits, "
-                        "mnist, fashion_mnist) or leave it out."
+                        f"estimator {spec.name!r} needs {what}, but dataset {dataset.name!r} "
+                        f"has no {what[:-1]} shape; run it on {where} or leave it out."
                     )
-                skips.setdefault(dataset.name, {})[spec.name] = "needs images"
+                skips.setdefault(dataset.name, {})[spec.name] = f"needs {what}"
     return skips
+
+
+def missing_shape(capabilities: frozenset[str], dataset: Dataset) -> tuple[str, str] | None:
+    """(what, where to find it) when an estimator needs a row shape ``dataset`` lacks: images
+    for a CNN, sequences for a 1-D CNN; None when nothing is missing."""
+    if "needs_images" in capabilities and dataset.image_shape is None:
+        return "images", "an image dataset (digits, mnist, fashion_mnist)"
+    if "needs_sequences" in capabilities and dataset.sequence_shape is None:
+        return "sequences", "mnist1d, or a table declaring shape = [channels, length]"
+    return None
 
 
 def _check_tasks(config: RunConfig, datasets: list[Dataset]) -> None:
@@ -293,7 +330,7 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
     checked, before the datasets are loaded (the run starts its workers there)."""
     for plugin in config.plugins:
         load_plugin(plugin)
-    specs = registry.select(config.estimators)
+    specs, not_installed = _installed(config, registry.select(config.estimators))
     if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
         specs.append(registry.get(BASELINE))
     _check_param_names(config, specs)
@@ -309,6 +346,10 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
         loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
     _check_tasks(config, loaded)
     skipped = _skips(config, specs, loaded)
+    for dataset in loaded:
+        for spec in not_installed:
+            reason = f"the {spec.requires} package is not installed: {spec.install_hint}"
+            skipped.setdefault(dataset.name, {})[spec.name] = reason
     _check_params(config, [s for s in specs if s.name in config.params], loaded)
     if config.tuning:
         _check_spaces(config, specs, loaded)

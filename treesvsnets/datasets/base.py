@@ -33,7 +33,9 @@ class Dataset:
     codes ``0..n_classes-1`` and ``class_names[code]`` is the original label; for regression
     ``y`` holds the target's float values and ``class_names`` is empty. ``image_shape`` is
     ``(channels, height, width)`` for data whose rows are flattened images (CNNs reshape
-    with it), else ``None``.
+    with it), else ``None``; ``sequence_shape`` is ``(channels, length)`` for rows that are
+    flattened sequences, ordered features a 1-D CNN convolves along (mnist1d, or a table
+    declaring ``shape = [1, 40]``), else ``None``.
     A user's table has a ``schema``; its X is then a DataFrame of float, string
     and datetime columns (missing values kept), which each fold's preprocessing
     imputes and encodes. ``cleaning`` records what loading did to the rows, and
@@ -53,6 +55,7 @@ class Dataset:
     cleaning: dict = field(default_factory=dict)
     columns: tuple = ()  # ColumnReading per column of a table file (not the target)
     task: str = CLASSIFICATION
+    sequence_shape: tuple[int, int] | None = None
 
     @property
     def is_regression(self) -> bool:
@@ -117,6 +120,7 @@ class Dataset:
                 else {"class_counts": np.bincount(self.y, minlength=self.n_classes).tolist()}
             ),
             "image_shape": list(self.image_shape) if self.image_shape else None,
+            "sequence_shape": list(self.sequence_shape) if self.sequence_shape else None,
             "source": self.source,
             "official_test_size": None if self.official_test is None else len(self.official_test),
             **(
@@ -178,6 +182,7 @@ class Dataset:
             cleaning=self.cleaning,
             columns=self.columns,
             task=self.task,
+            sequence_shape=self.sequence_shape,
         )
 
 

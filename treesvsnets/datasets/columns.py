@@ -11,7 +11,9 @@ fold are only transformed.
 - datetime columns: days since the training fold's earliest date, year,
   month, day, weekday (and hour when the training dates have times), then
   imputed and scaled as numbers;
-- categorical columns: a missing value is a category of its own ->
+- categorical columns (last): a missing value is a category of its own ->
+  for an estimator that takes categories natively (CatBoost, the tabular nets'
+  embeddings), the category's code in the training fold (-1 when unseen); else
   one-hot when a column has at most ``max_onehot`` categories in the
   training fold (unknown categories at test time are all zeros), else
   scikit-learn's ``TargetEncoder``: each category's smoothed target mean
@@ -222,8 +224,21 @@ def make_scaler(scaling: str) -> Any:
     }[scaling]()
 
 
-def table_preprocessor(schema: TableSchema, scaling: str) -> Any:
-    """An unfitted ColumnTransformer for a table with ``schema``, scaling numbers by ``scaling``."""
+def category_codes() -> Any:
+    """Each category as its code in the training fold's sorted categories (0, 1, ...), and -1
+    for a category the training fold never had: what an estimator that handles categories
+    itself reads (CatBoost's ``cat_features``, the nets' embeddings)."""
+    from sklearn.preprocessing import OrdinalEncoder
+
+    return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64)
+
+
+def table_preprocessor(schema: TableSchema, scaling: str, native_categorical: bool = False) -> Any:
+    """An unfitted ColumnTransformer for a table with ``schema``, scaling numbers by ``scaling``.
+
+    The categorical columns come last. With ``native_categorical`` (an estimator that takes
+    categories as they are) they are codes (:func:`category_codes`), one column each, rather
+    than one-hot or target encodings."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
@@ -246,7 +261,9 @@ def table_preprocessor(schema: TableSchema, scaling: str) -> Any:
             ("impute", SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY)),
             (
                 "encode",
-                CategoryEncoder(
+                category_codes()
+                if native_categorical
+                else CategoryEncoder(
                     max_onehot=schema.max_onehot, high_cardinality=schema.high_cardinality
                 ),
             ),

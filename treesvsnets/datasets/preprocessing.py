@@ -35,18 +35,22 @@ def resolve_preprocessing(name: str, image_shape: tuple[int, ...] | None) -> str
     return name
 
 
-def make_preprocessor(name: str, schema: TableSchema | None = None) -> Any | None:
+def make_preprocessor(
+    name: str, schema: TableSchema | None = None, native_categorical: bool = False
+) -> Any | None:
     """A fresh, unfitted transformer for ``name``, or ``None`` for ``"none"``.
 
     For a user's table (``schema`` given) it is always the table's column
     pipeline (imputation and encoding are needed by every estimator), with
-    ``name`` as the scaling of its numeric columns.
+    ``name`` as the scaling of its numeric columns, and the categories as codes for an
+    estimator that takes them ``native_categorical``-ly.
     """
     concrete = resolve_preprocessing(name, None)
     if schema is not None:
         from treesvsnets.datasets.columns import table_preprocessor
 
-        return table_preprocessor(schema, "standard" if concrete == "pixels" else concrete)
+        scaling = "standard" if concrete == "pixels" else concrete
+        return table_preprocessor(schema, scaling, native_categorical)
     if concrete == "none":
         return None
     if concrete == "pixels":
@@ -58,14 +62,15 @@ def make_preprocessor(name: str, schema: TableSchema | None = None) -> Any | Non
     return make_scaler(concrete)
 
 
-def describe_preprocessing(name: str, dataset: Dataset) -> str:
+def describe_preprocessing(name: str, dataset: Dataset, native_categorical: bool = False) -> str:
     """What a row's ``preprocessing`` column says was fitted in the fold."""
     concrete = resolve_preprocessing(name, dataset.image_shape)
     if dataset.schema is None:
         return concrete
     schema = dataset.schema
     high = "target" if schema.high_cardinality == "target" else "ordinal"
-    encode = f"+onehot/{high}" if schema.categorical else ""
+    encoding = "codes" if native_categorical else f"onehot/{high}"
+    encode = f"+{encoding}" if schema.categorical else ""
     dates = "+dates" if schema.datetime else ""
     clip = "+iqr-clip" if schema.clip_outliers else ""
     return f"impute{clip}{dates}{encode}+{concrete}"

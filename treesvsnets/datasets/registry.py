@@ -27,6 +27,7 @@ class DatasetInfo:
     image_shape: tuple[int, int, int] | None = None
     needs_data_dir: bool = False  # the loader takes ``data_dir`` (files on disk or downloaded)
     task: str | None = CLASSIFICATION  # None: known once loaded (a table's target decides)
+    sequence_shape: tuple[int, int] | None = None
 
 
 _DATASETS: dict[str, DatasetInfo] = {}
@@ -39,6 +40,7 @@ BUILTIN_ORDER = (
     "breast_cancer",
     "mnist",
     "fashion_mnist",
+    "mnist1d",
     "diabetes",
     "friedman1",
 )
@@ -49,7 +51,11 @@ def _load_builtins() -> None:
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
-        from treesvsnets.datasets import embedded, images  # noqa: F401  (register on import)
+        from treesvsnets.datasets import (  # noqa: F401  (register on import)
+            embedded,
+            images,
+            sequences,
+        )
 
 
 def register_dataset(info: DatasetInfo) -> DatasetInfo:

@@ -58,6 +58,9 @@ class TableOptions:
     max_onehot: int = 20  # categories above this are target-encoded (or ordinal) instead
     high_cardinality: str = "target"  # above max_onehot: "target" encoding, or "ordinal" codes
     categorical_max_values: int = 0  # numbers with at most this many values are categories
+    #: rows that are flattened sequences, (channels, length), or images, (channels, height,
+    #: width): the order of the numeric columns is the order a 1-D CNN (or a CNN) reads
+    shape: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:
@@ -72,6 +75,15 @@ class TableOptions:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise DatasetError(f"{key} must be a whole number of at least 0, got {value!r}.")
+        if self.shape is not None and (
+            not isinstance(self.shape, tuple)
+            or len(self.shape) not in (2, 3)
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in self.shape)
+        ):
+            raise DatasetError(
+                "shape must be [channels, length] for sequences or [channels, height, width] "
+                f"for images, in positive whole numbers, got {_listed(self.shape)}."
+            )
         for key in LIST_OPTIONS:
             value = getattr(self, key)
             if key == "null_tokens" and value is None:
@@ -101,6 +113,35 @@ class TableOptions:
         }
         described["null_tokens"] = sorted(self.tokens)
         return described
+
+
+def _listed(value: Any) -> str:
+    """``value`` as a config file writes it (a tuple as a list)."""
+    return repr(list(value)) if isinstance(value, tuple) else repr(value)
+
+
+def check_shape(shape: tuple[int, ...], schema: TableSchema, X: Any, where: str) -> None:
+    """A shaped table is all numbers, as many as the shape holds, with none missing (a missing
+    value would add an indicator column, and the rows would no longer fit the shape)."""
+    size = int(np.prod(shape))
+    others = [*schema.categorical, *schema.datetime]
+    if others:
+        raise DatasetError(
+            f"{where}: shape {list(shape)} needs numeric columns only, but "
+            f"{', '.join(repr(c) for c in others[:3])} {'is' if len(others) == 1 else 'are'} "
+            "not numeric; drop them or leave shape out."
+        )
+    if len(schema.numeric) != size:
+        raise DatasetError(
+            f"{where}: shape {list(shape)} holds {size} values but the table has "
+            f"{len(schema.numeric)} feature columns."
+        )
+    gaps = [str(c) for c, n in X.isna().sum().items() if n]
+    if gaps:
+        raise DatasetError(
+            f"{where}: shape {list(shape)} needs complete rows, but column {gaps[0]!r} has "
+            'missing values (use missing = "drop" or fill them).'
+        )
 
 
 def read_table(path: str | Path) -> Any:
@@ -287,6 +328,9 @@ def clean_table(
     )
     for reading in readings:
         reading.encoding = describe_encoding(reading, schema)
+    shape = options.shape
+    if shape is not None:
+        check_shape(shape, schema, X, where)
     return Dataset(
         name=name or str(path),
         X=X.reset_index(drop=True),
@@ -298,6 +342,8 @@ def clean_table(
         cleaning=cleaning.steps,
         columns=tuple(readings),
         task=target_reading.task,
+        image_shape=shape if shape is not None and len(shape) == 3 else None,
+        sequence_shape=shape if shape is not None and len(shape) == 2 else None,
     )
 
 

@@ -62,6 +62,9 @@ class EstimatorSpec:
     #: turns one trial's sampled values into parameters (the nets' width and depth ->
     #: hidden_units); a module-level function, so that the spec pickles
     space_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    #: the package an optional estimator imports, installed by the extra of the same name
+    #: (``pip install 'treesvsnets[catboost]'``); None: it needs only the core install
+    requires: str | None = None
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -98,6 +101,20 @@ class EstimatorSpec:
 
         parse_space(raw, f"the search space of estimator {self.name!r}", self.space_params)
         return replace(self, space=dict(raw), regressor_space=None)
+
+    @property
+    def installed(self) -> bool:
+        """Whether the package the estimator needs (``requires``) can be imported here."""
+        if self.requires is None:
+            return True
+        from importlib.util import find_spec
+
+        return find_spec(self.requires) is not None
+
+    @property
+    def install_hint(self) -> str:
+        """How to install what the estimator needs, in a few words."""
+        return f"pip install 'treesvsnets[{self.requires}]'"
 
     @property
     def tasks(self) -> tuple[str, ...]:

@@ -25,6 +25,8 @@ CAPABILITIES = (
     "multithreaded",  # uses more than one thread when given a thread budget
     "early_stopping",  # can use the harness's inner validation slice
     "needs_images",  # needs a dataset with an image shape (CNNs)
+    "needs_sequences",  # needs a dataset with a sequence shape (channels, length) (1-D CNNs)
+    "native_categorical",  # takes a table's categories as codes (n_categorical last columns)
     "uses_gpu",  # trains on CUDA when one is available
     "fold_parallel",  # its class has fit_together(estimators, data): --fold-parallel groups folds
 )

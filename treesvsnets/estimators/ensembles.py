@@ -83,6 +83,18 @@ _LIGHTGBM_SPACE = {
 }
 
 
+#: TabArena's and TabZilla's CatBoost space (learning rate, depth, L2, bagging temperature,
+#: one-hot cut-off), iterations capped at 1000 (CatBoost's default) for a laptop
+_CATBOOST_SPACE = {
+    "iterations": {"int": [100, 1000], "log": True},
+    "learning_rate": {"float": [0.01, 0.3], "log": True},
+    "depth": {"int": [4, 8]},
+    "l2_leaf_reg": {"float": [1.0, 10.0], "log": True},
+    "bagging_temperature": {"float": [0.0, 1.0]},
+    "one_hot_max_size": {"choice": [2, 10]},
+}
+
+
 def _ridge_alpha(sampled: dict[str, Any]) -> dict[str, Any]:
     """A tuned ridge is RidgeCV with the one alpha the trial drew (its default picks among
     three by leave-one-out)."""
@@ -294,6 +306,32 @@ def _stacking_regressor(*, random_state: int = 0, n_jobs: int = 1, **params: Any
     return PooledStackingRegressor(
         _members(random_state, "regression"), final_estimator=RidgeCV(), n_jobs=n_jobs, **params
     )
+
+
+def _catboost_regressor(**params: Any) -> Any:
+    from treesvsnets.estimators.catboost_adapter import CatBoostRegressorModel
+
+    return CatBoostRegressorModel(**params)
+
+
+@register(
+    "catboost",
+    space=_CATBOOST_SPACE,
+    regressor=_catboost_regressor,
+    relative_cost=8,
+    seed_param="random_seed",
+    threads_param="thread_count",
+    family="ensemble",
+    default_params={"iterations": 1000, "depth": 6, "device": "auto"},
+    description="CatBoostClassifier / CatBoostRegressor (CatBoost): a table's categories "
+    "passed natively (cat_features); GPU when the run's device is CUDA",
+    capabilities={"predict_proba", "multithreaded", "uses_gpu", "native_categorical"},
+    requires="catboost",
+)
+def catboost(**params: Any) -> Any:
+    from treesvsnets.estimators.catboost_adapter import CatBoostClassifierModel
+
+    return CatBoostClassifierModel(**params)
 
 
 @register(

@@ -33,6 +33,27 @@ def reports_epochs(factory: Callable[..., Any]) -> Callable[..., Any]:
     return factory
 
 
+class NetFactory:
+    """Builds the TorchClassifier (or, with ``regressor``, the TorchRegressor) of one
+    architecture from a cell's parameters: what a net's spec holds as its factory. A class
+    rather than a closure, so that a spec pickles."""
+
+    reports_epochs = True  # its estimator takes ``verbose`` and prints epoch lines
+
+    def __init__(self, architecture: str | Callable[..., Any], regressor: bool = False) -> None:
+        self.architecture = architecture
+        self.regressor = regressor
+
+    def __call__(self, **params: Any) -> Any:
+        build = torch_regressor if self.regressor else torch_classifier
+        return build(self.architecture, params)
+
+    @property
+    def __name__(self) -> str:  # what a spec's listing and errors name
+        name = getattr(self.architecture, "__name__", self.architecture)
+        return f"{name}_{'regressor' if self.regressor else 'classifier'}"
+
+
 def torch_classifier(architecture: str | Callable[..., Any], params: dict[str, Any]) -> Any:
     from treesvsnets.estimators.torch.classifier import TorchClassifier
 
@@ -72,22 +93,14 @@ def register_net(
     "log": True}}``; the module's own keyword arguments may be tuned too).
     """
 
-    @reports_epochs
-    def factory(**params: Any) -> Any:
-        return torch_classifier(module_factory, params)
-
-    @reports_epochs
-    def regressor(**params: Any) -> Any:
-        return torch_regressor(module_factory, params)
-
     defaults = {**TRAINING_DEFAULTS, **(default_params or {})}
     add(
         EstimatorSpec(
             name=name,
             family="deep",
-            factory=factory,
+            factory=NetFactory(module_factory),
             default_params=defaults,
-            regressor=regressor,
+            regressor=NetFactory(module_factory, regressor=True),
             regressor_params=regression_params(defaults),
             description=description or f"PyTorch module {module_factory.__name__}",
             preprocessing="auto",

@@ -29,11 +29,17 @@ BUILTIN_ORDER = (
     "hgb",
     "xgboost",
     "lightgbm",
+    "catboost",
     "stacking",
     "logreg",
     "ridge",
     "dense",
     "cnn",
+    "cnn1d",
+    "resnet",
+    "ft_transformer",
+    "mlp_plr",
+    "tabm",
     "dummy",
 )
 _BUILTINS_LOADED = False
@@ -171,6 +177,30 @@ def _ordered() -> list[EstimatorSpec]:
     builtin = [s for s in _SPECS.values() if s.source == "builtin"]
     builtin.sort(key=lambda spec: rank.get(spec.name, len(rank)))  # stable: unlisted keep order
     return builtin + [s for s in _SPECS.values() if s.source != "builtin"]
+
+
+#: how ``list estimators`` groups the registry: the nets by what they suit
+GROUPS = {
+    "ensemble": "Tree ensembles",
+    "linear": "Linear models",
+    "deep:tables": "Nets for tables",
+    "deep:images": "Nets for images",
+    "deep:sequences": "Nets for sequences",
+    "baseline": "Baseline",
+    "other": "Other",
+}
+
+
+def group_of(spec: EstimatorSpec) -> str:
+    """The key of :data:`GROUPS` ``spec`` is listed under: its family, and for a net what its
+    capabilities say it suits (images, sequences, else tables)."""
+    if spec.family != "deep":
+        return spec.family
+    if "needs_images" in spec.capabilities:
+        return "deep:images"
+    if "needs_sequences" in spec.capabilities:
+        return "deep:sequences"
+    return "deep:tables"
 
 
 def select(tokens: Iterable[str]) -> list[EstimatorSpec]:

@@ -1,7 +1,8 @@
-"""The two built-in architectures: Flatten-Dense and Conv/Pool CNN.
+"""The plain architectures: Flatten-Dense, the Conv/Pool CNN for images and the 1-D CNN for
+sequences (the tabular nets are in :mod:`~treesvsnets.estimators.torch.tabular`).
 
-Both take flat rows (what every estimator of the harness receives); the CNN
-reshapes them with the image shape the dataset declares.
+All take flat rows (what every estimator of the harness receives); the CNNs reshape them
+with the image or sequence shape the dataset declares.
 """
 
 from __future__ import annotations
@@ -74,6 +75,44 @@ def conv_net(
     return nn.Sequential(*layers)
 
 
+def conv1d_net(
+    sequence_shape: Sequence[int] | None,
+    n_classes: int,
+    *,
+    channels: Sequence[int] = (32, 64, 128),
+    kernel_size: int = 5,
+    dense_units: int = 128,
+    dropout: float = 0.2,
+    batch_norm: bool = True,
+) -> nn.Module:
+    """[Conv1d -> (BatchNorm) -> ReLU -> MaxPool] per entry of ``channels`` -> Dense head, on
+    rows that are flattened ``(channels, length)`` sequences.
+
+    Padding keeps each conv's length, and a block pools only while the sequence is at least
+    2 steps long."""
+    if not sequence_shape:
+        raise ConfigError(
+            "the cnn1d needs a dataset with a sequence shape (such as mnist1d, or a table "
+            "declaring shape = [channels, length]); this dataset has none."
+        )
+    in_channels, length = (int(n) for n in sequence_shape)
+    layers: list[nn.Module] = [nn.Unflatten(1, (in_channels, length))]
+    for out_channels in channels:
+        layers.append(nn.Conv1d(in_channels, out_channels, kernel_size, padding=kernel_size // 2))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(out_channels))
+        layers.append(nn.ReLU())
+        if length >= 2:
+            layers.append(nn.MaxPool1d(2))
+            length //= 2
+        in_channels = out_channels
+    layers += [nn.Flatten(), nn.Linear(in_channels * length, dense_units), nn.ReLU()]
+    if dropout:
+        layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(dense_units, n_classes))
+    return nn.Sequential(*layers)
+
+
 INITIALISATIONS = ("default", "he", "xavier")
 
 
@@ -84,7 +123,7 @@ def initialise(module: nn.Module, scheme: str) -> None:
     if scheme == "default":
         return
     for layer in module.modules():
-        if isinstance(layer, nn.Linear | nn.Conv2d):
+        if isinstance(layer, nn.Linear | nn.Conv1d | nn.Conv2d):
             if scheme == "he":
                 nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
             else:
@@ -96,4 +135,4 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-__all__ = ["conv_net", "count_parameters", "dense_net", "initialise"]
+__all__ = ["conv1d_net", "conv_net", "count_parameters", "dense_net", "initialise"]

@@ -47,7 +47,24 @@ from treesvsnets.estimators.torch.training import (
     predict_logits,
 )
 
-ARCHITECTURES = ("dense", "cnn")
+#: the architectures of :mod:`.tabular`: each takes the table's category codes natively
+TABULAR = ("resnet", "ft_transformer", "mlp_plr", "tabm")
+ARCHITECTURES = ("dense", "cnn", "cnn1d", *TABULAR)
+#: the tabular architectures' own settings (None: the architecture's default)
+TABULAR_OPTIONS = (
+    "n_blocks",
+    "d_block",
+    "d_hidden_multiplier",
+    "residual_dropout",
+    "attention_heads",
+    "attention_dropout",
+    "ffn_dropout",
+    "d_embedding",
+    "n_frequencies",
+    "frequency_scale",
+    "ensemble_size",
+)
+_DROPOUTS = ("dropout", "residual_dropout", "attention_dropout", "ffn_dropout")
 
 
 @dataclass
@@ -67,9 +84,13 @@ class PreparedFit:
 
 
 class TorchNet(BaseEstimator):
-    """A Dense or CNN net trained by the project's loop, on the GPU when there is one.
+    """A PyTorch net trained by the project's loop, on the GPU when there is one.
 
-    ``architecture`` is ``"dense"``, ``"cnn"``, or a callable
+    ``architecture`` is one of :data:`ARCHITECTURES`: ``"dense"`` (an MLP), ``"cnn"`` (images,
+    ``image_shape``), ``"cnn1d"`` (sequences, ``sequence_shape``), the tabular nets
+    ``"resnet"``, ``"ft_transformer"``, ``"mlp_plr"`` and ``"tabm"`` (:mod:`.tabular`: their
+    settings are :data:`TABULAR_OPTIONS`, None for the architecture's default; the last
+    ``n_categorical`` columns of X are category codes they embed), or a callable
     ``factory(n_features=, n_classes=, image_shape=) -> nn.Module`` for a user's own
     module, which then gets the same loop, devices, early stopping and history
     (a regressor's module gets ``n_classes=1``: one output).
@@ -92,6 +113,19 @@ class TorchNet(BaseEstimator):
         kernel_size: int = 3,
         dense_units: int = 128,
         image_shape: Sequence[int] | None = None,
+        sequence_shape: Sequence[int] | None = None,
+        n_categorical: int = 0,
+        n_blocks: int | None = None,
+        d_block: int | None = None,
+        d_hidden_multiplier: float | None = None,
+        residual_dropout: float | None = None,
+        attention_heads: int | None = None,
+        attention_dropout: float | None = None,
+        ffn_dropout: float | None = None,
+        d_embedding: int | None = None,
+        n_frequencies: int | None = None,
+        frequency_scale: float | None = None,
+        ensemble_size: int | None = None,
         dropout: float = 0.0,
         batch_norm: bool = False,
         init: str = "default",
@@ -127,6 +161,19 @@ class TorchNet(BaseEstimator):
         self.kernel_size = kernel_size
         self.dense_units = dense_units
         self.image_shape = image_shape
+        self.sequence_shape = sequence_shape
+        self.n_categorical = n_categorical
+        self.n_blocks = n_blocks
+        self.d_block = d_block
+        self.d_hidden_multiplier = d_hidden_multiplier
+        self.residual_dropout = residual_dropout
+        self.attention_heads = attention_heads
+        self.attention_dropout = attention_dropout
+        self.ffn_dropout = ffn_dropout
+        self.d_embedding = d_embedding
+        self.n_frequencies = n_frequencies
+        self.frequency_scale = frequency_scale
+        self.ensemble_size = ensemble_size
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.init = init
@@ -184,6 +231,10 @@ class TorchNet(BaseEstimator):
             found.discard("predict_proba")
         if self.architecture == "cnn":
             found.add("needs_images")
+        if self.architecture == "cnn1d":
+            found.add("needs_sequences")
+        if self.architecture in TABULAR:
+            found.add("native_categorical")
         if self.architecture == "dense":
             found.add("fold_parallel")  # fit_together stacks only the dense architecture
         return found
@@ -206,15 +257,52 @@ class TorchNet(BaseEstimator):
                 )
 
     def _check_dropout(self) -> None:
-        if (
-            isinstance(self.dropout, bool)
-            or not isinstance(self.dropout, int | float)
-            or not (0 <= self.dropout < 1)
-        ):
-            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+        """Every dropout rate in [0, 1); the tabular settings and n_categorical well-formed."""
+        for name in _DROPOUTS:
+            value = getattr(self, name)
+            if name != "dropout" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+                raise ConfigError(f"{name} must be in [0, 1), got {value!r}.")
+        for name in (*TABULAR_OPTIONS, "n_categorical"):
+            value = getattr(self, name)
+            if name in _DROPOUTS or value is None:
+                continue
+            whole = name not in ("d_hidden_multiplier", "frequency_scale")
+            kind = int if whole else int | float
+            low_ok = value >= 0 if name == "n_categorical" else value > 0
+            if isinstance(value, bool) or not isinstance(value, kind) or not low_ok:
+                expected = "a whole number" if whole else "a number"
+                bound = "at least 0" if name == "n_categorical" else "above 0"
+                raise ConfigError(f"{name} must be {expected} {bound}, got {value!r}.")
+        if self.n_categorical and self.architecture not in TABULAR:
+            raise ConfigError(
+                f"n_categorical is for the architectures that embed categories "
+                f"({', '.join(TABULAR)}), not {self.architecture!r}."
+            )
 
     def _build_module(self, n_features: int, n_classes: int) -> torch.nn.Module:
         self._check_dropout()
+        if self.architecture in TABULAR:
+            return self._build_tabular(n_features, n_classes)
+        if self.architecture == "cnn1d":
+            from treesvsnets.estimators.torch.modules import conv1d_net
+
+            if self.sequence_shape and int(np.prod(self.sequence_shape)) != n_features:
+                raise ConfigError(
+                    f"sequence_shape {tuple(self.sequence_shape)} holds "
+                    f"{int(np.prod(self.sequence_shape))} values but the data has {n_features} "
+                    "features."
+                )
+            return conv1d_net(
+                self.sequence_shape,
+                n_classes,
+                channels=tuple(self.channels),
+                kernel_size=self.kernel_size,
+                dense_units=self.dense_units,
+                dropout=self.dropout,
+                batch_norm=self.batch_norm,
+            )
         if callable(self.architecture):
             return self.architecture(
                 n_features=n_features, n_classes=n_classes, image_shape=self.image_shape
@@ -246,6 +334,27 @@ class TorchNet(BaseEstimator):
             f"architecture must be one of {', '.join(ARCHITECTURES)} or a module factory, "
             f"got {self.architecture!r}."
         )
+
+    def _build_tabular(self, n_features: int, n_outputs: int) -> torch.nn.Module:
+        """A module of :mod:`.tabular` with the settings it takes that are set (not None)."""
+        import inspect
+
+        from treesvsnets.estimators.torch import tabular
+
+        builder = getattr(tabular, self.architecture)
+        n_codes = len(self.cardinalities_)
+        inputs = tabular.TableInputs(n_features - n_codes, self.cardinalities_, n_outputs)
+        if n_features - n_codes == 0 and not n_codes:
+            raise ConfigError(f"the {self.architecture} needs at least one feature.")
+        taken = inspect.signature(builder).parameters
+        options = {
+            name: getattr(self, name)
+            for name in (*TABULAR_OPTIONS, "dropout")
+            if name in taken and getattr(self, name) is not None
+        }
+        if "ensemble_size" in options:
+            options["k"] = options.pop("ensemble_size")
+        return builder(inputs, **options)
 
     def _callbacks(self, has_validation: bool) -> list[Callback]:
         self._check_choices()
@@ -343,6 +452,7 @@ class TorchNet(BaseEstimator):
         generator = torch.Generator().manual_seed(
             self.random_state if self.random_state is not None else int(time.time_ns() % 2**31)
         )
+        self.cardinalities_ = self._cardinalities(X)
         module = self._build_module(X.shape[1], n_outputs)
         initialise(module, self.init)
         module.to(device)
@@ -369,6 +479,26 @@ class TorchNet(BaseEstimator):
             X_val=X_val,
             y_val=y_val,
         )
+
+    def _cardinalities(self, X: np.ndarray) -> tuple[int, ...]:
+        """The category count of each of the last ``n_categorical`` columns of the training
+        rows (codes 0, 1, ...; -1 for a category the fold's encoder never saw)."""
+        from treesvsnets.estimators.torch.tabular import cardinalities_of
+
+        n_codes = self.n_categorical or 0
+        if self.architecture not in TABULAR or not n_codes:
+            return ()
+        if n_codes > X.shape[1]:
+            raise ConfigError(
+                f"n_categorical is {n_codes} but the data has only {X.shape[1]} columns."
+            )
+        codes = X[:, X.shape[1] - n_codes :]
+        if not np.array_equal(codes, np.round(codes)) or (codes < -1).any():
+            raise ConfigError(
+                f"the last {n_codes} columns (n_categorical) must hold category codes: "
+                "whole numbers from 0, or -1 for an unseen category."
+            )
+        return cardinalities_of(codes)
 
     def finish_fit(self, run: PreparedFit, trained: TrainingRun) -> TorchNet:
         """Keep the trained module and what the fit reports about itself (the second half of

@@ -111,3 +111,19 @@ class Regression:
 
 
 Objective = Classification | Regression
+
+
+class HeadsLoss(nn.Module):
+    """The loss of a module that trains several heads at once (TabM: outputs of shape (rows,
+    heads, outputs) in training mode): the mean of every head's loss on the rows' targets.
+    Two-dimensional outputs (evaluation: the heads' mean) take the loss as it is."""
+
+    def __init__(self, loss: nn.Module) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if outputs.dim() == 3:
+            heads = outputs.shape[1]
+            return self.loss(outputs.flatten(0, 1), y.repeat_interleave(heads, dim=0))
+        return self.loss(outputs, y)

@@ -23,7 +23,7 @@ from torch import nn
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.torch.callbacks import Callback
 from treesvsnets.estimators.torch.devices import synchronize
-from treesvsnets.estimators.torch.objectives import Classification, Objective
+from treesvsnets.estimators.torch.objectives import Classification, HeadsLoss, Objective
 
 OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
 SCHEDULES = ("none", "step", "cosine", "plateau")
@@ -242,6 +242,8 @@ class Trainer(EpochLoop):
         self.generator = generator
         self.objective = objective or Classification()
         self.loss_fn = self.objective.loss_module()
+        if getattr(module, "trains_heads", False):  # TabM: every head's loss while training
+            self.loss_fn = HeadsLoss(self.loss_fn)
         self.X = self.y = self.X_val = self.y_val = None
 
     @property
