@@ -109,8 +109,14 @@ _CNN1D_SPACE = {
     **_TRAINING_SPACE,
 }
 
-#: what the tabular nets train with: AdamW with a little weight decay, as their papers do
-_TABULAR_TRAINING = {**TRAINING_DEFAULTS, "optimizer": "adamw", "weight_decay": 1e-5}
+#: what the tabular nets train with: AdamW with a little weight decay and a patience of 16
+#: epochs, as their papers do
+_TABULAR_TRAINING = {
+    **TRAINING_DEFAULTS,
+    "optimizer": "adamw",
+    "weight_decay": 1e-5,
+    "patience": 16,
+}
 #: the tabular nets' training space: their papers' lr and weight decay ranges (TabZilla's,
 #: TabArena's), the batch size
 _TABULAR_TRAINING_SPACE = {
@@ -127,6 +133,7 @@ _RESNET = {
     "residual_dropout": 0.0,
     "d_embedding": 8,
     **_TABULAR_TRAINING,
+    "lr": 3e-4,
 }
 _RESNET_SPACE = {
     "n_blocks": {"int": [1, 4]},

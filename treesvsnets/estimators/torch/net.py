@@ -352,8 +352,6 @@ class TorchNet(BaseEstimator):
             for name in (*TABULAR_OPTIONS, "dropout")
             if name in taken and getattr(self, name) is not None
         }
-        if "ensemble_size" in options:
-            options["k"] = options.pop("ensemble_size")
         return builder(inputs, **options)
 
     def _callbacks(self, has_validation: bool) -> list[Callback]:

@@ -247,11 +247,17 @@ def tabm(
     n_blocks: int = 2,
     d_block: int = 256,
     dropout: float = 0.1,
-    k: int = 16,
+    ensemble_size: int = 16,
     d_embedding: int = 16,
 ) -> nn.Module:
+    """``ensemble_size`` heads (TabM's k) over n_blocks of d_block."""
     return TabMNet(
-        inputs, k=k, d_embedding=d_embedding, n_blocks=n_blocks, d_block=d_block, dropout=dropout
+        inputs,
+        k=ensemble_size,
+        d_embedding=d_embedding,
+        n_blocks=n_blocks,
+        d_block=d_block,
+        dropout=dropout,
     )
 
 
