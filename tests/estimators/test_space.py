@@ -7,8 +7,9 @@ from treesvsnets.estimators import registry
 from treesvsnets.estimators.space import parse_distribution, parse_space
 
 #: the built-ins with a search space (stacking's too, but fitting its corners takes minutes)
-TUNABLE = ("rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "logreg", "ridge",
-           "dense", "cnn")  # fmt: skip
+TUNABLE = ("rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "catboost",
+           "logreg", "ridge", "dense", "cnn", "cnn1d", "resnet", "ft_transformer", "mlp_plr",
+           "tabm")  # fmt: skip
 
 
 def test_each_form_reads_as_documented():
@@ -98,17 +99,25 @@ def test_space_params_take_the_defaults_and_a_part_of_their_names():
 
 @pytest.mark.slow  # about 25 s: each bound of each space fitted once
 @pytest.mark.parametrize("name", TUNABLE)
-def test_every_corner_of_a_builtin_space_fits(name, digits, diabetes):
+def test_every_corner_of_a_builtin_space_fits(name, digits, diabetes, tmp_path_factory):
     """Each bound of each distribution, built into the estimator, fits and predicts on a small
     sample (a space whose values only fail at fit time would lose every trial that draws
-    them): classification on 200 digits, regression on 200 diabetes rows."""
+    them): classification on 200 digits (200 mnist1d sequences for cnn1d), regression on 200
+    diabetes rows."""
     import numpy as np
 
     from treesvsnets.bench.cell import Cell, build, with_preprocessing
+    from treesvsnets.bench.planning import missing_shape
+    from treesvsnets.datasets import load
 
     spec = registry.get(name)
-    for dataset in (digits, diabetes):
-        if dataset.task not in spec.tasks or (name == "cnn" and dataset.image_shape is None):
+    if not spec.installed:
+        pytest.skip(f"{spec.requires} is not installed")
+    datasets = [digits, diabetes]
+    if "needs_sequences" in spec.capabilities:
+        datasets.append(load("mnist1d", data_dir=tmp_path_factory.mktemp("data")))
+    for dataset in datasets:
+        if dataset.task not in spec.tasks or missing_shape(spec.capabilities, dataset):
             continue
         space = spec.for_task(dataset.task).search_space
         rows = np.arange(200)

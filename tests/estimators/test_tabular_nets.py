@@ -114,8 +114,8 @@ def test_cnn1d_convolves_along_the_declared_sequence_and_refuses_without_one():
     where = rng.integers(2, length - 6, n)  # a bump at a random place: class 1 bumps up
     for row, start in enumerate(where):
         X[row, start : start + 4] += 2.0 if y[row] else -2.0
-    net = TorchClassifier("cnn1d", sequence_shape=(1, length), channels=(8, 16), kernel_size=5,
-                          epochs=25, random_state=0, device="cpu").fit(X[:240], y[:240])  # fmt: skip
+    settings = dict(channels=(8, 16), kernel_size=5, epochs=25, random_state=0, device="cpu")
+    net = TorchClassifier("cnn1d", sequence_shape=(1, length), **settings).fit(X[:240], y[:240])
     assert any(isinstance(m, torch.nn.Conv1d) for m in net.module_.modules())
     assert net.score(X[240:], y[240:]) > 0.9
     assert "needs_sequences" in registry.get("cnn1d").capabilities

@@ -1,0 +1,132 @@
+"""The strong tabular nets, CatBoost and cnn1d as a user runs them: the real CLI on real
+files, the rows in the real store."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+
+from tests.helpers.cli import cli
+from treesvsnets.bench import planning
+from treesvsnets.config import RunConfig
+from treesvsnets.errors import ConfigError
+
+FAST_NET = ["--param", "epochs=3"]
+
+
+def rows_of(run_dir):
+    with sqlite3.connect(run_dir / "results.sqlite") as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("select * from results")]
+
+
+def run_dir_of(done):
+    return next(line for line in done.stdout.splitlines() if line.startswith("results: "))[9:]
+
+
+def categorical_csv(path, n=240, seed=0):
+    """Two numbers and two categorical columns (one with a missing value), a class that
+    depends on the categories."""
+    rng = np.random.default_rng(seed)
+    colours = np.array(["red", "green", "blue", "grey"])[rng.integers(0, 4, n)]
+    towns = np.array([f"town{i}" for i in range(12)])[rng.integers(0, 12, n)]
+    x = rng.normal(size=(n, 2))
+    score = x[:, 0] + (colours == "red") * 2 - (towns == "town3") * 2
+    lines = ["x0,x1,colour,town,label"]
+    for i in range(n):
+        colour = "" if i == 5 else colours[i]
+        label = "yes" if score[i] > 0.5 else "no"
+        lines.append(f"{x[i, 0]:.4f},{x[i, 1]:.4f},{colour},{towns[i]},{label}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.skipif(
+    not planning.registry.get("catboost").installed, reason="catboost is not installed"
+)
+def test_catboost_and_the_tabular_nets_take_a_tables_categories_natively(tmp_path):
+    csv = categorical_csv(tmp_path / "shop.csv")
+    done = cli(
+        "run", "-d", csv, "-e", "catboost", "--param", "iterations=60",
+        "-e", "ft_transformer", *FAST_NET, "-e", "resnet", *FAST_NET, "-e", "lightgbm",
+        "--folds", "3", "--out", tmp_path / "runs", "-q",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = rows_of(tmp_path / "runs" / run_dir_of(done).split("/")[-1])
+    by_name = {}
+    for row in rows:
+        by_name.setdefault(row["estimator"], []).append(row)
+    for name in ("catboost", "ft_transformer", "resnet"):
+        assert len(by_name[name]) == 3 and all(r["status"] == "ok" for r in by_name[name])
+        assert all(r["preprocessing"] == "impute+codes+" + ("none" if name == "catboost"
+                   else "standard") for r in by_name[name])  # fmt: skip
+        assert all(json.loads(r["params"])["n_categorical"] == 2 for r in by_name[name])
+    assert all(r["preprocessing"] == "impute+onehot/target+none" for r in by_name["lightgbm"])
+    catboost = by_name["catboost"][0]
+    assert catboost["device"] == "cpu" and json.loads(catboost["params"])["thread_count"] >= 1
+    assert np.mean([r["accuracy"] for r in by_name["catboost"]]) > 0.8
+
+
+def test_cnn1d_runs_on_a_table_that_declares_its_shape_and_is_refused_on_one_without(tmp_path):
+    rng = np.random.default_rng(0)
+    lines = [",".join([f"t{i}" for i in range(12)] + ["y"])]
+    for row in range(120):
+        lines.append(",".join([f"{v:.3f}" for v in rng.normal(size=12)] + [str(row % 2)]))
+    csv = tmp_path / "signals.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    done = cli("run", "-d", csv, "-e", "cnn1d", *FAST_NET, "--shape", "1x12", "--folds", "2",
+               "--no-baseline", "--out", tmp_path / "runs", "-q")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = rows_of(tmp_path / "runs" / run_dir_of(done).split("/")[-1])
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert json.loads(rows[0]["params"])["sequence_shape"] == [1, 12]
+
+    refused = cli("run", "-d", csv, "-e", "cnn1d", "--out", tmp_path / "none")
+    assert refused.returncode == 2 and not (tmp_path / "none").exists()
+    message = refused.stderr.strip().splitlines()[-1]
+    assert "estimator 'cnn1d' needs sequences, but dataset" in message
+    assert "shape = [channels, length]" in message
+    bad = cli("run", "-d", csv, "-e", "cnn1d", "--shape", "1x13", "--out", tmp_path / "none")
+    assert bad.returncode == 2 and "holds 13 values but the table has 12" in bad.stderr
+    malformed = cli("run", "-d", csv, "--shape", "40", "--out", tmp_path / "none")
+    assert malformed.returncode == 2 and "is not a shape" in malformed.stderr
+
+
+def test_cnn1d_on_mnist1d_through_the_official_split(tmp_path):
+    done = cli("run", "-d", "mnist1d", "--protocol", "holdout", "--subsample", "800",
+               "-e", "cnn1d", *FAST_NET, "-e", "logreg", "--data-dir", tmp_path / "data",
+               "--out", tmp_path / "runs", "-q")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = rows_of(tmp_path / "runs" / run_dir_of(done).split("/")[-1])
+    cnn1d = next(r for r in rows if r["estimator"] == "cnn1d")
+    assert cnn1d["status"] == "ok" and cnn1d["n_test"] == 160  # the official split's fifth
+    assert json.loads(cnn1d["params"])["sequence_shape"] == [1, 40]
+    # from the family, cnn (images) is left out of mnist1d and cnn1d out of wine, and said so
+    listed = cli("run", "-d", "wine", "-e", "deep", "--subsample", "60", "--folds", "2",
+                 "--out", tmp_path / "runs")  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert "not run on 'wine': cnn (needs images)" in listed.stderr
+    assert "not run on 'wine': cnn1d (needs sequences)" in listed.stderr
+
+
+def test_an_optional_estimator_without_its_package(register_spec):
+    from sklearn.dummy import DummyClassifier
+
+    register_spec("needs_pkg", DummyClassifier, family="other", requires="no_such_package_x")
+    with pytest.raises(ConfigError) as caught:
+        planning.prepare(RunConfig(datasets=("iris",), estimators=("needs_pkg",)))
+    assert str(caught.value) == (
+        "estimator 'needs_pkg' needs the no_such_package_x package, which is not installed; "
+        "install it with: pip install 'treesvsnets[no_such_package_x]'"
+    )
+    plan = planning.prepare(RunConfig(datasets=("iris",), estimators=("other", "logreg")))
+    assert "needs_pkg" not in {spec.name for spec in plan.specs}
+    assert any("needs_pkg (the no_such_package_x package is not installed" in note
+               for note in plan.notes)  # fmt: skip
+    default = planning.prepare(RunConfig(datasets=("iris",)))
+    assert "catboost" not in {spec.name for spec in default.specs}  # optional: not by default
+    assert "catboost" in {s.name for s in planning.prepare(
+        RunConfig(datasets=("iris",), estimators=("ensemble",))).specs}  # fmt: skip
