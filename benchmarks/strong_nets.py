@@ -32,8 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Section, Spread, Target, finish, ratios, run_sides, table  # noqa: E402
 
 from treesvsnets.estimators import registry  # noqa: E402
-from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
-from treesvsnets.estimators.torch import tabular  # noqa: E402
+from treesvsnets.estimators.torch import (
+    TorchClassifier,  # noqa: E402
+    tabular,  # noqa: E402
+)
 from treesvsnets.estimators.torch.modules import conv1d_net, dense_net  # noqa: E402
 from treesvsnets.estimators.torch.objectives import HeadsLoss  # noqa: E402
 
