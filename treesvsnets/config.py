@@ -396,7 +396,7 @@ class RunConfig:
         known = {key: value for key, value in data.items() if key in _KEYS}
         known.setdefault("baseline", False)  # a run recorded before the baseline had none
         for key in _LIST_KEYS:
-            if key in known:
+            if known.get(key) is not None:  # shape may be None
                 known[key] = tuple(known[key])
         for key in ("out", "data_dir"):
             if known.get(key) is not None:

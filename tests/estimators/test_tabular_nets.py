@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.helpers.devices import requires_cuda
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators import registry
 from treesvsnets.estimators.torch.classifier import TorchClassifier
@@ -134,3 +135,16 @@ def test_the_new_nets_are_registered_with_what_they_suit():
         spec = registry.get(name)
         assert "native_categorical" in spec.capabilities and spec.search_space
         assert spec.tasks == ("classification", "regression")
+
+
+@requires_cuda
+@pytest.mark.parametrize("architecture", [*TABULAR, "cnn1d"])
+def test_each_new_net_trains_on_cuda_and_loads_anywhere(architecture):
+    X, y = mixed_table(300)
+    settings = {"sequence_shape": (1, 6)} if architecture == "cnn1d" else {"n_categorical": 2}
+    net = TorchClassifier(architecture, epochs=3, random_state=0, device="cuda", **settings)
+    net.fit(X, y, validation_data=(X[:30], y[:30]))
+    assert net.device_.startswith("cuda") and net.peak_gpu_memory_mb_ > 0
+    assert next(net.module_.parameters()).is_cuda
+    again = pickle.loads(pickle.dumps(net))
+    assert np.array_equal(again.predict(X[:20]), net.predict(X[:20]))

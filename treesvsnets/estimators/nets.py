@@ -163,7 +163,8 @@ _FT_TRANSFORMER_SPACE = {
     "residual_dropout": {"float": [0.0, 0.2]},
     **_TABULAR_TRAINING_SPACE,
 }
-#: MLP-PLR (Gorishniy et al. 2022): periodic embeddings of 24 from 48 frequencies, then an
+#: MLP-PLR (Gorishniy et al. 2022): periodic embeddings of 24 from 48 frequencies (initial scale
+#: 0.01, rtdl-num-embeddings' default), then an
 #: MLP of 2 blocks of 256
 _MLP_PLR = {
     "n_blocks": 2,
@@ -171,7 +172,7 @@ _MLP_PLR = {
     "dropout": 0.1,
     "d_embedding": 24,
     "n_frequencies": 48,
-    "frequency_scale": 0.1,
+    "frequency_scale": 0.01,
     **_TABULAR_TRAINING,
 }
 _MLP_PLR_SPACE = {
