@@ -106,14 +106,15 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
     [
         (
             ["run", "-e", "rff"],
-            "unknown estimator 'rff'; choose from: adaboost, all, bagging, baseline, cnn, deep, "
-            "dense, dummy, ensemble, gb, hgb, lightgbm, linear, logreg, rf, ridge, stacking, "
-            "xgboost. Did you mean 'rf'?",
+            "unknown estimator 'rff'; choose from: adaboost, all, bagging, baseline, catboost, "
+            "cnn, cnn1d, deep, dense, dummy, ensemble, ft_transformer, gb, hgb, lightgbm, linear, "
+            "logreg, mlp_plr, resnet, rf, ridge, stacking, tabm, xgboost. Did you mean 'rf'?",
         ),
         (
             ["run", "-d", "digit"],
             "unknown dataset 'digit'; choose from: breast_cancer, diabetes, digits, fashion_mnist, "
-            "friedman1, iris, mnist, wine or a .csv/.tsv/.parquet file. Did you mean 'digits'?",
+            "friedman1, iris, mnist, mnist1d, wine or a .csv/.tsv/.parquet file. Did you mean "
+            "'digits'?",
         ),
         (["run", "-d", "iris", "--folds", "1"], "'folds' must be an integer of at least 2, got 1."),
         (
@@ -196,8 +197,8 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
     assert done.stderr.strip() == (
         f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, "
         "estimators, folds, seeds, out, name, threads, params, protocol, test_size, "
-        "validation_fraction, subsample, device, data_dir, plugins, target, task, target_bins, "
-        "tables, "
+        "validation_fraction, subsample, device, data_dir, plugins, target, task, shape, "
+        "target_bins, tables, "
         "class_weight, baseline, tune, tune_time, sampler, tune_cv, spaces, jobs, timeout, "
         "max_memory, scheduler, isolate, fold_parallel. "
         "Did you mean "
@@ -214,28 +215,31 @@ def test_param_without_an_estimator_is_a_usage_error():
 def test_list_and_help():
     estimators = cli("list", "estimators")
     assert estimators.returncode == 0
-    assert [
-        line.split()[0] for line in estimators.stdout.splitlines() if not line.startswith(" ")
-    ] == [
-        "rf",
-        "bagging",
-        "adaboost",
-        "gb",
-        "hgb",
-        "xgboost",
-        "lightgbm",
-        "stacking",
-        "logreg",
-        "ridge",
-        "dense",
-        "cnn",
-        "dummy",
+    lines = estimators.stdout.splitlines()
+    assert [line for line in lines if not line.startswith(" ")] == [
+        "Tree ensembles:",
+        "Linear models:",
+        "Nets for tables:",
+        "Nets for images:",
+        "Nets for sequences:",
+        "Baseline:",
     ]
+    names = [line.split()[0] for line in lines if line.startswith("  ") and line[2] != " "]
+    assert names == [
+        "rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "catboost", "stacking",
+        "logreg", "ridge",
+        "dense", "resnet", "ft_transformer", "mlp_plr", "tabm",
+        "cnn",
+        "cnn1d",
+        "dummy",
+    ]  # fmt: skip
+    assert "needs the catboost package (" in estimators.stdout
     assert "tasks: classification, regression" in estimators.stdout
     assert "regression defaults differ: no final_C" in estimators.stdout  # stacking
     assert "regression defaults differ: loss='mse'" in estimators.stdout  # the nets
     datasets = cli("list", "datasets")
     assert "digits" in datasets.stdout and "8x8 image" in datasets.stdout
+    assert "1x40 sequence" in datasets.stdout
     assert "diabetes" in datasets.stdout and "regression" in datasets.stdout
     assert cli("--help").returncode == 0
     assert cli("run", "--help").stdout.count("--estimator") == 1

@@ -207,7 +207,7 @@ def test_a_broken_installed_package_warns_and_the_builtins_keep_working(tmp_path
         "broken_plugin_pkg.models) failed to load: ImportError: a dependency of this plugin is "
         "missing; its estimators are not available." in listed.stderr
     )
-    assert listed.stdout.startswith("rf ")
+    assert listed.stdout.startswith("Tree ensembles:\n  rf ")
 
 
 def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
@@ -216,8 +216,14 @@ def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
     listed = cli("list", "estimators", env=env)
     assert listed.returncode == 0, listed.stderr
     assert "source: package treesvsnets-example-plugins" in listed.stdout
-    names = [line.split()[0] for line in listed.stdout.splitlines() if not line.startswith(" ")]
-    assert names[-2:] == ["knn", "wide_mlp"]
+    groups: dict[str, list[str]] = {}
+    for line in listed.stdout.splitlines():
+        if not line.startswith(" "):
+            group = groups.setdefault(line, [])
+        elif line[2] != " ":
+            group.append(line.split()[0])
+    assert groups["Nets for tables:"][-1] == "wide_mlp"  # after the built-ins of its group
+    assert groups["Other:"] == ["knn"]
 
     done = cli(
         "run",
@@ -282,8 +288,8 @@ def test_an_unknown_declared_capability_is_one_sentence_and_exit_2():
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "treesvsnets: error: DeclaresNonsense declares unknown capabilities ['flies']; choose "
-        "from: predict_proba, multithreaded, early_stopping, needs_images, uses_gpu, "
-        "fold_parallel."
+        "from: predict_proba, multithreaded, early_stopping, needs_images, needs_sequences, "
+        "native_categorical, uses_gpu, fold_parallel."
     )
 
 

@@ -37,13 +37,16 @@ def diabetes_run(tmp_path_factory) -> tuple[Path, str]:
 def test_a_regression_dataset_runs_the_regressors_of_the_same_names(diabetes_run):
     run_dir, said = diabetes_run
     rows = pd.read_csv(run_dir / "results.csv")
-    assert set(rows["estimator"]) == {"ridge", "rf", "dense", "dummy"}  # not logreg, not cnn
+    nets = {"dense", "resnet", "ft_transformer", "mlp_plr", "tabm"}  # not cnn, not cnn1d
+    assert set(rows["estimator"]) == {"ridge", "rf", "dummy", *nets}  # not logreg
     assert set(rows["status"]) == {"ok"} and set(rows["task"]) == {"regression"}
     assert rows[["rmse", "mae", "r2"]].notna().all().all()
     assert rows[["accuracy", "balanced_accuracy", "log_loss", "confusion"]].isna().all().all()
     means = rows.groupby("estimator")["r2"].mean()
     assert means["ridge"] > 0.4 and means["rf"] > 0.3 and abs(means["dummy"]) < 0.05
     assert "not run on 'diabetes': cnn (needs images)" in said and "logreg" not in said
+    assert "not run on 'diabetes': cnn1d (needs sequences)" in said
+    assert all(means[net] > 0.2 for net in nets), means  # each net regresses end to end
     history = json.loads(rows.loc[rows["estimator"] == "dense", "history"].iloc[0])
     assert {"val_rmse", "val_r2"} <= set(history[0])
     assert json.loads(rows["params"][rows["estimator"] == "dense"].iloc[0])["loss"] == "mse"

@@ -104,12 +104,6 @@ def test_cnn1d_on_mnist1d_through_the_official_split(tmp_path):
     cnn1d = next(r for r in rows if r["estimator"] == "cnn1d")
     assert cnn1d["status"] == "ok" and cnn1d["n_test"] == 160  # the official split's fifth
     assert json.loads(cnn1d["params"])["sequence_shape"] == [1, 40]
-    # from the family, cnn (images) is left out of mnist1d and cnn1d out of wine, and said so
-    listed = cli("run", "-d", "wine", "-e", "deep", "--subsample", "60", "--folds", "2",
-                 "--out", tmp_path / "runs")  # fmt: skip
-    assert listed.returncode == 0, listed.stderr
-    assert "not run on 'wine': cnn (needs images)" in listed.stderr
-    assert "not run on 'wine': cnn1d (needs sequences)" in listed.stderr
 
 
 def test_an_optional_estimator_without_its_package(register_spec):

@@ -21,24 +21,34 @@ TASK_DATA = {"classification": "wine", "regression": "diabetes"}
 
 
 def _data_for(spec, request, task="classification"):
-    """Nets that need images get digits (8x8); everything else gets wine (a small table), or
-    diabetes for regression."""
-    if "needs_images" in spec.capabilities and task == "classification":
+    """Nets that need images or sequences get digits (8x8, or its 64 pixels in a row);
+    everything else gets wine (a small table), or diabetes for regression."""
+    shaped = {"needs_images", "needs_sequences"} & spec.capabilities
+    if shaped and task == "classification":
         return request.getfixturevalue("digits"), request.getfixturevalue("digits_plan")
     name = TASK_DATA[task]
     return request.getfixturevalue(name), request.getfixturevalue(f"{name}_plan")
 
 
-#: Short training for the nets, so the contract tests stay fast.
-QUICK = {"dense": {"epochs": 15}, "cnn": {"epochs": 5}}
+#: Short training for the nets (and CatBoost), so the contract tests stay fast.
+_TABLE_NET = {"epochs": 25, "lr": 2e-3}
+QUICK = {
+    "dense": {"epochs": 15},
+    "cnn": {"epochs": 5},
+    "cnn1d": {"epochs": 5},
+    "resnet": _TABLE_NET,
+    "ft_transformer": {**_TABLE_NET, "n_blocks": 1, "d_block": 32},
+    "mlp_plr": _TABLE_NET,
+    "tabm": {**_TABLE_NET, "ensemble_size": 4},
+    "catboost": {"iterations": 100},
+}
 
 
 @pytest.mark.parametrize(("name", "task"), BUILTIN_CASES)
 def test_builtin_runs_and_beats_chance_by_far(name, task, request, seed):
     spec = get(name)
     dataset, split_plan = _data_for(spec, request, task)
-    if "needs_images" in spec.capabilities and dataset.image_shape is None:
-        dataset = _as_image(dataset)
+    dataset = _shaped(spec, dataset)
     cell = Cell(dataset.name, name, seed=seed, fold=0, threads=1, params=QUICK.get(name, {}))
     row = run_cell(cell, spec, dataset, split_plan, run_id="t").row
     assert row["status"] == "ok", row.get("error")
@@ -48,7 +58,7 @@ def test_builtin_runs_and_beats_chance_by_far(name, task, request, seed):
         test, train = dataset.y[fold.test], dataset.y[fold.train]
         if spec.family == "baseline":  # the training fold's mean
             assert row["rmse"] == pytest.approx(np.sqrt(np.mean((test - train.mean()) ** 2)))
-        elif name != "cnn":  # a CNN over a table's 10 values reshaped as an image only runs
+        elif name not in ("cnn", "cnn1d"):  # a CNN over a table's 10 values only runs
             assert row["r2"] > 0.2, row["r2"]  # 5-fold diabetes: ridge 0.49, rf 0.42, hgb 0.40
         assert row["accuracy"] is None and row["rmse"] >= row["mae"] > 0
         assert row["fit_seconds"] > 0
@@ -81,10 +91,9 @@ def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(
 ):
     spec = get(name)
     dataset, _ = _data_for(spec, request, task)
-    if "needs_images" in spec.capabilities and dataset.image_shape is None:
-        dataset = _as_image(dataset)
+    dataset = _shaped(spec, dataset)
     X, y = dataset.X[::2], dataset.y[::2]
-    params = {**QUICK.get(name, {}), **({"early_stopping": False} if name in QUICK else {})}
+    params = {**QUICK.get(name, {}), **({"early_stopping": False} if spec.family == "deep" else {})}
     estimator, preprocessor = build(
         spec, Cell(dataset.name, name, seed, 0, threads=1, params=params), dataset
     )
@@ -101,18 +110,24 @@ def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(
         )
 
 
-def _as_image(dataset):
-    """A regression table as a 1 x 2 x 5 'image', so the CNN regressor has something to run
-    on (no built-in regression dataset has images)."""
+def _shaped(spec, dataset):
+    """The dataset with the shape the estimator needs: a regression table as a 1 x 2 x 5
+    'image' for the CNN regressor, digits' (or a table's) values in a row as a sequence for
+    cnn1d (no built-in regression dataset has either)."""
     from dataclasses import replace
 
-    return replace(dataset, image_shape=(1, 2, 5))
+    if "needs_images" in spec.capabilities and dataset.image_shape is None:
+        return replace(dataset, image_shape=(1, 2, 5))
+    if "needs_sequences" in spec.capabilities and dataset.sequence_shape is None:
+        return replace(dataset, sequence_shape=(1, dataset.n_features))
+    return dataset
 
 
 def test_logreg_gets_standard_scaling_and_trees_get_none():
     assert get("logreg").preprocessing == get("ridge").preprocessing == "standard"
     assert all(get(n).preprocessing == "none" for n in BUILTIN_NAMES if get(n).family == "ensemble")
-    assert get("dense").preprocessing == get("cnn").preprocessing == "auto"
+    nets = [n for n in BUILTIN_NAMES if get(n).family == "deep"]
+    assert nets and all(get(n).preprocessing == "auto" for n in nets)
 
 
 @pytest.mark.parametrize(("name", "task"), BUILTIN_CASES)

@@ -16,11 +16,17 @@ BUILTINS = {
     "hgb": "ensemble",
     "xgboost": "ensemble",
     "lightgbm": "ensemble",
+    "catboost": "ensemble",
     "stacking": "ensemble",
     "logreg": "linear",
     "ridge": "linear",
     "dense": "deep",
     "cnn": "deep",
+    "cnn1d": "deep",
+    "resnet": "deep",
+    "ft_transformer": "deep",
+    "mlp_plr": "deep",
+    "tabm": "deep",
     "dummy": "baseline",
 }
 
@@ -62,7 +68,7 @@ def test_unknown_name_names_the_choices_and_the_closest_one():
 
 def test_select_expands_families_and_all_and_drops_repeats():
     assert [s.name for s in select(["linear"])] == ["logreg", "ridge"]
-    assert len(select(["ensemble"])) == 8
+    assert len(select(["ensemble"])) == 9
     assert [s.name for s in select(["rf", "ensemble"])][:2] == ["rf", "bagging"]
     assert len(select(["all"])) == len(all_specs())
     assert [s.name for s in select(["logreg", "logreg"])] == ["logreg"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import numbers
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -65,6 +66,14 @@ TABULAR_OPTIONS = (
     "ensemble_size",
 )
 _DROPOUTS = ("dropout", "residual_dropout", "attention_dropout", "ffn_dropout")
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 @dataclass
@@ -243,7 +252,7 @@ class TorchNet(BaseEstimator):
         """Check every parameter value as ``fit`` would, without fitting (the harness calls
         this before any cell trains, so a bad value stops the run at once)."""
         self._settings()
-        self._check_dropout()
+        self._check_module_settings()
         self._check_choices()
 
     def _check_choices(self) -> None:
@@ -256,22 +265,22 @@ class TorchNet(BaseEstimator):
                     f"got {value!r}."
                 )
 
-    def _check_dropout(self) -> None:
-        """Every dropout rate in [0, 1); the tabular settings and n_categorical well-formed."""
+    def _check_module_settings(self) -> None:
+        """Every dropout rate in [0, 1); the tabular settings (those set) and n_categorical
+        well-formed; the FT-Transformer's tokens split evenly among its heads."""
         for name in _DROPOUTS:
             value = getattr(self, name)
             if name != "dropout" and value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+            if not _is_real(value) or not 0 <= value < 1:
                 raise ConfigError(f"{name} must be in [0, 1), got {value!r}.")
         for name in (*TABULAR_OPTIONS, "n_categorical"):
             value = getattr(self, name)
             if name in _DROPOUTS or value is None:
                 continue
             whole = name not in ("d_hidden_multiplier", "frequency_scale")
-            kind = int if whole else int | float
-            low_ok = value >= 0 if name == "n_categorical" else value > 0
-            if isinstance(value, bool) or not isinstance(value, kind) or not low_ok:
+            kind_ok = _is_whole(value) if whole else _is_real(value)
+            if not kind_ok or not (value >= 0 if name == "n_categorical" else value > 0):
                 expected = "a whole number" if whole else "a number"
                 bound = "at least 0" if name == "n_categorical" else "above 0"
                 raise ConfigError(f"{name} must be {expected} {bound}, got {value!r}.")
@@ -280,20 +289,30 @@ class TorchNet(BaseEstimator):
                 f"n_categorical is for the architectures that embed categories "
                 f"({', '.join(TABULAR)}), not {self.architecture!r}."
             )
+        heads, width = self.attention_heads, self.d_block
+        if self.architecture == "ft_transformer" and heads and width and width % heads:
+            raise ConfigError(
+                f"d_block ({width}) must be a multiple of attention_heads ({heads}): each head "
+                "attends over an equal share of a token."
+            )
+
+    def _check_shape(self, name: str, n_features: int) -> None:
+        """``image_shape`` or ``sequence_shape`` (``name``), when given, holds every feature."""
+        shape = getattr(self, name)
+        if shape and int(np.prod(shape)) != n_features:
+            raise ConfigError(
+                f"{name} {tuple(shape)} holds {int(np.prod(shape))} values but the data has "
+                f"{n_features} features."
+            )
 
     def _build_module(self, n_features: int, n_classes: int) -> torch.nn.Module:
-        self._check_dropout()
+        self._check_module_settings()
         if self.architecture in TABULAR:
             return self._build_tabular(n_features, n_classes)
         if self.architecture == "cnn1d":
             from treesvsnets.estimators.torch.modules import conv1d_net
 
-            if self.sequence_shape and int(np.prod(self.sequence_shape)) != n_features:
-                raise ConfigError(
-                    f"sequence_shape {tuple(self.sequence_shape)} holds "
-                    f"{int(np.prod(self.sequence_shape))} values but the data has {n_features} "
-                    "features."
-                )
+            self._check_shape("sequence_shape", n_features)
             return conv1d_net(
                 self.sequence_shape,
                 n_classes,
@@ -316,11 +335,7 @@ class TorchNet(BaseEstimator):
                 batch_norm=self.batch_norm,
             )
         if self.architecture == "cnn":
-            if self.image_shape and int(np.prod(self.image_shape)) != n_features:
-                raise ConfigError(
-                    f"image_shape {tuple(self.image_shape)} holds {int(np.prod(self.image_shape))} "
-                    f"values but the data has {n_features} features."
-                )
+            self._check_shape("image_shape", n_features)
             return conv_net(
                 self.image_shape,
                 n_classes,
