@@ -34,7 +34,7 @@ from _common import Section, Spread, Target, finish, ratios, run_sides, table  #
 from treesvsnets.estimators import registry  # noqa: E402
 from treesvsnets.estimators.torch import TorchClassifier, tabular  # noqa: E402
 from treesvsnets.estimators.torch.devices import synchronize  # noqa: E402
-from treesvsnets.estimators.torch.modules import conv1d_net, dense_net  # noqa: E402
+from treesvsnets.estimators.torch.modules import conv_net, dense_net  # noqa: E402
 from treesvsnets.estimators.torch.objectives import HeadsLoss  # noqa: E402
 
 NETS = ("resnet", "ft_transformer", "mlp_plr", "tabm", "cnn1d")
@@ -63,7 +63,7 @@ def build(name: str) -> nn.Module:
     """The module our estimator builds for ``name``, built by hand from the spec's defaults."""
     params = defaults(name)
     if name == "cnn1d":
-        return conv1d_net(
+        return conv_net(
             (1, N_FEATURES),
             N_CLASSES,
             channels=params["channels"],
@@ -71,6 +71,7 @@ def build(name: str) -> nn.Module:
             dense_units=params["dense_units"],
             dropout=params["dropout"],
             batch_norm=params["batch_norm"],
+            dimensions=1,
         )
     if name == "dense":
         return dense_net(N_FEATURES, N_CLASSES, hidden_units=(256, 128), dropout=0.2)

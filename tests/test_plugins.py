@@ -164,6 +164,7 @@ def test_a_check_that_does_not_apply_is_skipped_with_the_reason_and_counted_apar
     assert done.stdout.rstrip().endswith("8 passed, 0 failed, 1 skipped")
 
 
+@pytest.mark.slow  # about 90 s: the contract's fits of the cnn on digits
 def test_check_runs_on_builtins_too():
     done = cli("check", "cnn")
     assert done.returncode == 0, done.stdout + done.stderr

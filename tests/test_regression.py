@@ -28,7 +28,15 @@ def houses_csv(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def diabetes_run(tmp_path_factory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("diabetes")
-    done = cli("run", "-d", "diabetes", "-e", "linear", "-e", "rf", "-e", "deep",
+    small = [
+        "--param",
+        "ft_transformer.n_blocks=1",
+        "--param",
+        "ft_transformer.d_block=32",
+        "--param",
+        "tabm.ensemble_size=4",
+    ]  # the run stays quick; the shapes still train
+    done = cli("run", "-d", "diabetes", "-e", "linear", "-e", "rf", "-e", "deep", *small,
                "--folds", "3", "--out", out)  # fmt: skip
     assert done.returncode == 0, done.stderr
     return _run_dir(out), done.stdout + done.stderr

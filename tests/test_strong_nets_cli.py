@@ -124,3 +124,15 @@ def test_an_optional_estimator_without_its_package(register_spec):
     assert "catboost" not in {spec.name for spec in default.specs}  # optional: not by default
     assert "catboost" in {s.name for s in planning.prepare(
         RunConfig(datasets=("iris",), estimators=("ensemble",))).specs}  # fmt: skip
+
+
+@pytest.mark.slow  # about 6 minutes: each contract check fits a net to its full epochs
+@pytest.mark.parametrize(
+    "name", ["catboost", "resnet", "ft_transformer", "mlp_plr", "tabm", "cnn1d"]
+)
+def test_every_new_estimator_passes_the_contract_check(name):
+    if not planning.registry.get(name).installed:
+        pytest.skip(f"{name}'s package is not installed")
+    done = cli("check", name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 failed" in done.stdout and "FAIL " not in done.stdout

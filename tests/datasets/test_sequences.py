@@ -81,3 +81,23 @@ def test_a_shape_that_does_not_fit_the_table_is_one_sentence(tmp_path, csv_kind,
 def test_a_malformed_shape_is_refused(shape):
     with pytest.raises(DatasetError, match=r"shape must be \[channels, length\]"):
         TableOptions(shape=shape)
+
+
+def test_a_config_files_dataset_entry_declares_the_shape(tmp_path):
+    from treesvsnets.config import RunConfig, load_toml
+    from treesvsnets.datasets.registry import load as load_named
+
+    csv = _sequence_csv(tmp_path / "signals.csv")
+    config_file = tmp_path / "bench.toml"
+    config_file.write_text(
+        f'datasets = [{{path = "{csv}", shape = [1, 8]}}]\nestimators = ["cnn1d"]\n'
+    )
+    config = load_toml(config_file)
+    assert config.table_options(str(csv)).shape == (1, 8)
+    dataset = load_named(str(csv), table_options=config.table_options(str(csv)))
+    assert dataset.sequence_shape == (1, 8)
+    # --shape gives every table file the shape; a file's own entry wins; a manifest keeps it
+    flagged = RunConfig(datasets=(str(csv),), shape=(2, 4))
+    assert flagged.table_options(str(csv)).shape == (2, 4)
+    assert RunConfig.from_dict(flagged.to_dict()).shape == (2, 4)
+    assert RunConfig.from_dict(RunConfig().to_dict()).shape is None

@@ -7,6 +7,7 @@ with the image or sequence shape the dataset declares.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from torch import nn
@@ -37,8 +38,21 @@ def dense_net(
     return nn.Sequential(*layers)
 
 
+#: the layers of a convolution over one dimension (sequences) and over two (images)
+_CONVOLUTIONS = {
+    1: (nn.Conv1d, nn.BatchNorm1d, nn.MaxPool1d),
+    2: (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d),
+}
+#: what each dimensionality is called in an error
+_NEEDS = {
+    1: ("cnn1d", "a sequence shape (such as mnist1d, or a table declaring shape = "
+        "[channels, length])"),
+    2: ("cnn", "an image shape (such as digits, mnist or fashion_mnist)"),
+}  # fmt: skip
+
+
 def conv_net(
-    image_shape: Sequence[int] | None,
+    shape: Sequence[int] | None,
     n_classes: int,
     *,
     channels: Sequence[int] = (32, 64),
@@ -46,67 +60,32 @@ def conv_net(
     dense_units: int = 128,
     dropout: float = 0.25,
     batch_norm: bool = True,
+    dimensions: int = 2,
 ) -> nn.Module:
-    """[Conv -> (BatchNorm) -> ReLU -> MaxPool] per entry of ``channels`` -> Dense head.
+    """[Conv -> (BatchNorm) -> ReLU -> MaxPool] per entry of ``channels`` -> Dense head, over
+    rows that are flattened images, ``shape = (channels, height, width)`` (``dimensions=2``,
+    the ``cnn``), or sequences, ``(channels, length)`` (``dimensions=1``, the ``cnn1d``).
 
-    Padding keeps each conv's size, and a block pools only while the image is
-    at least 2 pixels wide, so 8x8 digits and 28x28 MNIST both fit.
+    Padding keeps each conv's size, and a block pools only while the input is at least 2
+    wide, so 8x8 digits, 28x28 MNIST and 40-step mnist1d all fit.
     """
-    if not image_shape:
-        raise ConfigError(
-            "the cnn needs a dataset with an image shape (such as digits, mnist or "
-            "fashion_mnist); this dataset is a plain table."
-        )
-    in_channels, height, width = (int(n) for n in image_shape)
-    layers: list[nn.Module] = [nn.Unflatten(1, (in_channels, height, width))]
+    name, needs = _NEEDS[dimensions]
+    if not shape:
+        raise ConfigError(f"the {name} needs a dataset with {needs}; this dataset has none.")
+    conv, norm, pool = _CONVOLUTIONS[dimensions]
+    in_channels, *size = (int(n) for n in shape)
+    layers: list[nn.Module] = [nn.Unflatten(1, (in_channels, *size))]
     for out_channels in channels:
-        layers.append(nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2))
+        layers.append(conv(in_channels, out_channels, kernel_size, padding=kernel_size // 2))
         if batch_norm:
-            layers.append(nn.BatchNorm2d(out_channels))
+            layers.append(norm(out_channels))
         layers.append(nn.ReLU())
-        if min(height, width) >= 2:
-            layers.append(nn.MaxPool2d(2))
-            height, width = height // 2, width // 2
+        if min(size) >= 2:
+            layers.append(pool(2))
+            size = [n // 2 for n in size]
         in_channels = out_channels
-    layers += [nn.Flatten(), nn.Linear(in_channels * height * width, dense_units), nn.ReLU()]
-    if dropout:
-        layers.append(nn.Dropout(dropout))
-    layers.append(nn.Linear(dense_units, n_classes))
-    return nn.Sequential(*layers)
-
-
-def conv1d_net(
-    sequence_shape: Sequence[int] | None,
-    n_classes: int,
-    *,
-    channels: Sequence[int] = (32, 64, 128),
-    kernel_size: int = 5,
-    dense_units: int = 128,
-    dropout: float = 0.2,
-    batch_norm: bool = True,
-) -> nn.Module:
-    """[Conv1d -> (BatchNorm) -> ReLU -> MaxPool] per entry of ``channels`` -> Dense head, on
-    rows that are flattened ``(channels, length)`` sequences.
-
-    Padding keeps each conv's length, and a block pools only while the sequence is at least
-    2 steps long."""
-    if not sequence_shape:
-        raise ConfigError(
-            "the cnn1d needs a dataset with a sequence shape (such as mnist1d, or a table "
-            "declaring shape = [channels, length]); this dataset has none."
-        )
-    in_channels, length = (int(n) for n in sequence_shape)
-    layers: list[nn.Module] = [nn.Unflatten(1, (in_channels, length))]
-    for out_channels in channels:
-        layers.append(nn.Conv1d(in_channels, out_channels, kernel_size, padding=kernel_size // 2))
-        if batch_norm:
-            layers.append(nn.BatchNorm1d(out_channels))
-        layers.append(nn.ReLU())
-        if length >= 2:
-            layers.append(nn.MaxPool1d(2))
-            length //= 2
-        in_channels = out_channels
-    layers += [nn.Flatten(), nn.Linear(in_channels * length, dense_units), nn.ReLU()]
+    flat = in_channels * math.prod(size)
+    layers += [nn.Flatten(), nn.Linear(flat, dense_units), nn.ReLU()]
     if dropout:
         layers.append(nn.Dropout(dropout))
     layers.append(nn.Linear(dense_units, n_classes))
@@ -135,4 +114,4 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-__all__ = ["conv1d_net", "conv_net", "count_parameters", "dense_net", "initialise"]
+__all__ = ["conv_net", "count_parameters", "dense_net", "initialise"]

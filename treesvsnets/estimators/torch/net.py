@@ -309,19 +309,6 @@ class TorchNet(BaseEstimator):
         self._check_module_settings()
         if self.architecture in TABULAR:
             return self._build_tabular(n_features, n_classes)
-        if self.architecture == "cnn1d":
-            from treesvsnets.estimators.torch.modules import conv1d_net
-
-            self._check_shape("sequence_shape", n_features)
-            return conv1d_net(
-                self.sequence_shape,
-                n_classes,
-                channels=tuple(self.channels),
-                kernel_size=self.kernel_size,
-                dense_units=self.dense_units,
-                dropout=self.dropout,
-                batch_norm=self.batch_norm,
-            )
         if callable(self.architecture):
             return self.architecture(
                 n_features=n_features, n_classes=n_classes, image_shape=self.image_shape
@@ -334,16 +321,18 @@ class TorchNet(BaseEstimator):
                 dropout=self.dropout,
                 batch_norm=self.batch_norm,
             )
-        if self.architecture == "cnn":
-            self._check_shape("image_shape", n_features)
+        if self.architecture in ("cnn", "cnn1d"):
+            name = "image_shape" if self.architecture == "cnn" else "sequence_shape"
+            self._check_shape(name, n_features)
             return conv_net(
-                self.image_shape,
+                getattr(self, name),
                 n_classes,
                 channels=tuple(self.channels),
                 kernel_size=self.kernel_size,
                 dense_units=self.dense_units,
                 dropout=self.dropout,
                 batch_norm=self.batch_norm,
+                dimensions=2 if self.architecture == "cnn" else 1,
             )
         raise ConfigError(
             f"architecture must be one of {', '.join(ARCHITECTURES)} or a module factory, "
