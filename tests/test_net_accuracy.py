@@ -1,6 +1,7 @@
 """The nets reach the accuracies the literature puts them at, with the default settings.
 
-Slow (about ten minutes on 2 CPU cores, the two 60k-image CNNs most of it): ``pytest -m slow``.
+Slow (about fifteen minutes on 2 CPU cores, the two 60k-image CNNs most of it): ``pytest -m
+slow``.
 """
 
 import pytest
@@ -39,3 +40,41 @@ def test_digits_five_fold(tmp_path, estimator, target):
 def test_official_split(tmp_path, shared_data_dir, dataset, estimator, target):
     accuracy = _accuracy(tmp_path, dataset, estimator, protocol="holdout", data_dir=shared_data_dir)
     assert accuracy >= target
+
+
+def _means(tmp_path, datasets, estimators, **options):
+    """Each (dataset, estimator)'s mean accuracy over its folds, from one run."""
+    result = treesvsnets.run(
+        datasets=datasets, estimators=estimators, out=tmp_path, progress=False, baseline=False,
+        **options,
+    )  # fmt: skip
+    assert set(result.rows["status"]) == {"ok"}, result.rows["error"].tolist()
+    return result.rows.groupby(["dataset", "estimator"])["accuracy"].mean()
+
+
+def test_cnn1d_on_mnist1d_and_the_flat_nets_far_above_the_linear_model(tmp_path):
+    """Greydanus 2020: a small CNN about 0.94 on mnist1d, a logistic regression 0.33."""
+    means = _means(tmp_path, ["mnist1d"], ["cnn1d", "dense", "mlp_plr", "logreg"],
+                   protocol="holdout", data_dir=tmp_path / "data")["mnist1d"]  # fmt: skip
+    assert means["cnn1d"] >= 0.90
+    assert min(means["dense"], means["mlp_plr"]) >= means["logreg"] + 0.2
+
+
+def test_the_tabular_nets_match_the_mlp_on_small_tables(tmp_path):
+    means = _means(tmp_path, ["wine", "breast_cancer"],
+                   ["dense", "resnet", "ft_transformer", "mlp_plr"], folds=5)  # fmt: skip
+    for dataset in ("wine", "breast_cancer"):
+        for net in ("resnet", "ft_transformer", "mlp_plr"):
+            assert means[dataset][net] >= means[dataset]["dense"] - 0.01, (dataset, net)
+
+
+def test_catboost_keeps_up_with_lightgbm_on_a_table_with_categories(tmp_path):
+    pytest.importorskip("catboost")
+    palmerpenguins = pytest.importorskip("palmerpenguins")
+    from pathlib import Path
+
+    csv = str(Path(palmerpenguins.__file__).parent / "data" / "penguins.csv")
+    means = _means(tmp_path, [csv], ["catboost", "lightgbm", "ft_transformer"], folds=5,
+                   target="species")[csv]  # fmt: skip
+    assert means["catboost"] >= means["lightgbm"] - 0.01
+    assert means["ft_transformer"] >= 0.95  # with its categorical tokens
