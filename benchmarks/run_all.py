@@ -33,7 +33,7 @@ COMMANDS = {
     "gpu": ["gpu.py", "--repeats", "3"],
     "regression": ["regression.py", "--repeats", "5"],
     "tuning": ["tuning.py", "--repeats", "3"],
-    "strong_nets": ["strong_nets.py", "--repeats", "3"],
+    "strong_nets": ["strong_nets.py", "--repeats", "5"],
 }
 
 

@@ -43,7 +43,9 @@ def test_each_misbehaving_cell_gets_its_status_and_every_good_row_is_kept(tmp_pa
         out=tmp_path,
         progress=False,
         timeout=2,
-        max_memory="700MB",
+        # a worker holds about 190 MB; the greedy cells must pass the limit well inside the 2 s
+        # (two of them paging in side by side reached only 700 MB in 2 s on a slow VM)
+        max_memory="450MB",
         jobs=2,
     )
     rows = result.rows.set_index(["estimator", "fold"])
@@ -60,12 +62,12 @@ def test_each_misbehaving_cell_gets_its_status_and_every_good_row_is_kept(tmp_pa
     stopped_after = re.match(r"stopped after ([\d.]+) s", rows.loc[("hangs", 0), "error"])
     assert float(stopped_after.group(1)) >= 2  # never before the limit (later under load)
     assert "time limit of 2 s" in rows.loc[("hangs", 0), "error"]
-    assert "memory limit of 700 MB" in rows.loc[("greedy", 0), "error"]
-    assert rows.loc[("greedy", 0), "peak_rss_mb"] > 700
+    assert "memory limit of 450 MB" in rows.loc[("greedy", 0), "error"]
+    assert rows.loc[("greedy", 0), "peak_rss_mb"] > 450
     assert "exited with code 1" in rows.loc[("exits", 0), "error"]
     assert "SIGSEGV" in rows.loc[("segfaults", 0), "error"]
     assert "in string_at" in rows.loc[("segfaults", 0), "traceback"]  # faulthandler's stack
-    assert (rows["time_limit_s"] == 2).all() and (rows["memory_limit_mb"] == 700).all()
+    assert (rows["time_limit_s"] == 2).all() and (rows["memory_limit_mb"] == 450).all()
     assert (rows["jobs"] == 2).all() and (rows["threads"] == 1).all()  # 2 cores / 2 jobs
     # every row says when its cell started, even one whose worker never reported back: a
     # stopped cell's row spans the cell (at least its limit), not the time since planning

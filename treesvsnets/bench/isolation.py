@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from treesvsnets.bench.measure import peak_rss_mb_of
 from treesvsnets.bench.tasks import Task, WorkerSetup, failure_rows
 from treesvsnets.results.row import now
 
@@ -236,7 +237,8 @@ class WorkerProcess:
         return None
 
     def _resident_mb(self) -> float:
-        """Resident memory of the worker and the processes it started, in MB."""
+        """Resident memory of the worker (its peak since the cell started, where the OS keeps
+        one) and the processes it started, in MB."""
         import psutil
 
         try:
@@ -247,6 +249,9 @@ class WorkerProcess:
                 self._children_read = clock
                 self._children = self._psutil.children(recursive=True)
             total = self._psutil.memory_info().rss
+            if self.started is not None:  # the cell's peak so far, seen between two reads too
+                peak = peak_rss_mb_of(self.process.pid)
+                total = max(total, int((peak or 0) * 2**20))
             for child in self._children:
                 try:
                     total += child.memory_info().rss

@@ -29,13 +29,24 @@ def _read_status_kb(field: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _reset_peak_rss() -> bool:
+def reset_peak_rss() -> bool:
+    """Start this process's resident-set high-water mark afresh (Linux); False elsewhere."""
     try:
         with open("/proc/self/clear_refs", "w") as clear_refs:
             clear_refs.write("5")
     except OSError:
         return False
     return True
+
+
+def peak_rss_mb_of(pid: int) -> float | None:
+    """Process ``pid``'s resident-set high-water mark in MB (VmHWM), None where unknown."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            match = re.search(r"^VmHWM:\s+(\d+) kB", status.read(), re.MULTILINE)
+    except OSError:
+        return None
+    return int(match.group(1)) / 1024 if match else None
 
 
 def _lifetime_peak_kb() -> int:
@@ -53,7 +64,7 @@ class MemoryReading:
 def peak_memory() -> Iterator[MemoryReading]:
     """Measure the peak resident memory of this process during the ``with`` block."""
     reading = MemoryReading()
-    reading.per_cell = _reset_peak_rss()
+    reading.per_cell = reset_peak_rss()
     try:
         yield reading
     finally:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets.bench.cell import Cell, run_cell, run_fold_group
+from treesvsnets.bench.measure import reset_peak_rss
 from treesvsnets.bench.splits import SplitPlan, make_split_plan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.registry import DatasetInfo, load_from
@@ -301,6 +302,9 @@ class TaskRunner:
             )
         finally:
             if started is not None:
+                # the harness's memory limit reads this process's peak from here on: the
+                # peak of loading the data (or of an earlier cell) is not the cell's
+                reset_peak_rss()
                 started()
         first = task.members[0]
         if isinstance(task, TrialTask):
