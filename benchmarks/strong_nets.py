@@ -35,15 +35,11 @@ from treesvsnets.estimators import registry  # noqa: E402
 from treesvsnets.estimators.torch import TorchClassifier, tabular  # noqa: E402
 from treesvsnets.estimators.torch.devices import synchronize  # noqa: E402
 from treesvsnets.estimators.torch.modules import conv_net, dense_net  # noqa: E402
+from treesvsnets.estimators.torch.net import TABULAR_OPTIONS  # noqa: E402
 from treesvsnets.estimators.torch.objectives import HeadsLoss  # noqa: E402
 
 NETS = ("resnet", "ft_transformer", "mlp_plr", "tabm", "cnn1d")
 BATCH, THREADS, N_FEATURES, N_CLASSES = 128, 2, 20, 3
-#: the settings of each architecture that shape its module (the spec's defaults)
-SHAPE_KEYS = ("n_blocks", "d_block", "d_hidden_multiplier", "residual_dropout",
-              "attention_heads", "attention_dropout", "ffn_dropout", "d_embedding",
-              "n_frequencies", "frequency_scale", "ensemble_size", "dropout", "channels",
-              "kernel_size", "dense_units", "batch_norm")  # fmt: skip
 
 
 def workload(n: int = 10_000):
@@ -79,7 +75,8 @@ def build(name: str) -> nn.Module:
     import inspect
 
     taken = inspect.signature(builder).parameters
-    options = {key: params[key] for key in SHAPE_KEYS if key in params and key in taken}
+    shaping = (*TABULAR_OPTIONS, "dropout")  # what TorchNet hands a tabular builder
+    options = {key: params[key] for key in shaping if key in params and key in taken}
     return builder(tabular.TableInputs(N_FEATURES, (), N_CLASSES), **options)
 
 

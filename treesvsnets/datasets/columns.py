@@ -233,6 +233,26 @@ def category_codes() -> Any:
     return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64)
 
 
+def coded_columns(X: np.ndarray, n_categorical: int) -> np.ndarray:
+    """The last ``n_categorical`` columns of preprocessed rows ``X``: the category codes
+    :func:`category_codes` put there, checked (whole numbers from 0, -1 for an unseen
+    category) with one sentence on anything else. What every estimator that takes categories
+    natively reads its categories with."""
+    from treesvsnets.errors import ConfigError
+
+    if n_categorical > X.shape[1]:
+        raise ConfigError(
+            f"n_categorical is {n_categorical} but the data has only {X.shape[1]} columns."
+        )
+    codes = X[:, X.shape[1] - n_categorical :]
+    if not np.array_equal(codes, np.round(codes)) or (codes < -1).any():
+        raise ConfigError(
+            f"the last {n_categorical} columns (n_categorical) must hold category codes: "
+            "whole-number category codes from 0, or -1 for a category the fold never had."
+        )
+    return codes
+
+
 def table_preprocessor(schema: TableSchema, scaling: str, native_categorical: bool = False) -> Any:
     """An unfitted ColumnTransformer for a table with ``schema``, scaling numbers by ``scaling``.
 

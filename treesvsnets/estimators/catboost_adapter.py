@@ -133,22 +133,14 @@ class CatBoostModel(BaseEstimator):
         as whole-number codes (CatBoost takes categories as integers or strings)."""
         import pandas as pd
 
+        from treesvsnets.datasets.columns import coded_columns
+
         frame = pd.DataFrame(X)
         n_codes = self.n_categorical or 0
-        if n_codes > X.shape[1]:
-            raise ConfigError(
-                f"n_categorical is {n_codes} but the data has only {X.shape[1]} columns."
-            )
-        codes = frame.columns[X.shape[1] - n_codes :]
+        first = X.shape[1] - coded_columns(X, n_codes).shape[1]
         if n_codes:
-            values = frame[codes].to_numpy()
-            if not np.array_equal(values, np.round(values)):
-                raise ConfigError(
-                    f"the last {n_codes} columns (n_categorical) must hold whole-number "
-                    "category codes."
-                )
-            frame[codes] = frame[codes].astype(np.int64)
-        return frame, list(range(X.shape[1] - n_codes, X.shape[1]))
+            frame[frame.columns[first:]] = frame[frame.columns[first:]].astype(np.int64)
+        return frame, list(range(first, X.shape[1]))
 
     def _fit(self, model_class: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
         X, y = check_X_y(X, y, dtype=np.float64, y_numeric=isinstance(self, RegressorMixin))

@@ -485,22 +485,13 @@ class TorchNet(BaseEstimator):
     def _cardinalities(self, X: np.ndarray) -> tuple[int, ...]:
         """The category count of each of the last ``n_categorical`` columns of the training
         rows (codes 0, 1, ...; -1 for a category the fold's encoder never saw)."""
+        from treesvsnets.datasets.columns import coded_columns
         from treesvsnets.estimators.torch.tabular import cardinalities_of
 
         n_codes = self.n_categorical or 0
         if self.architecture not in TABULAR or not n_codes:
             return ()
-        if n_codes > X.shape[1]:
-            raise ConfigError(
-                f"n_categorical is {n_codes} but the data has only {X.shape[1]} columns."
-            )
-        codes = X[:, X.shape[1] - n_codes :]
-        if not np.array_equal(codes, np.round(codes)) or (codes < -1).any():
-            raise ConfigError(
-                f"the last {n_codes} columns (n_categorical) must hold category codes: "
-                "whole numbers from 0, or -1 for an unseen category."
-            )
-        return cardinalities_of(codes)
+        return cardinalities_of(coded_columns(X, n_codes))
 
     def finish_fit(self, run: PreparedFit, trained: TrainingRun) -> TorchNet:
         """Keep the trained module and what the fit reports about itself (the second half of

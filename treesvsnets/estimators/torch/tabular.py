@@ -266,8 +266,8 @@ def cardinalities_of(codes: Sequence) -> tuple[int, ...]:
     import numpy as np
 
     codes = np.asarray(codes)
-    if codes.size == 0:
-        return tuple(0 for _ in range(codes.shape[1] if codes.ndim == 2 else 0))
+    if not len(codes):  # no rows: no category seen
+        return (0,) * codes.shape[1]
     return tuple(int(max(column.max(), -1)) + 1 for column in codes.T)
 
 
