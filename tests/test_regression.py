@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from .helpers.cli import cli
-from .helpers.tables import house_prices, write_table
+from .helpers.tables import house_prices, neighbourhood_prices, write_table
 
 
 def _run_dir(out: Path) -> Path:
@@ -90,6 +90,28 @@ def test_a_users_price_table_is_read_as_regression_and_learned(tmp_path, houses_
     assert rows.groupby("estimator")["r2"].mean()["hgb"] > 0.6
     manifest = json.loads((_run_dir(tmp_path) / "manifest.json").read_text())
     assert manifest["datasets"][0]["cleaning"]["rows_without_target_dropped"] == 5
+
+
+def test_the_nets_learn_a_price_carried_by_a_many_valued_category(tmp_path):
+    """Issue 27, in the spirit of the Ames housing sales: the neighbourhood (80 values, target-
+    encoded) carries a price in the hundreds of thousands. Its encoding used to reach dense in
+    dollars beside standardised numbers, and dense diverged (R² -8,000 here, -3.46 on Ames);
+    scaled in the fold, dense learns it as catboost (which reads the category natively) does,
+    and so does the linear baseline."""
+    table = write_table(neighbourhood_prices(), tmp_path / "prices.csv")
+    done = cli("run", "-d", table, "-e", "dense", "-e", "catboost", "-e", "ridge",
+               "--folds", "3", "--out", tmp_path / "runs")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(_run_dir(tmp_path / "runs") / "results.csv")
+    assert set(rows["status"]) == {"ok"}
+    assert rows["diverged"].isna().all()
+    r2 = rows.groupby("estimator")["r2"].mean()
+    assert r2["catboost"] > 0.8
+    assert r2["dense"] > 0.8
+    assert r2["ridge"] > 0.8
+    preprocessing = rows.groupby("estimator")["preprocessing"].first()
+    assert preprocessing["dense"] == "impute+onehot/target+standard"
+    assert preprocessing["catboost"] == "impute+codes+none"
 
 
 def test_task_overrides_the_inferred_task_and_target_bins_stratify(tmp_path, houses_csv):

@@ -20,7 +20,9 @@ fold are only transformed.
   (per class), cross-fitted on the training rows so no row's own label leaks
   into its encoding, and an unseen category at test time gets the training
   fold's overall mean rather than an arbitrary code. ``high_cardinality =
-  "ordinal"`` asks for ordinal codes (unknown -> -1) instead.
+  "ordinal"`` asks for ordinal codes (unknown -> -1) instead. An estimator that asks for
+  scaling gets those codes, and a regression target's encodings (in the target's units),
+  scaled as its numbers are; a class label's encoding is a probability and stays in [0, 1].
 """
 
 from __future__ import annotations
@@ -71,14 +73,25 @@ class CategoryEncoder(TransformerMixin, BaseEstimator):
     (each row encoded by the other folds' means), as scikit-learn intends; ``transform`` of
     other rows uses the means of every training row. The encoder's inner folds are seeded
     with ``random_state``, so a cell is reproducible.
+
+    ``scaling`` (the estimator's, as for the numbers) is applied to the many-valued columns'
+    encodings when they are in units of their own: ordinal codes, and the target means of a
+    regression target (a price's); fitted on the training rows' (cross-fitted) encodings.
+    The encodings of class labels are probabilities in [0, 1] and one-hot columns are 0/1:
+    both are left as they are.
     """
 
     def __init__(
-        self, max_onehot: int = 20, high_cardinality: str = "target", random_state: int = 0
+        self,
+        max_onehot: int = 20,
+        high_cardinality: str = "target",
+        random_state: int = 0,
+        scaling: str = "none",
     ) -> None:
         self.max_onehot = max_onehot
         self.high_cardinality = high_cardinality
         self.random_state = random_state
+        self.scaling = scaling
 
     def _fit_encoders(self, X: np.ndarray, y: Any) -> np.ndarray | None:
         """Fit both encoders; returns the many-valued columns' cross-fitted encoding, if any."""
@@ -94,10 +107,11 @@ class CategoryEncoder(TransformerMixin, BaseEstimator):
             if self.onehot_columns_
             else None
         )
-        self.many_ = None
+        self.many_ = self.many_scaler_ = None
         if not self.many_columns_:
             return None
         many = X[:, self.many_columns_]
+        encoded = None
         if self.high_cardinality == "target":
             if y is None:
                 raise ValueError(
@@ -106,12 +120,20 @@ class CategoryEncoder(TransformerMixin, BaseEstimator):
                 )
             self.many_ = _target_encoder(y, self.random_state)
             if self.many_ is not None:
-                return self.many_.fit_transform(many, y)
-        # ordinal codes: asked for, or a single training row (nothing to cross-fit)
-        self.many_ = OrdinalEncoder(
-            handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64
-        ).fit(many)
-        return self.many_.transform(many)
+                encoded = self.many_.fit_transform(many, y)
+        if encoded is None:  # ordinal codes: asked for, or a single row (nothing to cross-fit)
+            self.many_ = OrdinalEncoder(
+                handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64
+            ).fit(many)
+            encoded = self.many_.transform(many)
+        # Codes and a regression target's means are in units of their own (a price's
+        # encoding reaches 330,000): scaled like the numbers, fitted on the values the
+        # estimator trains on. A class label's encoding is a probability, already in [0, 1].
+        codes = not hasattr(self.many_, "target_type_")  # OrdinalEncoder
+        if self.scaling != "none" and (codes or self.many_.target_type_ == "continuous"):
+            self.many_scaler_ = make_scaler(self.scaling).fit(encoded)
+            encoded = self.many_scaler_.transform(encoded)
+        return encoded
 
     def fit(self, X, y=None):
         self._fit_encoders(np.asarray(X, dtype=object), y)
@@ -125,6 +147,8 @@ class CategoryEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = np.asarray(X, dtype=object)
         many = None if self.many_ is None else self.many_.transform(X[:, self.many_columns_])
+        if self.many_scaler_ is not None:
+            many = self.many_scaler_.transform(many)
         return self._stack(X, many)
 
     def _stack(self, X: np.ndarray, many: np.ndarray | None) -> np.ndarray:
@@ -284,7 +308,9 @@ def table_preprocessor(schema: TableSchema, scaling: str, native_categorical: bo
                 category_codes()
                 if native_categorical
                 else CategoryEncoder(
-                    max_onehot=schema.max_onehot, high_cardinality=schema.high_cardinality
+                    max_onehot=schema.max_onehot,
+                    high_cardinality=schema.high_cardinality,
+                    scaling=scaling,
                 ),
             ),
         ]
