@@ -166,7 +166,9 @@ def test_identifiers_are_dropped_with_a_note_unless_kept(tmp_path):
         {
             "ticket": [f"T-{i:05d}" for i in rng.permutation(60)],
             "PassengerId": rng.permutation(60) + 1,
-            "x": np.arange(60),  # a plain run of numbers is a feature, not an identifier
+            # distinct whole numbers under a plain name, out of file order: a feature (the row
+            # positions 0..59 would be the file's row index: tests/datasets/test_row_index.py)
+            "x": rng.permutation(60) * 3,
             "y": ["a", "b"] * 30,
         }
     )

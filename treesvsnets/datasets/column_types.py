@@ -26,6 +26,14 @@ The rules, in order (a column forced by the user skips the guessing):
    is dropped as an ID; a column with one value and no gaps is dropped as
    constant. ``keep`` keeps either.
 
+Before any of that, :func:`row_index_reason` finds the file's row index, which R's
+``write.csv`` (``""``, read back as ``X`` or ``...1``), Rdatasets (``rownames``) and pandas'
+``to_csv`` (``Unnamed: 0``) write as a first column: a column whose values are the row
+positions in file order (0..n-1 or 1..n, under any name), or a column of distinct whole
+numbers under a row index's name. Files are often sorted by their target, so a row index is
+a feature that leaks it: it is dropped, before duplicate rows are judged (an index makes
+every row distinct), unless the user keeps or declares it.
+
 Nothing here learns from the labels or from other rows than the column's own,
 and nothing is fitted: the statistics (medians, categories, encodings, date
 references) are fitted inside each training fold, in
@@ -79,6 +87,16 @@ _NEGATIVE = re.compile(r"^\((.*)\)$")  # accounting negatives: (1,234.50)
 # id, ID, row_id, customer-id, "client id", PassengerId, index, rowid, a saved index "Unnamed: 0"
 _ID_NAME = re.compile(r"(?:^|[_\s.\-])(?:id|index|rowid|row)$|^unnamed: ?\d+$", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"[a-z]I[dD]$")  # PassengerId, userID (case matters: not "paid")
+# the names a saved row index gets: pandas' "Unnamed: 0", R's blank header read back by readr
+# ("...1") or pandas, Rdatasets' "rownames", R's "row.names", pyarrow's "__index_level_0__"
+_INDEX_NAME = re.compile(
+    r"^(?:|unnamed: ?\d+(?:\.\d+)?|\.\.\.\d+|rownames|row\.names|row_names|__index_level_\d+__)$",
+    re.IGNORECASE,
+)
+# ...and the names R's read.csv (X), older readr (X1) and users give it, for a first column
+_FIRST_INDEX_NAME = re.compile(r"^(?:x|x1|index|idx|row)$", re.IGNORECASE)
+#: a column of row positions under any name is only told from a measurement on this many rows
+INDEX_MIN_ROWS = ID_MIN_ROWS
 
 
 @dataclass
@@ -209,6 +227,52 @@ def _is_numeric_id(numbers: pd.Series, name: str) -> bool:
         return False
     return bool(np.all(np.mod(present.to_numpy(), 1) == 0)) and bool(
         _ID_NAME.search(name) or _CAMEL_ID.search(name)
+    )
+
+
+def row_index_reason(values: pd.Series, first: bool = False) -> str | None:
+    """Why the column ``values`` (as read from the file, its rows in file order; ``first``:
+    the file's first column) is the file's row index, or None: its values are the row
+    positions (0..n-1 or 1..n; under any name, on at least :data:`INDEX_MIN_ROWS` rows), or
+    it holds distinct whole numbers under a saved index's name (``Unnamed: 0``, ``rownames``,
+    ``...1``; as the first column, also ``X`` or ``index``), the rows perhaps filtered or
+    shuffled since the index was made."""
+    if pd.api.types.is_bool_dtype(values.dtype) or values.isna().any() or len(values) < 2:
+        return None
+    name = str(values.name)
+    named = _INDEX_NAME.fullmatch(name) or (first and _FIRST_INDEX_NAME.fullmatch(name))
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        numbers = values
+    elif named and _is_text(values):  # R quotes its row names: "1", "2"...
+        numbers = pd.to_numeric(values.astype("string").str.strip().astype(object), errors="coerce")
+    else:
+        return None
+    array = numbers.to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(array).any() or not np.all(np.mod(array, 1) == 0):
+        return None
+    n = len(array)
+    if n >= INDEX_MIN_ROWS:
+        for start in (0, 1):
+            if np.array_equal(array, np.arange(start, start + n)):
+                return (
+                    f"the file's row index: its values are the row positions "
+                    f"{start}..{start + n - 1}"
+                )
+    if named and len(np.unique(array)) == n:
+        return "the file's row index: distinct whole numbers under an index's name"
+    return None
+
+
+def index_reading(values: pd.Series, reason: str) -> ColumnReading:
+    """The reading of a column dropped as the file's row index (``reason`` says why)."""
+    return ColumnReading(
+        name=str(values.name),
+        read_as=str(values.dtype),
+        kind="dropped",
+        missing=0,
+        placeholders=0,
+        distinct=int(values.nunique()),
+        note=f"{reason} (keep it with keep = [...])",
     )
 
 

@@ -5,7 +5,8 @@ placeholders, duplicates, class balance, IQR outliers), what the loader makes
 of each column (its inferred type, the values that did not parse, the merged
 spellings, why a column is dropped, and the encoding each fold will use), and
 it warns about leakage: a feature that equals the target, or that alone
-predicts it perfectly.
+predicts it perfectly, and a target sorted or grouped in the file's row order (which any
+column derived from the row order would leak).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class TableProfile:
     problem: str | None = None  # why a run would refuse this table, if it would
     task: str = "classification"
     target_summary: dict[str, float] = field(default_factory=dict)  # regression: five numbers
+    target_order: str | None = None  # how the target follows the file's row order, if it does
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -108,6 +110,58 @@ def _leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[str]:
         if cross_val_score(tree, values, y, cv=folds).min() >= 0.999:
             found.append(f"{column}: a small tree on this column alone is 100% accurate")
     return found
+
+
+#: the row position alone explains at least this share of the target (R², or of the gap
+#: between the most frequent class's rate and perfect accuracy): the file is sorted by it
+ORDER_SHARE = 0.1
+
+
+def target_order(y: np.ndarray, seed: int = 0) -> str | None:
+    """How the target is sorted or grouped in file order ("follows the file's row order: ..."),
+    or None when it is not.
+
+    A depth-3 tree on the row position alone (the rows a run uses, in file order) is scored
+    in shuffled 3-fold cross-validation, as a run's folds are. On a file in random order it
+    learns nothing; on a sorted or grouped file it predicts the target, and then any column
+    derived from the row order (a row index, an entry number, a timestamp of entry) leaks it.
+    """
+    from scipy.stats import spearmanr
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    y = np.asarray(y)
+    n = len(y)
+    if len(y) > LEAKAGE_SAMPLE:  # every k-th row keeps the order
+        y = y[:: int(np.ceil(n / LEAKAGE_SAMPLE))]
+    position = np.arange(len(y), dtype=float)[:, None]
+    regression = np.issubdtype(y.dtype, np.floating)
+    if len(y) < 30 or len(np.unique(y)) < 2:
+        return None
+    if regression:
+        tree = DecisionTreeRegressor(max_depth=3, random_state=seed)
+        cv = KFold(3, shuffle=True, random_state=seed)
+        r2 = float(cross_val_score(tree, position, y, cv=cv, scoring="r2").mean())
+        if r2 < ORDER_SHARE:
+            return None
+        rho = float(spearmanr(position[:, 0], y).statistic)
+        return (
+            f"follows the file's row order: a depth-3 tree on the row position "
+            f"alone reaches R² {r2:.2f} (rank correlation with the position {rho:+.2f})"
+        )
+    counts = np.bincount(y)
+    if counts[counts > 0].min() < 3:
+        return None
+    tree = DecisionTreeClassifier(max_depth=3, random_state=seed)
+    cv = StratifiedKFold(3, shuffle=True, random_state=seed)
+    accuracy = float(cross_val_score(tree, position, y, cv=cv).mean())
+    majority = counts.max() / len(y)
+    if (accuracy - majority) < ORDER_SHARE * (1 - majority):
+        return None
+    return (
+        f"is grouped in the file's row order: a depth-3 tree on the row position "
+        f"alone is {accuracy:.3f} accurate, against {majority:.3f} for the most frequent class"
+    )
 
 
 def _regression_leaks(X: Any, y: np.ndarray, schema: Any, seed: int) -> list[str]:
@@ -235,10 +289,15 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         rows=len(raw),
         columns=columns,
         target=str(target),
-        duplicate_rows=int(raw.duplicated().sum()),
+        duplicate_rows=(  # judged without the row index, as a run judges them
+            int(dataset.cleaning.get("duplicate_rows_removed", 0))
+            if dataset is not None
+            else int(raw.duplicated().sum())
+        ),
         class_counts=class_counts,
         constant_columns=[c.name for c in columns if c.note.startswith("constant")],
         leakage=_leaks(dataset.X, dataset.y, schema) if dataset is not None else [],
+        target_order=target_order(dataset.y) if dataset is not None else None,
         cleaning=dataset.cleaning if dataset is not None else {},
         problem=problem,
         task=dataset.task if dataset is not None else "classification",
@@ -359,6 +418,11 @@ def format_profile(profile: TableProfile) -> str:
         lines.extend(f"  - {leak}" for leak in profile.leakage)
     else:
         lines.append("suspected leakage: none found")
+    if profile.target_order:
+        lines.append(
+            f"the target {profile.target_order}; any column derived from the row order (a row "
+            "index, an entry number) leaks it: check that none is among the features"
+        )
     if profile.problem:
         lines.append(f"a run would refuse this table: {profile.problem}")
     elif profile.cleaning:

@@ -251,6 +251,10 @@ def clean_table(
     for column in columns:  # lists or dicts cannot be compared, so not deduplicated either
         if column not in options.drop:
             _check_encodable(frame[column], column, where)
+    index_readings = row_index_readings(frame, options, target)
+    index_columns = [reading.name for reading in index_readings]
+    cleaning.note("columns_dropped_as_row_index", index_columns)
+    frame = frame.drop(columns=index_columns)  # before duplicates: an index makes rows distinct
     duplicated = frame.duplicated()
     cleaning.note("duplicate_rows_removed", int(duplicated.sum()))
     frame = frame[~duplicated].drop(columns=list(options.drop))
@@ -265,7 +269,7 @@ def clean_table(
     if features.shape[1] == 0:
         raise DatasetError(f"{where} has no feature columns besides the target {target!r}.")
 
-    readings: list[Any] = []  # ColumnReading
+    readings: list[Any] = list(index_readings)  # ColumnReading
     unified: dict[str, Any] = {}
     for column in features.columns:
         values = features[column]
@@ -345,6 +349,23 @@ def clean_table(
         image_shape=shape if shape is not None and len(shape) == 3 else None,
         sequence_shape=shape if shape is not None and len(shape) == 2 else None,
     )
+
+
+def row_index_readings(frame: Any, options: TableOptions, target: str) -> list[Any]:
+    """The readings of the columns of ``frame`` (as read, rows in file order) that are the
+    file's row index (:func:`~treesvsnets.datasets.column_types.row_index_reason`); never the
+    target, nor a column the user drops, keeps or declares a type for."""
+    from treesvsnets.datasets.column_types import index_reading, row_index_reason
+
+    spared = {target, *options.drop, *options.keep}
+    found = []
+    for position, column in enumerate(frame.columns):
+        if column in spared or options.forced_kind(column) is not None:
+            continue
+        reason = row_index_reason(frame[column], first=position == 0)
+        if reason is not None:
+            found.append(index_reading(frame[column], reason))
+    return found
 
 
 def read_feature(
