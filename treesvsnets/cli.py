@@ -464,8 +464,10 @@ def _config_from(args: argparse.Namespace) -> Any:
 
 
 def _print_leaderboard(rows: Any) -> None:
-    """Each dataset's leaderboard, then one line per estimator not better than the baseline."""
+    """Each dataset's leaderboard, then one line per estimator not better than the baseline
+    and per estimator whose training diverged."""
     from treesvsnets.reports.baseline import not_better_sentences
+    from treesvsnets.reports.divergence import divergence_sentences
     from treesvsnets.reports.leaderboard import format_tables, leaderboard
     from treesvsnets.reports.tuning import after_tuning, split_tuning, tuning_lines
 
@@ -477,7 +479,7 @@ def _print_leaderboard(rows: Any) -> None:
             print(f"{dataset} (after tuning)\n{after[dataset]}\n")
             for line in tuning_lines(rows, dataset):
                 print(f"  {line}")
-    for sentence in not_better_sentences(defaults):
+    for sentence in [*not_better_sentences(defaults), *divergence_sentences(rows)]:
         print(f"{PROG}: warning: {sentence}")
 
 

@@ -62,3 +62,8 @@ class Terminated(KeyboardInterrupt):
 
 class TreesVsNetsWarning(UserWarning):
     """Something the user should know about a run that still goes ahead (e.g. oversubscription)."""
+
+
+class DivergenceWarning(TreesVsNetsWarning):
+    """A net's training diverged (its loss not finite, or ending above where it began): its
+    scores say little about the architecture. The fitted net's ``diverged_`` says how."""

@@ -32,7 +32,7 @@ from treesvsnets.datasets.preprocessing import (
     make_preprocessor,
     resolve_preprocessing,
 )
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, DivergenceWarning
 from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.results.row import CellIdentity, Measurement, now, result_row
 
@@ -153,6 +153,8 @@ def _estimator_facts(estimator: Any) -> dict[str, Any]:
         facts["peak_gpu_mb"] = estimator.peak_gpu_memory_mb_
     if getattr(estimator, "warmup_seconds_", None) is not None:
         facts["warmup_seconds"] = estimator.warmup_seconds_
+    if isinstance(getattr(estimator, "diverged_", None), str):
+        facts["diverged"] = estimator.diverged_
     return facts
 
 
@@ -313,12 +315,26 @@ def _predict_and_score(
         y_pred = np.asarray(estimator.predict(X_ready))
     measurement.record(**_estimator_facts(estimator))
     if dataset.is_regression:
+        _check_finite(y_pred, "predictions", measurement)
         measurement.record(**regression_score(y_test, y_pred))
         return
     proba = None
     if hasattr(estimator, "predict_proba"):
         proba = align_proba(estimator.predict_proba(X_ready), estimator.classes_, dataset.n_classes)
+        _check_finite(proba, "predicted probabilities", measurement)
     measurement.record(**score(y_test, y_pred, proba, dataset.n_classes))
+
+
+def _check_finite(values: np.ndarray, what: str, measurement: Measurement) -> None:
+    """Refuse NaN or infinite predictions with one sentence (saying how the net diverged,
+    when it did), rather than the scorer's "Input contains NaN"."""
+    values = np.asarray(values)
+    if not np.issubdtype(values.dtype, np.number):
+        return
+    bad = int((~np.isfinite(values)).any(axis=tuple(range(1, values.ndim))).sum())
+    if bad:
+        why = f" (the net {measurement.diverged})" if measurement.diverged else ""
+        raise ValueError(f"{bad} of {len(values)} {what} are not finite{why}.")
 
 
 def _record_failure(measurement: Measurement, exc: BaseException) -> None:
@@ -346,10 +362,18 @@ def _close(
     )
     if measurement.predict_seconds is not None and n_test:
         measurement.predict_ms_per_1k = measurement.predict_seconds * 1000 * 1000 / n_test
-    if caught:
-        messages = sorted(
-            {f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught}
-        )
+    # a divergence is the fitted estimator's own (diverged_): folds fitted together share
+    # their warnings, so the row says its own fold's, first
+    messages = sorted(
+        {
+            f"{w.category.__name__}: {str(w.message).splitlines()[0]}"
+            for w in caught
+            if not issubclass(w.category, DivergenceWarning)
+        }
+    )
+    if measurement.diverged:
+        messages.insert(0, measurement.diverged)
+    if messages:
         measurement.warnings = "; ".join(messages)[:_MAX_MESSAGE]
 
 

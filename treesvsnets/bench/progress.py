@@ -52,6 +52,8 @@ def _print_trial(event: TrialEvent, stream: IO[str]) -> None:
         )
     else:
         outcome = f"{row['status'].upper()}: {row.get('error') or ''}"
+    if row.get("diverged"):
+        outcome += "  DIVERGED"
     print(f"{where}  {outcome}", file=stream, flush=True)
 
 
@@ -97,6 +99,8 @@ def print_progress(event: ProgressEvent | TrialEvent, stream: IO[str] | None = N
             else f"acc {ACCURACY.show(row['accuracy'])}"
         )
         outcome = f"{scored}  fit {row['fit_seconds']:7.2f}s  predict {row['predict_seconds']:.3f}s"
+        if row.get("diverged"):
+            outcome += "  DIVERGED"
     else:
         outcome = f"{row['status'].upper()}: {row.get('error') or ''}"
     print(f"{where}  {outcome}", file=stream, flush=True)

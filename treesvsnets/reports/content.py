@@ -13,6 +13,7 @@ import pandas as pd
 from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.reports import plots, tuning
 from treesvsnets.reports.baseline import not_better_sentences
+from treesvsnets.reports.divergence import divergence_sentences
 from treesvsnets.reports.leaderboard import display_table, leaderboard
 from treesvsnets.reports.stats import compare_on_folds, rank_test
 from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS, primary, task_of
@@ -429,7 +430,13 @@ def build_content(
                     f"features, {_target_words(info)}; fingerprint "
                     f"`{info.get('fingerprint', '?')}`; split hashes: {hashes or '?'}"
                 ),
-                notes=[f"**{sentence}**" for sentence in not_better_sentences(its_rows)]
+                notes=[
+                    f"**{sentence}**"
+                    for sentence in [
+                        *not_better_sentences(its_rows),
+                        *divergence_sentences(all_rows, str(dataset)),
+                    ]
+                ]
                 + _data_notes(info, its_splits)
                 + [
                     f"{skip['estimator']} was not run here: it {skip['reason']}"

@@ -41,19 +41,22 @@ BOARD_COLUMNS = (
     "cells",
     "cells_ok",
     "failures",
+    "diverged",
 )
 
 
 def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per (dataset, estimator): means over successful cells, the std and a 95%
     bootstrap interval of the mean of the task's score (accuracy or RMSE), rank by that score,
-    and whether it is significantly better than the run's baseline (``vs_baseline``, see
-    :mod:`treesvsnets.reports.baseline`).
+    whether it is significantly better than the run's baseline (``vs_baseline``, see
+    :mod:`treesvsnets.reports.baseline`), and how many of its cells diverged (``diverged``,
+    see :mod:`treesvsnets.reports.divergence`).
 
     Estimators whose cells all failed stay in the table (no rank, their
     status counts say what happened) rather than silently disappearing.
     """
     from treesvsnets.reports.baseline import compare_to_baseline
+    from treesvsnets.reports.divergence import diverged_counts
     from treesvsnets.reports.stats import bootstrap_ci
 
     if rows.empty:
@@ -78,6 +81,7 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
                 .value_counts()
                 .items()
             ),
+            "diverged": diverged_counts(group),
         }
         for mean in MEAN_COLUMNS:
             values = ok[mean] if mean in ok else pd.Series(dtype=float)
@@ -144,10 +148,14 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
                 f"{ok}/{n}" for ok, n in zip(board["cells_ok"], board["cells"], strict=True)
             ],
             "failures": board["failures"],
+            "diverged": [
+                f"{d}/{n}" if d else ""
+                for d, n in zip(board["diverged"], board["cells"], strict=True)
+            ],
         },
         index=board.index,
     )
-    for name in ("failures", "vs baseline"):
+    for name in ("failures", "vs baseline", "diverged"):
         if not shown[name].astype(bool).any():
             shown = shown.drop(columns=name)
     return shown

@@ -97,6 +97,7 @@ class Measurement:
     started_at: str | None = None
     ended_at: str | None = None
     warnings: str | None = None
+    diverged: str | None = None  # a net whose training diverged: how ("diverged: ...")
     history: str | None = None  # JSON: a net's epochs
     traceback: str | None = None
 

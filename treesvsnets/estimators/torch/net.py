@@ -2,7 +2,8 @@
 
 ``__init__`` only stores its arguments; ``fit`` checks them, builds the module,
 moves the data to the device once and runs the Trainer. Fitted state ends in
-``_``: ``module_``, ``history_``, ``device_``, ``best_epoch_``...
+``_``: ``module_``, ``history_``, ``device_``, ``best_epoch_``, ``diverged_`` (None, or
+what went wrong: :mod:`~treesvsnets.estimators.torch.divergence`)...
 
 The task lives in two small subclasses: :class:`~treesvsnets.estimators.torch.classifier.
 TorchClassifier` (classes, class weights, probabilities) and :class:`~treesvsnets.
@@ -29,7 +30,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, DivergenceWarning
 from treesvsnets.estimators.netspec import NET_CAPABILITIES
 from treesvsnets.estimators.torch.callbacks import (
     Callback,
@@ -38,6 +39,7 @@ from treesvsnets.estimators.torch.callbacks import (
     EpochProgress,
 )
 from treesvsnets.estimators.torch.devices import resolve_device, synchronize
+from treesvsnets.estimators.torch.divergence import divergence
 from treesvsnets.estimators.torch.modules import conv_net, count_parameters, dense_net, initialise
 from treesvsnets.estimators.torch.objectives import Objective
 from treesvsnets.estimators.torch.training import (
@@ -90,6 +92,8 @@ class PreparedFit:
     y: torch.Tensor
     X_val: torch.Tensor | None
     y_val: torch.Tensor | None
+    #: the loss of predicting a constant on the training rows (a divergence's yardstick)
+    constant_loss: float | None = None
 
 
 class TorchNet(BaseEstimator):
@@ -469,17 +473,20 @@ class TorchNet(BaseEstimator):
         self.n_val_ = 0 if y_val is None else int(y_val.shape[0])
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
+        objective = self._objective(y, device)
+        y_fit = torch.from_numpy(targets).to(device)
         return PreparedFit(
             module=module,
             settings=settings,
             device=device,
             callbacks=callbacks,
             generator=generator,
-            objective=self._objective(y, device),
+            objective=objective,
             X=self._to_device(X, device),
-            y=torch.from_numpy(targets).to(device),
+            y=y_fit,
             X_val=X_val,
             y_val=y_val,
+            constant_loss=objective.constant_loss(y_fit),
         )
 
     def _cardinalities(self, X: np.ndarray) -> tuple[int, ...]:
@@ -504,6 +511,13 @@ class TorchNet(BaseEstimator):
         self.stop_reason_ = trained.stop_reason
         self.n_parameters_ = count_parameters(run.module)
         self.warmup_seconds_ = history[0]["seconds"] if history else None
+        self.diverged_ = divergence(
+            history, run.constant_loss, run.objective.constant, trained.restored_epoch
+        )
+        if self.diverged_ is not None:
+            warnings.warn(
+                DivergenceWarning(f"{type(self).__name__} {self.diverged_}"), stacklevel=3
+            )
         self.peak_gpu_memory_mb_ = (
             torch.cuda.max_memory_allocated(run.device) / 2**20
             if run.device.type == "cuda"

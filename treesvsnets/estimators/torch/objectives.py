@@ -38,6 +38,17 @@ class Classification:
         accuracy = (logits.argmax(dim=1) == y).float().mean()
         return {"val_loss": float(loss.item()), "val_accuracy": float(accuracy.item())}
 
+    @torch.no_grad()
+    def constant_loss(self, y: torch.Tensor) -> float:
+        """The loss of always predicting the training rows' class frequencies: what a net
+        that learned nothing from the features scores (its divergence's yardstick)."""
+        counts = torch.bincount(y).float()
+        logits = torch.log(counts.clamp(min=0.5) / len(y)).expand(len(y), -1)
+        return float(self.loss_module().to(y.device)(logits, y).item())
+
+    #: what :meth:`constant_loss` predicts, in words
+    constant = "the class frequencies"
+
     def per_row(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Each row's loss, for (k, rows, classes) logits of a stack of k fits."""
         return functional.cross_entropy(
@@ -81,6 +92,15 @@ class Regression:
             "val_rmse": math.sqrt(mse) * float(self.scale),
             "val_r2": 1 - mse / variance if variance > 0 else float("nan"),
         }
+
+    @torch.no_grad()
+    def constant_loss(self, y: torch.Tensor) -> float:
+        """The loss of always predicting the training mean (1.0 for the mean squared error of
+        a standardised target): what a net that learned nothing scores."""
+        return float(self.loss_module()(y.mean().expand_as(y), y).item())
+
+    #: what :meth:`constant_loss` predicts, in words
+    constant = "the mean of the standardised target"
 
     def per_row(self, outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Each row's loss, for (k, rows, 1) outputs of a stack of k fits."""

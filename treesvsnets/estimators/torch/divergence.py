@@ -1,0 +1,68 @@
+"""Whether a fit diverged, read from its history: the sentence a result row records.
+
+A net that diverges still returns predictions, and its row a score far below the baseline;
+without a word on why, a reader blames the architecture. A fit has diverged when, at the
+epoch whose weights the model ends with (the last, or the one early stopping restored):
+
+- a training or validation loss is not finite (at that epoch or before it);
+- its training loss is above where it began: above the first epoch's, or above what
+  predicting a constant scores on the training rows (the mean of a standardised target:
+  1.0; the class frequencies), by more than :data:`MARGIN` (noise is no divergence);
+- its validation loss is more than :data:`VALIDATION_BLOWUP` times its best.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+#: a training loss this much above its start (relatively) is divergence, not noise
+MARGIN = 0.1
+#: a validation loss this many times its best is a blow-up
+VALIDATION_BLOWUP = 10.0
+
+
+def _number(value: float) -> str:
+    """Four significant digits, a whole number shown as one (1.0, not 1)."""
+    text = f"{value:.4g}"
+    return text if any(c in text for c in ".en") else f"{text}.0"
+
+
+def divergence(
+    history: Sequence[dict[str, Any]],
+    constant_loss: float | None,
+    constant: str,
+    final_epoch: int | None = None,
+) -> str | None:
+    """``"diverged: ..."`` (one clause saying what and at which epoch), or None.
+
+    ``history`` is the fit's epochs (``epoch``, ``train_loss``, maybe ``val_loss``);
+    ``constant_loss`` is what predicting ``constant`` (in words) scores on the training rows;
+    ``final_epoch`` is the epoch whose weights were restored (None: the last epoch's)."""
+    if not history:
+        return None
+    final = next((e for e in history if e["epoch"] == final_epoch), history[-1])
+    used = [e for e in history if e["epoch"] <= final["epoch"]]
+    for epoch in used:
+        for key, what in (("train_loss", "training loss"), ("val_loss", "validation loss")):
+            value = epoch.get(key)
+            if value is not None and not math.isfinite(value):
+                return f"diverged: {what} {value} at epoch {epoch['epoch']}"
+    loss = final["train_loss"]
+    where = f"training loss {_number(loss)} at epoch {final['epoch']}"
+    if constant_loss is not None and loss > (1 + MARGIN) * constant_loss:
+        return f"diverged: {where}, above the {_number(constant_loss)} of predicting {constant}"
+    first = history[0]["train_loss"]
+    if final is not history[0] and loss > (1 + MARGIN) * first:
+        return f"diverged: {where}, above the {_number(first)} it began with at epoch 1"
+    validation = [(e["val_loss"], e["epoch"]) for e in used if e.get("val_loss") is not None]
+    if validation and final.get("val_loss") is not None:
+        best, best_epoch = min(validation)
+        if final["val_loss"] > VALIDATION_BLOWUP * best:
+            return (
+                f"diverged: validation loss {_number(final['val_loss'])} at epoch "
+                f"{final['epoch']}, more than {VALIDATION_BLOWUP:g}x its best "
+                f"({_number(best)} at epoch {best_epoch})"
+            )
+    return None
