@@ -8,7 +8,9 @@ epoch whose weights the model ends with (the last, or the one early stopping res
 - its training loss is above where it began: above the first epoch's, or above what
   predicting a constant scores on the training rows (the mean of a standardised target:
   1.0; the class frequencies), by more than :data:`MARGIN` (noise is no divergence);
-- its validation loss is more than :data:`VALIDATION_BLOWUP` times its best.
+- its validation loss is more than :data:`VALIDATION_BLOWUP` times its best, and above the
+  constant prediction's (a net that overfits a small validation slice can go from 0.004 to
+  0.06: that is no divergence).
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def divergence(
     validation = [(e["val_loss"], e["epoch"]) for e in used if e.get("val_loss") is not None]
     if validation and final.get("val_loss") is not None:
         best, best_epoch = min(validation)
-        if final["val_loss"] > VALIDATION_BLOWUP * best:
+        above_constant = constant_loss is None or final["val_loss"] > constant_loss
+        if final["val_loss"] > VALIDATION_BLOWUP * best and above_constant:
             return (
                 f"diverged: validation loss {_number(final['val_loss'])} at epoch "
                 f"{final['epoch']}, more than {VALIDATION_BLOWUP:g}x its best "
