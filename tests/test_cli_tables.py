@@ -71,7 +71,11 @@ def test_a_toml_entry_names_the_file_its_target_and_the_columns_to_drop(tmp_path
     ("frame", "extra", "words"),
     [
         (None, ["--target", "lable"], ["'lable'", "Did you mean 'label'?"]),
-        (pd.DataFrame({"x": range(20), "y": ["a"] * 18 + ["b"] * 2}), [], ["'b'", "'y'", "folds"]),
+        (
+            pd.DataFrame({"x": np.linspace(0, 1, 20), "y": ["a"] * 18 + ["b"] * 2}),
+            [],
+            ["'b'", "'y'", "folds"],
+        ),
     ],
     ids=["unknown target", "class smaller than the folds"],
 )

@@ -159,3 +159,12 @@ def test_inspect_names_the_index_and_the_sorted_target(tmp_path):
     assert "dropped: Unnamed: 0 (the file's row index)" in run.stdout + run.stderr
     report = next((tmp_path / "runs").glob("*/report.md")).read_text()
     assert "the file's row index" in report
+
+
+def test_a_table_whose_only_feature_is_its_row_index_says_so(tmp_path):
+    from treesvsnets.errors import DatasetError
+
+    path = write_table(pd.DataFrame({"n": range(30), "y": ["a", "b"] * 15}), tmp_path / "t.csv")
+    with pytest.raises(DatasetError, match=r"'n': the file's row index, dropped; keep it"):
+        load_table(path)
+    assert list(load_table(path, TableOptions(keep=("n",))).X.columns) == ["n"]

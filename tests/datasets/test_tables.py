@@ -142,7 +142,7 @@ def test_the_dataset_fingerprint_changes_when_one_cell_of_the_table_changes(tmp_
 
 def _bad_tables(tmp_path):
     """(file, options, words the message must hold besides the file's name)."""
-    good = pd.DataFrame({"x": range(40), "kind": ["a", "b"] * 20, "y": ["p", "q"] * 20})
+    good = pd.DataFrame({"x": np.linspace(0, 1, 40), "kind": ["a", "b"] * 20, "y": ["p", "q"] * 20})
     one_class = good.assign(y="p")
     lists = good.assign(kind=[[1, 2]] * 40)
     huge = good.assign(x=np.where(np.arange(40) % 2, 1e300, 1.0))
@@ -216,7 +216,7 @@ def test_bad_tables_are_refused_with_one_sentence_naming_the_file_and_column(tmp
 
 
 def test_a_class_with_fewer_rows_than_folds_names_the_file_and_the_target_column(tmp_path):
-    frame = pd.DataFrame({"x": range(30), "y": ["a"] * 27 + ["b"] * 3})
+    frame = pd.DataFrame({"x": np.linspace(0, 1, 30), "y": ["a"] * 27 + ["b"] * 3})
     path = write_table(frame, tmp_path / "rare.csv")
     with pytest.raises(TreesVsNetsError) as raised:
         make_split_plan(load_table(path), n_folds=5)

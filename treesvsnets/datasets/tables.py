@@ -267,7 +267,13 @@ def clean_table(
         raise DatasetError(f"{where} has no row with a target value in column {target!r}.")
     features = frame.drop(columns=[target])
     if features.shape[1] == 0:
-        raise DatasetError(f"{where} has no feature columns besides the target {target!r}.")
+        index = (
+            f" ({', '.join(repr(c) for c in index_columns)}: the file's row index, dropped; keep "
+            "it with keep = [...] if it is a real feature)"
+            if index_columns
+            else ""
+        )
+        raise DatasetError(f"{where} has no feature columns besides the target {target!r}{index}.")
 
     readings: list[Any] = list(index_readings)  # ColumnReading
     unified: dict[str, Any] = {}
