@@ -143,7 +143,17 @@ class CatBoostModel(BaseEstimator):
         return frame, list(range(first, X.shape[1]))
 
     def _fit(self, model_class: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        from sklearn.utils.validation import _check_sample_weight
+
         X, y = check_X_y(X, y, dtype=np.float64, y_numeric=isinstance(self, RegressorMixin))
+        if len(X) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 samples to fit, got 1 sample."
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            if not sample_weight.any():
+                raise ValueError("Sample weights must contain at least one non-zero number.")
         self.n_features_in_ = X.shape[1]
         frame, cat_features = self._frame(X)
         self.model_ = model_class(**self._settings())
@@ -151,8 +161,15 @@ class CatBoostModel(BaseEstimator):
         return self
 
     def _ready(self, X: Any) -> Any:
+        """X checked against the fit (fitted, as many features) and framed for CatBoost."""
         check_is_fitted(self, "model_")
-        return self._frame(check_array(X, dtype=np.float64))[0]
+        X = check_array(X, dtype=np.float64)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return self._frame(X)[0]
 
 
 class CatBoostClassifierModel(ClassifierMixin, CatBoostModel):
@@ -163,15 +180,21 @@ class CatBoostClassifierModel(ClassifierMixin, CatBoostModel):
         from sklearn.utils.multiclass import check_classification_targets
 
         check_classification_targets(y)
+        if len(np.unique(np.asarray(y))) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least two classes in y; got one class."
+            )
         self._fit(CatBoostClassifier, X, y, sample_weight)
         self.classes_ = np.asarray(self.model_.classes_)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        return np.asarray(self.model_.predict_proba(self._ready(X)), dtype=np.float64)
+        frame = self._ready(X)  # checks it is fitted first
+        return np.asarray(self.model_.predict_proba(frame), dtype=np.float64)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        best = np.argmax(self.predict_proba(X), axis=1)  # checks it is fitted first
+        return self.classes_[best]
 
 
 class CatBoostRegressorModel(RegressorMixin, CatBoostModel):
@@ -183,4 +206,5 @@ class CatBoostRegressorModel(RegressorMixin, CatBoostModel):
         return self._fit(CatBoostRegressor, X, y, sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
-        return np.asarray(self.model_.predict(self._ready(X)), dtype=np.float64).ravel()
+        frame = self._ready(X)  # checks it is fitted first
+        return np.asarray(self.model_.predict(frame), dtype=np.float64).ravel()

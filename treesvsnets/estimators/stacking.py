@@ -100,6 +100,18 @@ class _PooledFit:
         return self
 
     @staticmethod
+    def _rows(X: Any) -> Any:
+        """X as the pool slices it: a sparse matrix of any format as CSR (its rows can be
+        taken), an array-like without indexing (a plain sequence of rows) as an array;
+        a DataFrame or an array as it is (the members check it)."""
+        from scipy import sparse
+        from sklearn.utils.validation import indexable
+
+        if sparse.issparse(X):
+            return X.tocsr()
+        return indexable(X)[0]
+
+    @staticmethod
     def _folds(cv: Any, X: Any, y: Any) -> list:
         """The inner folds, fixed once (a splitter without a seed gets one, as scikit-learn's)."""
         if hasattr(cv, "random_state") and cv.random_state is None:
@@ -115,6 +127,7 @@ class PooledStackingClassifier(_PooledFit, StackingClassifier):
         if _not_pooled(self, fit_params) or type_of_target(y) == "multilabel-indicator":
             return super().fit(X, y, **fit_params)
         self._validate_params()
+        X = self._rows(X)
         encoder = LabelEncoder().fit(y)
         y_encoded = encoder.transform(y)
         folds = self._folds(check_cv(self.cv, y=y_encoded, classifier=True), X, y_encoded)
@@ -133,6 +146,7 @@ class PooledStackingRegressor(_PooledFit, StackingRegressor):
         if _not_pooled(self, fit_params):
             return super().fit(X, y, **fit_params)
         self._validate_params()
+        X = self._rows(X)
         y = column_or_1d(y, warn=True)
         folds = self._folds(check_cv(self.cv, y=y, classifier=False), X, y)
         return self._fit_pooled(X, y, folds, fit_params)

@@ -53,4 +53,5 @@ class TorchClassifier(ClassifierMixin, TorchNet):
         return torch.softmax(self._outputs(X), dim=1).cpu().numpy().astype(np.float64)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[self._outputs(X).argmax(dim=1).cpu().numpy()]
+        best = self._outputs(X).argmax(dim=1).cpu().numpy()  # checks it is fitted first
+        return self.classes_[best]

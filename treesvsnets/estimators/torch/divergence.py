@@ -7,7 +7,7 @@ epoch whose weights the model ends with (the last, or the one early stopping res
 - a training or validation loss is not finite (at that epoch or before it);
 - its training loss is above where it began: above the first epoch's, or above what
   predicting a constant scores on the training rows (the mean of a standardised target:
-  1.0; the class frequencies), by more than :data:`MARGIN` (noise is no divergence);
+  1.0; the class frequencies), by more than half (:data:`MARGIN`: noise is no divergence);
 - its validation loss is more than :data:`VALIDATION_BLOWUP` times its best, and above the
   constant prediction's (a net that overfits a small validation slice can go from 0.004 to
   0.06: that is no divergence).
@@ -19,8 +19,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-#: a training loss this much above its start (relatively) is divergence, not noise
-MARGIN = 0.1
+#: a training loss this much above its start (relatively) is divergence, not noise: a
+#: small net on a few hundred noisy rows ends up to 10% above the constant's loss; a
+#: diverged one ends orders of magnitude above it (or not finite)
+MARGIN = 0.5
 #: a validation loss this many times its best is a blow-up
 VALIDATION_BLOWUP = 10.0
 

@@ -566,6 +566,11 @@ class TorchNet(BaseEstimator):
         """The module's outputs for X (logits, or a regressor's standardised predictions)."""
         check_is_fitted(self, "module_")
         X = check_array(X, dtype=np.float32)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
         device = torch.device(self.device_)
         with self.thread_budget():
             logits = predict_logits(
