@@ -59,6 +59,33 @@ def test_each_tabular_net_regresses_through_the_same_loop(architecture):
     assert net.score(X[270:], target[270:]) > 0.5
 
 
+@pytest.mark.parametrize("architecture", TABULAR)
+def test_the_python_class_and_the_command_line_build_the_same_module(architecture):
+    """One declaration per net (architectures.TABLE_NETS): ``TorchClassifier(name)`` with its
+    settings left None and ``-e name`` (the registry's defaults) build the same module, the
+    same layers of the same shapes with the same dropouts (ft_transformer's tokens were 96
+    through the class and 128 through the command line)."""
+    X, y = mixed_table(120)
+    quick = {"epochs": 1, "early_stopping": False, "device": "cpu", "random_state": 0}
+    spec = registry.get(architecture)
+    from_cli = spec.factory(**{**spec.default_params, **quick, "n_categorical": 2}).fit(X, y)
+    from_class = TorchClassifier(architecture, n_categorical=2, **quick).fit(X, y)
+    assert repr(from_class.module_) == repr(from_cli.module_)  # layers, widths, dropout rates
+    shapes = {k: tuple(v.shape) for k, v in from_class.module_.state_dict().items()}
+    assert shapes == {k: tuple(v.shape) for k, v in from_cli.module_.state_dict().items()}
+    if architecture == "ft_transformer":
+        assert shapes["transformer.cls_embedding.weight"] == (128,)
+
+
+@pytest.mark.parametrize("architecture", ["dense", "cnn", "cnn1d", *TABULAR])
+def test_a_nets_spec_and_its_class_declare_the_same_capabilities(architecture):
+    from treesvsnets.estimators.capabilities import capabilities_of
+
+    spec = registry.get(architecture)
+    assert capabilities_of(TorchClassifier(architecture)) == spec.capabilities
+    assert "predict_proba" not in capabilities_of(TorchRegressor(architecture))
+
+
 def test_numbers_only_and_categories_only_tables_both_fit():
     X, y = mixed_table(200)
     for n_categorical, columns in ((0, slice(0, 4)), (2, slice(4, 6))):
@@ -71,7 +98,10 @@ def test_numbers_only_and_categories_only_tables_both_fit():
 
 def test_tabm_trains_on_every_heads_loss_and_predicts_their_mean_probability():
     X, y = mixed_table(200)
-    net = TorchClassifier("tabm", ensemble_size=4, epochs=3, random_state=0, device="cpu")
+    # no dropout: the heads in training mode are then exactly what evaluation averages
+    net = TorchClassifier(
+        "tabm", ensemble_size=4, dropout=0.0, epochs=3, random_state=0, device="cpu"
+    )
     net.fit(X[:, :4], y)
     module = net.module_
     module.train()

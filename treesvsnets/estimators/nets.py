@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from treesvsnets.estimators.architectures import TABLE_NETS
 from treesvsnets.estimators.netspec import (
-    NET_CAPABILITIES,
     TRAINING_DEFAULTS,
     NetFactory,
+    architecture_capabilities,
     regression_params,
 )
 from treesvsnets.estimators.registry import register
@@ -124,17 +125,9 @@ _TABULAR_TRAINING_SPACE = {
     "weight_decay": {"float": [1e-6, 1e-3], "log": True},
     "batch_size": {"choice": [64, 128, 256]},
 }
-#: the paper's ResNet (Gorishniy et al. 2021, section 3.2) at a CPU's size: 2 blocks of 128
-_RESNET = {
-    "n_blocks": 2,
-    "d_block": 128,
-    "d_hidden_multiplier": 2.0,
-    "dropout": 0.1,
-    "residual_dropout": 0.0,
-    "d_embedding": 8,
-    **_TABULAR_TRAINING,
-    "lr": 3e-4,
-}
+#: each table net's defaults: its module's settings as declared once (architectures.py, which
+#: the Python classes read too), then its training
+_RESNET = {**TABLE_NETS["resnet"], **_TABULAR_TRAINING, "lr": 3e-4}
 _RESNET_SPACE = {
     "n_blocks": {"int": [1, 4]},
     "d_block": {"int": [64, 512], "log": True},
@@ -143,18 +136,7 @@ _RESNET_SPACE = {
     "residual_dropout": {"float": [0.0, 0.2]},
     **_TABULAR_TRAINING_SPACE,
 }
-#: FT-Transformer's default configuration for 2 blocks (rtdl's get_default_kwargs(2): tokens
-#: of 128, 8 heads, attention dropout 0.15, FFN dropout 0.05), AdamW
-_FT_TRANSFORMER = {
-    "n_blocks": 2,
-    "d_block": 128,
-    "attention_heads": 8,
-    "attention_dropout": 0.15,
-    "ffn_dropout": 0.05,
-    "residual_dropout": 0.0,
-    **_TABULAR_TRAINING,
-    "lr": 3e-4,
-}
+_FT_TRANSFORMER = {**TABLE_NETS["ft_transformer"], **_TABULAR_TRAINING, "lr": 3e-4}
 _FT_TRANSFORMER_SPACE = {
     "n_blocks": {"int": [1, 3]},
     "d_block": {"choice": [64, 96, 128, 192]},
@@ -163,18 +145,7 @@ _FT_TRANSFORMER_SPACE = {
     "residual_dropout": {"float": [0.0, 0.2]},
     **_TABULAR_TRAINING_SPACE,
 }
-#: MLP-PLR (Gorishniy et al. 2022): periodic embeddings of 24 from 48 frequencies (initial scale
-#: 0.01, rtdl-num-embeddings' default), then an
-#: MLP of 2 blocks of 256
-_MLP_PLR = {
-    "n_blocks": 2,
-    "d_block": 256,
-    "dropout": 0.1,
-    "d_embedding": 24,
-    "n_frequencies": 48,
-    "frequency_scale": 0.01,
-    **_TABULAR_TRAINING,
-}
+_MLP_PLR = {**TABLE_NETS["mlp_plr"], **_TABULAR_TRAINING}
 _MLP_PLR_SPACE = {
     "n_blocks": {"int": [1, 4]},
     "d_block": {"int": [64, 512], "log": True},
@@ -184,18 +155,8 @@ _MLP_PLR_SPACE = {
     "frequency_scale": {"float": [0.01, 10.0], "log": True},
     **_TABULAR_TRAINING_SPACE,
 }
-#: TabM (Gorishniy et al. 2025) at a CPU's size: 16 heads over 2 blocks of 256, on PLR-lite
-#: embeddings of the numbers; its paper's AdamW settings
-_TABM = {
-    "n_blocks": 2,
-    "d_block": 256,
-    "dropout": 0.1,
-    "ensemble_size": 16,
-    "d_embedding": 16,
-    **_TABULAR_TRAINING,
-    "lr": 2e-3,
-    "weight_decay": 3e-4,
-}
+#: TabM: its paper's AdamW settings
+_TABM = {**TABLE_NETS["tabm"], **_TABULAR_TRAINING, "lr": 2e-3, "weight_decay": 3e-4}
 _TABM_SPACE = {
     "n_blocks": {"int": [1, 4]},
     "d_block": {"int": [64, 512], "log": True},
@@ -212,10 +173,10 @@ def _register_net(
     relative_cost: float,
     space: dict[str, Any],
     space_params: Any = None,
-    capabilities: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     """Register the built-in net ``name`` (its architecture of the same name) for both
-    tasks: a TorchClassifier, or a TorchRegressor (MSE) on a regression dataset."""
+    tasks: a TorchClassifier, or a TorchRegressor (MSE) on a regression dataset; its
+    capabilities are its architecture's (netspec.architecture_capabilities)."""
     register(
         name,
         relative_cost=relative_cost,
@@ -223,7 +184,7 @@ def _register_net(
         regressor=NetFactory(name, regressor=True),
         regressor_params=regression_params(defaults),
         description=description,
-        capabilities=NET_CAPABILITIES | set(capabilities),
+        capabilities=architecture_capabilities(name),
         space=space,
         space_params=space_params,
         **_NET,
@@ -236,7 +197,6 @@ _register_net(
     relative_cost=3,
     description="PyTorch MLP: Flatten -> Linear/ReLU blocks (dropout, batch norm) -> logits "
     "(regression: one output, MSE on the standardised target)",
-    capabilities={"fold_parallel"},
     space=_DENSE_SPACE,
     space_params=_dense_shape,
 )
@@ -245,7 +205,6 @@ _register_net(
     _CNN,
     relative_cost=15,
     description="PyTorch CNN: [Conv -> BatchNorm -> ReLU -> MaxPool] x2 -> Dense head with dropout",
-    capabilities={"needs_images"},
     space=_CNN_SPACE,
     space_params=_cnn_shape,
 )
@@ -255,7 +214,6 @@ _register_net(
     relative_cost=5,
     description="PyTorch 1-D CNN for sequences: [Conv1d -> BatchNorm -> ReLU -> MaxPool] x3 -> "
     "Dense head with dropout",
-    capabilities={"needs_sequences"},
     space=_CNN1D_SPACE,
     space_params=_cnn_shape,
 )
@@ -265,7 +223,6 @@ _register_net(
     relative_cost=4,
     description="ResNet for tables (Gorishniy et al. 2021, rtdl-revisiting-models): residual "
     "blocks of BatchNorm -> Linear -> ReLU -> Dropout -> Linear; categories embedded",
-    capabilities={"native_categorical"},
     space=_RESNET_SPACE,
 )
 _register_net(
@@ -274,7 +231,6 @@ _register_net(
     relative_cost=12,
     description="FT-Transformer (Gorishniy et al. 2021, rtdl-revisiting-models): a token per "
     "feature (categories as learned tokens) -> 2 attention blocks -> [CLS] head",
-    capabilities={"native_categorical"},
     space=_FT_TRANSFORMER_SPACE,
 )
 _register_net(
@@ -283,7 +239,6 @@ _register_net(
     relative_cost=4,
     description="MLP on periodic (PLR) embeddings of the numbers (Gorishniy et al. 2022, "
     "rtdl-num-embeddings); categories embedded",
-    capabilities={"native_categorical"},
     space=_MLP_PLR_SPACE,
 )
 _register_net(
@@ -292,6 +247,5 @@ _register_net(
     relative_cost=6,
     description="TabM (Gorishniy et al. 2025, tabm): 16 weight-sharing MLPs trained at once on "
     "PLR-lite embeddings; predicts their mean",
-    capabilities={"native_categorical"},
     space=_TABM_SPACE,
 )

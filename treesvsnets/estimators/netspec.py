@@ -14,6 +14,25 @@ from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.estimators.registry import add, current_source
 
 NET_CAPABILITIES = frozenset({"predict_proba", "multithreaded", "early_stopping", "uses_gpu"})
+#: what a built-in architecture adds to them: the data it needs, how the harness may fit it
+_ARCHITECTURE_CAPABILITIES = {
+    "dense": {"fold_parallel"},  # fit_together stacks only the dense architecture
+    "cnn": {"needs_images"},
+    "cnn1d": {"needs_sequences"},
+}
+
+
+def architecture_capabilities(architecture: Any) -> frozenset[str]:
+    """What the harness may do with a net of ``architecture`` (a built-in's name; a user's
+    module factory gets :data:`NET_CAPABILITIES`), declared once: the built-in nets' specs
+    and :class:`~treesvsnets.estimators.torch.net.TorchNet` both read it."""
+    from treesvsnets.estimators.architectures import TABLE_NETS
+
+    if not isinstance(architecture, str):
+        return NET_CAPABILITIES
+    table = {"native_categorical"} if architecture in TABLE_NETS else set()
+    return NET_CAPABILITIES | _ARCHITECTURE_CAPABILITIES.get(architecture, set()) | table
+
 
 TRAINING_DEFAULTS = {
     "epochs": 60,

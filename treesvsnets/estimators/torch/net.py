@@ -31,7 +31,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
 from treesvsnets.errors import ConfigError, DivergenceWarning
-from treesvsnets.estimators.netspec import NET_CAPABILITIES
+from treesvsnets.estimators.architectures import TABLE_NETS
+from treesvsnets.estimators.netspec import architecture_capabilities
 from treesvsnets.estimators.torch.callbacks import (
     Callback,
     Checkpoint,
@@ -51,21 +52,14 @@ from treesvsnets.estimators.torch.training import (
 )
 
 #: the architectures of :mod:`.tabular`: each takes the table's category codes natively
-TABULAR = ("resnet", "ft_transformer", "mlp_plr", "tabm")
+TABULAR = tuple(TABLE_NETS)
 ARCHITECTURES = ("dense", "cnn", "cnn1d", *TABULAR)
-#: the tabular architectures' own settings (None: the architecture's default)
-TABULAR_OPTIONS = (
-    "n_blocks",
-    "d_block",
-    "d_hidden_multiplier",
-    "residual_dropout",
-    "attention_heads",
-    "attention_dropout",
-    "ffn_dropout",
-    "d_embedding",
-    "n_frequencies",
-    "frequency_scale",
-    "ensemble_size",
+#: the tabular architectures' own settings besides ``dropout`` (None: the architecture's
+#: declared default, :data:`~treesvsnets.estimators.architectures.TABLE_NETS`)
+TABULAR_OPTIONS = tuple(
+    dict.fromkeys(
+        name for settings in TABLE_NETS.values() for name in settings if name != "dropout"
+    )
 )
 _DROPOUTS = ("dropout", "residual_dropout", "attention_dropout", "ffn_dropout")
 
@@ -102,7 +96,8 @@ class TorchNet(BaseEstimator):
     ``architecture`` is one of :data:`ARCHITECTURES`: ``"dense"`` (an MLP), ``"cnn"`` (images,
     ``image_shape``), ``"cnn1d"`` (sequences, ``sequence_shape``), the tabular nets
     ``"resnet"``, ``"ft_transformer"``, ``"mlp_plr"`` and ``"tabm"`` (:mod:`.tabular`: their
-    settings are :data:`TABULAR_OPTIONS`, None for the architecture's default; the last
+    settings are :data:`TABULAR_OPTIONS` and ``dropout``, None for the architecture's
+    default, declared once in :mod:`treesvsnets.estimators.architectures`; the last
     ``n_categorical`` columns of X are category codes they embed), or a callable
     ``factory(n_features=, n_classes=, image_shape=) -> nn.Module`` for a user's own
     module, which then gets the same loop, devices, early stopping and history
@@ -139,7 +134,7 @@ class TorchNet(BaseEstimator):
         n_frequencies: int | None = None,
         frequency_scale: float | None = None,
         ensemble_size: int | None = None,
-        dropout: float = 0.0,
+        dropout: float | None = None,
         batch_norm: bool = False,
         init: str = "default",
         epochs: int = 30,
@@ -239,17 +234,9 @@ class TorchNet(BaseEstimator):
 
     def __treesvsnets_capabilities__(self) -> set[str]:
         """What the harness may do with this net (see treesvsnets.estimators.capabilities)."""
-        found = set(NET_CAPABILITIES)  # what every torch spec declares
+        found = set(architecture_capabilities(self.architecture))  # as its spec declares
         if not hasattr(self, "predict_proba"):
             found.discard("predict_proba")
-        if self.architecture == "cnn":
-            found.add("needs_images")
-        if self.architecture == "cnn1d":
-            found.add("needs_sequences")
-        if self.architecture in TABULAR:
-            found.add("native_categorical")
-        if self.architecture == "dense":
-            found.add("fold_parallel")  # fit_together stacks only the dense architecture
         return found
 
     def validate_params(self) -> None:
@@ -274,7 +261,7 @@ class TorchNet(BaseEstimator):
         well-formed; the FT-Transformer's tokens split evenly among its heads."""
         for name in _DROPOUTS:
             value = getattr(self, name)
-            if name != "dropout" and value is None:
+            if value is None:  # the architecture's own (none for dense and the CNNs)
                 continue
             if not _is_real(value) or not 0 <= value < 1:
                 raise ConfigError(f"{name} must be in [0, 1), got {value!r}.")
@@ -322,7 +309,7 @@ class TorchNet(BaseEstimator):
                 n_features,
                 n_classes,
                 hidden_units=tuple(self.hidden_units),
-                dropout=self.dropout,
+                dropout=self.dropout or 0.0,
                 batch_norm=self.batch_norm,
             )
         if self.architecture in ("cnn", "cnn1d"):
@@ -334,7 +321,7 @@ class TorchNet(BaseEstimator):
                 channels=tuple(self.channels),
                 kernel_size=self.kernel_size,
                 dense_units=self.dense_units,
-                dropout=self.dropout,
+                dropout=self.dropout or 0.0,
                 batch_norm=self.batch_norm,
                 dimensions=2 if self.architecture == "cnn" else 1,
             )
@@ -344,9 +331,9 @@ class TorchNet(BaseEstimator):
         )
 
     def _build_tabular(self, n_features: int, n_outputs: int) -> torch.nn.Module:
-        """A module of :mod:`.tabular` with the settings it takes that are set (not None)."""
-        import inspect
-
+        """A module of :mod:`.tabular` with the settings it takes that are set (not None; the
+        others are its declared defaults: :data:`~treesvsnets.estimators.architectures.
+        TABLE_NETS`)."""
         from treesvsnets.estimators.torch import tabular
 
         builder = getattr(tabular, self.architecture)
@@ -354,11 +341,10 @@ class TorchNet(BaseEstimator):
         inputs = tabular.TableInputs(n_features - n_codes, self.cardinalities_, n_outputs)
         if n_features - n_codes == 0 and not n_codes:
             raise ConfigError(f"the {self.architecture} needs at least one feature.")
-        taken = inspect.signature(builder).parameters
         options = {
             name: getattr(self, name)
-            for name in (*TABULAR_OPTIONS, "dropout")
-            if name in taken and getattr(self, name) is not None
+            for name in TABLE_NETS[self.architecture]
+            if getattr(self, name) is not None
         }
         return builder(inputs, **options)
 

@@ -17,16 +17,21 @@ the fold never had, see :func:`treesvsnets.datasets.columns.category_codes`):
 :class:`TabularNet` splits a row into its numbers and its codes, and each module learns an
 embedding per category (FT-Transformer's categorical tokens; a vector per category, per
 column, for the others; TabM's own one-hot encoding), with one more entry per column for an
-unseen category. The packages are imported when a module is built.
+unseen category. The packages are imported when a module is built. Each builder's settings
+and their defaults are declared once, in
+:data:`treesvsnets.estimators.architectures.TABLE_NETS`, which the registry reads too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
+
+from treesvsnets.estimators.architectures import module_settings
 
 
 @dataclass(frozen=True)
@@ -99,62 +104,50 @@ class FlatEmbeddingNet(TabularNet):
         return self.backbone(torch.cat(parts, dim=1) if len(parts) > 1 else parts[0])
 
 
-def resnet(
-    inputs: TableInputs,
-    *,
-    n_blocks: int = 2,
-    d_block: int = 128,
-    d_hidden_multiplier: float = 2.0,
-    dropout: float = 0.1,
-    residual_dropout: float = 0.0,
-    d_embedding: int = 8,
-) -> nn.Module:
+def resnet(inputs: TableInputs, **given: Any) -> nn.Module:
     """Linear -> [BatchNorm -> Linear -> ReLU -> Dropout -> Linear -> Dropout + skip] x n_blocks
     -> BatchNorm -> ReLU -> Linear, on the numbers and the categories' embeddings."""
     from rtdl_revisiting_models import ResNet
 
-    net = FlatEmbeddingNet(inputs, d_embedding)
+    settings = module_settings("resnet", given)
+    net = FlatEmbeddingNet(inputs, settings["d_embedding"])
     net.backbone = ResNet(
         d_in=net.d_in,
         d_out=inputs.n_outputs,
-        n_blocks=n_blocks,
-        d_block=d_block,
-        d_hidden_multiplier=d_hidden_multiplier,
-        dropout1=dropout,
-        dropout2=residual_dropout,
+        n_blocks=settings["n_blocks"],
+        d_block=settings["d_block"],
+        d_hidden_multiplier=settings["d_hidden_multiplier"],
+        dropout1=settings["dropout"],
+        dropout2=settings["residual_dropout"],
     )
     return net
 
 
-def mlp_plr(
-    inputs: TableInputs,
-    *,
-    n_blocks: int = 2,
-    d_block: int = 256,
-    dropout: float = 0.1,
-    d_embedding: int = 24,
-    n_frequencies: int = 48,
-    frequency_scale: float = 0.01,
-) -> nn.Module:
+def mlp_plr(inputs: TableInputs, **given: Any) -> nn.Module:
     """Each number -> periodic embedding (sin and cos of learned frequencies -> Linear ->
     ReLU), each category -> its vector, then [Linear -> ReLU -> Dropout] x n_blocks -> Linear."""
     from rtdl_num_embeddings import PeriodicEmbeddings
     from rtdl_revisiting_models import MLP
 
+    settings = module_settings("mlp_plr", given)
     periodic = (
         PeriodicEmbeddings(
             inputs.n_numeric,
-            d_embedding,
-            n_frequencies=n_frequencies,
-            frequency_init_scale=frequency_scale,
+            settings["d_embedding"],
+            n_frequencies=settings["n_frequencies"],
+            frequency_init_scale=settings["frequency_scale"],
             lite=False,
         )
         if inputs.n_numeric
         else None
     )
-    net = FlatEmbeddingNet(inputs, d_embedding, numeric=periodic)
+    net = FlatEmbeddingNet(inputs, settings["d_embedding"], numeric=periodic)
     net.backbone = MLP(
-        d_in=net.d_in, d_out=inputs.n_outputs, n_blocks=n_blocks, d_block=d_block, dropout=dropout
+        d_in=net.d_in,
+        d_out=inputs.n_outputs,
+        n_blocks=settings["n_blocks"],
+        d_block=settings["d_block"],
+        dropout=settings["dropout"],
     )
     return net
 
@@ -181,25 +174,10 @@ class FTTransformerNet(TabularNet):
         return self.transformer(numbers, codes)
 
 
-def ft_transformer(
-    inputs: TableInputs,
-    *,
-    n_blocks: int = 2,
-    d_block: int = 96,
-    attention_heads: int = 8,
-    attention_dropout: float = 0.1,
-    ffn_dropout: float = 0.05,
-    residual_dropout: float = 0.0,
-) -> nn.Module:
-    return FTTransformerNet(
-        inputs,
-        n_blocks=n_blocks,
-        d_block=d_block,
-        attention_n_heads=attention_heads,
-        attention_dropout=attention_dropout,
-        ffn_dropout=ffn_dropout,
-        residual_dropout=residual_dropout,
-    )
+def ft_transformer(inputs: TableInputs, **given: Any) -> nn.Module:
+    settings = module_settings("ft_transformer", given)
+    settings["attention_n_heads"] = settings.pop("attention_heads")
+    return FTTransformerNet(inputs, **settings)
 
 
 class TabMNet(TabularNet):
@@ -241,23 +219,14 @@ class TabMNet(TabularNet):
         return heads.mean(dim=1)
 
 
-def tabm(
-    inputs: TableInputs,
-    *,
-    n_blocks: int = 2,
-    d_block: int = 256,
-    dropout: float = 0.1,
-    ensemble_size: int = 16,
-    d_embedding: int = 16,
-) -> nn.Module:
+def tabm(inputs: TableInputs, **given: Any) -> nn.Module:
     """``ensemble_size`` heads (TabM's k) over n_blocks of d_block."""
+    settings = module_settings("tabm", given)
     return TabMNet(
         inputs,
-        k=ensemble_size,
-        d_embedding=d_embedding,
-        n_blocks=n_blocks,
-        d_block=d_block,
-        dropout=dropout,
+        k=settings.pop("ensemble_size"),
+        d_embedding=settings.pop("d_embedding"),
+        **settings,
     )
 
 
