@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Section, Spread, Target, finish, ratios, run_sides, table  # noqa: E402
 
 from treesvsnets.estimators import registry  # noqa: E402
+from treesvsnets.estimators.architectures import TABLE_NETS  # noqa: E402
 from treesvsnets.estimators.torch import TorchClassifier, tabular  # noqa: E402
 from treesvsnets.estimators.torch.devices import synchronize  # noqa: E402
 from treesvsnets.estimators.torch.modules import conv_net, dense_net  # noqa: E402
-from treesvsnets.estimators.torch.net import TABULAR_OPTIONS  # noqa: E402
 from treesvsnets.estimators.torch.objectives import HeadsLoss  # noqa: E402
 
 NETS = ("resnet", "ft_transformer", "mlp_plr", "tabm", "cnn1d")
@@ -72,11 +72,8 @@ def build(name: str) -> nn.Module:
     if name == "dense":
         return dense_net(N_FEATURES, N_CLASSES, hidden_units=(256, 128), dropout=0.2)
     builder = getattr(tabular, name)
-    import inspect
-
-    taken = inspect.signature(builder).parameters
-    shaping = (*TABULAR_OPTIONS, "dropout")  # what TorchNet hands a tabular builder
-    options = {key: params[key] for key in shaping if key in params and key in taken}
+    # what TorchNet hands a tabular builder: the settings its architecture declares
+    options = {key: params[key] for key in TABLE_NETS[name] if key in params}
     return builder(tabular.TableInputs(N_FEATURES, (), N_CLASSES), **options)
 
 
