@@ -84,3 +84,19 @@ def test_a_report_that_cannot_be_drawn_is_a_warning_and_every_result_is_kept(tmp
     assert result.manifest["status"] == "complete" and len(result.rows) == 4
     assert (result.run_dir / "results.csv").is_file()
     assert not (result.run_dir / "report.html").exists()
+
+
+def test_no_module_imports_a_private_name_of_another():
+    """A name with a leading underscore is its module's own: another module that needs it
+    needs it public (``trial.py`` once imported cell.py's ``_fit_one``)."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("treesvsnets"):
+                private = [
+                    a.name
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.endswith("__")  # not __version__
+                ]
+                found += [f"{path.relative_to(PACKAGE)}: {node.module}.{name}" for name in private]
+    assert found == []

@@ -389,7 +389,7 @@ def _recording_warnings() -> Iterator[list[warnings.WarningMessage]]:
 FitStep = Callable[[EstimatorSpec, list[Any], list[tuple], list[Measurement]], str | None]
 
 
-def _fit_one(
+def fit_one(
     spec: EstimatorSpec, estimators: list[Any], data: list[tuple], measurements: list[Measurement]
 ) -> None:
     """One cell's fit, its classes weighed through ``class_weight`` or ``sample_weight``."""
@@ -523,7 +523,7 @@ def run_cell(
 
     ``identity`` is the row's start as the harness built it (built here when not given)."""
     identity = identity or cell_identity(cell, spec, dataset, split_plan, run_id=run_id)
-    return _run_cells([cell], [identity], spec, dataset, split_plan, artifacts_dir, _fit_one)[0]
+    return _run_cells([cell], [identity], spec, dataset, split_plan, artifacts_dir, fit_one)[0]
 
 
 def run_fold_group(

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.bench.cell import Cell, _fit_one, build, fit_data, one_line
+from treesvsnets.bench.cell import Cell, fit_one, build, fit_data, one_line
 from treesvsnets.bench.measure import Stopwatch
 from treesvsnets.bench.metrics import primary_score
 from treesvsnets.bench.splits import SplitPlan
@@ -147,7 +147,7 @@ def run_trial(
                     data = fit_data(dataset, fit_rows, stop_rows, preprocessor)
                     started = Stopwatch()
                     with started.time("fit"):
-                        _fit_one(
+                        fit_one(
                             spec,
                             [estimator],
                             [data],
