@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.bench.cell import Cell, fit_one, build, fit_data, one_line
+from treesvsnets.bench.cell import Cell, build, fit_data, fit_one, one_line
 from treesvsnets.bench.measure import Stopwatch
 from treesvsnets.bench.metrics import primary_score
 from treesvsnets.bench.splits import SplitPlan
