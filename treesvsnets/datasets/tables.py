@@ -228,16 +228,14 @@ def clean_table(
 ):
     """The Dataset of ``frame`` as read from ``path`` (``frame`` itself is left unchanged).
 
-    The order matters: exact duplicate rows are judged on the rows as read, over every
-    column, before any column is dropped (rows that share their features but not their
-    label are real data and stay); then the target's missing rows go; then each feature
-    column is read by :func:`~treesvsnets.datasets.column_types.read_column`.
+    The order matters: the file's row index goes first, then exact duplicate rows are
+    judged on the rows as read, over every other column, before any column the user drops is
+    dropped (rows that share their features but not their label are real data and stay);
+    then the target's missing rows go; then each feature column is read by
+    :func:`~treesvsnets.datasets.column_types.read_column`, and the target by
+    :func:`~treesvsnets.datasets.target.read_target`.
     """
-    import pandas as pd
-
-    from treesvsnets.datasets.column_types import merge_case_variants, null_mask
     from treesvsnets.datasets.columns import describe_encoding
-    from treesvsnets.datasets.target import check_regression_target, read_target
 
     options = options or TableOptions()
     where = f"data file {str(path)!r}"
@@ -248,83 +246,12 @@ def clean_table(
     cleaning.steps["target"] = repr(target) + ("" if options.target else " (the last column)")
     check_options(options, columns, target, where)
 
-    for column in columns:  # lists or dicts cannot be compared, so not deduplicated either
-        if column not in options.drop:
-            _check_encodable(frame[column], column, where)
-    index_readings = row_index_readings(frame, options, target)
-    index_columns = [reading.name for reading in index_readings]
-    cleaning.note("columns_dropped_as_row_index", index_columns)
-    frame = frame.drop(columns=index_columns)  # before duplicates: an index makes rows distinct
-    duplicated = frame.duplicated()
-    cleaning.note("duplicate_rows_removed", int(duplicated.sum()))
-    frame = frame[~duplicated].drop(columns=list(options.drop))
-    cleaning.note("columns_dropped", list(options.drop))
-
-    has_target = ~null_mask(frame[target], options.tokens)
-    cleaning.note("rows_without_target_dropped", int((~has_target).sum()))
-    frame = frame[has_target]
-    if frame.empty:
-        raise DatasetError(f"{where} has no row with a target value in column {target!r}.")
-    features = frame.drop(columns=[target])
-    if features.shape[1] == 0:
-        index = (
-            f" ({', '.join(repr(c) for c in index_columns)}: the file's row index, dropped; keep "
-            "it with keep = [...] if it is a real feature)"
-            if index_columns
-            else ""
-        )
-        raise DatasetError(f"{where} has no feature columns besides the target {target!r}{index}.")
-
-    readings: list[Any] = list(index_readings)  # ColumnReading
-    unified: dict[str, Any] = {}
-    for column in features.columns:
-        values = features[column]
-        result, reading = read_feature(values, options, where)
-        if reading.kind in ("numeric", "boolean"):
-            _check_magnitude(result, column, where)
-            few = result.nunique(dropna=True) <= options.categorical_max_values
-            if few and options.forced_kind(column) is None:  # grades 1-5: categories, not sizes
-                result, reading = read_feature(values, options, where, as_categories=True)
-                reading.forced, reading.note = False, "few distinct numbers, as categories"
-        readings.append(reading)
-        if result is not None:
-            unified[column] = result
-    if not unified:
-        raise DatasetError(
-            f"{where}: no feature column is left to learn from ("
-            + "; ".join(f"{r.name!r}: {r.note}" for r in readings)
-            + "); keep one with keep = [...] or declare its type."
-        )
-    X = pd.DataFrame(unified, index=features.index)
-    target_reading = read_target(frame[target], options.task, target, where)
-    cleaning.steps["task"] = f"{target_reading.task} ({target_reading.reason})"
-    regression = target_reading.task == REGRESSION
-    if regression:
-        y_raw = target_reading.numbers
-    else:
-        y_raw, target_merged = merge_case_variants(frame[target].astype(str))
-        cleaning.note("target_spellings_merged", target_merged)
+    frame, readings = _kept_rows(frame, options, target, where, cleaning)
+    X = _read_features(frame.drop(columns=[target]), options, where, readings)
+    task, y_raw = _read_labels(frame[target], options, target, where, cleaning)
     _note_readings(cleaning, readings)
-
-    if options.missing == "drop":
-        complete = X.notna().all(axis=1)
-        cleaning.note("rows_with_missing_values_dropped", int((~complete).sum()))
-        X, y_raw = X[complete], y_raw[complete]
-    else:
-        missing = {c: int(n) for c, n in X.isna().sum().items() if n}
-        cleaning.note("missing_values_imputed_per_fold", missing)
-    if len(X) == 0:
-        raise DatasetError(f"{where} has no rows left after cleaning.")
-    if regression:
-        codes, class_names = y_raw.to_numpy(dtype=np.float64), ()
-        check_regression_target(codes, target, where)  # rows dropped above may leave one value
-    else:
-        codes, class_names = encode_labels(y_raw.to_numpy())
-    if not regression and len(class_names) < 2:
-        raise DatasetError(
-            f"{where}: target column {target!r} has a single class ({class_names[0]!r}); "
-            "classification needs at least two."
-        )
+    X, y_raw = _complete_rows(X, y_raw, options, where, cleaning)
+    codes, class_names = _encoded_target(y_raw, task, target, where)
     cleaning.note("rows_used", len(X))
     kinds = {r.name: r.kind for r in readings}
     schema = TableSchema(
@@ -351,10 +278,125 @@ def clean_table(
         schema=schema,
         cleaning=cleaning.steps,
         columns=tuple(readings),
-        task=target_reading.task,
+        task=task,
         image_shape=shape if shape is not None and len(shape) == 3 else None,
         sequence_shape=shape if shape is not None and len(shape) == 2 else None,
     )
+
+
+def _kept_rows(
+    frame: Any, options: TableOptions, target: str, where: str, cleaning: _Cleaning
+) -> tuple[Any, list[Any]]:
+    """The rows and columns a run uses, and the readings of the row index dropped: the file's
+    row index goes first (it makes every row distinct), then exact duplicate rows (judged
+    over every other column), the columns the user drops, and the rows without a target."""
+    from treesvsnets.datasets.column_types import null_mask
+
+    for column in frame.columns:  # lists or dicts cannot be compared, so not deduplicated either
+        if column not in options.drop:
+            _check_encodable(frame[column], column, where)
+    index_readings = row_index_readings(frame, options, target)
+    index_columns = [reading.name for reading in index_readings]
+    cleaning.note("columns_dropped_as_row_index", index_columns)
+    frame = frame.drop(columns=index_columns)
+    duplicated = frame.duplicated()
+    cleaning.note("duplicate_rows_removed", int(duplicated.sum()))
+    frame = frame[~duplicated].drop(columns=list(options.drop))
+    cleaning.note("columns_dropped", list(options.drop))
+
+    has_target = ~null_mask(frame[target], options.tokens)
+    cleaning.note("rows_without_target_dropped", int((~has_target).sum()))
+    frame = frame[has_target]
+    if frame.empty:
+        raise DatasetError(f"{where} has no row with a target value in column {target!r}.")
+    if frame.shape[1] == 1:
+        index = (
+            f" ({', '.join(repr(c) for c in index_columns)}: the file's row index, dropped; keep "
+            "it with keep = [...] if it is a real feature)"
+            if index_columns
+            else ""
+        )
+        raise DatasetError(f"{where} has no feature columns besides the target {target!r}{index}.")
+    return frame, list(index_readings)
+
+
+def _read_features(features: Any, options: TableOptions, where: str, readings: list) -> Any:
+    """Every feature column read as ``options`` say (a reading appended to ``readings`` each);
+    the columns kept, as a DataFrame on the rows' index."""
+    import pandas as pd
+
+    unified: dict[str, Any] = {}
+    for column in features.columns:
+        values = features[column]
+        result, reading = read_feature(values, options, where)
+        if reading.kind in ("numeric", "boolean"):
+            _check_magnitude(result, column, where)
+            few = result.nunique(dropna=True) <= options.categorical_max_values
+            if few and options.forced_kind(column) is None:  # grades 1-5: categories, not sizes
+                result, reading = read_feature(values, options, where, as_categories=True)
+                reading.forced, reading.note = False, "few distinct numbers, as categories"
+        readings.append(reading)
+        if result is not None:
+            unified[column] = result
+    if not unified:
+        raise DatasetError(
+            f"{where}: no feature column is left to learn from ("
+            + "; ".join(f"{r.name!r}: {r.note}" for r in readings)
+            + "); keep one with keep = [...] or declare its type."
+        )
+    return pd.DataFrame(unified, index=features.index)
+
+
+def _read_labels(
+    values: Any, options: TableOptions, target: str, where: str, cleaning: _Cleaning
+) -> tuple[str, Any]:
+    """The task the target column asks for, and its values: numbers for regression, class
+    labels with their case variants merged for classification."""
+    from treesvsnets.datasets.column_types import merge_case_variants
+    from treesvsnets.datasets.target import read_target
+
+    reading = read_target(values, options.task, target, where)
+    cleaning.steps["task"] = f"{reading.task} ({reading.reason})"
+    if reading.task == REGRESSION:
+        return reading.task, reading.numbers
+    labels, merged = merge_case_variants(values.astype(str))
+    cleaning.note("target_spellings_merged", merged)
+    return reading.task, labels
+
+
+def _complete_rows(
+    X: Any, y: Any, options: TableOptions, where: str, cleaning: _Cleaning
+) -> tuple[Any, Any]:
+    """The rows with a missing feature dropped (``missing = "drop"``), or counted for the
+    fold's imputation; a table left without rows is refused."""
+    if options.missing == "drop":
+        complete = X.notna().all(axis=1)
+        cleaning.note("rows_with_missing_values_dropped", int((~complete).sum()))
+        X, y = X[complete], y[complete]
+    else:
+        missing = {c: int(n) for c, n in X.isna().sum().items() if n}
+        cleaning.note("missing_values_imputed_per_fold", missing)
+    if len(X) == 0:
+        raise DatasetError(f"{where} has no rows left after cleaning.")
+    return X, y
+
+
+def _encoded_target(y: Any, task: str, target: str, where: str) -> tuple[np.ndarray, tuple]:
+    """The target as the harness reads it (floats, or class codes with the class names), with
+    one value or one class refused (rows dropped above may leave only one)."""
+    from treesvsnets.datasets.target import check_regression_target
+
+    if task == REGRESSION:
+        codes = y.to_numpy(dtype=np.float64)
+        check_regression_target(codes, target, where)
+        return codes, ()
+    codes, class_names = encode_labels(y.to_numpy())
+    if len(class_names) < 2:
+        raise DatasetError(
+            f"{where}: target column {target!r} has a single class ({class_names[0]!r}); "
+            "classification needs at least two."
+        )
+    return codes, class_names
 
 
 def row_index_readings(frame: Any, options: TableOptions, target: str) -> list[Any]:
