@@ -319,43 +319,14 @@ def inspect_table(path: str | Path, target: str | None = None, **options: Any) -
 
 
 def format_profile(profile: TableProfile) -> str:
-    """The profile as text for a terminal."""
-    from tabulate import tabulate
-
+    """The profile as text for a terminal: the column table, then what reading the columns
+    did, then the rows, the target and the warnings."""
     lines = [
         f"{profile.path}: {profile.rows} rows, {len(profile.columns)} columns, "
         f"target {profile.target!r}"
         + (f", {profile.cleaning['task']}" if profile.cleaning.get("task") else ""),
         "",
-        tabulate(
-            [
-                [
-                    c.name,
-                    c.dtype,
-                    c.kind,
-                    c.missing or "",
-                    c.placeholders or "",
-                    c.unparsed or "",
-                    c.distinct,
-                    "" if c.outliers is None else c.outliers or "",
-                    c.note if c.kind == "dropped" else c.encoding,
-                    c.example,
-                ]
-                for c in profile.columns
-            ],
-            headers=[
-                "column",
-                "read as",
-                "type",
-                "missing",
-                "placeholders",
-                "unparsed",
-                "distinct",
-                "IQR outliers",
-                "encoding (or why dropped)",
-                "e.g.",
-            ],
-        ),
+        _column_table(profile),
         "",
     ]
     used = profile.cleaning.get("rows_used")
@@ -368,6 +339,62 @@ def format_profile(profile: TableProfile) -> str:
         "numbers are scaled as each estimator asks (none for trees); every statistic of an "
         "encoding is fitted inside each training fold"
     )
+    lines += _reading_notes(profile)
+    lines += [
+        f"duplicate rows: {profile.duplicate_rows}"
+        + (
+            " (exact copies over every column but the row index; removed before splitting)"
+            if profile.duplicate_rows
+            else ""
+        ),
+        f"constant columns: {', '.join(profile.constant_columns) or 'none'}",
+    ]
+    lines += _target_notes(profile)
+    if profile.problem:
+        lines.append(f"a run would refuse this table: {profile.problem}")
+    elif profile.cleaning:
+        lines.append(f"rows a run would use: {profile.cleaning.get('rows_used')}")
+    return "\n".join(lines)
+
+
+def _column_table(profile: TableProfile) -> str:
+    """One line per column: as read, what it became, its counts, its encoding or why dropped."""
+    from tabulate import tabulate
+
+    return tabulate(
+        [
+            [
+                c.name,
+                c.dtype,
+                c.kind,
+                c.missing or "",
+                c.placeholders or "",
+                c.unparsed or "",
+                c.distinct,
+                "" if c.outliers is None else c.outliers or "",
+                c.note if c.kind == "dropped" else c.encoding,
+                c.example,
+            ]
+            for c in profile.columns
+        ],
+        headers=[
+            "column",
+            "read as",
+            "type",
+            "missing",
+            "placeholders",
+            "unparsed",
+            "distinct",
+            "IQR outliers",
+            "encoding (or why dropped)",
+            "e.g.",
+        ],
+    )
+
+
+def _reading_notes(profile: TableProfile) -> list[str]:
+    """The values that did not parse, and the category spellings merged (the target's too)."""
+    lines = []
     unparsed = [c for c in profile.columns if c.unparsed and c.kind != "dropped"]
     if unparsed:
         lines.append("values that did not parse and became missing:")
@@ -390,15 +417,12 @@ def format_profile(profile: TableProfile) -> str:
             )
             for c in merged
         )
-    lines += [
-        f"duplicate rows: {profile.duplicate_rows}"
-        + (
-            " (exact copies over every column; removed before splitting)"
-            if profile.duplicate_rows
-            else ""
-        ),
-        f"constant columns: {', '.join(profile.constant_columns) or 'none'}",
-    ]
+    return lines
+
+
+def _target_notes(profile: TableProfile) -> list[str]:
+    """The class balance or the target's numbers, the suspected leaks, the target's order."""
+    lines = []
     total = sum(profile.class_counts.values())
     if total:
         balance = ", ".join(
@@ -423,8 +447,4 @@ def format_profile(profile: TableProfile) -> str:
             f"the target {profile.target_order}; any column derived from the row order (a row "
             "index, an entry number) leaks it: check that none is among the features"
         )
-    if profile.problem:
-        lines.append(f"a run would refuse this table: {profile.problem}")
-    elif profile.cleaning:
-        lines.append(f"rows a run would use: {profile.cleaning.get('rows_used')}")
-    return "\n".join(lines)
+    return lines
