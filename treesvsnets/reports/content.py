@@ -300,6 +300,73 @@ def _figures(
     return figures
 
 
+def _tuning_protocol(config: dict[str, Any]) -> str:
+    """How the run tuned, in words: the budget, the sampler, where trials were scored."""
+    budget = " or ".join(
+        part
+        for part in (
+            f"{config['tune']} trials" if config.get("tune") else "",
+            f"{config['tune_time']:g} s" if config.get("tune_time") else "",
+        )
+        if part
+    )
+    scored = (
+        f"inner {config['tune_cv']}-fold CV of the training fold"
+        if config.get("tune_cv")
+        else "the validation slice of the training fold (the one the nets early-stop on)"
+    )
+    return (
+        f"Each estimator with a search space was tuned in every outer fold: a budget of "
+        f"{budget or '?'} per estimator per fold, sampler {config.get('sampler', 'random')}, "
+        f"trial 0 the defaults, each trial fitted on the fold's fit rows and scored on "
+        f"{scored}. The best trial's config was refitted as the default is and scored on the "
+        "test fold, which never took part in the choice. `tuning s / fold` is the search's "
+        "own time (its trials' times summed); the tuned row's fit time is the refit's."
+    )
+
+
+def _tuning_figures(
+    rows: pd.DataFrame, trials: pd.DataFrame, dataset: str, metric: Any, run_dir: Path
+) -> list[Figure]:
+    """The anytime curves (by trials, by seconds) and the Pareto plot with tuning's time."""
+    figures = []
+    families = tuning.families(rows)
+    key = slug(dataset)
+    for by, words in (("trials", "the number of trials"), ("seconds", "seconds of search")):
+        curves = tuning.anytime_curves(trials, dataset, by) if len(trials) else {}
+        if curves:
+            figures.append(
+                Figure(
+                    f"The anytime curve against {words} (Grinsztajn et al.): the test "
+                    f"{metric.label} of the trial with the best validation score among "
+                    f"the first ones, averaged over {tuning.REORDERINGS} random orders of "
+                    "each fold's trials (the defaults first) and over the folds. A trial is "
+                    "fitted on the fold's fit rows, so where the curve ends need not be "
+                    "the tuned row's score, which refits the best trial as the default is.",
+                    _save(
+                        plots.anytime(curves, families, dataset, metric, by),
+                        run_dir,
+                        f"{key}-anytime-{by}",
+                    ),
+                )
+            )
+    points = tuning.tuned_points(rows, dataset)
+    if not points.empty:
+        figures.append(
+            Figure(
+                f"{metric.label[0].upper() + metric.label[1:]} against time with tuning "
+                "included: each default (its fit) joined by an arrow to its tuned refit "
+                "(the search's time plus the refit's); the dashed line is the Pareto front.",
+                _save(
+                    plots.tuning_pareto(points, dataset, metric),
+                    run_dir,
+                    f"{key}-tuning-pareto",
+                ),
+            )
+        )
+    return figures
+
+
 def _tuning_section(
     rows: pd.DataFrame,
     trials: pd.DataFrame,
@@ -316,70 +383,14 @@ def _tuning_section(
         return None
     metric = primary(rows.loc[rows["dataset"] == dataset, "task"].iloc[0])
     before, after = boards
-    budget = " or ".join(
-        part
-        for part in (
-            f"{config['tune']} trials" if config.get("tune") else "",
-            f"{config['tune_time']:g} s" if config.get("tune_time") else "",
-        )
-        if part
-    )
-    scored = (
-        f"inner {config['tune_cv']}-fold CV of the training fold"
-        if config.get("tune_cv")
-        else "the validation slice of the training fold (the one the nets early-stop on)"
-    )
-    paragraphs = [
-        f"Each estimator with a search space was tuned in every outer fold: a budget of "
-        f"{budget or '?'} per estimator per fold, sampler {config.get('sampler', 'random')}, "
-        f"trial 0 the defaults, each trial fitted on the fold's fit rows and scored on "
-        f"{scored}. The best trial's config was refitted as the default is and scored on the "
-        "test fold, which never took part in the choice. `tuning s / fold` is the search's "
-        "own time (its trials' times summed); the tuned row's fit time is the refit's."
-    ]
     sentences = [
         f"**{sentence}**" if sentence.endswith("changed with tuning") else sentence
         for sentence in tuning.verdict(before, after, dataset)
     ]
-    figures = []
-    if run_dir is not None:
-        families = tuning.families(rows)
-        key = slug(dataset)
-        for by, words in (("trials", "the number of trials"), ("seconds", "seconds of search")):
-            curves = tuning.anytime_curves(trials, dataset, by) if len(trials) else {}
-            if curves:
-                figures.append(
-                    Figure(
-                        f"The anytime curve against {words} (Grinsztajn et al.): the test "
-                        f"{metric.label} of the trial with the best validation score among "
-                        f"the first ones, averaged over {tuning.REORDERINGS} random orders of "
-                        "each fold's trials (the defaults first) and over the folds. A trial is "
-                        "fitted on the fold's fit rows, so where the curve ends need not be "
-                        "the tuned row's score, which refits the best trial as the default is.",
-                        _save(
-                            plots.anytime(curves, families, dataset, metric, by),
-                            run_dir,
-                            f"{key}-anytime-{by}",
-                        ),
-                    )
-                )
-        points = tuning.tuned_points(rows, dataset)
-        if not points.empty:
-            figures.append(
-                Figure(
-                    f"{metric.label[0].upper() + metric.label[1:]} against time with tuning "
-                    "included: each default (its fit) joined by an arrow to its tuned refit "
-                    "(the search's time plus the refit's); the dashed line is the Pareto front.",
-                    _save(
-                        plots.tuning_pareto(points, dataset, metric),
-                        run_dir,
-                        f"{key}-tuning-pareto",
-                    ),
-                )
-            )
+    figures = _tuning_figures(rows, trials, dataset, metric, run_dir) if run_dir is not None else []
     return Subsection(
         title="Default against tuned",
-        paragraphs=paragraphs,
+        paragraphs=[_tuning_protocol(config)],
         tables=[
             (
                 "Each tuned estimator with its defaults and tuned (means over folds; the "
@@ -397,76 +408,62 @@ def _tuning_section(
     )
 
 
-def build_content(
-    rows: pd.DataFrame,
+def _dataset_section(
+    dataset: str,
+    info: dict[str, Any],
+    boards: tuple[pd.DataFrame, pd.DataFrame | None],
+    rows: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     manifest: dict[str, Any],
-    run_dir: Path | None = None,
-    trials: pd.DataFrame | None = None,
-) -> ReportContent:
-    """Everything a report shows; with ``run_dir``, the figures are drawn into it. A tuned
-    run's leaderboards, statistics and figures read its default rows, and each dataset gets
-    a section on tuning (from the tuned rows and ``trials``)."""
-    all_rows = rows
-    rows, tuned_rows = tuning.split_tuning(rows)
-    trials = trials if trials is not None else pd.DataFrame()
-    board = leaderboard(rows)
-    after_board = leaderboard(tuning.after_tuning(all_rows)) if len(tuned_rows) else None
-    described = {entry["name"]: entry for entry in manifest.get("datasets", [])}
-    splits = manifest.get("splits", [])
-    sections = []
-    in_run_order = [name for name in described if name in set(board["dataset"])]
-    in_run_order += [name for name in board["dataset"].unique() if name not in described]
-    for dataset in in_run_order:
-        part = board[board["dataset"] == dataset]
-        info = described.get(dataset, {})
-        its_splits = [s for s in splits if s["dataset"] == dataset]
-        hashes = ", ".join(f"seed {s['seed']}: `{s['hash']}`" for s in its_splits)
-        its_rows = rows[rows["dataset"] == dataset]
-        sections.append(
-            DatasetSection(
-                name=str(dataset),
-                description=(
-                    f"{info.get('n_samples', '?')} samples, {info.get('n_features', '?')} "
-                    f"features, {_target_words(info)}; fingerprint "
-                    f"`{info.get('fingerprint', '?')}`; split hashes: {hashes or '?'}"
-                ),
-                notes=[
-                    f"**{sentence}**"
-                    for sentence in [
-                        *not_better_sentences(its_rows),
-                        *divergence_sentences(all_rows, str(dataset)),
-                    ]
-                ]
-                + _data_notes(info, its_splits)
-                + [
-                    f"{skip['estimator']} was not run here: it {skip['reason']}"
-                    for skip in manifest.get("skipped", [])
-                    if skip["dataset"] == dataset
-                ],
-                table=display_table(part),
-                statistics=_pairwise_sentences(its_rows, part, str(dataset)),
-                figures=(_figures(its_rows, part, str(dataset), info, run_dir) if run_dir else []),
-                columns=column_table(info),
-                subsections=[
-                    found
-                    for found in [
-                        _tuning_section(
-                            all_rows,
-                            trials,
-                            str(dataset),
-                            (part, after_board[after_board["dataset"] == dataset]),
-                            manifest.get("config", {}),
-                            run_dir,
-                        )
-                    ]
-                    if found is not None
-                ]
-                if after_board is not None
-                else [],
-            )
+    run_dir: Path | None,
+) -> DatasetSection:
+    """One dataset's section: its description, the warnings about it, its leaderboard,
+    statistics, figures, columns and (a tuned run) default against tuned. ``boards`` are
+    the run's leaderboards with defaults and after tuning (None: not tuned); ``rows`` the
+    default rows, every row, and the trials."""
+    board, after_board = boards
+    defaults, all_rows, trials = rows
+    part = board[board["dataset"] == dataset]
+    its_splits = [s for s in manifest.get("splits", []) if s["dataset"] == dataset]
+    hashes = ", ".join(f"seed {s['seed']}: `{s['hash']}`" for s in its_splits)
+    its_rows = defaults[defaults["dataset"] == dataset]
+    warnings = [*not_better_sentences(its_rows), *divergence_sentences(all_rows, dataset)]
+    tuned = (
+        _tuning_section(
+            all_rows,
+            trials,
+            dataset,
+            (part, after_board[after_board["dataset"] == dataset]),
+            manifest.get("config", {}),
+            run_dir,
         )
-    across, across_figures = _across(board, run_dir)
-    failed_rows = all_rows[all_rows["status"] != "ok"] if not all_rows.empty else all_rows
+        if after_board is not None
+        else None
+    )
+    return DatasetSection(
+        name=dataset,
+        description=(
+            f"{info.get('n_samples', '?')} samples, {info.get('n_features', '?')} "
+            f"features, {_target_words(info)}; fingerprint "
+            f"`{info.get('fingerprint', '?')}`; split hashes: {hashes or '?'}"
+        ),
+        notes=[f"**{sentence}**" for sentence in warnings]
+        + _data_notes(info, its_splits)
+        + [
+            f"{skip['estimator']} was not run here: it {skip['reason']}"
+            for skip in manifest.get("skipped", [])
+            if skip["dataset"] == dataset
+        ],
+        table=display_table(part),
+        statistics=_pairwise_sentences(its_rows, part, dataset),
+        figures=(_figures(its_rows, part, dataset, info, run_dir) if run_dir else []),
+        columns=column_table(info),
+        subsections=[tuned] if tuned is not None else [],
+    )
+
+
+def _failed_lines(rows: pd.DataFrame, trials: pd.DataFrame) -> list[str]:
+    """One line per failed cell (its status and error), and one for the failed trials."""
+    failed_rows = rows[rows["status"] != "ok"] if not rows.empty else rows
     failed = [
         f"{row['dataset']} / {row['estimator']}"
         + (" (tuned)" if row.get("tuning") == tuning.TUNED else "")
@@ -484,6 +481,39 @@ def build_content(
                 + f"; first: {bad.iloc[0]['estimator']} trial {bad.iloc[0]['trial']}: "
                 f"{bad.iloc[0]['error']}"
             )
+    return failed
+
+
+def build_content(
+    rows: pd.DataFrame,
+    manifest: dict[str, Any],
+    run_dir: Path | None = None,
+    trials: pd.DataFrame | None = None,
+) -> ReportContent:
+    """Everything a report shows; with ``run_dir``, the figures are drawn into it. A tuned
+    run's leaderboards, statistics and figures read its default rows, and each dataset gets
+    a section on tuning (from the tuned rows and ``trials``)."""
+    all_rows = rows
+    rows, tuned_rows = tuning.split_tuning(rows)
+    trials = trials if trials is not None else pd.DataFrame()
+    board = leaderboard(rows)
+    after_board = leaderboard(tuning.after_tuning(all_rows)) if len(tuned_rows) else None
+    described = {entry["name"]: entry for entry in manifest.get("datasets", [])}
+    in_run_order = [name for name in described if name in set(board["dataset"])]
+    in_run_order += [name for name in board["dataset"].unique() if name not in described]
+    sections = [
+        _dataset_section(
+            str(dataset),
+            described.get(dataset, {}),
+            (board, after_board),
+            (rows, all_rows, trials),
+            manifest,
+            run_dir,
+        )
+        for dataset in in_run_order
+    ]
+    across, across_figures = _across(board, run_dir)
+    failed = _failed_lines(all_rows, trials)
     return ReportContent(
         title=f"treesvsnets run `{manifest.get('run_id', '?')}`",
         header=_header(manifest),
