@@ -100,3 +100,19 @@ def test_no_module_imports_a_private_name_of_another():
                 ]
                 found += [f"{path.relative_to(PACKAGE)}: {node.module}.{name}" for name in private]
     assert found == []
+
+
+#: a function longer than this says why in its docstring ("Long because ...")
+LONGEST_FUNCTION = 80
+
+
+def test_no_function_is_longer_than_80_lines_unless_its_docstring_says_why():
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            length = node.end_lineno - node.lineno + 1
+            if length > LONGEST_FUNCTION and "Long because" not in (ast.get_docstring(node) or ""):
+                found.append(f"{path.relative_to(PACKAGE)}: {node.name} ({length} lines)")
+    assert found == []

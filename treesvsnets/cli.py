@@ -84,6 +84,20 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    run = _add_run(commands)
+    _add_tuning_flags(run)
+    _add_execution_flags(run)
+    # each setting's flag as a user types it, for messages (--resume's refusal)
+    run.set_defaults(
+        flag_names={a.dest: a.option_strings[-1] for a in run._actions if a.option_strings}
+    )
+
+    _add_other_commands(commands)
+    return parser
+
+
+def _add_run(commands: Any) -> argparse.ArgumentParser:
+    """``run`` and its flags for what to run and how to read the data."""
     run = commands.add_parser(
         "run",
         help="run a benchmark (default: the classical estimators and the nets on digits, 5 folds)",
@@ -114,58 +128,8 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="a parameter for the preceding -e (or NAME.KEY=VALUE); repeatable",
     )
-    run.add_argument("--folds", type=int, metavar="K", help="number of CV folds (default 5)")
-    run.add_argument(
-        "--seeds",
-        type=int,
-        nargs="+",
-        metavar="SEED",
-        help="one split plan per seed (repeated CV); default 0",
-    )
-    run.add_argument(
-        "--threads", type=int, metavar="N", help="threads per cell (default: every core)"
-    )
-    run.add_argument(
-        "--protocol",
-        choices=PROTOCOLS,
-        help="kfold (default): the shared k-fold plan; holdout: the dataset's official "
-        "train/test split (mnist, fashion_mnist), else a stratified --test-size split",
-    )
-    run.add_argument("--test-size", type=float, metavar="F", help="holdout test fraction (0.2)")
-    run.add_argument(
-        "--validation-fraction",
-        type=float,
-        metavar="F",
-        help="inner validation slice of each training fold, for early stopping (0.1)",
-    )
-    run.add_argument(
-        "--subsample", type=int, metavar="N", help="a stratified subset of N rows per dataset"
-    )
-    run.add_argument(
-        "--target",
-        metavar="COLUMN",
-        help="target column of the table files given with -d (default: their last column)",
-    )
-    run.add_argument(
-        "--task",
-        choices=TASKS,
-        help="how the table files' targets are read (default: inferred: text, yes/no and a "
-        "few whole numbers are classes, other numbers regression)",
-    )
-    run.add_argument(
-        "--shape",
-        type=_shape,
-        metavar="CxL",
-        help="the table files' rows are sequences of C channels by L steps (1x40), for cnn1d, "
-        "or images (1x28x28), for cnn; the numeric columns in file order",
-    )
-    run.add_argument(
-        "--target-bins",
-        type=int,
-        metavar="N",
-        help="stratify regression folds on N quantile bins of the target (default 0: plain "
-        "shuffled k-fold)",
-    )
+    _add_split_flags(run)
+    _add_table_flags(run)
     run.add_argument(
         "--class-weight",
         choices=["balanced"],
@@ -203,6 +167,70 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no per-cell progress lines")
     _add_plugin_flag(run)
+    return run
+
+
+def _add_split_flags(run: argparse.ArgumentParser) -> None:
+    """How the rows are split: folds, seeds, the protocol, the validation slice, threads."""
+    run.add_argument("--folds", type=int, metavar="K", help="number of CV folds (default 5)")
+    run.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        metavar="SEED",
+        help="one split plan per seed (repeated CV); default 0",
+    )
+    run.add_argument(
+        "--threads", type=int, metavar="N", help="threads per cell (default: every core)"
+    )
+    run.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        help="kfold (default): the shared k-fold plan; holdout: the dataset's official "
+        "train/test split (mnist, fashion_mnist), else a stratified --test-size split",
+    )
+    run.add_argument("--test-size", type=float, metavar="F", help="holdout test fraction (0.2)")
+    run.add_argument(
+        "--validation-fraction",
+        type=float,
+        metavar="F",
+        help="inner validation slice of each training fold, for early stopping (0.1)",
+    )
+    run.add_argument(
+        "--subsample", type=int, metavar="N", help="a stratified subset of N rows per dataset"
+    )
+
+
+def _add_table_flags(run: argparse.ArgumentParser) -> None:
+    """How a table file's target is read: the column, the task, a shape, the target bins."""
+    run.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="target column of the table files given with -d (default: their last column)",
+    )
+    run.add_argument(
+        "--task",
+        choices=TASKS,
+        help="how the table files' targets are read (default: inferred: text, yes/no and a "
+        "few whole numbers are classes, other numbers regression)",
+    )
+    run.add_argument(
+        "--shape",
+        type=_shape,
+        metavar="CxL",
+        help="the table files' rows are sequences of C channels by L steps (1x40), for cnn1d, "
+        "or images (1x28x28), for cnn; the numeric columns in file order",
+    )
+    run.add_argument(
+        "--target-bins",
+        type=int,
+        metavar="N",
+        help="stratify regression folds on N quantile bins of the target (default 0: plain "
+        "shuffled k-fold)",
+    )
+
+
+def _add_tuning_flags(run: argparse.ArgumentParser) -> None:
     tuning = run.add_argument_group(
         "tuning",
         "per outer fold, each estimator with a search space gets trials (trial 0: its "
@@ -240,6 +268,9 @@ def _build_parser() -> argparse.ArgumentParser:
         dest="space_file",
         help="search spaces that replace the estimators' own: [rf] max_depth = {int = [2, 12]}",
     )
+
+
+def _add_execution_flags(run: argparse.ArgumentParser) -> None:
     execution = run.add_argument_group(
         "execution",
         "how cells run; these may change when a run is resumed (each cell runs in a worker "
@@ -295,11 +326,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="with --resume: also run again the cells that failed (error, timeout, oom, crashed)",
     )
 
-    # each setting's flag as a user types it, for messages (--resume's refusal)
-    run.set_defaults(
-        flag_names={a.dest: a.option_strings[-1] for a in run._actions if a.option_strings}
-    )
 
+def _add_other_commands(commands: Any) -> None:
+    """list, check, inspect, report and compare."""
     listing = commands.add_parser("list", help="list registered estimators or datasets")
     listing.add_argument("what", choices=["estimators", "datasets", "spaces"])
     _add_plugin_flag(listing)
@@ -355,7 +384,6 @@ def _build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the reference run folder")
     compare.add_argument("run_b", type=Path, metavar="RUN_B", help="the run compared with it")
     compare.add_argument("--csv", type=Path, metavar="FILE", help="also write the table as CSV")
-    return parser
 
 
 def _add_plugin_flag(parser: argparse.ArgumentParser) -> None:

@@ -163,6 +163,9 @@ class TorchNet(BaseEstimator):
         verbose: int = 0,
         random_state: int | None = None,
     ) -> None:
+        """Store every parameter under its own name, as scikit-learn's contract asks
+        (``get_params`` and ``clone`` read them). Long because each of the seven
+        architectures' settings is a parameter here, one line each."""
         self.architecture = architecture
         self.hidden_units = hidden_units
         self.channels = channels
