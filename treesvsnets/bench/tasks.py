@@ -4,8 +4,11 @@ A :class:`CellTask` names its dataset, split plan and estimator, and carries the
 of its result row as the harness built it; it carries no arrays. Whoever runs it (this
 process, a worker process, a Dask worker) holds a :class:`TaskRunner` that loads each
 dataset and split plan once, checks that they are the ones the harness planned with
-(fingerprint and split hash), and runs the cell with :func:`~treesvsnets.bench.cell.run_cell`
-(a :class:`FoldGroupTask` with :func:`~treesvsnets.bench.cell.run_fold_group`).
+(fingerprint and split hash), and hands each task its loaded data: a task runs itself
+(``execute``: a :class:`CellTask` with :func:`~treesvsnets.bench.cell.run_cell`, a
+:class:`FoldGroupTask` with :func:`~treesvsnets.bench.cell.run_fold_group`, a
+:class:`TrialTask` with :func:`~treesvsnets.bench.trial.run_trial`) and says the rows of
+its own failure (``failure_rows``), so nothing here switches on a task's kind.
 """
 
 from __future__ import annotations
@@ -87,6 +90,24 @@ class CellTask:
         cell = replace(self.cell, threads=threads)
         return replace(self, cell=cell, identity=replace(self.identity, threads=threads))
 
+    def execute(
+        self, runner: TaskRunner, dataset: Dataset, split_plan: SplitPlan
+    ) -> list[dict[str, Any]]:
+        """Run the cell on its loaded data: its row (one, in a list)."""
+        context = _cell_context(self, runner, dataset, split_plan)
+        return _rows([run_cell(self.cell, identity=self.identity, **context)], runner)
+
+    def failure_rows(self, status: str, error: str, **seen: Any) -> list[dict[str, Any]]:
+        """The rows of the cells that did not report back: each one's identity and why
+        (``seen``: ``started_at``, ``peak_rss_mb``, ``traceback``, what the harness saw)."""
+        return [
+            result_row(
+                member.identity,
+                failure_measurement(status, error, class_weight=member.cell.class_weight, **seen),
+            )
+            for member in self.members
+        ]
+
 
 @dataclass(frozen=True)
 class FoldGroupTask:
@@ -131,6 +152,19 @@ class FoldGroupTask:
     def with_threads(self, threads: int) -> FoldGroupTask:
         return FoldGroupTask(tuple(m.with_threads(threads) for m in self.members))
 
+    def execute(
+        self, runner: TaskRunner, dataset: Dataset, split_plan: SplitPlan
+    ) -> list[dict[str, Any]]:
+        """Fit the folds' models together and score each fold: one row per fold."""
+        outcomes = run_fold_group(
+            [m.cell for m in self.members],
+            identities=[m.identity for m in self.members],
+            **_cell_context(self.members[0], runner, dataset, split_plan),
+        )
+        return _rows(outcomes, runner)
+
+    failure_rows = CellTask.failure_rows
+
 
 @dataclass(frozen=True)
 class TrialTask(CellTask):
@@ -142,6 +176,40 @@ class TrialTask(CellTask):
     sampler: str = "random"
     sampled: str = "{}"  # JSON: the values the sampler drew ({} for trial 0, the defaults)
     tune_cv: int = 0
+
+    def execute(
+        self, runner: TaskRunner, dataset: Dataset, split_plan: SplitPlan
+    ) -> list[dict[str, Any]]:
+        """Fit and score the trial: its trial row (one, in a list)."""
+        from dataclasses import asdict
+
+        from treesvsnets.bench.trial import run_trial
+
+        trial = run_trial(
+            self.cell,
+            runner.specs[self.cell.estimator],
+            dataset,
+            split_plan,
+            run_id=self.run_id,
+            trial=self.trial,
+            sampler=self.sampler,
+            sampled=self.sampled,
+            tune_cv=self.tune_cv,
+        )
+        return [asdict(trial)]
+
+    def failure_rows(self, status: str, error: str, **seen: Any) -> list[dict[str, Any]]:
+        """The trial's row, for a trial that never reports back (a trial row keeps no memory
+        reading and no traceback)."""
+        return [
+            {
+                **self.trial_row_start(),
+                "status": status,
+                "error": error,
+                "started_at": seen.get("started_at"),
+                "ended_at": now(),
+            }
+        ]
 
     def trial_row_start(self) -> dict[str, Any]:
         """The trial row's identity, for a trial that never reports back."""
@@ -306,42 +374,27 @@ class TaskRunner:
                 # peak of loading the data (or of an earlier cell) is not the cell's
                 reset_peak_rss()
                 started()
-        first = task.members[0]
-        if isinstance(task, TrialTask):
-            from dataclasses import asdict
+        return task.execute(self, dataset, split_plan)
 
-            from treesvsnets.bench.trial import run_trial
 
-            trial = run_trial(
-                task.cell,
-                self.specs[task.cell.estimator],
-                dataset,
-                split_plan,
-                run_id=task.run_id,
-                trial=task.trial,
-                sampler=task.sampler,
-                sampled=task.sampled,
-                tune_cv=task.tune_cv,
-            )
-            return [asdict(trial)]
-        context = {
-            "spec": self.specs[first.cell.estimator],
-            "dataset": dataset,
-            "split_plan": split_plan,
-            "run_id": task.run_id,
-            "artifacts_dir": Path(first.artifacts_dir) if first.artifacts_dir else None,
-        }
-        if isinstance(task, FoldGroupTask):
-            outcomes = run_fold_group(
-                [m.cell for m in task.members],
-                identities=[m.identity for m in task.members],
-                **context,
-            )
-        else:
-            outcomes = [run_cell(task.cell, identity=task.identity, **context)]
-        for outcome in outcomes:
-            outcome.measurement.versions_hash = self.versions_hash
-        return [outcome.row for outcome in outcomes]
+def _rows(outcomes: list[Any], runner: TaskRunner) -> list[dict[str, Any]]:
+    """The cells' rows, each with the library versions of the process that ran it."""
+    for outcome in outcomes:
+        outcome.measurement.versions_hash = runner.versions_hash
+    return [outcome.row for outcome in outcomes]
+
+
+def _cell_context(
+    first: CellTask, runner: TaskRunner, dataset: Dataset, split_plan: SplitPlan
+) -> dict[str, Any]:
+    """What running a cell (or a fold group) takes besides its cells and identities."""
+    return {
+        "spec": runner.specs[first.cell.estimator],
+        "dataset": dataset,
+        "split_plan": split_plan,
+        "run_id": first.run_id,
+        "artifacts_dir": Path(first.artifacts_dir) if first.artifacts_dir else None,
+    }
 
 
 def failure_rows(
@@ -354,28 +407,7 @@ def failure_rows(
     traceback: str | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of a task that did not report back: one per cell, its identity and why (a
-    trial's row, for a trial)."""
-    if isinstance(task, TrialTask):
-        return [
-            {
-                **task.trial_row_start(),
-                "status": status,
-                "error": error,
-                "started_at": started_at,
-                "ended_at": now(),
-            }
-        ]
-    return [
-        result_row(
-            member.identity,
-            failure_measurement(
-                status,
-                error,
-                class_weight=member.cell.class_weight,
-                started_at=started_at,
-                peak_rss_mb=peak_rss_mb,
-                traceback=traceback,
-            ),
-        )
-        for member in task.members
-    ]
+    trial's row, for a trial); each kind of task says its own."""
+    return task.failure_rows(
+        status, error, started_at=started_at, peak_rss_mb=peak_rss_mb, traceback=traceback
+    )
