@@ -116,7 +116,7 @@ def default_data_dir() -> str:
 
 
 def machine_line() -> str:
-    from treesvsnets.bench.environment import describe_environment
+    from treesvsnets.bench.cells.environment import describe_environment
 
     env = describe_environment()
     packages = env["packages"]

@@ -25,7 +25,7 @@ import time
 import pandas as pd
 
 import treesvsnets
-from treesvsnets.bench.measure import cpu_count
+from treesvsnets.bench.cells.measure import cpu_count
 
 
 def timed_run(**kwargs) -> tuple[float, pd.DataFrame]:

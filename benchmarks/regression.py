@@ -177,7 +177,7 @@ def measure_harness(repeats: int) -> dict:
 def loop_folds():
     from sklearn.preprocessing import StandardScaler
 
-    from treesvsnets.bench.splits import make_split_plan
+    from treesvsnets.bench.cells.splits import make_split_plan
     from treesvsnets.datasets import load
 
     friedman = load("friedman1")

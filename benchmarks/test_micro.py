@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from treesvsnets.bench.splits import make_split_plan
+from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets import load
 from treesvsnets.reports.leaderboard import leaderboard
 from treesvsnets.results.store import ResultStore

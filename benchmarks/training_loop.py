@@ -46,7 +46,7 @@ from _common import (  # noqa: E402
     table,
 )
 
-from treesvsnets.bench.splits import make_split_plan  # noqa: E402
+from treesvsnets.bench.cells.splits import make_split_plan  # noqa: E402
 from treesvsnets.datasets import load  # noqa: E402
 from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
 from treesvsnets.estimators.torch.devices import synchronize  # noqa: E402

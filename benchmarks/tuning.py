@@ -71,8 +71,8 @@ def hand_main(scores_out: str, trials: int = TRIALS, threads: int = 2) -> None:
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
 
-    from treesvsnets.bench.search import trial_seed
-    from treesvsnets.bench.splits import make_split_plan
+    from treesvsnets.bench.cells.splits import make_split_plan
+    from treesvsnets.bench.tune.search import trial_seed
     from treesvsnets.datasets import load
     from treesvsnets.estimators import registry
 

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from treesvsnets.bench.splits import make_split_plan
+from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets import load
 from treesvsnets.estimators import EstimatorSpec, add, unregister
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers.cli import cli, cli_in_background
-from treesvsnets.bench.measure import cpu_count
+from treesvsnets.bench.cells.measure import cpu_count
 
 ROOT = Path(__file__).resolve().parents[1]
 MISBEHAVING = ROOT / "tests" / "plugins" / "misbehaving.py"

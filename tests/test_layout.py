@@ -47,7 +47,7 @@ def test_the_results_layer_imports_neither_the_harness_nor_the_reports():
 
 def test_running_the_harness_alone_loads_no_report_module():
     code = (
-        "import sys, treesvsnets.bench.run, treesvsnets.bench.worker\n"
+        "import sys, treesvsnets.bench.run, treesvsnets.bench.execute.worker\n"
         "print(sorted(m for m in sys.modules if m.startswith('treesvsnets.reports')))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -116,3 +116,29 @@ def test_no_function_is_longer_than_80_lines_unless_its_docstring_says_why():
             if length > LONGEST_FUNCTION and "Long because" not in (ast.get_docstring(node) or ""):
                 found.append(f"{path.relative_to(PACKAGE)}: {node.name} ({length} lines)")
     assert found == []
+
+
+#: the harness's stages in the order they may import each other: a stage imports only the
+#: stages before it (bench/run.py, at the top, composes all four)
+STAGES = ("cells", "tune", "plan", "execute")
+
+
+def test_no_stage_of_the_harness_imports_a_later_one():
+    found = []
+    for position, stage in enumerate(STAGES):
+        later = STAGES[position + 1 :]
+        for path in (PACKAGE / "bench" / stage).rglob("*.py"):
+            found += [
+                f"bench/{stage}/{path.name} imports {name}"
+                for name in _imports(path)
+                if any(name.startswith(f"treesvsnets.bench.{other}") for other in later)
+                or name == "treesvsnets.bench.run"
+            ]
+    assert found == []
+
+
+def test_the_harness_is_its_four_stages_and_the_run_that_composes_them():
+    bench = PACKAGE / "bench"
+    folders = sorted(p.name for p in bench.iterdir() if p.is_dir() and p.name != "__pycache__")
+    assert folders == sorted(STAGES)
+    assert sorted(p.name for p in bench.glob("*.py")) == ["__init__.py", "run.py"]

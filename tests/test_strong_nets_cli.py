@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.helpers.cli import cli
-from treesvsnets.bench import planning
+from treesvsnets.bench.plan import planning
 from treesvsnets.config import RunConfig
 from treesvsnets.errors import ConfigError
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from treesvsnets.bench import run as harness
-from treesvsnets.bench.progress import ProgressEvent
+from treesvsnets.bench.execute.progress import ProgressEvent
 from treesvsnets.bench.run import RunResult
 from treesvsnets.config import RunConfig
 from treesvsnets.errors import TreesVsNetsWarning

@@ -436,7 +436,7 @@ def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
 
 def _command_run(args: argparse.Namespace) -> int:
     from treesvsnets.api import run
-    from treesvsnets.bench.progress import ProgressEvent, print_progress
+    from treesvsnets.bench.execute.progress import ProgressEvent, print_progress
     from treesvsnets.errors import Terminated
 
     if args.retry_failed and not args.resume:
@@ -630,7 +630,7 @@ def _command_check(args: argparse.Namespace) -> int:
             spec = found.for_task(task)
 
             def make(spec: EstimatorSpec = spec) -> Any:
-                from treesvsnets.bench.cell import Cell, build
+                from treesvsnets.bench.cells.cell import Cell, build
 
                 dataset = _check_dataset(spec.capabilities, spec.task)
                 return build(spec, Cell(dataset.name, spec.name, seed=0, fold=0), dataset)[0]
@@ -669,7 +669,7 @@ def _check_dataset(capabilities: frozenset[str], task: str) -> Any:
 
 def _run_checks(label: str, make: Any, capabilities: frozenset[str], task: str) -> int:
     """Print the contract checks of ``task`` for ``make``; returns how many failed."""
-    from treesvsnets.bench.planning import missing_shape
+    from treesvsnets.bench.plan.planning import missing_shape
     from treesvsnets.estimators.contract import CheckData, run_checks
 
     dataset = _check_dataset(capabilities, task)

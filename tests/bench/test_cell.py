@@ -8,8 +8,8 @@ from tests.helpers.estimators import (
     RaisingEstimator,
     ThreadRecordingEstimator,
 )
-from treesvsnets.bench.cell import Cell, cell_overrides, run_cell
-from treesvsnets.bench.metrics import align_proba
+from treesvsnets.bench.cells.cell import Cell, cell_overrides, run_cell
+from treesvsnets.bench.cells.metrics import align_proba
 from treesvsnets.estimators import get
 
 

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from treesvsnets.bench.cell import Cell
-from treesvsnets.bench.search import Budget, Search
-from treesvsnets.bench.trial import run_trial, scoring_splits
+from treesvsnets.bench.cells.cell import Cell
+from treesvsnets.bench.tune.search import Budget, Search
+from treesvsnets.bench.tune.trial import run_trial, scoring_splits
 from treesvsnets.estimators import registry
 from treesvsnets.estimators.space import parse_space
 from treesvsnets.tasks import ACCURACY, RMSE

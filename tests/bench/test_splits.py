@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from treesvsnets.bench.splits import make_split_plan
+from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets import load
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, DatasetError

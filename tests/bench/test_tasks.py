@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from treesvsnets.bench import planning
-from treesvsnets.bench.tasks import TaskRunner
+from treesvsnets.bench.plan import planning
+from treesvsnets.bench.plan.tasks import TaskRunner
 from treesvsnets.config import RunConfig
 from treesvsnets.results.row import COLUMN_NAMES
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers.tables import dirty_frame, house_prices, messy_and_clean, neighbourhood_prices
-from treesvsnets.bench.splits import make_split_plan
+from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets.columns import table_preprocessor
 from treesvsnets.datasets.tables import TableOptions, clean_table
 

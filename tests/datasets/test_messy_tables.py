@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import treesvsnets
-from treesvsnets.bench.splits import make_split_plan
+from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets.columns import CategoryEncoder, DatetimeFeatures
 from treesvsnets.datasets.tables import TableOptions, load_table
 from treesvsnets.errors import TreesVsNetsError

@@ -23,12 +23,12 @@ from typing import Any
 
 import pandas as pd
 
-from treesvsnets.bench import planning
-from treesvsnets.bench.executors import Executor, InProcessExecutor, LocalPoolExecutor
-from treesvsnets.bench.feed import TaskFeed
-from treesvsnets.bench.planning import CellKey, RunPlan, threads_per_cell
-from treesvsnets.bench.progress import ProgressEvent, TrialEvent, print_progress
-from treesvsnets.bench.tasks import TaskRunner, WorkerSetup
+from treesvsnets.bench.execute.executors import Executor, InProcessExecutor, LocalPoolExecutor
+from treesvsnets.bench.execute.progress import ProgressEvent, TrialEvent, print_progress
+from treesvsnets.bench.plan import planning
+from treesvsnets.bench.plan.feed import TaskFeed
+from treesvsnets.bench.plan.planning import CellKey, RunPlan, threads_per_cell
+from treesvsnets.bench.plan.tasks import TaskRunner, WorkerSetup
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
 from treesvsnets.errors import ConfigError, Terminated
 from treesvsnets.results.folder import Manifest, RunFolder
@@ -75,7 +75,7 @@ def _executor(prepared: RunPlan) -> Executor:
         return InProcessExecutor(TaskRunner(specs, infos, loaded=loaded, plans=split_plans))
     setup = WorkerSetup.create(prepared.specs, prepared.infos, config.plugins)
     if config.scheduler is not None:
-        from treesvsnets.bench.dask import DaskExecutor
+        from treesvsnets.bench.execute.dask import DaskExecutor
 
         return DaskExecutor(config.scheduler, setup)
     return LocalPoolExecutor(setup, config.jobs)
@@ -247,7 +247,7 @@ def run(
     ``overrides`` are RunConfig fields (``datasets=["iris"]``, ``folds=3``,
     ``jobs=2``, ``timeout=600``...). ``progress=True`` prints a line per cell
     to stderr; pass a callable to receive :class:`ProgressEvent` instead (and, in a
-    tuned run, a :class:`~treesvsnets.bench.progress.TrialEvent` after each trial), or
+    tuned run, a :class:`~treesvsnets.bench.execute.progress.TrialEvent` after each trial), or
     ``False`` for silence. ``epoch_progress`` lets nets print an epoch line
     every ten seconds or so during long fits (default: when ``progress`` is True).
     Bad input raises a :class:`~treesvsnets.errors.TreesVsNetsError` before

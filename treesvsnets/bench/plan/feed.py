@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from treesvsnets.bench.search import MAX_TRIALS, Search
-from treesvsnets.bench.tasks import CellTask, Task, TrialTask
+from treesvsnets.bench.plan.tasks import CellTask, Task, TrialTask
+from treesvsnets.bench.tune.search import MAX_TRIALS, Search
 from treesvsnets.results.row import TUNED, is_trial
 
 

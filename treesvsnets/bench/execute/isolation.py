@@ -1,6 +1,6 @@
 """Worker processes the harness can kill: hard time and memory limits, crash detection.
 
-Each :class:`WorkerProcess` is a ``python -m treesvsnets.bench.worker`` child in
+Each :class:`WorkerProcess` is a ``python -m treesvsnets.bench.execute.worker`` child in
 its own session (a terminal's Ctrl-C reaches only the harness, and killing the
 session's process group also stops any helper processes the estimator
 started). Workers are reused from cell to cell, so a run pays the start-up
@@ -30,8 +30,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.bench.measure import peak_rss_mb_of
-from treesvsnets.bench.tasks import Task, WorkerSetup, failure_rows
+from treesvsnets.bench.cells.measure import peak_rss_mb_of
+from treesvsnets.bench.plan.tasks import Task, WorkerSetup, failure_rows
 from treesvsnets.results.row import now
 
 #: How often the resident memory of a cell with a memory limit is read.
@@ -76,7 +76,7 @@ class WorkerProcess:
         command = [
             sys.executable,
             "-m",
-            "treesvsnets.bench.worker",
+            "treesvsnets.bench.execute.worker",
             str(theirs.fileno()),
             self.crash_file,
         ]

@@ -1,4 +1,4 @@
-"""The worker process: ``python -m treesvsnets.bench.worker FD CRASH_FILE [IDLE_SECONDS]``.
+"""The worker process: ``python -m treesvsnets.bench.execute.worker FD CRASH_FILE [IDLE_SECONDS]``.
 
 It talks to the harness over the socket ``FD`` (pickled messages), never over
 stdout, so whatever an estimator prints cannot corrupt the protocol:
@@ -24,7 +24,7 @@ import signal
 import sys
 from multiprocessing.connection import Connection
 
-from treesvsnets.bench.tasks import TaskRunner
+from treesvsnets.bench.plan.tasks import TaskRunner
 
 
 def _die_with_parent() -> None:

@@ -1,8 +1,8 @@
 """Where cells run: in this process, in a local pool of worker processes, or on Dask.
 
-Every executor takes the same feed of tasks (a :class:`~treesvsnets.bench.tasks.CellTask`
+Every executor takes the same feed of tasks (a :class:`~treesvsnets.bench.plan.tasks.CellTask`
 per cell, a ``FoldGroupTask`` for folds trained together, a ``TrialTask`` per trial of a
-search; :mod:`treesvsnets.bench.feed`), takes a task whenever a worker is free, and yields one
+search; :mod:`treesvsnets.bench.plan.feed`), takes a task whenever a worker is free, and yields one
 result row per cell (or trial) as they finish, in any order; the harness records each row
 with the feed before the executor goes on (a search's next trial depends on it), and
 alone writes them to the store, so there is one writer however many workers.
@@ -10,8 +10,8 @@ alone writes them to the store, so there is one writer however many workers.
 - :class:`InProcessExecutor` (``--in-process``): cells run one after another in
   the harness itself. No limits, nothing to survive a crash, easiest to debug.
 - :class:`LocalPoolExecutor` (the default, ``--jobs N``): N reusable worker
-  processes under the cells' hard limits (see :mod:`treesvsnets.bench.isolation`).
-- :class:`~treesvsnets.bench.dask.DaskExecutor` (``--scheduler ADDRESS``): the
+  processes under the cells' hard limits (see :mod:`treesvsnets.bench.execute.isolation`).
+- :class:`~treesvsnets.bench.execute.dask.DaskExecutor` (``--scheduler ADDRESS``): the
   tasks go to a Dask cluster, where each Dask worker thread keeps a worker
   process of its own and applies the same limits.
 """
@@ -23,10 +23,10 @@ from collections.abc import Iterator, Sequence
 from multiprocessing.connection import wait
 from typing import Any, Protocol
 
-from treesvsnets.bench.feed import TaskFeed
-from treesvsnets.bench.isolation import WorkerProcess
-from treesvsnets.bench.measure import cpu_count
-from treesvsnets.bench.tasks import Task, TaskRunner, WorkerSetup
+from treesvsnets.bench.cells.measure import cpu_count
+from treesvsnets.bench.execute.isolation import WorkerProcess
+from treesvsnets.bench.plan.feed import TaskFeed
+from treesvsnets.bench.plan.tasks import Task, TaskRunner, WorkerSetup
 
 
 class Executor(Protocol):

@@ -1,9 +1,9 @@
 """Cells on a Dask distributed cluster (``--scheduler tcp://HOST:8786``).
 
-The harness sends each cell as a small :class:`~treesvsnets.bench.tasks.CellTask`
+The harness sends each cell as a small :class:`~treesvsnets.bench.plan.tasks.CellTask`
 (names, seeds, hashes; no arrays) and the run's :class:`WorkerSetup` once
 (scattered to every worker). On the Dask worker, each thread keeps one
-:class:`~treesvsnets.bench.isolation.WorkerProcess`, which loads each dataset
+:class:`~treesvsnets.bench.execute.isolation.WorkerProcess`, which loads each dataset
 once and runs the cells under the run's time and memory limits, exactly as
 the local pool does; the rows come back to the harness, which alone writes
 the store.
@@ -21,10 +21,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from treesvsnets.bench.feed import TaskFeed, TuningFeed
-from treesvsnets.bench.isolation import WorkerProcess
-from treesvsnets.bench.measure import cpu_count
-from treesvsnets.bench.tasks import Task, WorkerSetup, failure_rows
+from treesvsnets.bench.cells.measure import cpu_count
+from treesvsnets.bench.execute.isolation import WorkerProcess
+from treesvsnets.bench.plan.feed import TaskFeed, TuningFeed
+from treesvsnets.bench.plan.tasks import Task, WorkerSetup, failure_rows
 from treesvsnets.errors import ConfigError
 
 #: A Dask worker's idle worker process exits after this long without a cell.
@@ -92,7 +92,7 @@ class DaskExecutor:
     def run(self, tasks: TaskFeed | Sequence[Task]) -> Iterator[dict[str, Any]]:
         from distributed import as_completed
 
-        from treesvsnets.bench.executors import as_feed, stalled
+        from treesvsnets.bench.execute.executors import as_feed, stalled
 
         feed = as_feed(tasks)
         if feed.exhausted:

@@ -5,7 +5,7 @@ fold apart, for the anytime curves only.
 The outer test rows reach neither the fit nor the validation score: the fit sees the fit rows
 (or an inner fold's training rows), the preprocessor is fitted on those alone, and the test
 fold is predicted only after the validation score is final. The harness's search reads
-``val_score`` alone (:mod:`treesvsnets.bench.search`).
+``val_score`` alone (:mod:`treesvsnets.bench.tune.search`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.bench.cell import Cell, build, fit_data, fit_one, one_line
-from treesvsnets.bench.measure import Stopwatch
-from treesvsnets.bench.metrics import primary_score
-from treesvsnets.bench.splits import SplitPlan
+from treesvsnets.bench.cells.cell import Cell, build, fit_data, fit_one, one_line
+from treesvsnets.bench.cells.measure import Stopwatch
+from treesvsnets.bench.cells.metrics import primary_score
+from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.results.row import Measurement, TrialRow, now

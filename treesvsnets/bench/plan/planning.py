@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets import datasets as dataset_registry
-from treesvsnets.bench.cell import Cell, cell_identity
-from treesvsnets.bench.environment import describe_environment
-from treesvsnets.bench.measure import cpu_count
-from treesvsnets.bench.splits import SplitPlan, make_split_plan
-from treesvsnets.bench.tasks import (
+from treesvsnets.bench.cells.cell import Cell, cell_identity
+from treesvsnets.bench.cells.environment import describe_environment
+from treesvsnets.bench.cells.measure import cpu_count
+from treesvsnets.bench.cells.splits import SplitPlan, make_split_plan
+from treesvsnets.bench.plan.tasks import (
     CellTask,
     DatasetRequest,
     FoldGroupTask,
@@ -548,8 +548,8 @@ def tuning_feed(
 ) -> Any:
     """A tuned run's feed: each cell's default task (unless stored), then its search (unless
     its tuned row is stored), the search told the trials an earlier session stored."""
-    from treesvsnets.bench.feed import TuningFeed
-    from treesvsnets.bench.search import Budget, Search
+    from treesvsnets.bench.plan.feed import TuningFeed
+    from treesvsnets.bench.tune.search import Budget, Search
     from treesvsnets.tasks import primary
 
     config = prepared.config

@@ -5,9 +5,9 @@ of its result row as the harness built it; it carries no arrays. Whoever runs it
 process, a worker process, a Dask worker) holds a :class:`TaskRunner` that loads each
 dataset and split plan once, checks that they are the ones the harness planned with
 (fingerprint and split hash), and hands each task its loaded data: a task runs itself
-(``execute``: a :class:`CellTask` with :func:`~treesvsnets.bench.cell.run_cell`, a
-:class:`FoldGroupTask` with :func:`~treesvsnets.bench.cell.run_fold_group`, a
-:class:`TrialTask` with :func:`~treesvsnets.bench.trial.run_trial`) and says the rows of
+(``execute``: a :class:`CellTask` with :func:`~treesvsnets.bench.cells.cell.run_cell`, a
+:class:`FoldGroupTask` with :func:`~treesvsnets.bench.cells.cell.run_fold_group`, a
+:class:`TrialTask` with :func:`~treesvsnets.bench.tune.trial.run_trial`) and says the rows of
 its own failure (``failure_rows``), so nothing here switches on a task's kind.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.bench.cell import Cell, run_cell, run_fold_group
-from treesvsnets.bench.measure import reset_peak_rss
-from treesvsnets.bench.splits import SplitPlan, make_split_plan
+from treesvsnets.bench.cells.cell import Cell, run_cell, run_fold_group
+from treesvsnets.bench.cells.measure import reset_peak_rss
+from treesvsnets.bench.cells.splits import SplitPlan, make_split_plan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.registry import DatasetInfo, load_from
 from treesvsnets.errors import ConfigError, DatasetError
@@ -183,7 +183,7 @@ class TrialTask(CellTask):
         """Fit and score the trial: its trial row (one, in a list)."""
         from dataclasses import asdict
 
-        from treesvsnets.bench.trial import run_trial
+        from treesvsnets.bench.tune.trial import run_trial
 
         trial = run_trial(
             self.cell,
@@ -213,7 +213,7 @@ class TrialTask(CellTask):
 
     def trial_row_start(self) -> dict[str, Any]:
         """The trial row's identity, for a trial that never reports back."""
-        from treesvsnets.bench.trial import trial_identity
+        from treesvsnets.bench.tune.trial import trial_identity
 
         return trial_identity(
             self.cell,
@@ -299,7 +299,7 @@ class TaskRunner:
         loaded: dict[DatasetRequest, Dataset] | None = None,
         plans: dict[tuple[DatasetRequest, SplitPlanRequest], SplitPlan] | None = None,
     ) -> None:
-        from treesvsnets.bench.environment import package_versions, versions_hash
+        from treesvsnets.bench.cells.environment import package_versions, versions_hash
 
         self.specs = specs
         self.datasets = datasets

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.bench.measure import Stopwatch, peak_memory
-from treesvsnets.bench.metrics import align_proba, regression_score, score
-from treesvsnets.bench.splits import SplitPlan
+from treesvsnets.bench.cells.measure import Stopwatch, peak_memory
+from treesvsnets.bench.cells.metrics import align_proba, regression_score, score
+from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.preprocessing import (
     describe_preprocessing,

@@ -7,7 +7,7 @@ import json
 import platform
 from importlib import metadata
 
-from treesvsnets.bench.measure import cpu_count
+from treesvsnets.bench.cells.measure import cpu_count
 
 #: Distributions whose versions change results or timings.
 TRACKED_PACKAGES = (
