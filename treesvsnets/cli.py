@@ -669,7 +669,7 @@ def _check_dataset(capabilities: frozenset[str], task: str) -> Any:
 
 def _run_checks(label: str, make: Any, capabilities: frozenset[str], task: str) -> int:
     """Print the contract checks of ``task`` for ``make``; returns how many failed."""
-    from treesvsnets.bench.plan.planning import missing_shape
+    from treesvsnets.bench.plan.checks import missing_shape
     from treesvsnets.estimators.contract import CheckData, run_checks
 
     dataset = _check_dataset(capabilities, task)

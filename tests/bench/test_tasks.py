@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from treesvsnets.bench.plan import planning
+from treesvsnets.bench.plan import planning, work
 from treesvsnets.bench.plan.tasks import TaskRunner
 from treesvsnets.config import RunConfig
 from treesvsnets.results.row import COLUMN_NAMES
@@ -13,7 +13,7 @@ from treesvsnets.results.row import COLUMN_NAMES
 def _planned(tmp_path):
     config = RunConfig(datasets=("iris",), estimators=("logreg",), folds=2, baseline=False)
     plan = planning.prepare(config)
-    tasks = planning.tasks(plan, "run-1", tmp_path, threads=1, verbose=False, skip=set())
+    tasks = work.tasks(plan, "run-1", tmp_path, threads=1, verbose=False, skip=set())
     runner = TaskRunner({s.name: s for s in plan.specs}, {i.name: i for i in plan.infos})
     return tasks, runner
 

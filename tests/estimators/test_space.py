@@ -107,7 +107,7 @@ def test_every_corner_of_a_builtin_space_fits(name, digits, diabetes, tmp_path_f
     import numpy as np
 
     from treesvsnets.bench.cells.cell import Cell, build, with_preprocessing
-    from treesvsnets.bench.plan.planning import missing_shape
+    from treesvsnets.bench.plan.checks import missing_shape
     from treesvsnets.datasets import load
 
     spec = registry.get(name)

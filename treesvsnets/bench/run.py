@@ -4,9 +4,11 @@
 The public ``treesvsnets.run`` / ``treesvsnets.resume`` (:mod:`treesvsnets.api`) call them and
 pass the report writer as ``finish``, so this package never imports :mod:`treesvsnets.reports`.
 
-What runs where: :mod:`.planning` checks the config and lists the tasks, :mod:`.executors`
-runs them (in worker processes by default), :mod:`.cell` runs one cell; the harness alone
-writes the store (:mod:`treesvsnets.results`), one row per cell as it finishes.
+What runs where, stage by stage: :mod:`.plan.planning` resolves the config and runs the
+checks of :mod:`.plan.checks`, :mod:`.plan.work` lists the units of work,
+:mod:`.execute.executors` runs them (in worker processes by default), and
+:mod:`.cells.cell` runs one cell (:mod:`.tune.trial` one trial); the harness alone writes the
+store (:mod:`treesvsnets.results`), one row per cell as it finishes.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ import pandas as pd
 
 from treesvsnets.bench.execute.executors import Executor, InProcessExecutor, LocalPoolExecutor
 from treesvsnets.bench.execute.progress import ProgressEvent, TrialEvent, print_progress
-from treesvsnets.bench.plan import planning
+from treesvsnets.bench.plan import planning, work
 from treesvsnets.bench.plan.feed import TaskFeed
-from treesvsnets.bench.plan.planning import CellKey, RunPlan, threads_per_cell
+from treesvsnets.bench.plan.planning import CellKey, RunPlan
 from treesvsnets.bench.plan.tasks import TaskRunner, WorkerSetup
+from treesvsnets.bench.plan.work import threads_per_cell
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
 from treesvsnets.errors import ConfigError, Terminated
 from treesvsnets.results.folder import Manifest, RunFolder
@@ -65,10 +68,10 @@ def _executor(prepared: RunPlan) -> Executor:
     config = prepared.config
     infos = {info.name: info for info in prepared.infos}
     if not config.isolate:  # this process already holds the data and the split plans
-        requests = {d.name: planning.dataset_request(config, d) for d in prepared.datasets}
+        requests = {d.name: work.dataset_request(config, d) for d in prepared.datasets}
         loaded = {requests[d.name]: d for d in prepared.datasets}
         split_plans = {
-            (requests[d.name], planning.split_plan_request(config, p)): p
+            (requests[d.name], work.split_plan_request(config, p)): p
             for d, p in prepared.split_plans
         }
         specs = {spec.name: spec for spec in prepared.specs}
@@ -210,7 +213,7 @@ def _feed(
     """The tasks of the run (less ``skip``): a fixed list, or for a tuned run a feed that
     draws each search's trials as earlier ones finish (told the trials already stored)."""
     if not prepared.config.tuning:
-        return TaskFeed(planning.tasks(prepared, run_id, run_dir, threads, verbose, skip))
+        return TaskFeed(work.tasks(prepared, run_id, run_dir, threads, verbose, skip))
     trials = store.trials()
     listener = None
     if report_progress:
@@ -228,7 +231,7 @@ def _feed(
                 )
             )
 
-    return planning.tuning_feed(
+    return work.tuning_feed(
         prepared, run_id, run_dir, threads, verbose, skip, trials.to_dict("records"), listener
     )
 

@@ -1,0 +1,196 @@
+"""What a user can get wrong about a run, checked before any folder or model exists.
+
+The checks :func:`~treesvsnets.bench.plan.planning.prepare` makes, in its order: the
+estimators a run can use (an optional one without its package: named, refused; from a
+family, left out and listed), their parameter names and values per task, their search
+spaces, the datasets' tasks against the estimators and the flags, and what each estimator
+cannot run on (images, sequences, another task). Each names what is wrong in one sentence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from treesvsnets.config import DEFAULT_ESTIMATORS, RunConfig
+from treesvsnets.datasets.base import Dataset
+from treesvsnets.errors import ConfigError, unknown_name
+from treesvsnets.estimators import registry
+
+
+def _only_run_estimators(names: Any, specs: list, where: str) -> None:
+    """Refuse a name (of ``[params.NAME]``, ``[spaces.NAME]``) that is not one of the run's
+    estimators, with a did-you-mean."""
+    chosen = {spec.name: spec for spec in specs}
+    for name in names:
+        if name not in chosen:
+            raise unknown_name("estimator", name, chosen, where=where)
+
+
+def check_param_names(config: RunConfig, specs: list) -> None:
+    _only_run_estimators(
+        config.params, specs, "params (parameters given for an estimator not in this run)"
+    )
+
+
+def check_params(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
+    """Each estimator's parameters, checked against the version (classifier, regressor) of
+    every task it runs on."""
+    tasks = list(dict.fromkeys(dataset.task for dataset in datasets))
+    for spec in specs:
+        overrides = config.params.get(spec.name)
+        for task in tasks:
+            if overrides and task in spec.tasks:
+                spec.for_task(task).check_params(overrides)
+
+
+def with_spaces(config: RunConfig, specs: list) -> list:
+    """The run's estimators with the user's search spaces (``[spaces.NAME]``, ``--space``)
+    in place of their own; a space for an estimator not in the run is refused."""
+    _only_run_estimators(
+        config.spaces, specs, "spaces (a search space given for an estimator not in this run)"
+    )
+    return [
+        spec.with_space(config.spaces[spec.name]) if spec.name in config.spaces else spec
+        for spec in specs
+    ]
+
+
+def search_space(config: RunConfig, spec: Any) -> Any:
+    """What a tuned run searches for ``spec`` (built for its task): its space less the
+    parameters the user fixed with ``--param``."""
+    from treesvsnets.estimators.space import SearchSpace
+
+    space = spec.search_space
+    fixed = config.params.get(spec.name, {})
+    kept = {name: dist for name, dist in space.distributions.items() if name not in fixed}
+    return SearchSpace(kept, space.to_params)
+
+
+def check_spaces(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
+    """Every bound of every search space in use, built into its estimator and checked as a
+    parameter is (an unknown name, a value the estimator refuses), before any trial runs."""
+    tasks = list(dict.fromkeys(dataset.task for dataset in datasets))
+    for spec in specs:
+        for task in tasks:
+            if task not in spec.tasks:
+                continue
+            built = spec.for_task(task)
+            space = search_space(config, built)
+            for corner in space.corners():
+                try:
+                    params = space.params(corner)
+                    built.check_params({**config.params.get(spec.name, {}), **params})
+                except ConfigError as exc:
+                    raise ConfigError(
+                        f"the search space of estimator {spec.name!r} does not fit it: {exc}"
+                    ) from None
+                except Exception as exc:  # noqa: BLE001 - a space_params of a plugin
+                    raise ConfigError(
+                        f"the search space of estimator {spec.name!r} could not be turned into "
+                        f"parameters ({type(exc).__name__}: {exc})."
+                    ) from None
+
+
+def _named(config: RunConfig) -> set[str]:
+    """The estimators the user named one by one (not through the default, a family or all)."""
+    return set() if config.estimators == DEFAULT_ESTIMATORS else set(config.estimators)
+
+
+def installed(config: RunConfig, specs: list) -> tuple[list, list]:
+    """The estimators whose packages are installed, and those left out for want of theirs.
+
+    An optional estimator (``requires``: CatBoost's extra) named by the user without its
+    package is refused with one sentence; from a family or ``all`` it is left out and
+    listed. The default suite leaves the optional estimators out, installed or not, so
+    that ``treesvsnets run`` does the same on every install (``-e catboost`` adds it)."""
+    named = _named(config)
+    kept, missing = [], []
+    for spec in specs:
+        if spec.requires is None:
+            kept.append(spec)
+        elif config.estimators == DEFAULT_ESTIMATORS:
+            continue
+        elif spec.installed:
+            kept.append(spec)
+        elif spec.name in named:
+            raise ConfigError(
+                f"estimator {spec.name!r} needs the {spec.requires} package, which is not "
+                f"installed; install it with: {spec.install_hint}"
+            )
+        else:
+            missing.append(spec)
+    return kept, missing
+
+
+def _counterparts(spec: Any, task: str, specs: list) -> list[str]:
+    """Registered estimators of ``spec``'s family that do ``task`` (what to use instead)."""
+    return [s.name for s in specs if s.family == spec.family and task in s.tasks]
+
+
+def skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str, str]]:
+    """What is left out where, and what the user named that cannot run.
+
+    An estimator without a version for a dataset's task (``logreg`` on regression, ``ridge``
+    on classification) does not run there: refused with one sentence when the user named it
+    (``-e logreg``), silently passed over when it came with the default, a family or ``all``
+    (``-e linear`` picks logreg or ridge per dataset). An estimator that needs images (or
+    sequences) on a dataset without that shape is refused when named, else left out of that
+    dataset and listed here (the default suite has ``cnn``, and ``treesvsnets run -d
+    table.csv`` must work)."""
+    named = _named(config)
+    skips: dict[str, dict[str, str]] = {}
+    for dataset in datasets:
+        for spec in specs:
+            if dataset.task not in spec.tasks:
+                if spec.name in named:
+                    instead = _counterparts(spec, dataset.task, registry.all_specs())
+                    raise ConfigError(
+                        f"estimator {spec.name!r} has no {dataset.task} version, and dataset "
+                        f"{dataset.name!r} is a {dataset.task} dataset"
+                        + (
+                            f"; its {spec.family} estimator for {dataset.task} is "
+                            + " or ".join(repr(name) for name in instead)
+                            + f" (-e {spec.family} picks the right one per dataset)."
+                            if instead
+                            else "; leave it out for this dataset."
+                        )
+                    )
+            elif (need := missing_shape(spec.capabilities, dataset)) is not None:
+                what, where = need
+                if spec.name in named:
+                    raise ConfigError(
+                        f"estimator {spec.name!r} needs {what}, but dataset {dataset.name!r} "
+                        f"has no {what[:-1]} shape; run it on {where} or leave it out."
+                    )
+                skips.setdefault(dataset.name, {})[spec.name] = f"needs {what}"
+    return skips
+
+
+def missing_shape(capabilities: frozenset[str], dataset: Dataset) -> tuple[str, str] | None:
+    """(what, where to find it) when an estimator needs a row shape ``dataset`` lacks: images
+    for a CNN, sequences for a 1-D CNN; None when nothing is missing."""
+    if "needs_images" in capabilities and dataset.image_shape is None:
+        return "images", "an image dataset (digits, mnist, fashion_mnist)"
+    if "needs_sequences" in capabilities and dataset.sequence_shape is None:
+        return "sequences", "mnist1d, or a table declaring shape = [channels, length]"
+    return None
+
+
+def check_tasks(config: RunConfig, datasets: list[Dataset]) -> None:
+    """Settings that do not fit a dataset's task: --task on a built-in dataset of the other
+    task, --class-weight on regression."""
+    from treesvsnets.datasets.tables import looks_like_table
+    from treesvsnets.tasks import REGRESSION
+
+    for dataset in datasets:
+        if config.task and config.task != dataset.task and not looks_like_table(dataset.name):
+            raise ConfigError(
+                f"task {config.task!r} does not apply to dataset {dataset.name!r}, a built-in "
+                f"{dataset.task} dataset; task chooses how a table file's target is read."
+            )
+        if config.class_weight and dataset.task == REGRESSION:
+            raise ConfigError(
+                f"class_weight {config.class_weight!r} weighs classes, but dataset "
+                f"{dataset.name!r} is a regression dataset (its target is a number); drop "
+                "--class-weight, or run the regression datasets apart."
+            )

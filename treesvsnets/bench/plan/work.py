@@ -1,0 +1,206 @@
+"""The work a plan becomes: one unit per cell (or per fold group), or a tuning feed.
+
+:func:`tasks` lists a run's units of work, costliest first when several run at once, each
+carrying its cell, the requests that rebuild its dataset and split plan on a worker, its
+limits and the identity of its row; :func:`tuning_feed` orders a tuned run's defaults,
+searches and refits; :func:`threads_per_cell` divides the cores.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+from treesvsnets.bench.cells.cell import Cell, cell_identity
+from treesvsnets.bench.cells.measure import cpu_count
+from treesvsnets.bench.cells.splits import SplitPlan
+from treesvsnets.bench.plan.checks import search_space
+from treesvsnets.bench.plan.planning import CellKey, RunPlan
+from treesvsnets.bench.plan.tasks import (
+    CellTask,
+    DatasetRequest,
+    FoldGroupTask,
+    Limits,
+    SplitPlanRequest,
+    Task,
+)
+from treesvsnets.config import RunConfig
+from treesvsnets.datasets.base import Dataset
+from treesvsnets.errors import TreesVsNetsWarning
+from treesvsnets.estimators.base import BASELINE_FAMILY
+from treesvsnets.results.row import DEFAULT, TUNED
+
+
+def threads_per_cell(config: RunConfig) -> int | None:
+    """The thread budget of each cell: the cores shared among the cells running at once."""
+    cores = cpu_count()
+    if config.threads is not None:
+        if config.scheduler is None and config.jobs * config.threads > cores:
+            warnings.warn(
+                f"{config.jobs} jobs x {config.threads} threads = "
+                f"{config.jobs * config.threads} threads on {cores} cores: the cells will "
+                "compete for cores and their timings will be slower than alone.",
+                TreesVsNetsWarning,
+                stacklevel=3,
+            )
+        return config.threads
+    if config.scheduler is not None:
+        return None  # each Dask worker divides its own cores among its threads
+    return max(1, cores // config.jobs)
+
+
+def dataset_request(config: RunConfig, dataset: Dataset) -> DatasetRequest:
+    data_dir = None if config.data_dir is None else str(Path(config.data_dir).resolve())
+    return DatasetRequest(dataset.name, dataset.fingerprint, data_dir, config.subsample)
+
+
+def split_plan_request(config: RunConfig, split_plan: SplitPlan) -> SplitPlanRequest:
+    return SplitPlanRequest(
+        config.folds,
+        split_plan.seed,
+        config.protocol,
+        config.test_size,
+        config.validation_fraction,
+        split_plan.hash,
+        split_plan.target_bins,
+    )
+
+
+def tasks(
+    prepared: RunPlan,
+    run_id: str,
+    run_dir: Path,
+    threads: int | None,
+    verbose: bool,
+    skip: set[CellKey],
+) -> list[Task]:
+    """One task per (dataset, seed, estimator, fold) not in ``skip``, in that order when cells
+    run one at a time; costliest first when several run at once (see
+    EstimatorSpec.relative_cost). With ``fold_parallel``, the folds of an estimator that can
+    train them together become one task. Each task carries its row's identity."""
+    config = prepared.config
+    limits = Limits(seconds=config.timeout, memory_mb=config.memory_limit_mb)
+    jobs = None if config.scheduler else config.jobs
+    planned: list[CellTask] = []
+    costs: dict[CellKey, float] = {}
+    for dataset, split_plan in prepared.split_plans:
+        data_request = dataset_request(config, dataset)
+        plan_request = split_plan_request(config, split_plan)
+        for spec in prepared.specs_for(dataset):
+            for fold in range(split_plan.n_folds):
+                cell = Cell(
+                    dataset=dataset.name,
+                    estimator=spec.name,
+                    seed=split_plan.seed,
+                    fold=fold,
+                    threads=spec.thread_budget(threads),
+                    params=config.params.get(spec.name, {}),
+                    device=config.device,
+                    # the baseline stays the floor: the most frequent class, never reweighed
+                    class_weight=None if spec.family == BASELINE_FAMILY else config.class_weight,
+                    verbose=verbose,
+                )
+                if (*cell.key, DEFAULT) in skip:
+                    continue
+                identity = cell_identity(
+                    cell,
+                    spec,
+                    dataset,
+                    split_plan,
+                    run_id=run_id,
+                    jobs=jobs,
+                    time_limit_s=limits.seconds,
+                    memory_limit_mb=limits.memory_mb,
+                )
+                planned.append(
+                    CellTask(cell, data_request, plan_request, identity, limits, str(run_dir))
+                )
+                costs[cell.key] = spec.relative_cost * dataset.n_samples
+    grouped: list[Task] = list(planned)
+    if config.fold_parallel:
+        together = {spec.name for spec in prepared.specs if "fold_parallel" in spec.capabilities}
+        grouped = _group_folds(planned, together)
+    if config.jobs > 1 or config.scheduler is not None:
+        # costliest first (a stable sort: ties keep their order)
+        grouped.sort(key=lambda task: -sum(costs[member.key] for member in task.members))
+    return grouped
+
+
+def _group_folds(tasks: list[CellTask], estimators: set[str]) -> list[Task]:
+    """Each listed estimator's cells of one (dataset, seed) as one FoldGroupTask, in place of
+    its first cell; the other cells as they are."""
+    groups: dict[tuple[str, str, int], list[CellTask]] = {}
+    slots: list[CellTask | list[CellTask]] = []
+    for task in tasks:
+        if task.cell.estimator not in estimators:
+            slots.append(task)
+            continue
+        key = (task.cell.dataset, task.cell.estimator, task.cell.seed)
+        if key not in groups:
+            groups[key] = []
+            slots.append(groups[key])
+        groups[key].append(task)
+    return [
+        slot
+        if isinstance(slot, CellTask)
+        else FoldGroupTask(tuple(slot))
+        if len(slot) > 1
+        else slot[0]
+        for slot in slots
+    ]
+
+
+def tuning_feed(
+    prepared: RunPlan,
+    run_id: str,
+    run_dir: Path,
+    threads: int | None,
+    verbose: bool,
+    skip: set[CellKey],
+    stored_trials: list[dict[str, Any]],
+    listener: Any = None,
+) -> Any:
+    """A tuned run's feed: each cell's default task (unless stored), then its search (unless
+    its tuned row is stored), the search told the trials an earlier session stored."""
+    from treesvsnets.bench.plan.feed import TuningFeed
+    from treesvsnets.bench.tune.search import Budget, Search
+    from treesvsnets.tasks import primary
+
+    config = prepared.config
+    budget = Budget(trials=config.tune, seconds=config.tune_time)
+    by_search: dict[tuple, list[dict[str, Any]]] = {}
+    for row in stored_trials:
+        key = (row["dataset"], row["estimator"], int(row["seed"]), int(row["fold"]))
+        by_search.setdefault(key, []).append(row)
+    datasets = {dataset.name: dataset for dataset in prepared.datasets}
+    specs = {
+        (dataset.name, spec.name): spec
+        for dataset in prepared.datasets
+        for spec in prepared.specs_for(dataset)
+    }
+    items = []
+    for task in tasks(prepared, run_id, run_dir, threads, verbose, set()):
+        cell = task.cell
+        spec = specs[(cell.dataset, cell.estimator)]
+        default = None if (*cell.key, DEFAULT) in skip else task
+        space = search_space(config, spec)
+        slot = None
+        if space and (*cell.key, TUNED) not in skip:
+            search = Search(
+                cell.dataset,
+                cell.estimator,
+                cell.seed,
+                cell.fold,
+                space,
+                primary(datasets[cell.dataset].task),
+                sampler=config.sampler,
+                budget=budget,
+                defaults=spec.resolve_params(
+                    cell.params, seed=cell.seed, threads=cell.threads or 1
+                ),
+            )
+            search.restore(by_search.get(search.key, []))
+            slot = TuningFeed.slot(search, task, config.tune_cv)
+        items.append((default, slot))
+    return TuningFeed(items, listener)
