@@ -13,7 +13,7 @@ from treesvsnets.results.row import COLUMN_NAMES
 def _planned(tmp_path):
     config = RunConfig(datasets=("iris",), estimators=("logreg",), folds=2, baseline=False)
     plan = planning.prepare(config)
-    tasks = work.tasks(plan, "run-1", tmp_path, threads=1, verbose=False, skip=set())
+    tasks = work.tasks(plan, work.RunContext("run-1", tmp_path, threads=1))
     runner = TaskRunner({s.name: s for s in plan.specs}, {i.name: i for i in plan.infos})
     return tasks, runner
 

@@ -146,9 +146,8 @@ def _execute(
     threads = threads_per_cell(prepared.config)
     try:  # nothing has run yet: a failure here only has to stop the workers
         store = folder.store()
-        feed = _feed(
-            prepared, manifest.run_id, folder.path, threads, verbose, skip, store, report_progress
-        )
+        context = work.RunContext(manifest.run_id, folder.path, threads, verbose, frozenset(skip))
+        feed = _feed(prepared, context, store, report_progress)
         manifest.start(executor.description, threads)
         folder.write_manifest(manifest)
     except BaseException:
@@ -202,18 +201,14 @@ def _execute(
 
 def _feed(
     prepared: RunPlan,
-    run_id: str,
-    run_dir: Path,
-    threads: int | None,
-    verbose: bool,
-    skip: set[CellKey],
+    context: work.RunContext,
     store: Any,
     report_progress: Callable[[ProgressEvent], None] | None,
 ) -> TaskFeed:
     """The tasks of the run (less ``skip``): a fixed list, or for a tuned run a feed that
     draws each search's trials as earlier ones finish (told the trials already stored)."""
     if not prepared.config.tuning:
-        return TaskFeed(work.tasks(prepared, run_id, run_dir, threads, verbose, skip))
+        return TaskFeed(work.tasks(prepared, context))
     trials = store.trials()
     listener = None
     if report_progress:
@@ -231,9 +226,7 @@ def _feed(
                 )
             )
 
-    return work.tuning_feed(
-        prepared, run_id, run_dir, threads, verbose, skip, trials.to_dict("records"), listener
-    )
+    return work.tuning_feed(prepared, context, trials.to_dict("records"), listener)
 
 
 def run(

@@ -9,6 +9,7 @@ searches and refits; :func:`threads_per_cell` divides the cores.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,19 +68,25 @@ def split_plan_request(config: RunConfig, split_plan: SplitPlan) -> SplitPlanReq
     )
 
 
-def tasks(
-    prepared: RunPlan,
-    run_id: str,
-    run_dir: Path,
-    threads: int | None,
-    verbose: bool,
-    skip: set[CellKey],
-) -> list[Task]:
+@dataclass(frozen=True)
+class RunContext:
+    """What listing a run's work needs besides its plan: the run's id and folder, each
+    cell's thread budget (None: decided where it runs), whether nets print their epochs,
+    and the cells already stored (a resumed run skips them)."""
+
+    run_id: str
+    run_dir: Path
+    threads: int | None = None
+    verbose: bool = False
+    skip: frozenset[CellKey] = frozenset()
+
+
+def tasks(prepared: RunPlan, context: RunContext) -> list[Task]:
     """One task per (dataset, seed, estimator, fold) not in ``skip``, in that order when cells
     run one at a time; costliest first when several run at once (see
     EstimatorSpec.relative_cost). With ``fold_parallel``, the folds of an estimator that can
     train them together become one task. Each task carries its row's identity."""
-    config = prepared.config
+    config, skip = prepared.config, context.skip
     limits = Limits(seconds=config.timeout, memory_mb=config.memory_limit_mb)
     jobs = None if config.scheduler else config.jobs
     planned: list[CellTask] = []
@@ -94,12 +101,12 @@ def tasks(
                     estimator=spec.name,
                     seed=split_plan.seed,
                     fold=fold,
-                    threads=spec.thread_budget(threads),
+                    threads=spec.thread_budget(context.threads),
                     params=config.params.get(spec.name, {}),
                     device=config.device,
                     # the baseline stays the floor: the most frequent class, never reweighed
                     class_weight=None if spec.family == BASELINE_FAMILY else config.class_weight,
-                    verbose=verbose,
+                    verbose=context.verbose,
                 )
                 if (*cell.key, DEFAULT) in skip:
                     continue
@@ -108,13 +115,15 @@ def tasks(
                     spec,
                     dataset,
                     split_plan,
-                    run_id=run_id,
+                    run_id=context.run_id,
                     jobs=jobs,
                     time_limit_s=limits.seconds,
                     memory_limit_mb=limits.memory_mb,
                 )
                 planned.append(
-                    CellTask(cell, data_request, plan_request, identity, limits, str(run_dir))
+                    CellTask(
+                        cell, data_request, plan_request, identity, limits, str(context.run_dir)
+                    )
                 )
                 costs[cell.key] = spec.relative_cost * dataset.n_samples
     grouped: list[Task] = list(planned)
@@ -153,11 +162,7 @@ def _group_folds(tasks: list[CellTask], estimators: set[str]) -> list[Task]:
 
 def tuning_feed(
     prepared: RunPlan,
-    run_id: str,
-    run_dir: Path,
-    threads: int | None,
-    verbose: bool,
-    skip: set[CellKey],
+    context: RunContext,
     stored_trials: list[dict[str, Any]],
     listener: Any = None,
 ) -> Any:
@@ -167,7 +172,7 @@ def tuning_feed(
     from treesvsnets.bench.tune.search import Budget, Search
     from treesvsnets.tasks import primary
 
-    config = prepared.config
+    config, skip = prepared.config, context.skip
     budget = Budget(trials=config.tune, seconds=config.tune_time)
     by_search: dict[tuple, list[dict[str, Any]]] = {}
     for row in stored_trials:
@@ -180,7 +185,7 @@ def tuning_feed(
         for spec in prepared.specs_for(dataset)
     }
     items = []
-    for task in tasks(prepared, run_id, run_dir, threads, verbose, set()):
+    for task in tasks(prepared, replace(context, skip=frozenset())):
         cell = task.cell
         spec = specs[(cell.dataset, cell.estimator)]
         default = None if (*cell.key, DEFAULT) in skip else task
