@@ -630,7 +630,7 @@ def _command_check(args: argparse.Namespace) -> int:
             spec = found.for_task(task)
 
             def make(spec: EstimatorSpec = spec) -> Any:
-                from treesvsnets.bench.cells.cell import Cell, build
+                from treesvsnets.bench.cells.inputs import Cell, build
 
                 dataset = _check_dataset(spec.capabilities, spec.task)
                 return build(spec, Cell(dataset.name, spec.name, seed=0, fold=0), dataset)[0]

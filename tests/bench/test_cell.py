@@ -8,7 +8,8 @@ from tests.helpers.estimators import (
     RaisingEstimator,
     ThreadRecordingEstimator,
 )
-from treesvsnets.bench.cells.cell import Cell, cell_overrides, run_cell
+from treesvsnets.bench.cells.cell import run_cell
+from treesvsnets.bench.cells.inputs import Cell, cell_overrides
 from treesvsnets.bench.cells.metrics import align_proba
 from treesvsnets.estimators import get
 

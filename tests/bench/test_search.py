@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from treesvsnets.bench.cells.cell import Cell
+from treesvsnets.bench.cells.inputs import Cell
 from treesvsnets.bench.tune.search import Budget, Search
 from treesvsnets.bench.tune.trial import run_trial, scoring_splits
 from treesvsnets.estimators import registry

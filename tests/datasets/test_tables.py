@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from treesvsnets.bench.cells.cell import Cell, run_cell
+from treesvsnets.bench.cells.cell import run_cell
+from treesvsnets.bench.cells.inputs import Cell
 from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets import load
 from treesvsnets.datasets.tables import TableOptions, load_table

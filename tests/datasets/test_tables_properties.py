@@ -13,7 +13,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from treesvsnets.bench.cells.cell import Cell, run_cell  # noqa: E402
+from treesvsnets.bench.cells.cell import run_cell  # noqa: E402
+from treesvsnets.bench.cells.inputs import Cell  # noqa: E402
 from treesvsnets.bench.cells.splits import make_split_plan  # noqa: E402
 from treesvsnets.datasets.tables import TableOptions, load_table  # noqa: E402
 from treesvsnets.errors import TreesVsNetsError  # noqa: E402

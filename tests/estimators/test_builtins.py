@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from treesvsnets.bench.cells.cell import Cell, build, run_cell, with_preprocessing
+from treesvsnets.bench.cells.cell import run_cell, with_preprocessing
+from treesvsnets.bench.cells.inputs import Cell, build
 from treesvsnets.estimators import get
 from treesvsnets.estimators.registry import all_specs
 

@@ -106,7 +106,8 @@ def test_every_corner_of_a_builtin_space_fits(name, digits, diabetes, tmp_path_f
     diabetes rows."""
     import numpy as np
 
-    from treesvsnets.bench.cells.cell import Cell, build, with_preprocessing
+    from treesvsnets.bench.cells.cell import with_preprocessing
+    from treesvsnets.bench.cells.inputs import Cell, build
     from treesvsnets.bench.plan.checks import missing_shape
     from treesvsnets.datasets import load
 

@@ -10,7 +10,8 @@ from sklearn.base import clone
 from sklearn.preprocessing import StandardScaler
 
 from tests.helpers.devices import DEVICES, needs_cuda, requires_cuda
-from treesvsnets.bench.cells.cell import Cell, run_cell
+from treesvsnets.bench.cells.cell import run_cell
+from treesvsnets.bench.cells.inputs import Cell
 from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators import get

@@ -7,7 +7,8 @@ per-cell peak memory, an explicit thread budget, and a row with status
 
 :func:`run_cell` fits one fold's model; :func:`run_fold_group` fits several folds' models
 together (``--fold-parallel``). Both are :func:`_run_cells`: the same setup, warm-up,
-preprocessing, prediction and scoring, with one fit step or the other.
+preprocessing, prediction and scoring, with one fit step or the other. What a cell is and
+what it fits on (:class:`~.inputs.Cell`, its estimator, its fit rows) is :mod:`.inputs`.
 """
 
 from __future__ import annotations
@@ -15,47 +16,31 @@ from __future__ import annotations
 import json
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from treesvsnets.bench.cells.inputs import (
+    Cell,
+    cell_identity,
+    cell_overrides,
+    construct,
+    fit_inputs,
+    fit_rows,
+)
 from treesvsnets.bench.cells.measure import Stopwatch, peak_memory
 from treesvsnets.bench.cells.metrics import align_proba, regression_score, score
 from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.datasets.base import Dataset
-from treesvsnets.datasets.preprocessing import (
-    describe_preprocessing,
-    make_preprocessor,
-    resolve_preprocessing,
-)
 from treesvsnets.errors import ConfigError, DivergenceWarning
 from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.results.row import CellIdentity, Measurement, now, result_row
 
 _MAX_MESSAGE = 500
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A plain, picklable description of how to run one unit of work."""
-
-    dataset: str
-    estimator: str
-    seed: int
-    fold: int
-    threads: int | None = 1  # None: decided where it runs (a Dask worker's share of cores)
-    params: Mapping[str, Any] = field(default_factory=dict)
-    device: str = "auto"  # for estimators that can use a GPU
-    class_weight: str | None = None  # "balanced": classes weighed by inverse training frequency
-    verbose: bool = False  # nets print an epoch line now and then during long fits
-
-    @property
-    def key(self) -> tuple[str, str, int, int]:
-        return (self.dataset, self.estimator, self.seed, self.fold)
 
 
 @dataclass
@@ -74,39 +59,6 @@ def one_line(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip().splitlines()
     message = " ".join(line.strip() for line in text)
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
-
-
-def cell_overrides(
-    spec: EstimatorSpec, cell: Cell, dataset: Dataset, artifacts_dir: Path | None = None
-) -> dict[str, Any]:
-    """The user's parameters plus what the cell's context decides (image shape, device...)."""
-    overrides = dict(cell.params)
-    if "needs_images" in spec.capabilities and "image_shape" not in overrides:
-        overrides["image_shape"] = dataset.image_shape
-    if "needs_sequences" in spec.capabilities and "sequence_shape" not in overrides:
-        overrides["sequence_shape"] = dataset.sequence_shape
-    if "native_categorical" in spec.capabilities and "n_categorical" not in overrides:
-        overrides["n_categorical"] = n_categorical(dataset)
-    if "uses_gpu" in spec.capabilities and "device" not in overrides:
-        overrides["device"] = cell.device
-    if (
-        cell.verbose
-        and getattr(spec.factory, "reports_epochs", False)
-        and "verbose" not in overrides
-    ):
-        overrides["verbose"] = 1
-    if overrides.get("checkpoint") is True:
-        if artifacts_dir is None:
-            raise ConfigError("checkpoint=true needs a run folder to write the checkpoint to.")
-        name = f"{dataset.name}-{spec.name}-seed{cell.seed}-fold{cell.fold}.pt"
-        overrides["checkpoint"] = str(artifacts_dir / "checkpoints" / name)
-    return overrides
-
-
-def n_categorical(dataset: Dataset) -> int:
-    """How many columns, at the end of a preprocessed row, are category codes for an estimator
-    that takes categories natively (a table's categorical columns; 0 for other datasets)."""
-    return len(dataset.schema.categorical) if dataset.schema is not None else 0
 
 
 def balance_classes(estimator: Any, y: np.ndarray, fit_kwargs: dict[str, Any]) -> str:
@@ -158,72 +110,6 @@ def _estimator_facts(estimator: Any) -> dict[str, Any]:
     return facts
 
 
-def uses_validation_slice(spec: EstimatorSpec, split_plan: SplitPlan, fold: int) -> bool:
-    """Whether the estimator fits on the fold less the validation slice (and early-stops on it)."""
-    return "early_stopping" in spec.capabilities and len(split_plan.folds[fold].val) > 0
-
-
-def cell_identity(
-    cell: Cell,
-    spec: EstimatorSpec,
-    dataset: Dataset,
-    split_plan: SplitPlan,
-    *,
-    run_id: str,
-    jobs: int | None = None,
-    time_limit_s: float | None = None,
-    memory_limit_mb: float | None = None,
-) -> CellIdentity:
-    """What is known about a cell before it runs: the start of its row, built once by the
-    harness (a row of a cell that never reports back has the same identity)."""
-    spec = spec.for_task(dataset.task)
-    fold = split_plan.folds[cell.fold]
-    early_stops = uses_validation_slice(spec, split_plan, cell.fold)
-    return CellIdentity(
-        run_id=run_id,
-        dataset=dataset.name,
-        dataset_fingerprint=dataset.fingerprint,
-        estimator=spec.name,
-        family=spec.family,
-        task=dataset.task,
-        preprocessing=describe_preprocessing(
-            spec.preprocessing, dataset, "native_categorical" in spec.capabilities
-        ),
-        seed=cell.seed,
-        fold=cell.fold,
-        n_folds=split_plan.n_folds,
-        split_hash=split_plan.hash,
-        n_train=len(fold.fit if early_stops else fold.train),
-        n_val=len(fold.val) if early_stops else 0,
-        n_test=len(fold.test),
-        threads=cell.threads,
-        jobs=jobs,
-        time_limit_s=time_limit_s,
-        memory_limit_mb=memory_limit_mb,
-    )
-
-
-def build(
-    spec: EstimatorSpec, cell: Cell, dataset: Dataset, artifacts_dir: Path | None = None
-) -> tuple[Any, Any | None]:
-    """The cell's unfitted estimator (for the dataset's task) and its per-fold preprocessor
-    (None when it has none)."""
-    spec = spec.for_task(dataset.task)
-    return _construct(spec, cell, dataset, cell_overrides(spec, cell, dataset, artifacts_dir))
-
-
-def _construct(
-    spec: EstimatorSpec, cell: Cell, dataset: Dataset, overrides: dict[str, Any]
-) -> tuple[Any, Any | None]:
-    estimator = spec.build(overrides, seed=cell.seed, threads=cell.threads)
-    preprocessor = make_preprocessor(
-        resolve_preprocessing(spec.preprocessing, dataset.image_shape),
-        dataset.schema,
-        "native_categorical" in spec.capabilities,
-    )
-    return estimator, preprocessor
-
-
 def _setup(
     spec: EstimatorSpec,
     cell: Cell,
@@ -238,14 +124,7 @@ def _setup(
         sort_keys=True,
         default=str,
     )
-    return _construct(spec, cell, dataset, overrides)
-
-
-def _fit_rows(spec: EstimatorSpec, split_plan: SplitPlan, fold_index: int) -> np.ndarray:
-    """The rows the estimator fits on: the training fold, less the validation slice if it
-    early-stops on it."""
-    fold = split_plan.folds[fold_index]
-    return fold.fit if uses_validation_slice(spec, split_plan, fold_index) else fold.train
+    return construct(spec, cell, dataset, overrides)
 
 
 def _warm_up(estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray) -> None:
@@ -258,46 +137,6 @@ def _warm_up(estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: n
         if preprocessor is not None:
             sample = clone(preprocessor).fit_transform(sample, labels)
         estimator.warm_up(sample, labels)
-
-
-def _fit_inputs(
-    spec: EstimatorSpec,
-    dataset: Dataset,
-    split_plan: SplitPlan,
-    fold_index: int,
-    preprocessor: Any | None,
-) -> tuple[Any, np.ndarray, tuple[Any, np.ndarray] | None]:
-    """(X, y, validation_data): the fold's fit rows, preprocessed on themselves, and the slice.
-
-    An estimator that can early-stop fits on the training fold less the plan's
-    validation slice and receives the slice; the others fit on the whole
-    training fold. The preprocessing is fitted on exactly the rows fitted on.
-    """
-    early_stops = uses_validation_slice(spec, split_plan, fold_index)
-    fold = split_plan.folds[fold_index]
-    return fit_data(
-        dataset,
-        _fit_rows(spec, split_plan, fold_index),
-        fold.val if early_stops else None,
-        preprocessor,
-    )
-
-
-def fit_data(
-    dataset: Dataset, fit_rows: np.ndarray, val_rows: np.ndarray | None, preprocessor: Any | None
-) -> tuple[Any, np.ndarray, tuple[Any, np.ndarray] | None]:
-    """(X, y, validation_data) of ``fit_rows``, the preprocessor fitted on them alone, and
-    ``val_rows`` transformed by it (None: no validation data)."""
-    X_fit, y_fit = dataset.rows(fit_rows), dataset.y[fit_rows]
-    if preprocessor is not None:  # the labels too: a target encoder learns from them
-        X_fit = preprocessor.fit_transform(X_fit, y_fit)
-    validation = None
-    if val_rows is not None:
-        X_val = dataset.rows(val_rows)
-        if preprocessor is not None:
-            X_val = preprocessor.transform(X_val)
-        validation = (X_val, dataset.y[val_rows])
-    return X_fit, y_fit, validation
 
 
 def _predict_and_score(
@@ -462,10 +301,10 @@ def _run_cells(
                         _setup(spec, cell, dataset, measurement, artifacts_dir)
                         for cell, measurement in zip(cells, measurements, strict=True)
                     ]
-                    _warm_up(*built[0], dataset, _fit_rows(spec, split_plan, cells[0].fold))
+                    _warm_up(*built[0], dataset, fit_rows(spec, split_plan, cells[0].fold))
                 with clock.time("fit"):
                     data = [
-                        _fit_inputs(spec, dataset, split_plan, cell.fold, preprocessor)
+                        fit_inputs(spec, dataset, split_plan, cell.fold, preprocessor)
                         for cell, (_, preprocessor) in zip(cells, built, strict=True)
                     ]
                     reason = fit_step(

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.bench.cells.cell import Cell, run_cell, run_fold_group
+from treesvsnets.bench.cells.cell import run_cell, run_fold_group
+from treesvsnets.bench.cells.inputs import Cell
 from treesvsnets.bench.cells.measure import reset_peak_rss
 from treesvsnets.bench.cells.splits import SplitPlan, make_split_plan
 from treesvsnets.datasets.base import Dataset

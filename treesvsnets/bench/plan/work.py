@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.bench.cells.cell import Cell, cell_identity
+from treesvsnets.bench.cells.inputs import Cell, cell_identity
 from treesvsnets.bench.cells.measure import cpu_count
 from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.bench.plan.checks import search_space

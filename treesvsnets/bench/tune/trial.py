@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.bench.cells.cell import Cell, build, fit_data, fit_one, one_line
+from treesvsnets.bench.cells.cell import fit_one, one_line
+from treesvsnets.bench.cells.inputs import Cell, build, fit_data
 from treesvsnets.bench.cells.measure import Stopwatch
 from treesvsnets.bench.cells.metrics import primary_score
 from treesvsnets.bench.cells.splits import SplitPlan
