@@ -3,8 +3,6 @@ render it. Building it also draws the figures (PNG files in the run folder's ``f
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,58 +12,17 @@ from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.reports import plots, tuning
 from treesvsnets.reports.baseline import not_better_sentences
 from treesvsnets.reports.divergence import divergence_sentences
+from treesvsnets.reports.layout import (
+    DatasetSection,
+    Figure,
+    ReportContent,
+    save_figure,
+    slug,
+)
 from treesvsnets.reports.leaderboard import display_table, leaderboard
 from treesvsnets.reports.stats import compare_on_folds, rank_test
+from treesvsnets.reports.tuning_section import tuning_section
 from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS, primary, task_of
-
-FIGURES_DIR = "figures"
-
-
-@dataclass
-class Figure:
-    caption: str
-    path: Path  # relative to the run folder
-
-
-@dataclass
-class Subsection:
-    """A part of a dataset's section (the tuning results): sentences, tables, figures."""
-
-    title: str
-    paragraphs: list[str]
-    tables: list[tuple[str, pd.DataFrame]]  # (what it shows, display strings)
-    sentences: list[str]
-    figures: list[Figure] = field(default_factory=list)
-
-
-@dataclass
-class DatasetSection:
-    name: str
-    description: str
-    notes: list[str]
-    table: pd.DataFrame  # display strings, one row per estimator
-    statistics: list[str]
-    figures: list[Figure] = field(default_factory=list)
-    columns: pd.DataFrame | None = None  # a table file's columns: how each was read
-    subsections: list[Subsection] = field(default_factory=list)
-
-
-@dataclass
-class ReportContent:
-    title: str
-    header: list[str]  # one line each: what was run, where, with what
-    legend: str
-    datasets: list[DatasetSection]
-    across: list[str]  # statistics across datasets
-    across_figures: list[Figure]
-    failed: list[str]
-    board: pd.DataFrame  # the leaderboard it was built from (summary.csv writes it as it is)
-    after_board: pd.DataFrame | None = None  # a tuned run's leaderboard after tuning
-
-
-def slug(name: str) -> str:
-    """A file-name-safe form of a dataset or estimator name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(name).name if "/" in name else name)[:60]
 
 
 def _limits(config: dict[str, Any]) -> str:
@@ -227,14 +184,6 @@ def _pairwise_sentences(rows: pd.DataFrame, board: pd.DataFrame, dataset: str) -
     return sentences
 
 
-def _save(fig: Any, run_dir: Path, name: str) -> Path:
-    relative = Path(FIGURES_DIR) / f"{name}.png"
-    (run_dir / FIGURES_DIR).mkdir(exist_ok=True)
-    fig.savefig(run_dir / relative, dpi=110)
-    plots.close(fig)
-    return relative
-
-
 def _figures(
     rows: pd.DataFrame, board: pd.DataFrame, dataset: str, described: dict, run_dir: Path
 ) -> list[Figure]:
@@ -247,19 +196,19 @@ def _figures(
             f"{label[0].upper() + label[1:]} against fit time; the dashed line is the Pareto "
             f"front (nothing is both faster and better), the dotted line the baseline's "
             f"{label} (or a note where it lies outside the axis).",
-            _save(plots.score_vs_fit_time(board, dataset, metric), run_dir, f"{key}-pareto"),
+            save_figure(plots.score_vs_fit_time(board, dataset, metric), run_dir, f"{key}-pareto"),
         ),
         Figure(
             f"{label[0].upper() + label[1:]} on each test fold; the dotted line is the "
             "baseline's mean.",
-            _save(plots.fold_scores(rows, dataset, order, metric), run_dir, f"{key}-folds"),
+            save_figure(plots.fold_scores(rows, dataset, order, metric), run_dir, f"{key}-folds"),
         ),
     ]
     if plots.has_history(rows):
         figures.append(
             Figure(
                 "Learning curves of the nets, one line per fold.",
-                _save(plots.learning_curves(rows, dataset), run_dir, f"{key}-learning"),
+                save_figure(plots.learning_curves(rows, dataset), run_dir, f"{key}-learning"),
             )
         )
     ranked = board.dropna(subset=[metric.column])
@@ -277,7 +226,9 @@ def _figures(
                     "Predicted against actual (the diagonal is perfect) and residuals, for "
                     "the best estimator of each family, test folds pooled (at most 500 "
                     "rows per fold).",
-                    _save(plots.predicted_vs_actual(pairs, dataset), run_dir, f"{key}-residuals"),
+                    save_figure(
+                        plots.predicted_vs_actual(pairs, dataset), run_dir, f"{key}-residuals"
+                    ),
                 )
             )
         return figures
@@ -290,7 +241,7 @@ def _figures(
             Figure(
                 f"Confusion matrix of {best}, the most accurate {family} estimator "
                 "(test folds added up; rows true, columns predicted).",
-                _save(
+                save_figure(
                     plots.confusion_matrix(matrix, class_names, f"{dataset}: {best}"),
                     run_dir,
                     f"{key}-confusion-{slug(best)}",
@@ -298,114 +249,6 @@ def _figures(
             )
         )
     return figures
-
-
-def _tuning_protocol(config: dict[str, Any]) -> str:
-    """How the run tuned, in words: the budget, the sampler, where trials were scored."""
-    budget = " or ".join(
-        part
-        for part in (
-            f"{config['tune']} trials" if config.get("tune") else "",
-            f"{config['tune_time']:g} s" if config.get("tune_time") else "",
-        )
-        if part
-    )
-    scored = (
-        f"inner {config['tune_cv']}-fold CV of the training fold"
-        if config.get("tune_cv")
-        else "the validation slice of the training fold (the one the nets early-stop on)"
-    )
-    return (
-        f"Each estimator with a search space was tuned in every outer fold: a budget of "
-        f"{budget or '?'} per estimator per fold, sampler {config.get('sampler', 'random')}, "
-        f"trial 0 the defaults, each trial fitted on the fold's fit rows and scored on "
-        f"{scored}. The best trial's config was refitted as the default is and scored on the "
-        "test fold, which never took part in the choice. `tuning s / fold` is the search's "
-        "own time (its trials' times summed); the tuned row's fit time is the refit's."
-    )
-
-
-def _tuning_figures(
-    rows: pd.DataFrame, trials: pd.DataFrame, dataset: str, metric: Any, run_dir: Path
-) -> list[Figure]:
-    """The anytime curves (by trials, by seconds) and the Pareto plot with tuning's time."""
-    figures = []
-    families = tuning.families(rows)
-    key = slug(dataset)
-    for by, words in (("trials", "the number of trials"), ("seconds", "seconds of search")):
-        curves = tuning.anytime_curves(trials, dataset, by) if len(trials) else {}
-        if curves:
-            figures.append(
-                Figure(
-                    f"The anytime curve against {words} (Grinsztajn et al.): the test "
-                    f"{metric.label} of the trial with the best validation score among "
-                    f"the first ones, averaged over {tuning.REORDERINGS} random orders of "
-                    "each fold's trials (the defaults first) and over the folds. A trial is "
-                    "fitted on the fold's fit rows, so where the curve ends need not be "
-                    "the tuned row's score, which refits the best trial as the default is.",
-                    _save(
-                        plots.anytime(curves, families, dataset, metric, by),
-                        run_dir,
-                        f"{key}-anytime-{by}",
-                    ),
-                )
-            )
-    points = tuning.tuned_points(rows, dataset)
-    if not points.empty:
-        figures.append(
-            Figure(
-                f"{metric.label[0].upper() + metric.label[1:]} against time with tuning "
-                "included: each default (its fit) joined by an arrow to its tuned refit "
-                "(the search's time plus the refit's); the dashed line is the Pareto front.",
-                _save(
-                    plots.tuning_pareto(points, dataset, metric),
-                    run_dir,
-                    f"{key}-tuning-pareto",
-                ),
-            )
-        )
-    return figures
-
-
-def _tuning_section(
-    rows: pd.DataFrame,
-    trials: pd.DataFrame,
-    dataset: str,
-    boards: tuple[pd.DataFrame, pd.DataFrame],
-    config: dict[str, Any],
-    run_dir: Path | None,
-) -> Subsection | None:
-    """Default against tuned on one dataset: the comparison, the leaderboard after tuning,
-    the verdict, the anytime curves and the Pareto plot with tuning's time. ``boards`` are
-    the dataset's leaderboards with defaults and after tuning."""
-    comparison = tuning.default_vs_tuned(rows, dataset)
-    if comparison.empty:
-        return None
-    metric = primary(rows.loc[rows["dataset"] == dataset, "task"].iloc[0])
-    before, after = boards
-    sentences = [
-        f"**{sentence}**" if sentence.endswith("changed with tuning") else sentence
-        for sentence in tuning.verdict(before, after, dataset)
-    ]
-    figures = _tuning_figures(rows, trials, dataset, metric, run_dir) if run_dir is not None else []
-    return Subsection(
-        title="Default against tuned",
-        paragraphs=[_tuning_protocol(config)],
-        tables=[
-            (
-                "Each tuned estimator with its defaults and tuned (means over folds; the "
-                "difference is positive when tuning helped):",
-                tuning.display_comparison(comparison, metric),
-            ),
-            (
-                "The leaderboard after tuning (estimators without a search space keep their "
-                "defaults):",
-                display_table(after),
-            ),
-        ],
-        sentences=sentences,
-        figures=figures,
-    )
 
 
 def _dataset_section(
@@ -428,7 +271,7 @@ def _dataset_section(
     its_rows = defaults[defaults["dataset"] == dataset]
     warnings = [*not_better_sentences(its_rows), *divergence_sentences(all_rows, dataset)]
     tuned = (
-        _tuning_section(
+        tuning_section(
             all_rows,
             trials,
             dataset,
@@ -568,7 +411,7 @@ def _across(board: pd.DataFrame, run_dir: Path | None) -> tuple[list[str], list[
                     Figure(
                         f"{prefix}critical-difference diagram: estimators joined by a bar are "
                         "not told apart by the Nemenyi test.",
-                        _save(plots.critical_difference(ranks), run_dir, name),
+                        save_figure(plots.critical_difference(ranks), run_dir, name),
                     )
                 )
         elif scores.shape[0] == 2:

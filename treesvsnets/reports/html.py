@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from treesvsnets.reports.content import Figure, ReportContent
+    from treesvsnets.reports.layout import Figure, ReportContent
 
 HTML_FILENAME = "report.html"
 

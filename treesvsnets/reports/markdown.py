@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from treesvsnets.reports.content import Figure, ReportContent
+    from treesvsnets.reports.layout import Figure, ReportContent
 
 REPORT_FILENAME = "report.md"
 

@@ -1,0 +1,71 @@
+"""The parts a report is made of (sections, subsections, figures), filled by
+:mod:`.content` and :mod:`.tuning_section`, rendered by :mod:`.markdown` and :mod:`.html`;
+and where a figure's PNG file goes in the run folder."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from treesvsnets.reports import plots
+
+FIGURES_DIR = "figures"
+
+
+@dataclass
+class Figure:
+    caption: str
+    path: Path  # relative to the run folder
+
+
+@dataclass
+class Subsection:
+    """A part of a dataset's section (the tuning results): sentences, tables, figures."""
+
+    title: str
+    paragraphs: list[str]
+    tables: list[tuple[str, pd.DataFrame]]  # (what it shows, display strings)
+    sentences: list[str]
+    figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass
+class DatasetSection:
+    name: str
+    description: str
+    notes: list[str]
+    table: pd.DataFrame  # display strings, one row per estimator
+    statistics: list[str]
+    figures: list[Figure] = field(default_factory=list)
+    columns: pd.DataFrame | None = None  # a table file's columns: how each was read
+    subsections: list[Subsection] = field(default_factory=list)
+
+
+@dataclass
+class ReportContent:
+    title: str
+    header: list[str]  # one line each: what was run, where, with what
+    legend: str
+    datasets: list[DatasetSection]
+    across: list[str]  # statistics across datasets
+    across_figures: list[Figure]
+    failed: list[str]
+    board: pd.DataFrame  # the leaderboard it was built from (summary.csv writes it as it is)
+    after_board: pd.DataFrame | None = None  # a tuned run's leaderboard after tuning
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a dataset or estimator name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(name).name if "/" in name else name)[:60]
+
+
+def save_figure(fig: Any, run_dir: Path, name: str) -> Path:
+    relative = Path(FIGURES_DIR) / f"{name}.png"
+    (run_dir / FIGURES_DIR).mkdir(exist_ok=True)
+    fig.savefig(run_dir / relative, dpi=110)
+    plots.close(fig)
+    return relative
