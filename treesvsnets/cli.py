@@ -475,7 +475,8 @@ def _command_run(args: argparse.Namespace) -> int:
 
 
 def _config_from(args: argparse.Namespace) -> Any:
-    from treesvsnets.config import DEFINITION_KEYS, RunConfig, load_toml
+    from treesvsnets.config import DEFINITION_KEYS, RunConfig
+    from treesvsnets.config_files import load_toml
 
     config = load_toml(args.config) if args.config else RunConfig()
     params = {**config.params}
@@ -485,7 +486,7 @@ def _config_from(args: argparse.Namespace) -> Any:
     flags["plugins"] = [*config.plugins, *(args.plugins or [])] or None
     flags["params"] = params or None
     if args.space_file is not None:
-        from treesvsnets.config import load_spaces
+        from treesvsnets.config_files import load_spaces
 
         flags["spaces"] = {**config.spaces, **load_spaces(args.space_file)}
     return config.with_overrides(**flags, **_execution_overrides(args))

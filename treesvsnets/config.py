@@ -8,7 +8,6 @@ naming the key, the value and (for TOML) the file.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -23,7 +22,7 @@ DEFAULT_DATASETS = ("digits",)
 #: every run gets unless ``baseline = false``).
 DEFAULT_ESTIMATORS = ("ensemble", "linear", "dense", "cnn")
 #: the settings a config file or a manifest writes as lists, held as tuples
-_LIST_KEYS = ("datasets", "estimators", "seeds", "plugins", "shape")
+LIST_KEYS = ("datasets", "estimators", "seeds", "plugins", "shape")
 
 
 #: how ``--tune`` draws each trial's config: Optuna's random sampler (TabZilla's and TabArena's
@@ -340,7 +339,7 @@ class RunConfig:
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with the given keys replaced; ``None`` means 'not given'."""
         given = {key: value for key, value in overrides.items() if value is not None}
-        for key in _LIST_KEYS:
+        for key in LIST_KEYS:
             if key in given:
                 given[key] = tuple(given[key])
         for key in ("out", "data_dir"):
@@ -393,9 +392,9 @@ class RunConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         """The inverse of :meth:`to_dict` (a manifest's config), for ``--resume``."""
-        known = {key: value for key, value in data.items() if key in _KEYS}
+        known = {key: value for key, value in data.items() if key in KEYS}
         known.setdefault("baseline", False)  # a run recorded before the baseline had none
-        for key in _LIST_KEYS:
+        for key in LIST_KEYS:
             if known.get(key) is not None:  # shape may be None
                 known[key] = tuple(known[key])
         for key in ("out", "data_dir"):
@@ -404,11 +403,11 @@ class RunConfig:
         return cls(**known)
 
 
-_KEYS = tuple(f.name for f in fields(RunConfig))
+KEYS = tuple(f.name for f in fields(RunConfig))
 #: Settings a resumed run may change: they decide where and under which limits cells run.
 EXECUTION_KEYS = tuple(f.name for f in fields(RunConfig) if f.metadata.get("execution"))
 #: Settings that define what a run computes: a resumed run keeps its own.
-DEFINITION_KEYS = tuple(key for key in _KEYS if key not in EXECUTION_KEYS)
+DEFINITION_KEYS = tuple(key for key in KEYS if key not in EXECUTION_KEYS)
 
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 
@@ -423,87 +422,3 @@ def parse_memory(text: Any, key: str = "max_memory") -> int:
     if size < 2**20:
         raise ConfigError(f"{key!r} must be at least 1MB, got {text!r}.")
     return size
-
-
-def _dataset_entries(
-    entries: list[Any], tables: dict[str, Any], path: Path
-) -> tuple[list[Any], dict[str, Any]]:
-    """``{path = "x.csv", target = "y", drop = [...]}`` entries -> names + per-file options."""
-    names, tables = [], dict(tables) if isinstance(tables, dict) else tables
-    for entry in entries:
-        if isinstance(entry, dict):
-            if not isinstance(entry.get("path"), str):
-                raise ConfigError(
-                    f'{path}: a dataset entry that is a table must have path = "file.csv", '
-                    f"got {entry!r}."
-                )
-            options = {k: v for k, v in entry.items() if k != "path"}
-            tables[entry["path"]] = {**tables.get(entry["path"], {}), **options}
-            names.append(entry["path"])
-        else:
-            names.append(entry)
-    return names, tables
-
-
-def _read_toml(path: Path, what: str) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{what} {str(path)!r} does not exist.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{what} {str(path)!r} is not valid TOML: {exc}.") from None
-    except OSError as exc:
-        raise ConfigError(f"{what} {str(path)!r} cannot be read: {exc.strerror}.") from None
-
-
-def load_spaces(path: str | Path) -> dict[str, dict[str, Any]]:
-    """A ``--space`` file: a table per estimator (``[rf]``, or ``[spaces.rf]`` as in a run's
-    config) of parameter = distribution."""
-    path = Path(path)
-    data = _read_toml(path, "space file")
-    if set(data) == {"spaces"}:
-        data = data["spaces"]
-    if not data:
-        raise ConfigError(
-            f"space file {str(path)!r} holds no search space; write [rf] "
-            "max_depth = {int = [2, 12]}."
-        )
-    for name, table in data.items():
-        if not isinstance(table, dict):
-            raise ConfigError(
-                f"space file {str(path)!r}: {name!r} must be a table of an estimator's "
-                f"parameters ([{name}] then param = {{float = [low, high]}}), got {table!r}."
-            )
-    return data
-
-
-def load_toml(path: str | Path) -> RunConfig:
-    """Read a TOML file with the same keys as the ``run`` flags."""
-    path = Path(path)
-    data = _read_toml(path, "config file")
-    for key in data:
-        if key not in _KEYS:
-            hint = did_you_mean(key, _KEYS)
-            raise ConfigError(
-                f"{path}: unknown key {key!r}; valid keys are: {', '.join(_KEYS)}.{hint}"
-            )
-    for key in _LIST_KEYS:
-        if isinstance(data.get(key), str | int | dict) and not isinstance(data.get(key), bool):
-            data[key] = [data[key]]
-    if isinstance(data.get("datasets"), list):
-        data["datasets"], tables = _dataset_entries(data["datasets"], data.get("tables", {}), path)
-        if tables:
-            data["tables"] = tables
-    for key in _LIST_KEYS:
-        if isinstance(data.get(key), list):
-            data[key] = tuple(data[key])
-    for key in ("out", "data_dir"):
-        if key in data:
-            if not isinstance(data[key], str):
-                raise ConfigError(f"{path}: {key!r} must be a folder path, got {data[key]!r}.")
-            data[key] = Path(data[key])
-    try:
-        return RunConfig(**data)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None

@@ -84,7 +84,8 @@ def test_a_malformed_shape_is_refused(shape):
 
 
 def test_a_config_files_dataset_entry_declares_the_shape(tmp_path):
-    from treesvsnets.config import RunConfig, load_toml
+    from treesvsnets.config import RunConfig
+    from treesvsnets.config_files import load_toml
     from treesvsnets.datasets.registry import load as load_named
 
     csv = _sequence_csv(tmp_path / "signals.csv")

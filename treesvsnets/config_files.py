@@ -1,0 +1,96 @@
+"""Config files: a run's TOML file (the same keys as the ``run`` flags; a dataset entry may be
+a table with its file's options) and a ``--space`` file (a search space per estimator), each
+refused in one sentence naming the file when it cannot be read or holds an unknown key."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from treesvsnets.config import KEYS, LIST_KEYS, RunConfig
+from treesvsnets.errors import ConfigError, did_you_mean
+
+
+def _dataset_entries(
+    entries: list[Any], tables: dict[str, Any], path: Path
+) -> tuple[list[Any], dict[str, Any]]:
+    """``{path = "x.csv", target = "y", drop = [...]}`` entries -> names + per-file options."""
+    names, tables = [], dict(tables) if isinstance(tables, dict) else tables
+    for entry in entries:
+        if isinstance(entry, dict):
+            if not isinstance(entry.get("path"), str):
+                raise ConfigError(
+                    f'{path}: a dataset entry that is a table must have path = "file.csv", '
+                    f"got {entry!r}."
+                )
+            options = {k: v for k, v in entry.items() if k != "path"}
+            tables[entry["path"]] = {**tables.get(entry["path"], {}), **options}
+            names.append(entry["path"])
+        else:
+            names.append(entry)
+    return names, tables
+
+
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {str(path)!r} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {str(path)!r} is not valid TOML: {exc}.") from None
+    except OSError as exc:
+        raise ConfigError(f"{what} {str(path)!r} cannot be read: {exc.strerror}.") from None
+
+
+def load_spaces(path: str | Path) -> dict[str, dict[str, Any]]:
+    """A ``--space`` file: a table per estimator (``[rf]``, or ``[spaces.rf]`` as in a run's
+    config) of parameter = distribution."""
+    path = Path(path)
+    data = _read_toml(path, "space file")
+    if set(data) == {"spaces"}:
+        data = data["spaces"]
+    if not data:
+        raise ConfigError(
+            f"space file {str(path)!r} holds no search space; write [rf] "
+            "max_depth = {int = [2, 12]}."
+        )
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"space file {str(path)!r}: {name!r} must be a table of an estimator's "
+                f"parameters ([{name}] then param = {{float = [low, high]}}), got {table!r}."
+            )
+    return data
+
+
+def load_toml(path: str | Path) -> RunConfig:
+    """Read a TOML file with the same keys as the ``run`` flags."""
+    path = Path(path)
+    data = _read_toml(path, "config file")
+    for key in data:
+        if key not in KEYS:
+            hint = did_you_mean(key, KEYS)
+            raise ConfigError(
+                f"{path}: unknown key {key!r}; valid keys are: {', '.join(KEYS)}.{hint}"
+            )
+    for key in LIST_KEYS:
+        if isinstance(data.get(key), str | int | dict) and not isinstance(data.get(key), bool):
+            data[key] = [data[key]]
+    if isinstance(data.get("datasets"), list):
+        data["datasets"], tables = _dataset_entries(data["datasets"], data.get("tables", {}), path)
+        if tables:
+            data["tables"] = tables
+    for key in LIST_KEYS:
+        if isinstance(data.get(key), list):
+            data[key] = tuple(data[key])
+    for key in ("out", "data_dir"):
+        if key in data:
+            if not isinstance(data[key], str):
+                raise ConfigError(f"{path}: {key!r} must be a folder path, got {data[key]!r}.")
+            data[key] = Path(data[key])
+    try:
+        return RunConfig(**data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
