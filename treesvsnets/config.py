@@ -297,7 +297,8 @@ class RunConfig:
 
     def table_options(self, name: str) -> Any:
         """The TableOptions of dataset ``name`` when it is a table file, else None."""
-        from treesvsnets.datasets.tables import LIST_OPTIONS, TableOptions, looks_like_table
+        from treesvsnets.datasets.table_options import LIST_OPTIONS, TableOptions
+        from treesvsnets.datasets.tables import looks_like_table
 
         if not looks_like_table(name):
             return None

@@ -15,7 +15,10 @@ import pytest
 from tests.helpers.tables import dirty_frame, house_prices, messy_and_clean, neighbourhood_prices
 from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets.columns import table_preprocessor
-from treesvsnets.datasets.tables import TableOptions, clean_table
+from treesvsnets.datasets.table_options import TableOptions
+
+#: each table fixture with a class target and a numeric target
+from treesvsnets.datasets.tables import clean_table
 
 #: each table fixture with a class target and a numeric target
 TABLES = {

@@ -9,7 +9,8 @@ import pytest
 import treesvsnets
 from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets.columns import CategoryEncoder, DatetimeFeatures
-from treesvsnets.datasets.tables import TableOptions, load_table
+from treesvsnets.datasets.table_options import TableOptions
+from treesvsnets.datasets.tables import load_table
 from treesvsnets.errors import TreesVsNetsError
 
 from ..helpers.tables import PLACEHOLDERS, messy_and_clean, write_table

@@ -18,8 +18,9 @@ import treesvsnets
 from tests.helpers.cli import cli
 from tests.helpers.tables import messy_and_clean, neighbourhood_prices, write_table
 from treesvsnets.datasets.column_types import row_index_reason
-from treesvsnets.datasets.profile import target_order
-from treesvsnets.datasets.tables import TableOptions, load_table
+from treesvsnets.datasets.leakage import target_order
+from treesvsnets.datasets.table_options import TableOptions
+from treesvsnets.datasets.tables import load_table
 
 
 def write_like_r(frame: pd.DataFrame, path):

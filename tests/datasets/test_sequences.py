@@ -7,7 +7,8 @@ import pytest
 
 from treesvsnets.datasets import load
 from treesvsnets.datasets import sequences as sequences_module
-from treesvsnets.datasets.tables import TableOptions, load_table
+from treesvsnets.datasets.table_options import TableOptions
+from treesvsnets.datasets.tables import load_table
 from treesvsnets.errors import DatasetError
 
 

@@ -12,7 +12,8 @@ from treesvsnets.bench.cells.cell import run_cell
 from treesvsnets.bench.cells.inputs import Cell
 from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets import load
-from treesvsnets.datasets.tables import TableOptions, load_table
+from treesvsnets.datasets.table_options import TableOptions
+from treesvsnets.datasets.tables import load_table
 from treesvsnets.errors import TreesVsNetsError
 from treesvsnets.estimators import registry
 

@@ -16,7 +16,8 @@ from hypothesis import strategies as st  # noqa: E402
 from treesvsnets.bench.cells.cell import run_cell  # noqa: E402
 from treesvsnets.bench.cells.inputs import Cell  # noqa: E402
 from treesvsnets.bench.cells.splits import make_split_plan  # noqa: E402
-from treesvsnets.datasets.tables import TableOptions, load_table  # noqa: E402
+from treesvsnets.datasets.table_options import TableOptions  # noqa: E402
+from treesvsnets.datasets.tables import load_table  # noqa: E402
 from treesvsnets.errors import TreesVsNetsError  # noqa: E402
 from treesvsnets.estimators import registry  # noqa: E402
 

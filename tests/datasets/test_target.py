@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from treesvsnets.datasets import load
-from treesvsnets.datasets.tables import TableOptions, clean_table
+from treesvsnets.datasets.table_options import TableOptions
+from treesvsnets.datasets.tables import clean_table
 from treesvsnets.datasets.target import quantile_bins, read_target
 from treesvsnets.errors import DatasetError
 

@@ -4,7 +4,7 @@ It reports what the raw file holds (rows, columns, dtypes, missing values and
 placeholders, duplicates, class balance, IQR outliers), what the loader makes
 of each column (its inferred type, the values that did not parse, the merged
 spellings, why a column is dropped, and the encoding each fold will use), and
-it warns about leakage: a feature that equals the target, or that alone
+it warns about leakage (:mod:`.leakage`): a feature that equals the target, or that alone
 predicts it perfectly, and a target sorted or grouped in the file's row order (which any
 column derived from the row order would leak).
 """
@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.datasets.tables import TableOptions, clean_table, read_table
-
 #: at most this many rows are used for the leakage check (one small tree per column)
-LEAKAGE_SAMPLE = 20_000
+from treesvsnets.datasets.leakage import suspected_leaks, target_order
+from treesvsnets.datasets.table_options import TableOptions
+from treesvsnets.datasets.tables import clean_table, read_table
 
 
 @dataclass
@@ -74,114 +74,6 @@ def _iqr_outliers(values: Any) -> int:
     return int(((present < lower) | (present > upper)).sum())
 
 
-def _leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[str]:
-    """Features that equal the target, or that predict it perfectly on their own.
-
-    A categorical column predicts perfectly when each of its values goes with
-    one class, and it is no identifier (fewer distinct values than half the
-    rows). A numeric column predicts perfectly when a small tree on it alone
-    scores 100% in 3-fold cross-validation.
-    """
-    import pandas as pd
-    from sklearn.model_selection import cross_val_score
-    from sklearn.tree import DecisionTreeClassifier
-
-    if len(X) > LEAKAGE_SAMPLE:
-        keep = np.random.default_rng(seed).choice(len(X), LEAKAGE_SAMPLE, replace=False)
-        X, y = X.iloc[keep], y[keep]
-    if np.issubdtype(y.dtype, np.floating):
-        return _regression_leaks(X, y, schema, seed)
-    n_classes = len(np.unique(y))
-    found = []
-    for column in schema.categorical:
-        values = X[column].fillna("(missing)").to_numpy()
-        classes_per_value = pd.Series(y).groupby(values).nunique()
-        if (classes_per_value == 1).all() and len(classes_per_value) < len(values) / 2:
-            if len(classes_per_value) == n_classes:
-                found.append(f"{column}: holds the target itself (one value per class)")
-            else:
-                found.append(f"{column}: each of its values goes with a single class")
-    folds = min(3, int(np.bincount(y).min()))
-    for column in schema.numeric:
-        values = X[[column]].fillna(X[column].median() if X[column].notna().any() else 0.0)
-        if values[column].nunique() <= 1 or folds < 2:
-            continue
-        tree = DecisionTreeClassifier(max_leaf_nodes=2 * n_classes, random_state=seed)
-        if cross_val_score(tree, values, y, cv=folds).min() >= 0.999:
-            found.append(f"{column}: a small tree on this column alone is 100% accurate")
-    return found
-
-
-#: the row position alone explains at least this share of the target (R², or of the gap
-#: between the most frequent class's rate and perfect accuracy): the file is sorted by it
-ORDER_SHARE = 0.1
-
-
-def target_order(y: np.ndarray, seed: int = 0) -> str | None:
-    """How the target is sorted or grouped in file order ("follows the file's row order: ..."),
-    or None when it is not.
-
-    A depth-3 tree on the row position alone (the rows a run uses, in file order) is scored
-    in shuffled 3-fold cross-validation, as a run's folds are. On a file in random order it
-    learns nothing; on a sorted or grouped file it predicts the target, and then any column
-    derived from the row order (a row index, an entry number, a timestamp of entry) leaks it.
-    """
-    from scipy.stats import spearmanr
-    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-
-    y = np.asarray(y)
-    n = len(y)
-    if len(y) > LEAKAGE_SAMPLE:  # every k-th row keeps the order
-        y = y[:: int(np.ceil(n / LEAKAGE_SAMPLE))]
-    position = np.arange(len(y), dtype=float)[:, None]
-    regression = np.issubdtype(y.dtype, np.floating)
-    if len(y) < 30 or len(np.unique(y)) < 2:
-        return None
-    if regression:
-        tree = DecisionTreeRegressor(max_depth=3, random_state=seed)
-        cv = KFold(3, shuffle=True, random_state=seed)
-        r2 = float(cross_val_score(tree, position, y, cv=cv, scoring="r2").mean())
-        if r2 < ORDER_SHARE:
-            return None
-        rho = float(spearmanr(position[:, 0], y).statistic)
-        return (
-            f"follows the file's row order: a depth-3 tree on the row position "
-            f"alone reaches R² {r2:.2f} (rank correlation with the position {rho:+.2f})"
-        )
-    counts = np.bincount(y)
-    if counts[counts > 0].min() < 3:
-        return None
-    tree = DecisionTreeClassifier(max_depth=3, random_state=seed)
-    cv = StratifiedKFold(3, shuffle=True, random_state=seed)
-    accuracy = float(cross_val_score(tree, position, y, cv=cv).mean())
-    majority = counts.max() / len(y)
-    if (accuracy - majority) < ORDER_SHARE * (1 - majority):
-        return None
-    return (
-        f"is grouped in the file's row order: a depth-3 tree on the row position "
-        f"alone is {accuracy:.3f} accurate, against {majority:.3f} for the most frequent class"
-    )
-
-
-def _regression_leaks(X: Any, y: np.ndarray, schema: Any, seed: int) -> list[str]:
-    """Numeric features from which a small tree alone predicts a regression target almost
-    perfectly (R² of at least 0.999 in 3-fold cross-validation)."""
-    from sklearn.model_selection import KFold, cross_val_score
-    from sklearn.tree import DecisionTreeRegressor
-
-    found = []
-    cv = KFold(3, shuffle=True, random_state=seed)
-    for column in schema.numeric:
-        values = X[[column]].fillna(X[column].median() if X[column].notna().any() else 0.0)
-        if values[column].nunique() <= 1 or len(y) < 6:
-            continue
-        tree = DecisionTreeRegressor(max_leaf_nodes=64, random_state=seed)
-        if cross_val_score(tree, values, y, cv=cv).min() >= 0.999:
-            found.append(f"{column}: a small tree on this column alone predicts the target")
-    return found
-
-
 #: what a column's profile takes from its ColumnReading
 _FROM_READING = (
     "kind",
@@ -232,7 +124,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
     (one class, say) is profiled anyway, with the reason in ``problem``.
     """
     from treesvsnets.datasets.column_types import null_mask
-    from treesvsnets.datasets.tables import check_options
+    from treesvsnets.datasets.table_options import check_options
     from treesvsnets.errors import DeclaredTypeError, TreesVsNetsError
 
     options = options or TableOptions()
@@ -296,7 +188,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         ),
         class_counts=class_counts,
         constant_columns=[c.name for c in columns if c.note.startswith("constant")],
-        leakage=_leaks(dataset.X, dataset.y, schema) if dataset is not None else [],
+        leakage=suspected_leaks(dataset.X, dataset.y, schema) if dataset is not None else [],
         target_order=target_order(dataset.y) if dataset is not None else None,
         cleaning=dataset.cleaning if dataset is not None else {},
         problem=problem,
@@ -310,7 +202,7 @@ def inspect_table(path: str | Path, target: str | None = None, **options: Any) -
 
     ``options`` are those of a config file's dataset entry (see TableOptions).
     """
-    from treesvsnets.datasets.tables import LIST_OPTIONS
+    from treesvsnets.datasets.table_options import LIST_OPTIONS
 
     for key in LIST_OPTIONS:
         if isinstance(options.get(key), list | tuple):

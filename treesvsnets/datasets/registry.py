@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from treesvsnets.datasets.base import Dataset
-from treesvsnets.datasets.tables import TableOptions, looks_like_table
+from treesvsnets.datasets.table_options import TableOptions
+from treesvsnets.datasets.tables import looks_like_table
 from treesvsnets.errors import ConfigError, unknown_name
 from treesvsnets.tasks import CLASSIFICATION
 

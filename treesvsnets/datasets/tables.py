@@ -17,131 +17,29 @@ column, before anything is trained.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from treesvsnets.datasets.base import Dataset, TableSchema, encode_labels
-from treesvsnets.errors import DatasetError, unknown_name
-from treesvsnets.tasks import REGRESSION, TASKS
+from treesvsnets.datasets.table_options import (
+    TableOptions,
+    check_options,
+    check_shape,
+)
+from treesvsnets.errors import DatasetError
+from treesvsnets.tasks import REGRESSION
 
 SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".parquet": None, ".pq": None}
 #: numbers beyond this overflow when squared (a variance), so scaling would give inf or NaN
 LARGEST_NUMBER = 1e150
-#: the options that name columns (or, for null_tokens, values): lists in a config file
-LIST_OPTIONS = ("drop", "categorical", "numeric", "datetime", "keep", "null_tokens")
-HIGH_CARDINALITY = ("target", "ordinal")
 
 
 def looks_like_table(name: str) -> bool:
     """Whether a dataset name given by the user is a file path rather than a registered name."""
     return Path(name).suffix.lower() in SUFFIXES or "/" in name or "\\" in name
-
-
-@dataclass(frozen=True)
-class TableOptions:
-    """How to read one table: its target, and per-column overrides of the inferred types."""
-
-    target: str | None = None  # default: the last column
-    task: str | None = None  # classification or regression; default: inferred from the target
-    drop: tuple[str, ...] = ()
-    categorical: tuple[str, ...] = ()  # forced categorical (others are inferred)
-    numeric: tuple[str, ...] = ()  # forced numeric: what does not parse becomes missing
-    datetime: tuple[str, ...] = ()  # forced datetime
-    keep: tuple[str, ...] = ()  # kept even when they look like an identifier or a constant
-    #: values that mean missing, in any case; None: column_types.NULL_TOKENS
-    null_tokens: tuple[str, ...] | None = None
-    missing: str = "impute"  # or "drop": rows with a missing feature are dropped
-    clip_outliers: bool = False  # clip numeric features to the training fold's IQR fences
-    max_onehot: int = 20  # categories above this are target-encoded (or ordinal) instead
-    high_cardinality: str = "target"  # above max_onehot: "target" encoding, or "ordinal" codes
-    categorical_max_values: int = 0  # numbers with at most this many values are categories
-    #: rows that are flattened sequences, (channels, length), or images, (channels, height,
-    #: width): the order of the numeric columns is the order a 1-D CNN (or a CNN) reads
-    shape: tuple[int, ...] | None = None
-
-    def __post_init__(self) -> None:
-        if self.task is not None and self.task not in TASKS:
-            raise DatasetError(f"task must be 'classification' or 'regression', got {self.task!r}.")
-        if self.missing not in ("impute", "drop"):
-            raise DatasetError(f"missing must be 'impute' or 'drop', got {self.missing!r}.")
-        if self.high_cardinality not in HIGH_CARDINALITY:
-            raise DatasetError(
-                f"high_cardinality must be 'target' or 'ordinal', got {self.high_cardinality!r}."
-            )
-        for key in ("max_onehot", "categorical_max_values"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise DatasetError(f"{key} must be a whole number of at least 0, got {value!r}.")
-        if self.shape is not None and (
-            not isinstance(self.shape, tuple)
-            or len(self.shape) not in (2, 3)
-            or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in self.shape)
-        ):
-            raise DatasetError(
-                "shape must be [channels, length] for sequences or [channels, height, width] "
-                f"for images, in positive whole numbers, got {_listed(self.shape)}."
-            )
-        for key in LIST_OPTIONS:
-            value = getattr(self, key)
-            if key == "null_tokens" and value is None:
-                continue
-            if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-                raise DatasetError(f"{key} must be a list of strings, got {value!r}.")
-
-    def forced_kind(self, column: str) -> str | None:
-        """The kind the user declared for ``column`` (numeric, categorical, datetime), if any."""
-        for kind in ("numeric", "categorical", "datetime"):
-            if column in getattr(self, kind):
-                return kind
-        return None
-
-    @property
-    def tokens(self) -> frozenset[str]:
-        """The missing-value tokens, stripped and lower-cased as values are compared."""
-        from treesvsnets.datasets.column_types import NULL_TOKENS
-
-        given = NULL_TOKENS if self.null_tokens is None else self.null_tokens
-        return frozenset(token.strip().lower() for token in given)
-
-    def describe(self) -> dict[str, Any]:
-        described = {
-            key: list(value) if isinstance(value, tuple) else value
-            for key, value in asdict(self).items()
-        }
-        described["null_tokens"] = sorted(self.tokens)
-        return described
-
-
-def _listed(value: Any) -> str:
-    """``value`` as a config file writes it (a tuple as a list)."""
-    return repr(list(value)) if isinstance(value, tuple) else repr(value)
-
-
-def check_shape(shape: tuple[int, ...], schema: TableSchema, X: Any, where: str) -> None:
-    """A shaped table is all numbers, as many as the shape holds, with none missing (a missing
-    value would add an indicator column, and the rows would no longer fit the shape)."""
-    size = int(np.prod(shape))
-    others = [*schema.categorical, *schema.datetime]
-    if others:
-        raise DatasetError(
-            f"{where}: shape {list(shape)} needs numeric columns only, but "
-            f"{', '.join(repr(c) for c in others[:3])} {'is' if len(others) == 1 else 'are'} "
-            "not numeric; drop them or leave shape out."
-        )
-    if len(schema.numeric) != size:
-        raise DatasetError(
-            f"{where}: shape {list(shape)} holds {size} values but the table has "
-            f"{len(schema.numeric)} feature columns."
-        )
-    gaps = [str(c) for c, n in X.isna().sum().items() if n]
-    if gaps:
-        raise DatasetError(
-            f"{where}: shape {list(shape)} needs complete rows, but column {gaps[0]!r} has "
-            'missing values (use missing = "drop" or fill them).'
-        )
 
 
 def read_table(path: str | Path) -> Any:
@@ -431,30 +329,6 @@ def read_feature(
         tokens=options.tokens,
         where=where,
     )
-
-
-def check_options(options: TableOptions, columns: list[str], target: str, where: str) -> None:
-    """Every column an option names exists, the target is not dropped, no column has two kinds."""
-    for key, wanted in (
-        ("target", [target]),
-        ("drop", options.drop),
-        ("categorical", options.categorical),
-        ("numeric", options.numeric),
-        ("datetime", options.datetime),
-        ("keep", options.keep),
-    ):
-        for column in wanted:
-            if column not in columns:
-                raise unknown_name(f"column ({key})", column, columns, where=where)
-    if target in options.drop:
-        raise DatasetError(f"{where}: the target column {target!r} is also listed in drop.")
-    declared = [*options.categorical, *options.numeric, *options.datetime]
-    twice = sorted({c for c in declared if declared.count(c) > 1})
-    if twice:
-        raise DatasetError(
-            f"{where}: column(s) {twice} are declared with more than one type "
-            "(categorical, numeric, datetime); give each one type."
-        )
 
 
 def _note_readings(cleaning: _Cleaning, readings: list[Any]) -> None:

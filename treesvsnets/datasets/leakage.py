@@ -1,0 +1,121 @@
+"""Leakage a table may hold, looked for before a run (``treesvsnets inspect``): a feature that
+equals the target or alone predicts it perfectly (:func:`suspected_leaks`), and a target
+sorted or grouped in the file's row order, which any column derived from the row order
+would leak (:func:`target_order`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: at most this many rows are used for the leakage check (one small tree per column)
+LEAKAGE_SAMPLE = 20_000
+
+
+def suspected_leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[str]:
+    """Features that equal the target, or that predict it perfectly on their own.
+
+    A categorical column predicts perfectly when each of its values goes with
+    one class, and it is no identifier (fewer distinct values than half the
+    rows). A numeric column predicts perfectly when a small tree on it alone
+    scores 100% in 3-fold cross-validation.
+    """
+    import pandas as pd
+    from sklearn.model_selection import cross_val_score
+    from sklearn.tree import DecisionTreeClassifier
+
+    if len(X) > LEAKAGE_SAMPLE:
+        keep = np.random.default_rng(seed).choice(len(X), LEAKAGE_SAMPLE, replace=False)
+        X, y = X.iloc[keep], y[keep]
+    if np.issubdtype(y.dtype, np.floating):
+        return _regression_leaks(X, y, schema, seed)
+    n_classes = len(np.unique(y))
+    found = []
+    for column in schema.categorical:
+        values = X[column].fillna("(missing)").to_numpy()
+        classes_per_value = pd.Series(y).groupby(values).nunique()
+        if (classes_per_value == 1).all() and len(classes_per_value) < len(values) / 2:
+            if len(classes_per_value) == n_classes:
+                found.append(f"{column}: holds the target itself (one value per class)")
+            else:
+                found.append(f"{column}: each of its values goes with a single class")
+    folds = min(3, int(np.bincount(y).min()))
+    for column in schema.numeric:
+        values = X[[column]].fillna(X[column].median() if X[column].notna().any() else 0.0)
+        if values[column].nunique() <= 1 or folds < 2:
+            continue
+        tree = DecisionTreeClassifier(max_leaf_nodes=2 * n_classes, random_state=seed)
+        if cross_val_score(tree, values, y, cv=folds).min() >= 0.999:
+            found.append(f"{column}: a small tree on this column alone is 100% accurate")
+    return found
+
+
+#: the row position alone explains at least this share of the target (R², or of the gap
+#: between the most frequent class's rate and perfect accuracy): the file is sorted by it
+ORDER_SHARE = 0.1
+
+
+def target_order(y: np.ndarray, seed: int = 0) -> str | None:
+    """How the target is sorted or grouped in file order ("follows the file's row order: ..."),
+    or None when it is not.
+
+    A depth-3 tree on the row position alone (the rows a run uses, in file order) is scored
+    in shuffled 3-fold cross-validation, as a run's folds are. On a file in random order it
+    learns nothing; on a sorted or grouped file it predicts the target, and then any column
+    derived from the row order (a row index, an entry number, a timestamp of entry) leaks it.
+    """
+    from scipy.stats import spearmanr
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    y = np.asarray(y)
+    n = len(y)
+    if len(y) > LEAKAGE_SAMPLE:  # every k-th row keeps the order
+        y = y[:: int(np.ceil(n / LEAKAGE_SAMPLE))]
+    position = np.arange(len(y), dtype=float)[:, None]
+    regression = np.issubdtype(y.dtype, np.floating)
+    if len(y) < 30 or len(np.unique(y)) < 2:
+        return None
+    if regression:
+        tree = DecisionTreeRegressor(max_depth=3, random_state=seed)
+        cv = KFold(3, shuffle=True, random_state=seed)
+        r2 = float(cross_val_score(tree, position, y, cv=cv, scoring="r2").mean())
+        if r2 < ORDER_SHARE:
+            return None
+        rho = float(spearmanr(position[:, 0], y).statistic)
+        return (
+            f"follows the file's row order: a depth-3 tree on the row position "
+            f"alone reaches R² {r2:.2f} (rank correlation with the position {rho:+.2f})"
+        )
+    counts = np.bincount(y)
+    if counts[counts > 0].min() < 3:
+        return None
+    tree = DecisionTreeClassifier(max_depth=3, random_state=seed)
+    cv = StratifiedKFold(3, shuffle=True, random_state=seed)
+    accuracy = float(cross_val_score(tree, position, y, cv=cv).mean())
+    majority = counts.max() / len(y)
+    if (accuracy - majority) < ORDER_SHARE * (1 - majority):
+        return None
+    return (
+        f"is grouped in the file's row order: a depth-3 tree on the row position "
+        f"alone is {accuracy:.3f} accurate, against {majority:.3f} for the most frequent class"
+    )
+
+
+def _regression_leaks(X: Any, y: np.ndarray, schema: Any, seed: int) -> list[str]:
+    """Numeric features from which a small tree alone predicts a regression target almost
+    perfectly (R² of at least 0.999 in 3-fold cross-validation)."""
+    from sklearn.model_selection import KFold, cross_val_score
+    from sklearn.tree import DecisionTreeRegressor
+
+    found = []
+    cv = KFold(3, shuffle=True, random_state=seed)
+    for column in schema.numeric:
+        values = X[[column]].fillna(X[column].median() if X[column].notna().any() else 0.0)
+        if values[column].nunique() <= 1 or len(y) < 6:
+            continue
+        tree = DecisionTreeRegressor(max_leaf_nodes=64, random_state=seed)
+        if cross_val_score(tree, values, y, cv=cv).min() >= 0.999:
+            found.append(f"{column}: a small tree on this column alone predicts the target")
+    return found
