@@ -217,6 +217,7 @@ R2_TARGETS = {
 }
 
 
+@pytest.mark.slow  # an accuracy check (issue 28: accuracy checks run with the slow cases)
 def test_the_regressors_reach_the_reference_r2_with_their_defaults(tmp_path):
     import treesvsnets
 
