@@ -106,6 +106,8 @@ def test_the_exports_score_the_same_fold_for_fold(exports, tmp_path):
         ("rownames", np.arange(1, 121, 2), True, True),  # filtered since: gaps
         ("X", np.random.default_rng(1).permutation(60) + 1, True, True),  # R's read.csv name
         ("X", np.random.default_rng(1).permutation(60) + 1, False, False),  # a feature "X"
+        ("x", np.random.default_rng(1).permutation(60) + 1, True, False),  # a coordinate "x"
+        ("index", np.random.default_rng(1).permutation(60) + 1, True, True),
         ("population", np.random.default_rng(2).permutation(60) * 7 + 100, True, False),
         ("floors", np.arange(1, 11), False, False),  # 10 rows: too few to tell
         ("rownames", np.array([1.0, 2.5, 3.0, 4.0]), True, False),  # not whole numbers

@@ -87,6 +87,48 @@ def test_a_net_with_a_huge_learning_rate_says_it_diverged(diabetes):
     assert healthy.diverged_ is None
 
 
+def test_healthy_nets_on_imbalanced_classes_or_with_an_l1_penalty_have_not_diverged():
+    """The yardstick is where an untrained net starts (every class alike: log 2), not the
+    class frequencies' loss (0.13 on 97:3 labels, which a first epoch averages far above);
+    an L1 penalty inside the training loss is judged on its own course only."""
+    from treesvsnets.estimators.torch.classifier import TorchClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 5))
+    y = (rng.random(1000) < 0.04).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        one_epoch = TorchClassifier("dense", epochs=1, random_state=0).fit(X[:400], y[:400])
+        restored = TorchClassifier(
+            "dense", epochs=20, early_stopping=True, monitor="val_accuracy", random_state=0
+        ).fit(X[:800], y[:800], validation_data=(X[800:], y[800:]))
+        penalised = TorchRegressor("dense", l1=1e-3, epochs=3, random_state=0).fit(
+            X[:300], 3 * X[:300, 0]
+        )
+    assert one_epoch.diverged_ is None and restored.diverged_ is None
+    assert penalised.diverged_ is None
+    assert restored.best_epoch_ == 1  # judged at epoch 1's weights, and still not diverged
+
+
+def test_the_sentence_counts_the_folds_of_its_own_kind_of_row():
+    import pandas as pd
+
+    from treesvsnets.reports.divergence import divergence_sentences
+
+    rows = pd.DataFrame(
+        {
+            "dataset": "d",
+            "estimator": "dense",
+            "seed": 0,
+            "fold": [0, 1, 2, 0, 1, 2],
+            "tuning": ["default"] * 3 + ["tuned"] * 3,
+            "diverged": ["diverged: training loss nan at epoch 2", None, None, None, None, None],
+        }
+    )
+    (sentence,) = divergence_sentences(rows)
+    assert sentence.startswith("dense diverged on d in 1 of 3 folds (seed 0 fold 1;")
+
+
 def test_a_diverged_net_is_named_in_its_rows_the_last_lines_the_report_and_the_board(tmp_path):
     """The issue's check: dense on diabetes with lr=5 and no early stopping (R² about -1e8)."""
     done = cli(
@@ -148,3 +190,23 @@ def test_folds_fitted_together_each_judge_their_own_training(diabetes):
     assert nets[0].diverged_ is None
     assert nets[1].diverged_.startswith("diverged: training loss")
     assert json.loads(json.dumps(nets[1].history_))[-1]["train_loss"] > 1
+
+
+def test_a_net_that_diverges_to_nan_fails_its_cell_saying_so_and_keeps_the_divergence(tmp_path):
+    import treesvsnets
+
+    params = {"lr": 1000.0, "optimizer": "sgd", "early_stopping": False, "epochs": 5}
+    result = treesvsnets.run(
+        datasets=["wine"],
+        estimators=["dense"],
+        params={"dense": params},
+        folds=2,
+        baseline=False,
+        isolate=False,
+        progress=False,
+        out=tmp_path,
+    )
+    for _, row in result.rows.iterrows():
+        assert row["status"] == "error"
+        assert row["diverged"].startswith("diverged: ")
+        assert "are not finite (the net diverged: " in row["error"]

@@ -94,7 +94,7 @@ _INDEX_NAME = re.compile(
     re.IGNORECASE,
 )
 # ...and the names R's read.csv (X), older readr (X1) and users give it, for a first column
-_FIRST_INDEX_NAME = re.compile(r"^(?:x|x1|index|idx|row)$", re.IGNORECASE)
+_FIRST_INDEX_NAME = re.compile(r"^(?:X|X1|(?i:index|idx|row))$")  # a feature "x" stays
 #: a column of row positions under any name is only told from a measurement on this many rows
 INDEX_MIN_ROWS = ID_MIN_ROWS
 
@@ -253,7 +253,8 @@ def row_index_reason(values: pd.Series, first: bool = False) -> str | None:
     n = len(array)
     if n >= INDEX_MIN_ROWS:
         for start in (0, 1):
-            if np.array_equal(array, np.arange(start, start + n)):
+            ends = array[0] == start and array[-1] == start + n - 1  # cheap, before the whole
+            if ends and np.array_equal(array, np.arange(start, start + n)):
                 return (
                     f"the file's row index: its values are the row positions "
                     f"{start}..{start + n - 1}"

@@ -89,8 +89,11 @@ def target_order(y: np.ndarray, seed: int = 0) -> str | None:
             f"alone reaches R² {r2:.2f} (rank correlation with the position {rho:+.2f})"
         )
     counts = np.bincount(y)
-    if counts[counts > 0].min() < 3:
+    common = np.isin(y, np.flatnonzero(counts >= 3))  # a class of 1 or 2 rows cannot be cut 3 ways
+    if len(np.unique(y[common])) < 2:
         return None
+    y, position = y[common], position[common]
+    counts = np.bincount(y)
     tree = DecisionTreeClassifier(max_depth=3, random_state=seed)
     cv = StratifiedKFold(3, shuffle=True, random_state=seed)
     accuracy = float(cross_val_score(tree, position, y, cv=cv).mean())

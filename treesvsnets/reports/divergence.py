@@ -45,8 +45,8 @@ def divergence_sentences(rows: pd.DataFrame, dataset: str | None = None) -> list
         name, estimator = str(key[0]), str(key[1])
         tuned = " (tuned)" if len(key) > 2 and key[2] == "tuned" else ""
         same = (rows["dataset"] == name) & (rows["estimator"] == estimator)
-        if tuned:
-            same &= rows["tuning"] == "tuned"
+        if len(key) > 2:  # the folds of the same kind of row: default, or tuned
+            same &= rows["tuning"] == key[2]
         cells = cells.sort_values(["seed", "fold"])
         first = cells.iloc[0]
         total = int(same.sum())

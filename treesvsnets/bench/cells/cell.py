@@ -147,12 +147,11 @@ def _predict_and_score(
     measurement: Measurement,
     clock: Stopwatch,
 ) -> None:
-    """Predict the test fold (timed); record the scores and what the estimator reports."""
+    """Predict the test fold (timed) and record the scores."""
     X_test, y_test = dataset.rows(test_rows), dataset.y[test_rows]
     with clock.time("predict"):
         X_ready = X_test if preprocessor is None else preprocessor.transform(X_test)
         y_pred = np.asarray(estimator.predict(X_ready))
-    measurement.record(**_estimator_facts(estimator))
     if dataset.is_regression:
         _check_finite(y_pred, "predictions", measurement)
         measurement.record(**regression_score(y_test, y_pred))
@@ -310,6 +309,10 @@ def _run_cells(
                     reason = fit_step(
                         spec, [estimator for estimator, _ in built], data, measurements
                     )
+                # what each fitted estimator says of itself (a net's history, device, and
+                # whether it diverged), kept even when its prediction fails
+                for (estimator, _), measurement in zip(built, measurements, strict=True):
+                    measurement.record(**_estimator_facts(estimator))
                 if reason is not None:
                     warnings.warn(
                         f"the folds were fitted one after another: {reason}", stacklevel=2

@@ -5,9 +5,11 @@ without a word on why, a reader blames the architecture. A fit has diverged when
 epoch whose weights the model ends with (the last, or the one early stopping restored):
 
 - a training or validation loss is not finite (at that epoch or before it);
-- its training loss is above where it began: above the first epoch's, or above what
-  predicting a constant scores on the training rows (the mean of a standardised target:
-  1.0; the class frequencies), by more than half (:data:`MARGIN`: noise is no divergence);
+- its training loss is above where it began: above the first epoch's, or above what an
+  untrained net's constant prediction scores on the training rows (the mean of a
+  standardised target: 1.0; every class alike: log of the classes), by more than half
+  (:data:`MARGIN`: noise is no divergence). With an L1 penalty, whose weight the training
+  loss carries, only the first epoch's counts;
 - its validation loss is more than :data:`VALIDATION_BLOWUP` times its best, and above the
   constant prediction's (a net that overfits a small validation slice can go from 0.004 to
   0.06: that is no divergence).

@@ -500,8 +500,11 @@ class TorchNet(BaseEstimator):
         self.stop_reason_ = trained.stop_reason
         self.n_parameters_ = count_parameters(run.module)
         self.warmup_seconds_ = history[0]["seconds"] if history else None
+        # with an L1 penalty the training loss carries it, and a constant's loss is no
+        # yardstick (the penalty alone can exceed it): only the loss's own course is judged
+        yardstick = None if run.settings.l1 else run.constant_loss
         self.diverged_ = divergence(
-            history, run.constant_loss, run.objective.constant, trained.restored_epoch
+            history, yardstick, run.objective.constant, trained.restored_epoch
         )
         if self.diverged_ is not None:
             warnings.warn(
