@@ -265,6 +265,40 @@ def _fit_together(
     return fit_together(estimators, data)
 
 
+def _fit_cells(
+    cells: list[Cell],
+    spec: EstimatorSpec,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    artifacts_dir: Path | None,
+    fit_step: FitStep,
+    measurements: list[Measurement],
+    clock: Stopwatch,
+) -> tuple[list[tuple[Any, Any | None]], str | None]:
+    """Set up each cell's estimator and preprocessing and warm up (``clock``'s setup), prepare
+    each fold's fit inputs and fit (its fit); then record what each fitted estimator says
+    of itself (a net's history, device, and whether it diverged), kept even when its
+    prediction fails. Returns the built (estimator, preprocessor) pairs, and why the folds
+    were not fitted together (None when they were, or for a single cell)."""
+    with clock.time("setup"):
+        built = [
+            _setup(spec, cell, dataset, measurement, artifacts_dir)
+            for cell, measurement in zip(cells, measurements, strict=True)
+        ]
+        _warm_up(*built[0], dataset, fit_rows(spec, split_plan, cells[0].fold))
+    with clock.time("fit"):
+        data = [
+            fit_inputs(spec, dataset, split_plan, cell.fold, preprocessor)
+            for cell, (_, preprocessor) in zip(cells, built, strict=True)
+        ]
+        reason = fit_step(spec, [estimator for estimator, _ in built], data, measurements)
+    for (estimator, _), measurement in zip(built, measurements, strict=True):
+        measurement.record(**_estimator_facts(estimator))
+    if reason is not None:
+        warnings.warn(f"the folds were fitted one after another: {reason}", stacklevel=3)
+    return built, reason
+
+
 def _run_cells(
     cells: list[Cell],
     identities: list[CellIdentity],
@@ -295,28 +329,9 @@ def _run_cells(
     with peak_memory() as memory, threadpool_limits(limits=cells[0].threads):
         with _recording_warnings() as shared_warnings:
             try:
-                with clock.time("setup"):
-                    built = [
-                        _setup(spec, cell, dataset, measurement, artifacts_dir)
-                        for cell, measurement in zip(cells, measurements, strict=True)
-                    ]
-                    _warm_up(*built[0], dataset, fit_rows(spec, split_plan, cells[0].fold))
-                with clock.time("fit"):
-                    data = [
-                        fit_inputs(spec, dataset, split_plan, cell.fold, preprocessor)
-                        for cell, (_, preprocessor) in zip(cells, built, strict=True)
-                    ]
-                    reason = fit_step(
-                        spec, [estimator for estimator, _ in built], data, measurements
-                    )
-                # what each fitted estimator says of itself (a net's history, device, and
-                # whether it diverged), kept even when its prediction fails
-                for (estimator, _), measurement in zip(built, measurements, strict=True):
-                    measurement.record(**_estimator_facts(estimator))
-                if reason is not None:
-                    warnings.warn(
-                        f"the folds were fitted one after another: {reason}", stacklevel=2
-                    )
+                built, reason = _fit_cells(
+                    cells, spec, dataset, split_plan, artifacts_dir, fit_step, measurements, clock
+                )
             except Exception as exc:  # noqa: BLE001 - a failing estimator must not stop the run
                 for measurement in measurements:
                     _record_failure(measurement, exc)

@@ -86,7 +86,7 @@ class PreparedFit:
     y: torch.Tensor
     X_val: torch.Tensor | None
     y_val: torch.Tensor | None
-    #: the loss of predicting a constant on the training rows (a divergence's yardstick)
+    #: a constant prediction's loss on the training rows (None with l1: the loss holds it)
     constant_loss: float | None = None
 
 
@@ -475,7 +475,7 @@ class TorchNet(BaseEstimator):
             y=y_fit,
             X_val=X_val,
             y_val=y_val,
-            constant_loss=objective.constant_loss(y_fit),
+            constant_loss=None if settings.l1 else objective.constant_loss(y_fit),
         )
 
     def _cardinalities(self, X: np.ndarray) -> tuple[int, ...]:
@@ -500,11 +500,8 @@ class TorchNet(BaseEstimator):
         self.stop_reason_ = trained.stop_reason
         self.n_parameters_ = count_parameters(run.module)
         self.warmup_seconds_ = history[0]["seconds"] if history else None
-        # with an L1 penalty the training loss carries it, and a constant's loss is no
-        # yardstick (the penalty alone can exceed it): only the loss's own course is judged
-        yardstick = None if run.settings.l1 else run.constant_loss
         self.diverged_ = divergence(
-            history, yardstick, run.objective.constant, trained.restored_epoch
+            history, run.constant_loss, run.objective.constant, trained.restored_epoch
         )
         if self.diverged_ is not None:
             warnings.warn(
