@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
+from sklearn.utils.validation import check_X_y
 
 from treesvsnets.errors import ConfigError
+from treesvsnets.estimators.validation import fitted_rows
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -162,14 +163,7 @@ class CatBoostModel(BaseEstimator):
 
     def _ready(self, X: Any) -> Any:
         """X checked against the fit (fitted, as many features) and framed for CatBoost."""
-        check_is_fitted(self, "model_")
-        X = check_array(X, dtype=np.float64)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-        return self._frame(X)[0]
+        return self._frame(fitted_rows(self, X, fitted="model_", dtype=np.float64))[0]
 
 
 class CatBoostClassifierModel(ClassifierMixin, CatBoostModel):

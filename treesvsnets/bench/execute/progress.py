@@ -52,8 +52,6 @@ def _print_trial(event: TrialEvent, stream: IO[str]) -> None:
         )
     else:
         outcome = f"{row['status'].upper()}: {row.get('error') or ''}"
-    if row.get("diverged"):
-        outcome += "  DIVERGED"
     print(f"{where}  {outcome}", file=stream, flush=True)
 
 

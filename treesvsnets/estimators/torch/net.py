@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
+from sklearn.utils.validation import check_is_fitted, check_X_y
 
 from treesvsnets.errors import ConfigError, DivergenceWarning
 from treesvsnets.estimators.architectures import TABLE_NETS
@@ -50,6 +50,7 @@ from treesvsnets.estimators.torch.training import (
     mixed_precision,
     predict_logits,
 )
+from treesvsnets.estimators.validation import fitted_rows
 
 #: the architectures of :mod:`.tabular`: each takes the table's category codes natively
 TABULAR = tuple(TABLE_NETS)
@@ -553,13 +554,7 @@ class TorchNet(BaseEstimator):
 
     def _outputs(self, X: Any) -> torch.Tensor:
         """The module's outputs for X (logits, or a regressor's standardised predictions)."""
-        check_is_fitted(self, "module_")
-        X = check_array(X, dtype=np.float32)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
+        X = fitted_rows(self, X, fitted="module_", dtype=np.float32)
         device = torch.device(self.device_)
         with self.thread_budget():
             logits = predict_logits(

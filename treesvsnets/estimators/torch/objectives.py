@@ -43,10 +43,7 @@ class Classification:
         about where an untrained net starts (its divergence's yardstick). Not the class
         frequencies' loss: on 97:3 labels that is 0.13, and a healthy net's first epoch
         averages far above it."""
-        n_classes = int(y.max().item()) + 1 if y.numel() else 1
-        if self.class_weights is not None:
-            n_classes = max(n_classes, int(self.class_weights.shape[-1]))
-        return math.log(max(n_classes, 1))
+        return math.log(int(y.max().item()) + 1)  # the fit's classes are coded 0..k-1
 
     #: what :meth:`constant_loss` predicts, in words
     constant = "every class alike"
