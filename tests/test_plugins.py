@@ -329,3 +329,26 @@ def test_registering_a_declaring_class_takes_its_capabilities():
             treesvsnets.run(datasets=["iris"], estimators=["images_only"], progress=False)
     finally:
         unregister("images_only")
+
+
+def test_the_checks_are_a_library_call_a_notebook_can_make():
+    import treesvsnets
+
+    reports = list(treesvsnets.check_estimator("rf"))
+    assert [r.task for r in reports] == ["classification", "regression"]
+    assert all(r.failed == 0 and r.results for r in reports)
+    assert reports[0].dataset == "iris (150 rows, 3 classes)"
+    assert reports[0].lines()[-1].startswith(f"{len(reports[0].results)} passed, 0 failed")
+    (broken,) = treesvsnets.check_estimator(f"{PLUGINS / 'broken_predict.py'}:ShortPredict")
+    assert broken.failed > 0
+    assert any(line.startswith("  FAIL") for line in broken.lines())
+
+
+def test_the_listings_are_a_library_call_too():
+    from treesvsnets.listings import listing
+
+    datasets = listing("datasets")
+    assert any(line.startswith("iris ") and "150 samples" in line for line in datasets)
+    estimators = listing("estimators")
+    assert any(line.split()[:2] == ["rf", "ensemble"] for line in estimators)
+    assert any(line.startswith("rf") for line in listing("spaces"))

@@ -15,6 +15,7 @@ __all__ = [
     "RunConfig",
     "TreesVsNetsError",
     "__version__",
+    "check_estimator",
     "compare_runs",
     "inspect_table",
     "resume",
@@ -31,6 +32,10 @@ def __getattr__(name: str) -> Any:
         from treesvsnets.reports.compare import compare_runs
 
         return compare_runs
+    if name == "check_estimator":
+        from treesvsnets.plugin_checks import check_estimator
+
+        return check_estimator
     if name == "inspect_table":
         from treesvsnets.datasets.profile import inspect_table
 

@@ -3,17 +3,31 @@
 Precedence is defaults < TOML file < command-line flags. Every value is
 checked here, before any data is loaded, and a bad one raises ConfigError
 naming the key, the value and (for TOML) the file.
+
+Each setting is declared once, as a field of :class:`RunConfig`: its default, its check
+(:mod:`treesvsnets.config_fields`), whether it only says how cells execute, and its
+:class:`Flag` (the words of its command-line flag: help, metavar, choices). The CLI builds
+its ``run`` flags from these declarations, so a flag's choices and the default its help
+names are the setting's own.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.errors import ConfigError, did_you_mean
+from treesvsnets import config_fields as checks
+from treesvsnets.config_fields import (
+    DEVICES,
+    PROTOCOLS,
+    SAMPLERS,
+    Flag,
+    parse_memory,
+    parse_shape,
+    setting,
+)
+from treesvsnets.errors import ConfigError
 from treesvsnets.tasks import TASKS
 
 DEFAULT_DATASETS = ("digits",)
@@ -24,222 +38,278 @@ DEFAULT_ESTIMATORS = ("ensemble", "linear", "dense", "cnn")
 #: the settings a config file or a manifest writes as lists, held as tuples
 LIST_KEYS = ("datasets", "estimators", "seeds", "plugins", "shape")
 
-
-#: how ``--tune`` draws each trial's config: Optuna's random sampler (TabZilla's and TabArena's
-#: choice), TPE, or a grid over each distribution's points
-SAMPLERS = ("random", "tpe", "grid")
-
-#: how a benchmark splits each dataset: k stratified folds, or one train/test split
-PROTOCOLS = ("kfold", "holdout")
-DEVICES = ("auto", "cpu", "cuda")  # or cuda:N
-
-#: a field's check: None when the value is fine, else what it must be ("a positive integer")
-Check = Callable[[Any], "str | None"]
+__all__ = ["DEVICES", "PROTOCOLS", "SAMPLERS", "Flag", "RunConfig", "parse_memory"]
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _int_at_least(least: int, *, optional: bool = False) -> Check:
-    expected = "a positive integer" if least == 1 else f"an integer of at least {least}"
-    return lambda v: None if (optional and v is None) or (_is_int(v) and v >= least) else expected
-
-
-def _names(what: str = "names") -> Check:
-    def check(value: Any) -> str | None:
-        if not value or not all(isinstance(item, str) and item for item in value):
-            return f"a non-empty list of {what}"
-        return "a list without repeats" if len(set(value)) != len(value) else None
-
-    return check
-
-
-def _seeds(value: Any) -> str | None:
-    if not value or not all(_is_int(s) and s >= 0 for s in value):
-        return "a non-empty list of non-negative integers"
-    return "a list without repeats" if len(set(value)) != len(value) else None
-
-
-def _one_of(*choices: Any, expected: str) -> Check:
-    return lambda v: None if v in choices else expected
-
-
-def _fraction(low: float, high: float, *, low_open: bool, expected: str) -> Check:
-    def check(value: Any) -> str | None:
-        inside = _is_number(value) and (low < value if low_open else low <= value) and value < high
-        return None if inside else expected
-
-    return check
-
-
-def _folder_name(value: Any) -> str | None:
-    plain = (
-        value is None
-        or isinstance(value, str)
-        and value
-        and not any(c in value for c in "/\\")
-        and not value.startswith(".")
-    )
-    return None if plain else "a plain folder name (no slashes)"
-
-
-def _device(value: Any) -> str | None:
-    ok = value in DEVICES or str(value).startswith("cuda:")
-    return None if ok else "one of auto, cpu, cuda"
-
-
-def _boolean(value: Any) -> str | None:
-    return None if isinstance(value, bool) else "true or false"
-
-
-def _optional_text(expected: str) -> Check:
-    return lambda v: None if v is None or (isinstance(v, str) and v) else expected
-
-
-def _texts(value: Any) -> str | None:
-    ok = all(isinstance(p, str) and p for p in value)
-    return None if ok else "a list of files or module names"
-
-
-def _table_of_tables(expected: str) -> Check:
-    def check(value: Any) -> str | None:
-        ok = isinstance(value, dict) and all(isinstance(v, dict) for v in value.values())
-        return None if ok else expected
-
-    return check
-
-
-def _shape(value: Any) -> str | None:
-    ok = value is None or (
-        isinstance(value, list | tuple)
-        and len(value) in (2, 3)
-        and all(_is_int(n) and n > 0 for n in value)
-    )
-    return None if ok else "[channels, length] or [channels, height, width], positive integers"
-
-
-def _bins(value: Any) -> str | None:
-    ok = _is_int(value) and (value == 0 or value >= 2)
-    return None if ok else "0 (plain shuffled folds) or a number of bins of at least 2"
-
-
-def _seconds(value: Any) -> str | None:
-    ok = value is None or (_is_number(value) and value > 0)
-    return None if ok else "a positive number of seconds"
-
-
-def _memory(value: Any) -> str | None:
-    if value is not None:
-        parse_memory(value, key="max_memory")  # its own sentence
-    return None
-
-
-def _scheduler(value: Any) -> str | None:
-    ok = value is None or (isinstance(value, str) and "://" in value)
-    return None if ok else "a Dask scheduler address like tcp://HOST:8786"
-
-
-def _setting(default: Any = None, *, check: Check, execution: bool = False, **kwargs: Any) -> Any:
-    """A RunConfig field: its check, and whether it says how cells run rather than what they
-    compute (``execution``: a resumed run may change it, and the CLI stores its flag apart)."""
-    metadata = {"check": check, "execution": execution}
-    if "default_factory" in kwargs:
-        return field(metadata=metadata, **kwargs)
-    return field(default=default, metadata=metadata)
+_PLUGIN = Flag(
+    "import a file (my_models.py) or module (my_pkg.models) that registers estimators; repeatable",
+    metavar="FILE_OR_MODULE",
+    name="--plugin",
+)
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """What one run does. Each field declares its own check (:func:`_setting`); the
-    settings that only say how cells execute are marked ``execution``, and EXECUTION_KEYS,
-    DEFINITION_KEYS, the CLI's flags and resume's refusal all derive from that mark."""
+    """What one run does. Each field declares its own check and flag (:func:`_setting`);
+    the settings that only say how cells execute are marked ``execution``, and
+    EXECUTION_KEYS, DEFINITION_KEYS, the CLI's flags and resume's refusal all derive from
+    that mark. Long declarations, one per setting: the help a user reads is here."""
 
-    datasets: tuple[str, ...] = _setting(DEFAULT_DATASETS, check=_names())
-    estimators: tuple[str, ...] = _setting(DEFAULT_ESTIMATORS, check=_names())
-    folds: int = _setting(5, check=_int_at_least(2))
-    seeds: tuple[int, ...] = _setting((0,), check=_seeds)
-    out: Path = _setting(Path("runs"), check=lambda v: None)
-    name: str | None = _setting(None, check=_folder_name)
-    # per cell; None means every core this process may use
-    threads: int | None = _setting(None, check=_int_at_least(1, optional=True))
-    params: dict[str, dict[str, Any]] = _setting(
-        check=_table_of_tables("a table of tables, e.g. [params.rf] n_estimators = 300"),
+    datasets: tuple[str, ...] = setting(
+        DEFAULT_DATASETS,
+        check=checks.names(),
+        flag=Flag("dataset to use (repeatable)", "NAME", name="--dataset", short="-d"),
+    )
+    estimators: tuple[str, ...] = setting(
+        DEFAULT_ESTIMATORS,
+        check=checks.names(),
+        flag=Flag(
+            "estimator name, a family (ensemble, linear, deep, baseline) or 'all' (repeatable)",
+            "NAME",
+            name="--estimator",
+            short="-e",
+        ),
+    )
+    params: dict[str, dict[str, Any]] = setting(
+        check=checks.table_of_tables("a table of tables, e.g. [params.rf] n_estimators = 300"),
+        flag=Flag(
+            "a parameter for the preceding -e (or NAME.KEY=VALUE); repeatable",
+            "KEY=VALUE",
+            name="--param",
+        ),
         default_factory=dict,
     )
+    folds: int = setting(5, check=checks.int_at_least(2), flag=Flag("number of CV folds", "K"))
+    seeds: tuple[int, ...] = setting(
+        (0,), check=checks.seeds, flag=Flag("one split plan per seed (repeated CV)", "SEED")
+    )
+    # per cell; None means every core this process may use
+    threads: int | None = setting(
+        None,
+        check=checks.int_at_least(1, optional=True),
+        flag=Flag("threads per cell", "N", default="every core"),
+    )
     # "holdout": the official train/test split, else test_size
-    protocol: str = _setting("kfold", check=_one_of(*PROTOCOLS, expected="'kfold' or 'holdout'"))
-    test_size: float = _setting(
-        0.2, check=_fraction(0, 1, low_open=True, expected="a fraction between 0 and 1")
+    protocol: str = setting(
+        "kfold",
+        check=checks.one_of(*PROTOCOLS, expected="'kfold' or 'holdout'"),
+        flag=Flag(
+            "kfold: the shared k-fold plan; holdout: the dataset's official train/test split "
+            "(mnist, fashion_mnist), else a stratified --test-size split",
+            choices=PROTOCOLS,
+        ),
+    )
+    test_size: float = setting(
+        0.2,
+        check=checks.fraction(0, 1, low_open=True, expected="a fraction between 0 and 1"),
+        flag=Flag("holdout test fraction", "F"),
     )
     # the inner slice of each training fold, for early stopping
-    validation_fraction: float = _setting(
-        0.1, check=_fraction(0, 0.5, low_open=False, expected="a fraction in [0, 0.5)")
+    validation_fraction: float = setting(
+        0.1,
+        check=checks.fraction(0, 0.5, low_open=False, expected="a fraction in [0, 0.5)"),
+        flag=Flag("inner validation slice of each training fold, for early stopping", "F"),
     )
     # a stratified subset of each dataset, for quick runs
-    subsample: int | None = _setting(None, check=_int_at_least(2, optional=True))
-    device: str = _setting("auto", check=_device)  # for the nets: auto (CUDA when present)
-    data_dir: Path | None = _setting(None, check=lambda v: None)  # MNIST / Fashion-MNIST files
-    plugins: tuple[str, ...] = _setting((), check=_texts)  # files or modules that register
+    subsample: int | None = setting(
+        None,
+        check=checks.int_at_least(2, optional=True),
+        flag=Flag("a stratified subset of N rows per dataset", "N"),
+    )
     # the target column of the table files in datasets (default: their last column)
-    target: str | None = _setting(None, check=_optional_text("a column name"))
+    target: str | None = setting(
+        None,
+        check=checks.optional_text("a column name"),
+        flag=Flag(
+            "target column of the table files given with -d", "COLUMN", default="their last column"
+        ),
+    )
     #: a table's task (default: inferred from its target); per file too, in tables / entries
-    task: str | None = _setting(
-        None, check=_one_of(None, *TASKS, expected="'classification' or 'regression'")
+    task: str | None = setting(
+        None,
+        check=checks.one_of(None, *TASKS, expected="'classification' or 'regression'"),
+        flag=Flag(
+            "how the table files' targets are read",
+            choices=TASKS,
+            default="inferred: text, yes/no and a few whole numbers are classes, other "
+            "numbers regression",
+        ),
     )
     #: the table files' rows as sequences (channels, length) or images (channels, height,
     #: width), for cnn1d and cnn; per file too, in tables / entries
-    shape: tuple[int, ...] | None = _setting(None, check=_shape)
+    shape: tuple[int, ...] | None = setting(
+        None,
+        check=checks.shape,
+        flag=Flag(
+            "the table files' rows are sequences of C channels by L steps (1x40), for cnn1d, "
+            "or images (1x28x28), for cnn; the numeric columns in file order",
+            "CxL",
+            parse=parse_shape,
+        ),
+    )
     #: regression folds stratified on this many quantile bins of the target (0: plain k-fold)
-    target_bins: int = _setting(0, check=_bins)
-    tables: dict[str, dict[str, Any]] = _setting(  # per file: TableOptions
+    target_bins: int = setting(
+        0,
+        check=checks.bins,
+        flag=Flag(
+            "stratify regression folds on N quantile bins of the target",
+            "N",
+            default="0, plain shuffled k-fold",
+        ),
+    )
+    tables: dict[str, dict[str, Any]] = setting(  # per file: TableOptions (TOML only)
         check=lambda v: None if isinstance(v, dict) else "a table of file -> options",
         default_factory=dict,
     )
     # "balanced": weigh classes by inverse frequency in each training fold
-    class_weight: str | None = _setting(
-        None, check=_one_of(None, "balanced", expected="'balanced' or absent")
-    )
-    baseline: bool = _setting(True, check=_boolean)  # add the trivial baseline (dummy)
-    # Tuning: per outer fold, trials (trial 0: the defaults) scored on the validation slice
-    tune: int | None = _setting(None, check=_int_at_least(1, optional=True))  # trials
-    tune_time: float | None = _setting(None, check=_seconds)  # seconds per estimator per fold
-    sampler: str = _setting("random", check=_one_of(*SAMPLERS, expected="one of random, tpe, grid"))
-    # 0: score trials on the validation slice; K >= 2: by inner K-fold CV of the training fold
-    tune_cv: int = _setting(
-        0,
-        check=lambda v: (
-            None
-            if _is_int(v) and (v == 0 or v >= 2)
-            else ("0 (the validation slice) or a number of inner folds of at least 2")
+    class_weight: str | None = setting(
+        None,
+        check=checks.one_of(None, "balanced", expected="'balanced' or absent"),
+        flag=Flag(
+            "weigh classes by inverse frequency in each training fold, through class_weight "
+            "or sample_weight, for the estimators that support either (recorded per row)",
+            choices=("balanced",),
         ),
     )
-    spaces: dict[str, dict[str, Any]] = _setting(  # per estimator: its search space
-        check=_table_of_tables("a table of tables, e.g. [spaces.rf] max_depth = {int = [2, 12]}"),
+    baseline: bool = setting(
+        True,
+        check=checks.boolean,
+        flag=Flag(
+            "leave out the trivial baseline (dummy: the most frequent class, or the mean) "
+            "that every run adds, and the sentences that flag estimators not better than it"
+        ),
+    )
+    device: str = setting(
+        "auto",
+        check=checks.device,
+        flag=Flag("where the nets train: auto (CUDA when present), cpu or cuda", choices=DEVICES),
+    )
+    data_dir: Path | None = setting(  # MNIST / Fashion-MNIST files
+        None,
+        check=lambda v: None,
+        flag=Flag(
+            "folder with MNIST/FashionMNIST files, or to download them to",
+            "DIR",
+            default="$TREESVSNETS_DATA_DIR or ~/.cache/treesvsnets/datasets",
+        ),
+    )
+    out: Path = setting(
+        Path("runs"), check=lambda v: None, flag=Flag("where run folders go", "DIR")
+    )
+    name: str | None = setting(
+        None, check=checks.folder_name, flag=Flag("suffix of the run folder's name", "NAME")
+    )
+    plugins: tuple[str, ...] = setting((), check=checks.texts, flag=_PLUGIN)
+    # Tuning: per outer fold, trials (trial 0: the defaults) scored on the validation slice
+    tune: int | None = setting(
+        None,
+        check=checks.int_at_least(1, optional=True),
+        flag=Flag("trials per estimator per fold (trial 0 included)", "N", group="tuning"),
+    )
+    tune_time: float | None = setting(
+        None,
+        check=checks.seconds,
+        flag=Flag(
+            "a budget of seconds per estimator per fold (the sum of its trials' times), "
+            "instead of or beside --tune",
+            "SECONDS",
+            group="tuning",
+        ),
+    )
+    sampler: str = setting(
+        "random",
+        check=checks.one_of(*SAMPLERS, expected="one of random, tpe, grid"),
+        flag=Flag(
+            "how trials are drawn: random (as TabZilla and TabArena), tpe (Optuna's TPE), "
+            "grid (each range's 5 points)",
+            choices=SAMPLERS,
+            group="tuning",
+        ),
+    )
+    # 0: score trials on the validation slice; K >= 2: by inner K-fold CV of the training fold
+    tune_cv: int = setting(
+        0,
+        check=checks.inner_folds,
+        flag=Flag(
+            "score each trial by inner K-fold CV of the training fold instead of the "
+            "validation slice (slower, less noisy)",
+            "K",
+            default="0, the validation slice",
+            group="tuning",
+        ),
+    )
+    spaces: dict[str, dict[str, Any]] = setting(  # per estimator: its search space
+        check=checks.table_of_tables(
+            "a table of tables, e.g. [spaces.rf] max_depth = {int = [2, 12]}"
+        ),
         default_factory=dict,
     )
     # How the cells are executed (may change when a run is resumed; the rows may not).
-    jobs: int = _setting(1, check=_int_at_least(1), execution=True)  # cells at once
-    timeout: float | None = _setting(None, check=_seconds, execution=True)  # per cell
-    max_memory: str | None = _setting(None, check=_memory, execution=True)  # per cell: "8GB"
-    scheduler: str | None = _setting(None, check=_scheduler, execution=True)  # Dask address
-    isolate: bool = _setting(True, check=_boolean, execution=True)  # False: in this process
-    fold_parallel: bool = _setting(False, check=_boolean, execution=True)  # a net's folds
+    jobs: int = setting(
+        1,
+        check=checks.int_at_least(1),
+        execution=True,
+        flag=Flag("cells at once on this machine; each gets cores/N threads", "N", short="-j"),
+    )
+    timeout: float | None = setting(
+        None,
+        check=checks.seconds,
+        execution=True,
+        flag=Flag(
+            "stop a cell after this long and record it as 'timeout'",
+            "SECONDS",
+            default="no limit",
+        ),
+    )
+    max_memory: str | None = setting(
+        None,
+        check=checks.memory,
+        execution=True,
+        flag=Flag(
+            "stop a cell whose processes hold more than SIZE resident (e.g. 8GB, 500MB) "
+            "and record it as 'oom'",
+            "SIZE",
+            default="no limit",
+        ),
+    )
+    scheduler: str | None = setting(
+        None,
+        check=checks.scheduler,
+        execution=True,
+        flag=Flag(
+            "run the cells on a Dask cluster, e.g. tcp://HOST:8786 (see docs/scaling.md)",
+            "ADDRESS",
+        ),
+    )
+    isolate: bool = setting(
+        True,
+        check=checks.boolean,
+        execution=True,
+        flag=Flag(
+            "run cells in this process, one by one: no limits, but easy to debug (pdb)",
+            name="--in-process",
+        ),
+    )
+    fold_parallel: bool = setting(
+        False,
+        check=checks.boolean,
+        execution=True,
+        flag=Flag(
+            "train a net's k folds together as one stacked model, one cell for all k "
+            "(dense; much faster for small nets; each row says how many folds trained together)"
+        ),
+    )
 
     def __post_init__(self) -> None:
         self.validate()
 
     def validate(self) -> None:
         """Each field's own check, then what involves several fields."""
-        for setting in fields(self):
-            value = getattr(self, setting.name)
-            expected = setting.metadata["check"](value)
+        for declared in fields(self):
+            value = getattr(self, declared.name)
+            expected = declared.metadata["check"](value)
             if expected is not None:
-                raise ConfigError(f"{setting.name!r} must be {expected}, got {value!r}.")
+                raise ConfigError(f"{declared.name!r} must be {expected}, got {value!r}.")
         for name in self.datasets:
             self.table_options(name)  # unknown or ill-typed options fail here
         self._check_isolation()
@@ -297,7 +367,7 @@ class RunConfig:
 
     def table_options(self, name: str) -> Any:
         """The TableOptions of dataset ``name`` when it is a table file, else None."""
-        from treesvsnets.datasets.table_options import LIST_OPTIONS, TableOptions
+        from treesvsnets.datasets.table_options import TableOptions
         from treesvsnets.datasets.tables import looks_like_table
 
         if not looks_like_table(name):
@@ -309,76 +379,16 @@ class RunConfig:
             given.setdefault("task", self.task)
         if self.shape is not None:
             given.setdefault("shape", tuple(self.shape))
-        known = {f.name for f in fields(TableOptions)}
-        for key, value in given.items():
-            if key not in known:
-                hint = did_you_mean(key, sorted(known))
-                raise ConfigError(
-                    f"dataset {name!r}: unknown option {key!r}; valid options are: "
-                    f"{', '.join(sorted(known))}.{hint}"
-                )
-            if key in LIST_OPTIONS:
-                if isinstance(value, str):
-                    value = [value]
-                if not isinstance(value, list | tuple) or not all(
-                    isinstance(v, str) for v in value
-                ):
-                    what = "values" if key == "null_tokens" else "column names"
-                    raise ConfigError(f"dataset {name!r}: {key!r} must be a list of {what}.")
-                given[key] = tuple(value)
-            if key == "shape" and isinstance(value, list):
-                given[key] = tuple(value)
-        from treesvsnets.errors import DatasetError
-
-        try:
-            return TableOptions(**given)
-        except TypeError as exc:
-            raise ConfigError(f"dataset {name!r}: {exc}.") from None
-        except DatasetError as exc:
-            raise ConfigError(f"dataset {name!r}: {exc}") from None
+        return TableOptions.from_given(name, given)
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with the given keys replaced; ``None`` means 'not given'."""
         given = {key: value for key, value in overrides.items() if value is not None}
-        for key in LIST_KEYS:
-            if key in given:
-                given[key] = tuple(given[key])
-        for key in ("out", "data_dir"):
-            if key in given:
-                given[key] = Path(given[key])
-        return replace(self, **given)
+        return replace(self, **{key: _held(key, value) for key, value in given.items()})
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "datasets": list(self.datasets),
-            "estimators": list(self.estimators),
-            "folds": self.folds,
-            "seeds": list(self.seeds),
-            "out": str(self.out),
-            "name": self.name,
-            "threads": self.threads,
-            "params": self.params,
-            "protocol": self.protocol,
-            "test_size": self.test_size,
-            "validation_fraction": self.validation_fraction,
-            "subsample": self.subsample,
-            "device": self.device,
-            "data_dir": None if self.data_dir is None else str(self.data_dir),
-            "plugins": list(self.plugins),
-            "target": self.target,
-            "task": self.task,
-            "shape": None if self.shape is None else list(self.shape),
-            "target_bins": self.target_bins,
-            "tables": self.tables,
-            "class_weight": self.class_weight,
-            "baseline": self.baseline,
-            "tune": self.tune,
-            "tune_time": self.tune_time,
-            "sampler": self.sampler,
-            "tune_cv": self.tune_cv,
-            "spaces": self.spaces,
-            **self.execution(),
-        }
+        """Every setting as TOML and JSON write it (lists, not tuples; paths as text)."""
+        return {f.name: _written(getattr(self, f.name)) for f in fields(self)}
 
     def execution(self) -> dict[str, Any]:
         """The keys that say how cells run, not what they compute."""
@@ -395,13 +405,23 @@ class RunConfig:
         """The inverse of :meth:`to_dict` (a manifest's config), for ``--resume``."""
         known = {key: value for key, value in data.items() if key in KEYS}
         known.setdefault("baseline", False)  # a run recorded before the baseline had none
-        for key in LIST_KEYS:
-            if known.get(key) is not None:  # shape may be None
-                known[key] = tuple(known[key])
-        for key in ("out", "data_dir"):
-            if known.get(key) is not None:
-                known[key] = Path(known[key])
-        return cls(**known)
+        return cls(**{key: _held(key, value) for key, value in known.items()})
+
+
+def _held(key: str, value: Any) -> Any:
+    """A setting's value as RunConfig holds it: lists as tuples, folders as paths."""
+    if value is not None and key in LIST_KEYS:
+        return tuple(value)
+    if value is not None and key in ("out", "data_dir"):
+        return Path(value)
+    return value
+
+
+def _written(value: Any) -> Any:
+    """A setting's value as a file writes it: the inverse of :func:`_held`."""
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value) if isinstance(value, Path) else value
 
 
 KEYS = tuple(f.name for f in fields(RunConfig))
@@ -409,17 +429,3 @@ KEYS = tuple(f.name for f in fields(RunConfig))
 EXECUTION_KEYS = tuple(f.name for f in fields(RunConfig) if f.metadata.get("execution"))
 #: Settings that define what a run computes: a resumed run keeps its own.
 DEFINITION_KEYS = tuple(key for key in KEYS if key not in EXECUTION_KEYS)
-
-_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
-
-
-def parse_memory(text: Any, key: str = "max_memory") -> int:
-    """``"8GB"``, ``"512m"``, ``"1.5GiB"`` -> bytes (K/M/G/T are powers of 1024, as in Docker)."""
-    match = _MEMORY.match(text) if isinstance(text, str) else None
-    if match is None or not (match.group(2) or match.group(3)):
-        raise ConfigError(f"{key!r} must be a size with a unit like 8GB or 512MB, got {text!r}.")
-    number, unit = float(match.group(1)), match.group(2).lower()
-    size = int(number * 1024 ** " kmgt".index(unit or " "))
-    if size < 2**20:
-        raise ConfigError(f"{key!r} must be at least 1MB, got {text!r}.")
-    return size

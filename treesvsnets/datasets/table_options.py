@@ -4,13 +4,13 @@ a table whose rows are sequences or images, against its shape (:func:`check_shap
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
 
 from treesvsnets.datasets.base import TableSchema
-from treesvsnets.errors import DatasetError, unknown_name
+from treesvsnets.errors import ConfigError, DatasetError, did_you_mean, unknown_name
 from treesvsnets.tasks import TASKS
 
 #: the options that name columns (or, for null_tokens, values): lists in a config file
@@ -68,6 +68,37 @@ class TableOptions:
                 continue
             if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
                 raise DatasetError(f"{key} must be a list of strings, got {value!r}.")
+
+    @classmethod
+    def from_given(cls, name: str, given: dict[str, Any]) -> TableOptions:
+        """The options of table ``name`` as a config file gives them (lists as lists, one
+        column as a string); an unknown or ill-typed option raises ConfigError naming it."""
+        known = {f.name for f in fields(cls)}
+        given = dict(given)
+        for key, value in given.items():
+            if key not in known:
+                hint = did_you_mean(key, sorted(known))
+                raise ConfigError(
+                    f"dataset {name!r}: unknown option {key!r}; valid options are: "
+                    f"{', '.join(sorted(known))}.{hint}"
+                )
+            if key in LIST_OPTIONS:
+                if isinstance(value, str):
+                    value = [value]
+                if not isinstance(value, list | tuple) or not all(
+                    isinstance(v, str) for v in value
+                ):
+                    what = "values" if key == "null_tokens" else "column names"
+                    raise ConfigError(f"dataset {name!r}: {key!r} must be a list of {what}.")
+                given[key] = tuple(value)
+            if key == "shape" and isinstance(value, list):
+                given[key] = tuple(value)
+        try:
+            return cls(**given)
+        except TypeError as exc:
+            raise ConfigError(f"dataset {name!r}: {exc}.") from None
+        except DatasetError as exc:
+            raise ConfigError(f"dataset {name!r}: {exc}") from None
 
     def forced_kind(self, column: str) -> str | None:
         """The kind the user declared for ``column`` (numeric, categorical, datetime), if any."""

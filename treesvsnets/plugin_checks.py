@@ -1,0 +1,141 @@
+"""``treesvsnets check``: the estimator contract (:mod:`treesvsnets.estimators.contract`) run
+on what a user brings before benchmarking it: a plugin's class or factory function, or a
+registered estimator's name.
+
+A registered estimator is built as a cell builds it (image shape, device), once per task
+it does; a class or factory is built as given (``random_state=0`` when it takes one) and
+checked for the task it declares. Each is fitted on a small dataset it can take: iris,
+digits for nets that need images, 600 rows of mnist1d for those that need sequences,
+diabetes for regression.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from treesvsnets.estimators.contract import CheckResult
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The checks of one estimator for one task, or why none ran (``skipped``)."""
+
+    label: str
+    task: str
+    #: the dataset it was fitted on, described ("iris (150 rows, 3 classes)")
+    dataset: str
+    capabilities: frozenset[str]
+    results: tuple[CheckResult, ...] = ()
+    skipped: str | None = None
+
+    @property
+    def failed(self) -> int:
+        return sum(result.failed for result in self.results)
+
+    def lines(self) -> list[str]:
+        """The report as ``treesvsnets check`` prints it."""
+        if self.skipped is not None:
+            return [f"checking {self.label} for {self.task}: skipped ({self.skipped})"]
+        lines = [
+            f"checking {self.label} for {self.task} on {self.dataset}; "
+            f"capabilities: {', '.join(sorted(self.capabilities)) or '-'}"
+        ]
+        lines += [
+            f"  {result.status.upper()}  {result.name}"
+            + (f": {result.message}" if result.message else "")
+            for result in self.results
+        ]
+        skipped = sum(result.status == "skip" for result in self.results)
+        passed = len(self.results) - self.failed - skipped
+        lines.append(
+            f"{passed} passed, {self.failed} failed" + (f", {skipped} skipped" if skipped else "")
+        )
+        return lines
+
+
+def check_estimator(target: str) -> Iterator[CheckReport]:
+    """The contract checks of ``target`` (``module:Class``, ``path/to/file.py:Class`` or a
+    factory function there, or a registered estimator's name): one report per task, each
+    yielded as its checks finish. A target that cannot be found raises ConfigError."""
+    from treesvsnets.estimators.base import EstimatorSpec
+    from treesvsnets.estimators.plugins import check_target
+
+    label, found = check_target(target)
+    if isinstance(found, EstimatorSpec):
+        for task in found.tasks:
+            yield _check_spec(label, found.for_task(task))
+    else:
+        yield _check_factory(label, found)
+
+
+def _check_spec(label: str, spec: Any) -> CheckReport:
+    """A registered estimator, built as a cell builds it, without preprocessing."""
+
+    def make() -> Any:
+        from treesvsnets.bench.cells.inputs import Cell, build
+
+        dataset = _check_dataset(spec.capabilities, spec.task)
+        return build(spec, Cell(dataset.name, spec.name, seed=0, fold=0), dataset)[0]
+
+    return _run(label, make, spec.capabilities, spec.task)
+
+
+def _check_factory(label: str, found: Callable[..., Any]) -> CheckReport:
+    """A class or factory function: its task and capabilities are what the built estimator
+    declares (or its API shows); one that cannot be built fails every check, saying why."""
+    from sklearn.base import is_regressor
+
+    from treesvsnets.estimators.capabilities import capabilities_of
+    from treesvsnets.estimators.registry import accepts_parameter
+
+    def make() -> Any:
+        return found(random_state=0) if accepts_parameter(found, "random_state") else found()
+
+    task, capabilities = "classification", frozenset()
+    try:
+        built = make()
+    except Exception:  # noqa: BLE001 - every check will fail on it, and say why
+        pass
+    else:
+        capabilities = frozenset(capabilities_of(built))
+        task = "regression" if is_regressor(built) else task
+    return _run(label, make, capabilities, task)
+
+
+@functools.cache
+def _check_dataset(capabilities: frozenset[str], task: str) -> Any:
+    """What the checks fit on (each loaded once)."""
+    from treesvsnets.datasets import load
+
+    if task == "regression":
+        return load("diabetes")
+    if "needs_sequences" in capabilities:
+        return load("mnist1d").subsample(600)
+    return load("digits" if "needs_images" in capabilities else "iris")
+
+
+def _run(
+    label: str, make: Callable[[], Any], capabilities: frozenset[str], task: str
+) -> CheckReport:
+    """Every contract check of ``task`` for ``make``, on a dataset it can take."""
+    from treesvsnets.bench.plan.checks import missing_shape
+    from treesvsnets.estimators.contract import CheckData, run_checks
+
+    dataset = _check_dataset(capabilities, task)
+    target = "regression" if task == "regression" else f"{dataset.n_classes} classes"
+    described = f"{dataset.name} ({dataset.n_samples} rows, {target})"
+    need = missing_shape(capabilities, dataset)
+    if need is not None:
+        return CheckReport(
+            label,
+            task,
+            described,
+            capabilities,
+            skipped=f"it needs {need[0]}; no {task} dataset has any",
+        )
+    fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
+    data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name, task)
+    return CheckReport(label, task, described, capabilities, tuple(run_checks(make, data)))

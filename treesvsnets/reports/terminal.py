@@ -1,0 +1,31 @@
+"""What a finished run prints in a terminal (``treesvsnets run`` and ``report``): each
+dataset's leaderboard (defaults, and after tuning when the run tuned), then the sentences
+that warn of estimators not better than the baseline and of nets whose training diverged."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from treesvsnets.reports.baseline import not_better_sentences
+from treesvsnets.reports.divergence import divergence_sentences
+from treesvsnets.reports.leaderboard import format_tables, leaderboard
+from treesvsnets.reports.tuning import after_tuning, split_tuning, tuning_lines
+
+
+def leaderboard_lines(rows: pd.DataFrame) -> list[str]:
+    """Each dataset's leaderboard as plain text, its tuning lines under it."""
+    defaults, tuned = split_tuning(rows)
+    after = format_tables(leaderboard(after_tuning(rows)), "simple") if len(tuned) else {}
+    lines = []
+    for dataset, table in format_tables(leaderboard(defaults), "simple").items():
+        lines.append(f"\n{dataset}" + (" (defaults)" if after else "") + f"\n{table}\n")
+        if dataset in after:
+            lines.append(f"{dataset} (after tuning)\n{after[dataset]}\n")
+            lines += [f"  {line}" for line in tuning_lines(rows, dataset)]
+    return lines
+
+
+def warning_sentences(rows: pd.DataFrame) -> list[str]:
+    """One sentence per estimator not better than the baseline, and per diverged net."""
+    defaults, _ = split_tuning(rows)
+    return [*not_better_sentences(defaults), *divergence_sentences(rows)]
