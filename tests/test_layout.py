@@ -159,3 +159,13 @@ def test_no_module_is_longer_than_450_lines_but_those_still_to_split():
         if length > STILL_LONGER.get(name, LONGEST_MODULE):
             found[name] = length
     assert found == {}
+
+
+def test_every_module_says_what_it_holds_in_its_docstring():
+    """docs/architecture.md is a map; what each file holds is its own docstring's job."""
+    found = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if len((ast.get_docstring(ast.parse(path.read_text())) or "").split()) < 8
+    ]
+    assert found == []
