@@ -22,9 +22,10 @@ from treesvsnets.bench.execute.progress import ProgressEvent
 from treesvsnets.bench.run import RunResult
 from treesvsnets.config import RunConfig
 from treesvsnets.errors import TreesVsNetsWarning
+from treesvsnets.results.folder import Manifest
 
 
-def write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) -> None:
+def write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> None:
     """The reports; a failure to draw them loses no result, so it is a warning, not an error."""
     from treesvsnets.reports.report import write_report
 

@@ -139,7 +139,7 @@ def _command_report(args: argparse.Namespace) -> int:
 
     folder = RunFolder.open(args.run_dir)
     rows = folder.rows()
-    files = write_report(folder.path, rows, folder.read_manifest().to_dict())
+    files = write_report(folder.path, rows, folder.read_manifest())
     _print_leaderboard(rows)
     print(f"report: {files.html} (and {files.markdown.name}, {files.summary.name})")
     return 0

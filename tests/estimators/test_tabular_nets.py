@@ -12,8 +12,8 @@ import torch
 from tests.helpers.devices import requires_cuda
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators import registry
+from treesvsnets.estimators.torch.builders import TABULAR
 from treesvsnets.estimators.torch.classifier import TorchClassifier
-from treesvsnets.estimators.torch.net import TABULAR
 from treesvsnets.estimators.torch.objectives import HeadsLoss
 from treesvsnets.estimators.torch.regressor import TorchRegressor
 

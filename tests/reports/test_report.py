@@ -140,6 +140,49 @@ def test_the_report_command_rewrites_every_file(report_run, tmp_path):
     assert len(list((copy / "figures").glob("*.png"))) == len(DATASETS) * 6 + 1
 
 
+def test_the_report_shows_every_manifest_field_it_reads(report_run):
+    """The report reads the typed Manifest by attribute: a field renamed on either side
+    fails here, as an AttributeError or as the '?' a missing entry shows."""
+    from treesvsnets.reports.content import build_content
+    from treesvsnets.results.folder import RunFolder
+
+    folder = RunFolder.open(report_run.run_dir)
+    content = build_content(folder.rows(), folder.read_manifest())  # no run_dir: no figures
+    stored = json.loads(folder.manifest_path.read_text(encoding="utf-8"))
+    assert content.title == f"treesvsnets run `{stored['run_id']}`"
+    shown = [*content.header, *(section.description for section in content.datasets)]
+    assert not [line for line in shown if "?" in line]
+    header = "\n".join(content.header)
+    for text in (
+        f"status: **{stored['status']}**",
+        f"threads per cell: {stored['threads_per_cell']};",
+        f"cells ran on {stored['executor']}",
+        f"started {stored['started_at']}, wall time {stored['wall_seconds']:.1f} s",
+        f"{stored['environment']['cores']} cores",
+    ):
+        assert text in header
+    assert stored["threads_per_cell"] is not None and stored["executor"] is not None
+
+
+def test_a_run_recorded_before_the_later_manifest_fields_still_has_a_report(report_run, tmp_path):
+    from treesvsnets.reports.content import build_content
+    from treesvsnets.results.folder import RunFolder
+
+    copy = tmp_path / "old"
+    shutil.copytree(report_run.run_dir, copy)
+    folder = RunFolder.open(copy)
+    old = json.loads(folder.manifest_path.read_text(encoding="utf-8"))
+    for key in ("executor", "threads_per_cell", "cells_planned", "cells_missing", "skipped"):
+        old.pop(key, None)
+    old["environment"].pop("gpus", None)
+    for split in old["splits"]:
+        split.pop("test_rows_seen_in_train", None)
+    folder.manifest_path.write_text(json.dumps(old), encoding="utf-8")
+    content = build_content(folder.rows(), folder.read_manifest())
+    assert content.header[0].startswith("status: **complete**")
+    assert [section.name for section in content.datasets] == DATASETS
+
+
 def test_compare_flags_a_changed_split_hash_and_changed_parameters(report_run, tmp_path):
     other = treesvsnets.run(
         datasets=["iris", "wine"],

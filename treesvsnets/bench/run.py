@@ -41,7 +41,7 @@ __all__ = ["Finish", "ProgressEvent", "RunResult", "print_progress", "resume", "
 
 #: what runs once a run's rows and manifest are written, even when it was interrupted (the
 #: top-level API passes the report writer, so ``bench`` never imports ``reports``)
-Finish = Callable[[Path, pd.DataFrame, dict[str, Any]], None]
+Finish = Callable[[Path, pd.DataFrame, Manifest], None]
 #: called once the cells are under way, to start work that can overlap them (the API starts
 #: loading the report's libraries in a thread); it must return at once
 WhileCellsRun = Callable[[], None]
@@ -195,7 +195,7 @@ def _execute(
         folder.export(rows, trials)
         folder.write_manifest(manifest)
         if finish is not None:
-            finish(folder.path, rows, manifest.to_dict())
+            finish(folder.path, rows, manifest)
     return RunResult(manifest.run_id, folder.path, rows, manifest.to_dict())
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.reports.stats import ALPHA, paired_fold_test
+from treesvsnets.results.folder import Manifest, RunFolder
 from treesvsnets.tasks import primary, task_of
 
 
@@ -26,18 +27,17 @@ class Comparison:
     only_in_b: list[str]
 
 
-def _load(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _load(run_dir: Path) -> tuple[pd.DataFrame, Manifest]:
     from treesvsnets.reports.tuning import split_tuning
-    from treesvsnets.results.folder import RunFolder
 
     folder = RunFolder.open(run_dir)  # first: "is not a run folder" beats "has no store"
     # the default rows: a tuned run's tuned rows are compared with its defaults in its report
-    return split_tuning(folder.rows())[0], folder.read_manifest().to_dict()
+    return split_tuning(folder.rows())[0], folder.read_manifest()
 
 
-def _environment_warnings(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+def _environment_warnings(a: Manifest, b: Manifest) -> list[str]:
     found = []
-    env_a, env_b = a.get("environment", {}), b.get("environment", {})
+    env_a, env_b = a.environment, b.environment
     hardware = ("cpu", "cores", "gpus")
     changed = [k for k in hardware if k in env_a and k in env_b and env_a[k] != env_b[k]]
     if changed:
@@ -57,15 +57,12 @@ def _environment_warnings(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return found
 
 
-def _params(manifest: dict[str, Any]) -> dict[tuple[str, str], dict]:
+def _params(manifest: Manifest) -> dict[tuple[str, str], dict]:
     """(estimator, task) -> its recorded parameters (an estimator runs once per task)."""
-    return {
-        (e["name"], task_of(e.get("task"))): e.get("params", {})
-        for e in manifest.get("estimators", [])
-    }
+    return {(e["name"], task_of(e.get("task"))): e.get("params", {}) for e in manifest.estimators}
 
 
-def _param_warnings(a: dict[str, Any], b: dict[str, Any], estimators: set[str]) -> list[str]:
+def _param_warnings(a: Manifest, b: Manifest, estimators: set[str]) -> list[str]:
     params_a, params_b = _params(a), _params(b)
     found = []
     for key in sorted(set(params_a) & set(params_b)):
@@ -83,9 +80,9 @@ def _param_warnings(a: dict[str, Any], b: dict[str, Any], estimators: set[str]) 
     return found
 
 
-def _split_hashes(manifest: dict[str, Any]) -> dict[str, set[str]]:
+def _split_hashes(manifest: Manifest) -> dict[str, set[str]]:
     hashes: dict[str, set[str]] = {}
-    for split in manifest.get("splits", []):
+    for split in manifest.splits:
         hashes.setdefault(split["dataset"], set()).add(split["hash"])
     return hashes
 

@@ -1,5 +1,10 @@
 """What a report says, built once from a run's rows and manifest; markdown.py and html.py only
-render it. Building it also draws the figures (PNG files in the run folder's ``figures/``)."""
+render it. Building it also draws the figures (PNG files in the run folder's ``figures/``).
+
+The manifest is the typed :class:`~treesvsnets.results.folder.Manifest`, read by attribute (a
+field renamed there fails here); its entries (config, environment, each dataset, estimator
+and split) are the dicts the harness recorded, read with ``.get`` where an older run may lack
+a key."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from treesvsnets.reports.layout import (
 from treesvsnets.reports.leaderboard import display_table, leaderboard
 from treesvsnets.reports.stats import compare_on_folds, rank_test
 from treesvsnets.reports.tuning_section import tuning_section
+from treesvsnets.results.folder import Manifest
 from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS, primary, task_of
 
 
@@ -34,11 +40,11 @@ def _limits(config: dict[str, Any]) -> str:
     return "; " + ", ".join(limits) if limits else ""
 
 
-def _header(manifest: dict[str, Any]) -> list[str]:
-    config = manifest.get("config", {})
-    environment = manifest.get("environment", {})
+def _header(manifest: Manifest) -> list[str]:
+    config = manifest.config
+    environment = manifest.environment
     packages = environment.get("packages", {})
-    statuses = manifest.get("cells_by_status", {})
+    statuses = manifest.cells_by_status
     datasets = ", ".join(
         f"{d['name']} ({d.get('n_samples', '?')} rows, "
         + (
@@ -47,16 +53,16 @@ def _header(manifest: dict[str, Any]) -> list[str]:
             else f"{d.get('n_classes', '?')} classes"
         )
         + ")"
-        for d in manifest.get("datasets", [])
+        for d in manifest.datasets
     )
-    tasks = {task_of(e.get("task")) for e in manifest.get("estimators", [])}
+    tasks = {task_of(e.get("task")) for e in manifest.estimators}
     estimators = "; ".join(
         f"{e['name']}"
         + (f" {task_of(e.get('task'))}" if len(tasks) > 1 else "")
         + f" ({e.get('family', '?')}"
         + (": " + ", ".join(f"{k}={v}" for k, v in e["params"].items()) if e.get("params") else "")
         + ")"
-        for e in manifest.get("estimators", [])
+        for e in manifest.estimators
     )
     protocol = (
         f"{config.get('folds', '?')}-fold cross-validation (stratified for classification"
@@ -70,22 +76,20 @@ def _header(manifest: dict[str, Any]) -> list[str]:
         f"test_size {config.get('test_size')})"
     )
     return [
-        f"status: **{manifest.get('status', '?')}**; cells: "
+        f"status: **{manifest.status}**; cells: "
         + (", ".join(f"{n} {s}" for s, n in statuses.items()) or "none")
         + (
-            f"; {manifest['cells_missing']} not run (finish with "
-            "`treesvsnets run --resume RUN_DIR`)"
-            if manifest.get("cells_missing")
+            f"; {manifest.cells_missing} not run (finish with `treesvsnets run --resume RUN_DIR`)"
+            if manifest.cells_missing
             else ""
         ),
         f"datasets: {datasets or '?'}",
         f"estimators: {estimators or '?'}",
         f"{protocol}, seeds {', '.join(str(s) for s in config.get('seeds', []))}; "
-        f"threads per cell: {manifest.get('threads_per_cell', '?')}; device for nets: "
+        f"threads per cell: {manifest.threads_per_cell}; device for nets: "
         f"{config.get('device', '?')}",
-        f"cells ran on {manifest.get('executor', '?')}" + _limits(config),
-        f"started {manifest.get('started_at', '?')}, wall time "
-        f"{manifest.get('wall_seconds', float('nan')):.1f} s",
+        f"cells ran on {manifest.executor}" + _limits(config),
+        f"started {manifest.started_at}, wall time {manifest.wall_seconds:.1f} s",
         f"machine: {environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "
         f"Python {environment.get('python', '?')}"
         + (f"; GPU: {', '.join(environment['gpus']) or 'none'}" if "gpus" in environment else ""),
@@ -256,7 +260,7 @@ def _dataset_section(
     info: dict[str, Any],
     boards: tuple[pd.DataFrame, pd.DataFrame | None],
     rows: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
-    manifest: dict[str, Any],
+    manifest: Manifest,
     run_dir: Path | None,
 ) -> DatasetSection:
     """One dataset's section: its description, the warnings about it, its leaderboard,
@@ -266,7 +270,7 @@ def _dataset_section(
     board, after_board = boards
     defaults, all_rows, trials = rows
     part = board[board["dataset"] == dataset]
-    its_splits = [s for s in manifest.get("splits", []) if s["dataset"] == dataset]
+    its_splits = [s for s in manifest.splits if s["dataset"] == dataset]
     hashes = ", ".join(f"seed {s['seed']}: `{s['hash']}`" for s in its_splits)
     its_rows = defaults[defaults["dataset"] == dataset]
     warnings = [*not_better_sentences(its_rows), *divergence_sentences(all_rows, dataset)]
@@ -276,7 +280,7 @@ def _dataset_section(
             trials,
             dataset,
             (part, after_board[after_board["dataset"] == dataset]),
-            manifest.get("config", {}),
+            manifest.config,
             run_dir,
         )
         if after_board is not None
@@ -293,7 +297,7 @@ def _dataset_section(
         + _data_notes(info, its_splits)
         + [
             f"{skip['estimator']} was not run here: it {skip['reason']}"
-            for skip in manifest.get("skipped", [])
+            for skip in manifest.skipped
             if skip["dataset"] == dataset
         ],
         table=display_table(part),
@@ -329,7 +333,7 @@ def _failed_lines(rows: pd.DataFrame, trials: pd.DataFrame) -> list[str]:
 
 def build_content(
     rows: pd.DataFrame,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     run_dir: Path | None = None,
     trials: pd.DataFrame | None = None,
 ) -> ReportContent:
@@ -341,7 +345,7 @@ def build_content(
     trials = trials if trials is not None else pd.DataFrame()
     board = leaderboard(rows)
     after_board = leaderboard(tuning.after_tuning(all_rows)) if len(tuned_rows) else None
-    described = {entry["name"]: entry for entry in manifest.get("datasets", [])}
+    described = {entry["name"]: entry for entry in manifest.datasets}
     in_run_order = [name for name in described if name in set(board["dataset"])]
     in_run_order += [name for name in board["dataset"].unique() if name not in described]
     sections = [
@@ -358,7 +362,7 @@ def build_content(
     across, across_figures = _across(board, run_dir)
     failed = _failed_lines(all_rows, trials)
     return ReportContent(
-        title=f"treesvsnets run `{manifest.get('run_id', '?')}`",
+        title=f"treesvsnets run `{manifest.run_id}`",
         header=_header(manifest),
         legend=LEGEND
         + (REGRESSION_LEGEND if (board["task"] == REGRESSION).any() else "")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
+
+from treesvsnets.results.folder import Manifest, RunFolder
 
 SUMMARY_FILENAME = "summary.csv"
 
@@ -29,12 +30,11 @@ def preload() -> None:
     plots._pyplot()
 
 
-def write_report(run_dir: Path, rows: pd.DataFrame, manifest: dict[str, Any]) -> ReportFiles:
+def write_report(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> ReportFiles:
     """Draw the figures and write every report file of ``run_dir`` from its rows and manifest."""
     from treesvsnets.reports.content import build_content
     from treesvsnets.reports.html import HTML_FILENAME, render_html
     from treesvsnets.reports.markdown import REPORT_FILENAME, render_markdown
-    from treesvsnets.results.folder import RunFolder
 
     run_dir = Path(run_dir)
     folder = RunFolder(run_dir)

@@ -1,7 +1,8 @@
-"""Which device a net trains on, and honest clocks on it."""
+"""Which device a net trains on, how its rows get there, and honest clocks on it."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from treesvsnets.errors import ConfigError
@@ -18,6 +19,14 @@ def resolve_device(device: str) -> torch.device:
     if str(device).startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"device {device!r} was asked for, but CUDA is not available here.")
     return torch.device(device)
+
+
+def to_device(X: np.ndarray, device: torch.device) -> torch.Tensor:
+    """Rows as float32 on ``device`` (through pinned memory, without waiting, to a GPU)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    if device.type == "cuda":
+        tensor = tensor.pin_memory()
+    return tensor.to(device, non_blocking=True)
 
 
 def synchronize(device: torch.device) -> None:

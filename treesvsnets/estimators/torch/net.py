@@ -1,7 +1,9 @@
 """TorchNet: what a PyTorch net behind the scikit-learn API does for either task.
 
-``__init__`` only stores its arguments; ``fit`` checks them, builds the module,
-moves the data to the device once and runs the Trainer. Fitted state ends in
+``__init__`` only stores its arguments; ``fit`` checks them, builds the module (each
+architecture's, from the parameters it reads: :mod:`~treesvsnets.estimators.torch.builders`),
+moves the data to the device once and runs the Trainer (:mod:`~treesvsnets.estimators.torch.
+training`, with the loop's own settings, ``TrainingSettings.of``). Fitted state ends in
 ``_``: ``module_``, ``history_``, ``device_``, ``best_epoch_``, ``diverged_`` (None, or
 what went wrong: :mod:`~treesvsnets.estimators.torch.divergence`)...
 
@@ -17,11 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import numbers
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +31,25 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, check_X_y
 
 from treesvsnets.errors import ConfigError, DivergenceWarning
-from treesvsnets.estimators.architectures import TABLE_NETS
 from treesvsnets.estimators.netspec import architecture_capabilities
+from treesvsnets.estimators.torch.builders import (
+    ModuleData,
+    build_module,
+    cardinalities,
+    check_module_settings,
+)
 from treesvsnets.estimators.torch.callbacks import (
     Callback,
     Checkpoint,
     EarlyStopping,
     EpochProgress,
 )
-from treesvsnets.estimators.torch.devices import resolve_device, synchronize
+from treesvsnets.estimators.torch.devices import resolve_device, synchronize, to_device
 from treesvsnets.estimators.torch.divergence import divergence
-from treesvsnets.estimators.torch.modules import conv_net, count_parameters, dense_net, initialise
+from treesvsnets.estimators.torch.modules import count_parameters, initialise
 from treesvsnets.estimators.torch.objectives import Objective
 from treesvsnets.estimators.torch.training import (
+    PreparedFit,
     Trainer,
     TrainingRun,
     TrainingSettings,
@@ -52,57 +58,19 @@ from treesvsnets.estimators.torch.training import (
 )
 from treesvsnets.estimators.validation import fitted_rows
 
-#: the architectures of :mod:`.tabular`: each takes the table's category codes natively
-TABULAR = tuple(TABLE_NETS)
-ARCHITECTURES = ("dense", "cnn", "cnn1d", *TABULAR)
-#: the tabular architectures' own settings besides ``dropout`` (None: the architecture's
-#: declared default, :data:`~treesvsnets.estimators.architectures.TABLE_NETS`)
-TABULAR_OPTIONS = tuple(
-    dict.fromkeys(
-        name for settings in TABLE_NETS.values() for name in settings if name != "dropout"
-    )
-)
-_DROPOUTS = ("dropout", "residual_dropout", "attention_dropout", "ffn_dropout")
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-@dataclass
-class PreparedFit:
-    """One fit's inputs, checked and on the device: what the training loop needs."""
-
-    module: torch.nn.Module
-    settings: TrainingSettings
-    device: torch.device
-    callbacks: list[Callback]
-    generator: torch.Generator
-    objective: Objective
-    X: torch.Tensor
-    y: torch.Tensor
-    X_val: torch.Tensor | None
-    y_val: torch.Tensor | None
-    #: a constant prediction's loss on the training rows (None with l1: the loss holds it)
-    constant_loss: float | None = None
-
 
 class TorchNet(BaseEstimator):
     """A PyTorch net trained by the project's loop, on the GPU when there is one.
 
-    ``architecture`` is one of :data:`ARCHITECTURES`: ``"dense"`` (an MLP), ``"cnn"`` (images,
-    ``image_shape``), ``"cnn1d"`` (sequences, ``sequence_shape``), the tabular nets
-    ``"resnet"``, ``"ft_transformer"``, ``"mlp_plr"`` and ``"tabm"`` (:mod:`.tabular`: their
-    settings are :data:`TABULAR_OPTIONS` and ``dropout``, None for the architecture's
-    default, declared once in :mod:`treesvsnets.estimators.architectures`; the last
-    ``n_categorical`` columns of X are category codes they embed), or a callable
-    ``factory(n_features=, n_classes=, image_shape=) -> nn.Module`` for a user's own
-    module, which then gets the same loop, devices, early stopping and history
-    (a regressor's module gets ``n_classes=1``: one output).
+    ``architecture`` is one of :data:`~treesvsnets.estimators.torch.builders.ARCHITECTURES`:
+    ``"dense"`` (an MLP), ``"cnn"`` (images, ``image_shape``), ``"cnn1d"`` (sequences,
+    ``sequence_shape``), the tabular nets ``"resnet"``, ``"ft_transformer"``, ``"mlp_plr"``
+    and ``"tabm"`` (their settings None for the architecture's default, declared once in
+    :mod:`treesvsnets.estimators.architectures`; the last ``n_categorical`` columns of X are
+    category codes they embed), or a callable ``factory(n_features=, n_classes=,
+    image_shape=) -> nn.Module`` for a user's own module, which then gets the same loop,
+    devices, early stopping and history (a regressor's module gets ``n_classes=1``). Which
+    parameters each architecture's module reads is declared in :mod:`.builders`.
     Early stopping needs the validation slice passed to ``fit`` as
     ``validation_data=(X_val, y_val)``; nothing is held out behind your back.
     ``loss`` is ``"auto"`` (cross-entropy for a classifier, ``"mse"`` for a regressor) or
@@ -215,26 +183,7 @@ class TorchNet(BaseEstimator):
         self.verbose = verbose
         self.random_state = random_state
 
-    # -- building -------------------------------------------------------------------------
-
-    def _settings(self) -> TrainingSettings:
-        settings = TrainingSettings(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            optimizer=self.optimizer,
-            momentum=self.momentum,
-            nesterov=self.nesterov,
-            weight_decay=self.weight_decay,
-            l1=self.l1,
-            lr_schedule=self.lr_schedule or "none",
-            step_size=self.step_size,
-            gamma=self.gamma,
-            grad_clip=self.grad_clip,
-            amp=self.amp,
-        )
-        settings.check()
-        return settings
+    # -- checking and building ------------------------------------------------------------
 
     def __treesvsnets_capabilities__(self) -> set[str]:
         """What the harness may do with this net (see treesvsnets.estimators.capabilities)."""
@@ -246,8 +195,9 @@ class TorchNet(BaseEstimator):
     def validate_params(self) -> None:
         """Check every parameter value as ``fit`` would, without fitting (the harness calls
         this before any cell trains, so a bad value stops the run at once)."""
-        self._settings()
-        self._check_module_settings()
+        params = self.get_params(deep=False)
+        TrainingSettings.of(params)
+        check_module_settings(params)
         self._check_choices()
 
     def _check_choices(self) -> None:
@@ -259,98 +209,6 @@ class TorchNet(BaseEstimator):
                     f"{name} must be one of {', '.join(allowed)} for a {type(self).__name__}, "
                     f"got {value!r}."
                 )
-
-    def _check_module_settings(self) -> None:
-        """Every dropout rate in [0, 1); the tabular settings (those set) and n_categorical
-        well-formed; the FT-Transformer's tokens split evenly among its heads."""
-        for name in _DROPOUTS:
-            value = getattr(self, name)
-            if value is None:  # the architecture's own (none for dense and the CNNs)
-                continue
-            if not _is_real(value) or not 0 <= value < 1:
-                raise ConfigError(f"{name} must be in [0, 1), got {value!r}.")
-        for name in (*TABULAR_OPTIONS, "n_categorical"):
-            value = getattr(self, name)
-            if name in _DROPOUTS or value is None:
-                continue
-            whole = name not in ("d_hidden_multiplier", "frequency_scale")
-            kind_ok = _is_whole(value) if whole else _is_real(value)
-            if not kind_ok or not (value >= 0 if name == "n_categorical" else value > 0):
-                expected = "a whole number" if whole else "a number"
-                bound = "at least 0" if name == "n_categorical" else "above 0"
-                raise ConfigError(f"{name} must be {expected} {bound}, got {value!r}.")
-        if self.n_categorical and self.architecture not in TABULAR:
-            raise ConfigError(
-                f"n_categorical is for the architectures that embed categories "
-                f"({', '.join(TABULAR)}), not {self.architecture!r}."
-            )
-        heads, width = self.attention_heads, self.d_block
-        if self.architecture == "ft_transformer" and heads and width and width % heads:
-            raise ConfigError(
-                f"d_block ({width}) must be a multiple of attention_heads ({heads}): each head "
-                "attends over an equal share of a token."
-            )
-
-    def _check_shape(self, name: str, n_features: int) -> None:
-        """``image_shape`` or ``sequence_shape`` (``name``), when given, holds every feature."""
-        shape = getattr(self, name)
-        if shape and int(np.prod(shape)) != n_features:
-            raise ConfigError(
-                f"{name} {tuple(shape)} holds {int(np.prod(shape))} values but the data has "
-                f"{n_features} features."
-            )
-
-    def _build_module(self, n_features: int, n_classes: int) -> torch.nn.Module:
-        self._check_module_settings()
-        if self.architecture in TABULAR:
-            return self._build_tabular(n_features, n_classes)
-        if callable(self.architecture):
-            return self.architecture(
-                n_features=n_features, n_classes=n_classes, image_shape=self.image_shape
-            )
-        if self.architecture == "dense":
-            return dense_net(
-                n_features,
-                n_classes,
-                hidden_units=tuple(self.hidden_units),
-                dropout=self.dropout or 0.0,
-                batch_norm=self.batch_norm,
-            )
-        if self.architecture in ("cnn", "cnn1d"):
-            name = "image_shape" if self.architecture == "cnn" else "sequence_shape"
-            self._check_shape(name, n_features)
-            return conv_net(
-                getattr(self, name),
-                n_classes,
-                channels=tuple(self.channels),
-                kernel_size=self.kernel_size,
-                dense_units=self.dense_units,
-                dropout=self.dropout or 0.0,
-                batch_norm=self.batch_norm,
-                dimensions=2 if self.architecture == "cnn" else 1,
-            )
-        raise ConfigError(
-            f"architecture must be one of {', '.join(ARCHITECTURES)} or a module factory, "
-            f"got {self.architecture!r}."
-        )
-
-    def _build_tabular(self, n_features: int, n_outputs: int) -> torch.nn.Module:
-        """A module of :mod:`.tabular` with the settings it takes that are set (not None; the
-        others are its declared defaults: :data:`~treesvsnets.estimators.architectures.
-        TABLE_NETS`)."""
-        from treesvsnets.estimators.torch import tabular
-
-        builder = getattr(tabular, self.architecture)
-        n_codes = len(self.cardinalities_)
-        inputs = tabular.TableInputs(n_features - n_codes, self.cardinalities_, n_outputs)
-        if n_features - n_codes == 0 and not n_codes:
-            raise ConfigError(f"the {self.architecture} needs at least one feature.")
-        options = {
-            name: getattr(self, name)
-            for name in TABLE_NETS[self.architecture]
-            if getattr(self, name) is not None
-        }
-        return builder(inputs, **options)
 
     def _callbacks(self, has_validation: bool) -> list[Callback]:
         self._check_choices()
@@ -382,24 +240,13 @@ class TorchNet(BaseEstimator):
         finally:
             torch.set_num_threads(previous)
 
-    def _to_device(self, X: np.ndarray, device: torch.device) -> torch.Tensor:
-        tensor = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
-        if device.type == "cuda":
-            tensor = tensor.pin_memory()
-        return tensor.to(device, non_blocking=True)
-
     # -- the scikit-learn API ---------------------------------------------------------------
 
     def fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None) -> TorchNet:
         with self.thread_budget():
             run = self.prepare_fit(X, y, validation_data)
             trainer = Trainer(
-                run.module,
-                run.settings,
-                run.device,
-                run.callbacks,
-                run.generator,
-                run.objective,
+                run.module, run.settings, run.device, run.callbacks, run.generator, run.objective
             )
             trainer.fit(run.X, run.y, run.X_val, run.y_val)
             synchronize(run.device)
@@ -432,7 +279,8 @@ class TorchNet(BaseEstimator):
         X, y = check_X_y(X, y, dtype=np.float32, y_numeric=self._numeric_target)
         targets, n_outputs = self._targets(y)
         self.n_features_in_ = X.shape[1]
-        settings = self._settings()
+        params = self.get_params(deep=False)
+        settings = TrainingSettings.of(params)
         callbacks = self._callbacks(validation_data is not None)
         device = resolve_device(self.device)
         self.device_ = str(device)
@@ -448,8 +296,8 @@ class TorchNet(BaseEstimator):
         generator = torch.Generator().manual_seed(
             self.random_state if self.random_state is not None else int(time.time_ns() % 2**31)
         )
-        self.cardinalities_ = self._cardinalities(X)
-        module = self._build_module(X.shape[1], n_outputs)
+        self.cardinalities_ = cardinalities(params, X)
+        module = build_module(params, ModuleData(X.shape[1], n_outputs, self.cardinalities_))
         initialise(module, self.init)
         module.to(device)
         X_val = y_val = None
@@ -458,7 +306,7 @@ class TorchNet(BaseEstimator):
                 *validation_data, dtype=np.float32, y_numeric=self._numeric_target
             )
             X_val_kept, y_val_targets = self._validation_targets(X_val_raw, y_val_raw)
-            X_val = self._to_device(X_val_kept, device)
+            X_val = to_device(X_val_kept, device)
             y_val = torch.from_numpy(y_val_targets).to(device)
         self.n_val_ = 0 if y_val is None else int(y_val.shape[0])
         if device.type == "cuda":
@@ -472,23 +320,12 @@ class TorchNet(BaseEstimator):
             callbacks=callbacks,
             generator=generator,
             objective=objective,
-            X=self._to_device(X, device),
+            X=to_device(X, device),
             y=y_fit,
             X_val=X_val,
             y_val=y_val,
             constant_loss=None if settings.l1 else objective.constant_loss(y_fit),
         )
-
-    def _cardinalities(self, X: np.ndarray) -> tuple[int, ...]:
-        """The category count of each of the last ``n_categorical`` columns of the training
-        rows (codes 0, 1, ...; -1 for a category the fold's encoder never saw)."""
-        from treesvsnets.datasets.columns import coded_columns
-        from treesvsnets.estimators.torch.tabular import cardinalities_of
-
-        n_codes = self.n_categorical or 0
-        if self.architecture not in TABULAR or not n_codes:
-            return ()
-        return cardinalities_of(coded_columns(X, n_codes))
 
     def finish_fit(self, run: PreparedFit, trained: TrainingRun) -> TorchNet:
         """Keep the trained module and what the fit reports about itself (the second half of
@@ -559,7 +396,7 @@ class TorchNet(BaseEstimator):
         with self.thread_budget():
             logits = predict_logits(
                 self.module_,
-                self._to_device(X, device),
+                to_device(X, device),
                 4096,
                 lambda: mixed_precision(device, self.amp),
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import nn
@@ -19,10 +19,7 @@ from torch.nn import functional
 
 from treesvsnets.estimators.torch.callbacks import EpochProgress
 from treesvsnets.estimators.torch.objectives import Classification, Objective, Regression
-from treesvsnets.estimators.torch.training import EpochLoop, FitRun
-
-if TYPE_CHECKING:
-    from treesvsnets.estimators.torch.net import PreparedFit
+from treesvsnets.estimators.torch.training import EpochLoop, FitRun, PreparedFit
 
 
 class StackedSequential(nn.Module):

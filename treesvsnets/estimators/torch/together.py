@@ -46,7 +46,8 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 if TYPE_CHECKING:
-    from treesvsnets.estimators.torch.net import PreparedFit, TorchNet
+    from treesvsnets.estimators.torch.net import TorchNet
+    from treesvsnets.estimators.torch.training import PreparedFit
 
 FitData = tuple[Any, Any, Any]  # (X, y, validation_data or None)
 

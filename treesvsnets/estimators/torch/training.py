@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 import torch
@@ -44,6 +44,15 @@ class TrainingSettings:
     gamma: float = 0.1
     grad_clip: float | None = None
     amp: bool = False
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any]) -> TrainingSettings:
+        """The loop's settings among an estimator's parameters (each under its field's name),
+        checked; an ``lr_schedule`` of None is ``"none"``."""
+        given = {setting.name: params[setting.name] for setting in fields(cls)}
+        settings = cls(**{**given, "lr_schedule": given["lr_schedule"] or "none"})
+        settings.check()
+        return settings
 
     def check(self) -> None:
         def bad(name: str, expected: str) -> ConfigError:
@@ -133,6 +142,24 @@ class FitRun:
     stop: bool = False
     stop_reason: str = ""
     restored_epoch: int | None = None
+
+
+@dataclass
+class PreparedFit:
+    """One fit's inputs, checked and on the device: what the training loop needs."""
+
+    module: torch.nn.Module
+    settings: TrainingSettings
+    device: torch.device
+    callbacks: list[Callback]
+    generator: torch.Generator
+    objective: Objective
+    X: torch.Tensor
+    y: torch.Tensor
+    X_val: torch.Tensor | None
+    y_val: torch.Tensor | None
+    #: a constant prediction's loss on the training rows (None with l1: the loss holds it)
+    constant_loss: float | None = None
 
 
 class EpochLoop:

@@ -1,0 +1,235 @@
+"""Building a TorchNet's module: one declaration per architecture.
+
+As skorch routes its ``module__*`` parameters to the module, each built-in architecture is
+one :class:`Architecture` in :data:`ARCHITECTURES`: the estimator's parameters its module
+reads, and the function that builds it from them (and, for one, a check of how they fit
+together). :func:`build_module` looks the architecture up and hands its builder those
+settings and nothing else; :func:`check_module_settings` checks every module setting's
+value first (``TorchNet.validate_params`` calls it too, so a bad value stops a run before
+any cell trains).
+
+- ``dense``: an MLP (:func:`~treesvsnets.estimators.torch.modules.dense_net`);
+- ``cnn`` and ``cnn1d``: convolutions over images (``image_shape``) or sequences
+  (``sequence_shape``) (:func:`~treesvsnets.estimators.torch.modules.conv_net`);
+- the tabular nets (:data:`TABULAR`): the builders of :mod:`.tabular`, given the settings
+  of :data:`~treesvsnets.estimators.architectures.TABLE_NETS` that are set (None: the
+  declared default); they embed the last ``n_categorical`` columns' codes, whose category
+  counts are :func:`cardinalities`.
+
+A callable ``architecture`` is a user's own ``factory(n_features=, n_classes=,
+image_shape=)``. Everything here reads the estimator's parameters as a mapping
+(``get_params(deep=False)``), so it needs no estimator to be called.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+from torch import nn
+
+from treesvsnets.errors import ConfigError
+from treesvsnets.estimators.architectures import TABLE_NETS
+from treesvsnets.estimators.torch.modules import conv_net, dense_net
+
+#: the architectures of :mod:`.tabular`: each takes the table's category codes natively
+TABULAR = tuple(TABLE_NETS)
+#: the tabular architectures' own settings besides ``dropout`` (None: the architecture's
+#: declared default, :data:`~treesvsnets.estimators.architectures.TABLE_NETS`)
+TABULAR_OPTIONS = tuple(
+    dict.fromkeys(
+        name for settings in TABLE_NETS.values() for name in settings if name != "dropout"
+    )
+)
+_DROPOUTS = ("dropout", "residual_dropout", "attention_dropout", "ffn_dropout")
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class ModuleData:
+    """What the training rows tell a module: their width, the outputs (classes, or 1 for a
+    regressor), and each code column's category count (the tabular nets')."""
+
+    n_features: int
+    n_outputs: int
+    cardinalities: tuple[int, ...] = ()
+
+
+Builder = Callable[[ModuleData, dict[str, Any]], nn.Module]
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """One architecture: the estimator's parameters its module reads, the function that
+    builds the module from them, and a check of how they fit together (None: none)."""
+
+    reads: tuple[str, ...]
+    build: Builder
+    check: Callable[[dict[str, Any]], None] | None = None
+
+    def settings(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters this architecture's module reads, by name."""
+        return {name: params[name] for name in self.reads}
+
+
+def _dense(data: ModuleData, settings: dict[str, Any]) -> nn.Module:
+    return dense_net(
+        data.n_features,
+        data.n_outputs,
+        hidden_units=tuple(settings["hidden_units"]),
+        dropout=settings["dropout"] or 0.0,
+        batch_norm=settings["batch_norm"],
+    )
+
+
+def _check_shape(name: str, shape: Any, n_features: int) -> None:
+    """``image_shape`` or ``sequence_shape`` (``name``), when given, holds every feature."""
+    if shape and int(np.prod(shape)) != n_features:
+        raise ConfigError(
+            f"{name} {tuple(shape)} holds {int(np.prod(shape))} values but the data has "
+            f"{n_features} features."
+        )
+
+
+def _convolution(
+    shape_name: str, dimensions: int, data: ModuleData, settings: dict[str, Any]
+) -> nn.Module:
+    _check_shape(shape_name, settings[shape_name], data.n_features)
+    return conv_net(
+        settings[shape_name],
+        data.n_outputs,
+        channels=tuple(settings["channels"]),
+        kernel_size=settings["kernel_size"],
+        dense_units=settings["dense_units"],
+        dropout=settings["dropout"] or 0.0,
+        batch_norm=settings["batch_norm"],
+        dimensions=dimensions,
+    )
+
+
+def _tabular(architecture: str, data: ModuleData, settings: dict[str, Any]) -> nn.Module:
+    """A module of :mod:`.tabular` with the settings it takes that are set (not None; the
+    others are its declared defaults)."""
+    from treesvsnets.estimators.torch import tabular
+
+    n_codes = len(data.cardinalities)
+    inputs = tabular.TableInputs(data.n_features - n_codes, data.cardinalities, data.n_outputs)
+    if data.n_features - n_codes == 0 and not n_codes:
+        raise ConfigError(f"the {architecture} needs at least one feature.")
+    options = {name: value for name, value in settings.items() if value is not None}
+    return getattr(tabular, architecture)(inputs, **options)
+
+
+def _heads_share_the_tokens(settings: dict[str, Any]) -> None:
+    heads, width = settings["attention_heads"], settings["d_block"]
+    if heads and width and width % heads:
+        raise ConfigError(
+            f"d_block ({width}) must be a multiple of attention_heads ({heads}): each head "
+            "attends over an equal share of a token."
+        )
+
+
+_CONVOLUTION = ("channels", "kernel_size", "dense_units", "dropout", "batch_norm")
+_TABULAR_CHECKS = {"ft_transformer": _heads_share_the_tokens}
+
+#: every built-in architecture, by the name ``architecture`` gives it
+ARCHITECTURES: dict[str, Architecture] = {
+    "dense": Architecture(("hidden_units", "dropout", "batch_norm"), _dense),
+    "cnn": Architecture(("image_shape", *_CONVOLUTION), partial(_convolution, "image_shape", 2)),
+    "cnn1d": Architecture(
+        ("sequence_shape", *_CONVOLUTION), partial(_convolution, "sequence_shape", 1)
+    ),
+    **{
+        name: Architecture(tuple(declared), partial(_tabular, name), _TABULAR_CHECKS.get(name))
+        for name, declared in TABLE_NETS.items()
+    },
+}
+
+
+def _declared(architecture: Any) -> Architecture | None:
+    return ARCHITECTURES.get(architecture) if isinstance(architecture, str) else None
+
+
+def check_module_settings(params: Mapping[str, Any]) -> None:
+    """Every dropout rate in [0, 1); the tabular settings (those set) and n_categorical
+    well-formed; then the architecture's own check (the FT-Transformer's tokens split evenly
+    among its heads)."""
+    for name in _DROPOUTS:
+        value = params[name]
+        if value is None:  # the architecture's own (none for dense and the CNNs)
+            continue
+        if not _is_real(value) or not 0 <= value < 1:
+            raise ConfigError(f"{name} must be in [0, 1), got {value!r}.")
+    for name in (*TABULAR_OPTIONS, "n_categorical"):
+        value = params[name]
+        if name in _DROPOUTS or value is None:
+            continue
+        whole = name not in ("d_hidden_multiplier", "frequency_scale")
+        kind_ok = _is_whole(value) if whole else _is_real(value)
+        if not kind_ok or not (value >= 0 if name == "n_categorical" else value > 0):
+            expected = "a whole number" if whole else "a number"
+            bound = "at least 0" if name == "n_categorical" else "above 0"
+            raise ConfigError(f"{name} must be {expected} {bound}, got {value!r}.")
+    architecture = params["architecture"]
+    if params["n_categorical"] and architecture not in TABULAR:
+        raise ConfigError(
+            f"n_categorical is for the architectures that embed categories "
+            f"({', '.join(TABULAR)}), not {architecture!r}."
+        )
+    declared = _declared(architecture)
+    if declared is not None and declared.check is not None:
+        declared.check(declared.settings(params))
+
+
+def cardinalities(params: Mapping[str, Any], X: np.ndarray) -> tuple[int, ...]:
+    """The category count of each of the last ``n_categorical`` columns of the training
+    rows (codes 0, 1, ...; -1 for a category the fold's encoder never saw): () but for a
+    tabular architecture."""
+    from treesvsnets.datasets.columns import coded_columns
+    from treesvsnets.estimators.torch.tabular import cardinalities_of
+
+    n_codes = params["n_categorical"] or 0
+    if params["architecture"] not in TABULAR or not n_codes:
+        return ()
+    return cardinalities_of(coded_columns(X, n_codes))
+
+
+def build_module(params: Mapping[str, Any], data: ModuleData) -> nn.Module:
+    """The module of ``params["architecture"]``, its settings checked first: a declared
+    architecture's builder gets the settings it reads; a callable is the user's factory."""
+    check_module_settings(params)
+    architecture = params["architecture"]
+    if callable(architecture):
+        return architecture(
+            n_features=data.n_features, n_classes=data.n_outputs, image_shape=params["image_shape"]
+        )
+    declared = _declared(architecture)
+    if declared is None:
+        raise ConfigError(
+            f"architecture must be one of {', '.join(ARCHITECTURES)} or a module factory, "
+            f"got {architecture!r}."
+        )
+    return declared.build(data, declared.settings(params))
+
+
+__all__ = [
+    "ARCHITECTURES",
+    "TABULAR",
+    "TABULAR_OPTIONS",
+    "Architecture",
+    "ModuleData",
+    "build_module",
+    "cardinalities",
+    "check_module_settings",
+]
