@@ -1,4 +1,4 @@
-"""One benchmark run's execution: config -> plan -> tasks -> store -> exports and manifest.
+"""One benchmark run's execution: config -> plan -> jobs -> store -> exports and manifest.
 
 :func:`run` starts a run, :func:`resume` finishes one; both go through :func:`_execute`.
 The public ``treesvsnets.run`` / ``treesvsnets.resume`` (:mod:`treesvsnets.api`) call them and
@@ -28,9 +28,9 @@ import pandas as pd
 from treesvsnets.bench.execute.executors import Executor, InProcessExecutor, LocalPoolExecutor
 from treesvsnets.bench.execute.progress import ProgressEvent, TrialEvent, print_progress
 from treesvsnets.bench.plan import planning, work
-from treesvsnets.bench.plan.feed import TaskFeed
+from treesvsnets.bench.plan.feed import JobFeed
+from treesvsnets.bench.plan.jobs import JobRunner, WorkerSetup
 from treesvsnets.bench.plan.planning import CellKey, RunPlan
-from treesvsnets.bench.plan.tasks import TaskRunner, WorkerSetup
 from treesvsnets.bench.plan.work import threads_per_cell
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
 from treesvsnets.errors import ConfigError, Terminated
@@ -75,7 +75,7 @@ def _executor(prepared: RunPlan) -> Executor:
             for d, p in prepared.split_plans
         }
         specs = {spec.name: spec for spec in prepared.specs}
-        return InProcessExecutor(TaskRunner(specs, infos, loaded=loaded, plans=split_plans))
+        return InProcessExecutor(JobRunner(specs, infos, loaded=loaded, plans=split_plans))
     setup = WorkerSetup.create(prepared.specs, prepared.infos, config.plugins)
     if config.scheduler is not None:
         from treesvsnets.bench.execute.dask import DaskExecutor
@@ -139,7 +139,7 @@ def _execute(
     finish: Finish | None,
     while_cells_run: WhileCellsRun | None,
 ) -> RunResult:
-    """Run the plan's tasks not in ``skip`` and store each row as it comes; whatever stops
+    """Run the plan's jobs not in ``skip`` and store each row as it comes; whatever stops
     the run, write the exports and the manifest, then ``finish``."""
     report_progress = print_progress if progress is True else (progress or None)
     verbose = progress is True if epoch_progress is None else epoch_progress
@@ -204,11 +204,11 @@ def _feed(
     context: work.RunContext,
     store: Any,
     report_progress: Callable[[ProgressEvent], None] | None,
-) -> TaskFeed:
-    """The tasks of the run (less ``skip``): a fixed list, or for a tuned run a feed that
+) -> JobFeed:
+    """The jobs of the run (less ``skip``): a fixed list, or for a tuned run a feed that
     draws each search's trials as earlier ones finish (told the trials already stored)."""
     if not prepared.config.tuning:
-        return TaskFeed(work.tasks(prepared, context))
+        return JobFeed(work.jobs(prepared, context))
     trials = store.trials()
     listener = None
     if report_progress:
