@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -154,21 +155,24 @@ def _execute(
         executor.close()
         raise
     total = feed.cells
+    event = partial(  # what every progress event of this run says alike
+        ProgressEvent,
+        total=total,
+        run_dir=folder.path,
+        threads=threads,
+        executor=executor.description,
+    )
     started = time.perf_counter()
     status = "interrupted"  # Ctrl-C, SIGTERM or a harness bug: finished cells are kept
     try:
         with _sigterm_as_interrupt():
             if report_progress:
                 report_progress(
-                    ProgressEvent(
-                        0,
-                        total,
-                        None,
-                        folder.path,
-                        threads,
-                        executor.description,
-                        len(skip) if skip else None,
-                        prepared.notes,
+                    event(
+                        index=0,
+                        row=None,
+                        resumed_from=len(skip) if skip else None,
+                        notes=prepared.notes,
                     )
                 )
             if while_cells_run is not None:
@@ -182,9 +186,7 @@ def _execute(
                 store.add(row)
                 index += 1
                 if report_progress:
-                    report_progress(
-                        ProgressEvent(index, total, row, folder.path, threads, executor.description)
-                    )
+                    report_progress(event(index=index, row=row))
         status = "complete"
     finally:
         executor.close()
@@ -218,11 +220,11 @@ def _feed(
             best = search.best()
             report_progress(
                 TrialEvent(
-                    row,
-                    len(search.finished),
-                    search.budget.describe(),
-                    None if best is None else best["val_score"],
-                    folds.get(search.dataset),
+                    row=row,
+                    finished=len(search.finished),
+                    budget=search.budget.describe(),
+                    best=None if best is None else best["val_score"],
+                    n_folds=folds.get(search.dataset),
                 )
             )
 
