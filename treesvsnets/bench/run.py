@@ -30,7 +30,7 @@ from treesvsnets.bench.execute.executors import Executor, InProcessExecutor, Loc
 from treesvsnets.bench.execute.progress import ProgressEvent, TrialEvent, print_progress
 from treesvsnets.bench.plan import planning, work
 from treesvsnets.bench.plan.feed import JobFeed
-from treesvsnets.bench.plan.jobs import JobRunner, WorkerSetup
+from treesvsnets.bench.plan.jobs import JobRunner, SplitPlanRequest, WorkerSetup
 from treesvsnets.bench.plan.planning import CellKey, RunPlan
 from treesvsnets.bench.plan.work import threads_per_cell
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
@@ -72,7 +72,7 @@ def _executor(prepared: RunPlan) -> Executor:
         requests = {d.name: work.dataset_request(config, d) for d in prepared.datasets}
         loaded = {requests[d.name]: d for d in prepared.datasets}
         split_plans = {
-            (requests[d.name], work.split_plan_request(config, p)): p
+            (requests[d.name], SplitPlanRequest.of(prepared.recipe, p)): p
             for d, p in prepared.split_plans
         }
         specs = {spec.name: spec for spec in prepared.specs}

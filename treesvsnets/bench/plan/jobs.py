@@ -23,7 +23,7 @@ from typing import Any
 from treesvsnets.bench.cells.cell import run_cell, run_fold_group
 from treesvsnets.bench.cells.inputs import Cell
 from treesvsnets.bench.cells.measure import reset_peak_rss
-from treesvsnets.bench.cells.splits import SplitPlan, make_split_plan
+from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.registry import DatasetInfo, load_from
 from treesvsnets.errors import ConfigError, DatasetError
@@ -43,15 +43,17 @@ class DatasetRequest:
 
 @dataclass(frozen=True)
 class SplitPlanRequest:
-    """How to rebuild a split plan, and the hash the harness stored for it."""
+    """How to rebuild a split plan (the run's recipe and the plan's seed), and the hash the
+    harness stored for it."""
 
-    n_folds: int
+    recipe: SplitRecipe
     seed: int
-    protocol: str
-    test_size: float
-    validation_fraction: float
     hash: str
-    target_bins: int = 0
+
+    @classmethod
+    def of(cls, recipe: SplitRecipe, split_plan: SplitPlan) -> SplitPlanRequest:
+        """The request that rebuilds ``split_plan``, made with ``recipe``."""
+        return cls(recipe, split_plan.seed, split_plan.hash)
 
 
 @dataclass(frozen=True)
@@ -340,15 +342,7 @@ class JobRunner:
     def split_plan(self, request: DatasetRequest, plan_request: SplitPlanRequest) -> SplitPlan:
         key = (request, plan_request)
         if key not in self._plans:
-            split_plan = make_split_plan(
-                self.dataset(request),
-                plan_request.n_folds,
-                plan_request.seed,
-                protocol=plan_request.protocol,
-                test_size=plan_request.test_size,
-                validation_fraction=plan_request.validation_fraction,
-                target_bins=plan_request.target_bins,
-            )
+            split_plan = plan_request.recipe.plan(self.dataset(request), plan_request.seed)
             if split_plan.hash != plan_request.hash:
                 raise DatasetError(
                     f"the split plan for {request.name!r} (seed {plan_request.seed}) rebuilt on "

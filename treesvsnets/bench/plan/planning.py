@@ -16,7 +16,7 @@ from typing import Any
 
 from treesvsnets import datasets as dataset_registry
 from treesvsnets.bench.cells.environment import describe_environment
-from treesvsnets.bench.cells.splits import SplitPlan, make_split_plan
+from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
 from treesvsnets.bench.plan.checks import (
     check_param_names,
     check_params,
@@ -50,6 +50,7 @@ class RunPlan:
     uses_gpu: bool
     skipped: dict[str, dict[str, str]]  # dataset -> {estimator left out there: why}
     infos: list  # DatasetInfo of each dataset, in config order (what a worker loads from)
+    recipe: SplitRecipe  # how every split plan was made (what a worker rebuilds them with)
 
     def specs_for(self, dataset: Dataset) -> list:
         """The estimators that run on ``dataset``, each built for its task (those without a
@@ -185,23 +186,17 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
         from treesvsnets.estimators.torch.devices import resolve_device
 
         resolve_device(config.device)  # --device cuda without CUDA: one sentence, no folder
+    recipe = SplitRecipe(
+        n_folds=config.folds,
+        protocol=config.protocol,
+        test_size=config.test_size,
+        validation_fraction=config.validation_fraction,
+        target_bins=config.target_bins,
+    )
     split_plans = [
-        (
-            dataset,
-            make_split_plan(
-                dataset,
-                config.folds,
-                seed,
-                protocol=config.protocol,
-                test_size=config.test_size,
-                validation_fraction=config.validation_fraction,
-                target_bins=config.target_bins,
-            ),
-        )
-        for dataset in loaded
-        for seed in config.seeds
+        (dataset, recipe.plan(dataset, seed)) for dataset in loaded for seed in config.seeds
     ]
-    return RunPlan(config, specs, loaded, split_plans, uses_gpu, skipped, infos)
+    return RunPlan(config, specs, loaded, split_plans, uses_gpu, skipped, infos, recipe)
 
 
 def data_note(dataset: Dataset) -> str:

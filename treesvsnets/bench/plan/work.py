@@ -15,7 +15,6 @@ from typing import Any
 
 from treesvsnets.bench.cells.inputs import Cell, cell_identity
 from treesvsnets.bench.cells.measure import cpu_count
-from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.bench.plan.checks import search_space
 from treesvsnets.bench.plan.jobs import (
     CellJob,
@@ -56,18 +55,6 @@ def dataset_request(config: RunConfig, dataset: Dataset) -> DatasetRequest:
     return DatasetRequest(dataset.name, dataset.fingerprint, data_dir, config.subsample)
 
 
-def split_plan_request(config: RunConfig, split_plan: SplitPlan) -> SplitPlanRequest:
-    return SplitPlanRequest(
-        config.folds,
-        split_plan.seed,
-        config.protocol,
-        config.test_size,
-        config.validation_fraction,
-        split_plan.hash,
-        split_plan.target_bins,
-    )
-
-
 @dataclass(frozen=True)
 class RunContext:
     """What listing a run's work needs besides its plan: the run's id and folder, each
@@ -93,7 +80,7 @@ def jobs(prepared: RunPlan, context: RunContext) -> list[Job]:
     costs: dict[CellKey, float] = {}
     for dataset, split_plan in prepared.split_plans:
         data_request = dataset_request(config, dataset)
-        plan_request = split_plan_request(config, split_plan)
+        plan_request = SplitPlanRequest.of(prepared.recipe, split_plan)
         for spec in prepared.specs_for(dataset):
             for fold in range(split_plan.n_folds):
                 cell = Cell(
