@@ -30,7 +30,7 @@ from treesvsnets.bench.execute.executors import Executor, InProcessExecutor, Loc
 from treesvsnets.bench.execute.progress import ProgressEvent, TrialEvent, print_progress
 from treesvsnets.bench.plan import planning, work
 from treesvsnets.bench.plan.feed import JobFeed
-from treesvsnets.bench.plan.jobs import JobRunner, SplitPlanRequest, WorkerSetup
+from treesvsnets.bench.plan.jobs import DatasetRequest, JobRunner, SplitPlanRequest, WorkerSetup
 from treesvsnets.bench.plan.planning import CellKey, RunPlan
 from treesvsnets.bench.plan.work import threads_per_cell
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
@@ -69,7 +69,10 @@ def _executor(prepared: RunPlan) -> Executor:
     config = prepared.config
     infos = {info.name: info for info in prepared.infos}
     if not config.isolate:  # this process already holds the data and the split plans
-        requests = {d.name: work.dataset_request(config, d) for d in prepared.datasets}
+        requests = {
+            d.name: DatasetRequest.of(d, config.data_dir, config.subsample)
+            for d in prepared.datasets
+        }
         loaded = {requests[d.name]: d for d in prepared.datasets}
         split_plans = {
             (requests[d.name], SplitPlanRequest.of(prepared.recipe, p)): p
@@ -144,10 +147,17 @@ def _execute(
     the run, write the exports and the manifest, then ``finish``."""
     report_progress = print_progress if progress is True else (progress or None)
     verbose = progress is True if epoch_progress is None else epoch_progress
-    threads = threads_per_cell(prepared.config)
+    config = prepared.config
+    threads = threads_per_cell(jobs=config.jobs, threads=config.threads, scheduler=config.scheduler)
     try:  # nothing has run yet: a failure here only has to stop the workers
         store = folder.store()
-        context = work.RunContext(manifest.run_id, folder.path, threads, verbose, frozenset(skip))
+        context = work.RunContext(
+            run_id=manifest.run_id,
+            run_dir=folder.path,
+            threads=threads,
+            verbose=verbose,
+            skip=frozenset(skip),
+        )
         feed = _feed(prepared, context, store, report_progress)
         manifest.start(executor.description, threads)
         folder.write_manifest(manifest)

@@ -40,6 +40,15 @@ class DatasetRequest:
     data_dir: str | None = None
     subsample: int | None = None
 
+    @classmethod
+    def of(
+        cls, dataset: Dataset, data_dir: str | Path | None, subsample: int | None
+    ) -> DatasetRequest:
+        """The request that loads ``dataset`` again (``data_dir`` made absolute, so a worker
+        elsewhere finds it)."""
+        where = None if data_dir is None else str(Path(data_dir).resolve())
+        return cls(dataset.name, dataset.fingerprint, where, subsample)
+
 
 @dataclass(frozen=True)
 class SplitPlanRequest:

@@ -25,34 +25,28 @@ from treesvsnets.bench.plan.jobs import (
     SplitPlanRequest,
 )
 from treesvsnets.bench.plan.planning import CellKey, RunPlan
-from treesvsnets.config import RunConfig
-from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import TreesVsNetsWarning
 from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.results.row import DEFAULT, TUNED
 
 
-def threads_per_cell(config: RunConfig) -> int | None:
-    """The thread budget of each cell: the cores shared among the cells running at once."""
+def threads_per_cell(*, jobs: int, threads: int | None, scheduler: str | None) -> int | None:
+    """The thread budget of each cell: the cores shared among the ``jobs`` cells running at
+    once (``threads``: the user's own budget; with a Dask ``scheduler``, decided per worker)."""
     cores = cpu_count()
-    if config.threads is not None:
-        if config.scheduler is None and config.jobs * config.threads > cores:
+    if threads is not None:
+        if scheduler is None and jobs * threads > cores:
             warnings.warn(
-                f"{config.jobs} jobs x {config.threads} threads = "
-                f"{config.jobs * config.threads} threads on {cores} cores: the cells will "
-                "compete for cores and their timings will be slower than alone.",
+                f"{jobs} jobs x {threads} threads = {jobs * threads} threads on {cores} "
+                "cores: the cells will compete for cores and their timings will be slower "
+                "than alone.",
                 TreesVsNetsWarning,
                 stacklevel=3,
             )
-        return config.threads
-    if config.scheduler is not None:
+        return threads
+    if scheduler is not None:
         return None  # each Dask worker divides its own cores among its threads
-    return max(1, cores // config.jobs)
-
-
-def dataset_request(config: RunConfig, dataset: Dataset) -> DatasetRequest:
-    data_dir = None if config.data_dir is None else str(Path(config.data_dir).resolve())
-    return DatasetRequest(dataset.name, dataset.fingerprint, data_dir, config.subsample)
+    return max(1, cores // jobs)
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ def jobs(prepared: RunPlan, context: RunContext) -> list[Job]:
     planned: list[CellJob] = []
     costs: dict[CellKey, float] = {}
     for dataset, split_plan in prepared.split_plans:
-        data_request = dataset_request(config, dataset)
+        data_request = DatasetRequest.of(dataset, config.data_dir, config.subsample)
         plan_request = SplitPlanRequest.of(prepared.recipe, split_plan)
         for spec in prepared.specs_for(dataset):
             for fold in range(split_plan.n_folds):
