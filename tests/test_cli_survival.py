@@ -159,7 +159,7 @@ def test_a_dask_cluster_gives_the_local_results_and_applies_the_limits(tmp_path,
 
 
 def test_a_tuned_run_on_a_dask_cluster_gives_the_local_trials_and_rows(tmp_path, dask_cluster):
-    """Trials are tasks like cells: on Dask they spread over the cluster and come back the
+    """Trials are jobs like cells: on Dask they spread over the cluster and come back the
     same (the random sampler's trial n is the same config wherever and whenever it runs)."""
     import sqlite3
 

@@ -1,6 +1,6 @@
 """The public API of a run, above the harness and the reports: ``run`` and ``resume``.
 
-A run is the harness (:mod:`treesvsnets.bench.run`: plan, tasks, store, exports,
+A run is the harness (:mod:`treesvsnets.bench.run`: plan, jobs, store, exports,
 manifest) followed by the reports (:mod:`treesvsnets.reports.report`). This module composes
 the two, so ``bench`` never imports ``reports``, and the reports read what the harness wrote
 through :mod:`treesvsnets.results`: ``treesvsnets.run(...)`` and ``treesvsnets run`` land

@@ -1,4 +1,4 @@
-"""--fold-parallel: a net's folds trained as one task, one honest row per fold."""
+"""--fold-parallel: a net's folds trained as one job, one honest row per fold."""
 
 from __future__ import annotations
 

@@ -34,6 +34,8 @@ def test_a_failing_estimator_is_recorded_and_every_other_result_kept(tmp_path, r
     # one start event, then one per cell, in order
     assert [e.index for e in events] == list(range(10))
     assert events[0].row is None and events[-1].total == 9
+    assert {(e.run_dir, e.executor) for e in events} == {(result.run_dir, "1 worker process")}
+    assert events[-1].row["fold"] == 2 and events[0].resumed_from is None
     assert result.manifest["status"] == "complete"
     assert result.manifest["cells_by_status"] == {"ok": 6, "error": 3}
 
@@ -207,3 +209,15 @@ def test_checkpoint_true_writes_one_file_per_cell_into_the_run_folder(tmp_path):
     assert saved == ["digits-cnn-seed0-fold0.pt", "digits-cnn-seed0-fold1.pt"]
     params = json.loads(result.rows["params"].iloc[0])
     assert params["checkpoint"].endswith("checkpoints/digits-cnn-seed0-fold0.pt")
+
+
+def test_a_progress_event_is_built_by_keyword_only(tmp_path):
+    """Its fields share types (two ints, two optional ints): positions could swap them."""
+    from treesvsnets.bench.execute.progress import ProgressEvent, TrialEvent
+
+    with pytest.raises(TypeError):
+        ProgressEvent(0, 1, None, tmp_path, 2)
+    with pytest.raises(TypeError):
+        TrialEvent({}, 1, "3 trials", 0.5)
+    event = ProgressEvent(index=1, total=2, row=None, run_dir=tmp_path, threads=2)
+    assert (event.executor, event.resumed_from, event.notes) == ("", None, ())

@@ -1,1 +1,1 @@
-"""The harness: split plans, cells and the tasks that carry them, executors, and whole runs."""
+"""The harness: split plans, cells and the jobs that carry them, executors, and whole runs."""

@@ -1,4 +1,4 @@
-"""One benchmark run's execution: config -> plan -> tasks -> store -> exports and manifest.
+"""One benchmark run's execution: config -> plan -> jobs -> store -> exports and manifest.
 
 :func:`run` starts a run, :func:`resume` finishes one; both go through :func:`_execute`.
 The public ``treesvsnets.run`` / ``treesvsnets.resume`` (:mod:`treesvsnets.api`) call them and
@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,9 @@ import pandas as pd
 from treesvsnets.bench.execute.executors import Executor, InProcessExecutor, LocalPoolExecutor
 from treesvsnets.bench.execute.progress import ProgressEvent, TrialEvent, print_progress
 from treesvsnets.bench.plan import planning, work
-from treesvsnets.bench.plan.feed import TaskFeed
+from treesvsnets.bench.plan.feed import JobFeed
+from treesvsnets.bench.plan.jobs import DatasetRequest, JobRunner, SplitPlanRequest, WorkerSetup
 from treesvsnets.bench.plan.planning import CellKey, RunPlan
-from treesvsnets.bench.plan.tasks import TaskRunner, WorkerSetup
 from treesvsnets.bench.plan.work import threads_per_cell
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
 from treesvsnets.errors import ConfigError, Terminated
@@ -68,14 +69,17 @@ def _executor(prepared: RunPlan) -> Executor:
     config = prepared.config
     infos = {info.name: info for info in prepared.infos}
     if not config.isolate:  # this process already holds the data and the split plans
-        requests = {d.name: work.dataset_request(config, d) for d in prepared.datasets}
+        requests = {
+            d.name: DatasetRequest.of(d, config.data_dir, config.subsample)
+            for d in prepared.datasets
+        }
         loaded = {requests[d.name]: d for d in prepared.datasets}
         split_plans = {
-            (requests[d.name], work.split_plan_request(config, p)): p
+            (requests[d.name], SplitPlanRequest.of(prepared.recipe, p)): p
             for d, p in prepared.split_plans
         }
         specs = {spec.name: spec for spec in prepared.specs}
-        return InProcessExecutor(TaskRunner(specs, infos, loaded=loaded, plans=split_plans))
+        return InProcessExecutor(JobRunner(specs, infos, loaded=loaded, plans=split_plans))
     setup = WorkerSetup.create(prepared.specs, prepared.infos, config.plugins)
     if config.scheduler is not None:
         from treesvsnets.bench.execute.dask import DaskExecutor
@@ -139,14 +143,21 @@ def _execute(
     finish: Finish | None,
     while_cells_run: WhileCellsRun | None,
 ) -> RunResult:
-    """Run the plan's tasks not in ``skip`` and store each row as it comes; whatever stops
+    """Run the plan's jobs not in ``skip`` and store each row as it comes; whatever stops
     the run, write the exports and the manifest, then ``finish``."""
     report_progress = print_progress if progress is True else (progress or None)
     verbose = progress is True if epoch_progress is None else epoch_progress
-    threads = threads_per_cell(prepared.config)
+    config = prepared.config
+    threads = threads_per_cell(jobs=config.jobs, threads=config.threads, scheduler=config.scheduler)
     try:  # nothing has run yet: a failure here only has to stop the workers
         store = folder.store()
-        context = work.RunContext(manifest.run_id, folder.path, threads, verbose, frozenset(skip))
+        context = work.RunContext(
+            run_id=manifest.run_id,
+            run_dir=folder.path,
+            threads=threads,
+            verbose=verbose,
+            skip=frozenset(skip),
+        )
         feed = _feed(prepared, context, store, report_progress)
         manifest.start(executor.description, threads)
         folder.write_manifest(manifest)
@@ -154,21 +165,24 @@ def _execute(
         executor.close()
         raise
     total = feed.cells
+    event = partial(  # what every progress event of this run says alike
+        ProgressEvent,
+        total=total,
+        run_dir=folder.path,
+        threads=threads,
+        executor=executor.description,
+    )
     started = time.perf_counter()
     status = "interrupted"  # Ctrl-C, SIGTERM or a harness bug: finished cells are kept
     try:
         with _sigterm_as_interrupt():
             if report_progress:
                 report_progress(
-                    ProgressEvent(
-                        0,
-                        total,
-                        None,
-                        folder.path,
-                        threads,
-                        executor.description,
-                        len(skip) if skip else None,
-                        prepared.notes,
+                    event(
+                        index=0,
+                        row=None,
+                        resumed_from=len(skip) if skip else None,
+                        notes=prepared.notes,
                     )
                 )
             if while_cells_run is not None:
@@ -182,9 +196,7 @@ def _execute(
                 store.add(row)
                 index += 1
                 if report_progress:
-                    report_progress(
-                        ProgressEvent(index, total, row, folder.path, threads, executor.description)
-                    )
+                    report_progress(event(index=index, row=row))
         status = "complete"
     finally:
         executor.close()
@@ -204,11 +216,11 @@ def _feed(
     context: work.RunContext,
     store: Any,
     report_progress: Callable[[ProgressEvent], None] | None,
-) -> TaskFeed:
-    """The tasks of the run (less ``skip``): a fixed list, or for a tuned run a feed that
+) -> JobFeed:
+    """The jobs of the run (less ``skip``): a fixed list, or for a tuned run a feed that
     draws each search's trials as earlier ones finish (told the trials already stored)."""
     if not prepared.config.tuning:
-        return TaskFeed(work.tasks(prepared, context))
+        return JobFeed(work.jobs(prepared, context))
     trials = store.trials()
     listener = None
     if report_progress:
@@ -218,11 +230,11 @@ def _feed(
             best = search.best()
             report_progress(
                 TrialEvent(
-                    row,
-                    len(search.finished),
-                    search.budget.describe(),
-                    None if best is None else best["val_score"],
-                    folds.get(search.dataset),
+                    row=row,
+                    finished=len(search.finished),
+                    budget=search.budget.describe(),
+                    best=None if best is None else best["val_score"],
+                    n_folds=folds.get(search.dataset),
                 )
             )
 

@@ -4,7 +4,7 @@ A row is two typed halves merged once, by :func:`result_row`:
 
 - :class:`CellIdentity`, what the harness knows before the cell runs (which dataset,
   estimator, seed and fold; the split's sizes; the cell's thread budget and limits). The
-  harness builds it once, ships it with the task, and never builds it again.
+  harness builds it once, ships it with the job, and never builds it again.
 - :class:`Measurement`, what running the cell found out (status, scores, timings, memory,
   what the estimator reported). The worker fills it in; a cell that never reports back (a
   timeout, a crash) gets a Measurement that says why, from :func:`failure_measurement`.

@@ -58,6 +58,31 @@ class SplitPlan:
         }
 
 
+@dataclass(frozen=True)
+class SplitRecipe:
+    """How a run splits every dataset: all of :func:`make_split_plan` but the dataset and the
+    seed. The plan builds it once from the settings; a worker rebuilds a split plan from it
+    (and checks the hash), so the settings are spelled in one place."""
+
+    n_folds: int = 5
+    protocol: str = "kfold"
+    test_size: float = 0.2
+    validation_fraction: float = 0.1
+    target_bins: int = 0
+
+    def plan(self, dataset: Dataset, seed: int) -> SplitPlan:
+        """``dataset``'s split plan for ``seed``."""
+        return make_split_plan(
+            dataset,
+            self.n_folds,
+            seed,
+            protocol=self.protocol,
+            test_size=self.test_size,
+            validation_fraction=self.validation_fraction,
+            target_bins=self.target_bins,
+        )
+
+
 def check_folds(dataset: Dataset, n_folds: int) -> None:
     """Refuse a fold count that stratified k-fold cannot honour, naming the class (or, for
     regression, a dataset with fewer rows than folds)."""

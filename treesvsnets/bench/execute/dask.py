@@ -1,6 +1,6 @@
 """Cells on a Dask distributed cluster (``--scheduler tcp://HOST:8786``).
 
-The harness sends each cell as a small :class:`~treesvsnets.bench.plan.tasks.CellTask`
+The harness sends each cell as a small :class:`~treesvsnets.bench.plan.jobs.CellJob`
 (names, seeds, hashes; no arrays) and the run's :class:`WorkerSetup` once
 (scattered to every worker). On the Dask worker, each thread keeps one
 :class:`~treesvsnets.bench.execute.isolation.WorkerProcess`, which loads each dataset
@@ -23,8 +23,8 @@ from typing import Any
 
 from treesvsnets.bench.cells.measure import cpu_count
 from treesvsnets.bench.execute.isolation import WorkerProcess
-from treesvsnets.bench.plan.feed import TaskFeed, TuningFeed
-from treesvsnets.bench.plan.tasks import Task, WorkerSetup, failure_rows
+from treesvsnets.bench.plan.feed import JobFeed, TuningFeed
+from treesvsnets.bench.plan.jobs import Job, WorkerSetup, failure_rows
 from treesvsnets.errors import ConfigError
 
 #: A Dask worker's idle worker process exits after this long without a cell.
@@ -50,17 +50,18 @@ def _host(address: str) -> str:
 
 
 def run_on_dask_worker(
-    setup: WorkerSetup, task: Task, threads_by_host: dict[str, int]
+    setup: WorkerSetup, job: Job, threads_by_host: dict[str, int]
 ) -> list[dict[str, Any]]:
-    """The Dask task: run ``task`` in this thread's worker process, under its limits."""
+    """What Dask runs (a Dask task, in Dask's word): ``job`` in this thread's worker process,
+    under its limits."""
     worker: WorkerProcess | None = getattr(_local, "worker", None)
     if worker is None or worker.setup.key != setup.key:
         if worker is not None:
             worker.stop()
         worker = _local.worker = WorkerProcess(setup, idle_seconds=IDLE_SECONDS)
-    if task.members[0].cell.threads is None:
-        task = task.with_threads(_threads_on_this_worker(threads_by_host))
-    return worker.run(task)
+    if job.members[0].cell.threads is None:
+        job = job.with_threads(_threads_on_this_worker(threads_by_host))
+    return worker.run(job)
 
 
 class DaskExecutor:
@@ -89,41 +90,41 @@ class DaskExecutor:
             self.threads_by_host[host] = self.threads_by_host.get(host, 0) + info.get("nthreads", 1)
         self.description = f"Dask cluster {address} ({len(workers)} workers, {threads} threads)"
 
-    def run(self, tasks: TaskFeed | Sequence[Task]) -> Iterator[dict[str, Any]]:
+    def run(self, jobs: JobFeed | Sequence[Job]) -> Iterator[dict[str, Any]]:
         from distributed import as_completed
 
         from treesvsnets.bench.execute.executors import as_feed, stalled
 
-        feed = as_feed(tasks)
+        feed = as_feed(jobs)
         if feed.exhausted:
             return
         setup = self.client.scatter(self.setup, broadcast=True)
-        # a fixed list goes to the scheduler at once; a tuning feed is kept a few tasks ahead
+        # a fixed list goes to the scheduler at once; a tuning feed is kept a few jobs ahead
         # of the cluster's threads, since later trials learn from earlier ones
         ahead = max(1, 2 * self.threads) if isinstance(feed, TuningFeed) else None
-        by_future: dict[Any, Task] = {}
+        by_future: dict[Any, Job] = {}
         completed = as_completed()
 
         def fill() -> None:
             while ahead is None or sum(not f.done() for f in by_future) < ahead:
-                task = feed.take()
-                if task is None:
+                job = feed.take()
+                if job is None:
                     return
                 future = self.client.submit(
-                    run_on_dask_worker, setup, task, self.threads_by_host, pure=False
+                    run_on_dask_worker, setup, job, self.threads_by_host, pure=False
                 )
-                by_future[future] = task
+                by_future[future] = job
                 self._futures.append(future)
                 completed.add(future)
 
         fill()
         for future in completed:
-            task = by_future.pop(future)
+            job = by_future.pop(future)
             try:
                 rows = future.result()
             except Exception as exc:  # noqa: BLE001 - e.g. the Dask worker itself died
                 rows = failure_rows(
-                    task, "crashed", f"the Dask task failed: {type(exc).__name__}: {exc}"
+                    job, "crashed", f"the Dask task failed: {type(exc).__name__}: {exc}"
                 )
             yield from rows
             fill()

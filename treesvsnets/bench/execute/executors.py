@@ -1,8 +1,8 @@
 """Where cells run: in this process, in a local pool of worker processes, or on Dask.
 
-Every executor takes the same feed of tasks (a :class:`~treesvsnets.bench.plan.tasks.CellTask`
-per cell, a ``FoldGroupTask`` for folds trained together, a ``TrialTask`` per trial of a
-search; :mod:`treesvsnets.bench.plan.feed`), takes a task whenever a worker is free, and yields one
+Every executor takes the same feed of jobs (a :class:`~treesvsnets.bench.plan.jobs.CellJob`
+per cell, a ``FoldGroupJob`` for folds trained together, a ``TrialJob`` per trial of a
+search; :mod:`treesvsnets.bench.plan.feed`), takes a job whenever a worker is free, and yields one
 result row per cell (or trial) as they finish, in any order; the harness records each row
 with the feed before the executor goes on (a search's next trial depends on it), and
 alone writes them to the store, so there is one writer however many workers.
@@ -12,7 +12,7 @@ alone writes them to the store, so there is one writer however many workers.
 - :class:`LocalPoolExecutor` (the default, ``--jobs N``): N reusable worker
   processes under the cells' hard limits (see :mod:`treesvsnets.bench.execute.isolation`).
 - :class:`~treesvsnets.bench.execute.dask.DaskExecutor` (``--scheduler ADDRESS``): the
-  tasks go to a Dask cluster, where each Dask worker thread keeps a worker
+  jobs go to a Dask cluster, where each Dask worker thread keeps a worker
   process of its own and applies the same limits.
 """
 
@@ -25,25 +25,25 @@ from typing import Any, Protocol
 
 from treesvsnets.bench.cells.measure import cpu_count
 from treesvsnets.bench.execute.isolation import WorkerProcess
-from treesvsnets.bench.plan.feed import TaskFeed
-from treesvsnets.bench.plan.tasks import Task, TaskRunner, WorkerSetup
+from treesvsnets.bench.plan.feed import JobFeed
+from treesvsnets.bench.plan.jobs import Job, JobRunner, WorkerSetup
 
 
 class Executor(Protocol):
     description: str
 
-    def run(self, tasks: TaskFeed | Sequence[Task]) -> Iterator[dict[str, Any]]: ...
+    def run(self, jobs: JobFeed | Sequence[Job]) -> Iterator[dict[str, Any]]: ...
 
     def close(self) -> None: ...
 
 
-def as_feed(tasks: TaskFeed | Sequence[Task]) -> TaskFeed:
-    return tasks if isinstance(tasks, TaskFeed) else TaskFeed(tasks)
+def as_feed(jobs: JobFeed | Sequence[Job]) -> JobFeed:
+    return jobs if isinstance(jobs, JobFeed) else JobFeed(jobs)
 
 
-def stalled(feed: TaskFeed) -> RuntimeError:
-    """A feed with tasks left that gives none while nothing runs: a harness bug, said so."""
-    return RuntimeError(f"the task feed stalled with {feed.cells} cell(s) left and none running")
+def stalled(feed: JobFeed) -> RuntimeError:
+    """A feed with jobs left that gives none while nothing runs: a harness bug, said so."""
+    return RuntimeError(f"the job feed stalled with {feed.cells} cell(s) left and none running")
 
 
 class InProcessExecutor:
@@ -51,13 +51,13 @@ class InProcessExecutor:
 
     description = "in this process"
 
-    def __init__(self, runner: TaskRunner) -> None:
+    def __init__(self, runner: JobRunner) -> None:
         self.runner = runner
 
-    def run(self, tasks: TaskFeed | Sequence[Task]) -> Iterator[dict[str, Any]]:
-        feed = as_feed(tasks)
-        while (task := feed.take()) is not None:
-            yield from self.runner.run(task)
+    def run(self, jobs: JobFeed | Sequence[Job]) -> Iterator[dict[str, Any]]:
+        feed = as_feed(jobs)
+        while (job := feed.take()) is not None:
+            yield from self.runner.run(job)
         if not feed.exhausted:
             raise stalled(feed)
 
@@ -111,7 +111,7 @@ def stop_parked_workers() -> None:
 
 
 class LocalPoolExecutor:
-    """``jobs`` worker processes on this machine, each running one cell at a time.
+    """``jobs`` worker processes on this machine (``--jobs``), each running one job at a time.
 
     Workers outlive the run for a while (``IDLE_SECONDS``): a notebook or a
     script calling ``run`` again with the same estimators finds them warm.
@@ -119,31 +119,31 @@ class LocalPoolExecutor:
 
     def __init__(self, setup: WorkerSetup, jobs: int = 1) -> None:
         self.setup = setup
-        self.jobs = jobs
+        self.size = jobs  # how many workers (--jobs)
         self.workers: list[WorkerProcess] = []
         self.description = f"{jobs} worker process{'es' if jobs > 1 else ''}"
 
     def warm(self) -> None:
         """Start the workers now, so their start-up and imports overlap what the harness
-        still does before the first cell (the run folder, the manifest, the task list)."""
-        while len(self.workers) < self.jobs:
+        still does before the first cell (the run folder, the manifest, the job list)."""
+        while len(self.workers) < self.size:
             worker = _worker_for(self.setup)
             if not worker.fresh:
                 worker.start()
             self.workers.append(worker)
 
-    def run(self, tasks: TaskFeed | Sequence[Task]) -> Iterator[dict[str, Any]]:
-        feed = as_feed(tasks)
-        wanted = min(self.jobs, feed.width())
+    def run(self, jobs: JobFeed | Sequence[Job]) -> Iterator[dict[str, Any]]:
+        feed = as_feed(jobs)
+        wanted = min(self.size, feed.width())
         while len(self.workers) < wanted:
             self.workers.append(_worker_for(self.setup))
-        for spare in self.workers[wanted:]:  # warmed, but fewer tasks than workers
+        for spare in self.workers[wanted:]:  # warmed, but fewer jobs than workers
             _park(spare)
         self.workers = self.workers[:wanted]
         while True:
             for worker in self.workers:
-                if not worker.busy and (task := feed.take()) is not None:
-                    worker.submit(task)
+                if not worker.busy and (job := feed.take()) is not None:
+                    worker.submit(job)
             busy = [worker for worker in self.workers if worker.busy]
             if not busy:
                 if feed.exhausted:

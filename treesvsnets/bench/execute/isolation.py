@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets.bench.cells.measure import peak_rss_mb_of
-from treesvsnets.bench.plan.tasks import Task, WorkerSetup, failure_rows
+from treesvsnets.bench.plan.jobs import Job, WorkerSetup, failure_rows
 from treesvsnets.results.row import now
 
 #: How often the resident memory of a cell with a memory limit is read.
@@ -54,7 +54,7 @@ class WorkerProcess:
         self.idle_seconds = idle_seconds
         self.process: subprocess.Popen[bytes] | None = None
         self.connection: Connection | None = None
-        self.task: Task | None = None
+        self.job: Job | None = None
         self.crash_file: str | None = None
         self.last_active = 0.0
         self._reset_cell()
@@ -67,7 +67,7 @@ class WorkerProcess:
 
     @property
     def busy(self) -> bool:
-        return self.task is not None
+        return self.job is not None
 
     def start(self) -> None:
         ours, theirs = socket.socketpair()
@@ -127,7 +127,7 @@ class WorkerProcess:
             self.crash_file = None
         self.process = None
         self.connection = None
-        self.task = None
+        self.job = None
 
     # -- one cell ----------------------------------------------------------------------------
 
@@ -148,33 +148,33 @@ class WorkerProcess:
             return True
         return time.monotonic() - self.last_active < self.idle_seconds - IDLE_MARGIN_SECONDS
 
-    def submit(self, task: Task) -> None:
+    def submit(self, job: Job) -> None:
         if not self.fresh:
             self.kill()
             self.start()
-        self.task = task
+        self.job = job
         self._reset_cell()
         self.submitted = time.monotonic()
         self.submitted_at = now()
-        self.connection.send(("cell", task))
+        self.connection.send(("job", job))
 
     def next_check_in(self) -> float:
         """Seconds until this busy worker's limits need looking at again."""
-        task = self.task
-        if task is None:
+        job = self.job
+        if job is None:
             return CHILDREN_POLL_SECONDS
         waits = [CHILDREN_POLL_SECONDS]
-        if task.limits.memory_mb is not None:
+        if job.limits.memory_mb is not None:
             waits.append(MEMORY_POLL_SECONDS)
-        if task.limits.seconds is not None:
+        if job.limits.seconds is not None:
             since = self.started if self.started is not None else self.submitted
-            waits.append(max(0.0, since + task.limits.seconds - time.monotonic()))
+            waits.append(max(0.0, since + job.limits.seconds - time.monotonic()))
         return min(waits)
 
     def poll(self) -> list[dict[str, Any]] | None:
-        """The task's rows once it is over (done, stopped at a limit, or crashed), else None."""
-        task = self.task
-        if task is None:
+        """The job's rows once it is over (done, stopped at a limit, or crashed), else None."""
+        job = self.job
+        if job is None:
             return None
         try:
             while self.connection.poll():
@@ -183,7 +183,7 @@ class WorkerProcess:
                     self.started = time.monotonic()
                     self.started_at = now()
                 elif kind == "rows":
-                    self.task = None
+                    self.job = None
                     self.last_active = time.monotonic()
                     return payload
                 elif kind == "setup_failed":
@@ -194,21 +194,21 @@ class WorkerProcess:
             pass  # the worker died; its exit status says how
         if not self.alive:
             return self._give_up("crashed", self._describe_death(), self._crash_traceback())
-        return self._check_limits(task)
+        return self._check_limits(job)
 
-    def run(self, task: Task) -> list[dict[str, Any]]:
-        """Run one task and wait for its rows (used where one worker serves one thread)."""
-        self.submit(task)
+    def run(self, job: Job) -> list[dict[str, Any]]:
+        """Run one job and wait for its rows (used where one worker serves one thread)."""
+        self.submit(job)
         while True:
             wait([self.connection], self.next_check_in())
             rows = self.poll()
             if rows is not None:
                 return rows
 
-    def _check_limits(self, task: Task) -> list[dict[str, Any]] | None:
-        limits = task.limits
+    def _check_limits(self, job: Job) -> list[dict[str, Any]] | None:
+        limits = job.limits
         clock = time.monotonic()
-        if task.limits.memory_mb is not None or clock - self._memory_read >= CHILDREN_POLL_SECONDS:
+        if job.limits.memory_mb is not None or clock - self._memory_read >= CHILDREN_POLL_SECONDS:
             self._memory_read = clock
             self.peak_mb = max(self.peak_mb, self._resident_mb())
         if limits.memory_mb is not None and self.peak_mb > limits.memory_mb:
@@ -294,10 +294,10 @@ class WorkerProcess:
     def _give_up(
         self, status: str, error: str, traceback: str | None = None
     ) -> list[dict[str, Any]]:
-        task = self.task
-        assert task is not None
+        job = self.job
+        assert job is not None
         rows = failure_rows(
-            task,
+            job,
             status,
             error,
             started_at=self.started_at or self.submitted_at,

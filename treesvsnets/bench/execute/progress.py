@@ -12,9 +12,10 @@ from treesvsnets.results.row import TUNED
 from treesvsnets.tasks import ACCURACY, REGRESSION, RMSE, primary
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProgressEvent:
-    """Sent once before the first cell (``index == 0``, no row) and after each cell."""
+    """Sent once before the first cell (``index == 0``, no row) and after each cell. Built by
+    keyword only: several fields share a type, and a reordered field must not swap values."""
 
     index: int
     total: int
@@ -26,7 +27,7 @@ class ProgressEvent:
     notes: tuple[str, ...] = ()  # what the user should know before the first cell (index 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrialEvent:
     """Sent after each trial of a tuned run's searches (``row`` is the trial's row)."""
 

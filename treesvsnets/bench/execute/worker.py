@@ -4,12 +4,12 @@ It talks to the harness over the socket ``FD`` (pickled messages), never over
 stdout, so whatever an estimator prints cannot corrupt the protocol:
 
     harness -> worker   ("setup", WorkerSetup)   once, first
-                        ("cell", Task)            one at a time (a CellTask or a FoldGroupTask)
+                        ("job", Job)             one at a time (a CellJob, FoldGroupJob or TrialJob)
                         ("stop", None)
     worker -> harness   ("ready", None)           after setup
                         ("setup_failed", message) and exits
                         ("started", None)         data loaded; the cell's clock starts
-                        ("rows", [dict, ...])     the result row of each of the task's cells
+                        ("rows", [dict, ...])     the result row of each of the job's cells
 
 A crash in native code leaves the Python traceback in ``CRASH_FILE``
 (faulthandler), which the harness stores on the cell's row.
@@ -24,7 +24,7 @@ import signal
 import sys
 from multiprocessing.connection import Connection
 
-from treesvsnets.bench.plan.tasks import TaskRunner
+from treesvsnets.bench.plan.jobs import JobRunner
 
 
 def _die_with_parent() -> None:
@@ -49,7 +49,7 @@ def _preload() -> None:
 
 
 def serve(connection: Connection, idle_seconds: float | None = None) -> int:
-    runner: TaskRunner | None = None
+    runner: JobRunner | None = None
     while True:
         if idle_seconds is not None and not connection.poll(idle_seconds):
             return 0  # nobody has needed this worker for a while
@@ -59,14 +59,14 @@ def serve(connection: Connection, idle_seconds: float | None = None) -> int:
             return 0  # the harness went away
         if kind == "setup":
             try:
-                runner = TaskRunner.from_setup(payload)
+                runner = JobRunner.from_setup(payload)
             except Exception as exc:  # noqa: BLE001 - reported to the harness, which records it
                 connection.send(("setup_failed", f"{type(exc).__name__}: {exc}"))
                 return 1
             connection.send(("ready", None))
             _preload()
-        elif kind == "cell":
-            assert runner is not None, "a cell came before the setup"
+        elif kind == "job":
+            assert runner is not None, "a job came before the setup"
             rows = runner.run(payload, started=lambda: connection.send(("started", None)))
             connection.send(("rows", rows))
         elif kind == "stop":

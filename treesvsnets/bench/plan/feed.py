@@ -1,12 +1,12 @@
 """What the executors run, handed out as it becomes ready.
 
-A run without tuning knows all its tasks before the first one starts: :class:`TaskFeed`
+A run without tuning knows all its jobs before the first one starts: :class:`JobFeed`
 hands them out in order. A tuned run does not: a search's next trial is drawn once earlier
 ones are told (TPE learns from them; a time budget is read from them), and its tuned cell
 exists only once its search is over. :class:`TuningFeed` interleaves, for every outer fold of
 every tuned estimator, the default cell, the search's trials and the tuned refit. Executors
-call :meth:`TaskFeed.take` whenever a worker is free and the harness calls
-:meth:`TaskFeed.record` with every row before the executor goes on, so trials are tasks like
+call :meth:`JobFeed.take` whenever a worker is free and the harness calls
+:meth:`JobFeed.record` with every row before the executor goes on, so trials are jobs like
 cells: the same workers, limits, thread budget, executors and Dask.
 """
 
@@ -18,19 +18,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from treesvsnets.bench.plan.tasks import CellTask, Task, TrialTask
+from treesvsnets.bench.plan.jobs import CellJob, Job, TrialJob
 from treesvsnets.bench.tune.search import MAX_TRIALS, Search
 from treesvsnets.results.row import TUNED, is_trial
 
 
-class TaskFeed:
-    """A fixed list of tasks, in order."""
+class JobFeed:
+    """A fixed list of jobs, in order."""
 
-    def __init__(self, tasks: Iterable[Task]) -> None:
-        self._pending = deque(tasks)
+    def __init__(self, jobs: Iterable[Job]) -> None:
+        self._pending = deque(jobs)
 
-    def take(self) -> Task | None:
-        """The next task to start, or None when none is ready now."""
+    def take(self) -> Job | None:
+        """The next job to start, or None when none is ready now."""
         return self._pending.popleft() if self._pending else None
 
     def record(self, row: dict[str, Any]) -> None:
@@ -38,17 +38,17 @@ class TaskFeed:
 
     @property
     def exhausted(self) -> bool:
-        """No task is left now, and none will come."""
+        """No job is left now, and none will come."""
         return not self._pending
 
     def width(self) -> int:
-        """How many tasks could run at once (how many workers are worth starting)."""
+        """How many jobs could run at once (how many workers are worth starting)."""
         return len(self._pending)
 
     @property
     def cells(self) -> int:
         """The cells (result rows) still to come."""
-        return sum(len(task.members) for task in self._pending)
+        return sum(len(job.members) for job in self._pending)
 
 
 #: (search, the trial row just told) -> nothing; the harness prints a progress line
@@ -58,28 +58,28 @@ TrialListener = Callable[[Search, dict[str, Any]], None]
 class _SearchSlot:
     """One search and the default cell it refits from (its template)."""
 
-    def __init__(self, search: Search, template: CellTask, tune_cv: int) -> None:
+    def __init__(self, search: Search, template: CellJob, tune_cv: int) -> None:
         self.search = search
         self.template = template
         self.tune_cv = tune_cv
         self.closed = False
 
-    def take(self) -> Task | None:
+    def take(self) -> Job | None:
         if self.closed:
             return None
         asked = self.search.ask()
         if asked is not None:
             number, sampled = asked
-            return self._trial_task(number, sampled)
+            return self._trial_job(number, sampled)
         if not self.search.done:
             return None  # trials still running: the refit waits for them
         self.closed = True
-        return self._tuned_task()
+        return self._tuned_job()
 
-    def _trial_task(self, number: int, sampled: dict[str, Any]) -> TrialTask:
+    def _trial_job(self, number: int, sampled: dict[str, Any]) -> TrialJob:
         template = self.template
         params = {**template.cell.params, **self.search.space.params(sampled)}
-        return TrialTask(
+        return TrialJob(
             cell=replace(template.cell, params=params, verbose=False),
             dataset=template.dataset,
             plan=template.plan,
@@ -92,7 +92,7 @@ class _SearchSlot:
             tune_cv=self.tune_cv,
         )
 
-    def _tuned_task(self) -> CellTask:
+    def _tuned_job(self) -> CellJob:
         """The refit of the best trial's config, exactly as the default cell is fitted; a
         search none of whose trials succeeded refits the defaults (its best_trial is empty,
         and the report says so)."""
@@ -111,17 +111,17 @@ class _SearchSlot:
         return replace(template, cell=replace(template.cell, params=params), identity=identity)
 
 
-class TuningFeed(TaskFeed):
+class TuningFeed(JobFeed):
     """The default cells, each followed by its search (when its estimator is tuned)."""
 
     def __init__(
         self,
-        tasks: Iterable[CellTask | tuple[CellTask | None, _SearchSlot | None]],
+        jobs: Iterable[CellJob | tuple[CellJob | None, _SearchSlot | None]],
         listener: TrialListener | None = None,
     ) -> None:
         super().__init__(())
-        self._slots: list[CellTask | _SearchSlot] = []
-        for item in tasks:
+        self._slots: list[CellJob | _SearchSlot] = []
+        for item in jobs:
             parts = item if isinstance(item, tuple) else (item, None)
             self._slots.extend(part for part in parts if part is not None)
         self._searches = {
@@ -130,25 +130,25 @@ class TuningFeed(TaskFeed):
         self._listener = listener
 
     @staticmethod
-    def slot(search: Search, template: CellTask, tune_cv: int) -> _SearchSlot:
+    def slot(search: Search, template: CellJob, tune_cv: int) -> _SearchSlot:
         return _SearchSlot(search, template, tune_cv)
 
-    def take(self) -> Task | None:
-        """The first ready task in plan order: a default cell, a search's next trial, or a
+    def take(self) -> Job | None:
+        """The first ready job in plan order: a default cell, a search's next trial, or a
         finished search's tuned refit."""
         index = 0
         while index < len(self._slots):
             slot = self._slots[index]
-            if isinstance(slot, CellTask):
+            if isinstance(slot, CellJob):
                 del self._slots[index]
                 return slot
-            task = slot.take()
+            job = slot.take()
             if slot.closed:
                 del self._slots[index]
             else:
                 index += 1
-            if task is not None:
-                return task
+            if job is not None:
+                return job
         return None
 
     def record(self, row: dict[str, Any]) -> None:
@@ -171,4 +171,4 @@ class TuningFeed(TaskFeed):
 
     @property
     def cells(self) -> int:
-        return sum(1 for slot in self._slots if isinstance(slot, CellTask) or not slot.closed)
+        return sum(1 for slot in self._slots if isinstance(slot, CellJob) or not slot.closed)

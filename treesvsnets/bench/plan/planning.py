@@ -16,7 +16,7 @@ from typing import Any
 
 from treesvsnets import datasets as dataset_registry
 from treesvsnets.bench.cells.environment import describe_environment
-from treesvsnets.bench.cells.splits import SplitPlan, make_split_plan
+from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
 from treesvsnets.bench.plan.checks import (
     check_param_names,
     check_params,
@@ -29,6 +29,8 @@ from treesvsnets.bench.plan.checks import (
 )
 from treesvsnets.config import RunConfig
 from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.registry import load_from
+from treesvsnets.datasets.table_options import TableOptions
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators import registry
 from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
@@ -50,6 +52,9 @@ class RunPlan:
     uses_gpu: bool
     skipped: dict[str, dict[str, str]]  # dataset -> {estimator left out there: why}
     infos: list  # DatasetInfo of each dataset, in config order (what a worker loads from)
+    recipe: SplitRecipe  # how every split plan was made (what a worker rebuilds them with)
+    #: dataset -> how its table file is read (None: not a table), made once, here
+    table_options: dict[str, TableOptions | None]
 
     def specs_for(self, dataset: Dataset) -> list:
         """The estimators that run on ``dataset``, each built for its task (those without a
@@ -101,7 +106,10 @@ class RunPlan:
                 }
                 for spec in self.specs_by_task()
             ],
-            datasets=[describe_dataset(config, dataset) for dataset in self.datasets],
+            datasets=[
+                describe_dataset(dataset, self.table_options.get(dataset.name))
+                for dataset in self.datasets
+            ],
             splits=[split_plan.describe() for _, split_plan in self.split_plans],
             skipped=[
                 {"dataset": dataset, "estimator": name, "reason": reason}
@@ -155,14 +163,15 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
         specs.append(registry.get(BASELINE))
     check_param_names(config, specs)
     specs = with_spaces(config, specs)
+    table_options = {name: config.table_options(name) for name in config.datasets}
     infos = [  # an unknown name fails before anything is loaded
-        dataset_registry.info(name, config.table_options(name)) for name in config.datasets
+        dataset_registry.info(name, table_options[name]) for name in config.datasets
     ]
     if resolved is not None:
         resolved(specs, infos)
     loaded = []
-    for name in config.datasets:
-        dataset = dataset_registry.load(name, config.data_dir, config.table_options(name))
+    for info in infos:
+        dataset = load_from(info, config.data_dir)
         loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
     check_tasks(config, loaded)
     skipped = skips(config, specs, loaded)
@@ -185,23 +194,27 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
         from treesvsnets.estimators.torch.devices import resolve_device
 
         resolve_device(config.device)  # --device cuda without CUDA: one sentence, no folder
+    recipe = SplitRecipe(
+        n_folds=config.folds,
+        protocol=config.protocol,
+        test_size=config.test_size,
+        validation_fraction=config.validation_fraction,
+        target_bins=config.target_bins,
+    )
     split_plans = [
-        (
-            dataset,
-            make_split_plan(
-                dataset,
-                config.folds,
-                seed,
-                protocol=config.protocol,
-                test_size=config.test_size,
-                validation_fraction=config.validation_fraction,
-                target_bins=config.target_bins,
-            ),
-        )
-        for dataset in loaded
-        for seed in config.seeds
+        (dataset, recipe.plan(dataset, seed)) for dataset in loaded for seed in config.seeds
     ]
-    return RunPlan(config, specs, loaded, split_plans, uses_gpu, skipped, infos)
+    return RunPlan(
+        config=config,
+        specs=specs,
+        datasets=loaded,
+        split_plans=split_plans,
+        uses_gpu=uses_gpu,
+        skipped=skipped,
+        infos=infos,
+        recipe=recipe,
+        table_options=table_options,
+    )
 
 
 def data_note(dataset: Dataset) -> str:
@@ -231,9 +244,8 @@ def data_note(dataset: Dataset) -> str:
     )
 
 
-def describe_dataset(config: RunConfig, dataset: Dataset) -> dict[str, Any]:
+def describe_dataset(dataset: Dataset, options: TableOptions | None = None) -> dict[str, Any]:
     """The manifest's entry for ``dataset``: its summary, and a table's reading options."""
-    options = config.table_options(dataset.name)
     return {**dataset.describe(), **({"table_options": options.describe()} if options else {})}
 
 

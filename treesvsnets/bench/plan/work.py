@@ -1,6 +1,6 @@
 """The work a plan becomes: one unit per cell (or per fold group), or a tuning feed.
 
-:func:`tasks` lists a run's units of work, costliest first when several run at once, each
+:func:`jobs` lists a run's units of work, costliest first when several run at once, each
 carrying its cell, the requests that rebuild its dataset and split plan on a worker, its
 limits and the identity of its row; :func:`tuning_feed` orders a tuned run's defaults,
 searches and refits; :func:`threads_per_cell` divides the cores.
@@ -15,57 +15,38 @@ from typing import Any
 
 from treesvsnets.bench.cells.inputs import Cell, cell_identity
 from treesvsnets.bench.cells.measure import cpu_count
-from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.bench.plan.checks import search_space
-from treesvsnets.bench.plan.planning import CellKey, RunPlan
-from treesvsnets.bench.plan.tasks import (
-    CellTask,
+from treesvsnets.bench.plan.jobs import (
+    CellJob,
     DatasetRequest,
-    FoldGroupTask,
+    FoldGroupJob,
+    Job,
     Limits,
     SplitPlanRequest,
-    Task,
 )
-from treesvsnets.config import RunConfig
-from treesvsnets.datasets.base import Dataset
+from treesvsnets.bench.plan.planning import CellKey, RunPlan
 from treesvsnets.errors import TreesVsNetsWarning
 from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.results.row import DEFAULT, TUNED
 
 
-def threads_per_cell(config: RunConfig) -> int | None:
-    """The thread budget of each cell: the cores shared among the cells running at once."""
+def threads_per_cell(*, jobs: int, threads: int | None, scheduler: str | None) -> int | None:
+    """The thread budget of each cell: the cores shared among the ``jobs`` cells running at
+    once (``threads``: the user's own budget; with a Dask ``scheduler``, decided per worker)."""
     cores = cpu_count()
-    if config.threads is not None:
-        if config.scheduler is None and config.jobs * config.threads > cores:
+    if threads is not None:
+        if scheduler is None and jobs * threads > cores:
             warnings.warn(
-                f"{config.jobs} jobs x {config.threads} threads = "
-                f"{config.jobs * config.threads} threads on {cores} cores: the cells will "
-                "compete for cores and their timings will be slower than alone.",
+                f"{jobs} jobs x {threads} threads = {jobs * threads} threads on {cores} "
+                "cores: the cells will compete for cores and their timings will be slower "
+                "than alone.",
                 TreesVsNetsWarning,
                 stacklevel=3,
             )
-        return config.threads
-    if config.scheduler is not None:
+        return threads
+    if scheduler is not None:
         return None  # each Dask worker divides its own cores among its threads
-    return max(1, cores // config.jobs)
-
-
-def dataset_request(config: RunConfig, dataset: Dataset) -> DatasetRequest:
-    data_dir = None if config.data_dir is None else str(Path(config.data_dir).resolve())
-    return DatasetRequest(dataset.name, dataset.fingerprint, data_dir, config.subsample)
-
-
-def split_plan_request(config: RunConfig, split_plan: SplitPlan) -> SplitPlanRequest:
-    return SplitPlanRequest(
-        config.folds,
-        split_plan.seed,
-        config.protocol,
-        config.test_size,
-        config.validation_fraction,
-        split_plan.hash,
-        split_plan.target_bins,
-    )
+    return max(1, cores // jobs)
 
 
 @dataclass(frozen=True)
@@ -81,19 +62,19 @@ class RunContext:
     skip: frozenset[CellKey] = frozenset()
 
 
-def tasks(prepared: RunPlan, context: RunContext) -> list[Task]:
-    """One task per (dataset, seed, estimator, fold) not in ``skip``, in that order when cells
+def jobs(prepared: RunPlan, context: RunContext) -> list[Job]:
+    """One job per (dataset, seed, estimator, fold) not in ``skip``, in that order when cells
     run one at a time; costliest first when several run at once (see
     EstimatorSpec.relative_cost). With ``fold_parallel``, the folds of an estimator that can
-    train them together become one task. Each task carries its row's identity."""
+    train them together become one job. Each job carries its row's identity."""
     config, skip = prepared.config, context.skip
     limits = Limits(seconds=config.timeout, memory_mb=config.memory_limit_mb)
-    jobs = None if config.scheduler else config.jobs
-    planned: list[CellTask] = []
+    parallel = None if config.scheduler else config.jobs
+    planned: list[CellJob] = []
     costs: dict[CellKey, float] = {}
     for dataset, split_plan in prepared.split_plans:
-        data_request = dataset_request(config, dataset)
-        plan_request = split_plan_request(config, split_plan)
+        data_request = DatasetRequest.of(dataset, config.data_dir, config.subsample)
+        plan_request = SplitPlanRequest.of(prepared.recipe, split_plan)
         for spec in prepared.specs_for(dataset):
             for fold in range(split_plan.n_folds):
                 cell = Cell(
@@ -116,44 +97,44 @@ def tasks(prepared: RunPlan, context: RunContext) -> list[Task]:
                     dataset,
                     split_plan,
                     run_id=context.run_id,
-                    jobs=jobs,
+                    jobs=parallel,
                     time_limit_s=limits.seconds,
                     memory_limit_mb=limits.memory_mb,
                 )
                 planned.append(
-                    CellTask(
+                    CellJob(
                         cell, data_request, plan_request, identity, limits, str(context.run_dir)
                     )
                 )
                 costs[cell.key] = spec.relative_cost * dataset.n_samples
-    grouped: list[Task] = list(planned)
+    grouped: list[Job] = list(planned)
     if config.fold_parallel:
         together = {spec.name for spec in prepared.specs if "fold_parallel" in spec.capabilities}
         grouped = _group_folds(planned, together)
     if config.jobs > 1 or config.scheduler is not None:
         # costliest first (a stable sort: ties keep their order)
-        grouped.sort(key=lambda task: -sum(costs[member.key] for member in task.members))
+        grouped.sort(key=lambda job: -sum(costs[member.key] for member in job.members))
     return grouped
 
 
-def _group_folds(tasks: list[CellTask], estimators: set[str]) -> list[Task]:
-    """Each listed estimator's cells of one (dataset, seed) as one FoldGroupTask, in place of
+def _group_folds(jobs: list[CellJob], estimators: set[str]) -> list[Job]:
+    """Each listed estimator's cells of one (dataset, seed) as one FoldGroupJob, in place of
     its first cell; the other cells as they are."""
-    groups: dict[tuple[str, str, int], list[CellTask]] = {}
-    slots: list[CellTask | list[CellTask]] = []
-    for task in tasks:
-        if task.cell.estimator not in estimators:
-            slots.append(task)
+    groups: dict[tuple[str, str, int], list[CellJob]] = {}
+    slots: list[CellJob | list[CellJob]] = []
+    for job in jobs:
+        if job.cell.estimator not in estimators:
+            slots.append(job)
             continue
-        key = (task.cell.dataset, task.cell.estimator, task.cell.seed)
+        key = (job.cell.dataset, job.cell.estimator, job.cell.seed)
         if key not in groups:
             groups[key] = []
             slots.append(groups[key])
-        groups[key].append(task)
+        groups[key].append(job)
     return [
         slot
-        if isinstance(slot, CellTask)
-        else FoldGroupTask(tuple(slot))
+        if isinstance(slot, CellJob)
+        else FoldGroupJob(tuple(slot))
         if len(slot) > 1
         else slot[0]
         for slot in slots
@@ -166,7 +147,7 @@ def tuning_feed(
     stored_trials: list[dict[str, Any]],
     listener: Any = None,
 ) -> Any:
-    """A tuned run's feed: each cell's default task (unless stored), then its search (unless
+    """A tuned run's feed: each cell's default job (unless stored), then its search (unless
     its tuned row is stored), the search told the trials an earlier session stored."""
     from treesvsnets.bench.plan.feed import TuningFeed
     from treesvsnets.bench.tune.search import Budget, Search
@@ -185,10 +166,10 @@ def tuning_feed(
         for spec in prepared.specs_for(dataset)
     }
     items = []
-    for task in tasks(prepared, replace(context, skip=frozenset())):
-        cell = task.cell
+    for job in jobs(prepared, replace(context, skip=frozenset())):
+        cell = job.cell
         spec = specs[(cell.dataset, cell.estimator)]
-        default = None if (*cell.key, DEFAULT) in skip else task
+        default = None if (*cell.key, DEFAULT) in skip else job
         space = search_space(config, spec)
         slot = None
         if space and (*cell.key, TUNED) not in skip:
@@ -206,6 +187,6 @@ def tuning_feed(
                 ),
             )
             search.restore(by_search.get(search.key, []))
-            slot = TuningFeed.slot(search, task, config.tune_cv)
+            slot = TuningFeed.slot(search, job, config.tune_cv)
         items.append((default, slot))
     return TuningFeed(items, listener)

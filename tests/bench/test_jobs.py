@@ -1,11 +1,11 @@
-"""Tasks as the harness plans them, and the TaskRunner that runs them wherever they land."""
+"""Jobs as the harness plans them, and the JobRunner that runs them wherever they land."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from treesvsnets.bench.plan import planning, work
-from treesvsnets.bench.plan.tasks import TaskRunner
+from treesvsnets.bench.plan.jobs import JobRunner
 from treesvsnets.config import RunConfig
 from treesvsnets.results.row import COLUMN_NAMES
 
@@ -13,17 +13,17 @@ from treesvsnets.results.row import COLUMN_NAMES
 def _planned(tmp_path):
     config = RunConfig(datasets=("iris",), estimators=("logreg",), folds=2, baseline=False)
     plan = planning.prepare(config)
-    tasks = work.tasks(plan, work.RunContext("run-1", tmp_path, threads=1))
-    runner = TaskRunner({s.name: s for s in plan.specs}, {i.name: i for i in plan.infos})
-    return tasks, runner
+    jobs = work.jobs(plan, work.RunContext("run-1", tmp_path, threads=1))
+    runner = JobRunner({s.name: s for s in plan.specs}, {i.name: i for i in plan.infos})
+    return jobs, runner
 
 
-def test_a_task_carries_its_rows_identity_and_the_row_keeps_it(tmp_path):
-    tasks, runner = _planned(tmp_path)
-    assert [task.identity.fold for task in tasks] == [0, 1]
-    (row,) = runner.run(tasks[0])
+def test_a_job_carries_its_rows_identity_and_the_row_keeps_it(tmp_path):
+    jobs, runner = _planned(tmp_path)
+    assert [job.identity.fold for job in jobs] == [0, 1]
+    (row,) = runner.run(jobs[0])
     assert set(row) == set(COLUMN_NAMES)  # every column, whatever the estimator
-    identity = tasks[0].identity
+    identity = jobs[0].identity
     assert (row["run_id"], row["dataset"], row["estimator"], row["fold"]) == (
         "run-1",
         "iris",
@@ -39,8 +39,8 @@ def test_a_task_carries_its_rows_identity_and_the_row_keeps_it(tmp_path):
 
 
 def test_data_that_differs_on_the_worker_fails_the_row_not_the_run(tmp_path):
-    tasks, runner = _planned(tmp_path)
-    stale = replace(tasks[0], dataset=replace(tasks[0].dataset, fingerprint="0" * 16))
+    jobs, runner = _planned(tmp_path)
+    stale = replace(jobs[0], dataset=replace(jobs[0].dataset, fingerprint="0" * 16))
     started = []
     (row,) = runner.run(stale, started=lambda: started.append(True))
     assert started == [True]  # the harness is told, so its limits apply from here

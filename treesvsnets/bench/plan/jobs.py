@@ -1,14 +1,14 @@
 """Cells as plain, picklable descriptions, and the worker-side state that runs them.
 
-A :class:`CellTask` names its dataset, split plan and estimator, and carries the identity
+A :class:`CellJob` names its dataset, split plan and estimator, and carries the identity
 of its result row as the harness built it; it carries no arrays. Whoever runs it (this
-process, a worker process, a Dask worker) holds a :class:`TaskRunner` that loads each
+process, a worker process, a Dask worker) holds a :class:`JobRunner` that loads each
 dataset and split plan once, checks that they are the ones the harness planned with
-(fingerprint and split hash), and hands each task its loaded data: a task runs itself
-(``execute``: a :class:`CellTask` with :func:`~treesvsnets.bench.cells.cell.run_cell`, a
-:class:`FoldGroupTask` with :func:`~treesvsnets.bench.cells.cell.run_fold_group`, a
-:class:`TrialTask` with :func:`~treesvsnets.bench.tune.trial.run_trial`) and says the rows of
-its own failure (``failure_rows``), so nothing here switches on a task's kind.
+(fingerprint and split hash), and hands each job its loaded data: a job runs itself
+(``execute``: a :class:`CellJob` with :func:`~treesvsnets.bench.cells.cell.run_cell`, a
+:class:`FoldGroupJob` with :func:`~treesvsnets.bench.cells.cell.run_fold_group`, a
+:class:`TrialJob` with :func:`~treesvsnets.bench.tune.trial.run_trial`) and says the rows of
+its own failure (``failure_rows``), so nothing here switches on a job's kind.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 from treesvsnets.bench.cells.cell import run_cell, run_fold_group
 from treesvsnets.bench.cells.inputs import Cell
 from treesvsnets.bench.cells.measure import reset_peak_rss
-from treesvsnets.bench.cells.splits import SplitPlan, make_split_plan
+from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.registry import DatasetInfo, load_from
 from treesvsnets.errors import ConfigError, DatasetError
@@ -40,18 +40,29 @@ class DatasetRequest:
     data_dir: str | None = None
     subsample: int | None = None
 
+    @classmethod
+    def of(
+        cls, dataset: Dataset, data_dir: str | Path | None, subsample: int | None
+    ) -> DatasetRequest:
+        """The request that loads ``dataset`` again (``data_dir`` made absolute, so a worker
+        elsewhere finds it)."""
+        where = None if data_dir is None else str(Path(data_dir).resolve())
+        return cls(dataset.name, dataset.fingerprint, where, subsample)
+
 
 @dataclass(frozen=True)
 class SplitPlanRequest:
-    """How to rebuild a split plan, and the hash the harness stored for it."""
+    """How to rebuild a split plan (the run's recipe and the plan's seed), and the hash the
+    harness stored for it."""
 
-    n_folds: int
+    recipe: SplitRecipe
     seed: int
-    protocol: str
-    test_size: float
-    validation_fraction: float
     hash: str
-    target_bins: int = 0
+
+    @classmethod
+    def of(cls, recipe: SplitRecipe, split_plan: SplitPlan) -> SplitPlanRequest:
+        """The request that rebuilds ``split_plan``, made with ``recipe``."""
+        return cls(recipe, split_plan.seed, split_plan.hash)
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class CellTask:
+class CellJob:
     """One unit of work: everything a worker needs except the data, which it loads once."""
 
     cell: Cell
@@ -82,17 +93,17 @@ class CellTask:
         return self.cell.key
 
     @property
-    def members(self) -> tuple[CellTask, ...]:
-        """The cells this task runs: itself (a :class:`FoldGroupTask` runs several)."""
+    def members(self) -> tuple[CellJob, ...]:
+        """The cells this job runs: itself (a :class:`FoldGroupJob` runs several)."""
         return (self,)
 
-    def with_threads(self, threads: int) -> CellTask:
-        """The task with its thread budget decided (where it runs, e.g. on a Dask worker)."""
+    def with_threads(self, threads: int) -> CellJob:
+        """The job with its thread budget decided (where it runs, e.g. on a Dask worker)."""
         cell = replace(self.cell, threads=threads)
         return replace(self, cell=cell, identity=replace(self.identity, threads=threads))
 
     def execute(
-        self, runner: TaskRunner, dataset: Dataset, split_plan: SplitPlan
+        self, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
     ) -> list[dict[str, Any]]:
         """Run the cell on its loaded data: its row (one, in a list)."""
         context = _cell_context(self, runner, dataset, split_plan)
@@ -111,7 +122,7 @@ class CellTask:
 
 
 @dataclass(frozen=True)
-class FoldGroupTask:
+class FoldGroupJob:
     """One estimator's cells on several folds of one split plan, trained together.
 
     ``--fold-parallel`` groups the folds of an estimator whose spec declares the
@@ -120,7 +131,7 @@ class FoldGroupTask:
     per-cell limit times the number of folds.
     """
 
-    members: tuple[CellTask, ...]
+    members: tuple[CellJob, ...]
 
     def __post_init__(self) -> None:
         first = self.members[0]
@@ -150,11 +161,11 @@ class FoldGroupTask:
             return limits
         return replace(limits, seconds=limits.seconds * len(self.members))
 
-    def with_threads(self, threads: int) -> FoldGroupTask:
-        return FoldGroupTask(tuple(m.with_threads(threads) for m in self.members))
+    def with_threads(self, threads: int) -> FoldGroupJob:
+        return FoldGroupJob(tuple(m.with_threads(threads) for m in self.members))
 
     def execute(
-        self, runner: TaskRunner, dataset: Dataset, split_plan: SplitPlan
+        self, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
     ) -> list[dict[str, Any]]:
         """Fit the folds' models together and score each fold: one row per fold."""
         outcomes = run_fold_group(
@@ -164,11 +175,11 @@ class FoldGroupTask:
         )
         return _rows(outcomes, runner)
 
-    failure_rows = CellTask.failure_rows
+    failure_rows = CellJob.failure_rows
 
 
 @dataclass(frozen=True)
-class TrialTask(CellTask):
+class TrialJob(CellJob):
     """One trial of a search on one outer fold: the cell with the trial's config in its
     params, scored on the validation slice (or inner CV). It returns one trial row, and a
     worker that dies or passes the time limit costs this trial only."""
@@ -179,7 +190,7 @@ class TrialTask(CellTask):
     tune_cv: int = 0
 
     def execute(
-        self, runner: TaskRunner, dataset: Dataset, split_plan: SplitPlan
+        self, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
     ) -> list[dict[str, Any]]:
         """Fit and score the trial: its trial row (one, in a list)."""
         from dataclasses import asdict
@@ -227,7 +238,7 @@ class TrialTask(CellTask):
         )
 
 
-Task = CellTask | FoldGroupTask
+Job = CellJob | FoldGroupJob
 
 
 @dataclass(frozen=True)
@@ -289,8 +300,8 @@ def _plugins_to_load(plugins: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(wanted))
 
 
-class TaskRunner:
-    """Runs tasks in this process, loading each dataset and split plan at most once."""
+class JobRunner:
+    """Runs jobs in this process, loading each dataset and split plan at most once."""
 
     def __init__(
         self,
@@ -309,7 +320,7 @@ class TaskRunner:
         self.versions_hash = versions_hash(package_versions())
 
     @classmethod
-    def from_setup(cls, setup: WorkerSetup) -> TaskRunner:
+    def from_setup(cls, setup: WorkerSetup) -> JobRunner:
         """The runner of a fresh worker process: same import path, plugins, then estimators."""
         import cloudpickle
 
@@ -340,15 +351,7 @@ class TaskRunner:
     def split_plan(self, request: DatasetRequest, plan_request: SplitPlanRequest) -> SplitPlan:
         key = (request, plan_request)
         if key not in self._plans:
-            split_plan = make_split_plan(
-                self.dataset(request),
-                plan_request.n_folds,
-                plan_request.seed,
-                protocol=plan_request.protocol,
-                test_size=plan_request.test_size,
-                validation_fraction=plan_request.validation_fraction,
-                target_bins=plan_request.target_bins,
-            )
+            split_plan = plan_request.recipe.plan(self.dataset(request), plan_request.seed)
             if split_plan.hash != plan_request.hash:
                 raise DatasetError(
                     f"the split plan for {request.name!r} (seed {plan_request.seed}) rebuilt on "
@@ -357,17 +360,17 @@ class TaskRunner:
             self._plans[key] = split_plan
         return self._plans[key]
 
-    def run(self, task: Task, started: Callable[[], None] | None = None) -> list[dict[str, Any]]:
-        """The task's result rows, one per cell (status ``error`` when a cell, or loading its
+    def run(self, job: Job, started: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+        """The job's result rows, one per cell (status ``error`` when a cell, or loading its
         data, failed). ``started()`` is called once the data is loaded, when the cells' own
         clock starts (a worker tells the harness, whose limits start there)."""
         preparing = now()
         try:  # loading is not the cell's: its clock and limits start after this
-            dataset = self.dataset(task.dataset)
-            split_plan = self.split_plan(task.dataset, task.plan)
+            dataset = self.dataset(job.dataset)
+            split_plan = self.split_plan(job.dataset, job.plan)
         except Exception as exc:  # noqa: BLE001 - recorded on the rows, the run goes on
             return failure_rows(
-                task, "error", f"could not prepare the cell: {exc}", started_at=preparing
+                job, "error", f"could not prepare the cell: {exc}", started_at=preparing
             )
         finally:
             if started is not None:
@@ -375,10 +378,10 @@ class TaskRunner:
                 # peak of loading the data (or of an earlier cell) is not the cell's
                 reset_peak_rss()
                 started()
-        return task.execute(self, dataset, split_plan)
+        return job.execute(self, dataset, split_plan)
 
 
-def _rows(outcomes: list[Any], runner: TaskRunner) -> list[dict[str, Any]]:
+def _rows(outcomes: list[Any], runner: JobRunner) -> list[dict[str, Any]]:
     """The cells' rows, each with the library versions of the process that ran it."""
     for outcome in outcomes:
         outcome.measurement.versions_hash = runner.versions_hash
@@ -386,7 +389,7 @@ def _rows(outcomes: list[Any], runner: TaskRunner) -> list[dict[str, Any]]:
 
 
 def _cell_context(
-    first: CellTask, runner: TaskRunner, dataset: Dataset, split_plan: SplitPlan
+    first: CellJob, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
 ) -> dict[str, Any]:
     """What running a cell (or a fold group) takes besides its cells and identities."""
     return {
@@ -399,7 +402,7 @@ def _cell_context(
 
 
 def failure_rows(
-    task: Task,
+    job: Job,
     status: str,
     error: str,
     *,
@@ -407,8 +410,8 @@ def failure_rows(
     peak_rss_mb: float | None = None,
     traceback: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows of a task that did not report back: one per cell, its identity and why (a
-    trial's row, for a trial); each kind of task says its own."""
-    return task.failure_rows(
+    """The rows of a job that did not report back: one per cell, its identity and why (a
+    trial's row, for a trial); each kind of job says its own."""
+    return job.failure_rows(
         status, error, started_at=started_at, peak_rss_mb=peak_rss_mb, traceback=traceback
     )
