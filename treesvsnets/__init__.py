@@ -1,6 +1,10 @@
 """treesvsnets: classical ensembles vs PyTorch nets, on the same folds, with honest timings.
 
-Importing the package is cheap; the harness (and scikit-learn) load on first use:
+The public API, each name loaded on first use (a module ``__getattr__``): :func:`run` and
+:func:`resume` (:mod:`treesvsnets.api`), ``inspect_table`` (a table's profile), ``compare_runs``
+(run against run), ``check_estimator`` (the contract on an estimator), ``RunConfig`` and
+``TreesVsNetsError``. Importing the package is cheap; the harness (and scikit-learn) load on
+first use:
 
     >>> import treesvsnets
     >>> result = treesvsnets.run(datasets=["iris"], estimators=["rf", "logreg"], folds=3)

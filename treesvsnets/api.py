@@ -1,10 +1,12 @@
 """The public API of a run, above the harness and the reports: ``run`` and ``resume``.
 
 A run is the harness (:mod:`treesvsnets.bench.run`: plan, jobs, store, exports,
-manifest) followed by the reports (:mod:`treesvsnets.reports.report`). This module composes
-the two, so ``bench`` never imports ``reports``, and the reports read what the harness wrote
-through :mod:`treesvsnets.results`: ``treesvsnets.run(...)`` and ``treesvsnets run`` land
-here.
+manifest) followed by the reports (:mod:`treesvsnets.reports.report`) as its finish step.
+This module is the only place the two meet: ``bench`` never imports ``reports``, the reports
+never import ``bench``, and both read and write what a run leaves through
+:mod:`treesvsnets.results` (tests/test_layout.py checks all three). ``treesvsnets.run(...)``
+and ``treesvsnets run`` land here. The report's libraries load in a thread while the cells
+run, and a report that cannot be drawn is a warning: every result is already written.
 """
 
 from __future__ import annotations

@@ -1,7 +1,16 @@
 """The ``treesvsnets`` command: parse flags, call the library, print.
 
+The commands: ``run``, ``list`` (estimators, datasets, spaces), ``report``, ``compare``,
+``check`` and ``inspect``; their grammar, ``run``'s tuning flags (``--tune``, ``--tune-time``,
+``--sampler``, ``--tune-cv``, ``--space``) included, is :mod:`treesvsnets.cli_parser`'s. A
+finished run prints each dataset's leaderboard (a tuned run: the defaults' and after tuning,
+with a default -> tuned line per estimator), then the baseline and divergence warnings.
+
 Exit codes: 0 success, 2 a user error (bad flag, unknown name, bad config or
-data; one sentence on stderr), 1 anything else, 130 interrupted.
+data; one sentence on stderr), 1 anything else (and a failed ``check``), 130 interrupted,
+143 terminated (SIGTERM). :func:`entry` is the console script (and ``python -m
+treesvsnets``): :func:`main`, every exit handler, the streams flushed, then ``os._exit``
+without the interpreter's teardown of every loaded module.
 """
 
 from __future__ import annotations

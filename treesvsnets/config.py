@@ -8,7 +8,17 @@ Each setting is declared once, as a field of :class:`RunConfig`: its default, it
 (:mod:`treesvsnets.config_fields`), whether it only says how cells execute, and its
 :class:`Flag` (the words of its command-line flag: help, metavar, choices). The CLI builds
 its ``run`` flags from these declarations, so a flag's choices and the default its help
-names are the setting's own.
+names are the setting's own. The ``execution`` mark is the one source of
+:data:`EXECUTION_KEYS` (what a resumed run may change), :data:`DEFINITION_KEYS`, where the
+CLI stores a flag and what ``--resume`` refuses.
+
+:meth:`RunConfig.validate` runs each field's own check (one sentence: ``'KEY' must be ...,
+got ...``), then the checks across fields: each table dataset's options
+(:meth:`RunConfig.table_options`: its ``[tables]`` entry with the run's target, task and
+shape), what needs worker processes, and tuning (``tune``, ``tune_time``, ``sampler``,
+``tune_cv``, ``spaces``): a tuning setting without tuning, tuning with ``fold_parallel``, or
+trials scored on a validation slice of 0 rows is refused. ``PROTOCOLS`` (kfold, holdout) is
+re-exported for the split plans.
 """
 
 from __future__ import annotations
@@ -50,7 +60,7 @@ _PLUGIN = Flag(
 
 @dataclass(frozen=True)
 class RunConfig:
-    """What one run does. Each field declares its own check and flag (:func:`_setting`);
+    """What one run does. Each field declares its own check and flag (:func:`setting`);
     the settings that only say how cells execute are marked ``execution``, and
     EXECUTION_KEYS, DEFINITION_KEYS, the CLI's flags and resume's refusal all derive from
     that mark. Long declarations, one per setting: the help a user reads is here."""

@@ -1,5 +1,6 @@
-"""Config files: a run's TOML file (the same keys as the ``run`` flags; a dataset entry may be
-a table with its file's options) and a ``--space`` file (a search space per estimator), each
+"""Config files: a run's TOML file (:func:`load_toml`: the same keys as the ``run`` flags; a
+dataset entry may be a table with its file's options, ``{path = "x.csv", target = "y", drop =
+[...]}``) and a ``--space`` file (:func:`load_spaces`: a search space per estimator), each
 refused in one sentence naming the file when it cannot be read or holds an unknown key."""
 
 from __future__ import annotations

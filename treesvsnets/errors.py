@@ -4,7 +4,13 @@ Every error that bad input can trigger (an unknown estimator or dataset name, a
 bad config value, a dataset too small for the requested folds) derives from
 :class:`TreesVsNetsError`. The CLI prints its message as one sentence and exits
 with code 2; anything else is a bug and exits with 1. The subclasses also inherit
-the matching built-in error so that library users can catch what they expect.
+the matching built-in error so that library users can catch what they expect:
+:class:`UnknownNameError`, :class:`ConfigError`, :class:`DatasetError` and its
+:class:`DeclaredTypeError` (a column declared numeric or datetime that mostly is not, which
+``inspect`` refuses too). :func:`did_you_mean` and :func:`unknown_name` build the "choose from
+...; did you mean ...?" sentences. :class:`Terminated` is SIGTERM as a KeyboardInterrupt;
+:class:`TreesVsNetsWarning` (and its :class:`DivergenceWarning`) what a run that goes ahead
+should still say.
 """
 
 from __future__ import annotations

@@ -1,7 +1,13 @@
 """The two learning tasks, and the score each one is ranked by.
 
 A dataset has a task (``Dataset.task``); splits, metrics, ranking direction, plots and
-statistics read it from there. This module imports nothing, so every layer may use it.
+statistics read it from there. Each score is a :class:`Metric` (its column, its label in a
+report, its direction): a task ranks by :data:`PRIMARY` (accuracy, higher is better; RMSE,
+lower is better) and shows the others of :data:`SECONDARY`. This module imports nothing of
+the project, so every layer may use it.
+
+A task is only ever one of these two; a unit of work the executors run is a *job*
+(:mod:`treesvsnets.bench.plan.jobs`).
 """
 
 from __future__ import annotations

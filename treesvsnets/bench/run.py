@@ -9,6 +9,13 @@ checks of :mod:`.plan.checks`, :mod:`.plan.work` lists the units of work,
 :mod:`.execute.executors` runs them (in worker processes by default), and
 :mod:`.cells.cell` runs one cell (:mod:`.tune.trial` one trial); the harness alone writes the
 store (:mod:`treesvsnets.results`), one row per cell as it finishes.
+
+:func:`_execute` goes plan -> jobs -> executor -> store -> exports -> manifest ->
+``finish(run_dir, rows, manifest)``; the API also passes ``while_cells_run``, which loads the
+report's libraries in a thread while the cells run. The executor follows the config (in
+this process, local worker processes, or Dask); local workers start as soon as the
+estimators and datasets are resolved, so their start-up overlaps loading the data (for a
+resumed run too). SIGTERM ends a run as Ctrl-C does.
 """
 
 from __future__ import annotations

@@ -1,4 +1,12 @@
-"""The Dataset value every loader returns and every cell reads."""
+"""The Dataset value every loader returns and every cell reads.
+
+:class:`Dataset` holds X and y (class codes, or a regression target's floats), the class
+names, the task, the image or sequence shape its rows have, and for a user's table its
+:class:`TableSchema` (which columns are numeric, categorical or dates, and how each fold
+treats them), its cleaning record and each column's reading; it gives its ``fingerprint``
+(a content hash), ``row_hashes`` (finding duplicates), ``strata`` and a stratified
+``subsample``. :func:`encode_labels` turns labels into class codes.
+"""
 
 from __future__ import annotations
 

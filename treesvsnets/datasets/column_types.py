@@ -4,9 +4,9 @@ One function, :func:`read_column`, takes a column as read from the file and
 returns it with its values in their proper type (floats, datetimes or
 stripped text) and a :class:`ColumnReading`: the inferred kind, how many
 values were placeholders for missing (``unknown``, ``N/A``, ``?`` ...), which
-values did not parse and became missing, which category spellings were
-merged, and why a column is dropped. ``inspect``, the manifest and the report
-all show these readings.
+values did not parse and became missing (with examples), which category spellings were
+merged, why a column is dropped, and the encoding each training fold will give it.
+``inspect``, the manifest and the report all show these readings.
 
 The rules, in order (a column forced by the user skips the guessing):
 
@@ -30,7 +30,8 @@ Before any of that, :func:`row_index_reason` finds the file's row index, which R
 ``write.csv`` (``""``, read back as ``X`` or ``...1``), Rdatasets (``rownames``) and pandas'
 ``to_csv`` (``Unnamed: 0``) write as a first column: a column whose values are the row
 positions in file order (0..n-1 or 1..n, under any name), or a column of distinct whole
-numbers under a row index's name. Files are often sorted by their target, so a row index is
+numbers under a row index's name (``Unnamed: 0``, ``rownames``, ``...1``; ``X`` or ``index``
+only as the first column). Files are often sorted by their target, so a row index is
 a feature that leaks it: it is dropped, before duplicate rows are judged (an index makes
 every row distinct), unless the user keeps or declares it.
 

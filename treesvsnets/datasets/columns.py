@@ -23,6 +23,15 @@ fold are only transformed.
   "ordinal"`` asks for ordinal codes (unknown -> -1) instead. An estimator that asks for
   scaling gets those codes, and a regression target's encodings (in the target's units),
   scaled as its numbers are; a class label's encoding is a probability and stays in [0, 1].
+
+:func:`table_preprocessor` builds it from :class:`IQRClipper` (:func:`iqr_fences`, with
+which ``inspect`` also counts outliers), median imputation with missing indicators, the
+scaler, :class:`DatetimeFeatures`, ``(missing)`` as a category and :class:`CategoryEncoder`
+(the target encoder's inner folds seeded, so a cell is reproducible). :func:`category_codes`
+gives the codes for an estimator with ``native_categorical``, whose categorical columns then
+come last; :func:`coded_columns` reads those last columns back, checked (what CatBoost and
+the tabular nets read). :func:`describe_encoding` says in words what a fold makes of a
+column (what ``inspect`` and the report show).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""MNIST and Fashion-MNIST through torchvision, with their official 60k/10k split.
+"""MNIST and Fashion-MNIST through torchvision, with their official 60k/10k split (kept as
+``Dataset.official_test``, for ``--protocol holdout``).
 
 Files are read from the data folder (``--data-dir``, else ``$TREESVSNETS_DATA_DIR``,
 else a per-user cache folder). When they are not there, torchvision downloads

@@ -1,7 +1,8 @@
 """Leakage a table may hold, looked for before a run (``treesvsnets inspect``): a feature that
 equals the target or alone predicts it perfectly (:func:`suspected_leaks`), and a target
 sorted or grouped in the file's row order, which any column derived from the row order
-would leak (:func:`target_order`)."""
+would leak (:func:`target_order`: a depth-3 tree on the row position alone, scored in shuffled
+3-fold cross-validation)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,10 @@
 The runner fits the transformer named by the estimator's spec on exactly the
 rows the estimator fits on, then applies it to the validation slice and the
 test fold, so no statistic comes from rows the estimator must not see.
+
+The names (:data:`PREPROCESSORS`): none, standard, minmax, robust, log1p, pixels, and auto
+(pixels for images, standard for tables). With a table's schema the name is the scaling of
+its column pipeline (:mod:`treesvsnets.datasets.columns`).
 """
 
 from __future__ import annotations

@@ -7,6 +7,12 @@ spellings, why a column is dropped, and the encoding each fold will use), and
 it warns about leakage (:mod:`.leakage`): a feature that equals the target, or that alone
 predicts it perfectly, and a target sorted or grouped in the file's row order (which any
 column derived from the row order would leak).
+
+:func:`profile_table` profiles a file as a run with those :class:`TableOptions` would read
+it, through the same functions (:func:`~treesvsnets.datasets.tables.read_table`,
+``clean_table``, ``read_feature``); :func:`inspect_table` takes the options as keywords (the
+Python API's ``treesvsnets.inspect_table``); :func:`format_profile` is the text
+``treesvsnets inspect`` prints.
 """
 
 from __future__ import annotations

@@ -2,6 +2,13 @@
 
 The metadata (size, classes, image shape) is declared at registration so that
 ``treesvsnets list datasets`` answers without importing scikit-learn.
+
+:class:`DatasetInfo` is that metadata and the loader; :func:`register_dataset` adds one;
+:func:`info` finds one by name, and a name that is a table file's path becomes a
+:func:`table_info` (loaded by :func:`treesvsnets.datasets.tables.load_table`);
+:func:`all_infos` lists the built-ins in the declared :data:`BUILTIN_ORDER`, whichever module
+was imported first, then the others; :func:`load_from` loads what an info describes (a worker
+gets the info, not the registry).
 """
 
 from __future__ import annotations

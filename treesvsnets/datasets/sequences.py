@@ -6,7 +6,8 @@ official 4,000 / 1,000 train/test split, kept as the dataset's ``official_test``
 ``--protocol holdout``. Generating takes several seconds, so the arrays are cached as
 ``mnist1d/mnist1d-<settings hash>.npz`` in the data folder (``--data-dir``, else
 ``$TREESVSNETS_DATA_DIR``, else the per-user cache); a folder that cannot be written only
-means the next load generates again.
+means the next load generates again. The dataset's sequence shape is (1, 40), and numpy's
+global random state, which the package reseeds, is put back after generating.
 """
 
 from __future__ import annotations

@@ -1,6 +1,13 @@
 """How to read one table file: :class:`TableOptions` (a config file's dataset entry, or
 ``inspect``'s flags), checked against the file's columns (:func:`check_options`) and, for
-a table whose rows are sequences or images, against its shape (:func:`check_shape`)."""
+a table whose rows are sequences or images, against its shape (:func:`check_shape`).
+
+The options: the target and its task, per-column overrides (``numeric``, ``categorical``,
+``datetime``, ``drop``, ``keep``), ``null_tokens``, what to do with missing values, outlier
+clipping, ``max_onehot`` and ``high_cardinality`` (target encoding or ordinal codes), and
+``shape``: the rows as sequences or images. :func:`check_options` refuses a column named
+that does not exist, a dropped target or a column given two types; :func:`check_shape` a
+shaped table that is not all numbers, as many as the shape holds, none missing."""
 
 from __future__ import annotations
 

@@ -13,6 +13,14 @@ scaling, encoding) happens later, inside each training fold
 
 Bad data raises a DatasetError naming the file and, where there is one, the
 column, before anything is trained.
+
+:func:`read_table` reads a .csv, .tsv or .parquet file (only blank cells are missing as
+read; placeholders are the column reader's); :func:`load_table` is :func:`read_table` then
+:func:`clean_table`, which takes a frame already read (``inspect`` reuses it): the file's row
+index is dropped first (:func:`row_index_readings`), exact duplicates are judged on the rows
+as read less that index, then the rows without a target go, then every column is read by
+:func:`read_feature` (:func:`~treesvsnets.datasets.column_types.read_column` as the table's
+options say, shared with ``inspect``). ``Dataset.columns`` keeps each column's reading.
 """
 
 from __future__ import annotations

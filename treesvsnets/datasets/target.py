@@ -4,6 +4,12 @@ The task is read from the target as an analyst would: text, yes/no and a few who
 are class labels (classification); numbers with fractions, or many distinct whole numbers,
 are a quantity to predict (regression). ``task = ...`` (``--task``) overrides the choice.
 Every refusal names the file and the column.
+
+:func:`read_target` gives the task, why, and the target's numbers (at most
+:data:`MAX_CLASS_CODES`, 20, distinct whole numbers are class codes);
+:func:`check_regression_target` refuses a regression target that is not finite or is
+constant; :func:`quantile_bins` cuts a target into the quantile bins a regression split can
+be stratified on.
 """
 
 from __future__ import annotations

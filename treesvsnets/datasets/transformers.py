@@ -1,4 +1,5 @@
-"""Transformers scikit-learn does not ship (kept apart: importing this imports scikit-learn)."""
+"""Transformers scikit-learn does not ship (kept apart: importing this imports scikit-learn):
+:class:`PixelScaler`, one scale for every pixel, the training rows' largest value."""
 
 from __future__ import annotations
 

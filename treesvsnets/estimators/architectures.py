@@ -1,10 +1,12 @@
 """The module settings of each built-in net that competes on tables, declared once.
 
+:data:`TABLE_NETS` holds each net's settings and their defaults:
 ``TorchClassifier("ft_transformer")`` (a setting left None) and ``-e ft_transformer`` (the
 registry's defaults) read the same entry, so the Python API and the command line build the
-same module under one name. The loop's settings (epochs, optimizer, early stopping, device)
-are the estimator's, not the module's, and are not here. Importing this imports nothing
-from torch (the registry reads it at start-up).
+same module under one name; :func:`module_settings` puts the settings given in place of the
+declared ones and refuses one the module does not take. The loop's settings (epochs,
+optimizer, early stopping, device) are the estimator's, not the module's, and are not here.
+Importing this imports nothing from torch (the registry reads it at start-up).
 
 Each entry names exactly the settings its module takes (its builder in
 :mod:`treesvsnets.estimators.torch.tabular` receives only these), at a CPU's size:

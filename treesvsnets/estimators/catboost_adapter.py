@@ -7,9 +7,13 @@ last, as the training fold's category codes (-1 for a category the fold never ha
 CatBoost as ``cat_features`` (whole-number codes), so CatBoost's ordered target statistics
 encode them instead of a one-hot or target encoding fitted outside it.
 
-The thread budget goes to ``thread_count``, the seed to ``random_seed``; ``device="auto"``
-trains on the GPU (``task_type="GPU"``) when CatBoost sees one, and ``device_`` records
-where it ran. CatBoost writes no files (``allow_writing_files=False``) and prints nothing.
+The thread budget goes to ``thread_count``, the seed to ``random_seed``; ``device="cuda"``
+(or ``cuda:N``) trains on that GPU (``task_type="GPU"``), ``device="auto"`` does when
+CatBoost sees one, and ``device_`` records where it ran. :func:`gpu_count` asks CatBoost only
+where an NVIDIA driver is loaded (elsewhere CatBoost would print a CUDA error). CatBoost
+writes no files (``allow_writing_files=False``) and prints nothing.
+:class:`CatBoostClassifierModel` and :class:`CatBoostRegressorModel` share
+:class:`CatBoostModel`'s parameters, which ``validate_params`` checks before any fit.
 """
 
 from __future__ import annotations

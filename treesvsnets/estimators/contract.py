@@ -5,6 +5,13 @@ exercises one promise the harness relies on, and fails with a sentence that
 says what broke. ``run_checks`` never raises for a failing estimator; it
 reports every check. A regressor gets the checks that apply to it (no classes, no
 probabilities; one finite number per row instead of a known label).
+
+The checks (:data:`CHECKS`, per task): fit returns self, predict's shape and labels,
+``classes_``, ``predict_proba`` rows that sum to 1, the get_params / clone round trip, string
+labels, scaled float32 input (the harness's preprocessing), determinism under a fixed seed
+and a pickle round trip. A check that does not apply raises :class:`SkipCheck` and is
+reported as SKIP with its reason. :mod:`treesvsnets.plugin_checks` picks the data (digits for
+an estimator that needs images, ...) from the target's capabilities.
 """
 
 from __future__ import annotations

@@ -13,6 +13,13 @@ A name is an estimator parameter (``n_estimators``), a nested one (``estimator__
 for AdaBoost's base tree), or a name the spec's ``space_params`` turns into parameters (the
 nets' ``width`` and ``depth`` become ``hidden_units``). This module imports nothing heavy:
 Optuna is imported only by :meth:`Distribution.to_optuna`.
+
+:class:`Distribution` is one parameter's (a float or int range, log or stepped, or a choice:
+its Optuna distribution, its grid points, ``contains``, ``describe``); :class:`SearchSpace`
+an estimator's distributions and how sampled values become parameters (``params``), with the
+corners that reach every bound and the grid. :func:`parse_space` and
+:func:`parse_distribution` read the form above, refusing a malformed one in one sentence that
+names where it is.
 """
 
 from __future__ import annotations

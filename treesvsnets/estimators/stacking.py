@@ -15,7 +15,8 @@ final estimator, so its predictions equal ``StackingClassifier``'s
 (``tests/estimators/test_stacking.py`` checks it). Cases it does not speed up (``cv="prefit"``,
 multilabel targets, metadata routing, a class missing from an inner training
 fold) go to scikit-learn's own ``fit``. ``PooledStackingRegressor`` does the same for
-``StackingRegressor`` (its members' out-of-fold predictions are their ``predict``).
+``StackingRegressor`` (its members' out-of-fold predictions are their ``predict``); the
+pooled fit both use (``_PooledFit``) is written once.
 """
 
 from __future__ import annotations

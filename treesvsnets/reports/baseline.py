@@ -9,6 +9,9 @@ models and says so in one sentence each, for the run's last lines and the report
 (:func:`treesvsnets.reports.stats.paired_fold_test`) on the task's score: higher accuracy,
 or lower RMSE, with p < 0.05. With a single split (holdout) no test is possible, and only a
 model whose score is not better than the baseline's is flagged.
+
+:func:`compare_to_baseline` compares each estimator with the run's baseline-family estimator
+(:func:`baseline_of`); :func:`not_better_sentences` says which are not better.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Run against run: what changed in the task's score (accuracy, or RMSE for regression) and in
 time, whether it is meaningful, and whether the two runs can be compared at all (split hashes,
-library versions, hardware)."""
+library versions, hardware). :func:`compare_runs` builds the comparison and
+:func:`format_comparison` the text ``treesvsnets compare`` prints."""
 
 from __future__ import annotations
 

@@ -1,6 +1,12 @@
 """What a report says, built once from a run's rows and manifest; markdown.py and html.py only
 render it. Building it also draws the figures (PNG files in the run folder's ``figures/``).
 
+:func:`build_content` makes the :class:`~treesvsnets.reports.layout.ReportContent`: the
+header, each dataset's section (its leaderboard, notes, statistics and figures), what holds
+across datasets, and the failed cells. A tuned run's leaderboards, statistics and figures
+read its default rows; the leaderboards of the default rows and after tuning are each built
+once, and each dataset gets a section on tuning (:mod:`.tuning_section`).
+
 The manifest is the typed :class:`~treesvsnets.results.folder.Manifest`, read by attribute (a
 field renamed there fails here); its entries (config, environment, each dataset, estimator
 and split) are the dicts the harness recorded, read with ``.get`` where an older run may lack

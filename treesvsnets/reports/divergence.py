@@ -1,9 +1,10 @@
 """Nets whose training diverged, read from the rows' ``diverged`` column.
 
 A diverged net still scores, usually far below the baseline, and the baseline test then
-says "not better" without saying why. These sentences say why, naming the estimator, the
-dataset and the folds, for the run's last lines and the report; the leaderboard counts the
-diverged folds of each estimator (:func:`diverged_counts`).
+says "not better" without saying why. These sentences (:func:`divergence_sentences`, one
+per estimator whose rows record ``diverged``) say why, naming the estimator, the dataset,
+the folds and how the first diverged, for the run's last lines and the report; the
+leaderboard counts the diverged folds of each estimator (:func:`diverged_counts`).
 """
 
 from __future__ import annotations

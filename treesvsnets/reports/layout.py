@@ -1,6 +1,7 @@
-"""The parts a report is made of (sections, subsections, figures), filled by
-:mod:`.content` and :mod:`.tuning_section`, rendered by :mod:`.markdown` and :mod:`.html`;
-and where a figure's PNG file goes in the run folder."""
+"""The parts a report is made of (:class:`ReportContent`, :class:`DatasetSection`,
+:class:`Subsection`, :class:`Figure`), filled by :mod:`.content` and :mod:`.tuning_section`,
+rendered by :mod:`.markdown` and :mod:`.html`; and where a figure's PNG file goes in the run
+folder (:func:`save_figure`: ``RUN_DIR/figures/NAME.png``)."""
 
 from __future__ import annotations
 

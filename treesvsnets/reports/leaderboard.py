@@ -1,5 +1,11 @@
 """Aggregate result rows into one leaderboard per dataset, ranked by its task's score
-(accuracy, higher first; RMSE, lower first)."""
+(accuracy, higher first; RMSE, lower first).
+
+:func:`leaderboard` gives, per (dataset, estimator), the means of every score, the std and
+bootstrap interval of the task's score, the rank in its direction, ``vs_baseline`` and
+``diverged`` (estimators whose cells all failed are kept); :func:`display_table` and
+:func:`format_tables` render it in the task's columns with tabulate (``simple`` for a
+terminal, ``github`` for Markdown)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """The report's figures (matplotlib, Agg backend: no display needed).
 
 Each function takes result rows or a leaderboard and returns a Figure; the
-caller saves it (PNG beside report.md, embedded in report.html).
+caller saves it (PNG beside report.md, embedded in report.html): the task's score against
+fit time with its Pareto front, the per-fold scores, learning curves, a confusion matrix (or
+predicted against actual and residuals, for regression), the critical-difference diagram,
+and for a tuned run the anytime curves and the Pareto plot with tuning's time.
 """
 
 from __future__ import annotations

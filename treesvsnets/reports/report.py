@@ -1,4 +1,8 @@
-"""Write a run folder's reports: report.md (+ figures/*.png), report.html, summary.csv."""
+"""Write a run folder's reports: report.md (+ figures/*.png), report.html, summary.csv.
+
+:func:`write_report` draws the figures and writes every file (a tuned run's summary.csv holds
+the leaderboard after tuning below the defaults'); :func:`preload` imports what it needs, so
+a run can load it while its cells run."""
 
 from __future__ import annotations
 

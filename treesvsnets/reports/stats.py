@@ -3,7 +3,9 @@
 - Two estimators on one dataset: the Nadeau & Bengio (2003) corrected
   resampled t-test over the folds. Cross-validation folds share training
   rows, so a plain paired t-test is overconfident; the correction inflates
-  the variance by ``n_test / n_train``.
+  the variance by ``n_test / n_train``. :func:`paired_fold_test` pairs two sets of rows
+  (two estimators, or one in two runs) by seed and fold; the report and ``compare`` share
+  it.
 - Many estimators over several datasets: the Friedman test on the ranks, then
   the Nemenyi post-hoc test (scikit-posthocs) and its critical difference for
   the CD diagram (Demšar 2006).

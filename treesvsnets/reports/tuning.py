@@ -6,6 +6,13 @@ the store's ``trials`` table. Everything here reads the test-fold scores of tria
 draw the curves, the way Grinsztajn et al. (2022) do: for a budget of b trials, the trial with
 the best *validation* score among the first b, and its test score, averaged over random
 reorderings of the trials (trial 0, the defaults, always first).
+
+:func:`split_tuning` parts the default rows from the tuned; :func:`after_tuning` gives the
+leaderboard's rows after tuning; :func:`default_vs_tuned` compares each tuned estimator's
+default and tuned scores (the corrected t-test, trials, tuning seconds, best params);
+:func:`verdict` sets the best trees against the best net before and after tuning;
+:func:`anytime_curves` draws the curves above, by trials or by seconds; :func:`tuned_points`
+gives the Pareto plot with tuning's time; :func:`tuning_lines` is what the terminal says.
 """
 
 from __future__ import annotations

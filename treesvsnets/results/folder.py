@@ -7,7 +7,13 @@ A run folder holds::
     manifest.json      the Manifest: config, estimators, datasets, splits, environment, status
     results.sqlite     one row per cell, committed as each cell ends (the ResultStore)
     results.csv        the rows exported (and results.parquet with pyarrow)
+    trials.csv         a tuned run's trials
     report.html, ...   the reports, written by treesvsnets.reports
+
+:class:`Manifest` is typed; it changes only through ``start``, ``end`` and ``record_resume``,
+and keeps the keys this version does not know. :meth:`RunFolder.create` makes a unique
+``<UTC timestamp>-<name>`` folder, :meth:`RunFolder.open` an existing one; the manifest is
+written atomically.
 """
 
 from __future__ import annotations

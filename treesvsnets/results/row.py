@@ -9,8 +9,12 @@ A row is two typed halves merged once, by :func:`result_row`:
   what the estimator reported). The worker fills it in; a cell that never reports back (a
   timeout, a crash) gets a Measurement that says why, from :func:`failure_measurement`.
 
-The store's columns (:data:`COLUMNS`) derive from these two classes, so a new column is one
-new field.
+The store's columns (:data:`COLUMNS`, with their SQLite types) derive from these two classes,
+so a new column is one new field. :data:`STATUSES` are a row's outcomes; :data:`KEY` names a
+row, with ``tuning``: ``default``, or ``tuned`` for the refit of a search's best config,
+whose ``n_trials``, ``tuning_seconds``, ``best_params`` and ``best_trial`` the harness sets
+when its search ends. A search's trials have rows of their own: :class:`TrialRow` and
+:data:`TRIAL_COLUMNS`, one row per trial; :func:`is_trial` tells the two kinds apart.
 """
 
 from __future__ import annotations

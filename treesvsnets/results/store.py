@@ -1,9 +1,12 @@
 """The results store: one SQLite row per cell, committed as each cell ends.
 
 A run that crashes halfway keeps every finished cell. The columns are those of
-the result row (:mod:`treesvsnets.results.row`); ``(run_id, dataset, estimator, seed, fold)``
-is the key, so a cell that is run again (a retry) replaces its row instead of adding
-a duplicate.
+the result row (:mod:`treesvsnets.results.row`); :data:`~treesvsnets.results.row.KEY`,
+``(run_id, dataset, estimator, seed, fold, tuning)``, is the key, so a cell that is run again
+(a retry) replaces its row instead of adding a duplicate. :class:`ResultStore` adds the
+columns an older store lacks, and keeps a ``trials`` table, one row per trial of a search
+(``add_trial``, ``trials``); :func:`export_rows` writes ``results.csv`` (and
+``results.parquet`` with pyarrow).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""What machine and which library versions produced a run."""
+"""What machine and which library versions produced a run: :func:`describe_environment`
+(machine, CPU, Python, the library versions read from their metadata, nothing imported; the
+CUDA devices only when an estimator of the run can use a GPU, since that imports torch)."""
 
 from __future__ import annotations
 

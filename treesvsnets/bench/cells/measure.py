@@ -4,6 +4,10 @@ Peak memory is the process's resident-set high-water mark (VmHWM on Linux),
 reset at the start of each cell by writing ``5`` to ``/proc/self/clear_refs``,
 so each row gets its own peak rather than the run's. Where that is not
 possible the row falls back to the process's lifetime peak and says so.
+
+:class:`Stopwatch` times named phases (``time.perf_counter``); :func:`reset_peak_rss`,
+:func:`peak_memory` and :func:`peak_rss_mb_of` (another process's peak, which the harness
+reads of a worker) measure memory; :func:`cpu_count` is the cores this process may use.
 """
 
 from __future__ import annotations

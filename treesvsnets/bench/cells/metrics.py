@@ -1,5 +1,8 @@
-"""Scores for one test fold: :func:`score` for classification, :func:`regression_score`
-for regression."""
+"""Scores for one test fold: :func:`score` for classification (accuracy, balanced accuracy,
+macro-F1, log loss with probabilities, the confusion matrix), :func:`regression_score` for
+regression (RMSE, MAE, R², a fixed sample of (true, predicted) pairs); :func:`align_proba`
+puts a model's probability columns under the dataset's class codes, and
+:func:`primary_score` is the task's ranking score alone (a search's trials)."""
 
 from __future__ import annotations
 

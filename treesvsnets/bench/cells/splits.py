@@ -5,8 +5,15 @@ split (``holdout``: the dataset's official split when it has one, such as MNIST'
 else a ``test_size`` split). Classification folds are stratified on the classes; regression
 folds are plain shuffled folds, or stratified on ``target_bins`` quantile bins of the target
 when asked. Inside each training fold a validation slice (stratified alike) is set aside
-once, for the estimators that early-stop; every such estimator gets the same slice. The
-plan's hash covers the data, the folds and the slices, and is stored on every row.
+once, for the estimators that early-stop; every such estimator gets the same slice
+(``Fold.fit`` is the training fold less it, ``Fold.val`` the slice). The plan's hash covers
+the data, the folds and the slices, and is stored on every row; ``test_rows_seen_in_train``
+counts, per split, the test rows whose features also appear in its training fold.
+
+:class:`SplitRecipe` is a run's split settings (folds, protocol, test size, validation
+fraction, target bins), built once; its ``plan(dataset, seed)`` makes a :class:`SplitPlan`.
+:func:`check_folds` refuses a class smaller than k (for regression, fewer than 2 rows per
+fold), naming the class.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ The harness sends each cell as a small :class:`~treesvsnets.bench.plan.jobs.Cell
 :class:`~treesvsnets.bench.execute.isolation.WorkerProcess`, which loads each dataset
 once and runs the cells under the run's time and memory limits, exactly as
 the local pool does; the rows come back to the harness, which alone writes
-the store.
+the store. A fixed list of jobs goes to the scheduler at once; a tuning feed is kept twice
+the cluster's threads ahead (later trials learn from earlier ones), jobs added as rows come
+back.
 
 Starting a cluster (see docs/scaling.md)::
 

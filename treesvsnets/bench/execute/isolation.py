@@ -12,8 +12,10 @@ Limits are enforced from the harness side:
 - time: the clock starts when the worker reports that the cell's data is
   loaded; past ``Limits.seconds`` the process group is killed -> ``timeout``.
 - memory: the resident memory of the worker and its child processes is read
-  every ``MEMORY_POLL_SECONDS``; past ``Limits.memory_mb`` it is killed ->
-  ``oom``. A cell can overshoot by what it allocates between two readings.
+  every ``MEMORY_POLL_SECONDS`` (50 ms); past ``Limits.memory_mb`` it is killed ->
+  ``oom``. The worker's own reading is its peak since the cell started (VmHWM, reset by
+  the worker before it says the cell started), so a spike between two readings counts; a
+  child process can overshoot by what it allocates between two readings.
 - a worker that exits or is killed by a signal mid-cell -> ``crashed``.
 """
 

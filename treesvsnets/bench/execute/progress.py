@@ -1,5 +1,6 @@
 """What a run tells its user as it goes: one event before the first cell and one per cell,
-and the terminal's one line each."""
+and the terminal's one line each: :class:`ProgressEvent` (built by keyword only),
+:class:`TrialEvent` (after each trial of a tuned run) and :func:`print_progress`."""
 
 from __future__ import annotations
 

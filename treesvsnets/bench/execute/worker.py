@@ -14,7 +14,9 @@ stdout, so whatever an estimator prints cannot corrupt the protocol:
 A crash in native code leaves the Python traceback in ``CRASH_FILE``
 (faulthandler), which the harness stores on the cell's row.
 The worker lives for many cells (its datasets stay loaded); the harness kills
-it, and starts another, only when a cell hits a limit or it dies.
+it, and starts another, only when a cell hits a limit or it dies. On Linux the worker dies
+with its parent (no orphan keeps training), and it ignores Ctrl-C: the harness decides when
+a cell stops.
 """
 
 from __future__ import annotations

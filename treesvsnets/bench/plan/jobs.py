@@ -9,6 +9,16 @@ dataset and split plan once, checks that they are the ones the harness planned w
 :class:`FoldGroupJob` with :func:`~treesvsnets.bench.cells.cell.run_fold_group`, a
 :class:`TrialJob` with :func:`~treesvsnets.bench.tune.trial.run_trial`) and says the rows of
 its own failure (``failure_rows``), so nothing here switches on a job's kind.
+
+A :class:`CellJob` is its cell, a :class:`DatasetRequest` (name, fingerprint, data folder,
+subsample), a :class:`SplitPlanRequest` (the run's SplitRecipe, the seed, the plan's hash;
+each request made by its ``.of()``), its :class:`Limits` and its row's CellIdentity. A
+:class:`TrialJob` is a CellJob with the trial's number, sampler, drawn values and scoring:
+it returns one trial row, and its failure rows are trial rows too. A :class:`FoldGroupJob`
+holds the CellJobs of one estimator, dataset and seed trained together (its time limit is
+the cell's times the folds). :class:`WorkerSetup` is what a worker needs first (the plugins,
+the cloudpickled specs and dataset infos, ``sys.path``); :class:`JobRunner` calls the
+``started`` it is given once a job's data is loaded, where the cell's clock starts.
 """
 
 from __future__ import annotations

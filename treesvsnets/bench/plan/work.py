@@ -3,7 +3,11 @@
 :func:`jobs` lists a run's units of work, costliest first when several run at once, each
 carrying its cell, the requests that rebuild its dataset and split plan on a worker, its
 limits and the identity of its row; :func:`tuning_feed` orders a tuned run's defaults,
-searches and refits; :func:`threads_per_cell` divides the cores.
+searches and refits; :func:`threads_per_cell` divides the cores among the ``--jobs`` cells
+running at once (with Dask, each worker divides its own; a user's ``--threads`` that
+oversubscribes the cores is a warning). :class:`RunContext` is what listing the work needs
+besides the plan: the run's id and folder, the thread budget, whether nets print their
+epochs, and the cells a resumed run already has.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """One hyperparameter search: an estimator's trials on one outer fold, drawn by Optuna.
 
-The harness owns execution, isolation and storage; Optuna owns only the sampling, through its
-ask-and-tell API (``study.ask`` / ``study.tell``) on an in-memory study. The run's store is
-the search's memory: a resumed run tells the study every stored trial again
-(``study.add_trial``), so the sampler sees them and none is rerun.
+:class:`Search` is one (dataset, estimator, seed, fold)'s search (``ask``, ``tell``,
+``restore``, ``best``); :class:`Budget` its trials and/or seconds. The harness owns
+execution, isolation and storage; Optuna owns only the sampling, through its ask-and-tell
+API (``study.ask`` / ``study.tell``) on an in-memory study. The run's store is the search's
+memory: a resumed run tells the study every stored trial again (``study.add_trial``,
+through :meth:`Search.restore`), so the sampler sees them and none is rerun.
 
 - Trial 0 is the estimator's defaults (no values drawn). Trial n >= 1 draws from the space
   with a sampler seeded by (seed, dataset, estimator, fold, n): the random sampler's trial n

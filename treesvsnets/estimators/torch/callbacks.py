@@ -4,6 +4,11 @@ Each hook receives the :class:`~treesvsnets.estimators.torch.training.TrainingRu
 follows: the module, settings, history and stop flag of one fit, whether that fit trains
 alone or as one member of a stack. Early stopping sets ``run.stop`` and the loop ends after
 the epoch; it never raises KeyboardInterrupt, so a real Ctrl-C still looks like one.
+
+:class:`Callback` has the hooks; :class:`EarlyStopping` restores the best weights when
+training ends; :class:`Checkpoint` saves the weights at each new best only, atomically (a
+partial file, then renamed); :class:`EpochProgress` prints an epoch line to stderr now and
+then during a long fit.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Which device a net trains on, how its rows get there, and honest clocks on it."""
+"""Which device a net trains on, how its rows get there, and honest clocks on it:
+:func:`resolve_device` (auto, cpu, cuda), :func:`to_device` (float32; to a GPU through
+pinned memory, without waiting) and :func:`synchronize` (before a clock is read)."""
 
 from __future__ import annotations
 

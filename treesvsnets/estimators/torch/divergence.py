@@ -1,5 +1,8 @@
 """Whether a fit diverged, read from its history: the sentence a result row records.
 
+:func:`divergence` returns ``"diverged: ..."`` (what, and at which epoch) or None;
+:class:`~treesvsnets.estimators.torch.net.TorchNet` keeps it as ``diverged_`` and warns.
+
 A net that diverges still returns predictions, and its row a score far below the baseline;
 without a word on why, a reader blames the architecture. A fit has diverged when, at the
 epoch whose weights the model ends with (the last, or the one early stopping restored):

@@ -2,7 +2,11 @@
 sequences (the tabular nets are in :mod:`~treesvsnets.estimators.torch.tabular`).
 
 All take flat rows (what every estimator of the harness receives); the CNNs reshape them
-with the image or sequence shape the dataset declares.
+with the image or sequence shape the dataset declares. :func:`dense_net`: Flatten ->
+[Linear -> (BatchNorm) -> ReLU -> (Dropout)] per hidden layer; :func:`conv_net`: [Conv ->
+(BatchNorm) -> ReLU -> MaxPool] blocks -> a dense head, over images (``dimensions=2``, the
+``cnn``) or sequences (``dimensions=1``, the ``cnn1d``); :func:`initialise` re-initialises
+the weights (``he``, ``xavier``, or PyTorch's ``default``).
 """
 
 from __future__ import annotations

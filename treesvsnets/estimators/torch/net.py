@@ -1,18 +1,23 @@
 """TorchNet: what a PyTorch net behind the scikit-learn API does for either task.
 
-``__init__`` only stores its arguments; ``fit`` checks them, builds the module (each
-architecture's, from the parameters it reads: :mod:`~treesvsnets.estimators.torch.builders`),
-moves the data to the device once and runs the Trainer (:mod:`~treesvsnets.estimators.torch.
-training`, with the loop's own settings, ``TrainingSettings.of``). Fitted state ends in
-``_``: ``module_``, ``history_``, ``device_``, ``best_epoch_``, ``diverged_`` (None, or
-what went wrong: :mod:`~treesvsnets.estimators.torch.divergence`)...
+``__init__`` only stores its arguments. ``fit(X, y, validation_data=...)`` is, inside
+:meth:`~TorchNet.thread_budget` (torch's threads for the fit), :meth:`~TorchNet.prepare_fit`
+(input and settings checked; the module built and seeded, each architecture's from the
+parameters it reads, :mod:`.builders`; the data on the device once), the Trainer
+(:mod:`.training`, with the loop's own settings, ``TrainingSettings.of(get_params())``) and
+:meth:`~TorchNet.finish_fit`: the halves are public for :meth:`~TorchNet.fit_together`.
+:meth:`~TorchNet.warm_up` pays torch's start-up outside a timed fit; pickling carries the
+module as ``torch.save`` bytes (onto the CPU where CUDA is missing); ``load_checkpoint``
+loads saved weights. Fitted state ends in ``_``: ``module_``, ``history_``, ``device_``,
+``best_epoch_``, ``cardinalities_`` (each of the last ``n_categorical`` columns' category
+count in the training rows), ``diverged_`` (None, or :mod:`.divergence`'s sentence, also
+warned as a ``DivergenceWarning``)...
 
-The task lives in two small subclasses: :class:`~treesvsnets.estimators.torch.classifier.
-TorchClassifier` (classes, class weights, probabilities) and :class:`~treesvsnets.
-estimators.torch.regressor.TorchRegressor` (a standardised target mapped back). They share
-every parameter, this class's fit, and one training loop; what differs is their objective
-(:mod:`~treesvsnets.estimators.torch.objectives`) and the hooks :meth:`TorchNet._targets`,
-:meth:`TorchNet._validation_targets` and :meth:`TorchNet._objective`.
+The task lives in two small subclasses, :class:`.classifier.TorchClassifier` (classes, class
+weights, probabilities) and :class:`.regressor.TorchRegressor` (a standardised target mapped
+back): they share every parameter, this fit and one training loop; their objective
+(:mod:`.objectives`) and the hooks ``_targets``, ``_validation_targets`` and ``_objective``
+differ.
 """
 
 from __future__ import annotations

@@ -11,6 +11,12 @@ neither loop is written twice.
 - :class:`Regression`: one output on a target standardised in the training fold, mean
   squared error (or Huber), ``val_loss`` and, in the target's own units, ``val_rmse``,
   and ``val_r2``.
+
+Each also says its ``constant_loss``: what a net that learned nothing scores on the training
+rows (every class alike, log(classes); the mean, 1.0 on a standardised target), the
+yardstick of :mod:`~treesvsnets.estimators.torch.divergence`. :class:`HeadsLoss` is the
+loss of a module that trains several heads at once (TabM, ``trains_heads = True``): the mean
+of every head's loss.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Everything but the task is :class:`~treesvsnets.estimators.torch.net.TorchNet`'s (the
 same parameters, loop, devices, early stopping, fold-parallel stacking and pickling). The
-target is standardised on the rows ``fit`` is given (the training fold: the validation
-slice and the test fold never shape it), the module has one output, and predictions are
-mapped back to the target's units.
+target is standardised on the rows ``fit`` is given (``y_mean_``, ``y_scale_``: the training
+fold's; the validation slice and the test fold never shape it), the module has one output,
+the loss is ``mse`` or ``huber``, and predictions are mapped back to the target's units.
 """
 
 from __future__ import annotations

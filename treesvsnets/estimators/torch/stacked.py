@@ -1,9 +1,13 @@
 """The mechanics of fold-parallel training: k nets as one stacked model, and its loop.
 
 :class:`StackedSequential` runs k copies of a Flatten/Linear/ReLU/Dropout net as batched
-matrix products; :class:`StackedTrainer` trains it with the same epoch bookkeeping as a lone
-fit (:class:`~treesvsnets.estimators.torch.training.EpochLoop`). What may be stacked, and
-why the result equals k separate fits, is the policy in
+matrix products (``baddbmm`` over ``(k, in, out)`` weights); :func:`plan_steps` lays out an
+epoch's steps for members of different sizes; :class:`StackedTrainer` trains the stack with
+the same epoch bookkeeping as a lone fit
+(:class:`~treesvsnets.estimators.torch.training.EpochLoop`), each member with its own rows,
+shuffles, initial weights, optimizer state, class weights, early stopping and history, and
+each a :class:`~treesvsnets.estimators.torch.training.FitRun` its callbacks see. What may be
+stacked, and why the result equals k separate fits, is the policy in
 :mod:`treesvsnets.estimators.torch.together`.
 """
 

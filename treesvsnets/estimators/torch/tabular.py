@@ -1,24 +1,28 @@
 """The nets that compete on tables, around the published modules.
 
 - ``resnet`` and ``ft_transformer``: Gorishniy et al. 2021, "Revisiting Deep Learning Models
-  for Tabular Data" (``rtdl-revisiting-models``'s ``ResNet`` and ``FTTransformer``);
+  for Tabular Data" (``rtdl-revisiting-models``'s ``ResNet``, on the numbers and the
+  flattened category embeddings, and ``FTTransformer``, categories as tokens);
 - ``mlp_plr``: the MLP on periodic embeddings of the numbers (PLR), Gorishniy et al. 2022,
   "On Embeddings for Numerical Features in Tabular Deep Learning" (``rtdl-num-embeddings``'s
-  ``PeriodicEmbeddings``, ``lite=False``);
+  ``PeriodicEmbeddings``, ``lite=False``, then rtdl's ``MLP``);
 - ``tabm``: Gorishniy et al. 2025, "TabM: Advancing Tabular Deep Learning with
-  Parameter-Efficient Ensembling" (the ``tabm`` package's ``TabM.make``): k MLPs sharing
-  most weights, trained at once; the training loss is each head's (see
-  :class:`~treesvsnets.estimators.torch.objectives.HeadsLoss`), a prediction the heads' mean
-  probability (their mean for regression).
+  Parameter-Efficient Ensembling" (the ``tabm`` package's ``TabM.make``, on PLR-lite
+  embeddings): k MLPs sharing most weights, trained at once; the training loss is each
+  head's (see :class:`~treesvsnets.estimators.torch.objectives.HeadsLoss`), a prediction the
+  heads' mean probability (their mean for regression).
 
 Every module here takes the flat rows the harness gives every estimator. A table's
 categorical columns arrive last, as the training fold's category codes (-1 for a category
 the fold never had, see :func:`treesvsnets.datasets.columns.category_codes`):
-:class:`TabularNet` splits a row into its numbers and its codes, and each module learns an
-embedding per category (FT-Transformer's categorical tokens; a vector per category, per
-column, for the others; TabM's own one-hot encoding), with one more entry per column for an
-unseen category. The packages are imported when a module is built. Each builder's settings
-and their defaults are declared once, in
+:class:`TableInputs` says what a module is built for (the numbers, then one code column per
+cardinality, and the outputs); :class:`TabularNet` splits a row into its numbers and its
+codes (an unseen code, negative or past the fold's categories, becomes its column's last
+index), and each module learns an embedding per category (FT-Transformer's categorical
+tokens; a vector per category, per column, for the others; TabM's own one-hot encoding),
+with one more entry per column for an unseen category; :func:`cardinalities_of` counts each
+code column's categories in the training rows. The packages are imported when a module is
+built. Each builder's settings and their defaults are declared once, in
 :data:`treesvsnets.estimators.architectures.TABLE_NETS`, which the registry reads too.
 """
 

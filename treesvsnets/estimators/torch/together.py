@@ -34,8 +34,9 @@ folds whose training rows hold different numbers of classes, Adam with folds
 taking different numbers of steps per epoch) are fitted one after another
 instead, and :func:`fit_together` says why.
 
-This module is that policy; the stacked model and its loop are in
-:mod:`treesvsnets.estimators.torch.stacked`.
+This module is that policy: :func:`fit_together` (what ``TorchNet.fit_together`` calls) and
+:func:`obstacle` (why a set of estimators cannot be stacked); the stacked model and its loop
+are in :mod:`treesvsnets.estimators.torch.stacked`.
 """
 
 from __future__ import annotations

@@ -4,9 +4,16 @@ The whole training set is moved to the device once; each epoch draws one
 permutation and slices batches out of it. Losses stay on the device and are
 read once per epoch, so the loop does not wait on the device every step.
 
-:class:`EpochLoop` holds the epoch bookkeeping (clock, history, schedule, callbacks) once;
-:class:`Trainer` is the loop of one fit, and the stacked trainer
+:class:`TrainingSettings` are the loop's settings, checked (``.of`` reads them from the
+estimator's parameters); :class:`PreparedFit` is one fit's checked inputs on the device;
+:func:`make_optimizer` (fused where PyTorch offers it) and :func:`make_scheduler` build the
+optimizer and the learning-rate schedule. :class:`EpochLoop` holds the epoch bookkeeping
+(clock after the device's queued work, history records, schedule, callbacks, stop) once,
+over the hooks ``parameters``, ``train_epoch``, ``validate``, ``sync_module`` and ``end``;
+:class:`Trainer` is the loop of one fit (its plain step is what a hand-written loop does;
+mixed precision, L1 and clipping add only their own work), and the stacked trainer
 (:mod:`treesvsnets.estimators.torch.stacked`) its peer for k fits at once.
+:class:`TrainingRun` is what a callback sees of a fit (:class:`FitRun` implements it).
 """
 
 from __future__ import annotations
