@@ -74,8 +74,8 @@ def _executor(prepared: RunPlan) -> Executor:
             (requests[d.name], work.split_plan_request(config, p)): p
             for d, p in prepared.split_plans
         }
-        specs = {spec.name: spec for spec in prepared.specs}
-        return InProcessExecutor(TaskRunner(specs, infos, loaded=loaded, plans=split_plans))
+        runner = TaskRunner(prepared.specs, infos, loaded=loaded, plans=split_plans)
+        return InProcessExecutor(runner)
     setup = WorkerSetup.create(prepared.specs, prepared.infos, config.plugins)
     if config.scheduler is not None:
         from treesvsnets.bench.execute.dask import DaskExecutor
