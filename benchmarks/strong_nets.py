@@ -52,7 +52,7 @@ def workload(n: int = 10_000):
 
 
 def defaults(name: str) -> dict:
-    return registry.get(name).default_params
+    return registry.get(name, "classification").default_params
 
 
 def build(name: str) -> nn.Module:

@@ -97,7 +97,7 @@ def hand_main(scores_out: str, trials: int = TRIALS, threads: int = 2) -> None:
     }
     scores: dict[str, list[float]] = {}
     for name, (make, budget) in models.items():
-        space = registry.get(name).search_space
+        space = registry.get(name, "classification").search_space
         distributions = space.optuna()
         study = optuna.create_study(direction="maximize")
         with threadpool_limits(limits=budget):

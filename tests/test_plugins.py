@@ -33,10 +33,10 @@ def forget():
 def test_a_plugin_file_registers_and_is_benchmarked_beside_the_builtins(tmp_path, forget):
     forget += load_plugin(str(EXAMPLE))
     assert sorted(forget) == ["extra_trees", "svm"]
-    assert get("svm").source == "plugin local_plugin.py"
-    assert get("extra_trees").seed_param == "random_state"
-    assert get("extra_trees").threads_param == "n_jobs"
-    assert get("svm").threads_param is None
+    assert get("svm", "classification").source == "plugin local_plugin.py"
+    assert get("extra_trees", "classification").seed_param == "random_state"
+    assert get("extra_trees", "classification").threads_param == "n_jobs"
+    assert get("svm", "classification").threads_param is None
     result = treesvsnets.run(
         datasets=["wine"],
         estimators=["extra_trees", "svm", "rf"],
@@ -79,7 +79,7 @@ def test_run_with_plugin_flag_in_a_subprocess(tmp_path):
 def test_a_module_plugin_by_dotted_name(forget):
     forget += load_plugin("tests.plugins.tiny_net")
     assert forget == ["tiny_mlp"]
-    assert get("tiny_mlp").source == "plugin tests.plugins.tiny_net"
+    assert get("tiny_mlp", "classification").source == "plugin tests.plugins.tiny_net"
 
 
 def test_a_torch_module_plugin_gets_the_training_loop(tmp_path, forget):
@@ -122,7 +122,7 @@ def test_a_bad_plugin_is_named_and_the_builtins_keep_working(plugin, message):
     with pytest.raises(ConfigError) as caught:
         load_plugin(plugin)
     assert str(caught.value) == message
-    assert get("rf").source == "builtin"
+    assert get("rf", "classification").source == "builtin"
 
 
 def test_bad_plugin_on_the_cli_is_one_sentence_and_exit_2(tmp_path):
@@ -324,7 +324,8 @@ def test_registering_a_declaring_class_takes_its_capabilities():
     spec.loader.exec_module(module)
     try:
         register("images_only", family="other")(module.ImagesOnly)
-        assert get("images_only").capabilities == {"predict_proba", "needs_images"}
+        registered = get("images_only", "classification")
+        assert registered.capabilities == {"predict_proba", "needs_images"}
         with pytest.raises(ConfigError, match="'images_only' needs images, but dataset 'iris'"):
             treesvsnets.run(datasets=["iris"], estimators=["images_only"], progress=False)
     finally:

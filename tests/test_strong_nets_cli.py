@@ -45,7 +45,8 @@ def categorical_csv(path, n=240, seed=0):
 
 
 @pytest.mark.skipif(
-    not planning.registry.get("catboost").installed, reason="catboost is not installed"
+    not planning.registry.get("catboost", "classification").installed,
+    reason="catboost is not installed",
 )
 def test_catboost_and_the_tabular_nets_take_a_tables_categories_natively(tmp_path):
     csv = categorical_csv(tmp_path / "shop.csv")
@@ -131,7 +132,7 @@ def test_an_optional_estimator_without_its_package(register_spec):
     "name", ["catboost", "resnet", "ft_transformer", "mlp_plr", "tabm", "cnn1d"]
 )
 def test_every_new_estimator_passes_the_contract_check(name):
-    if not planning.registry.get(name).installed:
+    if not planning.registry.get(name, "classification").installed:
         pytest.skip(f"{name}'s package is not installed")
     done = cli("check", name)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -23,48 +23,52 @@ def listing(what: str) -> list[str]:
 
 def estimator_lines() -> list[str]:
     """Each registered estimator under its group's title."""
-    from treesvsnets.estimators.registry import GROUPS, all_specs, group_of
+    from treesvsnets.estimators.registry import GROUPS, group_of, names, versions
 
     grouped: dict[str, list[Any]] = {group: [] for group in GROUPS}
-    for spec in all_specs():
-        grouped[group_of(spec)].append(spec)
+    for name in names():
+        found = versions(name)
+        grouped[group_of(next(iter(found.values())))].append(found)
     lines = []
-    for group, specs in grouped.items():
-        if specs:
+    for group, estimators in grouped.items():
+        if estimators:
             lines.append(f"{GROUPS[group]}:")
-        for spec in specs:
-            lines += _estimator(spec)
+        for found in estimators:
+            lines += _estimator(found)
     return lines
 
 
-def _estimator(spec: Any) -> list[str]:
-    """One estimator: its line, tasks, defaults and search space."""
+def _estimator(versions: dict[str, Any]) -> list[str]:
+    """One estimator (its specs by task): its line, tasks, defaults and search space; the
+    first version's, and where another task's defaults differ, how."""
+    spec, *others = versions.values()
     capabilities = ", ".join(sorted(spec.capabilities)) or "-"
     params = ", ".join(f"{k}={v!r}" for k, v in spec.default_params.items()) or "-"
     pad = " " * 16
     lines = [
         f"  {spec.name:<14} {spec.family:<9} {spec.description}",
-        f"{pad} tasks: {', '.join(spec.tasks)}; preprocessing: {spec.preprocessing}; "
+        f"{pad} tasks: {', '.join(versions)}; preprocessing: {spec.preprocessing}; "
         f"capabilities: {capabilities}; source: {spec.source}",
     ]
     if spec.requires is not None:
         state = "installed" if spec.installed else f"not installed: {spec.install_hint}"
         lines.append(f"{pad} needs the {spec.requires} package ({state}); not in the default suite")
     lines.append(f"{pad} defaults: {params}")
-    if spec.regressor_params is not None and spec.regressor_params != spec.default_params:
-        regression = spec.regressor_params
-        changed = [
-            f"{k}={v!r}" for k, v in regression.items() if spec.default_params.get(k, object()) != v
-        ]
-        changed += [f"no {k}" for k in spec.default_params if k not in regression]
-        lines.append(f"{pad} regression defaults differ: {', '.join(changed)}")
-    lines.append(f"{pad} search space (--tune): {_space_words(spec)}")
+    for other in others:
+        if other.default_params != spec.default_params:
+            theirs = other.default_params
+            changed = [
+                f"{k}={v!r}" for k, v in theirs.items() if spec.default_params.get(k, object()) != v
+            ]
+            changed += [f"no {k}" for k in spec.default_params if k not in theirs]
+            lines.append(f"{pad} {other.task} defaults differ: {', '.join(changed)}")
+    lines.append(f"{pad} search space (--tune): {_space_words(versions)}")
     return lines
 
 
-def _space_words(spec: Any) -> str:
+def _space_words(versions: dict[str, Any]) -> str:
     """An estimator's search space in one line per task where they differ."""
-    spaces = {task: spec.for_task(task).search_space.describe() for task in spec.tasks}
+    spaces = {task: spec.search_space.describe() for task, spec in versions.items()}
     words = {task: text or "(no search space: not tuned)" for task, text in spaces.items()}
     if len(set(words.values())) == 1:
         return next(iter(words.values()))
@@ -74,19 +78,19 @@ def _space_words(spec: Any) -> str:
 def space_lines() -> list[str]:
     """Each estimator's search space, one distribution per line (per task where they
     differ)."""
-    from treesvsnets.estimators.registry import all_specs
+    from treesvsnets.estimators.registry import names, versions
 
     lines = []
-    for spec in all_specs():
-        spaces = {task: spec.for_task(task).search_space for task in spec.tasks}
+    for name in names():
+        spaces = {task: spec.search_space for task, spec in versions(name).items()}
         same = len({space.describe() for space in spaces.values()}) == 1
         for task, space in spaces.items():
-            title = spec.name if same else f"{spec.name} ({task})"
+            title = name if same else f"{name} ({task})"
             if not space:
                 lines.append(f"{title:<22} (no search space: not tuned)")
                 continue
             lines.append(title)
-            lines += [f"    {name:<22} {d.describe()}" for name, d in space.distributions.items()]
+            lines += [f"    {param:<22} {d.describe()}" for param, d in space.distributions.items()]
             if same:
                 break
     return lines

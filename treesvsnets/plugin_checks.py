@@ -60,13 +60,12 @@ def check_estimator(target: str) -> Iterator[CheckReport]:
     """The contract checks of ``target`` (``module:Class``, ``path/to/file.py:Class`` or a
     factory function there, or a registered estimator's name): one report per task, each
     yielded as its checks finish. A target that cannot be found raises ConfigError."""
-    from treesvsnets.estimators.base import EstimatorSpec
     from treesvsnets.estimators.plugins import check_target
 
     label, found = check_target(target)
-    if isinstance(found, EstimatorSpec):
-        for task in found.tasks:
-            yield _check_spec(label, found.for_task(task))
+    if isinstance(found, dict):  # a registered estimator's specs by task
+        for spec in found.values():
+            yield _check_spec(label, spec)
     else:
         yield _check_factory(label, found)
 

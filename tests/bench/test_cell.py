@@ -21,7 +21,7 @@ def _run(spec, dataset, split_plan, fold=0, threads=1, seed=0):
 
 def test_scaler_statistics_come_from_the_training_fold_alone(wine, wine_plan):
     for fold in wine_plan.folds:
-        outcome = _run(get("logreg"), wine, wine_plan, fold=fold.index)
+        outcome = _run(get("logreg", "classification"), wine, wine_plan, fold=fold.index)
         scaler = outcome.model.named_steps["preprocess"]
         np.testing.assert_allclose(scaler.mean_, wine.X[fold.train].mean(axis=0))
         np.testing.assert_allclose(scaler.scale_, wine.X[fold.train].std(axis=0))
@@ -55,7 +55,7 @@ def test_peak_memory_is_measured_per_cell(register_spec, wine, wine_plan):
     big = _run(
         register_spec("alloc", lambda **p: AllocatingEstimator(300, **p)), wine, wine_plan
     ).row
-    small_again = _run(get("quick"), wine, wine_plan).row
+    small_again = _run(get("quick", "classification"), wine, wine_plan).row
     assert big["peak_rss_mb"] - small["peak_rss_mb"] > 250
     # the next cell gets its own peak, not the previous cell's
     assert small_again["peak_rss_mb"] < big["peak_rss_mb"] - 250
@@ -72,7 +72,7 @@ def test_the_thread_budget_reaches_native_thread_pools(register_spec, wine, wine
 
 
 def test_row_describes_the_cell(wine, wine_plan):
-    row = _run(get("rf"), wine, wine_plan, fold=2, seed=0).row
+    row = _run(get("rf", "classification"), wine, wine_plan, fold=2, seed=0).row
     fold = wine_plan.folds[2]
     assert (row["n_train"], row["n_val"], row["n_test"]) == (len(fold.train), 0, len(fold.test))
     assert row["split_hash"] == wine_plan.hash
@@ -89,7 +89,7 @@ def test_align_proba_puts_columns_under_their_class_codes():
 
 def test_a_net_preprocessor_sees_only_the_rows_the_net_fits_on(wine, wine_plan):
     fold = wine_plan.folds[1]
-    outcome = _run(get("dense"), wine, wine_plan, fold=1)
+    outcome = _run(get("dense", "classification"), wine, wine_plan, fold=1)
     scaler = outcome.model.named_steps["preprocess"]
     assert outcome.row["preprocessing"] == "standard"  # 'auto' on a table
     np.testing.assert_allclose(scaler.mean_, wine.X[fold.fit].mean(axis=0))
@@ -99,8 +99,8 @@ def test_a_net_preprocessor_sees_only_the_rows_the_net_fits_on(wine, wine_plan):
 
 def test_only_torch_estimators_are_asked_for_epoch_lines(register_spec, digits):
     quiet = Cell("digits", "x", seed=0, fold=0, verbose=True)
-    assert cell_overrides(get("dense"), quiet, digits)["verbose"] == 1
-    assert "verbose" not in cell_overrides(get("lightgbm"), quiet, digits)
+    assert cell_overrides(get("dense", "classification"), quiet, digits)["verbose"] == 1
+    assert "verbose" not in cell_overrides(get("lightgbm", "classification"), quiet, digits)
     deep_plugin = register_spec("deep_plugin", DummyEstimator, family="deep")
     assert "verbose" not in cell_overrides(deep_plugin, quiet, digits)
 
@@ -108,7 +108,7 @@ def test_only_torch_estimators_are_asked_for_epoch_lines(register_spec, digits):
 def test_the_row_holds_the_test_folds_confusion_matrix(wine, wine_plan):
     import json
 
-    row = _run(get("rf"), wine, wine_plan, fold=1).row
+    row = _run(get("rf", "classification"), wine, wine_plan, fold=1).row
     matrix = np.array(json.loads(row["confusion"]))
     assert matrix.shape == (3, 3) and matrix.sum() == row["n_test"]
     assert np.trace(matrix) / matrix.sum() == pytest.approx(row["accuracy"])

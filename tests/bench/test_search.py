@@ -184,7 +184,7 @@ def test_no_outer_test_row_reaches_a_trials_fit_or_its_validation_score(
 
 
 def test_a_trial_that_raises_is_a_row_not_an_exception(wine, wine_plan):
-    spec = registry.get("logreg")
+    spec = registry.get("logreg", "classification")
     trial = run_trial(
         Cell("wine", "logreg", 0, 0, params={"C": -1.0}),
         spec,

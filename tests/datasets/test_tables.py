@@ -87,7 +87,11 @@ def test_registry_loads_a_path_and_the_fold_pipeline_learns_on_it(dirty_csv):
     split_plan = make_split_plan(dataset, n_folds=3, seed=0)
     for name in ("rf", "logreg"):
         outcome = run_cell(
-            Cell(dataset.name, name, 0, 0), registry.get(name), dataset, split_plan, run_id="t"
+            Cell(dataset.name, name, 0, 0),
+            registry.get(name, dataset.task),
+            dataset,
+            split_plan,
+            run_id="t",
         )
         assert outcome.row["status"] == "ok", outcome.row["error"]
         assert outcome.row["accuracy"] > 0.7  # four classes: chance is under 0.5
@@ -121,7 +125,11 @@ def test_imputer_scaler_and_encoder_learn_from_the_training_fold_only(tmp_path):
     dataset = dataclasses.replace(dataset, X=X)
 
     outcome = run_cell(
-        Cell(dataset.name, "logreg", 0, 0), registry.get("logreg"), dataset, split_plan, run_id="t"
+        Cell(dataset.name, "logreg", 0, 0),
+        registry.get("logreg", dataset.task),
+        dataset,
+        split_plan,
+        run_id="t",
     )
     assert outcome.row["status"] == "ok", outcome.row["error"]
     columns = outcome.model.named_steps["preprocess"]

@@ -87,7 +87,7 @@ def test_random_tables_load_and_every_cell_runs_or_is_refused_in_one_sentence(
     for estimator, params in (("logreg", {}), ("rf", {"n_estimators": 5})):
         outcome = run_cell(
             Cell(dataset.name, estimator, 0, 0, params=params),
-            registry.get(estimator),
+            registry.get(estimator, dataset.task),
             dataset,
             split_plan,
             run_id="property",

@@ -12,11 +12,8 @@ from treesvsnets.bench.cells.inputs import Cell, build
 from treesvsnets.estimators import get
 from treesvsnets.estimators.registry import all_specs
 
-BUILTIN_NAMES = [spec.name for spec in all_specs() if spec.source == "builtin"]
 #: every built-in once per task it does (its classifier and its regressor)
-BUILTIN_CASES = [
-    (spec.name, task) for spec in all_specs() if spec.source == "builtin" for task in spec.tasks
-]
+BUILTIN_CASES = [(spec.name, spec.task) for spec in all_specs() if spec.source == "builtin"]
 #: what each task's cases run on
 TASK_DATA = {"classification": "wine", "regression": "diabetes"}
 
@@ -47,7 +44,7 @@ QUICK = {
 
 @pytest.mark.parametrize(("name", "task"), BUILTIN_CASES)
 def test_builtin_runs_and_beats_chance_by_far(name, task, request, seed):
-    spec = get(name)
+    spec = get(name, task)
     dataset, split_plan = _data_for(spec, request, task)
     dataset = _shaped(spec, dataset)
     cell = Cell(dataset.name, name, seed=seed, fold=0, threads=1, params=QUICK.get(name, {}))
@@ -90,7 +87,7 @@ def test_builtin_runs_and_beats_chance_by_far(name, task, request, seed):
 def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(
     name, task, request, seed
 ):
-    spec = get(name)
+    spec = get(name, task)
     dataset, _ = _data_for(spec, request, task)
     dataset = _shaped(spec, dataset)
     X, y = dataset.X[::2], dataset.y[::2]
@@ -125,17 +122,28 @@ def _shaped(spec, dataset):
 
 
 def test_logreg_gets_standard_scaling_and_trees_get_none():
-    assert get("logreg").preprocessing == get("ridge").preprocessing == "standard"
-    assert all(get(n).preprocessing == "none" for n in BUILTIN_NAMES if get(n).family == "ensemble")
-    nets = [n for n in BUILTIN_NAMES if get(n).family == "deep"]
-    assert nets and all(get(n).preprocessing == "auto" for n in nets)
+    builtins = [spec for spec in all_specs() if spec.source == "builtin"]
+    linear = {spec.name: spec.preprocessing for spec in builtins if spec.family == "linear"}
+    assert linear == {"logreg": "standard", "ridge": "standard"}
+    assert all(s.preprocessing == "none" for s in builtins if s.family == "ensemble")
+    nets = [s for s in builtins if s.family == "deep"]
+    assert nets and all(s.preprocessing == "auto" for s in nets)
+
+
+def test_a_regression_cell_builds_and_records_the_regression_spec(diabetes, diabetes_plan):
+    cell = Cell(diabetes.name, "dummy", seed=0, fold=0, threads=1)
+    row = run_cell(cell, get("dummy", "regression"), diabetes, diabetes_plan, run_id="t").row
+    assert row["status"] == "ok" and row["task"] == "regression"
+    assert json.loads(row["params"]) == {"strategy": "mean"}  # the regressor's, not "prior"
+    with pytest.raises(ValueError, match="classification spec of estimator 'dummy'"):
+        run_cell(cell, get("dummy", "classification"), diabetes, diabetes_plan, run_id="t")
 
 
 @pytest.mark.parametrize(("name", "task"), BUILTIN_CASES)
 def test_a_builtin_spec_says_what_its_estimator_declares_or_shows(name, task, request):
     from treesvsnets.estimators import capabilities_of
 
-    spec = get(name).for_task(task)
+    spec = get(name, task)
     dataset, _ = _data_for(spec, request, task)
     estimator, _ = build(spec, Cell(dataset.name, name, 0, 0, threads=1), dataset)
     # OpenMP-threaded estimators (hgb) take no thread parameter, so only their spec says so

@@ -29,26 +29,24 @@ def diabetes():
 
 
 def test_each_name_builds_the_classifier_or_the_regressor_of_one_idea():
-    specs = {spec.name: spec for spec in registry.all_specs()}
-    assert specs["logreg"].tasks == ("classification",)
-    assert specs["ridge"].tasks == ("regression",)
+    assert registry.tasks_of("logreg") == ("classification",)
+    assert registry.tasks_of("ridge") == ("regression",)
     for name in ("rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "stacking",
                  "dense", "cnn", "dummy"):  # fmt: skip
-        spec = specs[name]
-        assert spec.tasks == ("classification", "regression"), name
-        classifier = spec.build(seed=0, threads=1)
-        regressor = spec.for_task("regression").build(seed=0, threads=1)
+        assert registry.tasks_of(name) == ("classification", "regression"), name
+        classifier = registry.get(name, "classification").build(seed=0, threads=1)
+        regressor = registry.get(name, "regression").build(seed=0, threads=1)
         assert is_classifier(classifier) and is_regressor(regressor), name
-        assert "predict_proba" not in spec.for_task("regression").capabilities
+        assert "predict_proba" not in registry.get(name, "regression").capabilities
     with pytest.raises(ConfigError, match="no classification version"):
-        specs["ridge"].for_task("classification")
+        registry.get("ridge", "classification")
 
 
 @pytest.mark.parametrize("name", ["rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm",
                                   "ridge", "dummy"])  # fmt: skip
 def test_every_regressor_fits_and_predicts_diabetes(name, diabetes):
     X, y = diabetes
-    model = registry.get(name).for_task("regression").build(seed=0, threads=1)
+    model = registry.get(name, "regression").build(seed=0, threads=1)
     model.fit(X[:350], y[:350])
     predictions = model.predict(X[350:])
     assert predictions.shape == (92,) and np.isfinite(predictions).all()
@@ -60,7 +58,7 @@ def test_pooled_stacking_regressor_equals_scikit_learns(diabetes):
     from sklearn.ensemble import StackingRegressor
 
     X, y = diabetes
-    pooled = registry.get("stacking").for_task("regression").build(seed=0, threads=2)
+    pooled = registry.get("stacking", "regression").build(seed=0, threads=2)
     pooled.set_params(rf__n_estimators=10, bagging__n_estimators=5, gb__n_estimators=20)
     plain = StackingRegressor(
         pooled.estimators, final_estimator=pooled.final_estimator, cv=pooled.cv, n_jobs=1

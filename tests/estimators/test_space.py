@@ -61,22 +61,20 @@ def test_every_builtin_space_builds_valid_estimators_at_its_bounds():
     """The corners of every built-in's space (each bound of each distribution) pass the
     estimator's own parameter checks, for each task it does."""
     tuned = []
-    for spec in registry.all_specs():
-        for task in spec.tasks:
-            built = spec.for_task(task)
-            space = built.search_space
-            for corner in space.corners():
-                built.check_params(space.params(corner))
-            if space:
-                tuned.append(spec.name)
+    for spec in registry.all_specs():  # each (name, task)'s spec
+        space = spec.search_space
+        for corner in space.corners():
+            spec.check_params(space.params(corner))
+        if space:
+            tuned.append(spec.name)
     assert {*TUNABLE, "stacking"} <= set(tuned)
     assert "dummy" not in tuned
 
 
 def test_adaboost_tunes_its_trees_depth_and_the_nets_their_shape():
-    adaboost = registry.get("adaboost").search_space
+    adaboost = registry.get("adaboost", "classification").search_space
     assert "estimator__max_depth" in adaboost.distributions
-    dense = registry.get("dense").search_space
+    dense = registry.get("dense", "classification").search_space
     assert {"lr", "width", "depth", "dropout", "weight_decay", "batch_size", "optimizer"} <= set(
         dense.distributions
     )
@@ -85,15 +83,15 @@ def test_adaboost_tunes_its_trees_depth_and_the_nets_their_shape():
         "hidden_units": (64, 64, 64),
         "lr": 0.01,
     }
-    cnn = registry.get("cnn").search_space
+    cnn = registry.get("cnn", "classification").search_space
     assert cnn.params({"width": 16, "depth": 3})["channels"] == (16, 32, 64)
 
 
 def test_space_params_take_the_defaults_and_a_part_of_their_names():
-    ridge = registry.get("ridge").search_space
+    ridge = registry.get("ridge", "regression").search_space
     assert ridge.params({}) == {}  # trial 0, the defaults: nothing drawn
     assert ridge.params({"alpha": 2.0}) == {"alphas": [2.0]}
-    dense = registry.get("dense").search_space
+    dense = registry.get("dense", "classification").search_space
     assert dense.params({"lr": 0.01}) == {"lr": 0.01}  # width and depth fixed by the user
 
 
@@ -111,16 +109,18 @@ def test_every_corner_of_a_builtin_space_fits(name, digits, diabetes, tmp_path_f
     from treesvsnets.bench.plan.checks import missing_shape
     from treesvsnets.datasets import load
 
-    spec = registry.get(name)
-    if not spec.installed:
-        pytest.skip(f"{spec.requires} is not installed")
+    versions = registry.versions(name)
+    first = next(iter(versions.values()))
+    if not first.installed:
+        pytest.skip(f"{first.requires} is not installed")
     datasets = [digits, diabetes]
-    if "needs_sequences" in spec.capabilities:
+    if "needs_sequences" in first.capabilities:
         datasets.append(load("mnist1d", data_dir=tmp_path_factory.mktemp("data")))
     for dataset in datasets:
-        if dataset.task not in spec.tasks or missing_shape(spec.capabilities, dataset):
+        spec = versions.get(dataset.task)
+        if spec is None or missing_shape(spec.capabilities, dataset):
             continue
-        space = spec.for_task(dataset.task).search_space
+        space = spec.search_space
         rows = np.arange(200)
         X, y = dataset.rows(rows), dataset.y[rows]
         for corner in space.corners():

@@ -67,7 +67,7 @@ def test_the_python_class_and_the_command_line_build_the_same_module(architectur
     through the class and 128 through the command line)."""
     X, y = mixed_table(120)
     quick = {"epochs": 1, "early_stopping": False, "device": "cpu", "random_state": 0}
-    spec = registry.get(architecture)
+    spec = registry.get(architecture, "classification")
     from_cli = spec.factory(**{**spec.default_params, **quick, "n_categorical": 2}).fit(X, y)
     from_class = TorchClassifier(architecture, n_categorical=2, **quick).fit(X, y)
     assert repr(from_class.module_) == repr(from_cli.module_)  # layers, widths, dropout rates
@@ -81,9 +81,11 @@ def test_the_python_class_and_the_command_line_build_the_same_module(architectur
 def test_a_nets_spec_and_its_class_declare_the_same_capabilities(architecture):
     from treesvsnets.estimators.capabilities import capabilities_of
 
-    spec = registry.get(architecture)
+    spec = registry.get(architecture, "classification")
     assert capabilities_of(TorchClassifier(architecture)) == spec.capabilities
     assert "predict_proba" not in capabilities_of(TorchRegressor(architecture))
+    regression = registry.get(architecture, "regression").capabilities
+    assert capabilities_of(TorchRegressor(architecture)) == regression
 
 
 def test_numbers_only_and_categories_only_tables_both_fit():
@@ -149,7 +151,7 @@ def test_cnn1d_convolves_along_the_declared_sequence_and_refuses_without_one():
     net = TorchClassifier("cnn1d", sequence_shape=(1, length), **settings).fit(X[:240], y[:240])
     assert any(isinstance(m, torch.nn.Conv1d) for m in net.module_.modules())
     assert net.score(X[240:], y[240:]) > 0.9
-    assert "needs_sequences" in registry.get("cnn1d").capabilities
+    assert "needs_sequences" in registry.get("cnn1d", "classification").capabilities
     with pytest.raises(ConfigError, match="needs a dataset with a sequence shape"):
         TorchClassifier("cnn1d", epochs=1, device="cpu").fit(X, y)
     with pytest.raises(ConfigError, match=r"sequence_shape \(2, 10\) holds 20 values"):
@@ -157,14 +159,15 @@ def test_cnn1d_convolves_along_the_declared_sequence_and_refuses_without_one():
 
 
 def test_the_new_nets_are_registered_with_what_they_suit():
-    groups = {name: registry.group_of(registry.get(name)) for name in registry.BUILTIN_ORDER}
+    builtins = [spec for spec in registry.all_specs() if spec.source == "builtin"]
+    groups = {spec.name: registry.group_of(spec) for spec in builtins}
     assert groups["cnn"] == "deep:images" and groups["cnn1d"] == "deep:sequences"
     for name in ("dense", *TABULAR):
         assert groups[name] == "deep:tables"
     for name in TABULAR:
-        spec = registry.get(name)
-        assert "native_categorical" in spec.capabilities and spec.search_space
-        assert spec.tasks == ("classification", "regression")
+        assert registry.tasks_of(name) == ("classification", "regression")
+        for spec in registry.versions(name).values():
+            assert "native_categorical" in spec.capabilities and spec.search_space
 
 
 @requires_cuda

@@ -242,7 +242,7 @@ def test_bad_settings_are_named(params, message, digits_split):
 def test_nets_learn_mnist_from_2000_images(name, mnist_2k, device):
     split_plan = make_split_plan(mnist_2k, protocol="holdout", seed=0)
     cell = Cell("mnist", name, seed=0, fold=0, threads=2, params={"epochs": 8}, device=device)
-    row = run_cell(cell, get(name), mnist_2k, split_plan, run_id="t").row
+    row = run_cell(cell, get(name, "classification"), mnist_2k, split_plan, run_id="t").row
     assert row["status"] == "ok", row.get("error")
     assert row["n_test"] == len(split_plan.folds[0].test) == 286  # the official 10k, subsampled
     assert row["accuracy"] > 0.85
@@ -256,7 +256,7 @@ def test_nets_learn_mnist_from_2000_images(name, mnist_2k, device):
 @pytest.mark.parametrize("amp", [pytest.param(amp, marks=needs_cuda) for amp in (False, True)])
 def test_nets_train_on_cuda(amp, digits, digits_plan):
     cell = Cell("digits", "cnn", seed=0, fold=0, threads=2, params={"amp": amp}, device="cuda")
-    row = run_cell(cell, get("cnn"), digits, digits_plan, run_id="t").row
+    row = run_cell(cell, get("cnn", "classification"), digits, digits_plan, run_id="t").row
     assert row["status"] == "ok", row.get("error")
     assert row["device"].startswith("cuda")
     assert row["peak_gpu_mb"] > 0

@@ -85,8 +85,7 @@ def _executor(prepared: RunPlan) -> Executor:
             (requests[d.name], SplitPlanRequest.of(prepared.recipe, p)): p
             for d, p in prepared.split_plans
         }
-        specs = {spec.name: spec for spec in prepared.specs}
-        return InProcessExecutor(JobRunner(specs, infos, loaded=loaded, plans=split_plans))
+        return InProcessExecutor(JobRunner(prepared.specs, infos, loaded=loaded, plans=split_plans))
     setup = WorkerSetup.create(prepared.specs, prepared.infos, config.plugins)
     if config.scheduler is not None:
         from treesvsnets.bench.execute.dask import DaskExecutor

@@ -14,7 +14,16 @@
 from treesvsnets.estimators.base import FAMILIES, EstimatorSpec
 from treesvsnets.estimators.capabilities import CAPABILITIES, capabilities_of
 from treesvsnets.estimators.netspec import register_net  # noqa: E402  (after the registry)
-from treesvsnets.estimators.registry import add, all_specs, get, register, select, unregister
+from treesvsnets.estimators.registry import (
+    add,
+    all_specs,
+    get,
+    register,
+    select,
+    tasks_of,
+    unregister,
+    versions,
+)
 
 __all__ = [
     "CAPABILITIES",
@@ -27,5 +36,7 @@ __all__ = [
     "register",
     "register_net",
     "select",
+    "tasks_of",
     "unregister",
+    "versions",
 ]

@@ -8,7 +8,7 @@ registry never pays for importing xgboost, lightgbm or torch.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from treesvsnets.errors import ConfigError, did_you_mean
@@ -28,9 +28,9 @@ class EstimatorSpec:
     """How to build one estimator for one cell.
 
     ``factory(**params)`` returns a scikit-learn compatible estimator for ``task`` (a
-    classifier by default). One name stands for one idea across tasks: a spec may also
-    build the regressor, with ``regressor(**regressor_params)``; :meth:`for_task` gives
-    the spec of one task, which the harness builds cells with. The
+    classifier by default). A spec is one estimator for one task: one name stands for one
+    idea across tasks, and the registry holds a spec per (name, task) (see
+    :func:`specs_per_task`, which declares a classifier with its regression twin). The
     harness adds the cell's seed under ``seed_param`` and its thread budget
     under ``threads_param`` (either may be ``None`` when the estimator has no
     such parameter; its threads are then limited with threadpoolctl only).
@@ -52,13 +52,9 @@ class EstimatorSpec:
     #: once (the costliest start first, so no core idles at the end of the run)
     relative_cost: float = 1.0
     task: str = CLASSIFICATION  # what ``factory`` builds
-    #: builds the regressor of the same idea (a classification spec only); None: it has none
-    regressor: Callable[..., Any] | None = None
-    regressor_params: Mapping[str, Any] | None = None  # its defaults (None: default_params)
     #: the distributions ``--tune`` searches (see :mod:`.space` for the form); empty: the
     #: estimator is not tuned (its default rows only)
     space: Mapping[str, Any] | None = None
-    regressor_space: Mapping[str, Any] | None = None  # the regressor's (None: ``space``)
     #: turns one trial's sampled values into parameters (the nets' width and depth ->
     #: hidden_units); a module-level function, so that the spec pickles
     space_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None
@@ -76,17 +72,12 @@ class EstimatorSpec:
             raise ConfigError(
                 f"estimator {self.name!r} has task {self.task!r}; choose from: {', '.join(TASKS)}."
             )
-        if self.regressor is not None and self.task != CLASSIFICATION:
-            raise ConfigError(
-                f"estimator {self.name!r}: a regressor= goes with a classifier's factory; "
-                "register a regression-only estimator with task='regression'."
-            )
         object.__setattr__(
             self, "capabilities", checked(self.capabilities, f"estimator {self.name!r}")
         )
         object.__setattr__(self, "default_params", dict(self.default_params))
-        for raw in (self.space, self.regressor_space):  # a malformed one is refused here
-            parse_space(raw, f"the search space of estimator {self.name!r}")
+        # a malformed search space is refused here, when the estimator is declared
+        parse_space(self.space, f"the search space of estimator {self.name!r}")
 
     @property
     def search_space(self) -> SearchSpace:
@@ -97,10 +88,8 @@ class EstimatorSpec:
 
     def with_space(self, raw: Mapping[str, Any]) -> EstimatorSpec:
         """This spec with the user's space (``[spaces.NAME]``, ``--space``) in place of its own."""
-        from dataclasses import replace
-
         parse_space(raw, f"the search space of estimator {self.name!r}", self.space_params)
-        return replace(self, space=dict(raw), regressor_space=None)
+        return replace(self, space=dict(raw))
 
     @property
     def installed(self) -> bool:
@@ -115,33 +104,6 @@ class EstimatorSpec:
     def install_hint(self) -> str:
         """How to install what the estimator needs, in a few words."""
         return f"pip install 'treesvsnets[{self.requires}]'"
-
-    @property
-    def tasks(self) -> tuple[str, ...]:
-        """The tasks this estimator can be built for."""
-        return tuple(t for t in TASKS if t == self.task or (t == REGRESSION and self.regressor))
-
-    def for_task(self, task: str) -> EstimatorSpec:
-        """The spec that builds this estimator for ``task`` (itself when that is its task);
-        a regressor has no ``predict_proba``."""
-        if task == self.task:
-            return self
-        if task not in self.tasks:
-            raise ConfigError(f"estimator {self.name!r} has no {task} version.")
-        from dataclasses import replace
-
-        params = self.default_params if self.regressor_params is None else self.regressor_params
-        return replace(
-            self,
-            factory=self.regressor,
-            default_params=dict(params),
-            task=task,
-            capabilities=self.capabilities - {"predict_proba"},
-            regressor=None,
-            regressor_params=None,
-            space=self.space if self.regressor_space is None else self.regressor_space,
-            regressor_space=None,
-        )
 
     @property
     def uses_threads(self) -> bool:
@@ -209,6 +171,42 @@ class EstimatorSpec:
             raise ConfigError(f"estimator {self.name!r}: {message}") from None
         except Exception:  # noqa: BLE001 - not a parameter problem: its cells record it
             return
+
+
+def specs_per_task(
+    *,
+    regressor: Callable[..., Any] | None = None,
+    regressor_params: Mapping[str, Any] | None = None,
+    regressor_space: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> tuple[EstimatorSpec, ...]:
+    """The specs one declaration makes: ``EstimatorSpec(**fields)`` (a classifier unless
+    ``task=`` says otherwise) and, with ``regressor=``, its regression twin of the same name,
+    built by ``regressor(**regressor_params)`` (``default_params`` when None), searching
+    ``regressor_space`` (``space`` when None), without ``predict_proba``."""
+    spec = EstimatorSpec(**fields)
+    if regressor is None:
+        if regressor_params is not None or regressor_space is not None:
+            raise ConfigError(
+                f"estimator {spec.name!r}: regressor_params= and regressor_space= go with "
+                "regressor=, the factory of its regression version."
+            )
+        return (spec,)
+    if spec.task != CLASSIFICATION:
+        raise ConfigError(
+            f"estimator {spec.name!r}: a regressor= goes with a classifier's factory; "
+            "register a regression-only estimator with task='regression'."
+        )
+    params = spec.default_params if regressor_params is None else regressor_params
+    twin = replace(
+        spec,
+        factory=regressor,
+        default_params=dict(params),
+        task=REGRESSION,
+        capabilities=spec.capabilities - {"predict_proba"},
+        space=spec.space if regressor_space is None else regressor_space,
+    )
+    return spec, twin
 
 
 def validate_params(estimator: Any) -> None:

@@ -1,7 +1,7 @@
 """The built-in classical estimators: tree ensembles, stacking and the linear baselines.
 
-Each name stands for one idea across tasks: its spec builds the classifier, and (through
-``regressor=``) the regressor of the same library and defaults on a regression dataset.
+Each name stands for one idea across tasks: it registers the classifier and (through
+``regressor=``) the regressor of the same library and defaults, a spec for each task.
 The linear baselines differ by task: ``logreg`` classifies, ``ridge`` regresses.
 
 Each factory imports its library inside the function, so importing this module
@@ -291,8 +291,7 @@ def _members(random_state: int, task: str) -> list[tuple[str, Any]]:
     from treesvsnets.estimators.registry import get
 
     return [
-        (name, get(name).for_task(task).build(seed=random_state, threads=1))
-        for name in STACKING_MEMBERS
+        (name, get(name, task).build(seed=random_state, threads=1)) for name in STACKING_MEMBERS
     ]
 
 

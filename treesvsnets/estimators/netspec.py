@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from treesvsnets.estimators.base import EstimatorSpec
+from treesvsnets.estimators.base import specs_per_task
 from treesvsnets.estimators.registry import add, current_source
 
 NET_CAPABILITIES = frozenset({"predict_proba", "multithreaded", "early_stopping", "uses_gpu"})
@@ -113,22 +113,20 @@ def register_net(
     """
 
     defaults = {**TRAINING_DEFAULTS, **(default_params or {})}
-    add(
-        EstimatorSpec(
-            name=name,
-            family="deep",
-            factory=NetFactory(module_factory),
-            default_params=defaults,
-            regressor=NetFactory(module_factory, regressor=True),
-            regressor_params=regression_params(defaults),
-            description=description or f"PyTorch module {module_factory.__name__}",
-            preprocessing="auto",
-            seed_param="random_state",
-            threads_param="threads",
-            capabilities=NET_CAPABILITIES | ({"needs_images"} if needs_images else set()),
-            source=current_source(),
-            space=space,
-        ),
-        override=override,
+    specs = specs_per_task(
+        name=name,
+        family="deep",
+        factory=NetFactory(module_factory),
+        default_params=defaults,
+        regressor=NetFactory(module_factory, regressor=True),
+        regressor_params=regression_params(defaults),
+        description=description or f"PyTorch module {module_factory.__name__}",
+        preprocessing="auto",
+        seed_param="random_state",
+        threads_param="threads",
+        capabilities=NET_CAPABILITIES | ({"needs_images"} if needs_images else set()),
+        source=current_source(),
+        space=space,
     )
+    add(*specs, override=override)
     return module_factory

@@ -62,7 +62,7 @@ def _import_module(name: str) -> object:
 
 def load_plugin(target: str) -> list[str]:
     """Import a plugin file (``path/to/x.py``) or module (``pkg.mod``); return its new names."""
-    before = {spec.name for spec in registry.all_specs()}
+    before = set(registry.names())
     looks_like_file = target.endswith(".py") or "/" in target or "\\" in target
     path = Path(target).expanduser()
     if looks_like_file and not path.is_file():
@@ -84,7 +84,7 @@ def load_plugin(target: str) -> list[str]:
         raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
     except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
         raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
-    return [spec.name for spec in registry.all_specs() if spec.name not in before]
+    return [name for name in registry.names() if name not in before]
 
 
 def load_entry_points() -> list[str]:
@@ -130,15 +130,16 @@ def _import_target_module(module_part: str) -> object:
 
 
 def check_target(target: str) -> tuple[str, object]:
-    """What ``treesvsnets check TARGET`` tests: ``(label, spec or factory)``.
+    """What ``treesvsnets check TARGET`` tests: ``(label, factory)``, or for a registered
+    estimator ``(label, its specs by task)``.
 
     TARGET is ``module:Name`` or ``path/to/file.py:Name`` (a class or a
     factory function), or the name of a registered estimator.
     """
     module_part, colon, attribute = target.rpartition(":")
     if not colon:
-        spec = registry.get(target)
-        return f"{target} ({spec.source})", spec
+        versions = registry.versions(target)
+        return f"{target} ({next(iter(versions.values())).source})", versions
     found = getattr(_import_target_module(module_part), attribute, None)
     if found is None:
         raise ConfigError(f"{module_part!r} has no attribute {attribute!r}.")

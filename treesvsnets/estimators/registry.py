@@ -1,8 +1,9 @@
-"""The estimator registry: short names -> EstimatorSpec.
+"""The estimator registry: (short name, task) -> EstimatorSpec.
 
-Built-ins register themselves when ``treesvsnets.estimators.ensembles`` is
-imported; that module imports no heavy library at import time, so the registry
-is cheap to list.
+A spec is one estimator for one task; a name stands for one idea across tasks, with a spec
+for each task it does (``rf``: a classifier and a regressor; ``logreg``: a classifier only).
+Built-ins register themselves when ``treesvsnets.estimators.ensembles`` is imported; that
+module imports no heavy library at import time, so the registry is cheap to list.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from treesvsnets.errors import ConfigError, unknown_name
-from treesvsnets.estimators.base import FAMILIES, EstimatorSpec
+from treesvsnets.estimators.base import FAMILIES, EstimatorSpec, specs_per_task
 from treesvsnets.estimators.capabilities import capabilities_of, declares_capabilities
+from treesvsnets.tasks import TASKS
 
-_SPECS: dict[str, EstimatorSpec] = {}
+#: name -> {task: spec}, the tasks in TASKS order
+_SPECS: dict[str, dict[str, EstimatorSpec]] = {}
 #: The built-ins' listing order, declared here so that it never depends on which module was
 #: imported first (``list estimators``, ``-e all`` and the families follow it); plugins come
 #: after them, in the order they registered.
@@ -55,17 +58,23 @@ def _load_builtins() -> None:
         load_entry_points()
 
 
-def add(spec: EstimatorSpec, *, override: bool = False) -> EstimatorSpec:
-    """Add ``spec`` to the registry; refuse a name that is taken unless ``override``."""
+def add(*specs: EstimatorSpec, override: bool = False) -> EstimatorSpec:
+    """Add one estimator: its spec of each task it does (one name, a spec per task). A name
+    that is taken is refused unless ``override``, which replaces every task's version of it.
+    Returns the first spec."""
     _load_builtins()
-    existing = _SPECS.get(spec.name)
+    name = specs[0].name
+    tasks = [spec.task for spec in specs]
+    if any(spec.name != name for spec in specs) or len(set(tasks)) != len(tasks):
+        raise ValueError("add() takes the versions of one estimator: one name, a spec per task")
+    existing = _SPECS.get(name)
     if existing is not None and not override:
         raise ConfigError(
-            f"estimator name {spec.name!r} is already registered (from {existing.source}); "
+            f"estimator name {name!r} is already registered (from {_first(existing).source}); "
             "pick another name or pass override=True."
         )
-    _SPECS[spec.name] = spec
-    return spec
+    _SPECS[name] = {task: spec for task in TASKS for spec in specs if spec.task == task}
+    return specs[0]
 
 
 def register(
@@ -78,6 +87,10 @@ def register(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: register a factory function or an estimator class under ``name``.
 
+    It builds a classifier unless ``task="regression"``; ``regressor=`` (with
+    ``regressor_params=``, ``regressor_space=`` where they differ) adds the regression
+    version of the same idea under the same name (see
+    :func:`~treesvsnets.estimators.base.specs_per_task`).
     The harness passes each cell's seed as ``random_state`` and its thread
     budget as ``n_jobs`` when the factory names those parameters; say
     ``seed_param=``/``threads_param=`` to use other names (or ``None``).
@@ -96,14 +109,14 @@ def register(
         spec_fields.setdefault("source", current_source())
         if "capabilities" not in spec_fields and declares_capabilities(factory):
             spec_fields["capabilities"] = _declared(name, factory, default_params or {})
-        spec = EstimatorSpec(
+        specs = specs_per_task(
             name=name,
             family=family,
             factory=factory,
             default_params=dict(default_params or {}),
             **spec_fields,
         )
-        add(spec, override=override)
+        add(*specs, override=override)
         return factory
 
     return decorate
@@ -148,8 +161,8 @@ def registering_from(source: str) -> Iterator[None]:
         _SOURCE.reset(token)
 
 
-def unregister(name: str) -> EstimatorSpec:
-    """Remove ``name`` from the registry and return its spec."""
+def unregister(name: str) -> dict[str, EstimatorSpec]:
+    """Remove ``name`` from the registry (every task's version) and return its specs by task."""
     _load_builtins()
     try:
         return _SPECS.pop(name)
@@ -157,26 +170,48 @@ def unregister(name: str) -> EstimatorSpec:
         raise unknown_name("estimator", name, _SPECS) from None
 
 
-def get(name: str) -> EstimatorSpec:
-    """The spec registered under ``name``; a clear error with the choices if none is."""
+def versions(name: str) -> dict[str, EstimatorSpec]:
+    """The specs registered under ``name``, by task (in TASKS order); a clear error with the
+    choices if none is."""
     _load_builtins()
     try:
-        return _SPECS[name]
+        return dict(_SPECS[name])
     except KeyError:
         raise unknown_name("estimator", name, _SPECS) from None
 
 
-def all_specs() -> list[EstimatorSpec]:
-    """Every registered spec: the built-ins in BUILTIN_ORDER, then the others as registered."""
+def tasks_of(name: str) -> tuple[str, ...]:
+    """The tasks ``name`` has a version for."""
+    return tuple(versions(name))
+
+
+def get(name: str, task: str) -> EstimatorSpec:
+    """The spec of ``name`` for ``task``; a clear error if the name is unknown or has no
+    version for the task."""
+    found = versions(name)
+    if task not in found:
+        raise ConfigError(f"estimator {name!r} has no {task} version.")
+    return found[task]
+
+
+def names() -> list[str]:
+    """Every registered name: the built-ins in BUILTIN_ORDER, then the others as registered."""
     _load_builtins()
-    return _ordered()
-
-
-def _ordered() -> list[EstimatorSpec]:
     rank = {name: i for i, name in enumerate(BUILTIN_ORDER)}
-    builtin = [s for s in _SPECS.values() if s.source == "builtin"]
-    builtin.sort(key=lambda spec: rank.get(spec.name, len(rank)))  # stable: unlisted keep order
-    return builtin + [s for s in _SPECS.values() if s.source != "builtin"]
+    builtin = [name for name, found in _SPECS.items() if _first(found).source == "builtin"]
+    builtin.sort(key=lambda name: rank.get(name, len(rank)))  # stable: unlisted keep order
+    return builtin + [name for name, found in _SPECS.items() if _first(found).source != "builtin"]
+
+
+def all_specs() -> list[EstimatorSpec]:
+    """Every registered spec, by name in :func:`names` order, then by task."""
+    return [spec for name in names() for spec in _SPECS[name].values()]
+
+
+def _first(found: Mapping[str, EstimatorSpec]) -> EstimatorSpec:
+    """An estimator's first version (its classifier, where it has one): what it is listed
+    and chosen by (name, family, source)."""
+    return next(iter(found.values()))
 
 
 #: how ``list estimators`` groups the registry: the nets by what they suit
@@ -203,25 +238,26 @@ def group_of(spec: EstimatorSpec) -> str:
     return "deep:tables"
 
 
-def select(tokens: Iterable[str]) -> list[EstimatorSpec]:
-    """Resolve CLI/config tokens to specs: a name, a family (``ensemble``), or ``all``.
+def select(tokens: Iterable[str]) -> list[str]:
+    """Resolve CLI/config tokens to estimator names: a name, a family (``ensemble``), or
+    ``all``.
 
-    Order follows the tokens; a spec named twice is kept once.
+    Order follows the tokens (a family's and all's names in :func:`names` order); a name
+    given twice is kept once.
     """
-    _load_builtins()
-    chosen: dict[str, EstimatorSpec] = {}
+    everything = names()
+    chosen: dict[str, None] = {}
     for token in tokens:
         if token == "all":
-            matches = _ordered()
+            matches = everything
         elif token in _SPECS:
-            matches = [_SPECS[token]]
+            matches = [token]
         elif token in FAMILIES:
-            matches = [spec for spec in _ordered() if spec.family == token]
+            matches = [name for name in everything if _first(_SPECS[name]).family == token]
             if not matches:
                 raise ConfigError(f"no registered estimator is in the family {token!r}.")
         else:
-            families = {spec.family for spec in _SPECS.values()}
+            families = {_first(found).family for found in _SPECS.values()}
             raise unknown_name("estimator", token, [*_SPECS, *families, "all"])
-        for spec in matches:
-            chosen.setdefault(spec.name, spec)
-    return list(chosen.values())
+        chosen.update(dict.fromkeys(matches))
+    return list(chosen)

@@ -311,10 +311,9 @@ def _run_cells(
     """Set up each cell's estimator and preprocessing, warm up, prepare each fold's fit
     inputs and fit (one clock over all of it, shared among the cells), then predict and score
     each fold on its own. A failure before predicting fails every cell; a failure while
-    predicting fails that cell's row only. ``spec`` is built for the dataset's task."""
+    predicting fails that cell's row only. ``spec`` is the dataset's task's."""
     from threadpoolctl import threadpool_limits
 
-    spec = spec.for_task(dataset.task)
     started_at = now()
     outcomes = [
         CellOutcome(

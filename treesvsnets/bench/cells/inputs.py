@@ -85,6 +85,16 @@ def uses_validation_slice(spec: EstimatorSpec, split_plan: SplitPlan, fold: int)
     return "early_stopping" in spec.capabilities and len(split_plan.folds[fold].val) > 0
 
 
+def check_task(spec: EstimatorSpec, dataset: Dataset) -> None:
+    """Refuse a spec of another task than the dataset's (a cell gets the spec of its dataset's
+    task from the registry, ``get(name, dataset.task)``, and never converts one)."""
+    if spec.task != dataset.task:
+        raise ValueError(
+            f"the {spec.task} spec of estimator {spec.name!r} cannot run on dataset "
+            f"{dataset.name!r}, a {dataset.task} dataset; use its {dataset.task} spec."
+        )
+
+
 def cell_identity(
     cell: Cell,
     spec: EstimatorSpec,
@@ -98,7 +108,7 @@ def cell_identity(
 ) -> CellIdentity:
     """What is known about a cell before it runs: the start of its row, built once by the
     harness (a row of a cell that never reports back has the same identity)."""
-    spec = spec.for_task(dataset.task)
+    check_task(spec, dataset)
     fold = split_plan.folds[cell.fold]
     early_stops = uses_validation_slice(spec, split_plan, cell.fold)
     return CellIdentity(
@@ -128,9 +138,8 @@ def cell_identity(
 def build(
     spec: EstimatorSpec, cell: Cell, dataset: Dataset, artifacts_dir: Path | None = None
 ) -> tuple[Any, Any | None]:
-    """The cell's unfitted estimator (for the dataset's task) and its per-fold preprocessor
-    (None when it has none)."""
-    spec = spec.for_task(dataset.task)
+    """The cell's unfitted estimator and its per-fold preprocessor (None when it has none)."""
+    check_task(spec, dataset)
     return construct(spec, cell, dataset, cell_overrides(spec, cell, dataset, artifacts_dir))
 
 

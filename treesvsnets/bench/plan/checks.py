@@ -32,20 +32,25 @@ def check_param_names(config: RunConfig, specs: list) -> None:
     )
 
 
+def _in_use(specs: list, datasets: list[Dataset]) -> list:
+    """The specs of the tasks the datasets have (a regressor where a dataset regresses)."""
+    tasks = {dataset.task for dataset in datasets}
+    return [spec for spec in specs if spec.task in tasks]
+
+
 def check_params(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
-    """Each estimator's parameters, checked against the version (classifier, regressor) of
+    """Each estimator's parameters, checked against its version (classifier, regressor) of
     every task it runs on."""
-    tasks = list(dict.fromkeys(dataset.task for dataset in datasets))
-    for spec in specs:
+    for spec in _in_use(specs, datasets):
         overrides = config.params.get(spec.name)
-        for task in tasks:
-            if overrides and task in spec.tasks:
-                spec.for_task(task).check_params(overrides)
+        if overrides:
+            spec.check_params(overrides)
 
 
 def with_spaces(config: RunConfig, specs: list) -> list:
-    """The run's estimators with the user's search spaces (``[spaces.NAME]``, ``--space``)
-    in place of their own; a space for an estimator not in the run is refused."""
+    """The run's specs with the user's search spaces (``[spaces.NAME]``, ``--space``) in
+    place of their own, for every task; a space for an estimator not in the run is
+    refused."""
     _only_run_estimators(
         config.spaces, specs, "spaces (a search space given for an estimator not in this run)"
     )
@@ -56,7 +61,7 @@ def with_spaces(config: RunConfig, specs: list) -> list:
 
 
 def search_space(config: RunConfig, spec: Any) -> Any:
-    """What a tuned run searches for ``spec`` (built for its task): its space less the
+    """What a tuned run searches for ``spec`` (one task's): its space less the
     parameters the user fixed with ``--param``."""
     from treesvsnets.estimators.space import SearchSpace
 
@@ -69,26 +74,21 @@ def search_space(config: RunConfig, spec: Any) -> Any:
 def check_spaces(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
     """Every bound of every search space in use, built into its estimator and checked as a
     parameter is (an unknown name, a value the estimator refuses), before any trial runs."""
-    tasks = list(dict.fromkeys(dataset.task for dataset in datasets))
-    for spec in specs:
-        for task in tasks:
-            if task not in spec.tasks:
-                continue
-            built = spec.for_task(task)
-            space = search_space(config, built)
-            for corner in space.corners():
-                try:
-                    params = space.params(corner)
-                    built.check_params({**config.params.get(spec.name, {}), **params})
-                except ConfigError as exc:
-                    raise ConfigError(
-                        f"the search space of estimator {spec.name!r} does not fit it: {exc}"
-                    ) from None
-                except Exception as exc:  # noqa: BLE001 - a space_params of a plugin
-                    raise ConfigError(
-                        f"the search space of estimator {spec.name!r} could not be turned into "
-                        f"parameters ({type(exc).__name__}: {exc})."
-                    ) from None
+    for spec in _in_use(specs, datasets):
+        space = search_space(config, spec)
+        for corner in space.corners():
+            try:
+                params = space.params(corner)
+                spec.check_params({**config.params.get(spec.name, {}), **params})
+            except ConfigError as exc:
+                raise ConfigError(
+                    f"the search space of estimator {spec.name!r} does not fit it: {exc}"
+                ) from None
+            except Exception as exc:  # noqa: BLE001 - a space_params of a plugin
+                raise ConfigError(
+                    f"the search space of estimator {spec.name!r} could not be turned into "
+                    f"parameters ({type(exc).__name__}: {exc})."
+                ) from None
 
 
 def _named(config: RunConfig) -> set[str]:
@@ -122,9 +122,17 @@ def installed(config: RunConfig, specs: list) -> tuple[list, list]:
     return kept, missing
 
 
-def _counterparts(spec: Any, task: str, specs: list) -> list[str]:
+def _counterparts(spec: Any, task: str) -> list[str]:
     """Registered estimators of ``spec``'s family that do ``task`` (what to use instead)."""
-    return [s.name for s in specs if s.family == spec.family and task in s.tasks]
+    return [s.name for s in registry.all_specs() if s.family == spec.family and s.task == task]
+
+
+def _by_name(specs: list) -> dict[str, dict[str, Any]]:
+    """The run's specs by estimator name, then task."""
+    found: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        found.setdefault(spec.name, {})[spec.task] = spec
+    return found
 
 
 def skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str, str]]:
@@ -139,17 +147,20 @@ def skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str,
     table.csv`` must work)."""
     named = _named(config)
     skips: dict[str, dict[str, str]] = {}
+    estimators = _by_name(specs)
     for dataset in datasets:
-        for spec in specs:
-            if dataset.task not in spec.tasks:
-                if spec.name in named:
-                    instead = _counterparts(spec, dataset.task, registry.all_specs())
+        for name, versions in estimators.items():
+            spec = versions.get(dataset.task)
+            if spec is None:
+                if name in named:
+                    spec = next(iter(versions.values()))
+                    instead = _counterparts(spec, dataset.task)
                     raise ConfigError(
                         f"estimator {spec.name!r} has no {dataset.task} version, and dataset "
                         f"{dataset.name!r} is a {dataset.task} dataset"
                         + (
                             f"; its {spec.family} estimator for {dataset.task} is "
-                            + " or ".join(repr(name) for name in instead)
+                            + " or ".join(repr(other) for other in instead)
                             + f" (-e {spec.family} picks the right one per dataset)."
                             if instead
                             else "; leave it out for this dataset."

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -209,7 +209,7 @@ class TrialJob(CellJob):
 
         trial = run_trial(
             self.cell,
-            runner.specs[self.cell.estimator],
+            runner.spec(self.cell.estimator, dataset.task),
             dataset,
             split_plan,
             run_id=self.run_id,
@@ -283,9 +283,7 @@ class WorkerSetup:
                         f"({type(exc).__name__}: {exc}); define it in a module or a plugin "
                         "file, or run the cells in this process (isolate=False, --in-process)."
                     ) from None
-        payload = cloudpickle.dumps(
-            {"specs": {s.name: s for s in specs}, "datasets": {d.name: d for d in datasets}}
-        )
+        payload = cloudpickle.dumps({"specs": specs, "datasets": {d.name: d for d in datasets}})
         return cls(plugins=_plugins_to_load(plugins), payload=payload, sys_path=tuple(sys.path))
 
     @property
@@ -315,7 +313,7 @@ class JobRunner:
 
     def __init__(
         self,
-        specs: dict[str, EstimatorSpec],
+        specs: Iterable[EstimatorSpec],
         datasets: dict[str, DatasetInfo],
         *,
         loaded: dict[DatasetRequest, Dataset] | None = None,
@@ -323,7 +321,7 @@ class JobRunner:
     ) -> None:
         from treesvsnets.bench.cells.environment import package_versions, versions_hash
 
-        self.specs = specs
+        self.specs = {(spec.name, spec.task): spec for spec in specs}
         self.datasets = datasets
         self._loaded = dict(loaded or {})
         self._plans = dict(plans or {})
@@ -343,6 +341,10 @@ class JobRunner:
             load_plugin(plugin)
         payload = cloudpickle.loads(setup.payload)
         return cls(payload["specs"], payload["datasets"])
+
+    def spec(self, name: str, task: str) -> EstimatorSpec:
+        """The spec of estimator ``name`` for ``task`` (a cell's, on a dataset of that task)."""
+        return self.specs[(name, task)]
 
     def dataset(self, request: DatasetRequest) -> Dataset:
         if request not in self._loaded:
@@ -403,7 +405,7 @@ def _cell_context(
 ) -> dict[str, Any]:
     """What running a cell (or a fold group) takes besides its cells and identities."""
     return {
-        "spec": runner.specs[first.cell.estimator],
+        "spec": runner.spec(first.cell.estimator, dataset.task),
         "dataset": dataset,
         "split_plan": split_plan,
         "run_id": first.run_id,

@@ -46,7 +46,7 @@ class RunPlan:
     """Everything a run needs that can be checked before any folder or model exists."""
 
     config: RunConfig
-    specs: list
+    specs: list  # each estimator's spec of every task it does, by estimator (then task)
     datasets: list[Dataset]
     split_plans: list[tuple[Dataset, SplitPlan]]  # one per (dataset, seed)
     uses_gpu: bool
@@ -57,14 +57,10 @@ class RunPlan:
     table_options: dict[str, TableOptions | None]
 
     def specs_for(self, dataset: Dataset) -> list:
-        """The estimators that run on ``dataset``, each built for its task (those without a
-        version for the task, and those left out, do not)."""
+        """The specs that run on ``dataset``: each estimator's version for its task (those
+        without one, and those left out, do not run there)."""
         left_out = self.skipped.get(dataset.name, {})
-        return [
-            spec.for_task(dataset.task)
-            for spec in self.specs
-            if spec.name not in left_out and dataset.task in spec.tasks
-        ]
+        return [s for s in self.specs if s.task == dataset.task and s.name not in left_out]
 
     def specs_by_task(self) -> list:
         """Each estimator once per task it runs on (what the manifest records)."""
@@ -155,12 +151,15 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
     """Resolve and check everything a user can get wrong before doing any work.
 
     ``resolved(specs, infos)`` is called once the estimators and dataset names are known and
-    checked, before the datasets are loaded (the run starts its workers there)."""
+    checked, before the datasets are loaded (the run starts its workers there). The specs
+    are every task's version of each estimator; a dataset's cells get its task's."""
     for plugin in config.plugins:
         load_plugin(plugin)
-    specs, not_installed = installed(config, registry.select(config.estimators))
+    names = registry.select(config.estimators)
+    chosen = [spec for name in names for spec in registry.versions(name).values()]
+    specs, not_installed = installed(config, chosen)
     if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
-        specs.append(registry.get(BASELINE))
+        specs += registry.versions(BASELINE).values()
     check_param_names(config, specs)
     specs = with_spaces(config, specs)
     table_options = {name: config.table_options(name) for name in config.datasets}
@@ -184,7 +183,7 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
         check_spaces(config, specs, loaded)
     for dataset in loaded:
         left_out = skipped.get(dataset.name, {})
-        if not any(s.name not in left_out and dataset.task in s.tasks for s in specs):
+        if not any(s.name not in left_out and s.task == dataset.task for s in specs):
             raise ConfigError(
                 f"no estimator of this run does {dataset.task}, the task of dataset "
                 f"{dataset.name!r}; add one (e.g. -e ensemble)."
@@ -250,9 +249,7 @@ def describe_dataset(dataset: Dataset, options: TableOptions | None = None) -> d
 
 
 def untuned(prepared: RunPlan) -> list[str]:
-    """The run's estimators that declare no search space (their default rows only)."""
-    return [
-        spec.name
-        for spec in prepared.specs
-        if not any(search_space(prepared.config, spec.for_task(task)) for task in spec.tasks)
-    ]
+    """The run's estimators that declare no search space for any task (their default rows
+    only)."""
+    tuned = {spec.name for spec in prepared.specs if search_space(prepared.config, spec)}
+    return list(dict.fromkeys(s.name for s in prepared.specs if s.name not in tuned))

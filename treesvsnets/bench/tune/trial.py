@@ -120,7 +120,6 @@ def run_trial(
     error, never an exception."""
     from threadpoolctl import threadpool_limits
 
-    spec = spec.for_task(dataset.task)
     row = TrialRow(
         **trial_identity(
             cell,
