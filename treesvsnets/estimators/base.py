@@ -3,6 +3,19 @@
 A spec is a recipe, not a fitted model: a factory plus the parameters the
 harness passes to it. The factory imports its library lazily, so listing the
 registry never pays for importing xgboost, lightgbm or torch.
+
+A spec (:class:`EstimatorSpec`) is one estimator for one task: its name, family (one of
+:data:`FAMILIES`), factory, default parameters, per-fold preprocessing, the names of its seed
+and thread parameters, capabilities, source, ``task`` (what the factory builds) and
+``relative_cost`` (which only orders cells, costliest first, when several run at once).
+:func:`specs_per_task` turns one declaration (a classifier with ``regressor=``,
+``regressor_params=``, ``regressor_space=``) into a spec per task; the registry stores
+each. ``build`` makes one cell's estimator; ``check_params`` refuses bad parameter names and
+values before any training. ``space`` and ``space_params`` make ``search_space`` (what
+``--tune`` searches), and ``with_space`` puts the user's (``[spaces.NAME]``, ``--space``) in
+its place. ``requires`` names the package of an optional estimator, installed by the extra
+of that name (catboost); ``installed`` and ``install_hint`` say whether it is there and how
+to get it.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@ class, and gives each class its training frequency as probability (so its log lo
 the class prior); on a regression dataset it always says the training fold's mean (so its R²
 is about 0). A model that does not beat it has learned nothing from the features; the
 report and the run's last lines say so (:mod:`treesvsnets.reports.baseline`).
+
+It is ``dummy``, of family ``baseline``: scikit-learn's DummyClassifier (strategy ``prior``)
+and DummyRegressor (``mean``). Every run adds it unless ``baseline = false``
+(``--no-baseline``).
 """
 
 from __future__ import annotations

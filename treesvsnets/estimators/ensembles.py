@@ -8,6 +8,12 @@ Each factory imports its library inside the function, so importing this module
 (and listing the registry) stays cheap. Default parameters are the ones a
 practitioner would write; they are stored in the spec, shown by
 ``treesvsnets list estimators`` and recorded on every result row.
+
+The names: ``rf``, ``bagging``, ``adaboost``, ``gb``, ``hgb``, ``xgboost``, ``lightgbm``,
+``catboost`` (optional, the catboost extra; :mod:`.catboost_adapter`) and ``stacking`` (rf,
+bagging, adaboost and gb, their fits pooled by :mod:`.stacking`), each with its library's
+regressor; ``logreg`` (classification only) and ``ridge`` (RidgeCV on standard-scaled
+features, regression only).
 """
 
 from __future__ import annotations

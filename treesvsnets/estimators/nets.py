@@ -12,6 +12,11 @@ when a cell builds one. Defaults were chosen to reach the accuracies in the
 README on a 2-core CPU in reasonable time (early stopping on the inner
 validation slice with the best weights restored); the tabular nets keep their papers'
 default configurations, at a CPU's size.
+
+Each is registered through one ``_register_net``, without importing torch, for both tasks:
+a TorchClassifier, or a TorchRegressor with ``loss="mse"`` on a regression dataset, with its
+defaults (a table net's module settings read from :mod:`.architectures`) and its search
+space.
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 This module registers nothing when imported (the built-in nets live in
 ``nets.py``), so ``from treesvsnets.estimators import register_net`` is safe
 from inside a plugin that is itself being loaded by the registry.
+
+:func:`architecture_capabilities` is declared once, and read by the built-in nets' specs and
+by ``TorchNet.__treesvsnets_capabilities__``; :class:`NetFactory` is a picklable factory of
+one architecture, for either task; :func:`register_net` registers a user's ``nn.Module``;
+:func:`reports_epochs` marks a factory whose estimator prints epoch lines.
 """
 
 from __future__ import annotations

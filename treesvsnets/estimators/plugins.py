@@ -9,6 +9,10 @@
 
 A plugin that fails to import, or registers a taken name, raises one clear
 ConfigError naming it; the built-ins are not affected.
+
+:func:`load_entry_points` imports the modules of that group when the registry loads its
+built-ins; :func:`check_target` resolves what ``treesvsnets check TARGET`` tests
+(``module:Name``, ``path/to/file.py:Name``, or a registered estimator's name).
 """
 
 from __future__ import annotations

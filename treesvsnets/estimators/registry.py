@@ -2,8 +2,17 @@
 
 A spec is one estimator for one task; a name stands for one idea across tasks, with a spec
 for each task it does (``rf``: a classifier and a regressor; ``logreg``: a classifier only).
-Built-ins register themselves when ``treesvsnets.estimators.ensembles`` is imported; that
-module imports no heavy library at import time, so the registry is cheap to list.
+:func:`get` finds the spec of (name, task), :func:`versions` and :func:`tasks_of` a name's
+specs and tasks, :func:`names` and :func:`all_specs` list them, and :func:`select` resolves
+a run's tokens (names, families, ``all``) to names. :func:`add` and :func:`register` (a
+decorator) add a name's specs, :func:`unregister` removes them. The built-ins
+(ensembles.py, nets.py, baseline.py), then the installed plugins' entry points, load on
+first use; none imports a heavy library at import time, so the registry is cheap to list.
+The built-ins are listed in the declared :data:`BUILTIN_ORDER`, whichever module was
+imported first, plugins after them. :func:`registering_from` records where a spec came from;
+:func:`register` finds the seed and thread parameters in the factory's signature.
+:data:`GROUPS` and :func:`group_of` say how ``treesvsnets list estimators`` groups them (the
+nets by what they suit: tables, images, sequences).
 """
 
 from __future__ import annotations

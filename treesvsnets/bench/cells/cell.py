@@ -9,6 +9,12 @@ per-cell peak memory, an explicit thread budget, and a row with status
 together (``--fold-parallel``). Both are :func:`_run_cells`: the same setup, warm-up,
 preprocessing, prediction and scoring, with one fit step or the other. What a cell is and
 what it fits on (:class:`~.inputs.Cell`, its estimator, its fit rows) is :mod:`.inputs`.
+
+The fit step is :func:`fit_one` (``estimator.fit``) or, for ``--fold-parallel``, the
+estimator class's ``fit_together``. Setup, warm-up, fit inputs, fit, predict, score, times,
+memory, the warnings raised and any error are recorded on the cell's Measurement.
+:func:`balance_classes` weighs the classes for ``class_weight = "balanced"``, through the
+estimator's ``class_weight`` or else ``sample_weight`` in ``fit``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,13 @@ starts its row, once, in the harness; :func:`build` makes its unfitted estimator
 preprocessor; :func:`fit_inputs` (and :func:`fit_data`, which a trial shares) gives the
 fold's fit rows preprocessed on themselves and the validation slice an early-stopping
 estimator receives. :mod:`.cell` runs it.
+
+A :class:`Cell` holds its dataset, estimator, seed and fold, and how to run it: its
+parameters, device, class weight, thread budget and verbosity. :func:`cell_overrides` adds
+to the user's parameters what the dataset and the cell decide: ``image_shape``,
+``sequence_shape``, ``n_categorical`` for an estimator with ``native_categorical``, the
+device for one that uses a GPU (and a checkpoint path in the run folder). The spec a cell
+gets is already its dataset's task's; one of another task is refused.
 """
 
 from __future__ import annotations

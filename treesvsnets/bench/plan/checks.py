@@ -5,6 +5,12 @@ estimators a run can use (an optional one without its package: named, refused; f
 family, left out and listed), their parameter names and values per task, their search
 spaces, the datasets' tasks against the estimators and the flags, and what each estimator
 cannot run on (images, sequences, another task). Each names what is wrong in one sentence.
+
+The task checks: ``--task`` on a built-in dataset of the other task, ``--class-weight`` on
+regression, and a named estimator without the dataset's task. The default suite leaves the
+optional estimators out, installed or not. :func:`missing_shape` says what an estimator that
+needs images or sequences lacks on a dataset (named: refused; otherwise left out of that
+dataset and listed).
 """
 
 from __future__ import annotations

@@ -4,6 +4,14 @@
 :func:`prepare` resolves a config and runs the checks of :mod:`.checks`; the
 :class:`RunPlan` it returns writes the manifest and the notes of the run's first lines;
 :mod:`.work` lists the units of work it becomes.
+
+:func:`prepare` loads the plugins, selects the estimators (plus ``dummy`` unless
+``baseline = false``) with a spec per task each, makes each table's TableOptions once, finds
+the dataset infos, loads the data, runs the checks, and builds the SplitRecipe once and a
+split plan per (dataset, seed); it creates nothing. :meth:`RunPlan.specs_for` gives each
+estimator's spec for a dataset's task; :meth:`RunPlan.manifest` is a new run's Manifest;
+:meth:`RunPlan.check_resumable` refuses a resume whose data no longer gives the recorded
+split plans; ``notes`` is what the run's first lines say.
 """
 
 from __future__ import annotations

@@ -6,6 +6,12 @@ The outer test rows reach neither the fit nor the validation score: the fit sees
 (or an inner fold's training rows), the preprocessor is fitted on those alone, and the test
 fold is predicted only after the validation score is final. The harness's search reads
 ``val_score`` alone (:mod:`treesvsnets.bench.tune.search`).
+
+:func:`run_trial` runs on the worker and returns a
+:class:`~treesvsnets.results.row.TrialRow`, started by :func:`trial_identity` (which a
+TrialJob's failure row starts with too); :func:`scoring_splits` gives the rows each of a
+trial's fits fits on, is scored on and early-stops on (inner K-fold CV of the training fold
+when ``tune_cv`` is 2 or more).
 """
 
 from __future__ import annotations
