@@ -44,7 +44,10 @@ def _stop_after(process: subprocess.Popen, cells: int, how: signal.Signals) -> s
 
 @pytest.mark.parametrize(
     ("how", "code", "word"),
-    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    [
+        (signal.SIGINT, 130, "interrupted"),
+        pytest.param(signal.SIGTERM, 143, "terminated", marks=pytest.mark.slow),
+    ],
 )
 def test_a_stopped_run_resumes_to_the_rows_of_an_uninterrupted_one(tmp_path, how, code, word):
     uninterrupted = cli("run", *SMALL_RUN, "--out", tmp_path / "whole", cwd=ROOT)

@@ -193,6 +193,7 @@ def test_a_forced_type_that_does_not_fit_exits_2_naming_file_and_column(tmp_path
     assert inspected.stderr.strip() == line
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_the_default_estimators_on_a_table_leave_out_the_image_net_and_say_so(tmp_path):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=120), "z": rng.normal(size=120)})

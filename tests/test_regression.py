@@ -92,6 +92,7 @@ def test_a_users_price_table_is_read_as_regression_and_learned(tmp_path, houses_
     assert manifest["datasets"][0]["cleaning"]["rows_without_target_dropped"] == 5
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_the_nets_learn_a_price_carried_by_a_many_valued_category(tmp_path):
     """Issue 27, in the spirit of the Ames housing sales: the neighbourhood (80 values, target-
     encoded) carries a price in the hundreds of thousands. Its encoding used to reach dense in

@@ -96,6 +96,7 @@ def test_cnn1d_runs_on_a_table_that_declares_its_shape_and_is_refused_on_one_wit
     assert malformed.returncode == 2 and "is not a shape" in malformed.stderr
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_cnn1d_on_mnist1d_through_the_official_split(tmp_path):
     done = cli("run", "-d", "mnist1d", "--protocol", "holdout", "--subsample", "800",
                "-e", "cnn1d", *FAST_NET, "-e", "logreg", "--data-dir", tmp_path / "data",

@@ -152,6 +152,7 @@ def test_trials_that_raise_hang_or_crash_are_recorded_and_the_search_goes_on(tmp
     assert "trials failed (their searches went on)" in (run_dir / "report.md").read_text()
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_a_search_stopped_by_ctrl_c_resumes_to_the_trials_of_an_uninterrupted_run(tmp_path):
     args = [
         "run",
@@ -200,6 +201,7 @@ def test_a_search_stopped_by_ctrl_c_resumes_to_the_trials_of_an_uninterrupted_ru
     assert rows["best_trial"].fillna(-1).tolist() == whole_rows["best_trial"].fillna(-1).tolist()
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_tuning_on_random_labels_stays_at_chance(tmp_path):
     """No leakage: with labels that nothing predicts, picking the best of 10 trials on the
     validation slice must not lift the test score above chance."""
@@ -315,6 +317,7 @@ def test_tuned_adaboost_reaches_the_accuracy_of_deeper_trees_on_digits(tmp_path)
     assert means["default"] < 0.86 and means["tuned"] >= 0.93, means
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_regression_nets_inner_cv_and_a_time_budget(tmp_path):
     """Tuning both tasks: on diabetes the trials are scored by RMSE (lower is better); a net's
     trials draw its width and depth and its tuned refit early-stops on the slice as its

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import treesvsnets
 
@@ -38,6 +39,7 @@ def _run(tmp_path, path, **options):
     ).rows.set_index(["estimator", "fold"])
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_balanced_class_weights_reach_every_estimator_and_raise_balanced_accuracy(tmp_path):
     path = _imbalanced_csv(tmp_path)
     plain = _run(tmp_path, path)

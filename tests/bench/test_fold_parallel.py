@@ -58,6 +58,7 @@ def test_folds_trained_together_score_as_folds_trained_alone(tmp_path):
     assert (nets["n_val"] > 0).all()
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_regression_folds_trained_together_score_as_folds_trained_alone(tmp_path):
     settings = {"datasets": ["diabetes"], "estimators": ["dense", "ridge"], "subsample": None}
     alone = _run(tmp_path, "alone", **settings).rows

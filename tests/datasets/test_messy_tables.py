@@ -73,6 +73,7 @@ def test_every_messy_pattern_is_read_as_its_clean_type(twins):
     assert dataset.describe()["columns"][1]["name"] == "income"
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_the_messy_table_scores_what_its_clean_twin_scores_on_the_same_folds(tmp_path, twins):
     messy_path, clean_path, _, _ = twins
     messy, twin = load_table(messy_path), load_table(clean_path)

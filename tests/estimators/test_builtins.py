@@ -39,6 +39,7 @@ QUICK = {
     "mlp_plr": _TABLE_NET,
     "tabm": {**_TABLE_NET, "ensemble_size": 4},
     "catboost": {"iterations": 100},
+    "hgb": {"max_iter": 30},
 }
 
 

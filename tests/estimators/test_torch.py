@@ -238,7 +238,7 @@ def test_bad_settings_are_named(params, message, digits_split):
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("name", ["dense", "cnn"])
+@pytest.mark.parametrize("name", ["dense", pytest.param("cnn", marks=pytest.mark.slow)])
 def test_nets_learn_mnist_from_2000_images(name, mnist_2k, device):
     split_plan = make_split_plan(mnist_2k, protocol="holdout", seed=0)
     cell = Cell("mnist", name, seed=0, fold=0, threads=2, params={"epochs": 8}, device=device)
