@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from treesvsnets.reports import plots
+from treesvsnets.reports import rendering
 
 FIGURES_DIR = "figures"
 
@@ -65,8 +65,9 @@ def slug(name: str) -> str:
 
 
 def save_figure(fig: Any, run_dir: Path, name: str) -> Path:
+    """Write ``fig`` as ``RUN_DIR/figures/NAME.png`` (now, or with the others at the end of
+    :func:`~treesvsnets.reports.rendering.rendered_together`); returns its relative path."""
     relative = Path(FIGURES_DIR) / f"{name}.png"
     (run_dir / FIGURES_DIR).mkdir(exist_ok=True)
-    fig.savefig(run_dir / relative, dpi=110)
-    plots.close(fig)
+    rendering.render(fig, run_dir / relative)
     return relative

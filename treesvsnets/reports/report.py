@@ -39,11 +39,13 @@ def write_report(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> Repor
     from treesvsnets.reports.content import build_content
     from treesvsnets.reports.html import HTML_FILENAME, render_html
     from treesvsnets.reports.markdown import REPORT_FILENAME, render_markdown
+    from treesvsnets.reports.rendering import rendered_together
 
     run_dir = Path(run_dir)
     folder = RunFolder(run_dir)
     trials = folder.trials() if folder.store_path.is_file() else None
-    content = build_content(rows, manifest, run_dir, trials)
+    with rendered_together():  # the figures drawn in two processes where it can
+        content = build_content(rows, manifest, run_dir, trials)
     files = ReportFiles(
         run_dir / REPORT_FILENAME, run_dir / HTML_FILENAME, run_dir / SUMMARY_FILENAME
     )

@@ -1,0 +1,71 @@
+"""A report's figures are rendered in two processes where the machine allows, and the files
+are the same as when they are drawn one after another, even when the child fails."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+
+import pytest
+
+from treesvsnets.reports import plots, rendering
+
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux" or (os.cpu_count() or 1) < 2, reason="renders in one process here"
+)
+
+
+def _figures(n):
+    plt = plots._pyplot()
+    made = []
+    for i in range(n):
+        fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+        ax.plot(range(10), [x * (i + 1) for x in range(10)], label=f"line {i}")
+        ax.set_title(f"figure {i}")
+        ax.legend()
+        made.append(fig)
+    return made
+
+
+def _digests(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.png")}
+
+
+def _render(folder, together, n=5):
+    folder.mkdir()
+    figures = _figures(n)
+    if together:
+        with rendering.rendered_together():
+            for i, fig in enumerate(figures):
+                rendering.render(fig, folder / f"f{i}.png")
+            assert not list(folder.glob("*.png"))  # queued, not drawn, inside the block
+    else:
+        for i, fig in enumerate(figures):
+            rendering.render(fig, folder / f"f{i}.png")
+    assert not plots._pyplot().get_fignums()  # every figure closed
+    return _digests(folder)
+
+
+def test_figures_rendered_in_two_processes_are_those_drawn_one_by_one(tmp_path):
+    one_by_one = _render(tmp_path / "serial", together=False)
+    assert len(one_by_one) == 5
+    assert _render(tmp_path / "together", together=True) == one_by_one
+
+
+def test_what_a_failing_child_did_not_draw_is_drawn_here(tmp_path, monkeypatch):
+    parent = os.getpid()
+    draw = rendering._draw
+
+    def fails_in_the_child(queue):
+        if os.getpid() != parent:
+            raise RuntimeError("the child breaks")
+        draw(queue)
+
+    monkeypatch.setattr(rendering, "_draw", fails_in_the_child)
+    forked = []
+    fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or fork())
+    expected = _render(tmp_path / "serial", together=False)
+    assert _render(tmp_path / "together", together=True) == expected
+    assert forked == [1]  # it did fork, and the parent drew the child's half
