@@ -140,6 +140,7 @@ def dask_cluster():
         yield cluster.scheduler_address
 
 
+@pytest.mark.slow  # a long scenario: .ci/run's slow pass
 def test_a_dask_cluster_gives_the_local_results_and_applies_the_limits(tmp_path, dask_cluster):
     args = ["-d", "wine", "-e", "rf", "-e", "logreg", "-e", "hangs", "--folds", "3"]
     args += ["--plugin", MISBEHAVING, "--timeout", "2"]
@@ -161,6 +162,7 @@ def test_a_dask_cluster_gives_the_local_results_and_applies_the_limits(tmp_path,
     assert (raw.loc[raw.estimator == "logreg", "threads"] == 1).all()
 
 
+@pytest.mark.slow  # a long scenario: .ci/run's slow pass
 def test_a_tuned_run_on_a_dask_cluster_gives_the_local_trials_and_rows(tmp_path, dask_cluster):
     """Trials are jobs like cells: on Dask they spread over the cluster and come back the
     same (the random sampler's trial n is the same config wherever and whenever it runs)."""

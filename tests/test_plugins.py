@@ -211,6 +211,7 @@ def test_a_broken_installed_package_warns_and_the_builtins_keep_working(tmp_path
     assert listed.stdout.startswith("Tree ensembles:\n  rf ")
 
 
+@pytest.mark.slow  # a long scenario: .ci/run's slow pass
 def test_an_installed_package_is_found_through_its_entry_point(tmp_path):
     env = pip_install_to(tmp_path / "site", ROOT / "examples" / "plugin_package")
 

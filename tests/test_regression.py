@@ -170,6 +170,7 @@ def test_bad_regression_input_is_one_sentence_and_exit_2(tmp_path, case, message
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow  # a long scenario: .ci/run's slow pass
 def test_a_report_over_both_tasks_keeps_them_apart_and_compare_reads_regression(
     tmp_path, houses_csv
 ):
@@ -236,6 +237,7 @@ def test_the_regressors_reach_the_reference_r2_with_their_defaults(tmp_path):
             )
 
 
+@pytest.mark.slow  # a long scenario: .ci/run's slow pass
 def test_check_runs_the_regression_contract_on_regressors():
     ridge = cli("check", "ridge")
     assert ridge.returncode == 0, ridge.stdout
