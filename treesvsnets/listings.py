@@ -23,12 +23,12 @@ def listing(what: str) -> list[str]:
 
 def estimator_lines() -> list[str]:
     """Each registered estimator under its group's title."""
-    from treesvsnets.estimators.registry import GROUPS, group_of, names, versions
+    from treesvsnets.estimators.registry import GROUPS, first_version, group_of, names, versions
 
     grouped: dict[str, list[Any]] = {group: [] for group in GROUPS}
     for name in names():
         found = versions(name)
-        grouped[group_of(next(iter(found.values())))].append(found)
+        grouped[group_of(first_version(found))].append(found)
     lines = []
     for group, estimators in grouped.items():
         if estimators:

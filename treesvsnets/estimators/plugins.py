@@ -143,7 +143,7 @@ def check_target(target: str) -> tuple[str, object]:
     module_part, colon, attribute = target.rpartition(":")
     if not colon:
         versions = registry.versions(target)
-        return f"{target} ({next(iter(versions.values())).source})", versions
+        return f"{target} ({registry.first_version(versions).source})", versions
     found = getattr(_import_target_module(module_part), attribute, None)
     if found is None:
         raise ConfigError(f"{module_part!r} has no attribute {attribute!r}.")

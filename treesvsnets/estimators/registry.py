@@ -79,8 +79,8 @@ def add(*specs: EstimatorSpec, override: bool = False) -> EstimatorSpec:
     existing = _SPECS.get(name)
     if existing is not None and not override:
         raise ConfigError(
-            f"estimator name {name!r} is already registered (from {_first(existing).source}); "
-            "pick another name or pass override=True."
+            f"estimator name {name!r} is already registered "
+            f"(from {first_version(existing).source}); pick another name or pass override=True."
         )
     _SPECS[name] = {task: spec for task in TASKS for spec in specs if spec.task == task}
     return specs[0]
@@ -207,9 +207,10 @@ def names() -> list[str]:
     """Every registered name: the built-ins in BUILTIN_ORDER, then the others as registered."""
     _load_builtins()
     rank = {name: i for i, name in enumerate(BUILTIN_ORDER)}
-    builtin = [name for name, found in _SPECS.items() if _first(found).source == "builtin"]
+    source = {name: first_version(found).source for name, found in _SPECS.items()}
+    builtin = [name for name in _SPECS if source[name] == "builtin"]
     builtin.sort(key=lambda name: rank.get(name, len(rank)))  # stable: unlisted keep order
-    return builtin + [name for name, found in _SPECS.items() if _first(found).source != "builtin"]
+    return builtin + [name for name in _SPECS if source[name] != "builtin"]
 
 
 def all_specs() -> list[EstimatorSpec]:
@@ -217,9 +218,10 @@ def all_specs() -> list[EstimatorSpec]:
     return [spec for name in names() for spec in _SPECS[name].values()]
 
 
-def _first(found: Mapping[str, EstimatorSpec]) -> EstimatorSpec:
-    """An estimator's first version (its classifier, where it has one): what it is listed
-    and chosen by (name, family, source)."""
+def first_version(found: Mapping[str, EstimatorSpec]) -> EstimatorSpec:
+    """An estimator's first version among ``found`` (its specs by task, as :func:`versions`
+    gives them): its classifier, where it has one; what it is listed and chosen by (name,
+    family, source, group)."""
     return next(iter(found.values()))
 
 
@@ -262,11 +264,11 @@ def select(tokens: Iterable[str]) -> list[str]:
         elif token in _SPECS:
             matches = [token]
         elif token in FAMILIES:
-            matches = [name for name in everything if _first(_SPECS[name]).family == token]
+            matches = [name for name in everything if first_version(_SPECS[name]).family == token]
             if not matches:
                 raise ConfigError(f"no registered estimator is in the family {token!r}.")
         else:
-            families = {_first(found).family for found in _SPECS.values()}
+            families = {first_version(found).family for found in _SPECS.values()}
             raise unknown_name("estimator", token, [*_SPECS, *families, "all"])
         chosen.update(dict.fromkeys(matches))
     return list(chosen)

@@ -159,7 +159,7 @@ def skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str,
             spec = versions.get(dataset.task)
             if spec is None:
                 if name in named:
-                    spec = next(iter(versions.values()))
+                    spec = registry.first_version(versions)
                     instead = _counterparts(spec, dataset.task)
                     raise ConfigError(
                         f"estimator {spec.name!r} has no {dataset.task} version, and dataset "
