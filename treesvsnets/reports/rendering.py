@@ -26,6 +26,9 @@ from typing import Any
 
 #: the resolution of every figure
 DPI = 110
+#: zlib's level for the PNG files: 3 writes them about a third faster than matplotlib's
+#: default, for files about 8% larger (the same pixels)
+PNG_COMPRESSION = 3
 #: how long the child may draw its half before this process draws it instead
 CHILD_SECONDS = 120.0
 
@@ -76,7 +79,7 @@ def _can_fork(figures: int) -> bool:
 
 def _draw(queue: list[tuple[Any, Path]]) -> None:
     for fig, path in queue:
-        fig.savefig(path, dpi=DPI)
+        fig.savefig(path, dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION})
 
 
 def _draw_in_two(queue: list[tuple[Any, Path]]) -> None:
