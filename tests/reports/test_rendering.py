@@ -43,7 +43,8 @@ def _render(folder, together, n=5):
     else:
         for i, fig in enumerate(figures):
             rendering.render(fig, folder / f"f{i}.png")
-    assert not plots._pyplot().get_fignums()  # every figure closed
+    plt = plots._pyplot()
+    assert not any(plt.fignum_exists(fig.number) for fig in figures)  # each closed
     return _digests(folder)
 
 
