@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.base import clone
+from threadpoolctl import threadpool_limits
 
 from treesvsnets.bench.cells.cell import run_cell, with_preprocessing
 from treesvsnets.bench.cells.inputs import Cell, build
@@ -40,6 +41,7 @@ QUICK = {
     "tabm": {**_TABLE_NET, "ensemble_size": 4},
     "catboost": {"iterations": 100},
     "hgb": {"max_iter": 30},
+    "stacking": {"cv": 3, "rf__n_estimators": 50, "gb__n_estimators": 50},
 }
 
 
@@ -97,8 +99,9 @@ def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(
         spec, Cell(dataset.name, name, seed, 0, threads=1, params=params), dataset
     )
     model = with_preprocessing(preprocessor, estimator)
-    assert model.fit(X, y) is model
-    twin = clone(model).fit(X, y)
+    with threadpool_limits(limits=1):  # the cell's budget (threads=1), as run_cell sets it
+        assert model.fit(X, y) is model
+        twin = clone(model).fit(X, y)
     np.testing.assert_array_equal(model.predict(dataset.X), twin.predict(dataset.X))
     unpickled = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(unpickled.predict(dataset.X), model.predict(dataset.X))
