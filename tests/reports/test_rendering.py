@@ -3,6 +3,7 @@ are the same as when they are drawn one after another, even when the child fails
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -16,16 +17,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _figures(n):
-    plt = plots._pyplot()
-    made = []
-    for i in range(n):
-        fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
-        ax.plot(range(10), [x * (i + 1) for x in range(10)], label=f"line {i}")
-        ax.set_title(f"figure {i}")
-        ax.legend()
-        made.append(fig)
-    return made
+def _figure(i, made):
+    """Figure i, as a report's plot function builds one."""
+    fig, ax = plots._pyplot().subplots(figsize=(4, 3), layout="constrained")
+    ax.plot(range(10), [x * (i + 1) for x in range(10)], label=f"line {i}")
+    ax.set_title(f"figure {i}")
+    ax.legend()
+    made.append(fig)
+    return fig
 
 
 def _digests(folder):
@@ -34,17 +33,18 @@ def _digests(folder):
 
 def _render(folder, together, n=5):
     folder.mkdir()
-    figures = _figures(n)
+    made = []
+    drawings = [(functools.partial(_figure, i, made), folder / f"f{i}.png") for i in range(n)]
     if together:
         with rendering.rendered_together():
-            for i, fig in enumerate(figures):
-                rendering.render(fig, folder / f"f{i}.png")
-            assert not list(folder.glob("*.png"))  # queued, not drawn, inside the block
+            for draw, path in drawings:
+                rendering.render(draw, path)
+            assert not made and not list(folder.glob("*.png"))  # queued, not drawn yet
     else:
-        for i, fig in enumerate(figures):
-            rendering.render(fig, folder / f"f{i}.png")
+        for draw, path in drawings:
+            rendering.render(draw, path)
     plt = plots._pyplot()
-    assert not any(plt.fignum_exists(fig.number) for fig in figures)  # each closed
+    assert not any(plt.fignum_exists(fig.number) for fig in made)  # each closed
     return _digests(folder)
 
 

@@ -14,6 +14,7 @@ a key."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -206,19 +207,25 @@ def _figures(
             f"{label[0].upper() + label[1:]} against fit time; the dashed line is the Pareto "
             f"front (nothing is both faster and better), the dotted line the baseline's "
             f"{label} (or a note where it lies outside the axis).",
-            save_figure(plots.score_vs_fit_time(board, dataset, metric), run_dir, f"{key}-pareto"),
+            save_figure(
+                partial(plots.score_vs_fit_time, board, dataset, metric), run_dir, f"{key}-pareto"
+            ),
         ),
         Figure(
             f"{label[0].upper() + label[1:]} on each test fold; the dotted line is the "
             "baseline's mean.",
-            save_figure(plots.fold_scores(rows, dataset, order, metric), run_dir, f"{key}-folds"),
+            save_figure(
+                partial(plots.fold_scores, rows, dataset, order, metric), run_dir, f"{key}-folds"
+            ),
         ),
     ]
     if plots.has_history(rows):
         figures.append(
             Figure(
                 "Learning curves of the nets, one line per fold.",
-                save_figure(plots.learning_curves(rows, dataset), run_dir, f"{key}-learning"),
+                save_figure(
+                    partial(plots.learning_curves, rows, dataset), run_dir, f"{key}-learning"
+                ),
             )
         )
     ranked = board.dropna(subset=[metric.column])
@@ -237,7 +244,9 @@ def _figures(
                     "the best estimator of each family, test folds pooled (at most 500 "
                     "rows per fold).",
                     save_figure(
-                        plots.predicted_vs_actual(pairs, dataset), run_dir, f"{key}-residuals"
+                        partial(plots.predicted_vs_actual, pairs, dataset),
+                        run_dir,
+                        f"{key}-residuals",
                     ),
                 )
             )
@@ -252,7 +261,7 @@ def _figures(
                 f"Confusion matrix of {best}, the most accurate {family} estimator "
                 "(test folds added up; rows true, columns predicted).",
                 save_figure(
-                    plots.confusion_matrix(matrix, class_names, f"{dataset}: {best}"),
+                    partial(plots.confusion_matrix, matrix, class_names, f"{dataset}: {best}"),
                     run_dir,
                     f"{key}-confusion-{slug(best)}",
                 ),
@@ -421,7 +430,7 @@ def _across(board: pd.DataFrame, run_dir: Path | None) -> tuple[list[str], list[
                     Figure(
                         f"{prefix}critical-difference diagram: estimators joined by a bar are "
                         "not told apart by the Nemenyi test.",
-                        save_figure(plots.critical_difference(ranks), run_dir, name),
+                        save_figure(partial(plots.critical_difference, ranks), run_dir, name),
                     )
                 )
         elif scores.shape[0] == 2:

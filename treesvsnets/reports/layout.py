@@ -6,6 +6,7 @@ folder (:func:`save_figure`: ``RUN_DIR/figures/NAME.png``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,10 +65,11 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(name).name if "/" in name else name)[:60]
 
 
-def save_figure(fig: Any, run_dir: Path, name: str) -> Path:
-    """Write ``fig`` as ``RUN_DIR/figures/NAME.png`` (now, or with the others at the end of
-    :func:`~treesvsnets.reports.rendering.rendered_together`); returns its relative path."""
+def save_figure(draw: Callable[[], Any], run_dir: Path, name: str) -> Path:
+    """Write the figure ``draw()`` builds as ``RUN_DIR/figures/NAME.png`` (now, or with the
+    others at the end of :func:`~treesvsnets.reports.rendering.rendered_together`); returns
+    its path relative to the run folder."""
     relative = Path(FIGURES_DIR) / f"{name}.png"
     (run_dir / FIGURES_DIR).mkdir(exist_ok=True)
-    rendering.render(fig, run_dir / relative)
+    rendering.render(draw, run_dir / relative)
     return relative

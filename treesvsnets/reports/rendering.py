@@ -1,14 +1,16 @@
-"""Rendering a report's figures to PNG, the report's costliest step (about 0.2 s a figure,
-most of it matplotlib laying out and rasterising text), in two processes where the machine
-allows.
+"""Drawing a report's figures to PNG, the report's costliest step (building each matplotlib
+figure, laying out and rasterising its text, compressing the file), in two processes where
+the machine allows.
 
-Inside :func:`rendered_together` a saved figure (:func:`render`) is queued, not drawn; when the
-block ends, the queue is rendered: on Linux with 2 or more cores, a forked child draws every
-other figure while this process draws the rest (the child inherits the figures, nothing is
+A figure is handed over as a *drawing*: a function without arguments that builds it
+(``functools.partial(plots.fold_scores, rows, dataset, order, metric)``). Inside
+:func:`rendered_together` a drawing (:func:`render`) is queued, not run; when the block ends,
+the queue is run: on Linux with 2 or more cores, a forked child runs every other drawing
+while this process runs the rest (the child inherits what the drawings read, nothing is
 pickled, and leaves with ``os._exit``, so none of the parent's exit handlers runs twice).
 Whatever the child did not write (it failed, or took longer than :data:`CHILD_SECONDS`) is
 drawn here, so the files are the same either way, byte for byte. Elsewhere (macOS, Windows,
-one core, one figure) the figures are drawn one after another.
+one core, one figure) the drawings run one after another, as they do outside the block.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import signal
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,57 +34,51 @@ PNG_COMPRESSION = 3
 #: how long the child may draw its half before this process draws it instead
 CHILD_SECONDS = 120.0
 
-_QUEUE: contextvars.ContextVar[list[tuple[Any, Path]] | None] = contextvars.ContextVar(
-    "queue", default=None
-)
+#: a figure to draw: the function that builds it, and its PNG file
+Drawing = tuple[Callable[[], Any], Path]
+
+_QUEUE: contextvars.ContextVar[list[Drawing] | None] = contextvars.ContextVar("queue", default=None)
 
 
-def render(fig: Any, path: Path) -> None:
-    """Write ``fig`` to ``path`` and close it: now, or when the enclosing
-    :func:`rendered_together` ends."""
+def render(draw: Callable[[], Any], path: Path) -> None:
+    """Build the figure ``draw()`` returns and write it to ``path``: now, or when the
+    enclosing :func:`rendered_together` ends."""
     queue = _QUEUE.get()
-    if queue is not None:
-        queue.append((fig, path))
-        return
-    try:
-        _draw([(fig, path)])
-    finally:
-        _close([(fig, path)])
+    if queue is None:
+        _draw([(draw, path)])
+    else:
+        queue.append((draw, path))
 
 
 @contextlib.contextmanager
 def rendered_together() -> Iterator[None]:
-    """Queue the figures saved inside the block and render them all when it ends."""
-    queue: list[tuple[Any, Path]] = []
+    """Queue the figures rendered inside the block and draw them all when it ends."""
+    queue: list[Drawing] = []
     token = _QUEUE.set(queue)
     try:
         yield
     finally:
         _QUEUE.reset(token)
-    try:
-        _draw_in_two(queue) if _can_fork(len(queue)) else _draw(queue)
-    finally:
-        _close(queue)
-
-
-def _close(queue: list[tuple[Any, Path]]) -> None:
-    """Free the figures (pyplot keeps every open figure alive)."""
-    from treesvsnets.reports import plots
-
-    for fig, _ in queue:
-        plots.close(fig)
+    _draw_in_two(queue) if _can_fork(len(queue)) else _draw(queue)
 
 
 def _can_fork(figures: int) -> bool:
     return figures >= 2 and sys.platform == "linux" and (os.cpu_count() or 1) >= 2
 
 
-def _draw(queue: list[tuple[Any, Path]]) -> None:
-    for fig, path in queue:
-        fig.savefig(path, dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION})
+def _draw(queue: list[Drawing]) -> None:
+    """Build, write and close each figure (pyplot keeps every open figure alive)."""
+    from treesvsnets.reports import plots
+
+    for draw, path in queue:
+        fig = draw()
+        try:
+            fig.savefig(path, dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION})
+        finally:
+            plots.close(fig)
 
 
-def _draw_in_two(queue: list[tuple[Any, Path]]) -> None:
+def _draw_in_two(queue: list[Drawing]) -> None:
     """Half the queue in a forked child, half here; then whatever the child did not write."""
     theirs, ours = queue[1::2], queue[0::2]
     for _, path in theirs:
@@ -97,11 +93,13 @@ def _draw_in_two(queue: list[tuple[Any, Path]]) -> None:
             code = 0
         finally:
             os._exit(code)
-    _draw(ours)
-    if not _child_done(pid):
-        for _, path in theirs:
-            path.unlink(missing_ok=True)  # it may have been half written
-    _draw([(fig, path) for fig, path in theirs if not path.is_file()])
+    try:
+        _draw(ours)
+    finally:
+        if not _child_done(pid):
+            for _, path in theirs:
+                path.unlink(missing_ok=True)  # it may have been half written
+    _draw([(draw, path) for draw, path in theirs if not path.is_file()])
 
 
 def _child_done(pid: int) -> bool:

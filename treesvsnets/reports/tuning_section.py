@@ -4,6 +4,7 @@ Pareto plot with tuning's time."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def _tuning_figures(
                     "fitted on the fold's fit rows, so where the curve ends need not be "
                     "the tuned row's score, which refits the best trial as the default is.",
                     save_figure(
-                        plots.anytime(curves, families, dataset, metric, by),
+                        partial(plots.anytime, curves, families, dataset, metric, by),
                         run_dir,
                         f"{key}-anytime-{by}",
                     ),
@@ -73,7 +74,7 @@ def _tuning_figures(
                 "included: each default (its fit) joined by an arrow to its tuned refit "
                 "(the search's time plus the refit's); the dashed line is the Pareto front.",
                 save_figure(
-                    plots.tuning_pareto(points, dataset, metric),
+                    partial(plots.tuning_pareto, points, dataset, metric),
                     run_dir,
                     f"{key}-tuning-pareto",
                 ),
