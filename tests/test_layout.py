@@ -166,3 +166,15 @@ def test_every_module_says_what_it_holds_in_its_docstring():
         if len((ast.get_docstring(ast.parse(path.read_text())) or "").split()) < 8
     ]
     assert found == []
+
+
+def test_only_the_plan_stage_reads_the_run_config():
+    """The plan stage checks the RunConfig and hands the other stages what they need (a run
+    context, the split recipe, table options, jobs); they never import it."""
+    found = []
+    for stage in ("cells", "tune", "execute"):
+        for path in (PACKAGE / "bench" / stage).rglob("*.py"):
+            names = _imports(path)
+            if "treesvsnets.config" in names or "RunConfig" in path.read_text():
+                found.append(f"bench/{stage}/{path.name}")
+    assert found == []

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from treesvsnets.config import PROTOCOLS
+from treesvsnets.config_fields import PROTOCOLS
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, DatasetError
 
