@@ -42,12 +42,20 @@ def write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) 
         )
 
 
-def preload_reports() -> None:
-    """Import the report's libraries (about half a second) in a background thread, while
-    the cells run; the report, when it comes, finds them loaded. A failure here is left for
-    the report itself to say."""
+class _Reports:
+    """The reports' part of one run: their libraries imported in a background thread while
+    the cells run (about half a second; the report, when it comes, finds them loaded), then
+    the report once that thread is done: the report draws its figures in a forked child,
+    and a fork beside a thread caught mid-import would leave the child waiting on the import
+    lock. A failure to preload is left for the report itself to say."""
 
-    def load() -> None:
+    def __init__(self) -> None:
+        self._thread = threading.Thread(
+            target=self._load, name="treesvsnets-preload-reports", daemon=True
+        )
+
+    @staticmethod
+    def _load() -> None:
         from treesvsnets.reports.report import preload
 
         try:
@@ -55,7 +63,13 @@ def preload_reports() -> None:
         except Exception:  # noqa: BLE001 - write_report_or_warn reports what is wrong
             pass
 
-    threading.Thread(target=load, name="treesvsnets-preload-reports", daemon=True).start()
+    def preload(self) -> None:
+        self._thread.start()
+
+    def write(self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> None:
+        if self._thread.ident is not None:  # started
+            self._thread.join()
+        write_report_or_warn(run_dir, rows, manifest)
 
 
 def run(
@@ -68,12 +82,13 @@ def run(
     """Run a benchmark and return its rows; everything is also written to the run folder,
     the reports included. ``overrides`` are RunConfig fields; see :func:`treesvsnets.bench.run.run`.
     """
+    reports = _Reports()
     return harness.run(
         config,
         progress=progress,
         epoch_progress=epoch_progress,
-        finish=write_report_or_warn,
-        while_cells_run=preload_reports,
+        finish=reports.write,
+        while_cells_run=reports.preload,
         **overrides,
     )
 
@@ -88,12 +103,13 @@ def resume(
 ) -> RunResult:
     """Finish an interrupted run in place and rewrite its reports; see
     :func:`treesvsnets.bench.run.resume`."""
+    reports = _Reports()
     return harness.resume(
         run_dir,
         retry_failed=retry_failed,
         progress=progress,
         epoch_progress=epoch_progress,
-        finish=write_report_or_warn,
-        while_cells_run=preload_reports,
+        finish=reports.write,
+        while_cells_run=reports.preload,
         **execution,
     )

@@ -48,13 +48,15 @@ def _render(folder, together, n=5):
     return _digests(folder)
 
 
-def test_figures_rendered_in_two_processes_are_those_drawn_one_by_one(tmp_path):
+def test_figures_rendered_in_two_processes_are_those_drawn_one_by_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
     one_by_one = _render(tmp_path / "serial", together=False)
     assert len(one_by_one) == 5
     assert _render(tmp_path / "together", together=True) == one_by_one
 
 
 def test_what_a_failing_child_did_not_draw_is_drawn_here(tmp_path, monkeypatch):
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
     parent = os.getpid()
     draw = rendering._draw
 
@@ -70,3 +72,34 @@ def test_what_a_failing_child_did_not_draw_is_drawn_here(tmp_path, monkeypatch):
     expected = _render(tmp_path / "serial", together=False)
     assert _render(tmp_path / "together", together=True) == expected
     assert forked == [1]  # it did fork, and the parent drew the child's half
+
+
+def test_beside_another_thread_the_figures_are_drawn_here_without_a_fork(tmp_path, monkeypatch):
+    """A fork beside a thread that holds a lock (halfway through an import) would leave the
+    child waiting on it: with another thread alive, no fork."""
+    import threading
+
+    expected = _render(tmp_path / "serial", together=False)
+
+    def no_fork():
+        raise AssertionError("forked beside another thread")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert _render(tmp_path / "together", together=True) == expected
+    finally:
+        release.set()
+        other.join()
+
+
+def test_a_fork_that_fails_draws_every_figure_here(tmp_path, monkeypatch):
+    expected = _render(tmp_path / "serial", together=False)
+
+    def fails():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", fails)
+    assert _render(tmp_path / "together", together=True) == expected

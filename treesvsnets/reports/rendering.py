@@ -5,12 +5,15 @@ the machine allows.
 A figure is handed over as a *drawing*: a function without arguments that builds it
 (``functools.partial(plots.fold_scores, rows, dataset, order, metric)``). Inside
 :func:`rendered_together` a drawing (:func:`render`) is queued, not run; when the block ends,
-the queue is run: on Linux with 2 or more cores, a forked child runs every other drawing
-while this process runs the rest (the child inherits what the drawings read, nothing is
+the queue is run: on Linux with 2 or more cores and no other thread in this process (a
+thread holding a lock at the fork, the import lock halfway through an import, would leave
+the child waiting on it), a forked child runs every other drawing while this process runs
+the rest (the child inherits what the drawings read, nothing is
 pickled, and leaves with ``os._exit``, so none of the parent's exit handlers runs twice).
 Whatever the child did not write (it failed, or took longer than :data:`CHILD_SECONDS`) is
 drawn here, so the files are the same either way, byte for byte. Elsewhere (macOS, Windows,
-one core, one figure) the drawings run one after another, as they do outside the block.
+one core, another thread, a fork refused, one figure) the drawings run one after another,
+as they do outside the block.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ import contextvars
 import os
 import signal
 import sys
+import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -63,7 +66,15 @@ def rendered_together() -> Iterator[None]:
 
 
 def _can_fork(figures: int) -> bool:
-    return figures >= 2 and sys.platform == "linux" and (os.cpu_count() or 1) >= 2
+    """Two figures or more, on Linux, with two cores this process may use, and no other
+    thread: a thread that holds a lock at the fork (the import lock, halfway through an
+    import) would leave the child waiting on it forever."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    return figures >= 2 and sys.platform == "linux" and cores >= 2 and _alone()
+
+
+def _alone() -> bool:
+    return threading.active_count() == 1
 
 
 def _draw(queue: list[Drawing]) -> None:
@@ -79,13 +90,18 @@ def _draw(queue: list[Drawing]) -> None:
 
 
 def _draw_in_two(queue: list[Drawing]) -> None:
-    """Half the queue in a forked child, half here; then whatever the child did not write."""
+    """Half the queue in a forked child, half here; then whatever the child did not write.
+    Two drawings of one file (two datasets whose names make the same slug) are one: the
+    last, as when they are drawn one after another."""
+    queue = list({path: (draw, path) for draw, path in queue}.values())
     theirs, ours = queue[1::2], queue[0::2]
     for _, path in theirs:
         path.unlink(missing_ok=True)  # a file left by an earlier report is not the child's
-    with warnings.catch_warnings():  # Python 3.12+ warns of fork beside threads: the child
-        warnings.simplefilter("ignore", DeprecationWarning)  # only draws, then _exit()s
+    try:
         pid = os.fork()
+    except OSError:  # no memory or no process left for a child: one by one, here
+        _draw(queue)
+        return
     if pid == 0:  # the child: draw, then leave without the parent's exit handlers
         code = 1
         try:
@@ -105,11 +121,14 @@ def _draw_in_two(queue: list[Drawing]) -> None:
 def _child_done(pid: int) -> bool:
     """Whether the child exited cleanly within :data:`CHILD_SECONDS` (else it is killed)."""
     deadline = time.monotonic() + CHILD_SECONDS
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status) == 0
-        time.sleep(0.005)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
+    try:
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status) == 0
+            time.sleep(0.005)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError):  # reaped already (SIGCHLD ignored)
+        pass
     return False
