@@ -165,13 +165,15 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_check(args: argparse.Namespace) -> int:
-    """Exit 1 when a check failed."""
-    from treesvsnets.plugin_checks import check_estimator
+    """Each task's header as its checks start, then their lines; exit 1 when one failed."""
+    from treesvsnets.plugin_checks import plan_checks
 
     _load_plugins(args)
     failed = 0
-    for report in check_estimator(args.target):
-        for line in report.lines():
+    for planned in plan_checks(args.target):
+        print(planned.report.header(), flush=True)
+        report = planned.run()
+        for line in report.result_lines():
             print(line, flush=True)
         failed += report.failed
     return 1 if failed else 0

@@ -12,8 +12,8 @@ diabetes for regression.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from treesvsnets.estimators.contract import CheckResult
@@ -35,15 +35,20 @@ class CheckReport:
     def failed(self) -> int:
         return sum(result.failed for result in self.results)
 
-    def lines(self) -> list[str]:
-        """The report as ``treesvsnets check`` prints it."""
+    def header(self) -> str:
+        """What is checked, on what (``treesvsnets check`` prints it before the checks run)."""
         if self.skipped is not None:
-            return [f"checking {self.label} for {self.task}: skipped ({self.skipped})"]
-        lines = [
+            return f"checking {self.label} for {self.task}: skipped ({self.skipped})"
+        return (
             f"checking {self.label} for {self.task} on {self.dataset}; "
             f"capabilities: {', '.join(sorted(self.capabilities)) or '-'}"
-        ]
-        lines += [
+        )
+
+    def result_lines(self) -> list[str]:
+        """A line per check, then the count (none when skipped)."""
+        if self.skipped is not None:
+            return []
+        lines = [
             f"  {result.status.upper()}  {result.name}"
             + (f": {result.message}" if result.message else "")
             for result in self.results
@@ -55,22 +60,54 @@ class CheckReport:
         )
         return lines
 
+    def lines(self) -> list[str]:
+        """The report as ``treesvsnets check`` prints it."""
+        return [self.header(), *self.result_lines()]
 
-def check_estimator(target: str) -> Iterator[CheckReport]:
-    """The contract checks of ``target`` (``module:Class``, ``path/to/file.py:Class`` or a
-    factory function there, or a registered estimator's name): one report per task, each
-    yielded as its checks finish. A target that cannot be found raises ConfigError."""
+
+@dataclass(frozen=True)
+class PlannedCheck:
+    """The checks of one estimator for one task, not yet run: :meth:`run` runs them."""
+
+    #: what the report says before any check runs (its results empty)
+    report: CheckReport
+    make: Callable[[], Any]
+    data: Any = None  # the CheckData, or None when skipped
+
+    def run(self) -> CheckReport:
+        """Every contract check, under one thread per native pool: the checks test the
+        contract, not speed, and a small fit under 2 BLAS threads can take 10x longer
+        (logistic regression on digits)."""
+        if self.data is None:
+            return self.report
+        from threadpoolctl import threadpool_limits
+
+        from treesvsnets.estimators.contract import run_checks
+
+        with threadpool_limits(limits=1):
+            results = tuple(run_checks(self.make, self.data))
+        return replace(self.report, results=results)
+
+
+def plan_checks(target: str) -> list[PlannedCheck]:
+    """The checks of ``target`` (``module:Class``, ``path/to/file.py:Class`` or a factory
+    function there, or a registered estimator's name), one per task it does; a target that
+    cannot be found raises ConfigError here, before anything runs."""
     from treesvsnets.estimators.plugins import check_target
 
     label, found = check_target(target)
     if isinstance(found, dict):  # a registered estimator's specs by task
-        for spec in found.values():
-            yield _check_spec(label, spec)
-    else:
-        yield _check_factory(label, found)
+        return [_check_spec(label, spec) for spec in found.values()]
+    return [_check_factory(label, found)]
 
 
-def _check_spec(label: str, spec: Any) -> CheckReport:
+def check_estimator(target: str) -> list[CheckReport]:
+    """The contract checks of ``target`` (see :func:`plan_checks`), run: one report per
+    task."""
+    return [planned.run() for planned in plan_checks(target)]
+
+
+def _check_spec(label: str, spec: Any) -> PlannedCheck:
     """A registered estimator, built as a cell builds it, without preprocessing."""
 
     def make() -> Any:
@@ -79,10 +116,10 @@ def _check_spec(label: str, spec: Any) -> CheckReport:
         dataset = _check_dataset(spec.capabilities, spec.task)
         return build(spec, Cell(dataset.name, spec.name, seed=0, fold=0), dataset)[0]
 
-    return _run(label, make, spec.capabilities, spec.task)
+    return _planned(label, make, spec.capabilities, spec.task)
 
 
-def _check_factory(label: str, found: Callable[..., Any]) -> CheckReport:
+def _check_factory(label: str, found: Callable[..., Any]) -> PlannedCheck:
     """A class or factory function: its task and capabilities are what the built estimator
     declares (or its API shows); one that cannot be built fails every check, saying why."""
     from sklearn.base import is_regressor
@@ -101,7 +138,7 @@ def _check_factory(label: str, found: Callable[..., Any]) -> CheckReport:
     else:
         capabilities = frozenset(capabilities_of(built))
         task = "regression" if is_regressor(built) else task
-    return _run(label, make, capabilities, task)
+    return _planned(label, make, capabilities, task)
 
 
 @functools.cache
@@ -116,31 +153,23 @@ def _check_dataset(capabilities: frozenset[str], task: str) -> Any:
     return load("digits" if "needs_images" in capabilities else "iris")
 
 
-def _run(
+def _planned(
     label: str, make: Callable[[], Any], capabilities: frozenset[str], task: str
-) -> CheckReport:
-    """Every contract check of ``task`` for ``make``, on a dataset it can take."""
-    from threadpoolctl import threadpool_limits
-
+) -> PlannedCheck:
+    """The contract checks of ``task`` for ``make``, on a dataset it can take."""
     from treesvsnets.bench.plan.checks import missing_shape
-    from treesvsnets.estimators.contract import CheckData, run_checks
+    from treesvsnets.estimators.contract import CheckData
 
     dataset = _check_dataset(capabilities, task)
     target = "regression" if task == "regression" else f"{dataset.n_classes} classes"
-    described = f"{dataset.name} ({dataset.n_samples} rows, {target})"
+    report = CheckReport(
+        label, task, f"{dataset.name} ({dataset.n_samples} rows, {target})", capabilities
+    )
     need = missing_shape(capabilities, dataset)
     if need is not None:
-        return CheckReport(
-            label,
-            task,
-            described,
-            capabilities,
-            skipped=f"it needs {need[0]}; no {task} dataset has any",
-        )
+        skipped = f"it needs {need[0]}; no {task} dataset has any"
+        return PlannedCheck(replace(report, skipped=skipped), make)
     fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
-    data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name, task)
-    # one thread per native pool: the checks test the contract, not speed, and a small fit
-    # under 2 BLAS threads can take 10x longer (logistic regression on digits)
-    with threadpool_limits(limits=1):
-        results = tuple(run_checks(make, data))
-    return CheckReport(label, task, described, capabilities, results)
+    return PlannedCheck(
+        report, make, CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name, task)
+    )
