@@ -58,7 +58,7 @@ _PLUGIN = Flag(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunConfig:
     """What one run does. Each field declares its own check and flag (:func:`setting`);
     the settings that only say how cells execute are marked ``execution``, and

@@ -242,3 +242,16 @@ def test_only_estimators_that_use_threads_get_more_than_one():
     # single-threaded: extra threads only slow BLAS
     assert get("logreg", CLASSIFICATION).thread_budget(2) == 1
     assert get("gb", CLASSIFICATION).thread_budget(None) == 1
+
+
+def test_what_unregister_returns_adds_back_as_it_was():
+    from treesvsnets.estimators import registry
+
+    before = registry.versions("rf")
+    order = registry.names()
+    saved = registry.unregister("rf")
+    assert "rf" not in registry.names()
+    registry.add(saved)
+    assert registry.versions("rf") == before and registry.names() == order
+    with pytest.raises(ValueError, match="at least one spec"):
+        registry.add()

@@ -67,11 +67,17 @@ def _load_builtins() -> None:
         load_entry_points()
 
 
-def add(*specs: EstimatorSpec, override: bool = False) -> EstimatorSpec:
-    """Add one estimator: its spec of each task it does (one name, a spec per task). A name
+def add(
+    *specs: EstimatorSpec | Mapping[str, EstimatorSpec], override: bool = False
+) -> EstimatorSpec:
+    """Add one estimator: its spec of each task it does (one name, a spec per task), given
+    one by one or as :func:`unregister` and :func:`versions` return them (by task). A name
     that is taken is refused unless ``override``, which replaces every task's version of it.
     Returns the first spec."""
     _load_builtins()
+    specs = tuple(s for given in specs for s in _specs_of(given))
+    if not specs:
+        raise ValueError("add() takes the versions of one estimator: give at least one spec")
     name = specs[0].name
     tasks = [spec.task for spec in specs]
     if any(spec.name != name for spec in specs) or len(set(tasks)) != len(tasks):
@@ -84,6 +90,10 @@ def add(*specs: EstimatorSpec, override: bool = False) -> EstimatorSpec:
         )
     _SPECS[name] = {task: spec for task in TASKS for spec in specs if spec.task == task}
     return specs[0]
+
+
+def _specs_of(given: EstimatorSpec | Mapping[str, EstimatorSpec]) -> tuple[EstimatorSpec, ...]:
+    return tuple(given.values()) if isinstance(given, Mapping) else (given,)
 
 
 def register(
