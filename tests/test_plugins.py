@@ -76,6 +76,18 @@ def test_run_with_plugin_flag_in_a_subprocess(tmp_path):
     assert sources == {"svm": "plugin local_plugin.py", "logreg": "builtin", "dummy": "builtin"}
 
 
+def test_a_worker_imports_only_the_plugin_files_its_runs_estimators_come_from(forget):
+    """A plugin loaded by hand (a notebook) goes to the workers of a run that uses its
+    estimators, not to every later run's (a torch plugin would cost each worker torch)."""
+    from treesvsnets.bench.plan.jobs import WorkerSetup
+
+    forget += load_plugin(str(EXAMPLE))
+    uses = WorkerSetup.create([get("svm", "classification"), get("rf", "classification")], [])
+    assert str(EXAMPLE.resolve()) in uses.plugins
+    builtins_only = WorkerSetup.create([get("rf", "classification")], [])
+    assert builtins_only.plugins == ()
+
+
 def test_a_module_plugin_by_dotted_name(forget):
     forget += load_plugin("tests.plugins.tiny_net")
     assert forget == ["tiny_mlp"]

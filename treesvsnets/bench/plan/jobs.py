@@ -284,7 +284,9 @@ class WorkerSetup:
                         "file, or run the cells in this process (isolate=False, --in-process)."
                     ) from None
         payload = cloudpickle.dumps({"specs": specs, "datasets": {d.name: d for d in datasets}})
-        return cls(plugins=_plugins_to_load(plugins), payload=payload, sys_path=tuple(sys.path))
+        return cls(
+            plugins=_plugins_to_load(plugins, payload), payload=payload, sys_path=tuple(sys.path)
+        )
 
     @property
     def key(self) -> str:
@@ -293,17 +295,24 @@ class WorkerSetup:
         return digest.hexdigest()[:16]
 
 
-def _plugins_to_load(plugins: tuple[str, ...]) -> tuple[str, ...]:
-    """The run's plugins, plus plugin files loaded by hand (``load_plugin`` in a notebook).
+def _plugins_to_load(plugins: tuple[str, ...], payload: bytes) -> tuple[str, ...]:
+    """The run's plugins, plus the plugin files loaded by hand (``load_plugin`` in a
+    notebook) that the run's specs refer to.
 
-    A worker must import a plugin file before it can unpickle what the file
-    defines; files are named by absolute path, so a worker elsewhere finds them.
+    A worker must import a plugin file before it can unpickle what the file defines (the
+    pickle names its module); files are named by absolute path, so a worker elsewhere finds
+    them. A file loaded earlier in this process whose estimators this run does not use is
+    left out: a torch plugin would otherwise cost every later run's workers torch's memory.
     """
     from treesvsnets.estimators.plugins import PLUGIN_MODULE_PREFIX
 
     wanted = [str(Path(p).resolve()) if p.endswith(".py") or "/" in p else p for p in plugins]
     for name, module in list(sys.modules.items()):
-        if name.startswith(PLUGIN_MODULE_PREFIX) and getattr(module, "__file__", None):
+        if (
+            name.startswith(PLUGIN_MODULE_PREFIX)
+            and getattr(module, "__file__", None)
+            and name.encode() in payload
+        ):
             wanted.append(str(Path(module.__file__).resolve()))
     return tuple(dict.fromkeys(wanted))
 
