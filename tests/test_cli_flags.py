@@ -97,3 +97,21 @@ def test_a_bad_shape_is_the_settings_own_sentence(capsys):
         build_parser().parse_args(["run", "--shape", "8"])
     assert stopped.value.code == 2
     assert "'8' is not a shape; write CxL for sequences (1x40)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("given", "sentence"),
+    [
+        ({"seeds": 3}, "'seeds' must be a non-empty list of non-negative integers, got 3."),
+        ({"datasets": "wine"}, "'datasets' must be a non-empty list of names, got 'wine'."),
+        ({"plugins": "x.py"}, "'plugins' must be a list of files or module names, got 'x.py'."),
+    ],
+)
+def test_a_list_setting_given_one_value_from_python_is_one_sentence(given, sentence):
+    """A list setting is a list from Python too: one value is refused in words, not read
+    letter by letter or failed on with a TypeError."""
+    from treesvsnets.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        RunConfig().with_overrides(**given)
+    assert str(refused.value) == sentence

@@ -394,7 +394,7 @@ class RunConfig:
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with the given keys replaced; ``None`` means 'not given'."""
         given = {key: value for key, value in overrides.items() if value is not None}
-        return replace(self, **{key: _held(key, value) for key, value in given.items()})
+        return replace(self, **{key: held(key, value) for key, value in given.items()})
 
     def to_dict(self) -> dict[str, Any]:
         """Every setting as TOML and JSON write it (lists, not tuples; paths as text)."""
@@ -415,20 +415,21 @@ class RunConfig:
         """The inverse of :meth:`to_dict` (a manifest's config), for ``--resume``."""
         known = {key: value for key, value in data.items() if key in KEYS}
         known.setdefault("baseline", False)  # a run recorded before the baseline had none
-        return cls(**{key: _held(key, value) for key, value in known.items()})
+        return cls(**{key: held(key, value) for key, value in known.items()})
 
 
-def _held(key: str, value: Any) -> Any:
-    """A setting's value as RunConfig holds it: lists as tuples, folders as paths."""
-    if value is not None and key in LIST_KEYS:
+def held(key: str, value: Any) -> Any:
+    """A setting's value as RunConfig holds it: lists as tuples, folders as paths (anything
+    else as given, for its check to judge)."""
+    if key in LIST_KEYS and isinstance(value, list | tuple):
         return tuple(value)
-    if value is not None and key in ("out", "data_dir"):
+    if key in ("out", "data_dir") and isinstance(value, str | Path):
         return Path(value)
     return value
 
 
 def _written(value: Any) -> Any:
-    """A setting's value as a file writes it: the inverse of :func:`_held`."""
+    """A setting's value as a file writes it: the inverse of :func:`held`."""
     if isinstance(value, tuple):
         return list(value)
     return str(value) if isinstance(value, Path) else value

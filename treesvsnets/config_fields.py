@@ -39,7 +39,8 @@ def int_at_least(least: int, *, optional: bool = False) -> Check:
 
 def names(what: str = "names") -> Check:
     def check(value: Any) -> str | None:
-        if not value or not all(isinstance(item, str) and item for item in value):
+        listed = isinstance(value, tuple | list)
+        if not listed or not value or not all(isinstance(item, str) and item for item in value):
             return f"a non-empty list of {what}"
         return "a list without repeats" if len(set(value)) != len(value) else None
 
@@ -47,7 +48,8 @@ def names(what: str = "names") -> Check:
 
 
 def seeds(value: Any) -> str | None:
-    if not value or not all(is_int(s) and s >= 0 for s in value):
+    listed = isinstance(value, tuple | list)
+    if not listed or not value or not all(is_int(s) and s >= 0 for s in value):
         return "a non-empty list of non-negative integers"
     return "a list without repeats" if len(set(value)) != len(value) else None
 
@@ -89,7 +91,7 @@ def optional_text(expected: str) -> Check:
 
 
 def texts(value: Any) -> str | None:
-    ok = all(isinstance(p, str) and p for p in value)
+    ok = isinstance(value, tuple | list) and all(isinstance(p, str) and p for p in value)
     return None if ok else "a list of files or module names"
 
 

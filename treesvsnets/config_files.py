@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.config import KEYS, LIST_KEYS, RunConfig
+from treesvsnets.config import KEYS, LIST_KEYS, RunConfig, held
 from treesvsnets.errors import ConfigError, did_you_mean
 
 
@@ -83,14 +83,10 @@ def load_toml(path: str | Path) -> RunConfig:
         data["datasets"], tables = _dataset_entries(data["datasets"], data.get("tables", {}), path)
         if tables:
             data["tables"] = tables
-    for key in LIST_KEYS:
-        if isinstance(data.get(key), list):
-            data[key] = tuple(data[key])
     for key in ("out", "data_dir"):
-        if key in data:
-            if not isinstance(data[key], str):
-                raise ConfigError(f"{path}: {key!r} must be a folder path, got {data[key]!r}.")
-            data[key] = Path(data[key])
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(f"{path}: {key!r} must be a folder path, got {data[key]!r}.")
+    data = {key: held(key, value) for key, value in data.items()}
     try:
         return RunConfig(**data)
     except ConfigError as exc:
