@@ -187,6 +187,21 @@ def test_published_folds_follow_the_rows_that_cleaning_and_subsampling_keep():
     assert sum(len(test) for test in tests) == kept.sum()
 
 
+def test_inspect_profiles_the_cached_table_with_its_declared_reading(
+    data_dir, no_network, monkeypatch
+):
+    from treesvsnets.datasets.profile import inspect_table
+
+    monkeypatch.setenv("TREESVSNETS_DATA_DIR", str(data_dir))
+    profile = inspect_table(f"openml-task:{TASK}")
+    assert (
+        profile.target == "diagnosis" and profile.rows == 569 and profile.task == "classification"
+    )
+    assert {c.name: c.kind for c in profile.columns}["band"] == "categorical"
+    other = inspect_table(f"openml:{DATASET}", target="band", numeric=["mean radius"])
+    assert other.target == "band" and other.class_counts == {"narrow": 391, "wide": 169}
+
+
 def test_a_dataset_without_a_single_target_is_one_sentence(tmp_path, no_network):
     frame = breast_cancer_frame()
     record = dataset_record(fake_dataset(77, frame, "diagnosis,band"))

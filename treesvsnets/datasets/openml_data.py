@@ -21,7 +21,8 @@ Later loads read only these files: no network, no ``openml`` import. Either way 
 through :func:`~treesvsnets.datasets.tables.clean_table`, as a user's table does.
 
 :func:`parse_name` reads a name, :func:`openml_info` is the registry's entry for one,
-:func:`load_openml` loads it; :func:`dataset_record` and :func:`task_record` turn what the
+:func:`openml_table` finds its cached table (``inspect`` profiles it), :func:`load_openml` loads
+it; :func:`dataset_record` and :func:`task_record` turn what the
 ``openml`` package returns into what :func:`write_dataset` and :func:`write_task` cache.
 """
 
@@ -34,6 +35,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -91,12 +93,21 @@ def cache_folder(data_dir: str | Path | None) -> Path:
     return (Path(data_dir).expanduser() if data_dir else default_data_dir()) / "openml"
 
 
-def load_openml(name: str, data_dir: str | Path | None = None) -> Dataset:
-    """The Dataset an OpenML name stands for, from the cache (downloaded into it if absent)."""
-    from dataclasses import replace
+@dataclass(frozen=True)
+class OpenMLTable:
+    """An OpenML name's table as cached: the frame, the file it was read from, how to read it
+    (its target, task and nominal columns), a task's folds and where it all came from."""
 
+    frame: Any
+    path: Path
+    options: Any  # TableOptions
+    folds: tuple[np.ndarray, ...] | None
+    source: str
+
+
+def openml_table(name: str, data_dir: str | Path | None = None) -> OpenMLTable:
+    """The cached table an OpenML name stands for (downloaded into the cache if absent)."""
     from treesvsnets.datasets.table_options import TableOptions
-    from treesvsnets.datasets.tables import clean_table
 
     kind, number = parse_name(name) or ("", 0)
     root = cache_folder(data_dir)
@@ -123,19 +134,29 @@ def load_openml(name: str, data_dir: str | Path | None = None) -> Dataset:
         raise DatasetError(
             f"{name}: the cached folds name rows beyond the {len(frame)} of {where}."
         )
-    options = TableOptions(
-        target=target,
-        task=task_kind,
-        categorical=tuple(c for c in meta["categorical"] if c != target),
-    )
-    dataset = clean_table(frame, where, options, name, folds=folds)
     source = f"OpenML dataset {meta['id']} {meta['name']!r} version {meta['version']}"
     if kind == "task":
         source = (
             f"OpenML task {number} ({task['estimation_procedure']}, repeat 0 of "
             f"{task['n_repeats']}) on {source}"
         )
-    return replace(dataset, source=f"{source}, target {target!r} (cached in {where.parent})")
+    options = TableOptions(
+        target=target,
+        task=task_kind,
+        categorical=tuple(c for c in meta["categorical"] if c != target),
+    )
+    source = f"{source}, target {target!r} (cached in {where.parent})"
+    return OpenMLTable(frame, where, options, folds, source)
+
+
+def load_openml(name: str, data_dir: str | Path | None = None) -> Dataset:
+    """The Dataset an OpenML name stands for, from the cache (downloaded into it if absent),
+    read as a user's table is."""
+    from treesvsnets.datasets.tables import clean_table
+
+    table = openml_table(name, data_dir)
+    dataset = clean_table(table.frame, table.path, table.options, name, folds=table.folds)
+    return replace(dataset, source=table.source)
 
 
 def _cached_or_fetched(
