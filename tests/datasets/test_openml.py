@@ -210,6 +210,15 @@ def test_a_dataset_without_a_single_target_is_one_sentence(tmp_path, no_network)
         load("openml:77", tmp_path)
 
 
+def test_a_sparse_table_is_cached_dense_and_a_numeric_target_is_regression(tmp_path):
+    frame = load_diabetes(as_frame=True).frame
+    frame["s1"] = pd.arrays.SparseArray(frame["s1"].where(frame["s1"] > 0, 0.0))
+    meta, cached = dataset_record(fake_dataset(5, frame, "target"))
+    assert meta["task"] == "regression" and meta["categorical"] == []
+    write_dataset(tmp_path / "openml" / "dataset-5", meta, cached)
+    assert load("openml:5", tmp_path).n_features == 10
+
+
 def test_a_task_type_a_run_cannot_do_is_refused():
     clustering = fake_task(5, DATASET, "diagnosis", [np.arange(3)], type_id=5)
     clustering.task_type = "Clustering"

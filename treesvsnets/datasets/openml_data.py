@@ -228,7 +228,11 @@ def dataset_record(found: Any) -> tuple[dict[str, Any], Any]:
     """An OpenMLDataset's metadata and frame as our cache keeps them: ``get_data()``'s frame
     (every column, the target included; row id and ignored columns left out), its nominal
     columns, its declared target and the task that target asks for."""
-    frame, _, categorical, names = found.get_data(dataset_format="dataframe")
+    import pandas as pd
+
+    frame, _, categorical, names = found.get_data()  # a DataFrame of every column
+    sparse = {c: d.subtype for c, d in frame.dtypes.items() if isinstance(d, pd.SparseDtype)}
+    frame = frame.astype(sparse) if sparse else frame  # a sparse ARFF: Parquet keeps dense
     nominal = [str(n) for n, is_nominal in zip(names, categorical, strict=True) if is_nominal]
     target = found.default_target_attribute
     single = isinstance(target, str) and "," not in target and target in names
