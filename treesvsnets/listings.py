@@ -129,7 +129,5 @@ def dataset_lines() -> list[str]:
         if not info.installed:
             about.append(f"needs the {info.requires} package, not installed: {info.install}")
         for text in about:
-            lines += textwrap.wrap(
-                text, WIDTH, initial_indent=" " * 16, subsequent_indent=" " * 18
-            )
+            lines += textwrap.wrap(text, WIDTH, initial_indent=" " * 16, subsequent_indent=" " * 18)
     return lines

