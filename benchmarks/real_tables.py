@@ -12,6 +12,7 @@ and loads the table, against one that only imports it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -48,6 +49,7 @@ def main() -> None:
     from treesvsnets.datasets.real_tables import REAL_TABLES
 
     names = [t.name for t in REAL_TABLES]
+    load_before = os.getloadavg()[0]
     in_process(names[0])  # the imports (pandas, scikit-learn, the package), once
     loads = run_sides({n: (lambda n=n: in_process(n)) for n in names}, args.repeats, False)
     env = quiet_env()
@@ -59,6 +61,7 @@ def main() -> None:
         args.process_repeats,
         False,
     )
+    load_after = os.getloadavg()[0]
     rows = []
     for t in REAL_TABLES:
         rows.append(
@@ -82,7 +85,10 @@ def main() -> None:
             f"({args.process_repeats} repeats), beside one that only imports it. "
             f"Target: every table under {TARGET_S:.0f} s. Loading reads the package's frame, "
             "drops the declared columns, reads every column as a user's file is read, and "
-            "draws the cap's subsample (diamonds).",
+            "draws the cap's subsample (diamonds). A whole process adds the imports a run "
+            "makes anyway (pandas, scikit-learn through the fold pipeline, the package). "
+            f"The machine's load average was {load_before:.1f} before and {load_after:.1f} "
+            f"after (on {os.cpu_count()} cores: other work shared them).",
             "",
             table(
                 ["table", "source", "rows", "features", "load s", "whole process s"],
