@@ -38,6 +38,7 @@ from treesvsnets.config_fields import (
     setting,
 )
 from treesvsnets.errors import ConfigError
+from treesvsnets.suites import suite_overrides
 from treesvsnets.tasks import TASKS
 
 DEFAULT_DATASETS = ("digits",)
@@ -69,6 +70,11 @@ class RunConfig:
         DEFAULT_DATASETS,
         check=checks.names(),
         flag=Flag("dataset to use (repeatable)", "NAME", name="--dataset", short="-d"),
+    )
+    suite: str | None = setting(  # its datasets and defaults: treesvsnets.suites
+        None,
+        check=checks.optional_text("a suite's name or a suite file (.toml)"),
+        flag=Flag("a suite: its name (treesvsnets list suites) or a .toml file", "NAME_OR_FILE"),
     )
     estimators: tuple[str, ...] = setting(
         DEFAULT_ESTIMATORS,
@@ -392,8 +398,10 @@ class RunConfig:
         return TableOptions.from_given(name, given)
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
-        """A copy with the given keys replaced; ``None`` means 'not given'."""
+        """A copy with the given keys replaced (``None``: not given; a suite: suite_overrides)."""
         given = {key: value for key, value in overrides.items() if value is not None}
+        if "suite" in given or ("datasets" in given and self.suite):
+            given = suite_overrides(self, given)
         return replace(self, **{key: held(key, value) for key, value in given.items()})
 
     def to_dict(self) -> dict[str, Any]:
