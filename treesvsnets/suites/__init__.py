@@ -1,5 +1,6 @@
 """Suites: named lists of datasets, as data. A suite is a TOML file: the built-ins are the
-``*.toml`` files beside this module (``quick``, ``tabular``, ``images``, ``openml-cc18``...;
+``*.toml`` files beside this module (``quick``, ``tabular``, ``images``, ``openml-cc18``, the
+four ``grinsztajn-*`` and ``tabarena``;
 ``treesvsnets list suites``), a user's own is any ``.toml`` file (``--suite my_suite.toml``).
 
 A suite file holds ``description``, ``datasets`` (entries as a run's config file writes them:
@@ -34,7 +35,17 @@ SUITE_KEYS = ("description", "datasets", "defaults", "expected_minutes", "measur
 #: the settings a suite's [defaults] may not hold: the suite itself says them
 NOT_DEFAULTS = ("datasets", "tables", "suite")
 #: how the built-ins are listed (others, if any, come after, by name)
-ORDER = ("quick", "tabular", "images", "openml-cc18", "grinsztajn", "tabarena")
+ORDER = (
+    "quick",
+    "tabular",
+    "images",
+    "openml-cc18",
+    "grinsztajn-numerical-classification",
+    "grinsztajn-categorical-classification",
+    "grinsztajn-numerical-regression",
+    "grinsztajn-categorical-regression",
+    "tabarena",
+)
 OPENML_PREFIXES = ("openml:", "openml-task:")
 
 
