@@ -174,7 +174,7 @@ def _execute(
     except BaseException:
         executor.close()
         raise
-    total = feed.cells
+    total, by_dataset = feed.cells, feed.cells_by_dataset()
     event = partial(  # what every progress event of this run says alike
         ProgressEvent,
         total=total,
@@ -193,11 +193,12 @@ def _execute(
                         row=None,
                         resumed_from=len(skip) if skip else None,
                         notes=prepared.notes,
+                        by_dataset=tuple(by_dataset.items()),
                     )
                 )
             if while_cells_run is not None:
                 while_cells_run()
-            index = 0
+            index = failed = 0
             for row in executor.run(feed):
                 if is_trial(row):
                     store.add_trial(row)
@@ -205,8 +206,10 @@ def _execute(
                     continue
                 store.add(row)
                 index += 1
+                failed += row["status"] != "ok"
                 if report_progress:
-                    report_progress(event(index=index, row=row))
+                    seconds = time.perf_counter() - started
+                    report_progress(event(index=index, row=row, elapsed=seconds, failed=failed))
         status = "complete"
     finally:
         executor.close()

@@ -26,7 +26,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.errors import ConfigError, unknown_name
+from treesvsnets.errors import ConfigError, TreesVsNetsError, unknown_name
 
 #: the folder of the built-in suites
 BUILTIN_DIR = Path(__file__).parent
@@ -150,7 +150,7 @@ def _entries(entries: list[Any], path: Path, where: str) -> tuple[list[str], dic
         if not looks_like_table(name):
             try:
                 info(name)
-            except ConfigError as exc:
+            except TreesVsNetsError as exc:
                 raise ConfigError(f"{where}: entry {name!r}: {exc}") from None
             found.append(name)
             continue
