@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from time import perf_counter
 from typing import Any
 
 import pandas as pd
@@ -198,7 +199,7 @@ def _execute(
                 )
             if while_cells_run is not None:
                 while_cells_run()
-            index = failed = 0
+            index = 0
             for row in executor.run(feed):
                 if is_trial(row):
                     store.add_trial(row)
@@ -206,10 +207,8 @@ def _execute(
                     continue
                 store.add(row)
                 index += 1
-                failed += row["status"] != "ok"
                 if report_progress:
-                    seconds = time.perf_counter() - started
-                    report_progress(event(index=index, row=row, elapsed=seconds, failed=failed))
+                    report_progress(event(index=index, row=row, elapsed=perf_counter() - started))
         status = "complete"
     finally:
         executor.close()

@@ -33,7 +33,6 @@ class ProgressEvent:
     notes: tuple[str, ...] = ()  # what the user should know before the first cell (index 0)
     by_dataset: tuple[tuple[str, int], ...] = ()  # the cells to come per dataset (index 0)
     elapsed: float | None = None  # seconds since the first cell started (after each cell)
-    failed: int = 0  # cells that did not end ok so far
 
 
 @dataclass(frozen=True, kw_only=True)
