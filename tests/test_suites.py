@@ -217,3 +217,34 @@ def test_the_quick_suite_runs_end_to_end(tmp_path):
     assert {d["name"] for d in manifest["datasets"]} == set(find("quick").datasets)
     assert manifest["cells_by_status"].get("ok", 0) == manifest["cells_planned"]
     print(f"quick suite: {seconds:.0f} s wall, {manifest['wall_seconds']:.0f} s in cells' run")
+
+
+def test_a_run_written_before_short_names_resumes_and_compares_by_its_paths(tmp_path):
+    """Rows of old runs store a table's path as its name: resume keeps that name (no cell
+    runs twice) and compare matches those rows with a new run's short names."""
+    import sqlite3
+
+    import treesvsnets
+
+    table = str(write_table(dirty_frame(), tmp_path / "dirty.csv"))
+    settings = {"estimators": ["logreg"], "folds": 2, "isolate": False, "progress": False}
+    old = treesvsnets.run(datasets=["iris", table], out=tmp_path / "old", **settings)
+    new = treesvsnets.run(datasets=["iris", table], out=tmp_path / "new", **settings)
+    # make the first run look as it was written before tables had short names
+    manifest_file = old.run_dir / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    for entry in manifest["datasets"]:
+        if entry.pop("path", None):
+            entry["name"] = table
+    for split in manifest["splits"]:
+        split["dataset"] = table if split["dataset"] == "dirty" else split["dataset"]
+    manifest["status"] = "interrupted"
+    manifest_file.write_text(json.dumps(manifest))
+    with sqlite3.connect(old.run_dir / "results.sqlite") as store:
+        store.execute("UPDATE results SET dataset = ? WHERE dataset = 'dirty'", (table,))
+        store.execute("DELETE FROM results WHERE dataset = ? AND fold = 1", (table,))
+    resumed = treesvsnets.resume(old.run_dir, progress=False)
+    assert sorted(set(resumed.rows["dataset"])) == sorted({"iris", table})
+    assert len(resumed.rows) == len(new.rows) == 2 * 2 * 2
+    comparison = treesvsnets.compare_runs(old.run_dir, new.run_dir)
+    assert set(comparison.table["dataset"]) == {"iris", "dirty"}
