@@ -40,7 +40,7 @@ from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.names import run_names
 from treesvsnets.datasets.registry import load_from
 from treesvsnets.datasets.table_options import TableOptions
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, TreesVsNetsError
 from treesvsnets.estimators import registry
 from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
 from treesvsnets.estimators.plugins import load_plugin
@@ -231,9 +231,7 @@ def prepare(
         validation_fraction=config.validation_fraction,
         target_bins=config.target_bins,
     )
-    split_plans = [
-        (dataset, recipe.plan(dataset, seed)) for dataset in loaded for seed in config.seeds
-    ]
+    split_plans = _split_plans(recipe, loaded, config.seeds, paths)
     return RunPlan(
         config=config,
         specs=specs,
@@ -246,6 +244,22 @@ def prepare(
         table_options=table_options,
         paths=paths,
     )
+
+
+def _split_plans(
+    recipe: SplitRecipe, loaded: list[Dataset], seeds: tuple[int, ...], paths: dict[str, str]
+) -> list[tuple[Dataset, SplitPlan]]:
+    """One split plan per (dataset, seed); a table that cannot be split (a class smaller than
+    the folds) is refused naming its file, as its short name alone would not say where."""
+    plans = []
+    for dataset in loaded:
+        try:
+            plans += [(dataset, recipe.plan(dataset, seed)) for seed in seeds]
+        except TreesVsNetsError as exc:
+            if dataset.name not in paths:
+                raise
+            raise type(exc)(f"data file {paths[dataset.name]!r}: {exc}") from None
+    return plans
 
 
 def data_note(dataset: Dataset, path: str) -> str:
