@@ -77,7 +77,7 @@ def test_list_suites_shows_each_builtin_with_its_datasets_tasks_and_time():
     assert "breast_cancer (binary)" in done.stdout
     assert "wine (multiclass)" in done.stdout
     assert "diabetes (regression)" in done.stdout
-    assert "expected time on 2 cores: about 10 min" in done.stdout
+    assert "expected time on 2 cores: about 10 min (an estimate" in done.stdout
     assert "openml-task: 363612" in done.stdout  # TabArena's first task
 
 
@@ -207,8 +207,17 @@ def test_on_a_terminal_the_bars_count_cells_and_failures_and_close_clean(tmp_pat
 @pytest.mark.slow
 def test_the_quick_suite_runs_end_to_end(tmp_path):
     """The wall time of this test is the quick suite's on the machine that runs it."""
+    import subprocess
+    import sys
+
     started = time.perf_counter()
-    done = cli("run", "--suite", "quick", "--out", tmp_path / "runs", cwd=tmp_path)
+    done = subprocess.run(  # not tests.helpers.cli: its 600 s limit is the suite's own aim
+        [sys.executable, "-m", "treesvsnets", "run", "--suite", "quick", "--out", "runs"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=3600,
+    )
     seconds = time.perf_counter() - started
     assert done.returncode == 0, done.stderr[-2000:]
     run_dir = Path(done.stdout.strip().splitlines()[-1].removeprefix("results: "))
