@@ -1,24 +1,20 @@
-"""RunConfig: what one benchmark run does, from defaults, a TOML file and flags.
+"""RunConfig: what one benchmark run does, from defaults, a suite, a TOML file and flags.
 
-Precedence is defaults < TOML file < command-line flags. Every value is
-checked here, before any data is loaded, and a bad one raises ConfigError
-naming the key, the value and (for TOML) the file.
+Precedence is defaults < a suite's defaults < TOML file < command-line flags. Every value is
+checked here, before any data is loaded; a bad one raises ConfigError naming the key, the
+value and (for TOML) the file.
 
 Each setting is declared once, as a field of :class:`RunConfig`: its default, its check
 (:mod:`treesvsnets.config_fields`), whether it only says how cells execute, and its
-:class:`Flag` (the words of its command-line flag: help, metavar, choices). The CLI builds
-its ``run`` flags from these declarations, so a flag's choices and the default its help
-names are the setting's own. The ``execution`` mark is the one source of
-:data:`EXECUTION_KEYS` (what a resumed run may change), :data:`DEFINITION_KEYS`, where the
-CLI stores a flag and what ``--resume`` refuses.
+:class:`Flag` (help, metavar, choices). The CLI builds its ``run`` flags from these
+declarations. The ``execution`` mark is the one source of :data:`EXECUTION_KEYS` (what a
+resumed run may change), :data:`DEFINITION_KEYS`, where the CLI stores a flag and what
+``--resume`` refuses.
 
-:meth:`RunConfig.validate` runs each field's own check (one sentence: ``'KEY' must be ...,
-got ...``), then the checks across fields: each table dataset's options
-(:meth:`RunConfig.table_options`: its ``[tables]`` entry with the run's target, task and
-shape), what needs worker processes, and tuning (``tune``, ``tune_time``, ``sampler``,
-``tune_cv``, ``spaces``): a tuning setting without tuning, tuning with ``fold_parallel``, or
-trials scored on a validation slice of 0 rows is refused. ``PROTOCOLS`` (kfold, holdout) is
-re-exported for the split plans.
+:meth:`RunConfig.validate` runs each field's own check (``'KEY' must be ..., got ...``), then
+the checks across fields: each table's options (:meth:`RunConfig.table_options`), what needs
+worker processes, and tuning: a tuning setting without tuning, tuning with ``fold_parallel``,
+or trials scored on a validation slice of 0 rows is refused. ``PROTOCOLS`` is re-exported.
 """
 
 from __future__ import annotations
@@ -38,6 +34,7 @@ from treesvsnets.config_fields import (
     setting,
 )
 from treesvsnets.errors import ConfigError
+from treesvsnets.suites import suite_overrides
 from treesvsnets.tasks import TASKS
 
 DEFAULT_DATASETS = ("digits",)
@@ -69,6 +66,11 @@ class RunConfig:
         DEFAULT_DATASETS,
         check=checks.names(),
         flag=Flag("dataset to use (repeatable)", "NAME", name="--dataset", short="-d"),
+    )
+    suite: str | None = setting(  # its datasets and defaults: treesvsnets.suites
+        None,
+        check=checks.optional_text("a suite's name or a suite file (.toml)"),
+        flag=Flag("a suite: its name (treesvsnets list suites) or a .toml file", "NAME_OR_FILE"),
     )
     estimators: tuple[str, ...] = setting(
         DEFAULT_ESTIMATORS,
@@ -393,8 +395,10 @@ class RunConfig:
         return TableOptions.from_given(name, given)
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
-        """A copy with the given keys replaced; ``None`` means 'not given'."""
+        """A copy with the given keys replaced (``None``: not given; a suite: suite_overrides)."""
         given = {key: value for key, value in overrides.items() if value is not None}
+        if "suite" in given or ("datasets" in given and self.suite):
+            given = suite_overrides(self, given)
         return replace(self, **{key: held(key, value) for key, value in given.items()})
 
     def to_dict(self) -> dict[str, Any]:

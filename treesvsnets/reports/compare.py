@@ -120,6 +120,21 @@ def _tasks(*frames: pd.DataFrame) -> dict[str, Any]:
     return found
 
 
+def _names_in(a: Manifest, b: Manifest) -> dict[str, str]:
+    """Run A's dataset names -> run B's, where they differ for one table file (a run written
+    before tables went by short names named them by their path)."""
+
+    def paths(manifest: Manifest) -> dict[str, str]:
+        return {entry["name"]: entry.get("path") or entry["name"] for entry in manifest.datasets}
+
+    names_b = {path: name for name, path in paths(b).items()}
+    return {
+        name: names_b[path]
+        for name, path in paths(a).items()
+        if path in names_b and names_b[path] != name
+    }
+
+
 def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     """Compare run folder ``run_b`` against ``run_a`` (the reference)."""
     run_a, run_b = Path(run_a), Path(run_b)
@@ -127,6 +142,9 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     rows_b, manifest_b = _load(run_b)
     warnings = _environment_warnings(manifest_a, manifest_b)
     hashes_a, hashes_b = _split_hashes(manifest_a), _split_hashes(manifest_b)
+    renamed = _names_in(manifest_a, manifest_b)  # a table's old name (its path) -> B's
+    rows_a = rows_a.assign(dataset=rows_a["dataset"].replace(renamed))
+    hashes_a = {renamed.get(name, name): found for name, found in hashes_a.items()}
     ok_a = rows_a[rows_a["status"] == "ok"]
     ok_b = rows_b[rows_b["status"] == "ok"]
     keys_a = set(zip(rows_a["dataset"], rows_a["estimator"], strict=True))

@@ -126,8 +126,9 @@ BASELINE_LEGEND = (
 
 
 def _data_notes(described: dict[str, Any], splits: list[dict[str, Any]]) -> list[str]:
-    """What loading did to a table, and test rows that also appear in training."""
-    notes = []
+    """The table's file, what loading did to it, and test rows that also appear in
+    training."""
+    notes = [f"file: `{described['path']}`"] if described.get("path") else []
     if described.get("cleaning"):
         steps = "; ".join(
             f"{key.replace('_', ' ')}: {value}" for key, value in described["cleaning"].items()
