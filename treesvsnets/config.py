@@ -325,6 +325,7 @@ class RunConfig:
                 raise ConfigError(f"{declared.name!r} must be {expected}, got {value!r}.")
         for name in self.datasets:
             self.table_options(name)  # unknown or ill-typed options fail here
+        self._check_table_settings()
         self._check_isolation()
         self._check_tuning()
 
@@ -332,6 +333,19 @@ class RunConfig:
     def tuning(self) -> bool:
         """Whether the run tunes (a number of trials or a time budget per fold)."""
         return self.tune is not None or self.tune_time is not None
+
+    def _check_table_settings(self) -> None:
+        """``target``, ``task`` and ``shape`` describe table files: given in a run with none
+        (built-ins and OpenML datasets declare their own), they would be silently ignored."""
+        from treesvsnets.datasets.tables import looks_like_table
+
+        given = [key for key in ("target", "task", "shape") if getattr(self, key) is not None]
+        if given and self.datasets and not any(map(looks_like_table, self.datasets)):
+            raise ConfigError(
+                f"{given[0]!r} describes a table file, and none of this run's datasets "
+                f"({', '.join(self.datasets)}) is one: built-in and OpenML datasets declare "
+                "their own target, task and shape."
+            )
 
     def _check_tuning(self) -> None:
         """Tuning settings need tuning; tuning needs somewhere to score trials."""
