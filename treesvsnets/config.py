@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets import config_fields as checks
+from treesvsnets.config_checks import check_across
 from treesvsnets.config_fields import (
     DEVICES,
     PROTOCOLS,
@@ -325,72 +326,12 @@ class RunConfig:
                 raise ConfigError(f"{declared.name!r} must be {expected}, got {value!r}.")
         for name in self.datasets:
             self.table_options(name)  # unknown or ill-typed options fail here
-        self._check_table_settings()
-        self._check_isolation()
-        self._check_tuning()
+        check_across(self)
 
     @property
     def tuning(self) -> bool:
         """Whether the run tunes (a number of trials or a time budget per fold)."""
         return self.tune is not None or self.tune_time is not None
-
-    def _check_table_settings(self) -> None:
-        """``target``, ``task`` and ``shape`` describe table files: given in a run with none
-        (built-ins and OpenML datasets declare their own), they would be silently ignored."""
-        from treesvsnets.datasets.tables import looks_like_table
-
-        given = [key for key in ("target", "task", "shape") if getattr(self, key) is not None]
-        if given and self.datasets and not any(map(looks_like_table, self.datasets)):
-            raise ConfigError(
-                f"{given[0]!r} describes a table file, and none of this run's datasets "
-                f"({', '.join(self.datasets)}) is one: built-in and OpenML datasets declare "
-                "their own target, task and shape."
-            )
-
-    def _check_tuning(self) -> None:
-        """Tuning settings need tuning; tuning needs somewhere to score trials."""
-        if not self.tuning:
-            given = [
-                key
-                for key, unset in (("sampler", "random"), ("tune_cv", 0), ("spaces", {}))
-                if getattr(self, key) != unset
-            ]
-            if given:
-                raise ConfigError(
-                    f"{', '.join(repr(key) for key in given)} appl(y/ies) only when tuning; add "
-                    "--tune N (trials per fold) or --tune-time SECONDS, or drop it."
-                )
-            return
-        if self.fold_parallel:
-            raise ConfigError(
-                "'tune' and 'fold_parallel' cannot be combined: a tuned run fits each fold's "
-                "trials one by one; drop --fold-parallel."
-            )
-        if self.tune_cv == 0 and self.validation_fraction == 0:
-            raise ConfigError(
-                "tuning scores each trial on the validation slice, and 'validation_fraction' "
-                "is 0; give it a slice (e.g. 0.1) or score by inner CV with --tune-cv K."
-            )
-
-    def _check_isolation(self) -> None:
-        """Limits, several jobs and Dask need cells in worker processes."""
-        if self.isolate:
-            return
-        needs_workers = [
-            flag
-            for flag, given in (
-                ("jobs", self.jobs > 1),
-                ("timeout", self.timeout is not None),
-                ("max_memory", self.max_memory is not None),
-                ("scheduler", self.scheduler is not None),
-            )
-            if given
-        ]
-        if needs_workers:
-            raise ConfigError(
-                f"{', '.join(repr(flag) for flag in needs_workers)} need(s) cells in worker "
-                "processes; drop 'isolate = false' (--in-process) or that setting."
-            )
 
     def table_options(self, name: str) -> Any:
         """The TableOptions of dataset ``name`` when it is a table file, else None."""
