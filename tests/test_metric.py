@@ -184,10 +184,8 @@ def ranked_by_auc(tmp_path_factory):
     """wine (gb, bagging: accuracy and ROC-AUC order them differently) and diabetes, 3 folds,
     judged by ROC-AUC, through the real CLI."""
     out = tmp_path_factory.mktemp("auc")
-    done = cli(
-        *"run -d wine -d diabetes -e gb -e bagging --folds 3 --metric roc_auc --in-process --out".split(),
-        out,
-    )
+    args = "run -d wine -d diabetes -e gb -e bagging --folds 3 --metric roc_auc --in-process"
+    done = cli(*args.split(), "--out", out)
     assert done.returncode == 0, done.stderr
     (run_dir,) = out.iterdir()
     return done, run_dir
