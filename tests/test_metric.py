@@ -184,7 +184,7 @@ def ranked_by_auc(tmp_path_factory):
     """wine (gb, bagging: accuracy and ROC-AUC order them differently) and diabetes, 3 folds,
     judged by ROC-AUC, through the real CLI."""
     out = tmp_path_factory.mktemp("auc")
-    args = "run -d wine -d diabetes -e gb -e bagging --folds 3 --metric roc_auc --in-process"
+    args = "run -d wine -d diabetes -e gb -e bagging --folds 3 --metric roc_auc"
     done = cli(*args.split(), "--out", out)
     assert done.returncode == 0, done.stderr
     (run_dir,) = out.iterdir()
