@@ -100,7 +100,7 @@ def _command_run(args: argparse.Namespace) -> int:
     finally:
         if live:
             show.close()  # a refusal or a failure leaves no bar half drawn
-    _print_leaderboard(result.rows)
+    _print_leaderboard(result.rows, result.manifest["config"].get("metric"))
     statuses = result.manifest["cells_by_status"]
     failed = sum(n for status, n in statuses.items() if status != "ok")
     if failed:
@@ -130,14 +130,14 @@ def _config_from(args: argparse.Namespace) -> Any:
     return config.with_overrides(**flags, **_execution_overrides(args))
 
 
-def _print_leaderboard(rows: Any) -> None:
+def _print_leaderboard(rows: Any, metric: str | None) -> None:
     """Each dataset's leaderboard, then a warning per estimator not better than the baseline
-    and per net whose training diverged."""
+    and per net whose training diverged (``metric``: the run's setting, what they judge by)."""
     from treesvsnets.reports.terminal import leaderboard_lines, warning_sentences
 
-    for line in leaderboard_lines(rows):
+    for line in leaderboard_lines(rows, metric):
         print(line)
-    for sentence in warning_sentences(rows):
+    for sentence in warning_sentences(rows, metric):
         print(f"{PROG}: warning: {sentence}")
 
 
@@ -155,9 +155,9 @@ def _command_report(args: argparse.Namespace) -> int:
     from treesvsnets.results.folder import RunFolder
 
     folder = RunFolder.open(args.run_dir)
-    rows = folder.rows()
-    files = write_report(folder.path, rows, folder.read_manifest())
-    _print_leaderboard(rows)
+    rows, manifest = folder.rows(), folder.read_manifest()
+    files = write_report(folder.path, rows, manifest)
+    _print_leaderboard(rows, manifest.metric)
     print(f"report: {files.html} (and {files.markdown.name}, {files.summary.name})")
     return 0
 

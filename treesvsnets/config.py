@@ -36,7 +36,7 @@ from treesvsnets.config_fields import (
 )
 from treesvsnets.errors import ConfigError
 from treesvsnets.suites import suite_overrides
-from treesvsnets.tasks import TASKS
+from treesvsnets.tasks import METRIC_DEFAULTS, METRIC_HELP, TASKS
 
 DEFAULT_DATASETS = ("digits",)
 #: The default suite: every classical estimator (ensembles and the linear model) against the
@@ -173,6 +173,9 @@ class RunConfig:
     tables: dict[str, dict[str, Any]] = setting(  # per file: TableOptions (TOML only)
         check=lambda v: None if isinstance(v, dict) else "a table of file -> options",
         default_factory=dict,
+    )
+    metric: str | None = setting(  # judges the datasets of its task (tasks.primary)
+        None, check=checks.metric, flag=Flag(METRIC_HELP, "NAME", default=METRIC_DEFAULTS)
     )
     # "balanced": weigh classes by inverse frequency in each training fold
     class_weight: str | None = setting(

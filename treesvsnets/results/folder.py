@@ -85,6 +85,12 @@ class Manifest:
             del data["suite"]
         return {**data, **extra}
 
+    @property
+    def metric(self) -> str | None:
+        """The run's ``metric`` setting: the score its tasks are judged by where it fits
+        them; None (each task's default) for a run recorded before the setting existed."""
+        return self.config.get("metric")
+
     def start(self, executor: str, threads_per_cell: int | None) -> None:
         """The run (or a resume of it) is executing in this process."""
         self.status = "running"

@@ -48,7 +48,7 @@ class TrialEvent:
 
 def _trial_line(event: TrialEvent) -> str:
     row = event.row
-    metric = primary(row.get("task"))
+    metric = primary(row.get("task"), row.get("metric"))  # the score the search selects by
     where = (
         f"  trial {row['trial']:>3} ({event.finished} of {event.budget}) {row['dataset']:<12} "
         f"{row['estimator']:<10} seed {row['seed']} fold {row['fold'] + 1}"

@@ -94,6 +94,7 @@ class _SearchSlot:
             sampler=self.search.sampler if number else "default",
             sampled=json.dumps(sampled, sort_keys=True),
             tune_cv=self.tune_cv,
+            metric=self.search.metric.column,
         )
 
     def _tuned_job(self) -> CellJob:
