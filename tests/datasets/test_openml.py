@@ -329,3 +329,25 @@ def test_what_the_openml_package_returns_becomes_the_same_cache(tmp_path):
     dataset = load("openml-task:42", tmp_path)
     assert [list(t) for t in dataset.predefined_folds] == [sorted(t) for t in folds]
     assert dataset.source.startswith("OpenML task 42 (crossvalidation, repeat 0 of 1)")
+
+
+def test_a_users_suite_of_a_builtin_a_csv_and_an_openml_id_runs_offline(tmp_path, data_dir):
+    """A suite file mixes the three kinds of entry; the OpenML one comes from the cache."""
+    from tests.helpers.tables import dirty_frame, write_table
+
+    write_table(dirty_frame(), tmp_path / "clinic.csv")
+    suite = tmp_path / "mine.toml"
+    suite.write_text(
+        'description = "a built-in, a file and an OpenML dataset"\n'
+        f'datasets = ["iris", {{ path = "clinic.csv", target = "label" }}, "openml:{DATASET}"]\n'
+        "[defaults]\nfolds = 2\n"
+    )
+    done = cli(
+        "run", "--suite", suite, "-e", "logreg", "--data-dir", data_dir, "-q",
+        "--out", tmp_path / "runs", env=offline_env(tmp_path),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert set(rows["dataset"]) == {"iris", "clinic", f"openml:{DATASET}"}
+    assert set(rows["status"]) == {"ok"} and set(rows["fold"]) == {0, 1}
