@@ -35,6 +35,7 @@ COMMANDS = {
     "tuning": ["tuning.py", "--repeats", "3"],
     "strong_nets": ["strong_nets.py", "--repeats", "5"],
     "real_tables": ["real_tables.py", "--repeats", "5"],
+    "suite_quick": ["suites.py", "--suite", "quick", "--jobs", "2"],
 }
 
 
