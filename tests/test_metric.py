@@ -217,6 +217,10 @@ def test_metric_roc_auc_ranks_by_it_where_accuracy_orders_otherwise(ranked_by_au
     report = (run_dir / "report.md").read_text()
     assert "judged by: ROC-AUC (classification, higher is better), RMSE (regression" in report
     assert "difference in ROC-AUC" in report
+    # each cell's progress line shows the score its dataset is judged by
+    lines = [line for line in done.stderr.splitlines() if line.startswith("[")]
+    assert all("ROC-AUC" in line for line in lines if " wine " in line), lines[:2]
+    assert all("rmse" in line and "r2" in line for line in lines if " diabetes " in line)
 
 
 def test_a_report_of_a_run_without_the_setting_ranks_by_the_default(ranked_by_auc, tmp_path):

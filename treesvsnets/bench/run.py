@@ -182,6 +182,7 @@ def _execute(
         run_dir=folder.path,
         threads=threads,
         executor=executor.description,
+        metric=prepared.config.metric,
     )
     started = time.perf_counter()
     status = "interrupted"  # Ctrl-C, SIGTERM or a harness bug: finished cells are kept

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from treesvsnets.results.row import TUNED
-from treesvsnets.tasks import ACCURACY, REGRESSION, RMSE, primary
+from treesvsnets.tasks import ACCURACY, RMSE, Metric, primary
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +33,7 @@ class ProgressEvent:
     notes: tuple[str, ...] = ()  # what the user should know before the first cell (index 0)
     by_dataset: tuple[tuple[str, int], ...] = ()  # the cells to come per dataset (index 0)
     elapsed: float | None = None  # seconds since the first cell started (after each cell)
+    metric: str | None = None  # the run's metric setting: each cell's line shows that score
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,17 +95,23 @@ def _cell_line(event: ProgressEvent) -> str:
     if row.get("tuning") == TUNED:
         where += f"  tuned ({row['n_trials']} trials, {row['tuning_seconds']:.1f}s)"
     if row["status"] == "ok":
-        scored = (
-            f"rmse {RMSE.show(row['rmse'])}  r2 {row['r2']:.3f}"
-            if row.get("task") == REGRESSION
-            else f"acc {ACCURACY.show(row['accuracy'])}"
-        )
+        scored = _scored(row, primary(row.get("task"), event.metric))
         outcome = f"{scored}  fit {row['fit_seconds']:7.2f}s  predict {row['predict_seconds']:.3f}s"
         if row.get("diverged"):
             outcome += "  DIVERGED"
     else:
         outcome = f"{row['status'].upper()}: {row.get('error') or ''}"
     return f"{where}  {outcome}"
+
+
+def _scored(row: dict[str, Any], judged: Metric) -> str:
+    """What a cell scored: ``acc 0.9733``, ``rmse 54.59  r2 0.412``, or the run's metric."""
+    if judged is ACCURACY:
+        return f"acc {ACCURACY.show(row['accuracy'])}"
+    if judged is RMSE:
+        return f"rmse {RMSE.show(row['rmse'])}  r2 {row['r2']:.3f}"
+    value = row.get(judged.column)
+    return f"{judged.label} {judged.show(value) if value is not None else 'n/a'}"
 
 
 def _clock(event: ProgressEvent) -> str:
