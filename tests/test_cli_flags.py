@@ -117,10 +117,10 @@ def test_a_list_setting_given_one_value_from_python_is_one_sentence(given, sente
     assert str(refused.value) == sentence
 
 
-@pytest.mark.parametrize("given", [{"target": "price"}, {"task": "regression"}, {"shape": (1, 4)}])
+@pytest.mark.parametrize("given", [{"target": "price"}, {"shape": (1, 4)}])
 def test_a_tables_setting_in_a_run_without_a_table_file_is_refused_not_ignored(given):
-    """Built-in and OpenML datasets declare their own target: a --target (--task, --shape)
-    that nothing would read is one sentence, while a run with a table file takes it."""
+    """Built-in and OpenML datasets declare their own target: a --target (--shape) that
+    nothing would read is one sentence, while a run with a table file takes it."""
     from treesvsnets.errors import ConfigError
 
     with pytest.raises(ConfigError) as refused:

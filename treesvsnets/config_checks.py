@@ -20,16 +20,17 @@ def check_across(config: RunConfig) -> None:
 
 
 def _table_settings(config: RunConfig) -> None:
-    """``target``, ``task`` and ``shape`` describe table files: given in a run with none
-    (built-ins and OpenML datasets declare their own), they would be silently ignored."""
+    """``target`` and ``shape`` describe table files: given in a run with none (built-ins and
+    OpenML datasets declare their own), they would be silently ignored. (``task`` is checked
+    against each dataset's own once they are loaded.)"""
     from treesvsnets.datasets.tables import looks_like_table
 
-    given = [key for key in ("target", "task", "shape") if getattr(config, key) is not None]
+    given = [key for key in ("target", "shape") if getattr(config, key) is not None]
     if given and config.datasets and not any(map(looks_like_table, config.datasets)):
         raise ConfigError(
             f"{given[0]!r} describes a table file, and none of this run's datasets "
             f"({', '.join(config.datasets)}) is one: built-in and OpenML datasets declare "
-            "their own target, task and shape."
+            "their own target and shape."
         )
 
 
