@@ -11,40 +11,13 @@ import pandas as pd
 import pytest
 from scipy.optimize import minimize
 
+from tests.helpers.results import score_rows
 from treesvsnets.reports.aggregate import ANCHOR, BT_C, aggregate, error_table
 from treesvsnets.tasks import MAE, REGRESSION
 
 
-def _rows(scores: dict[str, dict[str, list[float]]], **columns) -> pd.DataFrame:
-    """Result rows from {dataset: {estimator: [accuracy per fold]}} (NaN: a failed cell)."""
-    records = []
-    for dataset, by_estimator in scores.items():
-        for estimator, folds in by_estimator.items():
-            for fold, value in enumerate(folds):
-                failed = value != value
-                records.append(
-                    {
-                        "estimator": estimator,
-                        "tuning": "default",
-                        "family": "baseline" if estimator == "dummy" else "ensemble",
-                        "dataset": dataset,
-                        "task": "classification",
-                        "seed": 0,
-                        "fold": fold,
-                        "status": "error" if failed else "ok",
-                        "accuracy": None if failed else value,
-                        "fit_seconds": None if failed else 1.0,
-                        "predict_seconds": None if failed else 0.2,
-                        "n_train": 200,
-                        "n_test": 50,
-                        **columns,
-                    }
-                )
-    return pd.DataFrame(records)
-
-
 def test_a_method_that_wins_every_battle_has_win_rate_1_and_the_highest_elo():
-    rows = _rows(
+    rows = score_rows(
         {
             "a": {"rf": [0.80, 0.82, 0.81], "best": [0.9, 0.91, 0.92], "lr": [0.7, 0.85, 0.6]},
             "b": {"rf": [0.60, 0.62], "best": [0.7, 0.75], "lr": [0.65, 0.5]},
@@ -62,7 +35,7 @@ def test_a_method_that_wins_every_battle_has_win_rate_1_and_the_highest_elo():
 
 
 def test_two_methods_that_tie_everywhere_have_the_same_elo_and_rf_is_exactly_1000():
-    rows = _rows(
+    rows = score_rows(
         {
             "a": {"rf": [0.8, 0.7, 0.9], "x": [0.8, 0.7, 0.9], "y": [0.75, 0.8, 0.85]},
             "b": {"rf": [0.5, 0.6], "x": [0.5, 0.6], "y": [0.55, 0.5]},
@@ -79,7 +52,7 @@ def test_two_methods_that_tie_everywhere_have_the_same_elo_and_rf_is_exactly_100
 
 def test_every_dataset_counts_once_whatever_its_number_of_folds():
     # x wins all 10 folds of one dataset and loses all 3 of the other: a tie, not 10 to 3
-    rows = _rows(
+    rows = score_rows(
         {
             "ten": {"rf": [0.6] * 10, "x": [0.7] * 10},
             "three": {"rf": [0.7] * 3, "x": [0.6] * 3},
@@ -92,7 +65,7 @@ def test_every_dataset_counts_once_whatever_its_number_of_folds():
 
 def test_failed_cells_take_the_baselines_error_and_a_method_that_always_failed_is_dropped():
     nan = float("nan")
-    rows = _rows(
+    rows = score_rows(
         {
             "a": {
                 "dummy": [0.5, 0.4],
@@ -117,14 +90,14 @@ def test_failed_cells_take_the_baselines_error_and_a_method_that_always_failed_i
 
 def test_without_a_baseline_a_failure_takes_the_worst_error_of_its_split():
     nan = float("nan")
-    rows = _rows({"a": {"rf": [0.8, 0.9], "x": [0.7, 0.95], "flaky": [nan, 0.99]}})
+    rows = score_rows({"a": {"rf": [0.8, 0.9], "x": [0.7, 0.95], "flaky": [nan, 0.99]}})
     table, _ = error_table(rows)
     filled = table[(table["method"] == "flaky (default)") & (table["fold"] == 0)]
     assert filled["error"].iloc[0] == pytest.approx(0.3)  # x's 0.7 was the worst there
 
 
 def test_normalized_scores_and_improvability_on_known_errors():
-    rows = _rows(
+    rows = score_rows(
         {"a": {"rf": [0.9], "x": [0.8], "y": [0.6]}, "b": {"rf": [0.5], "x": [0.75], "y": [0.5]}}
     )
     result = aggregate(rows, rounds=20)
@@ -143,7 +116,7 @@ def test_normalized_scores_and_improvability_on_known_errors():
 
 
 def test_seconds_per_1000_rows_count_a_tuned_methods_whole_search():
-    rows = _rows({"a": {"rf": [0.9, 0.8]}, "b": {"rf": [0.7, 0.7]}})
+    rows = score_rows({"a": {"rf": [0.9, 0.8]}, "b": {"rf": [0.7, 0.7]}})
     tuned = rows.assign(tuning="tuned", tuning_seconds=9.0)
     result = aggregate(pd.concat([rows, tuned]), rounds=10)
     assert result.board.loc["rf (default)", "train_per_1k"] == pytest.approx(1000 * 1.0 / 200)
@@ -152,8 +125,8 @@ def test_seconds_per_1000_rows_count_a_tuned_methods_whole_search():
 
 
 def test_each_task_is_judged_on_its_own_metric_and_regression_errors_stay_as_they_are():
-    classification = _rows({"c": {"rf": [0.9, 0.9], "x": [0.8, 0.8]}})
-    regression = _rows({"r": {"rf": [0, 0], "x": [0, 0]}}).assign(
+    classification = score_rows({"c": {"rf": [0.9, 0.9], "x": [0.8, 0.8]}})
+    regression = score_rows({"r": {"rf": [0, 0], "x": [0, 0]}}).assign(
         task=REGRESSION, accuracy=None, rmse=[3.0, 3.0, 1.0, 1.0], mae=[1.0, 1.0, 2.0, 2.0]
     )
     rows = pd.concat([classification, regression], ignore_index=True)
@@ -193,7 +166,7 @@ def test_elo_agrees_with_an_independent_maximum_likelihood_fit_to_one_point():
         }
         for d, n_folds in enumerate([3, 5, 4, 10, 2, 6])
     }
-    rows = _rows(scores)
+    rows = score_rows(scores)
     battles = []
     for by_estimator in scores.values():
         n_folds = len(next(iter(by_estimator.values())))

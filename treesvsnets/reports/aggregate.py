@@ -98,6 +98,7 @@ def error_table(
         method_name(e, t)
         for e, t in zip(frame["estimator"], _column(frame, "tuning", DEFAULT), strict=True)
     ]
+    frame["n_val"] = _column(frame, "n_val", 0)
     frame["ok"] = (frame["status"] == "ok") & frame["error"].notna()
     frame["train_s"] = pd.to_numeric(frame["fit_seconds"], errors="coerce") + pd.to_numeric(
         _column(frame, "tuning_seconds", 0.0), errors="coerce"
@@ -106,7 +107,7 @@ def error_table(
     filled = _impute(frame[~baseline], frame[baseline & frame["ok"]])
     kept = filled.groupby("method")["imputed"].transform("all")
     dropped = sorted(filled.loc[kept, "method"].unique())
-    extra = ["imputed", "train_s", "predict_seconds", "n_train", "n_test"]
+    extra = ["imputed", "train_s", "predict_seconds", "n_train", "n_val", "n_test"]
     table = filled.loc[~kept, [*columns, *extra]].rename(columns={"predict_seconds": "predict_s"})
     return table.reset_index(drop=True), dropped
 
@@ -193,7 +194,8 @@ def _anchored(ratings: np.ndarray, methods: list[str], present: np.ndarray) -> n
 
 def _interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The central 95% of bootstrap ``samples`` (rounds by columns), NaN-safe."""
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a method no round could rate: NaN
         low = np.nanquantile(samples, TAIL, axis=0)
         high = np.nanquantile(samples, 1 - TAIL, axis=0)
     return low, high
