@@ -113,8 +113,8 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
         (
             ["run", "-d", "digit"],
             "unknown dataset 'digit'; choose from: breast_cancer, diabetes, digits, fashion_mnist, "
-            "friedman1, iris, mnist, mnist1d, wine or a .csv/.tsv/.parquet file. Did you mean "
-            "'digits'?",
+            "friedman1, iris, mnist, mnist1d, wine or a .csv/.tsv/.parquet file, openml:ID or "
+            "openml-task:ID. Did you mean 'digits'?",
         ),
         (["run", "-d", "iris", "--folds", "1"], "'folds' must be an integer of at least 2, got 1."),
         (

@@ -239,7 +239,9 @@ def _add_inspect(commands: Any) -> None:
         "missing values per column, duplicates, constant columns, class balance, IQR "
         "outliers, and columns suspected of leaking the target.",
     )
-    inspect.add_argument("path", metavar="FILE", help="a .csv, .tsv or .parquet table")
+    inspect.add_argument(
+        "path", metavar="FILE", help="a .csv, .tsv or .parquet table, or openml:ID / openml-task:ID"
+    )
     inspect.add_argument("--target", metavar="COLUMN", help="target column (default: the last)")
     for flag, what in (
         ("--drop", "ignore COLUMN"),

@@ -194,11 +194,12 @@ class RunConfig:
         check=checks.device,
         flag=Flag("where the nets train: auto (CUDA when present), cpu or cuda", choices=DEVICES),
     )
-    data_dir: Path | None = setting(  # MNIST / Fashion-MNIST files
+    data_dir: Path | None = setting(  # downloaded datasets: MNIST, mnist1d, OpenML's cache
         None,
         check=lambda v: None,
         flag=Flag(
-            "folder with MNIST/FashionMNIST files, or to download them to",
+            "folder of downloaded datasets (MNIST, FashionMNIST, mnist1d; OpenML's cache in "
+            "openml/), read there or downloaded to it",
             "DIR",
             default="$TREESVSNETS_DATA_DIR or ~/.cache/treesvsnets/datasets",
         ),

@@ -5,7 +5,8 @@ names, the task, the image or sequence shape its rows have, and for a user's tab
 :class:`TableSchema` (which columns are numeric, categorical or dates, and how each fold
 treats them), its cleaning record and each column's reading; it gives its ``fingerprint``
 (a content hash), ``row_hashes`` (finding duplicates), ``strata`` and a stratified
-``subsample``. :func:`encode_labels` turns labels into class codes.
+``subsample``. :func:`encode_labels` turns labels into class codes; :func:`restrict_folds`
+carries published folds over to the rows kept (after cleaning, or a subsample).
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ class Dataset:
     columns: tuple = ()  # ColumnReading per column of a table file (not the target)
     task: str = CLASSIFICATION
     sequence_shape: tuple[int, int] | None = None
+    #: each fold's test row indices, as published with the data (an OpenML task's folds):
+    #: when set, they are the run's split plan (see bench/cells/splits.py)
+    predefined_folds: tuple[np.ndarray, ...] | None = None
 
     @property
     def is_regression(self) -> bool:
@@ -132,6 +136,11 @@ class Dataset:
             "source": self.source,
             "official_test_size": None if self.official_test is None else len(self.official_test),
             **(
+                {"predefined_folds": [len(test) for test in self.predefined_folds]}
+                if self.predefined_folds is not None
+                else {}
+            ),
+            **(
                 {
                     "numeric_columns": list(self.schema.numeric),
                     "categorical_columns": list(self.schema.categorical),
@@ -191,7 +200,23 @@ class Dataset:
             columns=self.columns,
             task=self.task,
             sequence_shape=self.sequence_shape,
+            predefined_folds=(
+                None
+                if self.predefined_folds is None
+                else restrict_folds(self.predefined_folds, keep, self.n_samples)
+            ),
         )
+
+
+def restrict_folds(
+    folds: tuple[np.ndarray, ...], kept: np.ndarray, n_rows: int
+) -> tuple[np.ndarray, ...]:
+    """Each fold's test rows (numbered among ``n_rows``) renumbered among the rows ``kept``
+    (``kept[i]`` is new row ``i``'s old number); rows not kept leave their fold."""
+    position = np.full(n_rows, -1, dtype=np.int64)
+    position[np.asarray(kept, dtype=np.int64)] = np.arange(len(kept))
+    renumbered = (position[np.asarray(test, dtype=np.int64)] for test in folds)
+    return tuple(np.sort(test[test >= 0]) for test in renumbered)
 
 
 def _summary(y: np.ndarray) -> dict[str, float]:

@@ -206,13 +206,23 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
 def inspect_table(path: str | Path, target: str | None = None, **options: Any) -> TableProfile:
     """Profile a table file: ``inspect_table("data.csv", target="label", drop=["id"])``.
 
-    ``options`` are those of a config file's dataset entry (see TableOptions).
+    ``options`` are those of a config file's dataset entry (see TableOptions). An OpenML name
+    (``openml:31``) profiles its cached table (from the data folder, $TREESVSNETS_DATA_DIR),
+    with its declared target, task and nominal columns unless ``options`` say otherwise.
     """
+    from treesvsnets.datasets.openml_data import openml_table, parse_name
     from treesvsnets.datasets.table_options import LIST_OPTIONS
 
     for key in LIST_OPTIONS:
         if isinstance(options.get(key), list | tuple):
             options[key] = tuple(options[key])
+    if parse_name(str(path)) is not None:
+        table = openml_table(str(path))
+        declared, path, target = table.options, table.path, target or table.options.target
+        given = {c for key in ("numeric", "datetime", "drop") for c in options.get(key) or ()}
+        nominal = [c for c in declared.categorical if c not in given and c != target]
+        options["categorical"] = (*nominal, *(options.get("categorical") or ()))
+        options.setdefault("task", declared.task if target == declared.target else None)
     return profile_table(path, TableOptions(target=target, **options))
 
 

@@ -4,7 +4,8 @@ The metadata (size, classes, image shape) is declared at registration so that
 ``treesvsnets list datasets`` answers without importing scikit-learn.
 
 :class:`DatasetInfo` is that metadata and the loader; :func:`register_dataset` adds one;
-:func:`info` finds one by name, and a name that is a table file's path becomes a
+:func:`info` finds one by name, an OpenML name (``openml:31``, ``openml-task:59``) becomes
+:func:`~treesvsnets.datasets.openml_data.openml_info`, and a name that is a table file's path a
 :func:`table_info` (loaded by :func:`treesvsnets.datasets.tables.load_table`);
 :func:`all_infos` lists the built-ins in the declared :data:`BUILTIN_ORDER`, whichever module
 was imported first, then the others; :func:`load_from` loads what an info describes (a worker
@@ -75,14 +76,24 @@ def register_dataset(info: DatasetInfo) -> DatasetInfo:
 
 
 def info(name: str, table_options: TableOptions | None = None) -> DatasetInfo:
-    """The registered dataset ``name``, or a user's table when ``name`` is a file path."""
+    """The registered dataset ``name``, an OpenML dataset or task (``openml:ID``,
+    ``openml-task:ID``), or a user's table when ``name`` is a file path."""
     _load_builtins()
+    if name.startswith(("openml:", "openml-task:")):
+        from treesvsnets.datasets.openml_data import openml_info
+
+        return openml_info(name)
     if name not in _DATASETS and looks_like_table(name):
         return table_info(name, table_options)
     try:
         return _DATASETS[name]
     except KeyError:
-        raise unknown_name("dataset", name, _DATASETS, also="a .csv/.tsv/.parquet file") from None
+        raise unknown_name(
+            "dataset",
+            name,
+            _DATASETS,
+            also="a .csv/.tsv/.parquet file, openml:ID or openml-task:ID",
+        ) from None
 
 
 def table_info(path: str, options: TableOptions | None = None) -> DatasetInfo:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.datasets.base import Dataset, TableSchema, encode_labels
+from treesvsnets.datasets.base import Dataset, TableSchema, encode_labels, restrict_folds
 from treesvsnets.datasets.table_options import (
     TableOptions,
     check_options,
@@ -130,9 +130,16 @@ def load_table(path: str | Path, options: TableOptions | None = None, name: str 
 
 
 def clean_table(
-    frame: Any, path: str | Path, options: TableOptions | None = None, name: str | None = None
+    frame: Any,
+    path: str | Path,
+    options: TableOptions | None = None,
+    name: str | None = None,
+    *,
+    folds: tuple[np.ndarray, ...] | None = None,
 ):
-    """The Dataset of ``frame`` as read from ``path`` (``frame`` itself is left unchanged).
+    """The Dataset of ``frame`` as read from ``path`` (``frame`` itself is left unchanged);
+    ``folds``, each fold's test rows numbered as in ``frame``, become its ``predefined_folds``
+    over the rows kept.
 
     The order matters: the file's row index goes first, then exact duplicate rows are
     judged on the rows as read, over every other column, before any column the user drops is
@@ -145,8 +152,11 @@ def clean_table(
 
     options = options or TableOptions()
     where = f"data file {str(path)!r}"
+    if folds is not None:  # row numbers from 0, so the rows kept can be told apart
+        frame = frame.reset_index(drop=True)
     cleaning = _Cleaning()
-    cleaning.note("rows_read", len(frame))
+    rows_read = len(frame)
+    cleaning.note("rows_read", rows_read)
     columns = list(frame.columns)
     target = options.target if options.target is not None else columns[-1]
     cleaning.steps["target"] = repr(target) + ("" if options.target else " (the last column)")
@@ -176,6 +186,7 @@ def clean_table(
         check_shape(shape, schema, X, where)
     return Dataset(
         name=name or str(path),
+        predefined_folds=None if folds is None else restrict_folds(folds, X.index, rows_read),
         X=X.reset_index(drop=True),
         y=codes,
         class_names=class_names,

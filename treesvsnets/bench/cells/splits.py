@@ -2,10 +2,11 @@
 
 One plan per (dataset, seed, protocol): shuffled k-fold (``kfold``) or one train/test
 split (``holdout``: the dataset's official split when it has one, such as MNIST's 60k/10k,
-else a ``test_size`` split). Classification folds are stratified on the classes; regression
-folds are plain shuffled folds, or stratified on ``target_bins`` quantile bins of the target
-when asked. Inside each training fold a validation slice (stratified alike) is set aside
-once, for the estimators that early-stop; every such estimator gets the same slice
+else a ``test_size`` split); a dataset published with its folds (an OpenML task) keeps them,
+whatever the protocol and fold count. Classification folds are stratified on the classes;
+regression folds are plain shuffled folds, or stratified on ``target_bins`` quantile bins of
+the target when asked. Inside each training fold a validation slice (stratified alike) is set
+aside once, for the estimators that early-stop; every such estimator gets the same slice
 (``Fold.fit`` is the training fold less it, ``Fold.val`` the slice). The plan's hash covers
 the data, the folds and the slices, and is stored on every row; ``test_rows_seen_in_train``
 counts, per split, the test rows whose features also appear in its training fold.
@@ -48,6 +49,7 @@ class SplitPlan:
     folds: tuple[Fold, ...]
     hash: str
     target_bins: int = 0  # regression folds stratified on this many target quantile bins
+    predefined: bool = False  # the dataset's published folds (Dataset.predefined_folds)
     #: per fold, test rows whose features equal a training row's: a leak the report counts
     test_rows_seen_in_train: tuple[int, ...] = ()
 
@@ -59,6 +61,7 @@ class SplitPlan:
             "n_folds": self.n_folds,
             "validation_fraction": self.validation_fraction,
             **({"target_bins": self.target_bins} if self.target_bins else {}),
+            **({"predefined_folds": True} if self.predefined else {}),
             "hash": self.hash,
             "test_sizes": [len(fold.test) for fold in self.folds],
             "test_rows_seen_in_train": list(self.test_rows_seen_in_train),
@@ -143,6 +146,60 @@ def _validation_slice(
     return np.sort(train[fit_pos]), np.sort(train[val_pos])
 
 
+def _predefined_outer(dataset: Dataset) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) per fold of ``dataset``'s published folds: train is every other row; a
+    fold left without test or training rows (by cleaning or a subsample) is refused."""
+    every = np.arange(dataset.n_samples)
+    outer = [(np.setdiff1d(every, test), test) for test in dataset.predefined_folds or ()]
+    for index, (train, test) in enumerate(outer):
+        if len(test) == 0 or len(train) == 0:
+            raise DatasetError(
+                f"dataset {dataset.name!r}: fold {index} of its published folds has no "
+                f"{'test' if len(test) == 0 else 'training'} rows left (after cleaning or "
+                "--subsample); use more rows."
+            )
+    return outer
+
+
+def _outer_splits(
+    dataset: Dataset,
+    strata: np.ndarray | None,
+    n_folds: int,
+    seed: int,
+    protocol: str,
+    test_size: float,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], bytes]:
+    """The (train, test) outer splits, stratified on ``strata`` when given, and what the
+    split hash adds for them: the dataset's published folds (``predefined``), k shuffled
+    folds, its official test split (``official``), or one ``test_size`` split."""
+    from sklearn.model_selection import (
+        KFold,
+        ShuffleSplit,
+        StratifiedKFold,
+        StratifiedShuffleSplit,
+    )
+
+    stratified = strata is not None
+    if dataset.predefined_folds is not None:
+        return _predefined_outer(dataset), b"predefined"
+    if protocol == "kfold":
+        check_folds(dataset, n_folds)
+        if stratified:
+            splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        else:
+            splitter = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        return list(splitter.split(np.zeros(dataset.n_samples), strata)), b""
+    if dataset.official_test is not None:
+        test = np.asarray(dataset.official_test, dtype=np.int64)
+        return [(np.setdiff1d(np.arange(dataset.n_samples), test), test)], b"official"
+    if not 0 < test_size < 1:
+        raise ConfigError(f"test_size must be between 0 and 1, got {test_size!r}.")
+    check_folds(dataset, 2)
+    shuffle_split = StratifiedShuffleSplit if stratified else ShuffleSplit
+    splitter = shuffle_split(n_splits=1, test_size=test_size, random_state=seed)
+    return list(splitter.split(np.zeros(dataset.n_samples), strata)), b""
+
+
 def make_split_plan(
     dataset: Dataset,
     n_folds: int = 5,
@@ -157,17 +214,13 @@ def make_split_plan(
 
     Classification is stratified on the classes. Regression is shuffled, or stratified on
     ``target_bins`` quantile bins of the target (ignored for classification)."""
-    from sklearn.model_selection import (
-        KFold,
-        ShuffleSplit,
-        StratifiedKFold,
-        StratifiedShuffleSplit,
-    )
-
     if protocol not in PROTOCOLS:
         raise ConfigError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}.")
     if not 0 <= validation_fraction < 0.5:
         raise ConfigError(f"validation_fraction must be in [0, 0.5), got {validation_fraction!r}.")
+    predefined = dataset.predefined_folds
+    if predefined is not None:
+        n_folds = len(predefined)
     digest = hashlib.sha256(
         f"{dataset.fingerprint}:{protocol}:{n_folds}:{seed}:{validation_fraction}".encode()
     )
@@ -182,25 +235,8 @@ def make_split_plan(
         from treesvsnets.datasets.target import quantile_bins
 
         strata = quantile_bins(dataset.y, bins)
-    stratified = strata is not None
-    if protocol == "kfold":
-        check_folds(dataset, n_folds)
-        if stratified:
-            splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        else:
-            splitter = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        outer = list(splitter.split(np.zeros(dataset.n_samples), strata))
-    elif dataset.official_test is not None:
-        test = np.asarray(dataset.official_test, dtype=np.int64)
-        outer = [(np.setdiff1d(np.arange(dataset.n_samples), test), test)]
-        digest.update(b"official")
-    else:
-        if not 0 < test_size < 1:
-            raise ConfigError(f"test_size must be between 0 and 1, got {test_size!r}.")
-        check_folds(dataset, 2)
-        shuffle_split = StratifiedShuffleSplit if stratified else ShuffleSplit
-        splitter = shuffle_split(n_splits=1, test_size=test_size, random_state=seed)
-        outer = list(splitter.split(np.zeros(dataset.n_samples), strata))
+    outer, kind = _outer_splits(dataset, strata, n_folds, seed, protocol, test_size)
+    digest.update(kind)
     folds = []
     for index, (train, test) in enumerate(outer):
         train, test = np.sort(train).astype(np.int64), np.sort(test).astype(np.int64)
@@ -218,6 +254,7 @@ def make_split_plan(
         folds=tuple(folds),
         hash=digest.hexdigest()[:16],
         target_bins=bins,
+        predefined=predefined is not None,
         test_rows_seen_in_train=tuple(
             int(np.isin(dataset.row_hashes[f.test], dataset.row_hashes[f.train]).sum())
             for f in folds

@@ -147,12 +147,21 @@ class RunPlan:
                 f"not run on {dataset!r}: {', '.join(names)} ({reason})"
                 for reason, names in by_reason.items()
             ]
+        published = [
+            f"dataset {dataset.name!r}: its {split_plan.n_folds} published folds are its split "
+            f"plan (--folds {self.config.folds} and --protocol {self.config.protocol} do not "
+            "apply to it)"
+            for dataset, split_plan in self.split_plans
+            if split_plan.predefined
+            and split_plan.seed == self.config.seeds[0]
+            and (split_plan.n_folds, split_plan.protocol) != (self.config.folds, "kfold")
+        ]
         not_tuned = (
             [f"not tuned (no search space): {', '.join(untuned(self))}"]
             if self.config.tuning and untuned(self)
             else []
         )
-        return (*tables, *skips, *not_tuned)
+        return (*tables, *published, *skips, *not_tuned)
 
 
 def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = None) -> RunPlan:
