@@ -42,8 +42,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -327,19 +328,28 @@ class Aggregate:
 
 
 def aggregate(
-    rows: pd.DataFrame,
+    rows: pd.DataFrame | str | Path | Sequence[str | Path],
     metrics: Mapping[str, Metric] | None = None,
     *,
     rounds: int = ROUNDS,
     seed: int = 0,
 ) -> Aggregate:
-    """Every cross-dataset table of ``rows`` (a run's or several runs' result rows, trials
-    excluded), each task judged on ``metrics[task]`` (its primary metric by default). The
-    many small fits run on one BLAS thread: more only wait on each other."""
+    """Every cross-dataset table of ``rows``: result rows (a DataFrame), or the rows of one
+    or several run folders; each task judged on ``metrics[task]`` (its primary metric by
+    default). The many small fits run on one BLAS thread: more only wait on each other."""
     from threadpoolctl import threadpool_limits
 
+    if not isinstance(rows, pd.DataFrame):
+        rows = _folder_rows([rows] if isinstance(rows, str | Path) else list(rows))
     with threadpool_limits(limits=1):
         return _aggregate(rows, metrics, rounds, seed)
+
+
+def _folder_rows(run_dirs: list[str | Path]) -> pd.DataFrame:
+    """The cell rows of the run folders ``run_dirs``, one after another."""
+    from treesvsnets.results.folder import RunFolder
+
+    return pd.concat([RunFolder.open(Path(d)).rows() for d in run_dirs], ignore_index=True)
 
 
 def _aggregate(
