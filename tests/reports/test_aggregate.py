@@ -182,3 +182,19 @@ def test_elo_agrees_with_an_independent_maximum_likelihood_fit_to_one_point():
     for method in methods:
         assert got[method] == pytest.approx(expected[method], abs=1.0)
     assert got.std() > 10  # the ratings are spread, so agreement is not trivial
+
+
+def test_the_bootstraps_refit_finds_the_same_maximum_as_the_logistic_regression():
+    from treesvsnets.reports.aggregate import _bradley_terry, _bradley_terry_refit, dataset_wins
+
+    rng = np.random.default_rng(3)
+    scores = {
+        f"d{d}": {name: list(rng.uniform(0.6, 0.9, 4).round(2)) for name in ["rf", "a", "b", "c"]}
+        for d in range(5)
+    }
+    _, _, wins = dataset_wins(error_table(score_rows(scores))[0])
+    pooled = wins.sum(axis=0)
+    expected = _bradley_terry(pooled)
+    assert np.ptp(expected) > 20
+    got = _bradley_terry_refit(pooled, np.zeros(len(pooled)))
+    assert got - got[0] == pytest.approx(expected - expected[0], abs=0.01)
