@@ -41,6 +41,7 @@ SECTIONS = {
     "regression": "9. Regression: the harness and the net's loop",
     "tuning": "10. Tuning: the cost per trial and trials side by side",
     "strong_nets": "11. The strong tabular nets and cnn1d: our loop against a hand loop",
+    "real_tables": "12. Loading the built-in real tables",
 }
 
 #: Sections that can only be measured on a machine with CUDA.

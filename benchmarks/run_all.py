@@ -34,6 +34,7 @@ COMMANDS = {
     "regression": ["regression.py", "--repeats", "5"],
     "tuning": ["tuning.py", "--repeats", "3"],
     "strong_nets": ["strong_nets.py", "--repeats", "5"],
+    "real_tables": ["real_tables.py", "--repeats", "5"],
 }
 
 

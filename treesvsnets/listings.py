@@ -96,22 +96,38 @@ def space_lines() -> list[str]:
     return lines
 
 
+#: how wide ``list datasets`` writes its lines (a terminal of 100-120 columns reads them)
+WIDTH = 110
+_HEADER = f"{'dataset':<15} {'task':<11} {'rows':>7} {'features':>8} {'categorical':>11} "
+
+
 def dataset_lines() -> list[str]:
-    """Each built-in dataset: its size, target and kind."""
+    """Each built-in dataset: its task, size, categorical columns, missing values and kind on
+    one line; below it, what it is, its source and license, and the install command of a
+    package it needs that is not installed."""
+    import textwrap
+
     from treesvsnets.datasets import all_infos
 
-    lines = []
+    lines = [_HEADER + f"{'missing':>7}  kind"]
     for info in all_infos():
-        image = (
+        kind = (
             "x".join(str(n) for n in info.image_shape[1:]) + " image"
             if info.image_shape
             else "x".join(str(n) for n in info.sequence_shape) + " sequence"
             if info.sequence_shape
             else "table"
         )
-        target = "regression" if info.task == "regression" else f"{info.n_classes:>3} classes"
+        task = "regression" if info.task == "regression" else f"{info.n_classes} classes"
         lines.append(
-            f"{info.name:<14} {info.n_samples:>6} samples {info.n_features:>4} features "
-            f"{target:<11}  {image:<13}  {info.description}"
+            f"{info.name:<15} {task:<11} {info.n_samples:>7,} {info.n_features:>8} "
+            f"{info.n_categorical:>11} {info.n_missing:>7,}  {kind}"
         )
+        about = [info.description, f"source: {info.source}; license: {info.license}"]
+        if info.note:
+            about.append(info.note)
+        if not info.installed:
+            about.append(f"needs the {info.requires} package, not installed: {info.install}")
+        for text in about:
+            lines += textwrap.wrap(text, WIDTH, initial_indent=" " * 16, subsequent_indent=" " * 18)
     return lines

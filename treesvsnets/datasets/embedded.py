@@ -14,6 +14,8 @@ from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.registry import DatasetInfo, register_dataset
 from treesvsnets.tasks import CLASSIFICATION, REGRESSION
 
+#: the license the UCI repository gives the tables scikit-learn ships (digits is UCI's optdigits)
+UCI_LICENSE = "CC BY 4.0 (UCI)"
 #: make_friedman1's settings: the standard synthetic regression benchmark, fixed once
 FRIEDMAN1 = {"n_samples": 2000, "n_features": 10, "noise": 1.0, "random_state": 0}
 
@@ -63,6 +65,7 @@ def _embedded(
     shape: tuple[int, int, int],
     image_shape: tuple[int, int, int] | None = None,
     task: str = CLASSIFICATION,
+    license: str = UCI_LICENSE,
 ) -> None:
     n_samples, n_features, n_classes = shape
     register_dataset(
@@ -75,6 +78,8 @@ def _embedded(
             n_classes=n_classes,
             image_shape=image_shape,
             task=task,
+            source=f"scikit-learn {loader_name}",
+            license=license,
         )
     )
 
@@ -89,6 +94,7 @@ _embedded(
     "diabetes progression after one year (Efron et al.), scaled features",
     (442, 10, 0),
     task=REGRESSION,
+    license="none stated (Efron et al. 2004)",
 )
 register_dataset(
     DatasetInfo(
@@ -100,5 +106,7 @@ register_dataset(
         n_features=FRIEDMAN1["n_features"],
         n_classes=0,
         task=REGRESSION,
+        source="scikit-learn make_friedman1, generated",
+        license="generated here (no data license)",
     )
 )

@@ -62,9 +62,19 @@ def _load_torchvision(name: str, class_name: str, data_dir: str | Path | None = 
     )
 
 
-for _name, _class, _description in (
-    ("mnist", "MNIST", "28x28 handwritten digits (LeCun et al.), official 60k/10k split"),
-    ("fashion_mnist", "FashionMNIST", "28x28 Zalando clothing images, official 60k/10k split"),
+for _name, _class, _description, _license in (
+    (
+        "mnist",
+        "MNIST",
+        "28x28 handwritten digits (LeCun et al.), official 60k/10k split",
+        "none stated by its authors",
+    ),
+    (
+        "fashion_mnist",
+        "FashionMNIST",
+        "28x28 Zalando clothing images, official 60k/10k split",
+        "MIT",
+    ),
 ):
     register_dataset(
         DatasetInfo(
@@ -76,5 +86,7 @@ for _name, _class, _description in (
             n_classes=10,
             image_shape=(1, 28, 28),
             needs_data_dir=True,
+            source=f"torchvision {_class}, downloaded once into the data folder",
+            license=_license,
         )
     )

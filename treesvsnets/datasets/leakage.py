@@ -1,5 +1,6 @@
 """Leakage a table may hold, looked for before a run (``treesvsnets inspect``): a feature that
-equals the target or alone predicts it perfectly (:func:`suspected_leaks`), and a target
+equals the target, alone predicts it perfectly or is a grouping of its classes
+(:func:`suspected_leaks`), and a target
 sorted or grouped in the file's row order, which any column derived from the row order
 would leak (:func:`target_order`: a depth-3 tree on the row position alone, scored in shuffled
 3-fold cross-validation)."""
@@ -12,6 +13,8 @@ import numpy as np
 
 #: at most this many rows are used for the leakage check (one small tree per column)
 LEAKAGE_SAMPLE = 20_000
+#: a class needs this many rows before a column's single value in it says anything
+GROUP_MIN_ROWS = 5
 
 
 def suspected_leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[str]:
@@ -19,8 +22,11 @@ def suspected_leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[s
 
     A categorical column predicts perfectly when each of its values goes with
     one class, and it is no identifier (fewer distinct values than half the
-    rows). A numeric column predicts perfectly when a small tree on it alone
-    scores 100% in 3-fold cross-validation.
+    rows). A categorical column is a grouping of the target (a region beside its
+    target area) when each class comes with a single value of it, though it has
+    several (over the classes of at least :data:`GROUP_MIN_ROWS` rows, so that a
+    tiny class cannot seem so by chance). A numeric column predicts perfectly
+    when a small tree on it alone scores 100% in 3-fold cross-validation.
     """
     import pandas as pd
     from sklearn.model_selection import cross_val_score
@@ -32,6 +38,8 @@ def suspected_leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[s
     if np.issubdtype(y.dtype, np.floating):
         return _regression_leaks(X, y, schema, seed)
     n_classes = len(np.unique(y))
+    counts = np.bincount(y)
+    sizable = np.isin(y, np.flatnonzero(counts >= GROUP_MIN_ROWS))
     found = []
     for column in schema.categorical:
         values = X[column].fillna("(missing)").to_numpy()
@@ -41,8 +49,13 @@ def suspected_leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[s
                 found.append(f"{column}: holds the target itself (one value per class)")
             else:
                 found.append(f"{column}: each of its values goes with a single class")
+        elif _groups_target(values[sizable], y[sizable]):
+            found.append(f"{column}: a grouping of the target (each class has a single value)")
     folds = min(3, int(np.bincount(y).min()))
     for column in schema.numeric:
+        if _groups_target(X[column].fillna(np.inf).to_numpy()[sizable], y[sizable]):
+            found.append(f"{column}: a grouping of the target (each class has a single value)")
+            continue
         values = X[[column]].fillna(X[column].median() if X[column].notna().any() else 0.0)
         if values[column].nunique() <= 1 or folds < 2:
             continue
@@ -50,6 +63,17 @@ def suspected_leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[s
         if cross_val_score(tree, values, y, cv=folds).min() >= 0.999:
             found.append(f"{column}: a small tree on this column alone is 100% accurate")
     return found
+
+
+def _groups_target(values: np.ndarray, y: np.ndarray) -> bool:
+    """Whether each class of ``y`` comes with a single value of ``values``, of which there
+    are several: the column is a coarser copy of the target."""
+    import pandas as pd
+
+    if len(np.unique(y)) < 3:  # two classes: a grouping of them would be the target itself
+        return False
+    values_per_class = pd.Series(values).groupby(y).nunique()
+    return bool((values_per_class == 1).all()) and len(np.unique(values)) > 1
 
 
 #: the row position alone explains at least this share of the target (R², or of the gap

@@ -37,6 +37,25 @@ class DatasetInfo:
     needs_data_dir: bool = False  # the loader takes ``data_dir`` (files on disk or downloaded)
     task: str | None = CLASSIFICATION  # None: known once loaded (a table's target decides)
     sequence_shape: tuple[int, int] | None = None
+    source: str = ""  # where the data comes from (a package and its item), for listings
+    license: str = ""  # the data's license, as its source states it
+    n_categorical: int = 0  # categorical feature columns, as loaded
+    n_missing: int = 0  # missing feature values, as loaded (each fold imputes them)
+    note: str = ""  # what else a user should know before choosing it (a row cap...)
+    requires: str | None = None  # a package beyond the core install that the loader imports
+    install: str = ""  # the command that installs ``requires``
+
+    @property
+    def installed(self) -> bool:
+        """Whether the package the loader needs (``requires``) can be imported here."""
+        if self.requires is None:
+            return True
+        from importlib.util import find_spec
+
+        try:
+            return find_spec(self.requires) is not None
+        except ValueError:  # a module set to None in sys.modules: blocked, as if absent
+            return False
 
 
 _DATASETS: dict[str, DatasetInfo] = {}
@@ -52,6 +71,17 @@ BUILTIN_ORDER = (
     "mnist1d",
     "diabetes",
     "friedman1",
+    # real tables (real_tables.py): binary, multiclass, then regression
+    "credit_data",
+    "mlc_churn",
+    "attrition",
+    "penguins",
+    "hpc_data",
+    "olive",
+    "leaf_id_flavia",
+    "concrete",
+    "ames",
+    "diamonds",
 )
 _BUILTINS_LOADED = False
 
@@ -63,6 +93,7 @@ def _load_builtins() -> None:
         from treesvsnets.datasets import (  # noqa: F401  (register on import)
             embedded,
             images,
+            real_tables,
             sequences,
         )
 

@@ -101,5 +101,7 @@ register_dataset(
         n_classes=10,
         needs_data_dir=True,
         sequence_shape=MNIST1D_SHAPE,
+        source="mnist1d package, generated with its official settings",
+        license="Apache-2.0 (the mnist1d package)",
     )
 )

@@ -248,15 +248,22 @@ def data_note(dataset: Dataset) -> str:
     ]
     kinds = Counter(reading.kind for reading in dataset.columns if reading.used)
     dropped = [f"{r.name} ({r.note.split(':')[0]})" for r in dataset.columns if not r.used]
+    declared = cleaning.get("columns_dropped_by_definition")  # a built-in real table's
+    dropped += [f"{name} (by its definition)" for name in declared or ()]
     columns = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
     return (
         f"table {dataset.name!r}: target {cleaning.get('target')}, "
         f"{cleaning.get('task', dataset.task)}; "
         f"{cleaning.get('rows_used')} of {cleaning.get('rows_read')} rows used"
         + (f" ({', '.join(removed)} removed)" if removed else "")
+        + (f", {cleaning['row_cap']}" if cleaning.get("row_cap") else "")
         + (f"; columns: {columns}" if columns else "")
         + (f"; dropped: {', '.join(dropped)}" if dropped else "")
-        + f"; treesvsnets inspect {dataset.name} shows each column"
+        + (
+            "; docs/data.md describes this built-in table"
+            if declared is not None
+            else f"; treesvsnets inspect {dataset.name} shows each column"
+        )
     )
 
 
