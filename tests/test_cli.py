@@ -112,9 +112,10 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
         ),
         (
             ["run", "-d", "digit"],
-            "unknown dataset 'digit'; choose from: breast_cancer, diabetes, digits, fashion_mnist, "
-            "friedman1, iris, mnist, mnist1d, wine or a .csv/.tsv/.parquet file, openml:ID or "
-            "openml-task:ID. Did you mean 'digits'?",
+            "unknown dataset 'digit'; choose from: ames, attrition, breast_cancer, concrete, "
+            "credit_data, diabetes, diamonds, digits, fashion_mnist, friedman1, hpc_data, iris, "
+            "leaf_id_flavia, mlc_churn, mnist, mnist1d, olive, penguins, wine or a "
+            ".csv/.tsv/.parquet file, openml:ID or openml-task:ID. Did you mean 'digits'?",
         ),
         (["run", "-d", "iris", "--folds", "1"], "'folds' must be an integer of at least 2, got 1."),
         (
@@ -195,9 +196,10 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
     done = cli("run", "--config", config)
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, "
+        f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, suite, "
         "estimators, params, folds, seeds, threads, protocol, test_size, validation_fraction, "
-        "subsample, target, task, shape, target_bins, tables, class_weight, baseline, device, "
+        "subsample, target, task, shape, target_bins, tables, metric, class_weight, baseline, "
+        "device, "
         "data_dir, out, name, plugins, tune, tune_time, sampler, tune_cv, spaces, jobs, "
         "timeout, max_memory, scheduler, isolate, fold_parallel. "
         "Did you mean "

@@ -115,3 +115,17 @@ def test_a_list_setting_given_one_value_from_python_is_one_sentence(given, sente
     with pytest.raises(ConfigError) as refused:
         RunConfig().with_overrides(**given)
     assert str(refused.value) == sentence
+
+
+@pytest.mark.parametrize("given", [{"target": "price"}, {"task": "regression"}, {"shape": (1, 4)}])
+def test_a_tables_setting_in_a_run_without_a_table_file_is_refused_not_ignored(given):
+    """Built-in and OpenML datasets declare their own target: a --target (--task, --shape)
+    that nothing would read is one sentence, while a run with a table file takes it."""
+    from treesvsnets.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        RunConfig(datasets=("iris", "openml:31"), **given)
+    key = next(iter(given))
+    assert str(refused.value).startswith(f"{key!r} describes a table file, and none of this ")
+    assert "(iris, openml:31)" in str(refused.value)
+    assert RunConfig(datasets=("iris", "houses.csv"), **given).datasets[1] == "houses.csv"

@@ -33,9 +33,10 @@ def test_run_on_a_dirty_csv_benchmarks_it_and_records_the_cleaning(tmp_path, dir
     rows = pd.read_csv(run_dir / "results.csv")
     assert set(rows["status"]) == {"ok"} and len(rows) == 9  # rf, logreg and the dummy
     assert rows.loc[rows["estimator"] != "dummy", "accuracy"].min() > 0.7
-    assert set(rows["dataset"]) == {str(dirty_csv)}
+    assert set(rows["dataset"]) == {dirty_csv.stem}  # named by its stem; the path is recorded
     manifest = json.loads((run_dir / "manifest.json").read_text())
     (described,) = manifest["datasets"]
+    assert described["path"] == str(dirty_csv)
     assert described["cleaning"]["duplicate_rows_removed"] == 10
     assert described["categorical_columns"] == ["city", "user"]
     assert described["cleaning"]["constant_columns_dropped"] == ["constant"]

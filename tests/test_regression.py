@@ -184,7 +184,7 @@ def test_a_report_over_both_tasks_keeps_them_apart_and_compare_reads_regression(
     rows = pd.read_csv(run_dir / "results.csv")
     tasks = rows.groupby("dataset")["task"].first()
     assert set(tasks[["iris", "wine", "breast_cancer"]]) == {"classification"}
-    assert set(tasks[["diabetes", "friedman1", str(houses_csv)]]) == {"regression"}
+    assert set(tasks[["diabetes", "friedman1", houses_csv.stem]]) == {"regression"}
     linear = rows.groupby("dataset")["estimator"].unique()
     assert "logreg" in linear["iris"] and "ridge" in linear["friedman1"]
     report = (run_dir / "report.md").read_text()

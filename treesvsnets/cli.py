@@ -42,7 +42,7 @@ def _execution_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {key: value for key, value in given.items() if value is not None}
 
 
-def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
+def _start_resume(args: argparse.Namespace, progress: Any, epochs: bool) -> Any:
     from treesvsnets.api import resume
     from treesvsnets.config import DEFINITION_KEYS, EXECUTION_KEYS
 
@@ -59,32 +59,37 @@ def _start_resume(args: argparse.Namespace, progress: Any) -> Any:
         args.resume,
         retry_failed=args.retry_failed,
         progress=progress,
-        epoch_progress=not args.quiet,
+        epoch_progress=epochs,
         **_execution_overrides(args),
     )
 
 
 def _command_run(args: argparse.Namespace) -> int:
     from treesvsnets.api import run
-    from treesvsnets.bench.execute.progress import ProgressEvent, print_progress
+    from treesvsnets.bench.execute.progress import LiveProgress, ProgressEvent, reporter
     from treesvsnets.errors import Terminated
 
     if args.retry_failed and not args.resume:
         raise ConfigError("--retry-failed works with --resume RUN_DIR (a run to finish).")
     started: list[ProgressEvent] = []
+    show = reporter()  # live bars on a terminal, else lines with the time elapsed and left
+    live = isinstance(show, LiveProgress)
 
     def progress(event: ProgressEvent) -> None:
         if event.row is None:
             started.append(event)
         if not args.quiet:
-            print_progress(event)
+            show(event)
 
+    epochs = not args.quiet and not live  # on a terminal the bars say how far it is
     try:
         if args.resume:
-            result = _start_resume(args, progress)
+            result = _start_resume(args, progress, epochs)
         else:
-            result = run(_config_from(args), progress=progress, epoch_progress=not args.quiet)
+            result = run(_config_from(args), progress=progress, epoch_progress=epochs)
     except KeyboardInterrupt as exc:
+        if live:
+            show.close()
         where = f" in {started[0].run_dir}" if started else ""
         resume_hint = (
             f"; finish it with: {PROG} run --resume {started[0].run_dir}" if started else ""
@@ -92,7 +97,10 @@ def _command_run(args: argparse.Namespace) -> int:
         cause = "terminated" if isinstance(exc, Terminated) else "interrupted"
         print(f"\n{PROG}: {cause}; finished cells are kept{where}{resume_hint}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
-    _print_leaderboard(result.rows)
+    finally:
+        if live:
+            show.close()  # a refusal or a failure leaves no bar half drawn
+    _print_leaderboard(result.rows, result.manifest["config"].get("metric"))
     statuses = result.manifest["cells_by_status"]
     failed = sum(n for status, n in statuses.items() if status != "ok")
     if failed:
@@ -122,14 +130,14 @@ def _config_from(args: argparse.Namespace) -> Any:
     return config.with_overrides(**flags, **_execution_overrides(args))
 
 
-def _print_leaderboard(rows: Any) -> None:
+def _print_leaderboard(rows: Any, metric: str | None) -> None:
     """Each dataset's leaderboard, then a warning per estimator not better than the baseline
-    and per net whose training diverged."""
+    and per net whose training diverged (``metric``: the run's setting, what they judge by)."""
     from treesvsnets.reports.terminal import leaderboard_lines, warning_sentences
 
-    for line in leaderboard_lines(rows):
+    for line in leaderboard_lines(rows, metric):
         print(line)
-    for sentence in warning_sentences(rows):
+    for sentence in warning_sentences(rows, metric):
         print(f"{PROG}: warning: {sentence}")
 
 
@@ -147,9 +155,9 @@ def _command_report(args: argparse.Namespace) -> int:
     from treesvsnets.results.folder import RunFolder
 
     folder = RunFolder.open(args.run_dir)
-    rows = folder.rows()
-    files = write_report(folder.path, rows, folder.read_manifest())
-    _print_leaderboard(rows)
+    rows, manifest = folder.rows(), folder.read_manifest()
+    files = write_report(folder.path, rows, manifest)
+    _print_leaderboard(rows, manifest.metric)
     print(f"report: {files.html} (and {files.markdown.name}, {files.summary.name})")
     return 0
 

@@ -1,24 +1,20 @@
-"""RunConfig: what one benchmark run does, from defaults, a TOML file and flags.
+"""RunConfig: what one benchmark run does, from defaults, a suite, a TOML file and flags.
 
-Precedence is defaults < TOML file < command-line flags. Every value is
-checked here, before any data is loaded, and a bad one raises ConfigError
-naming the key, the value and (for TOML) the file.
+Precedence is defaults < a suite's defaults < TOML file < command-line flags. Every value is
+checked here, before any data is loaded; a bad one raises ConfigError naming the key, the
+value and (for TOML) the file.
 
 Each setting is declared once, as a field of :class:`RunConfig`: its default, its check
 (:mod:`treesvsnets.config_fields`), whether it only says how cells execute, and its
-:class:`Flag` (the words of its command-line flag: help, metavar, choices). The CLI builds
-its ``run`` flags from these declarations, so a flag's choices and the default its help
-names are the setting's own. The ``execution`` mark is the one source of
-:data:`EXECUTION_KEYS` (what a resumed run may change), :data:`DEFINITION_KEYS`, where the
-CLI stores a flag and what ``--resume`` refuses.
+:class:`Flag` (help, metavar, choices). The CLI builds its ``run`` flags from these
+declarations. The ``execution`` mark is the one source of :data:`EXECUTION_KEYS` (what a
+resumed run may change), :data:`DEFINITION_KEYS`, where the CLI stores a flag and what
+``--resume`` refuses.
 
-:meth:`RunConfig.validate` runs each field's own check (one sentence: ``'KEY' must be ...,
-got ...``), then the checks across fields: each table dataset's options
-(:meth:`RunConfig.table_options`: its ``[tables]`` entry with the run's target, task and
-shape), what needs worker processes, and tuning (``tune``, ``tune_time``, ``sampler``,
-``tune_cv``, ``spaces``): a tuning setting without tuning, tuning with ``fold_parallel``, or
-trials scored on a validation slice of 0 rows is refused. ``PROTOCOLS`` (kfold, holdout) is
-re-exported for the split plans.
+:meth:`RunConfig.validate` runs each field's own check (``'KEY' must be ..., got ...``), then
+the checks across fields: each table's options (:meth:`RunConfig.table_options`), what needs
+worker processes, and tuning: a tuning setting without tuning, tuning with ``fold_parallel``,
+or trials scored on a validation slice of 0 rows is refused. ``PROTOCOLS`` is re-exported.
 """
 
 from __future__ import annotations
@@ -28,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets import config_fields as checks
+from treesvsnets.config_checks import check_across
 from treesvsnets.config_fields import (
     DEVICES,
     PROTOCOLS,
@@ -38,7 +35,8 @@ from treesvsnets.config_fields import (
     setting,
 )
 from treesvsnets.errors import ConfigError
-from treesvsnets.tasks import TASKS
+from treesvsnets.suites import suite_overrides
+from treesvsnets.tasks import METRIC_DEFAULTS, METRIC_HELP, TASKS
 
 DEFAULT_DATASETS = ("digits",)
 #: The default suite: every classical estimator (ensembles and the linear model) against the
@@ -69,6 +67,11 @@ class RunConfig:
         DEFAULT_DATASETS,
         check=checks.names(),
         flag=Flag("dataset to use (repeatable)", "NAME", name="--dataset", short="-d"),
+    )
+    suite: str | None = setting(  # its datasets and defaults: treesvsnets.suites
+        None,
+        check=checks.optional_text("a suite's name or a suite file (.toml)"),
+        flag=Flag("a suite: its name (treesvsnets list suites) or a .toml file", "NAME_OR_FILE"),
     )
     estimators: tuple[str, ...] = setting(
         DEFAULT_ESTIMATORS,
@@ -170,6 +173,9 @@ class RunConfig:
     tables: dict[str, dict[str, Any]] = setting(  # per file: TableOptions (TOML only)
         check=lambda v: None if isinstance(v, dict) else "a table of file -> options",
         default_factory=dict,
+    )
+    metric: str | None = setting(  # judges the datasets of its task (tasks.primary)
+        None, check=checks.metric, flag=Flag(METRIC_HELP, "NAME", default=METRIC_DEFAULTS)
     )
     # "balanced": weigh classes by inverse frequency in each training fold
     class_weight: str | None = setting(
@@ -323,58 +329,12 @@ class RunConfig:
                 raise ConfigError(f"{declared.name!r} must be {expected}, got {value!r}.")
         for name in self.datasets:
             self.table_options(name)  # unknown or ill-typed options fail here
-        self._check_isolation()
-        self._check_tuning()
+        check_across(self)
 
     @property
     def tuning(self) -> bool:
         """Whether the run tunes (a number of trials or a time budget per fold)."""
         return self.tune is not None or self.tune_time is not None
-
-    def _check_tuning(self) -> None:
-        """Tuning settings need tuning; tuning needs somewhere to score trials."""
-        if not self.tuning:
-            given = [
-                key
-                for key, unset in (("sampler", "random"), ("tune_cv", 0), ("spaces", {}))
-                if getattr(self, key) != unset
-            ]
-            if given:
-                raise ConfigError(
-                    f"{', '.join(repr(key) for key in given)} appl(y/ies) only when tuning; add "
-                    "--tune N (trials per fold) or --tune-time SECONDS, or drop it."
-                )
-            return
-        if self.fold_parallel:
-            raise ConfigError(
-                "'tune' and 'fold_parallel' cannot be combined: a tuned run fits each fold's "
-                "trials one by one; drop --fold-parallel."
-            )
-        if self.tune_cv == 0 and self.validation_fraction == 0:
-            raise ConfigError(
-                "tuning scores each trial on the validation slice, and 'validation_fraction' "
-                "is 0; give it a slice (e.g. 0.1) or score by inner CV with --tune-cv K."
-            )
-
-    def _check_isolation(self) -> None:
-        """Limits, several jobs and Dask need cells in worker processes."""
-        if self.isolate:
-            return
-        needs_workers = [
-            flag
-            for flag, given in (
-                ("jobs", self.jobs > 1),
-                ("timeout", self.timeout is not None),
-                ("max_memory", self.max_memory is not None),
-                ("scheduler", self.scheduler is not None),
-            )
-            if given
-        ]
-        if needs_workers:
-            raise ConfigError(
-                f"{', '.join(repr(flag) for flag in needs_workers)} need(s) cells in worker "
-                "processes; drop 'isolate = false' (--in-process) or that setting."
-            )
 
     def table_options(self, name: str) -> Any:
         """The TableOptions of dataset ``name`` when it is a table file, else None."""
@@ -393,8 +353,10 @@ class RunConfig:
         return TableOptions.from_given(name, given)
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
-        """A copy with the given keys replaced; ``None`` means 'not given'."""
+        """A copy with the given keys replaced (``None``: not given; a suite: suite_overrides)."""
         given = {key: value for key, value in overrides.items() if value is not None}
+        if "suite" in given or ("datasets" in given and self.suite):
+            given = suite_overrides(self, given)
         return replace(self, **{key: held(key, value) for key, value in given.items()})
 
     def to_dict(self) -> dict[str, Any]:

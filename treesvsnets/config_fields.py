@@ -47,6 +47,13 @@ def names(what: str = "names") -> Check:
     return check
 
 
+def metric(value: Any) -> str | None:
+    """The name of a task's score (:data:`treesvsnets.tasks.METRICS`), or None (defaults)."""
+    from treesvsnets.tasks import SCORE_COLUMNS, metric_choices
+
+    return None if value is None or value in SCORE_COLUMNS else f"one of {metric_choices()}"
+
+
 def seeds(value: Any) -> str | None:
     listed = isinstance(value, tuple | list)
     if not listed or not value or not all(is_int(s) and s >= 0 for s in value):

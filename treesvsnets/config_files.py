@@ -1,7 +1,9 @@
 """Config files: a run's TOML file (:func:`load_toml`: the same keys as the ``run`` flags; a
 dataset entry may be a table with its file's options, ``{path = "x.csv", target = "y", drop =
-[...]}``) and a ``--space`` file (:func:`load_spaces`: a search space per estimator), each
-refused in one sentence naming the file when it cannot be read or holds an unknown key."""
+[...]}``; ``suite = "quick"`` brings a suite's datasets and defaults) and a ``--space`` file
+(:func:`load_spaces`: a search space per estimator), each refused in one sentence naming the
+file when it cannot be read or holds an unknown key; :func:`read_toml` and
+:func:`dataset_entries` serve suite files too."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from treesvsnets.config import KEYS, LIST_KEYS, RunConfig, held
 from treesvsnets.errors import ConfigError, did_you_mean
 
 
-def _dataset_entries(
+def dataset_entries(
     entries: list[Any], tables: dict[str, Any], path: Path
 ) -> tuple[list[Any], dict[str, Any]]:
-    """``{path = "x.csv", target = "y", drop = [...]}`` entries -> names + per-file options."""
+    """``{path = "x.csv", target = "y", drop = [...]}`` entries -> names + per-file options
+    (a run's file and a suite's, :mod:`treesvsnets.suites`, alike)."""
     names, tables = [], dict(tables) if isinstance(tables, dict) else tables
     for entry in entries:
         if isinstance(entry, dict):
@@ -33,7 +36,9 @@ def _dataset_entries(
     return names, tables
 
 
-def _read_toml(path: Path, what: str) -> dict[str, Any]:
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The TOML file ``path`` (a ``what``: config file, space file, suite file), or one
+    sentence naming it when it is missing or not TOML."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -49,7 +54,7 @@ def load_spaces(path: str | Path) -> dict[str, dict[str, Any]]:
     """A ``--space`` file: a table per estimator (``[rf]``, or ``[spaces.rf]`` as in a run's
     config) of parameter = distribution."""
     path = Path(path)
-    data = _read_toml(path, "space file")
+    data = read_toml(path, "space file")
     if set(data) == {"spaces"}:
         data = data["spaces"]
     if not data:
@@ -69,7 +74,7 @@ def load_spaces(path: str | Path) -> dict[str, dict[str, Any]]:
 def load_toml(path: str | Path) -> RunConfig:
     """Read a TOML file with the same keys as the ``run`` flags."""
     path = Path(path)
-    data = _read_toml(path, "config file")
+    data = read_toml(path, "config file")
     for key in data:
         if key not in KEYS:
             hint = did_you_mean(key, KEYS)
@@ -80,14 +85,14 @@ def load_toml(path: str | Path) -> RunConfig:
         if isinstance(data.get(key), str | int | dict) and not isinstance(data.get(key), bool):
             data[key] = [data[key]]
     if isinstance(data.get("datasets"), list):
-        data["datasets"], tables = _dataset_entries(data["datasets"], data.get("tables", {}), path)
+        data["datasets"], tables = dataset_entries(data["datasets"], data.get("tables", {}), path)
         if tables:
             data["tables"] = tables
     for key in ("out", "data_dir"):
         if key in data and not isinstance(data[key], str):
             raise ConfigError(f"{path}: {key!r} must be a folder path, got {data[key]!r}.")
     data = {key: held(key, value) for key, value in data.items()}
-    try:
-        return RunConfig(**data)
+    try:  # through with_overrides, so that a file's ``suite`` brings its datasets
+        return RunConfig().with_overrides(**data)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None

@@ -1,6 +1,7 @@
 """``treesvsnets list``: what a run can use, as lines of text a terminal or a notebook
 prints: the registered estimators by group (their tasks, defaults and search space), their
-search spaces alone, and the built-in datasets."""
+search spaces alone, the built-in datasets, and the built-in suites (their datasets with each
+one's task, defaults and expected time on 2 cores)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 #: what ``treesvsnets list`` takes
-WHATS = ("estimators", "datasets", "spaces")
+WHATS = ("estimators", "datasets", "spaces", "suites")
 
 
 def listing(what: str) -> list[str]:
@@ -17,6 +18,7 @@ def listing(what: str) -> list[str]:
         "estimators": estimator_lines,
         "spaces": space_lines,
         "datasets": dataset_lines,
+        "suites": suite_lines,
     }
     return makers[what]()
 
@@ -131,3 +133,59 @@ def dataset_lines() -> list[str]:
         for text in about:
             lines += textwrap.wrap(text, WIDTH, initial_indent=" " * 16, subsequent_indent=" " * 18)
     return lines
+
+
+def suite_lines() -> list[str]:
+    """Each built-in suite: its description, datasets (with their tasks), defaults and
+    expected time on 2 cores."""
+    import textwrap
+
+    from treesvsnets.suites import builtin_names, find
+
+    OPENML_TASK = "openml-task:"  # noqa: N806
+
+    pad = " " * 16
+    lines = []
+    for name in builtin_names():
+        suite = find(name)
+        minutes = (
+            f"about {suite.expected_minutes:g} min"
+            + (f" ({suite.measured})" if suite.measured else "")
+            if suite.expected_minutes is not None
+            else suite.measured or "not measured"
+        )
+        openml = [entry for entry in suite.datasets if entry.startswith(OPENML_TASK)]
+        shown = [entry for entry in suite.datasets if entry not in openml]
+        if openml:
+            ids = ", ".join(entry.removeprefix(OPENML_TASK) for entry in openml)
+            shown.append(f"{OPENML_TASK} {ids} (each task's own target and task)")
+        entries = ", ".join(_with_task(entry) for entry in shown)
+        lines += [f"{name}:", f"{pad}{suite.description}"]
+        lines += textwrap.wrap(
+            f"{len(suite.datasets)} datasets: {entries}",
+            width=100,
+            initial_indent=pad,
+            subsequent_indent=pad + "  ",
+            break_on_hyphens=False,
+        )
+        if suite.defaults:
+            given = ", ".join(f"{key} = {value!r}" for key, value in suite.defaults.items())
+            lines.append(f"{pad}defaults: {given}")
+        lines.append(f"{pad}expected time on 2 cores: {minutes}")
+    return lines
+
+
+def _with_task(name: str) -> str:
+    """A suite entry with its task: binary, multiclass or regression for a built-in; what
+    OpenML or the file says otherwise."""
+    from treesvsnets.datasets import info
+    from treesvsnets.suites import OPENML_PREFIXES
+
+    if name.startswith(OPENML_PREFIXES) or " " in name:
+        return name
+    found = info(name)
+    if found.task is None:
+        return f"{found.name} (table file)"
+    if found.task == "regression":
+        return f"{name} (regression)"
+    return f"{name} ({'binary' if found.n_classes == 2 else 'multiclass'})"

@@ -1,10 +1,14 @@
-"""The two learning tasks, and the score each one is ranked by.
+"""The two learning tasks, their scores, and the score each one is judged by.
 
 A dataset has a task (``Dataset.task``); splits, metrics, ranking direction, plots and
 statistics read it from there. Each score is a :class:`Metric` (its column, its label in a
-report, its direction): a task ranks by :data:`PRIMARY` (accuracy, higher is better; RMSE,
-lower is better) and shows the others of :data:`SECONDARY`. This module imports nothing of
-the project, so every layer may use it.
+report, its direction, whether it needs predicted probabilities); :data:`METRICS` are each
+task's scores, all kept in every row. A task is judged by :data:`PRIMARY` (accuracy, higher
+is better; RMSE, lower is better) unless a run chooses another with its ``metric`` setting:
+:func:`primary` gives the judging score of a task under that choice (a choice applies to the
+task whose score it is; the other task keeps its default), :func:`others` the rest of the
+task's scores, in the order a leaderboard shows them. This module imports nothing of the
+project, so every layer may use it.
 
 A task is only ever one of these two; a unit of work the executors run is a *job*
 (:mod:`treesvsnets.bench.plan.jobs`).
@@ -29,6 +33,7 @@ class Metric:
     higher_is_better: bool
     digits: int = 4
     in_target_units: bool = False  # RMSE, MAE: shown with significant digits, not decimals
+    needs_proba: bool = False  # ROC-AUC, log loss: from predicted probabilities, never labels
 
     def better(self, a: float, b: float) -> bool:
         """Whether score ``a`` is better than ``b``."""
@@ -61,19 +66,33 @@ def significant(value: float, digits: int = 4) -> str:
 ACCURACY = Metric("accuracy", "accuracy", True)
 BALANCED_ACCURACY = Metric("balanced_accuracy", "balanced acc", True)
 F1_MACRO = Metric("f1_macro", "macro F1", True)
-LOG_LOSS = Metric("log_loss", "log loss", False)
+ROC_AUC = Metric("roc_auc", "ROC-AUC", True, needs_proba=True)
+LOG_LOSS = Metric("log_loss", "log loss", False, needs_proba=True)
 RMSE = Metric("rmse", "RMSE", False, in_target_units=True)
 MAE = Metric("mae", "MAE", False, in_target_units=True)
 R2 = Metric("r2", "R²", True)
 
-#: the score each task ranks by
+#: the score each task is judged by unless a run's ``metric`` setting chooses another
 PRIMARY = {CLASSIFICATION: ACCURACY, REGRESSION: RMSE}
 #: the task's other scores, in the order a leaderboard shows them
-SECONDARY = {CLASSIFICATION: (BALANCED_ACCURACY, F1_MACRO, LOG_LOSS), REGRESSION: (R2, MAE)}
+SECONDARY = {
+    CLASSIFICATION: (BALANCED_ACCURACY, F1_MACRO, ROC_AUC, LOG_LOSS),
+    REGRESSION: (R2, MAE),
+}
+#: every score of each task (a run's ``metric`` may be any of them), the default first
+METRICS = {task: (PRIMARY[task], *SECONDARY[task]) for task in TASKS}
 #: every score column of every task
-SCORE_COLUMNS = tuple(
-    metric.column for task in TASKS for metric in (PRIMARY[task], *SECONDARY[task])
+SCORE_COLUMNS = tuple(metric.column for task in TASKS for metric in METRICS[task])
+
+
+#: the help of the ``metric`` setting's flag (``--metric NAME``), naming every choice
+METRIC_HELP = (
+    "the score that ranks, tests, tunes and plots the datasets of its task: "
+    + " or ".join(f"{', '.join(m.column for m in METRICS[task])} ({task})" for task in TASKS)
+    + "; the other task keeps its default, and every row keeps every score"
 )
+#: the defaults, as the flag's help says them
+METRIC_DEFAULTS = f"{PRIMARY[CLASSIFICATION].column}; {PRIMARY[REGRESSION].column} for regression"
 
 
 def task_of(value: object) -> str:
@@ -82,5 +101,35 @@ def task_of(value: object) -> str:
     return value if value in TASKS else CLASSIFICATION  # type: ignore[return-value]
 
 
-def primary(task: object) -> Metric:
-    return PRIMARY[task_of(task)]
+def primary(task: object, chosen: str | None = None) -> Metric:
+    """The score ``task`` is judged by: ``chosen`` (a run's ``metric`` setting, a column of
+    :data:`METRICS`) when it is one of the task's scores, else the task's default, so
+    ``roc_auc`` judges a run's classification datasets while its regression ones keep RMSE.
+    ``None`` (a run recorded before the setting existed) is the default."""
+    task = task_of(task)
+    return next((m for m in METRICS[task] if m.column == chosen), PRIMARY[task])
+
+
+def others(task: object, chosen: str | None = None) -> tuple[Metric, ...]:
+    """The task's scores other than the one it is judged by, in the leaderboard's order."""
+    judged = primary(task, chosen)
+    return tuple(m for m in METRICS[task_of(task)] if m is not judged)
+
+
+def metric_tasks(name: str) -> tuple[str, ...]:
+    """The tasks whose score ``name`` is (none for an unknown name)."""
+    return tuple(task for task in TASKS if any(m.column == name for m in METRICS[task]))
+
+
+def metric_choices() -> str:
+    """The names a run's ``metric`` may take, per task, with each default and direction
+    (higher is better unless said): what a refused ``--metric`` lists."""
+
+    def named(metric: Metric, task: str) -> str:
+        said = ["default"] if metric is PRIMARY[task] else []
+        said += [] if metric.higher_is_better else ["lower is better"]
+        return metric.column + (f" ({', '.join(said)})" if said else "")
+
+    return "; ".join(
+        f"{', '.join(named(m, task) for m in METRICS[task])} for {task}" for task in TASKS
+    )

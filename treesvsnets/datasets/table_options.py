@@ -4,10 +4,11 @@ a table whose rows are sequences or images, against its shape (:func:`check_shap
 
 The options: the target and its task, per-column overrides (``numeric``, ``categorical``,
 ``datetime``, ``drop``, ``keep``), ``null_tokens``, what to do with missing values, outlier
-clipping, ``max_onehot`` and ``high_cardinality`` (target encoding or ordinal codes), and
-``shape``: the rows as sequences or images. :func:`check_options` refuses a column named
-that does not exist, a dropped target or a column given two types; :func:`check_shape` a
-shaped table that is not all numbers, as many as the shape holds, none missing."""
+clipping, ``max_onehot`` and ``high_cardinality`` (target encoding or ordinal codes),
+``shape``: the rows as sequences or images, and ``name``: what the table is called in a run
+(default: the file's stem). :func:`check_options` refuses a column named that does not
+exist, a dropped target or a column given two types; :func:`check_shape` a shaped table that
+is not all numbers, as many as the shape holds, none missing."""
 
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ class TableOptions:
     #: rows that are flattened sequences, (channels, length), or images, (channels, height,
     #: width): the order of the numeric columns is the order a 1-D CNN (or a CNN) reads
     shape: tuple[int, ...] | None = None
+    #: the name the table goes by in a run's rows, progress and reports (default: the file's
+    #: stem; see :func:`treesvsnets.datasets.names.run_names`)
+    name: str | None = None
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:
@@ -69,6 +73,8 @@ class TableOptions:
                 "shape must be [channels, length] for sequences or [channels, height, width] "
                 f"for images, in positive whole numbers, got {_listed(self.shape)}."
             )
+        if self.name is not None and (not isinstance(self.name, str) or not self.name.strip()):
+            raise DatasetError(f"name must be a non-empty string, got {self.name!r}.")
         for key in LIST_OPTIONS:
             value = getattr(self, key)
             if key == "null_tokens" and value is None:

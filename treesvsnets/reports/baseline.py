@@ -6,9 +6,10 @@ mean) has learned nothing a reader can rely on, whatever its rank; this module f
 models and says so in one sentence each, for the run's last lines and the report.
 
 "Significantly better" is the Nadeau-Bengio corrected t-test over the shared folds
-(:func:`treesvsnets.reports.stats.paired_fold_test`) on the task's score: higher accuracy,
-or lower RMSE, with p < 0.05. With a single split (holdout) no test is possible, and only a
-model whose score is not better than the baseline's is flagged.
+(:func:`treesvsnets.reports.stats.paired_fold_test`) on the score the task is judged by (the
+run's ``metric``, else accuracy or RMSE), in its direction, with p < 0.05. With a single
+split (holdout) no test is possible, and only a model whose score is not better than the
+baseline's is flagged.
 
 :func:`compare_to_baseline` compares each estimator with the run's baseline-family estimator
 (:func:`baseline_of`); :func:`not_better_sentences` says which are not better.
@@ -101,8 +102,10 @@ def baseline_of(rows: pd.DataFrame) -> str | None:
     return BASELINE if BASELINE in names else sorted(names)[0]
 
 
-def compare_to_baseline(rows: pd.DataFrame) -> list[BaselineComparison]:
-    """Every (dataset, estimator) with successful cells against that dataset's baseline."""
+def compare_to_baseline(rows: pd.DataFrame, metric: str | None = None) -> list[BaselineComparison]:
+    """Every (dataset, estimator) with successful cells against that dataset's baseline, on
+    the score its task is judged by under the run's ``metric`` setting (an estimator without
+    that score, e.g. no probabilities for ROC-AUC, is not compared)."""
     comparisons = []
     if rows.empty or "status" not in rows:
         return comparisons
@@ -112,10 +115,12 @@ def compare_to_baseline(rows: pd.DataFrame) -> list[BaselineComparison]:
         if baseline is None:
             continue
         floor = part[part["estimator"] == baseline]
-        metric = primary(part["task"].iloc[0] if "task" in part else None)
-        column = metric.column
+        judged = primary(part["task"].iloc[0] if "task" in part else None, metric)
+        column = judged.column
         for estimator, cells in part.groupby("estimator", sort=False):
             if estimator == baseline or cells["family"].iloc[0] == BASELINE_FAMILY:
+                continue
+            if cells[column].isna().all():
                 continue
             found = paired_fold_test(cells, floor, column)
             if found is None:  # a single split: compare the means, without a test
@@ -136,16 +141,19 @@ def compare_to_baseline(rows: pd.DataFrame) -> list[BaselineComparison]:
                     difference=difference,
                     p_value=p_value,
                     n_folds=n_folds,
-                    metric=metric,
+                    metric=judged,
                 )
             )
     return comparisons
 
 
-def not_better_sentences(rows: pd.DataFrame, dataset: str | None = None) -> list[str]:
-    """One sentence per estimator that is not significantly better than the baseline."""
+def not_better_sentences(
+    rows: pd.DataFrame, dataset: str | None = None, metric: str | None = None
+) -> list[str]:
+    """One sentence per estimator that is not significantly better than the baseline (on the
+    score judged by under the run's ``metric`` setting)."""
     return [
         c.sentence()
-        for c in compare_to_baseline(rows)
+        for c in compare_to_baseline(rows, metric)
         if not c.better and (dataset is None or c.dataset == dataset)
     ]

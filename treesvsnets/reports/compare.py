@@ -1,7 +1,8 @@
-"""Run against run: what changed in the task's score (accuracy, or RMSE for regression) and in
-time, whether it is meaningful, and whether the two runs can be compared at all (split hashes,
-library versions, hardware). :func:`compare_runs` builds the comparison and
-:func:`format_comparison` the text ``treesvsnets compare`` prints."""
+"""Run against run: what changed in the score a task is judged by (run A's metric, else
+accuracy, or RMSE for regression) and in time, whether it is meaningful, and whether the two
+runs can be compared at all (split hashes, library versions, hardware, judging scores).
+:func:`compare_runs` builds the comparison and :func:`format_comparison` the text
+``treesvsnets compare`` prints."""
 
 from __future__ import annotations
 
@@ -120,6 +121,21 @@ def _tasks(*frames: pd.DataFrame) -> dict[str, Any]:
     return found
 
 
+def _names_in(a: Manifest, b: Manifest) -> dict[str, str]:
+    """Run A's dataset names -> run B's, where they differ for one table file (a run written
+    before tables went by short names named them by their path)."""
+
+    def paths(manifest: Manifest) -> dict[str, str]:
+        return {entry["name"]: entry.get("path") or entry["name"] for entry in manifest.datasets}
+
+    names_b = {path: name for name, path in paths(b).items()}
+    return {
+        name: names_b[path]
+        for name, path in paths(a).items()
+        if path in names_b and names_b[path] != name
+    }
+
+
 def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     """Compare run folder ``run_b`` against ``run_a`` (the reference)."""
     run_a, run_b = Path(run_a), Path(run_b)
@@ -127,6 +143,9 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     rows_b, manifest_b = _load(run_b)
     warnings = _environment_warnings(manifest_a, manifest_b)
     hashes_a, hashes_b = _split_hashes(manifest_a), _split_hashes(manifest_b)
+    renamed = _names_in(manifest_a, manifest_b)  # a table's old name (its path) -> B's
+    rows_a = rows_a.assign(dataset=rows_a["dataset"].replace(renamed))
+    hashes_a = {renamed.get(name, name): found for name, found in hashes_a.items()}
     ok_a = rows_a[rows_a["status"] == "ok"]
     ok_b = rows_b[rows_b["status"] == "ok"]
     keys_a = set(zip(rows_a["dataset"], rows_a["estimator"], strict=True))
@@ -139,13 +158,19 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
                 "data, so accuracies are compared unpaired"
             )
     warnings += _param_warnings(manifest_a, manifest_b, {e for _, e in keys_a & keys_b})
+    if manifest_a.metric != manifest_b.metric:
+        warnings.append(
+            f"the runs are judged by different scores (metric {manifest_a.metric or 'default'} "
+            f"vs {manifest_b.metric or 'default'}); both are compared by A's, which every row "
+            "of both keeps"
+        )
     entries = []
     tasks = _tasks(rows_a, rows_b)
     for dataset, estimator in sorted(keys_a & keys_b):
         a = ok_a[(ok_a["dataset"] == dataset) & (ok_a["estimator"] == estimator)]
         b = ok_b[(ok_b["dataset"] == dataset) & (ok_b["estimator"] == estimator)]
         paired = hashes_a.get(dataset) == hashes_b.get(dataset)
-        metric = primary(tasks.get(dataset))
+        metric = primary(tasks.get(dataset), manifest_a.metric)
         column = metric.column
         entry: dict[str, Any] = {"dataset": dataset, "estimator": estimator}
         entry["metric"] = metric.label
@@ -184,9 +209,9 @@ def format_comparison(comparison: Comparison) -> str:
     """The comparison as text: a table (``*`` marks a change with p < 0.05), then warnings."""
     from tabulate import tabulate
 
-    from treesvsnets.tasks import PRIMARY
+    from treesvsnets.tasks import METRICS
 
-    metrics = {metric.column: metric for metric in PRIMARY.values()}
+    metrics = {metric.column: metric for scores in METRICS.values() for metric in scores}
     table = comparison.table
     lines = [f"A = {comparison.run_a}", f"B = {comparison.run_b}", ""]
     if table.empty:
@@ -231,7 +256,8 @@ def format_comparison(comparison: Comparison) -> str:
             "",
             "* the change is statistically meaningful (p < 0.05): Nadeau-Bengio corrected "
             "t-test on the shared folds when the split hashes match, else Welch's t-test; "
-            "times on a log scale. The score is accuracy (higher is better) or, for "
+            "times on a log scale. The score is the one run A is judged by: its metric "
+            "setting where it fits the task, else accuracy (higher is better) or, for "
             "regression, RMSE (lower is better).",
         ]
     for name, missing in (("A", comparison.only_in_a), ("B", comparison.only_in_b)):

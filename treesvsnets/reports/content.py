@@ -24,6 +24,7 @@ from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.reports import plots, tuning
 from treesvsnets.reports.baseline import not_better_sentences
 from treesvsnets.reports.divergence import divergence_sentences
+from treesvsnets.reports.header import header_lines, legend
 from treesvsnets.reports.layout import (
     DatasetSection,
     Figure,
@@ -31,103 +32,17 @@ from treesvsnets.reports.layout import (
     save_figure,
     slug,
 )
-from treesvsnets.reports.leaderboard import display_table, leaderboard
+from treesvsnets.reports.leaderboard import display_table, judged_by, leaderboard
 from treesvsnets.reports.stats import compare_on_folds, rank_test
 from treesvsnets.reports.tuning_section import tuning_section
 from treesvsnets.results.folder import Manifest
-from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS, primary, task_of
-
-
-def _limits(config: dict[str, Any]) -> str:
-    limits = []
-    if config.get("timeout") is not None:
-        limits.append(f"time limit {config['timeout']:g} s per cell")
-    if config.get("max_memory") is not None:
-        limits.append(f"memory limit {config['max_memory']} per cell")
-    return "; " + ", ".join(limits) if limits else ""
-
-
-def _header(manifest: Manifest) -> list[str]:
-    config = manifest.config
-    environment = manifest.environment
-    packages = environment.get("packages", {})
-    statuses = manifest.cells_by_status
-    datasets = ", ".join(
-        f"{d['name']} ({d.get('n_samples', '?')} rows, "
-        + (
-            "regression"
-            if task_of(d.get("task")) == REGRESSION
-            else f"{d.get('n_classes', '?')} classes"
-        )
-        + ")"
-        for d in manifest.datasets
-    )
-    tasks = {task_of(e.get("task")) for e in manifest.estimators}
-    estimators = "; ".join(
-        f"{e['name']}"
-        + (f" {task_of(e.get('task'))}" if len(tasks) > 1 else "")
-        + f" ({e.get('family', '?')}"
-        + (": " + ", ".join(f"{k}={v}" for k, v in e["params"].items()) if e.get("params") else "")
-        + ")"
-        for e in manifest.estimators
-    )
-    protocol = (
-        f"{config.get('folds', '?')}-fold cross-validation (stratified for classification"
-        + (
-            f"; regression on {config['target_bins']} target bins)"
-            if config.get("target_bins")
-            else ")"
-        )
-        if config.get("protocol", "kfold") == "kfold"
-        else "holdout (the official test split where there is one, else "
-        f"test_size {config.get('test_size')})"
-    )
-    return [
-        f"status: **{manifest.status}**; cells: "
-        + (", ".join(f"{n} {s}" for s, n in statuses.items()) or "none")
-        + (
-            f"; {manifest.cells_missing} not run (finish with `treesvsnets run --resume RUN_DIR`)"
-            if manifest.cells_missing
-            else ""
-        ),
-        f"datasets: {datasets or '?'}",
-        f"estimators: {estimators or '?'}",
-        f"{protocol}, seeds {', '.join(str(s) for s in config.get('seeds', []))}; "
-        f"threads per cell: {manifest.threads_per_cell}; device for nets: "
-        f"{config.get('device', '?')}",
-        f"cells ran on {manifest.executor}" + _limits(config),
-        f"started {manifest.started_at}, wall time {manifest.wall_seconds:.1f} s",
-        f"machine: {environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "
-        f"Python {environment.get('python', '?')}"
-        + (f"; GPU: {', '.join(environment['gpus']) or 'none'}" if "gpus" in environment else ""),
-        "versions: "
-        + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
-    ]
-
-
-LEGEND = (
-    "Accuracy is the mean ± standard deviation over folds (and seeds), with a 95% bootstrap "
-    "interval of the mean; times are means per fold; `ms/1k rows` is prediction latency per "
-    "1,000 test rows; `peak MB` is the cell process's peak resident memory. Differences are "
-    "tested with the Nadeau-Bengio corrected resampled t-test over folds (a plain t-test on "
-    'overlapping folds is overconfident); "likely real" means p < 0.05.'
-)
-#: added to the legend when the run has regression datasets
-REGRESSION_LEGEND = (
-    " Regression datasets are ranked by RMSE (root mean squared error on the test fold, in "
-    "the target's units; lower is better), with R² (1 is perfect, 0 is the mean's) and MAE "
-    "beside it; their folds are shuffled, not stratified."
-)
-#: added to the legend when the run has a baseline
-BASELINE_LEGEND = (
-    " `vs baseline` says whether the estimator is significantly better than the run's "
-    "trivial baseline (dummy: the most frequent class, or the training mean)."
-)
+from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS, task_of
 
 
 def _data_notes(described: dict[str, Any], splits: list[dict[str, Any]]) -> list[str]:
-    """What loading did to a table, and test rows that also appear in training."""
-    notes = []
+    """The table's file, what loading did to it, and test rows that also appear in
+    training."""
+    notes = [f"file: `{described['path']}`"] if described.get("path") else []
     if described.get("cleaning"):
         steps = "; ".join(
             f"{key.replace('_', ' ')}: {value}" for key, value in described["cleaning"].items()
@@ -176,7 +91,7 @@ def column_table(described: dict[str, Any]) -> pd.DataFrame | None:
 def _pairwise_sentences(rows: pd.DataFrame, board: pd.DataFrame, dataset: str) -> list[str]:
     """The best estimator against every other, and the best tree ensemble against the best net,
     on the dataset's score."""
-    metric = primary(board["task"].iloc[0])
+    metric = judged_by(board)
     ranked = board.dropna(subset=[metric.column])
     if len(ranked) < 2:
         return []
@@ -200,7 +115,7 @@ def _figures(
 ) -> list[Figure]:
     key = slug(dataset)
     order = board["estimator"].tolist()
-    metric = primary(board["task"].iloc[0])
+    metric = judged_by(board)
     label = metric.label
     figures = [
         Figure(
@@ -258,7 +173,7 @@ def _figures(
             continue
         figures.append(
             Figure(
-                f"Confusion matrix of {best}, the most accurate {family} estimator "
+                f"Confusion matrix of {best}, the best {family} estimator by {metric.label} "
                 "(test folds added up; rows true, columns predicted).",
                 save_figure(
                     partial(plots.confusion_matrix, matrix, class_names, f"{dataset}: {best}"),
@@ -288,7 +203,10 @@ def _dataset_section(
     its_splits = [s for s in manifest.splits if s["dataset"] == dataset]
     hashes = ", ".join(f"seed {s['seed']}: `{s['hash']}`" for s in its_splits)
     its_rows = defaults[defaults["dataset"] == dataset]
-    warnings = [*not_better_sentences(its_rows), *divergence_sentences(all_rows, dataset)]
+    warnings = [
+        *not_better_sentences(its_rows, metric=manifest.metric),
+        *divergence_sentences(all_rows, dataset),
+    ]
     tuned = (
         tuning_section(
             all_rows,
@@ -358,8 +276,10 @@ def build_content(
     all_rows = rows
     rows, tuned_rows = tuning.split_tuning(rows)
     trials = trials if trials is not None else pd.DataFrame()
-    board = leaderboard(rows)
-    after_board = leaderboard(tuning.after_tuning(all_rows)) if len(tuned_rows) else None
+    board = leaderboard(rows, manifest.metric)
+    after_board = (
+        leaderboard(tuning.after_tuning(all_rows), manifest.metric) if len(tuned_rows) else None
+    )
     described = {entry["name"]: entry for entry in manifest.datasets}
     in_run_order = [name for name in described if name in set(board["dataset"])]
     in_run_order += [name for name in board["dataset"].unique() if name not in described]
@@ -378,10 +298,8 @@ def build_content(
     failed = _failed_lines(all_rows, trials)
     return ReportContent(
         title=f"treesvsnets run `{manifest.run_id}`",
-        header=_header(manifest),
-        legend=LEGEND
-        + (REGRESSION_LEGEND if (board["task"] == REGRESSION).any() else "")
-        + (BASELINE_LEGEND if board["vs_baseline"].astype(bool).any() else ""),
+        header=header_lines(manifest),
+        legend=legend(board, manifest.metric),
         datasets=sections,
         across=across,
         across_figures=across_figures,
@@ -411,8 +329,8 @@ def _across(board: pd.DataFrame, run_dir: Path | None) -> tuple[list[str], list[
     figures: list[Figure] = []
     tasks = [task for task in TASKS if (board["task"] == task).any()]
     for task in tasks:
-        metric = primary(task)
         part = board[board["task"] == task]
+        metric = judged_by(part)
         scores = part.pivot_table(index="dataset", columns="estimator", values=metric.column)
         prefix = (
             f"{task[0].upper() + task[1:]} datasets ({metric.label}): " if len(tasks) > 1 else ""

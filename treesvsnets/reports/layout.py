@@ -61,8 +61,10 @@ class ReportContent:
 
 
 def slug(name: str) -> str:
-    """A file-name-safe form of a dataset or estimator name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(name).name if "/" in name else name)[:60]
+    """A file-name-safe form of a dataset or estimator name (a run written before tables went
+    by short names named them by their path: its file's name)."""
+    short = Path(name).name if "/" in name and Path(name).suffix else name
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", short)[:60]
 
 
 def save_figure(draw: Callable[[], Any], run_dir: Path, name: str) -> Path:

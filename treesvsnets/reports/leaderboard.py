@@ -1,24 +1,20 @@
-"""Aggregate result rows into one leaderboard per dataset, ranked by its task's score
-(accuracy, higher first; RMSE, lower first).
+"""Aggregate result rows into one leaderboard per dataset, ranked by the score its task is
+judged by (the run's ``metric`` where it fits the task, else accuracy, higher first; RMSE,
+lower first).
 
 :func:`leaderboard` gives, per (dataset, estimator), the means of every score, the std and
-bootstrap interval of the task's score, the rank in its direction, ``vs_baseline`` and
-``diverged`` (estimators whose cells all failed are kept); :func:`display_table` and
+bootstrap interval of the judging score, the rank in its direction, ``vs_baseline`` and
+``diverged`` (estimators whose cells all failed are kept); the board's ``metric`` column
+names the judging score, which :func:`judged_by` reads back. :func:`display_table` and
 :func:`format_tables` render it in the task's columns with tabulate (``simple`` for a
-terminal, ``github`` for Markdown)."""
+terminal, ``github`` for Markdown); a score that needs probabilities reads ``no
+probabilities`` for an estimator that has none, instead of a blank."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from treesvsnets.tasks import (
-    PRIMARY,
-    SCORE_COLUMNS,
-    SECONDARY,
-    TASKS,
-    primary,
-    task_of,
-)
+from treesvsnets.tasks import SCORE_COLUMNS, TASKS, Metric, others, primary, task_of
 
 #: Columns averaged over a (dataset, estimator)'s successful cells.
 MEAN_COLUMNS = (
@@ -28,35 +24,49 @@ MEAN_COLUMNS = (
     "predict_ms_per_1k",
     "peak_rss_mb",
 )
-#: each task's ranking score's spread and 95% interval (the other task's stay empty)
-SPREAD_COLUMNS = tuple(
-    f"{PRIMARY[task].column}_{suffix}" for task in TASKS for suffix in ("std", "ci_low", "ci_high")
-)
-
-#: The leaderboard's columns, in order.
-BOARD_COLUMNS = (
-    "dataset",
-    "task",
-    "rank",
-    "estimator",
-    "family",
-    *MEAN_COLUMNS,
-    *SPREAD_COLUMNS,
-    "vs_baseline",
-    "baseline_p",
-    "cells",
-    "cells_ok",
-    "failures",
-    "diverged",
-)
 
 
-def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
+def board_columns(metric: str | None = None) -> tuple[str, ...]:
+    """The leaderboard's columns, in order, under the run's ``metric`` setting: the spread
+    and 95% interval are those of each task's judging score (the other task's stay empty)."""
+    spread = tuple(
+        f"{primary(task, metric).column}_{suffix}"
+        for task in TASKS
+        for suffix in ("std", "ci_low", "ci_high")
+    )
+    return (
+        "dataset",
+        "task",
+        "metric",
+        "rank",
+        "estimator",
+        "family",
+        *MEAN_COLUMNS,
+        *spread,
+        "vs_baseline",
+        "baseline_p",
+        "cells",
+        "cells_ok",
+        "failures",
+        "diverged",
+    )
+
+
+def judged_by(board: pd.DataFrame) -> Metric:
+    """The score a (one task's) leaderboard is ranked by, from its ``metric`` column."""
+    if board.empty:
+        return primary(None)
+    metric = board["metric"].iloc[0] if "metric" in board else None
+    return primary(board["task"].iloc[0], metric)
+
+
+def leaderboard(rows: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
     """One row per (dataset, estimator): means over successful cells, the std and a 95%
-    bootstrap interval of the mean of the task's score (accuracy or RMSE), rank by that score,
-    whether it is significantly better than the run's baseline (``vs_baseline``, see
-    :mod:`treesvsnets.reports.baseline`), and how many of its cells diverged (``diverged``,
-    see :mod:`treesvsnets.reports.divergence`).
+    bootstrap interval of the mean of the score the dataset's task is judged by (``metric``,
+    the run's setting, where it is one of the task's scores, else accuracy or RMSE), rank by
+    that score, whether it is significantly better than the run's baseline (``vs_baseline``,
+    see :mod:`treesvsnets.reports.baseline`), and how many of its cells diverged
+    (``diverged``, see :mod:`treesvsnets.reports.divergence`).
 
     Estimators whose cells all failed stay in the table (no rank, their
     status counts say what happened) rather than silently disappearing.
@@ -65,17 +75,19 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
     from treesvsnets.reports.divergence import diverged_counts
     from treesvsnets.reports.stats import bootstrap_ci
 
+    columns = list(board_columns(metric))
     if rows.empty:
-        return pd.DataFrame(columns=list(BOARD_COLUMNS))
+        return pd.DataFrame(columns=columns)
     groups = []
     for (dataset, estimator), group in rows.groupby(["dataset", "estimator"], sort=False):
         ok = group[group["status"] == "ok"]
         task = task_of(group["task"].iloc[0] if "task" in group else None)
-        column = PRIMARY[task].column
+        column = primary(task, metric).column
         scores = pd.to_numeric(ok.get(column, pd.Series(dtype=float)), errors="coerce")
         entry = {
             "dataset": dataset,
             "task": task,
+            "metric": column,
             "estimator": estimator,
             "family": group["family"].iloc[0],
             "cells": len(group),
@@ -94,22 +106,33 @@ def leaderboard(rows: pd.DataFrame) -> pd.DataFrame:
             entry[mean] = pd.to_numeric(values, errors="coerce").mean()
         entry[f"{column}_ci_low"], entry[f"{column}_ci_high"] = bootstrap_ci(scores)
         groups.append(entry)
-    board = pd.DataFrame(groups).reindex(columns=[*BOARD_COLUMNS])
+    board = pd.DataFrame(groups).reindex(columns=columns)
     board["rank"] = board.index.map(
         {i: r for _, part in board.groupby("dataset", sort=False) for i, r in _ranks(part).items()}
     )
-    against = {(c.dataset, c.estimator): c for c in compare_to_baseline(rows)}
+    against = {(c.dataset, c.estimator): c for c in compare_to_baseline(rows, metric)}
     keys = list(zip(board["dataset"].astype(str), board["estimator"].astype(str), strict=True))
     board["vs_baseline"] = [against[k].mark() if k in against else "" for k in keys]
     board["baseline_p"] = [against[k].p_value if k in against else float("nan") for k in keys]
     board = board.sort_values(["dataset", "rank", "fit_seconds"], na_position="last")
-    return board[list(BOARD_COLUMNS)].reset_index(drop=True)
+    return board[columns].reset_index(drop=True)
 
 
 def _ranks(part: pd.DataFrame) -> pd.Series:
-    """One dataset's ranks by its task's score (1 = best; ties share the best rank)."""
-    metric = primary(part["task"].iloc[0])
+    """One dataset's ranks by its judging score (1 = best; ties share the best rank)."""
+    metric = judged_by(part)
     return part[metric.column].rank(ascending=not metric.higher_is_better, method="min")
+
+
+def _shown(metric: Metric, values: pd.Series, board: pd.DataFrame) -> list[str]:
+    """A score's cells; where a score that needs probabilities is missing though cells
+    succeeded, the estimator has no ``predict_proba`` (a fold with one class present is the
+    only other cause of a missing ROC-AUC: then log loss is there)."""
+    without = board["cells_ok"].gt(0) & board["log_loss"].isna()
+    return [
+        "no probabilities" if metric.needs_proba and none and pd.isna(value) else metric.show(value)
+        for value, none in zip(values, without, strict=True)
+    ]
 
 
 def display_table(board: pd.DataFrame) -> pd.DataFrame:
@@ -121,8 +144,9 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
         return "" if pd.isna(value) else f"{value:.{digits}f}"
 
     task = task_of(board["task"].iloc[0]) if len(board) else TASKS[0]
-    ranking = PRIMARY[task]
+    ranking = judged_by(board)
     column = ranking.column
+    scored = _shown(ranking, board[column], board)
     means, spreads = board[column], board[f"{column}_std"]
     shown = pd.DataFrame(
         {
@@ -130,10 +154,10 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
             "estimator": board["estimator"],
             "family": board["family"],
             ranking.label: [
-                "failed"
+                ("failed" if shown == "" else shown)
                 if pd.isna(m)
                 else f"{ranking.show(m)} ± {ranking.show(0.0 if pd.isna(s) else s, 2)}"
-                for m, s in zip(means, spreads, strict=True)
+                for m, s, shown in zip(means, spreads, scored, strict=True)
             ],
             "95% CI": [
                 "" if pd.isna(low) else f"{ranking.show(low)}–{ranking.show(high)}"
@@ -142,8 +166,8 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
                 )
             ],
             **{
-                metric.label: [metric.show(v) for v in board[metric.column]]
-                for metric in SECONDARY[task]
+                metric.label: _shown(metric, board[metric.column], board)
+                for metric in others(task, ranking.column)
             },
             "fit s": [number(v, 3) for v in board["fit_seconds"]],
             "predict s": [number(v, 4) for v in board["predict_seconds"]],

@@ -1,6 +1,8 @@
 """What a finished run prints in a terminal (``treesvsnets run`` and ``report``): each
 dataset's leaderboard (defaults, and after tuning when the run tuned), then the sentences
-that warn of estimators not better than the baseline and of nets whose training diverged."""
+that warn of estimators not better than the baseline and of nets whose training diverged.
+``metric`` is the run's setting (:attr:`~treesvsnets.results.folder.Manifest.metric`): the
+score the leaderboards rank by and the baseline test reads, where it fits a dataset's task."""
 
 from __future__ import annotations
 
@@ -12,20 +14,20 @@ from treesvsnets.reports.leaderboard import format_tables, leaderboard
 from treesvsnets.reports.tuning import after_tuning, split_tuning, tuning_lines
 
 
-def leaderboard_lines(rows: pd.DataFrame) -> list[str]:
+def leaderboard_lines(rows: pd.DataFrame, metric: str | None = None) -> list[str]:
     """Each dataset's leaderboard as plain text, its tuning lines under it."""
     defaults, tuned = split_tuning(rows)
-    after = format_tables(leaderboard(after_tuning(rows)), "simple") if len(tuned) else {}
+    after = format_tables(leaderboard(after_tuning(rows), metric), "simple") if len(tuned) else {}
     lines = []
-    for dataset, table in format_tables(leaderboard(defaults), "simple").items():
+    for dataset, table in format_tables(leaderboard(defaults, metric), "simple").items():
         lines.append(f"\n{dataset}" + (" (defaults)" if after else "") + f"\n{table}\n")
         if dataset in after:
             lines.append(f"{dataset} (after tuning)\n{after[dataset]}\n")
-            lines += [f"  {line}" for line in tuning_lines(rows, dataset)]
+            lines += [f"  {line}" for line in tuning_lines(rows, dataset, metric)]
     return lines
 
 
-def warning_sentences(rows: pd.DataFrame) -> list[str]:
+def warning_sentences(rows: pd.DataFrame, metric: str | None = None) -> list[str]:
     """One sentence per estimator not better than the baseline, and per diverged net."""
     defaults, _ = split_tuning(rows)
-    return [*not_better_sentences(defaults), *divergence_sentences(rows)]
+    return [*not_better_sentences(defaults, metric=metric), *divergence_sentences(rows)]

@@ -52,16 +52,16 @@ def after_tuning(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([tuned, defaults[kept]], ignore_index=True)
 
 
-def default_vs_tuned(rows: pd.DataFrame, dataset: str) -> pd.DataFrame:
+def default_vs_tuned(rows: pd.DataFrame, dataset: str, metric: str | None = None) -> pd.DataFrame:
     """One row per tuned estimator on ``dataset``: its default and tuned scores (means over
-    folds), the corrected t-test between them, tuning seconds per fold, trials, and the best
-    params of each fold."""
+    folds, by the score judged by under the run's ``metric`` setting), the corrected t-test
+    between them, tuning seconds per fold, trials, and the best params of each fold."""
     part = rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")]
     defaults, tuned = split_tuning(part)
     if tuned.empty:
         return pd.DataFrame()
-    metric = primary(tuned["task"].iloc[0])
-    column = metric.column
+    judged = primary(tuned["task"].iloc[0], metric)
+    column = judged.column
     entries = []
     for estimator, after in tuned.groupby("estimator", sort=False):
         before = defaults[defaults["estimator"] == estimator]
@@ -91,7 +91,7 @@ def default_vs_tuned(rows: pd.DataFrame, dataset: str) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(entries)
-    ascending = not metric.higher_is_better
+    ascending = not judged.higher_is_better
     return frame.sort_values("tuned", ascending=ascending, kind="stable").reset_index(drop=True)
 
 
@@ -136,19 +136,19 @@ def display_comparison(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     )
 
 
-def tuning_lines(rows: pd.DataFrame, dataset: str) -> list[str]:
+def tuning_lines(rows: pd.DataFrame, dataset: str, metric: str | None = None) -> list[str]:
     """What the terminal says of tuning on ``dataset``: each tuned estimator's default ->
-    tuned score (with the test's p), then the verdict."""
+    tuned score (with the test's p), then the verdict (by the run's ``metric`` setting)."""
     from treesvsnets.reports.leaderboard import leaderboard
 
-    comparison = default_vs_tuned(rows, dataset)
+    comparison = default_vs_tuned(rows, dataset, metric)
     if comparison.empty:
         return []
-    metric = primary(rows.loc[rows["dataset"] == dataset, "task"].iloc[0])
+    judged = primary(rows.loc[rows["dataset"] == dataset, "task"].iloc[0], metric)
     lines = [
-        f"{entry['estimator']}: default {metric.show(entry['default'])} -> tuned "
-        f"{metric.show(entry['tuned'])} "
-        f"({metric.show(metric.improvement(entry['difference']), signed=True)}"
+        f"{entry['estimator']}: default {judged.show(entry['default'])} -> tuned "
+        f"{judged.show(entry['tuned'])} "
+        f"({judged.show(judged.improvement(entry['difference']), signed=True)}"
         + (f", p = {entry['p']:.2g}" if pd.notna(entry["p"]) else "")
         + f"; {entry['trials per fold']:.0f} trials, {entry['tuning s per fold']:.1f} s of "
         "search per fold)"
@@ -156,7 +156,9 @@ def tuning_lines(rows: pd.DataFrame, dataset: str) -> list[str]:
     ]
     part = rows[rows["dataset"] == dataset]
     defaults, _ = split_tuning(part)
-    return lines + verdict(leaderboard(defaults), leaderboard(after_tuning(part)), dataset)
+    return lines + verdict(
+        leaderboard(defaults, metric), leaderboard(after_tuning(part), metric), dataset
+    )
 
 
 def _best_of(board: pd.DataFrame, family: str, metric: Metric) -> pd.Series | None:
@@ -170,11 +172,13 @@ def _best_of(board: pd.DataFrame, family: str, metric: Metric) -> pd.Series | No
 def verdict(default_board: pd.DataFrame, tuned_board: pd.DataFrame, dataset: str) -> list[str]:
     """Trees against nets before and after tuning: the best ensemble against the best net,
     with defaults and tuned, and whether the winner changed. A family without a tuned row
-    competes with its default."""
+    competes with its default. Both boards are ranked by the same score (their ``metric``)."""
+    from treesvsnets.reports.leaderboard import judged_by
+
     sentences = []
     if default_board.empty:
         return sentences
-    metric = primary(default_board["task"].iloc[0])
+    metric = judged_by(default_board)
     before = default_board[default_board["dataset"] == dataset]
     after = pd.concat(
         [
@@ -215,13 +219,14 @@ def anytime_curves(
     averaged over ``reorderings`` random orders of each search's trials (trial 0 first) and
     then over its searches (folds, seeds). ``by`` is ``"trials"`` (budget b = the first b
     trials) or ``"seconds"`` (the trials finished within t seconds, their own times summed).
+    The scores are those the trials were scored by (their ``metric``, the run's choice).
     Returns {estimator: frame with columns budget, score, family}."""
     part = trials[(trials["dataset"] == dataset) & (trials["status"] == "ok")].dropna(
         subset=["val_score", "test_score"]
     )
     if part.empty:
         return {}
-    metric = primary(part["task"].iloc[0])
+    metric = primary(part["task"].iloc[0], part["metric"].iloc[0] if "metric" in part else None)
     sign = 1.0 if metric.higher_is_better else -1.0
     curves: dict[str, pd.DataFrame] = {}
     for estimator, searches in part.groupby("estimator", sort=False):
@@ -305,14 +310,15 @@ def families(rows: pd.DataFrame) -> dict[str, str]:
     return dict(zip(rows["estimator"], rows["family"], strict=False))
 
 
-def tuned_points(rows: pd.DataFrame, dataset: str) -> pd.DataFrame:
-    """Per estimator on ``dataset``: the default's score and fit time, the tuned score, and
-    the total time of tuning (the search plus the refit), means per fold."""
+def tuned_points(rows: pd.DataFrame, dataset: str, metric: str | None = None) -> pd.DataFrame:
+    """Per estimator on ``dataset``: the default's score (by the run's ``metric`` setting) and
+    fit time, the tuned score, and the total time of tuning (the search plus the refit), means
+    per fold."""
     part = rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")]
     part = part[part["family"] != BASELINE_FAMILY]
     if part.empty:
         return pd.DataFrame()
-    metric = primary(part["task"].iloc[0])
+    judged = primary(part["task"].iloc[0], metric)
     defaults, tuned = split_tuning(part)
     entries = []
     for estimator, before in defaults.groupby("estimator", sort=False):
@@ -321,9 +327,9 @@ def tuned_points(rows: pd.DataFrame, dataset: str) -> pd.DataFrame:
             {
                 "estimator": estimator,
                 "family": before["family"].iloc[0],
-                "default": before[metric.column].mean(),
+                "default": before[judged.column].mean(),
                 "default_seconds": before["fit_seconds"].mean(),
-                "tuned": after[metric.column].mean() if len(after) else np.nan,
+                "tuned": after[judged.column].mean() if len(after) else np.nan,
                 "tuned_seconds": (after["tuning_seconds"] + after["fit_seconds"]).mean()
                 if len(after)
                 else np.nan,

@@ -66,7 +66,7 @@ def _tuning_figures(
                     ),
                 )
             )
-    points = tuning.tuned_points(rows, dataset)
+    points = tuning.tuned_points(rows, dataset, metric.column)
     if not points.empty:
         figures.append(
             Figure(
@@ -94,10 +94,10 @@ def tuning_section(
     """Default against tuned on one dataset: the comparison, the leaderboard after tuning,
     the verdict, the anytime curves and the Pareto plot with tuning's time. ``boards`` are
     the dataset's leaderboards with defaults and after tuning."""
-    comparison = tuning.default_vs_tuned(rows, dataset)
+    comparison = tuning.default_vs_tuned(rows, dataset, config.get("metric"))
     if comparison.empty:
         return None
-    metric = primary(rows.loc[rows["dataset"] == dataset, "task"].iloc[0])
+    metric = primary(rows.loc[rows["dataset"] == dataset, "task"].iloc[0], config.get("metric"))
     before, after = boards
     sentences = [
         f"**{sentence}**" if sentence.endswith("changed with tuning") else sentence

@@ -53,6 +53,7 @@ class Manifest:
     splits: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     environment: dict[str, Any] = field(default_factory=dict)
+    suite: dict[str, Any] | None = None  # a suite's name, file and content hash
     status: str = "running"  # running, complete or interrupted
     started_at: str = field(default_factory=_now)
     pid: int | None = None  # while running: the harness process, so resume can refuse
@@ -80,7 +81,15 @@ class Manifest:
             del data["pid"]
         if not data["resumed"]:
             del data["resumed"]
+        if data["suite"] is None:
+            del data["suite"]
         return {**data, **extra}
+
+    @property
+    def metric(self) -> str | None:
+        """The run's ``metric`` setting: the score its tasks are judged by where it fits
+        them; None (each task's default) for a run recorded before the setting existed."""
+        return self.config.get("metric")
 
     def start(self, executor: str, threads_per_cell: int | None) -> None:
         """The run (or a resume of it) is executing in this process."""

@@ -81,7 +81,8 @@ class Measurement:
     accuracy: float | None = None
     balanced_accuracy: float | None = None
     f1_macro: float | None = None
-    log_loss: float | None = None
+    roc_auc: float | None = None  # from probabilities: None without them, or with one class
+    log_loss: float | None = None  # from probabilities: None without them
     confusion: str | None = None  # JSON: rows are true classes, columns predicted
     rmse: float | None = None  # regression rows: the classification scores stay empty
     mae: float | None = None
@@ -182,7 +183,7 @@ class TrialRow:
     trial: int
     sampler: str
     params: str  # JSON: the sampled values ({} for trial 0, the defaults)
-    metric: str  # the column of the score (accuracy, rmse)
+    metric: str  # the column of the score it is judged by (accuracy, rmse, the run's metric)
     scored_on: str  # "validation slice" or "inner 5-fold CV"
     status: str = "ok"
     error: str | None = None

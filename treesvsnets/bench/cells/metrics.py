@@ -1,8 +1,8 @@
 """Scores for one test fold: :func:`score` for classification (accuracy, balanced accuracy,
-macro-F1, log loss with probabilities, the confusion matrix), :func:`regression_score` for
-regression (RMSE, MAE, R², a fixed sample of (true, predicted) pairs); :func:`align_proba`
-puts a model's probability columns under the dataset's class codes, and
-:func:`primary_score` is the task's ranking score alone (a search's trials)."""
+macro-F1, and from predicted probabilities ROC-AUC (:func:`roc_auc`) and log loss, the
+confusion matrix), :func:`regression_score` for regression (RMSE, MAE, R², a fixed sample of
+(true, predicted) pairs); :func:`align_proba` puts a model's probability columns under the
+dataset's class codes. A search's trials are scored by the same functions."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ def align_proba(proba: np.ndarray, model_classes: np.ndarray, n_classes: int) ->
 def score(
     y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None, n_classes: int
 ) -> dict[str, float | None]:
-    """Accuracy, balanced accuracy, macro-F1, (with probabilities) log loss, and the
-    confusion matrix (JSON: rows are true classes, columns predicted, in class-code order)."""
+    """Accuracy, balanced accuracy, macro-F1, (with probabilities) ROC-AUC and log loss, and
+    the confusion matrix (JSON: rows are true classes, columns predicted, in class-code
+    order). Without probabilities (an estimator with no ``predict_proba``) ROC-AUC and log
+    loss are None: they are never computed from hard labels."""
     from sklearn import metrics
 
     labels = np.arange(n_classes)
@@ -35,14 +37,39 @@ def score(
         "f1_macro": float(
             metrics.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
         ),
+        "roc_auc": None,
         "log_loss": None,
         "confusion": json.dumps(
             metrics.confusion_matrix(y_true, y_pred, labels=labels).tolist(), separators=(",", ":")
         ),
     }
     if proba is not None:
+        scores["roc_auc"] = roc_auc(y_true, proba)
         scores["log_loss"] = float(metrics.log_loss(y_true, proba, labels=labels))
     return scores
+
+
+def roc_auc(y_true: np.ndarray, proba: np.ndarray) -> float | None:
+    """ROC-AUC from predicted probabilities (columns in class-code order).
+
+    Two classes: the positive class's (code 1) probability, scikit-learn's binary
+    ``roc_auc_score``. More: one-vs-rest, macro-averaged over the classes present in
+    ``y_true`` (each class against the rest, scored by its own probability column), which is
+    ``roc_auc_score(multi_class='ovr', average='macro')`` when every class is present, and
+    ``roc_auc_score`` of the present classes' indicator columns against those probability
+    columns when a class is absent from the fold (its one-vs-rest AUC has no positive row, so
+    it is not defined: scikit-learn's multiclass form gives NaN with a warning given the
+    labels, an error without them). One class present: None, no AUC is defined."""
+    from sklearn import metrics
+
+    y_true = np.asarray(y_true)
+    present = np.unique(y_true)
+    if len(present) < 2:
+        return None
+    if proba.shape[1] == 2:
+        return float(metrics.roc_auc_score(y_true == 1, proba[:, 1]))
+    indicator = (y_true[:, None] == present[None, :]).astype(np.int64)
+    return float(metrics.roc_auc_score(indicator, proba[:, present], average="macro"))
 
 
 #: at most this many of a test fold's (true, predicted) pairs are kept on its row, for the
@@ -71,14 +98,3 @@ def regression_score(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float 
             separators=(",", ":"),
         ),
     }
-
-
-def primary_score(task: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """The score a task ranks by (accuracy; RMSE for regression), for a search's trials."""
-    from sklearn import metrics
-
-    from treesvsnets.tasks import REGRESSION
-
-    if task == REGRESSION:
-        return float(np.sqrt(metrics.mean_squared_error(y_true, y_pred)))
-    return float(metrics.accuracy_score(y_true, y_pred))

@@ -1,10 +1,15 @@
 """What a run tells its user as it goes: one event before the first cell and one per cell,
-and the terminal's one line each: :class:`ProgressEvent` (built by keyword only),
-:class:`TrialEvent` (after each trial of a tuned run) and :func:`print_progress`."""
+and how a terminal shows them: :class:`ProgressEvent` (built by keyword only),
+:class:`TrialEvent` (after each trial of a tuned run), :func:`print_progress` (one line each,
+with the time elapsed and an estimate of the time left: for logs, files and pipes) and
+:class:`LiveProgress` (on a terminal: the same lines above live tqdm bars, one for the run
+and one per dataset, with cells done, failures, elapsed time and the time left).
+:func:`reporter` picks one for a stream."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +31,8 @@ class ProgressEvent:
     executor: str = ""
     resumed_from: int | None = None  # cells already in the store when a resumed run starts
     notes: tuple[str, ...] = ()  # what the user should know before the first cell (index 0)
+    by_dataset: tuple[tuple[str, int], ...] = ()  # the cells to come per dataset (index 0)
+    elapsed: float | None = None  # seconds since the first cell started (after each cell)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,9 +46,9 @@ class TrialEvent:
     n_folds: int | None = None
 
 
-def _print_trial(event: TrialEvent, stream: IO[str]) -> None:
+def _trial_line(event: TrialEvent) -> str:
     row = event.row
-    metric = primary(row.get("task"))
+    metric = primary(row.get("task"), row.get("metric"))  # the score the search selects by
     where = (
         f"  trial {row['trial']:>3} ({event.finished} of {event.budget}) {row['dataset']:<12} "
         f"{row['estimator']:<10} seed {row['seed']} fold {row['fold'] + 1}"
@@ -54,37 +61,31 @@ def _print_trial(event: TrialEvent, stream: IO[str]) -> None:
         )
     else:
         outcome = f"{row['status'].upper()}: {row.get('error') or ''}"
-    print(f"{where}  {outcome}", file=stream, flush=True)
+    return f"{where}  {outcome}"
 
 
-def print_progress(event: ProgressEvent | TrialEvent, stream: IO[str] | None = None) -> None:
-    """One line per cell: where it is in the run, what it scored, what it cost (and one per
-    trial of a search, indented)."""
-    stream = stream or sys.stderr
-    if isinstance(event, TrialEvent):
-        _print_trial(event, stream)
-        return
+def _header_lines(event: ProgressEvent) -> list[str]:
+    """The run's first lines: its notes, then how many cells run where."""
+    threads = (
+        "threads decided per worker"
+        if event.threads is None
+        else (f"{event.threads} thread(s) per cell")
+    )
+    resumed = (
+        f"resuming: {event.resumed_from} cell(s) already done, "
+        if event.resumed_from is not None
+        else ""
+    )
+    return [f"treesvsnets: {note}" for note in event.notes] + [
+        f"treesvsnets: {resumed}{event.total} cells on {event.executor or 'this machine'}, "
+        f"{threads}, results in {event.run_dir}"
+    ]
+
+
+def _cell_line(event: ProgressEvent) -> str:
+    """A cell's line: where it is in the run, what it scored, what it cost."""
     row = event.row
-    if row is None:
-        threads = (
-            "threads decided per worker"
-            if event.threads is None
-            else (f"{event.threads} thread(s) per cell")
-        )
-        resumed = (
-            f"resuming: {event.resumed_from} cell(s) already done, "
-            if event.resumed_from is not None
-            else ""
-        )
-        for note in event.notes:
-            print(f"treesvsnets: {note}", file=stream, flush=True)
-        print(
-            f"treesvsnets: {resumed}{event.total} cells on {event.executor or 'this machine'}, "
-            f"{threads}, results in {event.run_dir}",
-            file=stream,
-            flush=True,
-        )
-        return
+    assert row is not None
     width = len(str(event.total))
     where = (
         f"[{event.index:>{width}}/{event.total}] {row['dataset']:<12} {row['estimator']:<10} "
@@ -103,4 +104,109 @@ def print_progress(event: ProgressEvent | TrialEvent, stream: IO[str] | None = N
             outcome += "  DIVERGED"
     else:
         outcome = f"{row['status'].upper()}: {row.get('error') or ''}"
-    print(f"{where}  {outcome}", file=stream, flush=True)
+    return f"{where}  {outcome}"
+
+
+def _clock(event: ProgressEvent) -> str:
+    """``elapsed 1:02  left ~3:10``: the time since the first cell, and the time left at the
+    run's pace so far (its mean time per cell; cells run costliest first, so the estimate
+    errs long early on)."""
+    from tqdm import tqdm
+
+    elapsed = event.elapsed or 0.0
+    left = elapsed / event.index * (event.total - event.index) if event.index else 0.0
+    return f"elapsed {tqdm.format_interval(elapsed)}  left ~{tqdm.format_interval(left)}"
+
+
+def print_progress(event: ProgressEvent | TrialEvent, stream: IO[str] | None = None) -> None:
+    """One line per cell: where it is in the run, what it scored, what it cost, the time
+    elapsed and left (and one per trial of a search, indented)."""
+    stream = stream or sys.stderr
+    if isinstance(event, TrialEvent):
+        lines = [_trial_line(event)]
+    elif event.row is None:
+        lines = _header_lines(event)
+    else:
+        clock = f"  [{_clock(event)}]" if event.elapsed is not None else ""
+        lines = [_cell_line(event) + clock]
+    for line in lines:
+        print(line, file=stream, flush=True)
+
+
+#: the bars' layout: name, share done, bar, cells done of all, failures, elapsed < left
+BAR_FORMAT = (
+    "{desc:<14} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} cells{postfix} "
+    "[{elapsed}<{remaining}]"
+)
+
+
+class LiveProgress:
+    """On a terminal: each line as :func:`print_progress` writes it (less the clock) above
+    live bars, one for the run and one per dataset when there are several, each with its
+    cells done, failures, elapsed time and time left. The bars close when the last cell
+    ends, or on :meth:`close` (an interrupted run): the terminal is left clean."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.bars: dict[str | None, Any] = {}  # None: the run's; else a dataset's
+        self.failures: dict[str | None, int] = {}
+
+    def __call__(self, event: ProgressEvent | TrialEvent) -> None:
+        from tqdm import tqdm
+
+        if isinstance(event, TrialEvent):
+            tqdm.write(_trial_line(event), file=self.stream)
+            return
+        if event.row is None:
+            for line in _header_lines(event):
+                tqdm.write(line, file=self.stream)
+            self._open(event)
+            return
+        tqdm.write(_cell_line(event), file=self.stream)
+        failed = event.row["status"] != "ok"
+        for key in (None, event.row["dataset"]):
+            bar = self.bars.get(key)
+            if bar is not None:
+                self.failures[key] = self.failures.get(key, 0) + failed
+                bar.set_postfix_str(f"{self.failures[key]} failed", refresh=False)
+                bar.update(1)
+        if event.index >= event.total:
+            self.close()
+
+    def _open(self, event: ProgressEvent) -> None:
+        from tqdm import tqdm
+
+        def bar(name: str, total: int, position: int) -> Any:
+            made = tqdm(
+                total=total,
+                desc=name[:14],
+                unit="cell",
+                file=self.stream,
+                position=position,
+                leave=True,
+                dynamic_ncols=True,
+                bar_format=BAR_FORMAT,
+            )
+            made.set_postfix_str("0 failed")
+            return made
+
+        self.bars[None] = bar("all datasets", event.total, 0)
+        if len(event.by_dataset) > 1:
+            for position, (name, total) in enumerate(event.by_dataset, start=1):
+                self.bars[name] = bar(name, total, position)
+
+    def close(self) -> None:
+        """Close the bars (their last state stays on the terminal)."""
+        for bar in reversed(list(self.bars.values())):
+            bar.close()
+        self.bars.clear()
+
+
+def reporter(stream: IO[str] | None = None) -> Callable[[ProgressEvent | TrialEvent], None]:
+    """How to show a run's progress on ``stream`` (default stderr, where progress goes): live
+    bars on a terminal, else one line per cell with the time elapsed and left."""
+    stream = stream or sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    if isatty is not None and isatty():
+        return LiveProgress(stream)
+    return lambda event: print_progress(event, stream)

@@ -193,14 +193,22 @@ def missing_shape(capabilities: frozenset[str], dataset: Dataset) -> tuple[str, 
     return None
 
 
-def check_tasks(config: RunConfig, datasets: list[Dataset]) -> None:
+def check_tasks(config: RunConfig, datasets: list[Dataset], tables: set[str]) -> None:
     """Settings that do not fit a dataset's task: --task on a built-in dataset of the other
-    task, --class-weight on regression."""
-    from treesvsnets.datasets.tables import looks_like_table
-    from treesvsnets.tasks import REGRESSION
+    task (``tables`` names the table files, whose target --task reads), --class-weight on
+    regression, a --metric that is the score of no dataset's task."""
+    from treesvsnets.tasks import REGRESSION, metric_choices, metric_tasks
+
+    tasks = {dataset.task for dataset in datasets}
+    if config.metric is not None and not tasks & set(metric_tasks(config.metric)):
+        raise ConfigError(
+            f"metric {config.metric!r} is a {' and '.join(metric_tasks(config.metric))} score, "
+            f"and this run's datasets are all {' and '.join(sorted(tasks))}; choose one of "
+            f"{metric_choices()}."
+        )
 
     for dataset in datasets:
-        if config.task and config.task != dataset.task and not looks_like_table(dataset.name):
+        if config.task and config.task != dataset.task and dataset.name not in tables:
             raise ConfigError(
                 f"task {config.task!r} does not apply to dataset {dataset.name!r}, a built-in "
                 f"{dataset.task} dataset; task chooses how a table file's target is read."

@@ -13,7 +13,7 @@ cells: the same workers, limits, thread budget, executors and Dask.
 from __future__ import annotations
 
 import json
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
@@ -49,6 +49,10 @@ class JobFeed:
     def cells(self) -> int:
         """The cells (result rows) still to come."""
         return sum(len(job.members) for job in self._pending)
+
+    def cells_by_dataset(self) -> dict[str, int]:
+        """The cells still to come, by dataset (what the progress bars count)."""
+        return dict(Counter(m.cell.dataset for job in self._pending for m in job.members))
 
 
 #: (search, the trial row just told) -> nothing; the harness prints a progress line
@@ -90,6 +94,7 @@ class _SearchSlot:
             sampler=self.search.sampler if number else "default",
             sampled=json.dumps(sampled, sort_keys=True),
             tune_cv=self.tune_cv,
+            metric=self.search.metric.column,
         )
 
     def _tuned_job(self) -> CellJob:
@@ -172,3 +177,11 @@ class TuningFeed(JobFeed):
     @property
     def cells(self) -> int:
         return sum(1 for slot in self._slots if isinstance(slot, CellJob) or not slot.closed)
+
+    def cells_by_dataset(self) -> dict[str, int]:
+        found = Counter(
+            (slot if isinstance(slot, CellJob) else slot.template).cell.dataset
+            for slot in self._slots
+            if isinstance(slot, CellJob) or not slot.closed
+        )
+        return dict(found)

@@ -198,6 +198,7 @@ class TrialJob(CellJob):
     sampler: str = "random"
     sampled: str = "{}"  # JSON: the values the sampler drew ({} for trial 0, the defaults)
     tune_cv: int = 0
+    metric: str = "accuracy"  # the column of the score the search selects by
 
     def execute(
         self, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
@@ -217,6 +218,7 @@ class TrialJob(CellJob):
             sampler=self.sampler,
             sampled=self.sampled,
             tune_cv=self.tune_cv,
+            metric=self.metric,
         )
         return [asdict(trial)]
 
@@ -245,6 +247,7 @@ class TrialJob(CellJob):
             sampler=self.sampler,
             sampled=self.sampled,
             tune_cv=self.tune_cv,
+            metric=self.metric,
         )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +37,15 @@ from treesvsnets.bench.plan.checks import (
 )
 from treesvsnets.config import RunConfig
 from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.names import run_names
 from treesvsnets.datasets.registry import load_from
 from treesvsnets.datasets.table_options import TableOptions
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, TreesVsNetsError
 from treesvsnets.estimators import registry
 from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
 from treesvsnets.estimators.plugins import load_plugin
 from treesvsnets.results.folder import Manifest
+from treesvsnets.suites import describe_suite
 
 #: a cell's key: (dataset, estimator, seed, fold, tuning)
 CellKey = tuple[str, str, int, int, str]
@@ -63,6 +65,8 @@ class RunPlan:
     recipe: SplitRecipe  # how every split plan was made (what a worker rebuilds them with)
     #: dataset -> how its table file is read (None: not a table), made once, here
     table_options: dict[str, TableOptions | None]
+    #: a table's name in the run -> its file's path as given (the manifest records both)
+    paths: dict[str, str] = field(default_factory=dict)
 
     def specs_for(self, dataset: Dataset) -> list:
         """The specs that run on ``dataset``: each estimator's version for its task (those
@@ -111,9 +115,12 @@ class RunPlan:
                 for spec in self.specs_by_task()
             ],
             datasets=[
-                describe_dataset(dataset, self.table_options.get(dataset.name))
+                describe_dataset(
+                    dataset, self.table_options.get(dataset.name), self.paths.get(dataset.name)
+                )
                 for dataset in self.datasets
             ],
+            suite=describe_suite(config.suite) if config.suite else None,
             splits=[split_plan.describe() for _, split_plan in self.split_plans],
             skipped=[
                 {"dataset": dataset, "estimator": name, "reason": reason}
@@ -137,7 +144,11 @@ class RunPlan:
     def notes(self) -> tuple[str, ...]:
         """What the user should know before the first cell: how tables were read, what was
         left out."""
-        tables = [data_note(dataset) for dataset in self.datasets if dataset.cleaning]
+        tables = [
+            data_note(dataset, self.paths.get(dataset.name, dataset.name))
+            for dataset in self.datasets
+            if dataset.cleaning
+        ]
         skips = []
         for dataset, left_out in self.skipped.items():
             by_reason: dict[str, list[str]] = {}
@@ -164,12 +175,18 @@ class RunPlan:
         return (*tables, *published, *skips, *not_tuned)
 
 
-def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = None) -> RunPlan:
+def prepare(
+    config: RunConfig,
+    resolved: Callable[[list, list], None] | None = None,
+    recorded: dict[str, str] | None = None,
+) -> RunPlan:
     """Resolve and check everything a user can get wrong before doing any work.
 
     ``resolved(specs, infos)`` is called once the estimators and dataset names are known and
     checked, before the datasets are loaded (the run starts its workers there). The specs
-    are every task's version of each estimator; a dataset's cells get its task's."""
+    are every task's version of each estimator; a dataset's cells get its task's. A table
+    goes by a short name (:func:`~treesvsnets.datasets.names.run_names`), or by the one
+    ``recorded`` in the manifest of the run being resumed (its path as given -> name)."""
     for plugin in config.plugins:
         load_plugin(plugin)
     names = registry.select(config.estimators)
@@ -179,9 +196,14 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
         specs += registry.versions(BASELINE).values()
     check_param_names(config, specs)
     specs = with_spaces(config, specs)
-    table_options = {name: config.table_options(name) for name in config.datasets}
+    given = {name: config.table_options(name) for name in config.datasets}
+    names = run_names(config.datasets, given, recorded)
+    table_options = {
+        names[name]: None if options is None else replace(options, name=names[name])
+        for name, options in given.items()
+    }
     infos = [  # an unknown name fails before anything is loaded
-        dataset_registry.info(name, table_options[name]) for name in config.datasets
+        dataset_registry.info(name, table_options[names[name]]) for name in config.datasets
     ]
     if resolved is not None:
         resolved(specs, infos)
@@ -189,7 +211,8 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
     for info in infos:
         dataset = load_from(info, config.data_dir)
         loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
-    check_tasks(config, loaded)
+    paths = {names[name]: name for name, options in given.items() if options is not None}
+    check_tasks(config, loaded, tables=set(paths))
     skipped = skips(config, specs, loaded)
     for dataset in loaded:
         for spec in not_installed:
@@ -217,9 +240,7 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
         validation_fraction=config.validation_fraction,
         target_bins=config.target_bins,
     )
-    split_plans = [
-        (dataset, recipe.plan(dataset, seed)) for dataset in loaded for seed in config.seeds
-    ]
+    split_plans = _split_plans(recipe, loaded, config.seeds, paths)
     return RunPlan(
         config=config,
         specs=specs,
@@ -230,12 +251,29 @@ def prepare(config: RunConfig, resolved: Callable[[list, list], None] | None = N
         infos=infos,
         recipe=recipe,
         table_options=table_options,
+        paths=paths,
     )
 
 
-def data_note(dataset: Dataset) -> str:
-    """One line on how a table was read: its target, what cleaning removed, what the columns
-    became."""
+def _split_plans(
+    recipe: SplitRecipe, loaded: list[Dataset], seeds: tuple[int, ...], paths: dict[str, str]
+) -> list[tuple[Dataset, SplitPlan]]:
+    """One split plan per (dataset, seed); a table that cannot be split (a class smaller than
+    the folds) is refused naming its file, as its short name alone would not say where."""
+    plans = []
+    for dataset in loaded:
+        try:
+            plans += [(dataset, recipe.plan(dataset, seed)) for seed in seeds]
+        except TreesVsNetsError as exc:
+            if dataset.name not in paths:
+                raise
+            raise type(exc)(f"data file {paths[dataset.name]!r}: {exc}") from None
+    return plans
+
+
+def data_note(dataset: Dataset, path: str) -> str:
+    """One line on how a table (read from ``path``) was read: its target, what cleaning
+    removed, what the columns became."""
     cleaning = dataset.cleaning
     removed = [
         f"{cleaning[key]} {what}"
@@ -262,14 +300,30 @@ def data_note(dataset: Dataset) -> str:
         + (
             "; docs/data.md describes this built-in table"
             if declared is not None
-            else f"; treesvsnets inspect {dataset.name} shows each column"
+            else f"; treesvsnets inspect {path} shows each column"
         )
     )
 
 
-def describe_dataset(dataset: Dataset, options: TableOptions | None = None) -> dict[str, Any]:
-    """The manifest's entry for ``dataset``: its summary, and a table's reading options."""
-    return {**dataset.describe(), **({"table_options": options.describe()} if options else {})}
+def describe_dataset(
+    dataset: Dataset, options: TableOptions | None = None, path: str | None = None
+) -> dict[str, Any]:
+    """The manifest's entry for ``dataset``: its summary, and a table's file (as given) and
+    reading options."""
+    table = {"path": path, "table_options": options.describe()} if options else {}
+    return {**dataset.describe(), **table}
+
+
+def recorded_names(datasets: list[dict[str, Any]]) -> dict[str, str]:
+    """A manifest's table files (their path as given) -> the name each went by in its run:
+    a run written before tables had short names records the path as the name."""
+    from treesvsnets.datasets.tables import looks_like_table
+
+    return {
+        entry.get("path") or entry["name"]: entry["name"]
+        for entry in datasets
+        if entry.get("path") or looks_like_table(entry["name"])
+    }
 
 
 def untuned(prepared: RunPlan) -> list[str]:

@@ -183,7 +183,7 @@ def tuning_feed(
                 cell.seed,
                 cell.fold,
                 space,
-                primary(datasets[cell.dataset].task),
+                primary(datasets[cell.dataset].task, config.metric),
                 sampler=config.sampler,
                 budget=budget,
                 defaults=spec.resolve_params(

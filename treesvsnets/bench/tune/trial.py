@@ -24,7 +24,7 @@ import numpy as np
 from treesvsnets.bench.cells.cell import fit_one, one_line
 from treesvsnets.bench.cells.inputs import Cell, build, fit_data
 from treesvsnets.bench.cells.measure import Stopwatch
-from treesvsnets.bench.cells.metrics import primary_score
+from treesvsnets.bench.cells.metrics import align_proba, regression_score, score
 from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.estimators.base import EstimatorSpec
@@ -38,10 +38,20 @@ def scored_on(tune_cv: int) -> str:
 
 
 def trial_identity(
-    cell: Cell, *, run_id: str, task: str, trial: int, sampler: str, sampled: str, tune_cv: int
+    cell: Cell,
+    *,
+    run_id: str,
+    task: str,
+    trial: int,
+    sampler: str,
+    sampled: str,
+    tune_cv: int,
+    metric: str,
 ) -> dict[str, Any]:
-    """The start of a trial's row: which search, which trial, what it drew and where it is
-    scored (the worker's row and the row of a trial that never reports back both start so)."""
+    """The start of a trial's row: which search, which trial, what it drew, where it is
+    scored and by which score (``metric``, the run's choice: the task's default unless it is
+    one of the task's scores) (the worker's row and the row of a trial that never reports
+    back both start so)."""
     return {
         "run_id": run_id,
         "dataset": cell.dataset,
@@ -52,7 +62,7 @@ def trial_identity(
         "trial": trial,
         "sampler": sampler,
         "params": sampled,
-        "metric": primary(task).column,
+        "metric": primary(task, metric).column,
         "scored_on": scored_on(tune_cv),
         "threads": cell.threads,
     }
@@ -101,12 +111,27 @@ def scoring_splits(
 
 
 def _predict_score(
-    estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray
-) -> float:
+    estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray, metric: str
+) -> float | None:
+    """The trial's score on ``rows`` by the search's ``metric``, computed as a cell's row is
+    (ROC-AUC and log loss from the predicted probabilities; None where it is not defined)."""
     X = dataset.rows(rows)
     if preprocessor is not None:
         X = preprocessor.transform(X)
-    return primary_score(dataset.task, dataset.y[rows], np.asarray(estimator.predict(X)))
+    y_true, y_pred = dataset.y[rows], np.asarray(estimator.predict(X))
+    if dataset.is_regression:
+        return regression_score(y_true, y_pred)[metric]
+    proba = None
+    if primary(dataset.task, metric).needs_proba:
+        if not hasattr(estimator, "predict_proba"):
+            raise ValueError(f"{metric} needs predicted probabilities, and it has no predict_proba")
+        proba = align_proba(estimator.predict_proba(X), estimator.classes_, dataset.n_classes)
+    return score(y_true, y_pred, proba, dataset.n_classes)[metric]
+
+
+def _mean(scores: list[float | None]) -> float | None:
+    """The mean of a trial's scores (inner CV folds), None when one is not defined."""
+    return None if any(s is None for s in scores) else float(np.mean(scores))
 
 
 def run_trial(
@@ -120,10 +145,11 @@ def run_trial(
     sampler: str,
     sampled: str,
     tune_cv: int = 0,
+    metric: str | None = None,
 ) -> TrialRow:
     """One trial: the cell's estimator with ``cell.params`` (the user's plus the trial's),
-    fitted and scored as :func:`scoring_splits` says. A failure is the row's status and
-    error, never an exception."""
+    fitted and scored as :func:`scoring_splits` says, by ``metric`` (the run's setting; None:
+    the task's default). A failure is the row's status and error, never an exception."""
     from threadpoolctl import threadpool_limits
 
     row = TrialRow(
@@ -135,6 +161,7 @@ def run_trial(
             sampler=sampler,
             sampled=sampled,
             tune_cv=tune_cv,
+            metric=metric,
         ),
         started_at=now(),
     )
@@ -160,11 +187,15 @@ def run_trial(
                             [Measurement(class_weight=cell.class_weight or "none")],
                         )
                     fit_seconds += started.seconds["fit"]
-                    val_scores.append(_predict_score(estimator, preprocessor, dataset, scored))
+                    val_scores.append(
+                        _predict_score(estimator, preprocessor, dataset, scored, row.metric)
+                    )
                     # the test fold only now, for the curves: the selection never reads it
-                    test_scores.append(_predict_score(estimator, preprocessor, dataset, test_rows))
-            row.val_score = float(np.mean(val_scores))
-            row.test_score = float(np.mean(test_scores))
+                    test_scores.append(
+                        _predict_score(estimator, preprocessor, dataset, test_rows, row.metric)
+                    )
+            row.val_score = _mean(val_scores)
+            row.test_score = _mean(test_scores)
         except Exception as exc:  # noqa: BLE001 - a failing trial is recorded, the search goes on
             row.status = "oom" if isinstance(exc, MemoryError) else "error"
             row.error = one_line(exc)

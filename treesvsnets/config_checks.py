@@ -1,0 +1,80 @@
+"""The checks across settings, run by ``RunConfig.validate`` after each field's own: table
+settings need a table file, tuning settings need tuning (and somewhere to score trials),
+limits and several jobs need worker processes. Each refusal is one sentence (ConfigError)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from treesvsnets.errors import ConfigError
+
+if TYPE_CHECKING:
+    from treesvsnets.config import RunConfig
+
+
+def check_across(config: RunConfig) -> None:
+    """Every check that involves several settings of ``config``."""
+    _table_settings(config)
+    _isolation(config)
+    _tuning(config)
+
+
+def _table_settings(config: RunConfig) -> None:
+    """``target``, ``task`` and ``shape`` describe table files: given in a run with none
+    (built-ins and OpenML datasets declare their own), they would be silently ignored."""
+    from treesvsnets.datasets.tables import looks_like_table
+
+    given = [key for key in ("target", "task", "shape") if getattr(config, key) is not None]
+    if given and config.datasets and not any(map(looks_like_table, config.datasets)):
+        raise ConfigError(
+            f"{given[0]!r} describes a table file, and none of this run's datasets "
+            f"({', '.join(config.datasets)}) is one: built-in and OpenML datasets declare "
+            "their own target, task and shape."
+        )
+
+
+def _tuning(config: RunConfig) -> None:
+    """Tuning settings need tuning; tuning needs somewhere to score trials."""
+    if not config.tuning:
+        given = [
+            key
+            for key, unset in (("sampler", "random"), ("tune_cv", 0), ("spaces", {}))
+            if getattr(config, key) != unset
+        ]
+        if given:
+            raise ConfigError(
+                f"{', '.join(repr(key) for key in given)} appl(y/ies) only when tuning; add "
+                "--tune N (trials per fold) or --tune-time SECONDS, or drop it."
+            )
+        return
+    if config.fold_parallel:
+        raise ConfigError(
+            "'tune' and 'fold_parallel' cannot be combined: a tuned run fits each fold's "
+            "trials one by one; drop --fold-parallel."
+        )
+    if config.tune_cv == 0 and config.validation_fraction == 0:
+        raise ConfigError(
+            "tuning scores each trial on the validation slice, and 'validation_fraction' "
+            "is 0; give it a slice (e.g. 0.1) or score by inner CV with --tune-cv K."
+        )
+
+
+def _isolation(config: RunConfig) -> None:
+    """Limits, several jobs and Dask need cells in worker processes."""
+    if config.isolate:
+        return
+    needs_workers = [
+        flag
+        for flag, given in (
+            ("jobs", config.jobs > 1),
+            ("timeout", config.timeout is not None),
+            ("max_memory", config.max_memory is not None),
+            ("scheduler", config.scheduler is not None),
+        )
+        if given
+    ]
+    if needs_workers:
+        raise ConfigError(
+            f"{', '.join(repr(flag) for flag in needs_workers)} need(s) cells in worker "
+            "processes; drop 'isolate = false' (--in-process) or that setting."
+        )

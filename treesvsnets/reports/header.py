@@ -1,0 +1,139 @@
+"""What a report says before its datasets: the run's header lines (:func:`header_lines`:
+status, datasets, estimators, the score each task is judged by, protocol, machine, versions)
+and the legend of its tables (:func:`legend`, in the words of the run's judging scores)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from treesvsnets.results.folder import Manifest
+from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS, primary, task_of
+
+
+def _limits(config: dict[str, Any]) -> str:
+    limits = []
+    if config.get("timeout") is not None:
+        limits.append(f"time limit {config['timeout']:g} s per cell")
+    if config.get("max_memory") is not None:
+        limits.append(f"memory limit {config['max_memory']} per cell")
+    return "; " + ", ".join(limits) if limits else ""
+
+
+def header_lines(manifest: Manifest) -> list[str]:
+    """The run in a few lines: status, datasets, estimators, protocol and the scores judged
+    by, where it ran, the machine and the versions."""
+    config = manifest.config
+    environment = manifest.environment
+    packages = environment.get("packages", {})
+    statuses = manifest.cells_by_status
+    datasets = ", ".join(
+        f"{d['name']} ({d.get('n_samples', '?')} rows, "
+        + (
+            "regression"
+            if task_of(d.get("task")) == REGRESSION
+            else f"{d.get('n_classes', '?')} classes"
+        )
+        + ")"
+        for d in manifest.datasets
+    )
+    tasks = {task_of(e.get("task")) for e in manifest.estimators}
+    estimators = "; ".join(
+        f"{e['name']}"
+        + (f" {task_of(e.get('task'))}" if len(tasks) > 1 else "")
+        + f" ({e.get('family', '?')}"
+        + (": " + ", ".join(f"{k}={v}" for k, v in e["params"].items()) if e.get("params") else "")
+        + ")"
+        for e in manifest.estimators
+    )
+    protocol = (
+        f"{config.get('folds', '?')}-fold cross-validation (stratified for classification"
+        + (
+            f"; regression on {config['target_bins']} target bins)"
+            if config.get("target_bins")
+            else ")"
+        )
+        if config.get("protocol", "kfold") == "kfold"
+        else "holdout (the official test split where there is one, else "
+        f"test_size {config.get('test_size')})"
+    )
+    return [
+        f"status: **{manifest.status}**; cells: "
+        + (", ".join(f"{n} {s}" for s, n in statuses.items()) or "none")
+        + (
+            f"; {manifest.cells_missing} not run (finish with `treesvsnets run --resume RUN_DIR`)"
+            if manifest.cells_missing
+            else ""
+        ),
+        f"datasets: {datasets or '?'}",
+        f"estimators: {estimators or '?'}",
+        f"judged by: {_judged_words(manifest.metric, tasks)}; every row keeps every score",
+        f"{protocol}, seeds {', '.join(str(s) for s in config.get('seeds', []))}; "
+        f"threads per cell: {manifest.threads_per_cell}; device for nets: "
+        f"{config.get('device', '?')}",
+        f"cells ran on {manifest.executor}" + _limits(config),
+        f"started {manifest.started_at}, wall time {manifest.wall_seconds:.1f} s",
+        f"machine: {environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "
+        f"Python {environment.get('python', '?')}"
+        + (f"; GPU: {', '.join(environment['gpus']) or 'none'}" if "gpus" in environment else ""),
+        "versions: "
+        + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
+    ]
+
+
+def _judged_words(metric: str | None, tasks: set[str]) -> str:
+    """'ROC-AUC (classification, higher is better), RMSE (regression, lower is better)'."""
+    return ", ".join(
+        f"{primary(task, metric).label} ({task}, "
+        f"{'higher' if primary(task, metric).higher_is_better else 'lower'} is better)"
+        for task in TASKS
+        if task in tasks
+    )
+
+
+LEGEND = (
+    "{score} is the mean ± standard deviation over folds (and seeds), with a 95% bootstrap "
+    "interval of the mean; times are means per fold; `ms/1k rows` is prediction latency per "
+    "1,000 test rows; `peak MB` is the cell process's peak resident memory. Differences are "
+    "tested with the Nadeau-Bengio corrected resampled t-test over folds (a plain t-test on "
+    'overlapping folds is overconfident); "likely real" means p < 0.05.'
+)
+#: added to the legend when the run has regression datasets
+REGRESSION_LEGEND = (
+    " Regression datasets are ranked by {score} ({what}), with the other scores beside it; "
+    "their folds are shuffled, not stratified."
+)
+#: what each regression score is, for the legend
+_REGRESSION_WORDS = {
+    "rmse": "root mean squared error on the test fold, in the target's units; lower is better",
+    "mae": "mean absolute error on the test fold, in the target's units; lower is better",
+    "r2": "1 is perfect, 0 is the mean's; higher is better",
+}
+#: added to the legend when the run has a baseline
+BASELINE_LEGEND = (
+    " `vs baseline` says whether the estimator is significantly better than the run's "
+    "trivial baseline (dummy: the most frequent class, or the training mean)."
+)
+#: added to the legend when a classification score needs probabilities
+PROBABILITIES_LEGEND = (
+    " ROC-AUC (two classes: of the positive class's probability; more: one-vs-rest, macro over "
+    "the classes present in each test fold) and log loss are computed from predicted "
+    "probabilities; an estimator without them reads `no probabilities`."
+)
+
+
+def legend(board: pd.DataFrame, metric: str | None) -> str:
+    """The words under the report's title that say how to read its tables."""
+    label = primary(CLASSIFICATION, metric).label
+    regression = primary(REGRESSION, metric)
+    text = LEGEND.format(score=label[0].upper() + label[1:])
+    if (board["task"] == REGRESSION).any():
+        text += REGRESSION_LEGEND.format(
+            score=regression.label, what=_REGRESSION_WORDS[regression.column]
+        )
+    if (board["task"] == CLASSIFICATION).any():
+        text += PROBABILITIES_LEGEND
+    if board["vs_baseline"].astype(bool).any():
+        text += BASELINE_LEGEND
+    return text
