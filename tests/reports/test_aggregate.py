@@ -13,7 +13,7 @@ from scipy.optimize import minimize
 
 from tests.helpers.results import score_rows
 from treesvsnets.reports.aggregate import ANCHOR, BT_C, aggregate, error_table
-from treesvsnets.tasks import MAE, REGRESSION
+from treesvsnets.tasks import REGRESSION
 
 
 def test_a_method_that_wins_every_battle_has_win_rate_1_and_the_highest_elo():
@@ -133,7 +133,7 @@ def test_each_task_is_judged_on_its_own_metric_and_regression_errors_stay_as_the
     table, _ = error_table(rows)
     assert set(table.loc[table["dataset"] == "r", "error"]) == {3.0, 1.0}
     on_rmse = aggregate(rows, rounds=10).win_rates.loc["x (default)", "rf (default)"]
-    on_mae = aggregate(rows, {REGRESSION: MAE}, rounds=10).win_rates
+    on_mae = aggregate(rows, "mae", rounds=10).win_rates
     assert on_rmse == 0.5  # x loses the table, wins the regression on RMSE
     assert on_mae.loc["x (default)", "rf (default)"] == 0.0  # and loses it on MAE
 

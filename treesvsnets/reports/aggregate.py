@@ -80,11 +80,10 @@ def error_of(metric: Metric, values: pd.Series) -> pd.Series:
     return 1.0 - values if metric.higher_is_better else values
 
 
-def error_table(
-    rows: pd.DataFrame, metrics: Mapping[str, Metric] | None = None
-) -> tuple[pd.DataFrame, list[str]]:
-    """One row per (method, dataset, seed, fold) with its ``error`` (each task's metric from
-    ``metrics``, by default the task's primary one), ``imputed``, ``task``, ``family``,
+def error_table(rows: pd.DataFrame, metric: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """One row per (method, dataset, seed, fold) with its ``error`` (each task judged by
+    ``primary(task, metric)``: the run's ``metric`` setting where it fits the task, else the
+    task's default), ``imputed``, ``task``, ``family``,
     ``train_s``, ``predict_s``, ``n_train``, ``n_test``; and the methods dropped because every
     one of their cells failed."""
     columns = ["method", "estimator", "family", "dataset", "task", "seed", "fold", "error"]
@@ -94,8 +93,8 @@ def error_table(
     frame["task"] = _column(frame, "task", None).map(task_of)
     frame["error"] = np.nan
     for task, part in frame.groupby("task", sort=False):
-        metric = (metrics or {}).get(task) or primary(task)
-        frame.loc[part.index, "error"] = error_of(metric, part[metric.column]).to_numpy()
+        judged = primary(task, metric)
+        frame.loc[part.index, "error"] = error_of(judged, part[judged.column]).to_numpy()
     frame["method"] = [
         method_name(e, t)
         for e, t in zip(frame["estimator"], _column(frame, "tuning", DEFAULT), strict=True)
@@ -350,33 +349,43 @@ class Aggregate:
 
 def aggregate(
     rows: pd.DataFrame | str | Path | Sequence[str | Path],
-    metrics: Mapping[str, Metric] | None = None,
+    metric: str | None = None,
     *,
     rounds: int = ROUNDS,
     seed: int = 0,
 ) -> Aggregate:
     """Every cross-dataset table of ``rows``: result rows (a DataFrame), or the rows of one
-    or several run folders; each task judged on ``metrics[task]`` (its primary metric by
-    default). The many small fits run on one BLAS thread: more only wait on each other."""
+    or several run folders; each task judged by ``metric`` where it fits the task (a run's
+    ``--metric``: a run folder's own by default), else by the task's default. The many small
+    fits run on one BLAS thread: more only wait on each other."""
     from threadpoolctl import threadpool_limits
 
     if not isinstance(rows, pd.DataFrame):
-        rows = _folder_rows([rows] if isinstance(rows, str | Path) else list(rows))
+        rows, metric = _folder_rows([rows] if isinstance(rows, str | Path) else list(rows), metric)
     with threadpool_limits(limits=1):
-        return _aggregate(rows, metrics, rounds, seed)
+        return _aggregate(rows, metric, rounds, seed)
 
 
-def _folder_rows(run_dirs: list[str | Path]) -> pd.DataFrame:
-    """The cell rows of the run folders ``run_dirs``, one after another."""
+def _folder_rows(run_dirs: list[str | Path], metric: str | None) -> tuple[pd.DataFrame, str | None]:
+    """The cell rows of the run folders ``run_dirs``, one after another, and the metric they
+    are judged by (``metric``, else theirs; runs judged by different ones are refused)."""
+    from treesvsnets.errors import ConfigError
     from treesvsnets.results.folder import RunFolder
 
-    return pd.concat([RunFolder.open(Path(d)).rows() for d in run_dirs], ignore_index=True)
+    folders = [RunFolder.open(Path(d)) for d in run_dirs]
+    if metric is None:
+        chosen = {folder.read_manifest().metric for folder in folders}
+        if len(chosen) > 1:
+            raise ConfigError(
+                f"the runs were judged by different metrics ({', '.join(map(str, chosen))}); "
+                "give the one to judge them all by."
+            )
+        metric = chosen.pop() if chosen else None
+    return pd.concat([folder.rows() for folder in folders], ignore_index=True), metric
 
 
-def _aggregate(
-    rows: pd.DataFrame, metrics: Mapping[str, Metric] | None, rounds: int, seed: int
-) -> Aggregate:
-    table, dropped = error_table(rows, metrics)
+def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -> Aggregate:
+    table, dropped = error_table(rows, metric)
     fit = elo_fit(table, rounds=rounds, seed=seed)
     errors = dataset_errors(table)
     tasks = table.groupby("dataset")["task"].first().to_dict()

@@ -31,7 +31,7 @@ def preload() -> None:
 
     from treesvsnets.reports import content, html, markdown, plots  # noqa: F401
 
-    plots._pyplot()
+    plots.pyplot()
 
 
 def write_report(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> ReportFiles:
