@@ -366,21 +366,29 @@ def aggregate(
         return _aggregate(rows, metric, rounds, seed)
 
 
+def common_metric(metrics: Mapping[str, str | None]) -> str | None:
+    """The ``metric`` setting every run (run id -> its setting) was judged by; runs judged by
+    different ones are refused in one sentence (one board ranks by one score)."""
+    from treesvsnets.errors import ConfigError
+
+    chosen = set(metrics.values())
+    if len(chosen) > 1:
+        named = ", ".join(f"{run} by {metric or 'the defaults'}" for run, metric in metrics.items())
+        raise ConfigError(
+            f"the runs were judged by different metrics ({named}); give the one to judge "
+            "them all by (report's --metric, aggregate's metric)."
+        )
+    return chosen.pop() if chosen else None
+
+
 def _folder_rows(run_dirs: list[str | Path], metric: str | None) -> tuple[pd.DataFrame, str | None]:
     """The cell rows of the run folders ``run_dirs``, one after another, and the metric they
-    are judged by (``metric``, else theirs; runs judged by different ones are refused)."""
-    from treesvsnets.errors import ConfigError
+    are judged by (``metric``, else theirs: :func:`common_metric`)."""
     from treesvsnets.results.folder import RunFolder
 
     folders = [RunFolder.open(Path(d)) for d in run_dirs]
     if metric is None:
-        chosen = {folder.read_manifest().metric for folder in folders}
-        if len(chosen) > 1:
-            raise ConfigError(
-                f"the runs were judged by different metrics ({', '.join(map(str, chosen))}); "
-                "give the one to judge them all by."
-            )
-        metric = chosen.pop() if chosen else None
+        metric = common_metric({f.run_id: f.read_manifest().metric for f in folders})
     return pd.concat([folder.rows() for folder in folders], ignore_index=True), metric
 
 

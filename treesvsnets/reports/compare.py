@@ -37,7 +37,8 @@ def _load(run_dir: Path) -> tuple[pd.DataFrame, Manifest]:
     return split_tuning(folder.rows())[0], folder.read_manifest()
 
 
-def _environment_warnings(a: Manifest, b: Manifest) -> list[str]:
+def environment_warnings(a: Manifest, b: Manifest) -> list[str]:
+    """What differs between the machines (CPU, cores, GPUs) and library versions of two runs."""
     found = []
     env_a, env_b = a.environment, b.environment
     hardware = ("cpu", "cores", "gpus")
@@ -64,7 +65,8 @@ def _params(manifest: Manifest) -> dict[tuple[str, str], dict]:
     return {(e["name"], task_of(e.get("task"))): e.get("params", {}) for e in manifest.estimators}
 
 
-def _param_warnings(a: Manifest, b: Manifest, estimators: set[str]) -> list[str]:
+def param_warnings(a: Manifest, b: Manifest, estimators: set[str]) -> list[str]:
+    """Each of ``estimators`` whose recorded parameters differ between two runs."""
     params_a, params_b = _params(a), _params(b)
     found = []
     for key in sorted(set(params_a) & set(params_b)):
@@ -82,7 +84,8 @@ def _param_warnings(a: Manifest, b: Manifest, estimators: set[str]) -> list[str]
     return found
 
 
-def _split_hashes(manifest: Manifest) -> dict[str, set[str]]:
+def split_hashes(manifest: Manifest) -> dict[str, set[str]]:
+    """dataset -> the hashes of its split plans (one per seed) in a run."""
     hashes: dict[str, set[str]] = {}
     for split in manifest.splits:
         hashes.setdefault(split["dataset"], set()).add(split["hash"])
@@ -141,8 +144,8 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     run_a, run_b = Path(run_a), Path(run_b)
     rows_a, manifest_a = _load(run_a)
     rows_b, manifest_b = _load(run_b)
-    warnings = _environment_warnings(manifest_a, manifest_b)
-    hashes_a, hashes_b = _split_hashes(manifest_a), _split_hashes(manifest_b)
+    warnings = environment_warnings(manifest_a, manifest_b)
+    hashes_a, hashes_b = split_hashes(manifest_a), split_hashes(manifest_b)
     renamed = _names_in(manifest_a, manifest_b)  # a table's old name (its path) -> B's
     rows_a = rows_a.assign(dataset=rows_a["dataset"].replace(renamed))
     hashes_a = {renamed.get(name, name): found for name, found in hashes_a.items()}
@@ -157,7 +160,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
                 f"{dataset}: the split hashes differ ({one} vs {other}): other folds or other "
                 "data, so accuracies are compared unpaired"
             )
-    warnings += _param_warnings(manifest_a, manifest_b, {e for _, e in keys_a & keys_b})
+    warnings += param_warnings(manifest_a, manifest_b, {e for _, e in keys_a & keys_b})
     if manifest_a.metric != manifest_b.metric:
         warnings.append(
             f"the runs are judged by different scores (metric {manifest_a.metric or 'default'} "

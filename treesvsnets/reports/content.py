@@ -25,7 +25,7 @@ from treesvsnets.reports import plots, tuning
 from treesvsnets.reports.across_section import across_section
 from treesvsnets.reports.baseline import not_better_sentences
 from treesvsnets.reports.divergence import divergence_sentences
-from treesvsnets.reports.header import header_lines, legend
+from treesvsnets.reports.header import combined_lines, header_lines, legend
 from treesvsnets.reports.layout import (
     DatasetSection,
     Figure,
@@ -299,8 +299,9 @@ def build_content(
     across, across_figures = _across(board, run_dir)
     failed = _failed_lines(all_rows, trials)
     return ReportContent(
-        title=f"treesvsnets run `{manifest.run_id}`",
+        title=f"treesvsnets {'runs' if manifest.combined else 'run'} `{manifest.run_id}`",
         header=header_lines(manifest),
+        combined=combined_lines(manifest),
         legend=legend(board, manifest.metric),
         datasets=sections,
         across=across,

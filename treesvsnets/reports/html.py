@@ -121,6 +121,7 @@ def render_html(content: ReportContent, run_dir: Path) -> str:
         f"<title>{_inline(content.title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{_inline(content.title)}</h1>",
         f"<p>{_inline(status)}</p>",
+        _list(content.combined),
         "<details><summary>How this run was made: datasets, estimators and their settings, "
         "protocol, machine, versions</summary>" + _list(configuration, "header") + "</details>",
         f'<p class="legend">{_inline(content.legend)}</p>',

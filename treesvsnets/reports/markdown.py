@@ -42,6 +42,8 @@ def render_markdown(content: ReportContent) -> str:
     ``<details>``)."""
     status, *configuration = content.header or [""]
     lines = [f"# {content.title}", "", status, ""]
+    if content.combined:
+        lines += [*(f"- {line}" for line in content.combined), ""]
     lines += ["<details><summary>How this run was made</summary>", ""]
     lines += [*(f"- {line}" for line in configuration), "", "</details>", ""]
     lines += [content.legend, ""]
