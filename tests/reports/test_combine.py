@@ -1,6 +1,7 @@
-"""A combined report of several run folders (``treesvsnets report A B --out DIR``), on real
-small runs: it equals the report of one run over the same cells, and runs that cannot share a
-board are refused in one sentence with nothing written."""
+"""Runs put together, on real small runs: a combined report of several run folders
+(``treesvsnets report A B --out DIR``) equals the report of one run over the same cells, runs
+that cannot share a board are refused in one sentence with nothing written; and ``compare``
+of two multi-dataset runs rates both runs' methods on one Elo scale."""
 
 from __future__ import annotations
 
@@ -48,6 +49,11 @@ def runs(tmp_path_factory):
         "iris": treesvsnets.run(datasets=["iris"], out=out, **SETTINGS),
         "wine": treesvsnets.run(datasets=["wine"], out=out, **SETTINGS),
         "iris_3_folds": treesvsnets.run(datasets=["iris"], out=out, **{**SETTINGS, "folds": 3}),
+        "more_trees": treesvsnets.run(
+            datasets=["iris", "wine"],
+            out=out,
+            **{**SETTINGS, "params": {"rf": {"n_estimators": 40}}},
+        ),
         "wine_roc_auc": treesvsnets.run(datasets=["wine"], out=out, metric="roc_auc", **SETTINGS),
     }
     return {name: result.run_dir for name, result in made.items()}
@@ -152,3 +158,29 @@ def test_a_cell_in_two_runs_counts_once_and_other_versions_are_a_warning(runs, t
     summaries = [pd.read_csv(d / "summary.csv").drop(columns=MEASURED) for d in (runs["both"], out)]
     pd.testing.assert_frame_equal(*summaries)
     assert "cells: 12 ok" in page
+
+
+def test_compare_of_two_multi_dataset_runs_gives_each_methods_elo_change_with_its_interval(runs):
+    comparison = treesvsnets.compare_runs(runs["both"], runs["more_trees"])
+    elo = comparison.elo.set_index("method")
+    assert set(elo.index) == {"rf (default)", "logreg (default)"}  # the baseline is not rated
+    assert elo.loc["rf (default)", "elo_a"] == pytest.approx(1000)
+    # logreg's results are the same in both runs: its two ratings are one
+    assert elo.loc["logreg (default)", "change"] == pytest.approx(0, abs=1e-6)
+    # 40 trees instead of 5 score better on both datasets: rf's Elo rises
+    rf = elo.loc["rf (default)"]
+    assert rf["change"] > 0
+    assert rf["change"] == pytest.approx(rf["elo_b"] - rf["elo_a"])
+    assert rf["low"] <= rf["change"] <= rf["high"]
+    done = cli("compare", runs["both"], runs["more_trees"])
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stdout.splitlines() if line.startswith("rf (default)"))
+    assert line.split()[2:4] == ["1000", f"{rf['elo_b']:.0f}"]
+    assert "on one scale" in done.stdout
+
+
+def test_compare_says_nothing_of_elo_with_fewer_than_two_datasets_in_both(runs):
+    comparison = treesvsnets.compare_runs(runs["both"], runs["iris"])
+    assert comparison.elo.empty
+    done = cli("compare", runs["both"], runs["iris"])
+    assert done.returncode == 0 and "Elo" not in done.stdout
