@@ -101,3 +101,13 @@ def test_one_training_epoch_on_1k_digits(benchmark, digits, architecture):
     model.fit(X, y)  # warm: torch's first fit in a process is not what is measured
     fitted = benchmark(model.fit, X, y)
     assert fitted.n_epochs_ == 1 and fitted.score(X, y) > 0.3
+
+
+def test_cross_dataset_tables_over_10k_rows(benchmark):
+    from treesvsnets.reports.aggregate import ROUNDS, aggregate
+
+    rows = pd.DataFrame(_rows(ROWS))
+    result = benchmark.pedantic(aggregate, (rows,), rounds=3, iterations=1)
+    assert len(result.board) == 10 and result.n_datasets == 20
+    assert result.elo.samples.shape == (ROUNDS, 10)  # the bootstrap is part of what is timed
+    assert result.board["elo"].mean() == pytest.approx(1000.0)  # no rf (default): mean 1000

@@ -2,7 +2,8 @@
 
 The public API, each name loaded on first use (a module ``__getattr__``): :func:`run` and
 :func:`resume` (:mod:`treesvsnets.api`), ``inspect_table`` (a table's profile), ``compare_runs``
-(run against run), ``check_estimator`` (the contract on an estimator), ``RunConfig`` and
+(run against run), ``aggregate`` (the tables across datasets: Elo, win rates, normalized
+scores...), ``check_estimator`` (the contract on an estimator), ``RunConfig`` and
 ``TreesVsNetsError``. Importing the package is cheap; the harness (and scikit-learn) load on
 first use:
 
@@ -19,6 +20,7 @@ __all__ = [
     "RunConfig",
     "TreesVsNetsError",
     "__version__",
+    "aggregate",
     "check_estimator",
     "compare_runs",
     "inspect_table",
@@ -36,6 +38,10 @@ def __getattr__(name: str) -> Any:
         from treesvsnets.reports.compare import compare_runs
 
         return compare_runs
+    if name == "aggregate":
+        from treesvsnets.reports.aggregate import aggregate
+
+        return aggregate
     if name == "check_estimator":
         from treesvsnets.plugin_checks import check_estimator
 

@@ -151,13 +151,35 @@ def _command_list(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
+    """One run's report rewritten in its folder (or ``--out``), or one combined report of
+    several runs in ``--out``; each warning of combining them also on stderr."""
+    from treesvsnets.reports.combine import combine_runs
     from treesvsnets.reports.report import write_report
-    from treesvsnets.results.folder import RunFolder
+    from treesvsnets.results.folder import MANIFEST_FILENAME
 
-    folder = RunFolder.open(args.run_dir)
-    rows, manifest = folder.rows(), folder.read_manifest()
-    files = write_report(folder.path, rows, manifest)
-    _print_leaderboard(rows, manifest.metric)
+    several = len(args.run_dirs) > 1
+    if several and args.out is None:
+        raise ConfigError(
+            "a report of several run folders is one combined report: give --out DIR, the "
+            "folder to write it into."
+        )
+    out = args.out or args.run_dirs[0]
+    if (out / MANIFEST_FILENAME).is_file() and (
+        several or out.resolve() != args.run_dirs[0].resolve()
+    ):
+        raise ConfigError(
+            f"--out {str(out)!r} is a run folder: a combined report would replace its own "
+            "report; give another folder."
+        )
+    combined = combine_runs(args.run_dirs, args.metric)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the folder {str(out)!r}: {exc.strerror}.") from None
+    files = write_report(out, combined.rows, combined.manifest, combined.trials)
+    _print_leaderboard(combined.rows, combined.manifest.metric)
+    for warning in combined.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     print(f"report: {files.html} (and {files.markdown.name}, {files.summary.name})")
     return 0
 

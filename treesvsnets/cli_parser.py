@@ -214,9 +214,22 @@ def _add_other_commands(commands: Any) -> None:
 
     report = commands.add_parser(
         "report",
-        help="(re)write report.html, report.md (+ figures/) and summary.csv of a run folder",
+        help="(re)write report.html, report.md (+ figures/) and summary.csv of a run folder, "
+        "or one combined report of several into --out",
+        description="Rewrite a run folder's report from its store; given several run folders "
+        "(one per dataset, a default run and a tuned one...), write one combined report into "
+        "--out. Runs that split a shared dataset differently are refused; different machines "
+        "or library versions are combined with a warning; a cell in two runs counts once.",
     )
-    report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    report.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="the folder to write the report into (required with several run folders; "
+        "default: the run folder itself)",
+    )
+    _add_setting_flags(report, only=("metric",))
 
     compare = commands.add_parser(
         "compare",

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 
 def _figure(i, made):
     """Figure i, as a report's plot function builds one."""
-    fig, ax = plots._pyplot().subplots(figsize=(4, 3), layout="constrained")
+    fig, ax = plots.pyplot().subplots(figsize=(4, 3), layout="constrained")
     ax.plot(range(10), [x * (i + 1) for x in range(10)], label=f"line {i}")
     ax.set_title(f"figure {i}")
     ax.legend()
@@ -43,7 +43,7 @@ def _render(folder, together, n=5):
     else:
         for draw, path in drawings:
             rendering.render(draw, path)
-    plt = plots._pyplot()
+    plt = plots.pyplot()
     assert not any(plt.fignum_exists(fig.number) for fig in made)  # each closed
     return _digests(folder)
 

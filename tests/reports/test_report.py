@@ -87,8 +87,9 @@ def test_report_html_is_one_self_contained_page_with_every_plot_and_estimator(re
     page.close()
     assert page.open == [], "unclosed tags"
     figures = sorted((run_dir / "figures").glob("*.png"))
-    # per dataset: pareto, folds, learning curves, confusion of the best of 3 families; + CD
-    assert len(figures) == len(DATASETS) * 6 + 1
+    # per dataset: pareto, folds, learning curves, confusion of the best of 3 families; + CD;
+    # across datasets: Elo, win rates, normalized scores, Elo against train time
+    assert len(figures) == len(DATASETS) * 6 + 1 + 4
     assert len(page.images) == len(figures)
     for source in page.images:
         assert source.startswith("data:image/png;base64,")  # embedded: opens offline
@@ -96,9 +97,13 @@ def test_report_html_is_one_self_contained_page_with_every_plot_and_estimator(re
     text = " ".join(page.text)
     for name in ESTIMATORS:
         assert name in text
-    assert page.headings[1:] == [*DATASETS, "Across datasets", "Failed cells"]
+    # the answer first: across datasets (and its verdict), then each dataset
+    assert page.headings[1:] == ["Across datasets", *DATASETS, "Failed cells"]
     assert "Nadeau-Bengio corrected t-test" in text and "Friedman test over 3 datasets" in text
     assert "ValueError: deliberate failure in fit" in text
+    assert "Across 3 datasets, the best of the " in text
+    assert {"rf (default)", "dense (default)"} <= set(page.text)  # the methods' board
+    assert "Not rated, every cell failed: raises (default)." in text
 
 
 def test_report_md_links_the_png_files_and_shows_failed_estimators(report_run):
@@ -137,7 +142,7 @@ def test_the_report_command_rewrites_every_file(report_run, tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"report: {copy / 'report.html'} (and report.md, summary.csv)" in done.stdout
     assert {p.name for p in copy.iterdir()} >= {"report.html", "report.md", "summary.csv"}
-    assert len(list((copy / "figures").glob("*.png"))) == len(DATASETS) * 6 + 1
+    assert len(list((copy / "figures").glob("*.png"))) == len(DATASETS) * 6 + 1 + 4
 
 
 def test_the_report_shows_every_manifest_field_it_reads(report_run):
@@ -278,8 +283,11 @@ def test_report_html_renders_in_a_headless_browser(report_run, tmp_path):
         width, height = image["shown"]
         assert image["natural"] > 0 and width > 300 and height > 100, image
     rows = pd.read_csv(run_dir / "results.csv")
-    assert len(drawn["tables"]) == len(DATASETS)
-    for table, dataset in zip(drawn["tables"], DATASETS, strict=True):
+    across, *boards = drawn["tables"]  # the methods across datasets, then each leaderboard
+    assert across["rows"] == len(set(rows["estimator"]) - {"raises", "dummy"}) + 1
+    assert "Elo" in across["text"] and min(across["shown"]) > 50
+    assert len(boards) == len(DATASETS)
+    for table, dataset in zip(boards, DATASETS, strict=True):
         estimators = set(rows.loc[rows["dataset"] == dataset, "estimator"])
         assert table["rows"] == len(estimators) + 1 and min(table["shown"]) > 50
         assert all(name in table["text"] for name in estimators)

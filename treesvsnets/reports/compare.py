@@ -2,7 +2,13 @@
 accuracy, or RMSE for regression) and in time, whether it is meaningful, and whether the two
 runs can be compared at all (split hashes, library versions, hardware, judging scores).
 :func:`compare_runs` builds the comparison and :func:`format_comparison` the text
-``treesvsnets compare`` prints."""
+``treesvsnets compare`` prints.
+
+When the runs share 2 or more datasets, each method's Elo changes too (:func:`elo_changes`):
+one Bradley-Terry fit (:mod:`.aggregate`) over both runs' rows on those datasets, every method
+of A and of B a method of its own ("rf [A] (default)", "rf [B] (default)"), so both sit on one
+scale; the change is the gap between a method's two ratings, its 95% interval from the same
+bootstrap over datasets (:meth:`~treesvsnets.reports.aggregate.EloFit.gap`)."""
 
 from __future__ import annotations
 
@@ -27,17 +33,51 @@ class Comparison:
     warnings: list[str]
     only_in_a: list[str]
     only_in_b: list[str]
+    elo: pd.DataFrame | None = None  # elo_changes: empty with fewer than 2 datasets in both
 
 
 def _load(run_dir: Path) -> tuple[pd.DataFrame, Manifest]:
-    from treesvsnets.reports.tuning import split_tuning
-
     folder = RunFolder.open(run_dir)  # first: "is not a run folder" beats "has no store"
-    # the default rows: a tuned run's tuned rows are compared with its defaults in its report
-    return split_tuning(folder.rows())[0], folder.read_manifest()
+    return folder.rows(), folder.read_manifest()
 
 
-def _environment_warnings(a: Manifest, b: Manifest) -> list[str]:
+#: what marks a method of run A and of run B on the Elo board of both
+TAGS = ("A", "B")
+
+
+def elo_changes(rows_a: pd.DataFrame, rows_b: pd.DataFrame, metric: str | None) -> pd.DataFrame:
+    """Each method in both runs (default and tuned): its Elo in A and in B on one scale (one
+    fit over both runs' rows on the datasets both have, A's rf (default) at 1000 where it ran),
+    the change and its 95% bootstrap interval; empty with fewer than 2 datasets in both."""
+    from treesvsnets.reports.aggregate import ANCHOR_ELO, aggregate, method_name
+
+    shared = set(rows_a["dataset"]) & set(rows_b["dataset"])
+    columns = ["method", "elo_a", "elo_b", "change", "low", "high"]
+    if len(shared) < 2:
+        return pd.DataFrame(columns=columns)
+    tagged = pd.concat(
+        [
+            rows[rows["dataset"].isin(shared)].assign(estimator=rows["estimator"] + f" [{tag}]")
+            for tag, rows in zip(TAGS, (rows_a, rows_b), strict=True)
+        ],
+        ignore_index=True,
+    )
+    fit = aggregate(tagged, metric).elo
+    ratings = dict(zip(fit.methods, fit.ratings, strict=True))
+    anchor = method_name(f"rf [{TAGS[0]}]", None)
+    shift = ANCHOR_ELO - ratings.get(anchor, ANCHOR_ELO)
+    entries = []
+    for estimator, tuning in sorted(set(zip(rows_a["estimator"], rows_a["tuning"], strict=True))):
+        a, b = (method_name(f"{estimator} [{tag}]", tuning) for tag in TAGS)
+        if a in ratings and b in ratings:
+            change, low, high = fit.gap(b, a)
+            name = method_name(estimator, tuning)
+            entries.append([name, ratings[a] + shift, ratings[b] + shift, change, low, high])
+    return pd.DataFrame(entries, columns=columns).sort_values("elo_b", ascending=False)
+
+
+def environment_warnings(a: Manifest, b: Manifest) -> list[str]:
+    """What differs between the machines (CPU, cores, GPUs) and library versions of two runs."""
     found = []
     env_a, env_b = a.environment, b.environment
     hardware = ("cpu", "cores", "gpus")
@@ -64,7 +104,8 @@ def _params(manifest: Manifest) -> dict[tuple[str, str], dict]:
     return {(e["name"], task_of(e.get("task"))): e.get("params", {}) for e in manifest.estimators}
 
 
-def _param_warnings(a: Manifest, b: Manifest, estimators: set[str]) -> list[str]:
+def param_warnings(a: Manifest, b: Manifest, estimators: set[str]) -> list[str]:
+    """Each of ``estimators`` whose recorded parameters differ between two runs."""
     params_a, params_b = _params(a), _params(b)
     found = []
     for key in sorted(set(params_a) & set(params_b)):
@@ -82,7 +123,8 @@ def _param_warnings(a: Manifest, b: Manifest, estimators: set[str]) -> list[str]
     return found
 
 
-def _split_hashes(manifest: Manifest) -> dict[str, set[str]]:
+def split_hashes(manifest: Manifest) -> dict[str, set[str]]:
+    """dataset -> the hashes of its split plans (one per seed) in a run."""
     hashes: dict[str, set[str]] = {}
     for split in manifest.splits:
         hashes.setdefault(split["dataset"], set()).add(split["hash"])
@@ -138,13 +180,18 @@ def _names_in(a: Manifest, b: Manifest) -> dict[str, str]:
 
 def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     """Compare run folder ``run_b`` against ``run_a`` (the reference)."""
+    from treesvsnets.reports.tuning import split_tuning
+
     run_a, run_b = Path(run_a), Path(run_b)
-    rows_a, manifest_a = _load(run_a)
-    rows_b, manifest_b = _load(run_b)
-    warnings = _environment_warnings(manifest_a, manifest_b)
-    hashes_a, hashes_b = _split_hashes(manifest_a), _split_hashes(manifest_b)
+    every_a, manifest_a = _load(run_a)
+    every_b, manifest_b = _load(run_b)
+    # the default rows: a tuned run's tuned rows are compared with its defaults in its report
+    rows_a, rows_b = split_tuning(every_a)[0], split_tuning(every_b)[0]
+    warnings = environment_warnings(manifest_a, manifest_b)
+    hashes_a, hashes_b = split_hashes(manifest_a), split_hashes(manifest_b)
     renamed = _names_in(manifest_a, manifest_b)  # a table's old name (its path) -> B's
     rows_a = rows_a.assign(dataset=rows_a["dataset"].replace(renamed))
+    every_a = every_a.assign(dataset=every_a["dataset"].replace(renamed))
     hashes_a = {renamed.get(name, name): found for name, found in hashes_a.items()}
     ok_a = rows_a[rows_a["status"] == "ok"]
     ok_b = rows_b[rows_b["status"] == "ok"]
@@ -157,7 +204,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
                 f"{dataset}: the split hashes differ ({one} vs {other}): other folds or other "
                 "data, so accuracies are compared unpaired"
             )
-    warnings += _param_warnings(manifest_a, manifest_b, {e for _, e in keys_a & keys_b})
+    warnings += param_warnings(manifest_a, manifest_b, {e for _, e in keys_a & keys_b})
     if manifest_a.metric != manifest_b.metric:
         warnings.append(
             f"the runs are judged by different scores (metric {manifest_a.metric or 'default'} "
@@ -196,6 +243,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
         warnings=warnings,
         only_in_a=[f"{d}/{e}" for d, e in sorted(keys_a - keys_b)],
         only_in_b=[f"{d}/{e}" for d, e in sorted(keys_b - keys_a)],
+        elo=elo_changes(every_a, every_b, manifest_a.metric),
     )
 
 
@@ -260,8 +308,39 @@ def format_comparison(comparison: Comparison) -> str:
             "setting where it fits the task, else accuracy (higher is better) or, for "
             "regression, RMSE (lower is better).",
         ]
+    lines += _elo_lines(comparison.elo)
     for name, missing in (("A", comparison.only_in_a), ("B", comparison.only_in_b)):
         if missing:
             lines.append(f"only in {name}: {', '.join(missing)}")
     lines += [f"warning: {w}" for w in comparison.warnings]
     return "\n".join(lines)
+
+
+def _elo_lines(changes: pd.DataFrame | None) -> list[str]:
+    """The Elo table of :func:`elo_changes` (``*`` marks a change whose interval excludes 0)."""
+    from tabulate import tabulate
+
+    if changes is None or changes.empty:
+        return []
+    shown = [
+        [
+            row["method"],
+            f"{row['elo_a']:.0f}",
+            f"{row['elo_b']:.0f}",
+            f"{row['change']:+.0f}" + (" *" if row["low"] > 0 or row["high"] < 0 else ""),
+            "" if math.isnan(row["low"]) else f"{row['low']:+.0f} to {row['high']:+.0f}",
+        ]
+        for _, row in changes.iterrows()
+    ]
+    return [
+        "",
+        tabulate(
+            shown,
+            headers=["method", "Elo A", "Elo B", "change", "95% interval"],
+            disable_numparse=True,
+        ),
+        "",
+        "Elo of each method in A and in B on one scale: one Bradley-Terry fit over both runs' "
+        "rows on the datasets both have, each run's methods apart (A's rf (default) = 1000); "
+        "the interval resamples datasets; * it excludes 0.",
+    ]

@@ -22,9 +22,10 @@ import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.reports import plots, tuning
+from treesvsnets.reports.across_section import across_section
 from treesvsnets.reports.baseline import not_better_sentences
 from treesvsnets.reports.divergence import divergence_sentences
-from treesvsnets.reports.header import header_lines, legend
+from treesvsnets.reports.header import combined_lines, header_lines, legend
 from treesvsnets.reports.layout import (
     DatasetSection,
     Figure,
@@ -294,16 +295,20 @@ def build_content(
         )
         for dataset in in_run_order
     ]
+    section = across_section(all_rows, manifest.datasets, manifest.metric, run_dir)
     across, across_figures = _across(board, run_dir)
     failed = _failed_lines(all_rows, trials)
     return ReportContent(
-        title=f"treesvsnets run `{manifest.run_id}`",
+        title=f"treesvsnets {'runs' if manifest.combined else 'run'} `{manifest.run_id}`",
         header=header_lines(manifest),
+        combined=combined_lines(manifest),
         legend=legend(board, manifest.metric),
         datasets=sections,
         across=across,
-        across_figures=across_figures,
+        across_figures=(section.figures if section else []) + across_figures,
         failed=failed,
+        verdict=section.verdict if section else "",
+        across_table=section.table if section else None,
         board=board,
         after_board=after_board,
     )

@@ -1,5 +1,6 @@
 """What a report says before its datasets: the run's header lines (:func:`header_lines`:
-status, datasets, estimators, the score each task is judged by, protocol, machine, versions)
+status, datasets, estimators, the score each task is judged by, protocol, machine, versions),
+a combined report's runs and warnings, shown above them (:func:`combined_lines`)
 and the legend of its tables (:func:`legend`, in the words of the run's judging scores)."""
 
 from __future__ import annotations
@@ -80,6 +81,24 @@ def header_lines(manifest: Manifest) -> list[str]:
         "versions: "
         + ", ".join(f"{name} {version}" for name, version in packages.items() if version),
     ]
+
+
+def combined_lines(manifest: Manifest) -> list[str]:
+    """A combined report's runs, the settings they differ on and its warnings (none for a
+    run's own report)."""
+    combined = manifest.combined
+    if not combined:
+        return []
+    runs = ", ".join(
+        f"`{run['run_id']}` ({', '.join(run['datasets'])})" for run in combined["runs"]
+    )
+    lines = [f"combines {len(combined['runs'])} runs: {runs}"]
+    if combined.get("settings"):
+        lines.append(
+            "settings that differ between the runs (below: the first run's where set): "
+            + "; ".join(combined["settings"])
+        )
+    return lines + [f"**warning: {warning}**" for warning in combined.get("warnings", [])]
 
 
 def _judged_words(metric: str | None, tasks: set[str]) -> str:

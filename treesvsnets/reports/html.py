@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from treesvsnets.reports.layout import Figure, ReportContent
+    from treesvsnets.reports.layout import DatasetSection, Figure, ReportContent
 
 HTML_FILENAME = "report.html"
 
@@ -29,6 +29,9 @@ figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: .8rem; color: #555; max-width: 640px; }
 .note { background: #fff8e1; padding: .3rem .6rem; border-left: 3px solid #f0b400; }
 code { background: #f4f4f4; padding: 0 .2rem; }
+p.verdict { font-size: 1.05rem; background: #eef6f1; padding: .6rem .8rem;
+            border-left: 3px solid #1b9e77; }
+details > summary { cursor: pointer; } details.dataset > summary h2 { display: inline; }
 """
 
 
@@ -65,46 +68,67 @@ def _list(items: list[str], css: str = "") -> str:
     return f"<ul{attribute}>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>"
 
 
+def _across(content: ReportContent, run_dir: Path) -> list[str]:
+    """The cross-dataset section: the verdict, the methods' board, the statistics, figures."""
+    if not (content.verdict or content.across or content.across_figures):
+        return []
+    return [
+        "<section><h2>Across datasets</h2>",
+        f'<p class="verdict">{_inline(content.verdict)}</p>' if content.verdict else "",
+        "" if content.across_table is None else _table(content.across_table),
+        _list(content.across),
+        "".join(_figure(f, run_dir) for f in content.across_figures),
+        "</section>",
+    ]
+
+
+def _dataset(section: DatasetSection, run_dir: Path) -> list[str]:
+    """One dataset's section, folded under its name (open)."""
+    return [
+        f'<details class="dataset" open><summary><h2>{html.escape(section.name)}</h2></summary>',
+        "<section>",
+        f"<p>{_inline(section.description)}</p>",
+        "".join(f'<p class="note">{_inline(n)}</p>' for n in section.notes),
+        ""
+        if section.columns is None
+        else "<details><summary>How each column of the file was read</summary>"
+        + _table(section.columns, "columns")
+        + "</details>",
+        _table(section.table),
+        _list(section.statistics),
+        "".join(_figure(f, run_dir) for f in section.figures),
+        *(
+            f"<h3>{html.escape(part.title)}</h3>"
+            + "".join(f"<p>{_inline(p)}</p>" for p in part.paragraphs)
+            + "".join(f"<p>{_inline(c)}</p>" + _table(t) for c, t in part.tables)
+            + _list(part.sentences)
+            + "".join(_figure(f, run_dir) for f in part.figures)
+            for part in section.subsections
+        ),
+        "</section></details>",
+    ]
+
+
 def render_html(content: ReportContent, run_dir: Path) -> str:
+    """The page reads from the answer down: the run's status, then (with several datasets)
+    the cross-dataset section and its verdict, then each dataset, folded under its name; the
+    run's configuration is one folded block."""
+    status, *configuration = content.header or [""]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_inline(content.title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{_inline(content.title)}</h1>",
-        _list(content.header, "header"),
+        f"<p>{_inline(status)}</p>",
+        _list(content.combined),
+        "<details><summary>How this run was made: datasets, estimators and their settings, "
+        "protocol, machine, versions</summary>" + _list(configuration, "header") + "</details>",
         f'<p class="legend">{_inline(content.legend)}</p>',
+        *_across(content, run_dir),
     ]
     for section in content.datasets:
-        parts += [
-            f"<section><h2>{html.escape(section.name)}</h2>",
-            f"<p>{_inline(section.description)}</p>",
-            "".join(f'<p class="note">{_inline(n)}</p>' for n in section.notes),
-            ""
-            if section.columns is None
-            else "<details><summary>How each column of the file was read</summary>"
-            + _table(section.columns, "columns")
-            + "</details>",
-            _table(section.table),
-            _list(section.statistics),
-            "".join(_figure(f, run_dir) for f in section.figures),
-            *(
-                f"<h3>{html.escape(part.title)}</h3>"
-                + "".join(f"<p>{_inline(p)}</p>" for p in part.paragraphs)
-                + "".join(f"<p>{_inline(c)}</p>" + _table(t) for c, t in part.tables)
-                + _list(part.sentences)
-                + "".join(_figure(f, run_dir) for f in part.figures)
-                for part in section.subsections
-            ),
-            "</section>",
-        ]
-    if content.across or content.across_figures:
-        parts += [
-            "<section><h2>Across datasets</h2>",
-            _list(content.across),
-            "".join(_figure(f, run_dir) for f in content.across_figures),
-            "</section>",
-        ]
+        parts += _dataset(section, run_dir)
     if content.failed:
         parts += ["<section><h2>Failed cells</h2>", _list(content.failed), "</section>"]
     parts.append("</body></html>")

@@ -58,6 +58,9 @@ class ReportContent:
     failed: list[str]
     board: pd.DataFrame  # the leaderboard it was built from (summary.csv writes it as it is)
     after_board: pd.DataFrame | None = None  # a tuned run's leaderboard after tuning
+    verdict: str = ""  # the answer across datasets, in words (2 or more datasets)
+    across_table: pd.DataFrame | None = None  # the methods across datasets (display strings)
+    combined: list[str] = field(default_factory=list)  # a combined report's runs and warnings
 
 
 def slug(name: str) -> str:

@@ -23,9 +23,31 @@ def _table(frame) -> str:  # noqa: ANN001 - a DataFrame of display strings
     return tabulate(frame.to_dict("list"), headers="keys", tablefmt="github", disable_numparse=True)
 
 
+def _across(content: ReportContent) -> list[str]:
+    """The cross-dataset section: the verdict, the methods' board, the statistics, figures."""
+    if not (content.verdict or content.across or content.across_figures):
+        return []
+    lines = ["## Across datasets", ""]
+    if content.verdict:
+        lines += [f"**{content.verdict}**", ""]
+    if content.across_table is not None:
+        lines += [_table(content.across_table), ""]
+    lines += [*(f"- {sentence}" for sentence in content.across), ""]
+    return lines + _figures(content.across_figures)
+
+
 def render_markdown(content: ReportContent) -> str:
-    lines = [f"# {content.title}", "", *(f"- {line}" for line in content.header), ""]
+    """The answer first: the run's status and (with several datasets) the cross-dataset
+    section, then each dataset; the configuration is a folded block (GitHub renders
+    ``<details>``)."""
+    status, *configuration = content.header or [""]
+    lines = [f"# {content.title}", "", status, ""]
+    if content.combined:
+        lines += [*(f"- {line}" for line in content.combined), ""]
+    lines += ["<details><summary>How this run was made</summary>", ""]
+    lines += [*(f"- {line}" for line in configuration), "", "</details>", ""]
     lines += [content.legend, ""]
+    lines += _across(content)
     for section in content.datasets:
         lines += [f"## {section.name}", "", section.description, ""]
         if section.notes:
@@ -49,10 +71,6 @@ def render_markdown(content: ReportContent) -> str:
             if part.sentences:
                 lines += [*(f"- {sentence}" for sentence in part.sentences), ""]
             lines += _figures(part.figures)
-    if content.across or content.across_figures:
-        lines += ["## Across datasets", ""]
-        lines += [*(f"- {sentence}" for sentence in content.across), ""]
-        lines += _figures(content.across_figures)
     if content.failed:
         lines += ["## Failed cells", "", *(f"- {line}" for line in content.failed), ""]
     return "\n".join(lines)

@@ -27,7 +27,7 @@ FAMILY_STYLE = {
 OTHER_STYLE = ("#666666", "D")
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -38,7 +38,7 @@ def _pyplot() -> Any:
 
 def close(fig: Any) -> None:
     """Free a figure once it is saved (pyplot keeps every open figure alive)."""
-    _pyplot().close(fig)
+    pyplot().close(fig)
 
 
 def pareto_front(
@@ -91,7 +91,7 @@ def score_vs_fit_time(board: pd.DataFrame, dataset: str, metric: Metric = ACCURA
     """Mean score (accuracy, RMSE) against mean fit time (log axis), Pareto front drawn, one
     style per family; the baseline is a floor line, not a point (it would always be the
     fastest)."""
-    plt = _pyplot()
+    plt = pyplot()
     column = metric.column
     done, floor = _split_baseline(board.dropna(subset=[column, "fit_seconds"]))
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
@@ -159,7 +159,7 @@ def fold_scores(
 ) -> Any:
     """Per-fold score of each estimator: a box and every fold as a dot; the baseline's mean
     as a floor line."""
-    plt = _pyplot()
+    plt = pyplot()
     column = metric.column
     ok, floor = _split_baseline(rows[(rows["status"] == "ok") & rows["estimator"].isin(order)])
     names = [name for name in order if name in set(ok["estimator"])]
@@ -190,7 +190,7 @@ def has_history(rows: pd.DataFrame) -> bool:
 def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
     """Train/validation loss and validation accuracy (regression: R²) per epoch, one line per
     fold, per net."""
-    plt = _pyplot()
+    plt = pyplot()
     with_history = rows[rows["history"].notna() & (rows["status"] == "ok")]
     names = list(dict.fromkeys(with_history["estimator"]))
     fig, axes = plt.subplots(
@@ -232,7 +232,7 @@ def pooled_predictions(rows: pd.DataFrame, estimator: str) -> pd.DataFrame | Non
 def predicted_vs_actual(pairs: dict[str, pd.DataFrame], dataset: str) -> Any:
     """Per estimator: predicted against actual (the diagonal is a perfect model), and the
     residual (actual - predicted) against the prediction, test folds pooled."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(
         len(pairs), 2, figsize=(9, 3.6 * len(pairs)), squeeze=False, layout="constrained"
     )
@@ -266,7 +266,7 @@ def confusion_matrix(matrix: np.ndarray, class_names: list[str], title: str) -> 
     """A confusion matrix (counts summed over folds), rows true, columns predicted."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    plt = _pyplot()
+    plt = pyplot()
     size = min(9.0, 2.5 + 0.45 * len(class_names))
     fig, ax = plt.subplots(figsize=(size, size * 0.85), layout="constrained")
     ConfusionMatrixDisplay(matrix, display_labels=class_names).plot(
@@ -280,7 +280,7 @@ def critical_difference(rank_test: Any) -> Any:
     """The critical-difference diagram (average ranks; bars join estimators not told apart)."""
     import scikit_posthocs
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(rank_test.average_ranks) + 1.5))
     scikit_posthocs.critical_difference_diagram(
         pd.Series(rank_test.average_ranks), rank_test.pairwise_p, ax=ax
@@ -307,7 +307,7 @@ def anytime(
     """Grinsztajn's figure: the test score of the best-by-validation trial against the
     budget (trials, or seconds of search), one line per estimator, the trees and the nets
     in their families' colours (each estimator its own line style within a family)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     seen: dict[str, int] = {}
     for estimator, curve in curves.items():
@@ -351,7 +351,7 @@ def tuning_pareto(points: pd.DataFrame, dataset: str, metric: Metric = ACCURACY)
     """Score against time with tuning included: each estimator's default (fit time) and,
     joined to it by an arrow, its tuned refit (search + refit time); the Pareto front runs
     over all of them."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     xs, ys = [], []
     for _, entry in points.iterrows():

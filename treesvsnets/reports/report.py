@@ -31,11 +31,14 @@ def preload() -> None:
 
     from treesvsnets.reports import content, html, markdown, plots  # noqa: F401
 
-    plots._pyplot()
+    plots.pyplot()
 
 
-def write_report(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> ReportFiles:
-    """Draw the figures and write every report file of ``run_dir`` from its rows and manifest."""
+def write_report(
+    run_dir: Path, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame | None = None
+) -> ReportFiles:
+    """Draw the figures and write every report file of ``run_dir`` from its rows and manifest
+    (and ``trials``: by default the folder's own; a combined report's are its runs')."""
     from treesvsnets.reports.content import build_content
     from treesvsnets.reports.html import HTML_FILENAME, render_html
     from treesvsnets.reports.markdown import REPORT_FILENAME, render_markdown
@@ -43,7 +46,8 @@ def write_report(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> Repor
 
     run_dir = Path(run_dir)
     folder = RunFolder(run_dir)
-    trials = folder.trials() if folder.store_path.is_file() else None
+    if trials is None and folder.store_path.is_file():
+        trials = folder.trials()
     with rendered_together():  # the figures drawn in two processes where it can
         content = build_content(rows, manifest, run_dir, trials)
     files = ReportFiles(

@@ -66,6 +66,9 @@ class Manifest:
     cells_by_status: dict[str, int] = field(default_factory=dict)
     cells_missing: int | None = None
     resumed: list[dict[str, Any]] = field(default_factory=list)
+    # a report over several runs only (never written to a run's folder): the runs it joins
+    # ("runs": run_id, path, datasets) and what differs between them ("warnings", "settings")
+    combined: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
 
     @classmethod
@@ -81,8 +84,9 @@ class Manifest:
             del data["pid"]
         if not data["resumed"]:
             del data["resumed"]
-        if data["suite"] is None:
-            del data["suite"]
+        for optional in ("suite", "combined"):
+            if data[optional] is None:
+                del data[optional]
         return {**data, **extra}
 
     @property

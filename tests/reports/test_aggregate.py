@@ -1,0 +1,200 @@
+"""The cross-dataset tables on small result tables with known answers, and Elo against an
+independent fit of the Bradley-Terry likelihood (SciPy's ``minimize``)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import minimize
+
+from tests.helpers.results import score_rows
+from treesvsnets.reports.aggregate import ANCHOR, BT_C, aggregate, error_table
+from treesvsnets.tasks import REGRESSION
+
+
+def test_a_method_that_wins_every_battle_has_win_rate_1_and_the_highest_elo():
+    rows = score_rows(
+        {
+            "a": {"rf": [0.80, 0.82, 0.81], "best": [0.9, 0.91, 0.92], "lr": [0.7, 0.85, 0.6]},
+            "b": {"rf": [0.60, 0.62], "best": [0.7, 0.75], "lr": [0.65, 0.5]},
+        }
+    )
+    result = aggregate(rows, rounds=20)
+    board = result.board
+    assert board.index[0] == "best (default)"
+    assert result.win_rates.loc["best (default)"].drop("best (default)").eq(1.0).all()
+    assert board.loc["best (default)", "win_rate"] == 1.0
+    assert board.loc[ANCHOR, "elo"] == 1000.0
+    assert board.loc["best (default)", "normalized"] == 1.0
+    assert board.loc["best (default)", "improvability"] == 0.0
+    assert board.loc["best (default)", "average_rank"] == 1.0
+
+
+def test_two_methods_that_tie_everywhere_have_the_same_elo_and_rf_is_exactly_1000():
+    rows = score_rows(
+        {
+            "a": {"rf": [0.8, 0.7, 0.9], "x": [0.8, 0.7, 0.9], "y": [0.75, 0.8, 0.85]},
+            "b": {"rf": [0.5, 0.6], "x": [0.5, 0.6], "y": [0.55, 0.5]},
+        }
+    )
+    result = aggregate(rows, rounds=20)
+    elo = result.board["elo"]
+    assert elo[ANCHOR] == 1000.0
+    assert elo["x (default)"] == pytest.approx(1000.0, abs=1e-6)
+    assert result.win_rates.loc["x (default)", "rf (default)"] == 0.5
+    low, high = result.board.loc[ANCHOR, ["elo_low", "elo_high"]]
+    assert low == high == 1000.0  # the anchor is fixed in every bootstrap round too
+
+
+def test_every_dataset_counts_once_whatever_its_number_of_folds():
+    # x wins all 10 folds of one dataset and loses all 3 of the other: a tie, not 10 to 3
+    rows = score_rows(
+        {
+            "ten": {"rf": [0.6] * 10, "x": [0.7] * 10},
+            "three": {"rf": [0.7] * 3, "x": [0.6] * 3},
+        }
+    )
+    result = aggregate(rows, rounds=20)
+    assert result.win_rates.loc["x (default)", "rf (default)"] == 0.5
+    assert result.board.loc["x (default)", "elo"] == pytest.approx(1000.0, abs=1e-6)
+
+
+def test_failed_cells_take_the_baselines_error_and_a_method_that_always_failed_is_dropped():
+    nan = float("nan")
+    rows = score_rows(
+        {
+            "a": {
+                "dummy": [0.5, 0.4],
+                "rf": [0.8, 0.9],
+                "flaky": [0.95, nan],
+                "broken": [nan, nan],
+            },
+            "b": {"dummy": [0.3, 0.3], "rf": [0.7, 0.7], "flaky": [nan, 0.9], "broken": [nan, nan]},
+        }
+    )
+    table, dropped = error_table(rows)
+    assert dropped == ["broken (default)"]
+    flaky = table[table["method"] == "flaky (default)"].set_index(["dataset", "fold"])
+    assert flaky.loc[("a", 1), "imputed"] and flaky.loc[("a", 1), "error"] == pytest.approx(0.6)
+    assert flaky.loc[("b", 0), "error"] == pytest.approx(0.7)  # the dummy's, not a guess
+    result = aggregate(rows, rounds=20)
+    assert "broken (default)" not in result.board.index
+    assert "dummy (default)" not in result.board.index  # it fills failures; it is no method
+    assert result.board.loc["flaky (default)", "imputed"] == 0.5
+    assert result.dropped == ["broken (default)"]
+
+
+def test_without_a_baseline_a_failure_takes_the_worst_error_of_its_split():
+    nan = float("nan")
+    rows = score_rows({"a": {"rf": [0.8, 0.9], "x": [0.7, 0.95], "flaky": [nan, 0.99]}})
+    table, _ = error_table(rows)
+    filled = table[(table["method"] == "flaky (default)") & (table["fold"] == 0)]
+    assert filled["error"].iloc[0] == pytest.approx(0.3)  # x's 0.7 was the worst there
+
+
+def test_normalized_scores_and_improvability_on_known_errors():
+    rows = score_rows(
+        {"a": {"rf": [0.9], "x": [0.8], "y": [0.6]}, "b": {"rf": [0.5], "x": [0.75], "y": [0.5]}}
+    )
+    result = aggregate(rows, rounds=20)
+    tabarena = result.normalized["tabarena"]
+    # on a: errors 0.1, 0.2, 0.4: best 0.1, median 0.2
+    assert tabarena.loc["a", "rf (default)"] == 1.0
+    assert tabarena.loc["a", "x (default)"] == pytest.approx(0.0)
+    assert tabarena.loc["a", "y (default)"] == 0.0
+    # Grinsztajn's: 0 at the 90% quantile of the errors (0.36 on a), 1 at the best
+    grinsztajn = result.normalized["grinsztajn"]
+    assert grinsztajn.loc["a", "x (default)"] == pytest.approx((0.36 - 0.2) / (0.36 - 0.1))
+    gaps = result.improvability
+    assert gaps.loc["a", "y (default)"] == pytest.approx(1 - 0.1 / 0.4)
+    assert gaps.loc["b", "x (default)"] == 0.0
+    assert result.board.loc["x (default)", "improvability"] == pytest.approx((0.5 + 0) / 2)
+
+
+def test_seconds_per_1000_rows_count_a_tuned_methods_whole_search():
+    rows = score_rows({"a": {"rf": [0.9, 0.8]}, "b": {"rf": [0.7, 0.7]}})
+    tuned = rows.assign(tuning="tuned", tuning_seconds=9.0)
+    result = aggregate(pd.concat([rows, tuned]), rounds=10)
+    assert result.board.loc["rf (default)", "train_per_1k"] == pytest.approx(1000 * 1.0 / 200)
+    assert result.board.loc["rf (tuned)", "train_per_1k"] == pytest.approx(1000 * 10.0 / 200)
+    assert result.board.loc["rf (tuned)", "predict_per_1k"] == pytest.approx(1000 * 0.2 / 50)
+
+
+def test_each_task_is_judged_on_its_own_metric_and_regression_errors_stay_as_they_are():
+    classification = score_rows({"c": {"rf": [0.9, 0.9], "x": [0.8, 0.8]}})
+    regression = score_rows({"r": {"rf": [0, 0], "x": [0, 0]}}).assign(
+        task=REGRESSION, accuracy=None, rmse=[3.0, 3.0, 1.0, 1.0], mae=[1.0, 1.0, 2.0, 2.0]
+    )
+    rows = pd.concat([classification, regression], ignore_index=True)
+    table, _ = error_table(rows)
+    assert set(table.loc[table["dataset"] == "r", "error"]) == {3.0, 1.0}
+    on_rmse = aggregate(rows, rounds=10).win_rates.loc["x (default)", "rf (default)"]
+    on_mae = aggregate(rows, "mae", rounds=10).win_rates
+    assert on_rmse == 0.5  # x loses the table, wins the regression on RMSE
+    assert on_mae.loc["x (default)", "rf (default)"] == 0.0  # and loses it on MAE
+
+
+def _reference_elo(battles: list[tuple[str, str, float, float]], methods: list[str]) -> dict:
+    """Bradley-Terry by SciPy's minimize over the battles one by one: (a, b, a's score, weight),
+    with the same tiny ridge as the fit under test."""
+    index = {m: i for i, m in enumerate(methods)}
+
+    def loss(w: np.ndarray) -> float:
+        total = 0.5 * w @ w / BT_C
+        for a, b, outcome, weight in battles:
+            d = math.log(10) * (w[index[a]] - w[index[b]])
+            # -[outcome log p + (1 - outcome) log (1 - p)], p = sigmoid(d)
+            total += weight * (np.logaddexp(0, -d) * outcome + np.logaddexp(0, d) * (1 - outcome))
+        return total
+
+    w = minimize(loss, np.zeros(len(methods)), method="BFGS", options={"gtol": 1e-9}).x
+    ratings = 400 * w
+    return {m: ratings[index[m]] - ratings[index[ANCHOR]] + 1000 for m in methods}
+
+
+def test_elo_agrees_with_an_independent_maximum_likelihood_fit_to_one_point():
+    rng = np.random.default_rng(7)
+    names = ["rf", "a", "b", "c", "d"]
+    skill = dict(zip(names, [0.0, 0.03, -0.02, 0.05, -0.06], strict=True))
+    scores = {
+        f"d{d}": {
+            name: list(0.7 + skill[name] + rng.normal(0, 0.05, n_folds).round(2)) for name in names
+        }
+        for d, n_folds in enumerate([3, 5, 4, 10, 2, 6])
+    }
+    rows = score_rows(scores)
+    battles = []
+    for by_estimator in scores.values():
+        n_folds = len(next(iter(by_estimator.values())))
+        for fold in range(n_folds):
+            for a, b in itertools.combinations(names, 2):
+                sa, sb = by_estimator[a][fold], by_estimator[b][fold]
+                outcome = 1.0 if sa > sb else 0.0 if sa < sb else 0.5
+                battles.append((f"{a} (default)", f"{b} (default)", outcome, 1 / n_folds))
+    assert len(battles) > 200
+    methods = [f"{n} (default)" for n in names]
+    expected = _reference_elo(battles, methods)
+    got = aggregate(rows, rounds=10).board["elo"]
+    for method in methods:
+        assert got[method] == pytest.approx(expected[method], abs=1.0)
+    assert got.std() > 10  # the ratings are spread, so agreement is not trivial
+
+
+def test_the_bootstraps_refit_finds_the_same_maximum_as_the_logistic_regression():
+    from treesvsnets.reports.aggregate import _bradley_terry, _bradley_terry_refit, dataset_wins
+
+    rng = np.random.default_rng(3)
+    scores = {
+        f"d{d}": {name: list(rng.uniform(0.6, 0.9, 4).round(2)) for name in ["rf", "a", "b", "c"]}
+        for d in range(5)
+    }
+    _, _, wins = dataset_wins(error_table(score_rows(scores))[0])
+    pooled = wins.sum(axis=0)
+    expected = _bradley_terry(pooled)
+    assert np.ptp(expected) > 20
+    got = _bradley_terry_refit(pooled, np.zeros(len(pooled)))
+    assert got - got[0] == pytest.approx(expected - expected[0], abs=0.01)

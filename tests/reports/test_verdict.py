@@ -1,0 +1,63 @@
+"""The verdict paragraph on constructed results: trees ahead, nets ahead, a tie within the
+interval, and a part of the datasets where the answer reverses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.helpers.results import score_rows
+from treesvsnets.reports.aggregate import aggregate
+from treesvsnets.reports.verdict import DatasetFacts, verdict
+
+
+def _scores(gaps: list[float], seed: int = 0) -> dict[str, dict[str, list[float]]]:
+    """Per dataset: rf, xgboost and mlp over 5 folds, mlp ``gap`` above rf on average."""
+    rng = np.random.default_rng(seed)
+    scores = {}
+    for d, gap in enumerate(gaps):
+        base = 0.7 + rng.normal(0, 0.01, 5)
+        scores[f"d{d}"] = {
+            "rf": list(base),
+            "xgboost": list(base - 0.005),
+            "mlp": list(base + gap + rng.normal(0, 0.002, 5)),
+            "dummy": [0.5] * 5,
+        }
+    return scores
+
+
+def test_trees_ahead_on_every_dataset_is_said_with_an_interval_that_excludes_0():
+    text = verdict(aggregate(score_rows(_scores([-0.05] * 12)), rounds=50))
+    assert "best of the tree ensembles, rf (default)" in text
+    assert "the best of the nets, mlp (default)" in text
+    assert "which excludes 0): the tree ensembles are ahead" in text
+    assert "Across 12 datasets" in text
+    assert "rf (default) wins 100% of their battles" in text
+
+
+def test_nets_ahead_is_said_the_other_way_round():
+    text = verdict(aggregate(score_rows(_scores([0.05] * 12)), rounds=50))
+    assert "the best of the nets, mlp (default)" in text.split(":")[0]
+    assert "the nets are ahead" in text
+
+
+def test_a_tie_within_the_interval_says_they_cannot_be_told_apart_and_that_datasets_are_few():
+    # nets win three datasets by a lot and lose three by as much
+    text = verdict(aggregate(score_rows(_scores([0.05, -0.05] * 3)), rounds=50))
+    assert "which includes 0): the two cannot be told apart" in text
+    assert "6 datasets are too few" in text
+    assert "are ahead" not in text
+
+
+def test_a_part_where_the_answer_reverses_is_named():
+    scores = _scores([-0.05] * 8 + [0.05] * 4)
+    facts = {
+        f"d{d}": DatasetFacts("classification", 500, kind="table" if d < 8 else "image")
+        for d in range(12)
+    }
+    text = verdict(aggregate(score_rows(scores), rounds=50), facts)
+    assert "It reverses on images and sequences (4: rf (default) wins 0%)" in text
+
+
+def test_one_family_alone_gets_no_verdict():
+    rows = score_rows({"a": {"rf": [0.8, 0.9], "xgboost": [0.7, 0.8]}})
+    assert "Only one family of methods ran (ensemble)" in verdict(aggregate(rows, rounds=10))

@@ -1,0 +1,141 @@
+"""The report's cross-dataset section, for a run (or runs) over 2 or more datasets: the
+verdict paragraph, the board of methods (Elo with its interval, win rate, average rank,
+normalized scores, improvability, seconds per 1,000 rows, imputed share) and its figures.
+
+A method is an estimator under one protocol (``rf (default)``, ``rf (tuned)``), each task
+judged by the run's metric (:mod:`.aggregate`); the baseline fills failures and is not rated.
+What the paragraph knows of each dataset (task, rows, image/sequence/table, categorical
+columns) comes from the manifest's description of it (:func:`dataset_facts`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from treesvsnets.reports import across_plots
+from treesvsnets.reports.aggregate import Aggregate, aggregate
+from treesvsnets.reports.layout import Figure, save_figure
+from treesvsnets.reports.verdict import DatasetFacts, verdict
+from treesvsnets.tasks import task_of
+
+
+@dataclass
+class AcrossSection:
+    """The verdict, the board (display strings) and the figures of the cross-dataset section."""
+
+    verdict: str
+    table: pd.DataFrame
+    figures: list[Figure] = field(default_factory=list)
+    result: Aggregate | None = None
+
+
+def dataset_facts(described: list[dict[str, Any]]) -> dict[str, DatasetFacts]:
+    """Each dataset's task, rows, kind and categorical columns, from the manifest's entries."""
+    facts = {}
+    for entry in described:
+        kind = (
+            "image"
+            if entry.get("image_shape")
+            else "sequence"
+            if entry.get("sequence_shape")
+            else "table"
+        )
+        facts[entry["name"]] = DatasetFacts(
+            task=task_of(entry.get("task")),
+            rows=int(entry.get("n_samples") or 0),
+            kind=kind,
+            categorical=bool(entry.get("categorical_columns")),
+        )
+    return facts
+
+
+def _interval(low: float, high: float, digits: int = 0) -> str:
+    return "" if low != low or high != high else f"{low:.{digits}f} to {high:.{digits}f}"
+
+
+def display(result: Aggregate) -> pd.DataFrame:
+    """The board as the report shows it: one row per method, best Elo first."""
+    board = result.board
+    n = result.n_datasets
+    return pd.DataFrame(
+        {
+            "rank": range(1, len(board) + 1),
+            "method": board.index,
+            "family": board["family"],
+            "Elo": board["elo"].map(lambda v: f"{v:.0f}"),
+            "95% interval": [
+                _interval(lo, hi)
+                for lo, hi in zip(board["elo_low"], board["elo_high"], strict=True)
+            ],
+            "win rate": board["win_rate"].map(lambda v: f"{v:.0%}"),
+            "avg rank": board["average_rank"].map(lambda v: f"{v:.2f}"),
+            "normalized": board["normalized"].map(lambda v: f"{v:.3f}"),
+            "normalized (Grinsztajn)": board["normalized_grinsztajn"].map(lambda v: f"{v:.3f}"),
+            "improvability": [
+                f"{v:.1%}" + (f" ({lo:.1%} to {hi:.1%})" if lo == lo else "")
+                for v, lo, hi in zip(
+                    board["improvability"],
+                    board["improvability_low"],
+                    board["improvability_high"],
+                    strict=True,
+                )
+            ],
+            "train s/1k rows": board["train_per_1k"].map(lambda v: f"{v:.3g}"),
+            "predict s/1k rows": board["predict_per_1k"].map(lambda v: f"{v:.3g}"),
+            "datasets": board["datasets"].map(lambda v: f"{v}/{n}"),
+            "imputed": board["imputed"].map(lambda v: "" if v == 0 else f"[{v:.0%} imputed]"),
+        }
+    ).reset_index(drop=True)
+
+
+#: what each figure of the section shows, and the file it is saved as
+_FIGURES = (
+    (
+        across_plots.elo_intervals,
+        "elo",
+        "Elo of each method (Bradley-Terry over every pair on every dataset and fold, each "
+        "dataset weighing 1; rf (default) = 1000), with its 95% bootstrap interval over datasets.",
+    ),
+    (
+        across_plots.win_rate_heatmap,
+        "win-rates",
+        "How often the row's method beats the column's (each dataset weighing 1).",
+    ),
+    (
+        across_plots.normalized_heatmap,
+        "normalized-scores",
+        "Normalized score per dataset (TabArena's: 1 = the dataset's best, 0 = its median or "
+        "worse).",
+    ),
+    (
+        across_plots.elo_vs_train_time,
+        "elo-vs-train-time",
+        "Elo against train seconds per 1,000 rows, with the Pareto front (no method is both "
+        "better and faster than one on it).",
+    ),
+)
+
+
+def across_section(
+    rows: pd.DataFrame, described: list[dict[str, Any]], metric: str | None, run_dir: Path | None
+) -> AcrossSection | None:
+    """The section for the cell rows ``rows`` (default and tuned), None with fewer than 2
+    datasets or nothing to rate; with ``run_dir``, its figures are drawn there."""
+    if rows.empty or rows["dataset"].nunique() < 2:
+        return None
+    result = aggregate(rows, metric)
+    if result.board.empty or result.n_datasets < 2:
+        return None
+    facts = dataset_facts(described)
+    section = AcrossSection(verdict(result, facts), display(result), result=result)
+    if run_dir is not None and len(result.board) > 1:
+        section.figures = [
+            Figure(caption, save_figure(partial(draw, result), run_dir, name))
+            for draw, name, caption in _FIGURES
+        ]
+    return section

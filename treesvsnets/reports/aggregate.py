@@ -1,0 +1,424 @@
+"""Across datasets: who wins overall, by how much, and how sure, as TabArena's leaderboard
+counts it (its ``bencheval``) and as Grinsztajn et al. (2022) normalise.
+
+Everything starts from :func:`error_table`, one row per (method, dataset, seed, fold): a
+*method* is an estimator under one protocol, ``"rf (default)"`` or ``"rf (tuned)"``; its
+*error* is the task's metric turned so that lower is better (RMSE, log loss as they are; 1 −
+accuracy, 1 − ROC-AUC, 1 − R²), each task on its own metric, so a run with both tasks
+aggregates both. The baseline (dummy) is not a method of the board: it fills failures.
+
+**Failures** are never dropped silently: a method's failed cell (error, timeout, out of memory,
+crash) takes the baseline's error on the same dataset, seed and fold, or, in a run without a
+baseline, the worst error any method had there; the cell is *imputed* and each table says
+which share of a method's cells were. A method with nothing but imputed cells is dropped from
+the tables and named in :attr:`Aggregate.dropped`. A method that never ran on a dataset (an
+image net on a table, runs with different estimators) is *absent* there, not imputed: it meets
+the others only where it ran.
+
+- **Elo** (:func:`elo`): a Bradley-Terry fit by maximum likelihood over battles (every pair of
+  methods on the same dataset and split; the lower error wins, a tie is half a win each), each
+  battle weighing 1 / (that dataset's splits) so every dataset counts once; scikit-learn's
+  ``LogisticRegression`` without intercept and with almost no penalty (C = 1e6; the bootstrap's
+  refits maximise the same likelihood with SciPy, much faster on a few parameters), scaled so that
+  P(A beats B) = 1 / (1 + 10^((R_B − R_A) / 400)) and shifted so that ``rf (default)`` is
+  exactly 1000 (the ratings' mean is 1000 when the board has no ``rf (default)``). A 95%
+  interval from 200 bootstrap rounds that resample datasets.
+- **Win rates** (:func:`win_rates`): per pair, the share of splits one beats the other (ties
+  half) on each dataset, averaged over the datasets both ran on; a method's overall win rate
+  averages that over its opponents.
+- **Average rank** (ties averaged) of each method's mean error per dataset.
+- **Normalized score**: TabArena's 1 − clip((err − best) / max(median − best, 1e-5), 0, 1)
+  per dataset (best and median over the board's methods), and Grinsztajn's form, 1 at the best
+  and 0 at the 90% quantile of the errors (the 10% quantile of the scores) for classification
+  or their median for regression, clipped to [0, 1].
+- **Improvability**: 1 − best_err / err per dataset (0 for the best), averaged, with a bootstrap
+  interval over datasets.
+- **Seconds per 1,000 rows** to train (a tuned method counts its whole search, every trial,
+  plus the refit) and to predict, the median over datasets of each dataset's mean.
+
+:func:`aggregate` returns all of it as :class:`Aggregate` (DataFrames a notebook can plot).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from treesvsnets.estimators.base import BASELINE_FAMILY
+from treesvsnets.results.row import DEFAULT
+from treesvsnets.tasks import REGRESSION, Metric, primary, task_of
+
+#: the method whose rating is fixed at 1000 (TabArena's anchor)
+ANCHOR = "rf (default)"
+ANCHOR_ELO = 1000.0
+#: Elo's scale: a 400-point gap is 10-to-1 odds
+SCALE = 400.0
+#: bootstrap rounds (datasets resampled) for every interval here
+ROUNDS = 200
+#: the Bradley-Terry fit's inverse penalty: almost none, yet finite where one method beats
+#: another everywhere (there the unpenalised maximum runs off to infinity)
+BT_C = 1e6
+#: the share of each interval's tails
+TAIL = 0.025
+
+
+def method_name(estimator: str, tuning: str | None) -> str:
+    """An estimator under one protocol: ``"rf (default)"``, ``"rf (tuned)"``."""
+    return f"{estimator} ({tuning or DEFAULT})"
+
+
+def error_of(metric: Metric, values: pd.Series) -> pd.Series:
+    """Scores turned into errors, lower is better: a higher-is-better score (at most 1:
+    accuracy, ROC-AUC, R²...) becomes 1 − score."""
+    values = pd.to_numeric(values, errors="coerce").astype(float)
+    return 1.0 - values if metric.higher_is_better else values
+
+
+def error_table(rows: pd.DataFrame, metric: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """One row per (method, dataset, seed, fold) with its ``error`` (each task judged by
+    ``primary(task, metric)``: the run's ``metric`` setting where it fits the task, else the
+    task's default), ``imputed``, ``task``, ``family``,
+    ``train_s``, ``predict_s``, ``n_train``, ``n_test``; and the methods dropped because every
+    one of their cells failed."""
+    columns = ["method", "estimator", "family", "dataset", "task", "seed", "fold", "error"]
+    if rows.empty:
+        return pd.DataFrame(columns=[*columns, "imputed"]), []
+    frame = rows.reset_index(drop=True)  # rows of several runs may repeat an index
+    frame["task"] = _column(frame, "task", None).map(task_of)
+    frame["error"] = np.nan
+    for task, part in frame.groupby("task", sort=False):
+        judged = primary(task, metric)
+        frame.loc[part.index, "error"] = error_of(judged, part[judged.column]).to_numpy()
+    frame["method"] = [
+        method_name(e, t)
+        for e, t in zip(frame["estimator"], _column(frame, "tuning", DEFAULT), strict=True)
+    ]
+    frame["n_val"] = _column(frame, "n_val", 0)
+    frame["ok"] = (frame["status"] == "ok") & frame["error"].notna()
+    frame["train_s"] = pd.to_numeric(frame["fit_seconds"], errors="coerce") + pd.to_numeric(
+        _column(frame, "tuning_seconds", 0.0), errors="coerce"
+    ).fillna(0.0)
+    baseline = frame["family"] == BASELINE_FAMILY
+    filled = _impute(frame[~baseline], frame[baseline & frame["ok"]])
+    kept = filled.groupby("method")["imputed"].transform("all")
+    dropped = sorted(filled.loc[kept, "method"].unique())
+    extra = ["imputed", "train_s", "predict_seconds", "n_train", "n_val", "n_test"]
+    table = filled.loc[~kept, [*columns, *extra]].rename(columns={"predict_seconds": "predict_s"})
+    return table.reset_index(drop=True), dropped
+
+
+def _column(frame: pd.DataFrame, name: str, default: object) -> pd.Series:
+    """``frame[name]``, or ``default`` on every row where rows of older runs lack it."""
+    return frame[name] if name in frame else pd.Series(default, index=frame.index, dtype=object)
+
+
+def _impute(methods: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """Failed cells take the baseline's error on their (dataset, seed, fold), else the worst
+    error of any method there; ``imputed`` marks them (a cell with neither stays out)."""
+    unit = ["dataset", "seed", "fold"]
+    methods = methods.copy()
+    methods["imputed"] = ~methods["ok"]
+    fill = baseline.groupby(unit)["error"].mean()
+    worst = methods[methods["ok"]].groupby(unit)["error"].max()
+    fill = fill.combine_first(worst)
+    keys = pd.MultiIndex.from_frame(methods[unit])
+    imputed = methods["imputed"].to_numpy()
+    methods.loc[imputed, "error"] = fill.reindex(keys[imputed]).to_numpy()
+    return methods[methods["error"].notna()]
+
+
+def _units(table: pd.DataFrame) -> pd.DataFrame:
+    """The errors as (dataset, seed, fold) rows by method columns (NaN where absent)."""
+    return table.pivot_table(
+        index=["dataset", "seed", "fold"], columns="method", values="error", aggfunc="mean"
+    )
+
+
+def dataset_wins(table: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
+    """(methods, datasets, W) with ``W[d, a, b]`` = the share of dataset d's splits on which
+    method a beat method b (ties half; 0 where they never met), and ``W[d, a, b] + W[d, b, a]``
+    = 1 where they met."""
+    wide = _units(table)
+    methods = list(wide.columns)
+    datasets = list(wide.index.get_level_values("dataset").unique())
+    wins = np.zeros((len(datasets), len(methods), len(methods)))
+    for d, dataset in enumerate(datasets):
+        errors = wide.xs(dataset, level="dataset").to_numpy()  # splits x methods
+        a, b = errors[:, :, None], errors[:, None, :]
+        met = ~(np.isnan(a) | np.isnan(b))
+        score = np.where(met, (a < b) + 0.5 * (a == b), 0.0)
+        n_splits = len(errors)
+        wins[d] = score.sum(axis=0) / n_splits
+        np.fill_diagonal(wins[d], 0.0)
+    return methods, datasets, wins
+
+
+def _bradley_terry(wins: np.ndarray) -> np.ndarray:
+    """Log10-strengths × 400 from pooled win weights ``wins[a, b]`` (a over b), fitted by
+    scikit-learn's logistic regression without intercept: one design row per met pair and
+    outcome, weighted by the wins."""
+    from sklearn.linear_model import LogisticRegression
+
+    n = len(wins)
+    a, b = np.triu_indices(n, 1)
+    met = (wins[a, b] + wins[b, a]) > 0
+    a, b = a[met], b[met]
+    if len(a) == 0:
+        return np.zeros(n)
+    X = np.zeros((len(a), n))
+    X[np.arange(len(a)), a] = math.log(10)
+    X[np.arange(len(a)), b] = -math.log(10)
+    # each met pair twice: "a beat b" weighted by a's wins, "b beat a" by b's
+    X = np.vstack([X, X])
+    y = np.concatenate([np.ones(len(a)), np.zeros(len(a))])
+    weight = np.concatenate([wins[a, b], wins[b, a]])
+    # Newton steps on a handful of parameters: converged in a few iterations, to 1e-10
+    model = LogisticRegression(
+        fit_intercept=False, C=BT_C, tol=1e-10, max_iter=100, solver="newton-cholesky"
+    )
+    model.fit(X, y, sample_weight=weight)
+    return SCALE * model.coef_[0]
+
+
+def _bradley_terry_refit(wins: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The same penalised likelihood as :func:`_bradley_terry`, maximised by SciPy's L-BFGS
+    from ``start`` (a bootstrap round starts at the full data's ratings): a few milliseconds
+    where a scikit-learn fit spends most of its time checking its inputs."""
+    from scipy.optimize import minimize
+    from scipy.special import expit, log_expit
+
+    ln10 = math.log(10)
+
+    def loss(t: np.ndarray) -> tuple[float, np.ndarray]:
+        gap = ln10 * (t[:, None] - t[None, :])  # gap[a, b]: a's edge over b
+        pull = ln10 * wins * expit(-gap)  # d(loss)/d(gap) of each won battle, negated
+        grad = pull.sum(axis=0) - pull.sum(axis=1) + t / BT_C
+        return float(-(wins * log_expit(gap)).sum() + t @ t / (2 * BT_C)), grad
+
+    fitted = minimize(loss, start / SCALE, jac=True, method="L-BFGS-B", options={"gtol": 1e-9})
+    return SCALE * fitted.x
+
+
+def _anchored(ratings: np.ndarray, methods: list[str], present: np.ndarray) -> np.ndarray:
+    """Shift ``ratings`` so the anchor is 1000 (their mean over ``present`` methods without it)."""
+    if ANCHOR in methods and present[methods.index(ANCHOR)]:
+        return ratings - ratings[methods.index(ANCHOR)] + ANCHOR_ELO
+    return ratings - ratings[present].mean() + ANCHOR_ELO
+
+
+def _interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The central 95% of bootstrap ``samples`` (rounds by columns), NaN-safe."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a method no round could rate: NaN
+        low = np.nanquantile(samples, TAIL, axis=0)
+        high = np.nanquantile(samples, 1 - TAIL, axis=0)
+    return low, high
+
+
+@dataclass(frozen=True)
+class EloFit:
+    """Ratings of ``methods``, their bootstrap samples (rounds x methods, NaN where a round did
+    not draw a dataset the method ran on), for intervals on ratings and on their gaps."""
+
+    methods: list[str]
+    ratings: np.ndarray
+    samples: np.ndarray
+
+    def gap(self, a: str, b: str) -> tuple[float, float, float]:
+        """Rating of ``a`` minus ``b``, and its 95% bootstrap interval."""
+        i, j = self.methods.index(a), self.methods.index(b)
+        low, high = _interval((self.samples[:, i] - self.samples[:, j])[:, None])
+        return float(self.ratings[i] - self.ratings[j]), float(low[0]), float(high[0])
+
+
+def elo_fit(table: pd.DataFrame, rounds: int = ROUNDS, seed: int = 0) -> EloFit:
+    """The Bradley-Terry ratings of :func:`error_table`'s methods and ``rounds`` bootstrap
+    refits over resampled datasets."""
+    methods, _, wins = dataset_wins(table)
+    ran = wins.sum(axis=2) + wins.sum(axis=1) > 0  # datasets x methods: battled there
+    fitted = _bradley_terry(wins.sum(axis=0))
+    ratings = _anchored(fitted, methods, ran.any(axis=0))
+    rng = np.random.default_rng(seed)
+    samples = np.full((rounds, len(methods)), np.nan)
+    n_datasets = len(wins)
+    for r in range(rounds if n_datasets > 1 else 0):
+        counts = np.bincount(rng.integers(0, n_datasets, n_datasets), minlength=n_datasets)
+        present = (ran * counts[:, None]).sum(axis=0) > 0
+        refitted = _bradley_terry_refit(np.tensordot(counts, wins, axes=1), fitted)
+        samples[r, present] = _anchored(refitted, methods, present)[present]
+    return EloFit(methods, ratings, samples)
+
+
+def win_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """Method by method: the row's win rate against the column, each dataset both ran on
+    weighing 1 (NaN where they never met)."""
+    methods, _, wins = dataset_wins(table)
+    met = (wins + wins.transpose(0, 2, 1)) > 0
+    with np.errstate(invalid="ignore"):
+        rate = wins.sum(axis=0) / met.sum(axis=0)
+    return pd.DataFrame(rate, index=methods, columns=methods)
+
+
+def dataset_errors(table: pd.DataFrame) -> pd.DataFrame:
+    """Each method's mean error per dataset: datasets by methods (NaN where absent)."""
+    return table.pivot_table(index="dataset", columns="method", values="error", aggfunc="mean")
+
+
+def normalized_scores(errors: pd.DataFrame, tasks: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+    """TabArena's and Grinsztajn's normalized scores, datasets by methods (1 is the best)."""
+    values = errors.to_numpy(dtype=float)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a dataset without any error
+        best = np.nanmin(values, axis=1, keepdims=True)
+        median = np.nanmedian(values, axis=1, keepdims=True)
+        zero = np.array(
+            [
+                [np.nanquantile(row, 0.5 if tasks.get(d) == REGRESSION else 0.9)]
+                for d, row in zip(errors.index, values, strict=True)
+            ]
+        ).reshape(-1, 1)
+    tabarena = 1 - np.clip((values - best) / np.maximum(median - best, 1e-5), 0, 1)
+    span = zero - best
+    flat = span <= 1e-12  # every method at the best (or the quantile is the best)
+    with np.errstate(all="ignore"):
+        grinsztajn = np.clip((zero - values) / np.where(flat, 1.0, span), 0, 1)
+    grinsztajn = np.where(flat, (values <= best).astype(float), grinsztajn)
+    missing = np.isnan(values)
+    return {
+        name: pd.DataFrame(np.where(missing, np.nan, score), errors.index, errors.columns)
+        for name, score in (("tabarena", tabarena), ("grinsztajn", grinsztajn))
+    }
+
+
+def improvability(errors: pd.DataFrame) -> pd.DataFrame:
+    """1 − best_err / err per dataset (0 for the best; 0 where every error is 0)."""
+    best = errors.min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = 1 - errors.rdiv(best, axis=0)
+    return gap.mask(errors.eq(0), 0.0).where(errors.notna())
+
+
+def _bootstrap_mean(per_dataset: pd.DataFrame, rounds: int, seed: int) -> pd.DataFrame:
+    """Each method's mean over datasets, with the 95% interval of that mean over datasets
+    resampled (``rounds`` rounds)."""
+    values = per_dataset.to_numpy()
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(values), (rounds, len(values)))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample where a method is absent
+        means = np.nanmean(values[draws], axis=1)  # rounds x methods
+    low, high = _interval(means)
+    return pd.DataFrame(
+        {"mean": per_dataset.mean(axis=0), "low": low, "high": high}, index=per_dataset.columns
+    )
+
+
+def per_1k_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Train and predict seconds per 1,000 rows: each dataset's mean over its cells, then the
+    median over datasets."""
+    cells = table[~table["imputed"]].assign(
+        train_per_1k=lambda t: 1000 * t["train_s"] / t["n_train"].astype(float),
+        predict_per_1k=lambda t: 1000 * t["predict_s"].astype(float) / t["n_test"].astype(float),
+    )
+    per_dataset = cells.groupby(["method", "dataset"])[["train_per_1k", "predict_per_1k"]].mean()
+    return per_dataset.groupby("method").median()
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """The cross-dataset tables of a set of result rows (see the module's docstring)."""
+
+    table: pd.DataFrame  # error_table: one row per (method, dataset, seed, fold)
+    board: pd.DataFrame  # one row per method, best Elo first
+    win_rates: pd.DataFrame  # method by method
+    normalized: dict[str, pd.DataFrame]  # "tabarena", "grinsztajn": datasets by methods
+    improvability: pd.DataFrame  # datasets by methods
+    elo: EloFit
+    dropped: list[str] = field(default_factory=list)  # every cell failed
+
+    @property
+    def n_datasets(self) -> int:
+        return int(self.table["dataset"].nunique())
+
+
+def aggregate(
+    rows: pd.DataFrame | str | Path | Sequence[str | Path],
+    metric: str | None = None,
+    *,
+    rounds: int = ROUNDS,
+    seed: int = 0,
+) -> Aggregate:
+    """Every cross-dataset table of ``rows``: result rows (a DataFrame), or the rows of one
+    or several run folders; each task judged by ``metric`` where it fits the task (a run's
+    ``--metric``: a run folder's own by default), else by the task's default. The many small
+    fits run on one BLAS thread: more only wait on each other."""
+    from threadpoolctl import threadpool_limits
+
+    if not isinstance(rows, pd.DataFrame):
+        rows, metric = _folder_rows([rows] if isinstance(rows, str | Path) else list(rows), metric)
+    with threadpool_limits(limits=1):
+        return _aggregate(rows, metric, rounds, seed)
+
+
+def common_metric(metrics: Mapping[str, str | None]) -> str | None:
+    """The ``metric`` setting every run (run id -> its setting) was judged by; runs judged by
+    different ones are refused in one sentence (one board ranks by one score)."""
+    from treesvsnets.errors import ConfigError
+
+    chosen = set(metrics.values())
+    if len(chosen) > 1:
+        named = ", ".join(f"{run} by {metric or 'the defaults'}" for run, metric in metrics.items())
+        raise ConfigError(
+            f"the runs were judged by different metrics ({named}); give the one to judge "
+            "them all by (report's --metric, aggregate's metric)."
+        )
+    return chosen.pop() if chosen else None
+
+
+def _folder_rows(run_dirs: list[str | Path], metric: str | None) -> tuple[pd.DataFrame, str | None]:
+    """The cell rows of the run folders ``run_dirs``, one after another, and the metric they
+    are judged by (``metric``, else theirs: :func:`common_metric`)."""
+    from treesvsnets.results.folder import RunFolder
+
+    folders = [RunFolder.open(Path(d)) for d in run_dirs]
+    if metric is None:
+        metric = common_metric({f.run_id: f.read_manifest().metric for f in folders})
+    return pd.concat([folder.rows() for folder in folders], ignore_index=True), metric
+
+
+def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -> Aggregate:
+    table, dropped = error_table(rows, metric)
+    fit = elo_fit(table, rounds=rounds, seed=seed)
+    errors = dataset_errors(table)
+    tasks = table.groupby("dataset")["task"].first().to_dict()
+    normalized = normalized_scores(errors, tasks)
+    gaps = improvability(errors)
+    rates = win_rates(table)
+    low, high = _interval(fit.samples)
+    facts = table.groupby("method").agg(
+        family=("family", "first"),
+        estimator=("estimator", "first"),
+        datasets=("dataset", "nunique"),
+        imputed=("imputed", "mean"),
+    )
+    board = pd.DataFrame(
+        {"elo": fit.ratings, "elo_low": low, "elo_high": high}, index=fit.methods
+    ).join(facts)
+    board["win_rate"] = rates.mean(axis=1, skipna=True)
+    board["average_rank"] = errors.rank(axis=1, method="average").mean(axis=0)
+    board["normalized"] = normalized["tabarena"].mean(axis=0)
+    board["normalized_grinsztajn"] = normalized["grinsztajn"].mean(axis=0)
+    improv = _bootstrap_mean(gaps, rounds, seed)
+    board = board.join(
+        improv.add_prefix("improvability_").rename(columns={"improvability_mean": "improvability"})
+    )
+    board = board.join(per_1k_rows(table))
+    board.index.name = "method"
+    board = board.sort_values("elo", ascending=False)
+    return Aggregate(table, board, rates, normalized, gaps, fit, dropped)

@@ -1,0 +1,217 @@
+"""The answer in words: one paragraph saying which family is ahead across the datasets, by how
+much and how sure, where the answer differs, and what tuning changed.
+
+Every clause is computed from an :class:`~treesvsnets.reports.aggregate.Aggregate`, never
+taken from a template that could say more than the numbers: the two sides are the best method
+(by Elo) of the two families compared (tree ensembles against nets when both ran, otherwise the
+two best families present); the gap is their Elo difference with its bootstrap interval, and it
+is called a lead only when that interval excludes 0; the win rate is theirs head to head. The
+answer is then read again on each part of the datasets (by task, by size, with or without
+categorical columns, tables against images and sequences): a part is named only when its
+winner differs from the overall one.
+
+:func:`verdict` returns the paragraph; :class:`DatasetFacts` is what it knows of each dataset
+(its task, rows, kind, categorical columns), from the run's manifest or the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from treesvsnets.reports.aggregate import Aggregate, dataset_wins
+from treesvsnets.results.row import TUNED
+
+#: how a family is named in the paragraph
+FAMILY_WORDS = {
+    "ensemble": "tree ensembles",
+    "deep": "nets",
+    "linear": "linear models",
+    "other": "other models",
+}
+#: the families the question is about, in the order the paragraph names them
+QUESTION = ("ensemble", "deep")
+#: below this many datasets an interval that includes 0 is said to be too wide to decide
+FEW_DATASETS = 10
+#: the size parts: a dataset's rows below SMALL_ROWS, or at least
+SMALL_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What the paragraph says of one dataset: its task, rows, kind (``table``, ``image`` or
+    ``sequence``) and whether it has categorical columns."""
+
+    task: str
+    rows: int
+    kind: str = "table"
+    categorical: bool = False
+
+    def parts(self) -> dict[str, str]:
+        """The part of each split of the datasets this one falls in."""
+        parts = {
+            "task": f"{self.task} datasets",
+            "size": f"datasets under {SMALL_ROWS:,} rows"
+            if self.rows < SMALL_ROWS
+            else f"datasets of {SMALL_ROWS:,} rows or more",
+            "kind": "tables" if self.kind == "table" else "images and sequences",
+        }
+        if self.kind == "table":
+            parts["categorical"] = (
+                "tables with categorical columns"
+                if self.categorical
+                else "tables without categorical columns"
+            )
+        return parts
+
+
+def facts_from_rows(rows: pd.DataFrame) -> dict[str, DatasetFacts]:
+    """What the rows alone say of each dataset: its task and rows (train + val + test)."""
+    facts = {}
+    for dataset, part in rows.groupby("dataset", sort=False):
+        first = part.iloc[0]
+        size = sum(int(first.get(c) or 0) for c in ("n_train", "n_val", "n_test"))
+        facts[str(dataset)] = DatasetFacts(task=str(first.get("task")), rows=size)
+    return facts
+
+
+def _sides(board: pd.DataFrame) -> tuple[str, str] | None:
+    """The best method of each of the two families compared (tree ensembles and nets when
+    both are on ``board``, else its two best families), best first by Elo."""
+    families = list(dict.fromkeys(board["family"]))  # in Elo order
+    compared = [f for f in QUESTION if f in families]
+    if len(compared) < 2:
+        compared = families[:2]
+    if len(compared) < 2:
+        return None
+    first, second = (board.index[board["family"] == family][0] for family in compared)
+    return (
+        (first, second)
+        if board.loc[first, "elo"] >= board.loc[second, "elo"]
+        else (
+            second,
+            first,
+        )
+    )
+
+
+def _family(result: Aggregate, method: str) -> str:
+    family = result.board.loc[method, "family"]
+    return FAMILY_WORDS.get(family, family)
+
+
+def _head_to_head(result: Aggregate, a: str, b: str, datasets: list[str] | None = None) -> float:
+    """The win rate of ``a`` against ``b`` over ``datasets`` (all), each weighing 1."""
+    table = result.table
+    if datasets is not None:
+        table = table[table["dataset"].isin(datasets)]
+    methods, _, wins = dataset_wins(table[table["method"].isin([a, b])])
+    if a not in methods or b not in methods:
+        return float("nan")
+    i, j = methods.index(a), methods.index(b)
+    met = (wins[:, i, j] + wins[:, j, i]) > 0
+    return float(wins[met, i, j].mean()) if met.any() else float("nan")
+
+
+def _lead(result: Aggregate, a: str, b: str) -> str:
+    gap, low, high = result.elo.gap(a, b)
+    n = result.n_datasets
+    rate = _head_to_head(result, a, b)
+    head = (
+        f"Across {n} dataset{'s' if n != 1 else ''}, the best of the {_family(result, a)}, "
+        f"{a}, rates {result.board.loc[a, 'elo']:.0f} Elo against {result.board.loc[b, 'elo']:.0f} "
+        f"for the best of the {_family(result, b)}, {b}: a gap of {gap:.0f} points"
+    )
+    if np.isnan(low):
+        sure = (
+            " (one dataset: no interval). With a single dataset this is that dataset's answer, "
+            "not a verdict."
+        )
+    elif low > 0:
+        sure = (
+            f" (95% interval {low:.0f} to {high:.0f}, which excludes 0): the "
+            f"{_family(result, a)} are ahead."
+        )
+    else:
+        sure = (
+            f" (95% interval {low:.0f} to {high:.0f}, which includes 0): the two cannot be told "
+            "apart here"
+        )
+        sure += (
+            f"; {n} datasets are too few for the interval to separate them."
+            if n < FEW_DATASETS
+            else "."
+        )
+    return f"{head}{sure} {a} wins {rate:.0%} of their battles (each dataset weighing 1)."
+
+
+def _differences(result: Aggregate, a: str, b: str, facts: Mapping[str, DatasetFacts]) -> list[str]:
+    """The parts of the datasets on which ``b`` beats ``a`` head to head (the overall answer
+    reversed), and the parts that agree, in words."""
+    datasets = sorted(set(result.table["dataset"]))
+    splits: dict[str, dict[str, list[str]]] = {}
+    for dataset in datasets:
+        if dataset in facts:
+            for split, part in facts[dataset].parts().items():
+                splits.setdefault(split, {}).setdefault(part, []).append(dataset)
+    reversed_parts, agreeing = [], []
+    for by_part in splits.values():
+        if len(by_part) < 2:
+            continue  # every dataset falls in one part: nothing to contrast
+        for part, members in by_part.items():
+            rate = _head_to_head(result, a, b, members)
+            if np.isnan(rate):
+                continue
+            words = f"{part} ({len(members)}: {a} wins {rate:.0%})"
+            (reversed_parts if rate < 0.5 else agreeing).append(words)
+    if not reversed_parts:
+        return (
+            [f"The answer holds on every part of the datasets: {'; '.join(agreeing)}."]
+            if (agreeing)
+            else []
+        )
+    return [f"It reverses on {'; '.join(reversed_parts)}."]
+
+
+def _tuning(result: Aggregate, a: str, b: str) -> list[str]:
+    """What tuning changed: the same comparison among the defaults alone."""
+    board = result.board
+    tuned = board.index.str.endswith(f"({TUNED})")
+    defaults = _sides(board[~tuned]) if tuned.any() else None
+    if defaults is None:
+        return []
+    da, db = defaults
+    gap, low, high = result.elo.gap(da, db)
+    if board.loc[da, "family"] != board.loc[a, "family"]:
+        change = "tuning reverses the answer"
+    elif (da, db) == (a, b):
+        change = "tuning did not change the best of either family"
+    else:
+        overall = result.elo.gap(a, b)[0]
+        change = f"tuning {'widens' if overall > gap else 'narrows'} the gap"
+    return [
+        f"With defaults only, {da} against {db}: {gap:.0f} Elo ({low:.0f} to {high:.0f}); {change}."
+    ]
+
+
+def verdict(result: Aggregate, facts: Mapping[str, DatasetFacts] | None = None) -> str:
+    """One paragraph answering "trees or nets?" from ``result`` (see the module's docstring);
+    ``facts`` (each dataset's task, rows, kind...) let it say where the answer differs."""
+    sides = _sides(result.board)
+    if sides is None:
+        families = ", ".join(sorted(set(result.board["family"]))) or "none"
+        return (
+            f"Only one family of methods ran ({families}), so there is no verdict between "
+            "families to give."
+        )
+    a, b = sides
+    sentences = [_lead(result, a, b)]
+    if result.n_datasets > 1:
+        sentences += _differences(result, a, b, facts or facts_from_rows(result.table))
+    sentences += _tuning(result, a, b)
+    if result.dropped:
+        sentences.append(f"Not rated, every cell failed: {', '.join(result.dropped)}.")
+    return " ".join(sentences)
