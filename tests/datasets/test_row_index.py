@@ -89,10 +89,7 @@ def test_the_exports_score_the_same_fold_for_fold(exports, tmp_path):
     for how in ("r", "pandas"):
         pd.testing.assert_frame_equal(by_export[how], by_export["plain"])
     manifest = json.loads((result.run_dir / "manifest.json").read_text())
-    readings = {
-        d["name"]: {c["name"]: c for c in d["columns"]}
-        for d in manifest["datasets"]
-    }
+    readings = {d["name"]: {c["name"]: c for c in d["columns"]} for d in manifest["datasets"]}
     assert readings["r"]["Unnamed: 0"]["note"].startswith("the file's row index")
     assert "Unnamed: 0" not in readings["plain"]
 
