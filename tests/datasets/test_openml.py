@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,6 +28,7 @@ from treesvsnets.datasets.openml_data import (
 from treesvsnets.errors import DatasetError
 
 from ..helpers.cli import cli
+from ..helpers.network import refuse_sockets
 
 DATASET, TASK, REGRESSION_DATASET = 9001, 9002, 9003
 #: a sitecustomize that makes any socket connection fail, in the command and its workers
@@ -113,13 +113,7 @@ def data_dir(tmp_path_factory) -> Path:
 @pytest.fixture
 def no_network(monkeypatch):
     """Any socket connection fails, and the openml package cannot be imported: the cache alone."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a socket was opened")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    refuse_sockets(monkeypatch)
     monkeypatch.setitem(sys.modules, "openml", None)
 
 

@@ -4,7 +4,6 @@ of one still has them flagged by ``inspect``; without the extra, naming one is o
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from importlib.util import find_spec
@@ -14,6 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers.cli import cli
+from tests.helpers.network import refuse_sockets
 from treesvsnets.datasets import info, load
 from treesvsnets.datasets.column_types import row_index_reason
 from treesvsnets.datasets.real_tables import INSTALL_EXTRA, REAL_TABLES, ROWNAMES, SOURCES
@@ -50,12 +50,7 @@ def raw_frame(table) -> pd.DataFrame:
 @pytest.fixture
 def offline(monkeypatch):
     """No socket may connect while the test runs."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a built-in real table tried to reach the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+    refuse_sockets(monkeypatch)
 
 
 def test_the_built_ins_cover_binary_multiclass_and_regression_of_many_sizes():
