@@ -4,6 +4,7 @@ interval, and a part of the datasets where the answer reverses."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from tests.helpers.results import score_rows
 from treesvsnets.reports.aggregate import aggregate
@@ -61,3 +62,20 @@ def test_a_part_where_the_answer_reverses_is_named():
 def test_one_family_alone_gets_no_verdict():
     rows = score_rows({"a": {"rf": [0.8, 0.9], "xgboost": [0.7, 0.8]}})
     assert "Only one family of methods ran (ensemble)" in verdict(aggregate(rows, rounds=10))
+
+
+def test_a_run_with_both_tasks_rates_them_together_and_each_alone():
+    from treesvsnets.reports.across_section import across_section
+
+    classification = score_rows(_scores([-0.05] * 3))
+    regression = score_rows(_scores([0.05] * 2, seed=1)).assign(
+        task="regression", dataset=lambda r: "r-" + r["dataset"]
+    )
+    regression["rmse"] = 1 - regression.pop("accuracy")  # lower is better: mlp wins here
+    rows = pd.concat([classification, regression], ignore_index=True)
+    section = across_section(rows, [], None, None)
+    assert section is not None and section.result.n_datasets == 5  # one board over both
+    classified, regressed = section.by_task
+    assert classified.startswith("Classification datasets alone (3, judged by accuracy): Elo ")
+    assert regressed.startswith("Regression datasets alone (2, judged by RMSE): Elo mlp (default)")
+    assert classified.split("Elo ")[1].startswith("rf (default) 1000")

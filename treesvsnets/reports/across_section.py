@@ -21,7 +21,7 @@ from treesvsnets.reports import across_plots
 from treesvsnets.reports.aggregate import Aggregate, aggregate
 from treesvsnets.reports.layout import Figure, save_figure
 from treesvsnets.reports.verdict import DatasetFacts, verdict
-from treesvsnets.tasks import task_of
+from treesvsnets.tasks import TASKS, primary, task_of
 
 
 @dataclass
@@ -32,6 +32,7 @@ class AcrossSection:
     table: pd.DataFrame
     figures: list[Figure] = field(default_factory=list)
     result: Aggregate | None = None
+    by_task: list[str] = field(default_factory=list)  # each task's own Elo, when both ran
 
 
 def dataset_facts(described: list[dict[str, Any]]) -> dict[str, DatasetFacts]:
@@ -121,6 +122,32 @@ _FIGURES = (
 )
 
 
+def _by_task(rows: pd.DataFrame, metric: str | None) -> list[str]:
+    """With both tasks in the run, each task's own Elo (2 or more of its datasets), in words:
+    the board above pools their battles, each on its own metric."""
+    tasks = rows["task"].map(task_of) if "task" in rows else pd.Series(dtype=object)
+    if tasks.nunique() < 2:
+        return []
+    lines = []
+    for task in TASKS:
+        part = rows[tasks == task]
+        if part["dataset"].nunique() < 2:
+            continue
+        result = aggregate(part, metric)
+        board = result.board
+        ratings = ", ".join(
+            f"{method} {elo:.0f}" + (f" ({lo:.0f} to {hi:.0f})" if lo == lo else "")
+            for method, elo, lo, hi in zip(
+                board.index, board["elo"], board["elo_low"], board["elo_high"], strict=True
+            )
+        )
+        lines.append(
+            f"{task[0].upper() + task[1:]} datasets alone ({result.n_datasets}, judged by "
+            f"{primary(task, metric).label}): Elo {ratings}."
+        )
+    return lines
+
+
 def across_section(
     rows: pd.DataFrame, described: list[dict[str, Any]], metric: str | None, run_dir: Path | None
 ) -> AcrossSection | None:
@@ -133,6 +160,7 @@ def across_section(
         return None
     facts = dataset_facts(described)
     section = AcrossSection(verdict(result, facts), display(result), result=result)
+    section.by_task = _by_task(rows, metric)
     if run_dir is not None and len(result.board) > 1:
         section.figures = [
             Figure(caption, save_figure(partial(draw, result), run_dir, name))

@@ -304,7 +304,7 @@ def build_content(
         combined=combined_lines(manifest),
         legend=legend(board, manifest.metric),
         datasets=sections,
-        across=across,
+        across=(section.by_task if section else []) + across,
         across_figures=(section.figures if section else []) + across_figures,
         failed=failed,
         verdict=section.verdict if section else "",
