@@ -77,7 +77,7 @@ def test_list_suites_shows_each_builtin_with_its_datasets_tasks_and_time():
     assert "breast_cancer (binary)" in done.stdout
     assert "wine (multiclass)" in done.stdout
     assert "diabetes (regression)" in done.stdout
-    assert "expected time on 2 cores: about 10 min (an estimate" in done.stdout
+    assert "expected time on 2 cores: about 5 min (2.5 min with --jobs 2" in done.stdout
     assert "openml-task: 363612" in done.stdout  # TabArena's first task
 
 
