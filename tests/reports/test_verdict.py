@@ -79,3 +79,17 @@ def test_a_run_with_both_tasks_rates_them_together_and_each_alone():
     assert classified.startswith("Classification datasets alone (3, judged by accuracy): Elo ")
     assert regressed.startswith("Regression datasets alone (2, judged by RMSE): Elo mlp (default)")
     assert classified.split("Elo ")[1].startswith("rf (default) 1000")
+
+
+def test_a_net_that_ran_on_one_dataset_does_not_speak_for_the_nets():
+    """cnn wins the one image set it can run on; the nets' side is the net that ran on every
+    dataset, and cnn is named as rated on its one dataset alone."""
+    scores = _scores([-0.05] * 6)
+    scores["d0"]["cnn"] = [0.99] * 5
+    result = aggregate(score_rows(scores), rounds=50)
+    assert result.board.index[0] == "cnn (default)"  # the board still shows it first
+    text = verdict(result)
+    assert "the best of the nets, mlp (default)" in text
+    assert "the tree ensembles are ahead" in text
+    assert "Rated only where they ran, so not set against the others on every dataset: " in text
+    assert "cnn (default) (1 of 6, Elo " in text

@@ -80,22 +80,37 @@ def facts_from_rows(rows: pd.DataFrame) -> dict[str, DatasetFacts]:
 
 def _sides(board: pd.DataFrame) -> tuple[str, str] | None:
     """The best method of each of the two families compared (tree ensembles and nets when
-    both are on ``board``, else its two best families), best first by Elo."""
+    both are on ``board``, else its two best families), best first by Elo. Each family is
+    represented by its methods that ran on the most datasets: a net that only ran on the
+    image sets is rated on those alone, and must not speak for the family on every table."""
     families = list(dict.fromkeys(board["family"]))  # in Elo order
     compared = [f for f in QUESTION if f in families]
     if len(compared) < 2:
         compared = families[:2]
     if len(compared) < 2:
         return None
-    first, second = (board.index[board["family"] == family][0] for family in compared)
+    best = []
+    for family in compared:
+        members = board[board["family"] == family]
+        widest = members[members["datasets"] == members["datasets"].max()]
+        best.append(widest.index[0])  # the board is in Elo order
+    first, second = best
     return (
-        (first, second)
-        if board.loc[first, "elo"] >= board.loc[second, "elo"]
-        else (
-            second,
-            first,
-        )
+        (first, second) if board.loc[first, "elo"] >= board.loc[second, "elo"] else (second, first)
     )
+
+
+def _narrower(result: Aggregate, a: str, b: str) -> list[str]:
+    """The methods that ran on fewer datasets than the two compared, said as such."""
+    board = result.board
+    fewer = board[board["datasets"] < min(board.loc[a, "datasets"], board.loc[b, "datasets"])]
+    if fewer.empty:
+        return []
+    listed = ", ".join(
+        f"{method} ({int(row['datasets'])} of {result.n_datasets}, Elo {row['elo']:.0f})"
+        for method, row in fewer.iterrows()
+    )
+    return [f"Rated only where they ran, so not set against the others on every dataset: {listed}."]
 
 
 def _family(result: Aggregate, method: str) -> str:
@@ -212,6 +227,7 @@ def verdict(result: Aggregate, facts: Mapping[str, DatasetFacts] | None = None) 
     if result.n_datasets > 1:
         sentences += _differences(result, a, b, facts or facts_from_rows(result.table))
     sentences += _tuning(result, a, b)
+    sentences += _narrower(result, a, b)
     if result.dropped:
         sentences.append(f"Not rated, every cell failed: {', '.join(result.dropped)}.")
     return " ".join(sentences)
