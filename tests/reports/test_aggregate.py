@@ -198,3 +198,22 @@ def test_the_bootstraps_refit_finds_the_same_maximum_as_the_logistic_regression(
     assert np.ptp(expected) > 20
     got = _bradley_terry_refit(pooled, np.zeros(len(pooled)))
     assert got - got[0] == pytest.approx(expected - expected[0], abs=0.01)
+
+
+def test_nothing_to_rate_is_an_empty_board_not_an_error():
+    """Every cell failed (only the baseline scored), or one method alone: the tables are
+    empty or unrated, the report's cross-dataset section is left out, and nothing warns."""
+    import warnings
+
+    from treesvsnets.reports.across_section import across_section
+
+    nan = float("nan")
+    failed = score_rows({d: {"rf": [nan, nan], "dummy": [0.5, 0.5]} for d in ("a", "b")})
+    alone = score_rows({"a": {"rf": [0.9, 0.8]}, "b": {"rf": [0.7, 0.6]}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = aggregate(failed, rounds=10)
+        assert result.board.empty and result.dropped == ["rf (default)"]
+        assert np.isnan(aggregate(alone, rounds=10).board.loc["rf (default)", "elo"])
+        assert across_section(failed, [], None, None) is None
+        assert across_section(alone, [], None, None) is None

@@ -156,8 +156,8 @@ def across_section(
     if rows.empty or rows["dataset"].nunique() < 2:
         return None
     result = aggregate(rows, metric)
-    if result.board.empty or result.n_datasets < 2:
-        return None
+    if len(result.board) < 2 or result.n_datasets < 2:
+        return None  # nothing to rate against: one method, or every cell failed
     facts = dataset_facts(described)
     section = AcrossSection(verdict(result, facts), display(result), result=result)
     section.by_task = _by_task(rows, metric)

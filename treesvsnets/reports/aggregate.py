@@ -209,6 +209,8 @@ def _anchored(ratings: np.ndarray, methods: list[str], present: np.ndarray) -> n
     """Shift ``ratings`` so the anchor is 1000 (their mean over ``present`` methods without it)."""
     if ANCHOR in methods and present[methods.index(ANCHOR)]:
         return ratings - ratings[methods.index(ANCHOR)] + ANCHOR_ELO
+    if not present.any():  # no method battled (one method alone): no rating
+        return np.full(len(ratings), np.nan)
     return ratings - ratings[present].mean() + ANCHOR_ELO
 
 
@@ -394,6 +396,11 @@ def _folder_rows(run_dirs: list[str | Path], metric: str | None) -> tuple[pd.Dat
 
 def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -> Aggregate:
     table, dropped = error_table(rows, metric)
+    if table.empty:  # every cell failed, or only the baseline ran: nothing to rate
+        nothing = pd.DataFrame()
+        return Aggregate(
+            table, nothing, nothing, {}, nothing, EloFit([], np.zeros(0), np.zeros((0, 0))), dropped
+        )
     fit = elo_fit(table, rounds=rounds, seed=seed)
     errors = dataset_errors(table)
     tasks = table.groupby("dataset")["task"].first().to_dict()
