@@ -217,3 +217,14 @@ def test_nothing_to_rate_is_an_empty_board_not_an_error():
         assert np.isnan(aggregate(alone, rounds=10).board.loc["rf (default)", "elo"])
         assert across_section(failed, [], None, None) is None
         assert across_section(alone, [], None, None) is None
+
+
+def test_a_win_rate_counts_only_the_splits_both_methods_ran_on():
+    """x has no cell on the third fold (absent, not failed): it won every split they shared."""
+    rows = score_rows(
+        {"a": {"rf": [0.8, 0.8, 0.8], "x": [0.9, 0.9]}, "b": {"rf": [0.7], "x": [0.6]}}
+    )
+    rates = aggregate(rows, rounds=10).win_rates
+    assert rates.loc["x (default)", "rf (default)"] == pytest.approx((1.0 + 0.0) / 2)
+    only_a = aggregate(rows[rows["dataset"] == "a"], rounds=10).win_rates
+    assert only_a.loc["x (default)", "rf (default)"] == 1.0

@@ -142,8 +142,9 @@ def _units(table: pd.DataFrame) -> pd.DataFrame:
 
 def dataset_wins(table: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
     """(methods, datasets, W) with ``W[d, a, b]`` = the share of dataset d's splits on which
-    method a beat method b (ties half; 0 where they never met), and ``W[d, a, b] + W[d, b, a]``
-    = 1 where they met."""
+    method a beat method b (ties half; 0 where they never met): each battle weighs
+    1 / (the dataset's splits), so ``W[d, a, b] + W[d, b, a]`` is the share of its splits on
+    which both ran (1 when both ran on every split)."""
     wide = _units(table)
     methods = list(wide.columns)
     datasets = list(wide.index.get_level_values("dataset").unique())
@@ -243,6 +244,10 @@ def elo_fit(table: pd.DataFrame, rounds: int = ROUNDS, seed: int = 0) -> EloFit:
     """The Bradley-Terry ratings of :func:`error_table`'s methods and ``rounds`` bootstrap
     refits over resampled datasets."""
     methods, _, wins = dataset_wins(table)
+    return _elo_fit(methods, wins, rounds, seed)
+
+
+def _elo_fit(methods: list[str], wins: np.ndarray, rounds: int, seed: int) -> EloFit:
     ran = wins.sum(axis=2) + wins.sum(axis=1) > 0  # datasets x methods: battled there
     fitted = _bradley_terry(wins.sum(axis=0))
     ratings = _anchored(fitted, methods, ran.any(axis=0))
@@ -261,9 +266,16 @@ def win_rates(table: pd.DataFrame) -> pd.DataFrame:
     """Method by method: the row's win rate against the column, each dataset both ran on
     weighing 1 (NaN where they never met)."""
     methods, _, wins = dataset_wins(table)
-    met = (wins + wins.transpose(0, 2, 1)) > 0
-    with np.errstate(invalid="ignore"):
-        rate = wins.sum(axis=0) / met.sum(axis=0)
+    return _win_rates(methods, wins)
+
+
+def _win_rates(methods: list[str], wins: np.ndarray) -> pd.DataFrame:
+    """Per dataset, a's wins over the battles a and b had there (whatever share of the splits
+    both ran on); then the mean over the datasets where they met."""
+    met = wins + wins.transpose(0, 2, 1)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a pair that never met: NaN
+        rate = np.nanmean(np.where(met > 0, wins / met, np.nan), axis=0)
     return pd.DataFrame(rate, index=methods, columns=methods)
 
 
@@ -401,12 +413,13 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
         return Aggregate(
             table, nothing, nothing, {}, nothing, EloFit([], np.zeros(0), np.zeros((0, 0))), dropped
         )
-    fit = elo_fit(table, rounds=rounds, seed=seed)
+    methods, _, wins = dataset_wins(table)  # once: Elo and the win rates both read it
+    fit = _elo_fit(methods, wins, rounds, seed)
     errors = dataset_errors(table)
     tasks = table.groupby("dataset")["task"].first().to_dict()
     normalized = normalized_scores(errors, tasks)
     gaps = improvability(errors)
-    rates = win_rates(table)
+    rates = _win_rates(methods, wins)
     low, high = _interval(fit.samples)
     facts = table.groupby("method").agg(
         family=("family", "first"),

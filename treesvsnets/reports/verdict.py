@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from treesvsnets.reports.aggregate import Aggregate, dataset_wins
+from treesvsnets.reports.aggregate import Aggregate, win_rates
 from treesvsnets.results.row import TUNED
 
 #: how a family is named in the paragraph
@@ -123,12 +123,8 @@ def _head_to_head(result: Aggregate, a: str, b: str, datasets: list[str] | None 
     table = result.table
     if datasets is not None:
         table = table[table["dataset"].isin(datasets)]
-    methods, _, wins = dataset_wins(table[table["method"].isin([a, b])])
-    if a not in methods or b not in methods:
-        return float("nan")
-    i, j = methods.index(a), methods.index(b)
-    met = (wins[:, i, j] + wins[:, j, i]) > 0
-    return float(wins[met, i, j].mean()) if met.any() else float("nan")
+    rates = win_rates(table[table["method"].isin([a, b])])
+    return float(rates.loc[a, b]) if a in rates.index and b in rates.index else float("nan")
 
 
 def _lead(result: Aggregate, a: str, b: str) -> str:
