@@ -52,6 +52,8 @@ MAX_SHIFT = 0.1
 MAX_ROTATION = 10.0
 #: the largest stretch (or squeeze) of a sequence along its length, as a fraction
 MAX_STRETCH = 0.1
+#: how many samples' maps are drawn at once (a few kilobytes; each batch takes its share)
+STOCK = 4096
 
 
 def _shape_name(architecture: Any) -> str | None:
@@ -87,7 +89,13 @@ def check_augment(params: Mapping[str, Any]) -> None:
 class Augmentation:
     """The random transforms of one fit's training batches: flat rows in, flat rows out, each
     row reshaped to ``shape`` (``(channels, height, width)`` or ``(channels, length)``) and
-    given its own affine map, drawn from ``generator`` (on the rows' device)."""
+    given its own affine map, drawn from ``generator`` (on the rows' device).
+
+    The maps are drawn :data:`STOCK` samples at a time and handed out in order, and the
+    sampling grid's pixel centres are made once, so a batch costs three kernels (its slice of
+    maps times the centres, ``grid_sample``) rather than the twenty small ones that drawing
+    its maps and calling ``affine_grid`` launch, which on a GPU or a small image cost as much
+    as the resampling."""
 
     def __init__(self, shape: tuple[int, ...], flip: bool, generator: torch.Generator) -> None:
         self.shape = tuple(int(n) for n in shape)
@@ -98,14 +106,25 @@ class Augmentation:
             )
         self.flip = flip
         self.generator = generator
+        self._stock: torch.Tensor | None = None
+        self._used = 0
+        self._centres: torch.Tensor | None = None
 
     @torch.no_grad()
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
         n = X.shape[0]
         channels, *size = self.shape
-        images = X.reshape(n, channels, *([1] if len(size) == 1 else []), *size)
-        maps = self.maps(n, X.device, X.dtype)
-        grid = F.affine_grid(maps, list(images.shape), align_corners=False)
+        height, width = ([1] if len(size) == 1 else []) + size
+        images = X.reshape(n, channels, height, width)
+        if self._centres is None:
+            self._centres = _pixel_centres(height, width, X.device, X.dtype)
+        if self._stock is None or self._used + n > len(self._stock):
+            self._stock = self.maps(max(n, STOCK), X.device, X.dtype)
+            self._used = 0
+        maps = self._stock[self._used : self._used + n]
+        self._used += n
+        # what affine_grid computes: each output pixel's centre, mapped into the input
+        grid = torch.matmul(self._centres, maps.transpose(1, 2)).view(n, height, width, 2)
         moved = F.grid_sample(
             images, grid, mode="bilinear", padding_mode="border", align_corners=False
         )
@@ -133,6 +152,19 @@ class Augmentation:
                 (sin * width / height * mirror, cos, shift_y),
             ]
         return torch.stack([torch.stack(row, dim=1) for row in rows], dim=1)
+
+
+def _pixel_centres(
+    height: int, width: int, device: torch.device, dtype: torch.dtype
+) -> torch.Tensor:
+    """``(height * width, 3)``: each pixel centre's (x, y, 1) in [-1, 1] units, row by row (as
+    ``affine_grid`` places them with ``align_corners=False``)."""
+    y, x = torch.meshgrid(
+        (torch.arange(height, device=device, dtype=dtype) * 2 + 1) / height - 1,
+        (torch.arange(width, device=device, dtype=dtype) * 2 + 1) / width - 1,
+        indexing="ij",
+    )
+    return torch.stack([x.reshape(-1), y.reshape(-1), torch.ones_like(x).reshape(-1)], dim=1)
 
 
 def augmentation(
