@@ -28,49 +28,43 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Section, Spread, Target, default_data_dir, finish, ratios, run_sides, table  # noqa: E402
 from training_loop import (  # noqa: E402
     BATCH,
-    LR,
     accuracy,
     digits_workload,
     fashion_workload,
-    make_module,
     ours,
     same_arithmetic_loop,
 )
 
-from treesvsnets.estimators.torch.augment import MAX_ROTATION, MAX_SHIFT  # noqa: E402
-from treesvsnets.estimators.torch.devices import synchronize  # noqa: E402
+from treesvsnets.estimators.torch.augment import (  # noqa: E402
+    MAX_ROTATION,
+    MAX_SHIFT,
+    Augmentation,
+)
+
+
+def hand_loop(architecture, image_shape, epochs, X, y, seed, device="cpu"):
+    """The same-arithmetic hand loop passing each batch through the transforms ours applies
+    (:class:`Augmentation`, seeded by ``seed``, on the device)."""
+    transform = Augmentation(image_shape, False, torch.Generator(device=device).manual_seed(seed))
+    return same_arithmetic_loop(architecture, image_shape, epochs, X, y, seed, device, transform)
 
 
 def torchvision_batchwise_loop(architecture, image_shape, epochs, X, y, seed, device="cpu"):
-    """The hand loop with ``torchvision.transforms.v2.RandomAffine`` on each batch tensor:
-    the same ranges, but one shift and rotation drawn for the whole batch."""
+    """The same-arithmetic hand loop with ``torchvision.transforms.v2.RandomAffine`` on each
+    batch tensor: the same ranges, but one shift and rotation drawn for the whole batch."""
     from torchvision.transforms import v2
 
-    torch.manual_seed(seed)
-    transform = v2.RandomAffine(degrees=MAX_ROTATION, translate=(MAX_SHIFT, MAX_SHIFT))
-    module = make_module(architecture, image_shape).to(device)
-    optimizer = torch.optim.Adam(module.parameters(), lr=LR, fused=True)
-    loss_fn = nn.CrossEntropyLoss()
-    X_t = torch.from_numpy(X.astype(np.float32)).to(device)
-    y_t = torch.from_numpy(y.astype(np.int64)).to(device)
-    module.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(X_t), device=device)
-        for start in range(0, len(X_t), BATCH):
-            rows = order[start : start + BATCH]
-            optimizer.zero_grad()
-            images = X_t[rows].reshape(len(rows), *image_shape)
-            loss = loss_fn(module(transform(images).reshape(len(rows), -1)), y_t[rows])
-            loss.backward()
-            optimizer.step()
-    synchronize(torch.device(device))
-    return module.eval()
+    affine = v2.RandomAffine(degrees=MAX_ROTATION, translate=(MAX_SHIFT, MAX_SHIFT))
+
+    def batchwise(rows: torch.Tensor) -> torch.Tensor:
+        return affine(rows.reshape(len(rows), *image_shape)).reshape(len(rows), -1)
+
+    return same_arithmetic_loop(architecture, image_shape, epochs, X, y, seed, device, batchwise)
 
 
 #: every side, in the accuracy column's order (the last for the cnn only)
@@ -79,7 +73,7 @@ SIDES = ("hand", "ours", "ours, no augmentation", "hand, v2 per batch")
 
 def sides_for(architecture: str, device: str) -> dict:
     sides = {
-        "hand": functools.partial(same_arithmetic_loop, device=device, augment=True),
+        "hand": functools.partial(hand_loop, device=device),
         "ours": functools.partial(ours, device=device, augment=True),
         "ours, no augmentation": functools.partial(ours, device=device),
     }

@@ -49,7 +49,6 @@ from _common import (  # noqa: E402
 from treesvsnets.bench.cells.splits import make_split_plan  # noqa: E402
 from treesvsnets.datasets import load  # noqa: E402
 from treesvsnets.estimators.torch import TorchClassifier  # noqa: E402
-from treesvsnets.estimators.torch.augment import Augmentation  # noqa: E402
 from treesvsnets.estimators.torch.devices import synchronize  # noqa: E402
 from treesvsnets.estimators.torch.modules import conv_net, dense_net  # noqa: E402
 
@@ -82,19 +81,15 @@ def minimal_loop(
     batch=BATCH,
     device="cpu",
     fused=None,
-    augment=False,
+    transform=None,
 ) -> nn.Module:
     """What a practitioner writes by hand: tensors on the device, index-sliced batches
-    (``fused=True``: the fused Adam ours uses; ``augment=True``: each batch through the same
-    random transforms as ours, seeded by ``seed``, on the device)."""
+    (``fused=True``: the fused Adam ours uses; ``transform``: a function each batch of flat
+    rows goes through before the forward pass)."""
     torch.manual_seed(seed)
     module = make_module(architecture, image_shape).to(device)
     optimizer = torch.optim.Adam(module.parameters(), lr=LR, fused=fused)
     loss_fn = nn.CrossEntropyLoss()
-    transform = None
-    if augment:
-        generator = torch.Generator(device=device).manual_seed(seed)
-        transform = Augmentation(image_shape, False, generator)
     # flat rows: the modules unflatten images
     X_t = torch.from_numpy(X.astype(np.float32)).to(device)
     y_t = torch.from_numpy(y.astype(np.int64)).to(device)
@@ -113,11 +108,19 @@ def minimal_loop(
 
 
 def same_arithmetic_loop(
-    architecture, image_shape, epochs, X, y, seed, device="cpu", augment=False
+    architecture, image_shape, epochs, X, y, seed, device="cpu", transform=None
 ):
     """The minimal loop doing ours's arithmetic: the fused Adam."""
     return minimal_loop(
-        architecture, image_shape, epochs, X, y, seed, device=device, fused=True, augment=augment
+        architecture,
+        image_shape,
+        epochs,
+        X,
+        y,
+        seed,
+        device=device,
+        fused=True,
+        transform=transform,
     )
 
 
