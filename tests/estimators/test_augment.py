@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import treesvsnets
-from tests.helpers.devices import DEVICES
+from tests.helpers.devices import DEVICES, requires_cuda
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators import get
 from treesvsnets.estimators.torch import Callback, TorchClassifier
@@ -87,6 +87,28 @@ def test_each_image_of_a_batch_gets_its_own_transform():
     moved = Augmentation((1, 8, 8), False, torch.Generator().manual_seed(0))(batch)
     assert moved.shape == batch.shape
     assert len({tuple(row.tolist()) for row in moved}) == 64
+
+
+def test_the_draws_run_on_past_one_stock_of_maps_the_same_for_the_same_seed():
+    X = torch.randn(1000, 64)
+    first, again = (Augmentation((1, 8, 8), False, torch.Generator().manual_seed(5)) for _ in "ab")
+    moved = torch.cat([first(X) for _ in range(10)])  # 10,000 samples: three stocks of maps
+    assert torch.equal(moved, torch.cat([again(X) for _ in range(10)]))
+    assert len({tuple(row) for row in moved[::1000].tolist()}) == 10  # each call, new draws
+
+
+@requires_cuda
+def test_on_cuda_the_transforms_stay_on_the_device_and_never_wait_for_it():
+    """No CPU round-trip: the draws, the grid and the resampling are device work, and none
+    synchronises with the host (CUDA's sync debug mode raises on one that does)."""
+    X = torch.randn(5000, 64, device="cuda")  # more than one stock of maps
+    augment = Augmentation((1, 8, 8), True, torch.Generator(device="cuda").manual_seed(0))
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        batches = [augment(X[start : start + 128]) for start in range(0, len(X), 128)]
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert {batch.device.type for batch in batches} == {"cuda"}
 
 
 @pytest.mark.parametrize(("augment", "mirrored"), [(True, (0, 0)), ("flip", (60, 140))])
