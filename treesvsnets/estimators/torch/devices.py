@@ -1,8 +1,13 @@
 """Which device a net trains on, how its rows get there, and honest clocks on it:
 :func:`resolve_device` (auto, cpu, cuda), :func:`to_device` (float32; to a GPU through
-pinned memory, without waiting) and :func:`synchronize` (before a clock is read)."""
+pinned memory, without waiting) and :func:`synchronize` (before a clock is read); and the
+thread budget of a fit, :func:`torch_threads` (torch's threads for a block, then put back:
+never a global policy)."""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -35,3 +40,16 @@ def synchronize(device: torch.device) -> None:
     """Wait for queued GPU work, so that a clock read afterwards measures it."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """torch's intra-op threads set to ``threads`` for the block (left as they are for None),
+    then put back, even when the block raises."""
+    previous = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
