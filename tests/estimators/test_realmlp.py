@@ -56,18 +56,22 @@ def test_the_contract_check_passes_for_both_tasks(task):
     ]
 
 
-def test_its_defaults_are_realmlp_tds(cancer):
+def test_its_defaults_are_realmlp_tds():
+    """The classes' defaults and the specs' (which ``list estimators`` shows and rows record)
+    are the values pytabkit declares for RealMLP-TD."""
     from pytabkit.models.sklearn.default_params import DefaultParams
 
-    for model, td in (
-        (RealMLPClassifierModel(), DefaultParams.RealMLP_TD_CLASS),
-        (RealMLPRegressorModel(), DefaultParams.RealMLP_TD_REG),
+    for model, task, td in (
+        (RealMLPClassifierModel(), "classification", DefaultParams.RealMLP_TD_CLASS),
+        (RealMLPRegressorModel(), "regression", DefaultParams.RealMLP_TD_REG),
     ):
-        ours = model.get_params()
-        for name, value in ours.items():
-            if name in td and value is not None:
+        for source in (model.get_params(), get("realmlp", task).default_params):
+            compared = [name for name, value in source.items() if name in td and value is not None]
+            assert {"n_epochs", "hidden_sizes", "p_drop", "wd"} <= set(compared)
+            for name in compared:
                 expected = tuple(td[name]) if name == "hidden_sizes" else td[name]
-                assert value == expected, (type(model).__name__, name)
+                assert source[name] == expected, (task, name)
+        assert get("realmlp", task).default_params["lr"] == td["lr"]
 
 
 def test_the_validation_slice_chooses_the_epoch_and_early_stopping_stops(cancer):

@@ -277,6 +277,21 @@ _REALMLP_REGRESSOR_SPACE = {
 _REALMLP_SPACE = {**_REALMLP_REGRESSOR_SPACE, "ls_eps": {"choice": [0.0, 0.1]}}
 
 
+#: RealMLP-TD's defaults, as pytabkit declares them (DefaultParams.RealMLP_TD_CLASS and _REG;
+#: a test holds them equal), shown by ``list estimators`` and recorded on every row
+_REALMLP_REGRESSOR = {
+    "n_epochs": 256,
+    "batch_size": 256,
+    "hidden_sizes": (256, 256, 256),
+    "lr": 0.2,
+    "act": "mish",
+    "p_drop": 0.15,
+    "wd": 0.02,
+    "device": "auto",
+}
+_REALMLP = {**_REALMLP_REGRESSOR, "lr": 0.04, "act": "selu", "ls_eps": 0.1}
+
+
 def _realmlp_layers(sampled: dict[str, Any]) -> dict[str, Any]:
     """``hidden_layers`` ("256x3": three layers of 256) -> ``hidden_sizes``."""
     params = dict(sampled)
@@ -297,8 +312,9 @@ def _realmlp_regressor(**params: Any) -> Any:
     "realmlp",
     family="deep",
     relative_cost=8,
-    default_params={"n_epochs": 256, "batch_size": 256, "device": "auto"},
+    default_params=_REALMLP,
     regressor=_realmlp_regressor,
+    regressor_params=_REALMLP_REGRESSOR,
     regressor_space=_REALMLP_REGRESSOR_SPACE,
     description="RealMLP-TD (Holzmüller et al. 2024, pytabkit): an MLP with robust scaling, "
     "smooth clipping, periodic embeddings and tuned defaults, trained in pytabkit's own loop",
