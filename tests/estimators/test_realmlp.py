@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from tests.helpers.cli import cli
+from tests.helpers.devices import requires_cuda
 from treesvsnets.bench.plan import planning
 from treesvsnets.config import RunConfig
 from treesvsnets.errors import ConfigError
@@ -143,6 +144,17 @@ def test_a_fit_prints_nothing_and_warns_nothing(cancer, capfd, recwarn):
     out, err = capfd.readouterr()
     assert out == "" and err == ""
     assert [str(w.message) for w in recwarn] == []
+
+
+@requires_cuda
+def test_it_trains_on_cuda_when_asked_and_predicts_on_the_cpus_rows(cancer):
+    X, y = cancer
+    model = RealMLPClassifierModel(**{**QUICK, "device": "cuda"}, random_state=0)
+    model.fit(X[:400], y[:400], validation_data=(X[400:480], y[400:480]))
+    assert model.device_ == "cuda:0" and model.best_epoch_ is not None
+    assert (model.predict(X[480:]) == y[480:]).mean() > 0.9
+    auto = RealMLPRegressorModel(**{**QUICK, "device": "auto"}, random_state=0)
+    assert auto.fit(X[:300], y[:300].astype(float)).device_ == "cuda:0"
 
 
 def test_bad_values_are_refused_before_any_fit():

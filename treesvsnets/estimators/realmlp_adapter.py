@@ -251,7 +251,9 @@ class RealMLPModel(BaseEstimator):
         regression = isinstance(self, RegressorMixin)
         X, y = check_X_y(X, y, dtype=np.float64, y_numeric=regression)
         if len(X) < 2:
-            raise ValueError(f"{type(self).__name__} needs at least 2 samples to fit, got 1.")
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 samples to fit, got 1 sample."
+            )
         self.n_features_in_ = X.shape[1]
         frame, categorical = self._frame(X)
         fit_kwargs: dict[str, Any] = {"cat_indicator": categorical}
@@ -367,7 +369,8 @@ class RealMLPClassifierModel(ClassifierMixin, RealMLPModel):
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        best = np.argmax(self.predict_proba(X), axis=1)  # checks it is fitted first
+        return self.classes_[best]
 
 
 class RealMLPRegressorModel(RegressorMixin, RealMLPModel):
