@@ -160,10 +160,11 @@ def test_it_trains_on_cuda_when_asked_and_predicts_on_the_cpus_rows(cancer):
 def test_bad_values_are_refused_before_any_fit():
     spec = get("realmlp", "classification")
     for params, says in (
-        ({"n_epochs": 0}, "n_epochs must be a whole number of at least 1"),
-        ({"act": "tanh"}, "act must be one of relu, selu, mish, silu"),
-        ({"p_drop": 1.0}, "p_drop must be a number at least 0 and below 1"),
-        ({"hidden_sizes": 256}, "hidden_sizes must be a list of layer widths"),
+        ({"n_epochs": 0}, r"'n_epochs' parameter .* must be an int in the range \[1, inf\)"),
+        ({"act": "tanh"}, "'act' parameter of RealMLPClassifierModel must be a str among"),
+        ({"p_drop": 1.0}, r"'p_drop' parameter .* must be a float in the range \[0.0, 1.0\). Got 1.0"),
+        ({"hidden_sizes": [256.5]}, "hidden_sizes must be a list of whole layer widths"),
+        ({"device": "tpu"}, "device must be one of auto, cpu, cuda"),
     ):
         with pytest.raises(ConfigError, match=says):
             spec.check_params(params)

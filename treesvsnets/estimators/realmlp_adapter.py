@@ -40,10 +40,12 @@ import functools
 import re
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_X_y
 
 from treesvsnets.errors import ConfigError
@@ -159,44 +161,43 @@ class RealMLPModel(BaseEstimator):
         found = set(NET_CAPABILITIES) | {"native_categorical"}
         return found if isinstance(self, ClassifierMixin) else found - {"predict_proba"}
 
-    def validate_params(self) -> None:
-        """The values RealMLP would refuse (or misread), refused before any fit in one
-        sentence."""
-        whole = {
-            "n_epochs": 1,
-            "batch_size": 1,
-            "max_one_hot_cat_size": 0,
-            "embedding_size": 1,
-            "early_stopping_additive_patience": 0,
-            "n_categorical": 0,
-        }
-        for name, low in whole.items():
-            _whole(name, getattr(self, name), low)
-        sizes = self.hidden_sizes
-        if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence) or not sizes:
-            raise ConfigError(
-                f"hidden_sizes must be a list of layer widths, got {self.hidden_sizes!r}."
-            )
-        for width in sizes:
-            _whole("each of hidden_sizes", width, 1)
-        for name, low, high in (
-            ("lr", 0.0, None),
-            ("plr_sigma", 0.0, None),
-            ("early_stopping_multiplicative_patience", 0.0, None),
-        ):
-            _number(name, getattr(self, name), low, high, allow_none=name == "lr", open_low=True)
-        for name in ("p_drop", "ls_eps"):
-            _number(name, getattr(self, name), 0.0, 1.0, allow_none=name == "ls_eps")
-        _number("wd", self.wd, 0.0, None)
-        _choice("act", self.act, (*ACTIVATIONS, None))
-        _choice("num_emb_type", self.num_emb_type, NUMERIC_EMBEDDINGS)
-        for name in ("add_front_scale", "use_early_stopping"):
-            if not isinstance(getattr(self, name), bool | np.bool_):
-                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}.")
-        from treesvsnets.estimators.torch.devices import DEVICES
+    #: the values RealMLP takes, in scikit-learn's declared form: checked before any fit (by
+    #: ``validate_params``, which the harness calls when it plans a run), and by ``fit``
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "hidden_sizes": ["array-like"],
+        "lr": [Interval(Real, 0, None, closed="neither"), None],
+        "p_drop": [Interval(Real, 0, 1, closed="left")],
+        "wd": [Interval(Real, 0, None, closed="left")],
+        "act": [StrOptions(set(ACTIVATIONS)), None],
+        "num_emb_type": [StrOptions(set(NUMERIC_EMBEDDINGS))],
+        "plr_sigma": [Interval(Real, 0, None, closed="neither")],
+        "add_front_scale": ["boolean"],
+        "ls_eps": [Interval(Real, 0, 1, closed="left"), None],
+        "max_one_hot_cat_size": [Interval(Integral, 0, None, closed="left")],
+        "embedding_size": [Interval(Integral, 1, None, closed="left")],
+        "use_early_stopping": ["boolean"],
+        "early_stopping_additive_patience": [Interval(Integral, 0, None, closed="left")],
+        "early_stopping_multiplicative_patience": [Interval(Real, 0, None, closed="neither")],
+        "val_metric_name": [str, None],
+        "n_categorical": [Interval(Integral, 0, None, closed="left")],
+        "threads": [Interval(Integral, 1, None, closed="left"), None],
+        "device": [str],
+        "random_state": ["random_state"],
+    }
 
-        if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
-            raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}.")
+    def validate_params(self) -> None:
+        """The declared constraints, each hidden layer's width, and the device's name."""
+        from treesvsnets.estimators.torch.devices import check_device
+
+        self._validate_params()
+        widths = np.asarray(self.hidden_sizes)
+        if widths.ndim != 1 or not len(widths) or widths.dtype.kind not in "iu" or widths.min() < 1:
+            raise ConfigError(
+                f"hidden_sizes must be a list of whole layer widths, got {self.hidden_sizes!r}."
+            )
+        check_device(self.device)
 
     def _library_params(self, device: str, threads: int) -> dict[str, Any]:
         """The parameters pytabkit's estimator is built with (None: RealMLP-TD's default)."""
@@ -315,36 +316,6 @@ class RealMLPModel(BaseEstimator):
         from sklearn.base import clone
 
         clone(self).set_params(n_epochs=1).fit(X, y)
-
-
-def _whole(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ConfigError(f"{name} must be a whole number of at least {low}, got {value!r}.")
-
-
-def _number(
-    name: str,
-    value: Any,
-    low: float,
-    high: float | None,
-    *,
-    allow_none: bool = False,
-    open_low: bool = False,
-) -> None:
-    if value is None and allow_none:
-        return
-    is_number = isinstance(value, int | float | np.number) and not isinstance(value, bool)
-    below = is_number and (value <= low if open_low else value < low)
-    if not is_number or below or (high is not None and value >= high):
-        where = f"{'above' if open_low else 'at least'} {low:g}"
-        where += f" and below {high:g}" if high is not None else ""
-        raise ConfigError(f"{name} must be a number {where}, got {value!r}.")
-
-
-def _choice(name: str, value: Any, allowed: tuple[Any, ...]) -> None:
-    if value not in allowed:
-        shown = ", ".join(str(a) for a in allowed if a is not None)
-        raise ConfigError(f"{name} must be one of {shown}, got {value!r}.")
 
 
 class RealMLPClassifierModel(ClassifierMixin, RealMLPModel):

@@ -1,8 +1,8 @@
 """Which device a net trains on, how its rows get there, and honest clocks on it:
-:func:`resolve_device` (auto, cpu, cuda), :func:`to_device` (float32; to a GPU through
-pinned memory, without waiting) and :func:`synchronize` (before a clock is read); and the
-thread budget of a fit, :func:`torch_threads` (torch's threads for a block, then put back:
-never a global policy)."""
+:func:`resolve_device` (auto, cpu, cuda; :func:`check_device` refuses another name),
+:func:`to_device` (float32; to a GPU through pinned memory, without waiting) and
+:func:`synchronize` (before a clock is read); and the thread budget of a fit,
+:func:`torch_threads` (torch's threads for a block, then put back: never a global policy)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,15 @@ from treesvsnets.errors import ConfigError
 DEVICES = ("auto", "cpu", "cuda")
 
 
-def resolve_device(device: str) -> torch.device:
-    """``auto`` picks CUDA when a GPU is present, else the CPU; ``cuda`` without one is an error."""
+def check_device(device: str) -> None:
+    """Refuse a device name that is not auto, cpu, cuda or cuda:N, in one sentence."""
     if device not in DEVICES and not str(device).startswith("cuda:"):
         raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {device!r}.")
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` picks CUDA when a GPU is present, else the CPU; ``cuda`` without one is an error."""
+    check_device(device)
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if str(device).startswith("cuda") and not torch.cuda.is_available():
