@@ -162,7 +162,10 @@ def test_bad_values_are_refused_before_any_fit():
     for params, says in (
         ({"n_epochs": 0}, r"'n_epochs' parameter .* must be an int in the range \[1, inf\)"),
         ({"act": "tanh"}, "'act' parameter of RealMLPClassifierModel must be a str among"),
-        ({"p_drop": 1.0}, r"'p_drop' parameter .* must be a float in the range \[0.0, 1.0\). Got 1.0"),
+        (
+            {"p_drop": 1.0},
+            r"'p_drop' parameter .* must be a float in the range \[0.0, 1.0\). Got 1.0",
+        ),
         ({"hidden_sizes": [256.5]}, "hidden_sizes must be a list of whole layer widths"),
         ({"device": "tpu"}, "device must be one of auto, cpu, cuda"),
     ):
