@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
 from treesvsnets.bench.cells.measure import peak_rss_mb_of
+from treesvsnets.bench.execute.spawn import spawn, take_spare
 from treesvsnets.bench.plan.jobs import Job, WorkerSetup, failure_rows
 from treesvsnets.results.row import now
 
@@ -72,28 +70,11 @@ class WorkerProcess:
         return self.job is not None
 
     def start(self) -> None:
-        ours, theirs = socket.socketpair()
-        handle, self.crash_file = tempfile.mkstemp(prefix="treesvsnets-worker-", suffix=".txt")
-        os.close(handle)
-        command = [
-            sys.executable,
-            "-m",
-            "treesvsnets.bench.execute.worker",
-            str(theirs.fileno()),
-            self.crash_file,
-        ]
-        if self.idle_seconds is not None:
-            command.append(str(self.idle_seconds))
-        try:
-            self.process = subprocess.Popen(
-                command,
-                pass_fds=(theirs.fileno(),),
-                start_new_session=True,
-                stdin=subprocess.DEVNULL,
-            )
-        finally:
-            theirs.close()
-        self.connection = Connection(ours.detach())
+        """Send the setup to a spare started ahead of the run (:mod:`.spawn`), else to a new
+        worker process."""
+        started = take_spare(self.idle_seconds) or spawn(self.idle_seconds)
+        self.process, self.connection = started.process, started.connection
+        self.crash_file = started.crash_file
         self.connection.send(("setup", self.setup))
         self.last_active = time.monotonic()
         self._psutil = None
