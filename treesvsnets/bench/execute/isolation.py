@@ -21,7 +21,6 @@ Limits are enforced from the harness side:
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets.bench.cells.measure import peak_rss_mb_of
-from treesvsnets.bench.execute.spawn import spawn, take_spare
+from treesvsnets.bench.execute.spawn import kill_group, spawn, take_spare
 from treesvsnets.bench.plan.jobs import Job, WorkerSetup, failure_rows
 from treesvsnets.results.row import now
 
@@ -97,12 +96,7 @@ class WorkerProcess:
         """Kill the worker and every process it started (its whole process group)."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self.process.kill()
-        self.process.wait()
+        kill_group(self.process)
         if self.connection is not None:
             self.connection.close()
         if self.crash_file is not None:

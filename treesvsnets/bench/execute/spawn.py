@@ -72,13 +72,18 @@ def take_spare(idle_seconds: float | None) -> Spawned | None:
     return None
 
 
-def _kill(spare: Spawned) -> None:
-    if spare.process.poll() is None:
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill a worker and every process it started (its session's process group), and reap it."""
+    if process.poll() is None:
         try:
-            os.killpg(spare.process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
-            spare.process.kill()
-    spare.process.wait()
+            process.kill()
+    process.wait()
+
+
+def _kill(spare: Spawned) -> None:
+    kill_group(spare.process)
     spare.connection.close()
     os.unlink(spare.crash_file)
 
