@@ -87,7 +87,9 @@ class Measurement:
     rmse: float | None = None  # regression rows: the classification scores stay empty
     mae: float | None = None
     r2: float | None = None
-    predictions: str | None = None  # JSON {"true": [...], "pred": [...]}: test rows, sampled
+    # JSON of test rows (sampled past a cap): regression {"true": [...], "pred": [...]};
+    # classification with probabilities {"true": [class codes], "proba": [...]}
+    predictions: str | None = None
     setup_seconds: float | None = None
     fit_seconds: float | None = None
     warmup_seconds: float | None = None
