@@ -302,7 +302,7 @@ def _fit_cells(
         _warm_up(*built[0], dataset, fit_rows(spec, split_plan, cells[0].fold))
     with clock.time("fit"):
         data = [
-            fit_inputs(spec, dataset, split_plan, cell.fold, preprocessor)
+            fit_inputs(spec, dataset, split_plan, cell, preprocessor)
             for cell, (_, preprocessor) in zip(cells, built, strict=True)
         ]
         reason = fit_step(spec, [estimator for estimator, _ in built], data, measurements)
