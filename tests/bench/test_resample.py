@@ -88,10 +88,23 @@ def test_resampling_sees_the_fit_rows_only_never_the_validation_slice_or_the_tes
             assert (found < 0).any() == (how == "smote")
 
 
-def test_the_baseline_and_the_default_stay_as_they_were(tmp_path, recording):
-    rows = _run(tmp_path, datasets=["breast_cancer"], estimators=["recording"], resample="over")
-    dummy = rows[rows["estimator"] == "dummy"]
+def test_the_baseline_is_never_resampled_and_the_report_says_what_was(tmp_path, recording):
+    result = treesvsnets.run(
+        datasets=["breast_cancer"],
+        estimators=["recording"],
+        resample="over",
+        folds=2,
+        isolate=False,
+        progress=False,
+        out=tmp_path,
+    )
+    dummy = result.rows[result.rows["estimator"] == "dummy"]
     assert set(dummy["resample"]) == {"none"} and dummy["n_before_resample"].isna().all()
+    report = (result.run_dir / "report.md").read_text(encoding="utf-8")
+    assert "each training fold's fit rows resampled: over (never the validation slice" in report
+    assert json.loads((result.run_dir / "manifest.json").read_text())["config"]["resample"] == (
+        "over"
+    )
 
 
 def _imbalanced_csv(tmp_path, n_major=540, n_minor=60):
