@@ -48,10 +48,12 @@ def recording():
     unregister("recording")
 
 
+def _result(tmp_path, **options):
+    return treesvsnets.run(isolate=False, progress=False, out=tmp_path / "runs", folds=2, **options)
+
+
 def _run(tmp_path, **options):
-    return treesvsnets.run(
-        isolate=False, progress=False, out=tmp_path / "runs", folds=2, **options
-    ).rows
+    return _result(tmp_path, **options).rows
 
 
 @pytest.mark.parametrize("how", ["none", "over", "under", "smote"])
@@ -89,14 +91,8 @@ def test_resampling_sees_the_fit_rows_only_never_the_validation_slice_or_the_tes
 
 
 def test_the_baseline_is_never_resampled_and_the_report_says_what_was(tmp_path, recording):
-    result = treesvsnets.run(
-        datasets=["breast_cancer"],
-        estimators=["recording"],
-        resample="over",
-        folds=2,
-        isolate=False,
-        progress=False,
-        out=tmp_path,
+    result = _result(
+        tmp_path, datasets=["breast_cancer"], estimators=["recording"], resample="over"
     )
     dummy = result.rows[result.rows["estimator"] == "dummy"]
     assert set(dummy["resample"]) == {"none"} and dummy["n_before_resample"].isna().all()
