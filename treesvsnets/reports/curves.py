@@ -73,7 +73,8 @@ def roc(y_true: np.ndarray, proba: np.ndarray) -> Curve | None:
     grid = np.unique(np.concatenate([fpr for fpr, _ in per_class]))
     mean_tpr = np.mean([np.interp(grid, fpr, tpr) for fpr, tpr in per_class], axis=0)
     area = float(np.mean([auc(fpr, tpr) for fpr, tpr in per_class]))
-    return Curve(grid, mean_tpr, area, len(y_true))
+    # from the origin, as each class's curve is (np.interp reads the last of tied x values)
+    return Curve(np.r_[0.0, grid], np.r_[0.0, mean_tpr], area, len(y_true))
 
 
 def precision_recall(y_true: np.ndarray, proba: np.ndarray) -> Curve | None:
