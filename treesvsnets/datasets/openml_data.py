@@ -83,7 +83,22 @@ def openml_info(name: str) -> DatasetInfo:
         n_classes=0,
         needs_data_dir=True,
         task=None,
+        files=partial(cached_files, name),
     )
+
+
+def cached_files(name: str, data_dir: str | Path | None = None) -> tuple[Path, ...]:
+    """The files of our cache that an OpenML name is read from (none before its first load):
+    a dataset's frame and metadata, and a task's metadata and folds with its dataset's."""
+    kind, number = parse_name(name) or ("", 0)
+    root = cache_folder(data_dir)
+    folders = [root / f"{kind}-{number}"]
+    if kind == "task":
+        if not (folders[0] / "meta.json").is_file():
+            return ()
+        task = json.loads((folders[0] / "meta.json").read_text())
+        folders.append(root / f"dataset-{task['dataset_id']}")
+    return tuple(f for folder in folders if folder.is_dir() for f in sorted(folder.iterdir()))
 
 
 def cache_folder(data_dir: str | Path | None) -> Path:
