@@ -20,7 +20,8 @@ goes to a temporary folder, removed after) and writes our cache, under the data 
 Later loads read only these files: no network, no ``openml`` import. Either way the frame goes
 through :func:`~treesvsnets.datasets.tables.clean_table`, as a user's table does.
 
-:func:`parse_name` reads a name, :func:`openml_info` is the registry's entry for one,
+:func:`parse_name` reads a name, :func:`openml_info` is the registry's entry for one (its
+:func:`cached_files`: what a resumed run checks before reusing its copy of the table),
 :func:`openml_table` finds its cached table (``inspect`` profiles it), :func:`load_openml` loads
 it; :func:`dataset_record` and :func:`task_record` turn what the
 ``openml`` package returns into what :func:`write_dataset` and :func:`write_task` cache.
