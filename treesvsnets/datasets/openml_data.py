@@ -99,7 +99,8 @@ def cached_files(name: str, data_dir: str | Path | None = None) -> tuple[Path, .
             return ()
         task = json.loads((folders[0] / "meta.json").read_text())
         folders.append(root / f"dataset-{task['dataset_id']}")
-    return tuple(f for folder in folders if folder.is_dir() for f in sorted(folder.iterdir()))
+    found = (f for folder in folders if folder.is_dir() for f in sorted(folder.iterdir()))
+    return tuple(f for f in found if f.is_file())
 
 
 def cache_folder(data_dir: str | Path | None) -> Path:
