@@ -46,7 +46,7 @@ def _tables(tmp_path: Path) -> list:
 
 def test_a_cleaned_table_loads_back_as_it_was_read(tmp_path):
     for dataset in _tables(tmp_path):
-        path = save_cleaned(dataset, tmp_path / "copy.parquet", {"from": dataset.name})
+        path = save_cleaned(dataset, tmp_path / "copy.arrow", {"from": dataset.name})
         back = load_cleaned(path)
         pd.testing.assert_frame_equal(back.X, dataset.X, check_exact=True)
         for column in dataset.X:  # a category's gap is NaN, as read, not None

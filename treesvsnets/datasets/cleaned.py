@@ -1,4 +1,4 @@
-"""A table's Dataset as read and cleaned, saved to one Parquet file and loaded back whole.
+"""A table's Dataset as read and cleaned, saved to one Arrow IPC file and loaded back whole.
 
 The harness reads a table (a user's file, an OpenML cached table, a built-in real table) and
 reads each column's type once; :func:`save_cleaned` writes what that produced: the typed
@@ -12,6 +12,11 @@ missing markers and fingerprint) without reading the original or inferring a typ
 :func:`cleaned_read_from` reads only the ``read_from`` record; :func:`files_fingerprint` is
 a content hash of the files a table was read from. The file is written atomically (a
 reader finds the old file or the new one, never half of one).
+
+The format is Arrow IPC (Feather v2), LZ4-compressed, with each text column dictionary-encoded:
+on issue 31's 200,000-row table it writes in 0.8 s and loads in 0.4 s, where Parquet took 1.5
+s and 1.0 s (most of a load is making each row's Python string; a dictionary makes one per
+category). Reading and typing the CSV took 13 s.
 
 Only a Dataset with a table schema (X a DataFrame) is saved: an array dataset loads from its
 package as cheaply as from a file.
@@ -41,14 +46,14 @@ _PLAIN = ("name", "source", "cleaning", "task")
 def save_cleaned(dataset: Dataset, path: str | Path, read_from: dict[str, Any]) -> Path:
     """Write ``dataset`` (a table's: it has a schema) to ``path`` with ``read_from`` recorded."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.feather as feather
 
     if dataset.schema is None:
         raise ValueError(f"dataset {dataset.name!r} is not a table: only tables are saved")
     path = Path(path)
     target = _target_column(dataset.X.columns)
-    table = pa.Table.from_pandas(dataset.X, preserve_index=False)
-    table = table.append_column(target, pa.array(dataset.y))
+    columns = {str(name): _arrow(values) for name, values in dataset.X.items()}
+    table = pa.table({**columns, target: pa.array(dataset.y)})
     meta = {
         "format": FORMAT,
         "read_from": read_from,
@@ -69,13 +74,12 @@ def save_cleaned(dataset: Dataset, path: str | Path, read_from: dict[str, Any]) 
         ),
         "fingerprint": dataset.fingerprint,
     }
-    metadata = {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(meta).encode()}
-    table = table.replace_schema_metadata(metadata)
+    table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, scratch = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     os.close(handle)
     try:
-        pq.write_table(table, scratch)
+        feather.write_feather(table, scratch, compression="lz4")
         os.replace(scratch, path)
     finally:
         if os.path.exists(scratch):
@@ -85,28 +89,31 @@ def save_cleaned(dataset: Dataset, path: str | Path, read_from: dict[str, Any]) 
 
 def cleaned_read_from(path: str | Path) -> dict[str, Any] | None:
     """The ``read_from`` record of the cleaned file at ``path`` (None: no such file, another
-    format, or not a cleaned file), read from its footer alone."""
-    import pyarrow.parquet as pq
+    format, or not a cleaned file), read from its schema alone."""
+    import pyarrow as pa
 
     try:
-        metadata = pq.read_schema(path).metadata or {}
+        with pa.memory_map(str(path)) as source:
+            metadata = pa.ipc.open_file(source).schema.metadata or {}
         meta = json.loads(metadata[METADATA_KEY])
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, pa.ArrowInvalid):
         return None
     return meta["read_from"] if meta.get("format") == FORMAT else None
 
 
 def load_cleaned(path: str | Path) -> Dataset:
     """The Dataset saved at ``path``, as it was saved (checked against its fingerprint)."""
-    import pyarrow.parquet as pq
+    import pandas as pd
+    import pyarrow.feather as feather
 
-    table = pq.read_table(path)
+    table = feather.read_table(path)
     meta = json.loads(table.schema.metadata[METADATA_KEY])
     target = meta["target_column"]
     y = table.column(target).to_numpy()
     X = table.drop_columns([target]).to_pandas()
-    for column, dtype in meta["dtypes"].items():
-        X[column] = _restored(X[column], dtype)
+    X = pd.DataFrame(
+        {column: _restored(X[column], dtype) for column, dtype in meta["dtypes"].items()}
+    )
     schema = meta["schema"]
     dataset = Dataset(
         X=X,
@@ -163,12 +170,27 @@ def _target_column(columns: Any) -> str:
     return name
 
 
+def _arrow(values: Any) -> Any:
+    """A column as Arrow stores it: text (a table's categories) dictionary-encoded, so that
+    loading it makes one Python string per category, not per row; numbers and dates as
+    they are (NaN and NaT as nulls)."""
+    import pyarrow as pa
+
+    if values.dtype == object:
+        return pa.array(values, type=pa.string(), from_pandas=True).dictionary_encode()
+    return pa.array(values, from_pandas=True)
+
+
 def _restored(values: Any, dtype: str) -> Any:
-    """A column as it was saved: Parquet gives text back as strings with None (or pandas'
-    string dtype); a table's categories are Python strings with NaN for missing."""
+    """A column as it was saved: a dictionary-encoded text column comes back as pandas
+    categories, and a table's categories are Python strings with NaN for missing."""
+    import pandas as pd
+
     if dtype == "object":
-        values = values.astype(object)
-        return values.where(values.notna(), np.nan)
+        categories = np.asarray(values.cat.categories.astype(object), dtype=object)
+        codes = values.cat.codes.to_numpy()
+        strings = np.append(categories, np.nan).take(codes)  # code -1 (missing): the NaN
+        return pd.Series(strings, index=values.index, name=values.name, dtype=object)
     return values.astype(dtype) if str(values.dtype) != dtype else values
 
 

@@ -5,7 +5,7 @@ and types its columns once, as the plan loads its datasets (:func:`load_all`, on
 :func:`load_dataset` each). Once the
 run folder exists, :func:`write_copies` saves each table's Dataset as it was read, subsampled
 if the run subsamples, to ``tables/`` in the run folder
-(:mod:`treesvsnets.datasets.cleaned`: Parquet, with the readings and cleaning record), and
+(:mod:`treesvsnets.datasets.cleaned`: Arrow IPC, with the readings and cleaning record), and
 each job's DatasetRequest names its copy: a worker process, local or under a Dask worker,
 loads that file instead of reading and typing the original again (Dask workers get its
 bytes shipped, :mod:`treesvsnets.bench.execute.dask`). An array dataset (digits, MNIST) is
@@ -55,7 +55,7 @@ def copy_path(run_dir: str | Path, name: str) -> Path:
     ``openml:31`` or ``a/data``, can have, and two names never share)."""
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60]
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return Path(run_dir) / TABLES_FOLDER / f"{safe}-{digest}.parquet"
+    return Path(run_dir) / TABLES_FOLDER / f"{safe}-{digest}.arrow"
 
 
 def read_from(
