@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -76,8 +75,7 @@ def save_cleaned(dataset: Dataset, path: str | Path, read_from: dict[str, Any]) 
     }
     table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, scratch = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    os.close(handle)
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.partial")  # the umask's mode
     try:
         feather.write_feather(table, scratch, compression="lz4")
         os.replace(scratch, path)

@@ -35,6 +35,7 @@ from treesvsnets.datasets.cleaned import (
     save_cleaned,
 )
 from treesvsnets.datasets.registry import DatasetInfo, load_from
+from treesvsnets.errors import ConfigError
 
 #: the run folder's folder of cleaned tables
 TABLES_FOLDER = "tables"
@@ -120,6 +121,12 @@ def write_copies(loaded: list[Loaded], run_dir: str | Path) -> dict[str, str]:
             continue
         path = copy_path(run_dir, item.dataset.name)
         if not (item.reused and path.is_file()):
-            save_cleaned(item.dataset, path, item.read_from)
+            try:
+                save_cleaned(item.dataset, path, item.read_from)
+            except OSError as exc:  # a full disk, a folder not writable
+                raise ConfigError(
+                    f"cannot write the cleaned copy of dataset {item.dataset.name!r} to "
+                    f"{str(path)!r}: {exc.strerror or exc}."
+                ) from None
         copies[item.dataset.name] = str(path.resolve())
     return copies
