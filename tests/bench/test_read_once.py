@@ -128,20 +128,6 @@ def test_a_resumed_run_reuses_the_copy_until_the_file_changes(tmp_path):
     assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
 
 
-@pytest.fixture(scope="module")
-def dask_cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    ) as cluster:
-        yield cluster.scheduler_address
-
-
 def test_dask_workers_get_the_table_shipped_and_give_the_local_rows(tmp_path, dask_cluster):
     """The Dask workers never see the user's file (moved away once the harness read it):
     each gets the cleaned copy's bytes and writes them to its own folder."""
