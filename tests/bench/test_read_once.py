@@ -148,12 +148,15 @@ def test_dask_workers_get_the_table_shipped_and_give_the_local_rows(tmp_path, da
     )
     assert set(remote.rows["status"]) == {"ok"}
     pd.testing.assert_frame_equal(_rows(remote), _rows(local))
-    with Client(dask_cluster) as client:
+    with Client(dask_cluster) as client:  # each Dask worker's own copies, by name
         copies = client.run(
-            lambda dask_worker: sorted(
-                path.name
+            lambda dask_worker: {
+                path.name: path.read_bytes()
                 for path in (Path(dask_worker.local_directory) / "treesvsnets-tables").glob("*")
-            )
+            }
         )
     fingerprint = remote.rows["dataset_fingerprint"].iloc[0]
-    assert any(fingerprint in name for names in copies.values() for name in names)
+    shipped = [data for found in copies.values() for n, data in found.items() if fingerprint in n]
+    assert shipped, copies.keys()  # the run's table reached the workers as bytes...
+    ours = copy_path(remote.run_dir, "crm").read_bytes()
+    assert all(data == ours for data in shipped)  # ...the harness's copy, byte for byte
