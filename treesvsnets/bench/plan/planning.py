@@ -43,7 +43,7 @@ from treesvsnets.datasets.names import run_names
 from treesvsnets.datasets.table_options import TableOptions
 from treesvsnets.errors import ConfigError, TreesVsNetsError
 from treesvsnets.estimators import registry
-from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
+from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY, EstimatorSpec
 from treesvsnets.estimators.plugins import load_plugin
 from treesvsnets.results.folder import Manifest
 from treesvsnets.suites import describe_suite
@@ -230,13 +230,7 @@ def prepare(
     check_params(config, [s for s in specs if s.name in config.params], loaded)
     if config.tuning:
         check_spaces(config, specs, loaded)
-    for dataset in loaded:
-        left_out = skipped.get(dataset.name, {})
-        if not any(s.name not in left_out and s.task == dataset.task for s in specs):
-            raise ConfigError(
-                f"no estimator of this run does {dataset.task}, the task of dataset "
-                f"{dataset.name!r}; add one (e.g. -e ensemble)."
-            )
+    _check_each_task_has_an_estimator(specs, loaded, skipped)
     uses_gpu = any("uses_gpu" in spec.capabilities for spec in specs)
     if config.device != "auto" and uses_gpu:
         from treesvsnets.estimators.torch.devices import resolve_device
@@ -265,6 +259,18 @@ def prepare(
     )
     check_resampling(config, split_plans, plan.specs_for)
     return plan
+
+
+def _check_each_task_has_an_estimator(
+    specs: list[EstimatorSpec], loaded: list[Dataset], skipped: dict[str, dict[str, str]]
+) -> None:
+    for dataset in loaded:
+        left_out = skipped.get(dataset.name, {})
+        if not any(s.name not in left_out and s.task == dataset.task for s in specs):
+            raise ConfigError(
+                f"no estimator of this run does {dataset.task}, the task of dataset "
+                f"{dataset.name!r}; add one (e.g. -e ensemble)."
+            )
 
 
 def _split_plans(
