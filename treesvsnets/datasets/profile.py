@@ -160,7 +160,8 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
             dtype=str(values.dtype),
             kind="target" if name == target else "?",
             missing=int(values.isna().sum()),
-            distinct=int(present.astype(str).nunique()),
+            # a column the loader read has its distinct values from its reading, below
+            distinct=0 if reading is not None else int(present.astype(str).nunique()),
             example=str(present.iloc[0])[:30] if len(present) else "",
         )
         if name in options.drop:

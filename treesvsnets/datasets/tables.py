@@ -248,7 +248,11 @@ def _read_features(features: Any, options: TableOptions, where: str, readings: l
         result, reading = read_feature(values, options, where)
         if reading.kind in ("numeric", "boolean"):
             _check_magnitude(result, column, where)
-            few = result.nunique(dropna=True) <= options.categorical_max_values
+            few = (  # (0: only a column with no number left, which nunique would count)
+                result.nunique(dropna=True) <= options.categorical_max_values
+                if options.categorical_max_values
+                else not result.notna().any()
+            )
             if few and options.forced_kind(column) is None:  # grades 1-5: categories, not sizes
                 result, reading = read_feature(values, options, where, as_categories=True)
                 reading.forced, reading.note = False, "few distinct numbers, as categories"
@@ -269,8 +273,8 @@ def _read_labels(
 ) -> tuple[str, Any]:
     """The task the target column asks for, and its values: numbers for regression, class
     labels with their case variants merged for classification."""
-    from treesvsnets.datasets.column_types import merge_case_variants
     from treesvsnets.datasets.target import read_target
+    from treesvsnets.datasets.text_values import merge_case_variants
 
     reading = read_target(values, options.task, target, where)
     cleaning.steps["task"] = f"{reading.task} ({reading.reason})"
