@@ -62,6 +62,7 @@ class TableProfile:
     task: str = "classification"
     target_summary: dict[str, float] = field(default_factory=dict)  # regression: five numbers
     target_order: str | None = None  # how the target follows the file's row order, if it does
+    read_with: dict[str, str] = field(default_factory=dict)  # a text file's sep and decimal
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -111,7 +112,12 @@ def _read_alone(raw: Any, options: TableOptions, target: str, path: str | Path) 
         if name == target or name in options.drop:
             continue
         try:
-            _, reading = read_feature(raw[name], options, f"data file {str(path)!r}")
+            _, reading = read_feature(
+                raw[name],
+                options,
+                f"data file {str(path)!r}",
+                decimal=raw.attrs.get("read_with", {}).get("decimal", "."),
+            )
         except DeclaredTypeError:
             raise  # the user's declaration is wrong: refused, as in a run
         except TreesVsNetsError:
@@ -121,35 +127,11 @@ def _read_alone(raw: Any, options: TableOptions, target: str, path: str | Path) 
     return readings
 
 
-def profile_table(path: str | Path, options: TableOptions | None = None) -> TableProfile:
-    """Profile the table at ``path`` as ``options`` would read it.
-
-    Raises :class:`~treesvsnets.errors.TreesVsNetsError` when the file cannot be read or
-    the options are wrong (an unknown column, a column given two types, a column forced
-    to a type most of its values do not have); a table a run would refuse for its data
-    (one class, say) is profiled anyway, with the reason in ``problem``.
-    """
-    from treesvsnets.datasets.column_types import null_mask
-    from treesvsnets.datasets.table_options import check_options
-    from treesvsnets.errors import DeclaredTypeError, TreesVsNetsError
-
-    options = options or TableOptions()
-    raw = read_table(path)
-    target = options.target if options.target is not None else raw.columns[-1]
-    check_options(options, list(raw.columns), target, f"data file {str(path)!r}")
-    dataset, problem = None, None
-    try:
-        dataset = clean_table(raw, path, options)
-    except DeclaredTypeError:
-        raise  # a wrong declaration is the user's input, refused as in a run
-    except TreesVsNetsError as exc:
-        problem = str(exc)
-    schema = dataset.schema if dataset is not None else None
-    readings = (
-        {r.name: r for r in dataset.columns}
-        if dataset is not None
-        else _read_alone(raw, options, target, path)
-    )
+def _column_profiles(
+    raw: Any, readings: dict[str, Any], options: TableOptions, target: str, dataset: Any
+) -> list[ColumnProfile]:
+    """Each column of the file as read (``raw``) with what its reading made of it (the
+    ``dataset`` a run would use, or None when a run refuses the table)."""
     columns = []
     for name in raw.columns:
         values = raw[name]
@@ -169,9 +151,42 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         elif reading is not None:
             for key in _FROM_READING:
                 setattr(column, key, getattr(reading, key))
-            if schema is not None and reading.kind in ("numeric", "boolean"):
+            if dataset is not None and reading.kind in ("numeric", "boolean"):
                 column.outliers = _iqr_outliers(dataset.X[name])
         columns.append(column)
+    return columns
+
+
+def profile_table(path: str | Path, options: TableOptions | None = None) -> TableProfile:
+    """Profile the table at ``path`` as ``options`` would read it.
+
+    Raises :class:`~treesvsnets.errors.TreesVsNetsError` when the file cannot be read or
+    the options are wrong (an unknown column, a column given two types, a column forced
+    to a type most of its values do not have); a table a run would refuse for its data
+    (one class, say) is profiled anyway, with the reason in ``problem``.
+    """
+    from treesvsnets.datasets.column_types import null_mask
+    from treesvsnets.datasets.table_options import check_options
+    from treesvsnets.errors import DeclaredTypeError, TreesVsNetsError
+
+    options = options or TableOptions()
+    raw = read_table(path, options.sep, options.decimal)
+    target = options.target if options.target is not None else raw.columns[-1]
+    check_options(options, list(raw.columns), target, f"data file {str(path)!r}")
+    dataset, problem = None, None
+    try:
+        dataset = clean_table(raw, path, options)
+    except DeclaredTypeError:
+        raise  # a wrong declaration is the user's input, refused as in a run
+    except TreesVsNetsError as exc:
+        problem = str(exc)
+    schema = dataset.schema if dataset is not None else None
+    readings = (
+        {r.name: r for r in dataset.columns}
+        if dataset is not None
+        else _read_alone(raw, options, target, path)
+    )
+    columns = _column_profiles(raw, readings, options, target, dataset)
     summary: dict[str, float] = {}
     if dataset is not None and dataset.is_regression:
         class_counts = {}
@@ -201,6 +216,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         problem=problem,
         task=dataset.task if dataset is not None else "classification",
         target_summary=summary,
+        read_with=dict(raw.attrs.get("read_with", {})),
     )
 
 
@@ -234,6 +250,7 @@ def format_profile(profile: TableProfile) -> str:
         f"{profile.path}: {profile.rows} rows, {len(profile.columns)} columns, "
         f"target {profile.target!r}"
         + (f", {profile.cleaning['task']}" if profile.cleaning.get("task") else ""),
+        *_read_with(profile),
         "",
         _column_table(profile),
         "",
@@ -264,6 +281,17 @@ def format_profile(profile: TableProfile) -> str:
     elif profile.cleaning:
         lines.append(f"rows a run would use: {profile.cleaning.get('rows_used')}")
     return "\n".join(lines)
+
+
+def _read_with(profile: TableProfile) -> list[str]:
+    """The separator and decimal mark a text file was read with (none for other files)."""
+    used = profile.read_with
+    if not used:
+        return []
+    names = {",": "',' (comma)", ";": "';' (semicolon)", "\t": "a tab", "|": "'|' (pipe)"}
+    sep = names.get(used.get("sep", ""), repr(used.get("sep")))
+    decimal = "',' (comma)" if used.get("decimal") == "," else "'.' (point)"
+    return [f"read with separator {sep} and decimal mark {decimal} (sep = / decimal = to change)"]
 
 
 def _column_table(profile: TableProfile) -> str:
