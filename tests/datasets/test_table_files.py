@@ -184,7 +184,7 @@ def test_inspect_and_run_read_the_files_people_have(tmp_path):
     (run_dir,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
     rows = pd.read_csv(run_dir / "results.csv")
     assert set(rows["dataset"]) == {"data"} and set(rows["status"]) == {"ok"}
-    assert not rows["warnings"].fillna("").str.contains("TargetEncoder").any()
+    assert not rows["warnings"].astype(str).str.contains("TargetEncoder").any()
     (described,) = json.loads((run_dir / "manifest.json").read_text())["datasets"]
     assert described["cleaning"]["read_with"] == {"sep": ",", "decimal": "."}
     assert "target encoding" in {r["name"]: r["encoding"] for r in described["columns"]}["shop"]
