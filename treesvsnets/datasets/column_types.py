@@ -61,9 +61,10 @@ import pandas as pd
 from treesvsnets.datasets.text_values import (
     FALSE_TOKENS,
     TRUE_TOKENS,
+    as_objects,
     boolean_values,
     date_formats,
-    merge_case_variants,
+    merge_spellings,
     parse_dates,
     parse_numbers,
     ruled_out,
@@ -271,18 +272,19 @@ def read_column(
                 f"values parse as {'numbers' if forced == 'numeric' else 'dates'}{example}; "
                 "fix the values or declare it categorical."
             )
+    strings = None  # a categorical column's values as pandas strings, which count faster
     if result is None:
-        result, reading.merged = merge_case_variants(present)
+        strings, reading.merged = merge_spellings(present)
         reading.kind, reading.unparsed, reading.unparsed_examples = "categorical", 0, []
-        reading.distinct = int(result.nunique(dropna=True))
-
+        reading.distinct = int(strings.nunique(dropna=True))
+    gaps = int((result if strings is None else strings).isna().sum())
     if not keep and forced is None:
-        counted = result.dropna()
-        if reading.kind == "categorical" and len(counted) >= ID_MIN_ROWS:
-            if reading.distinct >= ID_SHARE * len(counted):  # the distinct values of counted
+        counted = len(values) - gaps
+        if strings is not None and counted >= ID_MIN_ROWS:
+            if reading.distinct >= ID_SHARE * counted:
                 reading.kind = "dropped"
                 reading.note = (
-                    f"an identifier: {reading.distinct} distinct values in {len(counted)} "
+                    f"an identifier: {reading.distinct} distinct values in {counted} "
                     "rows (keep it with keep = [...])"
                 )
                 return None, reading
@@ -292,12 +294,14 @@ def read_column(
                 "an identifier: a distinct whole number in every row (keep it with keep = [...])"
             )
             return None, reading
-        if not result.isna().any() and result.nunique(dropna=True) <= 1:
+        values_seen = reading.distinct if strings is not None else result.nunique(dropna=True)
+        if not gaps and values_seen <= 1:
             reading.kind = "dropped"
-            reading.note = f"constant: {str(counted.iloc[0])[:40]!r} in every row"
+            first = (result if strings is None else strings).iloc[0]
+            reading.note = f"constant: {str(first)[:40]!r} in every row"
             return None, reading
-    reading.missing = int(result.isna().sum())  # blanks, placeholders and unparsed values
-    return result, reading
+    reading.missing = gaps  # blanks, placeholders and unparsed values
+    return (result if strings is None else as_objects(strings)), reading
 
 
 def _refused(present: pd.Series, missing: pd.Series, reading: ColumnReading) -> None:

@@ -131,11 +131,26 @@ def boolean_values(lowered: pd.Series) -> pd.Series:
 def merge_case_variants(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]]]:
     """Text stripped of surrounding whitespace, each set of spellings that differ only in case
     replaced by its most frequent member (ties: the first in sorted order). Returns the text
-    and ``{kept spelling: [the other spellings]}`` for each merge."""
+    (Python strings, NaN where missing) and ``{kept spelling: [the other spellings]}`` for
+    each merge."""
+    strings, merged = merge_spellings(text)
+    return as_objects(strings), merged
+
+
+def as_objects(strings: pd.Series) -> pd.Series:
+    """Pandas strings as Python strings (object dtype), NaN where missing."""
+    if strings.isna().all():
+        return strings.astype(object)
+    return strings.astype(object).where(strings.notna(), np.nan)
+
+
+def merge_spellings(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]]]:
+    """:func:`merge_case_variants` with the text left as pandas strings (``<NA>`` missing),
+    which count faster than Python strings."""
     stripped = text.astype("string").str.strip()
     counts = stripped.value_counts()
     if counts.empty:
-        return stripped.astype(object), {}
+        return stripped, {}
     spellings = pd.DataFrame({"value": counts.index.astype(object), "count": counts.to_numpy()})
     spellings["key"] = spellings["value"].str.casefold()
     spellings = spellings.sort_values(["key", "count", "value"], ascending=[True, False, True])
@@ -146,4 +161,4 @@ def merge_case_variants(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]
         merged.setdefault(str(kept), []).append(str(other))
     if merged:
         stripped = stripped.replace(dict(zip(others["value"], others["kept"], strict=True)))
-    return stripped.astype(object).where(stripped.notna(), np.nan), merged
+    return stripped, merged
