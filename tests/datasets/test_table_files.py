@@ -204,3 +204,11 @@ def test_a_toml_entry_gives_a_tables_separator_and_decimal_mark(tmp_path):
     (described,) = json.loads((run_dir / "manifest.json").read_text())["datasets"]
     assert described["cleaning"]["read_with"] == {"sep": "|", "decimal": ","}
     assert "preis" in described["numeric_columns"]
+
+
+def test_a_given_separator_still_has_its_decimal_mark_detected(tmp_path):
+    path = tmp_path / "export.txt"  # a .txt file: no separator implied by its suffix
+    _european().to_csv(path, sep=";", decimal=",", index=False)
+    read = load_table(path, TableOptions(sep=";"))
+    assert read.cleaning["read_with"] == {"sep": ";", "decimal": ","}
+    assert {r.name: r.kind for r in read.columns}["preis"] == "numeric"

@@ -90,9 +90,8 @@ def _read_text(
     import pandas as pd
 
     head, complete = _head(path, compression)
-    found_sep, found_decimal = sniff_text(head, TEXT_FORMATS[suffix], complete)
-    sep = sep or found_sep
-    decimal = decimal or (found_decimal if sep != "," else ".")
+    sep, found_decimal = sniff_text(head, sep or TEXT_FORMATS[suffix], complete, given=bool(sep))
+    decimal = decimal or found_decimal
     # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted as
     # placeholders by the column reader (column_types.NULL_TOKENS), in any case.
     frame = pd.read_csv(
@@ -140,10 +139,25 @@ def _head(path: Path, compression: str | None) -> tuple[str, bool]:
     return raw[:HEAD_BYTES].decode("utf-8-sig", errors="ignore"), complete
 
 
-def sniff_text(head: str, default: str | None, complete: bool = True) -> tuple[str | None, str]:
+def sniff_text(
+    head: str, default: str | None, complete: bool = True, given: bool = False
+) -> tuple[str | None, str]:
     """The separator and decimal mark of a text table whose first characters are ``head``
     (all of it when ``complete``; else its last record, perhaps cut, is left out), with
-    ``default`` the separator its suffix implies (None: none)."""
+    ``default`` the separator its suffix implies (None: none), or the one the user ``given``
+    (then only the decimal mark is judged)."""
+    sep = default if given else _separator(head, default, complete)
+    if sep in (None, ","):
+        return sep, "."
+    values = [v.strip() for r in csv.reader(io.StringIO(head), delimiter=sep) for v in r[:100]]
+    comma = sum(bool(_COMMA_NUMBER.match(v)) for v in values)
+    point = sum(bool(_POINT_NUMBER.match(v)) for v in values)
+    return sep, "," if comma > point else "."
+
+
+def _separator(head: str, default: str | None, complete: bool) -> str | None:
+    """``default`` when every record of ``head`` has the same number of fields (two or more)
+    under it, else the separator that gives the most such fields (``default`` if none does)."""
     counts = {}
     for sep in SEPARATORS:
         records = [r for r in csv.reader(io.StringIO(head), delimiter=sep) if r]
@@ -153,15 +167,8 @@ def sniff_text(head: str, default: str | None, complete: bool = True) -> tuple[s
         if len(lengths) == 1 and min(lengths) >= 2:
             counts[sep] = min(lengths)
     if default in counts or not counts:
-        sep = default
-    else:
-        sep = max(counts, key=lambda s: (counts[s], -SEPARATORS.index(s)))
-    if sep in (None, ","):
-        return sep, "."
-    values = [v.strip() for r in csv.reader(io.StringIO(head), delimiter=sep) for v in r[:100]]
-    comma = sum(bool(_COMMA_NUMBER.match(v)) for v in values)
-    point = sum(bool(_POINT_NUMBER.match(v)) for v in values)
-    return sep, "," if comma > point else "."
+        return default
+    return max(counts, key=lambda s: (counts[s], -SEPARATORS.index(s)))
 
 
 def _read_arrow(path: Path) -> Any:
