@@ -271,11 +271,15 @@ def _add_inspect(commands: Any) -> None:
             flag, action="append", default=[], metavar="COLUMN", help=f"{what}; repeatable"
         )
     inspect.add_argument(
-        "--sep", metavar="CHAR", help="a text file's separator (default: detected from its head)"
+        "--sep",
+        metavar="CHAR",
+        type=lambda text: "\t" if text in ("\\t", "tab") else text,
+        help="a text file's separator ('\\t' or 'tab' for a tab; default: detected)",
     )
     inspect.add_argument(
         "--decimal",
+        metavar="MARK",
         choices=(".", ","),
-        help="a text file's decimal mark (default: detected from its numbers)",
+        help="a text file's decimal mark, '.' or ',' (default: detected)",
     )
     inspect.add_argument("--json", action="store_true", help="print the profile as JSON")
