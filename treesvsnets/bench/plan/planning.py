@@ -28,6 +28,7 @@ from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
 from treesvsnets.bench.plan.checks import (
     check_param_names,
     check_params,
+    check_resampling,
     check_spaces,
     check_tasks,
     installed,
@@ -241,7 +242,7 @@ def prepare(
         target_bins=config.target_bins,
     )
     split_plans = _split_plans(recipe, loaded, config.seeds, paths)
-    return RunPlan(
+    plan = RunPlan(
         config=config,
         specs=specs,
         datasets=loaded,
@@ -253,6 +254,8 @@ def prepare(
         table_options=table_options,
         paths=paths,
     )
+    check_resampling(config, split_plans, plan.specs_for)
+    return plan
 
 
 def _split_plans(

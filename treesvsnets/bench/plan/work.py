@@ -91,6 +91,7 @@ def jobs(prepared: RunPlan, context: RunContext) -> list[Job]:
                     device=config.device,
                     # the baseline stays the floor: the most frequent class, never reweighed
                     class_weight=None if spec.family == BASELINE_FAMILY else config.class_weight,
+                    resample="none" if spec.family == BASELINE_FAMILY else config.resample,
                     verbose=context.verbose,
                 )
                 if (*cell.key, DEFAULT) in skip:
