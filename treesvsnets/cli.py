@@ -232,6 +232,8 @@ def _command_inspect(args: argparse.Namespace) -> int:
         numeric=args.numeric,
         datetime=args.datetime,
         keep=args.keep,
+        sep=args.sep,
+        decimal=args.decimal,
     )
     if args.json:
         print(json.dumps(profile.to_dict(), indent=2, default=str))
