@@ -49,33 +49,7 @@ from _common import (  # noqa: E402
     table,
     treesvsnets_command,
 )
-
-try:  # the generator shared with the reading benchmark (branch fast-tables)
-    from big_table import make_mixed_table  # noqa: E402
-except ImportError:  # not merged yet: the same table, generated here (remove once it is)
-
-    def make_mixed_table(n_rows: int, seed: int = 0) -> pd.DataFrame:
-        """``num_0..num_29`` (floats, 3% missing), ``cat_0..cat_7`` (3-10 levels),
-        ``big_0``, ``big_1`` (2,000 levels each) and ``label`` (0/1), seeded by ``seed``."""
-        rng = np.random.default_rng(seed)
-        columns: dict[str, np.ndarray] = {}
-        numbers = rng.normal(size=(n_rows, 30)).round(4)
-        logit = numbers[:, :10] @ rng.normal(scale=0.4, size=10)
-        numbers[rng.random(numbers.shape) < 0.03] = np.nan
-        for j in range(30):
-            columns[f"num_{j}"] = numbers[:, j]
-        for j in range(8):
-            levels = 3 + j % 8
-            codes = rng.integers(levels, size=n_rows)
-            logit += rng.normal(scale=0.5, size=levels)[codes]
-            columns[f"cat_{j}"] = np.array([f"level_{chr(97 + k)}" for k in range(levels)])[codes]
-        for j in range(2):
-            codes = rng.integers(2000, size=n_rows)
-            logit += rng.normal(scale=0.5, size=2000)[codes]
-            columns[f"big_{j}"] = np.char.add("item", codes.astype(str))
-        columns["label"] = (rng.random(n_rows) < 1 / (1 + np.exp(-logit))).astype(int)
-        return pd.DataFrame(columns)
-
+from big_table import make_mixed_table  # noqa: E402  (the generator shared with the reading benchmark)
 
 ESTIMATORS = ("lightgbm", "logreg")
 FOLDS = 3

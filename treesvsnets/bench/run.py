@@ -65,11 +65,13 @@ class RunResult:
     manifest: dict[str, Any]
 
 
-def _default_name(config: RunConfig) -> str:
+def _default_name(prepared: RunPlan) -> str:
+    """The run's --name, else its suite's, else its datasets' names as the rows give them."""
+    config = prepared.config
     if config.name:
         return config.name
-    given = [Path(config.suite).stem] if config.suite else config.datasets
-    name = "-".join(Path(d).stem for d in given)
+    given = [Path(config.suite).stem] if config.suite else [d.name for d in prepared.datasets]
+    name = "-".join(given)
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60] or "run"
 
 
@@ -284,7 +286,7 @@ def run(
     config = (config or RunConfig()).with_overrides(**overrides)
     prepared, executor = _prepare_with_workers(config)
     try:
-        folder = RunFolder.create(config.out, _default_name(config))
+        folder = RunFolder.create(config.out, _default_name(prepared))
     except BaseException:
         executor.close()
         raise
