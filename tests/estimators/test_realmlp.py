@@ -12,6 +12,7 @@ import torch
 
 from tests.helpers.cli import cli
 from tests.helpers.devices import requires_cuda
+from tests.helpers.tables import house_prices, write_table
 from treesvsnets.bench.plan import planning
 from treesvsnets.config import RunConfig
 from treesvsnets.errors import ConfigError
@@ -198,6 +199,27 @@ def test_the_cli_writes_its_rows_with_its_epochs(tmp_path):
         assert len(history) <= 16 and sum(bool(r.get("best")) for r in history) == 1
         assert json.loads(row["params"])["threads"] == row["threads"]
     assert (run_dir / "report.html").exists()
+
+
+@pytest.mark.slow  # about 35 seconds on a busy 2-core machine
+def test_a_messy_regression_table_with_categories_through_the_cli(tmp_path):
+    """house_prices: numbers as text, dates, a 40-valued and a 3-valued category. realmlp gets
+    the categories as codes (RealMLP one-hots city and embeds district) and unscaled numbers."""
+    table = write_table(house_prices(), tmp_path / "houses.csv")
+    done = cli(
+        "run", "-d", table, "-e", "realmlp", "--param", "n_epochs=64", "--folds", "2",
+        "--no-baseline", "--out", tmp_path / "runs", "-q",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = list((tmp_path / "runs").iterdir())
+    with sqlite3.connect(run_dir / "results.sqlite") as db:
+        rows = db.execute("select status, task, preprocessing, r2, history from results").fetchall()
+    assert len(rows) == 2
+    for status, task, preprocessing, r2, history in rows:
+        assert (status, task) == ("ok", "regression")
+        assert preprocessing == "impute+dates+codes+none"
+        assert r2 > 0.5
+        assert "val_rmse" in json.loads(history)[0]
 
 
 def test_named_without_pytabkit_it_stops_with_the_install_command(monkeypatch):
