@@ -108,7 +108,8 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
             ["run", "-e", "rff"],
             "unknown estimator 'rff'; choose from: adaboost, all, bagging, baseline, catboost, "
             "cnn, cnn1d, deep, dense, dummy, ensemble, ft_transformer, gb, hgb, lightgbm, linear, "
-            "logreg, mlp_plr, resnet, rf, ridge, stacking, tabm, xgboost. Did you mean 'rf'?",
+            "logreg, mlp_plr, realmlp, resnet, rf, ridge, stacking, tabm, xgboost. "
+            "Did you mean 'rf'?",
         ),
         (
             ["run", "-d", "digit"],
@@ -198,8 +199,8 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
     assert done.stderr.strip() == (
         f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, suite, "
         "estimators, params, folds, seeds, threads, protocol, test_size, validation_fraction, "
-        "subsample, target, task, shape, target_bins, tables, metric, class_weight, baseline, "
-        "device, "
+        "subsample, target, task, shape, target_bins, tables, metric, class_weight, resample, "
+        "baseline, device, "
         "data_dir, out, name, plugins, tune, tune_time, sampler, tune_cv, spaces, jobs, "
         "timeout, max_memory, scheduler, isolate, fold_parallel. "
         "Did you mean "
@@ -229,7 +230,7 @@ def test_list_and_help():
     assert names == [
         "rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "catboost", "stacking",
         "logreg", "ridge",
-        "dense", "resnet", "ft_transformer", "mlp_plr", "tabm",
+        "dense", "resnet", "ft_transformer", "mlp_plr", "tabm", "realmlp",
         "cnn",
         "cnn1d",
         "dummy",

@@ -4,6 +4,7 @@ reports and compare that keep the tasks apart, and bad input refused with one se
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import pytest
 
 from .helpers.cli import cli
 from .helpers.tables import house_prices, neighbourhood_prices, write_table
+
+#: whether realmlp's optional package (the pytabkit extra) is here, so -e deep takes it
+REALMLP = importlib.util.find_spec("pytabkit") is not None
 
 
 def _run_dir(out: Path) -> Path:
@@ -36,6 +40,8 @@ def diabetes_run(tmp_path_factory) -> tuple[Path, str]:
         "--param",
         "tabm.ensemble_size=4",
     ]  # the run stays quick; the shapes still train
+    if REALMLP:  # -e deep takes realmlp where its extra is installed
+        small += ["--param", "realmlp.n_epochs=64"]
     done = cli("run", "-d", "diabetes", "-e", "linear", "-e", "rf", "-e", "deep", *small,
                "--folds", "3", "--out", out)  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -46,6 +52,7 @@ def test_a_regression_dataset_runs_the_regressors_of_the_same_names(diabetes_run
     run_dir, said = diabetes_run
     rows = pd.read_csv(run_dir / "results.csv")
     nets = {"dense", "resnet", "ft_transformer", "mlp_plr", "tabm"}  # not cnn, not cnn1d
+    nets |= {"realmlp"} if REALMLP else set()
     assert set(rows["estimator"]) == {"ridge", "rf", "dummy", *nets}  # not logreg
     assert set(rows["status"]) == {"ok"} and set(rows["task"]) == {"regression"}
     assert rows[["rmse", "mae", "r2"]].notna().all().all()

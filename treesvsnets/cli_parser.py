@@ -248,12 +248,16 @@ def _add_inspect(commands: Any) -> None:
     inspect = commands.add_parser(
         "inspect",
         help="profile a table file before benchmarking it (missing values, balance, leakage)",
-        description="Print a data profile of a CSV/TSV/Parquet table: rows, columns, dtypes, "
+        description="Print a data profile of a table file (CSV/TSV/TXT, also compressed; "
+        "Parquet, Feather/Arrow, Excel .xlsx): how it was read, rows, columns, dtypes, "
         "missing values per column, duplicates, constant columns, class balance, IQR "
         "outliers, and columns suspected of leaking the target.",
     )
     inspect.add_argument(
-        "path", metavar="FILE", help="a .csv, .tsv or .parquet table, or openml:ID / openml-task:ID"
+        "path",
+        metavar="FILE",
+        help="a .csv, .tsv, .txt (also .gz, .bz2, .zip, .xz, .zst), .parquet, .feather, .arrow "
+        "or .xlsx table, or openml:ID / openml-task:ID",
     )
     inspect.add_argument("--target", metavar="COLUMN", help="target column (default: the last)")
     for flag, what in (
@@ -266,4 +270,16 @@ def _add_inspect(commands: Any) -> None:
         inspect.add_argument(
             flag, action="append", default=[], metavar="COLUMN", help=f"{what}; repeatable"
         )
+    inspect.add_argument(
+        "--sep",
+        metavar="CHAR",
+        type=lambda text: "\t" if text in ("\\t", "tab") else text,
+        help="a text file's separator ('\\t' or 'tab' for a tab; default: detected)",
+    )
+    inspect.add_argument(
+        "--decimal",
+        metavar="MARK",
+        choices=(".", ","),
+        help="a text file's decimal mark, '.' or ',' (default: detected)",
+    )
     inspect.add_argument("--json", action="store_true", help="print the profile as JSON")

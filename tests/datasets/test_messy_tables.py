@@ -269,3 +269,25 @@ def test_forced_types_that_do_not_fit_are_refused_naming_file_and_column(
     message = str(caught.value)
     assert str(path) in message and expected in message
     assert message.count(". ") <= 1 and "\n" not in message
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_target_encoding_raises_no_library_warning_and_encodes_as_the_seeded_folds_did(task):
+    """scikit-learn 1.9 deprecates TargetEncoder's shuffle= and random_state= (a FutureWarning
+    per fit): the encoder gets a seeded splitter instead, and encodes exactly as the deprecated
+    arguments (5 shuffled folds seeded 0) did."""
+    import warnings
+
+    from sklearn.preprocessing import TargetEncoder
+
+    rng = np.random.default_rng(1)
+    X = rng.choice([f"v{i}" for i in range(40)], (300, 1)).astype(object)
+    y = rng.integers(2, size=300) if task == "classification" else rng.normal(size=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        encoded = CategoryEncoder(max_onehot=10).fit_transform(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        kind = {"target_type": "continuous"} if task == "regression" else {}
+        deprecated = TargetEncoder(cv=5, shuffle=True, random_state=0, **kind).fit_transform(X, y)
+    np.testing.assert_array_equal(encoded, deprecated)

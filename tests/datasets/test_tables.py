@@ -160,7 +160,7 @@ def _bad_tables(tmp_path):
     garbage = tmp_path / "garbage.parquet"
     garbage.write_text("not,a,parquet\n1,2,3\n")
     one_column = tmp_path / "one_column.csv"
-    one_column.write_text("a;b;y\n1;2;p\n")
+    one_column.write_text("a b y\n1 2 p\n")  # (';' is detected: issue 31)
     return {
         "missing file": (tmp_path / "nowhere.csv", None, ["does not exist"]),
         "unreadable file": (garbage, None, ["cannot be read"]),

@@ -40,6 +40,7 @@ QUICK = {
     "mlp_plr": _TABLE_NET,
     "tabm": {**_TABLE_NET, "ensemble_size": 4},
     "catboost": {"iterations": 100},
+    "realmlp": {"n_epochs": 64},
     "hgb": {"max_iter": 30},
     "stacking": {"cv": 3, "rf__n_estimators": 50, "gb__n_estimators": 50},
 }
@@ -47,7 +48,7 @@ QUICK = {
 
 @pytest.mark.parametrize(("name", "task"), BUILTIN_CASES)
 def test_builtin_runs_and_beats_chance_by_far(name, task, request, seed):
-    spec = get(name, task)
+    spec = _installed(get(name, task))
     dataset, split_plan = _data_for(spec, request, task)
     dataset = _shaped(spec, dataset)
     cell = Cell(dataset.name, name, seed=seed, fold=0, threads=1, params=QUICK.get(name, {}))
@@ -90,11 +91,12 @@ def test_builtin_runs_and_beats_chance_by_far(name, task, request, seed):
 def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(
     name, task, request, seed
 ):
-    spec = get(name, task)
+    spec = _installed(get(name, task))
     dataset, _ = _data_for(spec, request, task)
     dataset = _shaped(spec, dataset)
     X, y = dataset.X[::2], dataset.y[::2]
-    params = {**QUICK.get(name, {}), **({"early_stopping": False} if spec.family == "deep" else {})}
+    trained_by_us = "early_stopping" in spec.default_params  # realmlp: pytabkit's own loop
+    params = {**QUICK.get(name, {}), **({"early_stopping": False} if trained_by_us else {})}
     estimator, preprocessor = build(
         spec, Cell(dataset.name, name, seed, 0, threads=1, params=params), dataset
     )
@@ -110,6 +112,13 @@ def test_builtin_is_deterministic_under_a_seed_and_survives_clone_and_pickle(
         np.testing.assert_array_equal(
             unpickled.predict_proba(dataset.X), model.predict_proba(dataset.X)
         )
+
+
+def _installed(spec):
+    """``spec``, or a skip where its optional package (an extra) is not installed."""
+    if not spec.installed:
+        pytest.skip(f"{spec.requires} (the {spec.requires} extra) is not installed")
+    return spec
 
 
 def _shaped(spec, dataset):
@@ -130,8 +139,10 @@ def test_logreg_gets_standard_scaling_and_trees_get_none():
     linear = {spec.name: spec.preprocessing for spec in builtins if spec.family == "linear"}
     assert linear == {"logreg": "standard", "ridge": "standard"}
     assert all(s.preprocessing == "none" for s in builtins if s.family == "ensemble")
-    nets = [s for s in builtins if s.family == "deep"]
+    nets = [s for s in builtins if s.family == "deep" and s.name != "realmlp"]
     assert nets and all(s.preprocessing == "auto" for s in nets)
+    # RealMLP scales its own numbers (robust scaling, smooth clipping): given them unscaled
+    assert {s.preprocessing for s in builtins if s.name == "realmlp"} == {"none"}
 
 
 def test_a_regression_cell_builds_and_records_the_regression_spec(diabetes, diabetes_plan):

@@ -37,6 +37,7 @@ BUILTINS = {
     "ft_transformer": "deep",
     "mlp_plr": "deep",
     "tabm": "deep",
+    "realmlp": "deep",
     "dummy": "baseline",
 }
 

@@ -26,12 +26,15 @@ from treesvsnets.estimators.catboost_adapter import (  # imports catboost only t
     CatBoostClassifierModel,
     CatBoostRegressorModel,
 )
+from treesvsnets.estimators.realmlp_adapter import RealMLPClassifierModel, RealMLPRegressorModel
 from treesvsnets.estimators.stacking import PooledStackingClassifier, PooledStackingRegressor
 from treesvsnets.estimators.torch.classifier import TorchClassifier
 from treesvsnets.estimators.torch.regressor import TorchRegressor
 
 #: CatBoost is an optional extra: without it, its two classes are left out (the others run)
 HAS_CATBOOST = importlib.util.find_spec("catboost") is not None
+#: so is pytabkit (realmlp's extra); its classes import it only to fit
+HAS_PYTABKIT = importlib.util.find_spec("pytabkit") is not None
 
 if tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < (1, 6):
     pytest.skip("expected_failed_checks needs scikit-learn 1.6", allow_module_level=True)
@@ -62,6 +65,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         f"{name}:{architecture}": {"check_methods_subset_invariance": FLOAT32}
         for name in ("TorchClassifier", "TorchRegressor")
         for architecture in ("resnet", "mlp_plr", "tabm", "ft_transformer")
+    },
+    **{
+        name: {"check_methods_subset_invariance": FLOAT32}
+        for name in ("RealMLPClassifierModel", "RealMLPRegressorModel")
     },
     "CatBoostClassifierModel": {"check_sample_weight_equivalence_on_dense_data": WEIGHTS_NOT_ROWS},
     "CatBoostRegressorModel": {"check_sample_weight_equivalence_on_dense_data": WEIGHTS_NOT_ROWS},
@@ -106,4 +113,18 @@ def test_scikit_learns_own_checks(estimator, check):
     _nets(["resnet", "mlp_plr", "tabm", "ft_transformer"]), expected_failed_checks=_expected
 )
 def test_scikit_learns_own_checks_on_the_table_nets(estimator, check):
+    check(estimator)
+
+
+#: RealMLP with 32 epochs (its full 256 take minutes over the checks)
+REALMLP = {"n_epochs": 32, "threads": 1, "random_state": 0, "device": "cpu"}
+
+
+@pytest.mark.slow  # about 90 seconds
+@pytest.mark.skipif(not HAS_PYTABKIT, reason="pytabkit (the pytabkit extra) is not installed")
+@parametrize_with_checks(
+    [RealMLPClassifierModel(**REALMLP), RealMLPRegressorModel(**REALMLP)],
+    expected_failed_checks=_expected,
+)
+def test_scikit_learns_own_checks_on_realmlp(estimator, check):
     check(estimator)

@@ -9,7 +9,9 @@ from treesvsnets.estimators.space import parse_distribution, parse_space
 #: the built-ins with a search space (stacking's too, but fitting its corners takes minutes)
 TUNABLE = ("rf", "bagging", "adaboost", "gb", "hgb", "xgboost", "lightgbm", "catboost",
            "logreg", "ridge", "dense", "cnn", "cnn1d", "resnet", "ft_transformer", "mlp_plr",
-           "tabm")  # fmt: skip
+           "tabm", "realmlp")  # fmt: skip
+#: one epoch of each net: ours through the project's loop, realmlp through pytabkit's
+ONE_EPOCH = {"realmlp": {"n_epochs": 1}}
 
 
 def test_each_form_reads_as_documented():
@@ -126,7 +128,7 @@ def test_every_corner_of_a_builtin_space_fits(name, digits, diabetes, tmp_path_f
         for corner in space.corners():
             params = space.params(corner)
             if spec.family == "deep":
-                params = {**params, "epochs": 1, "early_stopping": False}
+                params |= ONE_EPOCH.get(name, {"epochs": 1, "early_stopping": False})
             cell = Cell(dataset.name, name, 0, 0, threads=1, params=params, device="cpu")
             model = with_preprocessing(*reversed(build(spec, cell, dataset)))
             assert len(model.fit(X, y).predict(X[:10])) == 10, corner

@@ -2,8 +2,9 @@
 warnings, leaderboards, report headings and exports. The path itself stays in the manifest
 and the report's data section.
 
-:func:`table_name` is one file's name: its ``name`` option, else the file's stem
-(``data/churn.csv`` -> ``churn``). :func:`run_names` names every dataset of a run at once, so
+:func:`table_name` is one file's name: its ``name`` option, else the file's stem without its
+format and compression suffixes (``data/churn.csv`` and ``data/churn.csv.gz`` -> ``churn``;
+:func:`table_stem`). :func:`run_names` names every dataset of a run at once, so
 that no two share a name: where files would share a stem (``a/data.csv``, ``b/data.csv``) or a
 stem is a built-in's name (``iris.csv`` beside ``iris``), each such file is named by the
 shortest tail of its path that tells it apart (``a/data``, ``b/data``; the suffix is kept
@@ -20,19 +21,39 @@ from typing import Any
 
 from treesvsnets.errors import ConfigError
 
+#: the compressions a text table may carry, by suffix, as pandas names them
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
+
+
+def table_suffixes(path: str) -> tuple[str, str | None]:
+    """The format suffix of the file at ``path`` (lower case) and its compression suffix, if
+    any: ``data.csv.gz`` -> ``('.csv', '.gz')``, ``data.parquet`` -> ``('.parquet', None)``."""
+    pure = PurePath(path)
+    compression = pure.suffix.lower() if pure.suffix.lower() in COMPRESSIONS else None
+    if compression:
+        pure = PurePath(pure.stem)
+    return pure.suffix.lower(), compression
+
+
+def table_stem(path: str) -> str:
+    """The file's name without its format and compression suffixes: ``data/churn.csv.gz`` ->
+    ``churn``."""
+    pure = PurePath(path)
+    return PurePath(pure.stem).stem if table_suffixes(path)[1] else pure.stem
+
 
 def table_name(path: str, options: Any = None) -> str:
     """The name of the table at ``path`` read with ``options`` (a TableOptions, or None),
     before any other dataset of its run is known."""
     given = getattr(options, "name", None)
-    return given if given else PurePath(path).stem
+    return given if given else table_stem(path)
 
 
 def _tails(path: str) -> list[str]:
     """The candidate names of ``path``, shortest first: the stem, the file's name, then the
     name under one folder, two, ... (without the suffix, then with it)."""
     parts = PurePath(path).parts
-    stem = PurePath(path).stem
+    stem = table_stem(path)
     found = [stem, parts[-1]]
     for depth in range(2, len(parts) + 1):
         folders = "/".join(parts[-depth:-1])

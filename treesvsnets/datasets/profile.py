@@ -62,6 +62,7 @@ class TableProfile:
     task: str = "classification"
     target_summary: dict[str, float] = field(default_factory=dict)  # regression: five numbers
     target_order: str | None = None  # how the target follows the file's row order, if it does
+    read_with: dict[str, str] = field(default_factory=dict)  # a text file's sep and decimal
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -111,7 +112,12 @@ def _read_alone(raw: Any, options: TableOptions, target: str, path: str | Path) 
         if name == target or name in options.drop:
             continue
         try:
-            _, reading = read_feature(raw[name], options, f"data file {str(path)!r}")
+            _, reading = read_feature(
+                raw[name],
+                options,
+                f"data file {str(path)!r}",
+                decimal=raw.attrs.get("read_with", {}).get("decimal", "."),
+            )
         except DeclaredTypeError:
             raise  # the user's declaration is wrong: refused, as in a run
         except TreesVsNetsError:
@@ -119,6 +125,36 @@ def _read_alone(raw: Any, options: TableOptions, target: str, path: str | Path) 
         reading.encoding = describe_encoding(reading, schema)
         readings[name] = reading
     return readings
+
+
+def _column_profiles(
+    raw: Any, readings: dict[str, Any], options: TableOptions, target: str, dataset: Any
+) -> list[ColumnProfile]:
+    """Each column of the file as read (``raw``) with what its reading made of it (the
+    ``dataset`` a run would use, or None when a run refuses the table)."""
+    columns = []
+    for name in raw.columns:
+        values = raw[name]
+        reading = readings.get(name)
+        present = values.dropna()
+        column = ColumnProfile(
+            name=name,
+            dtype=str(values.dtype),
+            kind="target" if name == target else "?",
+            missing=int(values.isna().sum()),
+            # a column the loader read has its distinct values from its reading, below
+            distinct=0 if reading is not None else int(present.astype(str).nunique()),
+            example=str(present.iloc[0])[:30] if len(present) else "",
+        )
+        if name in options.drop:
+            column.kind, column.note, column.encoding = "dropped", "by request (drop)", "dropped"
+        elif reading is not None:
+            for key in _FROM_READING:
+                setattr(column, key, getattr(reading, key))
+            if dataset is not None and reading.kind in ("numeric", "boolean"):
+                column.outliers = _iqr_outliers(dataset.X[name])
+        columns.append(column)
+    return columns
 
 
 def profile_table(path: str | Path, options: TableOptions | None = None) -> TableProfile:
@@ -134,7 +170,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
     from treesvsnets.errors import DeclaredTypeError, TreesVsNetsError
 
     options = options or TableOptions()
-    raw = read_table(path)
+    raw = read_table(path, options.sep, options.decimal)
     target = options.target if options.target is not None else raw.columns[-1]
     check_options(options, list(raw.columns), target, f"data file {str(path)!r}")
     dataset, problem = None, None
@@ -150,27 +186,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         if dataset is not None
         else _read_alone(raw, options, target, path)
     )
-    columns = []
-    for name in raw.columns:
-        values = raw[name]
-        reading = readings.get(name)
-        present = values.dropna()
-        column = ColumnProfile(
-            name=name,
-            dtype=str(values.dtype),
-            kind="target" if name == target else "?",
-            missing=int(values.isna().sum()),
-            distinct=int(present.astype(str).nunique()),
-            example=str(present.iloc[0])[:30] if len(present) else "",
-        )
-        if name in options.drop:
-            column.kind, column.note, column.encoding = "dropped", "by request (drop)", "dropped"
-        elif reading is not None:
-            for key in _FROM_READING:
-                setattr(column, key, getattr(reading, key))
-            if schema is not None and reading.kind in ("numeric", "boolean"):
-                column.outliers = _iqr_outliers(dataset.X[name])
-        columns.append(column)
+    columns = _column_profiles(raw, readings, options, target, dataset)
     summary: dict[str, float] = {}
     if dataset is not None and dataset.is_regression:
         class_counts = {}
@@ -200,6 +216,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         problem=problem,
         task=dataset.task if dataset is not None else "classification",
         target_summary=summary,
+        read_with=dict(raw.attrs.get("read_with", {})),
     )
 
 
@@ -233,6 +250,7 @@ def format_profile(profile: TableProfile) -> str:
         f"{profile.path}: {profile.rows} rows, {len(profile.columns)} columns, "
         f"target {profile.target!r}"
         + (f", {profile.cleaning['task']}" if profile.cleaning.get("task") else ""),
+        *_read_with(profile),
         "",
         _column_table(profile),
         "",
@@ -263,6 +281,17 @@ def format_profile(profile: TableProfile) -> str:
     elif profile.cleaning:
         lines.append(f"rows a run would use: {profile.cleaning.get('rows_used')}")
     return "\n".join(lines)
+
+
+def _read_with(profile: TableProfile) -> list[str]:
+    """The separator and decimal mark a text file was read with (none for other files)."""
+    used = profile.read_with
+    if not used:
+        return []
+    names = {",": "',' (comma)", ";": "';' (semicolon)", "\t": "a tab", "|": "'|' (pipe)"}
+    sep = names.get(used.get("sep", ""), repr(used.get("sep")))
+    decimal = "',' (comma)" if used.get("decimal") == "," else "'.' (point)"
+    return [f"read with separator {sep} and decimal mark {decimal} (sep = / decimal = to change)"]
 
 
 def _column_table(profile: TableProfile) -> str:

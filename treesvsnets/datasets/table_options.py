@@ -5,8 +5,9 @@ a table whose rows are sequences or images, against its shape (:func:`check_shap
 The options: the target and its task, per-column overrides (``numeric``, ``categorical``,
 ``datetime``, ``drop``, ``keep``), ``null_tokens``, what to do with missing values, outlier
 clipping, ``max_onehot`` and ``high_cardinality`` (target encoding or ordinal codes),
-``shape``: the rows as sequences or images, and ``name``: what the table is called in a run
-(default: the file's stem). :func:`check_options` refuses a column named that does not
+``shape``: the rows as sequences or images, ``name``: what the table is called in a run
+(default: the file's stem), and a text file's ``sep`` and ``decimal`` mark (default:
+detected). :func:`check_options` refuses a column named that does not
 exist, a dropped target or a column given two types; :func:`check_shape` a shaped table that
 is not all numbers, as many as the shape holds, none missing."""
 
@@ -50,6 +51,9 @@ class TableOptions:
     #: the name the table goes by in a run's rows, progress and reports (default: the file's
     #: stem; see :func:`treesvsnets.datasets.names.run_names`)
     name: str | None = None
+    #: a text file's separator and decimal mark; None: detected from the file's head
+    sep: str | None = None
+    decimal: str | None = None
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:
@@ -73,6 +77,14 @@ class TableOptions:
                 "shape must be [channels, length] for sequences or [channels, height, width] "
                 f"for images, in positive whole numbers, got {_listed(self.shape)}."
             )
+        if self.sep is not None and (not isinstance(self.sep, str) or len(self.sep) != 1):
+            raise DatasetError(
+                f'sep must be one character (such as ";" or "\\t"), got {self.sep!r}.'
+            )
+        if self.decimal not in (None, ".", ","):
+            raise DatasetError(f'decimal must be "." or ",", got {self.decimal!r}.')
+        if self.decimal is not None and self.decimal == self.sep:
+            raise DatasetError(f"sep and decimal must differ, both are {self.sep!r}.")
         if self.name is not None and (not isinstance(self.name, str) or not self.name.strip()):
             raise DatasetError(f"name must be a non-empty string, got {self.name!r}.")
         for key in LIST_OPTIONS:

@@ -14,8 +14,9 @@ scaling, encoding) happens later, inside each training fold
 Bad data raises a DatasetError naming the file and, where there is one, the
 column, before anything is trained.
 
-:func:`read_table` reads a .csv, .tsv or .parquet file (only blank cells are missing as
-read; placeholders are the column reader's); :func:`load_table` is :func:`read_table` then
+:func:`~treesvsnets.datasets.table_files.read_table` reads the file (.csv, .tsv, .txt, also
+compressed, .parquet, .feather, .arrow, .xlsx; a text file's separator and decimal mark
+detected, recorded as ``read_with``); :func:`load_table` is ``read_table`` then
 :func:`clean_table`, which takes a frame already read (``inspect`` reuses it): the file's row
 index is dropped first (:func:`row_index_readings`), exact duplicates are judged on the rows
 as read less that index, then the rows without a target go, then every column is read by
@@ -32,6 +33,10 @@ from typing import Any
 import numpy as np
 
 from treesvsnets.datasets.base import Dataset, TableSchema, encode_labels, restrict_folds
+from treesvsnets.datasets.table_files import (  # looks_like_table: the config's, the registry's
+    looks_like_table,  # noqa: F401
+    read_table,
+)
 from treesvsnets.datasets.table_options import (
     TableOptions,
     check_options,
@@ -40,55 +45,8 @@ from treesvsnets.datasets.table_options import (
 from treesvsnets.errors import DatasetError
 from treesvsnets.tasks import REGRESSION
 
-SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".parquet": None, ".pq": None}
 #: numbers beyond this overflow when squared (a variance), so scaling would give inf or NaN
 LARGEST_NUMBER = 1e150
-
-
-def looks_like_table(name: str) -> bool:
-    """Whether a dataset name given by the user is a file path rather than a registered name."""
-    return Path(name).suffix.lower() in SUFFIXES or "/" in name or "\\" in name
-
-
-def read_table(path: str | Path) -> Any:
-    """The file as a DataFrame; a missing, unknown or unreadable file is one clear sentence."""
-    import pandas as pd
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DatasetError(f"data file {str(path)!r} does not exist.")
-    if suffix not in SUFFIXES:
-        raise DatasetError(
-            f"data file {str(path)!r} has an unknown type {suffix or '(no suffix)'!r}; "
-            "use .csv, .tsv or .parquet."
-        )
-    try:
-        if suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        else:
-            # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted as
-            # placeholders by the column reader (column_types.NULL_TOKENS), in any case.
-            frame = pd.read_csv(
-                path,
-                sep=SUFFIXES[suffix],
-                engine="python" if suffix == ".txt" else "c",
-                keep_default_na=False,
-                na_values=[""],
-            )
-    except (ValueError, OSError, UnicodeDecodeError, ImportError) as exc:
-        message = " ".join(str(exc).split())
-        raise DatasetError(f"data file {str(path)!r} cannot be read: {message}.") from None
-    if frame.shape[1] < 2:
-        raise DatasetError(
-            f"data file {str(path)!r} has {frame.shape[1]} column(s); a table needs at least a "
-            "feature and a target (is the separator right?)."
-        )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    duplicated = frame.columns[frame.columns.duplicated()].tolist()
-    if duplicated:
-        raise DatasetError(f"data file {str(path)!r} has repeated column names: {duplicated}.")
-    return frame
 
 
 def _check_encodable(values: Any, column: str, where: str) -> None:
@@ -126,7 +84,8 @@ class _Cleaning:
 
 def load_table(path: str | Path, options: TableOptions | None = None, name: str | None = None):
     """Read ``path`` and return a Dataset whose X is a DataFrame of numeric and string columns."""
-    return clean_table(read_table(path), path, options, name)
+    options = options or TableOptions()
+    return clean_table(read_table(path, options.sep, options.decimal), path, options, name)
 
 
 def clean_table(
@@ -155,6 +114,9 @@ def clean_table(
     if folds is not None:  # row numbers from 0, so the rows kept can be told apart
         frame = frame.reset_index(drop=True)
     cleaning = _Cleaning()
+    read_with = frame.attrs.get("read_with", {})  # a text file's separator and decimal mark
+    cleaning.note("read_with", dict(read_with))
+    decimal = read_with.get("decimal", ".")
     rows_read = len(frame)
     cleaning.note("rows_read", rows_read)
     columns = list(frame.columns)
@@ -163,7 +125,7 @@ def clean_table(
     check_options(options, columns, target, where)
 
     frame, readings = _kept_rows(frame, options, target, where, cleaning)
-    X = _read_features(frame.drop(columns=[target]), options, where, readings)
+    X = _read_features(frame.drop(columns=[target]), options, where, readings, decimal)
     task, y_raw = _read_labels(frame[target], options, target, where, cleaning)
     _note_readings(cleaning, readings)
     X, y_raw = _complete_rows(X, y_raw, options, where, cleaning)
@@ -237,20 +199,29 @@ def _kept_rows(
     return frame, list(index_readings)
 
 
-def _read_features(features: Any, options: TableOptions, where: str, readings: list) -> Any:
-    """Every feature column read as ``options`` say (a reading appended to ``readings`` each);
-    the columns kept, as a DataFrame on the rows' index."""
+def _read_features(
+    features: Any, options: TableOptions, where: str, readings: list, decimal: str = "."
+) -> Any:
+    """Every feature column read as ``options`` say (a reading appended to ``readings`` each;
+    numbers in text with the file's ``decimal`` mark); the columns kept, as a DataFrame on the
+    rows' index."""
     import pandas as pd
 
     unified: dict[str, Any] = {}
     for column in features.columns:
         values = features[column]
-        result, reading = read_feature(values, options, where)
+        result, reading = read_feature(values, options, where, decimal=decimal)
         if reading.kind in ("numeric", "boolean"):
             _check_magnitude(result, column, where)
-            few = result.nunique(dropna=True) <= options.categorical_max_values
+            few = (  # (0: only a column with no number left, which nunique would count)
+                result.nunique(dropna=True) <= options.categorical_max_values
+                if options.categorical_max_values
+                else not result.notna().any()
+            )
             if few and options.forced_kind(column) is None:  # grades 1-5: categories, not sizes
-                result, reading = read_feature(values, options, where, as_categories=True)
+                result, reading = read_feature(
+                    values, options, where, as_categories=True, decimal=decimal
+                )
                 reading.forced, reading.note = False, "few distinct numbers, as categories"
         readings.append(reading)
         if result is not None:
@@ -269,8 +240,8 @@ def _read_labels(
 ) -> tuple[str, Any]:
     """The task the target column asks for, and its values: numbers for regression, class
     labels with their case variants merged for classification."""
-    from treesvsnets.datasets.column_types import merge_case_variants
     from treesvsnets.datasets.target import read_target
+    from treesvsnets.datasets.text_values import merge_case_variants
 
     reading = read_target(values, options.task, target, where)
     cleaning.steps["task"] = f"{reading.task} ({reading.reason})"
@@ -334,10 +305,16 @@ def row_index_readings(frame: Any, options: TableOptions, target: str) -> list[A
 
 
 def read_feature(
-    values: Any, options: TableOptions, where: str, *, as_categories: bool = False
+    values: Any,
+    options: TableOptions,
+    where: str,
+    *,
+    as_categories: bool = False,
+    decimal: str = ".",
 ) -> tuple[Any, Any]:
     """One feature column read as ``options`` say (its declared kind, keep, the missing-value
-    tokens): :func:`~treesvsnets.datasets.column_types.read_column`'s values and reading."""
+    tokens; numbers in text with the file's ``decimal`` mark):
+    :func:`~treesvsnets.datasets.column_types.read_column`'s values and reading."""
     from treesvsnets.datasets.column_types import read_column
 
     name = str(values.name)
@@ -347,6 +324,7 @@ def read_feature(
         keep=name in options.keep,
         tokens=options.tokens,
         where=where,
+        decimal=decimal,
     )
 
 

@@ -40,7 +40,7 @@ def _as_numbers(values: Any) -> tuple[Any | None, list[str], float]:
     (None, examples of the values that are not, the share of values that are)."""
     import pandas as pd
 
-    from treesvsnets.datasets.column_types import parse_numbers
+    from treesvsnets.datasets.text_values import parse_numbers
 
     if pd.api.types.is_bool_dtype(values.dtype):
         return None, [], 0.0

@@ -52,6 +52,7 @@ BUILTIN_ORDER = (
     "ft_transformer",
     "mlp_plr",
     "tabm",
+    "realmlp",
     "dummy",
 )
 _BUILTINS_LOADED = False

@@ -200,20 +200,31 @@ def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
         for _, row in with_history[with_history["estimator"] == name].iterrows():
             history = pd.DataFrame(json.loads(row["history"]))
             label = f"fold {row['fold']}" + (f" seed {row['seed']}" if row["seed"] else "")
-            line = loss_ax.plot(history["epoch"], history["train_loss"], label=label)[0]
-            if "val_loss" in history:
-                loss_ax.plot(
-                    history["epoch"], history["val_loss"], color=line.get_color(), linestyle="--"
-                )
+            # a net trained in its own loop (realmlp) reports its validation score only
+            color = None
+            for column, style in (("train_loss", "-"), ("val_loss", "--")):
+                if column in history:
+                    shown = {"label": label} if color is None else {"color": color}
+                    drawn = loss_ax.plot(history["epoch"], history[column], ls=style, **shown)
+                    color = drawn[0].get_color()
             score = "val_r2" if "val_r2" in history else "val_accuracy"
             if score in history:
-                acc_ax.plot(history["epoch"], history[score], color=line.get_color())
+                shown = {"label": label} if color is None else {"color": color}
+                acc_ax.plot(history["epoch"], history[score], **shown)
         loss_ax.set_title(f"{name}: loss (solid train, dashed validation)")
         loss_ax.set_xlabel("epoch")
         loss_ax.set_yscale("log")
         acc_ax.set_title(f"{name}: validation {'R²' if score == 'val_r2' else 'accuracy'}")
         acc_ax.set_xlabel("epoch")
-        loss_ax.legend(fontsize=7)
+        (loss_ax if loss_ax.lines else acc_ax).legend(fontsize=7)
+        if not loss_ax.lines:
+            loss_ax.text(
+                0.5,
+                0.5,
+                "no loss reported (its own training loop)",
+                ha="center",
+                transform=loss_ax.transAxes,
+            )
         for ax in (loss_ax, acc_ax):
             ax.grid(alpha=0.3)
     fig.suptitle(f"{dataset}: learning curves")

@@ -50,7 +50,12 @@ from treesvsnets.estimators.torch.callbacks import (
     EarlyStopping,
     EpochProgress,
 )
-from treesvsnets.estimators.torch.devices import resolve_device, synchronize, to_device
+from treesvsnets.estimators.torch.devices import (
+    resolve_device,
+    synchronize,
+    to_device,
+    torch_threads,
+)
 from treesvsnets.estimators.torch.divergence import divergence
 from treesvsnets.estimators.torch.modules import count_parameters, initialise
 from treesvsnets.estimators.torch.objectives import Objective
@@ -242,13 +247,8 @@ class TorchNet(BaseEstimator):
     @contextlib.contextmanager
     def thread_budget(self) -> Iterator[None]:
         """torch's intra-op threads set to ``threads`` for the block, then put back."""
-        previous = torch.get_num_threads()
-        if self.threads:
-            torch.set_num_threads(int(self.threads))
-        try:
+        with torch_threads(self.threads):
             yield
-        finally:
-            torch.set_num_threads(previous)
 
     # -- the scikit-learn API ---------------------------------------------------------------
 

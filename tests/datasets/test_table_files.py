@@ -1,0 +1,214 @@
+"""The files people have, read as the plain CSV of the same table is: a European CSV (';' and a
+',' decimal mark, a byte-order mark), compressed text, Feather and Arrow IPC, Excel."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from treesvsnets.datasets.names import table_name
+from treesvsnets.datasets.table_files import sniff_text
+from treesvsnets.datasets.table_options import TableOptions
+from treesvsnets.datasets.tables import load_table
+from treesvsnets.errors import DatasetError
+
+from ..helpers.cli import cli
+from ..helpers.tables import dirty_frame, write_table
+
+
+def _readings(dataset) -> list[dict]:
+    return [r.to_dict() for r in dataset.columns]
+
+
+def _same_table(read, plain) -> None:
+    """``read`` holds what ``plain`` (the table read from a plain CSV) holds, read alike."""
+    assert _readings(read) == _readings(plain)
+    pd.testing.assert_frame_equal(read.X, plain.X)
+    assert np.array_equal(read.y, plain.y) and read.class_names == plain.class_names
+
+
+def _european(n_rows: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "preis": rng.normal(1500, 400, n_rows).round(2),  # numbers a CSV writes with ','
+            "menge": rng.integers(1, 60, n_rows),
+            "farbe": rng.choice(["rot", "blau", "grün"], n_rows),
+            "klasse": rng.choice(["ja", "nein"], n_rows),
+        }
+    )
+
+
+def test_a_european_csv_with_a_bom_is_read_as_the_plain_csv_of_the_same_table(tmp_path):
+    frame = _european()
+    plain = load_table(write_table(frame, tmp_path / "plain.csv"))
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfpreis;")
+    read = load_table(path)
+    _same_table(read, plain)
+    assert read.cleaning["read_with"] == {"sep": ";", "decimal": ","}
+    assert plain.cleaning["read_with"] == {"sep": ",", "decimal": "."}
+
+
+def test_numbers_in_text_follow_the_files_decimal_mark(tmp_path):
+    """A column pandas leaves as text (a placeholder, thousands grouped) is parsed with the
+    file's decimal mark: '1.234,5' is 1234.5 in a ';' file."""
+    path = tmp_path / "grouped.csv"
+    path.write_text(
+        "betrag;menge;y\n"
+        + "".join(f"1.2{i % 10}4,5;{i % 7},5;{'ab'[i % 2]}\n" for i in range(40))
+        + "unbekannt;2,5;a\n",
+        encoding="utf-8",
+    )
+    read = load_table(path, TableOptions(null_tokens=("unbekannt",)))
+    kinds = {r.name: r.kind for r in read.columns}
+    assert kinds == {"betrag": "numeric", "menge": "numeric"}
+    assert read.X["betrag"].iloc[0] == 1204.5 and read.X["menge"].iloc[1] == 1.5
+    assert read.X["betrag"].isna().sum() == 1
+
+
+def test_sep_and_decimal_given_for_a_table_replace_the_detected_ones(tmp_path):
+    path = tmp_path / "export.csv"
+    _european().to_csv(path, sep=";", decimal=",", index=False)
+    with pytest.raises(DatasetError, match="1 column.*separator"):
+        load_table(path, TableOptions(sep=","))
+    as_text = load_table(path, TableOptions(decimal="."))  # '1500,25' is then no number
+    assert {r.name: r.kind for r in as_text.columns}["preis"] == "dropped"  # an identifier
+    with pytest.raises(DatasetError, match="decimal must be"):
+        TableOptions(decimal=";")
+
+
+@pytest.mark.parametrize(
+    ("head", "default", "expected"),
+    [
+        ("a,b,y\n1,2,p\n", ",", (",", ".")),
+        ("a;b;y\n1,5;2,0;p\n", ",", (";", ",")),
+        ("a;b;y\n1.5;2.0;p\n", ",", (";", ".")),
+        ("a\tb\ty\n1,5\t2\tp\n", ",", ("\t", ",")),
+        ('a,b,y\n"x;y",2,p\n"z;w",3,q\n', ",", (",", ".")),  # ';' inside quotes
+        ("a b y\n1 2 p\n", ",", (",", ".")),  # nothing fits: the suffix's, refused later
+    ],
+)
+def test_the_separator_and_decimal_mark_are_judged_on_the_files_head(head, default, expected):
+    assert sniff_text(head, default) == expected
+
+
+COMPRESSIONS = [".gz", ".bz2", ".xz", ".zip"]
+if importlib.util.find_spec("zstandard") is not None:
+    COMPRESSIONS.append(".zst")
+
+
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+def test_a_compressed_csv_is_read_as_the_plain_one_and_named_by_its_stem(tmp_path, compression):
+    frame = dirty_frame()
+    plain = load_table(write_table(frame, tmp_path / "plain.csv"))
+    path = tmp_path / f"data.csv{compression}"
+    frame.to_csv(path, index=False)
+    _same_table(load_table(path), plain)
+    assert table_name(str(path)) == "data"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("zstandard") is not None, reason="reads .zst")
+def test_a_zst_file_without_zstandard_is_one_sentence_naming_the_package(tmp_path):
+    path = tmp_path / "data.csv.zst"
+    path.write_bytes(b"\x28\xb5\x2f\xfd")
+    with pytest.raises(DatasetError, match="zstandard"):
+        load_table(path)
+
+
+def test_feather_and_arrow_ipc_files_are_read_as_the_plain_csv(tmp_path):
+    import pyarrow as pa
+
+    frame = dirty_frame()
+    plain_path = write_table(frame, tmp_path / "plain.csv")
+    plain = load_table(plain_path)
+    as_read = pd.read_csv(plain_path, keep_default_na=False, na_values=[""])
+    as_read.to_feather(tmp_path / "data.feather")
+    table = pa.Table.from_pandas(as_read, preserve_index=False)
+    with pa.ipc.new_stream(tmp_path / "stream.arrow", table.schema) as writer:
+        writer.write_table(table)
+    for name in ("data.feather", "stream.arrow"):
+        read = load_table(tmp_path / name)
+        assert _readings(read) == _readings(plain)
+        pd.testing.assert_frame_equal(read.X, plain.X, check_dtype=False)
+        assert "read_with" not in read.cleaning
+
+
+def test_an_xlsx_workbook_is_read_through_openpyxl(tmp_path):
+    pytest.importorskip("openpyxl")
+    frame = _european()
+    path = tmp_path / "sheet.xlsx"
+    frame.to_excel(path, index=False)
+    _same_table(load_table(path), load_table(write_table(frame, tmp_path / "plain.csv")))
+
+
+def test_an_xlsx_workbook_without_openpyxl_is_one_sentence_naming_the_extra(tmp_path, monkeypatch):
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "openpyxl" else find_spec(name, *a),
+    )
+    with pytest.raises(DatasetError, match=r"pip install 'treesvsnets\[excel\]'"):
+        load_table(path)
+
+
+def test_inspect_and_run_read_the_files_people_have(tmp_path):
+    """The command line: ``inspect`` of a European CSV says how it was read; ``run`` on a
+    .csv.gz names the table by its stem, records the reading in the manifest, and prints no
+    library warning (its many-valued column is target-encoded)."""
+    path = tmp_path / "export.csv"
+    _european().to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    inspected = cli("inspect", path)
+    assert inspected.returncode == 0, inspected.stderr
+    assert "separator ';' (semicolon) and decimal mark ',' (comma)" in inspected.stdout
+    assert "preis     float64" in inspected.stdout
+    forced = cli("inspect", path, "--sep", ",")
+    assert forced.returncode == 2 and "1 column" in forced.stderr
+
+    frame = dirty_frame()
+    shops = [f"shop{i % 40}" for i in range(len(frame))]  # > 20 values: target-encoded
+    frame.insert(0, "shop", shops)
+    gz = tmp_path / "data.csv.gz"
+    frame.to_csv(gz, index=False)
+    done = cli("run", "-d", gz, "-e", "logreg", "--folds", "2", "--out", tmp_path / "runs")
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr, done.stderr
+    (run_dir,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert set(rows["dataset"]) == {"data"} and set(rows["status"]) == {"ok"}
+    assert not rows["warnings"].astype(str).str.contains("TargetEncoder").any()
+    (described,) = json.loads((run_dir / "manifest.json").read_text())["datasets"]
+    assert described["cleaning"]["read_with"] == {"sep": ",", "decimal": "."}
+    assert "target encoding" in {r["name"]: r["encoding"] for r in described["columns"]}["shop"]
+
+
+def test_a_toml_entry_gives_a_tables_separator_and_decimal_mark(tmp_path):
+    path = tmp_path / "export.txt"
+    _european().to_csv(path, sep="|", decimal=",", index=False)
+    config = tmp_path / "bench.toml"
+    config.write_text(
+        "estimators = ['logreg']\nfolds = 2\n"
+        f"datasets = [{{path = '{path}', sep = '|', decimal = ','}}]\n"
+    )
+    done = cli("run", "--config", config, "--out", tmp_path / "runs", "--no-baseline")
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    (described,) = json.loads((run_dir / "manifest.json").read_text())["datasets"]
+    assert described["cleaning"]["read_with"] == {"sep": "|", "decimal": ","}
+    assert "preis" in described["numeric_columns"]
+
+
+def test_a_given_separator_still_has_its_decimal_mark_detected(tmp_path):
+    path = tmp_path / "export.txt"  # a .txt file: no separator implied by its suffix
+    _european().to_csv(path, sep=";", decimal=",", index=False)
+    read = load_table(path, TableOptions(sep=";"))
+    assert read.cleaning["read_with"] == {"sep": ";", "decimal": ","}
+    assert {r.name: r.kind for r in read.columns}["preis"] == "numeric"

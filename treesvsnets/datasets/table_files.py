@@ -1,0 +1,197 @@
+"""A table file read into a DataFrame, in the formats people have, as pandas and pyarrow read them.
+
+:func:`read_table` reads .csv, .tsv and .txt (each also compressed: .gz, .bz2, .zip, .xz, .zst
+as pandas reads them), .parquet, .feather and Arrow IPC (.arrow), and Excel's .xlsx through
+openpyxl when it is installed (the ``excel`` extra; else one sentence naming it). Only blank
+cells are missing as read; placeholders are the column reader's.
+
+A text file's separator and decimal mark are detected (:func:`sniff_text`) unless the table's
+options give them (``sep``, ``decimal``): the suffix's separator (',' for .csv, a tab for .tsv)
+when every record of the file's head has the same number of fields under it, else the one of
+',', ';', tab and '|' that gives the most fields consistently; the decimal mark is ',' when the
+separator is not ',' and the numbers of the head are written with a ',' more often than with a
+'.'. A UTF-8 byte-order mark is skipped. What was used is kept in the frame's
+``attrs["read_with"]``, which :func:`~treesvsnets.datasets.tables.clean_table` records.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from treesvsnets.datasets.names import COMPRESSIONS, table_suffixes
+from treesvsnets.errors import DatasetError
+
+#: the separator each text format is written with by default (.txt: none, detected)
+TEXT_FORMATS = {".csv": ",", ".tsv": "\t", ".txt": None}
+FORMATS = (*TEXT_FORMATS, ".parquet", ".pq", ".feather", ".arrow", ".xlsx")
+#: separators a text file may use, in the order they are preferred on a tie
+SEPARATORS = (",", ";", "\t", "|")
+#: how much of a text file's head the separator and decimal mark are judged on
+HEAD_BYTES = 1 << 16
+_COMMA_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:[.\u00a0 ]\d{3})+|\d+),\d+$")
+_POINT_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+$")
+
+
+def looks_like_table(name: str) -> bool:
+    """Whether a dataset name given by the user is a file path rather than a registered name."""
+    return table_suffixes(name)[0] in FORMATS or "/" in name or "\\" in name
+
+
+def read_table(path: str | Path, sep: str | None = None, decimal: str | None = None) -> Any:
+    """The file as a DataFrame; a missing, unknown or unreadable file is one clear sentence.
+    ``sep`` and ``decimal`` (a text file's) replace the detected ones."""
+    import pandas as pd
+
+    path = Path(path)
+    suffix, compression = table_suffixes(path.name)
+    if not path.is_file():
+        raise DatasetError(f"data file {str(path)!r} does not exist.")
+    if suffix not in FORMATS or (compression and suffix not in TEXT_FORMATS):
+        shown = "".join(s for s in (suffix, compression) if s) or "(no suffix)"
+        raise DatasetError(
+            f"data file {str(path)!r} has an unknown type {shown!r}; use .csv, .tsv or .txt "
+            "(also compressed: .gz, .bz2, .zip, .xz, .zst), .parquet, .feather, .arrow or .xlsx."
+        )
+    read_with: dict[str, str] = {}
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        elif suffix in (".feather", ".arrow"):
+            frame = _read_arrow(path)
+        elif suffix == ".xlsx":
+            frame = _read_excel(path)
+        else:
+            frame, read_with = _read_text(path, suffix, compression, sep, decimal)
+    except (ValueError, OSError, UnicodeDecodeError, ImportError, csv.Error) as exc:
+        message = " ".join(str(exc).split())
+        raise DatasetError(f"data file {str(path)!r} cannot be read: {message}.") from None
+    if frame.shape[1] < 2:
+        raise DatasetError(
+            f"data file {str(path)!r} has {frame.shape[1]} column(s); a table needs at least a "
+            'feature and a target (is the separator right? give it with sep = "...").'
+        )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    if duplicated:
+        raise DatasetError(f"data file {str(path)!r} has repeated column names: {duplicated}.")
+    frame.attrs["read_with"] = read_with
+    return frame
+
+
+def _read_text(
+    path: Path, suffix: str, compression: str | None, sep: str | None, decimal: str | None
+) -> tuple[Any, dict[str, str]]:
+    """A text table and the separator and decimal mark it was read with."""
+    import pandas as pd
+
+    head, complete = _head(path, compression)
+    sep, found_decimal = sniff_text(head, sep or TEXT_FORMATS[suffix], complete, given=bool(sep))
+    decimal = decimal or found_decimal
+    # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted as
+    # placeholders by the column reader (column_types.NULL_TOKENS), in any case.
+    frame = pd.read_csv(
+        path,
+        sep=sep,
+        decimal=decimal,
+        engine="python" if sep is None else "c",
+        keep_default_na=False,
+        na_values=[""],
+        encoding="utf-8-sig",
+        compression=COMPRESSIONS.get(compression or ""),
+    )
+    used = {"sep": "(guessed by pandas)" if sep is None else sep, "decimal": decimal}
+    return frame, used
+
+
+def _head(path: Path, compression: str | None) -> tuple[str, bool]:
+    """The first :data:`HEAD_BYTES` of the file's text (decompressed), and whether that is all
+    of it."""
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    kind = COMPRESSIONS.get(compression or "")
+    if kind == "zip":
+        with zipfile.ZipFile(path) as archive:
+            members = [n for n in archive.namelist() if not n.endswith("/")]
+            if len(members) != 1:
+                raise ValueError(f"a .zip file must hold one table, this one holds {len(members)}")
+            with archive.open(members[0]) as file:
+                raw = file.read(HEAD_BYTES + 1)
+    elif kind == "zstd":
+        if importlib.util.find_spec("zstandard") is None:
+            raise ImportError("a .zst file needs the zstandard package (pip install zstandard)")
+        import zstandard
+
+        with zstandard.open(path, "rb") as file:
+            raw = file.read(HEAD_BYTES + 1)
+    else:
+        opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(kind or "", open)
+        with opener(path, "rb") as file:
+            raw = file.read(HEAD_BYTES + 1)
+    complete = len(raw) <= HEAD_BYTES
+    return raw[:HEAD_BYTES].decode("utf-8-sig", errors="ignore"), complete
+
+
+def sniff_text(
+    head: str, default: str | None, complete: bool = True, given: bool = False
+) -> tuple[str | None, str]:
+    """The separator and decimal mark of a text table whose first characters are ``head``
+    (all of it when ``complete``; else its last record, perhaps cut, is left out), with
+    ``default`` the separator its suffix implies (None: none), or the one the user ``given``
+    (then only the decimal mark is judged)."""
+    sep = default if given else _separator(head, default, complete)
+    if sep in (None, ","):
+        return sep, "."
+    values = [v.strip() for r in csv.reader(io.StringIO(head), delimiter=sep) for v in r[:100]]
+    comma = sum(bool(_COMMA_NUMBER.match(v)) for v in values)
+    point = sum(bool(_POINT_NUMBER.match(v)) for v in values)
+    return sep, "," if comma > point else "."
+
+
+def _separator(head: str, default: str | None, complete: bool) -> str | None:
+    """``default`` when every record of ``head`` has the same number of fields (two or more)
+    under it, else the separator that gives the most such fields (``default`` if none does)."""
+    counts = {}
+    for sep in SEPARATORS:
+        records = [r for r in csv.reader(io.StringIO(head), delimiter=sep) if r]
+        if not complete:
+            records = records[:-1]
+        lengths = {len(r) for r in records}
+        if len(lengths) == 1 and min(lengths) >= 2:
+            counts[sep] = min(lengths)
+    if default in counts or not counts:
+        return default
+    return max(counts, key=lambda s: (counts[s], -SEPARATORS.index(s)))
+
+
+def _read_arrow(path: Path) -> Any:
+    """A Feather (Arrow IPC file) table, or an Arrow IPC stream."""
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        return pd.read_feather(path)
+    except pa.ArrowInvalid:
+        with pa.ipc.open_stream(path) as stream:
+            return stream.read_all().to_pandas()
+
+
+def _read_excel(path: Path) -> Any:
+    """The first sheet of an .xlsx workbook, through openpyxl (the ``excel`` extra)."""
+    import pandas as pd
+
+    if importlib.util.find_spec("openpyxl") is None:
+        raise DatasetError(
+            f"data file {str(path)!r} is an Excel workbook, which needs openpyxl: "
+            "pip install 'treesvsnets[excel]' (or save the sheet as CSV)."
+        )
+    return pd.read_excel(
+        path, sheet_name=0, engine="openpyxl", keep_default_na=False, na_values=[""]
+    )

@@ -1,0 +1,164 @@
+"""Text values as people write them, read with the libraries' vectorised string operations.
+
+:func:`parse_numbers` ('$46,064.65', '19.29%', '(1,200)', '1 234'; with a ``,`` decimal mark,
+'1.234,56'), :func:`parse_dates` (one consistent format, guessed by :func:`date_formats`),
+:func:`boolean_values` (yes/no words as 1/0) and :func:`merge_case_variants` (spellings that
+differ only in case merged). Every step is a pandas string method on Arrow-backed strings or
+a pandas/numpy operation over the column, never a Python function per value.
+
+:func:`sample_of` is the seeded sample on which a column's type is decided first
+(:func:`~treesvsnets.datasets.column_types.read_column`): a column is parsed whole only when
+its sample does not rule the type out (:func:`ruled_out`).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+TRUE_TOKENS = frozenset({"true", "yes", "y", "t"})
+FALSE_TOKENS = frozenset({"false", "no", "n", "f"})
+#: a column with more present values than this has its type decided on a sample of this many
+#: first; a smaller column is read whole, as it always was
+SAMPLE_SIZE = 4000
+#: a sample rules a type out when the share of its values that parse is this far below the
+#: share the whole column needs: with 4,000 values drawn, a column that does reach the share
+#: gives a sample this far below it with a probability under 1e-34 (Hoeffding's bound)
+SAMPLE_MARGIN = 0.1
+
+_CURRENCY = "$€£¥₹₽₩¢"
+# thousands separators: ',' (1,234), a space or a no-break/thin space (1 234), "'" (1'234)
+_GROUPED = re.compile(r"^([+-]?\d{1,3})((?:[,'\u00a0\u202f ]\d{3})+)(\.\d*)?$")
+_NEGATIVE = re.compile(r"^\((.*)\)$")  # accounting negatives: (1,234.50)
+
+
+def sample_of(text: pd.Series, seed: int = 0) -> pd.Series | None:
+    """A seeded sample of :data:`SAMPLE_SIZE` of the present values of ``text`` (in their
+    order), or None when the column is no larger than a sample (it is then read whole)."""
+    present = text.dropna()
+    if len(present) <= SAMPLE_SIZE:
+        return None
+    rows = np.sort(np.random.default_rng(seed).choice(len(present), SAMPLE_SIZE, replace=False))
+    return present.iloc[rows]
+
+
+def ruled_out(sample: pd.Series | None, parsed: pd.Series | None, share: float) -> bool:
+    """Whether a column whose ``sample`` parses as ``parsed`` (NaN/NaT where a value does not)
+    cannot reach ``share`` of parsed values as a whole (see :data:`SAMPLE_MARGIN`)."""
+    if sample is None or parsed is None or sample.empty:
+        return False
+    return float(parsed.notna().mean()) < share - SAMPLE_MARGIN
+
+
+def parse_numbers(text: pd.Series, decimal: str = ".") -> pd.Series:
+    """Numbers from text as people write them: '$46,064.65' -> 46064.65, '19.29%' -> 0.1929,
+    '(1,200)' -> -1200, '1 234' -> 1234; NaN where the text is not a number. With ``decimal``
+    ',' (a file written so) the roles of '.' and ',' swap: '1.234,5' -> 1234.5, '3,5' -> 3.5.
+
+    Each value is read on its own, so a column whose values repeat (categories: Ames' 2,930
+    houses hold at most 28 values per text column) is read once per distinct value."""
+    codes, distinct = pd.factorize(text)
+    if 2 * len(distinct) >= len(text):
+        return _parse_numbers(text, decimal)
+    numbers = _parse_numbers(pd.Series([*distinct, None], dtype=object), decimal).to_numpy()
+    return pd.Series(numbers[codes], index=text.index)  # code -1 (missing): the last, NaN
+
+
+def _parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
+    text = text.astype("string").str.strip()
+    if decimal == ",":  # '1.234,5' read as '1,234.5' is
+        text = text.str.replace(",", "\0").str.replace(".", ",").str.replace("\0", ".")
+    negative = text.str.fullmatch(_NEGATIVE).fillna(False)
+    text = text.str.replace(_NEGATIVE, r"\1", regex=True)
+    text = text.str.replace(f"[{re.escape(_CURRENCY)}]", "", regex=True).str.strip()
+    percent = text.str.endswith("%").fillna(False)
+    text = text.str.removesuffix("%").str.strip()
+    grouped = text.str.fullmatch(_GROUPED).fillna(False)
+    text = text.where(~grouped, text.str.replace(r"[,'\u00a0\u202f ]", "", regex=True))
+    numbers = pd.to_numeric(text.astype(object), errors="coerce").astype(float)
+    numbers = numbers.where(~percent, numbers / 100)
+    return numbers.where(~negative, -numbers.abs())
+
+
+def date_formats(text: pd.Series) -> list[str]:
+    """The formats :func:`parse_dates` tries on ``text``: ISO 8601, then those pandas guesses
+    from its first present values (month first, then day first); none when those values hold
+    no digit."""
+    sample = text.dropna().head(200).astype("string").str.strip().astype(object)
+    if sample.empty or not sample.str.contains(r"\d", regex=True).any():
+        return []
+    formats = ["ISO8601"]
+    with warnings.catch_warnings():  # pandas warns when dayfirst does not fit the value
+        warnings.simplefilter("ignore", UserWarning)
+        for dayfirst in (False, True):
+            guessed = {
+                pd.tseries.api.guess_datetime_format(value, dayfirst=dayfirst)
+                for value in sample.head(20)
+            }
+            formats += sorted(f for f in guessed if f and f not in formats)
+    return formats
+
+
+def parse_dates(text: pd.Series, formats: list[str] | None = None) -> pd.Series:
+    """Datetimes from text in one consistent format (ISO 8601, or the format pandas guesses
+    from the values, day first when that parses more of them; ``formats``: those of another
+    column this one is a sample of); NaT where a value does not match. Time zones are
+    converted to UTC and dropped; a format that gives dates beyond pandas' range is skipped."""
+    formats = date_formats(text) if formats is None else formats
+    text = text.astype("string").str.strip().astype(object)
+    best = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        try:
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+            parsed = parsed.dt.tz_convert(None).astype("datetime64[ns]")
+        except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+            continue
+        if parsed.notna().sum() > best.notna().sum():
+            best = parsed
+    return best
+
+
+def boolean_values(lowered: pd.Series) -> pd.Series:
+    """Lower-cased yes/no words as 1.0/0.0 (NaN for anything else)."""
+    true = lowered.isin(TRUE_TOKENS).fillna(False).to_numpy(dtype=bool)
+    false = lowered.isin(FALSE_TOKENS).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(np.where(true, 1.0, np.where(false, 0.0, np.nan)), index=lowered.index)
+
+
+def merge_case_variants(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]]]:
+    """Text stripped of surrounding whitespace, each set of spellings that differ only in case
+    replaced by its most frequent member (ties: the first in sorted order). Returns the text
+    (Python strings, NaN where missing) and ``{kept spelling: [the other spellings]}`` for
+    each merge."""
+    strings, merged = merge_spellings(text)
+    return as_objects(strings), merged
+
+
+def as_objects(strings: pd.Series) -> pd.Series:
+    """Pandas strings as Python strings (object dtype), NaN where missing."""
+    if strings.isna().all():
+        return strings.astype(object)
+    return strings.astype(object).where(strings.notna(), np.nan)
+
+
+def merge_spellings(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]]]:
+    """:func:`merge_case_variants` with the text left as pandas strings (``<NA>`` missing),
+    which count faster than Python strings."""
+    stripped = text.astype("string").str.strip()
+    counts = stripped.value_counts()
+    if counts.empty:
+        return stripped, {}
+    spellings = pd.DataFrame({"value": counts.index.astype(object), "count": counts.to_numpy()})
+    spellings["key"] = spellings["value"].str.casefold()
+    spellings = spellings.sort_values(["key", "count", "value"], ascending=[True, False, True])
+    spellings["kept"] = spellings.groupby("key", sort=False)["value"].transform("first")
+    others = spellings[spellings["value"] != spellings["kept"]]
+    merged: dict[str, list[str]] = {}
+    for kept, other in zip(others["kept"].tolist(), others["value"].tolist(), strict=True):
+        merged.setdefault(str(kept), []).append(str(other))
+    if merged:
+        stripped = stripped.replace(dict(zip(others["value"], others["kept"], strict=True)))
+    return stripped, merged
