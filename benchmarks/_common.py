@@ -45,6 +45,7 @@ SECTIONS = {
     "suite_quick": "13. The quick suite end to end",
     "suite_tabular": "14. The tabular suite (the real tables) end to end",
     "big_tables": "15. Big tables: a run against a hand-written script, 10k to 1M rows",
+    "augmentation": "16. Augmentation: our loop with random transforms against a hand loop",
 }
 
 #: Sections that can only be measured on a machine with CUDA.

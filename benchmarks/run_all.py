@@ -38,6 +38,7 @@ COMMANDS = {
     "suite_quick": ["suites.py", "--suite", "quick", "--jobs", "2"],
     "suite_tabular": ["suites.py", "--suite", "tabular", "--jobs", "2"],
     "big_tables": ["big_tables.py", "--repeats", "3"],
+    "augmentation": ["augmentation.py", "--repeats", "5"],
 }
 
 

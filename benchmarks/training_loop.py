@@ -55,19 +55,37 @@ from treesvsnets.estimators.torch.modules import conv_net, dense_net  # noqa: E4
 BATCH, LR = 128, 1e-3
 
 
-def make_module(architecture: str, image_shape: tuple[int, int, int]) -> nn.Module:
+def make_module(architecture: str, image_shape: tuple[int, ...]) -> nn.Module:
+    """The module both sides train: an MLP, or the CNN (``cnn1d``: its 1-D twin over a
+    ``(channels, length)`` shape) without batch norm."""
     if architecture == "dense":
         return dense_net(int(np.prod(image_shape)), 10, hidden_units=(256, 128))
     return conv_net(
-        image_shape, 10, channels=(32, 64), dense_units=128, dropout=0.25, batch_norm=False
+        image_shape,
+        10,
+        channels=(32, 64),
+        dense_units=128,
+        dropout=0.25,
+        batch_norm=False,
+        dimensions=1 if architecture == "cnn1d" else 2,
     )
 
 
 def minimal_loop(
-    architecture, image_shape, epochs, X, y, seed, batch=BATCH, device="cpu", fused=None
+    architecture,
+    image_shape,
+    epochs,
+    X,
+    y,
+    seed,
+    batch=BATCH,
+    device="cpu",
+    fused=None,
+    transform=None,
 ) -> nn.Module:
     """What a practitioner writes by hand: tensors on the device, index-sliced batches
-    (``fused=True``: the fused Adam ours uses)."""
+    (``fused=True``: the fused Adam ours uses; ``transform``: a function each batch of flat
+    rows goes through before the forward pass)."""
     torch.manual_seed(seed)
     module = make_module(architecture, image_shape).to(device)
     optimizer = torch.optim.Adam(module.parameters(), lr=LR, fused=fused)
@@ -81,20 +99,35 @@ def minimal_loop(
         for start in range(0, len(X_t), batch):
             rows = order[start : start + batch]
             optimizer.zero_grad()
-            loss = loss_fn(module(X_t[rows]), y_t[rows])
+            X_batch = X_t[rows] if transform is None else transform(X_t[rows])
+            loss = loss_fn(module(X_batch), y_t[rows])
             loss.backward()
             optimizer.step()
     synchronize(torch.device(device))  # the clock stops after the GPU's queued work
     return module.eval()
 
 
-def same_arithmetic_loop(architecture, image_shape, epochs, X, y, seed, device="cpu"):
+def same_arithmetic_loop(
+    architecture, image_shape, epochs, X, y, seed, device="cpu", transform=None
+):
     """The minimal loop doing ours's arithmetic: the fused Adam."""
-    return minimal_loop(architecture, image_shape, epochs, X, y, seed, device=device, fused=True)
+    return minimal_loop(
+        architecture,
+        image_shape,
+        epochs,
+        X,
+        y,
+        seed,
+        device=device,
+        fused=True,
+        transform=transform,
+    )
 
 
-def ours(architecture, image_shape, epochs, X, y, seed, device="cpu", amp=False):
-    extra = {"image_shape": image_shape, "dropout": 0.25, "batch_norm": False}
+def ours(architecture, image_shape, epochs, X, y, seed, device="cpu", amp=False, augment=False):
+    """Our TorchClassifier, with the module and settings of the hand loops."""
+    shape = "sequence_shape" if architecture == "cnn1d" else "image_shape"
+    extra = {shape: image_shape, "dropout": 0.25, "batch_norm": False, "augment": augment}
     return TorchClassifier(
         architecture,
         epochs=epochs,
@@ -103,7 +136,7 @@ def ours(architecture, image_shape, epochs, X, y, seed, device="cpu", amp=False)
         device=device,
         amp=amp,
         random_state=seed,
-        **(extra if architecture == "cnn" else {}),
+        **(extra if architecture != "dense" else {}),
     ).fit(X, y)
 
 

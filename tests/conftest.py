@@ -48,6 +48,21 @@ def digits_plan(digits):
     return make_split_plan(digits, n_folds=3, seed=0)
 
 
+@pytest.fixture(scope="session")
+def digits_split(digits, digits_plan):
+    """Scaled digits for the nets: fit / validation / test rows (and labels) of the first fold
+    of the shared plan, standard-scaled on the fit rows."""
+    from sklearn.preprocessing import StandardScaler
+
+    fold = digits_plan.folds[0]
+    scaler = StandardScaler().fit(digits.X[fold.fit])
+    return tuple(
+        part
+        for rows in (fold.fit, fold.val, fold.test)
+        for part in (scaler.transform(digits.X[rows]), digits.y[rows])
+    )
+
+
 @pytest.fixture
 def register_spec() -> Iterator[Callable[..., EstimatorSpec]]:
     """Register test estimators for one test, and remove them afterwards."""

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.preprocessing import StandardScaler
 
 from tests.helpers.devices import DEVICES, needs_cuda, requires_cuda
 from treesvsnets.bench.cells.cell import run_cell
@@ -16,18 +15,6 @@ from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators import get
 from treesvsnets.estimators.torch import Callback, TorchClassifier
-
-
-@pytest.fixture(scope="module")
-def digits_split(digits):
-    """Scaled digits: fit / validation / test rows from the first fold of the shared plan."""
-    fold = make_split_plan(digits, n_folds=3, seed=0).folds[0]
-    scaler = StandardScaler().fit(digits.X[fold.fit])
-    return tuple(
-        part
-        for rows in (fold.fit, fold.val, fold.test)
-        for part in (scaler.transform(digits.X[rows]), digits.y[rows])
-    )
 
 
 def accuracy(model, X, y):

@@ -52,6 +52,7 @@ _CNN = {
     "dense_units": 128,
     "dropout": 0.25,
     "batch_norm": True,
+    "augment": False,
     **TRAINING_DEFAULTS,
     "epochs": 30,
     "patience": 5,
@@ -72,11 +73,15 @@ _DENSE_SPACE = {
     "depth": {"int": [1, 4]},
     **_TRAINING_SPACE,
 }
+#: the convolutions' random transforms of each training batch (shifts, small rotations or
+#: stretches; "flip" is left to the user, who knows whether a mirror keeps the class)
+_AUGMENT_SPACE = {"augment": {"choice": [False, True]}}
 _CNN_SPACE = {
     "width": {"choice": [16, 32, 64]},
     "depth": {"int": [1, 3]},
     "dense_units": {"choice": [64, 128, 256]},
     **_TRAINING_SPACE,
+    **_AUGMENT_SPACE,  # last: the other values a trial draws stay what they were
 }
 
 
@@ -107,6 +112,7 @@ _CNN1D = {
     "dense_units": 128,
     "dropout": 0.2,
     "batch_norm": True,
+    "augment": False,
     **TRAINING_DEFAULTS,
     "epochs": 100,
     "patience": 15,
@@ -117,6 +123,7 @@ _CNN1D_SPACE = {
     "kernel_size": {"choice": [3, 5, 7]},
     "dense_units": {"choice": [64, 128, 256]},
     **_TRAINING_SPACE,
+    **_AUGMENT_SPACE,  # last: the other values a trial draws stay what they were
 }
 
 #: what the tabular nets train with: AdamW with a little weight decay and a patience of 16

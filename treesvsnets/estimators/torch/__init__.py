@@ -8,7 +8,8 @@ reaches it only when a cell builds a net. Its modules:
   regressor.py: the two task classes; objectives.py: their losses and validation scores;
 - builders.py: each architecture's module built from the parameters it reads; modules.py:
   the dense net and the CNNs; tabular.py: the nets that compete on tables;
-- training.py: the training loop; callbacks.py: early stopping, checkpoints, epoch lines;
+- training.py: the training loop; augment.py: random transforms of its training batches;
+  callbacks.py: early stopping, checkpoints, epoch lines;
   devices.py: the device and its clocks; divergence.py: whether a fit diverged;
 - together.py and stacked.py: fold-parallel training, k folds as one stacked model.
 """

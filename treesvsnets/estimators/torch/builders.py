@@ -34,6 +34,7 @@ from torch import nn
 
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.architectures import TABLE_NETS
+from treesvsnets.estimators.torch.augment import check_augment
 from treesvsnets.estimators.torch.modules import conv_net, dense_net
 
 #: the architectures of :mod:`.tabular`: each takes the table's category codes natively
@@ -163,8 +164,8 @@ def _declared(architecture: Any) -> Architecture | None:
 
 def check_module_settings(params: Mapping[str, Any]) -> None:
     """Every dropout rate in [0, 1); the tabular settings (those set) and n_categorical
-    well-formed; then the architecture's own check (the FT-Transformer's tokens split evenly
-    among its heads)."""
+    well-formed; ``augment`` one the architecture takes (:mod:`.augment`); then the
+    architecture's own check (the FT-Transformer's tokens split evenly among its heads)."""
     for name in _DROPOUTS:
         value = params[name]
         if value is None:  # the architecture's own (none for dense and the CNNs)
@@ -187,6 +188,7 @@ def check_module_settings(params: Mapping[str, Any]) -> None:
             f"n_categorical is for the architectures that embed categories "
             f"({', '.join(TABULAR)}), not {architecture!r}."
         )
+    check_augment(params)
     declared = _declared(architecture)
     if declared is not None and declared.check is not None:
         declared.check(declared.settings(params))

@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted, check_X_y
 
 from treesvsnets.errors import ConfigError, DivergenceWarning
 from treesvsnets.estimators.netspec import architecture_capabilities
+from treesvsnets.estimators.torch.augment import augmentation
 from treesvsnets.estimators.torch.builders import (
     ModuleData,
     build_module,
@@ -65,6 +66,7 @@ from treesvsnets.estimators.torch.training import (
     TrainingSettings,
     mixed_precision,
     predict_logits,
+    warn_of_cpu_amp,
 )
 from treesvsnets.estimators.validation import fitted_rows
 
@@ -82,7 +84,8 @@ class TorchNet(BaseEstimator):
     devices, early stopping and history (a regressor's module gets ``n_classes=1``). Which
     parameters each architecture's module reads is declared in :mod:`.builders`.
     Early stopping needs the validation slice passed to ``fit`` as
-    ``validation_data=(X_val, y_val)``; nothing is held out behind your back.
+    ``validation_data=(X_val, y_val)``; nothing is held out behind your back. ``augment``
+    (True, or "flip") transforms each training batch at random on the device (:mod:`.augment`).
     ``loss`` is ``"auto"`` (cross-entropy for a classifier, ``"mse"`` for a regressor) or
     one of the task's :attr:`LOSSES`.
     """
@@ -128,6 +131,7 @@ class TorchNet(BaseEstimator):
         step_size: int = 10,
         gamma: float = 0.1,
         grad_clip: float | None = None,
+        augment: bool | str = False,
         loss: str = "auto",
         class_weight: str | dict | None = None,
         early_stopping: bool = False,
@@ -179,6 +183,7 @@ class TorchNet(BaseEstimator):
         self.step_size = step_size
         self.gamma = gamma
         self.grad_clip = grad_clip
+        self.augment = augment
         self.loss = loss
         self.class_weight = class_weight
         self.early_stopping = early_stopping
@@ -250,9 +255,7 @@ class TorchNet(BaseEstimator):
     def fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None) -> TorchNet:
         with self.thread_budget():
             run = self.prepare_fit(X, y, validation_data)
-            trainer = Trainer(
-                run.module, run.settings, run.device, run.callbacks, run.generator, run.objective
-            )
+            trainer = Trainer.of(run)
             trainer.fit(run.X, run.y, run.X_val, run.y_val)
             synchronize(run.device)
         return self.finish_fit(run, trainer.run)
@@ -289,13 +292,7 @@ class TorchNet(BaseEstimator):
         callbacks = self._callbacks(validation_data is not None)
         device = resolve_device(self.device)
         self.device_ = str(device)
-        if self.amp and device.type == "cpu":
-            warnings.warn(
-                "amp=True on the CPU runs bfloat16 autocast, which is several times slower than "
-                "float32 on CPUs without bfloat16 arithmetic; mixed precision pays off on CUDA.",
-                UserWarning,
-                stacklevel=3,
-            )
+        warn_of_cpu_amp(self.amp, device)
         if self.random_state is not None:
             torch.manual_seed(self.random_state)
         generator = torch.Generator().manual_seed(
@@ -330,6 +327,7 @@ class TorchNet(BaseEstimator):
             X_val=X_val,
             y_val=y_val,
             constant_loss=None if settings.l1 else objective.constant_loss(y_fit),
+            augment=augmentation(params, device, generator),
         )
 
     def finish_fit(self, run: PreparedFit, trained: TrainingRun) -> TorchNet:

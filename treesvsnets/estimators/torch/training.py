@@ -7,11 +7,13 @@ read once per epoch, so the loop does not wait on the device every step.
 :class:`TrainingSettings` are the loop's settings, checked (``.of`` reads them from the
 estimator's parameters); :class:`PreparedFit` is one fit's checked inputs on the device;
 :func:`make_optimizer` (fused where PyTorch offers it) and :func:`make_scheduler` build the
-optimizer and the learning-rate schedule. :class:`EpochLoop` holds the epoch bookkeeping
-(clock after the device's queued work, history records, schedule, callbacks, stop) once,
-over the hooks ``parameters``, ``train_epoch``, ``validate``, ``sync_module`` and ``end``;
-:class:`Trainer` is the loop of one fit (its plain step is what a hand-written loop does;
-mixed precision, L1 and clipping add only their own work), and the stacked trainer
+optimizer and the learning-rate schedule; :func:`mixed_precision` is the autocast
+(:func:`warn_of_cpu_amp` says when it slows a fit down). :class:`EpochLoop` holds the epoch
+bookkeeping (clock after the device's queued work, history records, schedule, callbacks,
+stop) once, over the hooks ``parameters``, ``train_epoch``, ``validate``, ``sync_module``
+and ``end``; :class:`Trainer` is the loop of one fit (its plain step is what a hand-written
+loop does; mixed precision, L1, clipping and a fit's ``augment`` transform of each training
+batch, :mod:`.augment`, add only their own work), and the stacked trainer
 (:mod:`treesvsnets.estimators.torch.stacked`) its peer for k fits at once.
 :class:`TrainingRun` is what a callback sees of a fit (:class:`FitRun` implements it).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
@@ -127,6 +130,17 @@ def mixed_precision(device: torch.device, enabled: bool) -> Any:
     )
 
 
+def warn_of_cpu_amp(amp: bool, device: torch.device) -> None:
+    """Warn, from a net's ``fit``, that mixed precision on a CPU is slower, not faster."""
+    if amp and device.type == "cpu":
+        warnings.warn(
+            "amp=True on the CPU runs bfloat16 autocast, which is several times slower than "
+            "float32 on CPUs without bfloat16 arithmetic; mixed precision pays off on CUDA.",
+            UserWarning,
+            stacklevel=4,  # here, prepare_fit, fit, the caller of fit
+        )
+
+
 class TrainingRun(Protocol):
     """What a callback sees of the fit it follows (a lone fit, or one member of a stack)."""
 
@@ -167,6 +181,8 @@ class PreparedFit:
     y_val: torch.Tensor | None
     #: a constant prediction's loss on the training rows (None with l1: the loss holds it)
     constant_loss: float | None = None
+    #: the random transform of each training batch (:mod:`.augment`; None: the rows as they are)
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None
 
 
 class EpochLoop:
@@ -260,7 +276,9 @@ class EpochLoop:
 
 class Trainer(EpochLoop):
     """The loop of one fit: the training set on the device once, one permutation per epoch,
-    batches sliced out of it, the losses kept on the device and read once per epoch."""
+    batches sliced out of it (each passed through ``augment`` when given: the training
+    batches alone, never the validation slice), the losses kept on the device and read once
+    per epoch."""
 
     def __init__(
         self,
@@ -270,15 +288,30 @@ class Trainer(EpochLoop):
         callbacks: Sequence[Callback] = (),
         generator: torch.Generator | None = None,
         objective: Objective | None = None,
+        augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> None:
         super().__init__([FitRun(module, settings, list(callbacks))], settings, device)
         self.module = module
         self.generator = generator
+        self.augment = augment
         self.objective = objective or Classification()
         self.loss_fn = self.objective.loss_module()
         if getattr(module, "trains_heads", False):  # TabM: every head's loss while training
             self.loss_fn = HeadsLoss(self.loss_fn)
         self.X = self.y = self.X_val = self.y_val = None
+
+    @classmethod
+    def of(cls, fit: PreparedFit) -> Trainer:
+        """The trainer of one prepared fit (``TorchNet.fit``'s)."""
+        return cls(
+            fit.module,
+            fit.settings,
+            fit.device,
+            fit.callbacks,
+            fit.generator,
+            fit.objective,
+            fit.augment,
+        )
 
     @property
     def run(self) -> FitRun:
@@ -305,7 +338,7 @@ class Trainer(EpochLoop):
         return list(self.module.parameters())
 
     def train_epoch(self, optimizer: torch.optim.Optimizer) -> list[float]:
-        settings, module, X, y = self.settings, self.module, self.X, self.y
+        settings, module, X, y, augment = self.settings, self.module, self.X, self.y, self.augment
         n, size = X.shape[0], settings.batch_size
         if not module.training:  # validation puts it back; a callback might not
             module.train()
@@ -316,7 +349,8 @@ class Trainer(EpochLoop):
             if n - start < 2:  # BatchNorm cannot train on one sample
                 continue
             batch = order[start : start + size]
-            losses.append(step(X[batch], y[batch]))
+            X_batch = X[batch]
+            losses.append(step(augment(X_batch) if augment else X_batch, y[batch]))
         # each batch's mean loss weighed by its rows, read from the device once per epoch and
         # summed in order in the losses' own precision (float32 scalar arithmetic, so the
         # total is the one a running device tensor would hold, without an op per batch)
