@@ -255,6 +255,22 @@ class RunConfig:
             group="tuning",
         ),
     )
+    # a third row per tuned fold: Caruana's greedy ensemble of the search's trials
+    ensemble: bool = setting(
+        False,
+        check=checks.boolean,
+        flag=Flag(
+            "with tuning, a third row per tuned estimator and fold, tuned+ensembled: the "
+            "trials weighted by greedy ensemble selection on the validation predictions "
+            "(Caruana et al., as TabArena)",
+            group="tuning",
+        ),
+    )
+    ensemble_size: int = setting(
+        40,
+        check=checks.int_at_least(1),
+        flag=Flag("the greedy ensemble selection's steps (with --ensemble)", "N", group="tuning"),
+    )
     spaces: dict[str, dict[str, Any]] = setting(  # per estimator: its search space
         check=checks.table_of_tables(
             "a table of tables, e.g. [spaces.rf] max_depth = {int = [2, 12]}"

@@ -31,7 +31,7 @@ from treesvsnets.bench.plan.jobs import (
 from treesvsnets.bench.plan.planning import CellKey, RunPlan
 from treesvsnets.errors import TreesVsNetsWarning
 from treesvsnets.estimators.base import BASELINE_FAMILY
-from treesvsnets.results.row import DEFAULT, TUNED
+from treesvsnets.results.row import DEFAULT, TUNED, TUNED_ENSEMBLED
 
 
 def threads_per_cell(*, jobs: int, threads: int | None, scheduler: str | None) -> int | None:
@@ -152,7 +152,8 @@ def tuning_feed(
     listener: Any = None,
 ) -> Any:
     """A tuned run's feed: each cell's default job (unless stored), then its search (unless
-    its tuned row is stored), the search told the trials an earlier session stored."""
+    its tuned row, and with ``ensemble`` its tuned+ensembled row, are stored), the search told
+    the trials an earlier session stored."""
     from treesvsnets.bench.plan.feed import TuningFeed
     from treesvsnets.bench.tune.search import Budget, Search
     from treesvsnets.tasks import primary
@@ -176,7 +177,9 @@ def tuning_feed(
         default = None if (*cell.key, DEFAULT) in skip else job
         space = search_space(config, spec)
         slot = None
-        if space and (*cell.key, TUNED) not in skip:
+        ends = (TUNED, TUNED_ENSEMBLED) if config.ensemble else (TUNED,)
+        wanted = tuple(end for end in ends if (*cell.key, end) not in skip)
+        if space and wanted:
             search = Search(
                 cell.dataset,
                 cell.estimator,
@@ -191,6 +194,7 @@ def tuning_feed(
                 ),
             )
             search.restore(by_search.get(search.key, []))
-            slot = TuningFeed.slot(search, job, config.tune_cv)
+            steps = config.ensemble_size if config.ensemble else None
+            slot = TuningFeed.slot(search, job, config.tune_cv, steps, wanted)
         items.append((default, slot))
     return TuningFeed(items, listener)

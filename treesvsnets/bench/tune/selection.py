@@ -26,7 +26,7 @@ import numpy as np
 
 from treesvsnets.tasks import Metric
 
-#: Caruana's steps, as TabArena runs them (a RunConfig setting, ``ensemble_size``)
+#: Caruana's steps, as TabArena runs them (the run's ``ensemble_size`` setting)
 STEPS = 40
 
 
