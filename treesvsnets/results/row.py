@@ -33,6 +33,9 @@ KEY = ("run_id", "dataset", "estimator", "seed", "fold", "tuning")
 #: a row's ``tuning``: the estimator's defaults (every run), the best config of a search, or
 #: (with ``--ensemble``) the greedy ensemble of a search's trials
 DEFAULT, TUNED, TUNED_ENSEMBLED = "default", "tuned", "tuned+ensembled"
+#: the trees-plus-nets ensemble (``-e blend``): no registered estimator, rows (tuned+ensembled)
+#: weighed from the kept trials of a tree ensemble and a net on the same fold
+BLEND, BLEND_FAMILY = "blend", "ensemble+deep"
 
 
 def now() -> str:

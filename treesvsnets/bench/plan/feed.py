@@ -24,7 +24,15 @@ from treesvsnets.bench.plan.jobs import CellJob, Job, JobRunner, TrialJob
 from treesvsnets.bench.tune.search import MAX_TRIALS, Search
 from treesvsnets.bench.tune.selection import STEPS
 from treesvsnets.datasets.base import Dataset
-from treesvsnets.results.row import TUNED, TUNED_ENSEMBLED, CellIdentity, is_trial, result_row
+from treesvsnets.results.row import (
+    BLEND,
+    BLEND_FAMILY,
+    TUNED,
+    TUNED_ENSEMBLED,
+    CellIdentity,
+    is_trial,
+    result_row,
+)
 
 
 class JobFeed:
@@ -65,11 +73,12 @@ TrialListener = Callable[[Search, dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class EnsembleJob(CellJob):
-    """A search's tuned+ensembled row: greedy ensemble selection over its successful trials'
-    kept predictions (``trials``: their numbers), by the run's ``metric``, ``steps`` steps.
-    It fits nothing; its row's identity is the tuned row's, with its own ``tuning``."""
+    """A tuned+ensembled row: greedy ensemble selection over successful trials' kept
+    predictions (``trials``: (estimator, trial number) pairs on this cell's fold), by the
+    run's ``metric``, ``steps`` steps. It fits nothing. For one search's trials its identity is
+    the tuned row's, with its own ``tuning``; a ``blend`` pools the trials of several."""
 
-    trials: tuple[int, ...] = ()
+    trials: tuple[tuple[str, int], ...] = ()
     metric: str = "accuracy"
     steps: int = 40
 
@@ -80,8 +89,13 @@ class EnsembleJob(CellJob):
         from treesvsnets.bench.tune.ensemble import predictions_path, run_ensemble
         from treesvsnets.tasks import primary
 
+        one = len({estimator for estimator, _ in self.trials}) == 1
+        dataset_name, _, seed, fold = self.cell.key
         files = {
-            n: predictions_path(self.artifacts_dir or ".", *self.cell.key, n) for n in self.trials
+            n if one else f"{estimator}/{n}": predictions_path(
+                self.artifacts_dir or ".", dataset_name, estimator, seed, fold, n
+            )
+            for estimator, n in self.trials
         }
         measurement = run_ensemble(
             dataset,
@@ -125,6 +139,9 @@ class _SearchSlot:
             return self._trial_job(number, sampled)
         if not self.search.done:
             return None  # trials still running: the refit waits for them
+        if not self.ends:  # a resumed run's search, kept for a blend that needs its trials
+            self.closed = True
+            return None
         end = self.ends.pop(0)
         self.closed = not self.ends
         return self._tuned_job() if end == TUNED else self._ensemble_job()
@@ -172,19 +189,82 @@ class _SearchSlot:
 
     def _ensemble_job(self) -> EnsembleJob:
         """The greedy ensemble of the search's successful trials (never a failed one)."""
-        search, template = self.search, self.template
-        ok = tuple(sorted(n for n, row in search.finished.items() if search.value(row) is not None))
-        return EnsembleJob(
-            cell=template.cell,
-            dataset=template.dataset,
-            plan=template.plan,
-            identity=self._identity(TUNED_ENSEMBLED),
-            limits=template.limits,
-            artifacts_dir=template.artifacts_dir,
-            trials=ok,
-            metric=search.metric.column,
-            steps=self.ensemble_steps or STEPS,
+        identity = self._identity(TUNED_ENSEMBLED)
+        return _pooled(self.template, identity, [self.search], self.ensemble_steps or STEPS)
+
+
+def _pooled(
+    template: CellJob, identity: CellIdentity, searches: list[Search], steps: int
+) -> EnsembleJob:
+    """The greedy ensemble of the successful trials of ``searches`` (on one fold), pooled."""
+    trials = tuple(
+        (search.estimator, n)
+        for search in searches
+        for n, row in sorted(search.finished.items())
+        if search.value(row) is not None
+    )
+    return EnsembleJob(
+        cell=replace(template.cell, estimator=identity.estimator),
+        dataset=template.dataset,
+        plan=template.plan,
+        identity=identity,
+        limits=template.limits,
+        artifacts_dir=template.artifacts_dir,
+        trials=trials,
+        metric=searches[0].metric.column,
+        steps=steps,
+    )
+
+
+class _BlendSlot:
+    """A ``blend`` on one fold: once the searches of its candidates on that fold are over, the
+    greedy ensemble of their successful trials' kept predictions, pooled. Its members are
+    those named, or the fold's best tree ensemble and best net: each the estimator of its
+    family whose best trial has the best validation score (the test fold never chooses)."""
+
+    def __init__(self, slots: list[_SearchSlot], members: tuple[str, ...], steps: int) -> None:
+        self.slots = slots  # each candidate's search on this fold
+        self.members = members
+        self.steps = steps
+        self.template = slots[0].template
+        self.ends = [TUNED_ENSEMBLED]
+        self.closed = False
+
+    def take(self) -> Job | None:
+        if self.closed or not all(slot.search.done for slot in self.slots):
+            return None
+        self.closed = True
+        chosen = self._chosen()
+        identity = replace(
+            self.template.identity,
+            estimator=BLEND,
+            family=BLEND_FAMILY,
+            preprocessing="each member's own",
+            tuning=TUNED_ENSEMBLED,
+            n_trials=sum(len(search.finished) for search in chosen),
+            tuning_seconds=sum(search.seconds_spent for search in chosen),
+            best_params=json.dumps({"members": [search.estimator for search in chosen]}),
+            best_trial=None,
         )
+        return _pooled(self.template, identity, chosen or [self.slots[0].search], self.steps)
+
+    def _chosen(self) -> list[Search]:
+        """The searches whose trials the blend pools."""
+        if self.members:
+            return [slot.search for slot in self.slots if slot.search.estimator in self.members]
+        chosen = []
+        for family in ("ensemble", "deep"):
+            scored = [
+                (slot.search.value(best), slot.search)
+                for slot in self.slots
+                if slot.template.identity.family == family
+                and (best := slot.search.best()) is not None
+            ]
+            if scored:
+                metric = scored[0][1].metric
+                sign = 1.0 if metric.higher_is_better else -1.0
+                chosen.append(max(scored, key=lambda item: sign * item[0])[1])
+        return chosen
 
 
 class TuningFeed(JobFeed):
@@ -192,11 +272,11 @@ class TuningFeed(JobFeed):
 
     def __init__(
         self,
-        jobs: Iterable[CellJob | tuple[CellJob | None, _SearchSlot | None]],
+        jobs: Iterable[CellJob | tuple[CellJob | None, _SearchSlot | _BlendSlot | None]],
         listener: TrialListener | None = None,
     ) -> None:
         super().__init__(())
-        self._slots: list[CellJob | _SearchSlot] = []
+        self._slots: list[CellJob | _SearchSlot | _BlendSlot] = []
         for item in jobs:
             parts = item if isinstance(item, tuple) else (item, None)
             self._slots.extend(part for part in parts if part is not None)
@@ -204,6 +284,10 @@ class TuningFeed(JobFeed):
             slot.search.key: slot.search for slot in self._slots if isinstance(slot, _SearchSlot)
         }
         self._listener = listener
+
+    @staticmethod
+    def blend(slots: list[_SearchSlot], members: tuple[str, ...], steps: int) -> _BlendSlot:
+        return _BlendSlot(slots, members, steps)
 
     @staticmethod
     def slot(

@@ -26,6 +26,7 @@ from treesvsnets import datasets as dataset_registry
 from treesvsnets.bench.cells.environment import describe_environment
 from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
 from treesvsnets.bench.plan.checks import (
+    blend_members,
     check_param_names,
     check_params,
     check_spaces,
@@ -45,6 +46,7 @@ from treesvsnets.estimators import registry
 from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
 from treesvsnets.estimators.plugins import load_plugin
 from treesvsnets.results.folder import Manifest
+from treesvsnets.results.row import BLEND
 from treesvsnets.suites import describe_suite
 
 #: a cell's key: (dataset, estimator, seed, fold, tuning)
@@ -67,6 +69,8 @@ class RunPlan:
     table_options: dict[str, TableOptions | None]
     #: a table's name in the run -> its file's path as given (the manifest records both)
     paths: dict[str, str] = field(default_factory=dict)
+    #: ``-e blend``: its members (() : each fold's best tree ensemble and best net); None: none
+    blend: tuple[str, ...] | None = None
 
     def specs_for(self, dataset: Dataset) -> list:
         """The specs that run on ``dataset``: each estimator's version for its task (those
@@ -189,13 +193,14 @@ def prepare(
     ``recorded`` in the manifest of the run being resumed (its path as given -> name)."""
     for plugin in config.plugins:
         load_plugin(plugin)
-    names = registry.select(config.estimators)
+    names = registry.select([name for name in config.estimators if name != BLEND])
     chosen = [spec for name in names for spec in registry.versions(name).values()]
     specs, not_installed = installed(config, chosen)
     if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
         specs += registry.versions(BASELINE).values()
     check_param_names(config, specs)
     specs = with_spaces(config, specs)
+    blend = blend_members(config, specs)
     given = {name: config.table_options(name) for name in config.datasets}
     names = run_names(config.datasets, given, recorded)
     table_options = {
@@ -252,6 +257,7 @@ def prepare(
         recipe=recipe,
         table_options=table_options,
         paths=paths,
+        blend=blend,
     )
 
 

@@ -103,7 +103,7 @@ class _Kept:
     has_proba: bool
 
 
-def _load(files: dict[int, Path]) -> _Kept:
+def _load(files: dict[int | str, Path]) -> _Kept:
     """The trials' files, each scored on the same rows (in the same order)."""
     loaded = {n: np.load(path) for n, path in sorted(files.items()) if path.exists()}
     if not loaded:
@@ -112,7 +112,7 @@ def _load(files: dict[int, Path]) -> _Kept:
     if any(not np.array_equal(f["val_rows"], first["val_rows"]) for f in loaded.values()):
         raise ValueError("the trials' predictions are not of the same validation rows")
     return _Kept(
-        trials=np.array(list(loaded), dtype=np.int64),
+        trials=np.array(list(loaded)),
         val_rows=first["val_rows"],
         val=np.stack([f["val"] for f in loaded.values()]),
         test=np.stack([f["test"] for f in loaded.values()]),
@@ -148,12 +148,13 @@ def run_ensemble(
     dataset: Dataset,
     split_plan: SplitPlan,
     fold: int,
-    files: dict[int, Path],
+    files: dict[int | str, Path],
     metric: Metric,
     steps: int = STEPS,
 ) -> Measurement:
     """The tuned+ensembled row's measurement from the trials' kept predictions (``files``:
-    each successful trial's number and file); a failure is its status and error."""
+    each successful trial's number and file; for a ``blend``, ``"estimator/number"`` and
+    file, and no anytime curve); a failure is its status and error."""
     measurement = Measurement(started_at=now())
     try:
         started = time.perf_counter()
@@ -182,7 +183,9 @@ def run_ensemble(
                     "metric": metric.column,
                     "steps": steps,
                     "candidates": len(kept.trials),
-                    "curve": _curve(kept, y_val, metric, steps, test_score),
+                    "curve": _curve(kept, y_val, metric, steps, test_score)
+                    if kept.trials.dtype.kind == "i"
+                    else [],
                 }
             ),
         )
