@@ -36,7 +36,8 @@ def _table(run_dir: Path, name: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def ensembled_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("ensembled")
-    done = cli(*WINE, "--ensemble", "--out", out)
+    blend = ["-e", "blend", "--param", "blend.members=[rf,logreg]"]
+    done = cli(*WINE, *blend, "--ensemble", "--out", out)
     assert done.returncode == 0, done.stderr
     return done, _only(out)
 
@@ -50,6 +51,7 @@ def test_each_tuned_estimator_and_fold_has_three_rows(ensembled_run):
         for fold in (0, 1):
             assert counts[(estimator, fold)] == ["default", "tuned", "tuned+ensembled"]
     assert counts[("dummy", 0)] == ["default"]  # no search space: no search, no ensemble
+    assert counts[("blend", 0)] == counts[("blend", 1)] == ["tuned+ensembled"]
     assert "tuned+ensembled (" in done.stderr and "(after tuning and ensembling)" in done.stdout
 
 
@@ -59,7 +61,7 @@ def test_the_ensemble_is_the_selection_over_the_trials_validation_predictions(en
     trial and its predict time its members'."""
     _, run_dir = ensembled_run
     rows, trials = _table(run_dir, "results"), _table(run_dir, "trials")
-    ensembled = rows[rows["tuning"] == "tuned+ensembled"]
+    ensembled = rows[(rows["tuning"] == "tuned+ensembled") & (rows["estimator"] != "blend")]
     dataset = load("wine")
     for row in ensembled.itertuples():
         search = trials[(trials["estimator"] == row.estimator) & (trials["fold"] == row.fold)]
@@ -84,6 +86,36 @@ def test_the_ensemble_is_the_selection_over_the_trials_validation_predictions(en
         assert row.predict_seconds == pytest.approx(predicted_seconds)
         assert row.tuning_seconds == pytest.approx(search["seconds"].sum())
         assert row.n_trials == len(search)
+
+
+def test_a_blend_pools_its_members_trials_on_each_fold(ensembled_run):
+    """The blend's row: greedy selection over rf's and logreg's kept trials of the fold
+    together; its time is its members' searches, its predict time its members' trials'."""
+    _, run_dir = ensembled_run
+    rows, trials = _table(run_dir, "results"), _table(run_dir, "trials")
+    blends = rows[rows["estimator"] == "blend"]
+    assert set(blends["family"]) == {"ensemble+deep"} and set(blends["status"]) == {"ok"}
+    dataset = load("wine")
+    for row in blends.itertuples():
+        assert json.loads(row.best_params) == {"members": ["rf", "logreg"]}
+        pool = trials[trials["fold"] == row.fold].sort_values(["estimator", "trial"])
+        labels = [f"{e}/{n}" for e, n in zip(pool["estimator"], pool["trial"], strict=True)]
+        files = {
+            label: np.load(predictions_path(run_dir, "wine", e, 0, row.fold, n))
+            for label, e, n in zip(labels, pool["estimator"], pool["trial"], strict=True)
+        }
+        ordered = sorted(files)  # as the job loads them
+        val = np.stack([files[label]["val"] for label in ordered])
+        chosen = greedy_selection(
+            val, dataset.y[files[ordered[0]]["val_rows"]], primary(CLASSIFICATION)
+        )
+        kept = json.loads(row.ensemble)
+        assert kept["members"] == [ordered[i] for i in chosen.members]
+        assert kept["candidates"] == len(pool) == row.n_trials
+        assert row.tuning_seconds == pytest.approx(pool["seconds"].sum())
+        seconds = sum(float(files[ordered[i]]["predict_seconds"]) for i in chosen.members)
+        assert row.predict_seconds == pytest.approx(seconds)
+    assert "blend of logreg + rf" in (run_dir / "report.md").read_text()
 
 
 def test_the_tuned_rows_and_trials_are_those_of_a_run_without_ensemble(ensembled_run, tmp_path):
@@ -168,6 +200,13 @@ def test_without_kept_predictions_the_row_says_so(tmp_path):
         (["--ensemble"], "'ensemble' appl(y/ies) only when tuning; add --tune N"),
         (["--ensemble-size", "5"], "'ensemble_size' appl(y/ies) only when tuning"),
         (["--tune", "3", "--ensemble", "--ensemble-size", "0"], "'ensemble_size' must be"),
+        (["-e", "blend", "--tune", "3"], "'blend' weighs the kept trials of a tree ensemble"),
+        (["-e", "blend", "--tune", "3", "--ensemble"], "this run tunes no ensemble and no deep"),
+        (
+            ["-e", "blend", "--param", "blend.members=[logreg]", "--tune", "3", "--ensemble"],
+            "'blend.members' names 1 estimator; a blend needs two or more.",
+        ),
+        (["--param", "blend.members=[logreg]"], "this run has no blend; add -e blend."),
     ],
 )
 def test_bad_ensemble_flags_are_one_sentence_and_exit_2(tmp_path, args, message):

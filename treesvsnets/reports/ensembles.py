@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.reports.stats import paired_fold_test
-from treesvsnets.results.row import DEFAULT, TUNED, TUNED_ENSEMBLED
+from treesvsnets.results.row import BLEND, DEFAULT, TUNED, TUNED_ENSEMBLED
 from treesvsnets.tasks import Metric, primary
 
 
@@ -53,6 +53,7 @@ def three_variants(rows: pd.DataFrame, dataset: str, metric: str | None = None) 
     against tuned, and the members per fold (distinct trials with a weight)."""
     part = rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")]
     ensembles = ensembled(part)
+    ensembles = ensembles[ensembles["estimator"] != BLEND]  # one variant: blend_sentence
     if ensembles.empty:
         return pd.DataFrame()
     judged = primary(ensembles["task"].iloc[0], metric)
@@ -122,3 +123,36 @@ def ensemble_curves(rows: pd.DataFrame, dataset: str) -> dict[str, pd.DataFrame]
                 {"budget": budgets, "score": scores}
             )
     return curves
+
+
+def blend_sentence(rows: pd.DataFrame, dataset: str, metric: str | None = None) -> str | None:
+    """Whether trees and nets complement each other on ``dataset``: the ``blend``'s score
+    against the tuned+ensembled score of each estimator it pooled (means over folds), by the
+    run's ``metric``; None without a blend there."""
+    part = ensembled(rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")])
+    blends = part[part["estimator"] == BLEND]
+    if blends.empty:
+        return None
+    judged = primary(blends["task"].iloc[0], metric)
+    members = sorted(
+        {name for text in blends["best_params"] for name in json.loads(text).get("members", [])}
+    )
+    alone = {
+        name: part.loc[part["estimator"] == name, judged.column].mean()
+        for name in members
+        if (part["estimator"] == name).any()
+    }
+    score = blends[judged.column].mean()
+    said = ", ".join(f"{name} {judged.show(value)}" for name, value in alone.items())
+    if not alone:
+        return f"blend ({judged.label} {judged.show(score)}) pooled {', '.join(members)}."
+    best = max(alone.values()) if judged.higher_is_better else min(alone.values())
+    outcome = (
+        "trees and nets together beat the better of them alone here"
+        if judged.better(score, best)
+        else "together they do not beat the better of them alone here"
+    )
+    return (
+        f"blend of {' + '.join(members)}: {judged.label} {judged.show(score)}, against each "
+        f"tuned+ensembled alone: {said}; {outcome}."
+    )

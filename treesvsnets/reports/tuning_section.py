@@ -144,6 +144,7 @@ def _ensemble_parts(
     variants = ensembles.three_variants(rows, dataset, metric.column)
     if variants.empty:
         return [], []
+    blended = ensembles.blend_sentence(rows, dataset, metric.column)
     board = leaderboard(ensembles.after_ensembling(rows[rows["dataset"] == dataset]), metric.column)
     named = ("after tuning", "after tuning and ensembling", "ensembling")
     sentences = [
@@ -160,4 +161,4 @@ def _ensemble_parts(
             ensembles.display_variants(variants, metric),
         ),
         ("The leaderboard after tuning and ensembling:", display_table(board)),
-    ], sentences
+    ], sentences + ([blended] if blended else [])
