@@ -285,19 +285,9 @@ class TuningFeed(JobFeed):
         }
         self._listener = listener
 
-    @staticmethod
-    def blend(slots: list[_SearchSlot], members: tuple[str, ...], steps: int) -> _BlendSlot:
-        return _BlendSlot(slots, members, steps)
-
-    @staticmethod
-    def slot(
-        search: Search,
-        template: CellJob,
-        tune_cv: int,
-        ensemble_steps: int | None = None,
-        wanted: tuple[str, ...] = (TUNED,),
-    ) -> _SearchSlot:
-        return _SearchSlot(search, template, tune_cv, ensemble_steps, wanted)
+    #: a search's slot (its trials, then its tuned and tuned+ensembled rows), and a blend's
+    slot = staticmethod(_SearchSlot)
+    blend = staticmethod(_BlendSlot)
 
     def take(self) -> Job | None:
         """The first ready job in plan order: a default cell, a search's next trial, or a
