@@ -137,6 +137,27 @@ def test_the_tuned_rows_and_trials_are_those_of_a_run_without_ensemble(ensembled
     assert a["test_score"].tolist() == b["test_score"].tolist()
 
 
+def test_a_resumed_run_remakes_missing_ensembles_from_the_kept_trials(ensembled_run, tmp_path):
+    """The tuned+ensembled rows (the blend's too) lost, --resume makes them again from the
+    kept predictions, equal, without running a trial again."""
+    import shutil
+    import sqlite3
+
+    _, run_dir = ensembled_run
+    copy = tmp_path / run_dir.name
+    shutil.copytree(run_dir, copy)
+    before = _table(copy, "results").sort_values(["estimator", "fold", "tuning"])
+    with sqlite3.connect(copy / "results.sqlite") as connection:
+        connection.execute("DELETE FROM results WHERE tuning = 'tuned+ensembled'")
+    done = cli("run", "--resume", copy)
+    assert done.returncode == 0, done.stderr
+    after = _table(copy, "results").sort_values(["estimator", "fold", "tuning"])
+    for column in ("estimator", "tuning", "accuracy", "ensemble", "tuning_seconds"):
+        assert after[column].astype(str).tolist() == before[column].astype(str).tolist()
+    trials = _table(copy, "trials")
+    assert trials["started_at"].tolist() == _table(run_dir, "trials")["started_at"].tolist()
+
+
 def test_the_report_shows_the_three_variants(ensembled_run):
     _, run_dir = ensembled_run
     report = (run_dir / "report.md").read_text()
