@@ -77,7 +77,8 @@ class RunConfig:
         DEFAULT_ESTIMATORS,
         check=checks.names(),
         flag=Flag(
-            "estimator name, a family (ensemble, linear, deep, baseline) or 'all' (repeatable)",
+            "estimator name, a family (ensemble, linear, deep, baseline) or 'all' (repeatable); "
+            "'blend': trees plus nets, greedily ensembled (with --tune N --ensemble)",
             "NAME",
             name="--estimator",
             short="-e",
