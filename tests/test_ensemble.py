@@ -238,10 +238,10 @@ def test_bad_ensemble_flags_are_one_sentence_and_exit_2(tmp_path, args, message)
 
 
 @pytest.mark.slow  # the command, with a net: .ci/run's slow pass
-def test_trees_and_a_net_tuned_and_ensembled_on_wine(tmp_path):
+def test_trees_and_a_net_tuned_and_ensembled_on_wine_and_blended(tmp_path):
     done = cli(
-        "run", "-d", "wine", "-e", "rf", "-e", "dense", "--param", "epochs=20", "--folds", "2",
-        "--tune", "10", "--ensemble", "--out", tmp_path,
+        "run", "-d", "wine", "-e", "rf", "-e", "dense", "--param", "epochs=20", "-e", "blend",
+        "--folds", "2", "--tune", "10", "--ensemble", "--out", tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     run_dir = _only(tmp_path)
@@ -249,5 +249,9 @@ def test_trees_and_a_net_tuned_and_ensembled_on_wine(tmp_path):
     tuned = rows[rows["estimator"].isin(["rf", "dense"])]
     assert (tuned.groupby(["estimator", "fold"]).size() == 3).all()
     assert set(tuned["status"]) == {"ok"}
+    blends = rows[rows["estimator"] == "blend"]  # each fold's best tree ensemble and best net
+    assert len(blends) == 2 and set(blends["status"]) == {"ok"}
+    assert all(json.loads(p) == {"members": ["rf", "dense"]} for p in blends["best_params"])
     report = (run_dir / "report.md").read_text()
     assert "tuned+ensembled accuracy" in report and "after tuning and ensembling" in report
+    assert "blend of dense + rf" in report
