@@ -215,6 +215,30 @@ def test_without_kept_predictions_the_row_says_so(tmp_path):
     assert "no successful trial kept its predictions" in measured.error
 
 
+def test_inner_cv_regression_selects_on_the_whole_training_folds_predictions(tmp_path):
+    """With --tune-cv 2 the kept validation predictions are out-of-fold over the whole
+    training fold; regression is selected by the run's metric (MAE here), never worse on
+    validation than the best trial."""
+    args = "-d diabetes -e rf --param n_estimators=10 --folds 2 --tune 3 --tune-cv 2"
+    done = cli(
+        "run", *args.split(), "--metric", "mae", "--ensemble", "--no-baseline", "--out", tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    run_dir = _only(tmp_path)
+    rows, trials = _table(run_dir, "results"), _table(run_dir, "trials")
+    split_plan = make_split_plan(load("diabetes"), 2, 0)
+    for row in rows[rows["tuning"] == "tuned+ensembled"].itertuples():
+        assert row.status == "ok" and row.rmse > 0
+        kept = json.loads(row.ensemble)
+        assert kept["metric"] == "mae"
+        search = trials[trials["fold"] == row.fold]
+        assert kept["val_score"] <= search["val_score"].min() + 1e-9
+        saved = np.load(predictions_path(run_dir, "diabetes", "rf", 0, row.fold, 0))
+        training = split_plan.folds[row.fold].train
+        assert sorted(saved["val_rows"]) == sorted(training)  # out of fold, every row once
+        assert saved["test"].shape == (row.n_test,)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
