@@ -215,6 +215,24 @@ def test_without_kept_predictions_the_row_says_so(tmp_path):
     assert "no successful trial kept its predictions" in measured.error
 
 
+def test_a_failed_trial_is_never_a_member(tmp_path):
+    """Trials that raise, hang or crash their worker keep nothing and are not candidates."""
+    plugin = Path(__file__).resolve().parent / "plugins" / "tunable.py"
+    args = "run -d iris -e moody --protocol holdout --tune 5 --sampler grid --timeout 2 -q"
+    done = cli(*args.split(), "--ensemble", "--plugin", plugin, "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    run_dir = _only(tmp_path)
+    trials = _table(run_dir, "trials")
+    ok = set(trials.loc[trials["status"] == "ok", "trial"])
+    assert len(ok) == 2 and len(trials) == 5
+    kept = {int(p.stem.rsplit("trial", 1)[1]) for p in (run_dir / "trials").rglob("*.npz")}
+    assert kept == ok
+    rows = _table(run_dir, "results")
+    (ensembled,) = rows.loc[rows["tuning"] == "tuned+ensembled", "ensemble"]
+    chosen = json.loads(ensembled)
+    assert chosen["candidates"] == 2 and set(chosen["members"]) <= ok
+
+
 def test_inner_cv_regression_selects_on_the_whole_training_folds_predictions(tmp_path):
     """With --tune-cv 2 the kept validation predictions are out-of-fold over the whole
     training fold; regression is selected by the run's metric (MAE here), never worse on
