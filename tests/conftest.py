@@ -86,3 +86,19 @@ def shared_data_dir():
 def mnist_2k(shared_data_dir):
     """A stratified 2,000-row MNIST subset that keeps the official train/test proportion."""
     return load("mnist", data_dir=shared_data_dir).subsample(2000)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A Dask cluster on loopback, as a user's would be: two worker processes of one thread
+    each (the address of its scheduler; skipped without the distributed package)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    ) as cluster:
+        yield cluster.scheduler_address

@@ -126,20 +126,6 @@ def test_resume_refuses_flags_that_change_the_run(tmp_path):
     assert "--in-process, --fold-parallel and --retry-failed may change)." in done.stderr
 
 
-@pytest.fixture(scope="module")
-def dask_cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    ) as cluster:
-        yield cluster.scheduler_address
-
-
 @pytest.mark.slow  # a long scenario: .ci/run's slow pass
 def test_a_dask_cluster_gives_the_local_results_and_applies_the_limits(tmp_path, dask_cluster):
     args = ["-d", "wine", "-e", "rf", "-e", "logreg", "-e", "hangs", "--folds", "3"]

@@ -64,7 +64,17 @@ def _start_resume(args: argparse.Namespace, progress: Any, epochs: bool) -> Any:
     )
 
 
+def _start_workers_early(args: argparse.Namespace) -> None:
+    """Cells run in local worker processes unless the flags say otherwise: start them before
+    the harness's own imports, so both import pandas and scikit-learn side by side."""
+    if args.isolate is not False and args.scheduler is None:
+        from treesvsnets.bench.execute.spawn import start_spares
+
+        start_spares(args.jobs or 1)
+
+
 def _command_run(args: argparse.Namespace) -> int:
+    _start_workers_early(args)
     from treesvsnets.api import run
     from treesvsnets.bench.execute.progress import LiveProgress, ProgressEvent, reporter
     from treesvsnets.errors import Terminated

@@ -28,6 +28,7 @@ from treesvsnets.config_checks import check_across
 from treesvsnets.config_fields import (
     DEVICES,
     PROTOCOLS,
+    RESAMPLERS,
     SAMPLERS,
     Flag,
     parse_memory,
@@ -186,6 +187,19 @@ class RunConfig:
             "weigh classes by inverse frequency in each training fold, through class_weight "
             "or sample_weight, for the estimators that support either (recorded per row)",
             choices=("balanced",),
+        ),
+    )
+    # each training fold's fit rows resampled (datasets/resampling.py), never the validation
+    # slice or the test fold
+    resample: str = setting(
+        "none",
+        check=checks.one_of(*RESAMPLERS, expected="one of none, over, under, smote"),
+        flag=Flag(
+            "resample each training fold's fit rows for imbalanced classes, after the "
+            "validation slice is set aside and the preprocessing is fitted: over (repeat rows "
+            "of the smaller classes), under (drop rows of the larger), smote (new rows between "
+            "neighbours); needs imbalanced-learn (the imbalance extra); recorded per row",
+            choices=RESAMPLERS,
         ),
     )
     baseline: bool = setting(

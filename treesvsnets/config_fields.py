@@ -19,6 +19,8 @@ DEVICES = ("auto", "cpu", "cuda")  # or cuda:N
 #: how ``--tune`` draws each trial's config: Optuna's random sampler (TabZilla's and TabArena's
 #: choice), TPE, or a grid over each distribution's points
 SAMPLERS = ("random", "tpe", "grid")
+#: how ``--resample`` resamples each training fold's fit rows (treesvsnets.datasets.resampling)
+RESAMPLERS = ("none", "over", "under", "smote")
 
 #: a field's check: None when the value is fine, else what it must be ("a positive integer")
 Check = Callable[[Any], "str | None"]

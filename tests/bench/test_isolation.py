@@ -255,3 +255,31 @@ def test_with_several_jobs_the_costliest_cells_start_first(tmp_path):
     # both workers take an rf cell first; logreg cells can only start after one ends
     assert result.rows["estimator"].iloc[0] == "rf"
     assert sorted(result.rows["estimator"]) == ["logreg", "logreg", "rf", "rf"]
+
+
+def test_a_worker_started_before_the_run_is_the_one_that_runs_its_cells(tmp_path):
+    from treesvsnets.bench.execute import spawn
+    from treesvsnets.bench.execute.executors import stop_parked_workers
+
+    stop_parked_workers()  # no warm worker of an earlier test to reuse instead
+    spawn.kill_spares()
+    spawn.start_spares(1)
+    spare = spawn._spares[0]
+    result = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2, baseline=False,
+                             threads=1, out=tmp_path, progress=False)  # fmt: skip
+    assert set(result.rows["status"]) == {"ok"}
+    assert spawn.take_spare(spawn.IDLE_SECONDS) is None  # taken by the run's executor
+    assert spare.process.poll() is None  # and kept for the next run, as any worker is
+
+
+def test_a_spare_no_run_took_is_killed_and_leaves_no_file():
+    from pathlib import Path
+
+    from treesvsnets.bench.execute import spawn
+
+    spawn.kill_spares()
+    spawn.start_spares(1)
+    spare = spawn._spares[0]
+    spawn.kill_spares()
+    assert spare.process.poll() is not None
+    assert not Path(spare.crash_file).exists()

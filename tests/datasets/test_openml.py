@@ -17,7 +17,9 @@ from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.model_selection import StratifiedKFold
 
 from treesvsnets.bench.cells.splits import make_split_plan
+from treesvsnets.bench.plan.copies import copy_path
 from treesvsnets.datasets import info, load
+from treesvsnets.datasets.cleaned import cleaned_read_from
 from treesvsnets.datasets.openml_data import (
     dataset_record,
     read_task,
@@ -266,6 +268,16 @@ def test_a_run_through_the_command_reads_the_cache_offline(tmp_path, data_dir):
     described = {d["name"]: d for d in manifest["datasets"]}
     assert described[f"openml-task:{TASK}"]["predefined_folds"] == [len(t) for t in cached]
     assert described[f"openml:{DATASET}"]["categorical_columns"] == ["band"]
+    # each table's cleaned copy (what the workers loaded) names the cached files it was read
+    # from, whose bytes a resumed run checks before reusing it
+    read = cleaned_read_from(copy_path(run_dir, f"openml-task:{TASK}"))
+    assert read["fingerprint"] is not None
+    assert {Path(f).relative_to(data_dir / "openml").as_posix() for f in read["files"]} == {
+        f"task-{TASK}/meta.json",
+        f"task-{TASK}/folds.npz",
+        f"dataset-{DATASET}/meta.json",
+        f"dataset-{DATASET}/frame.parquet",
+    }
 
 
 def test_offline_without_a_cache_is_one_sentence_exit_2_and_no_run_folder(tmp_path):

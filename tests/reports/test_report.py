@@ -19,6 +19,10 @@ from tests.helpers.estimators import RaisingEstimator
 
 DATASETS = ["iris", "wine", "breast_cancer"]
 ESTIMATORS = ["rf", "logreg", "dense", "raises"]
+#: per dataset: pareto, folds, learning curves, confusion of the best of 3 families, ROC (and
+#: breast_cancer, binary: precision-recall); + CD; across datasets: Elo, win rates, normalized
+#: scores, Elo against train time
+FIGURES = len(DATASETS) * 7 + 1 + 1 + 4
 
 
 class _Page(HTMLParser):
@@ -87,9 +91,7 @@ def test_report_html_is_one_self_contained_page_with_every_plot_and_estimator(re
     page.close()
     assert page.open == [], "unclosed tags"
     figures = sorted((run_dir / "figures").glob("*.png"))
-    # per dataset: pareto, folds, learning curves, confusion of the best of 3 families; + CD;
-    # across datasets: Elo, win rates, normalized scores, Elo against train time
-    assert len(figures) == len(DATASETS) * 6 + 1 + 4
+    assert len(figures) == FIGURES
     assert len(page.images) == len(figures)
     for source in page.images:
         assert source.startswith("data:image/png;base64,")  # embedded: opens offline
@@ -142,7 +144,7 @@ def test_the_report_command_rewrites_every_file(report_run, tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"report: {copy / 'report.html'} (and report.md, summary.csv)" in done.stdout
     assert {p.name for p in copy.iterdir()} >= {"report.html", "report.md", "summary.csv"}
-    assert len(list((copy / "figures").glob("*.png"))) == len(DATASETS) * 6 + 1 + 4
+    assert len(list((copy / "figures").glob("*.png"))) == FIGURES
 
 
 def test_the_report_shows_every_manifest_field_it_reads(report_run):

@@ -100,12 +100,14 @@ def _prepare_with_workers(
     config: RunConfig,
     check: Callable[[RunPlan], None] | None = None,
     recorded: dict[str, str] | None = None,
+    reuse_from: Path | None = None,
 ) -> tuple[RunPlan, Executor]:
     """The plan, and its executor: local workers are started as soon as the estimators and
     datasets are known, so their start-up and imports (about 2 s) overlap the loading of the
     data and the split plans here. ``check`` is a last look at the plan (resume's split
-    hashes); ``recorded``, the tables' names a resumed run went by. Any failure stops the
-    workers."""
+    hashes); ``recorded``, the tables' names a resumed run went by, and ``reuse_from`` its
+    folder, whose tables' cleaned copies it loads while their files are unchanged. Any
+    failure stops the workers."""
     early: list[LocalPoolExecutor] = []
 
     def start_workers(specs: list, infos: list) -> None:
@@ -115,7 +117,7 @@ def _prepare_with_workers(
             pool.warm()  # the same setup _executor would build from the plan
 
     try:
-        prepared = planning.prepare(config, start_workers, recorded)
+        prepared = planning.prepare(config, start_workers, recorded, reuse_from)
         if check is not None:
             check(prepared)
         return prepared, early[0] if early else _executor(prepared)
@@ -158,17 +160,10 @@ def _execute(
     the run, write the exports and the manifest, then ``finish``."""
     report_progress = print_progress if progress is True else (progress or None)
     verbose = progress is True if epoch_progress is None else epoch_progress
-    config = prepared.config
-    threads = threads_per_cell(jobs=config.jobs, threads=config.threads, scheduler=config.scheduler)
     try:  # nothing has run yet: a failure here only has to stop the workers
         store = folder.store()
-        context = work.RunContext(
-            run_id=manifest.run_id,
-            run_dir=folder.path,
-            threads=threads,
-            verbose=verbose,
-            skip=frozenset(skip),
-        )
+        context = _context(prepared, folder.path, manifest.run_id, verbose, skip)
+        threads = context.threads
         feed = _feed(prepared, context, store, report_progress)
         manifest.start(executor.description, threads)
         folder.write_manifest(manifest)
@@ -222,6 +217,17 @@ def _execute(
         if finish is not None:
             finish(folder.path, rows, manifest)
     return RunResult(manifest.run_id, folder.path, rows, manifest.to_dict())
+
+
+def _context(
+    prepared: RunPlan, run_dir: Path, run_id: str, verbose: bool, skip: set[CellKey]
+) -> work.RunContext:
+    """What listing the run's work needs: its thread budget per cell, and its tables'
+    cleaned copies, written into the run folder now (the workers load them)."""
+    config = prepared.config
+    threads = threads_per_cell(jobs=config.jobs, threads=config.threads, scheduler=config.scheduler)
+    tables = prepared.write_copies(run_dir)
+    return work.RunContext(run_id, run_dir, threads, verbose, frozenset(skip), tables)
 
 
 def _feed(
@@ -343,6 +349,7 @@ def resume(
         config,
         check=lambda plan: plan.check_resumable(manifest, folder.path),
         recorded=planning.recorded_names(manifest.datasets),
+        reuse_from=folder.path,
     )
     manifest.record_resume(config.to_dict(), retry_failed, len(done))
     return _execute(

@@ -6,7 +6,8 @@
   palmerpenguins, one declaration each);
 - a table file: tables.py (read and cleaned once, before any split), table_options.py (how to
   read it), names.py (the name it goes by in a run: its stem), column_types.py (each
-  column's type, as an analyst reads it), target.py (the target's task);
+  column's type, as an analyst reads it), target.py (the target's task), cleaned.py (a
+  table as read, saved to Arrow IPC and loaded back: what a run's workers load);
 - per fold: columns.py (a table's impute/clip/scale/encode pipeline), preprocessing.py (the
   transformers by name), transformers.py (PixelScaler);
 - ``treesvsnets inspect``: profile.py (the profile) and leakage.py (suspected leaks).

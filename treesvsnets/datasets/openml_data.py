@@ -20,7 +20,8 @@ goes to a temporary folder, removed after) and writes our cache, under the data 
 Later loads read only these files: no network, no ``openml`` import. Either way the frame goes
 through :func:`~treesvsnets.datasets.tables.clean_table`, as a user's table does.
 
-:func:`parse_name` reads a name, :func:`openml_info` is the registry's entry for one,
+:func:`parse_name` reads a name, :func:`openml_info` is the registry's entry for one (its
+:func:`cached_files`: what a resumed run checks before reusing its copy of the table),
 :func:`openml_table` finds its cached table (``inspect`` profiles it), :func:`load_openml` loads
 it; :func:`dataset_record` and :func:`task_record` turn what the
 ``openml`` package returns into what :func:`write_dataset` and :func:`write_task` cache.
@@ -83,7 +84,23 @@ def openml_info(name: str) -> DatasetInfo:
         n_classes=0,
         needs_data_dir=True,
         task=None,
+        files=partial(cached_files, name),
     )
+
+
+def cached_files(name: str, data_dir: str | Path | None = None) -> tuple[Path, ...]:
+    """The files of our cache that an OpenML name is read from (none before its first load):
+    a dataset's frame and metadata, and a task's metadata and folds with its dataset's."""
+    kind, number = parse_name(name) or ("", 0)
+    root = cache_folder(data_dir)
+    folders = [root / f"{kind}-{number}"]
+    if kind == "task":
+        if not (folders[0] / "meta.json").is_file():
+            return ()
+        task = json.loads((folders[0] / "meta.json").read_text())
+        folders.append(root / f"dataset-{task['dataset_id']}")
+    found = (f for folder in folders if folder.is_dir() for f in sorted(folder.iterdir()))
+    return tuple(f for f in found if f.is_file())
 
 
 def cache_folder(data_dir: str | Path | None) -> Path:

@@ -44,6 +44,10 @@ class DatasetInfo:
     note: str = ""  # what else a user should know before choosing it (a row cap...)
     requires: str | None = None  # a package beyond the core install that the loader imports
     install: str = ""  # the command that installs ``requires``
+    #: the files the loader reads, given the data folder (a table's file, OpenML's cached
+    #: files); a resumed run reuses its cleaned copy of the table while their bytes are the
+    #: same (None: none to check, the dataset is loaded again)
+    files: Callable[[str | Path | None], tuple[Path, ...]] | None = None
 
     @property
     def installed(self) -> bool:
@@ -144,7 +148,13 @@ def table_info(path: str, options: TableOptions | None = None) -> DatasetInfo:
         n_features=0,
         n_classes=0,
         task=None,
+        files=partial(given_files, (path,)),
     )
+
+
+def given_files(paths: tuple[str, ...], data_dir: str | Path | None = None) -> tuple[Path, ...]:
+    """``paths`` as the files a dataset reads, wherever the data folder is."""
+    return tuple(Path(path) for path in paths)
 
 
 def all_infos() -> list[DatasetInfo]:

@@ -49,6 +49,7 @@ SHOWN_SETTINGS = (
     "target_bins",
     "subsample",
     "class_weight",
+    "resample",
     "device",
     "timeout",
     "max_memory",

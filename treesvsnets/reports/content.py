@@ -24,6 +24,7 @@ from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.reports import plots, tuning
 from treesvsnets.reports.across_section import across_section
 from treesvsnets.reports.baseline import not_better_sentences
+from treesvsnets.reports.curves import curve_figures
 from treesvsnets.reports.divergence import divergence_sentences
 from treesvsnets.reports.header import combined_lines, header_lines, legend
 from treesvsnets.reports.layout import (
@@ -183,7 +184,7 @@ def _figures(
                 ),
             )
         )
-    return figures
+    return figures + curve_figures(rows, best_of_family, dataset, metric.label, run_dir, key)
 
 
 def _dataset_section(

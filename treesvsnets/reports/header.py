@@ -22,6 +22,19 @@ def _limits(config: dict[str, Any]) -> str:
     return "; " + ", ".join(limits) if limits else ""
 
 
+def _imbalance(config: dict[str, Any]) -> str:
+    """How the run treated imbalanced classes, when it did (class weights, resampling)."""
+    said = []
+    if config.get("class_weight"):
+        said.append(f"classes weighed {config['class_weight']}")
+    if config.get("resample", "none") != "none":
+        said.append(
+            f"each training fold's fit rows resampled: {config['resample']} (never the "
+            "validation slice or the test fold)"
+        )
+    return "; " + ", ".join(said) if said else ""
+
+
 def header_lines(manifest: Manifest) -> list[str]:
     """The run in a few lines: status, datasets, estimators, protocol and the scores judged
     by, where it ran, the machine and the versions."""
@@ -72,7 +85,7 @@ def header_lines(manifest: Manifest) -> list[str]:
         f"judged by: {_judged_words(manifest.metric, tasks)}; every row keeps every score",
         f"{protocol}, seeds {', '.join(str(s) for s in config.get('seeds', []))}; "
         f"threads per cell: {manifest.threads_per_cell}; device for nets: "
-        f"{config.get('device', '?')}",
+        f"{config.get('device', '?')}" + _imbalance(config),
         f"cells ran on {manifest.executor}" + _limits(config),
         f"started {manifest.started_at}, wall time {manifest.wall_seconds:.1f} s",
         f"machine: {environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "

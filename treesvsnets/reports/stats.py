@@ -88,12 +88,15 @@ def paired_fold_test(
     """The corrected t-test of ``column`` between two sets of result rows on the same folds.
 
     Rows are paired by (seed, fold); pairs missing either value are left out.
-    The training size is the whole training fold (``n_train + n_val``), as in
-    the resampling the correction accounts for. ``log`` compares logarithms
+    The training size is the whole training fold (``n_train + n_val``, with the rows before
+    ``--resample``), as in the resampling the correction accounts for. ``log`` compares logarithms
     (times). Returns ``(mean difference a - b, t, p, pairs)``, or ``None`` with
     fewer than two pairs.
     """
-    paired = cells_a[["seed", "fold", column, "n_train", "n_val", "n_test"]].merge(
+    sizes = cells_a[["seed", "fold", column, "n_train", "n_val", "n_test"]]
+    if "n_before_resample" in cells_a:  # a resampled fold: its real rows, not the resampled
+        sizes = sizes.assign(n_train=cells_a["n_before_resample"].fillna(cells_a["n_train"]))
+    paired = sizes.merge(
         cells_b[["seed", "fold", column]], on=["seed", "fold"], suffixes=("", "_b")
     )
     paired = paired.dropna(subset=[column, f"{column}_b"])

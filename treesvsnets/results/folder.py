@@ -8,6 +8,8 @@ A run folder holds::
     results.sqlite     one row per cell, committed as each cell ends (the ResultStore)
     results.csv        the rows exported (and results.parquet with pyarrow)
     trials.csv         a tuned run's trials
+    tables/            each table as the harness read it, which the workers load
+                       (treesvsnets.bench.plan.copies)
     trials/            with --ensemble, each trial's kept predictions (validation and test,
                        one .npz per trial), what the tuned+ensembled rows are weighed from
     report.html, ...   the reports, written by treesvsnets.reports

@@ -58,7 +58,8 @@ class CellIdentity:
     fold: int
     n_folds: int
     split_hash: str
-    n_train: int  # the rows fitted on (the training fold less the validation slice, if any)
+    n_train: int  # the rows fitted on (the training fold less the validation slice, if any;
+    # resampled: the rows after resampling, as many as the resampler yields)
     n_val: int
     n_test: int
     threads: int | None  # None: decided where the cell runs (a Dask worker's share)
@@ -70,6 +71,8 @@ class CellIdentity:
     tuning_seconds: float | None = None  # the search's own wall time (fit_seconds: the refit)
     best_params: str | None = None  # JSON: the best trial's sampled values
     best_trial: int | None = None
+    resample: str = "none"  # over, under, smote: the fit rows resampled (n_train: after it)
+    n_before_resample: int | None = None  # the fit rows before resampling (None: not resampled)
 
     @property
     def key(self) -> tuple[str, str, int, int, str]:
@@ -92,7 +95,9 @@ class Measurement:
     rmse: float | None = None  # regression rows: the classification scores stay empty
     mae: float | None = None
     r2: float | None = None
-    predictions: str | None = None  # JSON {"true": [...], "pred": [...]}: test rows, sampled
+    # JSON of test rows (sampled past a cap): regression {"true": [...], "pred": [...]};
+    # classification with probabilities {"true": [class codes], "proba": [...]}
+    predictions: str | None = None
     setup_seconds: float | None = None
     fit_seconds: float | None = None
     warmup_seconds: float | None = None

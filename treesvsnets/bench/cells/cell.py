@@ -39,7 +39,12 @@ from treesvsnets.bench.cells.inputs import (
     fit_rows,
 )
 from treesvsnets.bench.cells.measure import Stopwatch, peak_memory
-from treesvsnets.bench.cells.metrics import align_proba, regression_score, score
+from treesvsnets.bench.cells.metrics import (
+    align_proba,
+    kept_probabilities,
+    regression_score,
+    score,
+)
 from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, DivergenceWarning
@@ -153,7 +158,8 @@ def _predict_and_score(
     measurement: Measurement,
     clock: Stopwatch,
 ) -> None:
-    """Predict the test fold (timed) and record the scores."""
+    """Predict the test fold (timed) and record the scores (and, with probabilities, what the
+    row keeps of them for the report's curves)."""
     X_test, y_test = dataset.rows(test_rows), dataset.y[test_rows]
     with clock.time("predict"):
         X_ready = X_test if preprocessor is None else preprocessor.transform(X_test)
@@ -167,6 +173,8 @@ def _predict_and_score(
         proba = align_proba(estimator.predict_proba(X_ready), estimator.classes_, dataset.n_classes)
         _check_finite(proba, "predicted probabilities", measurement)
     measurement.record(**score(y_test, y_pred, proba, dataset.n_classes))
+    if proba is not None:
+        measurement.record(predictions=kept_probabilities(y_test, proba))
 
 
 def _check_finite(values: np.ndarray, what: str, measurement: Measurement) -> None:
@@ -294,7 +302,7 @@ def _fit_cells(
         _warm_up(*built[0], dataset, fit_rows(spec, split_plan, cells[0].fold))
     with clock.time("fit"):
         data = [
-            fit_inputs(spec, dataset, split_plan, cell.fold, preprocessor)
+            fit_inputs(spec, dataset, split_plan, cell, preprocessor)
             for cell, (_, preprocessor) in zip(cells, built, strict=True)
         ]
         reason = fit_step(spec, [estimator for estimator, _ in built], data, measurements)

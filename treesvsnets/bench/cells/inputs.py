@@ -7,11 +7,13 @@ fold's fit rows preprocessed on themselves and the validation slice an early-sto
 estimator receives. :mod:`.cell` runs it.
 
 A :class:`Cell` holds its dataset, estimator, seed and fold, and how to run it: its
-parameters, device, class weight, thread budget and verbosity. :func:`cell_overrides` adds
-to the user's parameters what the dataset and the cell decide: ``image_shape``,
-``sequence_shape``, ``n_categorical`` for an estimator with ``native_categorical``, the
-device for one that uses a GPU (and a checkpoint path in the run folder). The spec a cell
-gets is already its dataset's task's; one of another task is refused.
+parameters, device, class weight, resampling (:func:`resampling`, applied by
+:func:`fit_data` after the preprocessing, to the fit rows only), thread budget and
+verbosity. :func:`cell_overrides` adds to the user's parameters what the dataset and the
+cell decide: ``image_shape``, ``sequence_shape``, ``n_categorical`` for an estimator with
+``native_categorical``, the device for one that uses a GPU (and a checkpoint path in the run
+folder). The spec a cell gets is already its dataset's task's; one of another task is
+refused.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from treesvsnets.datasets.preprocessing import (
     make_preprocessor,
     resolve_preprocessing,
 )
+from treesvsnets.datasets.resampling import Resampling, resampled_size
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.results.row import CellIdentity
@@ -47,6 +50,7 @@ class Cell:
     params: Mapping[str, Any] = field(default_factory=dict)
     device: str = "auto"  # for estimators that can use a GPU
     class_weight: str | None = None  # "balanced": classes weighed by inverse training frequency
+    resample: str = "none"  # over, under, smote: the fit rows resampled (datasets.resampling)
     verbose: bool = False  # nets print an epoch line now and then during long fits
 
     @property
@@ -118,6 +122,7 @@ def cell_identity(
     check_task(spec, dataset)
     fold = split_plan.folds[cell.fold]
     early_stops = uses_validation_slice(spec, split_plan, cell.fold)
+    fitted = fit_rows(spec, split_plan, cell.fold)
     return CellIdentity(
         run_id=run_id,
         dataset=dataset.name,
@@ -132,13 +137,15 @@ def cell_identity(
         fold=cell.fold,
         n_folds=split_plan.n_folds,
         split_hash=split_plan.hash,
-        n_train=len(fold.fit if early_stops else fold.train),
+        n_train=resampled_size(dataset.y[fitted], cell.resample),
         n_val=len(fold.val) if early_stops else 0,
         n_test=len(fold.test),
         threads=cell.threads,
         jobs=jobs,
         time_limit_s=time_limit_s,
         memory_limit_mb=memory_limit_mb,
+        resample=cell.resample,
+        n_before_resample=None if cell.resample == "none" else len(fitted),
     )
 
 
@@ -169,37 +176,55 @@ def fit_rows(spec: EstimatorSpec, split_plan: SplitPlan, fold_index: int) -> np.
     return fold.fit if uses_validation_slice(spec, split_plan, fold_index) else fold.train
 
 
+def resampling(spec: EstimatorSpec, cell: Cell, dataset: Dataset) -> Resampling | None:
+    """How the cell resamples its fit rows (None: it does not), seeded by its seed; the
+    category codes an estimator takes natively are SMOTENC's categories."""
+    if cell.resample == "none":
+        return None
+    native = "native_categorical" in spec.capabilities
+    return Resampling(cell.resample, cell.seed, n_categorical(dataset) if native else 0)
+
+
 def fit_inputs(
     spec: EstimatorSpec,
     dataset: Dataset,
     split_plan: SplitPlan,
-    fold_index: int,
+    cell: Cell,
     preprocessor: Any | None,
 ) -> tuple[Any, np.ndarray, tuple[Any, np.ndarray] | None]:
-    """(X, y, validation_data): the fold's fit rows, preprocessed on themselves, and the slice.
+    """(X, y, validation_data): the cell's fold's fit rows, preprocessed on themselves (and
+    resampled, with ``cell.resample``), and the slice.
 
     An estimator that can early-stop fits on the training fold less the plan's
     validation slice and receives the slice; the others fit on the whole
     training fold. The preprocessing is fitted on exactly the rows fitted on.
     """
-    early_stops = uses_validation_slice(spec, split_plan, fold_index)
-    fold = split_plan.folds[fold_index]
+    early_stops = uses_validation_slice(spec, split_plan, cell.fold)
+    fold = split_plan.folds[cell.fold]
     return fit_data(
         dataset,
-        fit_rows(spec, split_plan, fold_index),
+        fit_rows(spec, split_plan, cell.fold),
         fold.val if early_stops else None,
         preprocessor,
+        resampling(spec, cell, dataset),
     )
 
 
 def fit_data(
-    dataset: Dataset, fit_rows: np.ndarray, val_rows: np.ndarray | None, preprocessor: Any | None
+    dataset: Dataset,
+    fit_rows: np.ndarray,
+    val_rows: np.ndarray | None,
+    preprocessor: Any | None,
+    resample: Resampling | None = None,
 ) -> tuple[Any, np.ndarray, tuple[Any, np.ndarray] | None]:
-    """(X, y, validation_data) of ``fit_rows``, the preprocessor fitted on them alone, and
-    ``val_rows`` transformed by it (None: no validation data)."""
+    """(X, y, validation_data) of ``fit_rows``, the preprocessor fitted on them alone (then,
+    with ``resample``, those rows resampled), and ``val_rows`` transformed by it and never
+    resampled (None: no validation data)."""
     X_fit, y_fit = dataset.rows(fit_rows), dataset.y[fit_rows]
     if preprocessor is not None:  # the labels too: a target encoder learns from them
         X_fit = preprocessor.fit_transform(X_fit, y_fit)
+    if resample is not None:  # after the preprocessing: its statistics come from real rows
+        X_fit, y_fit = resample.apply(X_fit, y_fit)
     validation = None
     if val_rows is not None:
         X_val = dataset.rows(val_rows)

@@ -2,7 +2,9 @@
 macro-F1, and from predicted probabilities ROC-AUC (:func:`roc_auc`) and log loss, the
 confusion matrix), :func:`regression_score` for regression (RMSE, MAE, R², a fixed sample of
 (true, predicted) pairs); :func:`align_proba` puts a model's probability columns under the
-dataset's class codes. A search's trials are scored by the same functions."""
+dataset's class codes; :func:`kept_probabilities` is what a classification row keeps of its
+test fold's predicted probabilities, for the report's ROC and precision-recall curves. A
+search's trials are scored by the same functions (and keep no predictions)."""
 
 from __future__ import annotations
 
@@ -77,23 +79,55 @@ def roc_auc(y_true: np.ndarray, proba: np.ndarray) -> float | None:
 PREDICTIONS_KEPT = 500
 
 
+#: at most this many probabilities of a test fold are kept on its row (a binary task keeps the
+#: positive class's, one per row: 5,000 rows; ten classes keep 500 rows, never fewer)
+PROBABILITIES_KEPT = 5000
+
+
+def _kept_rows(n_rows: int, most: int) -> np.ndarray:
+    """The positions of the test rows a row keeps: every one, or a fixed sample of ``most``."""
+    kept = np.arange(n_rows)
+    if n_rows > most:
+        kept = np.sort(np.random.default_rng(0).choice(kept, most, replace=False))
+    return kept
+
+
+def _short(values: np.ndarray) -> list:
+    """Numbers as JSON keeps them on a row: 6 significant digits."""
+    return [float(f"{v:.6g}") for v in values] if values.ndim == 1 else [_short(v) for v in values]
+
+
+def kept_probabilities(y_true: np.ndarray, proba: np.ndarray) -> str:
+    """JSON ``{"true": [...], "proba": [...]}`` of a test fold: the class codes and the
+    predicted probabilities (two classes: the positive class's, one number per row; more: one
+    list per row, in class-code order), every row up to :data:`PROBABILITIES_KEPT` numbers,
+    else a fixed sample of rows. Pooled over the folds, they are the out-of-fold predictions
+    the report's ROC and precision-recall curves are drawn from."""
+    proba = np.asarray(proba, dtype=np.float64)
+    values = proba[:, 1] if proba.shape[1] == 2 else proba
+    per_row = 1 if values.ndim == 1 else values.shape[1]
+    kept = _kept_rows(len(y_true), max(PROBABILITIES_KEPT // per_row, PREDICTIONS_KEPT))
+    return json.dumps(
+        {"true": np.asarray(y_true)[kept].tolist(), "proba": _short(values[kept])},
+        separators=(",", ":"),
+    )
+
+
 def regression_score(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float | str]:
     """RMSE, MAE, R², and a fixed sample of the (true, predicted) pairs (JSON)."""
     from sklearn import metrics
 
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64).reshape(len(y_true))
-    kept = np.arange(len(y_true))
-    if len(kept) > PREDICTIONS_KEPT:
-        kept = np.sort(np.random.default_rng(0).choice(kept, PREDICTIONS_KEPT, replace=False))
+    kept = _kept_rows(len(y_true), PREDICTIONS_KEPT)
     return {
         "rmse": float(np.sqrt(metrics.mean_squared_error(y_true, y_pred))),
         "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
         "r2": float(metrics.r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
         "predictions": json.dumps(
             {
-                "true": [float(f"{v:.6g}") for v in y_true[kept]],
-                "pred": [float(f"{v:.6g}") for v in y_pred[kept]],
+                "true": _short(y_true[kept]),
+                "pred": _short(y_pred[kept]),
             },
             separators=(",", ":"),
         ),

@@ -2,7 +2,10 @@
 
 The harness sends each cell as a small :class:`~treesvsnets.bench.plan.jobs.CellJob`
 (names, seeds, hashes; no arrays) and the run's :class:`WorkerSetup` once
-(scattered to every worker). On the Dask worker, each thread keeps one
+(scattered to every worker). A table's cleaned copy (written by the harness into the run
+folder, :mod:`treesvsnets.bench.plan.copies`) is scattered as bytes once per run and
+fetched by each Dask worker once, which writes it to its own local folder: a worker needs
+neither the user's file nor the run folder. On the Dask worker, each thread keeps one
 :class:`~treesvsnets.bench.execute.isolation.WorkerProcess`, which loads each dataset
 once and runs the cells under the run's time and memory limits, exactly as
 the local pool does; the rows come back to the harness, which alone writes
@@ -52,10 +55,13 @@ def _host(address: str) -> str:
 
 
 def run_on_dask_worker(
-    setup: WorkerSetup, job: Job, threads_by_host: dict[str, int]
+    setup: WorkerSetup, job: Job, threads_by_host: dict[str, int], table: bytes | None = None
 ) -> list[dict[str, Any]]:
     """What Dask runs (a Dask task, in Dask's word): ``job`` in this thread's worker process,
-    under its limits."""
+    under its limits; ``table``, the bytes of its dataset's cleaned copy, shipped by the
+    harness, is written once to this Dask worker's own folder and read from there."""
+    if table is not None:
+        job = job.with_table(_local_copy(job, table))
     worker: WorkerProcess | None = getattr(_local, "worker", None)
     if worker is None or worker.setup.key != setup.key:
         if worker is not None:
@@ -64,6 +70,28 @@ def run_on_dask_worker(
     if job.members[0].cell.threads is None:
         job = job.with_threads(_threads_on_this_worker(threads_by_host))
     return worker.run(job)
+
+
+def _local_copy(job: Job, table: bytes) -> str:
+    """The path of the job's cleaned table in this Dask worker's local folder (written the
+    first time; its name carries the data's fingerprint, so another run's table is another
+    file)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from distributed import get_worker
+
+    request = job.dataset
+    folder = Path(get_worker().local_directory) / "treesvsnets-tables"
+    path = folder / f"{request.fingerprint}-{Path(request.table or request.name).name}"
+    if not path.is_file():  # two threads may write it at once: each to its own, then rename
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, scratch = tempfile.mkstemp(prefix=f".{path.name}-", dir=folder)
+        with os.fdopen(handle, "wb") as file:
+            file.write(table)
+        os.replace(scratch, path)
+    return str(path)
 
 
 class DaskExecutor:
@@ -83,6 +111,7 @@ class DaskExecutor:
         self.address = address
         self.setup = setup
         self._futures: list[Any] = []
+        self._tables: dict[str, Any] = {}  # a cleaned copy's path -> its scattered bytes
         workers = self.client.scheduler_info().get("workers", {})
         threads = sum(info.get("nthreads", 0) for info in workers.values())
         self.threads = threads
@@ -113,7 +142,12 @@ class DaskExecutor:
                 if job is None:
                     return
                 future = self.client.submit(
-                    run_on_dask_worker, setup, job, self.threads_by_host, pure=False
+                    run_on_dask_worker,
+                    setup,
+                    job,
+                    self.threads_by_host,
+                    self._shipped(job),
+                    pure=False,
                 )
                 by_future[future] = job
                 self._futures.append(future)
@@ -132,6 +166,20 @@ class DaskExecutor:
             fill()
         if not feed.exhausted:
             raise stalled(feed)
+
+    def _shipped(self, job: Job) -> Any:
+        """The job's cleaned table as data on the cluster (None: the dataset is no table).
+        Its bytes are scattered once per run; each Dask worker fetches them once, when its
+        first job on that table arrives, so no worker needs the user's file or the run
+        folder."""
+        path = job.dataset.table
+        if path is None:
+            return None
+        if path not in self._tables:
+            from pathlib import Path
+
+            self._tables[path] = self.client.scatter(Path(path).read_bytes())
+        return self._tables[path]
 
     def close(self) -> None:
         pending = [future for future in self._futures if not future.done()]

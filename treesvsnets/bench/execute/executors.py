@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from treesvsnets.bench.cells.measure import cpu_count
 from treesvsnets.bench.execute.isolation import WorkerProcess
+from treesvsnets.bench.execute.spawn import IDLE_SECONDS
 from treesvsnets.bench.plan.feed import JobFeed
 from treesvsnets.bench.plan.jobs import Job, JobRunner, WorkerSetup
 
@@ -65,9 +66,6 @@ class InProcessExecutor:
         pass
 
 
-#: A worker with nothing to do exits after this long; until then a later run in this
-#: process with the same estimators reuses it (its imports and datasets are warm).
-IDLE_SECONDS = 120.0
 _parked: list[WorkerProcess] = []
 
 

@@ -21,18 +21,15 @@ Limits are enforced from the harness side:
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
 from treesvsnets.bench.cells.measure import peak_rss_mb_of
+from treesvsnets.bench.execute.spawn import kill_group, spawn, take_spare
 from treesvsnets.bench.plan.jobs import Job, WorkerSetup, failure_rows
 from treesvsnets.results.row import now
 
@@ -72,28 +69,11 @@ class WorkerProcess:
         return self.job is not None
 
     def start(self) -> None:
-        ours, theirs = socket.socketpair()
-        handle, self.crash_file = tempfile.mkstemp(prefix="treesvsnets-worker-", suffix=".txt")
-        os.close(handle)
-        command = [
-            sys.executable,
-            "-m",
-            "treesvsnets.bench.execute.worker",
-            str(theirs.fileno()),
-            self.crash_file,
-        ]
-        if self.idle_seconds is not None:
-            command.append(str(self.idle_seconds))
-        try:
-            self.process = subprocess.Popen(
-                command,
-                pass_fds=(theirs.fileno(),),
-                start_new_session=True,
-                stdin=subprocess.DEVNULL,
-            )
-        finally:
-            theirs.close()
-        self.connection = Connection(ours.detach())
+        """Send the setup to a spare started ahead of the run (:mod:`.spawn`), else to a new
+        worker process."""
+        started = take_spare(self.idle_seconds) or spawn(self.idle_seconds)
+        self.process, self.connection = started.process, started.connection
+        self.crash_file = started.crash_file
         self.connection.send(("setup", self.setup))
         self.last_active = time.monotonic()
         self._psutil = None
@@ -116,12 +96,7 @@ class WorkerProcess:
         """Kill the worker and every process it started (its whole process group)."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self.process.kill()
-        self.process.wait()
+        kill_group(self.process)
         if self.connection is not None:
             self.connection.close()
         if self.crash_file is not None:

@@ -43,8 +43,9 @@ def _die_with_parent() -> None:
 
 
 def _preload() -> None:
-    """Import what every cell needs (pandas, scikit-learn: about a second) while the harness
-    is still preparing the run, rather than when the first cell's data is loaded."""
+    """Import what every cell needs (pandas, scikit-learn: about a second) first thing, while
+    the harness is still preparing the run (a spare, :mod:`.spawn`, starts before the harness
+    has imported them itself), rather than when the first cell's data is loaded."""
     import pandas  # noqa: F401
     import sklearn.base  # noqa: F401
     import sklearn.pipeline  # noqa: F401
@@ -66,7 +67,6 @@ def serve(connection: Connection, idle_seconds: float | None = None) -> int:
                 connection.send(("setup_failed", f"{type(exc).__name__}: {exc}"))
                 return 1
             connection.send(("ready", None))
-            _preload()
         elif kind == "job":
             assert runner is not None, "a job came before the setup"
             rows = runner.run(payload, started=lambda: connection.send(("started", None)))
@@ -82,6 +82,7 @@ def main(argv: list[str]) -> int:
     with open(argv[2], "w") as crash_file:
         faulthandler.enable(crash_file)  # a segfault leaves its Python traceback there
         idle_seconds = float(argv[3]) if len(argv) > 3 else None
+        _preload()
         return serve(connection, idle_seconds)
 
 

@@ -6,8 +6,10 @@ family, left out and listed), their parameter names and values per task, their s
 spaces, the datasets' tasks against the estimators and the flags, and what each estimator
 cannot run on (images, sequences, another task). Each names what is wrong in one sentence.
 
-The task checks: ``--task`` on a built-in dataset of the other task, ``--class-weight`` on
-regression, and a named estimator without the dataset's task. The default suite leaves the
+The task checks: ``--task`` on a built-in dataset of the other task, ``--class-weight`` or
+``--resample`` on regression, and a named estimator without the dataset's task;
+:func:`check_resampling` (after the split plans): ``--resample`` without imbalanced-learn, and
+``smote`` on a fold with a class of fewer rows than SMOTE needs. The default suite leaves the
 optional estimators out, installed or not. :func:`missing_shape` says what an estimator that
 needs images or sequences lacks on a dataset (named: refused; otherwise left out of that
 dataset and listed).
@@ -19,7 +21,7 @@ from typing import Any
 
 from treesvsnets.config import DEFAULT_ESTIMATORS, RunConfig
 from treesvsnets.datasets.base import Dataset
-from treesvsnets.errors import ConfigError, unknown_name
+from treesvsnets.errors import ConfigError, DatasetError, unknown_name
 from treesvsnets.estimators import registry
 from treesvsnets.results.row import BLEND
 
@@ -255,7 +257,8 @@ def missing_shape(capabilities: frozenset[str], dataset: Dataset) -> tuple[str, 
 def check_tasks(config: RunConfig, datasets: list[Dataset], tables: set[str]) -> None:
     """Settings that do not fit a dataset's task: --task on a built-in dataset of the other
     task (``tables`` names the table files, whose target --task reads), --class-weight on
-    regression, a --metric that is the score of no dataset's task."""
+    regression, --resample on regression, a --metric that is the score of no dataset's
+    task."""
     from treesvsnets.tasks import REGRESSION, metric_choices, metric_tasks
 
     tasks = {dataset.task for dataset in datasets}
@@ -278,3 +281,42 @@ def check_tasks(config: RunConfig, datasets: list[Dataset], tables: set[str]) ->
                 f"{dataset.name!r} is a regression dataset (its target is a number); drop "
                 "--class-weight, or run the regression datasets apart."
             )
+        if config.resample != "none" and dataset.task == REGRESSION:
+            raise ConfigError(
+                f"resample {config.resample!r} balances classes, but dataset {dataset.name!r} "
+                "is a regression dataset (its target is a number); drop --resample, or run the "
+                "regression datasets apart."
+            )
+
+
+def check_resampling(config: RunConfig, split_plans: list, specs_for: Any) -> None:
+    """``--resample`` needs imbalanced-learn; ``smote`` needs, in every fold, each class to
+    have more fit rows than SMOTE's neighbours (the rows each estimator fits on: the
+    training fold, or it less the validation slice). ``specs_for(dataset)``: the specs that
+    run on it (the baseline is never resampled)."""
+    from treesvsnets.bench.cells.inputs import fit_rows
+    from treesvsnets.datasets import resampling
+    from treesvsnets.estimators.base import BASELINE_FAMILY
+
+    if config.resample == "none":
+        return
+    if not resampling.installed():
+        raise ConfigError(
+            f"resample {config.resample!r} needs the imbalanced-learn package, which is not "
+            f"installed; install it with: {resampling.INSTALL}"
+        )
+    if config.resample != "smote":
+        return
+    needed = resampling.SMOTE_NEIGHBOURS + 1
+    for dataset, split_plan in split_plans:
+        specs = [s for s in specs_for(dataset) if s.family != BASELINE_FAMILY]
+        for fold in range(split_plan.n_folds):
+            for rows in {id(r): r for r in (fit_rows(s, split_plan, fold) for s in specs)}.values():
+                code, count = resampling.smallest_class(dataset.y[rows])
+                if count < needed:
+                    raise DatasetError(
+                        f"dataset {dataset.name!r}, seed {split_plan.seed}, fold {fold}: class "
+                        f"{dataset.class_names[code]!r} has {count} training rows, and SMOTE "
+                        f"needs {needed} (each row and its {needed - 1} neighbours); use "
+                        "--resample over, or fewer folds."
+                    )

@@ -10,12 +10,13 @@ dataset and split plan once, checks that they are the ones the harness planned w
 :class:`TrialJob` with :func:`~treesvsnets.bench.tune.trial.run_trial`) and says the rows of
 its own failure (``failure_rows``), so nothing here switches on a job's kind.
 
-A :class:`CellJob` is its cell, a :class:`DatasetRequest` (name, fingerprint, data folder,
-subsample), a :class:`SplitPlanRequest` (the run's SplitRecipe, the seed, the plan's hash;
-each request made by its ``.of()``), its :class:`Limits` and its row's CellIdentity. A
-:class:`TrialJob` is a CellJob with the trial's number, sampler, drawn values and scoring:
-it returns one trial row, and its failure rows are trial rows too (the tuned+ensembled row's
-job is in :mod:`~treesvsnets.bench.plan.feed`, which makes it). A :class:`FoldGroupJob`
+A :class:`CellJob` is its cell, a :class:`~.requests.DatasetRequest` (name, fingerprint, data
+folder, subsample, the table's cleaned copy), a :class:`~.requests.SplitPlanRequest` (the
+run's SplitRecipe, the seed, the plan's hash; each request made by its ``.of()``), its
+:class:`Limits` and its row's CellIdentity. A :class:`TrialJob` is a CellJob with the trial's
+number, sampler, drawn values and scoring: it returns one trial row, and its failure rows are
+trial rows too (the tuned+ensembled row's job is in :mod:`~treesvsnets.bench.plan.feed`,
+which makes it). A :class:`FoldGroupJob`
 holds the CellJobs of one estimator, dataset and seed trained together (its time limit is
 the cell's times the folds). :class:`WorkerSetup` is what a worker needs first (the plugins,
 the cloudpickled specs and dataset infos, ``sys.path``); :class:`JobRunner` calls the
@@ -34,46 +35,14 @@ from typing import Any
 from treesvsnets.bench.cells.cell import run_cell, run_fold_group
 from treesvsnets.bench.cells.inputs import Cell
 from treesvsnets.bench.cells.measure import reset_peak_rss
-from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
+from treesvsnets.bench.cells.splits import SplitPlan
+from treesvsnets.bench.plan.requests import DatasetRequest, SplitPlanRequest
 from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.cleaned import load_cleaned
 from treesvsnets.datasets.registry import DatasetInfo, load_from
 from treesvsnets.errors import ConfigError, DatasetError
 from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.results.row import CellIdentity, failure_measurement, now, result_row
-
-
-@dataclass(frozen=True)
-class DatasetRequest:
-    """How to load a dataset, and the fingerprint the harness saw when it planned."""
-
-    name: str
-    fingerprint: str
-    data_dir: str | None = None
-    subsample: int | None = None
-
-    @classmethod
-    def of(
-        cls, dataset: Dataset, data_dir: str | Path | None, subsample: int | None
-    ) -> DatasetRequest:
-        """The request that loads ``dataset`` again (``data_dir`` made absolute, so a worker
-        elsewhere finds it)."""
-        where = None if data_dir is None else str(Path(data_dir).resolve())
-        return cls(dataset.name, dataset.fingerprint, where, subsample)
-
-
-@dataclass(frozen=True)
-class SplitPlanRequest:
-    """How to rebuild a split plan (the run's recipe and the plan's seed), and the hash the
-    harness stored for it."""
-
-    recipe: SplitRecipe
-    seed: int
-    hash: str
-
-    @classmethod
-    def of(cls, recipe: SplitRecipe, split_plan: SplitPlan) -> SplitPlanRequest:
-        """The request that rebuilds ``split_plan``, made with ``recipe``."""
-        return cls(recipe, split_plan.seed, split_plan.hash)
 
 
 @dataclass(frozen=True)
@@ -112,6 +81,10 @@ class CellJob:
         """The job with its thread budget decided (where it runs, e.g. on a Dask worker)."""
         cell = replace(self.cell, threads=threads)
         return replace(self, cell=cell, identity=replace(self.identity, threads=threads))
+
+    def with_table(self, table: str) -> CellJob:
+        """The job reading its dataset's cleaned copy at ``table`` (a Dask worker's own)."""
+        return replace(self, dataset=replace(self.dataset, table=table))
 
     def execute(
         self, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
@@ -174,6 +147,9 @@ class FoldGroupJob:
 
     def with_threads(self, threads: int) -> FoldGroupJob:
         return FoldGroupJob(tuple(m.with_threads(threads) for m in self.members))
+
+    def with_table(self, table: str) -> FoldGroupJob:
+        return FoldGroupJob(tuple(m.with_table(table) for m in self.members))
 
     def execute(
         self, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
@@ -366,10 +342,15 @@ class JobRunner:
         return self.specs[(name, task)]
 
     def dataset(self, request: DatasetRequest) -> Dataset:
+        """The requested dataset, loaded once: a table from its cleaned copy (as the harness
+        read it, subsample included), any other from its loader."""
         if request not in self._loaded:
-            dataset = load_from(self.datasets[request.name], request.data_dir)
-            if request.subsample:
-                dataset = dataset.subsample(request.subsample)
+            if request.table is not None:
+                dataset = load_cleaned(request.table)
+            else:
+                dataset = load_from(self.datasets[request.name], request.data_dir)
+                if request.subsample:
+                    dataset = dataset.subsample(request.subsample)
             if dataset.fingerprint != request.fingerprint:
                 raise DatasetError(
                     f"dataset {request.name!r} loaded on this worker has fingerprint "

@@ -25,10 +25,12 @@ from typing import Any
 from treesvsnets import datasets as dataset_registry
 from treesvsnets.bench.cells.environment import describe_environment
 from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
+from treesvsnets.bench.plan import copies
 from treesvsnets.bench.plan.checks import (
     blend_members,
     check_param_names,
     check_params,
+    check_resampling,
     check_spaces,
     check_tasks,
     installed,
@@ -39,7 +41,6 @@ from treesvsnets.bench.plan.checks import (
 from treesvsnets.config import RunConfig
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.names import run_names
-from treesvsnets.datasets.registry import load_from
 from treesvsnets.datasets.table_options import TableOptions
 from treesvsnets.errors import ConfigError, TreesVsNetsError
 from treesvsnets.estimators import registry
@@ -69,8 +70,15 @@ class RunPlan:
     table_options: dict[str, TableOptions | None]
     #: a table's name in the run -> its file's path as given (the manifest records both)
     paths: dict[str, str] = field(default_factory=dict)
+    #: each dataset as loaded, with what it was read from (what its cleaned copy records)
+    loaded: list[copies.Loaded] = field(default_factory=list)
     #: ``-e blend``: its members (() : each fold's best tree ensemble and best net); None: none
     blend: tuple[str, ...] | None = None
+
+    def write_copies(self, run_dir: Path) -> dict[str, str]:
+        """Each table's cleaned copy in the run folder, which the workers load: dataset
+        name -> the copy's path (see :mod:`.copies`)."""
+        return copies.write_copies(self.loaded, run_dir)
 
     def specs_for(self, dataset: Dataset) -> list:
         """The specs that run on ``dataset``: each estimator's version for its task (those
@@ -183,6 +191,7 @@ def prepare(
     config: RunConfig,
     resolved: Callable[[list, list], None] | None = None,
     recorded: dict[str, str] | None = None,
+    reuse_from: Path | None = None,
 ) -> RunPlan:
     """Resolve and check everything a user can get wrong before doing any work.
 
@@ -190,7 +199,9 @@ def prepare(
     checked, before the datasets are loaded (the run starts its workers there). The specs
     are every task's version of each estimator; a dataset's cells get its task's. A table
     goes by a short name (:func:`~treesvsnets.datasets.names.run_names`), or by the one
-    ``recorded`` in the manifest of the run being resumed (its path as given -> name)."""
+    ``recorded`` in the manifest of the run being resumed (its path as given -> name), whose
+    folder ``reuse_from`` holds the tables' cleaned copies (loaded instead of their files
+    while those are unchanged)."""
     for plugin in config.plugins:
         load_plugin(plugin)
     names = registry.select([name for name in config.estimators if name != BLEND])
@@ -212,10 +223,8 @@ def prepare(
     ]
     if resolved is not None:
         resolved(specs, infos)
-    loaded = []
-    for info in infos:
-        dataset = load_from(info, config.data_dir)
-        loaded.append(dataset.subsample(config.subsample) if config.subsample else dataset)
+    read = copies.load_all(infos, config.data_dir, table_options, config.subsample, reuse_from)
+    loaded = [item.dataset for item in read]
     paths = {names[name]: name for name, options in given.items() if options is not None}
     check_tasks(config, loaded, tables=set(paths))
     skipped = skips(config, specs, loaded)
@@ -246,7 +255,7 @@ def prepare(
         target_bins=config.target_bins,
     )
     split_plans = _split_plans(recipe, loaded, config.seeds, paths)
-    return RunPlan(
+    plan = RunPlan(
         config=config,
         specs=specs,
         datasets=loaded,
@@ -257,8 +266,11 @@ def prepare(
         recipe=recipe,
         table_options=table_options,
         paths=paths,
+        loaded=read,
         blend=blend,
     )
+    check_resampling(config, split_plans, plan.specs_for)
+    return plan
 
 
 def _split_plans(

@@ -7,13 +7,14 @@ searches and refits; :func:`threads_per_cell` divides the cores among the ``--jo
 running at once (with Dask, each worker divides its own; a user's ``--threads`` that
 oversubscribes the cores is a warning). :class:`RunContext` is what listing the work needs
 besides the plan: the run's id and folder, the thread budget, whether nets print their
-epochs, and the cells a resumed run already has.
+epochs, the cells a resumed run already has, and the tables' cleaned copies.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +58,16 @@ def threads_per_cell(*, jobs: int, threads: int | None, scheduler: str | None) -
 class RunContext:
     """What listing a run's work needs besides its plan: the run's id and folder, each
     cell's thread budget (None: decided where it runs), whether nets print their epochs,
-    and the cells already stored (a resumed run skips them)."""
+    the cells already stored (a resumed run skips them), and where each table's cleaned
+    copy lies (a worker loads it rather than the file)."""
 
     run_id: str
     run_dir: Path
     threads: int | None = None
     verbose: bool = False
     skip: frozenset[CellKey] = frozenset()
+    #: dataset name -> its cleaned copy's path, which workers load (tables only)
+    tables: Mapping[str, str] = field(default_factory=dict)
 
 
 def jobs(prepared: RunPlan, context: RunContext) -> list[Job]:
@@ -77,7 +81,9 @@ def jobs(prepared: RunPlan, context: RunContext) -> list[Job]:
     planned: list[CellJob] = []
     costs: dict[CellKey, float] = {}
     for dataset, split_plan in prepared.split_plans:
-        data_request = DatasetRequest.of(dataset, config.data_dir, config.subsample)
+        data_request = DatasetRequest.of(
+            dataset, config.data_dir, config.subsample, context.tables.get(dataset.name)
+        )
         plan_request = SplitPlanRequest.of(prepared.recipe, split_plan)
         for spec in prepared.specs_for(dataset):
             for fold in range(split_plan.n_folds):
@@ -91,6 +97,7 @@ def jobs(prepared: RunPlan, context: RunContext) -> list[Job]:
                     device=config.device,
                     # the baseline stays the floor: the most frequent class, never reweighed
                     class_weight=None if spec.family == BASELINE_FAMILY else config.class_weight,
+                    resample="none" if spec.family == BASELINE_FAMILY else config.resample,
                     verbose=context.verbose,
                 )
                 if (*cell.key, DEFAULT) in skip:

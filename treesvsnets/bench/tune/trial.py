@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from treesvsnets.bench.cells.cell import fit_one, one_line
-from treesvsnets.bench.cells.inputs import Cell, build, fit_data
+from treesvsnets.bench.cells.inputs import Cell, build, fit_data, resampling
 from treesvsnets.bench.cells.measure import Stopwatch
 from treesvsnets.bench.cells.metrics import align_proba, regression_score, score
 from treesvsnets.bench.cells.splits import SplitPlan
@@ -220,7 +220,9 @@ def run_trial(
                     spec, dataset, split_plan, cell.fold, tune_cv
                 ):
                     estimator, preprocessor = build(spec, cell, dataset)
-                    data = fit_data(dataset, fit_rows, stop_rows, preprocessor)
+                    data = fit_data(
+                        dataset, fit_rows, stop_rows, preprocessor, resampling(spec, cell, dataset)
+                    )
                     started = Stopwatch()
                     with started.time("fit"):
                         fit_one(

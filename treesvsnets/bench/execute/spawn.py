@@ -1,0 +1,95 @@
+"""Starting a worker process, and starting one before the harness knows it needs it.
+
+:func:`spawn` starts ``python -m treesvsnets.bench.execute.worker`` in its own session
+with a socket pair to talk over (:mod:`.isolation` wraps it in a ``WorkerProcess``).
+:func:`start_spares` is what the ``run`` command calls first, before the harness imports
+pandas and scikit-learn and resolves the run: the spares import those (about a second)
+while the harness does the same, instead of after it; :func:`take_spare` hands one to the
+first executor that needs a worker, which then sends it the run's setup. Spares nobody
+took are killed at exit. Only the standard library is imported here, so the command
+pays nothing for starting them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+
+@dataclass
+class Spawned:
+    """A started worker process: its handle, the socket to it and its crash file."""
+
+    process: subprocess.Popen[bytes]
+    connection: Connection
+    crash_file: str
+    idle_seconds: float | None
+
+
+def spawn(idle_seconds: float | None) -> Spawned:
+    """Start a worker that exits after ``idle_seconds`` without a message (None: never)."""
+    ours, theirs = socket.socketpair()
+    handle, crash_file = tempfile.mkstemp(prefix="treesvsnets-worker-", suffix=".txt")
+    os.close(handle)
+    command = [sys.executable, "-m", "treesvsnets.bench.execute.worker"]
+    command += [str(theirs.fileno()), crash_file]
+    if idle_seconds is not None:
+        command.append(str(idle_seconds))
+    try:
+        process = subprocess.Popen(
+            command, pass_fds=(theirs.fileno(),), start_new_session=True, stdin=subprocess.DEVNULL
+        )
+    finally:
+        theirs.close()
+    return Spawned(process, Connection(ours.detach()), crash_file, idle_seconds)
+
+
+#: A local worker with nothing to do exits after this long; until then a later run in this
+#: process with the same estimators reuses it (its imports and datasets are warm).
+IDLE_SECONDS = 120.0
+_spares: list[Spawned] = []
+
+
+def start_spares(count: int, idle_seconds: float = IDLE_SECONDS) -> None:
+    """Start ``count`` workers now, for the executor about to be built to take."""
+    _spares.extend(spawn(idle_seconds) for _ in range(count - len(_spares)))
+
+
+def take_spare(idle_seconds: float | None) -> Spawned | None:
+    """A spare that is still running with the same idle timeout, if one was started."""
+    while _spares:
+        spare = _spares.pop(0)
+        if spare.process.poll() is None and spare.idle_seconds == idle_seconds:
+            return spare
+        _kill(spare)
+    return None
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill a worker and every process it started (its session's process group), and reap it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            process.kill()
+    process.wait()
+
+
+def _kill(spare: Spawned) -> None:
+    kill_group(spare.process)
+    spare.connection.close()
+    os.unlink(spare.crash_file)
+
+
+@atexit.register
+def kill_spares() -> None:
+    """Spares no executor took (a run in this process, a refused config) go at exit."""
+    while _spares:
+        _kill(_spares.pop())

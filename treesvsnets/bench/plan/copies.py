@@ -1,0 +1,132 @@
+"""Read once per run: the cleaned copies of a run's tables, which every worker loads.
+
+The harness reads each table (a user's file, an OpenML cached table, a built-in real table)
+and types its columns once, as the plan loads its datasets (:func:`load_all`, one
+:func:`load_dataset` each). Once the
+run folder exists, :func:`write_copies` saves each table's Dataset as it was read, subsampled
+if the run subsamples, to ``tables/`` in the run folder
+(:mod:`treesvsnets.datasets.cleaned`: Arrow IPC, with the readings and cleaning record), and
+each job's DatasetRequest names its copy: a worker process, local or under a Dask worker,
+loads that file instead of reading and typing the original again (Dask workers get its
+bytes shipped, :mod:`treesvsnets.bench.execute.dask`). An array dataset (digits, MNIST) is
+no table and loads as before, from its package or data folder.
+
+A copy records what it was read from (:func:`read_from`: the content hash of the files its
+DatasetInfo names, how the table was read, the subsample). A resumed run loads the copy
+instead of the source while that record is the same; when it differs (the file was edited),
+the source is read again, as a resumed run always did, and the resume's check of the split
+plans decides: changed data gives other split hashes, and the resume is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.cleaned import (
+    cleaned_read_from,
+    files_fingerprint,
+    load_cleaned,
+    save_cleaned,
+)
+from treesvsnets.datasets.registry import DatasetInfo, load_from
+from treesvsnets.errors import ConfigError
+
+#: the run folder's folder of cleaned tables
+TABLES_FOLDER = "tables"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A dataset as the plan loaded it, what it was read from, and whether it came from the
+    run folder's copy (a resumed run)."""
+
+    dataset: Dataset
+    read_from: dict[str, Any]
+    reused: bool = False
+
+
+def copy_path(run_dir: str | Path, name: str) -> Path:
+    """Where the run folder keeps dataset ``name``'s cleaned copy (a file name that any name,
+    ``openml:31`` or ``a/data``, can have, and two names never share)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60]
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return Path(run_dir) / TABLES_FOLDER / f"{safe}-{digest}.arrow"
+
+
+def read_from(
+    info: DatasetInfo, data_dir: str | Path | None, options: Any, subsample: int | None
+) -> dict[str, Any]:
+    """What a dataset is read from, as its copy records it: its files and their content hash
+    (None: no files to check), how a table is read (its TableOptions), the subsample."""
+    files = info.files(data_dir) if info.files is not None else ()
+    record = {
+        "dataset": info.name,
+        "files": [str(path) for path in files],
+        "fingerprint": files_fingerprint(files),
+        "table_options": None if options is None else options.describe(),
+        "subsample": subsample,
+    }
+    return json.loads(json.dumps(record, default=str))  # as the file's JSON gives it back
+
+
+def load_dataset(
+    info: DatasetInfo,
+    data_dir: str | Path | None,
+    options: Any,
+    subsample: int | None,
+    reuse_from: Path | None = None,
+) -> Loaded:
+    """The dataset ``info`` describes, subsampled if asked; from the run folder
+    ``reuse_from``'s copy (a resumed run) while its source is what the copy was read from."""
+    record = read_from(info, data_dir, options, subsample)
+    if reuse_from is not None and record["fingerprint"] is not None:
+        path = copy_path(reuse_from, info.name)
+        if cleaned_read_from(path) == record:
+            return Loaded(load_cleaned(path), record, reused=True)
+    dataset = load_from(info, data_dir)
+    if subsample:
+        dataset = dataset.subsample(subsample)
+    if record["fingerprint"] is None and info.files is not None:
+        record = read_from(info, data_dir, options, subsample)  # OpenML's first download
+    return Loaded(dataset, record)
+
+
+def load_all(
+    infos: list[DatasetInfo],
+    data_dir: str | Path | None,
+    options: dict[str, Any],
+    subsample: int | None,
+    reuse_from: Path | None = None,
+) -> list[Loaded]:
+    """:func:`load_dataset` of each of ``infos`` (``options``: each table's TableOptions by
+    name, None for a dataset that is no table file)."""
+    return [
+        load_dataset(info, data_dir, options.get(info.name), subsample, reuse_from)
+        for info in infos
+    ]
+
+
+def write_copies(loaded: list[Loaded], run_dir: str | Path) -> dict[str, str]:
+    """Each table's cleaned copy in ``run_dir`` (written unless it was loaded from there):
+    dataset name -> the copy's absolute path, which the jobs carry."""
+    copies = {}
+    for item in loaded:
+        if item.dataset.schema is None:
+            continue
+        path = copy_path(run_dir, item.dataset.name)
+        if not (item.reused and path.is_file()):
+            try:
+                save_cleaned(item.dataset, path, item.read_from)
+            except OSError as exc:  # a full disk, a folder not writable
+                raise ConfigError(
+                    f"cannot write the cleaned copy of dataset {item.dataset.name!r} to "
+                    f"{str(path)!r}: {exc.strerror or exc}."
+                ) from None
+        copies[item.dataset.name] = str(path.resolve())
+    return copies
