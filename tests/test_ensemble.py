@@ -78,7 +78,7 @@ def test_the_ensemble_is_the_selection_over_the_trials_validation_predictions(en
         assert sum(kept["weights"]) == pytest.approx(1.0)
         assert kept["val_score"] == pytest.approx(chosen.val_score)
         assert kept["steps"] == 40 and kept["candidates"] == len(search)
-        assert [point[0] for point in kept["curve"]] == [1, 2, 3, 5]
+        assert [point[0] for point in kept["curve"]] == [1, 2, 3, 5, 6]
         assert kept["curve"][-1][2] == pytest.approx(row.accuracy)  # all 6 trials: the row
         test = blend(np.stack([f["test"] for f in files]), chosen.counts)
         assert row.n_test == len(test)

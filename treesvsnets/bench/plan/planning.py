@@ -187,6 +187,20 @@ class RunPlan:
         return (*tables, *published, *skips, *not_tuned)
 
 
+def _estimators(config: RunConfig) -> tuple[list, list, tuple[str, ...] | None]:
+    """The run's specs (every task's version of each estimator named, a family's or all's,
+    plus the baseline), those left out for want of their package, and the blend's members
+    (``blend`` names no registered estimator: :func:`~.checks.blend_members`)."""
+    names = registry.select([name for name in config.estimators if name != BLEND])
+    chosen = [spec for name in names for spec in registry.versions(name).values()]
+    specs, not_installed = installed(config, chosen)
+    if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
+        specs += registry.versions(BASELINE).values()
+    check_param_names(config, specs)
+    specs = with_spaces(config, specs)
+    return specs, not_installed, blend_members(config, specs)
+
+
 def prepare(
     config: RunConfig,
     resolved: Callable[[list, list], None] | None = None,
@@ -204,14 +218,7 @@ def prepare(
     while those are unchanged)."""
     for plugin in config.plugins:
         load_plugin(plugin)
-    names = registry.select([name for name in config.estimators if name != BLEND])
-    chosen = [spec for name in names for spec in registry.versions(name).values()]
-    specs, not_installed = installed(config, chosen)
-    if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
-        specs += registry.versions(BASELINE).values()
-    check_param_names(config, specs)
-    specs = with_spaces(config, specs)
-    blend = blend_members(config, specs)
+    specs, not_installed, blend = _estimators(config)
     given = {name: config.table_options(name) for name in config.datasets}
     names = run_names(config.datasets, given, recorded)
     table_options = {

@@ -134,9 +134,11 @@ def _test_scores(
 
 
 def _curve(kept: _Kept, y_val: np.ndarray, metric: Metric, steps: int, test) -> list:
-    """[budget, validation score, test score] of the ensemble of the first b trials."""
+    """[budget, validation score, test score] of the ensemble of the first b trials, at the
+    budgets of :data:`CURVE_BUDGETS` below the search's and at the search's own (the row)."""
     points = []
-    for budget in (b for b in CURVE_BUDGETS if b <= kept.trials.max() + 1):
+    whole = int(kept.trials.max()) + 1
+    for budget in [b for b in CURVE_BUDGETS if b < whole] + [whole]:
         first = kept.trials < budget
         if first.any():
             chosen = greedy_selection(kept.val[first], y_val, metric, steps)
