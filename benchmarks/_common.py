@@ -46,6 +46,7 @@ SECTIONS = {
     "suite_tabular": "14. The tabular suite (the real tables) end to end",
     "big_tables": "15. Big tables: a run against a hand-written script, 10k to 1M rows",
     "augmentation": "16. Augmentation: our loop with random transforms against a hand loop",
+    "ensembles": "17. Tuned and ensembled: what keeping the trials' predictions costs",
 }
 
 #: Sections that can only be measured on a machine with CUDA.

@@ -111,3 +111,34 @@ def test_cross_dataset_tables_over_10k_rows(benchmark):
     assert len(result.board) == 10 and result.n_datasets == 20
     assert result.elo.samples.shape == (ROUNDS, 10)  # the bootstrap is part of what is timed
     assert result.board["elo"].mean() == pytest.approx(1000.0)  # no rf (default): mean 1000
+
+
+#: the issue's size: a search's 200 trials, 10,000 validation rows (``TREESVSNETS_SELECTION``
+#: "trials,rows" to check the case on a small size)
+SELECTION_SIZE = tuple(
+    int(n) for n in __import__("os").environ.get("TREESVSNETS_SELECTION", "200,10000").split(",")
+)
+
+
+@pytest.mark.parametrize(
+    ("metric", "classes"), [("accuracy", 2), ("log_loss", 2), ("accuracy", 10), ("rmse", 0)]
+)
+def test_greedy_ensemble_selection_of_200_trials_on_10k_rows(benchmark, metric, classes):
+    """Caruana's 40 steps over a search's trials (target: well under a second per fold)."""
+    from treesvsnets.bench.tune.selection import greedy_selection
+    from treesvsnets.tasks import CLASSIFICATION, REGRESSION, primary
+
+    trials, rows = SELECTION_SIZE
+    rng = np.random.default_rng(0)
+    if classes:
+        y = rng.integers(0, classes, rows)
+        raw = rng.gamma(1.0, size=(trials, rows, classes)) + 3.0 * np.eye(classes)[y][None]
+        predictions = (raw / raw.sum(axis=2, keepdims=True)).astype(np.float32)
+        judged = primary(CLASSIFICATION, metric)
+    else:
+        y = rng.normal(size=rows)
+        predictions = (y[None] + rng.normal(size=(trials, rows))).astype(np.float32)
+        judged = primary(REGRESSION, metric)
+    chosen = benchmark.pedantic(greedy_selection, (predictions, y, judged), rounds=3, iterations=1)
+    assert len(chosen.path) == 40 and chosen.counts.sum() >= 1
+    assert not judged.better(chosen.path[0], chosen.val_score)  # never worse than the best one

@@ -204,19 +204,23 @@ def test_a_search_stopped_by_ctrl_c_resumes_to_the_trials_of_an_uninterrupted_ru
 @pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_tuning_on_random_labels_stays_at_chance(tmp_path):
     """No leakage: with labels that nothing predicts, picking the best of 10 trials on the
-    validation slice must not lift the test score above chance."""
+    validation slice, or weighing them into an ensemble there (--ensemble), must not lift
+    the test score above chance."""
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(400, 6)), columns=[f"x{i}" for i in range(6)])
     frame["label"] = rng.permutation(np.repeat(["yes_a", "no_b"], 200))
     path = tmp_path / "noise.csv"
     frame.to_csv(path, index=False)
-    args = "-e rf --param n_estimators=25 -e logreg --folds 4 --tune 10 -q --out".split()
+    args = "-e rf --param n_estimators=25 -e logreg --folds 4 --tune 10 --ensemble -q --out"
+    args = args.split()
     done = cli("run", "-d", path, *args, tmp_path / "runs")
     assert done.returncode == 0, done.stderr
     run_dir = _only(tmp_path / "runs")
     rows = pd.read_csv(run_dir / "results.csv")
     tuned = rows[rows.tuning == "tuned"].groupby("estimator")["accuracy"].mean()
     assert tuned.between(0.38, 0.62).all(), tuned
+    ensembled = rows[rows.tuning == "tuned+ensembled"].groupby("estimator")["accuracy"].mean()
+    assert len(ensembled) == 2 and ensembled.between(0.38, 0.62).all(), ensembled
     assert len(_trials(run_dir)) == 2 * 4 * 10
 
 

@@ -64,7 +64,8 @@ _SECTIONS = {
     "tuning": "per outer fold, each estimator with a search space gets trials (trial 0: its "
     "defaults), each fitted on the fold's fit rows and scored on its validation slice; "
     "the best is refitted as the default is and scored on the test fold: two rows per fold "
-    "(tuning = default, tuned). The test fold never chooses. treesvsnets list spaces",
+    "(tuning = default, tuned; with --ensemble a third, tuned+ensembled). The test fold never "
+    "chooses. treesvsnets list spaces",
     "execution": "how cells run; these may change when a run is resumed (each cell runs in a "
     "worker process that is stopped at a limit, so the run survives a hang, a crash or a leak)",
 }

@@ -78,7 +78,8 @@ class RunConfig:
         DEFAULT_ESTIMATORS,
         check=checks.names(),
         flag=Flag(
-            "estimator name, a family (ensemble, linear, deep, baseline) or 'all' (repeatable)",
+            "estimator name, a family (ensemble, linear, deep, baseline) or 'all' (repeatable); "
+            "'blend': trees plus nets, greedily ensembled (with --tune N --ensemble)",
             "NAME",
             name="--estimator",
             short="-e",
@@ -268,6 +269,22 @@ class RunConfig:
             default="0, the validation slice",
             group="tuning",
         ),
+    )
+    # a third row per tuned fold: Caruana's greedy ensemble of the search's trials
+    ensemble: bool = setting(
+        False,
+        check=checks.boolean,
+        flag=Flag(
+            "with tuning, a third row per tuned estimator and fold, tuned+ensembled: the "
+            "trials weighted by greedy ensemble selection on the validation predictions "
+            "(Caruana et al., as TabArena)",
+            group="tuning",
+        ),
+    )
+    ensemble_size: int = setting(
+        40,
+        check=checks.int_at_least(1),
+        flag=Flag("the greedy ensemble selection's steps (with --ensemble)", "N", group="tuning"),
     )
     spaces: dict[str, dict[str, Any]] = setting(  # per estimator: its search space
         check=checks.table_of_tables(

@@ -39,7 +39,13 @@ def _tuning(config: RunConfig) -> None:
     if not config.tuning:
         given = [
             key
-            for key, unset in (("sampler", "random"), ("tune_cv", 0), ("spaces", {}))
+            for key, unset in (
+                ("sampler", "random"),
+                ("tune_cv", 0),
+                ("spaces", {}),
+                ("ensemble", False),
+                ("ensemble_size", 40),
+            )
             if getattr(config, key) != unset
         ]
         if given:

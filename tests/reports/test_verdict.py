@@ -93,3 +93,20 @@ def test_a_net_that_ran_on_one_dataset_does_not_speak_for_the_nets():
     assert "the tree ensembles are ahead" in text
     assert "Rated only where they ran, so not set against the others on every dataset: " in text
     assert "cnn (default) (1 of 6, Elo " in text
+
+
+def test_what_ensembling_changed_is_one_sentence():
+    """Trees ahead with defaults and tuned; the nets' tuned+ensembled variant ahead of all:
+    the paragraph names the reversal by ensembling, and tuning's sentence reads the defaults
+    alone (never a tuned+ensembled method)."""
+    scores = _scores([-0.05] * 12)
+    rows = score_rows(scores)
+    tuned = rows[rows["estimator"] != "dummy"].assign(tuning="tuned")
+    ensembled = rows[rows["estimator"].isin(["rf", "mlp"])].assign(tuning="tuned+ensembled")
+    ensembled.loc[ensembled["estimator"] == "mlp", "accuracy"] += 0.1
+    board = aggregate(pd.concat([rows, tuned, ensembled], ignore_index=True), rounds=50)
+    text = verdict(board)
+    assert "the best of the nets, mlp (tuned+ensembled)" in text
+    assert "With defaults only, rf (default) against mlp (default)" in text
+    assert "Without ensembling, " in text and "ensembling reverses the answer." in text
+    assert text.count("ensembling") == 2  # one sentence

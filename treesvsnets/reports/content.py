@@ -248,7 +248,7 @@ def _failed_lines(rows: pd.DataFrame, trials: pd.DataFrame) -> list[str]:
     failed_rows = rows[rows["status"] != "ok"] if not rows.empty else rows
     failed = [
         f"{row['dataset']} / {row['estimator']}"
-        + (" (tuned)" if row.get("tuning") == tuning.TUNED else "")
+        + (f" ({row['tuning']})" if row.get("tuning") not in (None, tuning.DEFAULT) else "")
         + f" seed {row['seed']} fold {row['fold']}: **{row['status']}**: {row['error']}"
         for _, row in failed_rows.iterrows()
     ]

@@ -1,5 +1,6 @@
 """What a finished run prints in a terminal (``treesvsnets run`` and ``report``): each
-dataset's leaderboard (defaults, and after tuning when the run tuned), then the sentences
+dataset's leaderboard (defaults, after tuning when the run tuned, and after ensembling with
+``--ensemble``), then the sentences
 that warn of estimators not better than the baseline and of nets whose training diverged.
 ``metric`` is the run's setting (:attr:`~treesvsnets.results.folder.Manifest.metric`): the
 score the leaderboards rank by and the baseline test reads, where it fits a dataset's task."""
@@ -10,6 +11,7 @@ import pandas as pd
 
 from treesvsnets.reports.baseline import not_better_sentences
 from treesvsnets.reports.divergence import divergence_sentences
+from treesvsnets.reports.ensembles import after_ensembling, ensembled
 from treesvsnets.reports.leaderboard import format_tables, leaderboard
 from treesvsnets.reports.tuning import after_tuning, split_tuning, tuning_lines
 
@@ -18,12 +20,16 @@ def leaderboard_lines(rows: pd.DataFrame, metric: str | None = None) -> list[str
     """Each dataset's leaderboard as plain text, its tuning lines under it."""
     defaults, tuned = split_tuning(rows)
     after = format_tables(leaderboard(after_tuning(rows), metric), "simple") if len(tuned) else {}
+    ensembles = ensembled(rows)
+    last = format_tables(leaderboard(after_ensembling(rows), metric), "simple")
     lines = []
     for dataset, table in format_tables(leaderboard(defaults, metric), "simple").items():
         lines.append(f"\n{dataset}" + (" (defaults)" if after else "") + f"\n{table}\n")
         if dataset in after:
             lines.append(f"{dataset} (after tuning)\n{after[dataset]}\n")
             lines += [f"  {line}" for line in tuning_lines(rows, dataset, metric)]
+        if dataset in set(ensembles["dataset"]):
+            lines.append(f"{dataset} (after tuning and ensembling)\n{last[dataset]}\n")
     return lines
 
 

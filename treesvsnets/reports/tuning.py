@@ -25,7 +25,7 @@ import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.reports.stats import paired_fold_test
-from treesvsnets.results.row import DEFAULT, TUNED
+from treesvsnets.results.row import DEFAULT, TUNED, TUNED_ENSEMBLED
 from treesvsnets.tasks import Metric, primary
 
 #: how many random reorderings of a search's trials the anytime curve averages over
@@ -33,11 +33,12 @@ REORDERINGS = 100
 
 
 def split_tuning(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the default rows, the tuned rows); rows stored before tuning existed are defaults."""
+    """(the default rows, the tuned rows); rows stored before tuning existed are defaults.
+    The tuned+ensembled rows are in neither (:mod:`treesvsnets.reports.ensembles`)."""
     if rows.empty or "tuning" not in rows:
         return rows, rows.iloc[0:0]
     tuned = rows["tuning"] == TUNED
-    return rows[~tuned], rows[tuned]
+    return rows[~tuned & (rows["tuning"] != TUNED_ENSEMBLED)], rows[tuned]
 
 
 def after_tuning(rows: pd.DataFrame) -> pd.DataFrame:
@@ -169,10 +170,17 @@ def _best_of(board: pd.DataFrame, family: str, metric: Metric) -> pd.Series | No
     return part.loc[order.idxmin()]
 
 
-def verdict(default_board: pd.DataFrame, tuned_board: pd.DataFrame, dataset: str) -> list[str]:
+def verdict(
+    default_board: pd.DataFrame,
+    tuned_board: pd.DataFrame,
+    dataset: str,
+    steps: tuple[str, str, str] = ("with defaults", "after tuning", "tuning"),
+) -> list[str]:
     """Trees against nets before and after tuning: the best ensemble against the best net,
     with defaults and tuned, and whether the winner changed. A family without a tuned row
-    competes with its default. Both boards are ranked by the same score (their ``metric``)."""
+    competes with its default. Both boards are ranked by the same score (their ``metric``).
+    ``steps`` names the two boards and what changed between them (the same sentences say
+    what ensembling changed, from the boards after tuning and after ensembling)."""
     from treesvsnets.reports.leaderboard import judged_by
 
     sentences = []
@@ -187,7 +195,7 @@ def verdict(default_board: pd.DataFrame, tuned_board: pd.DataFrame, dataset: str
         ]
     )
     winners = []
-    for label, board in (("with defaults", before), ("after tuning", after)):
+    for label, board in ((steps[0], before), (steps[1], after)):
         tree, net = _best_of(board, "ensemble", metric), _best_of(board, "deep", metric)
         if tree is None or net is None:
             return []
@@ -205,9 +213,9 @@ def verdict(default_board: pd.DataFrame, tuned_board: pd.DataFrame, dataset: str
         )
     changed = winners[0] != winners[1]
     sentences.append(
-        "the verdict (trees vs nets) changed with tuning"
+        f"the verdict (trees vs nets) changed with {steps[2]}"
         if changed
-        else "the verdict (trees vs nets) is the same with and without tuning"
+        else f"the verdict (trees vs nets) is the same with and without {steps[2]}"
     )
     return sentences
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from treesvsnets.reports import plots, tuning
+from treesvsnets.reports import ensembles, plots, tuning
 from treesvsnets.reports.layout import Figure, Subsection, save_figure, slug
-from treesvsnets.reports.leaderboard import display_table
+from treesvsnets.reports.leaderboard import display_table, leaderboard
 from treesvsnets.tasks import primary
 
 
@@ -50,7 +50,10 @@ def _tuning_figures(
     key = slug(dataset)
     for by, words in (("trials", "the number of trials"), ("seconds", "seconds of search")):
         curves = tuning.anytime_curves(trials, dataset, by) if len(trials) else {}
+        ensembled = ensembles.ensemble_curves(rows, dataset) if by == "trials" else {}
         if curves:
+            curves.update(ensembled)
+            families.update({name: families.get(name.split(" (")[0], "") for name in ensembled})
             figures.append(
                 Figure(
                     f"The anytime curve against {words} (Grinsztajn et al.): the test "
@@ -58,7 +61,14 @@ def _tuning_figures(
                     f"the first ones, averaged over {tuning.REORDERINGS} random orders of "
                     "each fold's trials (the defaults first) and over the folds. A trial is "
                     "fitted on the fold's fit rows, so where the curve ends need not be "
-                    "the tuned row's score, which refits the best trial as the default is.",
+                    "the tuned row's score, which refits the best trial as the default is."
+                    + (
+                        " The tuned+ensembled lines are the greedy ensemble of the first b "
+                        "trials in the order they were drawn (selected on validation, as the "
+                        "row's ensemble is), at a few budgets, the mean over folds."
+                        if ensembled
+                        else ""
+                    ),
                     save_figure(
                         partial(plots.anytime, curves, families, dataset, metric, by),
                         run_dir,
@@ -104,6 +114,7 @@ def tuning_section(
         for sentence in tuning.verdict(before, after, dataset)
     ]
     figures = _tuning_figures(rows, trials, dataset, metric, run_dir) if run_dir is not None else []
+    tables, more = _ensemble_parts(rows, dataset, after, metric, config.get("ensemble_size"))
     return Subsection(
         title="Default against tuned",
         paragraphs=[_tuning_protocol(config)],
@@ -118,7 +129,36 @@ def tuning_section(
                 "defaults):",
                 display_table(after),
             ),
+            *tables,
         ],
-        sentences=sentences,
+        sentences=sentences + more,
         figures=figures,
     )
+
+
+def _ensemble_parts(
+    rows: pd.DataFrame, dataset: str, after: pd.DataFrame, metric: Any, steps: int | None
+) -> tuple[list[tuple[str, pd.DataFrame]], list[str]]:
+    """With ``--ensemble``: the three variants of each tuned estimator, the leaderboard after
+    ensembling, and what ensembling changed (none without tuned+ensembled rows)."""
+    variants = ensembles.three_variants(rows, dataset, metric.column)
+    if variants.empty:
+        return [], []
+    blended = ensembles.blend_sentence(rows, dataset, metric.column)
+    board = leaderboard(ensembles.after_ensembling(rows[rows["dataset"] == dataset]), metric.column)
+    named = ("after tuning", "after tuning and ensembling", "ensembling")
+    sentences = [
+        f"**{sentence}**" if sentence.endswith("changed with ensembling") else sentence
+        for sentence in tuning.verdict(after, board, dataset, named)[1:]
+    ]
+    return [
+        (
+            "Each tuned estimator's three variants (tuned+ensembled: the greedy ensemble "
+            f"selection of Caruana et al. over the fold's trials, {steps or 40} steps with "
+            "replacement, "
+            "weighted by validation predictions; its members are the trials' own models, fitted "
+            "on the fit rows):",
+            ensembles.display_variants(variants, metric),
+        ),
+        ("The leaderboard after tuning and ensembling:", display_table(board)),
+    ], sentences + ([blended] if blended else [])

@@ -1,5 +1,6 @@
 """The answer in words: one paragraph saying which family is ahead across the datasets, by how
-much and how sure, where the answer differs, and what tuning changed.
+much and how sure, where the answer differs, and what tuning (and ensembling the trials, with
+``--ensemble``) changed.
 
 Every clause is computed from an :class:`~treesvsnets.reports.aggregate.Aggregate`, never
 taken from a template that could say more than the numbers: the two sides are the best method
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.reports.aggregate import Aggregate, win_rates
-from treesvsnets.results.row import TUNED
+from treesvsnets.results.row import TUNED, TUNED_ENSEMBLED
 
 #: how a family is named in the paragraph
 FAMILY_WORDS = {
@@ -187,25 +188,25 @@ def _differences(result: Aggregate, a: str, b: str, facts: Mapping[str, DatasetF
     return [f"It reverses on {'; '.join(reversed_parts)}."]
 
 
-def _tuning(result: Aggregate, a: str, b: str) -> list[str]:
-    """What tuning changed: the same comparison among the defaults alone."""
+def _without(result: Aggregate, a: str, b: str, protocols: tuple[str, ...], step: str) -> list[str]:
+    """What ``step`` changed: the same comparison among the methods of other protocols than
+    ``protocols`` (tuning: the defaults alone; ensembling: the defaults and tuned)."""
     board = result.board
-    tuned = board.index.str.endswith(f"({TUNED})")
-    defaults = _sides(board[~tuned]) if tuned.any() else None
-    if defaults is None:
+    left_out = board.index.str.endswith(tuple(f"({protocol})" for protocol in protocols))
+    before = _sides(board[~left_out]) if left_out.any() else None
+    if before is None:
         return []
-    da, db = defaults
+    da, db = before
     gap, low, high = result.elo.gap(da, db)
     if board.loc[da, "family"] != board.loc[a, "family"]:
-        change = "tuning reverses the answer"
+        change = f"{step} reverses the answer"
     elif (da, db) == (a, b):
-        change = "tuning did not change the best of either family"
+        change = f"{step} did not change the best of either family"
     else:
         overall = result.elo.gap(a, b)[0]
-        change = f"tuning {'widens' if overall > gap else 'narrows'} the gap"
-    return [
-        f"With defaults only, {da} against {db}: {gap:.0f} Elo ({low:.0f} to {high:.0f}); {change}."
-    ]
+        change = f"{step} {'widens' if overall > gap else 'narrows'} the gap"
+    among = "With defaults only" if step == "tuning" else "Without ensembling"
+    return [f"{among}, {da} against {db}: {gap:.0f} Elo ({low:.0f} to {high:.0f}); {change}."]
 
 
 def verdict(result: Aggregate, facts: Mapping[str, DatasetFacts] | None = None) -> str:
@@ -222,7 +223,8 @@ def verdict(result: Aggregate, facts: Mapping[str, DatasetFacts] | None = None) 
     sentences = [_lead(result, a, b)]
     if result.n_datasets > 1:
         sentences += _differences(result, a, b, facts or facts_from_rows(result.table))
-    sentences += _tuning(result, a, b)
+    sentences += _without(result, a, b, (TUNED, TUNED_ENSEMBLED), "tuning")
+    sentences += _without(result, a, b, (TUNED_ENSEMBLED,), "ensembling")
     sentences += _narrower(result, a, b)
     if result.dropped:
         sentences.append(f"Not rated, every cell failed: {', '.join(result.dropped)}.")

@@ -10,6 +10,8 @@ A run folder holds::
     trials.csv         a tuned run's trials
     tables/            each table as the harness read it, which the workers load
                        (treesvsnets.bench.plan.copies)
+    trials/            with --ensemble, each trial's kept predictions (validation and test,
+                       one .npz per trial), what the tuned+ensembled rows are weighed from
     report.html, ...   the reports, written by treesvsnets.reports
 
 :class:`Manifest` is typed; it changes only through ``start``, ``end`` and ``record_resume``,

@@ -11,9 +11,10 @@ A row is two typed halves merged once, by :func:`result_row`:
 
 The store's columns (:data:`COLUMNS`, with their SQLite types) derive from these two classes,
 so a new column is one new field. :data:`STATUSES` are a row's outcomes; :data:`KEY` names a
-row, with ``tuning``: ``default``, or ``tuned`` for the refit of a search's best config,
-whose ``n_trials``, ``tuning_seconds``, ``best_params`` and ``best_trial`` the harness sets
-when its search ends. A search's trials have rows of their own: :class:`TrialRow` and
+row, with ``tuning``: ``default``, ``tuned`` for the refit of a search's best config, or
+``tuned+ensembled`` for the greedy ensemble of its trials (``ensemble``: its members and
+weights), whose ``n_trials``, ``tuning_seconds``, ``best_params`` and ``best_trial`` the
+harness sets when its search ends. A search's trials have rows of their own: :class:`TrialRow` and
 :data:`TRIAL_COLUMNS`, one row per trial; :func:`is_trial` tells the two kinds apart.
 """
 
@@ -29,8 +30,12 @@ from typing import Any
 STATUSES = ("ok", "error", "timeout", "oom", "crashed")
 #: a cell's key within a run folder's store (a retried cell replaces its row)
 KEY = ("run_id", "dataset", "estimator", "seed", "fold", "tuning")
-#: a row's ``tuning``: the estimator's defaults (every run), or the best config of a search
-DEFAULT, TUNED = "default", "tuned"
+#: a row's ``tuning``: the estimator's defaults (every run), the best config of a search, or
+#: (with ``--ensemble``) the greedy ensemble of a search's trials
+DEFAULT, TUNED, TUNED_ENSEMBLED = "default", "tuned", "tuned+ensembled"
+#: the trees-plus-nets ensemble (``-e blend``): no registered estimator, rows (tuned+ensembled)
+#: weighed from the kept trials of a tree ensemble and a net on the same fold
+BLEND, BLEND_FAMILY = "blend", "ensemble+deep"
 
 
 def now() -> str:
@@ -110,6 +115,7 @@ class Measurement:
     diverged: str | None = None  # a net whose training diverged: how ("diverged: ...")
     history: str | None = None  # JSON: a net's epochs
     traceback: str | None = None
+    ensemble: str | None = None  # JSON: a tuned+ensembled row's members, weights, curve
 
     def record(self, **values: Any) -> None:
         """Set fields by name; a name that is not a column is a bug, said at once."""

@@ -8,13 +8,14 @@ and one per dataset, with cells done, failures, elapsed time and the time left).
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from treesvsnets.results.row import TUNED
+from treesvsnets.results.row import TUNED, TUNED_ENSEMBLED
 from treesvsnets.tasks import ACCURACY, RMSE, Metric, primary
 
 
@@ -94,6 +95,9 @@ def _cell_line(event: ProgressEvent) -> str:
     )
     if row.get("tuning") == TUNED:
         where += f"  tuned ({row['n_trials']} trials, {row['tuning_seconds']:.1f}s)"
+    elif row.get("tuning") == TUNED_ENSEMBLED:
+        members = len(json.loads(row.get("ensemble") or "{}").get("members", []))
+        where += f"  tuned+ensembled ({members} of {row['n_trials']} trials)"
     if row["status"] == "ok":
         scored = _scored(row, primary(row.get("task"), event.metric))
         outcome = f"{scored}  fit {row['fit_seconds']:7.2f}s  predict {row['predict_seconds']:.3f}s"

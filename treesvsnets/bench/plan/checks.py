@@ -23,6 +23,7 @@ from treesvsnets.config import DEFAULT_ESTIMATORS, RunConfig
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, DatasetError, unknown_name
 from treesvsnets.estimators import registry
+from treesvsnets.results.row import BLEND
 
 
 def _only_run_estimators(names: Any, specs: list, where: str) -> None:
@@ -36,8 +37,66 @@ def _only_run_estimators(names: Any, specs: list, where: str) -> None:
 
 def check_param_names(config: RunConfig, specs: list) -> None:
     _only_run_estimators(
-        config.params, specs, "params (parameters given for an estimator not in this run)"
+        [name for name in config.params if name != BLEND],
+        specs,
+        "params (parameters given for an estimator not in this run)",
     )
+
+
+def _named_members(members: Any) -> list[str]:
+    """``members`` as names: a TOML list, or the flag's ``[rf,dense]`` / ``rf,dense``."""
+    if isinstance(members, str):
+        members = [m.strip() for m in members.strip("[]").split(",") if m.strip()]
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        raise ConfigError(
+            f"'blend.members' must be a list of estimator names, e.g. [rf,dense], got {members!r}."
+        )
+    return list(dict.fromkeys(members))
+
+
+def blend_members(config: RunConfig, specs: list) -> tuple[str, ...] | None:
+    """The run's ``blend``: None without one; the members named by ``--param
+    blend.members=[rf,dense]``; or () for each fold's best tree ensemble and best net (by
+    validation). A blend weighs kept trials, so it needs tuning and ``--ensemble``."""
+    given = dict(config.params.get(BLEND, {}))
+    if BLEND not in config.estimators:
+        if given:
+            raise ConfigError(
+                "'params.blend' sets a blend's members, and this run has no blend; add -e blend."
+            )
+        return None
+    if not (config.tuning and config.ensemble):
+        raise ConfigError(
+            "'blend' weighs the kept trials of a tree ensemble and a net on each fold; it "
+            "needs --tune N and --ensemble."
+        )
+    members = given.pop("members", None)
+    if given:
+        raise ConfigError(
+            f"'blend' takes only 'members' (--param blend.members=[rf,dense]), not "
+            f"{', '.join(map(repr, given))}."
+        )
+    tuned = {spec.name: spec.family for spec in specs if search_space(config, spec)}
+    if members is None:
+        lacking = [f for f in ("ensemble", "deep") if f not in tuned.values()]
+        if lacking:
+            raise ConfigError(
+                f"'blend' weighs each fold's best tree ensemble and best net, and this run "
+                f"tunes no {' and no '.join(lacking)} estimator; add one (e.g. -e rf -e dense) "
+                "or name the members: --param blend.members=[rf,logreg]."
+            )
+        return ()
+    names = _named_members(members)
+    for name in names:
+        if name not in tuned:
+            raise unknown_name(
+                "estimator", name, tuned, where="blend.members (the run's tuned estimators)"
+            )
+    if len(names) < 2:
+        raise ConfigError(
+            f"'blend.members' names {len(names)} estimator; a blend needs two or more."
+        )
+    return tuple(names)
 
 
 def _in_use(specs: list, datasets: list[Dataset]) -> list:

@@ -4,8 +4,9 @@ A run without tuning knows all its jobs before the first one starts: :class:`Job
 hands them out in order. A tuned run does not: a search's next trial is drawn once earlier
 ones are told (TPE learns from them; a time budget is read from them), and its tuned cell
 exists only once its search is over. :class:`TuningFeed` interleaves, for every outer fold of
-every tuned estimator, the default cell, the search's trials and the tuned refit. Executors
-call :meth:`JobFeed.take` whenever a worker is free and the harness calls
+every tuned estimator, the default cell, the search's trials and the tuned refit (and, with
+``--ensemble``, the :class:`EnsembleJob` that weighs the trials into the tuned+ensembled
+row). Executors call :meth:`JobFeed.take` whenever a worker is free and the harness calls
 :meth:`JobFeed.record` with every row before the executor goes on, so trials are jobs like
 cells: the same workers, limits, thread budget, executors and Dask.
 """
@@ -15,12 +16,23 @@ from __future__ import annotations
 import json
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from treesvsnets.bench.plan.jobs import CellJob, Job, TrialJob
+from treesvsnets.bench.cells.splits import SplitPlan
+from treesvsnets.bench.plan.jobs import CellJob, Job, JobRunner, TrialJob
 from treesvsnets.bench.tune.search import MAX_TRIALS, Search
-from treesvsnets.results.row import TUNED, is_trial
+from treesvsnets.bench.tune.selection import STEPS
+from treesvsnets.datasets.base import Dataset
+from treesvsnets.results.row import (
+    BLEND,
+    BLEND_FAMILY,
+    TUNED,
+    TUNED_ENSEMBLED,
+    CellIdentity,
+    is_trial,
+    result_row,
+)
 
 
 class JobFeed:
@@ -59,13 +71,63 @@ class JobFeed:
 TrialListener = Callable[[Search, dict[str, Any]], None]
 
 
-class _SearchSlot:
-    """One search and the default cell it refits from (its template)."""
+@dataclass(frozen=True)
+class EnsembleJob(CellJob):
+    """A tuned+ensembled row: greedy ensemble selection over successful trials' kept
+    predictions (``trials``: (estimator, trial number) pairs on this cell's fold), by the
+    run's ``metric``, ``steps`` steps. It fits nothing. For one search's trials its identity is
+    the tuned row's, with its own ``tuning``; a ``blend`` pools the trials of several."""
 
-    def __init__(self, search: Search, template: CellJob, tune_cv: int) -> None:
+    trials: tuple[tuple[str, int], ...] = ()
+    metric: str = "accuracy"
+    steps: int = 40
+
+    def execute(
+        self, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
+    ) -> list[dict[str, Any]]:
+        """Select and score the ensemble: its row (one, in a list)."""
+        from treesvsnets.bench.tune.ensemble import predictions_path, run_ensemble
+        from treesvsnets.tasks import primary
+
+        one = len({estimator for estimator, _ in self.trials}) == 1
+        dataset_name, _, seed, fold = self.cell.key
+        files = {
+            n if one else f"{estimator}/{n}": predictions_path(
+                self.artifacts_dir or ".", dataset_name, estimator, seed, fold, n
+            )
+            for estimator, n in self.trials
+        }
+        measurement = run_ensemble(
+            dataset,
+            split_plan,
+            self.cell.fold,
+            files,
+            primary(dataset.task, self.metric),
+            self.steps,
+        )
+        measurement.versions_hash = runner.versions_hash
+        return [result_row(self.identity, measurement)]
+
+
+class _SearchSlot:
+    """One search, the default cell it refits from (its template), and the rows it ends with
+    (``wanted``: tuned, and tuned+ensembled with ``--ensemble``; a resumed run wants only
+    those it lacks). ``ensemble_steps``: None without ``--ensemble``, else Caruana's steps
+    (the trials then keep their predictions)."""
+
+    def __init__(
+        self,
+        search: Search,
+        template: CellJob,
+        tune_cv: int,
+        ensemble_steps: int | None = None,
+        wanted: tuple[str, ...] = (TUNED,),
+    ) -> None:
         self.search = search
         self.template = template
         self.tune_cv = tune_cv
+        self.ensemble_steps = ensemble_steps
+        self.ends = list(wanted)
         self.closed = False
 
     def take(self) -> Job | None:
@@ -77,8 +139,12 @@ class _SearchSlot:
             return self._trial_job(number, sampled)
         if not self.search.done:
             return None  # trials still running: the refit waits for them
-        self.closed = True
-        return self._tuned_job()
+        if not self.ends:  # a resumed run's search, kept for a blend that needs its trials
+            self.closed = True
+            return None
+        end = self.ends.pop(0)
+        self.closed = not self.ends
+        return self._tuned_job() if end == TUNED else self._ensemble_job()
 
     def _trial_job(self, number: int, sampled: dict[str, Any]) -> TrialJob:
         template = self.template
@@ -95,25 +161,110 @@ class _SearchSlot:
             sampled=json.dumps(sampled, sort_keys=True),
             tune_cv=self.tune_cv,
             metric=self.search.metric.column,
+            keep_predictions=self.ensemble_steps is not None,
+        )
+
+    def _identity(self, tuning: str) -> CellIdentity:
+        """The row's identity: the default's, with the search's outcome."""
+        search = self.search
+        best = search.best()
+        return replace(
+            self.template.identity,
+            tuning=tuning,
+            n_trials=len(search.finished),
+            tuning_seconds=search.seconds_spent,
+            best_params=json.dumps(json.loads(best["params"]) if best else {}, sort_keys=True),
+            best_trial=None if best is None else int(best["trial"]),
         )
 
     def _tuned_job(self) -> CellJob:
         """The refit of the best trial's config, exactly as the default cell is fitted; a
         search none of whose trials succeeded refits the defaults (its best_trial is empty,
         and the report says so)."""
-        template, search = self.template, self.search
-        best = search.best()
-        sampled = json.loads(best["params"]) if best else {}
-        params = {**template.cell.params, **search.space.params(sampled)}
-        identity = replace(
-            template.identity,
-            tuning=TUNED,
-            n_trials=len(search.finished),
-            tuning_seconds=search.seconds_spent,
-            best_params=json.dumps(sampled, sort_keys=True),
-            best_trial=None if best is None else int(best["trial"]),
-        )
+        template = self.template
+        identity = self._identity(TUNED)
+        sampled = json.loads(identity.best_params)
+        params = {**template.cell.params, **self.search.space.params(sampled)}
         return replace(template, cell=replace(template.cell, params=params), identity=identity)
+
+    def _ensemble_job(self) -> EnsembleJob:
+        """The greedy ensemble of the search's successful trials (never a failed one)."""
+        identity = self._identity(TUNED_ENSEMBLED)
+        return _pooled(self.template, identity, [self.search], self.ensemble_steps or STEPS)
+
+
+def _pooled(
+    template: CellJob, identity: CellIdentity, searches: list[Search], steps: int
+) -> EnsembleJob:
+    """The greedy ensemble of the successful trials of ``searches`` (on one fold), pooled."""
+    trials = tuple(
+        (search.estimator, n)
+        for search in searches
+        for n, row in sorted(search.finished.items())
+        if search.value(row) is not None
+    )
+    return EnsembleJob(
+        cell=replace(template.cell, estimator=identity.estimator),
+        dataset=template.dataset,
+        plan=template.plan,
+        identity=identity,
+        limits=template.limits,
+        artifacts_dir=template.artifacts_dir,
+        trials=trials,
+        metric=searches[0].metric.column,
+        steps=steps,
+    )
+
+
+class _BlendSlot:
+    """A ``blend`` on one fold: once the searches of its candidates on that fold are over, the
+    greedy ensemble of their successful trials' kept predictions, pooled. Its members are
+    those named, or the fold's best tree ensemble and best net: each the estimator of its
+    family whose best trial has the best validation score (the test fold never chooses)."""
+
+    def __init__(self, slots: list[_SearchSlot], members: tuple[str, ...], steps: int) -> None:
+        self.slots = slots  # each candidate's search on this fold
+        self.members = members
+        self.steps = steps
+        self.template = slots[0].template
+        self.ends = [TUNED_ENSEMBLED]
+        self.closed = False
+
+    def take(self) -> Job | None:
+        if self.closed or not all(slot.search.done for slot in self.slots):
+            return None
+        self.closed = True
+        chosen = self._chosen()
+        identity = replace(
+            self.template.identity,
+            estimator=BLEND,
+            family=BLEND_FAMILY,
+            preprocessing="each member's own",
+            tuning=TUNED_ENSEMBLED,
+            n_trials=sum(len(search.finished) for search in chosen),
+            tuning_seconds=sum(search.seconds_spent for search in chosen),
+            best_params=json.dumps({"members": [search.estimator for search in chosen]}),
+            best_trial=None,
+        )
+        return _pooled(self.template, identity, chosen or [self.slots[0].search], self.steps)
+
+    def _chosen(self) -> list[Search]:
+        """The searches whose trials the blend pools."""
+        if self.members:
+            return [slot.search for slot in self.slots if slot.search.estimator in self.members]
+        chosen = []
+        for family in ("ensemble", "deep"):
+            scored = [
+                (slot.search.value(best), slot.search)
+                for slot in self.slots
+                if slot.template.identity.family == family
+                and (best := slot.search.best()) is not None
+            ]
+            if scored:
+                metric = scored[0][1].metric
+                sign = 1.0 if metric.higher_is_better else -1.0
+                chosen.append(max(scored, key=lambda item: sign * item[0])[1])
+        return chosen
 
 
 class TuningFeed(JobFeed):
@@ -121,11 +272,11 @@ class TuningFeed(JobFeed):
 
     def __init__(
         self,
-        jobs: Iterable[CellJob | tuple[CellJob | None, _SearchSlot | None]],
+        jobs: Iterable[CellJob | tuple[CellJob | None, _SearchSlot | _BlendSlot | None]],
         listener: TrialListener | None = None,
     ) -> None:
         super().__init__(())
-        self._slots: list[CellJob | _SearchSlot] = []
+        self._slots: list[CellJob | _SearchSlot | _BlendSlot] = []
         for item in jobs:
             parts = item if isinstance(item, tuple) else (item, None)
             self._slots.extend(part for part in parts if part is not None)
@@ -134,9 +285,9 @@ class TuningFeed(JobFeed):
         }
         self._listener = listener
 
-    @staticmethod
-    def slot(search: Search, template: CellJob, tune_cv: int) -> _SearchSlot:
-        return _SearchSlot(search, template, tune_cv)
+    #: a search's slot (its trials, then its tuned and tuned+ensembled rows), and a blend's
+    slot = staticmethod(_SearchSlot)
+    blend = staticmethod(_BlendSlot)
 
     def take(self) -> Job | None:
         """The first ready job in plan order: a default cell, a search's next trial, or a
@@ -176,12 +327,13 @@ class TuningFeed(JobFeed):
 
     @property
     def cells(self) -> int:
-        return sum(1 for slot in self._slots if isinstance(slot, CellJob) or not slot.closed)
+        return sum(self.cells_by_dataset().values())
 
     def cells_by_dataset(self) -> dict[str, int]:
-        found = Counter(
-            (slot if isinstance(slot, CellJob) else slot.template).cell.dataset
-            for slot in self._slots
-            if isinstance(slot, CellJob) or not slot.closed
-        )
+        found: Counter[str] = Counter()
+        for slot in self._slots:
+            if isinstance(slot, CellJob):
+                found[slot.cell.dataset] += 1
+            elif not slot.closed:  # its tuned row, and its tuned+ensembled row
+                found[slot.template.cell.dataset] += len(slot.ends)
         return dict(found)

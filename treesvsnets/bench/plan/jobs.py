@@ -15,7 +15,8 @@ folder, subsample, the table's cleaned copy), a :class:`~.requests.SplitPlanRequ
 run's SplitRecipe, the seed, the plan's hash; each request made by its ``.of()``), its
 :class:`Limits` and its row's CellIdentity. A :class:`TrialJob` is a CellJob with the trial's
 number, sampler, drawn values and scoring: it returns one trial row, and its failure rows are
-trial rows too. A :class:`FoldGroupJob`
+trial rows too (the tuned+ensembled row's job is in :mod:`~treesvsnets.bench.plan.feed`,
+which makes it). A :class:`FoldGroupJob`
 holds the CellJobs of one estimator, dataset and seed trained together (its time limit is
 the cell's times the folds). :class:`WorkerSetup` is what a worker needs first (the plugins,
 the cloudpickled specs and dataset infos, ``sys.path``); :class:`JobRunner` calls the
@@ -175,6 +176,7 @@ class TrialJob(CellJob):
     sampled: str = "{}"  # JSON: the values the sampler drew ({} for trial 0, the defaults)
     tune_cv: int = 0
     metric: str = "accuracy"  # the column of the score the search selects by
+    keep_predictions: bool = False  # --ensemble: the trial's predictions go to the run folder
 
     def execute(
         self, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
@@ -182,8 +184,12 @@ class TrialJob(CellJob):
         """Fit and score the trial: its trial row (one, in a list)."""
         from dataclasses import asdict
 
+        from treesvsnets.bench.tune.ensemble import predictions_path
         from treesvsnets.bench.tune.trial import run_trial
 
+        keep = None
+        if self.keep_predictions and self.artifacts_dir:
+            keep = predictions_path(self.artifacts_dir, *self.cell.key, self.trial)
         trial = run_trial(
             self.cell,
             runner.spec(self.cell.estimator, dataset.task),
@@ -195,6 +201,7 @@ class TrialJob(CellJob):
             sampled=self.sampled,
             tune_cv=self.tune_cv,
             metric=self.metric,
+            keep=keep,
         )
         return [asdict(trial)]
 

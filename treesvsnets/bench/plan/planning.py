@@ -27,6 +27,7 @@ from treesvsnets.bench.cells.environment import describe_environment
 from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
 from treesvsnets.bench.plan import copies
 from treesvsnets.bench.plan.checks import (
+    blend_members,
     check_param_names,
     check_params,
     check_resampling,
@@ -46,6 +47,7 @@ from treesvsnets.estimators import registry
 from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY, EstimatorSpec
 from treesvsnets.estimators.plugins import load_plugin
 from treesvsnets.results.folder import Manifest
+from treesvsnets.results.row import BLEND
 from treesvsnets.suites import describe_suite
 
 #: a cell's key: (dataset, estimator, seed, fold, tuning)
@@ -70,6 +72,8 @@ class RunPlan:
     paths: dict[str, str] = field(default_factory=dict)
     #: each dataset as loaded, with what it was read from (what its cleaned copy records)
     loaded: list[copies.Loaded] = field(default_factory=list)
+    #: ``-e blend``: its members (() : each fold's best tree ensemble and best net); None: none
+    blend: tuple[str, ...] | None = None
 
     def write_copies(self, run_dir: Path) -> dict[str, str]:
         """Each table's cleaned copy in the run folder, which the workers load: dataset
@@ -183,6 +187,20 @@ class RunPlan:
         return (*tables, *published, *skips, *not_tuned)
 
 
+def _estimators(config: RunConfig) -> tuple[list, list, tuple[str, ...] | None]:
+    """The run's specs (every task's version of each estimator named, a family's or all's,
+    plus the baseline), those left out for want of their package, and the blend's members
+    (``blend`` names no registered estimator: :func:`~.checks.blend_members`)."""
+    names = registry.select([name for name in config.estimators if name != BLEND])
+    chosen = [spec for name in names for spec in registry.versions(name).values()]
+    specs, not_installed = installed(config, chosen)
+    if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
+        specs += registry.versions(BASELINE).values()
+    check_param_names(config, specs)
+    specs = with_spaces(config, specs)
+    return specs, not_installed, blend_members(config, specs)
+
+
 def prepare(
     config: RunConfig,
     resolved: Callable[[list, list], None] | None = None,
@@ -200,13 +218,7 @@ def prepare(
     while those are unchanged)."""
     for plugin in config.plugins:
         load_plugin(plugin)
-    names = registry.select(config.estimators)
-    chosen = [spec for name in names for spec in registry.versions(name).values()]
-    specs, not_installed = installed(config, chosen)
-    if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
-        specs += registry.versions(BASELINE).values()
-    check_param_names(config, specs)
-    specs = with_spaces(config, specs)
+    specs, not_installed, blend = _estimators(config)
     given = {name: config.table_options(name) for name in config.datasets}
     names = run_names(config.datasets, given, recorded)
     table_options = {
@@ -256,6 +268,7 @@ def prepare(
         table_options=table_options,
         paths=paths,
         loaded=read,
+        blend=blend,
     )
     check_resampling(config, split_plans, plan.specs_for)
     return plan

@@ -32,7 +32,7 @@ from treesvsnets.bench.plan.jobs import (
 from treesvsnets.bench.plan.planning import CellKey, RunPlan
 from treesvsnets.errors import TreesVsNetsWarning
 from treesvsnets.estimators.base import BASELINE_FAMILY
-from treesvsnets.results.row import DEFAULT, TUNED
+from treesvsnets.results.row import BLEND, DEFAULT, TUNED, TUNED_ENSEMBLED
 
 
 def threads_per_cell(*, jobs: int, threads: int | None, scheduler: str | None) -> int | None:
@@ -152,6 +152,14 @@ def _group_folds(jobs: list[CellJob], estimators: set[str]) -> list[Job]:
     ]
 
 
+def _in_blend(members: tuple[str, ...] | None, spec: Any) -> bool:
+    """Whether ``spec``'s trials are candidates of the run's blend (None: the run has none;
+    (): each fold's best tree ensemble and best net, so every tree ensemble and net)."""
+    if members is None:
+        return False
+    return spec.name in members if members else spec.family in ("ensemble", "deep")
+
+
 def tuning_feed(
     prepared: RunPlan,
     context: RunContext,
@@ -159,7 +167,8 @@ def tuning_feed(
     listener: Any = None,
 ) -> Any:
     """A tuned run's feed: each cell's default job (unless stored), then its search (unless
-    its tuned row is stored), the search told the trials an earlier session stored."""
+    its tuned row, and with ``ensemble`` its tuned+ensembled row, are stored), the search told
+    the trials an earlier session stored."""
     from treesvsnets.bench.plan.feed import TuningFeed
     from treesvsnets.bench.tune.search import Budget, Search
     from treesvsnets.tasks import primary
@@ -176,14 +185,22 @@ def tuning_feed(
         for dataset in prepared.datasets
         for spec in prepared.specs_for(dataset)
     }
-    items = []
+    items: list[Any] = []
+    blended: dict[tuple[str, int, int], list[Any]] = {}  # a fold's searches a blend may pool
     for job in jobs(prepared, replace(context, skip=frozenset())):
         cell = job.cell
         spec = specs[(cell.dataset, cell.estimator)]
         default = None if (*cell.key, DEFAULT) in skip else job
         space = search_space(config, spec)
         slot = None
-        if space and (*cell.key, TUNED) not in skip:
+        ends = (TUNED, TUNED_ENSEMBLED) if config.ensemble else (TUNED,)
+        wanted = tuple(end for end in ends if (*cell.key, end) not in skip)
+        fold = (cell.dataset, cell.seed, cell.fold)
+        pooled = (
+            _in_blend(prepared.blend, spec)
+            and (cell.dataset, BLEND, *fold[1:], TUNED_ENSEMBLED) not in skip
+        )
+        if space and (wanted or pooled):
             search = Search(
                 cell.dataset,
                 cell.estimator,
@@ -198,6 +215,11 @@ def tuning_feed(
                 ),
             )
             search.restore(by_search.get(search.key, []))
-            slot = TuningFeed.slot(search, job, config.tune_cv)
+            steps = config.ensemble_size if config.ensemble else None
+            slot = TuningFeed.slot(search, job, config.tune_cv, steps, wanted)
+            if pooled:
+                blended.setdefault(fold, []).append(slot)
         items.append((default, slot))
+    for slots in blended.values():
+        items.append((None, TuningFeed.blend(slots, prepared.blend or (), config.ensemble_size)))
     return TuningFeed(items, listener)

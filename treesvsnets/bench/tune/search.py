@@ -138,7 +138,7 @@ class Search:
         number = int(row["trial"])
         trial = self.running.pop(number, None)
         self.finished[number] = dict(row)
-        value = self._value(row)
+        value = self.value(row)
         if trial is not None:
             import optuna
             from optuna.trial import TrialState
@@ -175,7 +175,8 @@ class Search:
             self._grid = [dict(zip(grid, points[i], strict=True)) for i in order]
         return dict(self._grid[number - 1])
 
-    def _value(self, row: dict[str, Any]) -> float | None:
+    def value(self, row: dict[str, Any]) -> float | None:
+        """A finished trial's validation score; None for a failed one (or a non-finite score)."""
         value = row.get("val_score")
         ok = row.get("status") == "ok" and value is not None and math.isfinite(value)
         return float(value) if ok else None
@@ -207,7 +208,7 @@ class Search:
     def best(self) -> dict[str, Any] | None:
         """The finished trial with the best validation score (ties: the lowest number), or
         None when no trial succeeded. Reads ``val_score`` only."""
-        scored = [(n, self._value(row)) for n, row in self.finished.items()]
+        scored = [(n, self.value(row)) for n, row in self.finished.items()]
         scored = [(n, value) for n, value in scored if value is not None]
         if not scored:
             return None

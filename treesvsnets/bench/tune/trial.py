@@ -16,7 +16,9 @@ when ``tune_cv`` is 2 or more).
 
 from __future__ import annotations
 
+import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,7 @@ from treesvsnets.bench.cells.inputs import Cell, build, fit_data, resampling
 from treesvsnets.bench.cells.measure import Stopwatch
 from treesvsnets.bench.cells.metrics import align_proba, regression_score, score
 from treesvsnets.bench.cells.splits import SplitPlan
+from treesvsnets.bench.tune.ensemble import TrialPredictions, as_prediction
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.results.row import Measurement, TrialRow, now
@@ -110,23 +113,60 @@ def scoring_splits(
     return splits
 
 
-def _predict_score(
-    estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray, metric: str
-) -> float | None:
-    """The trial's score on ``rows`` by the search's ``metric``, computed as a cell's row is
-    (ROC-AUC and log loss from the predicted probabilities; None where it is not defined)."""
+def _predict(
+    estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray, proba: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The model's predictions of ``rows``, and (``proba``, where it has ``predict_proba``)
+    its probabilities under the dataset's class codes."""
     X = dataset.rows(rows)
     if preprocessor is not None:
         X = preprocessor.transform(X)
-    y_true, y_pred = dataset.y[rows], np.asarray(estimator.predict(X))
+    y_pred = np.asarray(estimator.predict(X))
+    if not proba or dataset.is_regression or not hasattr(estimator, "predict_proba"):
+        return y_pred, None
+    return y_pred, align_proba(estimator.predict_proba(X), estimator.classes_, dataset.n_classes)
+
+
+def _score(
+    dataset: Dataset, rows: np.ndarray, predicted: tuple[np.ndarray, np.ndarray | None], metric: str
+) -> float | None:
+    """The trial's score on ``rows`` by the search's ``metric``, computed as a cell's row is
+    (ROC-AUC and log loss from the predicted probabilities; None where it is not defined)."""
+    y_true, (y_pred, proba) = dataset.y[rows], predicted
     if dataset.is_regression:
         return regression_score(y_true, y_pred)[metric]
-    proba = None
-    if primary(dataset.task, metric).needs_proba:
-        if not hasattr(estimator, "predict_proba"):
-            raise ValueError(f"{metric} needs predicted probabilities, and it has no predict_proba")
-        proba = align_proba(estimator.predict_proba(X), estimator.classes_, dataset.n_classes)
+    if not primary(dataset.task, metric).needs_proba:
+        proba = None
+    elif proba is None:
+        raise ValueError(f"{metric} needs predicted probabilities, and it has no predict_proba")
     return score(y_true, y_pred, proba, dataset.n_classes)[metric]
+
+
+def _predict_score(
+    estimator: Any,
+    preprocessor: Any | None,
+    dataset: Dataset,
+    scored: np.ndarray,
+    test_rows: np.ndarray,
+    metric: str,
+    kept: TrialPredictions | None,
+) -> tuple[float | None, float | None]:
+    """The scores of one fit on its scored rows and (after them, for the curves) on the test
+    fold; with ``kept``, both predictions are kept for an ensemble (probabilities included)."""
+    proba = kept is not None or primary(dataset.task, metric).needs_proba
+    on_val = _predict(estimator, preprocessor, dataset, scored, proba)
+    val_score = _score(dataset, scored, on_val, metric)
+    # the test fold only now, for the curves and the ensemble: the selection never reads it
+    started = time.perf_counter()
+    on_test = _predict(estimator, preprocessor, dataset, test_rows, proba)
+    seconds = time.perf_counter() - started
+    if kept is not None:
+        n_classes = 0 if dataset.is_regression else dataset.n_classes
+        kept.has_proba = kept.has_proba and (on_val[1] is not None or not n_classes)
+        kept.add(
+            scored, as_prediction(*on_val, n_classes), as_prediction(*on_test, n_classes), seconds
+        )
+    return val_score, _score(dataset, test_rows, on_test, metric)
 
 
 def _mean(scores: list[float | None]) -> float | None:
@@ -146,10 +186,12 @@ def run_trial(
     sampled: str,
     tune_cv: int = 0,
     metric: str | None = None,
+    keep: Path | None = None,
 ) -> TrialRow:
     """One trial: the cell's estimator with ``cell.params`` (the user's plus the trial's),
     fitted and scored as :func:`scoring_splits` says, by ``metric`` (the run's setting; None:
-    the task's default). A failure is the row's status and error, never an exception."""
+    the task's default); with ``keep``, its predictions are written there (for
+    ``--ensemble``). A failure is the row's status and error, never an exception."""
     from threadpoolctl import threadpool_limits
 
     row = TrialRow(
@@ -173,6 +215,7 @@ def run_trial(
             with clock.time("trial"):
                 val_scores, test_scores = [], []
                 test_rows = split_plan.folds[cell.fold].test
+                kept = TrialPredictions() if keep is not None else None
                 for fit_rows, scored, stop_rows in scoring_splits(
                     spec, dataset, split_plan, cell.fold, tune_cv
                 ):
@@ -189,15 +232,15 @@ def run_trial(
                             [Measurement(class_weight=cell.class_weight or "none")],
                         )
                     fit_seconds += started.seconds["fit"]
-                    val_scores.append(
-                        _predict_score(estimator, preprocessor, dataset, scored, row.metric)
+                    on_val, on_test = _predict_score(
+                        estimator, preprocessor, dataset, scored, test_rows, row.metric, kept
                     )
-                    # the test fold only now, for the curves: the selection never reads it
-                    test_scores.append(
-                        _predict_score(estimator, preprocessor, dataset, test_rows, row.metric)
-                    )
+                    val_scores.append(on_val)
+                    test_scores.append(on_test)
             row.val_score = _mean(val_scores)
             row.test_score = _mean(test_scores)
+            if kept is not None:
+                kept.save(keep)
         except Exception as exc:  # noqa: BLE001 - a failing trial is recorded, the search goes on
             row.status = "oom" if isinstance(exc, MemoryError) else "error"
             row.error = one_line(exc)
