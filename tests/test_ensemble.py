@@ -65,15 +65,16 @@ def test_the_ensemble_is_the_selection_over_the_trials_validation_predictions(en
     dataset = load("wine")
     for row in ensembled.itertuples():
         search = trials[(trials["estimator"] == row.estimator) & (trials["fold"] == row.fold)]
+        numbers = np.sort(search["trial"].to_numpy())  # the trials table is in finishing order
         files = [
             np.load(predictions_path(run_dir, "wine", row.estimator, 0, row.fold, n))
-            for n in sorted(search["trial"])
+            for n in numbers
         ]
         val = np.stack([f["val"] for f in files])
         y_val = dataset.y[files[0]["val_rows"]]
         chosen = greedy_selection(val, y_val, primary(CLASSIFICATION))
         kept = json.loads(row.ensemble)
-        assert kept["members"] == sorted(search["trial"].to_numpy()[chosen.members].tolist())
+        assert kept["members"] == numbers[chosen.members].tolist()
         assert kept["weights"] == pytest.approx(chosen.weights[chosen.members].tolist())
         assert sum(kept["weights"]) == pytest.approx(1.0)
         assert kept["val_score"] == pytest.approx(chosen.val_score)
