@@ -47,6 +47,7 @@ SECTIONS = {
     "big_tables": "15. Big tables: a run against a hand-written script, 10k to 1M rows",
     "augmentation": "16. Augmentation: our loop with random transforms against a hand loop",
     "ensembles": "17. Tuned and ensembled: what keeping the trials' predictions costs",
+    "reading": "18. Reading a big table: inspect against read_csv and a ColumnTransformer",
 }
 
 #: Sections that can only be measured on a machine with CUDA.

@@ -39,6 +39,8 @@ COMMANDS = {
     "suite_tabular": ["suites.py", "--suite", "tabular", "--jobs", "2"],
     "big_tables": ["big_tables.py", "--repeats", "3"],
     "augmentation": ["augmentation.py", "--repeats", "5"],
+    "ensembles": ["ensembles.py", "--repeats", "3"],
+    "reading": ["big_table.py", "--rows", "200000", "--repeats", "5"],
 }
 
 
