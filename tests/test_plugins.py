@@ -302,8 +302,8 @@ def test_an_unknown_declared_capability_is_one_sentence_and_exit_2():
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "treesvsnets: error: DeclaresNonsense declares unknown capabilities ['flies']; choose "
-        "from: predict_proba, multithreaded, early_stopping, needs_images, needs_sequences, "
-        "native_categorical, uses_gpu, fold_parallel."
+        "from: predict_proba, argmax_predict, multithreaded, early_stopping, needs_images, "
+        "needs_sequences, native_categorical, uses_gpu, fold_parallel."
     )
 
 

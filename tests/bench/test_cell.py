@@ -113,3 +113,35 @@ def test_the_row_holds_the_test_folds_confusion_matrix(wine, wine_plan):
     assert matrix.shape == (3, 3) and matrix.sum() == row["n_test"]
     assert np.trace(matrix) / matrix.sum() == pytest.approx(row["accuracy"])
     assert matrix.sum(axis=1).tolist() == np.bincount(wine.y[wine_plan.folds[1].test]).tolist()
+
+
+@pytest.mark.parametrize("dataset_name", ["breast_cancer", "wine"])
+def test_the_estimators_declared_argmax_predict_give_predicts_labels_from_one_predict_proba(
+    dataset_name,
+):
+    """rf, bagging, xgboost and lightgbm declare ``argmax_predict``: the labels read from
+    their probabilities are exactly what their own predict returns (a cell then calls
+    predict_proba alone); an estimator that does not declare it is asked both."""
+    from treesvsnets.bench.cells.metrics import predict_and_proba
+    from treesvsnets.datasets import load
+    from treesvsnets.estimators import registry
+    from treesvsnets.tasks import CLASSIFICATION
+
+    dataset = load(dataset_name)
+    declared = {
+        name
+        for name in registry.names()
+        if "argmax_predict"
+        in registry.versions(name).get(CLASSIFICATION, get("rf", CLASSIFICATION)).capabilities
+    }
+    assert {"rf", "bagging", "xgboost", "lightgbm"} <= declared
+    X, y = dataset.X, dataset.y
+    for name in ("rf", "bagging", "xgboost", "lightgbm"):
+        spec = get(name, CLASSIFICATION)
+        model = spec.factory(**{**spec.default_params, spec.seed_param: 0}).fit(X[::2], y[::2])
+        labels, proba = predict_and_proba(
+            model, X[1::2], dataset.n_classes, proba=True, argmax=True
+        )
+        np.testing.assert_array_equal(labels, model.predict(X[1::2]), err_msg=name)
+        assert proba.shape == (len(labels), dataset.n_classes)
+    assert "argmax_predict" not in get("adaboost", CLASSIFICATION).capabilities

@@ -22,6 +22,7 @@ from typing import Any
 
 CAPABILITIES = (
     "predict_proba",  # has predict_proba, so log loss can be computed
+    "argmax_predict",  # predict is classes_[argmax(predict_proba)]: one call gives both
     "multithreaded",  # uses more than one thread when given a thread budget
     "early_stopping",  # can use the harness's inner validation slice
     "needs_images",  # needs a dataset with an image shape (CNNs)

@@ -24,6 +24,10 @@ from treesvsnets.estimators.registry import register
 
 _PROBA = frozenset({"predict_proba"})
 _PROBA_THREADED = frozenset({"predict_proba", "multithreaded"})
+#: the classifiers whose predict is, in their library's own code, the class of the largest
+#: predict_proba column (the forests and bagging; xgboost's default objectives, where
+#: argmax([1 - p, p]) is p > 0.5 exactly in float32; lightgbm's built-in objectives)
+_ARGMAX_THREADED = _PROBA_THREADED | {"argmax_predict"}
 
 
 # Search spaces (``--tune``), after the published ones, with the ensembles' sizes capped so that a
@@ -167,7 +171,7 @@ def _lightgbm_regressor(**params: Any) -> Any:
     family="ensemble",
     default_params={"n_estimators": 100},
     description="RandomForestClassifier / RandomForestRegressor (scikit-learn)",
-    capabilities=_PROBA_THREADED,
+    capabilities=_ARGMAX_THREADED,
 )
 def random_forest(**params: Any) -> Any:
     from sklearn.ensemble import RandomForestClassifier
@@ -185,7 +189,7 @@ def random_forest(**params: Any) -> Any:
     family="ensemble",
     default_params={"n_estimators": 50},
     description="BaggingClassifier / BaggingRegressor of full decision trees (scikit-learn)",
-    capabilities=_PROBA_THREADED,
+    capabilities=_ARGMAX_THREADED,
 )
 def bagging(**params: Any) -> Any:
     from sklearn.ensemble import BaggingClassifier
@@ -261,7 +265,7 @@ def hist_gradient_boosting(**params: Any) -> Any:
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 0.3, "tree_method": "hist"},
     description="XGBClassifier / XGBRegressor (XGBoost)",
-    capabilities=_PROBA_THREADED,
+    capabilities=_ARGMAX_THREADED,
 )
 def xgboost(**params: Any) -> Any:
     from xgboost import XGBClassifier
@@ -279,7 +283,7 @@ def xgboost(**params: Any) -> Any:
     family="ensemble",
     default_params={"n_estimators": 100, "learning_rate": 0.1, "verbose": -1},
     description="LGBMClassifier / LGBMRegressor (LightGBM)",
-    capabilities=_PROBA_THREADED,
+    capabilities=_ARGMAX_THREADED,
 )
 def lightgbm(**params: Any) -> Any:
     from lightgbm import LGBMClassifier

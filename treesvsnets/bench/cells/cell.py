@@ -42,6 +42,7 @@ from treesvsnets.bench.cells.measure import Stopwatch, peak_memory
 from treesvsnets.bench.cells.metrics import (
     align_proba,
     kept_probabilities,
+    predict_and_proba,
     regression_score,
     score,
 )
@@ -157,20 +158,27 @@ def _predict_and_score(
     test_rows: np.ndarray,
     measurement: Measurement,
     clock: Stopwatch,
+    argmax: bool,
 ) -> None:
     """Predict the test fold (timed) and record the scores (and, with probabilities, what the
-    row keeps of them for the report's curves)."""
+    row keeps of them for the report's curves). ``argmax``: the spec's ``argmax_predict``
+    capability (its labels are read from one ``predict_proba``, and that call is timed)."""
     X_test, y_test = dataset.rows(test_rows), dataset.y[test_rows]
+    has_proba = not dataset.is_regression and hasattr(estimator, "predict_proba")
+    one_call = argmax and has_proba  # the labels from the probabilities, predict not called
     with clock.time("predict"):
         X_ready = X_test if preprocessor is None else preprocessor.transform(X_test)
-        y_pred = np.asarray(estimator.predict(X_ready))
+        y_pred, proba = predict_and_proba(
+            estimator, X_ready, dataset.n_classes, proba=one_call, argmax=one_call
+        )
     if dataset.is_regression:
         _check_finite(y_pred, "predictions", measurement)
         measurement.record(**regression_score(y_test, y_pred))
         return
-    proba = None
-    if hasattr(estimator, "predict_proba"):
-        proba = align_proba(estimator.predict_proba(X_ready), estimator.classes_, dataset.n_classes)
+    if has_proba:
+        if proba is None:
+            raw = estimator.predict_proba(X_ready)
+            proba = align_proba(raw, estimator.classes_, dataset.n_classes)
         _check_finite(proba, "predicted probabilities", measurement)
     measurement.record(**score(y_test, y_pred, proba, dataset.n_classes))
     if proba is not None:
@@ -336,6 +344,7 @@ def _run_cells(
         for cell, identity in zip(cells, identities, strict=True)
     ]
     measurements = [outcome.measurement for outcome in outcomes]
+    argmax = "argmax_predict" in spec.capabilities
     clock = Stopwatch()
     built: list[tuple[Any, Any | None]] = []
     reason: str | None = None
@@ -362,7 +371,13 @@ def _run_cells(
                 if fitted:
                     try:
                         _predict_and_score(
-                            estimator, preprocessor, dataset, test_rows, measurement, fold_clock
+                            estimator,
+                            preprocessor,
+                            dataset,
+                            test_rows,
+                            measurement,
+                            fold_clock,
+                            argmax,
                         )
                         outcome.model = with_preprocessing(preprocessor, estimator)
                     except Exception as exc:  # noqa: BLE001 - this cell's row says so

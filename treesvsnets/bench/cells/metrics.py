@@ -2,13 +2,16 @@
 macro-F1, and from predicted probabilities ROC-AUC (:func:`roc_auc`) and log loss, the
 confusion matrix), :func:`regression_score` for regression (RMSE, MAE, R², a fixed sample of
 (true, predicted) pairs); :func:`align_proba` puts a model's probability columns under the
-dataset's class codes; :func:`kept_probabilities` is what a classification row keeps of its
+dataset's class codes, and :func:`predict_and_proba` gives the labels and probabilities
+with one call where a model's ``predict`` is the argmax of its ``predict_proba``;
+:func:`kept_probabilities` is what a classification row keeps of its
 test fold's predicted probabilities, for the report's ROC and precision-recall curves. A
 search's trials are scored by the same functions (and keep no predictions)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +24,24 @@ def align_proba(proba: np.ndarray, model_classes: np.ndarray, n_classes: int) ->
     full = np.zeros((proba.shape[0], n_classes), dtype=np.float64)
     full[:, np.asarray(model_classes, dtype=np.int64)] = proba
     return full
+
+
+def predict_and_proba(
+    estimator: Any, X: Any, n_classes: int, *, proba: bool, argmax: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """A model's predictions of ``X`` and (``proba``, a classifier) its probabilities under
+    the dataset's class codes. With ``argmax`` (its spec's ``argmax_predict`` capability:
+    its ``predict`` is the class of its largest ``predict_proba`` column, in its library's
+    own code) one ``predict_proba`` gives both, the labels exactly what ``predict`` would
+    return; else ``predict``, then ``predict_proba``."""
+    if argmax and proba:
+        raw = estimator.predict_proba(X)
+        labels = np.asarray(estimator.classes_).take(np.argmax(raw, axis=1), axis=0)
+        return labels, align_proba(raw, estimator.classes_, n_classes)
+    labels = np.asarray(estimator.predict(X))
+    if not proba:
+        return labels, None
+    return labels, align_proba(estimator.predict_proba(X), estimator.classes_, n_classes)
 
 
 def score(

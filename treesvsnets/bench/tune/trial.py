@@ -26,7 +26,7 @@ import numpy as np
 from treesvsnets.bench.cells.cell import fit_one, one_line
 from treesvsnets.bench.cells.inputs import Cell, build, fit_data, resampling
 from treesvsnets.bench.cells.measure import Stopwatch
-from treesvsnets.bench.cells.metrics import align_proba, regression_score, score
+from treesvsnets.bench.cells.metrics import predict_and_proba, regression_score, score
 from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.bench.tune.ensemble import TrialPredictions, as_prediction
 from treesvsnets.datasets.base import Dataset
@@ -114,17 +114,20 @@ def scoring_splits(
 
 
 def _predict(
-    estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray, proba: bool
+    estimator: Any,
+    preprocessor: Any | None,
+    dataset: Dataset,
+    rows: np.ndarray,
+    proba: bool,
+    argmax: bool,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The model's predictions of ``rows``, and (``proba``, where it has ``predict_proba``)
-    its probabilities under the dataset's class codes."""
+    its probabilities under the dataset's class codes (one call where ``argmax``)."""
     X = dataset.rows(rows)
     if preprocessor is not None:
         X = preprocessor.transform(X)
-    y_pred = np.asarray(estimator.predict(X))
-    if not proba or dataset.is_regression or not hasattr(estimator, "predict_proba"):
-        return y_pred, None
-    return y_pred, align_proba(estimator.predict_proba(X), estimator.classes_, dataset.n_classes)
+    proba = proba and not dataset.is_regression and hasattr(estimator, "predict_proba")
+    return predict_and_proba(estimator, X, dataset.n_classes, proba=proba, argmax=argmax)
 
 
 def _score(
@@ -146,19 +149,21 @@ def _predict_score(
     estimator: Any,
     preprocessor: Any | None,
     dataset: Dataset,
-    scored: np.ndarray,
-    test_rows: np.ndarray,
+    rows: tuple[np.ndarray, np.ndarray],
     metric: str,
     kept: TrialPredictions | None,
+    spec: EstimatorSpec,
 ) -> tuple[float | None, float | None]:
     """The scores of one fit on its scored rows and (after them, for the curves) on the test
     fold; with ``kept``, both predictions are kept for an ensemble (probabilities included)."""
+    scored, test_rows = rows  # the rows it is scored on, and the outer test fold
+    argmax = "argmax_predict" in spec.capabilities
     proba = kept is not None or primary(dataset.task, metric).needs_proba
-    on_val = _predict(estimator, preprocessor, dataset, scored, proba)
+    on_val = _predict(estimator, preprocessor, dataset, scored, proba, argmax)
     val_score = _score(dataset, scored, on_val, metric)
     # the test fold only now, for the curves and the ensemble: the selection never reads it
     started = time.perf_counter()
-    on_test = _predict(estimator, preprocessor, dataset, test_rows, proba)
+    on_test = _predict(estimator, preprocessor, dataset, test_rows, proba, argmax)
     seconds = time.perf_counter() - started
     if kept is not None:
         n_classes = 0 if dataset.is_regression else dataset.n_classes
@@ -233,7 +238,13 @@ def run_trial(
                         )
                     fit_seconds += started.seconds["fit"]
                     on_val, on_test = _predict_score(
-                        estimator, preprocessor, dataset, scored, test_rows, row.metric, kept
+                        estimator,
+                        preprocessor,
+                        dataset,
+                        (scored, test_rows),
+                        row.metric,
+                        kept,
+                        spec,
                     )
                     val_scores.append(on_val)
                     test_scores.append(on_test)
