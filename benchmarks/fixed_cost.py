@@ -125,18 +125,18 @@ def measure(repeats: int) -> dict:
 
 #: why the suite's target is not met, from a profile of one run (said beside the numbers)
 WHERE_IT_GOES = (
-    "Not met, and why (a profile of one `--no-baseline` suite run at commit 127f79e, idle "
-    "machine): the first cell starts 1.55 s after launch, where the script's first fit starts "
-    "after its ~0.9 s of imports: the harness starts its worker once the estimators and "
-    "datasets are resolved (0.34 s in, after importing pandas), and the worker then imports "
-    "pandas and scikit-learn itself (about a second). The 40 cells take 6.4 s against 5.6 s "
-    "of fit and predict: about 20 ms per cell go to the probabilities a row's log loss and "
-    "ROC-AUC need (`predict_proba`, 20 ms for rf on digits), the scores (10 ms, half of it "
-    "ROC-AUC's one-vs-rest curves on 10 classes, mostly scikit-learn checking its inputs) and "
-    "the row's round trip and SQLite write; the script computes accuracy alone. After the last "
-    "cell, 0.8 s: the exports and the report's figures. Starting the worker before the "
-    "harness's own imports and drawing a finished dataset's figures while later cells run are "
-    "the next steps; the machine's noise (by hand 6.0–8.1 s here) is as large as the gap."
+    "Not met, and why (a timeline of one `--no-baseline` suite run just before commit "
+    "2532244, idle machine): the `run` command now starts its worker before its own imports, so the two import side by side; the plan is ready 1.34 s after launch "
+    "and the first cell is done at 1.79 s (the script's first fit starts after its ~0.9 s of "
+    "imports). rf, bagging, xgboost and lightgbm read a row's labels from the one "
+    "`predict_proba` its log loss and ROC-AUC need (`argmax_predict`), instead of calling "
+    "`predict` too; the scores (ROC-AUC's one-vs-rest curves on 10 classes, mostly "
+    "scikit-learn checking its inputs), the row's round trip and its SQLite write remain, "
+    "where the script computes accuracy alone. After the last cell, 1.45 s (0.8 s before the "
+    "report gained its ROC and precision-recall figures: 15 figures for these two datasets, "
+    "drawn in two processes, about 0.1 s each): the exports and the report. What would close "
+    "the gap is drawing a finished dataset's figures while later cells run; the machine's "
+    "noise (by hand 7.7–9.3 s in this run) is as large as what is left."
 )
 
 
