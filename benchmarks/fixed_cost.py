@@ -126,7 +126,8 @@ def measure(repeats: int) -> dict:
 #: why the suite's target is not met, from a profile of one run (said beside the numbers)
 WHERE_IT_GOES = (
     "Not met, and why (a timeline of one `--no-baseline` suite run just before commit "
-    "2532244, idle machine): the `run` command now starts its worker before its own imports, so the two import side by side; the plan is ready 1.34 s after launch "
+    "2532244, idle machine): the `run` command now starts its worker before its own imports, "
+    "so the two import side by side; the plan is ready 1.34 s after launch "
     "and the first cell is done at 1.79 s (the script's first fit starts after its ~0.9 s of "
     "imports). rf, bagging, xgboost and lightgbm read a row's labels from the one "
     "`predict_proba` its log loss and ROC-AUC need (`argmax_predict`), instead of calling "
