@@ -196,7 +196,7 @@ def specs_per_task(
     """The specs one declaration makes: ``EstimatorSpec(**fields)`` (a classifier unless
     ``task=`` says otherwise) and, with ``regressor=``, its regression twin of the same name,
     built by ``regressor(**regressor_params)`` (``default_params`` when None), searching
-    ``regressor_space`` (``space`` when None), without ``predict_proba``."""
+    ``regressor_space`` (``space`` when None), without ``predict_proba`` or ``argmax_predict``."""
     spec = EstimatorSpec(**fields)
     if regressor is None:
         if regressor_params is not None or regressor_space is not None:
@@ -216,7 +216,7 @@ def specs_per_task(
         factory=regressor,
         default_params=dict(params),
         task=REGRESSION,
-        capabilities=spec.capabilities - {"predict_proba"},
+        capabilities=spec.capabilities - {"predict_proba", "argmax_predict"},
         space=spec.space if regressor_space is None else regressor_space,
     )
     return spec, twin
