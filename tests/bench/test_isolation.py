@@ -283,3 +283,18 @@ def test_a_spare_no_run_took_is_killed_and_leaves_no_file():
     spawn.kill_spares()
     assert spare.process.poll() is not None
     assert not Path(spare.crash_file).exists()
+
+
+def test_a_spare_about_to_exit_for_waiting_is_not_taken():
+    """A spare that has waited nearly its idle timeout may exit as its setup arrives: it is
+    killed instead, and the executor starts a fresh worker."""
+    import time
+
+    from treesvsnets.bench.execute import spawn
+
+    spawn.kill_spares()
+    spawn.start_spares(1, idle_seconds=spawn.IDLE_MARGIN_SECONDS + 0.5)
+    spare = spawn._spares[0]
+    time.sleep(0.6)
+    assert spawn.take_spare(spawn.IDLE_MARGIN_SECONDS + 0.5) is None
+    assert spare.process.poll() is not None  # killed, not left behind

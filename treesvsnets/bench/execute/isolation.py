@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets.bench.cells.measure import peak_rss_mb_of
-from treesvsnets.bench.execute.spawn import kill_group, spawn, take_spare
+from treesvsnets.bench.execute.spawn import IDLE_MARGIN_SECONDS, kill_group, spawn, take_spare
 from treesvsnets.bench.plan.jobs import Job, WorkerSetup, failure_rows
 from treesvsnets.results.row import now
 
@@ -37,9 +37,6 @@ from treesvsnets.results.row import now
 MEMORY_POLL_SECONDS = 0.05
 #: How often the list of the worker's own child processes is refreshed.
 CHILDREN_POLL_SECONDS = 1.0
-#: A worker idle this much less than its idle timeout is replaced rather than sent a cell,
-#: so a cell never races the worker's own decision to exit.
-IDLE_MARGIN_SECONDS = 5.0
 #: Before a cell starts, its worker may still be starting up or loading the dataset; that is
 #: not the cell's time, but a worker stuck there is stopped after the limit plus this much.
 PREPARE_SECONDS = 120.0

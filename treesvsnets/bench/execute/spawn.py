@@ -19,7 +19,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 
@@ -31,6 +32,7 @@ class Spawned:
     connection: Connection
     crash_file: str
     idle_seconds: float | None
+    started: float = field(default_factory=time.monotonic)
 
 
 def spawn(idle_seconds: float | None) -> Spawned:
@@ -51,6 +53,9 @@ def spawn(idle_seconds: float | None) -> Spawned:
     return Spawned(process, Connection(ours.detach()), crash_file, idle_seconds)
 
 
+#: A worker idle this much less than its idle timeout is not sent anything new (a spare is
+#: not taken, a parked worker gets no cell), so nothing races the worker's own decision to exit.
+IDLE_MARGIN_SECONDS = 5.0
 #: A local worker with nothing to do exits after this long; until then a later run in this
 #: process with the same estimators reuses it (its imports and datasets are warm).
 IDLE_SECONDS = 120.0
@@ -63,10 +68,13 @@ def start_spares(count: int, idle_seconds: float = IDLE_SECONDS) -> None:
 
 
 def take_spare(idle_seconds: float | None) -> Spawned | None:
-    """A spare that is still running with the same idle timeout, if one was started."""
+    """A spare that is still running with the same idle timeout, and not about to exit for
+    having waited nearly that long, if one was started."""
     while _spares:
         spare = _spares.pop(0)
-        if spare.process.poll() is None and spare.idle_seconds == idle_seconds:
+        waited = time.monotonic() - spare.started
+        timely = spare.idle_seconds is None or waited < spare.idle_seconds - IDLE_MARGIN_SECONDS
+        if spare.process.poll() is None and spare.idle_seconds == idle_seconds and timely:
             return spare
         _kill(spare)
     return None
