@@ -13,6 +13,7 @@ pays nothing for starting them.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import socket
@@ -93,7 +94,8 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
 def _kill(spare: Spawned) -> None:
     kill_group(spare.process)
     spare.connection.close()
-    os.unlink(spare.crash_file)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(spare.crash_file)
 
 
 @atexit.register
