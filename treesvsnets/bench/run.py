@@ -20,7 +20,6 @@ resumed run too). SIGTERM ends a run as Ctrl-C does.
 
 from __future__ import annotations
 
-import re
 import signal
 import threading
 import time
@@ -43,7 +42,7 @@ from treesvsnets.bench.plan.planning import CellKey, RunPlan
 from treesvsnets.bench.plan.work import threads_per_cell
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
 from treesvsnets.errors import ConfigError, Terminated
-from treesvsnets.results.folder import Manifest, RunFolder
+from treesvsnets.results.folder import Manifest, RunFolder, file_safe
 from treesvsnets.results.row import DEFAULT, is_trial
 
 __all__ = ["Finish", "ProgressEvent", "RunResult", "print_progress", "resume", "run"]
@@ -72,7 +71,7 @@ def _default_name(prepared: RunPlan) -> str:
         return config.name
     given = [Path(config.suite).stem] if config.suite else [d.name for d in prepared.datasets]
     name = "-".join(given)
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60] or "run"
+    return file_safe(name) or "run"
 
 
 def _executor(prepared: RunPlan) -> Executor:

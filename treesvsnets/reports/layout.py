@@ -5,7 +5,6 @@ folder (:func:`save_figure`: ``RUN_DIR/figures/NAME.png``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from treesvsnets.reports import rendering
+from treesvsnets.results.folder import file_safe
 
 FIGURES_DIR = "figures"
 
@@ -67,7 +67,7 @@ def slug(name: str) -> str:
     """A file-name-safe form of a dataset or estimator name (a run written before tables went
     by short names named them by their path: its file's name)."""
     short = Path(name).name if "/" in name and Path(name).suffix else name
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", short)[:60]
+    return file_safe(short)
 
 
 def save_figure(draw: Callable[[], Any], run_dir: Path, name: str) -> Path:

@@ -17,7 +17,8 @@ A run folder holds::
 :class:`Manifest` is typed; it changes only through ``start``, ``end`` and ``record_resume``,
 and keeps the keys this version does not know. :meth:`RunFolder.create` makes a unique
 ``<UTC timestamp>-<name>`` folder, :meth:`RunFolder.open` an existing one; the manifest is
-written atomically.
+written atomically. :func:`file_safe` is the one way a dataset's or run's name becomes part
+of a file or folder name (the run folder, a table's copy, a figure).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import socket
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +40,12 @@ from treesvsnets.errors import ConfigError
 from treesvsnets.results.store import STORE_FILENAME, ResultStore, export_rows
 
 MANIFEST_FILENAME = "manifest.json"
+
+
+def file_safe(name: str) -> str:
+    """``name`` as part of a file name: each run of characters other than letters, digits,
+    ``_``, ``.`` and ``-`` becomes ``_``, and at most 60 characters are kept."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60]
 
 
 def _now() -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from treesvsnets.datasets.cleaned import (
 )
 from treesvsnets.datasets.registry import DatasetInfo, load_from
 from treesvsnets.errors import ConfigError
+from treesvsnets.results.folder import file_safe
 
 #: the run folder's folder of cleaned tables
 TABLES_FOLDER = "tables"
@@ -54,7 +54,7 @@ class Loaded:
 def copy_path(run_dir: str | Path, name: str) -> Path:
     """Where the run folder keeps dataset ``name``'s cleaned copy (a file name that any name,
     ``openml:31`` or ``a/data``, can have, and two names never share)."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60]
+    safe = file_safe(name)
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     return Path(run_dir) / TABLES_FOLDER / f"{safe}-{digest}.arrow"
 
