@@ -61,10 +61,9 @@ import pandas as pd
 from treesvsnets.datasets.text_values import (
     FALSE_TOKENS,
     TRUE_TOKENS,
-    as_objects,
     boolean_values,
+    categories,
     date_formats,
-    merge_spellings,
     parse_dates,
     parse_numbers,
     ruled_out,
@@ -244,14 +243,13 @@ def read_column(
 
     name = str(values.name)
     missing, blank, stripped = _missing(values, tokens)
-    distinct = (values if stripped is None else stripped)[~missing].nunique()
     reading = ColumnReading(
         name=name,
         read_as=str(values.dtype),
         kind="dropped",
         missing=int(missing.sum()),
         placeholders=int((missing & ~blank).sum()),
-        distinct=int(distinct),
+        distinct=0,  # counted below, once the column's kind says which values to count
         forced=forced is not None,
     )
     present = values.where(~missing)
@@ -260,8 +258,9 @@ def read_column(
         return None, reading
 
     result: pd.Series | None = None
+    text = None if stripped is None else stripped.where(~missing)
     if forced in (None, "numeric", "datetime"):
-        result = _typed(present, missing, reading, forced, decimal)
+        result = _typed(present, missing, reading, forced, decimal, text)
         if result is None and forced is not None:
             share = 1 - reading.unparsed / max(1, len(values) - reading.missing)
             example = (
@@ -272,36 +271,44 @@ def read_column(
                 f"values parse as {'numbers' if forced == 'numeric' else 'dates'}{example}; "
                 "fix the values or declare it categorical."
             )
-    strings = None  # a categorical column's values as pandas strings, which count faster
-    if result is None:
-        strings, reading.merged = merge_spellings(present)
+    if result is None:  # categories: counted once, as the values are rebuilt
+        text = present if text is None else text
+        result, reading.merged, reading.distinct = categories(text, stripped=stripped is not None)
         reading.kind, reading.unparsed, reading.unparsed_examples = "categorical", 0, []
-        reading.distinct = int(strings.nunique(dropna=True))
-    gaps = int((result if strings is None else strings).isna().sum())
-    if not keep and forced is None:
-        counted = len(values) - gaps
-        if strings is not None and counted >= ID_MIN_ROWS:
-            if reading.distinct >= ID_SHARE * counted:
-                reading.kind = "dropped"
-                reading.note = (
-                    f"an identifier: {reading.distinct} distinct values in {counted} "
-                    "rows (keep it with keep = [...])"
-                )
-                return None, reading
-        if reading.kind == "numeric" and _is_numeric_id(result, name):
-            reading.kind = "dropped"
-            reading.note = (
-                "an identifier: a distinct whole number in every row (keep it with keep = [...])"
-            )
-            return None, reading
-        values_seen = reading.distinct if strings is not None else result.nunique(dropna=True)
-        if not gaps and values_seen <= 1:
-            reading.kind = "dropped"
-            first = (result if strings is None else strings).iloc[0]
-            reading.note = f"constant: {str(first)[:40]!r} in every row"
-            return None, reading
+    else:  # the distinct values as read (text before it was parsed)
+        reading.distinct = int((values if text is None else text).nunique())
+    gaps = int(result.isna().sum())
     reading.missing = gaps  # blanks, placeholders and unparsed values
-    return (result if strings is None else as_objects(strings)), reading
+    if keep or forced is not None:
+        return result, reading
+    note = _dropped_because(result, reading, name, len(values) - gaps, values_read=text is None)
+    if note:
+        reading.kind, reading.note = "dropped", note
+        return None, reading
+    return result, reading
+
+
+def _dropped_because(
+    result: pd.Series, reading: ColumnReading, name: str, counted: int, values_read: bool
+) -> str:
+    """Why a column read as ``result`` is dropped (an identifier, a constant), or "".
+    ``counted``: its values present; ``values_read``: ``reading.distinct`` counted the values
+    as the file typed them, not parsed from text."""
+    categorical = reading.kind == "categorical"
+    if categorical and counted >= ID_MIN_ROWS and reading.distinct >= ID_SHARE * counted:
+        return (
+            f"an identifier: {reading.distinct} distinct values in {counted} "
+            "rows (keep it with keep = [...])"
+        )
+    if reading.kind == "numeric" and _is_numeric_id(result, name):
+        return "an identifier: a distinct whole number in every row (keep it with keep = [...])"
+    if counted < len(result):  # a gap: not a constant
+        return ""
+    # with no gap, a float column's values are those read (no infinity became missing)
+    same = categorical or (values_read and result.dtype == reading.read_as == "float64")
+    if (reading.distinct if same else result.nunique(dropna=True)) <= 1:
+        return f"constant: {str(result.iloc[0])[:40]!r} in every row"
+    return ""
 
 
 def _refused(present: pd.Series, missing: pd.Series, reading: ColumnReading) -> None:
@@ -316,9 +323,11 @@ def _typed(
     reading: ColumnReading,
     forced: str | None,
     decimal: str = ".",
+    text: pd.Series | None = None,
 ) -> pd.Series | None:
     """The column as booleans, numbers or datetimes when it is one (sets ``reading``), else
-    None (then ``reading.unparsed`` says how much of it failed to parse, for the error)."""
+    None (then ``reading.unparsed`` says how much of it failed to parse, for the error).
+    ``text``: a text column's present values already stripped, as pandas strings."""
     if pd.api.types.is_bool_dtype(present.dtype):
         reading.kind = "boolean"
         return present.astype(float)
@@ -333,14 +342,14 @@ def _typed(
             return _refused(present, missing, reading)
         reading.kind = "numeric"
         return present.astype(float).replace([np.inf, -np.inf], np.nan)
-    text = present.astype("string").str.strip()
+    text = present.astype("string").str.strip() if text is None else text
     n_present = int((~missing).sum())
-    lowered = text.str.lower()
     # The type is decided on a seeded sample first (text_values.sample_of); the whole column
     # is parsed only where the sample does not rule its type out, and judged as a whole.
     sample = sample_of(text) if forced is None else None
     yes_no = TRUE_TOKENS | FALSE_TOKENS
     if forced is None and (sample is None or sample.str.lower().isin(yes_no).all()):
+        lowered = text.str.lower()
         if lowered.dropna().isin(yes_no).all():
             reading.kind, reading.note = "boolean", "yes/no text as 1/0"
             return boolean_values(lowered)

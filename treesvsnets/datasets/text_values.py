@@ -133,32 +133,43 @@ def merge_case_variants(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]
     replaced by its most frequent member (ties: the first in sorted order). Returns the text
     (Python strings, NaN where missing) and ``{kept spelling: [the other spellings]}`` for
     each merge."""
-    strings, merged = merge_spellings(text)
-    return as_objects(strings), merged
+    values, merged, _ = categories(text)
+    return values, merged
 
 
-def as_objects(strings: pd.Series) -> pd.Series:
-    """Pandas strings as Python strings (object dtype), NaN where missing."""
-    if strings.isna().all():
-        return strings.astype(object)
-    return strings.astype(object).where(strings.notna(), np.nan)
+def categories(text: pd.Series, stripped: bool = False) -> tuple[pd.Series, dict, int]:
+    """:func:`merge_case_variants`, and the number of distinct values left (``stripped``:
+    ``text`` is already stripped pandas strings).
+
+    Each distinct spelling is found once (``pandas.factorize``, on Arrow strings) and counted
+    from its codes; the column is rebuilt from one Python string per category (the codes
+    taken from them), not one per row, which is what makes a large column cheap to build,
+    hash and save."""
+    if not stripped:
+        text = text.astype("string").str.strip()
+    codes, uniques = pd.factorize(text)
+    spellings = np.asarray(uniques, dtype=object)
+    counts = np.bincount(codes[codes >= 0], minlength=len(spellings))
+    kept, merged = _merged_spellings(spellings, counts)
+    values = pd.Series(  # code -1 (missing): the NaN appended last
+        np.append(kept, np.nan).take(codes), index=text.index, name=text.name, dtype=object
+    )
+    return values, merged, len(spellings) - sum(map(len, merged.values()))
 
 
-def merge_spellings(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]]]:
-    """:func:`merge_case_variants` with the text left as pandas strings (``<NA>`` missing),
-    which count faster than Python strings."""
-    stripped = text.astype("string").str.strip()
-    counts = stripped.value_counts()
-    if counts.empty:
-        return stripped, {}
-    spellings = pd.DataFrame({"value": counts.index.astype(object), "count": counts.to_numpy()})
-    spellings["key"] = spellings["value"].str.casefold()
-    spellings = spellings.sort_values(["key", "count", "value"], ascending=[True, False, True])
-    spellings["kept"] = spellings.groupby("key", sort=False)["value"].transform("first")
-    others = spellings[spellings["value"] != spellings["kept"]]
+def _merged_spellings(spellings: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, dict]:
+    """The spelling each of ``spellings`` (distinct, with their ``counts``) is replaced by,
+    and the merges, as :func:`merge_case_variants` says."""
+    keys = pd.Series(spellings, dtype=object).str.casefold()
+    if keys.is_unique:  # no two spellings differ only in case
+        return spellings, {}
+    table = pd.DataFrame({"value": spellings, "count": counts, "key": keys}).astype(
+        {"value": object}
+    )
+    table = table.sort_values(["key", "count", "value"], ascending=[True, False, True])
+    table["kept"] = table.groupby("key", sort=False)["value"].transform("first")
+    others = table[table["value"] != table["kept"]]
     merged: dict[str, list[str]] = {}
     for kept, other in zip(others["kept"].tolist(), others["value"].tolist(), strict=True):
         merged.setdefault(str(kept), []).append(str(other))
-    if merged:
-        stripped = stripped.replace(dict(zip(others["value"], others["kept"], strict=True)))
-    return stripped, merged
+    return table["kept"].sort_index().to_numpy(dtype=object), merged
