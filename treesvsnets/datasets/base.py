@@ -231,6 +231,14 @@ def _summary(y: np.ndarray) -> dict[str, float]:
 
 
 def encode_labels(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Integer codes in sorted label order, and the labels as strings."""
-    classes, codes = np.unique(labels, return_inverse=True)
-    return codes.astype(np.int64), tuple(str(c) for c in classes)
+    """Integer codes in sorted label order, and the labels as strings: ``numpy.unique``'s,
+    with the labels found by hashing first (``pandas.factorize``), so that only the distinct
+    labels are sorted, not every row's."""
+    import pandas as pd
+
+    found, distinct = pd.factorize(labels)
+    if (found < 0).any():  # a missing label: numpy.unique's own order for it
+        classes, codes = np.unique(labels, return_inverse=True)
+        return codes.astype(np.int64), tuple(str(c) for c in classes)
+    classes, order = np.unique(np.asarray(distinct, dtype=labels.dtype), return_inverse=True)
+    return order[found].astype(np.int64), tuple(str(c) for c in classes)

@@ -26,7 +26,7 @@ import numpy as np
 #: at most this many rows are used for the leakage check (one small tree per column)
 from treesvsnets.datasets.leakage import suspected_leaks, target_order
 from treesvsnets.datasets.table_options import TableOptions
-from treesvsnets.datasets.tables import clean_table, read_table
+from treesvsnets.datasets.tables import clean_table, duplicate_rows, read_table
 
 
 @dataclass
@@ -206,7 +206,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
         duplicate_rows=(  # judged without the row index, as a run judges them
             int(dataset.cleaning.get("duplicate_rows_removed", 0))
             if dataset is not None
-            else int(raw.duplicated().sum())
+            else int(duplicate_rows(raw).sum())
         ),
         class_counts=class_counts,
         constant_columns=[c.name for c in columns if c.note.startswith("constant")],

@@ -50,9 +50,14 @@ LARGEST_NUMBER = 1e150
 
 
 def _check_encodable(values: Any, column: str, where: str) -> None:
-    """Refuse a column of lists, dicts or bytes: no encoder can turn those into features."""
+    """Refuse a column of lists, dicts or bytes: no encoder can turn those into features
+    (a column of numbers, dates or pandas strings holds none)."""
     import datetime
 
+    import pandas as pd
+
+    if values.dtype.kind in "biufM" or isinstance(values.dtype, pd.StringDtype):
+        return
     kinds = {type(v) for v in values.dropna().iloc[:1000]}
     plain = str | bool | int | float | np.generic | datetime.date  # Timestamp is a datetime
     odd = sorted(k.__name__ for k in kinds if not issubclass(k, plain))
@@ -128,7 +133,7 @@ def clean_table(
     X = _read_features(frame.drop(columns=[target]), options, where, readings, decimal)
     task, y_raw = _read_labels(frame[target], options, target, where, cleaning)
     _note_readings(cleaning, readings)
-    X, y_raw = _complete_rows(X, y_raw, options, where, cleaning)
+    X, y_raw = _complete_rows(X, y_raw, options, where, cleaning, readings)
     codes, class_names = _encoded_target(y_raw, task, target, where)
     cleaning.note("rows_used", len(X))
     kinds = {r.name: r.kind for r in readings}
@@ -178,14 +183,14 @@ def _kept_rows(
     index_columns = [reading.name for reading in index_readings]
     cleaning.note("columns_dropped_as_row_index", index_columns)
     frame = frame.drop(columns=index_columns)
-    duplicated = frame.duplicated()
+    duplicated = duplicate_rows(frame)
     cleaning.note("duplicate_rows_removed", int(duplicated.sum()))
-    frame = frame[~duplicated].drop(columns=list(options.drop))
+    frame = _rows(frame, ~duplicated).drop(columns=list(options.drop))
     cleaning.note("columns_dropped", list(options.drop))
 
     has_target = ~null_mask(frame[target], options.tokens)
     cleaning.note("rows_without_target_dropped", int((~has_target).sum()))
-    frame = frame[has_target]
+    frame = _rows(frame, has_target)
     if frame.empty:
         raise DatasetError(f"{where} has no row with a target value in column {target!r}.")
     if frame.shape[1] == 1:
@@ -197,6 +202,34 @@ def _kept_rows(
         )
         raise DatasetError(f"{where} has no feature columns besides the target {target!r}{index}.")
     return frame, list(index_readings)
+
+
+def duplicate_rows(frame: Any) -> Any:
+    """``frame.duplicated()`` (each row equal in every column to an earlier one), found
+    cheaply: rows equal in every column are equal in the first few, so the rows unique in
+    the first 2, 4, 8... columns are set aside while that halves the rows left (pandas'
+    ``duplicated(keep=False)``), and only the rows left are compared in every column. A table
+    of distinct rows is told so from its first columns; one of many duplicates costs about
+    what comparing every column does."""
+    import pandas as pd
+
+    rows = np.arange(len(frame))
+    width = 2
+    while width < frame.shape[1]:
+        shared = frame.iloc[rows, :width].duplicated(keep=False).to_numpy()
+        halved = shared.sum() <= len(rows) // 2
+        rows = rows[shared]
+        if not halved:
+            break
+        width *= 2
+    duplicated = np.zeros(len(frame), dtype=bool)
+    duplicated[rows] = frame.iloc[rows].duplicated().to_numpy()
+    return pd.Series(duplicated, index=frame.index)
+
+
+def _rows(frame: Any, kept: Any) -> Any:
+    """The rows of ``frame`` where ``kept`` is true (``frame`` itself when all are: no copy)."""
+    return frame if kept.all() else frame[kept]
 
 
 def _read_features(
@@ -253,16 +286,18 @@ def _read_labels(
 
 
 def _complete_rows(
-    X: Any, y: Any, options: TableOptions, where: str, cleaning: _Cleaning
+    X: Any, y: Any, options: TableOptions, where: str, cleaning: _Cleaning, readings: list
 ) -> tuple[Any, Any]:
     """The rows with a missing feature dropped (``missing = "drop"``), or counted for the
-    fold's imputation; a table left without rows is refused."""
+    fold's imputation (each column's ``readings`` counted its values missing once read); a
+    table left without rows is refused."""
     if options.missing == "drop":
         complete = X.notna().all(axis=1)
         cleaning.note("rows_with_missing_values_dropped", int((~complete).sum()))
-        X, y = X[complete], y[complete]
+        X, y = _rows(X, complete), _rows(y, complete)
     else:
-        missing = {c: int(n) for c, n in X.isna().sum().items() if n}
+        gaps = {reading.name: reading.missing for reading in readings}
+        missing = {c: gaps[str(c)] for c in X.columns if gaps[str(c)]}
         cleaning.note("missing_values_imputed_per_fold", missing)
     if len(X) == 0:
         raise DatasetError(f"{where} has no rows left after cleaning.")
