@@ -277,8 +277,9 @@ def read_column(
         reading.kind, reading.unparsed, reading.unparsed_examples = "categorical", 0, []
     else:  # the distinct values as read (text before it was parsed)
         reading.distinct = int((values if text is None else text).nunique())
-    gaps = int(result.isna().sum())
-    reading.missing = gaps  # blanks, placeholders and unparsed values
+    # blanks, placeholders and unparsed values (a category is missing where its value was)
+    gaps = reading.missing if reading.kind == "categorical" else int(result.isna().sum())
+    reading.missing = gaps
     if keep or forced is not None:
         return result, reading
     note = _dropped_because(result, reading, name, len(values) - gaps, values_read=text is None)
