@@ -53,6 +53,8 @@ def test_a_cleaned_table_loads_back_as_it_was_read(tmp_path):
             assert list(map(type, back.X[column])) == list(map(type, dataset.X[column]))
         assert back.y.dtype == dataset.y.dtype and np.array_equal(back.y, dataset.y)
         assert back.fingerprint == dataset.fingerprint
+        fresh = pd.util.hash_pandas_object(back.X, index=False).to_numpy()  # not the copy's
+        assert np.array_equal(back.row_hashes, fresh)
         assert back.schema == dataset.schema and back.columns == dataset.columns
         assert back.describe() == dataset.describe()  # cleaning record, readings, classes
         for ours, theirs in zip(

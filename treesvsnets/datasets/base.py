@@ -99,6 +99,13 @@ class Dataset:
             X = pd.DataFrame(np.ascontiguousarray(X).reshape(self.n_samples, -1))
         return pd.util.hash_pandas_object(X, index=False).to_numpy()
 
+    def known_row_hashes(self, hashes: np.ndarray) -> Dataset:
+        """This dataset with its :attr:`row_hashes` given, not computed again: ``hashes`` were
+        computed from a frame of the same values (a table's cleaned copy hashes its
+        categories, which pandas hashes as it hashes their values)."""
+        vars(self)["row_hashes"] = hashes  # what the cached property would have stored
+        return self
+
     @cached_property
     def fingerprint(self) -> str:
         """A content hash of X, y and the class names: same data, same fingerprint."""

@@ -113,10 +113,14 @@ def load_cleaned(path: str | Path) -> Dataset:
     meta = json.loads(table.schema.metadata[METADATA_KEY])
     target = meta["target_column"]
     y = table.column(target).to_numpy()
-    X = table.drop_columns([target]).to_pandas()
+    coded = table.drop_columns([target]).to_pandas()  # a text column as pandas categories
     X = pd.DataFrame(
-        {column: _restored(X[column], dtype) for column, dtype in meta["dtypes"].items()}
+        {column: _restored(coded[column], dtype) for column, dtype in meta["dtypes"].items()}
     )
+    # pandas hashes a category as it hashes its value: the row hashes of X, found without
+    # hashing each row's Python string (the fingerprint below checks them)
+    hashed = {c: coded[c] if dtype == "object" else X[c] for c, dtype in meta["dtypes"].items()}
+    row_hashes = pd.util.hash_pandas_object(pd.DataFrame(hashed), index=False).to_numpy()
     schema = meta["schema"]
     dataset = Dataset(
         X=X,
@@ -141,7 +145,7 @@ def load_cleaned(path: str | Path) -> Dataset:
             else tuple(_array(fold) for fold in meta["predefined_folds"])
         ),
         **{key: meta[key] for key in _PLAIN},
-    )
+    ).known_row_hashes(row_hashes)
     if dataset.fingerprint != meta["fingerprint"]:
         raise ValueError(
             f"the cleaned table {str(path)!r} gives fingerprint {dataset.fingerprint}, not the "

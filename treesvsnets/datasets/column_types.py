@@ -145,14 +145,24 @@ def null_mask(values: pd.Series, tokens: frozenset[str]) -> pd.Series:
 
 def _missing(
     values: pd.Series, tokens: frozenset[str]
-) -> tuple[pd.Series, pd.Series, pd.Series | None]:
-    """(missing, blank: NaN or empty text, the text stripped or None for a typed column)."""
-    missing, blank, stripped = values.isna(), values.isna(), None
+) -> tuple[pd.Series, pd.Series, pd.Series | None, tuple[np.ndarray, np.ndarray] | None]:
+    """(missing, blank: NaN or empty text, the text stripped or None for a typed column, and
+    the stripped text's codes and distinct spellings, ``pandas.factorize``'s, or None).
+
+    A spelling is blank or a token whatever row it is in, so each distinct spelling is
+    compared once and the rows take their spelling's answer by its code."""
+    missing = values.isna().to_numpy(dtype=bool)
+    blank, stripped, coded = missing, None, None
     if _is_text(values):
         stripped = values.astype("string").str.strip()
-        blank = blank | stripped.eq("").fillna(False)
-        missing = missing | stripped.str.lower().isin(tokens).fillna(False)
-    return missing.astype(bool), blank.astype(bool), stripped
+        codes, uniques = pd.factorize(stripped)
+        spellings = pd.Series(uniques)
+        empty = np.append(spellings.eq("").to_numpy(dtype=bool), False)  # code -1: NaN
+        token = np.append(spellings.str.lower().isin(tokens).to_numpy(dtype=bool), False)
+        blank, missing = missing | empty[codes], missing | token[codes]
+        coded = (codes, np.asarray(uniques, dtype=object))
+    index = values.index
+    return pd.Series(missing, index=index), pd.Series(blank, index=index), stripped, coded
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -242,7 +252,7 @@ def read_column(
     from treesvsnets.errors import DeclaredTypeError
 
     name = str(values.name)
-    missing, blank, stripped = _missing(values, tokens)
+    missing, blank, stripped, coded = _missing(values, tokens)
     reading = ColumnReading(
         name=name,
         read_as=str(values.dtype),
@@ -271,9 +281,11 @@ def read_column(
                 f"values parse as {'numbers' if forced == 'numeric' else 'dates'}{example}; "
                 "fix the values or declare it categorical."
             )
-    if result is None:  # categories: counted once, as the values are rebuilt
-        text = present if text is None else text
-        result, reading.merged, reading.distinct = categories(text, stripped=stripped is not None)
+    if result is None:  # categories: counted once, from the codes _missing found
+        if coded is not None:  # placeholders are missing: no spelling of theirs is kept
+            coded = (np.where(missing, -1, coded[0]), coded[1])
+        found = categories(present, coded=coded)
+        result, reading.merged, reading.distinct = found
         reading.kind, reading.unparsed, reading.unparsed_examples = "categorical", 0, []
     else:  # the distinct values as read (text before it was parsed)
         reading.distinct = int((values if text is None else text).nunique())

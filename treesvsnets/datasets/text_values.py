@@ -137,19 +137,26 @@ def merge_case_variants(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]
     return values, merged
 
 
-def categories(text: pd.Series, stripped: bool = False) -> tuple[pd.Series, dict, int]:
-    """:func:`merge_case_variants`, and the number of distinct values left (``stripped``:
-    ``text`` is already stripped pandas strings).
+def categories(
+    text: pd.Series, coded: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[pd.Series, dict, int]:
+    """:func:`merge_case_variants`, and the number of distinct values left. ``coded``: the
+    stripped text's codes (-1 where missing) and spellings, as ``pandas.factorize`` gave
+    them (a spelling no row has any more is left out), instead of factorizing ``text``.
 
-    Each distinct spelling is found once (``pandas.factorize``, on Arrow strings) and counted
-    from its codes; the column is rebuilt from one Python string per category (the codes
-    taken from them), not one per row, which is what makes a large column cheap to build,
-    hash and save."""
-    if not stripped:
-        text = text.astype("string").str.strip()
-    codes, uniques = pd.factorize(text)
-    spellings = np.asarray(uniques, dtype=object)
+    Each distinct spelling is found once and counted from its codes; the column is rebuilt
+    from one Python string per category (the codes taken from them), not one per row, which
+    is what makes a large column cheap to build, hash and save."""
+    if coded is None:
+        codes, uniques = pd.factorize(text.astype("string").str.strip())
+        spellings = np.asarray(uniques, dtype=object)
+    else:
+        codes, spellings = coded
     counts = np.bincount(codes[codes >= 0], minlength=len(spellings))
+    if not counts.all():  # number the spellings some row still has
+        used = counts > 0
+        codes = np.where(codes >= 0, np.cumsum(used)[codes] - 1, -1)
+        spellings, counts = spellings[used], counts[used]
     kept, merged = _merged_spellings(spellings, counts)
     values = pd.Series(  # code -1 (missing): the NaN appended last
         np.append(kept, np.nan).take(codes), index=text.index, name=text.name, dtype=object
