@@ -17,9 +17,9 @@ The format is Arrow IPC (Feather v2), uncompressed, with each text column dictio
 (its codes and categories as the table's categories already are, from ``pandas.factorize``;
 loading makes one Python string per category, not per row). Uncompressed, because the copy is
 written and read once per run on the way to the first cell: on issue 31's 200,000-row table
-(a 60 MB CSV) the file is 57 MB and writes in about 0.05 s, where LZ4 made 33 MB in 0.25 s
-and took three times as long to read (Parquet took about twice LZ4 Arrow IPC's time both
-ways).
+(a 60 MB CSV) the file is 57 MB and pyarrow writes it in about 0.05 s, where LZ4 made 33 MB
+in 0.25 s and took three times as long to read, on a shared 2-core machine (Parquet took
+about twice LZ4 Arrow IPC's time both ways).
 
 Only a Dataset with a table schema (X a DataFrame) is saved: an array dataset loads from its
 package as cheaply as from a file.
