@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from treesvsnets.datasets import column_types
 from treesvsnets.datasets.base import encode_labels
 from treesvsnets.datasets.tables import duplicate_rows
 from treesvsnets.datasets.text_values import categories
@@ -55,3 +56,21 @@ def test_labels_are_coded_in_sorted_order_as_numpy_unique_codes_them():
     expected_names, expected_codes = np.unique(labels, return_inverse=True)
     assert names == tuple(expected_names) and codes.tolist() == expected_codes.tolist()
     assert codes.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["red", "Red ", "inf", "nan", "now", "today", "unknown", "(x)", "%", None] * 600,
+        ["yes", "no", "Y", "n", None] * 1000,  # booleans: read before the digit check
+        ["none", "?", "a"] * 10,  # a column smaller than a sample
+    ],
+)
+def test_a_column_without_digits_reads_as_it_does_when_parsed(values, monkeypatch):
+    column = pd.Series(values, name="c", dtype="str")
+    assert column_types.holds_no_digit(column.dropna().unique())  # the shortcut is taken
+    shortcut, shortcut_reading = column_types.read_column(column)
+    monkeypatch.setattr(column_types, "holds_no_digit", lambda spellings: False)
+    parsed, parsed_reading = column_types.read_column(column)
+    assert shortcut_reading == parsed_reading
+    pd.testing.assert_series_equal(shortcut, parsed)

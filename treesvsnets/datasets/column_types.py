@@ -64,6 +64,7 @@ from treesvsnets.datasets.text_values import (
     boolean_values,
     categories,
     date_formats,
+    holds_no_digit,
     parse_dates,
     parse_numbers,
     ruled_out,
@@ -270,7 +271,8 @@ def read_column(
     result: pd.Series | None = None
     text = None if stripped is None else stripped.where(~missing)
     if forced in (None, "numeric", "datetime"):
-        result = _typed(present, missing, reading, forced, decimal, text)
+        spellings = None if coded is None else coded[1]
+        result = _typed(present, missing, reading, forced, decimal, text, spellings)
         if result is None and forced is not None:
             share = 1 - reading.unparsed / max(1, len(values) - reading.missing)
             example = (
@@ -337,10 +339,13 @@ def _typed(
     forced: str | None,
     decimal: str = ".",
     text: pd.Series | None = None,
+    spellings: np.ndarray | None = None,
 ) -> pd.Series | None:
     """The column as booleans, numbers or datetimes when it is one (sets ``reading``), else
     None (then ``reading.unparsed`` says how much of it failed to parse, for the error).
-    ``text``: a text column's present values already stripped, as pandas strings."""
+    ``text``: a text column's present values already stripped, as pandas strings;
+    ``spellings``: its distinct values (an inferred column none of whose values could hold a
+    digit is neither numbers nor dates, and is not parsed as either)."""
     if pd.api.types.is_bool_dtype(present.dtype):
         reading.kind = "boolean"
         return present.astype(float)
@@ -366,6 +371,8 @@ def _typed(
         if lowered.dropna().isin(yes_no).all():
             reading.kind, reading.note = "boolean", "yes/no text as 1/0"
             return boolean_values(lowered)
+    if forced is None and spellings is not None and holds_no_digit(spellings):
+        return None  # categories: what parsing would have found, without the parse
     threshold = NUMERIC_SHARE if forced is None else FORCED_SHARE
     attempts = [
         ("numeric", lambda t: parse_numbers(t, decimal).replace([np.inf, -np.inf], np.nan)),

@@ -83,6 +83,16 @@ def _parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
     return numbers.where(~negative, -numbers.abs())
 
 
+def holds_no_digit(spellings: np.ndarray) -> bool:
+    """Whether no value among ``spellings`` (text) holds an ASCII digit or any non-ASCII
+    character: then none is a number for :func:`parse_numbers` ('inf' and 'nan' are not:
+    they become missing) nor a date for :func:`parse_dates` (:func:`date_formats` finds no
+    format for values without a digit). A non-ASCII character may be a digit of another
+    script or a currency sign, so such a value is left to the parsers."""
+    digits = pd.Series(spellings, dtype="string").str.contains(r"[0-9]|[^\x00-\x7f]")
+    return not digits.any()
+
+
 def date_formats(text: pd.Series) -> list[str]:
     """The formats :func:`parse_dates` tries on ``text``: ISO 8601, then those pandas guesses
     from its first present values (month first, then day first); none when those values hold
