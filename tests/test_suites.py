@@ -90,6 +90,35 @@ def test_every_builtin_suite_reads_and_names_known_datasets():
     assert RunConfig().with_overrides(suite="quick", folds=5).folds == 5
 
 
+#: the online suites' sizes as their projects publish them (OpenML suites 99, 337, 334, 336,
+#: 335; TabArena-v0.1's metadata), checked against the projects' repositories (see each file)
+ONLINE_SIZES = {
+    "openml-cc18": 72,
+    "grinsztajn-numerical-classification": 16,
+    "grinsztajn-categorical-classification": 7,
+    "grinsztajn-numerical-regression": 19,
+    "grinsztajn-categorical-regression": 17,
+    "tabarena": 51,
+}
+
+
+def test_the_online_suites_list_each_projects_task_ids_once():
+    for name, size in ONLINE_SIZES.items():
+        ids = find(name).datasets
+        assert len(ids) == len(set(ids)) == size, name
+        assert all(re.fullmatch(r"openml-task:[1-9][0-9]*", entry) for entry in ids), name
+    grinsztajn = [find(name).datasets for name in ONLINE_SIZES if name.startswith("grinsz")]
+    assert len({i for ids in grinsztajn for i in ids}) == 16 + 7 + 19 + 17  # four apart
+    # TabArena-v0.1: 30 binary, 8 multiclass, 13 regression, as each entry's comment says
+    text = (find("tabarena").path).read_text()
+    kinds = re.findall(r'"openml-task:\d+",\s+# \S+ \((\w+)\)', text)
+    assert {k: kinds.count(k) for k in set(kinds)} == {
+        "binary": 30,
+        "multiclass": 8,
+        "regression": 13,
+    }
+
+
 @pytest.mark.parametrize(
     "args, words",
     [
@@ -111,6 +140,7 @@ def test_an_unknown_suite_or_one_given_with_datasets_is_one_sentence(tmp_path, a
         ('datasets = ["iris"]\ncolour = "red"\n', "unknown key 'colour'"),
         ('datasets = ["irsi"]\n', "entry 'irsi': unknown dataset 'irsi'"),
         ('datasets = [{ path = "nowhere.csv" }]\n', "entry 'nowhere.csv': the file"),
+        ('datasets = ["openml:abc"]\n', "entry 'openml:abc': dataset name 'openml:abc' is not"),
         ('datasets = [{ path = "t.csv", colour = 1 }]\n', "unknown option 'colour'"),
         ('datasets = ["iris"]\n[defaults]\nfolds = 1\n', "[defaults]: 'folds' must be"),
         ('datasets = ["iris"]\n[defaults]\ndatasets = ["wine"]\n', "cannot hold 'datasets'"),
