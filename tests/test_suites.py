@@ -20,6 +20,7 @@ from treesvsnets.errors import ConfigError
 from treesvsnets.suites import builtin_names, find
 
 CLOCK = re.compile(r"\[elapsed \d\d:\d\d  left ~\d\d:\d\d\]$")
+TRIAL_CLOCK = re.compile(r"\[elapsed \d\d:\d\d  search left ~\d\d:\d\d\]$")
 
 
 def _user_suite(tmp_path: Path) -> Path:
@@ -62,11 +63,15 @@ def test_a_users_suite_of_a_builtin_and_a_csv_runs_through_the_cli(tmp_path):
     cell_lines = [line for line in done.stderr.splitlines() if line.startswith("[")]
     assert len(cell_lines) == len(rows) == 2 * 2 * 3
     assert all(CLOCK.search(line) for line in cell_lines), cell_lines[:2]
-    # a flag overrides the suite's default
-    again = cli("run", "--suite", suite, "-e", "logreg", "--folds", "2", "-q", "--out", tmp_path)
+    # a flag overrides the suite's default; tuned, each trial's line has its clock too
+    again = cli("run", "--suite", suite, "-e", "logreg", "--folds", "2", "--tune", "3",
+                "--out", tmp_path)  # fmt: skip
     assert again.returncode == 0, again.stderr
     rerun = Path(again.stdout.strip().splitlines()[-1].removeprefix("results: "))
     assert json.loads((rerun / "manifest.json").read_text())["config"]["folds"] == 2
+    trial_lines = [line for line in again.stderr.splitlines() if line.startswith("  trial")]
+    assert len(trial_lines) == 2 * 2 * 3  # datasets x folds x trials (dummy has no space)
+    assert all(TRIAL_CLOCK.search(line) for line in trial_lines), trial_lines[:2]
 
 
 def test_list_suites_shows_each_builtin_with_its_datasets_tasks_and_time():
@@ -205,6 +210,20 @@ def _events(run_dir: Path) -> list[ProgressEvent]:
         )
         for i, row in enumerate(rows, start=1)
     ]
+
+
+def test_a_trials_line_says_the_time_elapsed_and_its_searchs_time_left():
+    from treesvsnets.bench.execute.progress import TrialEvent, print_progress
+
+    row = {"trial": 1, "dataset": "wine", "estimator": "rf", "seed": 0, "fold": 0}
+    row.update(status="ok", val_score=0.9, seconds=10.0, task="classification")
+    event = TrialEvent(row=row, finished=2, budget="5 trials", best=0.9, n_folds=3)
+    plain = io.StringIO()
+    print_progress(event, plain)
+    assert plain.getvalue().rstrip().endswith("10.00s")  # no clock: none was given
+    plain = io.StringIO()
+    print_progress(TrialEvent(**{**event.__dict__, "elapsed": 62.0, "left": 30.0}), plain)
+    assert plain.getvalue().rstrip().endswith("10.00s  [elapsed 01:02  search left ~00:30]")
 
 
 class _Terminal(io.StringIO):

@@ -245,6 +245,7 @@ def _feed(
     listener = None
     if report_progress:
         folds = {plan.dataset: plan.n_folds for _, plan in prepared.split_plans}
+        started = time.perf_counter()
 
         def listener(search: Any, row: dict[str, Any]) -> None:
             best = search.best()
@@ -255,10 +256,22 @@ def _feed(
                     budget=search.budget.describe(),
                     best=None if best is None else best["val_score"],
                     n_folds=folds.get(search.dataset),
+                    elapsed=time.perf_counter() - started,
+                    left=_search_left(search),
                 )
             )
 
     return work.tuning_feed(prepared, context, trials.to_dict("records"), listener)
+
+
+def _search_left(search: Any) -> float:
+    """A search's time left at the pace of its trials so far: its mean trial seconds times
+    the trials to go, within what is left of a time budget."""
+    spent, done = search.seconds_spent, len(search.finished)
+    left = spent / done * max(search.max_trials - done, 0) if done else 0.0
+    if search.budget.seconds is not None:
+        left = min(left, max(search.budget.seconds - spent, 0.0))
+    return left
 
 
 def run(
