@@ -284,6 +284,8 @@ def test_one_score_per_task_judges_each_task_by_its_own(tmp_path):
     judged = dict(zip(summary["dataset"], summary["metric"], strict=False))
     assert judged == {"breast_cancer": "roc_auc", "diabetes": "mae"}
     assert {"roc_auc_ci_low", "mae_ci_low"} <= set(summary.columns)
+    report = (run_dir / "report.md").read_text()
+    assert "judged by: ROC-AUC (classification, higher is better), MAE (regression" in report
 
 
 @pytest.mark.parametrize(
