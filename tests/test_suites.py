@@ -8,6 +8,7 @@ import io
 import json
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -224,6 +225,17 @@ def test_a_trials_line_says_the_time_elapsed_and_its_searchs_time_left():
     plain = io.StringIO()
     print_progress(TrialEvent(**{**event.__dict__, "elapsed": 62.0, "left": 30.0}), plain)
     assert plain.getvalue().rstrip().endswith("10.00s  [elapsed 01:02  search left ~00:30]")
+
+
+def test_the_dataset_column_is_as_wide_as_the_runs_longest_name(tmp_path):
+    from treesvsnets.bench.execute.progress import print_progress
+
+    plain = io.StringIO()
+    for event in _events(tmp_path)[1:]:
+        long = {**event.row, "dataset": "openml-task:363626"} if event.index == 2 else event.row
+        print_progress(replace(event, row=long, name_width=18), plain)
+    lines = plain.getvalue().splitlines()
+    assert len({line.index(" rf ") for line in lines}) == 1, lines  # one column for all
 
 
 class _Terminal(io.StringIO):

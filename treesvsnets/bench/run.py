@@ -172,6 +172,7 @@ def _execute(
         executor.close()
         raise
     total, by_dataset = feed.cells, feed.cells_by_dataset()
+    name_width = _name_width(prepared)
     event = partial(  # what every progress event of this run says alike
         ProgressEvent,
         total=total,
@@ -179,6 +180,7 @@ def _execute(
         threads=threads,
         executor=executor.description,
         metric=prepared.config.metric,
+        name_width=name_width,
     )
     started = time.perf_counter()
     status = "interrupted"  # Ctrl-C, SIGTERM or a harness bug: finished cells are kept
@@ -258,10 +260,16 @@ def _feed(
                     n_folds=folds.get(search.dataset),
                     elapsed=time.perf_counter() - started,
                     left=_search_left(search),
+                    name_width=_name_width(prepared),
                 )
             )
 
     return work.tuning_feed(prepared, context, trials.to_dict("records"), listener)
+
+
+def _name_width(prepared: RunPlan) -> int:
+    """The width of the progress lines' dataset column: 12, or the run's longest name."""
+    return max([12, *(len(dataset.name) for dataset in prepared.datasets)])
 
 
 def _search_left(search: Any) -> float:

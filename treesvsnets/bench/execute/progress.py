@@ -35,6 +35,7 @@ class ProgressEvent:
     by_dataset: tuple[tuple[str, int], ...] = ()  # the cells to come per dataset (index 0)
     elapsed: float | None = None  # seconds since the first cell started (after each cell)
     metric: str | None = None  # the run's metric setting: each cell's line shows that score
+    name_width: int = 12  # the dataset column's width: the run's longest name (openml-task:ID)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,13 +49,15 @@ class TrialEvent:
     n_folds: int | None = None
     elapsed: float | None = None  # seconds since the run's work began
     left: float | None = None  # the search's time left at its pace so far (trial seconds)
+    name_width: int = 12  # as ProgressEvent's
 
 
 def _trial_line(event: TrialEvent) -> str:
     row = event.row
     metric = primary(row.get("task"), row.get("metric"))  # the score the search selects by
     where = (
-        f"  trial {row['trial']:>3} ({event.finished} of {event.budget}) {row['dataset']:<12} "
+        f"  trial {row['trial']:>3} ({event.finished} of {event.budget}) "
+        f"{row['dataset']:<{event.name_width}} "
         f"{row['estimator']:<10} seed {row['seed']} fold {row['fold'] + 1}"
         + (f"/{event.n_folds}" if event.n_folds else "")
     )
@@ -92,7 +95,8 @@ def _cell_line(event: ProgressEvent) -> str:
     assert row is not None
     width = len(str(event.total))
     where = (
-        f"[{event.index:>{width}}/{event.total}] {row['dataset']:<12} {row['estimator']:<10} "
+        f"[{event.index:>{width}}/{event.total}] {row['dataset']:<{event.name_width}} "
+        f"{row['estimator']:<10} "
         f"seed {row['seed']} fold {row['fold'] + 1}/{row['n_folds']}"
     )
     if row.get("tuning") == TUNED:
