@@ -188,6 +188,7 @@ def _execute(
         executor.close()
         raise
     total, by_dataset = feed.cells, feed.cells_by_dataset()
+    name_width = _name_width(prepared)
     event = partial(  # what every progress event of this run says alike
         ProgressEvent,
         total=total,
@@ -195,6 +196,7 @@ def _execute(
         threads=threads,
         executor=executor.description,
         metric=prepared.config.metric,
+        name_width=name_width,
     )
     started = time.perf_counter()
     status = "interrupted"  # Ctrl-C, SIGTERM or a harness bug: finished cells are kept
@@ -297,6 +299,7 @@ def _feed(
     listener = None
     if report_progress:
         folds = {plan.dataset: plan.n_folds for _, plan in prepared.split_plans}
+        started = time.perf_counter()
 
         def listener(search: Any, row: dict[str, Any]) -> None:
             best = search.best()
@@ -307,10 +310,28 @@ def _feed(
                     budget=search.budget.describe(),
                     best=None if best is None else best["val_score"],
                     n_folds=folds.get(search.dataset),
+                    elapsed=time.perf_counter() - started,
+                    left=_search_left(search),
+                    name_width=_name_width(prepared),
                 )
             )
 
     return work.tuning_feed(prepared, context, trials.to_dict("records"), listener)
+
+
+def _name_width(prepared: RunPlan) -> int:
+    """The width of the progress lines' dataset column: 12, or the run's longest name."""
+    return max([12, *(len(dataset.name) for dataset in prepared.datasets)])
+
+
+def _search_left(search: Any) -> float:
+    """A search's time left at the pace of its trials so far: its mean trial seconds times
+    the trials to go, within what is left of a time budget."""
+    spent, done = search.seconds_spent, len(search.finished)
+    left = spent / done * max(search.max_trials - done, 0) if done else 0.0
+    if search.budget.seconds is not None:
+        left = min(left, max(search.budget.seconds - spent, 0.0))
+    return left
 
 
 def run(
