@@ -1,0 +1,291 @@
+"""The scores of many candidate ensembles at once, for the greedy selection's path.
+
+At each step of :func:`~treesvsnets.bench.tune.selection.greedy_selection` every model is a
+candidate: its ensemble is ``(S + p_c) / size`` in float64, where ``S`` is the float64 sum of
+the models chosen so far (added in pick order) and ``p_c`` the candidate's predictions. A
+scorer here gives the score of each such ensemble as scikit-learn computes it for a row
+(:mod:`treesvsnets.bench.cells.metrics`), without building the ``models x rows x classes``
+ensembles: accuracy, balanced accuracy, macro-F1, log loss and the regression scores bit for
+bit, ROC-AUC correctly rounded from exact pair counts (scikit-learn's trapezoids may differ in
+the last bits). What makes it fast, exactly:
+
+- labels (accuracy, balanced accuracy, macro-F1): a candidate adds at most ``D`` (the spread
+  of all the probabilities, 1 at most) to a class, so a row whose leading class in ``S`` leads
+  by more than ``D`` keeps its label whatever is added; a candidate whose own top probability
+  cannot overturn the lead keeps it too. Only the other (candidate, row) pairs are computed,
+  and the scores come from confusion counts, updated per candidate from the common ones.
+- log loss: only the true class's probability counts; a float32 pass with a proven error
+  bound finds the candidates that can be the best, and only those are computed in float64.
+- ROC-AUC (one-vs-rest for each class present, its macro mean for three classes or more): a
+  pair of rows more than ``D`` apart in ``S`` keeps its order whatever is added, so the
+  Mann-Whitney count of those pairs is computed once per step, and each candidate sorts only
+  the rows with an opposite-class row near them.
+
+A candidate that cannot be the best may get NaN (never chosen). :data:`MARGIN` absorbs the
+float64 rounding of sums of at most a few thousand probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+#: how much more than a candidate can add a lead must be to be safe from float64 rounding
+MARGIN = 1e-9
+#: scores this close (relative) count as tied; the selection takes the lowest index among them
+TIE = 1e-12
+#: (candidate, row) pairs computed at once (bounds the memory of the gathered probabilities)
+CHUNK = 1 << 17
+
+#: the scores of every candidate: (the chosen models' float64 sum, the size with one more)
+PathScorer = Callable[[np.ndarray, int], np.ndarray]
+
+
+def label_scores(tp: np.ndarray, said: np.ndarray, true: np.ndarray, column: str) -> np.ndarray:
+    """Each candidate's score ``column`` from its confusion counts, as scikit-learn computes
+    it: ``tp`` (candidates x classes) right predictions, ``said`` predictions and ``true`` the
+    rows of each class."""
+    if column == "accuracy":
+        return tp.sum(axis=1) / true.sum()
+    if column == "balanced_accuracy":  # the mean recall of the classes present
+        recall = np.ascontiguousarray(tp[:, true > 0] / true[true > 0])
+        return recall.mean(axis=1)  # contiguous rows: summed in the order of a 1-d mean
+    if column == "f1_macro":  # 2 tp / (true + said) over every class; 0 where both are 0
+        both = 1.0 * true[None, :] + said
+        f1 = np.zeros(both.shape)
+        np.divide(2.0 * tp, both, out=f1, where=both > 0)
+        return f1.mean(axis=1)
+    raise ValueError(f"no classification score named {column!r}")
+
+
+class Labels:
+    """Accuracy, balanced accuracy or macro-F1 of each candidate (any number of classes)."""
+
+    def __init__(self, predictions: np.ndarray, y: np.ndarray, column: str):
+        self.p, self.y, self.column = predictions, y, column
+        self.n_classes = predictions.shape[2]
+        self.own = predictions.argmax(axis=2)  # each model's own labels: the singles'
+        self.top = np.take_along_axis(predictions, self.own[:, :, None], axis=2)[:, :, 0]
+        self.spread = float(self.top.max()) - float(predictions.min())
+        self.true = np.bincount(y, minlength=self.n_classes)
+
+    def _counts(self, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Confusion counts (right, said) per class of one row of labels."""
+        said = np.bincount(predicted, minlength=self.n_classes)
+        return np.bincount(predicted[predicted == self.y], minlength=self.n_classes), said
+
+    def _exact(self, total: np.ndarray, size: int, models: np.ndarray, rows: np.ndarray):
+        """The labels of the (model, row) pairs' ensembles, computed as they are defined."""
+        by_row = self.p.reshape(-1, self.n_classes)
+        sums = by_row[models * len(total) + rows] + total[rows]
+        return np.divide(sums, size, out=sums).argmax(axis=1)
+
+    def _moved(self, counts: np.ndarray, models: np.ndarray, labels: np.ndarray, step: int):
+        """Add ``step`` to each (model, label)'s count (``counts``: models x classes)."""
+        flat = np.bincount(models * self.n_classes + labels, minlength=counts.size)
+        counts += step * flat.reshape(counts.shape)
+
+    def __call__(self, total: np.ndarray, size: int) -> np.ndarray:
+        n_models, k = len(self.p), self.n_classes
+        if size == 1:  # no chosen sum: each candidate alone
+            flat = (np.arange(n_models)[:, None] * k + self.own).ravel()
+            said = np.bincount(flat, minlength=n_models * k).reshape(n_models, k)
+            right = flat[(self.own == self.y[None, :]).ravel()]
+            tp = np.bincount(right, minlength=n_models * k).reshape(n_models, k)
+            return label_scores(tp, said, self.true, self.column)
+        leader = total.argmax(axis=1)
+        lead = total[np.arange(len(total)), leader] - np.where(
+            np.arange(k)[None, :] == leader[:, None], -np.inf, total
+        ).max(axis=1)
+        tp, said = self._counts(leader)
+        tp, said = np.tile(tp, (n_models, 1)), np.tile(said, (n_models, 1))
+        rows = np.flatnonzero(lead <= self.spread + MARGIN)  # the others are settled
+        # a candidate keeps the leader where its own top probability minus the leader's is
+        # below the lead (float32, with room for its rounding: 1e-5 (1 + lead))
+        room = (lead[rows] - MARGIN - 1e-5 * (1 + lead[rows])).astype(np.float32)
+        unsafe = self.top[:, rows] - self.p[:, rows, leader[rows]] >= room
+        pairs = np.flatnonzero(unsafe)
+        for start in range(0, len(pairs), CHUNK):
+            models, r = np.divmod(pairs[start : start + CHUNK], len(rows))
+            r = rows[r]
+            new, old, truth = self._exact(total, size, models, r), leader[r], self.y[r]
+            moved = new != old
+            models, new, old, truth = models[moved], new[moved], old[moved], truth[moved]
+            self._moved(said, models, new, 1)
+            self._moved(said, models, old, -1)
+            self._moved(tp, models[new == truth], new[new == truth], 1)
+            self._moved(tp, models[old == truth], old[old == truth], -1)
+        return label_scores(tp, said, self.true, self.column)
+
+
+def log_loss_of(true_probability: np.ndarray) -> np.ndarray:
+    """Log loss of each row of the true class's probabilities (float64), as scikit-learn's
+    ``log_loss`` computes it: clipped to [eps, 1 - eps], ``-mean(log)``."""
+    eps = np.finfo(np.float64).eps
+    return -np.log(np.clip(true_probability, eps, 1 - eps)).mean(axis=1)
+
+
+class LogLoss:
+    """Log loss of each candidate. Where the chosen sum ``S`` of a row's true-class
+    probability is above ``size`` eps (the clipping cannot act), its loss splits as
+    ``log(S / size) + log1p(p / S)``: the first part is common, the second a float32 pass,
+    whose error is within a bound proportional to it; the rows below are computed in
+    float64 for every candidate. The candidates whose bounds reach the best are computed
+    exactly (float64, as scikit-learn does); the others cannot be the best (NaN)."""
+
+    def __init__(self, predictions: np.ndarray, y: np.ndarray):
+        self.true = np.take_along_axis(predictions, y[None, :, None], axis=2)[:, :, 0]
+        self.y, self.rough = y, self.true.astype(np.float32)
+        self.screen = float(self.true.min()) >= 0
+
+    def __call__(self, total: np.ndarray, size: int) -> np.ndarray:
+        total = total[np.arange(len(total)), self.y]  # the true class's column
+        n_models, n_rows = self.true.shape
+        regular = total > size * 1e-15
+        if not self.screen or not regular.any():
+            return log_loss_of((total[None, :] + self.true) / size)
+        low = np.flatnonzero(~regular)
+        below = np.zeros(n_models)
+        if len(low):  # their losses, summed
+            below = -log_loss_of((total[low][None, :] + self.true[:, low]) / size) * len(low)
+        ratio = (1.0 / total[regular]).astype(np.float32)
+        part = np.multiply(self.rough if not len(low) else self.rough[:, regular], ratio)
+        part = np.log1p(part, out=part).sum(axis=1).astype(np.float64)
+        common = np.log(total[regular] / size).sum()
+        approx = -(common + part + below) / n_rows
+        # float32: the ratio and product round twice (2^-24 relative each: at most 1.5 x
+        # 2^-23 of log1p), numpy's log1p within 4 units in the last place, the pairwise sum
+        # within 2^-19 relative: |error| <= 2^-18 of the part; 4 times that here, and the
+        # float64 rounding of everything (1e-13 relative, 1e-15 a row for the upper clip)
+        bound = (2.0**-16 * part + 1e-13 * (abs(common) + part + np.abs(below))) / n_rows
+        bound += 1e-15
+        reach = (approx + bound).min()
+        models = np.flatnonzero(approx - bound <= reach * (1 + 2 * TIE))
+        scores = np.full(n_models, np.nan)
+        scores[models] = log_loss_of((total[None, :] + self.true[models]) / size)
+        return scores
+
+
+def mann_whitney(values: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    """The Mann-Whitney count of each row of ``values`` (rows x items, float64 or float32,
+    none negative): the (positive, negative) item pairs where the positive is higher, ties
+    counting half. Exact (integers and halves). Each row is sorted once, on keys that put
+    the item's label in the lowest bit of its value's bits (the order of non-negative
+    floats), so that negatives come first among equal values."""
+    n_pos = int(positive.sum())
+    unsigned = np.dtype(f"uint{8 * values.dtype.itemsize}").type
+    keys = values.view(unsigned) << unsigned(1)
+    keys |= positive.astype(unsigned)
+    keys.sort(axis=1)
+    label = keys & unsigned(1)
+    places = np.arange(values.shape[1], dtype=np.uint64)
+    below_or_tied = np.einsum("ij,j->i", label, places).astype(np.float64)
+    below_or_tied -= n_pos * (n_pos - 1) / 2
+    tied = np.zeros(keys.shape, dtype=bool)  # an item's value equals the next one's
+    np.equal(keys[:, 1:] >> unsigned(1), keys[:, :-1] >> unsigned(1), out=tied[:, :-1])
+    return below_or_tied - _tied_pairs(tied, label) / 2
+
+
+def _tied_pairs(tied: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """Per row, the (positive, negative) pairs of equal values: each run of ``tied`` items
+    (and the item after it) is a group of equal values, sum npos x nneg over the groups.
+    Sparse: ties are few."""
+    at = np.flatnonzero(tied)  # (the last column is never tied: no run spans two rows)
+    pairs = np.zeros(len(tied))
+    if len(at) == 0:
+        return pairs
+    starts = np.ones(len(at), dtype=bool)
+    starts[1:] = at[1:] != at[:-1] + 1
+    run = np.cumsum(starts) - 1
+    ends = np.ones(len(at), dtype=bool)
+    ends[:-1] = starts[1:]
+    items = np.concatenate([at, at[ends] + 1])  # each run's items: its positions and one more
+    runs = np.concatenate([run, run[ends]])
+    n_runs = int(run[-1]) + 1
+    positives = np.bincount(runs, weights=label.ravel()[items].astype(np.float64), minlength=n_runs)
+    sizes = np.bincount(runs, minlength=n_runs)
+    row_of_run = at[starts] // tied.shape[1]
+    np.add.at(pairs, row_of_run, positives * (sizes - positives))
+    return pairs
+
+
+def _near_other_side(low: np.ndarray, high: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    """Which rows' intervals [low, high] (+- :data:`MARGIN`) meet an interval of a row of
+    the other side (positive or not)."""
+    near = np.zeros(len(low), dtype=bool)
+    for side in (positive, ~positive):
+        order = np.argsort(low[~side], kind="stable")
+        starts, ends = low[~side][order], np.maximum.accumulate(high[~side][order])
+        before = np.searchsorted(starts, high[side] + MARGIN, side="right")
+        reach = ends[np.maximum(before - 1, 0)]
+        near[side] = (before > 0) & (reach >= low[side] - MARGIN)
+    return near
+
+
+class RocAuc:
+    """ROC-AUC of each candidate: of the positive class's probability with two classes,
+    else the mean over the classes present of each one against the rest. In a step, row i
+    of a candidate lies in [S_i + low_i, S_i + high_i] (the least and most any candidate
+    gives it, times ``size``): two rows of opposite sides whose intervals do not meet keep
+    their order for every candidate, so their pairs are counted once (on ``S + low``)."""
+
+    def __init__(self, predictions: np.ndarray, y: np.ndarray):
+        if float(predictions.min()) < 0:
+            raise ValueError("ROC-AUC selection needs probabilities (none negative)")
+        n_classes = predictions.shape[2]
+        present = np.unique(y)
+        self.classes = [1] if n_classes == 2 else list(present)
+        self.y, self.defined, self.n_models = y, len(present) > 1, len(predictions)
+        self.columns = {c: np.ascontiguousarray(predictions[:, :, c]) for c in self.classes}
+        self.low = {c: p.min(axis=0).astype(np.float64) for c, p in self.columns.items()}
+        self.high = {c: p.max(axis=0).astype(np.float64) for c, p in self.columns.items()}
+
+    def _one(self, total: np.ndarray, size: int, column: int) -> np.ndarray:
+        positive, candidates = self.y == column, self.columns[column]
+        n_pos = int(positive.sum())
+        if size == 1:  # each candidate alone: its own probabilities
+            counts = mann_whitney(candidates, positive)
+        else:
+            chosen = total[:, column]
+            low, high = chosen + self.low[column], chosen + self.high[column]
+            rows = np.flatnonzero(_near_other_side(low, high, positive))
+            counts = mann_whitney(low[None, :], positive)[0]
+            counts -= mann_whitney(low[None, rows], positive[rows])[0]
+            if len(rows) < len(chosen):
+                chosen, candidates, positive = chosen[rows], candidates[:, rows], positive[rows]
+            counts += mann_whitney((chosen + candidates) / size, positive)
+        return counts / (n_pos * (len(self.y) - n_pos))
+
+    def __call__(self, total: np.ndarray, size: int) -> np.ndarray:
+        if not self.defined:
+            return np.full(self.n_models, np.nan)
+        per_class = np.stack([self._one(total, size, column) for column in self.classes], axis=1)
+        return per_class.mean(axis=1)  # one class: itself
+
+
+def regression_scores(predicted: np.ndarray, y: np.ndarray, column: str) -> np.ndarray:
+    """Each row of ``predicted`` values' score ``column`` against ``y``, as scikit-learn's."""
+    residual = y[None, :] - predicted
+    if column == "rmse":
+        return np.sqrt((residual**2).mean(axis=1))
+    if column == "mae":
+        return np.abs(residual).mean(axis=1)
+    if column == "r2":
+        total = ((y - y.mean()) ** 2).sum()
+        if total > 0:
+            return 1 - (residual**2).sum(axis=1) / total
+        return np.full(len(predicted), np.nan)
+    raise ValueError(f"no regression score named {column!r}")
+
+
+def path_scorer(predictions: np.ndarray, y: np.ndarray, column: str) -> PathScorer:
+    """The scorer of ``column`` for candidates ``predictions`` (float32, models first;
+    probabilities with classes last, or values) of rows labelled ``y``."""
+    if predictions.ndim == 2:
+        return lambda total, size: regression_scores((total + predictions) / size, y, column)
+    if column == "log_loss":
+        return LogLoss(predictions, y)
+    if column == "roc_auc":
+        return RocAuc(predictions, y)
+    return Labels(predictions, y, column)
