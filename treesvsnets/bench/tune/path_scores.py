@@ -42,6 +42,13 @@ CHUNK = 1 << 17
 PathScorer = Callable[[np.ndarray, int], np.ndarray]
 
 
+def contenders(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The candidates whose score can be the best (higher is better; each candidate's lies
+    in [low, high]): those whose ``high`` reaches the best ``low`` or ties with it."""
+    floor = low.max()
+    return np.flatnonzero(high >= floor - 2 * TIE * abs(floor))
+
+
 def label_scores(tp: np.ndarray, said: np.ndarray, true: np.ndarray, column: str) -> np.ndarray:
     """Each candidate's score ``column`` from its confusion counts, as scikit-learn computes
     it: ``tp`` (candidates x classes) right predictions, ``said`` predictions and ``true`` the
@@ -160,8 +167,7 @@ class LogLoss:
         # float64 rounding of everything (1e-13 relative, 1e-15 a row for the upper clip)
         bound = (2.0**-16 * part + 1e-13 * (abs(common) + part + np.abs(below))) / n_rows
         bound += 1e-15
-        reach = (approx + bound).min()
-        models = np.flatnonzero(approx - bound <= reach * (1 + 2 * TIE))
+        models = contenders(-(approx + bound), -(approx - bound))  # lower is better
         scores = np.full(n_models, np.nan)
         scores[models] = log_loss_of((total[None, :] + self.true[models]) / size)
         return scores
@@ -279,11 +285,54 @@ def regression_scores(predicted: np.ndarray, y: np.ndarray, column: str) -> np.n
     raise ValueError(f"no regression score named {column!r}")
 
 
+class Regression:
+    """RMSE, MAE or R² of each candidate. The residual ``y - (S + p) / size`` is
+    ``b - p / size`` with ``b = y - S / size``: a float32 pass of that, within a bound
+    proportional to the residuals and to ``p / size``, finds the candidates that can be the
+    best, and only those are computed in float64 (as scikit-learn does)."""
+
+    def __init__(self, predictions: np.ndarray, y: np.ndarray, column: str):
+        self.p, self.y, self.column = predictions, y, column
+        self.rough = predictions.astype(np.float32)
+        wide = predictions.astype(np.float64)
+        self.squares, self.sizes = (wide**2).sum(axis=1), np.abs(wide).sum(axis=1)
+        self.spread = ((y - y.mean()) ** 2).sum()
+
+    def _bounds(self, total: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each candidate's score lies in [low, high] (higher is better)."""
+        base = (self.y - total / size).astype(np.float32)
+        residual = np.multiply(self.rough, np.float32(1 / size))
+        np.subtract(base, residual, out=residual)
+        n_rows, u = len(self.y), 2.0**-24
+        # per row the float32 residual is within 3u (|r| + |p| / size) of the float64 one,
+        # itself within 2^-51 |y| of the real number; the float32 sums within 23u: bound
+        # with 64u, and 2^-48 for the float64 rounding
+        if self.column == "mae":
+            approx = np.abs(residual, out=residual).sum(axis=1).astype(np.float64)
+            bound = 64 * u * (approx + self.sizes / size) + 2.0**-48 * np.abs(self.y).sum()
+            return -(approx + bound) / n_rows, -(approx - bound) / n_rows
+        approx = np.square(residual, out=residual).sum(axis=1).astype(np.float64)
+        bound = 64 * u * (approx + np.sqrt(2 * approx * self.squares) / size)
+        bound += 2.0**-48 * np.sqrt(2 * approx * (self.y**2).sum())
+        worst, best = approx + bound, np.maximum(approx - bound, 0.0)
+        if self.column == "rmse":
+            return -np.sqrt(worst / n_rows), -np.sqrt(best / n_rows)
+        return 1 - worst / self.spread, 1 - best / self.spread
+
+    def __call__(self, total: np.ndarray, size: int) -> np.ndarray:
+        if size == 1 or self.spread == 0:
+            return regression_scores((total + self.p) / size, self.y, self.column)
+        models = contenders(*self._bounds(total, size))
+        scores = np.full(len(self.p), np.nan)
+        scores[models] = regression_scores((total + self.p[models]) / size, self.y, self.column)
+        return scores
+
+
 def path_scorer(predictions: np.ndarray, y: np.ndarray, column: str) -> PathScorer:
     """The scorer of ``column`` for candidates ``predictions`` (float32, models first;
     probabilities with classes last, or values) of rows labelled ``y``."""
     if predictions.ndim == 2:
-        return lambda total, size: regression_scores((total + predictions) / size, y, column)
+        return Regression(predictions, y, column)
     if column == "log_loss":
         return LogLoss(predictions, y)
     if column == "roc_auc":
