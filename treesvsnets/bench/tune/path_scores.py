@@ -173,12 +173,12 @@ class LogLoss:
         return scores
 
 
-def mann_whitney(values: np.ndarray, positive: np.ndarray) -> np.ndarray:
+def mann_whitney(values: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The Mann-Whitney count of each row of ``values`` (rows x items, float64 or float32,
     none negative): the (positive, negative) item pairs where the positive is higher, ties
-    counting half. Exact (integers and halves). Each row is sorted once, on keys that put
-    the item's label in the lowest bit of its value's bits (the order of non-negative
-    floats), so that negatives come first among equal values."""
+    counting half, exact (integers and halves); and the tied pairs. Each row is sorted
+    once, on keys that put the item's label in the lowest bit of its value's bits (the
+    order of non-negative floats), so that negatives come first among equal values."""
     n_pos = int(positive.sum())
     unsigned = np.dtype(f"uint{8 * values.dtype.itemsize}").type
     keys = values.view(unsigned) << unsigned(1)
@@ -188,9 +188,16 @@ def mann_whitney(values: np.ndarray, positive: np.ndarray) -> np.ndarray:
     places = np.arange(values.shape[1], dtype=np.uint64)
     below_or_tied = np.einsum("ij,j->i", label, places).astype(np.float64)
     below_or_tied -= n_pos * (n_pos - 1) / 2
-    tied = np.zeros(keys.shape, dtype=bool)  # an item's value equals the next one's
-    np.equal(keys[:, 1:] >> unsigned(1), keys[:, :-1] >> unsigned(1), out=tied[:, :-1])
-    return below_or_tied - _tied_pairs(tied, label) / 2
+    # a tie of a negative and a positive leaves two neighbours differing in the label bit
+    # only; the rows with one are looked at closely
+    mixed = np.flatnonzero(((keys[:, 1:] ^ keys[:, :-1]) == unsigned(1)).any(axis=1))
+    ties = np.zeros(len(keys))
+    if len(keys) and len(mixed):
+        keys, label = keys[mixed], label[mixed]
+        tied = np.zeros(keys.shape, dtype=bool)  # an item's value equals the next one's
+        np.equal(keys[:, 1:] >> unsigned(1), keys[:, :-1] >> unsigned(1), out=tied[:, :-1])
+        ties[mixed] = _tied_pairs(tied, label)
+    return below_or_tied - ties / 2, ties
 
 
 def _tied_pairs(tied: np.ndarray, label: np.ndarray) -> np.ndarray:
@@ -251,17 +258,30 @@ class RocAuc:
         positive, candidates = self.y == column, self.columns[column]
         n_pos = int(positive.sum())
         if size == 1:  # each candidate alone: its own probabilities
-            counts = mann_whitney(candidates, positive)
-        else:
-            chosen = total[:, column]
-            low, high = chosen + self.low[column], chosen + self.high[column]
-            rows = np.flatnonzero(_near_other_side(low, high, positive))
-            counts = mann_whitney(low[None, :], positive)[0]
-            counts -= mann_whitney(low[None, rows], positive[rows])[0]
-            if len(rows) < len(chosen):
-                chosen, candidates, positive = chosen[rows], candidates[:, rows], positive[rows]
-            counts += mann_whitney((chosen + candidates) / size, positive)
-        return counts / (n_pos * (len(self.y) - n_pos))
+            return mann_whitney(candidates, positive)[0] / (n_pos * (len(self.y) - n_pos))
+        chosen = total[:, column]
+        low, high = chosen + self.low[column], chosen + self.high[column]
+        rows = np.flatnonzero(_near_other_side(low, high, positive))
+        counts = mann_whitney(low[None, :], positive)[0][0]
+        counts -= mann_whitney(low[None, rows], positive[rows])[0][0]
+        if len(rows) < len(chosen):
+            chosen, candidates, positive = chosen[rows], candidates[:, rows], positive[rows]
+        return (counts + self._contested(chosen, candidates, positive, size)) / (
+            n_pos * (len(self.y) - n_pos)
+        )
+
+    @staticmethod
+    def _contested(chosen, candidates, positive, size: int) -> np.ndarray:
+        """The Mann-Whitney counts of the candidates' ensembles on the contested rows: sorted
+        in float32 (faster), whose rounding keeps the order of unequal values or makes them
+        equal; a candidate with a tie (positive, negative) in float32 is sorted again in
+        float64, so the counts are exact."""
+        values = (chosen + candidates) / size
+        counts, ties = mann_whitney(values.astype(np.float32), positive)
+        again = np.flatnonzero(ties)
+        if len(again):
+            counts[again] = mann_whitney(values[again], positive)[0]
+        return counts
 
     def __call__(self, total: np.ndarray, size: int) -> np.ndarray:
         if not self.defined:
