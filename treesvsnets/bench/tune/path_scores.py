@@ -227,9 +227,10 @@ def _near_other_side(low: np.ndarray, high: np.ndarray, positive: np.ndarray) ->
     """Which rows' intervals [low, high] (+- :data:`MARGIN`) meet an interval of a row of
     the other side (positive or not)."""
     near = np.zeros(len(low), dtype=bool)
+    order = np.argsort(low)
     for side in (positive, ~positive):
-        order = np.argsort(low[~side], kind="stable")
-        starts, ends = low[~side][order], np.maximum.accumulate(high[~side][order])
+        other = order[~side[order]]  # the other side's rows, by their low end
+        starts, ends = low[other], np.maximum.accumulate(high[other])
         before = np.searchsorted(starts, high[side] + MARGIN, side="right")
         reach = ends[np.maximum(before - 1, 0)]
         near[side] = (before > 0) & (reach >= low[side] - MARGIN)
