@@ -223,9 +223,10 @@ def _tied_pairs(tied: np.ndarray, label: np.ndarray) -> np.ndarray:
     return pairs
 
 
-def _near_other_side(low: np.ndarray, high: np.ndarray, positive: np.ndarray) -> np.ndarray:
+def _settle(low: np.ndarray, high: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, int]:
     """Which rows' intervals [low, high] (+- :data:`MARGIN`) meet an interval of a row of
-    the other side (positive or not)."""
+    the other side (positive or not): the contested rows; and the Mann-Whitney count of the
+    (positive, negative) pairs with a row not contested, whose order is that of ``low``."""
     near = np.zeros(len(low), dtype=bool)
     order = np.argsort(low)
     for side in (positive, ~positive):
@@ -234,7 +235,11 @@ def _near_other_side(low: np.ndarray, high: np.ndarray, positive: np.ndarray) ->
         before = np.searchsorted(starts, high[side] + MARGIN, side="right")
         reach = ends[np.maximum(before - 1, 0)]
         near[side] = (before > 0) & (reach >= low[side] - MARGIN)
-    return near
+    negatives = low[order[~positive[order]]]
+    count = int(np.searchsorted(negatives, low[positive & ~near]).sum())  # settled positives
+    positives = low[order[(positive & near)[order]]]  # contested positives over settled negatives
+    below = np.searchsorted(positives, low[~positive & ~near], side="right")
+    return near, count + int((len(positives) - below).sum())
 
 
 class RocAuc:
@@ -262,9 +267,8 @@ class RocAuc:
             return mann_whitney(candidates, positive)[0] / (n_pos * (len(self.y) - n_pos))
         chosen = total[:, column]
         low, high = chosen + self.low[column], chosen + self.high[column]
-        rows = np.flatnonzero(_near_other_side(low, high, positive))
-        counts = mann_whitney(low[None, :], positive)[0][0]
-        counts -= mann_whitney(low[None, rows], positive[rows])[0][0]
+        near, counts = _settle(low, high, positive)
+        rows = np.flatnonzero(near)
         if len(rows) < len(chosen):
             chosen, candidates, positive = chosen[rows], candidates[:, rows], positive[rows]
         return (counts + self._contested(chosen, candidates, positive, size)) / (
