@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from sklearn import metrics as sk
 
 from treesvsnets.bench.cells.metrics import regression_score, roc_auc, score
@@ -180,7 +179,9 @@ def test_the_regression_selection_is_a_plain_loop_over_scikit_learns_scores(metr
     def row_score(values):
         return regression_score(y, values)[metric]
 
-    counts, path, val_score = _reference_selection(predictions, row_score, judged.higher_is_better, 15)
+    counts, path, val_score = _reference_selection(
+        predictions, row_score, judged.higher_is_better, 15
+    )
     chosen = greedy_selection(predictions, y, judged, steps=15)
     assert chosen.counts.tolist() == counts.tolist()
     assert list(chosen.path) == path
