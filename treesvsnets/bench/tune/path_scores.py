@@ -329,9 +329,11 @@ class Regression:
         residual = np.multiply(self.rough, np.float32(1 / size))
         np.subtract(base, residual, out=residual)
         n_rows, u = len(self.y), 2.0**-24
-        # per row the float32 residual is within 3u (|r| + |p| / size) of the float64 one,
-        # itself within 2^-51 |y| of the real number; the float32 sums within 23u: bound
-        # with 64u, and 2^-48 for the float64 rounding
+        # per row the float32 residual (b, p, 1 / size, the product and the difference
+        # rounded) is within 2u |r| + 4u |p| / size of the real one, the float64 one within
+        # 2^-50 (|y| + |r| + |p| / size), the float32 sums within 23u: so the squares' sum is
+        # within 4u A + 8u sqrt(A sum p^2) / size (the absolute values': 2u A + 4u sum |p| /
+        # size) and the float64 rounding: bound with 64u, and 2^-48 for the latter
         if self.column == "mae":
             approx = np.abs(residual, out=residual).sum(axis=1).astype(np.float64)
             bound = 64 * u * (approx + self.sizes / size) + 2.0**-48 * np.abs(self.y).sum()

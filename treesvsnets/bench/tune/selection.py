@@ -66,10 +66,18 @@ def blend(predictions: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return average
 
 
+def _floats(predictions: np.ndarray) -> np.ndarray:
+    """Predictions as float32 or float64 (the scorers read their bits)."""
+    predictions = np.asarray(predictions)
+    if predictions.dtype in (np.float32, np.float64):
+        return predictions
+    return predictions.astype(np.float64)
+
+
 def scores_of(candidates: np.ndarray, y: np.ndarray, metric: Metric) -> np.ndarray:
     """The score ``metric`` of each of many predictions (the first axis) of the same rows:
     probabilities (3 axes) for classification, values (2 axes) for regression."""
-    candidates, y = np.asarray(candidates), np.asarray(y)
+    candidates, y = _floats(candidates), np.asarray(y)
     if candidates.ndim == 3:
         y = y.astype(np.int64)
         if metric.column == "log_loss":
@@ -116,7 +124,7 @@ def greedy_selection(
     ensemble is the path's best prefix."""
     if len(predictions) == 0:
         raise ValueError("an ensemble needs at least one model's predictions")
-    predictions, y = np.asarray(predictions), np.asarray(y)
+    predictions, y = _floats(predictions), np.asarray(y)
     y = y.astype(np.int64) if predictions.ndim == 3 else y.astype(np.float64)
     first = _distinct(predictions)
     candidates = predictions if len(first) == len(predictions) else predictions[first]
