@@ -9,6 +9,7 @@ import pytest
 from sklearn import metrics as sk
 
 from treesvsnets.bench.cells.metrics import regression_score, roc_auc, score
+from treesvsnets.bench.tune.path_scores import mann_whitney
 from treesvsnets.bench.tune.selection import blend, greedy_selection, scores_of
 from treesvsnets.tasks import CLASSIFICATION, METRICS, REGRESSION, primary
 
@@ -186,3 +187,16 @@ def test_the_regression_selection_is_a_plain_loop_over_scikit_learns_scores(metr
     assert chosen.counts.tolist() == counts.tolist()
     assert list(chosen.path) == path
     assert chosen.val_score == val_score
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_pair_counts_are_the_rank_sums(dtype):
+    """ROC-AUC's Mann-Whitney counts, ties counting half, as from scipy's average ranks."""
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(7)
+    values = (rng.integers(0, 6, size=(40, 50)) / 4).astype(dtype)
+    positive = rng.random(50) < 0.3
+    ranks = rankdata(values, axis=1)[:, positive].sum(axis=1)
+    expected = ranks - positive.sum() * (positive.sum() + 1) / 2
+    assert mann_whitney(values, positive)[0].tolist() == expected.tolist()

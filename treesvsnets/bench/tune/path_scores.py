@@ -185,7 +185,7 @@ def mann_whitney(values: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, 
     keys |= positive.astype(unsigned)
     keys.sort(axis=1)
     label = keys & unsigned(1)
-    places = np.arange(values.shape[1], dtype=np.uint64)
+    places = np.arange(values.shape[1], dtype=unsigned if values.shape[1] < 1 << 15 else np.uint64)
     below_or_tied = np.einsum("ij,j->i", label, places).astype(np.float64)
     below_or_tied -= n_pos * (n_pos - 1) / 2
     # a tie of a negative and a positive leaves two neighbours differing in the label bit
@@ -277,15 +277,16 @@ class RocAuc:
 
     @staticmethod
     def _contested(chosen, candidates, positive, size: int) -> np.ndarray:
-        """The Mann-Whitney counts of the candidates' ensembles on the contested rows: sorted
-        in float32 (faster), whose rounding keeps the order of unequal values or makes them
-        equal; a candidate with a tie (positive, negative) in float32 is sorted again in
-        float64, so the counts are exact."""
-        values = (chosen + candidates) / size
-        counts, ties = mann_whitney(values.astype(np.float32), positive)
+        """The Mann-Whitney counts of the candidates' ensembles on the contested rows. Their
+        sums are sorted in float32 (faster): rounding keeps the order of unequal values or
+        makes them equal, and sums at least a float32 step apart stay apart when divided by
+        ``size`` in float64. A candidate with a tie (positive, negative) in float32 is
+        counted again on its float64 ensembles, so the counts are exact."""
+        sums = np.add(chosen, candidates)
+        counts, ties = mann_whitney(sums.astype(np.float32), positive)
         again = np.flatnonzero(ties)
         if len(again):
-            counts[again] = mann_whitney(values[again], positive)[0]
+            counts[again] = mann_whitney(sums[again] / size, positive)[0]
         return counts
 
     def __call__(self, total: np.ndarray, size: int) -> np.ndarray:
