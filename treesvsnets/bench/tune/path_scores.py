@@ -227,19 +227,21 @@ def _settle(low: np.ndarray, high: np.ndarray, positive: np.ndarray) -> tuple[np
     """Which rows' intervals [low, high] (+- :data:`MARGIN`) meet an interval of a row of
     the other side (positive or not): the contested rows; and the Mann-Whitney count of the
     (positive, negative) pairs with a row not contested, whose order is that of ``low``."""
-    near = np.zeros(len(low), dtype=bool)
     order = np.argsort(low)
-    for side in (positive, ~positive):
-        other = order[~side[order]]  # the other side's rows, by their low end
-        starts, ends = low[other], np.maximum.accumulate(high[other])
-        before = np.searchsorted(starts, high[side] + MARGIN, side="right")
+    lows, highs, sides = low[order], high[order], positive[order]
+    near = np.zeros(len(low), dtype=bool)  # in the order of the low ends
+    for mine in (sides, ~sides):
+        starts, ends = lows[~mine], np.maximum.accumulate(highs[~mine])  # the other side's
+        before = np.searchsorted(starts, highs[mine] + MARGIN, side="right")
         reach = ends[np.maximum(before - 1, 0)]
-        near[side] = (before > 0) & (reach >= low[side] - MARGIN)
-    negatives = low[order[~positive[order]]]
-    count = int(np.searchsorted(negatives, low[positive & ~near]).sum())  # settled positives
-    positives = low[order[(positive & near)[order]]]  # contested positives over settled negatives
-    below = np.searchsorted(positives, low[~positive & ~near], side="right")
-    return near, count + int((len(positives) - below).sum())
+        near[mine] = (before > 0) & (reach >= lows[mine] - MARGIN)
+    # a settled row's low end equals no low end of the other side: counts by position
+    negatives_before = np.cumsum(~sides) - ~sides
+    contested_after = np.cumsum((sides & near)[::-1])[::-1] - (sides & near)
+    count = int(negatives_before[sides & ~near].sum() + contested_after[~sides & ~near].sum())
+    unsorted = np.empty_like(near)
+    unsorted[order] = near
+    return unsorted, count
 
 
 class RocAuc:
@@ -269,6 +271,8 @@ class RocAuc:
         low, high = chosen + self.low[column], chosen + self.high[column]
         near, counts = _settle(low, high, positive)
         rows = np.flatnonzero(near)
+        if len(rows) == 0:  # every pair settled: the same for every candidate
+            return np.full(len(candidates), counts / (n_pos * (len(self.y) - n_pos)))
         if len(rows) < len(chosen):
             chosen, candidates, positive = chosen[rows], candidates[:, rows], positive[rows]
         return (counts + self._contested(chosen, candidates, positive, size)) / (
