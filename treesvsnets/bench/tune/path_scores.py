@@ -14,12 +14,17 @@ the last bits). What makes it fast, exactly:
   by more than ``D`` keeps its label whatever is added; a candidate whose own top probability
   cannot overturn the lead keeps it too. Only the other (candidate, row) pairs are computed,
   and the scores come from confusion counts, updated per candidate from the common ones.
-- log loss: only the true class's probability counts; a float32 pass with a proven error
-  bound finds the candidates that can be the best, and only those are computed in float64.
-- ROC-AUC (one-vs-rest for each class present, its macro mean for three classes or more): a
-  pair of rows more than ``D`` apart in ``S`` keeps its order whatever is added, so the
-  Mann-Whitney count of those pairs is computed once per step, and each candidate sorts only
-  the rows with an opposite-class row near them.
+- log loss: only the true class's probability counts, and ``log((S + p) / size)`` is
+  ``log(S / size) + log1p(p / S)``: a float32 pass of the second part, with a proven error
+  bound, finds the candidates that can be the best, and only those are computed in float64.
+  The regression scores likewise, from the residual ``y - S / size - p / size``.
+- ROC-AUC (one-vs-rest for each class present, its macro mean for three classes or more):
+  a row's sum with any candidate lies between ``S`` plus the least and the most any
+  candidate gives that row; two rows of opposite classes whose ranges do not meet keep their
+  order whatever is added, so the Mann-Whitney count of their pairs is computed once per
+  step, and each candidate sorts only the contested rows (in float32, again in float64 for a
+  candidate where float32 rounding made a positive and a negative equal).
+- models with the very same predictions are scored once (in ``selection``).
 
 A candidate that cannot be the best may get NaN (never chosen). :data:`MARGIN` absorbs the
 float64 rounding of sums of at most a few thousand probabilities.
