@@ -56,7 +56,7 @@ def test_a_part_where_the_answer_reverses_is_named():
         for d in range(12)
     }
     text = verdict(aggregate(score_rows(scores), rounds=50), facts)
-    assert "It reverses on images and sequences (4: rf (default) wins 0%)" in text
+    assert "It reverses on images and sequences (4 datasets: rf (default) wins 0%)" in text
 
 
 def test_one_family_alone_gets_no_verdict():
@@ -110,3 +110,49 @@ def test_what_ensembling_changed_is_one_sentence():
     assert "With defaults only, rf (default) against mlp (default)" in text
     assert "Without ensembling, " in text and "ensembling reverses the answer." in text
     assert text.count("ensembling") == 2  # one sentence
+
+
+def test_with_2_datasets_an_interval_that_excludes_0_is_not_read_as_a_lead():
+    """Trees win every battle on both datasets: the bootstrap's interval excludes 0 (each of
+    its 3 distinct resamples agrees), yet 2 datasets are too few to call it."""
+    result = aggregate(score_rows(_scores([-0.05] * 2)), rounds=50)
+    assert result.elo.gap("rf (default)", "mlp (default)")[1] > 0
+    text = verdict(result)
+    assert "Across 2 datasets" in text
+    assert "rf (default) leads on these 2 datasets, but 2 datasets are too few for the " in text
+    assert "interval to separate the families" in text
+    assert "are ahead" not in text
+
+
+def test_a_third_family_ahead_of_both_is_named():
+    """logreg beats trees and nets on every dataset: the paragraph still sets trees against
+    nets, and says both are behind the linear model, by how much and how sure."""
+    scores = _scores([-0.05] * 12)
+    for by_estimator in scores.values():
+        by_estimator["logreg"] = [v + 0.05 for v in by_estimator["rf"]]
+    result = aggregate(score_rows(scores), rounds=50)
+    text = verdict(result)
+    assert "the tree ensembles are ahead" in text
+    gap = result.board.loc["logreg (default)", "elo"] - 1000
+    assert (
+        f"Both are behind the best of the linear models, logreg (default), at "
+        f"{1000 + gap:.0f} Elo: {gap:.0f} points above rf (default) (95% interval " in text
+    )
+    assert "which excludes 0)." in text.split("Both are behind")[1]
+    assert "Both are behind" not in verdict(aggregate(score_rows(_scores([-0.05] * 12)), rounds=50))
+
+
+def test_a_part_where_the_two_are_even_is_not_said_to_agree():
+    scores = _scores([-0.05] * 8)
+    for d in (6, 7):  # on the two large tables mlp and rf trade folds: 50% each
+        scores[f"d{d}"]["mlp"] = [
+            v + (0.05 if i % 2 else -0.05) for i, v in enumerate(scores[f"d{d}"]["rf"][:4])
+        ]
+        scores[f"d{d}"]["rf"] = scores[f"d{d}"]["rf"][:4]
+        scores[f"d{d}"]["xgboost"] = scores[f"d{d}"]["xgboost"][:4]
+        scores[f"d{d}"]["dummy"] = scores[f"d{d}"]["dummy"][:4]
+    facts = {f"d{d}": DatasetFacts("classification", 500 if d < 6 else 5000) for d in range(8)}
+    text = verdict(aggregate(score_rows(scores), rounds=50), facts)
+    assert "The two are even on datasets of 2,000 rows or more (2 datasets: " in text
+    assert "rf (default) wins 50%)" in text
+    assert "The answer holds on every part" not in text
