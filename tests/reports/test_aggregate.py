@@ -182,6 +182,7 @@ def test_elo_agrees_with_an_independent_maximum_likelihood_fit_to_one_point():
     for method in methods:
         assert got[method] == pytest.approx(expected[method], abs=1.0)
     assert got.std() > 10  # the ratings are spread, so agreement is not trivial
+    assert aggregate(rows, rounds=10).board["elo_bounded"].all()  # a finite maximum exists
 
 
 def test_the_bootstraps_refit_finds_the_same_maximum_as_the_logistic_regression():
@@ -228,3 +229,35 @@ def test_a_win_rate_counts_only_the_splits_both_methods_ran_on():
     assert rates.loc["x (default)", "rf (default)"] == pytest.approx((1.0 + 0.0) / 2)
     only_a = aggregate(rows[rows["dataset"] == "a"], rounds=10).win_rates
     assert only_a.loc["x (default)", "rf (default)"] == 1.0
+
+
+def test_a_method_that_lost_every_battle_has_an_unbounded_rating_and_is_marked_so():
+    """mlp loses every battle: no finite maximum-likelihood rating exists for it (only the
+    penalty holds it), so the board marks it and the verdict gives no size to the gap; rf and
+    x trade wins and stay finite against each other."""
+    from treesvsnets.reports.across_section import display
+    from treesvsnets.reports.verdict import verdict
+
+    rows = score_rows(
+        {
+            "a": {"rf": [0.8, 0.7, 0.9], "x": [0.7, 0.8, 0.85], "mlp": [0.5, 0.5, 0.5]},
+            "b": {"rf": [0.6, 0.7], "x": [0.65, 0.6], "mlp": [0.4, 0.3]},
+        }
+    )
+    result = aggregate(rows, rounds=20)
+    board = result.board
+    assert board["elo_bounded"].to_dict() == {
+        "rf (default)": True,
+        "x (default)": True,
+        "mlp (default)": False,
+    }
+    assert board.loc["rf (default)", "elo_group"] == board.loc["x (default)", "elo_group"]
+    shown = display(result).set_index("method")["Elo"]
+    assert shown["mlp (default)"].endswith(" (unbounded)") and shown["rf (default)"] == "1000"
+    assert "a gap without a finite size, as every battle between their groups went one way" in (
+        verdict(result)
+    )
+    # one lucky fold for mlp joins the groups: every rating is finite again
+    rows.loc[(rows["estimator"] == "mlp") & (rows["fold"] == 0) & (rows["dataset"] == "a"),
+             "accuracy"] = 0.95  # fmt: skip
+    assert aggregate(rows, rounds=20).board["elo_bounded"].all()

@@ -76,9 +76,42 @@ def test_a_run_with_both_tasks_rates_them_together_and_each_alone():
     section = across_section(rows, [], None, None)
     assert section is not None and section.result.n_datasets == 5  # one board over both
     classified, regressed = section.by_task
-    assert classified.startswith("Classification datasets alone (3, judged by accuracy): Elo ")
-    assert regressed.startswith("Regression datasets alone (2, judged by RMSE): Elo mlp (default)")
+    assert classified.startswith(
+        "Classification datasets alone (3, judged by accuracy; 95% intervals): Elo "
+    )
+    assert regressed.startswith(
+        "Regression datasets alone (2, judged by RMSE; 95% intervals): Elo mlp (default)"
+    )
     assert classified.split("Elo ")[1].startswith("rf (default) 1000")
+    # a task of one dataset is still shown, as that dataset's answer without an interval
+    one = rows[rows["dataset"] != "r-d1"]
+    regressed = across_section(one, [], None, None).by_task[1]
+    assert regressed.startswith("Regression datasets alone (1, judged by RMSE; no interval): Elo ")
+    assert " to " not in regressed
+
+
+def test_the_board_s_legend_says_the_imputation_rule_and_reads_far_interval_ends():
+    """The rule for failed cells is on the page whatever happened; an interval end far from its
+    rating (a method that lost every battle in some resamples) is explained only when there
+    is one; without rf (default) the legend says the mean is 1000."""
+    from treesvsnets.reports.across_section import across_section
+
+    nan = float("nan")
+    scores = _scores([-0.05] * 3)
+    scores["d0"]["mlp"] = [nan] * 5  # failed on d0: the dummy's error, which loses everything
+    section = across_section(score_rows(scores), [], None, None)
+    assert section.table.set_index("method").loc["mlp (default)", "imputed"] == "[33% imputed]"
+    legend = section.legend
+    assert "each takes the baseline's (dummy's) error on the same dataset, seed and fold" in legend
+    assert "`[X% imputed]` is the share of a method's cells filled so" in legend
+    assert "rf (default) = 1000" in legend and "200 refits" in legend
+    board = section.result.board
+    far = (board["elo"] - board["elo_low"]).max() > 800
+    assert far == ("read it as 'unbounded'" in legend)
+    rows = score_rows({d: {"x": [0.8, 0.7], "mlp": [0.6, 0.9]} for d in ("a", "b")})
+    other = across_section(rows, [], None, None).legend
+    assert "no rf (default) in these runs, so the ratings' mean is 1000" in other
+    assert "'unbounded'" not in other and "Failed cells" in other
 
 
 def test_a_net_that_ran_on_one_dataset_does_not_speak_for_the_nets():

@@ -22,7 +22,9 @@ the others only where it ran.
   refits maximise the same likelihood with SciPy, much faster on a few parameters), scaled so that
   P(A beats B) = 1 / (1 + 10^((R_B − R_A) / 400)) and shifted so that ``rf (default)`` is
   exactly 1000 (the ratings' mean is 1000 when the board has no ``rf (default)``). A 95%
-  interval from 200 bootstrap rounds that resample datasets.
+  interval from 200 bootstrap rounds that resample datasets. ``elo_bounded`` is False where
+  the rating has no finite maximum (:mod:`.separation`: every battle against the anchor's
+  ``elo_group`` went one way), its number then set by the penalty.
 - **Win rates** (:func:`win_rates`): per pair, the share of splits one beats the other (ties
   half) on each dataset, averaged over the datasets both ran on; a method's overall win rate
   averages that over its opponents.
@@ -51,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE_FAMILY
+from treesvsnets.reports.separation import bounded, groups
 from treesvsnets.results.row import DEFAULT
 from treesvsnets.tasks import REGRESSION, Metric, primary, task_of
 
@@ -430,6 +433,9 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
     board = pd.DataFrame(
         {"elo": fit.ratings, "elo_low": low, "elo_high": high}, index=fit.methods
     ).join(facts)
+    board["elo_group"] = groups(wins.sum(axis=0))  # separation.py: gaps across groups unbounded
+    anchor = methods.index(ANCHOR) if ANCHOR in methods else None
+    board["elo_bounded"] = bounded(board["elo_group"].to_numpy(), anchor)
     board["win_rate"] = rates.mean(axis=1, skipna=True)
     board["average_rank"] = errors.rank(axis=1, method="average").mean(axis=0)
     board["normalized"] = normalized["tabarena"].mean(axis=0)

@@ -348,6 +348,7 @@ def build_content(
         failed=failed,
         verdict=section.verdict if section else "",
         across_table=section.table if section else None,
+        across_legend=section.legend if section else "",
         board=board,
         after_board=boards.after_board,
     )

@@ -32,6 +32,8 @@ def _across(content: ReportContent) -> list[str]:
         lines += [f"**{content.verdict}**", ""]
     if content.across_table is not None:
         lines += [_table(content.across_table), ""]
+    if content.across_legend:
+        lines += [content.across_legend, ""]
     lines += [*(f"- {sentence}" for sentence in content.across), ""]
     return lines + _figures(content.across_figures)
 

@@ -143,7 +143,13 @@ def _lead(result: Aggregate, a: str, b: str) -> str:
     head = (
         f"Across {n} dataset{'s' if n != 1 else ''}, the best of the {_family(result, a)}, "
         f"{a}, rates {result.board.loc[a, 'elo']:.0f} Elo against {result.board.loc[b, 'elo']:.0f} "
-        f"for the best of the {_family(result, b)}, {b}: a gap of {gap:.0f} points"
+        f"for the best of the {_family(result, b)}, {b}: "
+        + (
+            f"a gap of {gap:.0f} points"
+            if result.board.loc[a, "elo_group"] == result.board.loc[b, "elo_group"]
+            else "a gap without a finite size, as every battle between their groups went one "
+            f"way (the {gap:.0f} points are the fit's penalty at work)"
+        )
     )
     if np.isnan(low):
         sure = (
