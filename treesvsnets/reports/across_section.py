@@ -15,10 +15,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from treesvsnets.reports import across_plots
-from treesvsnets.reports.aggregate import ANCHOR, ANCHOR_ELO, Aggregate, aggregate
+from treesvsnets.reports.aggregate import ANCHOR, ANCHOR_ELO, Aggregate, aggregate, elo_fit
 from treesvsnets.reports.layout import Figure, save_figure
 from treesvsnets.reports.verdict import DatasetFacts, verdict
 from treesvsnets.tasks import TASKS, primary, task_of
@@ -180,32 +181,34 @@ _FIGURES = (
 )
 
 
-def _by_task(rows: pd.DataFrame, metric: str | None) -> list[str]:
+def _by_task(result: Aggregate, metric: str | None) -> list[str]:
     """With both tasks in the run, each task's own Elo, in words (a task of one dataset: that
     dataset's answer, with no interval): the board above pools their battles, each on its own
-    metric."""
-    tasks = rows["task"].map(task_of) if "task" in rows else pd.Series(dtype=object)
-    if tasks.nunique() < 2:
+    metric. Refitted on the board's own cells of that task (failures filled by the same rule;
+    a method whose every cell of the task failed is left out there, as the board leaves out
+    one whose every cell failed)."""
+    table = result.table
+    if table["task"].nunique() < 2:
         return []
     lines = []
     for task in TASKS:
-        part = rows[tasks == task]
-        if part.empty:
-            continue
-        result = aggregate(part, metric)
-        board = result.board.dropna(subset=["elo"]) if len(result.board) else result.board
+        part = table[table["task"] == task]
+        part = part[~part.groupby("method")["imputed"].transform("all")]
+        if part["method"].nunique() < 2:
+            continue  # nothing to rate against
+        fit = elo_fit(part)
+        order = np.argsort(-fit.ratings)
+        low, high = fit.intervals()
         ratings = ", ".join(
-            f"{method} {elo:.0f}" + (f" ({lo:.0f} to {hi:.0f})" if lo == lo else "")
-            for method, elo, lo, hi in zip(
-                board.index, board["elo"], board["elo_low"], board["elo_high"], strict=True
-            )
+            f"{fit.methods[i]} {fit.ratings[i]:.0f}"
+            + (f" ({low[i]:.0f} to {high[i]:.0f})" if low[i] == low[i] else "")
+            for i in order
         )
-        if not ratings:
-            continue  # every cell of the task failed, or one method alone: nothing rated
-        alone = "no interval" if result.n_datasets < 2 else "95% intervals"
+        n = part["dataset"].nunique()
         lines.append(
-            f"{task[0].upper() + task[1:]} datasets alone ({result.n_datasets}, judged by "
-            f"{primary(task, metric).label}; {alone}): Elo {ratings}."
+            f"{task[0].upper() + task[1:]} datasets alone ({n}, judged by "
+            f"{primary(task, metric).label}; {'no interval' if n < 2 else '95% intervals'}): "
+            f"Elo {ratings}."
         )
     return lines
 
@@ -224,7 +227,10 @@ def across_section(
     section = AcrossSection(
         verdict(result, facts), display(result), result=result, legend=legend(result)
     )
-    section.by_task = _by_task(rows, metric)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # as aggregate's fits: more threads only wait
+        section.by_task = _by_task(result, metric)
     if run_dir is not None and len(result.board) > 1:
         section.figures = [
             Figure(caption, save_figure(partial(draw, result), run_dir, name))

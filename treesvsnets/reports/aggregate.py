@@ -22,9 +22,8 @@ the others only where it ran.
   refits maximise the same likelihood with SciPy, much faster on a few parameters), scaled so that
   P(A beats B) = 1 / (1 + 10^((R_B − R_A) / 400)) and shifted so that ``rf (default)`` is
   exactly 1000 (the ratings' mean is 1000 when the board has no ``rf (default)``). A 95%
-  interval from 200 bootstrap rounds that resample datasets. ``elo_bounded`` is False where
-  the rating has no finite maximum (:mod:`.separation`: every battle against the anchor's
-  ``elo_group`` went one way), its number then set by the penalty.
+  interval from 200 bootstrap rounds that resample datasets. ``elo_bounded``: False where no
+  finite maximum exists (:mod:`.separation`), the number then set by the penalty.
 - **Win rates** (:func:`win_rates`): per pair, the share of splits one beats the other (ties
   half) on each dataset, averaged over the datasets both ran on; a method's overall win rate
   averages that over its opponents.
@@ -236,6 +235,10 @@ class EloFit:
     ratings: np.ndarray
     samples: np.ndarray
 
+    def intervals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each rating's 95% bootstrap interval (NaN where no round could rate it)."""
+        return _interval(self.samples)
+
     def gap(self, a: str, b: str) -> tuple[float, float, float]:
         """Rating of ``a`` minus ``b``, and its 95% bootstrap interval."""
         i, j = self.methods.index(a), self.methods.index(b)
@@ -412,10 +415,8 @@ def _folder_rows(run_dirs: list[str | Path], metric: str | None) -> tuple[pd.Dat
 def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -> Aggregate:
     table, dropped = error_table(rows, metric)
     if table.empty:  # every cell failed, or only the baseline ran: nothing to rate
-        nothing = pd.DataFrame()
-        return Aggregate(
-            table, nothing, nothing, {}, nothing, EloFit([], np.zeros(0), np.zeros((0, 0))), dropped
-        )
+        none, no_fit = pd.DataFrame(), EloFit([], np.zeros(0), np.zeros((0, 0)))
+        return Aggregate(table, none, none, {}, none, no_fit, dropped)
     methods, _, wins = dataset_wins(table)  # once: Elo and the win rates both read it
     fit = _elo_fit(methods, wins, rounds, seed)
     errors = dataset_errors(table)
@@ -423,7 +424,7 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
     normalized = normalized_scores(errors, tasks)
     gaps = improvability(errors)
     rates = _win_rates(methods, wins)
-    low, high = _interval(fit.samples)
+    low, high = fit.intervals()
     facts = table.groupby("method").agg(
         family=("family", "first"),
         estimator=("estimator", "first"),
@@ -433,9 +434,8 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
     board = pd.DataFrame(
         {"elo": fit.ratings, "elo_low": low, "elo_high": high}, index=fit.methods
     ).join(facts)
-    board["elo_group"] = groups(wins.sum(axis=0))  # separation.py: gaps across groups unbounded
-    anchor = methods.index(ANCHOR) if ANCHOR in methods else None
-    board["elo_bounded"] = bounded(board["elo_group"].to_numpy(), anchor)
+    board["elo_group"] = labels = groups(wins.sum(axis=0))  # gaps across groups: unbounded
+    board["elo_bounded"] = bounded(labels, methods.index(ANCHOR) if ANCHOR in methods else None)
     board["win_rate"] = rates.mean(axis=1, skipna=True)
     board["average_rank"] = errors.rank(axis=1, method="average").mean(axis=0)
     board["normalized"] = normalized["tabarena"].mean(axis=0)
