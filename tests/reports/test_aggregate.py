@@ -261,3 +261,15 @@ def test_a_method_that_lost_every_battle_has_an_unbounded_rating_and_is_marked_s
     rows.loc[(rows["estimator"] == "mlp") & (rows["fold"] == 0) & (rows["dataset"] == "a"),
              "accuracy"] = 0.95  # fmt: skip
     assert aggregate(rows, rounds=20).board["elo_bounded"].all()
+
+
+def test_a_notebook_gets_each_table_as_a_dataframe():
+    rows = score_rows(
+        {"a": {"rf": [0.9, 0.8], "x": [0.7, 0.7]}, "b": {"rf": [0.6, 0.6], "x": [0.8, 0.7]}}
+    )
+    result = aggregate(rows, rounds=10)
+    assert result.errors.loc["a", "rf (default)"] == pytest.approx(0.15)
+    assert result.ranks.loc["a"].to_dict() == {"rf (default)": 1.0, "x (default)": 2.0}
+    assert result.ranks.mean().to_dict() == result.board["average_rank"].to_dict()
+    assert list(result.times.columns) == ["train_per_1k", "predict_per_1k"]
+    assert result.times.loc["x (default)", "train_per_1k"] == pytest.approx(1000 / 200)

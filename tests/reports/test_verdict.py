@@ -173,6 +173,9 @@ def test_a_third_family_ahead_of_both_is_named():
     )
     assert "which excludes 0)." in text.split("Both are behind")[1]
     assert "Both are behind" not in verdict(aggregate(score_rows(_scores([-0.05] * 12)), rounds=50))
+    few = verdict(aggregate(score_rows(dict(list(scores.items())[:3])), rounds=50))
+    assert "on too few datasets to tell)." in few.split("Both are behind")[1]
+    assert "excludes 0" not in few
 
 
 def test_a_part_where_the_two_are_even_is_not_said_to_agree():
@@ -189,3 +192,26 @@ def test_a_part_where_the_two_are_even_is_not_said_to_agree():
     assert "The two are even on datasets of 2,000 rows or more (2 datasets: " in text
     assert "rf (default) wins 50%)" in text
     assert "The answer holds on every part" not in text
+
+
+def test_what_the_paragraph_knows_of_each_dataset_comes_from_the_manifests_entries():
+    """The entries ``Dataset.describe`` writes: an image set, a sequence set, a table with
+    categorical columns, one without (an older entry without the key: no categories)."""
+    from treesvsnets.datasets import load
+    from treesvsnets.reports.across_section import dataset_facts
+
+    described = [load(name).describe() for name in ("digits", "iris")]
+    described += [
+        {"name": "seq", "task": "classification", "n_samples": 10, "sequence_shape": [1, 40]},
+        {"name": "cats", "task": "regression", "n_samples": 5000, "categorical_columns": ["c"]},
+    ]
+    facts = dataset_facts(described)
+    assert facts["digits"] == DatasetFacts("classification", 1797, kind="image")
+    assert facts["iris"] == DatasetFacts("classification", 150)
+    assert facts["seq"].kind == "sequence" and facts["cats"].categorical
+    assert facts["cats"].parts() == {
+        "task": "regression datasets",
+        "size": "datasets of 2,000 rows or more",
+        "kind": "tables",
+        "categorical": "tables with categorical columns",
+    }

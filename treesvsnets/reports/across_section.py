@@ -1,6 +1,7 @@
 """The report's cross-dataset section, for a run (or runs) over 2 or more datasets: the
 verdict paragraph, the board of methods (Elo with its interval, win rate, average rank,
-normalized scores, improvability, seconds per 1,000 rows, imputed share) and its figures.
+normalized scores, improvability, seconds per 1,000 rows, imputed share), its legend, each
+task's own Elo, the rank tests over the same methods (:mod:`.across_ranks`) and its figures.
 
 A method is an estimator under one protocol (``rf (default)``, ``rf (tuned)``), each task
 judged by the run's metric (:mod:`.aggregate`); the baseline fills failures and is not rated.
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.reports import across_plots
+from treesvsnets.reports.across_ranks import rank_statistics
 from treesvsnets.reports.aggregate import ANCHOR, ANCHOR_ELO, Aggregate, aggregate, elo_fit
 from treesvsnets.reports.layout import Figure, save_figure
 from treesvsnets.reports.verdict import DatasetFacts, verdict
@@ -35,6 +37,7 @@ class AcrossSection:
     result: Aggregate | None = None
     by_task: list[str] = field(default_factory=list)  # each task's own Elo, when both ran
     legend: str = ""  # what the board's columns mean, and how failures are filled
+    statistics: list[str] = field(default_factory=list)  # Friedman/Nemenyi, per task
 
 
 def dataset_facts(described: list[dict[str, Any]]) -> dict[str, DatasetFacts]:
@@ -231,9 +234,11 @@ def across_section(
 
     with threadpool_limits(limits=1):  # as aggregate's fits: more threads only wait
         section.by_task = _by_task(result, metric)
-    if run_dir is not None and len(result.board) > 1:
+    if run_dir is not None:
         section.figures = [
             Figure(caption, save_figure(partial(draw, result), run_dir, name))
             for draw, name, caption in _FIGURES
         ]
+    section.statistics, diagrams = rank_statistics(result, rows, metric, run_dir)
+    section.figures += diagrams
     return section

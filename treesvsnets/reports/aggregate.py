@@ -366,6 +366,21 @@ class Aggregate:
     def n_datasets(self) -> int:
         return int(self.table["dataset"].nunique())
 
+    @property
+    def errors(self) -> pd.DataFrame:
+        """Each method's mean error per dataset: datasets by methods."""
+        return dataset_errors(self.table) if len(self.table) else pd.DataFrame()
+
+    @property
+    def ranks(self) -> pd.DataFrame:
+        """Each method's rank per dataset (1 = the lowest error, ties averaged)."""
+        return self.errors.rank(axis=1, method="average")
+
+    @property
+    def times(self) -> pd.DataFrame:
+        """Train and predict seconds per 1,000 rows per method (median over datasets)."""
+        return self.board.reindex(columns=["train_per_1k", "predict_per_1k"])
+
 
 def aggregate(
     rows: pd.DataFrame | str | Path | Sequence[str | Path],
@@ -375,41 +390,20 @@ def aggregate(
     seed: int = 0,
 ) -> Aggregate:
     """Every cross-dataset table of ``rows``: result rows (a DataFrame), or the rows of one
-    or several run folders; each task judged by ``metric`` where it fits the task (a run's
-    ``--metric``: a run folder's own by default), else by the task's default. The many small
-    fits run on one BLAS thread: more only wait on each other."""
+    or several run folders, joined as ``report RUN_DIR...`` joins them (:mod:`.combine`: other
+    split hashes of a shared dataset refused, a cell in two runs counted once); each task
+    judged by ``metric`` where it fits the task (a run's ``--metric``: the run folders' own by
+    default), else by the task's default. The many small fits run on one BLAS thread: more
+    only wait on each other."""
     from threadpoolctl import threadpool_limits
 
     if not isinstance(rows, pd.DataFrame):
-        rows, metric = _folder_rows([rows] if isinstance(rows, str | Path) else list(rows), metric)
+        from treesvsnets.reports.combine import combine_runs
+
+        joined = combine_runs([rows] if isinstance(rows, str | Path) else list(rows), metric)
+        rows, metric = joined.rows, joined.manifest.metric
     with threadpool_limits(limits=1):
         return _aggregate(rows, metric, rounds, seed)
-
-
-def common_metric(metrics: Mapping[str, str | None]) -> str | None:
-    """The ``metric`` setting every run (run id -> its setting) was judged by; runs judged by
-    different ones are refused in one sentence (one board ranks by one score)."""
-    from treesvsnets.errors import ConfigError
-
-    chosen = set(metrics.values())
-    if len(chosen) > 1:
-        named = ", ".join(f"{run} by {metric or 'the defaults'}" for run, metric in metrics.items())
-        raise ConfigError(
-            f"the runs were judged by different metrics ({named}); give the one to judge "
-            "them all by (report's --metric, aggregate's metric)."
-        )
-    return chosen.pop() if chosen else None
-
-
-def _folder_rows(run_dirs: list[str | Path], metric: str | None) -> tuple[pd.DataFrame, str | None]:
-    """The cell rows of the run folders ``run_dirs``, one after another, and the metric they
-    are judged by (``metric``, else theirs: :func:`common_metric`)."""
-    from treesvsnets.results.folder import RunFolder
-
-    folders = [RunFolder.open(Path(d)) for d in run_dirs]
-    if metric is None:
-        metric = common_metric({f.run_id: f.read_manifest().metric for f in folders})
-    return pd.concat([folder.rows() for folder in folders], ignore_index=True), metric
 
 
 def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -> Aggregate:

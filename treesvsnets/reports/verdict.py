@@ -216,12 +216,13 @@ def _ahead_of_both(result: Aggregate, a: str, b: str) -> list[str]:
     if top in (a, b) or board.loc[top, "family"] in set(board.loc[[a, b], "family"]):
         return []
     gap, low, high = result.elo.gap(top, a)
-    interval = (
-        ""
-        if np.isnan(low)
-        else f" (95% interval {low:.0f} to {high:.0f}, which "
-        f"{'excludes' if low > 0 else 'includes'} 0)"
-    )
+    if np.isnan(low):
+        interval = ""
+    elif result.n_datasets < MIN_DATASETS:  # too few datasets to read the interval (as _lead)
+        interval = f" (95% interval {low:.0f} to {high:.0f}, on too few datasets to tell)"
+    else:
+        reads = "excludes" if low > 0 else "includes"
+        interval = f" (95% interval {low:.0f} to {high:.0f}, which {reads} 0)"
     return [
         f"Both are behind the best of the {_family(result, top)}, {top}, at "
         f"{board.loc[top, 'elo']:.0f} Elo: {gap:.0f} points above {a}{interval}."
