@@ -93,6 +93,9 @@ def test_report_html_is_one_self_contained_page_with_every_plot_and_estimator(re
     figures = sorted((run_dir / "figures").glob("*.png"))
     assert len(figures) == FIGURES
     assert len(page.images) == len(figures)
+    # the page stays light: compressed figures (a run of 8 tables once gave 5 MB for 44 figures,
+    # over 110 KB each; these are about 15 KB, so a run of many datasets is no multi-MB page)
+    assert (run_dir / "report.html").stat().st_size < 30_000 * len(figures)
     for source in page.images:
         assert source.startswith("data:image/png;base64,")  # embedded: opens offline
         assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
