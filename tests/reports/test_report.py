@@ -118,6 +118,13 @@ def test_report_md_links_the_png_files_and_shows_failed_estimators(report_run):
     assert sorted(linked) == sorted(f"figures/{p.name}" for p in (run_dir / "figures").glob("*"))
     assert "| failed" in markdown.replace("|  ", "| ").replace("| failed ", "| failed")
     assert "95% CI" in markdown and "balanced acc" in markdown
+    # from the answer down: the verdict, the board and its legend, then the per-dataset legend
+    order = [
+        markdown.index(part)
+        for part in ("## Across datasets", "**Across 3 datasets", "| rank", "**Elo**: a Bradley",
+                     "Accuracy is the mean", "## iris")
+    ]  # fmt: skip
+    assert order == sorted(order)
 
 
 def test_summary_csv_has_one_row_per_dataset_and_estimator_with_its_interval(report_run):

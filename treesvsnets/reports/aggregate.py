@@ -272,10 +272,10 @@ def win_rates(table: pd.DataFrame) -> pd.DataFrame:
     """Method by method: the row's win rate against the column, each dataset both ran on
     weighing 1 (NaN where they never met)."""
     methods, _, wins = dataset_wins(table)
-    return _win_rates(methods, wins)
+    return pairwise_win_rates(methods, wins)
 
 
-def _win_rates(methods: list[str], wins: np.ndarray) -> pd.DataFrame:
+def pairwise_win_rates(methods: list[str], wins: np.ndarray) -> pd.DataFrame:
     """Per dataset, a's wins over the battles a and b had there (whatever share of the splits
     both ran on); then the mean over the datasets where they met."""
     met = wins + wins.transpose(0, 2, 1)
@@ -361,6 +361,7 @@ class Aggregate:
     improvability: pd.DataFrame  # datasets by methods
     elo: EloFit
     dropped: list[str] = field(default_factory=list)  # every cell failed
+    wins: tuple[list[str], list[str], np.ndarray] | None = None  # dataset_wins(table)
 
     @property
     def n_datasets(self) -> int:
@@ -411,13 +412,13 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
     if table.empty:  # every cell failed, or only the baseline ran: nothing to rate
         none, no_fit = pd.DataFrame(), EloFit([], np.zeros(0), np.zeros((0, 0)))
         return Aggregate(table, none, none, {}, none, no_fit, dropped)
-    methods, _, wins = dataset_wins(table)  # once: Elo and the win rates both read it
+    methods, datasets, wins = dataset_wins(table)  # once: Elo, win rates, the verdict read it
     fit = _elo_fit(methods, wins, rounds, seed)
     errors = dataset_errors(table)
     tasks = table.groupby("dataset")["task"].first().to_dict()
     normalized = normalized_scores(errors, tasks)
     gaps = improvability(errors)
-    rates = _win_rates(methods, wins)
+    rates = pairwise_win_rates(methods, wins)
     low, high = fit.intervals()
     facts = table.groupby("method").agg(
         family=("family", "first"),
@@ -441,4 +442,4 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
     board = board.join(per_1k_rows(table))
     board.index.name = "method"
     board = board.sort_values("elo", ascending=False)
-    return Aggregate(table, board, rates, normalized, gaps, fit, dropped)
+    return Aggregate(table, board, rates, normalized, gaps, fit, dropped, (methods, datasets, wins))

@@ -125,8 +125,8 @@ def render_html(content: ReportContent, run_dir: Path) -> str:
         _list(content.combined),
         "<details><summary>How this run was made: datasets, estimators and their settings, "
         "protocol, machine, versions</summary>" + _list(configuration, "header") + "</details>",
+        *_across(content, run_dir),  # the answer first; the per-dataset tables' legend after it
         f'<p class="legend">{_inline(content.legend)}</p>',
-        *_across(content, run_dir),
     ]
     for section in content.datasets:
         parts += _dataset(section, run_dir)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from treesvsnets.reports.aggregate import Aggregate, win_rates
+from treesvsnets.reports.aggregate import Aggregate, dataset_wins, pairwise_win_rates
 from treesvsnets.results.row import TUNED, TUNED_ENSEMBLED
 
 #: how a family is named in the paragraph
@@ -128,11 +128,12 @@ def _family(result: Aggregate, method: str) -> str:
 
 
 def _head_to_head(result: Aggregate, a: str, b: str, datasets: list[str] | None = None) -> float:
-    """The win rate of ``a`` against ``b`` over ``datasets`` (all), each weighing 1."""
-    table = result.table
+    """The win rate of ``a`` against ``b`` over ``datasets`` (all), each weighing 1, from the
+    per-dataset wins the aggregate counted once."""
+    methods, names, wins = result.wins or dataset_wins(result.table)
     if datasets is not None:
-        table = table[table["dataset"].isin(datasets)]
-    rates = win_rates(table[table["method"].isin([a, b])])
+        wins = wins[[names.index(d) for d in datasets if d in names]]
+    rates = pairwise_win_rates(methods, wins)
     return float(rates.loc[a, b]) if a in rates.index and b in rates.index else float("nan")
 
 
