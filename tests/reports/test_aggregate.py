@@ -76,7 +76,7 @@ def test_failed_cells_take_the_baselines_error_and_a_method_that_always_failed_i
             "b": {"dummy": [0.3, 0.3], "rf": [0.7, 0.7], "flaky": [nan, 0.9], "broken": [nan, nan]},
         }
     )
-    table, dropped = error_table(rows)
+    table, dropped, _ = error_table(rows)
     assert dropped == ["broken (default)"]
     flaky = table[table["method"] == "flaky (default)"].set_index(["dataset", "fold"])
     assert flaky.loc[("a", 1), "imputed"] and flaky.loc[("a", 1), "error"] == pytest.approx(0.6)
@@ -91,7 +91,7 @@ def test_failed_cells_take_the_baselines_error_and_a_method_that_always_failed_i
 def test_without_a_baseline_a_failure_takes_the_worst_error_of_its_split():
     nan = float("nan")
     rows = score_rows({"a": {"rf": [0.8, 0.9], "x": [0.7, 0.95], "flaky": [nan, 0.99]}})
-    table, _ = error_table(rows)
+    table, _, _ = error_table(rows)
     filled = table[(table["method"] == "flaky (default)") & (table["fold"] == 0)]
     assert filled["error"].iloc[0] == pytest.approx(0.3)  # x's 0.7 was the worst there
 
@@ -130,7 +130,7 @@ def test_each_task_is_judged_on_its_own_metric_and_regression_errors_stay_as_the
         task=REGRESSION, accuracy=None, rmse=[3.0, 3.0, 1.0, 1.0], mae=[1.0, 1.0, 2.0, 2.0]
     )
     rows = pd.concat([classification, regression], ignore_index=True)
-    table, _ = error_table(rows)
+    table, _, _ = error_table(rows)
     assert set(table.loc[table["dataset"] == "r", "error"]) == {3.0, 1.0}
     on_rmse = aggregate(rows, rounds=10).win_rates.loc["x (default)", "rf (default)"]
     on_mae = aggregate(rows, "mae", rounds=10).win_rates
@@ -273,3 +273,23 @@ def test_a_notebook_gets_each_table_as_a_dataframe():
     assert result.ranks.mean().to_dict() == result.board["average_rank"].to_dict()
     assert list(result.times.columns) == ["train_per_1k", "predict_per_1k"]
     assert result.times.loc["x (default)", "train_per_1k"] == pytest.approx(1000 / 200)
+
+
+def test_a_method_without_the_judged_score_did_not_fail_and_is_said_so():
+    """Judged by ROC-AUC, a model without probabilities has no score in cells that ran fine:
+    they are absent, never filled with the baseline's score nor called failures."""
+    from treesvsnets.reports.verdict import verdict
+
+    rows = score_rows(
+        {d: {"rf": [0.9, 0.8], "mlp": [0.7, 0.85], "svc": [0.8, 0.8], "dummy": [0.5, 0.5]}
+         for d in ("a", "b")}
+    )  # fmt: skip
+    rows["roc_auc"] = rows["accuracy"].where(rows["estimator"] != "svc")  # svc: no probabilities
+    table, dropped, unscored = error_table(rows, "roc_auc")
+    assert dropped == [] and unscored == ["svc (default)"]
+    assert "svc (default)" not in set(table["method"]) and not table["imputed"].any()
+    result = aggregate(rows, "roc_auc", rounds=10)
+    assert "svc (default)" not in result.board.index and result.unscored == ["svc (default)"]
+    text = verdict(result)
+    assert "Not rated, no cell has the score the run is judged by" in text
+    assert "every cell failed" not in text

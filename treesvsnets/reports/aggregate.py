@@ -37,14 +37,15 @@ the others only where it ran.
 - **Seconds per 1,000 rows** to train (a tuned method counts its whole search, every trial,
   plus the refit) and to predict, the median over datasets of each dataset's mean.
 
-:func:`aggregate` returns all of it as :class:`Aggregate` (DataFrames a notebook can plot).
+:func:`aggregate` returns all of it as :class:`Aggregate` (DataFrames a notebook can plot);
+the per-dataset tables (errors, normalized scores, improvability, times) are :mod:`.scores`'.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,9 +53,10 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE_FAMILY
+from treesvsnets.reports.scores import dataset_errors, improvability, normalized_scores, per_1k_rows
 from treesvsnets.reports.separation import bounded, groups
 from treesvsnets.results.row import DEFAULT
-from treesvsnets.tasks import REGRESSION, Metric, primary, task_of
+from treesvsnets.tasks import Metric, primary, task_of
 
 #: the method whose rating is fixed at 1000 (TabArena's anchor)
 ANCHOR = "rf (default)"
@@ -82,15 +84,18 @@ def error_of(metric: Metric, values: pd.Series) -> pd.Series:
     return 1.0 - values if metric.higher_is_better else values
 
 
-def error_table(rows: pd.DataFrame, metric: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+def error_table(
+    rows: pd.DataFrame, metric: str | None = None
+) -> tuple[pd.DataFrame, list[str], list[str]]:
     """One row per (method, dataset, seed, fold) with its ``error`` (each task judged by
     ``primary(task, metric)``: the run's ``metric`` setting where it fits the task, else the
-    task's default), ``imputed``, ``task``, ``family``,
-    ``train_s``, ``predict_s``, ``n_train``, ``n_test``; and the methods dropped because every
-    one of their cells failed."""
+    task's default), ``imputed``, ``task``, ``family``, ``train_s``, ``predict_s``,
+    ``n_train``, ``n_test``; the methods dropped because every one of their cells failed; and
+    those without that score in any cell (ROC-AUC or log loss of a model without
+    probabilities), which did not fail: a cell without the score is absent, not imputed."""
     columns = ["method", "estimator", "family", "dataset", "task", "seed", "fold", "error"]
     if rows.empty:
-        return pd.DataFrame(columns=[*columns, "imputed"]), []
+        return pd.DataFrame(columns=[*columns, "imputed"]), [], []
     frame = rows.reset_index(drop=True)  # rows of several runs may repeat an index
     frame["task"] = _column(frame, "task", None).map(task_of)
     frame["error"] = np.nan
@@ -102,7 +107,10 @@ def error_table(rows: pd.DataFrame, metric: str | None = None) -> tuple[pd.DataF
         for e, t in zip(frame["estimator"], _column(frame, "tuning", DEFAULT), strict=True)
     ]
     frame["n_val"] = _column(frame, "n_val", 0)
-    frame["ok"] = (frame["status"] == "ok") & frame["error"].notna()
+    frame["ok"] = frame["status"] == "ok"
+    unscored = frame["ok"] & frame["error"].isna()
+    gone = sorted(set(frame.loc[unscored, "method"]) - set(frame.loc[~unscored, "method"]))
+    frame = frame[~unscored]
     frame["train_s"] = pd.to_numeric(frame["fit_seconds"], errors="coerce") + pd.to_numeric(
         _column(frame, "tuning_seconds", 0.0), errors="coerce"
     ).fillna(0.0)
@@ -112,7 +120,7 @@ def error_table(rows: pd.DataFrame, metric: str | None = None) -> tuple[pd.DataF
     dropped = sorted(filled.loc[kept, "method"].unique())
     extra = ["imputed", "train_s", "predict_seconds", "n_train", "n_val", "n_test"]
     table = filled.loc[~kept, [*columns, *extra]].rename(columns={"predict_seconds": "predict_s"})
-    return table.reset_index(drop=True), dropped
+    return table.reset_index(drop=True), dropped, gone
 
 
 def _column(frame: pd.DataFrame, name: str, default: object) -> pd.Series:
@@ -285,45 +293,6 @@ def pairwise_win_rates(methods: list[str], wins: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rate, index=methods, columns=methods)
 
 
-def dataset_errors(table: pd.DataFrame) -> pd.DataFrame:
-    """Each method's mean error per dataset: datasets by methods (NaN where absent)."""
-    return table.pivot_table(index="dataset", columns="method", values="error", aggfunc="mean")
-
-
-def normalized_scores(errors: pd.DataFrame, tasks: Mapping[str, str]) -> dict[str, pd.DataFrame]:
-    """TabArena's and Grinsztajn's normalized scores, datasets by methods (1 is the best)."""
-    values = errors.to_numpy(dtype=float)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a dataset without any error
-        best = np.nanmin(values, axis=1, keepdims=True)
-        median = np.nanmedian(values, axis=1, keepdims=True)
-        zero = np.array(
-            [
-                [np.nanquantile(row, 0.5 if tasks.get(d) == REGRESSION else 0.9)]
-                for d, row in zip(errors.index, values, strict=True)
-            ]
-        ).reshape(-1, 1)
-    tabarena = 1 - np.clip((values - best) / np.maximum(median - best, 1e-5), 0, 1)
-    span = zero - best
-    flat = span <= 1e-12  # every method at the best (or the quantile is the best)
-    with np.errstate(all="ignore"):
-        grinsztajn = np.clip((zero - values) / np.where(flat, 1.0, span), 0, 1)
-    grinsztajn = np.where(flat, (values <= best).astype(float), grinsztajn)
-    missing = np.isnan(values)
-    return {
-        name: pd.DataFrame(np.where(missing, np.nan, score), errors.index, errors.columns)
-        for name, score in (("tabarena", tabarena), ("grinsztajn", grinsztajn))
-    }
-
-
-def improvability(errors: pd.DataFrame) -> pd.DataFrame:
-    """1 − best_err / err per dataset (0 for the best; 0 where every error is 0)."""
-    best = errors.min(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = 1 - errors.rdiv(best, axis=0)
-    return gap.mask(errors.eq(0), 0.0).where(errors.notna())
-
-
 def _bootstrap_mean(per_dataset: pd.DataFrame, rounds: int, seed: int) -> pd.DataFrame:
     """Each method's mean over datasets, with the 95% interval of that mean over datasets
     resampled (``rounds`` rounds)."""
@@ -339,17 +308,6 @@ def _bootstrap_mean(per_dataset: pd.DataFrame, rounds: int, seed: int) -> pd.Dat
     )
 
 
-def per_1k_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """Train and predict seconds per 1,000 rows: each dataset's mean over its cells, then the
-    median over datasets."""
-    cells = table[~table["imputed"]].assign(
-        train_per_1k=lambda t: 1000 * t["train_s"] / t["n_train"].astype(float),
-        predict_per_1k=lambda t: 1000 * t["predict_s"].astype(float) / t["n_test"].astype(float),
-    )
-    per_dataset = cells.groupby(["method", "dataset"])[["train_per_1k", "predict_per_1k"]].mean()
-    return per_dataset.groupby("method").median()
-
-
 @dataclass(frozen=True)
 class Aggregate:
     """The cross-dataset tables of a set of result rows (see the module's docstring)."""
@@ -361,6 +319,7 @@ class Aggregate:
     improvability: pd.DataFrame  # datasets by methods
     elo: EloFit
     dropped: list[str] = field(default_factory=list)  # every cell failed
+    unscored: list[str] = field(default_factory=list)  # no cell has the judged score
     wins: tuple[list[str], list[str], np.ndarray] | None = None  # dataset_wins(table)
 
     @property
@@ -408,10 +367,10 @@ def aggregate(
 
 
 def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -> Aggregate:
-    table, dropped = error_table(rows, metric)
+    table, dropped, unscored = error_table(rows, metric)
     if table.empty:  # every cell failed, or only the baseline ran: nothing to rate
         none, no_fit = pd.DataFrame(), EloFit([], np.zeros(0), np.zeros((0, 0)))
-        return Aggregate(table, none, none, {}, none, no_fit, dropped)
+        return Aggregate(table, none, none, {}, none, no_fit, dropped, unscored)
     methods, datasets, wins = dataset_wins(table)  # once: Elo, win rates, the verdict read it
     fit = _elo_fit(methods, wins, rounds, seed)
     errors = dataset_errors(table)
@@ -442,4 +401,5 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
     board = board.join(per_1k_rows(table))
     board.index.name = "method"
     board = board.sort_values("elo", ascending=False)
-    return Aggregate(table, board, rates, normalized, gaps, fit, dropped, (methods, datasets, wins))
+    wins_of = (methods, datasets, wins)
+    return Aggregate(table, board, rates, normalized, gaps, fit, dropped, unscored, wins_of)

@@ -270,4 +270,9 @@ def verdict(result: Aggregate, facts: Mapping[str, DatasetFacts] | None = None) 
     sentences += _narrower(result, a, b)
     if result.dropped:
         sentences.append(f"Not rated, every cell failed: {', '.join(result.dropped)}.")
+    if result.unscored:
+        sentences.append(
+            f"Not rated, no cell has the score the run is judged by (a model without "
+            f"probabilities has no ROC-AUC or log loss): {', '.join(result.unscored)}."
+        )
     return " ".join(sentences)
