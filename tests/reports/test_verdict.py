@@ -83,6 +83,9 @@ def test_a_run_with_both_tasks_rates_them_together_and_each_alone():
         "Regression datasets alone (2, judged by RMSE; 95% intervals): Elo mlp (default)"
     )
     assert classified.split("Elo ")[1].startswith("rf (default) 1000")
+    # mlp won every regression battle: its rating there has no finite value, and says so
+    assert regressed.split("Elo ")[1].split(", ")[0].startswith("mlp (default) ")
+    assert " (unbounded) (" in regressed.split("Elo ")[1].split(", ")[0]
     # a task of one dataset is still shown, as that dataset's answer without an interval
     one = rows[rows["dataset"] != "r-d1"]
     regressed = across_section(one, [], None, None).by_task[1]

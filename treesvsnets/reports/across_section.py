@@ -202,8 +202,10 @@ def _by_task(result: Aggregate, metric: str | None) -> list[str]:
         fit = elo_fit(part)
         order = np.argsort(-fit.ratings)
         low, high = fit.intervals()
+        finite = fit.bounded
         ratings = ", ".join(
             f"{fit.methods[i]} {fit.ratings[i]:.0f}"
+            + ("" if finite[i] else " (unbounded)")
             + (f" ({low[i]:.0f} to {high[i]:.0f})" if low[i] == low[i] else "")
             for i in order
         )

@@ -242,6 +242,13 @@ class EloFit:
     methods: list[str]
     ratings: np.ndarray
     samples: np.ndarray
+    groups: np.ndarray | None = None  # separation.groups: gaps across groups are unbounded
+
+    @property
+    def bounded(self) -> np.ndarray:
+        """Whether each rating is finite against the anchor (:mod:`.separation`)."""
+        labels = self.groups if self.groups is not None else np.zeros(len(self.methods), int)
+        return bounded(labels, self.methods.index(ANCHOR) if ANCHOR in self.methods else None)
 
     def intervals(self) -> tuple[np.ndarray, np.ndarray]:
         """Each rating's 95% bootstrap interval (NaN where no round could rate it)."""
@@ -273,7 +280,7 @@ def _elo_fit(methods: list[str], wins: np.ndarray, rounds: int, seed: int) -> El
         present = (ran * counts[:, None]).sum(axis=0) > 0
         refitted = _bradley_terry_refit(np.tensordot(counts, wins, axes=1), fitted)
         samples[r, present] = _anchored(refitted, methods, present)[present]
-    return EloFit(methods, ratings, samples)
+    return EloFit(methods, ratings, samples, groups(wins.sum(axis=0)))
 
 
 def win_rates(table: pd.DataFrame) -> pd.DataFrame:
@@ -388,8 +395,7 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
     board = pd.DataFrame(
         {"elo": fit.ratings, "elo_low": low, "elo_high": high}, index=fit.methods
     ).join(facts)
-    board["elo_group"] = labels = groups(wins.sum(axis=0))  # gaps across groups: unbounded
-    board["elo_bounded"] = bounded(labels, methods.index(ANCHOR) if ANCHOR in methods else None)
+    board["elo_group"], board["elo_bounded"] = fit.groups, fit.bounded
     board["win_rate"] = rates.mean(axis=1, skipna=True)
     board["average_rank"] = errors.rank(axis=1, method="average").mean(axis=0)
     board["normalized"] = normalized["tabarena"].mean(axis=0)
