@@ -37,10 +37,10 @@ from treesvsnets.reports.layout import (
 )
 from treesvsnets.reports.leaderboard import display_table, judged_by, leaderboard
 from treesvsnets.reports.rendering import drawn_ahead
-from treesvsnets.reports.stats import compare_on_folds, rank_test
+from treesvsnets.reports.stats import compare_on_folds
 from treesvsnets.reports.tuning_section import tuning_section
 from treesvsnets.results.folder import Manifest
-from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS, task_of
+from treesvsnets.tasks import REGRESSION, task_of
 
 
 def _data_notes(described: dict[str, Any], splits: list[dict[str, Any]]) -> list[str]:
@@ -335,7 +335,6 @@ def build_content(
     in_run_order += [name for name in board["dataset"].unique() if name not in boards.described]
     sections = [boards.section(str(dataset), manifest, run_dir) for dataset in in_run_order]
     section = across_section(all_rows, manifest.datasets, manifest.metric, run_dir)
-    across, across_figures = _across(board, run_dir)
     failed = _failed_lines(all_rows, trials)
     return ReportContent(
         title=f"treesvsnets {'runs' if manifest.combined else 'run'} `{manifest.run_id}`",
@@ -343,11 +342,12 @@ def build_content(
         combined=combined_lines(manifest),
         legend=legend(board, manifest.metric),
         datasets=sections,
-        across=(section.by_task if section else []) + across,
-        across_figures=(section.figures if section else []) + across_figures,
+        across=section.by_task + section.statistics if section else [],
+        across_figures=section.figures if section else [],
         failed=failed,
         verdict=section.verdict if section else "",
         across_table=section.table if section else None,
+        across_legend=section.legend if section else "",
         board=board,
         after_board=boards.after_board,
     )
@@ -364,40 +364,3 @@ def _target_words(info: dict[str, Any]) -> str:
         f"regression target: mean {target['mean']:.4g}, sd {target['std']:.4g}, "
         f"range {target['min']:.4g} to {target['max']:.4g}"
     )
-
-
-def _across(board: pd.DataFrame, run_dir: Path | None) -> tuple[list[str], list[Figure]]:
-    """The Friedman/Nemenyi comparison across datasets, one per task (a report covering both
-    keeps them apart: an accuracy and an RMSE cannot be ranked together)."""
-    across: list[str] = []
-    figures: list[Figure] = []
-    tasks = [task for task in TASKS if (board["task"] == task).any()]
-    for task in tasks:
-        part = board[board["task"] == task]
-        metric = judged_by(part)
-        scores = part.pivot_table(index="dataset", columns="estimator", values=metric.column)
-        prefix = (
-            f"{task[0].upper() + task[1:]} datasets ({metric.label}): " if len(tasks) > 1 else ""
-        )
-        ranks = rank_test(scores, metric.higher_is_better) if len(scores) else None
-        if ranks is not None:
-            across.append(prefix + ranks.sentence())
-            across.append(
-                f"{prefix}average ranks (1 = best {metric.label}): "
-                + ", ".join(f"{name} {rank:.2f}" for name, rank in ranks.average_ranks.items())
-            )
-            if run_dir:
-                name = "critical-difference" + ("" if task == CLASSIFICATION else f"-{task}")
-                figures.append(
-                    Figure(
-                        f"{prefix}critical-difference diagram: estimators joined by a bar are "
-                        "not told apart by the Nemenyi test.",
-                        save_figure(partial(plots.critical_difference, ranks), run_dir, name),
-                    )
-                )
-        elif scores.shape[0] == 2:
-            across.append(
-                f"{prefix}across datasets: a Friedman/Nemenyi comparison needs at least 3 "
-                f"datasets (this run has {scores.shape[0]})."
-            )
-    return across, figures
