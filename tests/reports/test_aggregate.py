@@ -293,3 +293,26 @@ def test_a_method_without_the_judged_score_did_not_fail_and_is_said_so():
     text = verdict(result)
     assert "Not rated, no cell has the score the run is judged by" in text
     assert "every cell failed" not in text
+
+
+def test_methods_that_never_met_are_shown_without_a_rating_and_their_figures_drawn(tmp_path):
+    """logreg ran on one dataset and x on the other, each beside the baseline alone: no battle
+    rates either, so the board shows a dash and says why, and every figure is drawn (a log
+    axis of nothing but NaN ratings failed the whole report)."""
+    from treesvsnets.reports.across_section import NO_BATTLE, across_section, display, legend
+
+    rows = score_rows(
+        {
+            "a": {"logreg": [0.8, 0.7], "dummy": [0.5, 0.5]},
+            "b": {"x": [0.6, 0.7], "dummy": [0.4, 0.5]},
+        }
+    )
+    result = aggregate(rows, rounds=10)
+    shown = display(result).set_index("method")
+    assert shown["Elo"].tolist() == [NO_BATTLE, NO_BATTLE]
+    assert shown["win rate"].tolist() == [NO_BATTLE, NO_BATTLE]
+    assert "met no other rated method" in legend(result)
+    section = across_section(rows, [], None, tmp_path)
+    assert section is not None and section.figures
+    for figure in section.figures:
+        assert (tmp_path / figure.path).is_file()

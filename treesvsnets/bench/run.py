@@ -188,6 +188,7 @@ def _execute(
         executor.close()
         raise
     total, by_dataset = feed.cells, feed.cells_by_dataset()
+    planned = total + len(skip)  # every row the run ends with: those to come and those kept
     name_width = _name_width(prepared)
     event = partial(  # what every progress event of this run says alike
         ProgressEvent,
@@ -234,7 +235,7 @@ def _execute(
         rows = store.rows()
         trials = store.trials()
         store.close()
-        manifest.end(status, rows, prepared.total, time.perf_counter() - started)
+        manifest.end(status, rows, planned, time.perf_counter() - started)
         folder.export(rows, trials)
         folder.write_manifest(manifest)
         if finish is not None:

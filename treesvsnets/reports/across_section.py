@@ -74,14 +74,14 @@ def display(result: Aggregate) -> pd.DataFrame:
             "method": board.index,
             "family": board["family"],
             "Elo": [
-                f"{v:.0f}" + ("" if finite else " (unbounded)")
+                NO_BATTLE if v != v else f"{v:.0f}" + ("" if finite else " (unbounded)")
                 for v, finite in zip(board["elo"], board["elo_bounded"], strict=True)
             ],
             "95% interval": [
                 _interval(lo, hi)
                 for lo, hi in zip(board["elo_low"], board["elo_high"], strict=True)
             ],
-            "win rate": board["win_rate"].map(lambda v: f"{v:.0%}"),
+            "win rate": board["win_rate"].map(lambda v: NO_BATTLE if v != v else f"{v:.0%}"),
             "avg rank": board["average_rank"].map(lambda v: f"{v:.2f}"),
             "normalized": board["normalized"].map(lambda v: f"{v:.3f}"),
             "normalized (Grinsztajn)": board["normalized_grinsztajn"].map(lambda v: f"{v:.3f}"),
@@ -101,6 +101,9 @@ def display(result: Aggregate) -> pd.DataFrame:
         }
     ).reset_index(drop=True)
 
+
+#: what the board shows for a method without a battle (no rating, no win rate)
+NO_BATTLE = "—"
 
 #: an interval's end this far from its rating comes from resamples in which the method won
 #: (or lost) every battle it had: a rating without a finite maximum
@@ -124,7 +127,13 @@ def legend(result: Aggregate) -> str:
         + "; a 400-point gap is 10-to-1 odds. The interval: the central 95% of "
         f"{result.elo.samples.shape[0]} refits on datasets drawn with replacement.",
     ]
-    if not board["elo_bounded"].all():
+    if board["elo"].isna().any():
+        sentences.append(
+            f"**{NO_BATTLE}**: the method met no other rated method on any dataset (each ran "
+            "on datasets of its own, or beside the baseline alone), so it has no battle to be "
+            "rated by."
+        )
+    if not board[board["elo"].notna()]["elo_bounded"].all():
         sentences.append(
             "**(unbounded)**: the methods split into groups one of which won every battle "
             "between them, so these ratings have no finite maximum-likelihood value; the fit's "
