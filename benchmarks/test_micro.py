@@ -113,6 +113,35 @@ def test_cross_dataset_tables_over_10k_rows(benchmark):
     assert result.board["elo"].mean() == pytest.approx(1000.0)  # no rf (default): mean 1000
 
 
+def test_cross_dataset_section_over_10k_rows(benchmark):
+    """What the report builds across datasets (issue 30's speed case), figures aside: the board
+    over both tasks with its bootstraps (Elo and improvability), each task's own Elo (two more
+    fits and bootstraps), the rank tests of each task, the verdict's head-to-head reads per
+    part, the display and legend."""
+    from treesvsnets.reports.across_section import across_section
+
+    rows = pd.DataFrame(_rows(ROWS))
+    number = rows["estimator"].str[1:].astype(int)
+    rows["estimator"] = np.where(number == 0, "rf", rows["estimator"])
+    rows["family"] = np.select([number < 5, number < 9], ["ensemble", "deep"], "linear")
+    regression = rows["dataset"].str[1:].astype(int) >= 10
+    rows["task"] = np.where(regression, "regression", "classification")
+    rows["rmse"] = np.where(regression, 1 - rows["accuracy"], np.nan)
+    described = [
+        {"name": f"d{d}", "task": "regression" if d >= 10 else "classification",
+         "n_samples": 1250 if d % 2 else 5000, "categorical_columns": ["c"] if d % 3 else []}
+        for d in range(20)
+    ]  # fmt: skip
+    # warmed once: scikit-posthocs, which the rank test imports on first use, takes ~3 s to import
+    section = benchmark.pedantic(
+        across_section, (rows, described, None, None), rounds=3, warmup_rounds=1
+    )
+    assert section.result.n_datasets == 20 and len(section.result.board) == 10
+    assert section.result.elo.samples.shape == (200, 10)  # the bootstrap is timed
+    assert len(section.by_task) == 2 and section.verdict.startswith("Across 20 datasets")
+    assert "Regression datasets (RMSE): Friedman test over 10 datasets" in section.statistics[2]
+
+
 #: the issue's size: a search's 200 trials, 10,000 validation rows (``TREESVSNETS_SELECTION``
 #: "trials,rows" to check the case on a small size)
 SELECTION_SIZE = tuple(
@@ -120,11 +149,20 @@ SELECTION_SIZE = tuple(
 )
 
 
-@pytest.mark.parametrize(
-    ("metric", "classes"), [("accuracy", 2), ("log_loss", 2), ("accuracy", 10), ("rmse", 0)]
-)
+def _selection_cases() -> list[tuple[str, int]]:
+    """Every score a run can rank by: classification with 2 and 10 classes, regression (0)."""
+    from treesvsnets.tasks import CLASSIFICATION, METRICS, REGRESSION
+
+    return [
+        *((m.column, classes) for classes in (2, 10) for m in METRICS[CLASSIFICATION]),
+        *((m.column, 0) for m in METRICS[REGRESSION]),
+    ]
+
+
+@pytest.mark.parametrize(("metric", "classes"), _selection_cases())
 def test_greedy_ensemble_selection_of_200_trials_on_10k_rows(benchmark, metric, classes):
-    """Caruana's 40 steps over a search's trials (target: well under a second per fold)."""
+    """Caruana's 40 steps over a search's trials, each score a run can rank by (target: well
+    under a second per fold)."""
     from treesvsnets.bench.tune.selection import greedy_selection
     from treesvsnets.tasks import CLASSIFICATION, REGRESSION, primary
 

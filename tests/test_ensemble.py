@@ -53,6 +53,8 @@ def test_each_tuned_estimator_and_fold_has_three_rows(ensembled_run):
     assert counts[("dummy", 0)] == ["default"]  # no search space: no search, no ensemble
     assert counts[("blend", 0)] == counts[("blend", 1)] == ["tuned+ensembled"]
     assert "tuned+ensembled (" in done.stderr and "(after tuning and ensembling)" in done.stdout
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["cells_planned"] == len(rows) and manifest["cells_missing"] == 0
 
 
 def test_the_ensemble_is_the_selection_over_the_trials_validation_predictions(ensembled_run):
@@ -153,6 +155,8 @@ def test_a_resumed_run_remakes_missing_ensembles_from_the_kept_trials(ensembled_
     done = cli("run", "--resume", copy)
     assert done.returncode == 0, done.stderr
     after = _table(copy, "results").sort_values(["estimator", "fold", "tuning"])
+    manifest = json.loads((copy / "manifest.json").read_text())
+    assert manifest["cells_planned"] == len(after) and manifest["cells_missing"] == 0
     for column in ("estimator", "tuning", "accuracy", "ensemble", "tuning_seconds"):
         assert after[column].astype(str).tolist() == before[column].astype(str).tolist()
     trials = _table(copy, "trials")

@@ -257,8 +257,48 @@ def test_an_unknown_metric_is_refused_with_the_choices(tmp_path):
     assert done.stderr.strip() == (
         "treesvsnets: error: 'metric' must be one of accuracy (default), balanced_accuracy, "
         "f1_macro, roc_auc, log_loss (lower is better) for classification; rmse (default, "
-        "lower is better), r2, mae (lower is better) for regression, got 'auc'."
+        "lower is better), r2, mae (lower is better) for regression; or one per task "
+        "separated by a comma (roc_auc,mae), got 'auc'."
     )
+    assert not (tmp_path / "runs").exists()
+
+
+def test_one_score_per_task_judges_each_task_by_its_own(tmp_path):
+    config = tmp_path / "bench.toml"
+    config.write_text('metric = ["roc_auc", "mae"]\nfolds = 2\n')
+    done = cli(
+        "run", "-d", "breast_cancer", "-d", "diabetes", "-e", "linear", "-e", "rf",
+        "--param", "rf.n_estimators=10", "--no-baseline",
+        "--config", config, "--out", tmp_path / "runs",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    boards = done.stdout.split("\n\n")
+    header = {name: next(b for b in boards if b.strip().startswith(name)) for name in
+              ("breast_cancer", "diabetes")}  # fmt: skip
+    assert "rank    estimator    family    ROC-AUC" in header["breast_cancer"]
+    assert "rank    estimator    family    MAE" in header["diabetes"]
+    run_dir = next((tmp_path / "runs").iterdir())
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["config"]["metric"] == "roc_auc,mae"
+    summary = pd.read_csv(run_dir / "summary.csv")
+    judged = dict(zip(summary["dataset"], summary["metric"], strict=False))
+    assert judged == {"breast_cancer": "roc_auc", "diabetes": "mae"}
+    assert {"roc_auc_ci_low", "mae_ci_low"} <= set(summary.columns)
+    report = (run_dir / "report.md").read_text()
+    assert "judged by: ROC-AUC (classification, higher is better), MAE (regression" in report
+
+
+@pytest.mark.parametrize(
+    "given, words",
+    [
+        ("roc_auc,log_loss", "'metric' must be one score per task, but it names 2 classification"),
+        ("roc_auc,mae", "metric 'mae' is a regression score, and this run's datasets are all "),
+    ],
+)
+def test_two_scores_of_one_task_or_one_of_an_absent_task_are_refused(tmp_path, given, words):
+    done = cli("run", "-d", "wine", "--metric", given, "--out", tmp_path / "runs")
+    assert done.returncode == 2
+    assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
 
 

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from treesvsnets.errors import ConfigError
 from treesvsnets.suites import builtin_names, find
 
 CLOCK = re.compile(r"\[elapsed \d\d:\d\d  left ~\d\d:\d\d\]$")
+TRIAL_CLOCK = re.compile(r"\[elapsed \d\d:\d\d  search left ~\d\d:\d\d\]$")
 
 
 def _user_suite(tmp_path: Path) -> Path:
@@ -62,11 +64,15 @@ def test_a_users_suite_of_a_builtin_and_a_csv_runs_through_the_cli(tmp_path):
     cell_lines = [line for line in done.stderr.splitlines() if line.startswith("[")]
     assert len(cell_lines) == len(rows) == 2 * 2 * 3
     assert all(CLOCK.search(line) for line in cell_lines), cell_lines[:2]
-    # a flag overrides the suite's default
-    again = cli("run", "--suite", suite, "-e", "logreg", "--folds", "2", "-q", "--out", tmp_path)
+    # a flag overrides the suite's default; tuned, each trial's line has its clock too
+    again = cli("run", "--suite", suite, "-e", "logreg", "--folds", "2", "--tune", "3",
+                "--out", tmp_path)  # fmt: skip
     assert again.returncode == 0, again.stderr
     rerun = Path(again.stdout.strip().splitlines()[-1].removeprefix("results: "))
     assert json.loads((rerun / "manifest.json").read_text())["config"]["folds"] == 2
+    trial_lines = [line for line in again.stderr.splitlines() if line.startswith("  trial")]
+    assert len(trial_lines) == 2 * 2 * 3  # datasets x folds x trials (dummy has no space)
+    assert all(TRIAL_CLOCK.search(line) for line in trial_lines), trial_lines[:2]
 
 
 def test_list_suites_shows_each_builtin_with_its_datasets_tasks_and_time():
@@ -90,6 +96,35 @@ def test_every_builtin_suite_reads_and_names_known_datasets():
     assert RunConfig().with_overrides(suite="quick", folds=5).folds == 5
 
 
+#: the online suites' sizes as their projects publish them (OpenML suites 99, 337, 334, 336,
+#: 335; TabArena-v0.1's metadata), checked against the projects' repositories (see each file)
+ONLINE_SIZES = {
+    "openml-cc18": 72,
+    "grinsztajn-numerical-classification": 16,
+    "grinsztajn-categorical-classification": 7,
+    "grinsztajn-numerical-regression": 19,
+    "grinsztajn-categorical-regression": 17,
+    "tabarena": 51,
+}
+
+
+def test_the_online_suites_list_each_projects_task_ids_once():
+    for name, size in ONLINE_SIZES.items():
+        ids = find(name).datasets
+        assert len(ids) == len(set(ids)) == size, name
+        assert all(re.fullmatch(r"openml-task:[1-9][0-9]*", entry) for entry in ids), name
+    grinsztajn = [find(name).datasets for name in ONLINE_SIZES if name.startswith("grinsz")]
+    assert len({i for ids in grinsztajn for i in ids}) == 16 + 7 + 19 + 17  # four apart
+    # TabArena-v0.1: 30 binary, 8 multiclass, 13 regression, as each entry's comment says
+    text = (find("tabarena").path).read_text()
+    kinds = re.findall(r'"openml-task:\d+",\s+# \S+ \((\w+)\)', text)
+    assert {k: kinds.count(k) for k in set(kinds)} == {
+        "binary": 30,
+        "multiclass": 8,
+        "regression": 13,
+    }
+
+
 @pytest.mark.parametrize(
     "args, words",
     [
@@ -111,6 +146,7 @@ def test_an_unknown_suite_or_one_given_with_datasets_is_one_sentence(tmp_path, a
         ('datasets = ["iris"]\ncolour = "red"\n', "unknown key 'colour'"),
         ('datasets = ["irsi"]\n', "entry 'irsi': unknown dataset 'irsi'"),
         ('datasets = [{ path = "nowhere.csv" }]\n', "entry 'nowhere.csv': the file"),
+        ('datasets = ["openml:abc"]\n', "entry 'openml:abc': dataset name 'openml:abc' is not"),
         ('datasets = [{ path = "t.csv", colour = 1 }]\n', "unknown option 'colour'"),
         ('datasets = ["iris"]\n[defaults]\nfolds = 1\n', "[defaults]: 'folds' must be"),
         ('datasets = ["iris"]\n[defaults]\ndatasets = ["wine"]\n', "cannot hold 'datasets'"),
@@ -175,6 +211,31 @@ def _events(run_dir: Path) -> list[ProgressEvent]:
         )
         for i, row in enumerate(rows, start=1)
     ]
+
+
+def test_a_trials_line_says_the_time_elapsed_and_its_searchs_time_left():
+    from treesvsnets.bench.execute.progress import TrialEvent, print_progress
+
+    row = {"trial": 1, "dataset": "wine", "estimator": "rf", "seed": 0, "fold": 0}
+    row.update(status="ok", val_score=0.9, seconds=10.0, task="classification")
+    event = TrialEvent(row=row, finished=2, budget="5 trials", best=0.9, n_folds=3)
+    plain = io.StringIO()
+    print_progress(event, plain)
+    assert plain.getvalue().rstrip().endswith("10.00s")  # no clock: none was given
+    plain = io.StringIO()
+    print_progress(TrialEvent(**{**event.__dict__, "elapsed": 62.0, "left": 30.0}), plain)
+    assert plain.getvalue().rstrip().endswith("10.00s  [elapsed 01:02  search left ~00:30]")
+
+
+def test_the_dataset_column_is_as_wide_as_the_runs_longest_name(tmp_path):
+    from treesvsnets.bench.execute.progress import print_progress
+
+    plain = io.StringIO()
+    for event in _events(tmp_path)[1:]:
+        long = {**event.row, "dataset": "openml-task:363626"} if event.index == 2 else event.row
+        print_progress(replace(event, row=long, name_width=18), plain)
+    lines = plain.getvalue().splitlines()
+    assert len({line.index(" rf ") for line in lines}) == 1, lines  # one column for all
 
 
 class _Terminal(io.StringIO):

@@ -6,11 +6,13 @@ This module is the only place the two meet: ``bench`` never imports ``reports``,
 never import ``bench``, and both read and write what a run leaves through
 :mod:`treesvsnets.results` (tests/test_layout.py checks all three). ``treesvsnets.run(...)``
 and ``treesvsnets run`` land here. The report's libraries load in a thread while the cells
-run, and a report that cannot be drawn is a warning: every result is already written.
+run, and that thread draws each finished dataset's figures while later datasets' cells run;
+a report that cannot be drawn is a warning: every result is already written.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 import warnings
 from collections.abc import Callable
@@ -43,31 +45,45 @@ def write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) 
 
 
 class _Reports:
-    """The reports' part of one run: their libraries imported in a background thread while
-    the cells run (about half a second; the report, when it comes, finds them loaded), then
-    the report once that thread is done: the report draws its figures in a forked child,
-    and a fork beside a thread caught mid-import would leave the child waiting on the import
-    lock. A failure to preload is left for the report itself to say."""
+    """The reports' part of one run, in a thread while the cells run: first their libraries
+    are imported (about half a second; the report, when it comes, finds them loaded), then
+    each finished dataset's figures are drawn while later datasets' cells run (the report
+    keeps the files it would draw alike, so a run over many datasets ends with the last
+    one's figures and those across datasets to draw). The report itself waits for that
+    thread: it draws its figures in a forked child, and a fork beside a thread caught
+    mid-import or mid-drawing would leave the child waiting on a lock. A failure in the
+    thread is left for the report itself to say (it draws whatever is missing)."""
 
     def __init__(self) -> None:
+        self._work: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
         self._thread = threading.Thread(
-            target=self._load, name="treesvsnets-preload-reports", daemon=True
+            target=self._serve, name="treesvsnets-reports-ahead", daemon=True
         )
 
-    @staticmethod
-    def _load() -> None:
-        from treesvsnets.reports.report import preload
+    def _serve(self) -> None:
+        from treesvsnets.reports.report import draw_ahead, preload
 
         try:
             preload()
         except Exception:  # noqa: BLE001 - write_report_or_warn reports what is wrong
             pass
+        while (work := self._work.get()) is not None:
+            try:
+                draw_ahead(*work)
+            except Exception:  # noqa: BLE001 - the report draws what is missing
+                pass
 
-    def preload(self) -> None:
+    def start(self) -> None:
         self._thread.start()
+
+    def dataset_done(
+        self, run_dir: Path, rows: pd.DataFrame, trials: pd.DataFrame, manifest: Manifest
+    ) -> None:
+        self._work.put((run_dir, rows, manifest, trials))
 
     def write(self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> None:
         if self._thread.ident is not None:  # started
+            self._work.put(None)
             self._thread.join()
         write_report_or_warn(run_dir, rows, manifest)
 
@@ -88,7 +104,7 @@ def run(
         progress=progress,
         epoch_progress=epoch_progress,
         finish=reports.write,
-        while_cells_run=reports.preload,
+        while_cells_run=reports,
         **overrides,
     )
 
@@ -110,6 +126,6 @@ def resume(
         progress=progress,
         epoch_progress=epoch_progress,
         finish=reports.write,
-        while_cells_run=reports.preload,
+        while_cells_run=reports,
         **execution,
     )

@@ -227,6 +227,7 @@ def _command_inspect(args: argparse.Namespace) -> int:
     profile = inspect_table(
         args.path,
         args.target,
+        data_dir=args.data_dir,
         drop=args.drop,
         categorical=args.categorical,
         numeric=args.numeric,

@@ -258,7 +258,8 @@ def _add_inspect(commands: Any) -> None:
         "path",
         metavar="FILE",
         help="a .csv, .tsv, .txt (also .gz, .bz2, .zip, .xz, .zst), .parquet, .feather, .arrow "
-        "or .xlsx table, or openml:ID / openml-task:ID",
+        "or .xlsx table, a built-in real table (olive: its traps and what its definition "
+        "drops), or openml:ID / openml-task:ID",
     )
     inspect.add_argument("--target", metavar="COLUMN", help="target column (default: the last)")
     for flag, what in (
@@ -284,3 +285,4 @@ def _add_inspect(commands: Any) -> None:
         help="a text file's decimal mark, '.' or ',' (default: detected)",
     )
     inspect.add_argument("--json", action="store_true", help="print the profile as JSON")
+    _add_setting_flags(inspect, only=("data_dir",))  # where openml:ID's cache is

@@ -413,10 +413,16 @@ class RunConfig:
 
 
 def held(key: str, value: Any) -> Any:
-    """A setting's value as RunConfig holds it: lists as tuples, folders as paths (anything
-    else as given, for its check to judge)."""
+    """A setting's value as RunConfig holds it: lists as tuples, folders as paths, a list of
+    metrics as one per task (``roc_auc,mae``); anything else as given, for its check to judge."""
     if key in LIST_KEYS and isinstance(value, list | tuple):
         return tuple(value)
+    if (
+        key == "metric"
+        and isinstance(value, list | tuple)
+        and all(isinstance(v, str) for v in value)
+    ):
+        return ",".join(value)  # metric = ["roc_auc", "mae"]: one score per task
     if key in ("out", "data_dir") and isinstance(value, str | Path):
         return Path(value)
     return value

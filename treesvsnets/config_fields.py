@@ -50,10 +50,13 @@ def names(what: str = "names") -> Check:
 
 
 def metric(value: Any) -> str | None:
-    """The name of a task's score (:data:`treesvsnets.tasks.METRICS`), or None (defaults)."""
-    from treesvsnets.tasks import SCORE_COLUMNS, metric_choices
+    """The name of a task's score (:data:`treesvsnets.tasks.METRICS`), one per task separated
+    by a comma (``roc_auc,mae``), or None (defaults)."""
+    from treesvsnets.tasks import metric_choices, metric_problem
 
-    return None if value is None or value in SCORE_COLUMNS else f"one of {metric_choices()}"
+    if value is None:
+        return None
+    return metric_problem(value) if isinstance(value, str) else f"one of {metric_choices()}"
 
 
 def seeds(value: Any) -> str | None:

@@ -145,6 +145,16 @@ def suite_lines() -> list[str]:
     OPENML_TASK = "openml-task:"  # noqa: N806
 
     pad = " " * 16
+
+    def wrapped(text: str) -> list[str]:
+        return textwrap.wrap(
+            text,
+            width=100,
+            initial_indent=pad,
+            subsequent_indent=pad + "  ",
+            break_on_hyphens=False,
+        )
+
     lines = []
     for name in builtin_names():
         suite = find(name)
@@ -160,18 +170,12 @@ def suite_lines() -> list[str]:
             ids = ", ".join(entry.removeprefix(OPENML_TASK) for entry in openml)
             shown.append(f"{OPENML_TASK} {ids} (each task's own target and task)")
         entries = ", ".join(_with_task(entry) for entry in shown)
-        lines += [f"{name}:", f"{pad}{suite.description}"]
-        lines += textwrap.wrap(
-            f"{len(suite.datasets)} datasets: {entries}",
-            width=100,
-            initial_indent=pad,
-            subsequent_indent=pad + "  ",
-            break_on_hyphens=False,
-        )
+        lines += [f"{name}:", *wrapped(suite.description)]
+        lines += wrapped(f"{len(suite.datasets)} datasets: {entries}")
         if suite.defaults:
             given = ", ".join(f"{key} = {value!r}" for key, value in suite.defaults.items())
-            lines.append(f"{pad}defaults: {given}")
-        lines.append(f"{pad}expected time on 2 cores: {minutes}")
+            lines += wrapped(f"defaults: {given}")
+        lines += wrapped(f"expected time on 2 cores: {minutes}")
     return lines
 
 

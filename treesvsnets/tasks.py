@@ -6,7 +6,8 @@ report, its direction, whether it needs predicted probabilities); :data:`METRICS
 task's scores, all kept in every row. A task is judged by :data:`PRIMARY` (accuracy, higher
 is better; RMSE, lower is better) unless a run chooses another with its ``metric`` setting:
 :func:`primary` gives the judging score of a task under that choice (a choice applies to the
-task whose score it is; the other task keeps its default), :func:`others` the rest of the
+task whose score it is; the other task keeps its default unless the setting names one score
+per task, ``roc_auc,mae``), :func:`others` the rest of the
 task's scores, in the order a leaderboard shows them. This module imports nothing of the
 project, so every layer may use it.
 
@@ -89,7 +90,8 @@ SCORE_COLUMNS = tuple(metric.column for task in TASKS for metric in METRICS[task
 METRIC_HELP = (
     "the score that ranks, tests, tunes and plots the datasets of its task: "
     + " or ".join(f"{', '.join(m.column for m in METRICS[task])} ({task})" for task in TASKS)
-    + "; the other task keeps its default, and every row keeps every score"
+    + "; one per task separated by a comma (roc_auc,mae) chooses for both, else the other "
+    "task keeps its default; every row keeps every score"
 )
 #: the defaults, as the flag's help says them
 METRIC_DEFAULTS = f"{PRIMARY[CLASSIFICATION].column}; {PRIMARY[REGRESSION].column} for regression"
@@ -101,13 +103,21 @@ def task_of(value: object) -> str:
     return value if value in TASKS else CLASSIFICATION  # type: ignore[return-value]
 
 
+def chosen_names(chosen: str | None) -> tuple[str, ...]:
+    """The score names a run's ``metric`` setting holds: one (``roc_auc``), or one per task
+    separated by a comma (``roc_auc,mae``); none for ``None``."""
+    return tuple(name.strip() for name in chosen.split(",")) if chosen else ()
+
+
 def primary(task: object, chosen: str | None = None) -> Metric:
-    """The score ``task`` is judged by: ``chosen`` (a run's ``metric`` setting, a column of
-    :data:`METRICS`) when it is one of the task's scores, else the task's default, so
-    ``roc_auc`` judges a run's classification datasets while its regression ones keep RMSE.
+    """The score ``task`` is judged by: the one of ``chosen`` (a run's ``metric`` setting:
+    a column of :data:`METRICS`, or one per task such as ``roc_auc,mae``) that is one of the
+    task's scores, else the task's default, so ``roc_auc`` judges a run's classification
+    datasets while its regression ones keep RMSE, and ``roc_auc,mae`` chooses for both.
     ``None`` (a run recorded before the setting existed) is the default."""
     task = task_of(task)
-    return next((m for m in METRICS[task] if m.column == chosen), PRIMARY[task])
+    names = chosen_names(chosen)
+    return next((m for m in METRICS[task] if m.column in names), PRIMARY[task])
 
 
 def others(task: object, chosen: str | None = None) -> tuple[Metric, ...]:
@@ -119,6 +129,20 @@ def others(task: object, chosen: str | None = None) -> tuple[Metric, ...]:
 def metric_tasks(name: str) -> tuple[str, ...]:
     """The tasks whose score ``name`` is (none for an unknown name)."""
     return tuple(task for task in TASKS if any(m.column == name for m in METRICS[task]))
+
+
+def metric_problem(chosen: str) -> str | None:
+    """What is wrong with a ``metric`` setting, or None: each name must be a score of a task
+    (:data:`METRICS`), and two names must be of different tasks."""
+    names = chosen_names(chosen)
+    unknown = [name for name in names if not metric_tasks(name)]
+    if unknown or not names:
+        return f"one of {metric_choices()}; or one per task separated by a comma (roc_auc,mae)"
+    by_task = [metric_tasks(name)[0] for name in names]
+    twice = next((task for task in TASKS if by_task.count(task) > 1), None)
+    if twice is not None:
+        return f"one score per task, but it names {by_task.count(twice)} {twice} scores"
+    return None
 
 
 def metric_choices() -> str:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn import metrics as sk
 
-from treesvsnets.bench.cells.metrics import regression_score, score
+from treesvsnets.bench.cells.metrics import regression_score, roc_auc, score
+from treesvsnets.bench.tune.path_scores import mann_whitney
 from treesvsnets.bench.tune.selection import blend, greedy_selection, scores_of
 from treesvsnets.tasks import CLASSIFICATION, METRICS, REGRESSION, primary
 
@@ -92,3 +94,109 @@ def test_one_model_is_its_own_ensemble_and_none_is_refused():
     assert chosen.counts.tolist() == [1] and chosen.weights.tolist() == [1.0]
     with pytest.raises(ValueError, match="at least one"):
         greedy_selection(np.zeros((0, 3)), y, primary(REGRESSION))
+
+
+def _reference_best(scores: list[float], higher: bool) -> int:
+    """The lowest index among the scores within 1e-12 (relative) of the best one."""
+    signed = np.array([s if higher else -s for s in scores])
+    top = signed.max()
+    return int(np.flatnonzero(signed >= top - 1e-12 * abs(top))[0])
+
+
+def _reference_selection(predictions, row_score, higher: bool, steps: int):
+    """Caruana's selection written plainly: each step scores every model's ensemble with the
+    chosen ones, ``(sum of the chosen + the model) / size`` in float64, by ``row_score``
+    (what a result row computes, with scikit-learn)."""
+    total = np.zeros(predictions.shape[1:])
+    picks, path = [], []
+    for size in range(1, steps + 1):
+        scores = [row_score((total + model.astype(np.float64)) / size) for model in predictions]
+        picks.append(_reference_best(scores, higher))
+        path.append(scores[picks[-1]])
+        total += predictions[picks[-1]]
+    counts = np.bincount(picks[: _reference_best(path, higher) + 1], minlength=len(predictions))
+    return counts, path, row_score(blend(predictions, counts))
+
+
+def _coarse_models(rng, models: int, rows: int, classes: int) -> np.ndarray:
+    """Probabilities in eighths (ties between classes, rows and models), some models
+    repeated, some rows certain (0 on the true class of some)."""
+    raw = rng.integers(0, 4, size=(models, rows, classes)).astype(np.float64)
+    raw[:, : rows // 10] = 0
+    raw[:, : rows // 10, 0] = 1  # certain rows
+    raw[raw.sum(axis=2) == 0, 0] = 1
+    proba = raw / raw.sum(axis=2, keepdims=True)
+    proba = np.round(proba * 8) / 8
+    proba /= proba.sum(axis=2, keepdims=True)
+    proba[3], proba[7] = proba[1], proba[5]  # the same trial twice
+    return proba.astype(np.float32)
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+@pytest.mark.filterwarnings("ignore:The y_prob values do not sum to one")
+@pytest.mark.parametrize(("classes", "absent"), [(2, 0), (10, 0), (10, 1)])
+@pytest.mark.parametrize("metric", [m.column for m in METRICS[CLASSIFICATION]])
+def test_the_selection_is_a_plain_loop_over_scikit_learns_scores(metric, classes, absent):
+    """The fast scores (bench/tune/path_scores.py) choose what scoring every candidate's
+    ensemble with scikit-learn chooses: members, weights, path and validation score."""
+    rng = np.random.default_rng(classes + absent)
+    rows = 300
+    proba = _coarse_models(rng, 12, rows, classes)
+    y = rng.integers(0, classes - absent, rows)
+    judged = primary(CLASSIFICATION, metric)
+
+    def row_score(p):  # as bench/cells/metrics.py's score computes it, one metric only
+        if metric == "roc_auc":
+            return roc_auc(y, p)
+        if metric == "log_loss":
+            return float(sk.log_loss(y, p, labels=np.arange(classes)))
+        predicted = p.argmax(axis=1)
+        if metric == "f1_macro":
+            labels = np.arange(classes)
+            return float(sk.f1_score(y, predicted, labels=labels, average="macro", zero_division=0))
+        return float(getattr(sk, f"{metric}_score")(y, predicted))
+
+    counts, path, val_score = _reference_selection(proba, row_score, judged.higher_is_better, 12)
+    chosen = greedy_selection(proba, y, judged, steps=12)
+    assert chosen.counts.tolist() == counts.tolist()
+    assert chosen.weights.tolist() == (counts / counts.sum()).tolist()
+    if metric == "roc_auc":  # exact pair counts here, trapezoids in scikit-learn
+        assert chosen.path == pytest.approx(path, rel=1e-12)
+        assert chosen.val_score == pytest.approx(val_score, rel=1e-12)
+    else:
+        assert list(chosen.path) == path
+        assert chosen.val_score == val_score
+
+
+@pytest.mark.parametrize("metric", [m.column for m in METRICS[REGRESSION]])
+def test_the_regression_selection_is_a_plain_loop_over_scikit_learns_scores(metric):
+    rng = np.random.default_rng(5)
+    y = np.round(rng.normal(size=200) * 4) / 4
+    noise = np.round(rng.normal(size=(10, 200)) * 4) / 4
+    predictions = (y[None, :] + noise * rng.uniform(0.2, 2, size=(10, 1))).astype(np.float32)
+    predictions[6] = predictions[2]
+    judged = primary(REGRESSION, metric)
+
+    def row_score(values):
+        return regression_score(y, values)[metric]
+
+    counts, path, val_score = _reference_selection(
+        predictions, row_score, judged.higher_is_better, 15
+    )
+    chosen = greedy_selection(predictions, y, judged, steps=15)
+    assert chosen.counts.tolist() == counts.tolist()
+    assert list(chosen.path) == path
+    assert chosen.val_score == val_score
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_pair_counts_are_the_rank_sums(dtype):
+    """ROC-AUC's Mann-Whitney counts, ties counting half, as from scipy's average ranks."""
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(7)
+    values = (rng.integers(0, 6, size=(40, 50)) / 4).astype(dtype)
+    positive = rng.random(50) < 0.3
+    ranks = rankdata(values, axis=1)[:, positive].sum(axis=1)
+    expected = ranks - positive.sum() * (positive.sum() + 1) / 2
+    assert mann_whitney(values, positive)[0].tolist() == expected.tolist()

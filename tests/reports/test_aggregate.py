@@ -76,7 +76,7 @@ def test_failed_cells_take_the_baselines_error_and_a_method_that_always_failed_i
             "b": {"dummy": [0.3, 0.3], "rf": [0.7, 0.7], "flaky": [nan, 0.9], "broken": [nan, nan]},
         }
     )
-    table, dropped = error_table(rows)
+    table, dropped, _ = error_table(rows)
     assert dropped == ["broken (default)"]
     flaky = table[table["method"] == "flaky (default)"].set_index(["dataset", "fold"])
     assert flaky.loc[("a", 1), "imputed"] and flaky.loc[("a", 1), "error"] == pytest.approx(0.6)
@@ -91,7 +91,7 @@ def test_failed_cells_take_the_baselines_error_and_a_method_that_always_failed_i
 def test_without_a_baseline_a_failure_takes_the_worst_error_of_its_split():
     nan = float("nan")
     rows = score_rows({"a": {"rf": [0.8, 0.9], "x": [0.7, 0.95], "flaky": [nan, 0.99]}})
-    table, _ = error_table(rows)
+    table, _, _ = error_table(rows)
     filled = table[(table["method"] == "flaky (default)") & (table["fold"] == 0)]
     assert filled["error"].iloc[0] == pytest.approx(0.3)  # x's 0.7 was the worst there
 
@@ -130,7 +130,7 @@ def test_each_task_is_judged_on_its_own_metric_and_regression_errors_stay_as_the
         task=REGRESSION, accuracy=None, rmse=[3.0, 3.0, 1.0, 1.0], mae=[1.0, 1.0, 2.0, 2.0]
     )
     rows = pd.concat([classification, regression], ignore_index=True)
-    table, _ = error_table(rows)
+    table, _, _ = error_table(rows)
     assert set(table.loc[table["dataset"] == "r", "error"]) == {3.0, 1.0}
     on_rmse = aggregate(rows, rounds=10).win_rates.loc["x (default)", "rf (default)"]
     on_mae = aggregate(rows, "mae", rounds=10).win_rates
@@ -182,6 +182,7 @@ def test_elo_agrees_with_an_independent_maximum_likelihood_fit_to_one_point():
     for method in methods:
         assert got[method] == pytest.approx(expected[method], abs=1.0)
     assert got.std() > 10  # the ratings are spread, so agreement is not trivial
+    assert aggregate(rows, rounds=10).board["elo_bounded"].all()  # a finite maximum exists
 
 
 def test_the_bootstraps_refit_finds_the_same_maximum_as_the_logistic_regression():
@@ -228,3 +229,90 @@ def test_a_win_rate_counts_only_the_splits_both_methods_ran_on():
     assert rates.loc["x (default)", "rf (default)"] == pytest.approx((1.0 + 0.0) / 2)
     only_a = aggregate(rows[rows["dataset"] == "a"], rounds=10).win_rates
     assert only_a.loc["x (default)", "rf (default)"] == 1.0
+
+
+def test_a_method_that_lost_every_battle_has_an_unbounded_rating_and_is_marked_so():
+    """mlp loses every battle: no finite maximum-likelihood rating exists for it (only the
+    penalty holds it), so the board marks it and the verdict gives no size to the gap; rf and
+    x trade wins and stay finite against each other."""
+    from treesvsnets.reports.across_section import display
+    from treesvsnets.reports.verdict import verdict
+
+    rows = score_rows(
+        {
+            "a": {"rf": [0.8, 0.7, 0.9], "x": [0.7, 0.8, 0.85], "mlp": [0.5, 0.5, 0.5]},
+            "b": {"rf": [0.6, 0.7], "x": [0.65, 0.6], "mlp": [0.4, 0.3]},
+        }
+    )
+    result = aggregate(rows, rounds=20)
+    board = result.board
+    assert board["elo_bounded"].to_dict() == {
+        "rf (default)": True,
+        "x (default)": True,
+        "mlp (default)": False,
+    }
+    assert board.loc["rf (default)", "elo_group"] == board.loc["x (default)", "elo_group"]
+    shown = display(result).set_index("method")["Elo"]
+    assert shown["mlp (default)"].endswith(" (unbounded)") and shown["rf (default)"] == "1000"
+    assert "a gap without a finite size, as every battle between their groups went one way" in (
+        verdict(result)
+    )
+    # one lucky fold for mlp joins the groups: every rating is finite again
+    rows.loc[(rows["estimator"] == "mlp") & (rows["fold"] == 0) & (rows["dataset"] == "a"),
+             "accuracy"] = 0.95  # fmt: skip
+    assert aggregate(rows, rounds=20).board["elo_bounded"].all()
+
+
+def test_a_notebook_gets_each_table_as_a_dataframe():
+    rows = score_rows(
+        {"a": {"rf": [0.9, 0.8], "x": [0.7, 0.7]}, "b": {"rf": [0.6, 0.6], "x": [0.8, 0.7]}}
+    )
+    result = aggregate(rows, rounds=10)
+    assert result.errors.loc["a", "rf (default)"] == pytest.approx(0.15)
+    assert result.ranks.loc["a"].to_dict() == {"rf (default)": 1.0, "x (default)": 2.0}
+    assert result.ranks.mean().to_dict() == result.board["average_rank"].to_dict()
+    assert list(result.times.columns) == ["train_per_1k", "predict_per_1k"]
+    assert result.times.loc["x (default)", "train_per_1k"] == pytest.approx(1000 / 200)
+
+
+def test_a_method_without_the_judged_score_did_not_fail_and_is_said_so():
+    """Judged by ROC-AUC, a model without probabilities has no score in cells that ran fine:
+    they are absent, never filled with the baseline's score nor called failures."""
+    from treesvsnets.reports.verdict import verdict
+
+    rows = score_rows(
+        {d: {"rf": [0.9, 0.8], "mlp": [0.7, 0.85], "svc": [0.8, 0.8], "dummy": [0.5, 0.5]}
+         for d in ("a", "b")}
+    )  # fmt: skip
+    rows["roc_auc"] = rows["accuracy"].where(rows["estimator"] != "svc")  # svc: no probabilities
+    table, dropped, unscored = error_table(rows, "roc_auc")
+    assert dropped == [] and unscored == ["svc (default)"]
+    assert "svc (default)" not in set(table["method"]) and not table["imputed"].any()
+    result = aggregate(rows, "roc_auc", rounds=10)
+    assert "svc (default)" not in result.board.index and result.unscored == ["svc (default)"]
+    text = verdict(result)
+    assert "Not rated, no cell has the score the run is judged by" in text
+    assert "every cell failed" not in text
+
+
+def test_methods_that_never_met_are_shown_without_a_rating_and_their_figures_drawn(tmp_path):
+    """logreg ran on one dataset and x on the other, each beside the baseline alone: no battle
+    rates either, so the board shows a dash and says why, and every figure is drawn (a log
+    axis of nothing but NaN ratings failed the whole report)."""
+    from treesvsnets.reports.across_section import NO_BATTLE, across_section, display, legend
+
+    rows = score_rows(
+        {
+            "a": {"logreg": [0.8, 0.7], "dummy": [0.5, 0.5]},
+            "b": {"x": [0.6, 0.7], "dummy": [0.4, 0.5]},
+        }
+    )
+    result = aggregate(rows, rounds=10)
+    shown = display(result).set_index("method")
+    assert shown["Elo"].tolist() == [NO_BATTLE, NO_BATTLE]
+    assert shown["win rate"].tolist() == [NO_BATTLE, NO_BATTLE]
+    assert "met no other rated method" in legend(result)
+    section = across_section(rows, [], None, tmp_path)
+    assert section is not None and section.figures
+    for figure in section.figures:
+        assert (tmp_path / figure.path).is_file()

@@ -177,6 +177,9 @@ def test_compare_of_two_multi_dataset_runs_gives_each_methods_elo_change_with_it
     line = next(line for line in done.stdout.splitlines() if line.startswith("rf (default)"))
     assert line.split()[2:4] == ["1000", f"{rf['elo_b']:.0f}"]
     assert "on one scale" in done.stdout
+    # the same results in both: a change of +0 between +0 and +0, never "-0" nor starred
+    line = next(line for line in done.stdout.splitlines() if line.startswith("logreg (default)"))
+    assert line.split()[4:] == ["+0", "+0", "to", "+0"]
 
 
 def test_compare_says_nothing_of_elo_with_fewer_than_two_datasets_in_both(runs):
@@ -184,3 +187,19 @@ def test_compare_says_nothing_of_elo_with_fewer_than_two_datasets_in_both(runs):
     assert comparison.elo.empty
     done = cli("compare", runs["both"], runs["iris"])
     assert done.returncode == 0 and "Elo" not in done.stdout
+
+
+def test_aggregate_of_run_folders_joins_them_as_report_does(runs):
+    """``treesvsnets.aggregate([A, B])`` reads the folders by the combined report's rules: the
+    same board as one run over the same cells, a run given twice counted once, and runs that
+    split a shared dataset differently refused."""
+    from treesvsnets.errors import ConfigError
+
+    one = treesvsnets.aggregate(runs["both"]).board[FROM_SCORES]
+    joined = treesvsnets.aggregate([runs["iris"], runs["wine"]]).board[FROM_SCORES]
+    pd.testing.assert_frame_equal(one, joined)
+    twice = treesvsnets.aggregate([runs["both"], runs["both"]])
+    pd.testing.assert_frame_equal(one, twice.board[FROM_SCORES])
+    assert len(twice.table) == len(treesvsnets.aggregate(runs["both"]).table)
+    with pytest.raises(ConfigError, match="split iris differently"):
+        treesvsnets.aggregate([runs["both"], runs["iris_3_folds"]])

@@ -55,3 +55,12 @@ def test_an_estimator_whose_cells_all_failed_stays_in_the_table():
     table = format_tables(leaderboard(_rows()), "github")["d"]
     lines = [line for line in table.splitlines() if "broken" in line]
     assert "failed" in lines[0] and "2 error, 1 timeout" in lines[0]
+
+
+def test_the_terminal_shows_the_datasets_in_the_order_the_run_took_them():
+    from tests.helpers.results import score_rows
+    from treesvsnets.reports.terminal import leaderboard_lines
+
+    rows = score_rows({"wine": {"rf": [0.9, 0.8]}, "iris": {"rf": [0.7, 0.6]}})
+    heads = [line.strip().splitlines()[0] for line in leaderboard_lines(rows)]
+    assert heads == ["wine", "iris"]

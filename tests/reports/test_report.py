@@ -93,6 +93,9 @@ def test_report_html_is_one_self_contained_page_with_every_plot_and_estimator(re
     figures = sorted((run_dir / "figures").glob("*.png"))
     assert len(figures) == FIGURES
     assert len(page.images) == len(figures)
+    # the page stays light: compressed figures (a run of 8 tables once gave 5 MB for 44 figures,
+    # over 110 KB each; these are about 15 KB, so a run of many datasets is no multi-MB page)
+    assert (run_dir / "report.html").stat().st_size < 30_000 * len(figures)
     for source in page.images:
         assert source.startswith("data:image/png;base64,")  # embedded: opens offline
         assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -115,6 +118,13 @@ def test_report_md_links_the_png_files_and_shows_failed_estimators(report_run):
     assert sorted(linked) == sorted(f"figures/{p.name}" for p in (run_dir / "figures").glob("*"))
     assert "| failed" in markdown.replace("|  ", "| ").replace("| failed ", "| failed")
     assert "95% CI" in markdown and "balanced acc" in markdown
+    # from the answer down: the verdict, the board and its legend, then the per-dataset legend
+    order = [
+        markdown.index(part)
+        for part in ("## Across datasets", "**Across 3 datasets", "| rank", "**Elo**: a Bradley",
+                     "Accuracy is the mean", "## iris")
+    ]  # fmt: skip
+    assert order == sorted(order)
 
 
 def test_summary_csv_has_one_row_per_dataset_and_estimator_with_its_interval(report_run):

@@ -56,7 +56,7 @@ def test_a_part_where_the_answer_reverses_is_named():
         for d in range(12)
     }
     text = verdict(aggregate(score_rows(scores), rounds=50), facts)
-    assert "It reverses on images and sequences (4: rf (default) wins 0%)" in text
+    assert "It reverses on images and sequences (4 datasets: rf (default) wins 0%)" in text
 
 
 def test_one_family_alone_gets_no_verdict():
@@ -76,9 +76,45 @@ def test_a_run_with_both_tasks_rates_them_together_and_each_alone():
     section = across_section(rows, [], None, None)
     assert section is not None and section.result.n_datasets == 5  # one board over both
     classified, regressed = section.by_task
-    assert classified.startswith("Classification datasets alone (3, judged by accuracy): Elo ")
-    assert regressed.startswith("Regression datasets alone (2, judged by RMSE): Elo mlp (default)")
+    assert classified.startswith(
+        "Classification datasets alone (3, judged by accuracy; 95% intervals): Elo "
+    )
+    assert regressed.startswith(
+        "Regression datasets alone (2, judged by RMSE; 95% intervals): Elo mlp (default)"
+    )
     assert classified.split("Elo ")[1].startswith("rf (default) 1000")
+    # mlp won every regression battle: its rating there has no finite value, and says so
+    assert regressed.split("Elo ")[1].split(", ")[0].startswith("mlp (default) ")
+    assert " (unbounded) (" in regressed.split("Elo ")[1].split(", ")[0]
+    # a task of one dataset is still shown, as that dataset's answer without an interval
+    one = rows[rows["dataset"] != "r-d1"]
+    regressed = across_section(one, [], None, None).by_task[1]
+    assert regressed.startswith("Regression datasets alone (1, judged by RMSE; no interval): Elo ")
+    assert " to " not in regressed
+
+
+def test_the_board_s_legend_says_the_imputation_rule_and_reads_far_interval_ends():
+    """The rule for failed cells is on the page whatever happened; an interval end far from its
+    rating (a method that lost every battle in some resamples) is explained only when there
+    is one; without rf (default) the legend says the mean is 1000."""
+    from treesvsnets.reports.across_section import across_section
+
+    nan = float("nan")
+    scores = _scores([-0.05] * 3)
+    scores["d0"]["mlp"] = [nan] * 5  # failed on d0: the dummy's error, which loses everything
+    section = across_section(score_rows(scores), [], None, None)
+    assert section.table.set_index("method").loc["mlp (default)", "imputed"] == "[33% imputed]"
+    legend = section.legend
+    assert "each takes the baseline's (dummy's) error on the same dataset, seed and fold" in legend
+    assert "`[X% imputed]` is the share of a method's cells filled so" in legend
+    assert "rf (default) = 1000" in legend and "200 refits" in legend
+    board = section.result.board
+    far = (board["elo"] - board["elo_low"]).max() > 800
+    assert far == ("read it as 'unbounded'" in legend)
+    rows = score_rows({d: {"x": [0.8, 0.7], "mlp": [0.6, 0.9]} for d in ("a", "b")})
+    other = across_section(rows, [], None, None).legend
+    assert "no rf (default) in these runs, so the ratings' mean is 1000" in other
+    assert "'unbounded'" not in other and "Failed cells" in other
 
 
 def test_a_net_that_ran_on_one_dataset_does_not_speak_for_the_nets():
@@ -110,3 +146,75 @@ def test_what_ensembling_changed_is_one_sentence():
     assert "With defaults only, rf (default) against mlp (default)" in text
     assert "Without ensembling, " in text and "ensembling reverses the answer." in text
     assert text.count("ensembling") == 2  # one sentence
+
+
+def test_with_2_datasets_an_interval_that_excludes_0_is_not_read_as_a_lead():
+    """Trees win every battle on both datasets: the bootstrap's interval excludes 0 (each of
+    its 3 distinct resamples agrees), yet 2 datasets are too few to call it."""
+    result = aggregate(score_rows(_scores([-0.05] * 2)), rounds=50)
+    assert result.elo.gap("rf (default)", "mlp (default)")[1] > 0
+    text = verdict(result)
+    assert "Across 2 datasets" in text
+    assert "rf (default) leads on these 2 datasets, but 2 datasets are too few for the " in text
+    assert "interval to separate the families" in text
+    assert "are ahead" not in text
+
+
+def test_a_third_family_ahead_of_both_is_named():
+    """logreg beats trees and nets on every dataset: the paragraph still sets trees against
+    nets, and says both are behind the linear model, by how much and how sure."""
+    scores = _scores([-0.05] * 12)
+    for by_estimator in scores.values():
+        by_estimator["logreg"] = [v + 0.05 for v in by_estimator["rf"]]
+    result = aggregate(score_rows(scores), rounds=50)
+    text = verdict(result)
+    assert "the tree ensembles are ahead" in text
+    gap = result.board.loc["logreg (default)", "elo"] - 1000
+    assert (
+        f"Both are behind the best of the linear models, logreg (default), at "
+        f"{1000 + gap:.0f} Elo: {gap:.0f} points above rf (default) (95% interval " in text
+    )
+    assert "which excludes 0)." in text.split("Both are behind")[1]
+    assert "Both are behind" not in verdict(aggregate(score_rows(_scores([-0.05] * 12)), rounds=50))
+    few = verdict(aggregate(score_rows(dict(list(scores.items())[:3])), rounds=50))
+    assert "on too few datasets to tell)." in few.split("Both are behind")[1]
+    assert "excludes 0" not in few
+
+
+def test_a_part_where_the_two_are_even_is_not_said_to_agree():
+    scores = _scores([-0.05] * 8)
+    for d in (6, 7):  # on the two large tables mlp and rf trade folds: 50% each
+        scores[f"d{d}"]["mlp"] = [
+            v + (0.05 if i % 2 else -0.05) for i, v in enumerate(scores[f"d{d}"]["rf"][:4])
+        ]
+        scores[f"d{d}"]["rf"] = scores[f"d{d}"]["rf"][:4]
+        scores[f"d{d}"]["xgboost"] = scores[f"d{d}"]["xgboost"][:4]
+        scores[f"d{d}"]["dummy"] = scores[f"d{d}"]["dummy"][:4]
+    facts = {f"d{d}": DatasetFacts("classification", 500 if d < 6 else 5000) for d in range(8)}
+    text = verdict(aggregate(score_rows(scores), rounds=50), facts)
+    assert "The two are even on datasets of 2,000 rows or more (2 datasets: " in text
+    assert "rf (default) wins 50%)" in text
+    assert "The answer holds on every part" not in text
+
+
+def test_what_the_paragraph_knows_of_each_dataset_comes_from_the_manifests_entries():
+    """The entries ``Dataset.describe`` writes: an image set, a sequence set, a table with
+    categorical columns, one without (an older entry without the key: no categories)."""
+    from treesvsnets.datasets import load
+    from treesvsnets.reports.across_section import dataset_facts
+
+    described = [load(name).describe() for name in ("digits", "iris")]
+    described += [
+        {"name": "seq", "task": "classification", "n_samples": 10, "sequence_shape": [1, 40]},
+        {"name": "cats", "task": "regression", "n_samples": 5000, "categorical_columns": ["c"]},
+    ]
+    facts = dataset_facts(described)
+    assert facts["digits"] == DatasetFacts("classification", 1797, kind="image")
+    assert facts["iris"] == DatasetFacts("classification", 150)
+    assert facts["seq"].kind == "sequence" and facts["cats"].categorical
+    assert facts["cats"].parts() == {
+        "task": "regression datasets",
+        "size": "datasets of 2,000 rows or more",
+        "kind": "tables",
+        "categorical": "tables with categorical columns",
+    }

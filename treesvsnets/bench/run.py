@@ -12,14 +12,16 @@ store (:mod:`treesvsnets.results`), one row per cell as it finishes.
 
 :func:`_execute` goes plan -> jobs -> executor -> store -> exports -> manifest ->
 ``finish(run_dir, rows, manifest)``; the API also passes ``while_cells_run``, which loads the
-report's libraries in a thread while the cells run. The executor follows the config (in
-this process, local worker processes, or Dask); local workers start as soon as the
+report's libraries in a thread while the cells run and, told of each dataset whose cells are
+all stored, draws its figures there while later datasets' cells run. The executor follows the
+config (in this process, local worker processes, or Dask); local workers start as soon as the
 estimators and datasets are resolved, so their start-up overlaps loading the data (for a
 resumed run too). SIGTERM ends a run as Ctrl-C does.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -50,9 +52,23 @@ __all__ = ["Finish", "ProgressEvent", "RunResult", "print_progress", "resume", "
 #: what runs once a run's rows and manifest are written, even when it was interrupted (the
 #: top-level API passes the report writer, so ``bench`` never imports ``reports``)
 Finish = Callable[[Path, pd.DataFrame, Manifest], None]
-#: called once the cells are under way, to start work that can overlap them (the API starts
-#: loading the report's libraries in a thread); it must return at once
-WhileCellsRun = Callable[[], None]
+
+
+class WhileCellsRun(Protocol):
+    """Work that overlaps the cells (the API's: the report's libraries load, and a finished
+    dataset's figures are drawn, in a thread); each method must return at once."""
+
+    def start(self) -> None:
+        """The cells are under way."""
+
+    def dataset_done(
+        self, run_dir: Path, rows: pd.DataFrame, trials: pd.DataFrame, manifest: Manifest
+    ) -> None:
+        """Every cell of one dataset is stored (``rows``, ``trials``: that dataset's), and
+        cells of other datasets are still to come (told only where the cells run in other
+        processes and two cores are there: in this process, a drawing would slow them)."""
+
+
 Progress = bool | Callable[[ProgressEvent], None]
 
 
@@ -172,6 +188,8 @@ def _execute(
         executor.close()
         raise
     total, by_dataset = feed.cells, feed.cells_by_dataset()
+    planned = total + len(skip)  # every row the run ends with: those to come and those kept
+    name_width = _name_width(prepared)
     event = partial(  # what every progress event of this run says alike
         ProgressEvent,
         total=total,
@@ -179,6 +197,7 @@ def _execute(
         threads=threads,
         executor=executor.description,
         metric=prepared.config.metric,
+        name_width=name_width,
     )
     started = time.perf_counter()
     status = "interrupted"  # Ctrl-C, SIGTERM or a harness bug: finished cells are kept
@@ -195,7 +214,10 @@ def _execute(
                     )
                 )
             if while_cells_run is not None:
-                while_cells_run()
+                while_cells_run.start()
+            done = _DatasetsDone(
+                by_dataset, while_cells_run if _overlap_allowed(executor) else None
+            )
             index = 0
             for row in executor.run(feed):
                 if is_trial(row):
@@ -203,6 +225,7 @@ def _execute(
                     feed.record(row)
                     continue
                 store.add(row)
+                done.stored(row, store, folder.path, manifest)
                 index += 1
                 if report_progress:
                     report_progress(event(index=index, row=row, elapsed=perf_counter() - started))
@@ -212,12 +235,44 @@ def _execute(
         rows = store.rows()
         trials = store.trials()
         store.close()
-        manifest.end(status, rows, prepared.total, time.perf_counter() - started)
+        manifest.end(status, rows, planned, time.perf_counter() - started)
         folder.export(rows, trials)
         folder.write_manifest(manifest)
         if finish is not None:
             finish(folder.path, rows, manifest)
     return RunResult(manifest.run_id, folder.path, rows, manifest.to_dict())
+
+
+def _overlap_allowed(executor: Executor) -> bool:
+    """Whether work beside the cells leaves them their cores: they run in other processes,
+    and this process may use two cores or more."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return not isinstance(executor, InProcessExecutor) and (cores or 1) >= 2
+
+
+class _DatasetsDone:
+    """Counts each dataset's stored cells down and tells ``listener`` of a dataset whose
+    cells are all stored while another's are still to come (the last one's figures are
+    drawn with the report, in two processes)."""
+
+    def __init__(self, cells: dict[str, int], listener: WhileCellsRun | None) -> None:
+        self._left = dict(cells)
+        self._listener = listener
+
+    def stored(self, row: dict[str, Any], store: Any, run_dir: Path, manifest: Manifest) -> None:
+        dataset = row.get("dataset")
+        if self._listener is None or dataset not in self._left:
+            return
+        self._left[dataset] -= 1
+        if self._left[dataset] > 0 or not any(self._left.values()):
+            return
+        rows, trials = store.rows(), store.trials()
+        self._listener.dataset_done(
+            run_dir,
+            rows[rows["dataset"] == dataset],
+            trials[trials["dataset"] == dataset] if len(trials) else trials,
+            Manifest.from_dict(manifest.to_dict()),  # the harness goes on writing its own
+        )
 
 
 def _context(
@@ -245,6 +300,7 @@ def _feed(
     listener = None
     if report_progress:
         folds = {plan.dataset: plan.n_folds for _, plan in prepared.split_plans}
+        started = time.perf_counter()
 
         def listener(search: Any, row: dict[str, Any]) -> None:
             best = search.best()
@@ -255,10 +311,28 @@ def _feed(
                     budget=search.budget.describe(),
                     best=None if best is None else best["val_score"],
                     n_folds=folds.get(search.dataset),
+                    elapsed=time.perf_counter() - started,
+                    left=_search_left(search),
+                    name_width=_name_width(prepared),
                 )
             )
 
     return work.tuning_feed(prepared, context, trials.to_dict("records"), listener)
+
+
+def _name_width(prepared: RunPlan) -> int:
+    """The width of the progress lines' dataset column: 12, or the run's longest name."""
+    return max([12, *(len(dataset.name) for dataset in prepared.datasets)])
+
+
+def _search_left(search: Any) -> float:
+    """A search's time left at the pace of its trials so far: its mean trial seconds times
+    the trials to go, within what is left of a time budget."""
+    spent, done = search.seconds_spent, len(search.finished)
+    left = spent / done * max(search.max_trials - done, 0) if done else 0.0
+    if search.budget.seconds is not None:
+        left = min(left, max(search.budget.seconds - spent, 0.0))
+    return left
 
 
 def run(

@@ -63,6 +63,7 @@ class TableProfile:
     target_summary: dict[str, float] = field(default_factory=dict)  # regression: five numbers
     target_order: str | None = None  # how the target follows the file's row order, if it does
     read_with: dict[str, str] = field(default_factory=dict)  # a text file's sep and decimal
+    declared_drops: dict[str, str] = field(default_factory=dict)  # a built-in's: column -> why
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -157,8 +158,11 @@ def _column_profiles(
     return columns
 
 
-def profile_table(path: str | Path, options: TableOptions | None = None) -> TableProfile:
-    """Profile the table at ``path`` as ``options`` would read it.
+def profile_table(
+    path: str | Path, options: TableOptions | None = None, raw: Any = None
+) -> TableProfile:
+    """Profile the table at ``path`` as ``options`` would read it (``raw``: its frame, already
+    read, for a table that is no file; ``path`` then only names it).
 
     Raises :class:`~treesvsnets.errors.TreesVsNetsError` when the file cannot be read or
     the options are wrong (an unknown column, a column given two types, a column forced
@@ -170,7 +174,7 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
     from treesvsnets.errors import DeclaredTypeError, TreesVsNetsError
 
     options = options or TableOptions()
-    raw = read_table(path, options.sep, options.decimal)
+    raw = read_table(path, options.sep, options.decimal) if raw is None else raw
     target = options.target if options.target is not None else raw.columns[-1]
     check_options(options, list(raw.columns), target, f"data file {str(path)!r}")
     dataset, problem = None, None
@@ -220,12 +224,16 @@ def profile_table(path: str | Path, options: TableOptions | None = None) -> Tabl
     )
 
 
-def inspect_table(path: str | Path, target: str | None = None, **options: Any) -> TableProfile:
+def inspect_table(
+    path: str | Path, target: str | None = None, data_dir: str | Path | None = None, **options: Any
+) -> TableProfile:
     """Profile a table file: ``inspect_table("data.csv", target="label", drop=["id"])``.
 
     ``options`` are those of a config file's dataset entry (see TableOptions). An OpenML name
-    (``openml:31``) profiles its cached table (from the data folder, $TREESVSNETS_DATA_DIR),
-    with its declared target, task and nominal columns unless ``options`` say otherwise.
+    (``openml:31``) profiles its cached table (from ``data_dir``, else $TREESVSNETS_DATA_DIR),
+    with its declared target, task and nominal columns unless ``options`` say otherwise. A
+    built-in real table's name (``olive``) profiles its frame as its package ships it, traps
+    included, with the columns its definition drops and why (``declared_drops``).
     """
     from treesvsnets.datasets.openml_data import openml_table, parse_name
     from treesvsnets.datasets.table_options import LIST_OPTIONS
@@ -233,14 +241,44 @@ def inspect_table(path: str | Path, target: str | None = None, **options: Any) -
     for key in LIST_OPTIONS:
         if isinstance(options.get(key), list | tuple):
             options[key] = tuple(options[key])
+    if not Path(path).exists() and parse_name(str(path)) is None:
+        built_in = _built_in_profile(str(path), target, options)
+        if built_in is not None:
+            return built_in
     if parse_name(str(path)) is not None:
-        table = openml_table(str(path))
+        table = openml_table(str(path), data_dir)
         declared, path, target = table.options, table.path, target or table.options.target
         given = {c for key in ("numeric", "datetime", "drop") for c in options.get(key) or ()}
         nominal = [c for c in declared.categorical if c not in given and c != target]
         options["categorical"] = (*nominal, *(options.get("categorical") or ()))
         options.setdefault("task", declared.task if target == declared.target else None)
     return profile_table(path, TableOptions(target=target, **options))
+
+
+def _built_in_profile(name: str, target: str | None, options: dict) -> TableProfile | None:
+    """The profile of the built-in real table ``name`` (None for a name that is none); a
+    built-in that is no table of a package is one sentence."""
+    from treesvsnets.datasets.real_tables import package_frame, real_table
+    from treesvsnets.datasets.registry import all_infos
+    from treesvsnets.errors import DatasetError
+
+    table = real_table(name)
+    if table is None:
+        if name in {found.name for found in all_infos()}:
+            raise DatasetError(
+                f"dataset {name!r} is a built-in, not a table file: inspect profiles a table "
+                "file, a built-in real table (treesvsnets list datasets) or an OpenML name."
+            )
+        return None
+    task = options.pop("task", None) or (table.task if target in (None, table.target) else None)
+    given = TableOptions(target=target or table.target, task=task, **options)
+    profile = profile_table(f"{table.package} {table.item}", given, raw=package_frame(table))
+    profile.declared_drops = dict(table.drop)
+    if table.cap is not None and profile.cleaning.get("rows_used", 0) > table.cap:
+        profile.cleaning["row_cap"] = (
+            f"capped at {table.cap} by its definition (seeded, stratified)"
+        )
+    return profile
 
 
 def format_profile(profile: TableProfile) -> str:
@@ -275,11 +313,18 @@ def format_profile(profile: TableProfile) -> str:
         ),
         f"constant columns: {', '.join(profile.constant_columns) or 'none'}",
     ]
+    if profile.declared_drops:
+        lines.append("a run drops, as this built-in's definition says:")
+        lines += [f"  - {column}: {why}" for column, why in profile.declared_drops.items()]
     lines += _target_notes(profile)
     if profile.problem:
         lines.append(f"a run would refuse this table: {profile.problem}")
     elif profile.cleaning:
-        lines.append(f"rows a run would use: {profile.cleaning.get('rows_used')}")
+        cap = profile.cleaning.get("row_cap")
+        lines.append(
+            f"rows a run would use: {profile.cleaning.get('rows_used')}"
+            + (f", {cap}" if cap else "")
+        )
     return "\n".join(lines)
 
 

@@ -178,20 +178,32 @@ REAL_TABLES = (
 )  # fmt: skip
 
 
+def real_table(name: str) -> RealTable | None:
+    """The built-in real table called ``name``, if there is one."""
+    return next((table for table in REAL_TABLES if table.name == name), None)
+
+
+def package_frame(table: RealTable) -> Any:
+    """``table``'s frame as its package ships it, traps included (before the declared drops:
+    what ``treesvsnets inspect NAME`` profiles); one sentence with the install command when
+    its package is absent."""
+    source = SOURCES[table.package]
+    try:
+        return source.reader(table.item)
+    except ImportError:
+        raise DatasetError(
+            f"dataset {table.name!r} comes from the {table.package} package, which is not "
+            f"installed: {source.install}."
+        ) from None
+
+
 def load_real_table(table: RealTable) -> Dataset:
     """``table`` read from its package, its declared columns dropped, then read as a user's
     table is, and capped; one sentence with the install command when its package is absent."""
     from treesvsnets.datasets.table_options import TableOptions
     from treesvsnets.datasets.tables import clean_table
 
-    source = SOURCES[table.package]
-    try:
-        frame = source.reader(table.item)
-    except ImportError:
-        raise DatasetError(
-            f"dataset {table.name!r} comes from the {table.package} package, which is not "
-            f"installed: {source.install}."
-        ) from None
+    frame = package_frame(table)
     absent = [column for column in table.drop if column not in frame.columns]
     if absent:
         raise DatasetError(

@@ -87,9 +87,14 @@ def normalized_heatmap(result: Aggregate) -> Any:
 
 def elo_vs_train_time(result: Aggregate) -> Any:
     """Elo against train seconds per 1,000 rows (log scale), the Pareto front drawn."""
-    board = result.board.dropna(subset=["train_per_1k"])
+    board = result.board.dropna(subset=["train_per_1k", "elo"])
+    board = board[board["train_per_1k"] > 0]  # a log axis: a time of 0 has no place on it
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    if board.empty:  # no method with both a finite rating and a train time
+        ax.text(0.5, 0.5, "no method has both an Elo and a train time", ha="center")
+        ax.set_axis_off()
+        return fig
     for method, row in board.iterrows():
         ax.scatter(row["train_per_1k"], row["elo"], color=_color(row["family"]), s=30)
         ax.annotate(

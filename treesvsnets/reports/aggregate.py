@@ -22,7 +22,8 @@ the others only where it ran.
   refits maximise the same likelihood with SciPy, much faster on a few parameters), scaled so that
   P(A beats B) = 1 / (1 + 10^((R_B − R_A) / 400)) and shifted so that ``rf (default)`` is
   exactly 1000 (the ratings' mean is 1000 when the board has no ``rf (default)``). A 95%
-  interval from 200 bootstrap rounds that resample datasets.
+  interval from 200 bootstrap rounds that resample datasets. ``elo_bounded``: False where no
+  finite maximum exists (:mod:`.separation`), the number then set by the penalty.
 - **Win rates** (:func:`win_rates`): per pair, the share of splits one beats the other (ties
   half) on each dataset, averaged over the datasets both ran on; a method's overall win rate
   averages that over its opponents.
@@ -36,14 +37,15 @@ the others only where it ran.
 - **Seconds per 1,000 rows** to train (a tuned method counts its whole search, every trial,
   plus the refit) and to predict, the median over datasets of each dataset's mean.
 
-:func:`aggregate` returns all of it as :class:`Aggregate` (DataFrames a notebook can plot).
+:func:`aggregate` returns all of it as :class:`Aggregate` (DataFrames a notebook can plot);
+the per-dataset tables (errors, normalized scores, improvability, times) are :mod:`.scores`'.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,8 +53,10 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE_FAMILY
+from treesvsnets.reports.scores import dataset_errors, improvability, normalized_scores, per_1k_rows
+from treesvsnets.reports.separation import bounded, groups
 from treesvsnets.results.row import DEFAULT
-from treesvsnets.tasks import REGRESSION, Metric, primary, task_of
+from treesvsnets.tasks import Metric, primary, task_of
 
 #: the method whose rating is fixed at 1000 (TabArena's anchor)
 ANCHOR = "rf (default)"
@@ -80,15 +84,18 @@ def error_of(metric: Metric, values: pd.Series) -> pd.Series:
     return 1.0 - values if metric.higher_is_better else values
 
 
-def error_table(rows: pd.DataFrame, metric: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+def error_table(
+    rows: pd.DataFrame, metric: str | None = None
+) -> tuple[pd.DataFrame, list[str], list[str]]:
     """One row per (method, dataset, seed, fold) with its ``error`` (each task judged by
     ``primary(task, metric)``: the run's ``metric`` setting where it fits the task, else the
-    task's default), ``imputed``, ``task``, ``family``,
-    ``train_s``, ``predict_s``, ``n_train``, ``n_test``; and the methods dropped because every
-    one of their cells failed."""
+    task's default), ``imputed``, ``task``, ``family``, ``train_s``, ``predict_s``,
+    ``n_train``, ``n_test``; the methods dropped because every one of their cells failed; and
+    those without that score in any cell (ROC-AUC or log loss of a model without
+    probabilities), which did not fail: a cell without the score is absent, not imputed."""
     columns = ["method", "estimator", "family", "dataset", "task", "seed", "fold", "error"]
     if rows.empty:
-        return pd.DataFrame(columns=[*columns, "imputed"]), []
+        return pd.DataFrame(columns=[*columns, "imputed"]), [], []
     frame = rows.reset_index(drop=True)  # rows of several runs may repeat an index
     frame["task"] = _column(frame, "task", None).map(task_of)
     frame["error"] = np.nan
@@ -100,7 +107,10 @@ def error_table(rows: pd.DataFrame, metric: str | None = None) -> tuple[pd.DataF
         for e, t in zip(frame["estimator"], _column(frame, "tuning", DEFAULT), strict=True)
     ]
     frame["n_val"] = _column(frame, "n_val", 0)
-    frame["ok"] = (frame["status"] == "ok") & frame["error"].notna()
+    frame["ok"] = frame["status"] == "ok"
+    unscored = frame["ok"] & frame["error"].isna()
+    gone = sorted(set(frame.loc[unscored, "method"]) - set(frame.loc[~unscored, "method"]))
+    frame = frame[~unscored]
     frame["train_s"] = pd.to_numeric(frame["fit_seconds"], errors="coerce") + pd.to_numeric(
         _column(frame, "tuning_seconds", 0.0), errors="coerce"
     ).fillna(0.0)
@@ -110,7 +120,7 @@ def error_table(rows: pd.DataFrame, metric: str | None = None) -> tuple[pd.DataF
     dropped = sorted(filled.loc[kept, "method"].unique())
     extra = ["imputed", "train_s", "predict_seconds", "n_train", "n_val", "n_test"]
     table = filled.loc[~kept, [*columns, *extra]].rename(columns={"predict_seconds": "predict_s"})
-    return table.reset_index(drop=True), dropped
+    return table.reset_index(drop=True), dropped, gone
 
 
 def _column(frame: pd.DataFrame, name: str, default: object) -> pd.Series:
@@ -232,6 +242,17 @@ class EloFit:
     methods: list[str]
     ratings: np.ndarray
     samples: np.ndarray
+    groups: np.ndarray | None = None  # separation.groups: gaps across groups are unbounded
+
+    @property
+    def bounded(self) -> np.ndarray:
+        """Whether each rating is finite against the anchor (:mod:`.separation`)."""
+        labels = self.groups if self.groups is not None else np.zeros(len(self.methods), int)
+        return bounded(labels, self.methods.index(ANCHOR) if ANCHOR in self.methods else None)
+
+    def intervals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each rating's 95% bootstrap interval (NaN where no round could rate it)."""
+        return _interval(self.samples)
 
     def gap(self, a: str, b: str) -> tuple[float, float, float]:
         """Rating of ``a`` minus ``b``, and its 95% bootstrap interval."""
@@ -259,17 +280,17 @@ def _elo_fit(methods: list[str], wins: np.ndarray, rounds: int, seed: int) -> El
         present = (ran * counts[:, None]).sum(axis=0) > 0
         refitted = _bradley_terry_refit(np.tensordot(counts, wins, axes=1), fitted)
         samples[r, present] = _anchored(refitted, methods, present)[present]
-    return EloFit(methods, ratings, samples)
+    return EloFit(methods, ratings, samples, groups(wins.sum(axis=0)))
 
 
 def win_rates(table: pd.DataFrame) -> pd.DataFrame:
     """Method by method: the row's win rate against the column, each dataset both ran on
     weighing 1 (NaN where they never met)."""
     methods, _, wins = dataset_wins(table)
-    return _win_rates(methods, wins)
+    return pairwise_win_rates(methods, wins)
 
 
-def _win_rates(methods: list[str], wins: np.ndarray) -> pd.DataFrame:
+def pairwise_win_rates(methods: list[str], wins: np.ndarray) -> pd.DataFrame:
     """Per dataset, a's wins over the battles a and b had there (whatever share of the splits
     both ran on); then the mean over the datasets where they met."""
     met = wins + wins.transpose(0, 2, 1)
@@ -277,45 +298,6 @@ def _win_rates(methods: list[str], wins: np.ndarray) -> pd.DataFrame:
         warnings.simplefilter("ignore", RuntimeWarning)  # a pair that never met: NaN
         rate = np.nanmean(np.where(met > 0, wins / met, np.nan), axis=0)
     return pd.DataFrame(rate, index=methods, columns=methods)
-
-
-def dataset_errors(table: pd.DataFrame) -> pd.DataFrame:
-    """Each method's mean error per dataset: datasets by methods (NaN where absent)."""
-    return table.pivot_table(index="dataset", columns="method", values="error", aggfunc="mean")
-
-
-def normalized_scores(errors: pd.DataFrame, tasks: Mapping[str, str]) -> dict[str, pd.DataFrame]:
-    """TabArena's and Grinsztajn's normalized scores, datasets by methods (1 is the best)."""
-    values = errors.to_numpy(dtype=float)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a dataset without any error
-        best = np.nanmin(values, axis=1, keepdims=True)
-        median = np.nanmedian(values, axis=1, keepdims=True)
-        zero = np.array(
-            [
-                [np.nanquantile(row, 0.5 if tasks.get(d) == REGRESSION else 0.9)]
-                for d, row in zip(errors.index, values, strict=True)
-            ]
-        ).reshape(-1, 1)
-    tabarena = 1 - np.clip((values - best) / np.maximum(median - best, 1e-5), 0, 1)
-    span = zero - best
-    flat = span <= 1e-12  # every method at the best (or the quantile is the best)
-    with np.errstate(all="ignore"):
-        grinsztajn = np.clip((zero - values) / np.where(flat, 1.0, span), 0, 1)
-    grinsztajn = np.where(flat, (values <= best).astype(float), grinsztajn)
-    missing = np.isnan(values)
-    return {
-        name: pd.DataFrame(np.where(missing, np.nan, score), errors.index, errors.columns)
-        for name, score in (("tabarena", tabarena), ("grinsztajn", grinsztajn))
-    }
-
-
-def improvability(errors: pd.DataFrame) -> pd.DataFrame:
-    """1 − best_err / err per dataset (0 for the best; 0 where every error is 0)."""
-    best = errors.min(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = 1 - errors.rdiv(best, axis=0)
-    return gap.mask(errors.eq(0), 0.0).where(errors.notna())
 
 
 def _bootstrap_mean(per_dataset: pd.DataFrame, rounds: int, seed: int) -> pd.DataFrame:
@@ -333,17 +315,6 @@ def _bootstrap_mean(per_dataset: pd.DataFrame, rounds: int, seed: int) -> pd.Dat
     )
 
 
-def per_1k_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """Train and predict seconds per 1,000 rows: each dataset's mean over its cells, then the
-    median over datasets."""
-    cells = table[~table["imputed"]].assign(
-        train_per_1k=lambda t: 1000 * t["train_s"] / t["n_train"].astype(float),
-        predict_per_1k=lambda t: 1000 * t["predict_s"].astype(float) / t["n_test"].astype(float),
-    )
-    per_dataset = cells.groupby(["method", "dataset"])[["train_per_1k", "predict_per_1k"]].mean()
-    return per_dataset.groupby("method").median()
-
-
 @dataclass(frozen=True)
 class Aggregate:
     """The cross-dataset tables of a set of result rows (see the module's docstring)."""
@@ -355,10 +326,27 @@ class Aggregate:
     improvability: pd.DataFrame  # datasets by methods
     elo: EloFit
     dropped: list[str] = field(default_factory=list)  # every cell failed
+    unscored: list[str] = field(default_factory=list)  # no cell has the judged score
+    wins: tuple[list[str], list[str], np.ndarray] | None = None  # dataset_wins(table)
 
     @property
     def n_datasets(self) -> int:
         return int(self.table["dataset"].nunique())
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """Each method's mean error per dataset: datasets by methods."""
+        return dataset_errors(self.table) if len(self.table) else pd.DataFrame()
+
+    @property
+    def ranks(self) -> pd.DataFrame:
+        """Each method's rank per dataset (1 = the lowest error, ties averaged)."""
+        return self.errors.rank(axis=1, method="average")
+
+    @property
+    def times(self) -> pd.DataFrame:
+        """Train and predict seconds per 1,000 rows per method (median over datasets)."""
+        return self.board.reindex(columns=["train_per_1k", "predict_per_1k"])
 
 
 def aggregate(
@@ -369,58 +357,35 @@ def aggregate(
     seed: int = 0,
 ) -> Aggregate:
     """Every cross-dataset table of ``rows``: result rows (a DataFrame), or the rows of one
-    or several run folders; each task judged by ``metric`` where it fits the task (a run's
-    ``--metric``: a run folder's own by default), else by the task's default. The many small
-    fits run on one BLAS thread: more only wait on each other."""
+    or several run folders, joined as ``report RUN_DIR...`` joins them (:mod:`.combine`: other
+    split hashes of a shared dataset refused, a cell in two runs counted once); each task
+    judged by ``metric`` where it fits the task (a run's ``--metric``: the run folders' own by
+    default), else by the task's default. The many small fits run on one BLAS thread: more
+    only wait on each other."""
     from threadpoolctl import threadpool_limits
 
     if not isinstance(rows, pd.DataFrame):
-        rows, metric = _folder_rows([rows] if isinstance(rows, str | Path) else list(rows), metric)
+        from treesvsnets.reports.combine import combine_runs
+
+        joined = combine_runs([rows] if isinstance(rows, str | Path) else list(rows), metric)
+        rows, metric = joined.rows, joined.manifest.metric
     with threadpool_limits(limits=1):
         return _aggregate(rows, metric, rounds, seed)
 
 
-def common_metric(metrics: Mapping[str, str | None]) -> str | None:
-    """The ``metric`` setting every run (run id -> its setting) was judged by; runs judged by
-    different ones are refused in one sentence (one board ranks by one score)."""
-    from treesvsnets.errors import ConfigError
-
-    chosen = set(metrics.values())
-    if len(chosen) > 1:
-        named = ", ".join(f"{run} by {metric or 'the defaults'}" for run, metric in metrics.items())
-        raise ConfigError(
-            f"the runs were judged by different metrics ({named}); give the one to judge "
-            "them all by (report's --metric, aggregate's metric)."
-        )
-    return chosen.pop() if chosen else None
-
-
-def _folder_rows(run_dirs: list[str | Path], metric: str | None) -> tuple[pd.DataFrame, str | None]:
-    """The cell rows of the run folders ``run_dirs``, one after another, and the metric they
-    are judged by (``metric``, else theirs: :func:`common_metric`)."""
-    from treesvsnets.results.folder import RunFolder
-
-    folders = [RunFolder.open(Path(d)) for d in run_dirs]
-    if metric is None:
-        metric = common_metric({f.run_id: f.read_manifest().metric for f in folders})
-    return pd.concat([folder.rows() for folder in folders], ignore_index=True), metric
-
-
 def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -> Aggregate:
-    table, dropped = error_table(rows, metric)
+    table, dropped, unscored = error_table(rows, metric)
     if table.empty:  # every cell failed, or only the baseline ran: nothing to rate
-        nothing = pd.DataFrame()
-        return Aggregate(
-            table, nothing, nothing, {}, nothing, EloFit([], np.zeros(0), np.zeros((0, 0))), dropped
-        )
-    methods, _, wins = dataset_wins(table)  # once: Elo and the win rates both read it
+        none, no_fit = pd.DataFrame(), EloFit([], np.zeros(0), np.zeros((0, 0)))
+        return Aggregate(table, none, none, {}, none, no_fit, dropped, unscored)
+    methods, datasets, wins = dataset_wins(table)  # once: Elo, win rates, the verdict read it
     fit = _elo_fit(methods, wins, rounds, seed)
     errors = dataset_errors(table)
     tasks = table.groupby("dataset")["task"].first().to_dict()
     normalized = normalized_scores(errors, tasks)
     gaps = improvability(errors)
-    rates = _win_rates(methods, wins)
-    low, high = _interval(fit.samples)
+    rates = pairwise_win_rates(methods, wins)
+    low, high = fit.intervals()
     facts = table.groupby("method").agg(
         family=("family", "first"),
         estimator=("estimator", "first"),
@@ -430,6 +395,7 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
     board = pd.DataFrame(
         {"elo": fit.ratings, "elo_low": low, "elo_high": high}, index=fit.methods
     ).join(facts)
+    board["elo_group"], board["elo_bounded"] = fit.groups, fit.bounded
     board["win_rate"] = rates.mean(axis=1, skipna=True)
     board["average_rank"] = errors.rank(axis=1, method="average").mean(axis=0)
     board["normalized"] = normalized["tabarena"].mean(axis=0)
@@ -441,4 +407,5 @@ def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -
     board = board.join(per_1k_rows(table))
     board.index.name = "method"
     board = board.sort_values("elo", ascending=False)
-    return Aggregate(table, board, rates, normalized, gaps, fit, dropped)
+    wins_of = (methods, datasets, wins)
+    return Aggregate(table, board, rates, normalized, gaps, fit, dropped, unscored, wins_of)

@@ -7,7 +7,7 @@
   split hashes: same folds, seeds and data); otherwise one sentence names the dataset and the
   two runs and nothing is combined.
 - **Metric**: runs judged by different ``metric`` settings are refused
-  (:func:`~treesvsnets.reports.aggregate.common_metric`), unless the metric to judge them all by
+  (:func:`common_metric`), unless the metric to judge them all by
   is given.
 - **The same cell in two runs** (dataset, estimator, tuning, seed, fold: a tuned run's default
   cells and a default run's, say) is counted once: the first run's successful row, else the
@@ -25,7 +25,7 @@ each run's. Its ``combined`` entry lists the runs and the warnings.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,6 @@ from typing import Any
 import pandas as pd
 
 from treesvsnets.errors import ConfigError
-from treesvsnets.reports.aggregate import common_metric
 from treesvsnets.reports.compare import environment_warnings, param_warnings, split_hashes
 from treesvsnets.results.folder import Manifest, RunFolder
 from treesvsnets.results.row import KEY
@@ -84,6 +83,19 @@ class _Run:
 def _read(run_dir: str | Path) -> _Run:
     folder = RunFolder.open(run_dir)
     return _Run(folder, folder.read_manifest(), folder.rows(), folder.trials())
+
+
+def common_metric(metrics: Mapping[str, str | None]) -> str | None:
+    """The ``metric`` setting every run (run id -> its setting) was judged by; runs judged by
+    different ones are refused in one sentence (one board ranks by one score)."""
+    chosen = set(metrics.values())
+    if len(chosen) > 1:
+        named = ", ".join(f"{run} by {metric or 'the defaults'}" for run, metric in metrics.items())
+        raise ConfigError(
+            f"the runs were judged by different metrics ({named}); give the one to judge "
+            "them all by (report's --metric, aggregate's metric)."
+        )
+    return chosen.pop() if chosen else None
 
 
 def combine_runs(run_dirs: Sequence[str | Path], metric: str | None = None) -> Combined:

@@ -322,13 +322,20 @@ def _elo_lines(changes: pd.DataFrame | None) -> list[str]:
 
     if changes is None or changes.empty:
         return []
+
+    def points(value: float) -> int:  # whole points: a -0.000001 is 0, never "-0" or a "*"
+        return int(round(value))
+
     shown = [
         [
             row["method"],
             f"{row['elo_a']:.0f}",
             f"{row['elo_b']:.0f}",
-            f"{row['change']:+.0f}" + (" *" if row["low"] > 0 or row["high"] < 0 else ""),
-            "" if math.isnan(row["low"]) else f"{row['low']:+.0f} to {row['high']:+.0f}",
+            f"{points(row['change']):+d}"
+            + (" *" if points(row["low"]) > 0 or points(row["high"]) < 0 else ""),
+            ""
+            if math.isnan(row["low"])
+            else f"{points(row['low']):+d} to {points(row['high']):+d}",
         ]
         for _, row in changes.iterrows()
     ]

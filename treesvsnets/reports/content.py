@@ -14,6 +14,7 @@ a key."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,11 @@ from treesvsnets.reports.layout import (
     slug,
 )
 from treesvsnets.reports.leaderboard import display_table, judged_by, leaderboard
-from treesvsnets.reports.stats import compare_on_folds, rank_test
+from treesvsnets.reports.rendering import drawn_ahead
+from treesvsnets.reports.stats import compare_on_folds
 from treesvsnets.reports.tuning_section import tuning_section
 from treesvsnets.results.folder import Manifest
-from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS, task_of
+from treesvsnets.tasks import REGRESSION, task_of
 
 
 def _data_notes(described: dict[str, Any], splits: list[dict[str, Any]]) -> list[str]:
@@ -115,6 +117,9 @@ def _pairwise_sentences(rows: pd.DataFrame, board: pd.DataFrame, dataset: str) -
 def _figures(
     rows: pd.DataFrame, board: pd.DataFrame, dataset: str, described: dict, run_dir: Path
 ) -> list[Figure]:
+    # labels reset: a figure drawn ahead from this dataset's rows alone has the same
+    # arguments as the report's, cut from every dataset's rows (rendering.drawing_key)
+    rows, board = rows.reset_index(drop=True), board.reset_index(drop=True)
     key = slug(dataset)
     order = board["estimator"].tolist()
     metric = judged_by(board)
@@ -266,6 +271,55 @@ def _failed_lines(rows: pd.DataFrame, trials: pd.DataFrame) -> list[str]:
     return failed
 
 
+@dataclass(frozen=True)
+class _Boards:
+    """What every dataset's section reads: the default rows, every row, the trials, the
+    leaderboards with defaults and after tuning (None: not tuned), each dataset's entry."""
+
+    rows: pd.DataFrame
+    all_rows: pd.DataFrame
+    trials: pd.DataFrame
+    board: pd.DataFrame
+    after_board: pd.DataFrame | None
+    described: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame | None) -> _Boards:
+        defaults, tuned_rows = tuning.split_tuning(rows)
+        return cls(
+            rows=defaults,
+            all_rows=rows,
+            trials=trials if trials is not None else pd.DataFrame(),
+            board=leaderboard(defaults, manifest.metric),
+            after_board=(
+                leaderboard(tuning.after_tuning(rows), manifest.metric) if len(tuned_rows) else None
+            ),
+            described={entry["name"]: entry for entry in manifest.datasets},
+        )
+
+    def section(self, dataset: str, manifest: Manifest, run_dir: Path | None) -> DatasetSection:
+        return _dataset_section(
+            dataset,
+            self.described.get(dataset, {}),
+            (self.board, self.after_board),
+            (self.rows, self.all_rows, self.trials),
+            manifest,
+            run_dir,
+        )
+
+
+def draw_dataset_ahead(
+    rows: pd.DataFrame, manifest: Manifest, run_dir: Path, trials: pd.DataFrame | None = None
+) -> None:
+    """Draw the figures of the datasets in ``rows`` (every row of each) now, one by one: a
+    run draws a finished dataset's while later cells run, and its report keeps each file
+    it would draw alike (:func:`~treesvsnets.reports.rendering.drawn_ahead`)."""
+    boards = _Boards.of(rows, manifest, trials)
+    with drawn_ahead():
+        for dataset in boards.board["dataset"].unique():
+            boards.section(str(dataset), manifest, run_dir)
+
+
 def build_content(
     rows: pd.DataFrame,
     manifest: Manifest,
@@ -275,29 +329,12 @@ def build_content(
     """Everything a report shows; with ``run_dir``, the figures are drawn into it. A tuned
     run's leaderboards, statistics and figures read its default rows, and each dataset gets
     a section on tuning (from the tuned rows and ``trials``)."""
-    all_rows = rows
-    rows, tuned_rows = tuning.split_tuning(rows)
-    trials = trials if trials is not None else pd.DataFrame()
-    board = leaderboard(rows, manifest.metric)
-    after_board = (
-        leaderboard(tuning.after_tuning(all_rows), manifest.metric) if len(tuned_rows) else None
-    )
-    described = {entry["name"]: entry for entry in manifest.datasets}
-    in_run_order = [name for name in described if name in set(board["dataset"])]
-    in_run_order += [name for name in board["dataset"].unique() if name not in described]
-    sections = [
-        _dataset_section(
-            str(dataset),
-            described.get(dataset, {}),
-            (board, after_board),
-            (rows, all_rows, trials),
-            manifest,
-            run_dir,
-        )
-        for dataset in in_run_order
-    ]
+    boards = _Boards.of(rows, manifest, trials)
+    all_rows, trials, board = boards.all_rows, boards.trials, boards.board
+    in_run_order = [name for name in boards.described if name in set(board["dataset"])]
+    in_run_order += [name for name in board["dataset"].unique() if name not in boards.described]
+    sections = [boards.section(str(dataset), manifest, run_dir) for dataset in in_run_order]
     section = across_section(all_rows, manifest.datasets, manifest.metric, run_dir)
-    across, across_figures = _across(board, run_dir)
     failed = _failed_lines(all_rows, trials)
     return ReportContent(
         title=f"treesvsnets {'runs' if manifest.combined else 'run'} `{manifest.run_id}`",
@@ -305,13 +342,14 @@ def build_content(
         combined=combined_lines(manifest),
         legend=legend(board, manifest.metric),
         datasets=sections,
-        across=(section.by_task if section else []) + across,
-        across_figures=(section.figures if section else []) + across_figures,
+        across=section.by_task + section.statistics if section else [],
+        across_figures=section.figures if section else [],
         failed=failed,
         verdict=section.verdict if section else "",
         across_table=section.table if section else None,
+        across_legend=section.legend if section else "",
         board=board,
-        after_board=after_board,
+        after_board=boards.after_board,
     )
 
 
@@ -326,40 +364,3 @@ def _target_words(info: dict[str, Any]) -> str:
         f"regression target: mean {target['mean']:.4g}, sd {target['std']:.4g}, "
         f"range {target['min']:.4g} to {target['max']:.4g}"
     )
-
-
-def _across(board: pd.DataFrame, run_dir: Path | None) -> tuple[list[str], list[Figure]]:
-    """The Friedman/Nemenyi comparison across datasets, one per task (a report covering both
-    keeps them apart: an accuracy and an RMSE cannot be ranked together)."""
-    across: list[str] = []
-    figures: list[Figure] = []
-    tasks = [task for task in TASKS if (board["task"] == task).any()]
-    for task in tasks:
-        part = board[board["task"] == task]
-        metric = judged_by(part)
-        scores = part.pivot_table(index="dataset", columns="estimator", values=metric.column)
-        prefix = (
-            f"{task[0].upper() + task[1:]} datasets ({metric.label}): " if len(tasks) > 1 else ""
-        )
-        ranks = rank_test(scores, metric.higher_is_better) if len(scores) else None
-        if ranks is not None:
-            across.append(prefix + ranks.sentence())
-            across.append(
-                f"{prefix}average ranks (1 = best {metric.label}): "
-                + ", ".join(f"{name} {rank:.2f}" for name, rank in ranks.average_ranks.items())
-            )
-            if run_dir:
-                name = "critical-difference" + ("" if task == CLASSIFICATION else f"-{task}")
-                figures.append(
-                    Figure(
-                        f"{prefix}critical-difference diagram: estimators joined by a bar are "
-                        "not told apart by the Nemenyi test.",
-                        save_figure(partial(plots.critical_difference, ranks), run_dir, name),
-                    )
-                )
-        elif scores.shape[0] == 2:
-            across.append(
-                f"{prefix}across datasets: a Friedman/Nemenyi comparison needs at least 3 "
-                f"datasets (this run has {scores.shape[0]})."
-            )
-    return across, figures

@@ -76,6 +76,7 @@ def _across(content: ReportContent, run_dir: Path) -> list[str]:
         "<section><h2>Across datasets</h2>",
         f'<p class="verdict">{_inline(content.verdict)}</p>' if content.verdict else "",
         "" if content.across_table is None else _table(content.across_table),
+        f'<p class="legend">{_inline(content.across_legend)}</p>' if content.across_legend else "",
         _list(content.across),
         "".join(_figure(f, run_dir) for f in content.across_figures),
         "</section>",
@@ -124,8 +125,8 @@ def render_html(content: ReportContent, run_dir: Path) -> str:
         _list(content.combined),
         "<details><summary>How this run was made: datasets, estimators and their settings, "
         "protocol, machine, versions</summary>" + _list(configuration, "header") + "</details>",
+        *_across(content, run_dir),  # the answer first; the per-dataset tables' legend after it
         f'<p class="legend">{_inline(content.legend)}</p>',
-        *_across(content, run_dir),
     ]
     for section in content.datasets:
         parts += _dataset(section, run_dir)

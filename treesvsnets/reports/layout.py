@@ -60,6 +60,7 @@ class ReportContent:
     after_board: pd.DataFrame | None = None  # a tuned run's leaderboard after tuning
     verdict: str = ""  # the answer across datasets, in words (2 or more datasets)
     across_table: pd.DataFrame | None = None  # the methods across datasets (display strings)
+    across_legend: str = ""  # what the methods' board's columns mean, the imputation rule
     combined: list[str] = field(default_factory=list)  # a combined report's runs and warnings
 
 

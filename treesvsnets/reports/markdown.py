@@ -32,6 +32,8 @@ def _across(content: ReportContent) -> list[str]:
         lines += [f"**{content.verdict}**", ""]
     if content.across_table is not None:
         lines += [_table(content.across_table), ""]
+    if content.across_legend:
+        lines += [content.across_legend, ""]
     lines += [*(f"- {sentence}" for sentence in content.across), ""]
     return lines + _figures(content.across_figures)
 
@@ -46,8 +48,8 @@ def render_markdown(content: ReportContent) -> str:
         lines += [*(f"- {line}" for line in content.combined), ""]
     lines += ["<details><summary>How this run was made</summary>", ""]
     lines += [*(f"- {line}" for line in configuration), "", "</details>", ""]
+    lines += _across(content)  # the answer first; the per-dataset tables' legend after it
     lines += [content.legend, ""]
-    lines += _across(content)
     for section in content.datasets:
         lines += [f"## {section.name}", "", section.description, ""]
         if section.notes:

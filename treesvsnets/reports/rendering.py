@@ -14,13 +14,23 @@ Whatever the child did not write (it failed, or took longer than :data:`CHILD_SE
 drawn here, so the files are the same either way, byte for byte. Elsewhere (macOS, Windows,
 one core, another thread, a fork refused, one figure) the drawings run one after another,
 as they do outside the block.
+
+A figure can also be drawn *ahead* (:func:`drawn_ahead`): a run draws a finished dataset's
+figures while later cells run, and the report, when it comes, keeps each file whose drawing
+is the same (the same function on equal arguments: :func:`drawing_key`) instead of drawing
+it again. Equal arguments draw the same pixels, so the report's files are those it would
+draw itself; a drawing that differs in anything (more rows, another order) is drawn again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
+import hashlib
+import io
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -41,16 +51,88 @@ CHILD_SECONDS = 120.0
 Drawing = tuple[Callable[[], Any], Path]
 
 _QUEUE: contextvars.ContextVar[list[Drawing] | None] = contextvars.ContextVar("queue", default=None)
+#: inside :func:`drawn_ahead`: each file drawn is remembered with its drawing's key
+_AHEAD: contextvars.ContextVar[bool] = contextvars.ContextVar("ahead", default=False)
+#: the files drawn ahead in this process, each with the key of the drawing that wrote it
+_DRAWN_AHEAD: dict[Path, str] = {}
+_DRAWN_LOCK = threading.Lock()
 
 
 def render(draw: Callable[[], Any], path: Path) -> None:
     """Build the figure ``draw()`` returns and write it to ``path``: now, or when the
-    enclosing :func:`rendered_together` ends."""
+    enclosing :func:`rendered_together` ends; not at all when the same drawing already
+    wrote it ahead (:func:`drawn_ahead`)."""
+    if _already_drawn(draw, path):
+        return
     queue = _QUEUE.get()
     if queue is None:
         _draw([(draw, path)])
     else:
         queue.append((draw, path))
+
+
+@contextlib.contextmanager
+def drawn_ahead() -> Iterator[None]:
+    """Draw the figures rendered inside the block now, one by one, and remember each file
+    with its drawing's key, so that a later report keeps the files it would draw alike."""
+    token = _AHEAD.set(True)
+    try:
+        yield
+    finally:
+        _AHEAD.reset(token)
+
+
+def _already_drawn(draw: Callable[[], Any], path: Path) -> bool:
+    with _DRAWN_LOCK:
+        known = _DRAWN_AHEAD.get(path)
+    return known is not None and path.is_file() and known == drawing_key(draw)
+
+
+def drawing_key(draw: Callable[[], Any]) -> str | None:
+    """What identifies a drawing: its function and its arguments' values, hashed (None when
+    they cannot be: such a drawing is always drawn). A table's values and labels count, not
+    how pandas lays it out in memory: one dataset's rows read ahead, and the same
+    rows cut from the whole run's (their row labels reset), have the same key."""
+    if not isinstance(draw, functools.partial):
+        return None
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: equal values give equal bytes, shared objects or not
+    try:
+        pickler.dump(
+            (
+                f"{draw.func.__module__}.{draw.func.__qualname__}",
+                _values(draw.args),
+                _values(sorted(draw.keywords.items())),
+            )
+        )
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    return hashlib.blake2b(buffer.getvalue(), digest_size=16).hexdigest()
+
+
+def _values(item: Any) -> Any:
+    """``item`` with its tables as their columns' names, types and values."""
+    import pandas as pd
+
+    if isinstance(item, pd.DataFrame):
+        return (
+            "DataFrame",
+            _values(item.index.tolist()),
+            [str(name) for name in item.columns],
+            [
+                (str(item.dtypes.iloc[i]), _values(item.iloc[:, i].tolist()))
+                for i in range(item.shape[1])
+            ],
+        )
+    if isinstance(item, pd.Series):
+        values = (str(item.name), str(item.dtype), _values(item.tolist()))
+        return ("Series", _values(item.index.tolist()), *values)
+    if isinstance(item, (list, tuple)):
+        return [type(item).__name__, *(_values(value) for value in item)]
+    if isinstance(item, dict):
+        return ["dict", *((_values(key), _values(value)) for key, value in item.items())]
+    return item
 
 
 @contextlib.contextmanager
@@ -81,12 +163,16 @@ def _draw(queue: list[Drawing]) -> None:
     """Build, write and close each figure (pyplot keeps every open figure alive)."""
     from treesvsnets.reports import plots
 
+    ahead = _AHEAD.get()
     for draw, path in queue:
         fig = draw()
         try:
             _save_png(fig, path)
         finally:
             plots.close(fig)
+        if ahead and (key := drawing_key(draw)) is not None:
+            with _DRAWN_LOCK:
+                _DRAWN_AHEAD[path] = key
 
 
 def _save_png(fig: Any, path: Path) -> None:

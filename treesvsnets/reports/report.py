@@ -2,7 +2,8 @@
 
 :func:`write_report` draws the figures and writes every file (a tuned run's summary.csv holds
 the leaderboard after tuning below the defaults'); :func:`preload` imports what it needs, so
-a run can load it while its cells run."""
+a run can load it while its cells run, and :func:`draw_ahead` draws a finished dataset's
+figures while later cells run."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ def preload() -> None:
     from treesvsnets.reports import content, html, markdown, plots  # noqa: F401
 
     plots.pyplot()
+
+
+def draw_ahead(
+    run_dir: Path, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame | None = None
+) -> None:
+    """Draw the figures of the finished datasets in ``rows`` into ``run_dir`` now (a run does
+    it while later cells run); :func:`write_report` keeps each file it would draw alike."""
+    from treesvsnets.reports.content import draw_dataset_ahead
+
+    draw_dataset_ahead(rows, manifest, Path(run_dir), trials)
 
 
 def write_report(

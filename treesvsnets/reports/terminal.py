@@ -17,13 +17,17 @@ from treesvsnets.reports.tuning import after_tuning, split_tuning, tuning_lines
 
 
 def leaderboard_lines(rows: pd.DataFrame, metric: str | None = None) -> list[str]:
-    """Each dataset's leaderboard as plain text, its tuning lines under it."""
+    """Each dataset's leaderboard as plain text, its tuning lines under it, the datasets in
+    the order their rows came."""
     defaults, tuned = split_tuning(rows)
     after = format_tables(leaderboard(after_tuning(rows), metric), "simple") if len(tuned) else {}
     ensembles = ensembled(rows)
     last = format_tables(leaderboard(after_ensembling(rows), metric), "simple")
     lines = []
-    for dataset, table in format_tables(leaderboard(defaults, metric), "simple").items():
+    tables = format_tables(leaderboard(defaults, metric), "simple")
+    in_run_order = [str(name) for name in defaults["dataset"].unique() if str(name) in tables]
+    for dataset in in_run_order:  # the order the run took them in (a suite's), not by name
+        table = tables[dataset]
         lines.append(f"\n{dataset}" + (" (defaults)" if after else "") + f"\n{table}\n")
         if dataset in after:
             lines.append(f"{dataset} (after tuning)\n{after[dataset]}\n")

@@ -6,10 +6,14 @@ Every clause is computed from an :class:`~treesvsnets.reports.aggregate.Aggregat
 taken from a template that could say more than the numbers: the two sides are the best method
 (by Elo) of the two families compared (tree ensembles against nets when both ran, otherwise the
 two best families present); the gap is their Elo difference with its bootstrap interval, and it
-is called a lead only when that interval excludes 0; the win rate is theirs head to head. The
-answer is then read again on each part of the datasets (by task, by size, with or without
-categorical columns, tables against images and sequences): a part is named only when its
-winner differs from the overall one.
+is called a lead only when that interval excludes 0 and the datasets are at least
+:data:`MIN_DATASETS` (below that a bootstrap over datasets has too few distinct resamples for
+its interval to mean anything: with 2 datasets half the rounds draw one dataset twice, so an
+interval that excludes 0 only says both datasets agree); the win rate is theirs head to head.
+When a method of a third family (a linear model, say) is ahead of both, the paragraph says so.
+The answer is then read again on each part of the datasets (by task, by size, with or without
+categorical columns, tables against images and sequences): a part is named when its winner
+differs from the overall one, or when the two are even there.
 
 :func:`verdict` returns the paragraph; :class:`DatasetFacts` is what it knows of each dataset
 (its task, rows, kind, categorical columns), from the run's manifest or the rows.
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from treesvsnets.reports.aggregate import Aggregate, win_rates
+from treesvsnets.reports.aggregate import Aggregate, dataset_wins, pairwise_win_rates
 from treesvsnets.results.row import TUNED, TUNED_ENSEMBLED
 
 #: how a family is named in the paragraph
@@ -37,6 +41,10 @@ FAMILY_WORDS = {
 QUESTION = ("ensemble", "deep")
 #: below this many datasets an interval that includes 0 is said to be too wide to decide
 FEW_DATASETS = 10
+#: below this many datasets no interval is read as a lead, even one that excludes 0: a
+#: bootstrap over 2 to 4 datasets has a handful of distinct resamples (3 for 2 datasets), and
+#: its 95% interval excludes 0 as soon as each dataset points the same way
+MIN_DATASETS = 5
 #: the size parts: a dataset's rows below SMALL_ROWS, or at least
 SMALL_ROWS = 2_000
 
@@ -120,11 +128,12 @@ def _family(result: Aggregate, method: str) -> str:
 
 
 def _head_to_head(result: Aggregate, a: str, b: str, datasets: list[str] | None = None) -> float:
-    """The win rate of ``a`` against ``b`` over ``datasets`` (all), each weighing 1."""
-    table = result.table
+    """The win rate of ``a`` against ``b`` over ``datasets`` (all), each weighing 1, from the
+    per-dataset wins the aggregate counted once."""
+    methods, names, wins = result.wins or dataset_wins(result.table)
     if datasets is not None:
-        table = table[table["dataset"].isin(datasets)]
-    rates = win_rates(table[table["method"].isin([a, b])])
+        wins = wins[[names.index(d) for d in datasets if d in names]]
+    rates = pairwise_win_rates(methods, wins)
     return float(rates.loc[a, b]) if a in rates.index and b in rates.index else float("nan")
 
 
@@ -135,12 +144,24 @@ def _lead(result: Aggregate, a: str, b: str) -> str:
     head = (
         f"Across {n} dataset{'s' if n != 1 else ''}, the best of the {_family(result, a)}, "
         f"{a}, rates {result.board.loc[a, 'elo']:.0f} Elo against {result.board.loc[b, 'elo']:.0f} "
-        f"for the best of the {_family(result, b)}, {b}: a gap of {gap:.0f} points"
+        f"for the best of the {_family(result, b)}, {b}: "
+        + (
+            f"a gap of {gap:.0f} points"
+            if result.board.loc[a, "elo_group"] == result.board.loc[b, "elo_group"]
+            else "a gap without a finite size, as every battle between their groups went one "
+            f"way (the {gap:.0f} points are the fit's penalty at work)"
+        )
     )
     if np.isnan(low):
         sure = (
             " (one dataset: no interval). With a single dataset this is that dataset's answer, "
             "not a verdict."
+        )
+    elif low > 0 and n < MIN_DATASETS:
+        sure = (
+            f" (95% interval {low:.0f} to {high:.0f}): {a} leads on these {n} datasets, but "
+            f"{n} datasets are too few for the interval to separate the families; read it as "
+            "these datasets' answer, not a verdict."
         )
     elif low > 0:
         sure = (
@@ -169,7 +190,7 @@ def _differences(result: Aggregate, a: str, b: str, facts: Mapping[str, DatasetF
         if dataset in facts:
             for split, part in facts[dataset].parts().items():
                 splits.setdefault(split, {}).setdefault(part, []).append(dataset)
-    reversed_parts, agreeing = [], []
+    reversed_parts, even, agreeing = [], [], []
     for by_part in splits.values():
         if len(by_part) < 2:
             continue  # every dataset falls in one part: nothing to contrast
@@ -177,15 +198,36 @@ def _differences(result: Aggregate, a: str, b: str, facts: Mapping[str, DatasetF
             rate = _head_to_head(result, a, b, members)
             if np.isnan(rate):
                 continue
-            words = f"{part} ({len(members)}: {a} wins {rate:.0%})"
-            (reversed_parts if rate < 0.5 else agreeing).append(words)
-    if not reversed_parts:
-        return (
-            [f"The answer holds on every part of the datasets: {'; '.join(agreeing)}."]
-            if (agreeing)
-            else []
-        )
-    return [f"It reverses on {'; '.join(reversed_parts)}."]
+            n = len(members)
+            words = f"{part} ({n} dataset{'s' if n != 1 else ''}: {a} wins {rate:.0%})"
+            (reversed_parts if rate < 0.5 else even if rate == 0.5 else agreeing).append(words)
+    said = [f"It reverses on {'; '.join(reversed_parts)}."] if reversed_parts else []
+    said += [f"The two are even on {'; '.join(even)}."] if even else []
+    if said or not agreeing:
+        return said
+    return [f"The answer holds on every part of the datasets: {'; '.join(agreeing)}."]
+
+
+def _ahead_of_both(result: Aggregate, a: str, b: str) -> list[str]:
+    """The best method of a third family, when it rates above both sides (among the methods
+    that ran on as many datasets as the sides did), with its gap over the better side."""
+    board = result.board
+    wide = board[board["datasets"] >= min(board.loc[a, "datasets"], board.loc[b, "datasets"])]
+    top = wide.index[0]  # the board is in Elo order
+    if top in (a, b) or board.loc[top, "family"] in set(board.loc[[a, b], "family"]):
+        return []
+    gap, low, high = result.elo.gap(top, a)
+    if np.isnan(low):
+        interval = ""
+    elif result.n_datasets < MIN_DATASETS:  # too few datasets to read the interval (as _lead)
+        interval = f" (95% interval {low:.0f} to {high:.0f}, on too few datasets to tell)"
+    else:
+        reads = "excludes" if low > 0 else "includes"
+        interval = f" (95% interval {low:.0f} to {high:.0f}, which {reads} 0)"
+    return [
+        f"Both are behind the best of the {_family(result, top)}, {top}, at "
+        f"{board.loc[top, 'elo']:.0f} Elo: {gap:.0f} points above {a}{interval}."
+    ]
 
 
 def _without(result: Aggregate, a: str, b: str, protocols: tuple[str, ...], step: str) -> list[str]:
@@ -220,7 +262,7 @@ def verdict(result: Aggregate, facts: Mapping[str, DatasetFacts] | None = None) 
             "families to give."
         )
     a, b = sides
-    sentences = [_lead(result, a, b)]
+    sentences = [_lead(result, a, b), *_ahead_of_both(result, a, b)]
     if result.n_datasets > 1:
         sentences += _differences(result, a, b, facts or facts_from_rows(result.table))
     sentences += _without(result, a, b, (TUNED, TUNED_ENSEMBLED), "tuning")
@@ -228,4 +270,9 @@ def verdict(result: Aggregate, facts: Mapping[str, DatasetFacts] | None = None) 
     sentences += _narrower(result, a, b)
     if result.dropped:
         sentences.append(f"Not rated, every cell failed: {', '.join(result.dropped)}.")
+    if result.unscored:
+        sentences.append(
+            f"Not rated, no cell has the score the run is judged by (a model without "
+            f"probabilities has no ROC-AUC or log loss): {', '.join(result.unscored)}."
+        )
     return " ".join(sentences)

@@ -129,6 +129,7 @@ def _entries(entries: list[Any], path: Path, where: str) -> tuple[list[str], dic
     table's options, every entry checked: a known built-in, an OpenML id, or a table file
     that exists with options that are TableOptions'."""
     from treesvsnets.config_files import dataset_entries
+    from treesvsnets.datasets.openml_data import parse_name
     from treesvsnets.datasets.registry import info
     from treesvsnets.datasets.table_options import TableOptions
     from treesvsnets.datasets.tables import looks_like_table
@@ -145,6 +146,10 @@ def _entries(entries: list[Any], path: Path, where: str) -> tuple[list[str], dic
     found, options = [], {}
     for name in names:
         if name.startswith(OPENML_PREFIXES):
+            try:
+                parse_name(name)
+            except TreesVsNetsError as exc:
+                raise ConfigError(f"{where}: entry {name!r}: {exc}") from None
             found.append(name)
             continue
         if not looks_like_table(name):

@@ -35,6 +35,7 @@ class ProgressEvent:
     by_dataset: tuple[tuple[str, int], ...] = ()  # the cells to come per dataset (index 0)
     elapsed: float | None = None  # seconds since the first cell started (after each cell)
     metric: str | None = None  # the run's metric setting: each cell's line shows that score
+    name_width: int = 12  # the dataset column's width: the run's longest name (openml-task:ID)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,13 +47,17 @@ class TrialEvent:
     budget: str  # "30 trials", "60 s", "30 trials or 60 s"
     best: float | None  # the best validation score so far
     n_folds: int | None = None
+    elapsed: float | None = None  # seconds since the run's work began
+    left: float | None = None  # the search's time left at its pace so far (trial seconds)
+    name_width: int = 12  # as ProgressEvent's
 
 
 def _trial_line(event: TrialEvent) -> str:
     row = event.row
     metric = primary(row.get("task"), row.get("metric"))  # the score the search selects by
     where = (
-        f"  trial {row['trial']:>3} ({event.finished} of {event.budget}) {row['dataset']:<12} "
+        f"  trial {row['trial']:>3} ({event.finished} of {event.budget}) "
+        f"{row['dataset']:<{event.name_width}} "
         f"{row['estimator']:<10} seed {row['seed']} fold {row['fold'] + 1}"
         + (f"/{event.n_folds}" if event.n_folds else "")
     )
@@ -90,7 +95,8 @@ def _cell_line(event: ProgressEvent) -> str:
     assert row is not None
     width = len(str(event.total))
     where = (
-        f"[{event.index:>{width}}/{event.total}] {row['dataset']:<12} {row['estimator']:<10} "
+        f"[{event.index:>{width}}/{event.total}] {row['dataset']:<{event.name_width}} "
+        f"{row['estimator']:<10} "
         f"seed {row['seed']} fold {row['fold'] + 1}/{row['n_folds']}"
     )
     if row.get("tuning") == TUNED:
@@ -118,27 +124,33 @@ def _scored(row: dict[str, Any], judged: Metric) -> str:
     return f"{judged.label} {judged.show(value) if value is not None else 'n/a'}"
 
 
-def _clock(event: ProgressEvent) -> str:
+def _clock(event: ProgressEvent | TrialEvent) -> str:
     """``elapsed 1:02  left ~3:10``: the time since the first cell, and the time left at the
     run's pace so far (its mean time per cell; cells run costliest first, so the estimate
-    errs long early on)."""
+    errs long early on); for a trial, the time its search has left at the pace of its
+    trials so far (``search left ~0:40``)."""
     from tqdm import tqdm
 
     elapsed = event.elapsed or 0.0
-    left = elapsed / event.index * (event.total - event.index) if event.index else 0.0
-    return f"elapsed {tqdm.format_interval(elapsed)}  left ~{tqdm.format_interval(left)}"
+    if isinstance(event, TrialEvent):
+        left, what = event.left or 0.0, "search left"
+    else:
+        left = elapsed / event.index * (event.total - event.index) if event.index else 0.0
+        what = "left"
+    return f"elapsed {tqdm.format_interval(elapsed)}  {what} ~{tqdm.format_interval(left)}"
 
 
 def print_progress(event: ProgressEvent | TrialEvent, stream: IO[str] | None = None) -> None:
     """One line per cell: where it is in the run, what it scored, what it cost, the time
-    elapsed and left (and one per trial of a search, indented)."""
+    elapsed and left (and one per trial of a search, indented, with the time its search has
+    left)."""
     stream = stream or sys.stderr
+    clock = f"  [{_clock(event)}]" if event.elapsed is not None else ""
     if isinstance(event, TrialEvent):
-        lines = [_trial_line(event)]
+        lines = [_trial_line(event) + clock]
     elif event.row is None:
         lines = _header_lines(event)
     else:
-        clock = f"  [{_clock(event)}]" if event.elapsed is not None else ""
         lines = [_cell_line(event) + clock]
     for line in lines:
         print(line, file=stream, flush=True)

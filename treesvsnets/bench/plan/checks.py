@@ -259,15 +259,16 @@ def check_tasks(config: RunConfig, datasets: list[Dataset], tables: set[str]) ->
     task (``tables`` names the table files, whose target --task reads), --class-weight on
     regression, --resample on regression, a --metric that is the score of no dataset's
     task."""
-    from treesvsnets.tasks import REGRESSION, metric_choices, metric_tasks
+    from treesvsnets.tasks import REGRESSION, chosen_names, metric_choices, metric_tasks
 
     tasks = {dataset.task for dataset in datasets}
-    if config.metric is not None and not tasks & set(metric_tasks(config.metric)):
-        raise ConfigError(
-            f"metric {config.metric!r} is a {' and '.join(metric_tasks(config.metric))} score, "
-            f"and this run's datasets are all {' and '.join(sorted(tasks))}; choose one of "
-            f"{metric_choices()}."
-        )
+    for name in chosen_names(config.metric):
+        if not tasks & set(metric_tasks(name)):
+            raise ConfigError(
+                f"metric {name!r} is a {' and '.join(metric_tasks(name))} score, and this "
+                f"run's datasets are all {' and '.join(sorted(tasks))}; choose one of "
+                f"{metric_choices()}."
+            )
 
     for dataset in datasets:
         if config.task and config.task != dataset.task and dataset.name not in tables:

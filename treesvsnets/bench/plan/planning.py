@@ -94,17 +94,6 @@ class RunPlan:
                 found.setdefault((spec.name, spec.task), spec)
         return list(found.values())
 
-    @property
-    def total(self) -> int:
-        """The run's cells: one per (dataset, seed, estimator, fold), and a tuned one beside
-        each of a tuned estimator."""
-        return sum(
-            split_plan.n_folds
-            * (2 if self.config.tuning and search_space(self.config, spec) else 1)
-            for dataset, split_plan in self.split_plans
-            for spec in self.specs_for(dataset)
-        )
-
     def manifest(self, run_id: str) -> Manifest:
         """A new run's manifest: what it runs, on what, with which split plans, where."""
         config = self.config
