@@ -266,13 +266,16 @@ class _DatasetsDone:
         self._left[dataset] -= 1
         if self._left[dataset] > 0 or not any(self._left.values()):
             return
-        rows, trials = store.rows(), store.trials()
-        self._listener.dataset_done(
-            run_dir,
-            rows[rows["dataset"] == dataset],
-            trials[trials["dataset"] == dataset] if len(trials) else trials,
-            Manifest.from_dict(manifest.to_dict()),  # the harness goes on writing its own
-        )
+        try:  # work beside the cells is optional: it never stops the run (the report redraws)
+            rows, trials = store.rows(), store.trials()
+            self._listener.dataset_done(
+                run_dir,
+                rows[rows["dataset"] == dataset],
+                trials[trials["dataset"] == dataset] if len(trials) else trials,
+                Manifest.from_dict(manifest.to_dict()),  # the harness goes on writing its own
+            )
+        except Exception:  # noqa: BLE001 - whatever it was, the report draws every figure
+            self._listener = None
 
 
 def _context(
