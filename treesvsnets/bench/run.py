@@ -303,7 +303,7 @@ def _feed(
     listener = None
     if report_progress:
         folds = {plan.dataset: plan.n_folds for _, plan in prepared.split_plans}
-        started = time.perf_counter()
+        started, name_width = time.perf_counter(), _name_width(prepared)
 
         def listener(search: Any, row: dict[str, Any]) -> None:
             best = search.best()
@@ -316,7 +316,7 @@ def _feed(
                     n_folds=folds.get(search.dataset),
                     elapsed=time.perf_counter() - started,
                     left=_search_left(search),
-                    name_width=_name_width(prepared),
+                    name_width=name_width,
                 )
             )
 
