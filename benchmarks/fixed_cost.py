@@ -127,8 +127,8 @@ def measure(repeats: int) -> dict:
 WHERE_IT_GOES = (
     "Not met, and why (two timelines of one `--no-baseline` suite run at commit 9ca821a, "
     "on a slow spell of the machine: by hand took 11.0–13.8 s at 01:22 UTC, 9.9–11.5 s in "
-    "the measurement after it, 7.7–9.3 s the evening before): the worker and the harness import side by side on the two cores (pandas, "
-    "scikit-learn, and SciPy's statistics, whose array-API decorators parse docstrings as "
+    "the measurement after it, 7.7–9.3 s the evening before): the worker and the harness "
+    "import side by side on the two cores (pandas, scikit-learn, and SciPy's statistics, whose array-API decorators parse docstrings as "
     "they import); the harness has loaded and planned at 1.6–2.8 s and the first cell is done"
     " at 2.9–3.5 s. The first dataset's five figures are drawn in the report's thread while "
     "the second dataset's cells run (10.2–11.4 s), so they no longer wait for the last cell; "

@@ -200,3 +200,17 @@ def test_the_pair_counts_are_the_rank_sums(dtype):
     ranks = rankdata(values, axis=1)[:, positive].sum(axis=1)
     expected = ranks - positive.sum() * (positive.sum() + 1) / 2
     assert mann_whitney(values, positive)[0].tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("classes", [2, 10])
+def test_roc_auc_selection_on_two_threads_is_the_selection_on_one(classes):
+    """The classes scored side by side on a cell's thread budget choose the same ensemble,
+    with the same path and validation score, bit for bit."""
+    rng = np.random.default_rng(11)
+    proba = _coarse_models(rng, 30, 400, classes)
+    y = rng.integers(0, classes, 400)
+    judged = primary(CLASSIFICATION, "roc_auc")
+    one = greedy_selection(proba, y, judged, steps=15)
+    two = greedy_selection(proba, y, judged, steps=15, threads=2)
+    assert two.counts.tolist() == one.counts.tolist()
+    assert two.path == one.path and two.val_score == one.val_score

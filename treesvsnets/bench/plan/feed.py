@@ -104,6 +104,7 @@ class EnsembleJob(CellJob):
             files,
             primary(dataset.task, self.metric),
             self.steps,
+            self.cell.threads or 1,
         )
         measurement.versions_hash = runner.versions_hash
         return [result_row(self.identity, measurement)]

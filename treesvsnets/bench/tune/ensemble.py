@@ -133,7 +133,7 @@ def _test_scores(
     return score(y_test, proba.argmax(axis=1), proba if has_proba else None, dataset.n_classes)
 
 
-def _curve(kept: _Kept, y_val: np.ndarray, metric: Metric, steps: int, test) -> list:
+def _curve(kept: _Kept, y_val: np.ndarray, metric: Metric, steps: int, threads: int, test) -> list:
     """[budget, validation score, test score] of the ensemble of the first b trials, at the
     budgets of :data:`CURVE_BUDGETS` below the search's and at the search's own (the row)."""
     points = []
@@ -141,7 +141,7 @@ def _curve(kept: _Kept, y_val: np.ndarray, metric: Metric, steps: int, test) -> 
     for budget in [b for b in CURVE_BUDGETS if b < whole] + [whole]:
         first = kept.trials < budget
         if first.any():
-            chosen = greedy_selection(kept.val[first], y_val, metric, steps)
+            chosen = greedy_selection(kept.val[first], y_val, metric, steps, threads)
             points.append([budget, chosen.val_score, test(blend(kept.test[first], chosen.counts))])
     return points
 
@@ -153,16 +153,18 @@ def run_ensemble(
     files: dict[int | str, Path],
     metric: Metric,
     steps: int = STEPS,
+    threads: int = 1,
 ) -> Measurement:
     """The tuned+ensembled row's measurement from the trials' kept predictions (``files``:
     each successful trial's number and file; for a ``blend``, ``"estimator/number"`` and
-    file, and no anytime curve); a failure is its status and error."""
+    file, and no anytime curve); a failure is its status and error. ``threads``: the cell's
+    thread budget, which the selection's scores may use."""
     measurement = Measurement(started_at=now())
     try:
         started = time.perf_counter()
         kept = _load(files)
         y_val = dataset.y[kept.val_rows]
-        chosen = greedy_selection(kept.val, y_val, metric, steps)
+        chosen = greedy_selection(kept.val, y_val, metric, steps, threads)
         selecting = time.perf_counter() - started
         test_rows = split_plan.folds[fold].test
         prediction = blend(kept.test, chosen.counts)
@@ -185,7 +187,7 @@ def run_ensemble(
                     "metric": metric.column,
                     "steps": steps,
                     "candidates": len(kept.trials),
-                    "curve": _curve(kept, y_val, metric, steps, test_score)
+                    "curve": _curve(kept, y_val, metric, steps, threads, test_score)
                     if kept.trials.dtype.kind == "i"
                     else [],
                 }

@@ -23,7 +23,9 @@ the last bits). What makes it fast, exactly:
   candidate gives that row; two rows of opposite classes whose ranges do not meet keep their
   order whatever is added, so the Mann-Whitney count of their pairs is computed once per
   step, and each candidate sorts only the contested rows (in float32, again in float64 for a
-  candidate where float32 rounding made a positive and a negative equal).
+  candidate where float32 rounding made a positive and a negative equal). With three classes
+  or more, the classes are scored side by side on the thread budget the selection is given
+  (NumPy's sorts and loops let go of the GIL); the scores are the same on any number.
 - models with the very same predictions are scored once (in ``selection``).
 
 A candidate that cannot be the best may get NaN (never chosen). :data:`MARGIN` absorbs the
@@ -33,6 +35,7 @@ float64 rounding of sums of at most a few thousand probabilities.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -231,15 +234,17 @@ def _tied_pairs(tied: np.ndarray, label: np.ndarray) -> np.ndarray:
 def _settle(low: np.ndarray, high: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, int]:
     """Which rows' intervals [low, high] (+- :data:`MARGIN`) meet an interval of a row of
     the other side (positive or not): the contested rows; and the Mann-Whitney count of the
-    (positive, negative) pairs with a row not contested, whose order is that of ``low``."""
+    (positive, negative) pairs with a row not contested, whose order is that of ``low``.
+    In the order of the low ends, a row meets the other side exactly when an earlier row of
+    that side reaches its low end, or the next one starts before its high end: two running
+    extremes, no search."""
     order = np.argsort(low)
     lows, highs, sides = low[order], high[order], positive[order]
     near = np.zeros(len(low), dtype=bool)  # in the order of the low ends
-    for mine in (sides, ~sides):
-        starts, ends = lows[~mine], np.maximum.accumulate(highs[~mine])  # the other side's
-        before = np.searchsorted(starts, highs[mine] + MARGIN, side="right")
-        reach = ends[np.maximum(before - 1, 0)]
-        near[mine] = (before > 0) & (reach >= lows[mine] - MARGIN)
+    for other in (sides, ~sides):
+        reach = np.maximum.accumulate(np.where(other, highs, -np.inf))  # other rows up to here
+        start = np.minimum.accumulate(np.where(other, lows, np.inf)[::-1])[::-1]  # from here
+        near |= ~other & ((reach >= lows - MARGIN) | (start <= highs + MARGIN))
     # a settled row's low end equals no low end of the other side: counts by position
     negatives_before = np.cumsum(~sides) - ~sides
     contested_after = np.cumsum((sides & near)[::-1])[::-1] - (sides & near)
@@ -254,15 +259,17 @@ class RocAuc:
     else the mean over the classes present of each one against the rest. In a step, row i
     of a candidate lies in [S_i + low_i, S_i + high_i] (the least and most any candidate
     gives it, times ``size``): two rows of opposite sides whose intervals do not meet keep
-    their order for every candidate, so their pairs are counted once (on ``S + low``)."""
+    their order for every candidate, so their pairs are counted once (on ``S + low``).
+    The classes are scored on up to ``threads`` threads."""
 
-    def __init__(self, predictions: np.ndarray, y: np.ndarray):
+    def __init__(self, predictions: np.ndarray, y: np.ndarray, threads: int = 1):
         if float(predictions.min()) < 0:
             raise ValueError("ROC-AUC selection needs probabilities (none negative)")
         n_classes = predictions.shape[2]
         present = np.unique(y)
         self.classes = [1] if n_classes == 2 else list(present)
         self.y, self.defined, self.n_models = y, len(present) > 1, len(predictions)
+        self.threads = max(1, min(int(threads), len(self.classes)))
         self.columns = {c: np.ascontiguousarray(predictions[:, :, c]) for c in self.classes}
         self.low = {c: p.min(axis=0).astype(np.float64) for c, p in self.columns.items()}
         self.high = {c: p.max(axis=0).astype(np.float64) for c, p in self.columns.items()}
@@ -291,18 +298,23 @@ class RocAuc:
         makes them equal, and sums at least a float32 step apart stay apart when divided by
         ``size`` in float64. A candidate with a tie (positive, negative) in float32 is
         counted again on its float64 ensembles, so the counts are exact."""
-        sums = np.add(chosen, candidates)
-        counts, ties = mann_whitney(sums.astype(np.float32), positive)
+        rough = np.empty(candidates.shape, dtype=np.float32)  # added in float64, then rounded
+        np.add(chosen, candidates, out=rough, dtype=np.float64, casting="same_kind")
+        counts, ties = mann_whitney(rough, positive)
         again = np.flatnonzero(ties)
         if len(again):
-            counts[again] = mann_whitney(sums[again] / size, positive)[0]
+            counts[again] = mann_whitney((chosen + candidates[again]) / size, positive)[0]
         return counts
 
     def __call__(self, total: np.ndarray, size: int) -> np.ndarray:
         if not self.defined:
             return np.full(self.n_models, np.nan)
-        per_class = np.stack([self._one(total, size, column) for column in self.classes], axis=1)
-        return per_class.mean(axis=1)  # one class: itself
+        if self.threads == 1:
+            per_class = [self._one(total, size, column) for column in self.classes]
+        else:
+            with ThreadPoolExecutor(self.threads) as pool:
+                per_class = list(pool.map(lambda c: self._one(total, size, c), self.classes))
+        return np.stack(per_class, axis=1).mean(axis=1)  # one class: itself
 
 
 def regression_scores(predicted: np.ndarray, y: np.ndarray, column: str) -> np.ndarray:
@@ -365,13 +377,16 @@ class Regression:
         return scores
 
 
-def path_scorer(predictions: np.ndarray, y: np.ndarray, column: str) -> PathScorer:
+def path_scorer(
+    predictions: np.ndarray, y: np.ndarray, column: str, threads: int = 1
+) -> PathScorer:
     """The scorer of ``column`` for candidates ``predictions`` (float32, models first;
-    probabilities with classes last, or values) of rows labelled ``y``."""
+    probabilities with classes last, or values) of rows labelled ``y``, on up to ``threads``
+    threads (ROC-AUC's classes; the other scores are fast on one)."""
     if predictions.ndim == 2:
         return Regression(predictions, y, column)
     if column == "log_loss":
         return LogLoss(predictions, y)
     if column == "roc_auc":
-        return RocAuc(predictions, y)
+        return RocAuc(predictions, y, threads)
     return Labels(predictions, y, column)

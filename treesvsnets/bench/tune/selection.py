@@ -116,19 +116,20 @@ def _distinct(predictions: np.ndarray) -> np.ndarray:
 
 
 def greedy_selection(
-    predictions: np.ndarray, y: np.ndarray, metric: Metric, steps: int = STEPS
+    predictions: np.ndarray, y: np.ndarray, metric: Metric, steps: int = STEPS, threads: int = 1
 ) -> Selection:
     """Caruana's selection with replacement over ``predictions`` (models first) of the rows
     whose labels are ``y``, by ``metric``: ``steps`` picks, the first the best single model,
     each next the model whose addition scores best (the lowest index on ties); the kept
-    ensemble is the path's best prefix."""
+    ensemble is the path's best prefix. ``threads``: the budget its scores may use (the
+    same selection on any number)."""
     if len(predictions) == 0:
         raise ValueError("an ensemble needs at least one model's predictions")
     predictions, y = _floats(predictions), np.asarray(y)
     y = y.astype(np.int64) if predictions.ndim == 3 else y.astype(np.float64)
     first = _distinct(predictions)
     candidates = predictions if len(first) == len(predictions) else predictions[first]
-    score = path_scorer(candidates, y, metric.column)
+    score = path_scorer(candidates, y, metric.column, threads)
     total = np.zeros(candidates.shape[1:])
     picks, path = [], []
     for size in range(1, steps + 1):
