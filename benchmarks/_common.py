@@ -44,6 +44,7 @@ SECTIONS = {
     "real_tables": "12. Loading the built-in real tables",
     "suite_quick": "13. The quick suite end to end",
     "suite_tabular": "14. The tabular suite (the real tables) end to end",
+    "suite_images": "14b. The images suite end to end",
     "big_tables": "15. Big tables: a run against a hand-written script, 10k to 1M rows",
     "augmentation": "16. Augmentation: our loop with random transforms against a hand loop",
     "ensembles": "17. Tuned and ensembled: what keeping the trials' predictions costs",

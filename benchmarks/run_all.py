@@ -37,6 +37,7 @@ COMMANDS = {
     "real_tables": ["real_tables.py", "--repeats", "5"],
     "suite_quick": ["suites.py", "--suite", "quick", "--jobs", "2"],
     "suite_tabular": ["suites.py", "--suite", "tabular", "--jobs", "2"],
+    "suite_images": ["suites.py", "--suite", "images", "--jobs", "2"],
     "big_tables": ["big_tables.py", "--repeats", "3"],
     "augmentation": ["augmentation.py", "--repeats", "5"],
     "ensembles": ["ensembles.py", "--repeats", "3"],
