@@ -214,3 +214,21 @@ def test_roc_auc_selection_on_two_threads_is_the_selection_on_one(classes):
     two = greedy_selection(proba, y, judged, steps=15, threads=2)
     assert two.counts.tolist() == one.counts.tolist()
     assert two.path == one.path and two.val_score == one.val_score
+
+
+@pytest.mark.parametrize("classes", [2, 10])
+def test_roc_auc_counts_the_same_sorting_every_row_or_only_the_contested(monkeypatch, classes):
+    """Sorting every row (when most are contested) or gathering the contested ones (the
+    settled pairs counted apart) are two ways to one exact count."""
+    from treesvsnets.bench.tune import path_scores
+
+    rng = np.random.default_rng(13)
+    proba = _coarse_models(rng, 25, 300, classes)
+    y = rng.integers(0, classes, 300)
+    judged = primary(CLASSIFICATION, "roc_auc")
+    chosen = []
+    for crowded in (0.0, 2.0):  # every row always / the contested rows always
+        monkeypatch.setattr(path_scores, "CROWDED", crowded)
+        chosen.append(greedy_selection(proba, y, judged, steps=12))
+    assert chosen[0].counts.tolist() == chosen[1].counts.tolist()
+    assert chosen[0].path == chosen[1].path and chosen[0].val_score == chosen[1].val_score

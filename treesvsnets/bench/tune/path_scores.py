@@ -45,6 +45,10 @@ MARGIN = 1e-9
 TIE = 1e-12
 #: (candidate, row) pairs computed at once (bounds the memory of the gathered probabilities)
 CHUNK = 1 << 17
+#: items sorted in one block of rows by :func:`mann_whitney` (its buffers stay in the cache)
+BLOCK = 1 << 17
+#: above this share of contested rows, ROC-AUC sorts every row rather than gather them
+CROWDED = 0.75
 
 #: the scores of every candidate: (the chosen models' float64 sum, the size with one more)
 PathScorer = Callable[[np.ndarray, int], np.ndarray]
@@ -186,26 +190,41 @@ def mann_whitney(values: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, 
     none negative): the (positive, negative) item pairs where the positive is higher, ties
     counting half, exact (integers and halves); and the tied pairs. Each row is sorted
     once, on keys that put the item's label in the lowest bit of its value's bits (the
-    order of non-negative floats), so that negatives come first among equal values."""
+    order of non-negative floats), so that negatives come first among equal values. Rows
+    go in blocks of about :data:`BLOCK` items through buffers made once (in the cache)."""
+    n_rows, n_items = values.shape
     n_pos = int(positive.sum())
     unsigned = np.dtype(f"uint{8 * values.dtype.itemsize}").type
-    keys = values.view(unsigned) << unsigned(1)
-    keys |= positive.astype(unsigned)
-    keys.sort(axis=1)
-    label = keys & unsigned(1)
-    places = np.arange(values.shape[1], dtype=unsigned if values.shape[1] < 1 << 15 else np.uint64)
-    below_or_tied = np.einsum("ij,j->i", label, places).astype(np.float64)
+    bits, side = values.view(unsigned), positive.astype(unsigned)
+    places = np.arange(n_items, dtype=unsigned if n_items < 1 << 15 else np.uint64)
+    per = max(1, min(n_rows, BLOCK // max(n_items, 1)))
+    keys, work = np.empty((per, n_items), unsigned), np.empty((per, n_items), unsigned)
+    mixed = np.empty((per, max(n_items - 1, 0)), dtype=bool)
+    below_or_tied, ties = np.empty(n_rows), np.zeros(n_rows)
+    for start in range(0, n_rows, per):
+        rows = slice(start, min(start + per, n_rows))
+        k, w, m = keys[: rows.stop - start], work[: rows.stop - start], mixed[: rows.stop - start]
+        np.left_shift(bits[rows], unsigned(1), out=k)
+        k |= side
+        k.sort(axis=1)
+        np.bitwise_and(k, unsigned(1), out=w)  # the labels in sorted order
+        below_or_tied[rows] = np.einsum("ij,j->i", w, places)
+        # a tie of a negative and a positive leaves two neighbours differing in the label
+        # bit only; the rows with one are looked at closely
+        np.bitwise_xor(k[:, 1:], k[:, :-1], out=w[:, :-1])
+        np.equal(w[:, :-1], unsigned(1), out=m)
+        tied_rows = np.flatnonzero(m.any(axis=1))
+        if len(tied_rows):
+            ties[start + tied_rows] = _ties(k[tied_rows], unsigned)
     below_or_tied -= n_pos * (n_pos - 1) / 2
-    # a tie of a negative and a positive leaves two neighbours differing in the label bit
-    # only; the rows with one are looked at closely
-    mixed = np.flatnonzero(((keys[:, 1:] ^ keys[:, :-1]) == unsigned(1)).any(axis=1))
-    ties = np.zeros(len(keys))
-    if len(keys) and len(mixed):
-        keys, label = keys[mixed], label[mixed]
-        tied = np.zeros(keys.shape, dtype=bool)  # an item's value equals the next one's
-        np.equal(keys[:, 1:] >> unsigned(1), keys[:, :-1] >> unsigned(1), out=tied[:, :-1])
-        ties[mixed] = _tied_pairs(tied, label)
     return below_or_tied - ties / 2, ties
+
+
+def _ties(keys: np.ndarray, unsigned: type) -> np.ndarray:
+    """The tied (positive, negative) pairs of each row of sorted ``keys``."""
+    tied = np.zeros(keys.shape, dtype=bool)  # an item's value equals the next one's
+    np.equal(keys[:, 1:] >> unsigned(1), keys[:, :-1] >> unsigned(1), out=tied[:, :-1])
+    return _tied_pairs(tied, keys & unsigned(1))
 
 
 def _tied_pairs(tied: np.ndarray, label: np.ndarray) -> np.ndarray:
@@ -285,7 +304,9 @@ class RocAuc:
         rows = np.flatnonzero(near)
         if len(rows) == 0:  # every pair settled: the same for every candidate
             return np.full(len(candidates), counts / (n_pos * (len(self.y) - n_pos)))
-        if len(rows) < len(chosen):
+        if len(rows) > CROWDED * len(chosen):  # sorting every row costs less than gathering
+            counts = 0
+        else:
             chosen, candidates, positive = chosen[rows], candidates[:, rows], positive[rows]
         return (counts + self._contested(chosen, candidates, positive, size)) / (
             n_pos * (len(self.y) - n_pos)
@@ -297,13 +318,19 @@ class RocAuc:
         sums are sorted in float32 (faster): rounding keeps the order of unequal values or
         makes them equal, and sums at least a float32 step apart stay apart when divided by
         ``size`` in float64. A candidate with a tie (positive, negative) in float32 is
-        counted again on its float64 ensembles, so the counts are exact."""
-        rough = np.empty(candidates.shape, dtype=np.float32)  # added in float64, then rounded
-        np.add(chosen, candidates, out=rough, dtype=np.float64, casting="same_kind")
-        counts, ties = mann_whitney(rough, positive)
-        again = np.flatnonzero(ties)
-        if len(again):
-            counts[again] = mann_whitney((chosen + candidates[again]) / size, positive)[0]
+        counted again on its float64 ensembles, so the counts are exact (on any rows: every
+        row, when most are contested, gives the whole count)."""
+        per = max(1, min(len(candidates), BLOCK // max(len(chosen), 1)))
+        rough = np.empty((per, len(chosen)), dtype=np.float32)  # in blocks: in the cache
+        counts = np.empty(len(candidates))
+        for start in range(0, len(candidates), per):
+            block = candidates[start : start + per]
+            np.add(chosen, block, out=rough[: len(block)], dtype=np.float64, casting="same_kind")
+            found, ties = mann_whitney(rough[: len(block)], positive)
+            again = np.flatnonzero(ties)
+            if len(again):
+                found[again] = mann_whitney((chosen + block[again]) / size, positive)[0]
+            counts[start : start + len(block)] = found
         return counts
 
     def __call__(self, total: np.ndarray, size: int) -> np.ndarray:
