@@ -11,6 +11,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.helpers.cli import cli
@@ -94,6 +95,11 @@ def test_every_builtin_suite_reads_and_names_known_datasets():
     quick = RunConfig().with_overrides(suite="quick")
     assert quick.folds == 3 and quick.subsample == 1000 and "mnist1d" in quick.datasets
     assert RunConfig().with_overrides(suite="quick", folds=5).folds == 5
+    images = RunConfig().with_overrides(suite="images")
+    assert images.folds == 3 and images.subsample == 2000
+    assert {"cnn", "cnn1d", "rf", "dense"} <= set(images.estimators)
+    assert not {"gb", "stacking"} & set(images.estimators)  # hours on 784 pixels x 10 classes
+    assert RunConfig().with_overrides(suite="images", estimators=("gb",)).estimators == ("gb",)
 
 
 #: the online suites' sizes as their projects publish them (OpenML suites 99, 337, 334, 336,
@@ -318,3 +324,23 @@ def test_a_run_written_before_short_names_resumes_and_compares_by_its_paths(tmp_
     assert len(resumed.rows) == len(new.rows) == 2 * 2 * 2
     comparison = treesvsnets.compare_runs(old.run_dir, new.run_dir)
     assert set(comparison.table["dataset"]) == {"iris", "dirty"}
+
+
+def test_a_suites_estimators_are_passed_over_where_they_cannot_run(tmp_path):
+    """A suite's own list is a default: its cnn (images only) is left out of a table and
+    said, as the default suite's is; the same cnn named with -e is refused."""
+    suite = tmp_path / "mixed.toml"
+    suite.write_text(
+        'description = "a table and an image set"\ndatasets = ["iris", "digits"]\n'
+        '[defaults]\nfolds = 2\nsubsample = 200\nestimators = ["logreg", "cnn"]\n'
+    )
+    done = cli("run", "--suite", suite, "--param", "cnn.epochs=1", "--out", tmp_path / "runs")
+    assert done.returncode == 0, done.stderr
+    assert "not run on 'iris': cnn (needs images)" in done.stderr
+    run_dir = Path(done.stdout.strip().splitlines()[-1].removeprefix("results: "))
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert set(rows.loc[rows["dataset"] == "digits", "estimator"]) == {"logreg", "cnn", "dummy"}
+    assert set(rows.loc[rows["dataset"] == "iris", "estimator"]) == {"logreg", "dummy"}
+    named = cli("run", "--suite", suite, "-e", "cnn", "--out", tmp_path / "no")
+    assert named.returncode == 2 and "estimator 'cnn' needs images" in named.stderr
+    assert not (tmp_path / "no").exists()

@@ -24,6 +24,7 @@ from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, DatasetError, unknown_name
 from treesvsnets.estimators import registry
 from treesvsnets.results.row import BLEND
+from treesvsnets.suites import find
 
 
 def _only_run_estimators(names: Any, specs: list, where: str) -> None:
@@ -159,8 +160,20 @@ def check_spaces(config: RunConfig, specs: list, datasets: list[Dataset]) -> Non
 
 
 def _named(config: RunConfig) -> set[str]:
-    """The estimators the user named one by one (not through the default, a family or all)."""
-    return set() if config.estimators == DEFAULT_ESTIMATORS else set(config.estimators)
+    """The estimators the user named one by one (not through the default, a suite's own list,
+    a family or all): a suite's list is its datasets' defaults, so an estimator in it is
+    passed over where it cannot run (``cnn1d`` on the images), as the default's ``cnn`` is."""
+    if config.estimators in (DEFAULT_ESTIMATORS, _listed_by_suite(config)):
+        return set()
+    return set(config.estimators)
+
+
+def _listed_by_suite(config: RunConfig) -> tuple[str, ...] | None:
+    """The estimators the run's suite lists in its defaults (None: no suite, or no list)."""
+    if not config.suite:
+        return None
+    listed = find(config.suite).defaults.get("estimators")
+    return None if listed is None else tuple(listed)
 
 
 def installed(config: RunConfig, specs: list) -> tuple[list, list]:
