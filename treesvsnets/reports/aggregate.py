@@ -19,7 +19,7 @@ the others only where it ran.
   methods on the same dataset and split; the lower error wins, a tie is half a win each), each
   battle weighing 1 / (that dataset's splits) so every dataset counts once; scikit-learn's
   ``LogisticRegression`` without intercept and with almost no penalty (C = 1e6; the bootstrap's
-  refits maximise the same likelihood with SciPy, much faster on a few parameters), scaled so that
+  refits maximise the same likelihood by Newton's method, all rounds at once), scaled so that
   P(A beats B) = 1 / (1 + 10^((R_B − R_A) / 400)) and shifted so that ``rf (default)`` is
   exactly 1000 (the ratings' mean is 1000 when the board has no ``rf (default)``). A 95%
   interval from 200 bootstrap rounds that resample datasets. ``elo_bounded``: False where no
@@ -68,6 +68,8 @@ ROUNDS = 200
 #: the Bradley-Terry fit's inverse penalty: almost none, yet finite where one method beats
 #: another everywhere (there the unpenalised maximum runs off to infinity)
 BT_C = 1e6
+#: Newton's steps at most for the bootstrap's refits (a handful reach the maximum)
+NEWTON_STEPS = 50
 #: the share of each interval's tails
 TAIL = 0.025
 
@@ -197,23 +199,46 @@ def _bradley_terry(wins: np.ndarray) -> np.ndarray:
     return SCALE * model.coef_[0]
 
 
-def _bradley_terry_refit(wins: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """The same penalised likelihood as :func:`_bradley_terry`, maximised by SciPy's L-BFGS
-    from ``start`` (a bootstrap round starts at the full data's ratings): a few milliseconds
-    where a scikit-learn fit spends most of its time checking its inputs."""
-    from scipy.optimize import minimize
-    from scipy.special import expit, log_expit
+def _bradley_terry_loss(wins: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """:func:`_bradley_terry`'s penalised negative log-likelihood of each round's ratings
+    ``t`` (rounds x methods, in units of :data:`SCALE`) on its ``wins``."""
+    from scipy.special import log_expit
+
+    gap = math.log(10) * (t[:, :, None] - t[:, None, :])  # gap[r, a, b]: a's edge over b
+    return -(wins * log_expit(gap)).sum(axis=(1, 2)) + (t * t).sum(axis=1) / (2 * BT_C)
+
+
+def _bradley_terry_refits(wins: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The maximum of :func:`_bradley_terry`'s penalised likelihood for each round of
+    ``wins`` (rounds x methods x methods) at once, by Newton's method from ``start`` (the
+    full data's ratings): each step solves every round's small system together, halved
+    for a round where the full step would lower its likelihood (far from the maximum, where
+    one method beats another everywhere); the likelihood is concave, so a few steps reach
+    its maximum (the gradient within 1e-9), a few milliseconds for 200 rounds."""
+    from scipy.special import expit
 
     ln10 = math.log(10)
-
-    def loss(t: np.ndarray) -> tuple[float, np.ndarray]:
-        gap = ln10 * (t[:, None] - t[None, :])  # gap[a, b]: a's edge over b
+    t = np.repeat((start / SCALE)[None, :], len(wins), axis=0)
+    eye = np.eye(wins.shape[1])
+    met = wins + wins.transpose(0, 2, 1)
+    for _ in range(NEWTON_STEPS):
+        gap = ln10 * (t[:, :, None] - t[:, None, :])
         pull = ln10 * wins * expit(-gap)  # d(loss)/d(gap) of each won battle, negated
-        grad = pull.sum(axis=0) - pull.sum(axis=1) + t / BT_C
-        return float(-(wins * log_expit(gap)).sum() + t @ t / (2 * BT_C)), grad
-
-    fitted = minimize(loss, start / SCALE, jac=True, method="L-BFGS-B", options={"gtol": 1e-9})
-    return SCALE * fitted.x
+        grad = pull.sum(axis=1) - pull.sum(axis=2) + t / BT_C
+        if np.abs(grad).max() <= 1e-9:
+            break
+        link = ln10**2 * met * expit(gap) * expit(-gap)  # each pair's curvature
+        hessian = eye * (link.sum(axis=2) + 1 / BT_C)[:, :, None] - link
+        step = np.linalg.solve(hessian, grad[:, :, None])[:, :, 0]
+        now, share = _bradley_terry_loss(wins, t), np.ones(len(t))
+        for _ in range(40):  # halve the step of each round whose loss would rise
+            moved = t - share[:, None] * step
+            rose = _bradley_terry_loss(wins, moved) > now + 1e-12 * np.abs(now)
+            if not rose.any():
+                break
+            share[rose] /= 2
+        t = moved
+    return SCALE * t
 
 
 def _anchored(ratings: np.ndarray, methods: list[str], present: np.ndarray) -> np.ndarray:
@@ -275,11 +300,17 @@ def _elo_fit(methods: list[str], wins: np.ndarray, rounds: int, seed: int) -> El
     rng = np.random.default_rng(seed)
     samples = np.full((rounds, len(methods)), np.nan)
     n_datasets = len(wins)
-    for r in range(rounds if n_datasets > 1 else 0):
-        counts = np.bincount(rng.integers(0, n_datasets, n_datasets), minlength=n_datasets)
-        present = (ran * counts[:, None]).sum(axis=0) > 0
-        refitted = _bradley_terry_refit(np.tensordot(counts, wins, axes=1), fitted)
-        samples[r, present] = _anchored(refitted, methods, present)[present]
+    if n_datasets > 1 and rounds:
+        counts = np.stack(  # each round's draw of datasets, as many times as drawn
+            [
+                np.bincount(rng.integers(0, n_datasets, n_datasets), minlength=n_datasets)
+                for _ in range(rounds)
+            ]
+        )
+        refitted = _bradley_terry_refits(np.tensordot(counts, wins, axes=1), fitted)
+        for r, drawn in enumerate(counts):
+            present = (ran * drawn[:, None]).sum(axis=0) > 0
+            samples[r, present] = _anchored(refitted[r], methods, present)[present]
     return EloFit(methods, ratings, samples, groups(wins.sum(axis=0)))
 
 
