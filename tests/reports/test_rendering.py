@@ -31,15 +31,17 @@ def _digests(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.png")}
 
 
-def _render(folder, together, n=5):
+def _render(folder, together, n=5, hand_over_at=None):
     folder.mkdir()
     made = []
     drawings = [(functools.partial(_figure, i, made), folder / f"f{i}.png") for i in range(n)]
     if together:
         with rendering.rendered_together():
-            for draw, path in drawings:
+            for i, (draw, path) in enumerate(drawings):
+                if i == hand_over_at:
+                    rendering.hand_over()  # a child draws those so far; this process goes on
                 rendering.render(draw, path)
-            assert not made and not list(folder.glob("*.png"))  # queued, not drawn yet
+            assert not made  # queued or handed over, none drawn here yet
     else:
         for draw, path in drawings:
             rendering.render(draw, path)
@@ -103,3 +105,52 @@ def test_a_fork_that_fails_draws_every_figure_here(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "fork", fails)
     assert _render(tmp_path / "together", together=True) == expected
+
+
+def _counting_forks(monkeypatch):
+    forked = []
+    fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or fork())
+    return forked
+
+
+def test_figures_handed_over_early_are_those_drawn_one_by_one(tmp_path, monkeypatch):
+    """A child takes the figures queued before the hand-over (a report's datasets') while
+    the rest are queued (its statistics' figures), drawn at the end in two processes."""
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
+    monkeypatch.setattr(rendering, "HAND_OVER", 3)
+    expected = _render(tmp_path / "serial", together=False, n=8)
+    forked = _counting_forks(monkeypatch)
+    assert _render(tmp_path / "together", together=True, n=8, hand_over_at=4) == expected
+    assert forked == [1, 1]  # the hand-over's child, and the end's
+
+
+def test_what_a_failing_handed_over_child_did_not_draw_is_drawn_here(tmp_path, monkeypatch):
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
+    parent = os.getpid()
+    draw = rendering._draw
+
+    def fails_in_a_child(queue):
+        if os.getpid() != parent:
+            raise RuntimeError("the child breaks")
+        draw(queue)
+
+    monkeypatch.setattr(rendering, "_draw", fails_in_a_child)
+    expected = _render(tmp_path / "serial", together=False, n=6)
+    forked = _counting_forks(monkeypatch)
+    assert _render(tmp_path / "together", together=True, n=6, hand_over_at=3) == expected
+    assert forked == [1, 1]
+
+
+def test_a_file_drawn_again_after_the_hand_over_keeps_the_later_drawing(tmp_path, monkeypatch):
+    """Two drawings of one file: the last one's pixels, as one after another."""
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
+    made = []
+    serial, together = tmp_path / "serial.png", tmp_path / "together.png"
+    rendering.render(functools.partial(_figure, 7, made), serial)
+    with rendering.rendered_together():
+        rendering.render(functools.partial(_figure, 1, made), together)
+        rendering.render(functools.partial(_figure, 2, made), tmp_path / "other.png")
+        rendering.hand_over()
+        rendering.render(functools.partial(_figure, 7, made), together)
+    assert together.read_bytes() == serial.read_bytes()

@@ -36,7 +36,7 @@ from treesvsnets.reports.layout import (
     slug,
 )
 from treesvsnets.reports.leaderboard import display_table, judged_by, leaderboard
-from treesvsnets.reports.rendering import drawn_ahead
+from treesvsnets.reports.rendering import drawn_ahead, hand_over
 from treesvsnets.reports.stats import compare_on_folds
 from treesvsnets.reports.tuning_section import tuning_section
 from treesvsnets.results.folder import Manifest
@@ -334,6 +334,7 @@ def build_content(
     in_run_order = [name for name in boards.described if name in set(board["dataset"])]
     in_run_order += [name for name in board["dataset"].unique() if name not in boards.described]
     sections = [boards.section(str(dataset), manifest, run_dir) for dataset in in_run_order]
+    hand_over()  # their figures drawn in a child while the statistics are computed here
     section = across_section(all_rows, manifest.datasets, manifest.metric, run_dir)
     failed = _failed_lines(all_rows, trials)
     return ReportContent(

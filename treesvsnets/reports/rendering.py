@@ -13,7 +13,10 @@ pickled, and leaves with ``os._exit``, so none of the parent's exit handlers run
 Whatever the child did not write (it failed, or took longer than :data:`CHILD_SECONDS`) is
 drawn here, so the files are the same either way, byte for byte. Elsewhere (macOS, Windows,
 one core, another thread, a fork refused, one figure) the drawings run one after another,
-as they do outside the block.
+as they do outside the block. Inside the block, :func:`hand_over` gives the drawings queued
+so far (some of them) to a child at once, so that it draws them while this process goes on
+computing (a report's statistics); the block's end then draws the rest as above, and waits
+for that child too.
 
 A figure can also be drawn *ahead* (:func:`drawn_ahead`): a run draws a finished dataset's
 figures while later cells run, and the report, when it comes, keeps each file whose drawing
@@ -46,11 +49,18 @@ DPI = 110
 PNG_COMPRESSION = 3
 #: how long the child may draw its half before this process draws it instead
 CHILD_SECONDS = 120.0
+#: the drawings :func:`hand_over` gives its child: this many (about what a report's
+#: statistics take this process to compute meanwhile), or half of those queued if more
+HAND_OVER = 6
 
 #: a figure to draw: the function that builds it, and its PNG file
 Drawing = tuple[Callable[[], Any], Path]
 
 _QUEUE: contextvars.ContextVar[list[Drawing] | None] = contextvars.ContextVar("queue", default=None)
+#: the children :func:`hand_over` forked in the enclosing block, each with its drawings
+_HANDED: contextvars.ContextVar[list[tuple[int, list[Drawing]]] | None] = contextvars.ContextVar(
+    "handed", default=None
+)
 #: inside :func:`drawn_ahead`: each file drawn is remembered with its drawing's key
 _AHEAD: contextvars.ContextVar[bool] = contextvars.ContextVar("ahead", default=False)
 #: the files drawn ahead in this process, each with the key of the drawing that wrote it
@@ -139,12 +149,39 @@ def _values(item: Any) -> Any:
 def rendered_together() -> Iterator[None]:
     """Queue the figures rendered inside the block and draw them all when it ends."""
     queue: list[Drawing] = []
-    token = _QUEUE.set(queue)
+    handed: list[tuple[int, list[Drawing]]] = []
+    tokens = _QUEUE.set(queue), _HANDED.set(handed)
     try:
         yield
     finally:
-        _QUEUE.reset(token)
-    _draw_in_two(queue) if _can_fork(len(queue)) else _draw(queue)
+        _QUEUE.reset(tokens[0])
+        _HANDED.reset(tokens[1])
+    theirs = {path for _, drawings in handed for _, path in drawings}
+    later = [(draw, path) for draw, path in queue if path in theirs]  # after the child's
+    rest = [(draw, path) for draw, path in queue if path not in theirs]
+    try:
+        _draw_in_two(rest) if _can_fork(len(rest)) else _draw(rest)
+    finally:
+        for pid, drawings in handed:
+            _reap(pid, drawings)
+    for _, drawings in handed:
+        _draw([(draw, path) for draw, path in drawings if not path.is_file()])
+    _draw(later)
+
+
+def hand_over() -> None:
+    """Inside :func:`rendered_together`, where it may fork: a child starts drawing the
+    figures queued so far (:data:`HAND_OVER` of them, or half if more) while this process
+    goes on; the block's end waits for it and draws whatever it did not write."""
+    queue, handed = _QUEUE.get(), _HANDED.get()
+    if queue is None or handed is None or not _can_fork(len(queue)):
+        return
+    drawings = _last_of_each_file(queue)
+    share = max(min(len(drawings), HAND_OVER), len(drawings) // 2)
+    pid = _fork(drawings[:share])
+    if pid is not None:
+        queue[:] = drawings[share:]
+        handed.append((pid, drawings[:share]))
 
 
 def _can_fork(figures: int) -> bool:
@@ -190,32 +227,51 @@ def _save_png(fig: Any, path: Path) -> None:
     palette.save(path, format="PNG", compress_level=PNG_COMPRESSION)
 
 
-def _draw_in_two(queue: list[Drawing]) -> None:
-    """Half the queue in a forked child, half here; then whatever the child did not write.
-    Two drawings of one file (two datasets whose names make the same slug) are one: the
+def _last_of_each_file(queue: list[Drawing]) -> list[Drawing]:
+    """Two drawings of one file (two datasets whose names make the same slug) are one: the
     last, as when they are drawn one after another."""
-    queue = list({path: (draw, path) for draw, path in queue}.values())
-    theirs, ours = queue[1::2], queue[0::2]
-    for _, path in theirs:
+    return list({path: (draw, path) for draw, path in queue}.values())
+
+
+def _fork(drawings: list[Drawing]) -> int | None:
+    """A forked child that draws ``drawings`` and leaves without the parent's exit
+    handlers; its pid, or None when no child could be made (no memory or process left)."""
+    for _, path in drawings:
         path.unlink(missing_ok=True)  # a file left by an earlier report is not the child's
     try:
         pid = os.fork()
-    except OSError:  # no memory or no process left for a child: one by one, here
-        _draw(queue)
-        return
-    if pid == 0:  # the child: draw, then leave without the parent's exit handlers
+    except OSError:
+        return None
+    if pid == 0:  # the child: draw, then leave
         code = 1
         try:
-            _draw(theirs)
+            _draw(drawings)
             code = 0
         finally:
             os._exit(code)
+    return pid
+
+
+def _reap(pid: int, drawings: list[Drawing]) -> None:
+    """Wait for the child drawing ``drawings``; what it may have half written is removed
+    when it did not exit cleanly (so it is drawn again here)."""
+    if not _child_done(pid):
+        for _, path in drawings:
+            path.unlink(missing_ok=True)
+
+
+def _draw_in_two(queue: list[Drawing]) -> None:
+    """Half the queue in a forked child, half here; then whatever the child did not write."""
+    queue = _last_of_each_file(queue)
+    theirs, ours = queue[1::2], queue[0::2]
+    pid = _fork(theirs)
+    if pid is None:  # one by one, here
+        _draw(queue)
+        return
     try:
         _draw(ours)
     finally:
-        if not _child_done(pid):
-            for _, path in theirs:
-                path.unlink(missing_ok=True)  # it may have been half written
+        _reap(pid, theirs)
     _draw([(draw, path) for draw, path in theirs if not path.is_file()])
 
 
