@@ -125,20 +125,23 @@ def measure(repeats: int) -> dict:
 
 #: why the suite's target is not met, from a profile of one run (said beside the numbers)
 WHERE_IT_GOES = (
-    "Not met, and why (two timelines of one `--no-baseline` suite run at commit 9ca821a, on a"
-    " slow spell of the machine: by hand took 11.0–13.8 s at 01:22 UTC, 9.9–11.5 s in the "
-    "measurement after it, 7.7–9.3 s the evening before): the worker and the harness import "
-    "side by side on the two cores (pandas, scikit-learn, and SciPy's statistics, whose "
-    "array-API decorators parse docstrings as they import); the harness has loaded and "
-    "planned at 1.6–2.8 s and the first cell is done at 2.9–3.5 s. The first dataset's five "
-    "figures are drawn in the report's thread while the second dataset's cells run (10.2–11.4"
-    " s), so they no longer wait for the last cell; after it, 1.25–2.16 s remain: the exports"
-    " 0.05 s, the report's tables and statistics 0.4–0.65 s (Elo's 200 bootstrap refits, the "
-    "t-tests), the last dataset's six and the four cross-dataset figures in two processes "
-    "0.6–1.1 s, the interpreter's exit 0.15–0.3 s. What is left to overlap needs every row "
-    "(the last dataset's figures and the cross-dataset section); closing the rest of the gap "
-    "would mean not doing work the script does not do (the report's statistics and figures, "
-    "the per-cell scores beyond accuracy)."
+    "Not met. The machine's speed swung during this measurement: by hand took 7.8–11.4 s over"
+    " its five repeats (7.7–9.3 s on a quiet evening), so single repeats give ratios from "
+    "1.03 to 1.59, and the medians stay above 1.10. Where the time goes (timelines of one "
+    "`--no-baseline` run at commit 9ca821a): the worker and the harness import side by side "
+    "on the two cores (pandas, scikit-learn, and SciPy's statistics, whose array-API "
+    "decorators parse docstrings as they import); the harness has loaded and planned at "
+    "1.6–2.8 s and the first cell is done at 2.9–3.5 s. The first dataset's figures are drawn"
+    " in the report's thread while the second dataset's cells run, so they no longer wait for"
+    " the last cell; after it, 1.25–2.16 s remained: the exports 0.05 s, the report's tables "
+    "and statistics 0.4–0.65 s, the last dataset's six and the four cross-dataset figures in "
+    "two processes 0.6–1.1 s, the interpreter's exit 0.15–0.3 s. Since then the last "
+    "dataset's figures go to a forked child while the report computes its statistics "
+    "(`rendering.hand_over`), and Elo's 200 bootstrap refits are one batched Newton fit (the "
+    "cross-dataset section over 10,000 rows: 0.39 s → 0.23 s, section 7). What is left needs "
+    "every row; closing the rest of the gap would mean not doing work the script does not do "
+    "(the worker process, the report's statistics and figures, the per-cell scores beyond "
+    "accuracy)."
 )
 
 
