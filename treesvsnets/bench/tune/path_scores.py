@@ -260,10 +260,15 @@ def _settle(low: np.ndarray, high: np.ndarray, positive: np.ndarray) -> tuple[np
     order = np.argsort(low)
     lows, highs, sides = low[order], high[order], positive[order]
     near = np.zeros(len(low), dtype=bool)  # in the order of the low ends
-    for other in (sides, ~sides):
-        reach = np.maximum.accumulate(np.where(other, highs, -np.inf))  # other rows up to here
-        start = np.minimum.accumulate(np.where(other, lows, np.inf)[::-1])[::-1]  # from here
-        near |= ~other & ((reach >= lows - MARGIN) | (start <= highs + MARGIN))
+    for mine in (sides, ~sides):
+        others = np.flatnonzero(~mine)  # the other side's places
+        if len(others) == 0:
+            continue
+        reach = np.maximum.accumulate(highs[others])  # the most they reach, up to each
+        before = np.cumsum(~mine)[mine]  # the other side's rows before each of mine
+        reached = reach[np.maximum(before - 1, 0)] >= lows[mine] - MARGIN
+        starts = lows[others[np.minimum(before, len(others) - 1)]] <= highs[mine] + MARGIN
+        near[mine] = ((before > 0) & reached) | ((before < len(others)) & starts)
     # a settled row's low end equals no low end of the other side: counts by position
     negatives_before = np.cumsum(~sides) - ~sides
     contested_after = np.cumsum((sides & near)[::-1])[::-1] - (sides & near)
