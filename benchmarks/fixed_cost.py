@@ -138,7 +138,7 @@ WHERE_IT_GOES = (
     "two processes 0.6–1.1 s, the interpreter's exit 0.15–0.3 s. Since then the last "
     "dataset's figures go to a forked child while the report computes its statistics "
     "(`rendering.hand_over`), and Elo's 200 bootstrap refits are one batched Newton fit (the "
-    "cross-dataset section over 10,000 rows: 0.39 s → 0.23 s, section 7). What is left needs "
+    "cross-dataset section over 10,000 rows: 0.39 s → 0.15 s, section 7). What is left needs "
     "every row; closing the rest of the gap would mean not doing work the script does not do "
     "(the worker process, the report's statistics and figures, the per-cell scores beyond "
     "accuracy)."
