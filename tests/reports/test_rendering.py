@@ -57,23 +57,26 @@ def test_figures_rendered_in_two_processes_are_those_drawn_one_by_one(tmp_path, 
     assert _render(tmp_path / "together", together=True) == one_by_one
 
 
-def test_what_a_failing_child_did_not_draw_is_drawn_here(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("n", "hand_over_at", "forks"), [(5, None, [1]), (6, 3, [1, 1])])
+def test_what_a_failing_child_did_not_draw_is_drawn_here(
+    tmp_path, monkeypatch, n, hand_over_at, forks
+):
+    """The end's child, or also a hand-over's: what a child failed to draw is drawn here."""
     monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
     parent = os.getpid()
     draw = rendering._draw
 
-    def fails_in_the_child(queue):
+    def fails_in_a_child(queue):
         if os.getpid() != parent:
             raise RuntimeError("the child breaks")
         draw(queue)
 
-    monkeypatch.setattr(rendering, "_draw", fails_in_the_child)
-    forked = []
-    fork = os.fork
-    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or fork())
-    expected = _render(tmp_path / "serial", together=False)
-    assert _render(tmp_path / "together", together=True) == expected
-    assert forked == [1]  # it did fork, and the parent drew the child's half
+    monkeypatch.setattr(rendering, "_draw", fails_in_a_child)
+    expected = _render(tmp_path / "serial", together=False, n=n)
+    forked = _counting_forks(monkeypatch)
+    together = _render(tmp_path / "together", together=True, n=n, hand_over_at=hand_over_at)
+    assert together == expected
+    assert forked == forks  # it did fork, and the parent drew what the children did not
 
 
 def test_beside_another_thread_the_figures_are_drawn_here_without_a_fork(tmp_path, monkeypatch):
@@ -123,23 +126,6 @@ def test_figures_handed_over_early_are_those_drawn_one_by_one(tmp_path, monkeypa
     forked = _counting_forks(monkeypatch)
     assert _render(tmp_path / "together", together=True, n=8, hand_over_at=4) == expected
     assert forked == [1, 1]  # the hand-over's child, and the end's
-
-
-def test_what_a_failing_handed_over_child_did_not_draw_is_drawn_here(tmp_path, monkeypatch):
-    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
-    parent = os.getpid()
-    draw = rendering._draw
-
-    def fails_in_a_child(queue):
-        if os.getpid() != parent:
-            raise RuntimeError("the child breaks")
-        draw(queue)
-
-    monkeypatch.setattr(rendering, "_draw", fails_in_a_child)
-    expected = _render(tmp_path / "serial", together=False, n=6)
-    forked = _counting_forks(monkeypatch)
-    assert _render(tmp_path / "together", together=True, n=6, hand_over_at=3) == expected
-    assert forked == [1, 1]
 
 
 def test_a_file_drawn_again_after_the_hand_over_keeps_the_later_drawing(tmp_path, monkeypatch):
