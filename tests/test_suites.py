@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -298,7 +299,6 @@ def test_the_quick_suite_runs_end_to_end(tmp_path):
 def test_a_run_written_before_short_names_resumes_and_compares_by_its_paths(tmp_path):
     """Rows of old runs store a table's path as its name: resume keeps that name (no cell
     runs twice) and compare matches those rows with a new run's short names."""
-    import sqlite3
 
     import treesvsnets
 
@@ -344,3 +344,11 @@ def test_a_suites_estimators_are_passed_over_where_they_cannot_run(tmp_path):
     named = cli("run", "--suite", suite, "-e", "cnn", "--out", tmp_path / "no")
     assert named.returncode == 2 and "estimator 'cnn' needs images" in named.stderr
     assert not (tmp_path / "no").exists()
+    # resumed after its suite file is gone: the run passes over what it passed over
+    with sqlite3.connect(run_dir / "results.sqlite") as store:
+        store.execute("DELETE FROM results WHERE estimator = 'cnn' AND fold = 1")
+    suite.unlink()
+    resumed = cli("run", "--resume", run_dir)
+    assert resumed.returncode == 0, resumed.stderr
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert sorted(rows.loc[rows["estimator"] == "cnn", "fold"]) == [0, 1]

@@ -169,10 +169,15 @@ def _named(config: RunConfig) -> set[str]:
 
 
 def _listed_by_suite(config: RunConfig) -> tuple[str, ...] | None:
-    """The estimators the run's suite lists in its defaults (None: no suite, or no list)."""
+    """The estimators the run's suite lists in its defaults (None: no suite, or no list). A
+    suite file no longer there (a run resumed after it moved) was read when the run began:
+    its estimators are taken as the suite's, so the resumed run passes over what it did."""
     if not config.suite:
         return None
-    listed = find(config.suite).defaults.get("estimators")
+    try:
+        listed = find(config.suite).defaults.get("estimators")
+    except ConfigError:
+        return config.estimators
     return None if listed is None else tuple(listed)
 
 
