@@ -123,25 +123,22 @@ def measure(repeats: int) -> dict:
     return data
 
 
-#: why the suite's target is not met, from a profile of one run (said beside the numbers)
+#: why the suite's target is not met, from timelines of runs (said beside the numbers)
 WHERE_IT_GOES = (
     "Not met. The machine's speed swung during this measurement: by hand took 7.8–11.4 s over"
-    " its five repeats (7.7–9.3 s on a quiet evening), so single repeats give ratios from "
-    "1.03 to 1.59, and the medians stay above 1.10. Where the time goes (timelines of one "
-    "`--no-baseline` run at commit 9ca821a): the worker and the harness import side by side "
-    "on the two cores (pandas, scikit-learn, and SciPy's statistics, whose array-API "
-    "decorators parse docstrings as they import); the harness has loaded and planned at "
-    "1.6–2.8 s and the first cell is done at 2.9–3.5 s. The first dataset's figures are drawn"
-    " in the report's thread while the second dataset's cells run, so they no longer wait for"
-    " the last cell; after it, 1.25–2.16 s remained: the exports 0.05 s, the report's tables "
-    "and statistics 0.4–0.65 s, the last dataset's six and the four cross-dataset figures in "
-    "two processes 0.6–1.1 s, the interpreter's exit 0.15–0.3 s. Since then the last "
-    "dataset's figures go to a forked child while the report computes its statistics "
-    "(`rendering.hand_over`), and Elo's 200 bootstrap refits are one batched Newton fit (the "
-    "cross-dataset section over 10,000 rows: 0.39 s → 0.15 s, section 7). What is left needs "
-    "every row; closing the rest of the gap would mean not doing work the script does not do "
-    "(the worker process, the report's statistics and figures, the per-cell scores beyond "
-    "accuracy)."
+    " its five repeats, so single repeats give ratios from 1.03 to 1.59, and the medians stay"
+    " above 1.10. Three timelines of a `--no-baseline` run at commit 09d0e1b, in a fast spell"
+    " right after (by hand 5.7–6.4 s, ours 7.2–8.1 s, about 1.2×): the first cell is stored "
+    "at 1.4–1.6 s (the worker imports while the harness imports and plans), the 40 cells take"
+    " 5.1–5.6 s against the script's 4.8 s or so of fits (each cell also scores balanced "
+    "accuracy, macro-F1, ROC-AUC, log loss and the confusion matrix: 6–10 ms a cell in "
+    "scikit-learn, ROC-AUC 6 ms of it with ten classes, about 0.3 s in all), and 0.7–0.9 s "
+    "remain after the last cell (before this session 1.25–2.16 s): the exports, the report's "
+    "statistics while a forked child draws the last dataset's figures "
+    "(`rendering.hand_over`), the four cross-dataset figures in two processes, and the exit. "
+    "Elo's 200 bootstrap refits are now one batched Newton fit (the cross-dataset section "
+    "over 10,000 rows: 0.39 s → 0.15 s, section 7). What is left is work the script does not "
+    "do: the worker process, the scores beyond accuracy, the report's statistics and figures."
 )
 
 
