@@ -3,7 +3,7 @@
 Slow: ``pytest -m slow``. The two CNNs on 60,000 images train for at most
 :data:`CNN_EPOCHS` epochs here instead of their default 30 with early stopping: on 2 CPU
 cores the default run took 12 minutes on MNIST (early stopping after 13 epochs, the best the
-8th: 0.9929), and the two were most of the slow suite's time in CI. With 8 epochs (2026-12-06,
+8th: 0.9929), and the two were the slow suite's longest cases. With 8 epochs (2026-12-06,
 about 5 minutes each on an idle machine): MNIST 0.9929, Fashion-MNIST 0.9199.
 """
 
