@@ -202,16 +202,22 @@ def test_the_pair_counts_are_the_rank_sums(dtype):
     assert mann_whitney(values, positive)[0].tolist() == expected.tolist()
 
 
-@pytest.mark.parametrize("classes", [2, 10])
-def test_roc_auc_selection_on_two_threads_is_the_selection_on_one(classes):
+def test_roc_auc_selection_on_two_threads_is_the_selection_on_one(monkeypatch):
     """The classes scored side by side on a cell's thread budget choose the same ensemble,
     with the same path and validation score, bit for bit."""
+    from treesvsnets.bench.tune import path_scores
+
+    pools = []
+    real = path_scores.ThreadPoolExecutor
+    monkeypatch.setattr(path_scores, "ThreadPoolExecutor", lambda n: pools.append(n) or real(n))
     rng = np.random.default_rng(11)
-    proba = _coarse_models(rng, 30, 400, classes)
-    y = rng.integers(0, classes, 400)
+    proba = _coarse_models(rng, 30, 400, 10)
+    y = rng.integers(0, 10, 400)
     judged = primary(CLASSIFICATION, "roc_auc")
     one = greedy_selection(proba, y, judged, steps=15)
+    assert pools == []  # one thread: no pool
     two = greedy_selection(proba, y, judged, steps=15, threads=2)
+    assert pools and set(pools) == {2}  # the classes went to two threads
     assert two.counts.tolist() == one.counts.tolist()
     assert two.path == one.path and two.val_score == one.val_score
 
