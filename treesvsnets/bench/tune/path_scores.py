@@ -49,6 +49,8 @@ CHUNK = 1 << 17
 BLOCK = 1 << 17
 #: above this share of contested rows, ROC-AUC sorts every row rather than gather them
 CROWDED = 0.75
+#: (model, row) pairs transposed at once by :func:`class_major`
+TRANSPOSED = 1 << 12
 
 #: the scores of every candidate: (the chosen models' float64 sum, the size with one more)
 PathScorer = Callable[[np.ndarray, int], np.ndarray]
@@ -278,6 +280,18 @@ def _settle(low: np.ndarray, high: np.ndarray, positive: np.ndarray) -> tuple[np
     return unsorted, count
 
 
+def class_major(predictions: np.ndarray) -> np.ndarray:
+    """``predictions`` (models x rows x classes) as classes x models x rows, each class's
+    slab contiguous: transposed in blocks of rows that stay in the cache (about twice as
+    fast as copying each class's strided column)."""
+    n_models, n_rows, n_classes = predictions.shape
+    flat = predictions.reshape(-1, n_classes)
+    out = np.empty((n_classes, n_models * n_rows), dtype=predictions.dtype)
+    for start in range(0, len(flat), TRANSPOSED):
+        out[:, start : start + TRANSPOSED] = flat[start : start + TRANSPOSED].T
+    return out.reshape(n_classes, n_models, n_rows)
+
+
 class RocAuc:
     """ROC-AUC of each candidate: of the positive class's probability with two classes,
     else the mean over the classes present of each one against the rest. In a step, row i
@@ -294,7 +308,11 @@ class RocAuc:
         self.classes = [1] if n_classes == 2 else list(present)
         self.y, self.defined, self.n_models = y, len(present) > 1, len(predictions)
         self.threads = max(1, min(int(threads), len(self.classes)))
-        self.columns = {c: np.ascontiguousarray(predictions[:, :, c]) for c in self.classes}
+        if len(self.classes) == 1:
+            self.columns = {c: np.ascontiguousarray(predictions[:, :, c]) for c in self.classes}
+        else:
+            by_class = class_major(predictions)
+            self.columns = {c: by_class[c] for c in self.classes}
         self.low = {c: p.min(axis=0).astype(np.float64) for c, p in self.columns.items()}
         self.high = {c: p.max(axis=0).astype(np.float64) for c, p in self.columns.items()}
 
