@@ -140,3 +140,20 @@ def test_a_file_drawn_again_after_the_hand_over_keeps_the_later_drawing(tmp_path
         rendering.hand_over()
         rendering.render(functools.partial(_figure, 7, made), together)
     assert together.read_bytes() == serial.read_bytes()
+
+
+def test_a_report_that_fails_after_the_hand_over_leaves_no_child_drawing(tmp_path, monkeypatch):
+    """The child is stopped and reaped, and its files (perhaps half written) removed."""
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
+    made = []
+    paths = [tmp_path / f"f{i}.png" for i in range(3)]
+    with pytest.raises(RuntimeError, match="the statistics break"):
+        with rendering.rendered_together():
+            for i, path in enumerate(paths):
+                rendering.render(functools.partial(_figure, i, made), path)
+            rendering.hand_over()
+            (handed,) = rendering._HANDED.get()
+            raise RuntimeError("the statistics break")
+    with pytest.raises(ChildProcessError):  # reaped: no such child any more
+        os.waitpid(handed[0], os.WNOHANG)
+    assert not any(path.exists() for path in paths)

@@ -153,6 +153,10 @@ def rendered_together() -> Iterator[None]:
     tokens = _QUEUE.set(queue), _HANDED.set(handed)
     try:
         yield
+    except BaseException:  # the report failed or was stopped: no child is left drawing
+        for pid, drawings in handed:
+            _abandon(pid, drawings)
+        raise
     finally:
         _QUEUE.reset(tokens[0])
         _HANDED.reset(tokens[1])
@@ -258,6 +262,17 @@ def _reap(pid: int, drawings: list[Drawing]) -> None:
     if not _child_done(pid):
         for _, path in drawings:
             path.unlink(missing_ok=True)
+
+
+def _abandon(pid: int, drawings: list[Drawing]) -> None:
+    """Stop the child drawing ``drawings`` now, and remove what it may have half written."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError):  # gone already
+        pass
+    for _, path in drawings:
+        path.unlink(missing_ok=True)
 
 
 def _draw_in_two(queue: list[Drawing]) -> None:
