@@ -266,11 +266,7 @@ def _reap(pid: int, drawings: list[Drawing]) -> None:
 
 def _abandon(pid: int, drawings: list[Drawing]) -> None:
     """Stop the child drawing ``drawings`` now, and remove what it may have half written."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except (ChildProcessError, ProcessLookupError):  # gone already
-        pass
+    _kill(pid)
     for _, path in drawings:
         path.unlink(missing_ok=True)
 
@@ -299,8 +295,16 @@ def _child_done(pid: int) -> bool:
             if done:
                 return os.waitstatus_to_exitcode(status) == 0
             time.sleep(0.005)
+    except ChildProcessError:  # reaped already (SIGCHLD ignored)
+        return False
+    _kill(pid)
+    return False
+
+
+def _kill(pid: int) -> None:
+    """Kill the child and reap it; nothing when it is gone already."""
+    try:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    except (ChildProcessError, ProcessLookupError):  # reaped already (SIGCHLD ignored)
+    except (ChildProcessError, ProcessLookupError):
         pass
-    return False

@@ -308,7 +308,7 @@ class RocAuc:
         self.classes = [1] if n_classes == 2 else list(present)
         self.y, self.defined, self.n_models = y, len(present) > 1, len(predictions)
         self.threads = max(1, min(int(threads), len(self.classes)))
-        if len(self.classes) == 1:
+        if len(self.classes) == 1:  # one column: a strided copy of it beats transposing all
             self.columns = {c: np.ascontiguousarray(predictions[:, :, c]) for c in self.classes}
         else:
             by_class = class_major(predictions)
