@@ -121,7 +121,6 @@ def test_figures_handed_over_early_are_those_drawn_one_by_one(tmp_path, monkeypa
     """A child takes the figures queued before the hand-over (a report's datasets') while
     the rest are queued (its statistics' figures), drawn at the end in two processes."""
     monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
-    monkeypatch.setattr(rendering, "HAND_OVER", 3)
     expected = _render(tmp_path / "serial", together=False, n=8)
     forked = _counting_forks(monkeypatch)
     assert _render(tmp_path / "together", together=True, n=8, hand_over_at=4) == expected
@@ -155,5 +154,39 @@ def test_a_report_that_fails_after_the_hand_over_leaves_no_child_drawing(tmp_pat
             (handed,) = rendering._HANDED.get()
             raise RuntimeError("the statistics break")
     with pytest.raises(ChildProcessError):  # reaped: no such child any more
-        os.waitpid(handed[0], os.WNOHANG)
+        os.waitpid(handed.pid, os.WNOHANG)
     assert not any(path.exists() for path in paths)
+
+
+def _slow_figure(i, made, log):
+    """Figure i, noting which process drew it; slow enough that neither process can take
+    every figure before the other starts."""
+    import time
+
+    time.sleep(0.05)
+    with open(log, "a") as out:
+        out.write(f"{os.getpid()}\n")
+    return _figure(i, made)
+
+
+def test_the_child_and_this_process_share_the_figures_the_child_has_not_begun(
+    tmp_path, monkeypatch
+):
+    """Handed over to a child, the figures are drawn by both processes once this one is
+    free: each figure once, the same bytes as one by one."""
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
+    made, log = [], tmp_path / "who.txt"
+    paths = [tmp_path / f"f{i}.png" for i in range(6)]
+    expected = {}
+    for i, path in enumerate(paths):
+        rendering.render(functools.partial(_figure, i, made), path)
+        expected[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        path.unlink()
+    with rendering.rendered_together():
+        for i, path in enumerate(paths):
+            rendering.render(functools.partial(_slow_figure, i, made, log), path)
+        rendering.hand_over()
+    drawers = log.read_text().split()
+    assert len(drawers) == 6  # each figure drawn once
+    assert str(os.getpid()) in drawers and len(set(drawers)) == 2  # here and in the child
+    assert _digests(tmp_path) == expected

@@ -7,16 +7,17 @@ A figure is handed over as a *drawing*: a function without arguments that builds
 :func:`rendered_together` a drawing (:func:`render`) is queued, not run; when the block ends,
 the queue is run: on Linux with 2 or more cores and no other thread in this process (a
 thread holding a lock at the fork, the import lock halfway through an import, would leave
-the child waiting on it), a forked child runs every other drawing while this process runs
-the rest (the child inherits what the drawings read, nothing is
-pickled, and leaves with ``os._exit``, so none of the parent's exit handlers runs twice).
-Whatever the child did not write (it failed, or took longer than :data:`CHILD_SECONDS`) is
-drawn here, so the files are the same either way, byte for byte. Elsewhere (macOS, Windows,
-one core, another thread, a fork refused, one figure) the drawings run one after another,
-as they do outside the block. Inside the block, :func:`hand_over` gives the drawings queued
-so far (some of them) to a child at once, so that it draws them while this process goes on
-computing (a report's statistics); the block's end then draws the rest as above, and waits
-for that child too.
+the child waiting on it), a forked child and this process draw the queue together, each
+taking the next figure nobody has taken (:class:`_Shared`; the child inherits what the
+drawings read, nothing is pickled, and leaves with ``os._exit``, so none of the parent's
+exit handlers runs twice). Whatever the child did not write (it failed, or took longer than
+:data:`CHILD_SECONDS`) is drawn here, so the files are the same either way, byte for byte.
+Elsewhere (macOS, Windows, one core, another thread, a fork refused, one figure) the
+drawings run one after another, as they do outside the block. Inside the block,
+:func:`hand_over` gives the drawings queued so far to a child at once, so that it draws them
+while this process goes on computing (a report's statistics); at the block's end this
+process takes its share of what the child has not begun, draws the rest with a second
+child, and waits for both.
 
 A figure can also be drawn *ahead* (:func:`drawn_ahead`): a run draws a finished dataset's
 figures while later cells run, and the report, when it comes, keeps each file whose drawing
@@ -32,6 +33,8 @@ import contextvars
 import functools
 import hashlib
 import io
+import mmap
+import multiprocessing
 import os
 import pickle
 import signal
@@ -49,16 +52,13 @@ DPI = 110
 PNG_COMPRESSION = 3
 #: how long the child may draw its half before this process draws it instead
 CHILD_SECONDS = 120.0
-#: the drawings :func:`hand_over` gives its child: this many (about what a report's
-#: statistics take this process to compute meanwhile), or half of those queued if more
-HAND_OVER = 6
 
 #: a figure to draw: the function that builds it, and its PNG file
 Drawing = tuple[Callable[[], Any], Path]
 
 _QUEUE: contextvars.ContextVar[list[Drawing] | None] = contextvars.ContextVar("queue", default=None)
-#: the children :func:`hand_over` forked in the enclosing block, each with its drawings
-_HANDED: contextvars.ContextVar[list[tuple[int, list[Drawing]]] | None] = contextvars.ContextVar(
+#: the drawings :func:`hand_over` gave a child in the enclosing block
+_HANDED: contextvars.ContextVar["list[_Shared] | None"] = contextvars.ContextVar(
     "handed", default=None
 )
 #: inside :func:`drawn_ahead`: each file drawn is remembered with its drawing's key
@@ -149,43 +149,45 @@ def _values(item: Any) -> Any:
 def rendered_together() -> Iterator[None]:
     """Queue the figures rendered inside the block and draw them all when it ends."""
     queue: list[Drawing] = []
-    handed: list[tuple[int, list[Drawing]]] = []
+    handed: list[_Shared] = []
     tokens = _QUEUE.set(queue), _HANDED.set(handed)
     try:
         yield
     except BaseException:  # the report failed or was stopped: no child is left drawing
-        for pid, drawings in handed:
-            _abandon(pid, drawings)
+        for shared in handed:
+            shared.abandon()
         raise
     finally:
         _QUEUE.reset(tokens[0])
         _HANDED.reset(tokens[1])
-    theirs = {path for _, drawings in handed for _, path in drawings}
+    theirs = {path for shared in handed for _, path in shared.drawings}
     later = [(draw, path) for draw, path in queue if path in theirs]  # after the child's
-    rest = [(draw, path) for draw, path in queue if path not in theirs]
+    rest = _Shared(_last_of_each_file([(d, p) for d, p in queue if p not in theirs]))
+    if _can_fork(len(rest.drawings)):
+        rest.fork()
+    every = [*handed, rest]
     try:
-        _draw_in_two(rest) if _can_fork(len(rest)) else _draw(rest)
+        for shared in every:  # whichever process is free takes the next figure
+            shared.draw()
     finally:
-        for pid, drawings in handed:
-            _reap(pid, drawings)
-    for _, drawings in handed:
-        _draw([(draw, path) for draw, path in drawings if not path.is_file()])
+        for shared in every:
+            shared.reap()
+    for shared in every:
+        _draw(shared.unwritten())
     _draw(later)
 
 
 def hand_over() -> None:
     """Inside :func:`rendered_together`, where it may fork: a child starts drawing the
-    figures queued so far (:data:`HAND_OVER` of them, or half if more) while this process
-    goes on; the block's end waits for it and draws whatever it did not write."""
+    figures queued so far while this process goes on; when the block ends, this process
+    draws those the child has not begun, waits for it and draws whatever it did not write."""
     queue, handed = _QUEUE.get(), _HANDED.get()
     if queue is None or handed is None or not _can_fork(len(queue)):
         return
-    drawings = _last_of_each_file(queue)
-    share = max(min(len(drawings), HAND_OVER), len(drawings) // 2)
-    pid = _fork(drawings[:share])
-    if pid is not None:
-        queue[:] = drawings[share:]
-        handed.append((pid, drawings[:share]))
+    shared = _Shared(_last_of_each_file(queue))
+    if shared.fork():
+        queue.clear()
+        handed.append(shared)
 
 
 def _can_fork(figures: int) -> bool:
@@ -237,53 +239,73 @@ def _last_of_each_file(queue: list[Drawing]) -> list[Drawing]:
     return list({path: (draw, path) for draw, path in queue}.values())
 
 
-def _fork(drawings: list[Drawing]) -> int | None:
-    """A forked child that draws ``drawings`` and leaves without the parent's exit
-    handlers; its pid, or None when no child could be made (no memory or process left)."""
-    for _, path in drawings:
-        path.unlink(missing_ok=True)  # a file left by an earlier report is not the child's
-    try:
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid == 0:  # the child: draw, then leave
-        code = 1
+class _Shared:
+    """Drawings this process and a forked child draw together: each process takes the next
+    one nobody has taken, so whichever is free draws it (a child handed a report's datasets
+    draws them while this process computes the statistics, then both draw what is left),
+    and marks it written once its file is whole. Which drawing is taken or written lives in
+    memory both processes see (an anonymous shared map, with a lock made before the fork).
+    Without a child (:meth:`fork` not called, or refused) this process draws them all."""
+
+    FREE, TAKEN, WRITTEN = 0, 1, 2
+
+    def __init__(self, drawings: list[Drawing]) -> None:
+        self.drawings = drawings
+        self.pid: int | None = None
+        self._state = mmap.mmap(-1, max(1, len(drawings)))
+        self._lock = multiprocessing.get_context("fork").Lock() if drawings else None
+
+    def fork(self) -> bool:
+        """Start a child drawing; False when no child could be made (no memory or process
+        left). The child leaves with ``os._exit``, without the parent's exit handlers."""
         try:
-            _draw(drawings)
-            code = 0
-        finally:
-            os._exit(code)
-    return pid
+            pid = os.fork()
+        except OSError:
+            return False
+        if pid == 0:  # the child: draw, then leave
+            code = 1
+            try:
+                self.draw()
+                code = 0
+            finally:
+                os._exit(code)
+        self.pid = pid
+        return True
 
+    def draw(self) -> None:
+        """Draw the next drawing nobody has taken, until none is left."""
+        while (index := self._take()) is not None:
+            _draw([self.drawings[index]])
+            self._state[index] = self.WRITTEN
 
-def _reap(pid: int, drawings: list[Drawing]) -> None:
-    """Wait for the child drawing ``drawings``; what it may have half written is removed
-    when it did not exit cleanly (so it is drawn again here)."""
-    if not _child_done(pid):
-        for _, path in drawings:
+    def _take(self) -> int | None:
+        if self._lock is None:
+            return None
+        with self._lock:
+            index = self._state.find(bytes([self.FREE]), 0, len(self.drawings))
+            if index < 0:
+                return None
+            self._state[index] = self.TAKEN
+            return index
+
+    def unwritten(self) -> list[Drawing]:
+        """What neither process wrote whole (the child failed, or overran its time)."""
+        return [d for i, d in enumerate(self.drawings) if self._state[i] != self.WRITTEN]
+
+    def reap(self) -> None:
+        """Wait for the child; a file it began and did not finish is removed when it did not
+        exit cleanly (it is drawn again here)."""
+        if self.pid is not None and not _child_done(self.pid):
+            for index, (_, path) in enumerate(self.drawings):
+                if self._state[index] == self.TAKEN:
+                    path.unlink(missing_ok=True)
+
+    def abandon(self) -> None:
+        """Stop the child now, and remove every file it may have (half) written."""
+        if self.pid is not None:
+            _kill(self.pid)
+        for _, path in self.drawings:
             path.unlink(missing_ok=True)
-
-
-def _abandon(pid: int, drawings: list[Drawing]) -> None:
-    """Stop the child drawing ``drawings`` now, and remove what it may have half written."""
-    _kill(pid)
-    for _, path in drawings:
-        path.unlink(missing_ok=True)
-
-
-def _draw_in_two(queue: list[Drawing]) -> None:
-    """Half the queue in a forked child, half here; then whatever the child did not write."""
-    queue = _last_of_each_file(queue)
-    theirs, ours = queue[1::2], queue[0::2]
-    pid = _fork(theirs)
-    if pid is None:  # one by one, here
-        _draw(queue)
-        return
-    try:
-        _draw(ours)
-    finally:
-        _reap(pid, theirs)
-    _draw([(draw, path) for draw, path in theirs if not path.is_file()])
 
 
 def _child_done(pid: int) -> bool:
