@@ -187,6 +187,20 @@ def has_history(rows: pd.DataFrame) -> bool:
     return "history" in rows and rows["history"].notna().any()
 
 
+#: how the learning curves name a validation score a net records each epoch
+_SCORE_NAMES = {"val_r2": "R²", "val_accuracy": "accuracy", "val_rmse": "RMSE"}
+
+
+def _validation_score(history: pd.DataFrame) -> str | None:
+    """The validation score an epoch's record holds: R² or accuracy from the project's loop,
+    or what a net trained in its own loop reports (realmlp's ``val_rmse``, say)."""
+    for score in _SCORE_NAMES:
+        if score in history:
+            return score
+    others = [c for c in history.columns if c.startswith("val_") and c != "val_loss"]
+    return others[0] if others else None
+
+
 def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
     """Train/validation loss and validation accuracy (regression: R²) per epoch, one line per
     fold, per net."""
@@ -207,16 +221,19 @@ def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
                     shown = {"label": label} if color is None else {"color": color}
                     drawn = loss_ax.plot(history["epoch"], history[column], ls=style, **shown)
                     color = drawn[0].get_color()
-            score = "val_r2" if "val_r2" in history else "val_accuracy"
-            if score in history:
+            score = _validation_score(history)
+            if score is not None:
                 shown = {"label": label} if color is None else {"color": color}
                 acc_ax.plot(history["epoch"], history[score], **shown)
         loss_ax.set_title(f"{name}: loss (solid train, dashed validation)")
         loss_ax.set_xlabel("epoch")
         loss_ax.set_yscale("log")
-        acc_ax.set_title(f"{name}: validation {'R²' if score == 'val_r2' else 'accuracy'}")
+        acc_ax.set_title(f"{name}: validation {_SCORE_NAMES.get(score, score or 'score')}")
         acc_ax.set_xlabel("epoch")
-        (loss_ax if loss_ax.lines else acc_ax).legend(fontsize=7)
+        for ax in (loss_ax, acc_ax):
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7)
+                break
         if not loss_ax.lines:
             loss_ax.text(
                 0.5,
