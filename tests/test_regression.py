@@ -48,6 +48,18 @@ def diabetes_run(tmp_path_factory) -> tuple[Path, str]:
     return _run_dir(out), done.stdout + done.stderr
 
 
+@pytest.fixture(scope="module")
+def quick_diabetes_run(tmp_path_factory) -> tuple[Path, str]:
+    """A quick regression run with a linear model, a forest and a net (a few epochs): what
+    the reports do with a regression, not how well each net learns (the slow test above)."""
+    out = tmp_path_factory.mktemp("quick_diabetes")
+    done = cli("run", "-d", "diabetes", "-e", "ridge", "-e", "rf", "-e", "dense",
+               "--param", "dense.epochs=5", "--folds", "3", "--out", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return _run_dir(out), done.stdout + done.stderr
+
+
+@pytest.mark.slow  # every net trained to its default epochs on 3 folds: .ci/run's slow pass
 def test_a_regression_dataset_runs_the_regressors_of_the_same_names(diabetes_run):
     run_dir, said = diabetes_run
     rows = pd.read_csv(run_dir / "results.csv")
@@ -69,8 +81,8 @@ def test_a_regression_dataset_runs_the_regressors_of_the_same_names(diabetes_run
     assert len(kept["true"]) == len(kept["pred"]) == rows["n_test"].iloc[0]
 
 
-def test_the_leaderboard_ranks_by_rmse_with_r2_beside_it(diabetes_run):
-    run_dir, said = diabetes_run
+def test_the_leaderboard_ranks_by_rmse_with_r2_beside_it(quick_diabetes_run):
+    run_dir, said = quick_diabetes_run
     board = pd.read_csv(run_dir / "summary.csv")
     board = board.sort_values("rank")
     assert board["rmse"].is_monotonic_increasing  # rank 1 has the lowest RMSE

@@ -48,6 +48,7 @@ def categorical_csv(path, n=240, seed=0):
     not planning.registry.get("catboost", "classification").installed,
     reason="catboost is not installed",
 )
+@pytest.mark.slow  # a long scenario (four estimators, two nets): .ci/run's slow pass
 def test_catboost_and_the_tabular_nets_take_a_tables_categories_natively(tmp_path):
     csv = categorical_csv(tmp_path / "shop.csv")
     done = cli(
