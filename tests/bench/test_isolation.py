@@ -298,3 +298,49 @@ def test_a_spare_about_to_exit_for_waiting_is_not_taken():
     time.sleep(0.6)
     assert spawn.take_spare(spawn.IDLE_MARGIN_SECONDS + 0.5) is None
     assert spare.process.poll() is not None  # killed, not left behind
+
+
+def _parked_pids():
+    from treesvsnets.bench.execute import executors
+
+    return [worker.process.pid for worker in executors._parked]
+
+
+def test_a_later_run_with_other_estimators_takes_a_lean_parked_worker_and_gets_the_same_rows(
+    tmp_path,
+):
+    """A notebook's second run with other estimators and datasets is set up in the worker
+    the first one left (no second of imports), and its rows are those a new worker gives."""
+    from treesvsnets.bench.execute.executors import stop_parked_workers
+
+    stop_parked_workers()
+    first = {"datasets": ["iris"], "estimators": ["logreg"], "folds": 2, "threads": 1}
+    second = {"datasets": ["wine"], "estimators": ["rf", "logreg"], "folds": 2, "threads": 1}
+    treesvsnets.run(**first, out=tmp_path / "a", progress=False)
+    (left,) = _parked_pids()
+    reused = treesvsnets.run(**second, out=tmp_path / "b", progress=False).rows
+    assert _parked_pids() == [left]  # the same process ran the second run's cells
+    stop_parked_workers()
+    fresh = treesvsnets.run(**second, out=tmp_path / "c", progress=False).rows
+    assert left not in _parked_pids()
+    assert set(reused["status"]) == {"ok"}
+    columns = [*COMPARED, *SCORES, "params", "threads"]
+    pd.testing.assert_frame_equal(_sorted(reused)[columns], _sorted(fresh)[columns])
+
+
+def test_a_parked_worker_that_imported_torch_is_not_given_a_run_without_nets(tmp_path):
+    """torch's hundreds of MB would count in every later cell's memory (and against
+    --max-memory): a worker holding that much more than fresh is left for runs like its own."""
+    from treesvsnets.bench.execute import executors
+
+    executors.stop_parked_workers()
+    treesvsnets.run(datasets=["iris"], estimators=["dense"], params={"dense": {"epochs": 1}},
+                    folds=2, threads=1, out=tmp_path / "a", progress=False)  # fmt: skip
+    (with_torch,) = executors._parked
+    assert not with_torch.lean()
+    rows = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2, threads=1,
+                           out=tmp_path / "b", progress=False).rows  # fmt: skip
+    assert set(rows["status"]) == {"ok"}
+    assert with_torch in executors._parked and len(executors._parked) == 2  # a new one ran
+    assert rows["peak_rss_mb"].max() < 600  # not torch's worker (about 800 MB here)
+    executors.stop_parked_workers()

@@ -6,8 +6,8 @@ so each row gets its own peak rather than the run's. Where that is not
 possible the row falls back to the process's lifetime peak and says so.
 
 :class:`Stopwatch` times named phases (``time.perf_counter``); :func:`reset_peak_rss`,
-:func:`peak_memory` and :func:`peak_rss_mb_of` (another process's peak, which the harness
-reads of a worker) measure memory; :func:`cpu_count` is the cores this process may use.
+:func:`peak_memory`, :func:`peak_rss_mb_of` (another process's peak, which the harness
+reads of a worker) and :func:`rss_mb_of` (its resident set now) measure memory; :func:`cpu_count` is the cores this process may use.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-_STATUS = "/proc/self/status"
-
-
-def _read_status_kb(field: str) -> int | None:
+def _read_status_kb(field: str, pid: int | str = "self") -> int | None:
+    """A memory field of ``/proc/PID/status`` in kB (Linux); None where unknown."""
     try:
-        with open(_STATUS) as status:
+        with open(f"/proc/{pid}/status") as status:
             match = re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.MULTILINE)
     except OSError:
         return None
@@ -45,12 +43,14 @@ def reset_peak_rss() -> bool:
 
 def peak_rss_mb_of(pid: int) -> float | None:
     """Process ``pid``'s resident-set high-water mark in MB (VmHWM), None where unknown."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            match = re.search(r"^VmHWM:\s+(\d+) kB", status.read(), re.MULTILINE)
-    except OSError:
-        return None
-    return int(match.group(1)) / 1024 if match else None
+    peak = _read_status_kb("VmHWM", pid)
+    return None if peak is None else peak / 1024
+
+
+def rss_mb_of(pid: int | str = "self") -> float | None:
+    """Process ``pid``'s resident set now in MB (VmRSS), None where unknown."""
+    resident = _read_status_kb("VmRSS", pid)
+    return None if resident is None else resident / 1024
 
 
 def _lifetime_peak_kb() -> int:

@@ -77,7 +77,10 @@ def _sweep_parked() -> None:
 
 
 def _worker_for(setup: WorkerSetup) -> WorkerProcess:
-    """A parked worker of an earlier run with the same setup, else a new one."""
+    """A parked worker of an earlier run in this process: one with the same setup (its
+    datasets loaded); else one with the same imports that holds no more memory than a fresh
+    worker (:meth:`~.isolation.WorkerProcess.lean`), given this run's setup, which saves the
+    second or so a new worker spends importing; else a new one."""
     _sweep_parked()
     for worker in _parked:
         if worker.setup.key == setup.key:
@@ -86,6 +89,11 @@ def _worker_for(setup: WorkerSetup) -> WorkerProcess:
                 return worker
             worker.kill()
             break
+    for worker in _parked:
+        if worker.setup.same_imports(setup) and worker.lean():
+            _parked.remove(worker)
+            worker.take_setup(setup)
+            return worker
     return WorkerProcess(setup, idle_seconds=IDLE_SECONDS)
 
 
@@ -112,7 +120,9 @@ class LocalPoolExecutor:
     """``jobs`` worker processes on this machine (``--jobs``), each running one job at a time.
 
     Workers outlive the run for a while (``IDLE_SECONDS``): a notebook or a
-    script calling ``run`` again with the same estimators finds them warm.
+    script calling ``run`` again finds them warm, with their datasets loaded for the same
+    estimators and datasets, or set up anew for others where they hold no more memory than
+    a fresh worker (:func:`_worker_for`).
     """
 
     def __init__(self, setup: WorkerSetup, jobs: int = 1) -> None:

@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.bench.cells.measure import peak_rss_mb_of
+from treesvsnets.bench.cells.measure import peak_rss_mb_of, rss_mb_of
 from treesvsnets.bench.execute.spawn import IDLE_MARGIN_SECONDS, kill_group, spawn, take_spare
 from treesvsnets.bench.plan.jobs import Job, WorkerSetup, failure_rows
 from treesvsnets.results.row import now
@@ -37,6 +37,9 @@ from treesvsnets.results.row import now
 MEMORY_POLL_SECONDS = 0.05
 #: How often the list of the worker's own child processes is refreshed.
 CHILDREN_POLL_SECONDS = 1.0
+#: How much more resident memory than it held fresh an idle worker may hold and still be
+#: set up for another run's estimators (see ``WorkerProcess.lean``)
+LEAN_MB = 32.0
 #: Before a cell starts, its worker may still be starting up or loading the dataset; that is
 #: not the cell's time, but a worker stuck there is stopped after the limit plus this much.
 PREPARE_SECONDS = 120.0
@@ -53,6 +56,8 @@ class WorkerProcess:
         self.job: Job | None = None
         self.crash_file: str | None = None
         self.last_active = 0.0
+        #: its resident memory in MB before its first setup, as it said when ready
+        self.fresh_mb: float | None = None
         self._reset_cell()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -73,9 +78,26 @@ class WorkerProcess:
         self.crash_file = started.crash_file
         self.connection.send(("setup", self.setup))
         self.last_active = time.monotonic()
+        self.fresh_mb = None
         self._psutil = None
         self._children: list[Any] = []
         self._children_read = 0.0
+
+    def take_setup(self, setup: WorkerSetup) -> None:
+        """Set this idle worker up for another run (the same imports: see :meth:`lean`)."""
+        self.setup = setup
+        self.connection.send(("setup", setup))
+        self.last_active = time.monotonic()
+
+    def lean(self) -> bool:
+        """Whether this idle worker holds at most :data:`LEAN_MB` more resident memory than
+        it did fresh: the memory a cell records in it, and a memory limit, are then what
+        they would be in a new worker (one that imported torch, or kept a big table, is
+        not)."""
+        if self.fresh_mb is None or not self.alive:
+            return False
+        resident = rss_mb_of(self.process.pid)
+        return resident is not None and resident <= self.fresh_mb + LEAN_MB
 
     def stop(self, grace_seconds: float = 2.0) -> None:
         """Ask the worker to exit; kill it if it does not (or if it is mid-cell)."""
@@ -160,6 +182,8 @@ class WorkerProcess:
                     self.job = None
                     self.last_active = time.monotonic()
                     return payload
+                elif kind == "ready":
+                    self.fresh_mb = payload
                 elif kind == "setup_failed":
                     return self._give_up(
                         "crashed", f"the worker process could not start: {payload}"

@@ -6,7 +6,9 @@ stdout, so whatever an estimator prints cannot corrupt the protocol:
     harness -> worker   ("setup", WorkerSetup)   once, first
                         ("job", Job)             one at a time (a CellJob, FoldGroupJob or TrialJob)
                         ("stop", None)
-    worker -> harness   ("ready", None)           after setup
+    worker -> harness   ("ready", fresh_mb)       after each setup; fresh_mb: its resident
+                                                  memory in MB before its first setup (None
+                                                  where unknown)
                         ("setup_failed", message) and exits
                         ("started", None)         data loaded; the cell's clock starts
                         ("rows", [dict, ...])     the result row of each of the job's cells
@@ -26,6 +28,7 @@ import signal
 import sys
 from multiprocessing.connection import Connection
 
+from treesvsnets.bench.cells.measure import rss_mb_of
 from treesvsnets.bench.plan.jobs import JobRunner
 
 
@@ -51,7 +54,12 @@ def _preload() -> None:
     import sklearn.pipeline  # noqa: F401
 
 
-def serve(connection: Connection, idle_seconds: float | None = None) -> int:
+def serve(
+    connection: Connection, idle_seconds: float | None = None, fresh_mb: float | None = None
+) -> int:
+    """Answer the harness until it stops this worker, goes away, or leaves it idle for
+    ``idle_seconds``. A later setup replaces the earlier one (a parked worker taken by
+    another run: :func:`treesvsnets.bench.execute.executors._worker_for`)."""
     runner: JobRunner | None = None
     while True:
         if idle_seconds is not None and not connection.poll(idle_seconds):
@@ -66,7 +74,7 @@ def serve(connection: Connection, idle_seconds: float | None = None) -> int:
             except Exception as exc:  # noqa: BLE001 - reported to the harness, which records it
                 connection.send(("setup_failed", f"{type(exc).__name__}: {exc}"))
                 return 1
-            connection.send(("ready", None))
+            connection.send(("ready", fresh_mb))
         elif kind == "job":
             assert runner is not None, "a job came before the setup"
             rows = runner.run(payload, started=lambda: connection.send(("started", None)))
@@ -83,7 +91,7 @@ def main(argv: list[str]) -> int:
         faulthandler.enable(crash_file)  # a segfault leaves its Python traceback there
         idle_seconds = float(argv[3]) if len(argv) > 3 else None
         _preload()
-        return serve(connection, idle_seconds)
+        return serve(connection, idle_seconds, rss_mb_of())
 
 
 if __name__ == "__main__":

@@ -274,6 +274,11 @@ class WorkerSetup:
             plugins=_plugins_to_load(plugins, payload), payload=payload, sys_path=tuple(sys.path)
         )
 
+    def same_imports(self, other: WorkerSetup) -> bool:
+        """Whether a worker set up with this imports what ``other`` needs loaded first: the
+        same plugins from the same import path (its estimators and datasets may differ)."""
+        return self.plugins == other.plugins and self.sys_path == other.sys_path
+
     @property
     def key(self) -> str:
         digest = hashlib.sha256(self.payload)
