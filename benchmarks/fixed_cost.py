@@ -125,21 +125,20 @@ def measure(repeats: int) -> dict:
 
 #: why the suite's target is not met, from timelines of runs (said beside the numbers)
 WHERE_IT_GOES = (
-    "Not met: on a fast and steady spell of the machine (by hand 5.6–6.0 s) a run takes "
-    "1.4–2.1 s more, and on a machine this fast those seconds weigh more (an earlier "
-    "measurement in a slow, swinging spell, by hand 7.8–11.4 s, gave medians of 1.17 and "
-    "1.39). Three timelines of a `--no-baseline` run at commit 09d0e1b, just before this "
-    "measurement (by hand 5.7–6.4 s, ours 7.2–8.1 s): the first cell is stored at 1.4–1.6 s "
-    "(the worker imports while the harness imports and plans), the 40 cells take 5.1–5.6 s "
-    "against the script's 4.8 s or so of fits (each cell also scores balanced accuracy, "
-    "macro-F1, ROC-AUC, log loss and the confusion matrix: 6–10 ms a cell in scikit-learn, "
-    "ROC-AUC 6 ms of it with ten classes, about 0.3 s in all), and 0.7–0.9 s remain after the"
-    " last cell (before this session 1.25–2.16 s): the exports, the report's statistics while"
-    " a forked child draws the last dataset's figures (`rendering.hand_over`), the four "
-    "cross-dataset figures in two processes, and the exit. Elo's 200 bootstrap refits are now"
-    " one batched Newton fit (the cross-dataset section over 10,000 rows: 0.39 s → 0.15 s, "
-    "section 7). What is left is work the script does not do: the worker process, the scores "
-    "beyond accuracy, the report's statistics and figures."
+    "Not met: on a fast, steady spell of the machine (by hand 5.6–6.0 s) a run takes 1.3–2.1 s "
+    "more, and on a machine this fast those seconds weigh more (an earlier measurement in a "
+    "slow, swinging spell, by hand 7.8–11.4 s, gave medians of 1.17 and 1.39). Three timelines "
+    "of a `--no-baseline` run at commit 79b82d1 (ours 7.2–7.5 s): the first cell is stored at "
+    "1.53–1.57 s (the worker imports pandas, scikit-learn, xgboost and lightgbm while the "
+    "harness imports and plans; the script imports three of those too), the 40 cells take "
+    "5.0–5.3 s against the script's 4.8 s or so of fits (each cell also scores balanced "
+    "accuracy, macro-F1, ROC-AUC, log loss and the confusion matrix, about 0.3 s in all, and "
+    "the first dataset's figures are drawn here while the second's cells run), and the report "
+    "takes 0.6–0.7 s after the last cell, most of it the last dataset's seven figures and the "
+    "four across datasets, drawn by this process and a forked child together, each taking the "
+    "next figure nobody has taken (0.8–0.9 s before, when the child had a fixed share). What "
+    "is left is work the script does not do: the worker process, the scores beyond accuracy, "
+    "the report's statistics and figures."
 )
 
 
