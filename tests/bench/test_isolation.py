@@ -344,3 +344,22 @@ def test_a_parked_worker_that_imported_torch_is_not_given_a_run_without_nets(tmp
     assert with_torch in executors._parked and len(executors._parked) == 2  # a new one ran
     assert rows["peak_rss_mb"].max() < 600  # not torch's worker (about 800 MB here)
     executors.stop_parked_workers()
+
+
+def test_a_parked_worker_started_before_the_environment_changed_is_not_reused(
+    tmp_path, monkeypatch
+):
+    """A worker reads $TREESVSNETS_DATA_DIR, $OMP_NUM_THREADS... as they were when it
+    started: once this process's environment changes, a later run gets a new worker."""
+    from treesvsnets.bench.execute.executors import stop_parked_workers
+
+    stop_parked_workers()
+    run = {"datasets": ["iris"], "estimators": ["logreg"], "folds": 2, "threads": 1}
+    treesvsnets.run(**run, out=tmp_path / "a", progress=False)
+    (left,) = _parked_pids()
+    monkeypatch.setenv("TREESVSNETS_DATA_DIR", str(tmp_path / "elsewhere"))
+    rows = treesvsnets.run(**run, out=tmp_path / "b", progress=False).rows
+    assert set(rows["status"]) == {"ok"}
+    (new,) = _parked_pids()  # the old one stopped, not kept beside it
+    assert new != left
+    stop_parked_workers()  # started with the patched environment

@@ -77,11 +77,15 @@ def _sweep_parked() -> None:
 
 
 def _worker_for(setup: WorkerSetup) -> WorkerProcess:
-    """A parked worker of an earlier run in this process: one with the same setup (its
-    datasets loaded); else one with the same imports that holds no more memory than a fresh
-    worker (:meth:`~.isolation.WorkerProcess.lean`), given this run's setup, which saves the
-    second or so a new worker spends importing; else a new one."""
+    """A parked worker of an earlier run in this process, started with the environment this
+    process has now: one with the same setup (its datasets loaded); else one with the same
+    imports that holds no more memory than a fresh worker
+    (:meth:`~.isolation.WorkerProcess.lean`), given this run's setup, which saves the second
+    or so a new worker spends importing; else a new one."""
     _sweep_parked()
+    for worker in [w for w in _parked if not w.environment_unchanged()]:
+        _parked.remove(worker)
+        worker.kill()
     for worker in _parked:
         if worker.setup.key == setup.key:
             _parked.remove(worker)

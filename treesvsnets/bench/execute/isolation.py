@@ -21,6 +21,7 @@ Limits are enforced from the harness side:
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -55,6 +56,7 @@ class WorkerProcess:
         self.connection: Connection | None = None
         self.job: Job | None = None
         self.crash_file: str | None = None
+        self.environment: dict[str, str] = {}
         self.last_active = 0.0
         #: its resident memory in MB before its first setup, as it said when ready
         self.fresh_mb: float | None = None
@@ -76,6 +78,7 @@ class WorkerProcess:
         started = take_spare(self.idle_seconds) or spawn(self.idle_seconds)
         self.process, self.connection = started.process, started.connection
         self.crash_file = started.crash_file
+        self.environment = started.environment
         self.connection.send(("setup", self.setup))
         self.last_active = time.monotonic()
         self.fresh_mb = None
@@ -88,6 +91,12 @@ class WorkerProcess:
         self.setup = setup
         self.connection.send(("setup", setup))
         self.last_active = time.monotonic()
+
+    def environment_unchanged(self) -> bool:
+        """Whether this process's environment is still the one the worker started with (a
+        notebook that has set ``$TREESVSNETS_DATA_DIR`` or ``$OMP_NUM_THREADS`` since needs a
+        new worker, which reads them)."""
+        return self.environment == dict(os.environ)
 
     def lean(self) -> bool:
         """Whether this idle worker holds at most :data:`LEAN_MB` more resident memory than

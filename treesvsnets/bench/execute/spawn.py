@@ -34,6 +34,8 @@ class Spawned:
     crash_file: str
     idle_seconds: float | None
     started: float = field(default_factory=time.monotonic)
+    #: the environment it was started with (this process's at the time)
+    environment: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
 def spawn(idle_seconds: float | None) -> Spawned:
