@@ -125,7 +125,7 @@ def measure(repeats: int) -> dict:
 
 #: why the suite's target is not met, from timelines of runs (said beside the numbers)
 WHERE_IT_GOES = (
-    "Not met: on a fast, steady spell of the machine (by hand 5.6–6.0 s) a run takes 1.3–2.1 s "
+    "Not met: on a fast, steady spell of the machine (by hand 5.7–6.2 s) a run takes 1.3–2.0 s "
     "more, and on a machine this fast those seconds weigh more (an earlier measurement in a "
     "slow, swinging spell, by hand 7.8–11.4 s, gave medians of 1.17 and 1.39). Three timelines "
     "of a `--no-baseline` run at commit 79b82d1 (ours 7.2–7.5 s): the first cell is stored at "
