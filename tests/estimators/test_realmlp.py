@@ -182,7 +182,7 @@ def test_the_search_space_is_its_authors(cancer):
     assert params == {"hidden_sizes": (64,) * 5, "lr": 0.1}
 
 
-@pytest.mark.slow  # a long scenario (torch and pytabkit imported in the worker): .ci/run's slow pass
+@pytest.mark.slow  # a long scenario (torch and pytabkit in the worker): .ci/run's slow pass
 def test_the_cli_writes_its_rows_with_its_epochs(tmp_path):
     done = cli(
         "run", "-d", "iris", "-e", "realmlp", "--folds", "2", "--param", "n_epochs=16",

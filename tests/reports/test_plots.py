@@ -32,8 +32,16 @@ def test_learning_curves_show_the_validation_score_a_net_trained_in_its_own_loop
 
     rows = pd.DataFrame(
         [row("realmlp", f, [{"epoch": e, "val_rmse": 60.0 - e} for e in (1, 2, 3)]) for f in (0, 1)]
-        + [row("dense", 0, [{"epoch": e, "train_loss": 1.0 / e, "val_loss": 1.2 / e,
-                             "val_r2": 0.1 * e} for e in (1, 2)])]  # fmt: skip
+        + [
+            row(
+                "dense",
+                0,
+                [
+                    {"epoch": e, "train_loss": 1.0 / e, "val_loss": 1.2 / e, "val_r2": 0.1 * e}
+                    for e in (1, 2)
+                ],
+            )
+        ]  # fmt: skip
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "No artists with labels found to put in legend"

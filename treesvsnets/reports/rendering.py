@@ -58,7 +58,7 @@ Drawing = tuple[Callable[[], Any], Path]
 
 _QUEUE: contextvars.ContextVar[list[Drawing] | None] = contextvars.ContextVar("queue", default=None)
 #: the drawings :func:`hand_over` gave a child in the enclosing block
-_HANDED: contextvars.ContextVar["list[_Shared] | None"] = contextvars.ContextVar(
+_HANDED: contextvars.ContextVar[list[_Shared] | None] = contextvars.ContextVar(
     "handed", default=None
 )
 #: inside :func:`drawn_ahead`: each file drawn is remembered with its drawing's key

@@ -7,7 +7,8 @@ possible the row falls back to the process's lifetime peak and says so.
 
 :class:`Stopwatch` times named phases (``time.perf_counter``); :func:`reset_peak_rss`,
 :func:`peak_memory`, :func:`peak_rss_mb_of` (another process's peak, which the harness
-reads of a worker) and :func:`rss_mb_of` (its resident set now) measure memory; :func:`cpu_count` is the cores this process may use.
+reads of a worker) and :func:`rss_mb_of` (its resident set now) measure memory;
+:func:`cpu_count` is the cores this process may use.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
 
 def _read_status_kb(field: str, pid: int | str = "self") -> int | None:
     """A memory field of ``/proc/PID/status`` in kB (Linux); None where unknown."""

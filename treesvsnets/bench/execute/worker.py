@@ -3,7 +3,7 @@
 It talks to the harness over the socket ``FD`` (pickled messages), never over
 stdout, so whatever an estimator prints cannot corrupt the protocol:
 
-    harness -> worker   ("setup", WorkerSetup)   once, first
+    harness -> worker   ("setup", WorkerSetup)   first (again when a later run takes it)
                         ("job", Job)             one at a time (a CellJob, FoldGroupJob or TrialJob)
                         ("stop", None)
     worker -> harness   ("ready", fresh_mb)       after each setup; fresh_mb: its resident
