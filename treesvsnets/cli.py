@@ -75,12 +75,13 @@ def _start_workers_early(args: argparse.Namespace) -> None:
 
 def _command_run(args: argparse.Namespace) -> int:
     _start_workers_early(args)
+    if args.retry_failed and not args.resume:
+        raise ConfigError("--retry-failed works with --resume RUN_DIR (a run to finish).")
+    config = None if args.resume else _config_from(args)  # refused before the harness loads
     from treesvsnets.api import run
     from treesvsnets.bench.execute.progress import LiveProgress, ProgressEvent, reporter
     from treesvsnets.errors import Terminated
 
-    if args.retry_failed and not args.resume:
-        raise ConfigError("--retry-failed works with --resume RUN_DIR (a run to finish).")
     started: list[ProgressEvent] = []
     show = reporter()  # live bars on a terminal, else lines with the time elapsed and left
     live = isinstance(show, LiveProgress)
@@ -96,7 +97,7 @@ def _command_run(args: argparse.Namespace) -> int:
         if args.resume:
             result = _start_resume(args, progress, epochs)
         else:
-            result = run(_config_from(args), progress=progress, epoch_progress=epochs)
+            result = run(config, progress=progress, epoch_progress=epochs)
     except KeyboardInterrupt as exc:
         if live:
             show.close()
