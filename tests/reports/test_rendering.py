@@ -190,3 +190,20 @@ def test_the_child_and_this_process_share_the_figures_the_child_has_not_begun(
     assert len(drawers) == 6  # each figure drawn once
     assert str(os.getpid()) in drawers and len(set(drawers)) == 2  # here and in the child
     assert _digests(tmp_path) == expected
+
+
+def test_where_there_is_no_fork_the_figures_are_drawn_here_without_a_fork_context(
+    tmp_path, monkeypatch
+):
+    """Windows has no fork (nor its multiprocessing context): the queue is drawn here."""
+    import multiprocessing
+
+    expected = _render(tmp_path / "serial", together=False)
+
+    def no_fork_context(method=None):
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork_context)
+    monkeypatch.setattr(os, "fork", no_fork_context)
+    assert _render(tmp_path / "together", together=True, hand_over_at=2) == expected

@@ -253,12 +253,15 @@ class _Shared:
         self.drawings = drawings
         self.pid: int | None = None
         self._state = mmap.mmap(-1, max(1, len(drawings)))
-        self._lock = multiprocessing.get_context("fork").Lock() if drawings else None
+        #: this process's alone until :meth:`fork` makes one both processes see
+        self._lock: Any = threading.Lock()
 
     def fork(self) -> bool:
-        """Start a child drawing; False when no child could be made (no memory or process
-        left). The child leaves with ``os._exit``, without the parent's exit handlers."""
+        """Start a child drawing (Linux: see :func:`_can_fork`); False when no child could be
+        made (no memory or process left). The child leaves with ``os._exit``, without the
+        parent's exit handlers."""
         try:
+            self._lock = multiprocessing.get_context("fork").Lock()
             pid = os.fork()
         except OSError:
             return False
@@ -279,8 +282,6 @@ class _Shared:
             self._state[index] = self.WRITTEN
 
     def _take(self) -> int | None:
-        if self._lock is None:
-            return None
         with self._lock:
             index = self._state.find(bytes([self.FREE]), 0, len(self.drawings))
             if index < 0:
