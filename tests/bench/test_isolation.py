@@ -337,11 +337,12 @@ def test_a_parked_worker_that_imported_torch_is_not_given_a_run_without_nets(tmp
     treesvsnets.run(datasets=["iris"], estimators=["dense"], params={"dense": {"epochs": 1}},
                     folds=2, threads=1, out=tmp_path / "a", progress=False)  # fmt: skip
     (with_torch,) = executors._parked
+    its_setup = with_torch.setup
     assert not with_torch.lean()
     rows = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2, threads=1,
                            out=tmp_path / "b", progress=False).rows  # fmt: skip
     assert set(rows["status"]) == {"ok"}
-    assert with_torch in executors._parked and len(executors._parked) == 2  # a new one ran
+    assert with_torch.setup is its_setup  # never given the second run's setup: a new one ran
     assert rows["peak_rss_mb"].max() < 600  # not torch's worker (about 800 MB here)
     executors.stop_parked_workers()
 
@@ -363,3 +364,35 @@ def test_a_parked_worker_started_before_the_environment_changed_is_not_reused(
     (new,) = _parked_pids()  # the old one stopped, not kept beside it
     assert new != left
     stop_parked_workers()  # started with the patched environment
+
+
+def test_a_later_run_with_the_same_plugin_file_is_set_up_in_the_parked_worker(tmp_path):
+    """A notebook loads a plugin file (which defines its own class) once and runs twice: the
+    file is imported once per worker (a second setup that imported it again would register
+    its estimator twice and fail)."""
+    from treesvsnets.bench.execute.executors import stop_parked_workers
+    from treesvsnets.estimators import unregister
+    from treesvsnets.estimators.plugins import load_plugin
+
+    plugin = tmp_path / "mine.py"
+    plugin.write_text(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from treesvsnets.estimators import register\n\n\n"
+        '@register("my_logreg", family="linear")\n'
+        "class MyLogisticRegression(LogisticRegression):\n"
+        "    pass\n"
+    )
+    stop_parked_workers()
+    added = load_plugin(str(plugin))
+    try:
+        first = treesvsnets.run(datasets=["iris"], estimators=["my_logreg"], folds=2,
+                                threads=1, out=tmp_path / "a", progress=False)  # fmt: skip
+        (left,) = _parked_pids()
+        second = treesvsnets.run(datasets=["wine"], estimators=["my_logreg", "rf"], folds=2,
+                                 threads=1, out=tmp_path / "b", progress=False)  # fmt: skip
+        assert set(first.rows["status"]) == set(second.rows["status"]) == {"ok"}, second.rows
+        assert _parked_pids() == [left]  # set up anew, not replaced
+    finally:
+        stop_parked_workers()
+        for name in added:
+            unregister(name)

@@ -44,7 +44,7 @@ def test_learning_curves_show_the_validation_score_a_net_trained_in_its_own_loop
         ]  # fmt: skip
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # "No artists with labels found to put in legend"
+        warnings.simplefilter("error", UserWarning)  # "No artists with labels found to put..."
         fig = plots.learning_curves(rows, "diabetes")
     try:
         realmlp_loss, realmlp_score, dense_loss, dense_score = fig.axes[:4]

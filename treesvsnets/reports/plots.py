@@ -201,6 +201,12 @@ def _validation_score(history: pd.DataFrame) -> str | None:
     return others[0] if others else None
 
 
+def _score_name(score: str | None) -> str:
+    if score is None:
+        return "score"
+    return _SCORE_NAMES.get(score, score.removeprefix("val_").replace("_", " "))
+
+
 def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
     """Train/validation loss and validation accuracy (regression: R²) per epoch, one line per
     fold, per net."""
@@ -211,8 +217,10 @@ def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
         len(names), 2, figsize=(10, 3 * len(names)), squeeze=False, layout="constrained"
     )
     for (loss_ax, acc_ax), name in zip(axes, names, strict=True):
-        for _, row in with_history[with_history["estimator"] == name].iterrows():
-            history = pd.DataFrame(json.loads(row["history"]))
+        its_rows = with_history[with_history["estimator"] == name]
+        histories = [pd.DataFrame(json.loads(text)) for text in its_rows["history"]]
+        score = next((s for h in histories if (s := _validation_score(h)) is not None), None)
+        for (_, row), history in zip(its_rows.iterrows(), histories, strict=True):
             label = f"fold {row['fold']}" + (f" seed {row['seed']}" if row["seed"] else "")
             # a net trained in its own loop (realmlp) reports its validation score only
             color = None
@@ -221,14 +229,13 @@ def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
                     shown = {"label": label} if color is None else {"color": color}
                     drawn = loss_ax.plot(history["epoch"], history[column], ls=style, **shown)
                     color = drawn[0].get_color()
-            score = _validation_score(history)
-            if score is not None:
+            if score in history:
                 shown = {"label": label} if color is None else {"color": color}
                 acc_ax.plot(history["epoch"], history[score], **shown)
         loss_ax.set_title(f"{name}: loss (solid train, dashed validation)")
         loss_ax.set_xlabel("epoch")
         loss_ax.set_yscale("log")
-        acc_ax.set_title(f"{name}: validation {_SCORE_NAMES.get(score, score or 'score')}")
+        acc_ax.set_title(f"{name}: validation {_score_name(score)}")
         acc_ax.set_xlabel("epoch")
         for ax in (loss_ax, acc_ax):
             if ax.get_legend_handles_labels()[0]:

@@ -50,7 +50,7 @@ DPI = 110
 #: zlib's level for the PNG files: 3 writes them about a third faster than matplotlib's
 #: default, for files about 8% larger (the same pixels)
 PNG_COMPRESSION = 3
-#: how long the child may draw its half before this process draws it instead
+#: how long a child may go on drawing before it is killed and this process draws what it left
 CHILD_SECONDS = 120.0
 
 #: a figure to draw: the function that builds it, and its PNG file
@@ -169,9 +169,12 @@ def rendered_together() -> Iterator[None]:
     try:
         for shared in every:  # whichever process is free takes the next figure
             shared.draw()
-    finally:
+    except BaseException:  # a drawing failed here, or Ctrl-C: no child goes on alone
         for shared in every:
-            shared.reap()
+            shared.abandon()
+        raise
+    for shared in every:
+        shared.reap()
     for shared in every:
         _draw(shared.unwritten())
     _draw(later)
@@ -263,7 +266,7 @@ class _Shared:
         try:
             self._lock = multiprocessing.get_context("fork").Lock()
             pid = os.fork()
-        except OSError:
+        except (OSError, ImportError):  # ImportError: no working sem_open (no /dev/shm)
             return False
         if pid == 0:  # the child: draw, then leave
             code = 1

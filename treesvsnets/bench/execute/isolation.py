@@ -161,7 +161,10 @@ class WorkerProcess:
         self._reset_cell()
         self.submitted = time.monotonic()
         self.submitted_at = now()
-        self.connection.send(("job", job))
+        try:
+            self.connection.send(("job", job))
+        except OSError:  # it died meanwhile (its setup failed): poll() says how, on its rows
+            pass
 
     def next_check_in(self) -> float:
         """Seconds until this busy worker's limits need looking at again."""

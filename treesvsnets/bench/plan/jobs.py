@@ -328,8 +328,11 @@ class JobRunner:
         self.versions_hash = versions_hash(package_versions())
 
     @classmethod
-    def from_setup(cls, setup: WorkerSetup) -> JobRunner:
-        """The runner of a fresh worker process: same import path, plugins, then estimators."""
+    def from_setup(cls, setup: WorkerSetup, plugins_loaded: bool = False) -> JobRunner:
+        """The runner of a worker process: same import path, plugins, then estimators.
+        ``plugins_loaded``: a later run's setup in a worker set up before with the same
+        plugins (:meth:`WorkerSetup.same_imports`); importing a file again would register
+        its estimators twice."""
         import cloudpickle
 
         from treesvsnets.estimators.plugins import load_plugin
@@ -337,7 +340,7 @@ class JobRunner:
         for entry in setup.sys_path:
             if entry not in sys.path:
                 sys.path.append(entry)
-        for plugin in setup.plugins:
+        for plugin in () if plugins_loaded else setup.plugins:
             load_plugin(plugin)
         payload = cloudpickle.loads(setup.payload)
         return cls(payload["specs"], payload["datasets"])
