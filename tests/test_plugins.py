@@ -366,3 +366,35 @@ def test_the_listings_are_a_library_call_too():
     estimators = listing("estimators")
     assert any(line.split()[:2] == ["rf", "ensemble"] for line in estimators)
     assert any(line.startswith("rf") for line in listing("spaces"))
+
+
+def _my_logreg(path, c):
+    path.write_text(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from treesvsnets.estimators import register\n\n\n"
+        '@register("my_logreg", family="linear")\n'
+        "class MyLogisticRegression(LogisticRegression):\n"
+        f"    def __init__(self, C={c}, max_iter=500, random_state=None, n_jobs=None):\n"
+        "        super().__init__(C=C, max_iter=max_iter, random_state=random_state,\n"
+        "                         n_jobs=n_jobs)\n"
+    )
+    return str(path)
+
+
+def test_a_notebook_runs_twice_with_the_same_plugin_file_and_picks_up_an_edit(tmp_path, forget):
+    """run(plugins=[file]) again in the same process: the file unchanged is not imported
+    again (its estimator is not registered twice); edited, its estimator is registered
+    anew, here and in the worker the first run left."""
+    plugin = _my_logreg(tmp_path / "mine.py", 1.0)
+    forget.append("my_logreg")
+    settings = {"datasets": ["wine"], "estimators": ["my_logreg"], "folds": 2, "threads": 1,
+                "plugins": [plugin], "progress": False}  # fmt: skip
+    first = treesvsnets.run(**settings, out=tmp_path / "a").rows
+    again = treesvsnets.run(**settings, out=tmp_path / "b").rows
+    assert load_plugin(plugin) == ["my_logreg"]  # by hand too: the names, nothing twice
+    _my_logreg(tmp_path / "mine.py", 1e-6)
+    edited = treesvsnets.run(**settings, out=tmp_path / "c").rows
+    assert {*first["status"], *again["status"], *edited["status"]} == {"ok"}
+    assert list(first["accuracy"]) == list(again["accuracy"])
+    # the edited model (C=1e-6) ran, in the worker the earlier runs left too
+    assert list(edited["accuracy"]) != list(first["accuracy"])

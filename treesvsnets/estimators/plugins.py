@@ -17,6 +17,7 @@ built-ins; :func:`check_target` resolves what ``treesvsnets check TARGET`` tests
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -31,6 +32,8 @@ from treesvsnets.estimators import registry
 ENTRY_POINT_GROUP = "treesvsnets.estimators"
 #: Plugin files are imported as modules named with this prefix.
 PLUGIN_MODULE_PREFIX = "treesvsnets_plugin_"
+#: each plugin file imported in this process: its contents' digest, and the names it registered
+_FILES: dict[Path, tuple[str, list[str]]] = {}
 
 
 def _describe(exc: BaseException) -> str:
@@ -65,12 +68,25 @@ def _import_module(name: str) -> object:
 
 
 def load_plugin(target: str) -> list[str]:
-    """Import a plugin file (``path/to/x.py``) or module (``pkg.mod``); return its new names."""
+    """Import a plugin file (``path/to/x.py``) or module (``pkg.mod``); return the names it
+    registers. A file loaded again unchanged (a notebook's or a worker's next run) is not
+    imported again, and its names are returned; a file edited since has its estimators
+    registered anew. A module, as Python's imports go, is imported once."""
     before = set(registry.names())
     looks_like_file = target.endswith(".py") or "/" in target or "\\" in target
     path = Path(target).expanduser()
     if looks_like_file and not path.is_file():
         raise ConfigError(f"plugin {target!r} does not exist (no such file).")
+    if looks_like_file:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        known = _FILES.pop(path.resolve(), None)
+        if known is not None and known[0] == digest and set(known[1]) <= before:
+            _FILES[path.resolve()] = known
+            return list(known[1])
+        for name in known[1] if known is not None else ():
+            if name in before:  # the file's earlier version registered it
+                registry.unregister(name)
+                before.discard(name)
     source = f"plugin {path.name}" if looks_like_file else f"plugin {target}"
     try:
         with registry.registering_from(source):
@@ -88,7 +104,10 @@ def load_plugin(target: str) -> list[str]:
         raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
     except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
         raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
-    return [name for name in registry.names() if name not in before]
+    added = [name for name in registry.names() if name not in before]
+    if looks_like_file:
+        _FILES[path.resolve()] = (digest, added)
+    return added
 
 
 def load_entry_points() -> list[str]:

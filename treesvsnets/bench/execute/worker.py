@@ -70,7 +70,7 @@ def serve(
             return 0  # the harness went away
         if kind == "setup":
             try:
-                runner = JobRunner.from_setup(payload, plugins_loaded=runner is not None)
+                runner = JobRunner.from_setup(payload)
             except Exception as exc:  # noqa: BLE001 - reported to the harness, which records it
                 connection.send(("setup_failed", f"{type(exc).__name__}: {exc}"))
                 return 1

@@ -249,6 +249,9 @@ class WorkerSetup:
     plugins: tuple[str, ...]
     payload: bytes
     sys_path: tuple[str, ...]
+    #: the plugin files' contents as the harness read them (a digest each): a worker set up
+    #: before a file was edited does not count as set up with this
+    plugin_digests: tuple[str, ...] = ()
 
     @classmethod
     def create(
@@ -270,8 +273,13 @@ class WorkerSetup:
                         "file, or run the cells in this process (isolate=False, --in-process)."
                     ) from None
         payload = cloudpickle.dumps({"specs": specs, "datasets": {d.name: d for d in datasets}})
+        loaded = _plugins_to_load(plugins, payload)
+        digests = tuple(
+            hashlib.sha256(Path(p).read_bytes()).hexdigest() if Path(p).is_file() else ""
+            for p in loaded
+        )
         return cls(
-            plugins=_plugins_to_load(plugins, payload), payload=payload, sys_path=tuple(sys.path)
+            plugins=loaded, payload=payload, sys_path=tuple(sys.path), plugin_digests=digests
         )
 
     def same_imports(self, other: WorkerSetup) -> bool:
@@ -282,7 +290,7 @@ class WorkerSetup:
     @property
     def key(self) -> str:
         digest = hashlib.sha256(self.payload)
-        digest.update(repr((self.plugins, self.sys_path)).encode())
+        digest.update(repr((self.plugins, self.sys_path, self.plugin_digests)).encode())
         return digest.hexdigest()[:16]
 
 
@@ -328,11 +336,10 @@ class JobRunner:
         self.versions_hash = versions_hash(package_versions())
 
     @classmethod
-    def from_setup(cls, setup: WorkerSetup, plugins_loaded: bool = False) -> JobRunner:
-        """The runner of a worker process: same import path, plugins, then estimators.
-        ``plugins_loaded``: a later run's setup in a worker set up before with the same
-        plugins (:meth:`WorkerSetup.same_imports`); importing a file again would register
-        its estimators twice."""
+    def from_setup(cls, setup: WorkerSetup) -> JobRunner:
+        """The runner of a worker process: same import path, plugins, then estimators (a
+        plugin file loaded by an earlier setup is imported again only if it was edited:
+        :func:`~treesvsnets.estimators.plugins.load_plugin`)."""
         import cloudpickle
 
         from treesvsnets.estimators.plugins import load_plugin
@@ -340,7 +347,7 @@ class JobRunner:
         for entry in setup.sys_path:
             if entry not in sys.path:
                 sys.path.append(entry)
-        for plugin in () if plugins_loaded else setup.plugins:
+        for plugin in setup.plugins:
             load_plugin(plugin)
         payload = cloudpickle.loads(setup.payload)
         return cls(payload["specs"], payload["datasets"])
