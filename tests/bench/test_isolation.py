@@ -3,6 +3,7 @@
 import json
 import re
 import sqlite3
+import sys
 
 import pandas as pd
 import pytest
@@ -306,6 +307,7 @@ def _parked_pids():
     return [worker.process.pid for worker in executors._parked]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="a worker's memory is read from /proc")
 def test_a_later_run_with_other_estimators_takes_a_lean_parked_worker_and_gets_the_same_rows(
     tmp_path,
 ):
@@ -366,6 +368,7 @@ def test_a_parked_worker_started_before_the_environment_changed_is_not_reused(
     stop_parked_workers()  # started with the patched environment
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="a worker's memory is read from /proc")
 def test_a_later_run_with_the_same_plugin_file_is_set_up_in_the_parked_worker(tmp_path):
     """A notebook loads a plugin file (which defines its own class) once and runs twice: the
     file is imported once per worker (a second setup that imported it again would register
