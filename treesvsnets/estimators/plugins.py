@@ -78,15 +78,14 @@ def load_plugin(target: str) -> list[str]:
     if looks_like_file and not path.is_file():
         raise ConfigError(f"plugin {target!r} does not exist (no such file).")
     if looks_like_file:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        known = _FILES.pop(path.resolve(), None)
-        if known is not None and known[0] == digest and set(known[1]) <= before:
-            _FILES[path.resolve()] = known
-            return list(known[1])
-        for name in known[1] if known is not None else ():
-            if name in before:  # the file's earlier version registered it
-                registry.unregister(name)
-                before.discard(name)
+        resolved = path.resolve()
+        digest = hashlib.sha256(resolved.read_bytes()).hexdigest()
+        known_digest, known_names = _FILES.get(resolved, ("", []))
+        if known_digest == digest and set(known_names) <= before:
+            return list(known_names)
+        for name in set(known_names) & before:  # the file's earlier version registered it
+            registry.unregister(name)
+            before.discard(name)
     source = f"plugin {path.name}" if looks_like_file else f"plugin {target}"
     try:
         with registry.registering_from(source):
@@ -106,8 +105,14 @@ def load_plugin(target: str) -> list[str]:
         raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
     added = [name for name in registry.names() if name not in before]
     if looks_like_file:
-        _FILES[path.resolve()] = (digest, added)
+        _FILES[resolved] = (digest, added)
     return added
+
+
+def loaded_digest(plugin: str) -> str:
+    """The digest of the contents this process imported of plugin file ``plugin`` (an
+    absolute path), "" for a module or a file not loaded with :func:`load_plugin`."""
+    return _FILES.get(Path(plugin), ("", []))[0]
 
 
 def load_entry_points() -> list[str]:

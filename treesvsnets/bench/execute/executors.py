@@ -70,8 +70,9 @@ _parked: list[WorkerProcess] = []
 
 
 def _sweep_parked() -> None:
-    """Reap parked workers that have exited after their idle time (no zombie is left)."""
-    for worker in [w for w in _parked if not w.fresh]:
+    """Reap parked workers that have exited after their idle time (no zombie is left), and
+    stop those started before this process's environment changed (they read it as it was)."""
+    for worker in [w for w in _parked if not w.fresh or not w.environment_unchanged()]:
         _parked.remove(worker)
         worker.kill()
 
@@ -83,9 +84,6 @@ def _worker_for(setup: WorkerSetup) -> WorkerProcess:
     (:meth:`~.isolation.WorkerProcess.lean`), given this run's setup, which saves the second
     or so a new worker spends importing; else a new one."""
     _sweep_parked()
-    for worker in [w for w in _parked if not w.environment_unchanged()]:
-        _parked.remove(worker)
-        worker.kill()
     for worker in _parked:
         if worker.setup.key == setup.key:
             _parked.remove(worker)

@@ -249,8 +249,8 @@ class WorkerSetup:
     plugins: tuple[str, ...]
     payload: bytes
     sys_path: tuple[str, ...]
-    #: the plugin files' contents as the harness read them (a digest each): a worker set up
-    #: before a file was edited does not count as set up with this
+    #: the plugin files' contents as the harness imported them (a digest each): a worker set
+    #: up before a file was edited does not count as set up with this
     plugin_digests: tuple[str, ...] = ()
 
     @classmethod
@@ -273,11 +273,10 @@ class WorkerSetup:
                         "file, or run the cells in this process (isolate=False, --in-process)."
                     ) from None
         payload = cloudpickle.dumps({"specs": specs, "datasets": {d.name: d for d in datasets}})
+        from treesvsnets.estimators.plugins import loaded_digest
+
         loaded = _plugins_to_load(plugins, payload)
-        digests = tuple(
-            hashlib.sha256(Path(p).read_bytes()).hexdigest() if Path(p).is_file() else ""
-            for p in loaded
-        )
+        digests = tuple(loaded_digest(plugin) for plugin in loaded)
         return cls(
             plugins=loaded, payload=payload, sys_path=tuple(sys.path), plugin_digests=digests
         )
