@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -108,12 +109,24 @@ def dask_cluster():
     """A Dask cluster on loopback, as a user's would be: two worker processes of one thread
     each (the address of its scheduler; skipped without the distributed package)."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    ) as cluster:
-        yield cluster.scheduler_address
+    environment = dict(os.environ)
+    try:
+        with distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            worker_dashboard_address=None,
+        ) as cluster:
+            # its nannies set their workers' variables (OMP_NUM_THREADS=1, PYTHONHASHSEED...)
+            # in this process's environment, where every later test's commands would get them
+            _restore(environment)
+            yield cluster.scheduler_address
+    finally:
+        _restore(environment)
+
+
+def _restore(environment: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(environment)

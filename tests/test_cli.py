@@ -2,6 +2,8 @@
 
 import json
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -266,3 +268,37 @@ def test_ctrl_c_keeps_finished_cells_and_marks_the_run_interrupted(tmp_path):
     rows = pd.read_csv(run_dir / "results.csv")
     assert (rows.loc[rows.estimator == "logreg", "status"] == "ok").sum() == 5
     assert manifest["cells_by_status"]["ok"] == len(rows) < manifest["cells_planned"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the tests' fork server runs on Linux only")
+def test_the_tests_fork_server_runs_a_command_as_a_new_interpreter_does(tmp_path):
+    """Most of these tests' commands run in a process forked from a server that has already
+    imported what the command imports (tests/helpers/forkserver.py), with workers forked
+    from it: the command's output, exit code and rows are those of ``python -m treesvsnets``
+    started anew."""
+    from tests.bench.test_pinned_rows import COLUMNS
+    from tests.helpers.cli import _forked
+
+    def both(*args):
+        forked = _forked([str(arg) for arg in args], tmp_path, None, 600)
+        assert forked is not None, "the fork server was not used"
+        new = subprocess.run(
+            [sys.executable, "-m", "treesvsnets", *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        return forked, new
+
+    refused = both("run", "-d", "iris", "-e", "rf", "--folds", "1")
+    assert refused[0].returncode == refused[1].returncode == 2
+    assert refused[0].stderr == refused[1].stderr and refused[0].stdout == refused[1].stdout
+    run = ("run", "-d", "iris", "-e", "logreg", "-e", "rf", "--folds", "2", "-q")
+    forked, new = both(*run, "--param", "rf.n_estimators=10", "--out", "runs")
+    assert forked.returncode == new.returncode == 0, forked.stderr + new.stderr
+    assert forked.stderr == new.stderr == ""
+    first, second = sorted((tmp_path / "runs").iterdir())
+    rows = [pd.read_csv(run_dir / "results.csv")[COLUMNS] for run_dir in (first, second)]
+    pd.testing.assert_frame_equal(*rows)
+    assert (rows[0]["status"] == "ok").all() and len(rows[0]) == 6
+    assert forked.stdout.splitlines()[0] == new.stdout.splitlines()[0]  # the board's header
