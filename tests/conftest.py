@@ -130,3 +130,13 @@ def dask_cluster():
 def _restore(environment: dict[str, str]) -> None:
     os.environ.clear()
     os.environ.update(environment)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _workers_from_the_fork_server():
+    """The workers of runs in this process are forked by the tests' fork server, which has
+    already imported what a new worker imports first (tests/helpers/forkserver.py)."""
+    from tests.helpers.forkserver import use_served_workers
+
+    use_served_workers()
+    yield

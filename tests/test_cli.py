@@ -277,10 +277,10 @@ def test_the_tests_fork_server_runs_a_command_as_a_new_interpreter_does(tmp_path
     from it: the command's output, exit code and rows are those of ``python -m treesvsnets``
     started anew."""
     from tests.bench.test_pinned_rows import COLUMNS
-    from tests.helpers.cli import _forked
+    from tests.helpers.forkserver import run_command
 
     def both(*args):
-        forked = _forked([str(arg) for arg in args], tmp_path, None, 600)
+        forked = run_command([str(arg) for arg in args], tmp_path, None, 600)
         assert forked is not None, "the fork server was not used"
         new = subprocess.run(
             [sys.executable, "-m", "treesvsnets", *map(str, args)],

@@ -399,3 +399,39 @@ def test_a_later_run_with_the_same_plugin_file_is_set_up_in_the_parked_worker(tm
         stop_parked_workers()
         for name in added:
             unregister(name)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the tests' fork server runs on Linux only")
+def test_the_tests_workers_from_their_fork_server_give_the_rows_of_new_interpreters(
+    tmp_path, monkeypatch
+):
+    """The runs of these tests take their workers from a fork server that has already done a
+    new worker's imports (tests/helpers/forkserver.py): its worker gives the rows a worker
+    started as a new interpreter gives, and its exit code reaches the harness."""
+    from tests.bench.test_pinned_rows import COLUMNS
+    from tests.helpers import forkserver
+    from treesvsnets.bench.execute import isolation, spawn
+    from treesvsnets.bench.execute.executors import stop_parked_workers
+
+    def rows(out):
+        stop_parked_workers()  # a new worker for each run
+        result = treesvsnets.run(datasets=["iris"], estimators=["logreg", "rf"], folds=2,
+                                 params={"rf": {"n_estimators": 10}}, threads=1, out=out,
+                                 progress=False)  # fmt: skip
+        return result.rows[COLUMNS]
+
+    served = spawn.spawn(None)
+    assert isinstance(served.process, forkserver.ServedProcess)
+    assert served.process.poll() is None
+    spawn.kill_group(served.process)
+    served.connection.close()
+    assert served.process.returncode == -9  # killed, as the server saw it
+    from_server = rows(tmp_path / "served")
+    another = isolation.spawn(None)  # the harness's own name for it is the served one too
+    assert isinstance(another.process, forkserver.ServedProcess)
+    spawn.kill_group(another.process)
+    another.connection.close()
+    monkeypatch.setattr(spawn, "spawn", forkserver._real_spawn)
+    monkeypatch.setattr(isolation, "spawn", forkserver._real_spawn)
+    pd.testing.assert_frame_equal(from_server, rows(tmp_path / "new"))
+    stop_parked_workers()
