@@ -293,8 +293,7 @@ def served_spawn(idle_seconds: float | None):
     if serving is None:
         return _real_spawn(idle_seconds)
     ours, theirs = socket.socketpair()
-    handle, crash_file = tempfile.mkstemp(prefix="treesvsnets-worker-", suffix=".txt")
-    os.close(handle)
+    crash_file = spawning.new_crash_file()
     try:
         arguments, fds = [crash_file, idle_seconds], [theirs.fileno(), 1, 2]
         connection, pid = serving.request("worker", arguments, fds, os.getcwd(), dict(os.environ))
@@ -376,8 +375,7 @@ def forked_spawn(idle_seconds: float | None):
     if threading.active_count() > 1 or "torch" in sys.modules:
         return _real_spawn(idle_seconds)
     ours, theirs = socket.socketpair()
-    handle, crash_file = tempfile.mkstemp(prefix="treesvsnets-worker-", suffix=".txt")
-    os.close(handle)
+    crash_file = spawning.new_crash_file()
     _flush()
     pid = os.fork()
     if pid == 0:

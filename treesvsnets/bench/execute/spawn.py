@@ -41,8 +41,7 @@ class Spawned:
 def spawn(idle_seconds: float | None) -> Spawned:
     """Start a worker that exits after ``idle_seconds`` without a message (None: never)."""
     ours, theirs = socket.socketpair()
-    handle, crash_file = tempfile.mkstemp(prefix="treesvsnets-worker-", suffix=".txt")
-    os.close(handle)
+    crash_file = new_crash_file()
     command = [sys.executable, "-m", "treesvsnets.bench.execute.worker"]
     command += [str(theirs.fileno()), crash_file]
     if idle_seconds is not None:
@@ -54,6 +53,13 @@ def spawn(idle_seconds: float | None) -> Spawned:
     finally:
         theirs.close()
     return Spawned(process, Connection(ours.detach()), crash_file, idle_seconds)
+
+
+def new_crash_file() -> str:
+    """An empty file for a new worker's crash traceback (faulthandler writes it there)."""
+    handle, crash_file = tempfile.mkstemp(prefix="treesvsnets-worker-", suffix=".txt")
+    os.close(handle)
+    return crash_file
 
 
 #: A worker idle this much less than its idle timeout is not sent anything new (a spare is
