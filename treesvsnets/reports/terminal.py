@@ -22,7 +22,11 @@ def leaderboard_lines(rows: pd.DataFrame, metric: str | None = None) -> list[str
     defaults, tuned = split_tuning(rows)
     after = format_tables(leaderboard(after_tuning(rows), metric), "simple") if len(tuned) else {}
     ensembles = ensembled(rows)
-    last = format_tables(leaderboard(after_ensembling(rows), metric), "simple")
+    last = (
+        format_tables(leaderboard(after_ensembling(rows), metric), "simple")
+        if len(ensembles)
+        else {}
+    )
     lines = []
     tables = format_tables(leaderboard(defaults, metric), "simple")
     in_run_order = [str(name) for name in defaults["dataset"].unique() if str(name) in tables]
