@@ -336,8 +336,16 @@ def test_a_parked_worker_that_imported_torch_is_not_given_a_run_without_nets(tmp
     from treesvsnets.bench.execute import executors
 
     executors.stop_parked_workers()
-    treesvsnets.run(datasets=["iris"], estimators=["dense"], params={"dense": {"epochs": 1}},
-                    folds=2, threads=1, out=tmp_path / "a", progress=False)  # fmt: skip
+    treesvsnets.run(
+        datasets=["iris"],
+        estimators=["dense"],
+        params={"dense": {"epochs": 1}},
+        folds=2,
+        threads=1,
+        baseline=False,
+        out=tmp_path / "a",
+        progress=False,
+    )  # fmt: skip  (no dummy: it would get a new worker)
     (with_torch,) = executors._parked
     its_setup = with_torch.setup
     assert not with_torch.lean()
@@ -347,6 +355,29 @@ def test_a_parked_worker_that_imported_torch_is_not_given_a_run_without_nets(tmp
     assert with_torch.setup is its_setup  # never given the second run's setup: a new one ran
     assert rows["peak_rss_mb"].max() < 600  # not torch's worker (about 800 MB here)
     executors.stop_parked_workers()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a worker's memory is read from /proc")
+def test_a_cell_after_a_nets_reads_the_memory_of_a_worker_without_torch(tmp_path):
+    """A net's cell leaves torch (hundreds of MB) in its worker: the next cell of another
+    estimator (the baseline, the next dataset's tree) gets a new worker, so its memory, and
+    its headroom under --max-memory, are what they would be without the net before it."""
+    rows = treesvsnets.run(
+        datasets=["iris", "wine"],
+        estimators=["rf", "dense"],
+        params={"rf": {"n_estimators": 20}, "dense": {"epochs": 2}},
+        folds=2,
+        threads=1,
+        out=tmp_path,
+        progress=False,
+    ).rows
+    assert set(rows["status"]) == {"ok"}
+    peak = rows.groupby(["dataset", "estimator"])["peak_rss_mb"].max()
+    with_torch = min(peak["iris", "dense"], peak["wine", "dense"])
+    for dataset in ("iris", "wine"):  # wine's rf and both dummies came after a net's cells
+        for estimator in ("rf", "dummy"):
+            assert peak[dataset, estimator] < with_torch - 200, (dataset, estimator, peak)
+    assert abs(peak["wine", "rf"] - peak["iris", "rf"]) < 60  # as in the first, fresh worker
 
 
 def test_a_parked_worker_started_before_the_environment_changed_is_not_reused(

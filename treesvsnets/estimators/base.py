@@ -31,7 +31,9 @@ from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS
 
 #: the family of the floor every result is read against (reports/baseline.py tests against it)
 BASELINE_FAMILY = "baseline"
-FAMILIES = ("ensemble", "linear", "deep", BASELINE_FAMILY, "other")
+#: the nets' family: its estimators may load a deep-learning library (torch) in a worker
+DEEP_FAMILY = "deep"
+FAMILIES = ("ensemble", "linear", DEEP_FAMILY, BASELINE_FAMILY, "other")
 #: the estimator every run adds unless told not to
 BASELINE = "dummy"
 

@@ -5,7 +5,9 @@ its own session (a terminal's Ctrl-C reaches only the harness, and killing the
 session's process group also stops any helper processes the estimator
 started). Workers are reused from cell to cell, so a run pays the start-up
 (about a second: the interpreter and the imports) once per worker, not per
-cell; a worker is replaced only after it was stopped at a limit or died.
+cell; a worker is replaced after it was stopped at a limit or died, and before a cell of an
+estimator that is not a net when it holds a net's library (torch): the memory a cell records
+is then what it would be in a new worker, and so is its headroom under a memory limit.
 
 Limits are enforced from the harness side:
 
@@ -60,6 +62,8 @@ class WorkerProcess:
         self.last_active = 0.0
         #: its resident memory in MB before its first setup, as it said when ready
         self.fresh_mb: float | None = None
+        #: the nets' libraries it has loaded (torch...), as it said after its last job
+        self.net_libraries: tuple[str, ...] = ()
         self._reset_cell()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -82,6 +86,7 @@ class WorkerProcess:
         self.connection.send(("setup", self.setup))
         self.last_active = time.monotonic()
         self.fresh_mb = None
+        self.net_libraries = ()
         self._psutil = None
         self._children: list[Any] = []
         self._children_read = 0.0
@@ -154,7 +159,9 @@ class WorkerProcess:
         return time.monotonic() - self.last_active < self.idle_seconds - IDLE_MARGIN_SECONDS
 
     def submit(self, job: Job) -> None:
-        if not self.fresh:
+        """Send ``job``; to a new worker when this one is not :attr:`fresh`, or holds a net's
+        library the job's estimator does not load (``Job.wants_lean_worker``)."""
+        if not self.fresh or (self.net_libraries and job.wants_lean_worker):
             self.kill()
             self.start()
         self.job = job
@@ -194,6 +201,8 @@ class WorkerProcess:
                     self.job = None
                     self.last_active = time.monotonic()
                     return payload
+                elif kind == "holds":
+                    self.net_libraries = tuple(payload)
                 elif kind == "ready":
                     self.fresh_mb = payload
                 elif kind == "setup_failed":

@@ -11,6 +11,8 @@ stdout, so whatever an estimator prints cannot corrupt the protocol:
                                                   where unknown)
                         ("setup_failed", message) and exits
                         ("started", None)         data loaded; the cell's clock starts
+                        ("holds", [name, ...])    after each job: the nets' libraries its jobs
+                                                  have loaded (torch...; not its setup), then
                         ("rows", [dict, ...])     the result row of each of the job's cells
 
 A crash in native code leaves the Python traceback in ``CRASH_FILE``
@@ -30,6 +32,15 @@ from multiprocessing.connection import Connection
 
 from treesvsnets.bench.cells.measure import rss_mb_of
 from treesvsnets.bench.plan.jobs import JobRunner
+
+#: the deep-learning libraries a net's cell may load, each hundreds of MB that stay resident
+#: in its worker (the harness gives the next cell of any other estimator a new worker, unless
+#: the worker's setup loaded them: a plugin file that imports torch, which a new one would too)
+NET_LIBRARIES = ("torch", "tensorflow", "jax")
+
+
+def _net_libraries() -> set[str]:
+    return {name for name in NET_LIBRARIES if name in sys.modules}
 
 
 def _die_with_parent() -> None:
@@ -61,6 +72,7 @@ def serve(
     ``idle_seconds``. A later setup replaces the earlier one (a parked worker taken by
     another run: :func:`treesvsnets.bench.execute.executors._worker_for`)."""
     runner: JobRunner | None = None
+    with_setup: set[str] = set()  # the nets' libraries its setup loaded (a plugin's imports)
     while True:
         if idle_seconds is not None and not connection.poll(idle_seconds):
             return 0  # nobody has needed this worker for a while
@@ -74,10 +86,12 @@ def serve(
             except Exception as exc:  # noqa: BLE001 - reported to the harness, which records it
                 connection.send(("setup_failed", f"{type(exc).__name__}: {exc}"))
                 return 1
+            with_setup = _net_libraries()
             connection.send(("ready", fresh_mb))
         elif kind == "job":
             assert runner is not None, "a job came before the setup"
             rows = runner.run(payload, started=lambda: connection.send(("started", None)))
+            connection.send(("holds", sorted(_net_libraries() - with_setup)))
             connection.send(("rows", rows))
         elif kind == "stop":
             return 0

@@ -82,6 +82,11 @@ class EnsembleJob(CellJob):
     metric: str = "accuracy"
     steps: int = 40
 
+    @property
+    def wants_lean_worker(self) -> bool:
+        """No: it fits nothing, so no library a worker holds weighs on what it records."""
+        return False
+
     def execute(
         self, runner: JobRunner, dataset: Dataset, split_plan: SplitPlan
     ) -> list[dict[str, Any]]:

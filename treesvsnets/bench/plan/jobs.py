@@ -41,7 +41,7 @@ from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.cleaned import load_cleaned
 from treesvsnets.datasets.registry import DatasetInfo, load_from
 from treesvsnets.errors import ConfigError, DatasetError
-from treesvsnets.estimators.base import EstimatorSpec
+from treesvsnets.estimators.base import DEEP_FAMILY, EstimatorSpec
 from treesvsnets.results.row import CellIdentity, failure_measurement, now, result_row
 
 
@@ -76,6 +76,13 @@ class CellJob:
     def members(self) -> tuple[CellJob, ...]:
         """The cells this job runs: itself (a :class:`FoldGroupJob` runs several)."""
         return (self,)
+
+    @property
+    def wants_lean_worker(self) -> bool:
+        """Whether the job fits a model whose memory would read wrong in a worker that holds
+        a net's library it does not load itself: any estimator but a net (a tree's cell
+        after a net's read torch's 600 MB as its own)."""
+        return self.identity.family != DEEP_FAMILY
 
     def with_threads(self, threads: int) -> CellJob:
         """The job with its thread budget decided (where it runs, e.g. on a Dask worker)."""
@@ -129,6 +136,10 @@ class FoldGroupJob:
     @property
     def dataset(self) -> DatasetRequest:
         return self.members[0].dataset
+
+    @property
+    def wants_lean_worker(self) -> bool:
+        return self.members[0].wants_lean_worker
 
     @property
     def plan(self) -> SplitPlanRequest:
