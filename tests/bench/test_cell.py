@@ -4,9 +4,13 @@ import pytest
 from tests.helpers.estimators import (
     AllocatingEstimator,
     DummyEstimator,
+    HalfProba,
     ProbaDummy,
     RaisingEstimator,
+    ShortPredict,
     ThreadRecordingEstimator,
+    TooFewProbaColumns,
+    UnknownLabel,
 )
 from treesvsnets.bench.cells.cell import run_cell
 from treesvsnets.bench.cells.inputs import Cell, cell_overrides
@@ -39,6 +43,43 @@ def test_a_raising_estimator_becomes_an_error_row(register_spec, wine, wine_plan
     assert row["accuracy"] is None  # no score is invented for a failed cell
     assert row["fit_seconds"] is not None and row["predict_seconds"] is None
     assert outcome.model is None
+
+
+@pytest.mark.parametrize(
+    ("estimator", "error"),
+    [
+        (
+            HalfProba,
+            "ValueError: predict_proba returned rows that do not sum to 1 ({n} of {n}; one sums "
+            "to 0.5): not probabilities.",
+        ),
+        (
+            TooFewProbaColumns,
+            "ValueError: predict_proba returned an array of shape ({n}, 2): expected one column "
+            "per class the model knows (3, its classes_).",
+        ),
+        (
+            UnknownLabel,
+            "ValueError: predict returned labels that are no class of the dataset (7; the "
+            "classes are coded 0 to 2, as in the y fit was given).",
+        ),
+        (
+            ShortPredict,
+            "ValueError: predict returned an array of shape ({short},) for {n} rows: expected one "
+            "value per row.",
+        ),
+    ],
+)
+def test_predictions_that_are_not_labels_or_probabilities_are_an_error_row(
+    register_spec, wine, wine_plan, estimator, error
+):
+    """Scored as they came, they would give a number (a log loss raised by ln 2, an accuracy
+    of 0 beside a ROC-AUC of 1): the row says what is wrong with them instead."""
+    row = _run(register_spec("invalid", estimator), wine, wine_plan).row
+    n = len(wine_plan.folds[0].test)
+    assert row["status"] == "error"
+    assert row["error"] == error.format(n=n, short=n - 3)
+    assert row["accuracy"] is None and row["log_loss"] is None
 
 
 def test_log_loss_only_where_probabilities_exist(register_spec, wine, wine_plan):

@@ -176,3 +176,31 @@ class SlowLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.model_.predict(X)
+
+
+class HalfProba(ProbaDummy):
+    """Probabilities that sum to one half: not probabilities."""
+
+    def predict_proba(self, X):
+        return super().predict_proba(X) * 0.5
+
+
+class TooFewProbaColumns(ProbaDummy):
+    """One probability column fewer than the classes it knows."""
+
+    def predict_proba(self, X):
+        return super().predict_proba(X)[:, :-1]
+
+
+class UnknownLabel(DummyEstimator):
+    """Predicts a label no class of the dataset has."""
+
+    def predict(self, X):
+        return np.full(len(X), 7)
+
+
+class ShortPredict(DummyEstimator):
+    """Predicts three labels fewer than it is given rows."""
+
+    def predict(self, X):
+        return super().predict(X)[:-3]

@@ -15,15 +15,77 @@ from typing import Any
 
 import numpy as np
 
+#: how far a row of predicted probabilities may sum from 1 (float32 nets: about 1e-6)
+PROBABILITY_SUM_TOLERANCE = 1e-4
+
 
 def align_proba(proba: np.ndarray, model_classes: np.ndarray, n_classes: int) -> np.ndarray:
-    """Put the model's probability columns under the dataset's class codes.
+    """Put the model's probability columns under the dataset's class codes, once they are
+    checked to be probabilities (:func:`check_probabilities`).
 
     A model only knows the classes it saw while fitting; the missing columns are 0.
     """
+    proba = check_probabilities(proba, len(model_classes))
+    codes = np.asarray(model_classes)
+    if not np.isin(codes, np.arange(n_classes)).all():
+        raise ValueError(
+            f"the model's classes_ ({', '.join(map(repr, codes.tolist()[:5]))}) are not the "
+            f"dataset's class codes, 0 to {n_classes - 1}, as in the y fit was given."
+        )
     full = np.zeros((proba.shape[0], n_classes), dtype=np.float64)
-    full[:, np.asarray(model_classes, dtype=np.int64)] = proba
+    full[:, codes.astype(np.int64)] = proba
     return full
+
+
+def check_probabilities(proba: Any, n_classes: int) -> np.ndarray:
+    """``predict_proba``'s output as an array, refused with one sentence where it is not one
+    row of probabilities per class the model knows: the wrong shape, values outside [0, 1],
+    or a row that does not sum to 1 (its log loss and curves would be scored as if it did).
+    Rows with NaN or infinite values are left for the caller, who says why they occur."""
+    proba = np.asarray(proba)
+    if proba.ndim != 2 or proba.shape[1] != n_classes:
+        raise ValueError(
+            f"predict_proba returned an array of shape {proba.shape}: expected one column per "
+            f"class the model knows ({n_classes}, its classes_)."
+        )
+    finite = proba[np.isfinite(proba).all(axis=1)] if proba.dtype.kind == "f" else proba
+    if finite.size and (finite.min() < 0 or finite.max() > 1):
+        raise ValueError(
+            "predict_proba returned values outside [0, 1] "
+            f"(from {finite.min():.4g} to {finite.max():.4g}): not probabilities."
+        )
+    off = np.abs(finite.sum(axis=1) - 1) if finite.size else np.zeros(0)
+    if off.size and off.max() > PROBABILITY_SUM_TOLERANCE:
+        row, count = int(np.argmax(off)), int((off > PROBABILITY_SUM_TOLERANCE).sum())
+        raise ValueError(
+            f"predict_proba returned rows that do not sum to 1 ({count} of {len(finite)}; "
+            f"one sums to {finite[row].sum():.4g}): not probabilities."
+        )
+    return proba
+
+
+def _n_rows(X: Any) -> int:
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def check_labels(labels: Any, n_rows: int, n_classes: int) -> np.ndarray:
+    """``predict``'s output as an array, refused with one sentence where it is not one value
+    per row, or (``n_classes``: a classifier's) a label that is no class of the dataset."""
+    labels = np.asarray(labels)
+    if labels.size != n_rows or (n_classes and labels.shape != (n_rows,)):
+        raise ValueError(
+            f"predict returned an array of shape {labels.shape} for {n_rows} rows: "
+            "expected one value per row."
+        )
+    if n_classes:
+        unknown = labels[~np.isin(labels, np.arange(n_classes))]
+        if unknown.size:
+            shown = ", ".join(map(repr, sorted(set(unknown.tolist()), key=str)[:5]))
+            raise ValueError(
+                f"predict returned labels that are no class of the dataset ({shown}; the "
+                f"classes are coded 0 to {n_classes - 1}, as in the y fit was given)."
+            )
+    return labels
 
 
 def predict_and_proba(
@@ -35,10 +97,11 @@ def predict_and_proba(
     own code) one ``predict_proba`` gives both, the labels exactly what ``predict`` would
     return; else ``predict``, then ``predict_proba``."""
     if argmax and proba:
-        raw = estimator.predict_proba(X)
+        raw = np.asarray(estimator.predict_proba(X))
+        aligned = align_proba(raw, estimator.classes_, n_classes)  # checked there
         labels = np.asarray(estimator.classes_).take(np.argmax(raw, axis=1), axis=0)
-        return labels, align_proba(raw, estimator.classes_, n_classes)
-    labels = np.asarray(estimator.predict(X))
+        return labels, aligned
+    labels = check_labels(estimator.predict(X), _n_rows(X), n_classes)
     if not proba:
         return labels, None
     return labels, align_proba(estimator.predict_proba(X), estimator.classes_, n_classes)
