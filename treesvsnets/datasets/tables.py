@@ -168,12 +168,22 @@ def clean_table(
     )
 
 
+#: Exact duplicate rows are removed while they are at most this share of a table's rows: a
+#: copy (a file appended twice, a join gone wrong) would sit on both sides of a split and
+#: flatter every model. Where more rows repeat, the table has few distinct rows (a few
+#: categorical columns: sex, class, survived), its repeats are observations, and removing
+#: them would leave a handful of rows: all are kept, and the run's first line says so.
+DUPLICATES_REMOVED_UP_TO = 0.10
+
+
 def _kept_rows(
     frame: Any, options: TableOptions, target: str, where: str, cleaning: _Cleaning
 ) -> tuple[Any, list[Any]]:
     """The rows and columns a run uses, and the readings of the row index dropped: the file's
     row index goes first (it makes every row distinct), then exact duplicate rows (judged
-    over every other column), the columns the user drops, and the rows without a target."""
+    over every other column; kept where they are more than
+    :data:`DUPLICATES_REMOVED_UP_TO` of the rows), the columns the user drops, and the rows
+    without a target."""
     from treesvsnets.datasets.column_types import null_mask
 
     for column in frame.columns:  # lists or dicts cannot be compared, so not deduplicated either
@@ -184,6 +194,10 @@ def _kept_rows(
     cleaning.note("columns_dropped_as_row_index", index_columns)
     frame = frame.drop(columns=index_columns)
     duplicated = duplicate_rows(frame)
+    repeats = int(duplicated.sum())
+    if repeats > DUPLICATES_REMOVED_UP_TO * len(frame):  # observations, not copies: all kept
+        cleaning.note("duplicate_rows_kept", repeats)
+        duplicated[:] = False
     cleaning.note("duplicate_rows_removed", int(duplicated.sum()))
     frame = _rows(frame, ~duplicated).drop(columns=list(options.drop))
     cleaning.note("columns_dropped", list(options.drop))

@@ -314,6 +314,12 @@ def data_note(dataset: Dataset, path: str) -> str:
         f"{cleaning.get('task', dataset.task)}; "
         f"{cleaning.get('rows_used')} of {cleaning.get('rows_read')} rows used"
         + (f" ({', '.join(removed)} removed)" if removed else "")
+        + (
+            f"; {cleaning['duplicate_rows_kept']} rows repeat an earlier one, too many for "
+            "copies: kept as repeated observations"
+            if cleaning.get("duplicate_rows_kept")
+            else ""
+        )
         + (f", {cleaning['row_cap']}" if cleaning.get("row_cap") else "")
         + (f"; columns: {columns}" if columns else "")
         + (f"; dropped: {', '.join(dropped)}" if dropped else "")
