@@ -65,6 +65,20 @@ def test_a_class_smaller_than_the_fold_count_is_refused_by_name():
     assert len(make_split_plan(small, n_folds=3, seed=0).folds) == 3
 
 
+def test_a_class_of_one_row_is_refused_with_advice_that_works():
+    """No fold count can put a one-row class in both a training and a test fold (a holdout
+    split neither): --folds 1 would not help, dropping or merging it would."""
+    iris = load("iris")
+    keep = np.r_[0:1, 50:150]  # one setosa left
+    small = Dataset("tiny_iris", iris.X[keep], iris.y[keep], iris.class_names)
+    with pytest.raises(DatasetError) as caught:
+        make_split_plan(small, n_folds=5, seed=0)
+    assert str(caught.value) == (
+        "dataset 'tiny_iris': class 'setosa' has a single row, which cannot be both trained on "
+        "and tested; drop those rows, or merge the class into another."
+    )
+
+
 @pytest.mark.parametrize("folds", [1, 0, 2.5, True])
 def test_fold_count_must_be_an_integer_of_at_least_two(folds, digits):
     with pytest.raises(ConfigError, match="folds must be an integer of at least 2"):

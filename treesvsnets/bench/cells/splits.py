@@ -110,6 +110,14 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
     if counts[smallest] < n_folds:
         schema = dataset.schema
         column = f" of target column {schema.target!r}" if schema and schema.target else ""
+        if counts[smallest] < 2:  # no fold count helps: a class must be in a training fold
+            single = [dataset.class_names[i] for i in np.flatnonzero(counts < 2)]
+            shown = ", ".join(repr(name) for name in single[:5])
+            raise DatasetError(
+                f"dataset {dataset.name!r}: class{'es' if len(single) > 1 else ''} {shown}"
+                f"{column} ha{'ve' if len(single) > 1 else 's'} a single row, which cannot be "
+                "both trained on and tested; drop those rows, or merge the class into another."
+            )
         raise DatasetError(
             f"dataset {dataset.name!r}: class {dataset.class_names[smallest]!r}{column} has only "
             f"{counts[smallest]} samples, fewer than the {n_folds} folds asked for; "
