@@ -55,6 +55,61 @@ def test_a_european_csv_with_a_bom_is_read_as_the_plain_csv_of_the_same_table(tm
     assert plain.cleaning["read_with"] == {"sep": ",", "decimal": "."}
 
 
+@pytest.mark.parametrize(
+    ("encoding", "sep"),
+    [("cp1252", ";"), ("latin-1", ";"), ("utf-16", "\t")],  # Excel's CSV, old Unix, "Unicode text"
+)
+def test_a_file_utf8_cannot_read_is_read_in_its_encoding_and_says_which(tmp_path, encoding, sep):
+    """'grün' written by Excel in Western Europe is the byte 0xfc, which UTF-8 refuses: the
+    table is read as the plain CSV of the same table, and the encoding recorded."""
+    frame = _european()
+    frame["farbe"] = frame["farbe"].str.replace("blau", "bläulich")  # one more non-ASCII value
+    plain = load_table(write_table(frame, tmp_path / "plain.csv"))
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, sep=sep, decimal=",", index=False, encoding=encoding)
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+    read = load_table(path)
+    _same_table(read, plain)
+    want = "cp1252" if encoding == "latin-1" else encoding  # Latin-1's letters read alike
+    assert read.cleaning["read_with"] == {"sep": sep, "decimal": ",", "encoding": want}
+
+
+def test_a_file_whose_name_lies_about_its_format_is_one_sentence_and_exit_2(tmp_path):
+    """A CSV renamed .xlsx or .csv.xz, a zip of a CSV named .xlsx: the reader's own words,
+    and the suffix questioned, not a traceback."""
+    csv_text = write_table(_european(), tmp_path / "plain.csv").read_bytes()
+    for name in ("table.xlsx", "table.csv.xz", "table.csv.zip"):
+        (tmp_path / name).write_bytes(csv_text)
+        with pytest.raises(DatasetError) as caught:
+            load_table(tmp_path / name)
+        suffix = name[len("table") :]
+        assert f"(is it a {suffix} file, as its name says?)." in str(caught.value)
+    done = cli("inspect", tmp_path / "table.xlsx")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"treesvsnets: error: data file '{tmp_path / 'table.xlsx'}'")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["width,width,length,length,species", "width,width ,length,species", "width;width;species"],
+)
+def test_a_header_that_names_a_column_twice_is_refused_however_the_names_are_spaced(
+    tmp_path, header
+):
+    """pandas reads a second 'width' as 'width.1' and would keep both under two names (and
+    `drop = ["width"]` would drop only one); as written, or apart only by a space, the file
+    is refused alike."""
+    n = header.count(header[5]) + 1  # fields per row
+    rows = [header] + [header[5].join(str(i + j) for j in range(n - 1)) + f"{header[5]}a"
+                       for i in range(6)]  # fmt: skip
+    path = tmp_path / "repeated.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DatasetError, match=r"has repeated column names: \['(length', ')?width'\]"):
+        load_table(path)
+
+
 def test_numbers_in_text_follow_the_files_decimal_mark(tmp_path):
     """A column pandas leaves as text (a placeholder, thousands grouped) is parsed with the
     file's decimal mark: '1.234,5' is 1234.5 in a ';' file."""

@@ -348,7 +348,11 @@ def _read_with(profile: TableProfile) -> list[str]:
     names = {",": "',' (comma)", ";": "';' (semicolon)", "\t": "a tab", "|": "'|' (pipe)"}
     sep = names.get(used.get("sep", ""), repr(used.get("sep")))
     decimal = "',' (comma)" if used.get("decimal") == "," else "'.' (point)"
-    return [f"read with separator {sep} and decimal mark {decimal} (sep = / decimal = to change)"]
+    encoding = f", in {used['encoding']} (UTF-8 could not read it)" if "encoding" in used else ""
+    return [
+        f"read with separator {sep} and decimal mark {decimal}{encoding} "
+        "(sep = / decimal = to change)"
+    ]
 
 
 def _column_table(profile: TableProfile) -> str:

@@ -10,12 +10,15 @@ options give them (``sep``, ``decimal``): the suffix's separator (',' for .csv, 
 when every record of the file's head has the same number of fields under it, else the one of
 ',', ';', tab and '|' that gives the most fields consistently; the decimal mark is ',' when the
 separator is not ',' and the numbers of the head are written with a ',' more often than with a
-'.'. A UTF-8 byte-order mark is skipped. What was used is kept in the frame's
-``attrs["read_with"]``, which :func:`~treesvsnets.datasets.tables.clean_table` records.
+'.'. A UTF-8 byte-order mark is skipped; a file UTF-8 cannot read is read as Windows-1252
+(Excel's CSV in Western Europe) or Latin-1, a UTF-16 one by its byte-order mark
+(:data:`ENCODINGS`). What was used is kept in the frame's ``attrs["read_with"]`` (the encoding
+where it is not UTF-8), which :func:`~treesvsnets.datasets.tables.clean_table` records.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import importlib.util
 import io
@@ -31,6 +34,10 @@ TEXT_FORMATS = {".csv": ",", ".tsv": "\t", ".txt": None}
 FORMATS = (*TEXT_FORMATS, ".parquet", ".pq", ".feather", ".arrow", ".xlsx")
 #: separators a text file may use, in the order they are preferred on a tie
 SEPARATORS = (",", ";", "\t", "|")
+#: the encodings a text file is read in, the first that reads it: UTF-8 (a byte-order mark
+#: skipped), the Windows code page Excel saves CSV in across Western Europe, and Latin-1,
+#: which reads any byte (a UTF-16 file, Excel's "Unicode text", is told by its byte-order mark)
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 #: how much of a text file's head the separator and decimal mark are judged on
 HEAD_BYTES = 1 << 16
 _COMMA_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:[.\u00a0 ]\d{3})+|\d+),\d+$")
@@ -40,6 +47,28 @@ _POINT_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+$")
 def looks_like_table(name: str) -> bool:
     """Whether a dataset name given by the user is a file path rather than a registered name."""
     return table_suffixes(name)[0] in FORMATS or "/" in name or "\\" in name
+
+
+def _unreadable() -> tuple[type[BaseException], ...]:
+    """What the readers raise on a file that is not what its suffix says (a CSV named .xlsx,
+    text named .csv.xz, a truncated archive): refused with one sentence, as a bad CSV is."""
+    import lzma
+    import zipfile
+
+    return (
+        ValueError,
+        OSError,
+        UnicodeDecodeError,
+        ImportError,
+        csv.Error,
+        EOFError,
+        KeyError,  # openpyxl on a .zip that is no workbook
+        zipfile.BadZipFile,
+        lzma.LZMAError,
+    )
+
+
+_UNREADABLE = _unreadable()
 
 
 def read_table(path: str | Path, sep: str | None = None, decimal: str | None = None) -> Any:
@@ -67,9 +96,17 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
             frame = _read_excel(path)
         else:
             frame, read_with = _read_text(path, suffix, compression, sep, decimal)
-    except (ValueError, OSError, UnicodeDecodeError, ImportError, csv.Error) as exc:
-        message = " ".join(str(exc).split())
-        raise DatasetError(f"data file {str(path)!r} cannot be read: {message}.") from None
+    except DatasetError:
+        raise
+    except _UNREADABLE as exc:
+        said = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # no quotes
+        message = " ".join(str(said).split()).rstrip(" .") or type(exc).__name__
+        kind = "".join(s for s in (suffix, compression) if s)
+        packed = suffix not in TEXT_FORMATS or compression  # a binary format, or compressed
+        if packed and not isinstance(exc, ImportError):
+            message += f" (is it a {kind} file, as its name says?)"
+        ending = "" if message.endswith(("?", "!")) else "."
+        raise DatasetError(f"data file {str(path)!r} cannot be read: {message}{ending}") from None
     if frame.shape[1] < 2:
         raise DatasetError(
             f"data file {str(path)!r} has {frame.shape[1]} column(s); a table needs at least a "
@@ -89,28 +126,65 @@ def _read_text(
     """A text table and the separator and decimal mark it was read with."""
     import pandas as pd
 
-    head, complete = _head(path, compression)
+    head, complete, encoding = _head(path, compression)
     sep, found_decimal = sniff_text(head, sep or TEXT_FORMATS[suffix], complete, given=bool(sep))
     decimal = decimal or found_decimal
-    # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted as
-    # placeholders by the column reader (column_types.NULL_TOKENS), in any case.
-    frame = pd.read_csv(
-        path,
-        sep=sep,
-        decimal=decimal,
-        engine="python" if sep is None else "c",
-        keep_default_na=False,
-        na_values=[""],
-        encoding="utf-8-sig",
-        compression=COMPRESSIONS.get(compression or ""),
-    )
+    _check_header(head, sep, path)
+    tried = ENCODINGS[ENCODINGS.index(encoding) :] if encoding in ENCODINGS else (encoding,)
+    for encoding in tried:  # a byte past the head that UTF-8 cannot read: the next one
+        try:
+            # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted
+            # as placeholders by the column reader (column_types.NULL_TOKENS), in any case.
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                decimal=decimal,
+                engine="python" if sep is None else "c",
+                keep_default_na=False,
+                na_values=[""],
+                encoding=encoding,
+                compression=COMPRESSIONS.get(compression or ""),
+            )
+            break
+        except UnicodeDecodeError:
+            if encoding == tried[-1]:
+                raise
     used = {"sep": "(guessed by pandas)" if sep is None else sep, "decimal": decimal}
+    if encoding != ENCODINGS[0]:
+        used["encoding"] = encoding
     return frame, used
 
 
-def _head(path: Path, compression: str | None) -> tuple[str, bool]:
-    """The first :data:`HEAD_BYTES` of the file's text (decompressed), and whether that is all
-    of it."""
+def _check_header(head: str, sep: str | None, path: Path) -> None:
+    """Refuse a header that names a column twice, as written (pandas would read the second
+    'width' as 'width.1'; names that differ only in spaces are refused after reading)."""
+    if sep is None:
+        return
+    names = [name.strip() for name in next(csv.reader(io.StringIO(head), delimiter=sep), [])]
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise DatasetError(f"data file {str(path)!r} has repeated column names: {repeated}.")
+
+
+def _encoding(raw: bytes, complete: bool) -> str:
+    """The encoding of a text file whose first bytes are ``raw`` (all of it when
+    ``complete``): UTF-16 by its byte-order mark, else the first of :data:`ENCODINGS` that
+    reads them."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    body = raw if complete else raw[:-4]  # the head may end inside a character
+    for encoding in ENCODINGS[:-1]:
+        try:
+            body.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return ENCODINGS[-1]
+
+
+def _head(path: Path, compression: str | None) -> tuple[str, bool, str]:
+    """The first :data:`HEAD_BYTES` of the file's text (decompressed), whether that is all
+    of it, and the file's encoding (:func:`_encoding`)."""
     import bz2
     import gzip
     import lzma
@@ -136,7 +210,8 @@ def _head(path: Path, compression: str | None) -> tuple[str, bool]:
         with opener(path, "rb") as file:
             raw = file.read(HEAD_BYTES + 1)
     complete = len(raw) <= HEAD_BYTES
-    return raw[:HEAD_BYTES].decode("utf-8-sig", errors="ignore"), complete
+    encoding = _encoding(raw[:HEAD_BYTES], complete)
+    return raw[:HEAD_BYTES].decode(encoding, errors="ignore"), complete, encoding
 
 
 def sniff_text(
