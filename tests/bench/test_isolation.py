@@ -10,6 +10,8 @@ import pytest
 
 import treesvsnets
 from tests.helpers.estimators import (
+    EnvironmentChanger,
+    EnvironmentReader,
     ExitingEstimator,
     GreedyEstimator,
     HangingEstimator,
@@ -355,6 +357,20 @@ def test_a_parked_worker_that_imported_torch_is_not_given_a_run_without_nets(tmp
     assert with_torch.setup is its_setup  # never given the second run's setup: a new one ran
     assert rows["peak_rss_mb"].max() < 600  # not torch's worker (about 800 MB here)
     executors.stop_parked_workers()
+
+
+def test_a_cell_that_changes_the_environment_leaves_it_to_its_own_cells(
+    tmp_path, register_spec, monkeypatch
+):
+    """A plugin that sets OMP_NUM_THREADS (or anything) in fit changes its own worker's
+    environment; the next cells in that worker start from the worker's own again."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    register_spec("changer", EnvironmentChanger)
+    register_spec("reader", EnvironmentReader)
+    rows = treesvsnets.run(datasets=["iris"], estimators=["changer", "reader"], folds=2,
+                           baseline=False, out=tmp_path, progress=False).rows  # fmt: skip
+    assert rows.groupby("estimator")["error"].first().isna().all(), rows["error"].tolist()
+    assert set(rows["status"]) == {"ok"}
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a worker's memory is read from /proc")

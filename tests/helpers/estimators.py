@@ -204,3 +204,30 @@ class ShortPredict(DummyEstimator):
 
     def predict(self, X):
         return super().predict(X)[:-3]
+
+
+class EnvironmentChanger(DummyEstimator):
+    """Sets a thread count and a variable of its own in fit, as a careless plugin might."""
+
+    def fit(self, X, y):
+        import os
+
+        os.environ["OMP_NUM_THREADS"] = "7"
+        os.environ["TREESVSNETS_TEST_LEFT_BEHIND"] = "yes"
+        return super().fit(X, y)
+
+
+class EnvironmentReader(DummyEstimator):
+    """Fails in fit when it finds what :class:`EnvironmentChanger` leaves behind."""
+
+    def fit(self, X, y):
+        import os
+
+        seen = {
+            name: os.environ[name]
+            for name in ("OMP_NUM_THREADS", "TREESVSNETS_TEST_LEFT_BEHIND")
+            if name in os.environ
+        }
+        if seen:
+            raise RuntimeError(f"an earlier cell's environment is still here: {seen}")
+        return super().fit(X, y)

@@ -26,6 +26,7 @@ a cell stops.
 from __future__ import annotations
 
 import faulthandler
+import os
 import signal
 import sys
 from multiprocessing.connection import Connection
@@ -37,6 +38,14 @@ from treesvsnets.bench.plan.jobs import JobRunner
 #: in its worker (the harness gives the next cell of any other estimator a new worker, unless
 #: the worker's setup loaded them: a plugin file that imports torch, which a new one would too)
 NET_LIBRARIES = ("torch", "tensorflow", "jax")
+
+
+def _restore(environment: dict[str, str]) -> None:
+    """Put back the environment a job changed (an estimator that set ``OMP_NUM_THREADS`` or
+    its own variables in ``fit``): the next job starts with the worker's, as in a new one."""
+    if os.environ != environment:
+        os.environ.clear()
+        os.environ.update(environment)
 
 
 def _net_libraries() -> set[str]:
@@ -90,7 +99,9 @@ def serve(
             connection.send(("ready", fresh_mb))
         elif kind == "job":
             assert runner is not None, "a job came before the setup"
+            environment = dict(os.environ)
             rows = runner.run(payload, started=lambda: connection.send(("started", None)))
+            _restore(environment)
             connection.send(("holds", sorted(_net_libraries() - with_setup)))
             connection.send(("rows", rows))
         elif kind == "stop":
