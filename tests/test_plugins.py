@@ -124,6 +124,12 @@ def test_a_torch_module_plugin_gets_the_training_loop(tmp_path, forget):
             "cannot be imported.",
         ),
         (
+            str(PLUGINS / "not_callable.py"),
+            f"plugin '{PLUGINS / 'not_callable.py'}': estimator 'not_callable' is registered "
+            "with 42, which cannot build it: give a function or an estimator class.",
+        ),
+        (str(PLUGINS), f"plugin '{PLUGINS}' is a folder, not a Python file."),
+        (
             str(PLUGINS / "takes_rf.py"),
             f"plugin '{PLUGINS / 'takes_rf.py'}': estimator name 'rf' is already registered "
             "(from builtin); pick another name or pass override=True.",
@@ -163,6 +169,15 @@ def test_check_catches_predict_of_the_wrong_length():
     )
     assert "  PASS  fit returns self" in done.stdout
     assert done.stdout.rstrip().endswith("6 passed, 2 failed, 1 skipped")  # it has no proba
+
+
+def test_check_says_nan_probabilities_are_nan_not_negative():
+    done = cli("check", f"{PLUGINS / 'broken_predict.py'}:NanProba")
+    assert done.returncode == 1
+    assert (
+        "  FAIL  predict_proba rows are probabilities that sum to 1: predict_proba returned NaN "
+        "or infinite values" in done.stdout
+    ), done.stdout
 
 
 def test_a_check_that_does_not_apply_is_skipped_with_the_reason_and_counted_apart():

@@ -14,3 +14,15 @@ class ShortPredict(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return np.full(len(X) - 1, self.classes_[0])
+
+
+class NanProba(ShortPredict):
+    """Whole labels, and probabilities of NaN for half the rows."""
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+    def predict_proba(self, X):
+        proba = np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+        proba[::2] = np.nan
+        return proba

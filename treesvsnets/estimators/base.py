@@ -78,6 +78,11 @@ class EstimatorSpec:
     requires: str | None = None
 
     def __post_init__(self) -> None:
+        if not callable(self.factory):
+            raise ConfigError(
+                f"estimator {self.name!r} is registered with {self.factory!r}, which cannot "
+                "build it: give a function or an estimator class."
+            )
         if self.family not in FAMILIES:
             raise ConfigError(
                 f"estimator {self.name!r} has family {self.family!r}; "

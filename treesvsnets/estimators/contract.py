@@ -113,6 +113,7 @@ def check_predict_proba(make: Factory, data: CheckData) -> None:
     assert proba.shape == (len(data.X), n_classes), (
         f"predict_proba returned shape {proba.shape}, expected {(len(data.X), n_classes)}"
     )
+    assert np.isfinite(proba).all(), "predict_proba returned NaN or infinite values"
     assert np.all(proba >= 0), "predict_proba returned negative probabilities"
     worst = float(np.abs(proba.sum(axis=1) - 1).max())
     assert worst < 1e-5, f"predict_proba rows do not sum to 1 (off by up to {worst:.3g})"

@@ -76,7 +76,10 @@ def load_plugin(target: str) -> list[str]:
     looks_like_file = target.endswith(".py") or "/" in target or "\\" in target
     path = Path(target).expanduser()
     if looks_like_file and not path.is_file():
-        raise ConfigError(f"plugin {target!r} does not exist (no such file).")
+        what = (
+            "is a folder, not a Python file" if path.is_dir() else "does not exist (no such file)"
+        )
+        raise ConfigError(f"plugin {target!r} {what}.")
     if looks_like_file:
         resolved = path.resolve()
         digest = hashlib.sha256(resolved.read_bytes()).hexdigest()
