@@ -171,6 +171,36 @@ def test_check_catches_predict_of_the_wrong_length():
     assert done.stdout.rstrip().endswith("6 passed, 2 failed, 1 skipped")  # it has no proba
 
 
+@pytest.mark.parametrize(
+    ("estimator", "failure"),
+    [
+        ("SegfaultingEstimator", "the process running it was killed by SIGSEGV (a crash in "
+                                 "native code)"),
+        ("ExitingEstimator", "the process running it exited with code 1 (the estimator may "
+                             "call os._exit or sys.exit)"),
+    ],
+)  # fmt: skip
+def test_check_of_an_estimator_that_kills_its_process_fails_each_check_saying_how(
+    estimator, failure
+):
+    """Each check runs in a process of its own: a crash fails it, and every other check
+    still runs and is reported (the command itself ended with the crash's exit code)."""
+    done = cli("check", f"tests.helpers.estimators:{estimator}")
+    assert done.returncode == 1, done.stdout + done.stderr
+    fails = [line for line in done.stdout.splitlines() if line.startswith("  FAIL  ")]
+    assert len(fails) == 9 and all(line.endswith(failure) for line in fails), done.stdout
+    assert done.stdout.rstrip().endswith("0 passed, 9 failed")  # each check fits it first
+
+
+def test_check_stops_a_fit_that_hangs_and_does_not_run_the_rest():
+    done = cli("check", "tests.helpers.estimators:HangingEstimator", "--timeout", "2")
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("  FAIL  ")]
+    assert lines[0] == "  FAIL  fit returns self: did not finish within 2 s (--timeout); stopped"
+    assert all(line.endswith("not run: 'fit returns self' did not finish") for line in lines[1:])
+    assert len(lines) == 9
+
+
 def test_check_says_nan_probabilities_are_nan_not_negative():
     done = cli("check", f"{PLUGINS / 'broken_predict.py'}:NanProba")
     assert done.returncode == 1

@@ -211,9 +211,11 @@ def _command_check(args: argparse.Namespace) -> int:
 
     _load_plugins(args)
     failed = 0
+    if args.timeout is not None and not args.timeout > 0:
+        raise ConfigError(f"--timeout must be a number of seconds above 0, got {args.timeout:g}.")
     for planned in plan_checks(args.target):
         print(planned.report.header(), flush=True)
-        report = planned.run()
+        report = planned.run(args.timeout)
         for line in report.result_lines():
             print(line, flush=True)
         failed += report.failed

@@ -210,6 +210,14 @@ def _add_other_commands(commands: Any) -> None:
         help="module:Class, path/to/file.py:Class (or a factory function), "
         "or a registered estimator name",
     )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop a check whose fit runs longer (default: 120; a check that crashes or hangs "
+        "fails, and the others run)",
+    )
     _add_setting_flags(check, only=("plugins",))
     _add_inspect(commands)
 

@@ -74,19 +74,107 @@ class PlannedCheck:
     make: Callable[[], Any]
     data: Any = None  # the CheckData, or None when skipped
 
-    def run(self) -> CheckReport:
-        """Every contract check, under one thread per native pool: the checks test the
-        contract, not speed, and a small fit under 2 BLAS threads can take 10x longer
-        (logistic regression on digits)."""
+    def run(self, seconds: float | None = None) -> CheckReport:
+        """Every contract check, each in a process of its own where it can (see
+        :func:`_run_apart`; ``seconds``: how long one may run, :data:`CHECK_SECONDS` by
+        default), under one thread per native pool: the checks test the contract, not speed,
+        and a small fit under 2 BLAS threads can take 10x longer (logistic regression on
+        digits)."""
         if self.data is None:
             return self.report
         from threadpoolctl import threadpool_limits
 
         from treesvsnets.estimators.contract import run_checks
 
+        apart = _Apart(seconds or CHECK_SECONDS)
         with threadpool_limits(limits=1):
-            results = tuple(run_checks(self.make, self.data))
+            results = tuple(run_checks(self.make, self.data, apart.run))
         return replace(self.report, results=results)
+
+
+#: how long one check may run before its process is stopped (a fit that hangs)
+CHECK_SECONDS = 120.0
+
+
+class _Apart:
+    """Runs each check in a forked child, so that an estimator that crashes the process (a
+    segfault, ``os._exit``) or hangs fails that check, saying how, and the others still run
+    (after a hang they are not run: each fits the same estimator). Where a fork is not safe
+    (not Linux, a thread running, torch imported: its thread pools do not survive a fork)
+    a check runs here, as it would without this."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.hung: str | None = None
+
+    def run(self, name: str, check: Any, make: Callable[[], Any], data: Any) -> CheckResult:
+        import os
+        import pickle
+        import sys
+        import threading
+
+        from treesvsnets.estimators.contract import run_check
+
+        if self.hung is not None:
+            return CheckResult(name, "fail", f"not run: {self.hung!r} did not finish")
+        if sys.platform != "linux" or threading.active_count() > 1 or "torch" in sys.modules:
+            return run_check(name, check, make, data)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: run the check, send its result, leave without exit handlers
+            code = 1
+            try:
+                os.close(read)
+                os.write(write, pickle.dumps(run_check(name, check, make, data)))
+                code = 0
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        os.close(write)
+        status = _wait(pid, self.seconds)
+        with os.fdopen(read, "rb") as pipe:
+            said = pipe.read()
+        if status == 0 and said:
+            return pickle.loads(said)
+        if status is None:
+            self.hung = name
+            return CheckResult(
+                name, "fail", f"did not finish within {self.seconds:g} s (--timeout); stopped"
+            )
+        return CheckResult(name, "fail", _how_it_ended(status))
+
+
+def _wait(pid: int, seconds: float) -> int | None:
+    """The child's exit status (negative: the signal that ended it); None when it ran past
+    ``seconds`` (it is killed)."""
+    import os
+    import signal
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None
+
+
+def _how_it_ended(status: int) -> str:
+    """Why a check's process gave no result, in a few words."""
+    import signal
+
+    if status < 0:
+        name = signal.Signals(-status).name
+        native = " (a crash in native code)" if -status in (signal.SIGSEGV, signal.SIGBUS) else ""
+        return f"the process running it was killed by {name}{native}"
+    return (
+        f"the process running it exited with code {status} (the estimator may call os._exit "
+        "or sys.exit)"
+    )
 
 
 def plan_checks(target: str) -> list[PlannedCheck]:

@@ -192,19 +192,24 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 }
 
 
-def run_checks(make: Factory, data: CheckData) -> list[CheckResult]:
-    """Run every check of the data's task; a check fails on AssertionError or on any exception
-    the estimator raises, and is skipped, with the reason, when it does not apply (SkipCheck)."""
-    results = []
-    for name, check in CHECKS[data.task]:
-        try:
-            check(make, data)
-        except SkipCheck as exc:
-            results.append(CheckResult(name, "skip", str(exc)))
-        except AssertionError as exc:
-            results.append(CheckResult(name, "fail", str(exc)))
-        except Exception as exc:  # noqa: BLE001 - the estimator under test may raise anything
-            results.append(CheckResult(name, "fail", f"raised {type(exc).__name__}: {exc}"))
-        else:
-            results.append(CheckResult(name, "pass"))
-    return results
+def run_check(name: str, check: Callable[[Factory, CheckData], None], make: Factory,
+              data: CheckData) -> CheckResult:  # fmt: skip
+    """Run one check: it fails on AssertionError or on any exception the estimator raises,
+    and is skipped, with the reason, when it does not apply (SkipCheck)."""
+    try:
+        check(make, data)
+    except SkipCheck as exc:
+        return CheckResult(name, "skip", str(exc))
+    except AssertionError as exc:
+        return CheckResult(name, "fail", str(exc))
+    except Exception as exc:  # noqa: BLE001 - the estimator under test may raise anything
+        return CheckResult(name, "fail", f"raised {type(exc).__name__}: {exc}")
+    return CheckResult(name, "pass")
+
+
+def run_checks(
+    make: Factory, data: CheckData, run: Callable[..., CheckResult] = run_check
+) -> list[CheckResult]:
+    """Run every check of the data's task with ``run`` (:func:`run_check`, or a caller's
+    that runs it elsewhere: ``treesvsnets check`` runs each in a child process)."""
+    return [run(name, check, make, data) for name, check in CHECKS[data.task]]
