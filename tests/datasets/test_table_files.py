@@ -110,6 +110,24 @@ def test_a_header_that_names_a_column_twice_is_refused_however_the_names_are_spa
         load_table(path)
 
 
+def test_thousands_groups_do_not_outvote_the_decimal_commas_of_a_european_file(tmp_path):
+    """Amounts written 7.804 (seven thousand...) as often as rates written 2,2: the file's
+    decimal mark is the comma, so the amounts are thousands and the rates numbers."""
+    rng = np.random.default_rng(0)
+    amounts, rates = rng.integers(1000, 9000, 200), rng.integers(0, 100, 200) / 10
+    pd.DataFrame(
+        {
+            "amount": [f"{v // 1000}.{v % 1000:03d}" for v in amounts],
+            "rate": [f"{v:.1f}".replace(".", ",") for v in rates],
+            "y": np.where(rates > 5, "hi", "lo"),
+        }
+    ).to_csv(tmp_path / "eu.csv", sep=";", index=False)
+    dataset = load_table(tmp_path / "eu.csv")
+    assert dataset.cleaning["read_with"] == {"sep": ";", "decimal": ","}
+    np.testing.assert_array_equal(dataset.X["amount"], amounts)
+    np.testing.assert_allclose(dataset.X["rate"], rates)
+
+
 def test_numbers_in_text_follow_the_files_decimal_mark(tmp_path):
     """A column pandas leaves as text (a placeholder, thousands grouped) is parsed with the
     file's decimal mark: '1.234,5' is 1234.5 in a ';' file."""
@@ -147,6 +165,9 @@ def test_sep_and_decimal_given_for_a_table_replace_the_detected_ones(tmp_path):
         ("a\tb\ty\n1,5\t2\tp\n", ",", ("\t", ",")),
         ('a,b,y\n"x;y",2,p\n"z;w",3,q\n', ",", (",", ".")),  # ';' inside quotes
         ("a b y\n1 2 p\n", ",", (",", ".")),  # nothing fits: the suffix's, refused later
+        ("a;b;y\n7.804;2,2;p\n1.250;3,5;q\n", ",", (";", ",")),  # 7.804: a thousands group
+        ("a;b;y\n1.250;2.500;p\n", ",", (";", ",")),  # only groups of three: ';' says ','
+        ("a;b;y\n0.125;2;p\n", ",", (";", ".")),  # 0.125 is no thousands group
     ],
 )
 def test_the_separator_and_decimal_mark_are_judged_on_the_files_head(head, default, expected):

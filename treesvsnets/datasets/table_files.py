@@ -10,7 +10,8 @@ options give them (``sep``, ``decimal``): the suffix's separator (',' for .csv, 
 when every record of the file's head has the same number of fields under it, else the one of
 ',', ';', tab and '|' that gives the most fields consistently; the decimal mark is ',' when the
 separator is not ',' and the numbers of the head are written with a ',' more often than with a
-'.'. A UTF-8 byte-order mark is skipped; a file UTF-8 cannot read is read as Windows-1252
+'.' (a number such as '7.804', a thousands group or three decimals alike, counts for neither;
+where it is all there is, ';' says ','). A UTF-8 byte-order mark is skipped; a file UTF-8 cannot read is read as Windows-1252
 (Excel's CSV in Western Europe) or Latin-1, a UTF-16 one by its byte-order mark
 (:data:`ENCODINGS`). What was used is kept in the frame's ``attrs["read_with"]`` (the encoding
 where it is not UTF-8), which :func:`~treesvsnets.datasets.tables.clean_table` records.
@@ -42,6 +43,9 @@ ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 HEAD_BYTES = 1 << 16
 _COMMA_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:[.\u00a0 ]\d{3})+|\d+),\d+$")
 _POINT_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+$")
+#: a number that reads as a thousands group or as three decimals alike ('7.804', '1,250'):
+#: it says nothing of the decimal mark
+_ONE_GROUP = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")
 
 
 def looks_like_table(name: str) -> bool:
@@ -225,8 +229,12 @@ def sniff_text(
     if sep in (None, ","):
         return sep, "."
     values = [v.strip() for r in csv.reader(io.StringIO(head), delimiter=sep) for v in r[:100]]
+    grouped = [bool(_ONE_GROUP.match(v)) for v in values]  # 7.804: 7804, or 7.804?
+    values = [v for v, one_group in zip(values, grouped, strict=True) if not one_group]
     comma = sum(bool(_COMMA_NUMBER.match(v)) for v in values)
     point = sum(bool(_POINT_NUMBER.match(v)) for v in values)
+    if comma == point == 0 and any(grouped) and sep == ";":  # the European's separator
+        return sep, ","
     return sep, "," if comma > point else "."
 
 
