@@ -72,13 +72,14 @@ def test_a_toml_entry_names_the_file_its_target_and_the_columns_to_drop(tmp_path
     ("frame", "extra", "words"),
     [
         (None, ["--target", "lable"], ["'lable'", "Did you mean 'label'?"]),
+        (None, ["--target", "LABEL"], ["'LABEL'", "Did you mean 'label'?"]),  # case apart
         (
             pd.DataFrame({"x": np.linspace(0, 1, 20), "y": ["a"] * 18 + ["b"] * 2}),
             [],
             ["'b'", "'y'", "folds"],
         ),
     ],
-    ids=["unknown target", "class smaller than the folds"],
+    ids=["unknown target", "target in other case", "class smaller than the folds"],
 )
 def test_bad_tables_exit_2_with_one_sentence_naming_file_and_column(
     tmp_path, dirty_csv, frame, extra, words

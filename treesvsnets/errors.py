@@ -41,8 +41,11 @@ class DeclaredTypeError(DatasetError):
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """`` Did you mean 'x'?`` for the closest of ``choices``, or ``""`` when none is close."""
-    close = difflib.get_close_matches(name, list(choices), n=1)
+    """`` Did you mean 'x'?`` for the closest of ``choices`` (the one spelled alike but for
+    its case first: 'CARD' is 'card'), or ``""`` when none is close."""
+    choices = list(choices)
+    same = [choice for choice in choices if str(choice).casefold() == name.casefold()]
+    close = same or difflib.get_close_matches(name, choices, n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
 
 

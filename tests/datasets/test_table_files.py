@@ -128,6 +128,19 @@ def test_thousands_groups_do_not_outvote_the_decimal_commas_of_a_european_file(t
     np.testing.assert_allclose(dataset.X["rate"], rates)
 
 
+def test_a_separator_ending_every_line_adds_no_column(tmp_path):
+    """'a;b;y;' on every line: pandas reads an unnamed, empty last column, which would have
+    been the target; it is dropped, and the table is the plain one."""
+    frame = _european()
+    plain = load_table(write_table(frame, tmp_path / "plain.csv"))
+    path = tmp_path / "trailing.csv"
+    text = frame.to_csv(sep=";", decimal=",", index=False)
+    path.write_text(text.replace("\n", ";\n"))
+    read = load_table(path)
+    _same_table(read, plain)
+    assert read.cleaning["read_with"]["empty_columns_at_the_end_dropped"] == 1
+
+
 def test_numbers_in_text_follow_the_files_decimal_mark(tmp_path):
     """A column pandas leaves as text (a placeholder, thousands grouped) is parsed with the
     file's decimal mark: '1.234,5' is 1234.5 in a ';' file."""

@@ -11,10 +11,12 @@ when every record of the file's head has the same number of fields under it, els
 ',', ';', tab and '|' that gives the most fields consistently; the decimal mark is ',' when the
 separator is not ',' and the numbers of the head are written with a ',' more often than with a
 '.' (a number such as '7.804', a thousands group or three decimals alike, counts for neither;
-where it is all there is, ';' says ','). A UTF-8 byte-order mark is skipped; a file UTF-8 cannot read is read as Windows-1252
-(Excel's CSV in Western Europe) or Latin-1, a UTF-16 one by its byte-order mark
-(:data:`ENCODINGS`). What was used is kept in the frame's ``attrs["read_with"]`` (the encoding
-where it is not UTF-8), which :func:`~treesvsnets.datasets.tables.clean_table` records.
+where it is all there is, ';' says ','). A UTF-8 byte-order mark is skipped; a file UTF-8
+cannot read is read as Windows-1252 (Excel's CSV in Western Europe) or Latin-1, a UTF-16 one
+by its byte-order mark (:data:`ENCODINGS`). Columns at the end with neither a name nor a value
+(a ';' ending every line) are dropped. What was used is kept in the frame's
+``attrs["read_with"]`` (the encoding where it is not UTF-8), which
+:func:`~treesvsnets.datasets.tables.clean_table` records.
 """
 
 from __future__ import annotations
@@ -111,6 +113,12 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
             message += f" (is it a {kind} file, as its name says?)"
         ending = "" if message.endswith(("?", "!")) else "."
         raise DatasetError(f"data file {str(path)!r} cannot be read: {message}{ending}") from None
+    trailing = 0  # a ';' at the end of every line, a sheet's formatted empty cells
+    while frame.shape[1] > 2 and _empty_unnamed(frame.iloc[:, -1 - trailing]):
+        trailing += 1
+    if trailing:
+        frame = frame.iloc[:, : frame.shape[1] - trailing]
+        read_with["empty_columns_at_the_end_dropped"] = trailing
     if frame.shape[1] < 2:
         raise DatasetError(
             f"data file {str(path)!r} has {frame.shape[1]} column(s); a table needs at least a "
@@ -157,6 +165,11 @@ def _read_text(
     if encoding != ENCODINGS[0]:
         used["encoding"] = encoding
     return frame, used
+
+
+def _empty_unnamed(column: Any) -> bool:
+    """Whether a column has no name in the file (pandas calls it 'Unnamed: 7') and no value."""
+    return str(column.name).startswith("Unnamed: ") and bool(column.isna().all())
 
 
 def _check_header(head: str, sep: str | None, path: Path) -> None:
