@@ -141,6 +141,21 @@ def test_a_separator_ending_every_line_adds_no_column(tmp_path):
     assert read.cleaning["read_with"]["empty_columns_at_the_end_dropped"] == 1
 
 
+def test_a_parquet_duration_is_read_as_seconds(tmp_path):
+    """Parquet keeps durations as their own type: they are numbers (seconds), as a date is
+    a datetime, not categories nor a column to refuse."""
+    frame = _european()
+    waits = np.arange(len(frame)) * 37.5
+    frame.insert(0, "wait", pd.to_timedelta(waits, unit="s"))
+    frame.loc[3, "wait"] = pd.NaT
+    frame.to_parquet(tmp_path / "durations.parquet")
+    dataset = load_table(tmp_path / "durations.parquet")
+    (reading,) = [r for r in dataset.columns if r.name == "wait"]
+    assert (reading.kind, reading.note) == ("numeric", "durations as seconds")
+    expected = pd.Series(waits, name="wait").mask(pd.Series(range(len(frame))) == 3)
+    pd.testing.assert_series_equal(dataset.X["wait"].astype(float), expected)
+
+
 def test_numbers_in_text_follow_the_files_decimal_mark(tmp_path):
     """A column pandas leaves as text (a placeholder, thousands grouped) is parsed with the
     file's decimal mark: '1.234,5' is 1234.5 in a ';' file."""

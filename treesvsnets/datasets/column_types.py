@@ -355,6 +355,11 @@ def _typed(
         reading.kind = "datetime"
         dates = pd.to_datetime(present, utc=True).dt.tz_convert(None)
         return dates.astype("datetime64[ns]")
+    if pd.api.types.is_timedelta64_dtype(present.dtype):  # Parquet's durations
+        if forced == "datetime":
+            return _refused(present, missing, reading)
+        reading.kind, reading.note = "numeric", "durations as seconds"
+        return present.dt.total_seconds()
     if pd.api.types.is_numeric_dtype(present.dtype):
         if forced == "datetime":
             return _refused(present, missing, reading)

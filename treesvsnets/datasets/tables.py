@@ -56,7 +56,7 @@ def _check_encodable(values: Any, column: str, where: str) -> None:
 
     import pandas as pd
 
-    if values.dtype.kind in "biufM" or isinstance(values.dtype, pd.StringDtype):
+    if values.dtype.kind in "biufmM" or isinstance(values.dtype, pd.StringDtype):  # m: durations
         return
     kinds = {type(v) for v in values.dropna().iloc[:1000]}
     plain = str | bool | int | float | np.generic | datetime.date  # Timestamp is a datetime
