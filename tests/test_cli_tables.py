@@ -51,6 +51,24 @@ def test_run_on_a_dirty_csv_benchmarks_it_and_records_the_cleaning(tmp_path, dir
     assert "impute+onehot/target+standard" in set(rows["preprocessing"])
 
 
+def test_values_a_column_could_not_read_are_named_in_the_runs_first_line(tmp_path):
+    """A file whose decimal commas start past the head the decimal mark is judged on: the
+    rates written 9,9 cannot be read as numbers, count as missing (imputed in each fold),
+    and the run says so on its first line, not only in inspect."""
+    rng = np.random.default_rng(0)
+    rate, other = rng.integers(0, 100, 12_000) / 10, np.arange(12_000)  # no two rows alike
+    written = [
+        f"{v:.1f}" if i < 11_000 else f"{v:.1f}".replace(".", ",") for i, v in enumerate(rate)
+    ]
+    frame = pd.DataFrame({"rate": written, "other": other, "y": np.where(rate > 5, "hi", "lo")})
+    frame.to_csv(tmp_path / "late.csv", sep=";", index=False)
+    done = cli("run", "-d", tmp_path / "late.csv", "-e", "logreg", "--folds", "2",
+               "--out", tmp_path / "runs")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first = done.stderr.splitlines()[0]
+    assert "; values unread, now missing: 'rate' 1000 (e.g. '" in first, first
+
+
 def test_a_toml_entry_names_the_file_its_target_and_the_columns_to_drop(tmp_path, dirty_csv):
     config = tmp_path / "bench.toml"
     config.write_text(

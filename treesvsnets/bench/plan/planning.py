@@ -309,6 +309,12 @@ def data_note(dataset: Dataset, path: str) -> str:
     declared = cleaning.get("columns_dropped_by_definition")  # a built-in real table's
     dropped += [f"{name} (by its definition)" for name in declared or ()]
     columns = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    unread = [  # values a column's kind could not read: missing now, and imputed per fold
+        f"{r.name!r} {r.unparsed}"
+        + (f" (e.g. {r.unparsed_examples[0]!r})" if r.unparsed_examples else "")
+        for r in dataset.columns
+        if r.used and r.unparsed
+    ]
     return (
         f"table {dataset.name!r}: target {cleaning.get('target')}, "
         f"{cleaning.get('task', dataset.task)}; "
@@ -323,6 +329,7 @@ def data_note(dataset: Dataset, path: str) -> str:
         + (f", {cleaning['row_cap']}" if cleaning.get("row_cap") else "")
         + (f"; columns: {columns}" if columns else "")
         + (f"; dropped: {', '.join(dropped)}" if dropped else "")
+        + (f"; values unread, now missing: {', '.join(unread)}" if unread else "")
         + (
             "; docs/data.md describes this built-in table"
             if declared is not None
