@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -304,3 +305,17 @@ def test_report_html_renders_in_a_headless_browser(report_run, tmp_path):
         assert table["rows"] == len(estimators) + 1 and min(table["shown"]) > 50
         assert all(name in table["text"] for name in estimators)
         assert "accuracy" in table["text"] and "vs baseline" in table["text"]
+
+
+def test_datasets_whose_names_make_the_same_file_name_get_figures_of_their_own():
+    """'my data' and 'my_data' (or 'vin é' and 'vin ü') once shared figures/my_data-*.png:
+    the second dataset's plots showed under both. A name unsafe in a file name gets a digest
+    of itself; a safe one keeps its name, as in earlier runs."""
+    from treesvsnets.reports.layout import slug
+
+    names = ["my data", "my_data", "vin é", "vin ü", "data/my data.csv", "iris"]
+    slugs = [slug(name) for name in names]
+    assert len(set(slugs[:4])) == 4
+    assert slugs[1] == "my_data" and slugs[5] == "iris"  # safe names are kept as they are
+    assert slugs[4] == slug("my data.csv") and slugs[4].startswith("my_data.csv-")
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", s) for s in slugs)

@@ -5,6 +5,7 @@ folder (:func:`save_figure`: ``RUN_DIR/figures/NAME.png``)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,9 +67,15 @@ class ReportContent:
 
 def slug(name: str) -> str:
     """A file-name-safe form of a dataset or estimator name (a run written before tables went
-    by short names named them by their path: its file's name)."""
+    by short names named them by their path: its file's name). A name that is not safe as it
+    is gets a short digest of itself too, so two names that make the same safe form ('my
+    data', 'my_data'; 'vin é', 'vin ü') do not share their figures' files."""
     short = Path(name).name if "/" in name and Path(name).suffix else name
-    return file_safe(short)
+    safe = file_safe(short)
+    if safe == short:
+        return safe
+    digest = hashlib.blake2b(short.encode("utf-8"), digest_size=3).hexdigest()
+    return f"{safe}-{digest}"
 
 
 def save_figure(draw: Callable[[], Any], run_dir: Path, name: str) -> Path:
