@@ -64,3 +64,26 @@ def test_the_terminal_shows_the_datasets_in_the_order_the_run_took_them():
     rows = score_rows({"wine": {"rf": [0.9, 0.8]}, "iris": {"rf": [0.7, 0.6]}})
     heads = [line.strip().splitlines()[0] for line in leaderboard_lines(rows)]
     assert heads == ["wine", "iris"]
+
+
+def test_an_estimator_that_failed_most_folds_ranks_after_the_complete_ones(tmp_path, register_spec):
+    """One fold of three succeeded: its mean is over another set of folds than the others',
+    so it ranks after every estimator with all its cells, shows no spread it does not have,
+    and gets no 'better' without a test."""
+    import treesvsnets
+    from tests.helpers.estimators import OddFoldFailer
+    from treesvsnets.reports.leaderboard import display_table
+
+    register_spec("flaky", OddFoldFailer)
+    rows = treesvsnets.run(datasets=["wine"], estimators=["flaky", "logreg"], folds=3,
+                           out=tmp_path, progress=False).rows  # fmt: skip
+    assert rows.groupby("estimator")["status"].apply(lambda s: (s == "ok").sum()).to_dict() == {
+        "flaky": 1, "logreg": 3, "dummy": 3
+    }  # fmt: skip
+    board = leaderboard(rows).set_index("estimator")
+    assert board.loc["flaky", "rank"] == 3  # after logreg and the dummy, whose 3 cells ran
+    assert board.loc["logreg", "rank"] == 1 and board.loc["dummy", "rank"] == 2
+    shown = display_table(leaderboard(rows)).set_index("estimator")
+    assert shown.loc["flaky", "accuracy"].endswith(" (1 cell)")
+    assert shown.loc["flaky", "vs baseline"] == "no test (1 fold)"
+    assert shown.loc["logreg", "vs baseline"].startswith("better (p=")

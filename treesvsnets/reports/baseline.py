@@ -43,6 +43,8 @@ class BaselineComparison:
     p_value: float  # NaN with a single split
     n_folds: int
     metric: Metric = ACCURACY
+    #: the run split the data into folds, but too few of them succeeded for a test
+    untested: bool = False
 
     @property
     def gain(self) -> float:
@@ -52,7 +54,7 @@ class BaselineComparison:
     @property
     def better(self) -> bool:
         if math.isnan(self.p_value):
-            return self.gain > 0
+            return self.gain > 0 and not self.untested
         return self.gain > 0 and self.p_value < ALPHA
 
     @property
@@ -67,7 +69,12 @@ class BaselineComparison:
             if self.worse
             else "not significantly better"
         )
-        if math.isnan(self.p_value):
+        if self.untested:
+            evidence = (
+                f"only {self.n_folds} of its folds succeeded beside the baseline's: too few "
+                "for a test"
+            )
+        elif math.isnan(self.p_value):
             evidence = f"on a single split, {self.n_folds} fold(s): no test is possible"
         else:
             evidence = (
@@ -88,6 +95,8 @@ class BaselineComparison:
     def mark(self) -> str:
         """The leaderboard's short form: ``better (p=0.002)``, ``NOT better (p=0.41)`` or
         ``WORSE (p=0.03)``."""
+        if self.untested:
+            return f"no test ({self.n_folds} fold{'s' if self.n_folds != 1 else ''})"
         p = "" if math.isnan(self.p_value) else f" (p={self.p_value:.2g})"
         return ("better" if self.better else "WORSE" if self.worse else "NOT better") + p
 
@@ -129,8 +138,11 @@ def compare_to_baseline(rows: pd.DataFrame, metric: str | None = None) -> list[B
                     continue
                 difference = float((paired[column] - paired[f"{column}_b"]).mean())
                 p_value, n_folds = math.nan, len(paired)
+                planned = pd.to_numeric(cells.get("n_folds"), errors="coerce").max()
+                untested = bool(planned > 1)  # k folds, too few of them succeeded
             else:
                 difference, _, p_value, n_folds = found
+                untested = False
             comparisons.append(
                 BaselineComparison(
                     dataset=str(dataset),
@@ -142,6 +154,7 @@ def compare_to_baseline(rows: pd.DataFrame, metric: str | None = None) -> list[B
                     p_value=p_value,
                     n_folds=n_folds,
                     metric=judged,
+                    untested=untested,
                 )
             )
     return comparisons

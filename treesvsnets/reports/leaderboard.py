@@ -119,9 +119,16 @@ def leaderboard(rows: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
 
 
 def _ranks(part: pd.DataFrame) -> pd.Series:
-    """One dataset's ranks by its judging score (1 = best; ties share the best rank)."""
+    """One dataset's ranks by its judging score (1 = best; ties share the best rank). An
+    estimator some of whose cells failed ranks after every estimator with all its cells: its
+    mean leaves out the folds it failed on, so it is not the same average."""
     metric = judged_by(part)
-    return part[metric.column].rank(ascending=not metric.higher_is_better, method="min")
+    complete = part["cells_ok"] >= part["cells"]
+    ranks = part[metric.column].where(complete).rank(ascending=not metric.higher_is_better,
+                                                     method="min")  # fmt: skip
+    after = part[metric.column].where(~complete).rank(ascending=not metric.higher_is_better,
+                                                      method="min")  # fmt: skip
+    return ranks.fillna(after + int(ranks.notna().sum()))
 
 
 def _shown(metric: Metric, values: pd.Series, board: pd.DataFrame) -> list[str]:
@@ -156,7 +163,9 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
             ranking.label: [
                 ("failed" if shown == "" else shown)
                 if pd.isna(m)
-                else f"{ranking.show(m)} ± {ranking.show(0.0 if pd.isna(s) else s, 2)}"
+                else f"{ranking.show(m)} (1 cell)"  # no spread: one fold, or one succeeded
+                if pd.isna(s)
+                else f"{ranking.show(m)} ± {ranking.show(s, 2)}"
                 for m, s, shown in zip(means, spreads, scored, strict=True)
             ],
             "95% CI": [
