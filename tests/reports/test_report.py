@@ -239,6 +239,26 @@ def test_compare_of_a_run_with_itself_finds_no_change(report_run):
     assert (comparison.table.dropna(subset=["score_p"])["score_p"] == 1.0).all()
 
 
+def test_compare_says_failed_where_every_cell_of_one_run_failed(tmp_path, register_spec):
+    """The same estimator, every cell of run B failed: its scores and times read 'failed' and
+    '—', never 'nan'."""
+    from tests.helpers.estimators import ProbaDummy, RaisingEstimator
+    from treesvsnets.estimators import EstimatorSpec, add
+    from treesvsnets.reports.compare import format_comparison
+
+    register_spec("flip", ProbaDummy)  # removed by the fixture at the end
+    runs = []
+    for name, factory in (("a", ProbaDummy), ("b", RaisingEstimator)):
+        spec = EstimatorSpec(name="flip", family="other", factory=factory, threads_param=None)
+        add(spec, override=True)
+        runs.append(treesvsnets.run(datasets=["iris"], estimators=["flip"], folds=2,
+                                    out=tmp_path / name, progress=False).run_dir)  # fmt: skip
+    text = format_comparison(treesvsnets.compare_runs(*runs))
+    (line,) = [line for line in text.splitlines() if line.startswith("iris       flip")]
+    assert "failed" in line and "—" in line and "nan" not in text, text
+    assert line.split()[-1] == "2/0"
+
+
 def test_compare_of_a_folder_that_is_no_run_is_one_sentence(tmp_path):
     done = cli("compare", tmp_path, tmp_path)
     assert done.returncode == 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +248,11 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     )
 
 
+def _or_failed(value: float, show: Any, missing: str = "failed") -> str:
+    """``value`` shown, or ``missing`` where there is none (every cell of a run failed)."""
+    return missing if pd.isna(value) else show(value)
+
+
 def _flag(p: float) -> str:
     if math.isnan(p):
         return ""
@@ -270,13 +276,15 @@ def format_comparison(comparison: Comparison) -> str:
                 row["dataset"],
                 row["estimator"],
                 row["metric"],
-                metrics[row["score"]].show(row["score_a"]),
-                metrics[row["score"]].show(row["score_b"]),
-                metrics[row["score"]].show(row["change"], signed=True) + _flag(row["score_p"]),
+                _or_failed(row["score_a"], metrics[row["score"]].show),
+                _or_failed(row["score_b"], metrics[row["score"]].show),
+                _or_failed(row["change"], partial(metrics[row["score"]].show, signed=True), "—")
+                + _flag(row["score_p"]),
                 "" if math.isnan(row["score_p"]) else f"{row['score_p']:.3g}",
-                f"{row['fit_s_a']:.3f} → {row['fit_s_b']:.3f}",
-                f"{row['fit_ratio']:.2f}x{_flag(row['fit_p'])}",
-                f"{row['predict_ratio']:.2f}x{_flag(row['predict_p'])}",
+                f"{_or_failed(row['fit_s_a'], '{:.3f}'.format)} → "
+                f"{_or_failed(row['fit_s_b'], '{:.3f}'.format)}",
+                _or_failed(row["fit_ratio"], "{:.2f}x".format, "—") + _flag(row["fit_p"]),
+                _or_failed(row["predict_ratio"], "{:.2f}x".format, "—") + _flag(row["predict_p"]),
                 row["cells_ok"],
             ]
             for _, row in table.iterrows()
