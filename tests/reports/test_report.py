@@ -158,6 +158,19 @@ def test_the_report_command_rewrites_every_file(report_run, tmp_path):
     assert len(list((copy / "figures").glob("*.png"))) == FIGURES
 
 
+def test_a_report_rewritten_from_the_folder_is_the_one_the_run_wrote(tmp_path):
+    """The run's report reads the manifest as written: ridge's alphas are a tuple in memory
+    and a list in manifest.json, and showed as (0.1, ...) in one, [0.1, ...] in the other."""
+    run = treesvsnets.run(datasets=["diabetes"], estimators=["ridge"], folds=2, out=tmp_path,
+                          progress=False)  # fmt: skip
+    written = {name: (run.run_dir / name).read_text() for name in ("report.md", "summary.csv")}
+    assert "alphas=[0.1, 1.0, 10.0]" in written["report.md"]
+    done = cli("report", run.run_dir)
+    assert done.returncode == 0, done.stderr
+    for name, text in written.items():
+        assert (run.run_dir / name).read_text() == text, name
+
+
 def test_the_report_shows_every_manifest_field_it_reads(report_run):
     """The report reads the typed Manifest by attribute: a field renamed on either side
     fails here, as an AttributeError or as the '?' a missing entry shows."""

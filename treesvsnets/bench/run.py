@@ -238,8 +238,8 @@ def _execute(
         manifest.end(status, rows, planned, time.perf_counter() - started)
         folder.export(rows, trials)
         folder.write_manifest(manifest)
-        if finish is not None:
-            finish(folder.path, rows, manifest)
+        if finish is not None:  # the manifest as written: `treesvsnets report` reads the same
+            finish(folder.path, rows, folder.read_manifest())
     return RunResult(manifest.run_id, folder.path, rows, manifest.to_dict())
 
 
