@@ -50,10 +50,14 @@ class Metric:
         for a missing value."""
         if value is None or value != value:  # None or NaN
             return ""
-        sign = "+" if signed and value >= 0 else ""
-        if not self.in_target_units:
-            return f"{sign}{value:.{self.digits}f}"
-        return sign + significant(value, digits or 4)
+        text = (
+            f"{value:.{self.digits}f}"
+            if not self.in_target_units
+            else significant(value, digits or 4)
+        )
+        if text.startswith("-") and float(text) == 0:  # -0.00001 shows as 0.0000, not -0.0000
+            text = text[1:]
+        return ("+" if signed and not text.startswith("-") else "") + text
 
 
 def significant(value: float, digits: int = 4) -> str:

@@ -218,3 +218,26 @@ def test_what_the_paragraph_knows_of_each_dataset_comes_from_the_manifests_entri
         "kind": "tables",
         "categorical": "tables with categorical columns",
     }
+
+
+def test_an_interval_end_within_half_a_point_of_0_reads_as_0_and_includes_it():
+    """An Elo interval from -0.0002 to 37 once read '-0 to 37, which includes 0', and the
+    same from +0.0002 would have read 'excludes 0': the ends are whole points, and 0 is 0."""
+    from types import SimpleNamespace
+
+    from treesvsnets.reports.verdict import _gap
+
+    for noise in (-0.0002, 0.0002):
+        result = SimpleNamespace(elo=SimpleNamespace(gap=lambda a, b, n=noise: (12.3, n, 37.4)))
+        gap, low, high = _gap(result, "a", "b")
+        assert (gap, low, high) == (12.3, 0.0, 37.0) and f"{low:.0f}" == "0"
+    result = SimpleNamespace(elo=SimpleNamespace(gap=lambda a, b: (5.0, np.nan, np.nan)))
+    assert np.isnan(_gap(result, "a", "b")[1])  # one dataset: no interval
+
+
+def test_a_score_that_rounds_to_zero_shows_no_minus_sign():
+    from treesvsnets.tasks import primary
+
+    r2, accuracy = primary("regression", "r2"), primary("classification", None)
+    assert r2.show(-0.00001) == "0.0000" and accuracy.show(-0.00001, signed=True) == "+0.0000"
+    assert accuracy.show(-0.25, signed=True) == "-0.2500" and r2.show(0.5) == "0.5000"

@@ -137,8 +137,18 @@ def _head_to_head(result: Aggregate, a: str, b: str, datasets: list[str] | None 
     return float(rates.loc[a, b]) if a in rates.index and b in rates.index else float("nan")
 
 
-def _lead(result: Aggregate, a: str, b: str) -> str:
+def _gap(result: Aggregate, a: str, b: str) -> tuple[float, float, float]:
+    """The Elo gap of ``a`` over ``b`` with its 95% interval's ends in whole points, as the
+    verdict says them: an end within half a point of 0 is 0, so whether the interval
+    excludes 0 is not decided by rounding noise (-0.0002 read 'includes', +0.0002 'excludes')."""
     gap, low, high = result.elo.gap(a, b)
+    if np.isnan(low):
+        return gap, low, high
+    return gap, float(round(low)), float(round(high))
+
+
+def _lead(result: Aggregate, a: str, b: str) -> str:
+    gap, low, high = _gap(result, a, b)
     n = result.n_datasets
     rate = _head_to_head(result, a, b)
     head = (
@@ -216,7 +226,7 @@ def _ahead_of_both(result: Aggregate, a: str, b: str) -> list[str]:
     top = wide.index[0]  # the board is in Elo order
     if top in (a, b) or board.loc[top, "family"] in set(board.loc[[a, b], "family"]):
         return []
-    gap, low, high = result.elo.gap(top, a)
+    gap, low, high = _gap(result, top, a)
     if np.isnan(low):
         interval = ""
     elif result.n_datasets < MIN_DATASETS:  # too few datasets to read the interval (as _lead)
@@ -239,7 +249,7 @@ def _without(result: Aggregate, a: str, b: str, protocols: tuple[str, ...], step
     if before is None:
         return []
     da, db = before
-    gap, low, high = result.elo.gap(da, db)
+    gap, low, high = _gap(result, da, db)
     if board.loc[da, "family"] != board.loc[a, "family"]:
         change = f"{step} reverses the answer"
     elif (da, db) == (a, b):
