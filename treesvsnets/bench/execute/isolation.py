@@ -322,6 +322,7 @@ class WorkerProcess:
             started_at=self.started_at or self.submitted_at,
             peak_rss_mb=round(self.peak_mb, 1) if self.peak_mb else None,
             traceback=traceback,
+            seconds=time.monotonic() - (self.started or self.submitted),
         )
         self.kill()
         return rows

@@ -100,9 +100,12 @@ class CellJob:
         context = _cell_context(self, runner, dataset, split_plan)
         return _rows([run_cell(self.cell, identity=self.identity, **context)], runner)
 
-    def failure_rows(self, status: str, error: str, **seen: Any) -> list[dict[str, Any]]:
+    def failure_rows(
+        self, status: str, error: str, *, seconds: float | None = None, **seen: Any
+    ) -> list[dict[str, Any]]:
         """The rows of the cells that did not report back: each one's identity and why
-        (``seen``: ``started_at``, ``peak_rss_mb``, ``traceback``, what the harness saw)."""
+        (``seen``: ``started_at``, ``peak_rss_mb``, ``traceback``, what the harness saw; a
+        cell's row keeps no time for a cell that never finished, so ``seconds`` is unused)."""
         return [
             result_row(
                 member.identity,
@@ -218,12 +221,14 @@ class TrialJob(CellJob):
 
     def failure_rows(self, status: str, error: str, **seen: Any) -> list[dict[str, Any]]:
         """The trial's row, for a trial that never reports back (a trial row keeps no memory
-        reading and no traceback)."""
+        reading and no traceback). Its ``seconds`` are the time it ran until the harness
+        stopped it (a timed-out trial: its limit), which a time budget counts as spent."""
         return [
             {
                 **self.trial_row_start(),
                 "status": status,
                 "error": error,
+                "seconds": seen.get("seconds"),
                 "started_at": seen.get("started_at"),
                 "ended_at": now(),
             }
@@ -446,9 +451,16 @@ def failure_rows(
     started_at: str | None = None,
     peak_rss_mb: float | None = None,
     traceback: str | None = None,
+    seconds: float | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of a job that did not report back: one per cell, its identity and why (a
-    trial's row, for a trial); each kind of job says its own."""
+    trial's row, for a trial); each kind of job says its own. ``seconds``: how long it ran
+    before it was stopped or died, where the harness knows."""
     return job.failure_rows(
-        status, error, started_at=started_at, peak_rss_mb=peak_rss_mb, traceback=traceback
+        status,
+        error,
+        started_at=started_at,
+        peak_rss_mb=peak_rss_mb,
+        traceback=traceback,
+        seconds=seconds,
     )
