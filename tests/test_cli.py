@@ -122,6 +122,12 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
         ),
         (["run", "-d", "iris", "--folds", "1"], "'folds' must be an integer of at least 2, got 1."),
         (
+            ["run", "-d", "iris", "-e", "dense", "--validation-fraction", "0"],
+            "estimator 'dense' stops early on the validation slice, and 'validation_fraction' is "
+            "0 (--validation-fraction); give it a slice (e.g. 0.1) or train it without: --param "
+            "dense.early_stopping=false.",
+        ),
+        (
             ["run", "-d", "iris", "--folds", "60"],
             "dataset 'iris': class 'setosa' has only 50 samples, fewer than the 60 folds asked "
             "for; use --folds 50 or fewer.",

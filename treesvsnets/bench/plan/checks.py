@@ -106,6 +106,21 @@ def _in_use(specs: list, datasets: list[Dataset]) -> list:
     return [spec for spec in specs if spec.task in tasks]
 
 
+def check_validation_slice(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
+    """Refuse a net that stops early on the validation slice when the run sets aside none
+    (--validation-fraction 0): every one of its cells would fail."""
+    if config.validation_fraction > 0:
+        return
+    for spec in _in_use(specs, datasets):
+        params = {**spec.default_params, **config.params.get(spec.name, {})}
+        if "early_stopping" in spec.capabilities and params.get("early_stopping"):
+            raise ConfigError(
+                f"estimator {spec.name!r} stops early on the validation slice, and "
+                "'validation_fraction' is 0 (--validation-fraction); give it a slice (e.g. "
+                f"0.1) or train it without: --param {spec.name}.early_stopping=false."
+            )
+
+
 def check_params(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
     """Each estimator's parameters, checked against its version (classifier, regressor) of
     every task it runs on."""

@@ -33,6 +33,7 @@ from treesvsnets.bench.plan.checks import (
     check_resampling,
     check_spaces,
     check_tasks,
+    check_validation_slice,
     installed,
     search_space,
     skips,
@@ -229,6 +230,7 @@ def prepare(
             reason = f"the {spec.requires} package is not installed: {spec.install_hint}"
             skipped.setdefault(dataset.name, {})[spec.name] = reason
     check_params(config, [s for s in specs if s.name in config.params], loaded)
+    check_validation_slice(config, specs, loaded)
     if config.tuning:
         check_spaces(config, specs, loaded)
     _check_each_task_has_an_estimator(specs, loaded, skipped)
