@@ -238,3 +238,20 @@ def test_roc_auc_counts_the_same_sorting_every_row_or_only_the_contested(monkeyp
         chosen.append(greedy_selection(proba, y, judged, steps=12))
     assert chosen[0].counts.tolist() == chosen[1].counts.tolist()
     assert chosen[0].path == chosen[1].path and chosen[0].val_score == chosen[1].val_score
+
+
+def test_a_blends_pooled_trials_are_in_member_then_trial_order(tmp_path):
+    """A blend pools 'rf/0', 'rf/2', 'rf/10', 'dense/0' (its members in the order given):
+    they are read in that order, so a tie goes to the earliest trial as documented, not to
+    'dense/0' (first as text), and 'rf/10' comes after 'rf/2'."""
+    from treesvsnets.bench.tune.ensemble import _load
+
+    files = {}
+    for key in ("rf/0", "rf/2", "rf/10", "dense/0"):
+        path = tmp_path / f"{key.replace('/', '-')}.npz"
+        np.savez(path, val_rows=np.arange(3), val=np.zeros((3, 2)), test=np.zeros((2, 2)),
+                 predict_seconds=0.1, has_proba=True)  # fmt: skip
+        files[key] = path
+    assert list(_load(files).trials) == ["rf/0", "rf/2", "rf/10", "dense/0"]
+    numbered = {n: files[f"rf/{n}"] for n in (10, 0, 2)}  # one search's trials by number
+    assert list(_load(numbered).trials) == [0, 2, 10]

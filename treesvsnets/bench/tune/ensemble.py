@@ -104,8 +104,20 @@ class _Kept:
 
 
 def _load(files: dict[int | str, Path]) -> _Kept:
-    """The trials' files, each scored on the same rows (in the same order)."""
-    loaded = {n: np.load(path) for n, path in sorted(files.items()) if path.exists()}
+    """The trials' files, each scored on the same rows (in the same order), the earliest
+    trial first: by number, and for a blend's pooled trials (``"rf/2"``) by member, in the
+    order the files were given, then by number (not as text: 'dense/0' before 'rf/0', 'rf/10'
+    before 'rf/2'), so that selection's ties go to the earliest."""
+    members = list(dict.fromkeys(str(key).split("/")[0] for key in files))
+
+    def earliest(key: int | str) -> tuple[int, int]:
+        if isinstance(key, str) and "/" in key:
+            member, number = key.rsplit("/", 1)
+            return members.index(member), int(number)
+        return 0, int(key)
+
+    ordered = sorted(files.items(), key=lambda item: earliest(item[0]))
+    loaded = {n: np.load(path) for n, path in ordered if path.exists()}
     if not loaded:
         raise ValueError("no successful trial kept its predictions")
     first = next(iter(loaded.values()))
