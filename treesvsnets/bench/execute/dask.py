@@ -29,7 +29,7 @@ from typing import Any
 from treesvsnets.bench.cells.measure import cpu_count
 from treesvsnets.bench.execute.isolation import WorkerProcess
 from treesvsnets.bench.plan.feed import JobFeed, TuningFeed
-from treesvsnets.bench.plan.jobs import Job, WorkerSetup, failure_rows
+from treesvsnets.bench.plan.jobs import Job, WorkerSetup
 from treesvsnets.errors import ConfigError
 
 #: A Dask worker's idle worker process exits after this long without a cell.
@@ -159,8 +159,8 @@ class DaskExecutor:
             try:
                 rows = future.result()
             except Exception as exc:  # noqa: BLE001 - e.g. the Dask worker itself died
-                rows = failure_rows(
-                    job, "crashed", f"the Dask task failed: {type(exc).__name__}: {exc}"
+                rows = job.failure_rows(
+                    "crashed", f"the Dask task failed: {type(exc).__name__}: {exc}"
                 )
             yield from rows
             fill()

@@ -33,7 +33,7 @@ from typing import Any
 
 from treesvsnets.bench.cells.measure import peak_rss_mb_of, rss_mb_of
 from treesvsnets.bench.execute.spawn import IDLE_MARGIN_SECONDS, kill_group, spawn, take_spare
-from treesvsnets.bench.plan.jobs import Job, WorkerSetup, failure_rows
+from treesvsnets.bench.plan.jobs import Job, WorkerSetup
 from treesvsnets.results.row import now
 
 #: How often the resident memory of a cell with a memory limit is read.
@@ -315,8 +315,7 @@ class WorkerProcess:
     ) -> list[dict[str, Any]]:
         job = self.job
         assert job is not None
-        rows = failure_rows(
-            job,
+        rows = job.failure_rows(  # each kind of job says its own
             status,
             error,
             started_at=self.started_at or self.submitted_at,

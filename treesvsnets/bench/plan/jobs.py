@@ -411,8 +411,8 @@ class JobRunner:
             dataset = self.dataset(job.dataset)
             split_plan = self.split_plan(job.dataset, job.plan)
         except Exception as exc:  # noqa: BLE001 - recorded on the rows, the run goes on
-            return failure_rows(
-                job, "error", f"could not prepare the cell: {exc}", started_at=preparing
+            return job.failure_rows(
+                "error", f"could not prepare the cell: {exc}", started_at=preparing
             )
         finally:
             if started is not None:
@@ -441,26 +441,3 @@ def _cell_context(
         "run_id": first.run_id,
         "artifacts_dir": Path(first.artifacts_dir) if first.artifacts_dir else None,
     }
-
-
-def failure_rows(
-    job: Job,
-    status: str,
-    error: str,
-    *,
-    started_at: str | None = None,
-    peak_rss_mb: float | None = None,
-    traceback: str | None = None,
-    seconds: float | None = None,
-) -> list[dict[str, Any]]:
-    """The rows of a job that did not report back: one per cell, its identity and why (a
-    trial's row, for a trial); each kind of job says its own. ``seconds``: how long it ran
-    before it was stopped or died, where the harness knows."""
-    return job.failure_rows(
-        status,
-        error,
-        started_at=started_at,
-        peak_rss_mb=peak_rss_mb,
-        traceback=traceback,
-        seconds=seconds,
-    )
