@@ -322,6 +322,7 @@ def test_list_spaces_shows_every_builtin_space():
     assert ["dense"] in lines and ["lr", "float", "[0.0001,", "0.01]", "log"] in lines
     assert ["rf", "(classification)"] in lines and ["criterion", "{gini,", "entropy}"] in lines
     assert "dummy                  (no search space: not tuned)" in done.stdout
+    assert done.stdout.count("\ndummy ") == 1  # once, though it does both tasks
 
 
 @pytest.mark.slow

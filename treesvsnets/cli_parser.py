@@ -116,9 +116,12 @@ def _flag_options(declared: Field[Any], kind: Any) -> tuple[list[str], dict[str,
     return [flag.short, name] if flag.short else [name], options
 
 
-def _add_setting_flags(run: argparse.ArgumentParser, only: tuple[str, ...] = ()) -> dict[str, Any]:
+def _add_setting_flags(
+    run: argparse.ArgumentParser, only: tuple[str, ...] = (), helps: dict[str, str] | None = None
+) -> dict[str, Any]:
     """A flag for each RunConfig setting that has one (or for the settings ``only`` names),
-    in its section of the help; returns the sections."""
+    in its section of the help (``helps``: another command's words for a flag); returns the
+    sections."""
     from treesvsnets.config import RunConfig
 
     kinds = get_type_hints(RunConfig)
@@ -133,6 +136,8 @@ def _add_setting_flags(run: argparse.ArgumentParser, only: tuple[str, ...] = ())
             continue
         section = flag.group or ("execution" if declared.metadata["execution"] else None)
         names, options = _flag_options(declared, kinds[declared.name])
+        if helps and declared.name in helps:
+            options["help"] = helps[declared.name]
         sections.get(section, run).add_argument(*names, **options)
     return sections
 
@@ -194,7 +199,9 @@ def _add_other_commands(commands: Any) -> None:
     """list, check, inspect, report and compare."""
     from treesvsnets.listings import WHATS
 
-    listing = commands.add_parser("list", help="list registered estimators or datasets")
+    listing = commands.add_parser(
+        "list", help="list the registered estimators, datasets, search spaces or suites"
+    )
     listing.add_argument("what", choices=WHATS)
     _add_setting_flags(listing, only=("plugins",))
 
@@ -238,7 +245,16 @@ def _add_other_commands(commands: Any) -> None:
         help="the folder to write the report into (required with several run folders; "
         "default: the run folder itself)",
     )
-    _add_setting_flags(report, only=("metric",))
+    _add_setting_flags(
+        report,
+        only=("metric",),
+        helps={
+            "metric": "the score that ranks, tests and plots each dataset of its task in the "
+            "report written (default: the run's own setting; a combined report: the runs' "
+            "own, which must agree): a name 'treesvsnets run --help' lists under --metric, "
+            "or one per task separated by a comma (roc_auc,mae)"
+        },
+    )
 
     compare = commands.add_parser(
         "compare",

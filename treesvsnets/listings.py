@@ -90,6 +90,8 @@ def space_lines() -> list[str]:
             title = name if same else f"{name} ({task})"
             if not space:
                 lines.append(f"{title:<22} (no search space: not tuned)")
+                if same:  # one line for both tasks, as for a space they share
+                    break
                 continue
             lines.append(title)
             lines += [f"    {param:<22} {d.describe()}" for param, d in space.distributions.items()]

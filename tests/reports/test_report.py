@@ -165,6 +165,7 @@ def test_a_report_rewritten_from_the_folder_is_the_one_the_run_wrote(tmp_path):
                           progress=False)  # fmt: skip
     written = {name: (run.run_dir / name).read_text() for name in ("report.md", "summary.csv")}
     assert "alphas=[0.1, 1.0, 10.0]" in written["report.md"]
+    assert "RMSE is the mean ± standard deviation" in written["report.md"]  # no accuracy here
     done = cli("report", run.run_dir)
     assert done.returncode == 0, done.stderr
     for name, text in written.items():

@@ -157,9 +157,10 @@ PROBABILITIES_LEGEND = (
 
 def legend(board: pd.DataFrame, metric: str | None) -> str:
     """The words under the report's title that say how to read its tables."""
-    label = primary(CLASSIFICATION, metric).label
     regression = primary(REGRESSION, metric)
-    text = LEGEND.format(score=label[0].upper() + label[1:])
+    classifies = (board["task"] == CLASSIFICATION).any()
+    label = primary(CLASSIFICATION, metric).label if classifies else regression.label
+    text = LEGEND.format(score=label[0].upper() + label[1:])  # RMSE, where none classifies
     if (board["task"] == REGRESSION).any():
         text += REGRESSION_LEGEND.format(
             score=regression.label, what=_REGRESSION_WORDS[regression.column]
