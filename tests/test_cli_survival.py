@@ -100,7 +100,7 @@ def test_limits_from_the_command_line_are_recorded_per_row(tmp_path):
     ("args", "message"),
     [
         (["--retry-failed"], "--retry-failed works with --resume RUN_DIR"),
-        (["--in-process", "--timeout", "5"], "'timeout' need(s) cells in worker processes"),
+        (["--in-process", "--timeout", "5"], "'timeout' needs cells in worker processes"),
         (["--max-memory", "lots"], "'max_memory' must be a size with a unit like 8GB"),
         (["--jobs", "0"], "'jobs' must be a positive integer, got 0."),
         (["--scheduler", "localhost:8786"], "'scheduler' must be a Dask scheduler address"),

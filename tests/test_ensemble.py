@@ -265,8 +265,8 @@ def test_inner_cv_regression_selects_on_the_whole_training_folds_predictions(tmp
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--ensemble"], "'ensemble' appl(y/ies) only when tuning; add --tune N"),
-        (["--ensemble-size", "5"], "'ensemble_size' appl(y/ies) only when tuning"),
+        (["--ensemble"], "'ensemble' applies only when tuning; add --tune N"),
+        (["--ensemble-size", "5"], "'ensemble_size' applies only when tuning"),
         (["--tune", "3", "--ensemble", "--ensemble-size", "0"], "'ensemble_size' must be"),
         (["-e", "blend", "--tune", "3"], "'blend' weighs the kept trials of a tree ensemble"),
         (["-e", "blend", "--tune", "3", "--ensemble"], "this run tunes no ensemble and no deep"),

@@ -243,7 +243,7 @@ def test_tuning_on_random_labels_stays_at_chance(tmp_path):
     [
         (["--tune", "0"], "'tune' must be a positive integer, got 0."),
         (["--tune", "3", "--fold-parallel"], "'tune' and 'fold_parallel' cannot be combined"),
-        (["--sampler", "tpe"], "'sampler' appl(y/ies) only when tuning; add --tune N"),
+        (["--sampler", "tpe"], "'sampler' applies only when tuning; add --tune N"),
         (["--tune-time", "-5"], "'tune_time' must be a positive number of seconds, got -5.0."),
         (["--tune", "2", "--tune-cv", "1"], "'tune_cv' must be 0 (the validation slice) or a "),
         (["--tune", "2", "--validation-fraction", "0"], "validation_fraction' is 0; give it"),

@@ -49,9 +49,10 @@ def _tuning(config: RunConfig) -> None:
             if getattr(config, key) != unset
         ]
         if given:
+            verb, them = ("applies", "it") if len(given) == 1 else ("apply", "them")
             raise ConfigError(
-                f"{', '.join(repr(key) for key in given)} appl(y/ies) only when tuning; add "
-                "--tune N (trials per fold) or --tune-time SECONDS, or drop it."
+                f"{', '.join(repr(key) for key in given)} {verb} only when tuning; add "
+                f"--tune N (trials per fold) or --tune-time SECONDS, or drop {them}."
             )
         return
     if config.fold_parallel:
@@ -81,7 +82,8 @@ def _isolation(config: RunConfig) -> None:
         if given
     ]
     if needs_workers:
+        verb, setting = ("needs", "that setting") if len(needs_workers) == 1 else ("need", "them")
         raise ConfigError(
-            f"{', '.join(repr(flag) for flag in needs_workers)} need(s) cells in worker "
-            "processes; drop 'isolate = false' (--in-process) or that setting."
+            f"{', '.join(repr(flag) for flag in needs_workers)} {verb} cells in worker "
+            f"processes; drop --in-process (isolate = false in a config file) or {setting}."
         )
