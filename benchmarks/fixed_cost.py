@@ -125,20 +125,23 @@ def measure(repeats: int) -> dict:
 
 #: why the suite's target is not met, from timelines of runs (said beside the numbers)
 WHERE_IT_GOES = (
-    "Not met: on a fast, steady spell of the machine (by hand 5.7–6.2 s) a run takes 1.3–2.0 s "
-    "more, and on a machine this fast those seconds weigh more (an earlier measurement in a "
-    "slow, swinging spell, by hand 7.8–11.4 s, gave medians of 1.17 and 1.39). Three timelines "
-    "of a `--no-baseline` run at commit 79b82d1 (ours 7.2–7.5 s): the first cell is stored at "
-    "1.53–1.57 s (the worker imports pandas, scikit-learn, xgboost and lightgbm while the "
-    "harness imports and plans; the script imports three of those too), the 40 cells take "
-    "5.0–5.3 s against the script's 4.8 s or so of fits (each cell also scores balanced "
-    "accuracy, macro-F1, ROC-AUC, log loss and the confusion matrix, about 0.3 s in all, and "
-    "the first dataset's figures are drawn here while the second's cells run), and the report "
-    "takes 0.6–0.7 s after the last cell, most of it the last dataset's seven figures and the "
-    "four across datasets, drawn by this process and a forked child together, each taking the "
-    "next figure nobody has taken (0.8–0.9 s before, when the child had a fixed share). What "
-    "is left is work the script does not do: the worker process, the scores beyond accuracy, "
-    "the report's statistics and figures."
+    "Not met. Machines of this kind swing: on a fast, steady spell (by hand 5.7-6.2 s, commit "
+    "502d2d0) ours took 1.5 and 1.8 s more, 1.260 and 1.324; on a slow, swinging one (by hand "
+    "8.3-10.6 s, this table) 3.1 and 3.7 s more, 1.29 and 1.44, repeats from 1.17 to 1.75: "
+    "the fixed work is CPU work, and on 2 cores it slows the cells beside it. Timelines of "
+    "`--no-baseline` runs on the slow spell (commit 7447e7c, by hand 8.7-9.1 s, of which 1.2-1.4 "
+    "s of imports): the first cell starts at 1.6-1.9 s (the worker imports pandas and "
+    "scikit-learn while this process imports them too, then xgboost and lightgbm at their "
+    "first cell); the 40 cells take 8.6-8.8 s against the script's 7.3 s of fits, of which "
+    "about 0.8 s is scoring what the script does not (balanced accuracy, macro-F1, ROC-AUC, "
+    "log loss, the confusion matrix: most of it scikit-learn's checks of its inputs, 116 per "
+    "10-class fold), and the rest the first dataset's figures drawn beside the second's "
+    "cells on 2 cores; the report takes 1.1 s after the last cell (the last dataset's six "
+    "figures and the four across datasets, drawn by this process and a forked child, "
+    "constrained layout a third of each figure's time), then 0.2 s for the terminal's "
+    "leaderboard (computed once since 183711b; it was computed twice). The baseline's 10 "
+    "cells add their scoring and a round trip each. What is left is work the script does "
+    "not do."
 )
 
 
