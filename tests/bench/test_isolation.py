@@ -390,6 +390,27 @@ def test_a_cell_after_a_nets_reads_the_memory_of_a_worker_without_torch(tmp_path
     assert peak["rf"] < peak["dense"] - 200 and peak["dummy"] < peak["dense"] - 200, peak
 
 
+def test_the_torch_worker_waits_aside_while_other_cells_run_in_a_lean_one(tmp_path, monkeypatch):
+    """Two datasets, rf then dense then the dummy on each: the dummy's cells go to a second
+    worker while the one that loaded torch waits, and the second dataset's dense cells go
+    back to it: two workers started in all, torch loaded once (a new worker at each switch
+    would be three, and torch loaded twice)."""
+    from treesvsnets.bench.execute import executors, isolation
+
+    executors.stop_parked_workers()
+    started = []
+    real_spawn = isolation.spawn
+    monkeypatch.setattr(isolation, "spawn", lambda *a: started.append(1) or real_spawn(*a))
+    rows = treesvsnets.run(datasets=["iris", "wine"], estimators=["rf", "dense"],
+                           params={"rf": {"n_estimators": 10}, "dense": {"epochs": 1}},
+                           folds=2, threads=1, out=tmp_path, progress=False).rows  # fmt: skip
+    assert set(rows["status"]) == {"ok"} and len(rows) == 12
+    assert len(started) == 2
+    peak = rows.groupby(["dataset", "estimator"])["peak_rss_mb"].max()
+    assert peak["wine", "rf"] < peak["iris", "dense"] - 200  # rf ran in the lean worker
+    executors.stop_parked_workers()
+
+
 def test_a_parked_worker_started_before_the_environment_changed_is_not_reused(
     tmp_path, monkeypatch
 ):

@@ -131,6 +131,9 @@ class LocalPoolExecutor:
         self.setup = setup
         self.size = jobs  # how many workers (--jobs)
         self.workers: list[WorkerProcess] = []
+        #: per slot, its other worker, idle: the one that holds a net's library while the
+        #: slot runs other cells, or the other way round (see :meth:`_worker_for_job`)
+        self.aside: dict[int, WorkerProcess] = {}
         self.description = f"{jobs} worker process{'es' if jobs > 1 else ''}"
 
     def warm(self) -> None:
@@ -151,9 +154,9 @@ class LocalPoolExecutor:
             _park(spare)
         self.workers = self.workers[:wanted]
         while True:
-            for worker in self.workers:
+            for slot, worker in enumerate(self.workers):
                 if not worker.busy and (job := feed.take()) is not None:
-                    worker.submit(job)
+                    self._worker_for_job(slot, job).submit(job)
             busy = [worker for worker in self.workers if worker.busy]
             if not busy:
                 if feed.exhausted:
@@ -165,14 +168,37 @@ class LocalPoolExecutor:
                 if rows is not None:
                     yield from rows
 
+    def _worker_for_job(self, slot: int, job: Job) -> WorkerProcess:
+        """The worker of ``slot`` that ``job`` should run in. A worker whose jobs loaded a
+        net's library (torch) is set aside, alive and idle, when a cell of another family
+        comes, which gets the slot's other worker (started the first time); the nets' next
+        cell gets the torch worker back. So a tree's memory reads as in a worker that never
+        held torch, and torch is imported once per slot, not once per switch."""
+        worker = self.workers[slot]
+        wants_net = not job.wants_lean_worker
+        holds_net = bool(worker.net_libraries)
+        if holds_net == wants_net or (wants_net and slot not in self.aside):
+            return worker  # it fits; or a lean worker about to import torch, none aside
+        other = self.aside.pop(slot, None)
+        if other is not None and (not other.fresh or bool(other.net_libraries) == holds_net):
+            other.kill()  # gone idle past its time, or no help
+            other = None
+        if other is None:
+            if wants_net:
+                return worker
+            other = WorkerProcess(self.setup, idle_seconds=IDLE_SECONDS)
+        self.aside[slot] = worker
+        self.workers[slot] = other
+        return other
+
     def discard(self) -> None:
         """Kill every worker at once (a run refused before its first cell: nothing to reuse)."""
-        for worker in self.workers:
+        for worker in [*self.workers, *self.aside.values()]:
             worker.kill()
-        self.workers = []
+        self.workers, self.aside = [], {}
 
     def close(self) -> None:
         """Kill the workers still busy (an interrupted run); park the others."""
-        for worker in self.workers:
+        for worker in [*self.workers, *self.aside.values()]:
             _park(worker)
-        self.workers = []
+        self.workers, self.aside = [], {}

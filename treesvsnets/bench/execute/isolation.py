@@ -7,7 +7,8 @@ started). Workers are reused from cell to cell, so a run pays the start-up
 (about a second: the interpreter and the imports) once per worker, not per
 cell; a worker is replaced after it was stopped at a limit or died, and before a cell of an
 estimator that is not a net when it holds a net's library (torch): the memory a cell records
-is then what it would be in a new worker, and so is its headroom under a memory limit.
+is then what it would be in a new worker, and so is its headroom under a memory limit (a
+local pool sets such a worker aside for the nets' next cells instead: ``executors``).
 
 Limits are enforced from the harness side:
 
