@@ -73,10 +73,13 @@ class PlannedCheck:
     report: CheckReport
     make: Callable[[], Any]
     data: Any = None  # the CheckData, or None when skipped
+    #: each check in a child process (:class:`_Apart`); not a built-in net's, whose torch
+    #: every child would import again (about 3 s each)
+    apart: bool = True
 
     def run(self, seconds: float | None = None) -> CheckReport:
         """Every contract check, each in a process of its own where it can (see
-        :func:`_run_apart`; ``seconds``: how long one may run, :data:`CHECK_SECONDS` by
+        :class:`_Apart`; ``seconds``: how long one may run, :data:`CHECK_SECONDS` by
         default), under one thread per native pool: the checks test the contract, not speed,
         and a small fit under 2 BLAS threads can take 10x longer (logistic regression on
         digits)."""
@@ -84,11 +87,11 @@ class PlannedCheck:
             return self.report
         from threadpoolctl import threadpool_limits
 
-        from treesvsnets.estimators.contract import run_checks
+        from treesvsnets.estimators.contract import run_check, run_checks
 
-        apart = _Apart(seconds or CHECK_SECONDS)
+        each = _Apart(seconds or CHECK_SECONDS).run if self.apart else run_check
         with threadpool_limits(limits=1):
-            results = tuple(run_checks(self.make, self.data, apart.run))
+            results = tuple(run_checks(self.make, self.data, each))
         return replace(self.report, results=results)
 
 
@@ -204,7 +207,11 @@ def _check_spec(label: str, spec: Any) -> PlannedCheck:
         dataset = _check_dataset(spec.capabilities, spec.task)
         return build(spec, Cell(dataset.name, spec.name, seed=0, fold=0), dataset)[0]
 
-    return _planned(label, make, spec.capabilities, spec.task)
+    from treesvsnets.estimators.base import DEEP_FAMILY
+
+    return replace(
+        _planned(label, make, spec.capabilities, spec.task), apart=spec.family != DEEP_FAMILY
+    )
 
 
 def _check_factory(label: str, found: Callable[..., Any]) -> PlannedCheck:
