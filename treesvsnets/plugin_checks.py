@@ -116,6 +116,7 @@ class _Apart:
         import sys
         import threading
 
+        from treesvsnets.child_processes import ending, wait_for
         from treesvsnets.estimators.contract import run_check
 
         if self.hung is not None:
@@ -135,7 +136,7 @@ class _Apart:
                 sys.stderr.flush()
                 os._exit(code)
         os.close(write)
-        status = _wait(pid, self.seconds)
+        status = wait_for(pid, self.seconds)
         with os.fdopen(read, "rb") as pipe:
             said = pipe.read()
         if status == 0 and said:
@@ -145,39 +146,10 @@ class _Apart:
             return CheckResult(
                 name, "fail", f"did not finish within {self.seconds:g} s (--timeout); stopped"
             )
-        return CheckResult(name, "fail", _how_it_ended(status))
-
-
-def _wait(pid: int, seconds: float) -> int | None:
-    """The child's exit status (negative: the signal that ended it); None when it ran past
-    ``seconds`` (it is killed)."""
-    import os
-    import signal
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.01)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return None
-
-
-def _how_it_ended(status: int) -> str:
-    """Why a check's process gave no result, in a few words."""
-    import signal
-
-    if status < 0:
-        name = signal.Signals(-status).name
-        native = " (a crash in native code)" if -status in (signal.SIGSEGV, signal.SIGBUS) else ""
-        return f"the process running it was killed by {name}{native}"
-    return (
-        f"the process running it exited with code {status} (the estimator may call os._exit "
-        "or sys.exit)"
-    )
+        how = f"the process running it {ending(status)}"
+        if status >= 0:
+            how += " (the estimator may call os._exit or sys.exit)"
+        return CheckResult(name, "fail", how)
 
 
 def plan_checks(target: str) -> list[PlannedCheck]:

@@ -37,13 +37,13 @@ import mmap
 import multiprocessing
 import os
 import pickle
-import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from treesvsnets.child_processes import kill_and_reap, wait_for
 
 #: the resolution of every figure
 DPI = 110
@@ -307,30 +307,11 @@ class _Shared:
     def abandon(self) -> None:
         """Stop the child now, and remove every file it may have (half) written."""
         if self.pid is not None:
-            _kill(self.pid)
+            kill_and_reap(self.pid)
         for _, path in self.drawings:
             path.unlink(missing_ok=True)
 
 
 def _child_done(pid: int) -> bool:
     """Whether the child exited cleanly within :data:`CHILD_SECONDS` (else it is killed)."""
-    deadline = time.monotonic() + CHILD_SECONDS
-    try:
-        while time.monotonic() < deadline:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return os.waitstatus_to_exitcode(status) == 0
-            time.sleep(0.005)
-    except ChildProcessError:  # reaped already (SIGCHLD ignored)
-        return False
-    _kill(pid)
-    return False
-
-
-def _kill(pid: int) -> None:
-    """Kill the child and reap it; nothing when it is gone already."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except (ChildProcessError, ProcessLookupError):
-        pass
+    return wait_for(pid, CHILD_SECONDS) == 0

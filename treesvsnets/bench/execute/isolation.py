@@ -25,7 +25,6 @@ Limits are enforced from the harness side:
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from multiprocessing.connection import Connection, wait
@@ -35,6 +34,7 @@ from typing import Any
 from treesvsnets.bench.cells.measure import peak_rss_mb_of, rss_mb_of
 from treesvsnets.bench.execute.spawn import IDLE_MARGIN_SECONDS, kill_group, spawn, take_spare
 from treesvsnets.bench.plan.jobs import Job, WorkerSetup
+from treesvsnets.child_processes import ending
 from treesvsnets.results.row import now
 
 #: How often the resident memory of a cell with a memory limit is read.
@@ -288,15 +288,7 @@ class WorkerProcess:
             f", {self.peak_mb:.0f} MB resident when last read" if self.peak_mb else ""
         )
         if code is not None and code < 0:
-            name = signal.Signals(-code).name
-            hint = (
-                " (the system may have run out of memory and killed it)"
-                if -code == signal.SIGKILL
-                else " (a crash in native code)"
-                if -code in (signal.SIGSEGV, signal.SIGBUS)
-                else ""
-            )
-            return f"the worker process was killed by {name}{hint} {facts}."
+            return f"the worker process {ending(code)} {facts}."
         return (
             f"the worker process exited with code {code} {facts}; the estimator may have "
             "called os._exit or sys.exit, or crashed."

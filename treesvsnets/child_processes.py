@@ -1,0 +1,54 @@
+"""A child process waited for with a deadline, and how one ended, in words: shared by the
+worker processes (:mod:`treesvsnets.bench.execute.isolation`), the report's drawing child
+(:mod:`treesvsnets.reports.rendering`) and ``check``'s children
+(:mod:`treesvsnets.plugin_checks`). Only the standard library is imported here."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+#: how often a child is asked whether it has ended
+POLL_SECONDS = 0.005
+
+
+def wait_for(pid: int, seconds: float) -> int | None:
+    """The exit code of the forked child ``pid`` (negative: the signal that ended it) once it
+    ends within ``seconds``; None when it runs past them (it is killed and reaped) or was
+    reaped already (SIGCHLD ignored)."""
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(POLL_SECONDS)
+    except ChildProcessError:
+        return None
+    kill_and_reap(pid)
+    return None
+
+
+def kill_and_reap(pid: int) -> None:
+    """Kill the forked child ``pid`` and reap it; nothing when it is gone already."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError):
+        pass
+
+
+def ending(code: int) -> str:
+    """How a process that ended with exit code ``code`` (negative: the signal) ended:
+    'was killed by SIGSEGV (a crash in native code)', 'exited with code 3'."""
+    if code >= 0:
+        return f"exited with code {code}"
+    hint = (
+        " (the system may have run out of memory and killed it)"
+        if -code == signal.SIGKILL
+        else " (a crash in native code)"
+        if -code in (signal.SIGSEGV, signal.SIGBUS)
+        else ""
+    )
+    return f"was killed by {signal.Signals(-code).name}{hint}"
