@@ -26,6 +26,7 @@ import csv
 import importlib.util
 import io
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -125,9 +126,7 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
             'feature and a target (is the separator right? give it with sep = "...").'
         )
     frame.columns = [str(c).strip() for c in frame.columns]
-    duplicated = frame.columns[frame.columns.duplicated()].tolist()
-    if duplicated:
-        raise DatasetError(f"data file {str(path)!r} has repeated column names: {duplicated}.")
+    _refuse_repeated(list(frame.columns), path)  # names apart only in spaces, now alike
     frame.attrs["read_with"] = read_with
     return frame
 
@@ -178,7 +177,12 @@ def _check_header(head: str, sep: str | None, path: Path) -> None:
     if sep is None:
         return
     names = [name.strip() for name in next(csv.reader(io.StringIO(head), delimiter=sep), [])]
-    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    _refuse_repeated(names, path)
+
+
+def _refuse_repeated(names: list[str], path: Path) -> None:
+    """One sentence naming the columns a header names twice (blank names are pandas')."""
+    repeated = sorted(name for name, n in Counter(names).items() if name and n > 1)
     if repeated:
         raise DatasetError(f"data file {str(path)!r} has repeated column names: {repeated}.")
 
