@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.reports.aggregate import ANCHOR_ELO, Aggregate
-from treesvsnets.reports.plots import FAMILY_STYLE, OTHER_STYLE, pareto_front, pyplot
+from treesvsnets.reports.plots import FAMILY_STYLE, OTHER_STYLE, log_axis, pareto_front, pyplot
 
 
 def _color(family: str) -> str:
@@ -115,7 +115,7 @@ def elo_vs_train_time(result: Aggregate) -> Any:
             label="Pareto front",
         )
         ax.legend(fontsize=8)
-    ax.set_xscale("log")
+    log_axis(ax)
     ax.set_xlabel("train seconds per 1,000 rows (median over datasets; tuned: whole search)")
     ax.set_ylabel("Elo")
     ax.set_title("Elo against train time", fontsize=10)
