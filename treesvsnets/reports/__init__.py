@@ -7,6 +7,7 @@
 - leaderboard.py: the per-dataset leaderboards; stats.py: the corrected t-test, bootstrap
   intervals, Friedman and Nemenyi; baseline.py: each estimator against the baseline;
   divergence.py: the nets whose training diverged; tuning.py: default against tuned and the
-  anytime curves; plots.py: the figures;
+  anytime curves; plots.py: a dataset's figures, tuning_plots.py a tuned run's,
+  across_plots.py those across datasets;
 - terminal.py: what a finished run prints; compare.py: run against run.
 """

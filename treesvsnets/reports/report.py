@@ -26,9 +26,11 @@ class ReportFiles:
 
 def preload() -> None:
     """Import what :func:`write_report` needs (matplotlib with its Agg backend, SciPy's
-    statistics, the report modules), so a caller can do it while something else runs; the
-    run does it while its cells run."""
+    statistics, scikit-learn's logistic regression for the Elo ratings across datasets, the
+    report modules), so a caller can do it while something else runs; the run does it while
+    its cells run."""
     from scipy import stats  # noqa: F401
+    from sklearn import linear_model  # noqa: F401
 
     from treesvsnets.reports import content, html, markdown, plots  # noqa: F401
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from treesvsnets.reports import ensembles, plots, tuning
+from treesvsnets.reports import ensembles, tuning, tuning_plots
 from treesvsnets.reports.layout import Figure, Subsection, save_figure, slug
 from treesvsnets.reports.leaderboard import display_table, leaderboard
 from treesvsnets.tasks import primary
@@ -70,7 +70,7 @@ def _tuning_figures(
                         else ""
                     ),
                     save_figure(
-                        partial(plots.anytime, curves, families, dataset, metric, by),
+                        partial(tuning_plots.anytime, curves, families, dataset, metric, by),
                         run_dir,
                         f"{key}-anytime-{by}",
                     ),
@@ -84,7 +84,7 @@ def _tuning_figures(
                 "included: each default (its fit) joined by an arrow to its tuned refit "
                 "(the search's time plus the refit's); the dashed line is the Pareto front.",
                 save_figure(
-                    partial(plots.tuning_pareto, points, dataset, metric),
+                    partial(tuning_plots.tuning_pareto, points, dataset, metric),
                     run_dir,
                     f"{key}-tuning-pareto",
                 ),
