@@ -118,6 +118,22 @@ def stop_parked_workers() -> None:
         _parked.pop().kill()
 
 
+def _parked_worker(setup: WorkerSetup, *, holds_net: bool) -> WorkerProcess | None:
+    """A parked worker that holds a net's library (``holds_net``) or is lean, given
+    ``setup`` if it had another with the same imports; None if no such worker is parked."""
+    _sweep_parked()
+    for worker in _parked:
+        if bool(worker.net_libraries) != holds_net or not worker.setup.same_imports(setup):
+            continue
+        if not holds_net and not worker.lean():
+            continue
+        _parked.remove(worker)
+        if worker.setup.key != setup.key:
+            worker.take_setup(setup)
+        return worker
+    return None
+
+
 class LocalPoolExecutor:
     """``jobs`` worker processes on this machine (``--jobs``), each running one job at a time.
 
@@ -171,21 +187,25 @@ class LocalPoolExecutor:
     def _worker_for_job(self, slot: int, job: Job) -> WorkerProcess:
         """The worker of ``slot`` that ``job`` should run in. A worker whose jobs loaded a
         net's library (torch) is set aside, alive and idle, when a cell of another family
-        comes, which gets the slot's other worker (started the first time); the nets' next
-        cell gets the torch worker back. So a tree's memory reads as in a worker that never
-        held torch, and torch is imported once per slot, not once per switch."""
+        comes, which gets the slot's other worker (started the first time, or one an
+        earlier run in this process parked); the nets' next cell gets the torch worker back,
+        or a parked one that holds torch already. So a tree's memory reads as in a worker
+        that never held torch, and torch is imported once per slot, not once per switch
+        (nor once per run, in a notebook or a script that runs again)."""
         worker = self.workers[slot]
         wants_net = not job.wants_lean_worker
         holds_net = bool(worker.net_libraries)
-        if holds_net == wants_net or (wants_net and slot not in self.aside):
-            return worker  # it fits; or a lean worker about to import torch, none aside
+        if holds_net == wants_net:
+            return worker
         other = self.aside.pop(slot, None)
         if other is not None and (not other.fresh or bool(other.net_libraries) == holds_net):
             other.kill()  # gone idle past its time, or no help
             other = None
         if other is None:
+            other = _parked_worker(self.setup, holds_net=wants_net)
+        if other is None:
             if wants_net:
-                return worker
+                return worker  # a lean worker about to import torch: none is waiting
             other = WorkerProcess(self.setup, idle_seconds=IDLE_SECONDS)
         self.aside[slot] = worker
         self.workers[slot] = other

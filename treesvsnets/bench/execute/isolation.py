@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Mapping
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,22 @@ LEAN_MB = 32.0
 #: Before a cell starts, its worker may still be starting up or loading the dataset; that is
 #: not the cell's time, but a worker stuck there is stopped after the limit plus this much.
 PREPARE_SECONDS = 120.0
+
+
+#: what importing a library sets in the environment where unset (scikit-learn: Intel
+#: OpenMP's settings); a worker importing it gets the same
+SET_BY_IMPORTS = {"KMP_DUPLICATE_LIB_OK": "True", "KMP_INIT_AT_FORK": "FALSE"}
+#: what a test runner changes from one test to the next, and no worker reads (pytest: the
+#: test's name)
+NOT_READ = ("PYTEST_CURRENT_TEST",)
+
+
+def _as_read(environment: Mapping[str, str]) -> dict[str, str]:
+    """An environment as a worker's libraries read it (see ``environment_unchanged``)."""
+    read = {**SET_BY_IMPORTS, **environment}
+    for name in NOT_READ:
+        read.pop(name, None)
+    return read
 
 
 class WorkerProcess:
@@ -101,8 +118,11 @@ class WorkerProcess:
     def environment_unchanged(self) -> bool:
         """Whether this process's environment is still the one the worker started with (a
         notebook that has set ``$TREESVSNETS_DATA_DIR`` or ``$OMP_NUM_THREADS`` since needs a
-        new worker, which reads them)."""
-        return self.environment == dict(os.environ)
+        new worker, which reads them). The variables a library sets where they are unset,
+        as it is imported (:data:`SET_BY_IMPORTS`), are the same in the worker, which
+        imports it too: a worker started before this process imported scikit-learn is not
+        set apart for that; nor for the variables no worker reads (:data:`NOT_READ`)."""
+        return _as_read(self.environment) == _as_read(os.environ)
 
     def lean(self) -> bool:
         """Whether this idle worker holds at most :data:`LEAN_MB` more resident memory than

@@ -12,7 +12,8 @@ stdout, so whatever an estimator prints cannot corrupt the protocol:
                         ("setup_failed", message) and exits
                         ("started", None)         data loaded; the cell's clock starts
                         ("holds", [name, ...])    after each job: the nets' libraries its jobs
-                                                  have loaded (torch...; not its setup), then
+                                                  have loaded (torch...; not a setup, under
+                                                  this run's or an earlier one's), then
                         ("rows", [dict, ...])     the result row of each of the job's cells
 
 A crash in native code leaves the Python traceback in ``CRASH_FILE``
@@ -81,7 +82,7 @@ def serve(
     ``idle_seconds``. A later setup replaces the earlier one (a parked worker taken by
     another run: :func:`treesvsnets.bench.execute.executors._worker_for`)."""
     runner: JobRunner | None = None
-    with_setup: set[str] = set()  # the nets' libraries its setup loaded (a plugin's imports)
+    by_jobs: set[str] = set()  # the nets' libraries its jobs loaded (not a setup: a plugin's)
     while True:
         if idle_seconds is not None and not connection.poll(idle_seconds):
             return 0  # nobody has needed this worker for a while
@@ -95,14 +96,14 @@ def serve(
             except Exception as exc:  # noqa: BLE001 - reported to the harness, which records it
                 connection.send(("setup_failed", f"{type(exc).__name__}: {exc}"))
                 return 1
-            with_setup = _net_libraries()
             connection.send(("ready", fresh_mb))
         elif kind == "job":
             assert runner is not None, "a job came before the setup"
-            environment = dict(os.environ)
+            environment, before = dict(os.environ), _net_libraries()
             rows = runner.run(payload, started=lambda: connection.send(("started", None)))
             _restore(environment)
-            connection.send(("holds", sorted(_net_libraries() - with_setup)))
+            by_jobs |= _net_libraries() - before
+            connection.send(("holds", sorted(by_jobs)))
             connection.send(("rows", rows))
         elif kind == "stop":
             return 0
