@@ -1,6 +1,7 @@
 """Cells in worker processes: hard limits, crashes, --jobs, resume (library API, real processes)."""
 
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -409,6 +410,53 @@ def test_the_torch_worker_waits_aside_while_other_cells_run_in_a_lean_one(tmp_pa
     peak = rows.groupby(["dataset", "estimator"])["peak_rss_mb"].max()
     assert peak["wine", "rf"] < peak["iris", "dense"] - 200  # rf ran in the lean worker
     executors.stop_parked_workers()
+
+
+def test_a_later_runs_net_cells_take_the_parked_worker_that_holds_torch(tmp_path, monkeypatch):
+    """A notebook's second run with a net: its net's cells go to the worker the first run
+    left holding torch (given the new run's setup), its other cells to the lean one the first
+    run left: no worker is started and torch is not imported again (it was: the lean worker
+    imported it, and the cells after the net's got a new worker)."""
+    from treesvsnets.bench.execute import executors, isolation
+
+    executors.stop_parked_workers()
+    small = {"params": {"dense": {"epochs": 1}}, "folds": 2, "threads": 1, "progress": False}
+    treesvsnets.run(datasets=["iris"], estimators=["logreg", "dense"], out=tmp_path / "a", **small)
+    holding = {w.process.pid for w in executors._parked if w.net_libraries}
+    assert len(holding) == 1 and len(executors._parked) == 2
+    started = []
+    real_spawn = isolation.spawn
+    monkeypatch.setattr(isolation, "spawn", lambda *a: started.append(1) or real_spawn(*a))
+    rows = treesvsnets.run(datasets=["wine"], estimators=["dense", "logreg"],
+                           out=tmp_path / "b", **small).rows  # fmt: skip
+    assert set(rows["status"]) == {"ok"} and len(rows) == 6
+    assert started == []
+    assert {w.process.pid for w in executors._parked if w.net_libraries} == holding
+    peak = rows.groupby("estimator")["peak_rss_mb"].max()
+    assert peak["logreg"] < peak["dense"] - 200 and peak["dummy"] < peak["dense"] - 200
+    executors.stop_parked_workers()
+
+
+def test_what_scikit_learn_sets_on_import_and_pytests_test_name_leave_a_worker_reusable(
+    monkeypatch,
+):
+    """scikit-learn sets KMP_DUPLICATE_LIB_OK and KMP_INIT_AT_FORK as it is imported (its
+    worker sets the same), and pytest names the current test: a worker started before either
+    is still one this process's environment would start; another variable is not."""
+    from treesvsnets.bench.execute.isolation import WorkerProcess
+
+    worker = WorkerProcess(setup=None)
+    skipped = ("KMP_DUPLICATE_LIB_OK", "KMP_INIT_AT_FORK", "PYTEST_CURRENT_TEST")
+    worker.environment = {k: v for k, v in os.environ.items() if k not in skipped}
+    monkeypatch.setenv("KMP_DUPLICATE_LIB_OK", "True")
+    monkeypatch.setenv("KMP_INIT_AT_FORK", "FALSE")
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "a later test")
+    assert worker.environment_unchanged()
+    monkeypatch.setenv("KMP_INIT_AT_FORK", "TRUE")  # not what scikit-learn sets: set by hand
+    assert not worker.environment_unchanged()
+    monkeypatch.setenv("KMP_INIT_AT_FORK", "FALSE")
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert not worker.environment_unchanged()
 
 
 def test_a_parked_worker_started_before_the_environment_changed_is_not_reused(
