@@ -344,11 +344,16 @@ def test_a_suites_estimators_are_passed_over_where_they_cannot_run(tmp_path):
     named = cli("run", "--suite", suite, "-e", "cnn", "--out", tmp_path / "no")
     assert named.returncode == 2 and "estimator 'cnn' needs images" in named.stderr
     assert not (tmp_path / "no").exists()
-    # resumed after its suite file is gone: the run passes over what it passed over
+    # resumed after its suite file is gone: the run passes over what it passed over (a
+    # logreg cell is missing, so the resumed run plans the suite's cells again; no cnn on iris)
     with sqlite3.connect(run_dir / "results.sqlite") as store:
-        store.execute("DELETE FROM results WHERE estimator = 'cnn' AND fold = 1")
+        store.execute(
+            "DELETE FROM results WHERE estimator = 'logreg' AND dataset = 'iris' AND fold = 1"
+        )
     suite.unlink()
     resumed = cli("run", "--resume", run_dir)
     assert resumed.returncode == 0, resumed.stderr
     rows = pd.read_csv(run_dir / "results.csv")
+    assert sorted(rows.loc[rows["estimator"] == "logreg", "fold"]) == [0, 0, 1, 1]
     assert sorted(rows.loc[rows["estimator"] == "cnn", "fold"]) == [0, 1]
+    assert set(rows.loc[rows["dataset"] == "iris", "estimator"]) == {"logreg", "dummy"}
