@@ -150,6 +150,14 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
             ["run", "-d", "digits", "-e", "dense", "--param", "dropout=1.5"],
             "estimator 'dense': dropout must be in [0, 1), got 1.5.",
         ),
+        (
+            ["run", "-d", "iris", "--protocol", "holdout", "--folds", "3"],
+            "'folds' applies to the k-fold protocol, and this run is a holdout",
+        ),
+        (
+            ["run", "-d", "iris", "--test-size", "0.3"],
+            "'test_size' is a holdout's test fraction, and this run is k-fold",
+        ),
         (["run", "--config", "missing.toml"], "config file 'missing.toml' does not exist."),
         (["report", "nowhere"], "'nowhere' is not a run folder: it has no manifest.json."),
     ],

@@ -125,6 +125,7 @@ def _command_run(args: argparse.Namespace) -> int:
 
 def _config_from(args: argparse.Namespace) -> Any:
     from treesvsnets.config import DEFINITION_KEYS, RunConfig
+    from treesvsnets.config_checks import check_given
     from treesvsnets.config_files import load_toml
 
     config = load_toml(args.config) if args.config else RunConfig()
@@ -138,7 +139,9 @@ def _config_from(args: argparse.Namespace) -> Any:
         from treesvsnets.config_files import load_spaces
 
         flags["spaces"] = {**config.spaces, **load_spaces(args.space_file)}
-    return config.with_overrides(**flags, **_execution_overrides(args))
+    config = config.with_overrides(**flags, **_execution_overrides(args))
+    check_given(config, [key for key, value in flags.items() if value is not None])
+    return config
 
 
 def _print_leaderboard(rows: Any, metric: str | None) -> None:

@@ -4,6 +4,7 @@ limits and several jobs need worker processes. Each refusal is one sentence (Con
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from treesvsnets.errors import ConfigError
@@ -17,6 +18,22 @@ def check_across(config: RunConfig) -> None:
     _table_settings(config)
     _isolation(config)
     _tuning(config)
+
+
+def check_given(config: RunConfig, given: Collection[str]) -> None:
+    """The settings ``given`` (the flags typed, not a suite's defaults) that the run's
+    protocol would silently ignore: a holdout run has one split, its size ``test_size``; a
+    k-fold run tests on each of its ``folds``, and has no test fraction."""
+    if "folds" in given and config.protocol == "holdout":
+        raise ConfigError(
+            "'folds' applies to the k-fold protocol, and this run is a holdout (one split, "
+            "its test fraction set by --test-size); drop --folds or --protocol holdout."
+        )
+    if "test_size" in given and config.protocol == "kfold":
+        raise ConfigError(
+            "'test_size' is a holdout's test fraction, and this run is k-fold (each fold is "
+            "tested once; --folds sets how many); add --protocol holdout or drop --test-size."
+        )
 
 
 def _table_settings(config: RunConfig) -> None:
