@@ -158,6 +158,16 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
             ["run", "-d", "iris", "--test-size", "0.3"],
             "'test_size' is a holdout's test fraction, and this run is k-fold",
         ),
+        (
+            ["run", "-d", "iris", "--subsample", "3"],
+            "dataset 'iris': --subsample 3 keeps 1 row(s) of class 'setosa' (of 50), too few to "
+            "be both trained on and tested; ask for at least 6 rows, 2 of class 'setosa'.",
+        ),
+        (
+            ["run", "-d", "digits", "--subsample", "5"],
+            "dataset 'digits': --subsample 5 is fewer rows than its 10 classes; ask for at least "
+            "21 rows, 2 of class '8' (of 174).",
+        ),
         (["run", "--config", "missing.toml"], "config file 'missing.toml' does not exist."),
         (["report", "nowhere"], "'nowhere' is not a run folder: it has no manifest.json."),
     ],

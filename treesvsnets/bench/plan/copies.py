@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.cleaned import (
     cleaned_read_from,
@@ -34,7 +36,7 @@ from treesvsnets.datasets.cleaned import (
     save_cleaned,
 )
 from treesvsnets.datasets.registry import DatasetInfo, load_from
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, DatasetError
 from treesvsnets.results.folder import file_safe
 
 #: the run folder's folder of cleaned tables
@@ -91,10 +93,45 @@ def load_dataset(
             return Loaded(load_cleaned(path), record, reused=True)
     dataset = load_from(info, data_dir)
     if subsample:
-        dataset = dataset.subsample(subsample)
+        dataset = _subsampled(dataset, subsample)
     if record["fingerprint"] is None and info.files is not None:
         record = read_from(info, data_dir, options, subsample)  # OpenML's first download
     return Loaded(dataset, record)
+
+
+def _subsampled(dataset: Dataset, n: int) -> Dataset:
+    """``dataset``'s stratified subsample of ``n`` rows, refused where it keeps a single row
+    of a class the whole dataset has more of, or cannot keep one row of each class (the
+    refusal names --subsample and the rows to ask for, not the data: dropping or merging that
+    class is no answer)."""
+    if dataset.is_regression or n >= dataset.n_samples:
+        return dataset.subsample(n)
+    before = np.bincount(dataset.y, minlength=dataset.n_classes)
+    smallest = int(np.argmin(np.where(before >= 2, before, before.max() + 1)))
+    needed = int(np.ceil(2 * dataset.n_samples / before[smallest]))
+    ask = f"ask for at least {needed} rows, 2 of class {dataset.class_names[smallest]!r}"
+    if n < np.count_nonzero(before):
+        raise DatasetError(
+            f"dataset {dataset.name!r}: --subsample {n} is fewer rows than its "
+            f"{np.count_nonzero(before)} classes; {ask} (of {before[smallest]})."
+        )
+    try:
+        kept = dataset.subsample(n)
+    except ValueError as exc:  # an official test part too small to hold each class once
+        raise DatasetError(
+            f"dataset {dataset.name!r}: --subsample {n} cannot keep each class in both parts "
+            f"of its official split ({exc}); {ask}, or more."
+        ) from None
+    after = np.bincount(kept.y, minlength=dataset.n_classes)
+    short = np.flatnonzero((after < 2) & (before >= 2))
+    if short.size:
+        worst = int(short[np.argmin(before[short])])
+        raise DatasetError(
+            f"dataset {dataset.name!r}: --subsample {n} keeps {after[worst]} row(s) of class "
+            f"{dataset.class_names[worst]!r} (of {before[worst]}), too few to be both trained "
+            f"on and tested; {ask}."
+        )
+    return kept
 
 
 def load_all(
