@@ -1,12 +1,15 @@
 """What machine and which library versions produced a run: :func:`describe_environment`
 (machine, CPU, Python, the library versions read from their metadata, nothing imported; the
-CUDA devices only when an estimator of the run can use a GPU, since that imports torch)."""
+CUDA devices, from the NVIDIA driver, only when an estimator of the run can use a GPU)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
+import subprocess
+import sys
 from importlib import metadata
 
 from treesvsnets.bench.cells.measure import cpu_count
@@ -54,16 +57,45 @@ def cpu_model() -> str:
 
 
 def gpu_names() -> list[str]:
-    """CUDA devices torch can see (imports torch: call it only when nets will run)."""
-    import torch
-
-    if not torch.cuda.is_available():
+    """The CUDA devices a net's cell may use, by name, without importing torch here (it cost
+    a run with nets 1 to 2 s and 600 MB in the command, for one line of its manifest):
+    torch's own list where this process has imported it already; else the NVIDIA driver's,
+    from ``nvidia-smi``, less those ``CUDA_VISIBLE_DEVICES`` hides (by index or UUID, up to
+    its first entry that is neither, as CUDA reads it); none without a driver."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        if not torch.cuda.is_available():
+            return []
+        return [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())]
+    try:
+        listed = subprocess.run(
+            ["nvidia-smi", "--query-gpu=uuid,name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired):
         return []
-    return [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())]
+    if listed.returncode != 0:
+        return []
+    devices = [line.split(",", 1) for line in listed.stdout.splitlines() if "," in line]
+    devices = [(uuid.strip(), name.strip()) for uuid, name in devices]
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is None:
+        return [name for _, name in devices]
+    names = []
+    for entry in (part.strip() for part in visible.split(",")):
+        if entry.isdigit() and int(entry) < len(devices):
+            names.append(devices[int(entry)][1])
+        elif entry and (match := [n for uuid, n in devices if uuid.startswith(entry)]):
+            names.append(match[0])
+        else:
+            break
+    return names
 
 
 def describe_environment(with_gpu: bool = False) -> dict[str, object]:
-    """Machine, Python and library versions; ``with_gpu`` adds the CUDA devices (imports torch)."""
+    """Machine, Python and library versions; ``with_gpu`` adds the CUDA devices."""
     versions = package_versions()
     environment: dict[str, object] = {
         "python": platform.python_version(),
