@@ -74,6 +74,24 @@ def pareto_front(
     return np.asarray(front, dtype=int)
 
 
+def draw_pareto_front(
+    ax: Any, times: np.ndarray, scores: np.ndarray, higher_is_better: bool = True
+) -> np.ndarray:
+    """Draw the Pareto front of (time, score) points as a dashed step line on ``ax``; its
+    points' indices (:func:`pareto_front`)."""
+    front = pareto_front(times, scores, higher_is_better)
+    ax.step(
+        np.asarray(times)[front],
+        np.asarray(scores)[front],
+        where="post",
+        color="black",
+        alpha=0.4,
+        linestyle="--",
+        label="Pareto front",
+    )
+    return front
+
+
 def _floor(ax: Any, baseline: pd.Series, models: np.ndarray) -> None:
     """The baseline's score as a dotted floor line. When it lies far outside every model's
     (digits: 0.10 against 0.82-0.99; an RMSE twice the models'), the axis keeps to the
@@ -126,19 +144,10 @@ def score_vs_fit_time(board: pd.DataFrame, dataset: str, metric: Metric = ACCURA
         )
     if len(done):
         front = done.iloc[
-            pareto_front(
-                done["fit_seconds"].to_numpy(), done[column].to_numpy(), metric.higher_is_better
+            draw_pareto_front(
+                ax, done["fit_seconds"].to_numpy(), done[column].to_numpy(), metric.higher_is_better
             )
         ]
-        ax.step(
-            front["fit_seconds"],
-            front[column],
-            where="post",
-            color="black",
-            alpha=0.4,
-            linestyle="--",
-            label="Pareto front",
-        )
         ax.scatter(
             front["fit_seconds"],
             front[column],

@@ -12,7 +12,7 @@ import pandas as pd
 from treesvsnets.reports.plots import (
     FAMILY_STYLE,
     OTHER_STYLE,
-    pareto_front,
+    draw_pareto_front,
     pyplot,
     time_axes,
 )
@@ -112,16 +112,7 @@ def tuning_pareto(points: pd.DataFrame, dataset: str, metric: Metric = ACCURACY)
         )
     if xs:
         times, scores = np.asarray(xs, float), np.asarray(ys, float)
-        front = pareto_front(times, scores, metric.higher_is_better)
-        ax.step(
-            times[front],
-            scores[front],
-            where="post",
-            color="black",
-            alpha=0.4,
-            linestyle="--",
-            label="Pareto front",
-        )
+        draw_pareto_front(ax, times, scores, metric.higher_is_better)
     for family, (colour, marker) in FAMILY_STYLE.items():
         if family in set(points.get("family", [])):
             ax.scatter([], [], c=colour, marker=marker, label=family)
