@@ -160,13 +160,23 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
         ),
         (
             ["run", "-d", "iris", "--subsample", "3"],
-            "dataset 'iris': --subsample 3 keeps 1 row(s) of class 'setosa' (of 50), too few to "
-            "be both trained on and tested; ask for at least 6 rows, 2 of class 'setosa'.",
+            "dataset 'iris': --subsample 3 keeps 1 row(s) of class 'setosa' (of 50), fewer than "
+            "the 5 the run needs (one per fold, 2 at least); ask for at least 15 rows.",
         ),
         (
             ["run", "-d", "digits", "--subsample", "5"],
-            "dataset 'digits': --subsample 5 is fewer rows than its 10 classes; ask for at least "
-            "21 rows, 2 of class '8' (of 174).",
+            "dataset 'digits': --subsample 5 of its 1797 rows cannot keep a share of each of its "
+            "10 classes; ask for at least 52 rows.",
+        ),
+        (
+            ["run", "-d", "diabetes", "--subsample", "3"],
+            "dataset 'diabetes': --subsample 3 of its 442 rows cannot keep a share of each of its "
+            "10 target deciles; ask for at least 10 rows.",
+        ),
+        (
+            ["run", "-d", "iris", "--subsample", "6", "--protocol", "holdout"],
+            "dataset 'iris': a holdout of test_size 0.2 on its 6 rows tests on 2 and trains on 4, "
+            "too few for each of its 3 classes; give it at least 15 rows",
         ),
         (["run", "--config", "missing.toml"], "config file 'missing.toml' does not exist."),
         (["report", "nowhere"], "'nowhere' is not a run folder: it has no manifest.json."),
@@ -181,6 +191,19 @@ def test_bad_input_gives_one_sentence_and_exit_2(tmp_path, args, message):
     assert lines[0].startswith(f"treesvsnets: error: {message}")
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_config_files_folds_in_a_holdout_run_are_refused_as_the_flag_is(tmp_path):
+    """--protocol holdout with folds = 3 in the config file: the folds would be ignored; a
+    suite's own folds with --protocol holdout are not refused (the user did not give them)."""
+    config = tmp_path / "bench.toml"
+    config.write_text('protocol = "holdout"\nfolds = 3\n')
+    done = cli("run", "-d", "iris", "--config", config, "--out", tmp_path / "runs")
+    assert done.returncode == 2 and not (tmp_path / "runs").exists()
+    assert "'folds' applies to the k-fold protocol" in done.stderr
+    config.write_text("test_size = 0.3\n")
+    done = cli("run", "-d", "iris", "--config", config, "--out", tmp_path / "runs")
+    assert done.returncode == 2 and "'test_size' is a holdout's test fraction" in done.stderr
 
 
 def test_device_cuda_without_cuda_is_refused_before_training(tmp_path):

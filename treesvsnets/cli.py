@@ -126,7 +126,7 @@ def _command_run(args: argparse.Namespace) -> int:
 def _config_from(args: argparse.Namespace) -> Any:
     from treesvsnets.config import DEFINITION_KEYS, RunConfig
     from treesvsnets.config_checks import check_given
-    from treesvsnets.config_files import load_toml
+    from treesvsnets.config_files import load_toml, read_toml
 
     config = load_toml(args.config) if args.config else RunConfig()
     params = {**config.params}
@@ -140,7 +140,10 @@ def _config_from(args: argparse.Namespace) -> Any:
 
         flags["spaces"] = {**config.spaces, **load_spaces(args.space_file)}
     config = config.with_overrides(**flags, **_execution_overrides(args))
-    check_given(config, [key for key, value in flags.items() if value is not None])
+    given = [key for key, value in flags.items() if value is not None]
+    if args.config:  # a config file's keys are given as a flag is (a suite's defaults are not)
+        given += list(read_toml(args.config, "config file"))
+    check_given(config, given)
     return config
 
 

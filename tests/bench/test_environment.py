@@ -36,6 +36,7 @@ def driver(tmp_path, monkeypatch):
         ("1", ["NVIDIA A100-SXM4-40GB"]),
         ("GPU-bbbb2222,0", ["NVIDIA A100-SXM4-40GB", "NVIDIA H100 80GB HBM3"]),
         ("0,7,1", ["NVIDIA H100 80GB HBM3"]),  # CUDA stops at the first device it cannot find
+        ("0,0,1", ["NVIDIA H100 80GB HBM3"]),  # or at one named again
         ("", []),
     ],
 )

@@ -104,6 +104,14 @@ def test_a_real_models_fold_scores_as_scikit_learn_scores_it():
     assert ours["f1_macro"] == expected["f1_macro"]
 
 
+def test_codes_of_any_dtype_and_probabilities_as_lists_score_alike():
+    """Class codes as floats or small integers, probabilities as a list: the same scores."""
+    y_true, y_pred, proba = _fold(np.random.default_rng(3), 40, 3)
+    expected = score(y_true, y_pred, proba, 3)
+    for codes in (np.float64, np.int32, np.uint8):
+        assert score(y_true.astype(codes), y_pred.astype(codes), proba.tolist(), 3) == expected
+
+
 def test_a_predicted_class_the_fold_lacks_warns_as_scikit_learn_warns():
     y_true, y_pred = np.array([0, 0, 1, 1]), np.array([0, 2, 1, 1])
     with pytest.warns(UserWarning, match="y_pred contains classes not in y_true"):

@@ -61,7 +61,10 @@ def gpu_names() -> list[str]:
     a run with nets 1 to 2 s and 600 MB in the command, for one line of its manifest):
     torch's own list where this process has imported it already; else the NVIDIA driver's,
     from ``nvidia-smi``, less those ``CUDA_VISIBLE_DEVICES`` hides (by index or UUID, up to
-    its first entry that is neither, as CUDA reads it); none without a driver."""
+    its first entry that is neither, or names a device again, as CUDA reads it); none without
+    a driver. The driver's list is the machine's: a CPU-only torch sees none of them (its
+    nets' rows say ``cpu``), and indices follow the driver's order, which is CUDA's where
+    the GPUs are alike."""
     torch = sys.modules.get("torch")
     if torch is not None:
         if not torch.cuda.is_available():
@@ -83,15 +86,20 @@ def gpu_names() -> list[str]:
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is None:
         return [name for _, name in devices]
-    names = []
+    chosen: list[int] = []
     for entry in (part.strip() for part in visible.split(",")):
         if entry.isdigit() and int(entry) < len(devices):
-            names.append(devices[int(entry)][1])
-        elif entry and (match := [n for uuid, n in devices if uuid.startswith(entry)]):
-            names.append(match[0])
+            index = int(entry)
+        elif entry and (
+            match := [i for i, (uuid, _) in enumerate(devices) if uuid.startswith(entry)]
+        ):
+            index = match[0]
         else:
             break
-    return names
+        if index in chosen:  # a device named twice ends the list, as an unknown one does
+            break
+        chosen.append(index)
+    return [devices[index][1] for index in chosen]
 
 
 def describe_environment(with_gpu: bool = False) -> dict[str, object]:

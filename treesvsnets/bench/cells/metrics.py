@@ -122,6 +122,7 @@ def score(
     row), as are log loss (:func:`log_loss`) and ROC-AUC (:func:`roc_auc`): scikit-learn's
     functions check their inputs again at every call, 27 ms for a 10-class fold of 360 rows
     against 2 ms here (``tests/bench/test_scores.py`` holds them equal)."""
+    y_true = np.asarray(y_true, dtype=np.int64)  # class codes, whatever their dtype
     confusion = confusion_matrix(y_true, y_pred, n_classes)
     true_sum, pred_sum, hits = confusion.sum(axis=1), confusion.sum(axis=0), np.diag(confusion)
     present = true_sum > 0
@@ -138,6 +139,7 @@ def score(
         "confusion": json.dumps(confusion.tolist(), separators=(",", ":")),
     }
     if proba is not None:
+        proba = np.asarray(proba, dtype=np.float64)
         scores["roc_auc"] = roc_auc(y_true, proba)
         scores["log_loss"] = log_loss(y_true, proba)
     return scores
@@ -181,7 +183,7 @@ def roc_auc(y_true: np.ndarray, proba: np.ndarray) -> float | None:
     present = np.unique(y_true)
     if len(present) < 2:
         return None
-    columns = [1] if proba.shape[1] == 2 else present
+    columns = [1] if proba.shape[1] == 2 else present.astype(np.int64)
     ranks = rankdata(proba[:, columns], axis=0)
     aucs = []
     for rank, code in zip(ranks.T, columns, strict=True):

@@ -125,6 +125,21 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
         )
 
 
+def _check_holdout_parts(dataset: Dataset, test_size: float, n_strata: int) -> None:
+    """Refuse a stratified holdout whose test part, or training part, would hold fewer rows
+    than there are classes (or target deciles) to keep a share of."""
+    n_test = int(np.ceil(test_size * dataset.n_samples))
+    if min(n_test, dataset.n_samples - n_test) < n_strata:
+        groups = "target deciles" if dataset.is_regression else "classes"
+        raise DatasetError(
+            f"dataset {dataset.name!r}: a holdout of test_size {test_size:g} on its "
+            f"{dataset.n_samples} rows tests on {n_test} and trains on "
+            f"{dataset.n_samples - n_test}, too few for each of its {n_strata} {groups}; "
+            f"give it at least {int(np.ceil(n_strata / min(test_size, 1 - test_size)))} rows "
+            "(--subsample) or another --test-size."
+        )
+
+
 def _validation_slice(
     train: np.ndarray, y: np.ndarray | None, fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +218,8 @@ def _outer_splits(
     if not 0 < test_size < 1:
         raise ConfigError(f"test_size must be between 0 and 1, got {test_size!r}.")
     check_folds(dataset, 2)
+    if stratified:
+        _check_holdout_parts(dataset, test_size, len(np.unique(strata)))
     shuffle_split = StratifiedShuffleSplit if stratified else ShuffleSplit
     splitter = shuffle_split(n_splits=1, test_size=test_size, random_state=seed)
     return list(splitter.split(np.zeros(dataset.n_samples), strata)), b""

@@ -83,9 +83,11 @@ def load_dataset(
     options: Any,
     subsample: int | None,
     reuse_from: Path | None = None,
+    per_class: int = 2,
 ) -> Loaded:
-    """The dataset ``info`` describes, subsampled if asked; from the run folder
-    ``reuse_from``'s copy (a resumed run) while its source is what the copy was read from."""
+    """The dataset ``info`` describes, subsampled if asked (keeping ``per_class`` rows of
+    each class: the run's folds); from the run folder ``reuse_from``'s copy (a resumed run)
+    while its source is what the copy was read from."""
     record = read_from(info, data_dir, options, subsample)
     if reuse_from is not None and record["fingerprint"] is not None:
         path = copy_path(reuse_from, info.name)
@@ -93,43 +95,63 @@ def load_dataset(
             return Loaded(load_cleaned(path), record, reused=True)
     dataset = load_from(info, data_dir)
     if subsample:
-        dataset = _subsampled(dataset, subsample)
+        dataset = _subsampled(dataset, subsample, per_class)
     if record["fingerprint"] is None and info.files is not None:
         record = read_from(info, data_dir, options, subsample)  # OpenML's first download
     return Loaded(dataset, record)
 
 
-def _subsampled(dataset: Dataset, n: int) -> Dataset:
-    """``dataset``'s stratified subsample of ``n`` rows, refused where it keeps a single row
-    of a class the whole dataset has more of, or cannot keep one row of each class (the
-    refusal names --subsample and the rows to ask for, not the data: dropping or merging that
-    class is no answer)."""
-    if dataset.is_regression or n >= dataset.n_samples:
-        return dataset.subsample(n)
-    before = np.bincount(dataset.y, minlength=dataset.n_classes)
-    smallest = int(np.argmin(np.where(before >= 2, before, before.max() + 1)))
-    needed = int(np.ceil(2 * dataset.n_samples / before[smallest]))
-    ask = f"ask for at least {needed} rows, 2 of class {dataset.class_names[smallest]!r}"
-    if n < np.count_nonzero(before):
+def _subsampled(dataset: Dataset, n: int, per_class: int = 2) -> Dataset:
+    """``dataset``'s stratified subsample of ``n`` rows, refused in one sentence that names
+    --subsample and the rows to ask for (not the data: dropping or merging a class is no
+    answer) where it would keep fewer than ``per_class`` rows (the run's folds) of a class
+    the whole dataset has that many of, or where the cut cannot be stratified at all (fewer
+    rows than classes or target deciles kept, or left out)."""
+    if n >= dataset.n_samples:
+        return dataset
+    strata = dataset.strata()
+    counts = np.bincount(strata) if strata is not None else np.array([dataset.n_samples])
+    counts = counts[counts > 0]
+    groups = "classes" if not dataset.is_regression else "target deciles"
+    lowest = len(counts)  # a stratified cut keeps a row of each group, and leaves one out
+    if not dataset.is_regression and (enough := counts[counts >= per_class]).size:
+        lowest = max(lowest, int(np.ceil(per_class * dataset.n_samples / enough.min())))
+    if n < len(counts) or dataset.n_samples - n < len(counts):
+        ask = (
+            f"at least {lowest} rows"
+            if n < len(counts)
+            else f"at most {dataset.n_samples - len(counts)} rows, or drop --subsample"
+        )
         raise DatasetError(
-            f"dataset {dataset.name!r}: --subsample {n} is fewer rows than its "
-            f"{np.count_nonzero(before)} classes; {ask} (of {before[smallest]})."
+            f"dataset {dataset.name!r}: --subsample {n} of its {dataset.n_samples} rows cannot "
+            f"keep a share of each of its {len(counts)} {groups}; ask for {ask}."
         )
     try:
         kept = dataset.subsample(n)
-    except ValueError as exc:  # an official test part too small to hold each class once
+    except ValueError:  # the official test part too small to hold each class once
+        share = len(dataset.official_test) / dataset.n_samples
+        needed = int(np.ceil(len(counts) / share))
         raise DatasetError(
-            f"dataset {dataset.name!r}: --subsample {n} cannot keep each class in both parts "
-            f"of its official split ({exc}); {ask}, or more."
+            f"dataset {dataset.name!r}: --subsample {n} keeps too few rows of its official "
+            f"test part ({share:.0%} of them) to hold each of its {len(counts)} classes; ask "
+            f"for at least {needed} rows."
         ) from None
+    if dataset.is_regression:
+        return kept
+    before = np.bincount(dataset.y, minlength=dataset.n_classes)
     after = np.bincount(kept.y, minlength=dataset.n_classes)
-    short = np.flatnonzero((after < 2) & (before >= 2))
+    wanted = np.minimum(before, per_class)  # a class of fewer rows than folds: all of them
+    short = np.flatnonzero((after < wanted) & (before >= 2))
     if short.size:
         worst = int(short[np.argmin(before[short])])
+        needed = int(np.ceil(wanted[worst] * dataset.n_samples / before[worst]))
+        ask = (
+            f"ask for at least {needed} rows" if needed < dataset.n_samples else "drop --subsample"
+        )
         raise DatasetError(
             f"dataset {dataset.name!r}: --subsample {n} keeps {after[worst]} row(s) of class "
-            f"{dataset.class_names[worst]!r} (of {before[worst]}), too few to be both trained "
-            f"on and tested; {ask}."
+            f"{dataset.class_names[worst]!r} (of {before[worst]}), fewer than the "
+            f"{wanted[worst]} the run needs (one per fold, 2 at least); {ask}."
         )
     return kept
 
@@ -140,11 +162,12 @@ def load_all(
     options: dict[str, Any],
     subsample: int | None,
     reuse_from: Path | None = None,
+    per_class: int = 2,
 ) -> list[Loaded]:
     """:func:`load_dataset` of each of ``infos`` (``options``: each table's TableOptions by
     name, None for a dataset that is no table file)."""
     return [
-        load_dataset(info, data_dir, options.get(info.name), subsample, reuse_from)
+        load_dataset(info, data_dir, options.get(info.name), subsample, reuse_from, per_class)
         for info in infos
     ]
 

@@ -220,7 +220,10 @@ def prepare(
     ]
     if resolved is not None:
         resolved(specs, infos)
-    read = copies.load_all(infos, config.data_dir, table_options, config.subsample, reuse_from)
+    per_class = config.folds if config.protocol == "kfold" else 2
+    read = copies.load_all(
+        infos, config.data_dir, table_options, config.subsample, reuse_from, per_class
+    )
     loaded = [item.dataset for item in read]
     paths = {names[name]: name for name, options in given.items() if options is not None}
     check_tasks(config, loaded, tables=set(paths))
