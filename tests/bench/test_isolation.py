@@ -16,6 +16,7 @@ from tests.helpers.estimators import (
     ExitingEstimator,
     GreedyEstimator,
     HangingEstimator,
+    HoardingEstimator,
     ProbaDummy,
     RaisingEstimator,
     SegfaultingEstimator,
@@ -434,6 +435,30 @@ def test_a_later_runs_net_cells_take_the_parked_worker_that_holds_torch(tmp_path
     assert {w.process.pid for w in executors._parked if w.net_libraries} == holding
     peak = rows.groupby("estimator")["peak_rss_mb"].max()
     assert peak["logreg"] < peak["dense"] - 200 and peak["dummy"] < peak["dense"] - 200
+    executors.stop_parked_workers()
+
+
+def test_a_parked_torch_worker_that_kept_more_memory_is_not_given_a_later_runs_nets(
+    tmp_path, register_spec
+):
+    """A net-family estimator that leaks 400 MB in the torch worker after dense ran there:
+    a later run's dense does not inherit that memory in its readings (a new worker runs it)."""
+    from treesvsnets.bench.execute import executors
+
+    register_spec("hoarder", HoardingEstimator, family="deep")
+    executors.stop_parked_workers()
+    small = {"params": {"dense": {"epochs": 1}}, "folds": 2, "threads": 1, "progress": False}
+    first = treesvsnets.run(datasets=["iris"], estimators=["dense", "hoarder"], baseline=False,
+                            out=tmp_path / "a", **small).rows  # fmt: skip
+    assert set(first["status"]) == {"ok"}
+    (leaky,) = [w for w in executors._parked if w.net_libraries]
+    assert not leaky.lean_for_nets()
+    rows = treesvsnets.run(datasets=["iris"], estimators=["dense"], baseline=False,
+                           out=tmp_path / "b", **small).rows  # fmt: skip
+    assert set(rows["status"]) == {"ok"}
+    assert leaky in executors._parked  # left parked, not taken
+    peak = first.groupby("estimator")["peak_rss_mb"].max()
+    assert rows["peak_rss_mb"].max() < peak["hoarder"] - 300
     executors.stop_parked_workers()
 
 

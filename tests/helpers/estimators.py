@@ -119,6 +119,17 @@ class GreedyEstimator(DummyEstimator):
         return super().fit(X, y)
 
 
+_HOARD: list = []
+
+
+class HoardingEstimator(ProbaDummy):
+    """Keeps 400 MB alive in its worker after its fit, as a leak from cell to cell would."""
+
+    def fit(self, X, y):
+        _HOARD.append(np.ones(400 * 1024 * 1024 // 8))
+        return super().fit(X, y)
+
+
 class HangingTogether(ProbaDummy):
     """Declares fold-parallel training (``fit_together``), then never finishes it."""
 

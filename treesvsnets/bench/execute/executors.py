@@ -119,13 +119,14 @@ def stop_parked_workers() -> None:
 
 
 def _parked_worker(setup: WorkerSetup, *, holds_net: bool) -> WorkerProcess | None:
-    """A parked worker that holds a net's library (``holds_net``) or is lean, given
-    ``setup`` if it had another with the same imports; None if no such worker is parked."""
+    """A parked worker that holds a net's library (``holds_net``: and no more memory than
+    after its lightest job since) or is lean, given ``setup`` if it had another with the same
+    imports; None if no such worker is parked."""
     _sweep_parked()
     for worker in _parked:
         if bool(worker.net_libraries) != holds_net or not worker.setup.same_imports(setup):
             continue
-        if not holds_net and not worker.lean():
+        if not (worker.lean_for_nets() if holds_net else worker.lean()):
             continue
         _parked.remove(worker)
         if worker.setup.key != setup.key:

@@ -82,6 +82,8 @@ class WorkerProcess:
         self.fresh_mb: float | None = None
         #: the nets' libraries it has loaded (torch...), as it said after its last job
         self.net_libraries: tuple[str, ...] = ()
+        #: its least resident memory in MB after a job while it held one of them
+        self.net_mb: float | None = None
         self._reset_cell()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -105,6 +107,7 @@ class WorkerProcess:
         self.last_active = time.monotonic()
         self.fresh_mb = None
         self.net_libraries = ()
+        self.net_mb = None
         self._psutil = None
         self._children: list[Any] = []
         self._children_read = 0.0
@@ -133,6 +136,24 @@ class WorkerProcess:
             return False
         resident = rss_mb_of(self.process.pid)
         return resident is not None and resident <= self.fresh_mb + LEAN_MB
+
+    def _holds(self, libraries: tuple[str, ...]) -> None:
+        """The nets' libraries its jobs loaded, as it said after a job; while it holds one,
+        the least resident memory it has had after a job (:meth:`lean_for_nets`)."""
+        self.net_libraries = libraries
+        resident = rss_mb_of(self.process.pid) if libraries and self.alive else None
+        if resident is not None:
+            self.net_mb = resident if self.net_mb is None else min(self.net_mb, resident)
+
+    def lean_for_nets(self) -> bool:
+        """Whether this idle worker, which holds a net's library, holds at most
+        :data:`LEAN_MB` more than it did after its lightest job since (a net's cell in it
+        reads torch's memory, as it would in any worker that ran a net, but not what a
+        leaky estimator or a big table of an earlier run left)."""
+        if self.net_mb is None or not self.alive:
+            return False
+        resident = rss_mb_of(self.process.pid)
+        return resident is not None and resident <= self.net_mb + LEAN_MB
 
     def stop(self, grace_seconds: float = 2.0) -> None:
         """Ask the worker to exit; kill it if it does not (or if it is mid-cell)."""
@@ -223,7 +244,7 @@ class WorkerProcess:
                     self.last_active = time.monotonic()
                     return payload
                 elif kind == "holds":
-                    self.net_libraries = tuple(payload)
+                    self._holds(tuple(payload))
                 elif kind == "ready":
                     self.fresh_mb = payload
                 elif kind == "setup_failed":
