@@ -128,7 +128,12 @@ def _subsampled(dataset: Dataset, n: int, per_class: int = 2) -> Dataset:
         )
     try:
         kept = dataset.subsample(n)
-    except ValueError:  # the official test part too small to hold each class once
+    except ValueError as exc:  # the official test part too small to hold each class once
+        if dataset.official_test is None:  # not foreseen above: said, not a traceback
+            raise DatasetError(
+                f"dataset {dataset.name!r}: --subsample {n} cannot be drawn stratified "
+                f"({exc}); ask for another number of rows, or drop --subsample."
+            ) from None
         share = len(dataset.official_test) / dataset.n_samples
         needed = int(np.ceil(len(counts) / share))
         raise DatasetError(
