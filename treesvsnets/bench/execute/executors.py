@@ -91,12 +91,8 @@ def _worker_for(setup: WorkerSetup) -> WorkerProcess:
                 return worker
             worker.kill()
             break
-    for worker in _parked:
-        if worker.setup.same_imports(setup) and worker.lean():
-            _parked.remove(worker)
-            worker.take_setup(setup)
-            return worker
-    return WorkerProcess(setup, idle_seconds=IDLE_SECONDS)
+    lean = _parked_worker(setup, holds_net=False)
+    return lean if lean is not None else WorkerProcess(setup, idle_seconds=IDLE_SECONDS)
 
 
 def _park(worker: WorkerProcess) -> None:
