@@ -109,13 +109,13 @@ def _subsampled(dataset: Dataset, n: int, per_class: int = 2) -> Dataset:
     rows than classes or target deciles kept, or left out)."""
     if n >= dataset.n_samples:
         return dataset
-    strata = dataset.strata()
-    counts = np.bincount(strata) if strata is not None else np.array([dataset.n_samples])
-    counts = counts[counts > 0]
+    strata = dataset.strata()  # the class codes, or the target's deciles
     groups = "classes" if not dataset.is_regression else "target deciles"
+    sizes = np.bincount(strata) if strata is not None else np.array([dataset.n_samples])
+    counts = sizes[sizes > 0]
     lowest = len(counts)  # a stratified cut keeps a row of each group, and leaves one out
     if not dataset.is_regression and (enough := counts[counts >= per_class]).size:
-        lowest = max(lowest, int(np.ceil(per_class * dataset.n_samples / enough.min())))
+        lowest = max(lowest, _rows_keeping(per_class, enough.min(), dataset.n_samples))
     if n < len(counts) or dataset.n_samples - n < len(counts):
         ask = (
             f"at least {lowest} rows"
@@ -143,13 +143,13 @@ def _subsampled(dataset: Dataset, n: int, per_class: int = 2) -> Dataset:
         ) from None
     if dataset.is_regression:
         return kept
-    before = np.bincount(dataset.y, minlength=dataset.n_classes)
+    before = np.bincount(dataset.y, minlength=dataset.n_classes)  # by class code
     after = np.bincount(kept.y, minlength=dataset.n_classes)
     wanted = np.minimum(before, per_class)  # a class of fewer rows than folds: all of them
     short = np.flatnonzero((after < wanted) & (before >= 2))
     if short.size:
         worst = int(short[np.argmin(before[short])])
-        needed = int(np.ceil(wanted[worst] * dataset.n_samples / before[worst]))
+        needed = _rows_keeping(wanted[worst], before[worst], dataset.n_samples)
         ask = (
             f"ask for at least {needed} rows" if needed < dataset.n_samples else "drop --subsample"
         )
@@ -159,6 +159,12 @@ def _subsampled(dataset: Dataset, n: int, per_class: int = 2) -> Dataset:
             f"{wanted[worst]} the run needs (one per fold, 2 at least); {ask}."
         )
     return kept
+
+
+def _rows_keeping(rows: int, of_class: int, n_samples: int) -> int:
+    """The stratified subsample of ``n_samples`` rows that keeps ``rows`` of a class that has
+    ``of_class``."""
+    return int(np.ceil(rows * n_samples / of_class))
 
 
 def load_all(
