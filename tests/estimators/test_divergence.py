@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.helpers.cli import cli
-from treesvsnets.errors import DivergenceWarning
+from treesvsnets.errors import DivergenceWarning, TreesVsNetsWarning
 from treesvsnets.estimators.torch.divergence import divergence
 from treesvsnets.estimators.torch.regressor import TorchRegressor
 
@@ -196,17 +196,22 @@ def test_a_net_that_diverges_to_nan_fails_its_cell_saying_so_and_keeps_the_diver
     import treesvsnets
 
     params = {"lr": 1000.0, "optimizer": "sgd", "early_stopping": False, "epochs": 5}
-    result = treesvsnets.run(
-        datasets=["wine"],
-        estimators=["dense"],
-        params={"dense": params},
-        folds=2,
-        baseline=False,
-        isolate=False,
-        progress=False,
-        out=tmp_path,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TreesVsNetsWarning)  # the report is written
+        result = treesvsnets.run(
+            datasets=["wine"],
+            estimators=["dense"],
+            params={"dense": params},
+            folds=2,
+            baseline=False,
+            isolate=False,
+            progress=False,
+            out=tmp_path,
+        )
     for _, row in result.rows.iterrows():
         assert row["status"] == "error"
         assert row["diverged"].startswith("diverged: ")
         assert "are not finite (the net diverged: " in row["error"]
+    # a net whose every cell diverged has no learning curve to draw (the report once failed)
+    assert (result.run_dir / "report.html").is_file()
+    assert not (result.run_dir / "figures" / "wine-learning.png").exists()

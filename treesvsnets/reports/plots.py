@@ -210,8 +210,17 @@ def fold_scores(
     return fig
 
 
+def _with_history(rows: pd.DataFrame) -> pd.DataFrame:
+    """The cells whose learning curves are drawn: those that ended well with a history (a
+    net that diverged keeps its history in its row, but failed)."""
+    if "history" not in rows:
+        return rows.iloc[:0]
+    return rows[rows["history"].notna() & (rows["status"] == "ok")]
+
+
 def has_history(rows: pd.DataFrame) -> bool:
-    return "history" in rows and rows["history"].notna().any()
+    """Whether :func:`learning_curves` has a net to draw."""
+    return not _with_history(rows).empty
 
 
 #: how the learning curves name a validation score a net records each epoch
@@ -238,7 +247,7 @@ def learning_curves(rows: pd.DataFrame, dataset: str) -> Any:
     """Train/validation loss and validation accuracy (regression: R²) per epoch, one line per
     fold, per net."""
     plt = pyplot()
-    with_history = rows[rows["history"].notna() & (rows["status"] == "ok")]
+    with_history = _with_history(rows)
     names = list(dict.fromkeys(with_history["estimator"]))
     fig, axes = plt.subplots(
         len(names), 2, figsize=(10, 3 * len(names)), squeeze=False, layout="constrained"
