@@ -1,16 +1,39 @@
-"""A child process waited for with a deadline, and how one ended, in words: shared by the
-worker processes (:mod:`treesvsnets.bench.execute.isolation`), the report's drawing child
-(:mod:`treesvsnets.reports.rendering`) and ``check``'s children
-(:mod:`treesvsnets.plugin_checks`). Only the standard library is imported here."""
+"""Child processes: where a forked one can work beside this process, one that dies with its
+parent, one waited for with a deadline, and how one ended, in words. Shared by the worker
+processes (:mod:`treesvsnets.bench.execute.isolation`), the report's drawing child
+(:mod:`treesvsnets.reports.rendering`), the reports' process beside a run's cells
+(:mod:`treesvsnets.beside_cells`) and ``check``'s children (:mod:`treesvsnets.plugin_checks`).
+Only the standard library is imported here."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 
 #: how often a child is asked whether it has ended
 POLL_SECONDS = 0.005
+
+
+def two_cores_on_linux() -> bool:
+    """Linux (where a child is forked), with two cores or more this process may use (where a
+    child works beside it rather than in its turn)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    return sys.platform == "linux" and cores >= 2
+
+
+def die_with_parent() -> None:
+    """Linux: get SIGKILL when the parent dies, so no orphan goes on working."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def wait_for(pid: int, seconds: float) -> int | None:

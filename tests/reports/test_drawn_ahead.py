@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import shutil
+import tempfile
 import threading
+import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import treesvsnets
+from treesvsnets import beside_cells
+from treesvsnets.child_processes import two_cores_on_linux
 from treesvsnets.reports import plots, rendering
 from treesvsnets.reports.report import write_report
 from treesvsnets.results.folder import RunFolder
@@ -69,18 +75,42 @@ def _digests(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.png")}
 
 
-def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_anew(
-    tmp_path, monkeypatch
-):
-    where = []
+def _spy_on_drawings(monkeypatch, log):
+    """Each figure written, as a line of ``log`` (a file: the report's process writes there
+    too): the process, the thread, whether drawn ahead, the file's name."""
     save = rendering._save_png
 
     def spy(fig, path):
-        where.append((threading.current_thread().name, path.name))
+        with open(log, "a") as file:
+            ahead = rendering._AHEAD.get()
+            file.write(f"{os.getpid()} {threading.current_thread().name} {ahead} {path.name}\n")
         return save(fig, path)
 
     monkeypatch.setattr(rendering, "_save_png", spy)
-    monkeypatch.setattr(rendering, "_can_fork", lambda figures: False)  # every drawing seen here
+    monkeypatch.setattr(rendering, "_can_fork", lambda figures: False)  # no drawing child
+
+
+def _drawings(log):
+    lines = log.read_text().splitlines() if log.is_file() else []
+    return [tuple(line.split(" ")) for line in lines]
+
+
+FORKS = pytest.mark.skipif(
+    not two_cores_on_linux(), reason="a process beside the run needs Linux and two cores"
+)
+
+
+@pytest.mark.parametrize("beside", [pytest.param("process", marks=FORKS), "thread"])
+def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_anew(
+    tmp_path, monkeypatch, beside
+):
+    """In a forked process beside the run (which then writes the report), or where none can
+    be made, in a thread (and the report here)."""
+    log = tmp_path / "drawn.txt"
+    _spy_on_drawings(monkeypatch, log)
+    monkeypatch.setattr(beside_cells, "_alone", lambda: True)  # a thread another test left
+    if beside == "thread":
+        monkeypatch.setattr(beside_cells._ReportProcess, "start", classmethod(lambda cls: None))
     result = treesvsnets.run(
         datasets=["iris", "wine", "breast_cancer"],
         estimators=["logreg"],
@@ -88,12 +118,20 @@ def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_ane
         out=tmp_path / "runs",
         progress=False,
     )
-    ahead = {name for thread, name in where if thread != "MainThread"}
-    at_the_end = [name for thread, name in where if thread == "MainThread"]
+    drawn = _drawings(log)
+    ahead = {name for _, _, flag, name in drawn if flag == "True"}
+    at_the_end = [name for _, _, flag, name in drawn if flag == "False"]
     assert {"iris-folds.png", "wine-folds.png", "iris-pareto.png"} <= ahead  # while cells ran
     assert not any(name.startswith("breast_cancer") for name in ahead)  # the last: at the end
     assert not ahead & set(at_the_end)  # none drawn twice
     assert "breast_cancer-folds.png" in at_the_end
+    where = {(pid, thread, flag) for pid, thread, flag, _ in drawn}
+    here = str(os.getpid())
+    if beside == "process":  # everything in one other process
+        assert len({pid for pid, _, _ in where}) == 1 and here not in {pid for pid, _, _ in where}
+    else:
+        assert where == {(here, "treesvsnets-reports-ahead", "True"), (here, "MainThread", "False")}
+    assert not list(Path(tempfile.gettempdir()).glob("treesvsnets-report-*"))  # cleaned up
 
     anew = tmp_path / "anew"
     shutil.copytree(result.run_dir, anew)
@@ -101,6 +139,22 @@ def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_ane
     folder = RunFolder(anew)
     write_report(anew, folder.rows(), folder.read_manifest())
     assert _digests(anew / "figures") == _digests(result.run_dir / "figures")
+
+
+@FORKS
+def test_a_report_process_that_dies_leaves_the_report_to_the_run(tmp_path, monkeypatch):
+    log = tmp_path / "drawn.txt"
+    _spy_on_drawings(monkeypatch, log)
+    monkeypatch.setattr(beside_cells, "_alone", lambda: True)
+    monkeypatch.setattr(beside_cells, "_serve", lambda works: os._exit(9))  # in the child
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning: the report is written all the same
+        result = treesvsnets.run(
+            datasets=["iris", "wine"], estimators=["logreg"], folds=2, out=tmp_path, progress=False
+        )
+    assert (result.run_dir / "report.html").is_file()
+    assert {pid for pid, *_ in _drawings(log)} == {str(os.getpid())}  # all drawn here
+    assert "wine-folds.png" in {name for *_, name in _drawings(log)}
 
 
 def test_cells_in_this_process_get_no_drawing_beside_them(tmp_path, monkeypatch):

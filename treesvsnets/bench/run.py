@@ -12,8 +12,8 @@ store (:mod:`treesvsnets.results`), one row per cell as it finishes.
 
 :func:`_execute` goes plan -> jobs -> executor -> store -> exports -> manifest ->
 ``finish(run_dir, rows, manifest)``; the API also passes ``while_cells_run``, which loads the
-report's libraries in a thread while the cells run and, told of each dataset whose cells are
-all stored, draws its figures there while later datasets' cells run. The executor follows the
+report's libraries beside the run while the cells run and, told of each dataset whose cells
+are all stored, draws its figures there while later datasets' cells run. The executor follows the
 config (in this process, local worker processes, or Dask); local workers start as soon as the
 estimators and datasets are resolved, so their start-up overlaps loading the data (for a
 resumed run too). SIGTERM ends a run as Ctrl-C does.
@@ -56,7 +56,9 @@ Finish = Callable[[Path, pd.DataFrame, Manifest], None]
 
 class WhileCellsRun(Protocol):
     """Work that overlaps the cells (the API's: the report's libraries load, and a finished
-    dataset's figures are drawn, in a thread); each method must return at once."""
+    dataset's figures are drawn, beside the run); each method must return at once. Told only
+    where the cells run in other processes and two cores are there: beside cells in this
+    process, the work would slow them."""
 
     def start(self) -> None:
         """The cells are under way."""
@@ -65,8 +67,7 @@ class WhileCellsRun(Protocol):
         self, run_dir: Path, rows: pd.DataFrame, trials: pd.DataFrame, manifest: Manifest
     ) -> None:
         """Every cell of one dataset is stored (``rows``, ``trials``: that dataset's), and
-        cells of other datasets are still to come (told only where the cells run in other
-        processes and two cores are there: in this process, a drawing would slow them)."""
+        cells of other datasets are still to come."""
 
 
 Progress = bool | Callable[[ProgressEvent], None]
@@ -213,11 +214,10 @@ def _execute(
                         by_dataset=tuple(by_dataset.items()),
                     )
                 )
-            if while_cells_run is not None:
-                while_cells_run.start()
-            done = _DatasetsDone(
-                by_dataset, while_cells_run if _overlap_allowed(executor) else None
-            )
+            beside = while_cells_run if _overlap_allowed(executor) else None
+            if beside is not None:
+                beside.start()
+            done = _DatasetsDone(by_dataset, beside)
             index = 0
             for row in executor.run(feed):
                 if is_trial(row):

@@ -37,13 +37,12 @@ import mmap
 import multiprocessing
 import os
 import pickle
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.child_processes import kill_and_reap, wait_for
+from treesvsnets.child_processes import kill_and_reap, two_cores_on_linux, wait_for
 
 #: the resolution of every figure
 DPI = 110
@@ -197,8 +196,7 @@ def _can_fork(figures: int) -> bool:
     """Two figures or more, on Linux, with two cores this process may use, and no other
     thread: a thread that holds a lock at the fork (the import lock, halfway through an
     import) would leave the child waiting on it forever."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    return figures >= 2 and sys.platform == "linux" and cores >= 2 and _alone()
+    return figures >= 2 and two_cores_on_linux() and _alone()
 
 
 def _alone() -> bool:

@@ -34,6 +34,7 @@ from multiprocessing.connection import Connection
 
 from treesvsnets.bench.cells.measure import rss_mb_of
 from treesvsnets.bench.plan.jobs import JobRunner
+from treesvsnets.child_processes import die_with_parent
 
 #: the deep-learning libraries a net's cell may load, each hundreds of MB that stay resident
 #: in its worker (the harness gives the next cell of any other estimator a new worker, unless
@@ -51,19 +52,6 @@ def _restore(environment: dict[str, str]) -> None:
 
 def _net_libraries() -> set[str]:
     return {name for name in NET_LIBRARIES if name in sys.modules}
-
-
-def _die_with_parent() -> None:
-    """Linux: get SIGKILL when the harness dies, so no orphan keeps training."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _preload() -> None:
@@ -110,7 +98,7 @@ def serve(
 
 
 def main(argv: list[str]) -> int:
-    _die_with_parent()
+    die_with_parent()  # no orphan keeps training
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the harness decides when a cell stops
     connection = Connection(int(argv[1]))
     with open(argv[2], "w") as crash_file:
