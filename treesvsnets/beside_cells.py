@@ -44,21 +44,24 @@ import pandas as pd
 
 from treesvsnets.child_processes import die_with_parent, kill_and_reap, two_cores_on_linux
 from treesvsnets.errors import TreesVsNetsWarning
-from treesvsnets.results.folder import Manifest
+from treesvsnets.results.folder import Manifest, RunFolder
 
 #: a unit of work: ("ahead", (run_dir, rows, manifest, trials)) or ("write", (run_dir, rows,
-#: manifest)); None ends the thread's loop
+#: manifest[, trials])); None ends the thread's loop
 Work = tuple[str, tuple]
 OUTCOME = "outcome.pickle"
 
 
-def report_failure(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> str | None:
-    """Write the reports; None, or the warning to give when they could not be (a failure to
-    draw them loses no result: it is a warning, not an error)."""
+def report_failure(
+    run_dir: Path, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame | None = None
+) -> str | None:
+    """Write the reports (``trials``: by default the run folder's); None, or the warning to
+    give when they could not be (a failure to draw them loses no result: it is a warning,
+    not an error)."""
     from treesvsnets.reports.report import write_report
 
     try:
-        write_report(run_dir, rows, manifest)
+        write_report(run_dir, rows, manifest, trials)
     except Exception as exc:  # noqa: BLE001 - the rows and manifest are already written
         return (
             f"could not write the report ({type(exc).__name__}: {exc}); the results are in "
@@ -133,7 +136,11 @@ class ReportsBesideCells:
     def write(self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> None:
         if self._process is not None:
             process, self._process = self._process, None
-            done, failure = process.finish(("write", (run_dir, rows, manifest)))
+            # the trials are read here: the child's copy of this process's connection to the
+            # store would keep one the child opened from removing the store's -wal file
+            folder = RunFolder(run_dir)
+            trials = folder.trials() if folder.store_path.is_file() else None
+            done, failure = process.finish(("write", (run_dir, rows, manifest, trials)))
             if done:
                 _warn(failure)
                 return

@@ -129,6 +129,9 @@ def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_ane
     here = str(os.getpid())
     if beside == "process":  # everything in one other process
         assert len({pid for pid, _, _ in where}) == 1 and here not in {pid for pid, _, _ in where}
+        # it never opened the store: its copy of this process's connection would have kept
+        # the store's -wal file there
+        assert not list(result.run_dir.glob("*-wal"))
     else:
         assert where == {(here, "treesvsnets-reports-ahead", "True"), (here, "MainThread", "False")}
     assert not list(Path(tempfile.gettempdir()).glob("treesvsnets-report-*"))  # cleaned up
