@@ -167,19 +167,24 @@ class LocalPoolExecutor:
             _park(spare)
         self.workers = self.workers[:wanted]
         while True:
-            for slot, worker in enumerate(self.workers):
-                if not worker.busy and (job := feed.take()) is not None:
-                    self._worker_for_job(slot, job).submit(job)
+            self._hand_out(feed)
             busy = [worker for worker in self.workers if worker.busy]
             if not busy:
                 if feed.exhausted:
                     return
                 raise stalled(feed)
             wait([worker.connection for worker in busy], min(w.next_check_in() for w in busy))
-            for worker in busy:
-                rows = worker.poll()
-                if rows is not None:
-                    yield from rows
+            done = [rows for worker in busy if (rows := worker.poll()) is not None]
+            if done and not feed.learns:  # the next cells start while these rows are stored
+                self._hand_out(feed)
+            for rows in done:
+                yield from rows
+
+    def _hand_out(self, feed: JobFeed) -> None:
+        """Give each idle worker the feed's next job, while it has one ready."""
+        for slot, worker in enumerate(self.workers):
+            if not worker.busy and (job := feed.take()) is not None:
+                self._worker_for_job(slot, job).submit(job)
 
     def _worker_for_job(self, slot: int, job: Job) -> WorkerProcess:
         """The worker of ``slot`` that ``job`` should run in. A worker whose jobs loaded a

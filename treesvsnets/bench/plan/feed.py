@@ -38,6 +38,10 @@ from treesvsnets.results.row import (
 class JobFeed:
     """A fixed list of jobs, in order."""
 
+    #: whether the jobs it gives depend on the rows recorded so far (a fixed list's do not:
+    #: an executor may hand a worker its next job before the last rows are stored)
+    learns = False
+
     def __init__(self, jobs: Iterable[Job]) -> None:
         self._pending = deque(jobs)
 
@@ -275,6 +279,8 @@ class _BlendSlot:
 
 class TuningFeed(JobFeed):
     """The default cells, each followed by its search (when its estimator is tuned)."""
+
+    learns = True  # a search's next trial is asked once the last one's row is told
 
     def __init__(
         self,
