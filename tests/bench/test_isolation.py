@@ -262,6 +262,24 @@ def test_with_several_jobs_the_costliest_cells_start_first(tmp_path):
     assert sorted(result.rows["estimator"]) == ["logreg", "logreg", "rf", "rf"]
 
 
+def test_a_worker_starts_its_next_cell_while_the_last_ones_row_is_stored(tmp_path):
+    """A fixed list of cells: the worker is handed its next one before the harness stores
+    (and shows) the row of the last, so a slow store or progress line costs it nothing."""
+    import time
+
+    shown = {}
+
+    def slow_progress(event):
+        if event.index == 1:  # the first row: stored, now shown, slowly
+            time.sleep(0.5)
+            shown["first"] = time.time()
+
+    rows = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=3, baseline=False,
+                           threads=1, out=tmp_path, progress=slow_progress).rows  # fmt: skip
+    starts = sorted(pd.to_datetime(rows["started_at"]).map(lambda t: t.timestamp()))
+    assert starts[1] < shown["first"] - 0.3  # the second cell ran during the slow line
+
+
 def test_a_worker_started_before_the_run_is_the_one_that_runs_its_cells(tmp_path):
     from treesvsnets.bench.execute import spawn
     from treesvsnets.bench.execute.executors import stop_parked_workers
