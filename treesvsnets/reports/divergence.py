@@ -19,7 +19,8 @@ def diverged_cells(rows: pd.DataFrame) -> pd.Series:
     """Which rows record a divergence (older stores have no such column: none)."""
     if "diverged" not in rows:
         return pd.Series(False, index=rows.index)
-    return rows["diverged"].fillna("").astype(str).str.len() > 0
+    diverged = rows["diverged"]  # text, or a float column of NaN where no cell diverged
+    return diverged.notna() & (diverged.astype(str).str.len() > 0)
 
 
 def _folds(cells: pd.DataFrame) -> str:
