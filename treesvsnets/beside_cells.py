@@ -31,7 +31,6 @@ import pickle
 import queue
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 import warnings
@@ -42,7 +41,12 @@ from typing import Any
 
 import pandas as pd
 
-from treesvsnets.child_processes import die_with_parent, kill_and_reap, two_cores_on_linux
+from treesvsnets.child_processes import (
+    die_with_parent,
+    flush_standard_streams,
+    kill_and_reap,
+    two_cores_on_linux,
+)
 from treesvsnets.errors import TreesVsNetsWarning
 from treesvsnets.results.folder import Manifest, RunFolder
 
@@ -166,7 +170,7 @@ class _ReportProcess:
     def start(cls) -> _ReportProcess | None:
         """The child, or None where none could be made (no memory, no process left)."""
         folder = Path(tempfile.mkdtemp(prefix="treesvsnets-report-"))
-        _flush()  # nothing buffered here is written twice
+        flush_standard_streams()  # nothing buffered here is written twice
         try:
             read, write = os.pipe()
             pid = os.fork()
@@ -224,16 +228,8 @@ def _child(read: int, write: int, folder: Path) -> None:
             (folder / OUTCOME).write_bytes(pickle.dumps(failure))
             code = 0
     finally:
-        _flush()
+        flush_standard_streams()
         os._exit(code)
-
-
-def _flush() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):  # closed, or None (no console)
-            pass
 
 
 def _works(pipe: Any, folder: Path) -> Iterator[Work]:

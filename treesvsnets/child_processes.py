@@ -36,6 +36,16 @@ def die_with_parent() -> None:
         pass
 
 
+def flush_standard_streams() -> None:
+    """Flush stdout and stderr, as a process does before it forks (nothing buffered is then
+    written twice) or leaves with ``os._exit``; a closed pipe or no console is no error."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):  # closed, or None (no console)
+            pass
+
+
 def wait_for(pid: int, seconds: float) -> int | None:
     """The exit code of the forked child ``pid`` (negative: the signal that ended it) once it
     ends within ``seconds``; None when it runs past them (it is killed and reaped) or was

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from treesvsnets.child_processes import flush_standard_streams
 from treesvsnets.cli_parser import PROG, build_parser
 from treesvsnets.errors import ConfigError, TreesVsNetsError
 
@@ -277,11 +278,7 @@ def entry() -> NoReturn:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (treesvsnets ... | head)
-            pass
+    flush_standard_streams()  # a closed pipe (treesvsnets ... | head) is no error
     os._exit(code)
 
 

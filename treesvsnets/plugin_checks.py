@@ -116,7 +116,7 @@ class _Apart:
         import sys
         import threading
 
-        from treesvsnets.child_processes import ending, wait_for
+        from treesvsnets.child_processes import ending, flush_standard_streams, wait_for
         from treesvsnets.estimators.contract import run_check
 
         if self.hung is not None:
@@ -132,8 +132,7 @@ class _Apart:
                 os.write(write, pickle.dumps(run_check(name, check, make, data)))
                 code = 0
             finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
+                flush_standard_streams()
                 os._exit(code)
         os.close(write)
         status = wait_for(pid, self.seconds)

@@ -61,6 +61,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from treesvsnets.child_processes import flush_standard_streams
+
 #: what every command imports at its start, its worker before its first cell, and its
 #: report at the end
 PRELOAD = (
@@ -376,7 +378,7 @@ def forked_spawn(idle_seconds: float | None):
         return _real_spawn(idle_seconds)
     ours, theirs = socket.socketpair()
     crash_file = spawning.new_crash_file()
-    _flush()
+    flush_standard_streams()
     pid = os.fork()
     if pid == 0:
         ours.close()
@@ -399,16 +401,8 @@ def _become_worker(fd: int, crash_file: str, idle_seconds: float | None) -> NoRe
         argv = ["worker", str(fd), crash_file]
         code = worker.main(argv + ([] if idle_seconds is None else [str(idle_seconds)]))
     finally:
-        _flush()
+        flush_standard_streams()
         os._exit(code)
-
-
-def _flush() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
 
 
 def _point(target: int, fd: int) -> None:
@@ -439,13 +433,13 @@ def _run_command(argv: list[str]) -> NoReturn:
 
         entry()  # ends the process with the command's exit code
     except SystemExit as exc:
-        _flush()
+        flush_standard_streams()
         os._exit(exc.code if isinstance(exc.code, int) else 1)
     except BaseException:  # noqa: BLE001 - printed as an uncaught exception would be
         import traceback
 
         traceback.print_exc()
-        _flush()
+        flush_standard_streams()
         os._exit(1)
 
 
@@ -454,7 +448,7 @@ def _handle(connection: socket.socket) -> NoReturn:
     try:
         message, fds, _flags, _address = socket.recv_fds(connection, 1 << 22, 3)
         kind, arguments, cwd, environment = pickle.loads(message)
-        _flush()
+        flush_standard_streams()
         pid = os.fork()
         if pid == 0:
             connection.close()

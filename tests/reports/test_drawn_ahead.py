@@ -10,7 +10,6 @@ import shutil
 import tempfile
 import threading
 import warnings
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -109,6 +108,9 @@ def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_ane
     log = tmp_path / "drawn.txt"
     _spy_on_drawings(monkeypatch, log)
     monkeypatch.setattr(beside_cells, "_alone", lambda: True)  # a thread another test left
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     if beside == "thread":
         monkeypatch.setattr(beside_cells._ReportProcess, "start", classmethod(lambda cls: None))
     result = treesvsnets.run(
@@ -134,7 +136,7 @@ def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_ane
         assert not list(result.run_dir.glob("*-wal"))
     else:
         assert where == {(here, "treesvsnets-reports-ahead", "True"), (here, "MainThread", "False")}
-    assert not list(Path(tempfile.gettempdir()).glob("treesvsnets-report-*"))  # cleaned up
+    assert not list(temporary.glob("treesvsnets-report-*"))  # its folder of work is removed
 
     anew = tmp_path / "anew"
     shutil.copytree(result.run_dir, anew)
