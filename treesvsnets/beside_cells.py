@@ -17,11 +17,15 @@ on the four-estimator digits + breast_cancer suite, the cells took 0.3-0.4 s lon
 first began 0.2 s later. Elsewhere (a notebook's kernel has threads; macOS, Windows) a
 thread does the same work, and the report is written in this process.
 
-The process gets its work as pickles in a private folder, named on a pipe (a pipe write of a
-name never blocks the run, as a dataset's rows might), and leaves the outcome there: nothing,
-or the warning to give. It ignores Ctrl-C (the run decides when to stop, and writes the
-report of an interrupted run too) and dies with the run. If it dies, or cannot be started,
-the report is written here, so a report is never lost to it.
+The process gets each work as a pickle in a file of its own, named on a pipe (a pipe write of
+a name never blocks the run, as a dataset's rows might), and sends back on a second pipe the
+outcome (nothing, or the warning to give) with the warnings the report raised, which are
+given again here, so a caller that records or filters warnings sees them as from a report
+written here. It ignores Ctrl-C (the run decides when to stop, and writes the report of an
+interrupted run too), dies with the run (and so do the children it forks to draw), and on
+SIGTERM stops its drawing children and removes what they half wrote. If it dies, cannot be
+started, or cannot be given its work (a full or cleaned temporary folder), the report is
+written here, so a report is never lost to it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from __future__ import annotations
 import os
 import pickle
 import queue
-import shutil
 import signal
 import tempfile
 import threading
@@ -44,8 +47,8 @@ import pandas as pd
 from treesvsnets.child_processes import (
     die_with_parent,
     flush_standard_streams,
-    kill_and_reap,
     two_cores_on_linux,
+    wait_for,
 )
 from treesvsnets.errors import TreesVsNetsWarning
 from treesvsnets.results.folder import Manifest, RunFolder
@@ -53,7 +56,6 @@ from treesvsnets.results.folder import Manifest, RunFolder
 #: a unit of work: ("ahead", (run_dir, rows, manifest, trials)) or ("write", (run_dir, rows,
 #: manifest[, trials])); None ends the thread's loop
 Work = tuple[str, tuple]
-OUTCOME = "outcome.pickle"
 
 
 def report_failure(
@@ -133,19 +135,22 @@ class ReportsBesideCells:
     ) -> None:
         work = ("ahead", (run_dir, rows, manifest, trials))
         if self._process is not None:
-            self._process.send(work)
+            try:
+                self._process.send(work)
+            except (OSError, pickle.PicklingError):  # no room, or it died: the report is here
+                self._process.abandon()
+                self._process = None
         elif self._thread is not None:
             self._work.put(work)
 
     def write(self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> None:
         if self._process is not None:
             process, self._process = self._process, None
-            # the trials are read here: the child's copy of this process's connection to the
-            # store would keep one the child opened from removing the store's -wal file
-            folder = RunFolder(run_dir)
-            trials = folder.trials() if folder.store_path.is_file() else None
-            done, failure = process.finish(("write", (run_dir, rows, manifest, trials)))
-            if done:
+            outcome = process.finish(run_dir, rows, manifest)
+            if outcome is not None:
+                failure, raised = outcome
+                for category, message, filename, lineno in raised:
+                    warnings.warn_explicit(message, category, filename, lineno)
                 _warn(failure)
                 return
         if self._thread is not None:
@@ -158,90 +163,154 @@ def _alone() -> bool:
     return threading.active_count() == 1
 
 
+#: what the child sends back: the warning to give (or None), and each warning the report
+#: raised as (category, message, filename, line)
+Outcome = tuple[str | None, list[tuple[type[Warning], str, str, int]]]
+
+
 class _ReportProcess:
     """A forked child serving :func:`_serve` (see the module's docstring)."""
 
-    def __init__(self, pid: int, pipe: Any, folder: Path) -> None:
-        self.pid, self.pipe, self.folder = pid, pipe, folder
-        self.sent = 0
-        self._finalizer = weakref.finalize(self, _abandon, pid, pipe, folder)
+    def __init__(self, pid: int, pipe: Any, outcome: int) -> None:
+        self.pid, self.pipe, self.outcome = pid, pipe, outcome
+        self.files: list[Path] = []  # the works' files not yet known to be read
+        self._finalizer = weakref.finalize(self, _abandon, pid, pipe, outcome, self.files)
 
     @classmethod
     def start(cls) -> _ReportProcess | None:
         """The child, or None where none could be made (no memory, no process left)."""
-        folder = Path(tempfile.mkdtemp(prefix="treesvsnets-report-"))
         flush_standard_streams()  # nothing buffered here is written twice
         try:
-            read, write = os.pipe()
+            to_child, from_child = os.pipe(), os.pipe()
+        except OSError:
+            return None
+        try:
             pid = os.fork()
         except OSError:
-            shutil.rmtree(folder, ignore_errors=True)
+            for fd in (*to_child, *from_child):
+                os.close(fd)
             return None
         if pid == 0:
-            _child(read, write, folder)
-        os.close(read)
-        return cls(pid, os.fdopen(write, "wb", buffering=0), folder)
+            _child(to_child, from_child)
+        os.close(to_child[0])
+        os.close(from_child[1])
+        return cls(pid, os.fdopen(to_child[1], "wb", buffering=0), from_child[0])
 
     def send(self, work: Work) -> None:
-        self.sent += 1
-        path = self.folder / f"{self.sent}.pickle"
-        with open(path, "wb") as file:
+        """Hand the child ``work`` (OSError: no room for it, or the child is gone)."""
+        fd, name = tempfile.mkstemp(prefix="treesvsnets-report-", suffix=".pickle")
+        self.files.append(Path(name))
+        with os.fdopen(fd, "wb") as file:
             pickle.dump(work, file, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            self.pipe.write(f"{path.name}\n".encode())
-        except BrokenPipeError:  # it died: the report is written here
-            pass
+        self.pipe.write(pickle.dumps(name))  # a few bytes: never blocks
 
-    def finish(self, work: Work) -> tuple[bool, str | None]:
-        """Send the last work, wait for the child; whether it ended with an outcome, and
-        that outcome. Ctrl-C while waiting stops it."""
-        self.send(work)
-        self.pipe.close()
+    def finish(self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> Outcome | None:
+        """Have the child write the report and wait for it: its outcome, or None when it
+        wrote none (it died, or could not be given the work). Ctrl-C while waiting stops it."""
+        # the trials are read here: the child's copy of this process's connection to the
+        # store would keep one the child opened from removing the store's -wal file
+        folder = RunFolder(run_dir)
+        trials = folder.trials() if folder.store_path.is_file() else None
         try:
+            self.send(("write", (run_dir, rows, manifest, trials)))
+            self.pipe.close()
+            sent = _read_all(self.outcome)  # until the child ends
             _, status = os.waitpid(self.pid, 0)
             ended_well = os.waitstatus_to_exitcode(status) == 0
-        except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): its outcome says
+        except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): what it sent says
             ended_well = True
+        except (OSError, pickle.PicklingError):
+            self.abandon()
+            return None
         except BaseException:
-            self._finalizer()
+            self.abandon()
             raise
-        outcome = self.folder / OUTCOME
-        done = ended_well and outcome.is_file()
-        failure = pickle.loads(outcome.read_bytes()) if done else None
-        self._finalizer.detach()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        return done, failure
+        self._finalizer.detach()  # it has ended: there is nothing to stop
+        _close(self.pipe, self.outcome, self.files)
+        return pickle.loads(sent) if ended_well and sent else None
+
+    def abandon(self) -> None:
+        """Stop the child (see :func:`_abandon`)."""
+        self._finalizer()
 
 
-def _child(read: int, write: int, folder: Path) -> None:
-    """The forked child's life: serve the works named on the pipe ``read``, leave the
-    outcome, and exit without this process's exit handlers."""
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _child(to_child: tuple[int, int], from_child: tuple[int, int]) -> None:
+    """The forked child's life: serve the works named on its pipe, send back the outcome
+    with the warnings raised, and exit without this process's exit handlers."""
     code = 1
     try:
-        os.close(write)
+        os.close(to_child[1])
+        os.close(from_child[0])
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides when to stop
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the run's handler
+        signal.signal(signal.SIGTERM, _stop)  # a drawing child is stopped, its file removed
         die_with_parent()
-        with os.fdopen(read, "rb") as pipe:
-            written, failure = _serve(_works(pipe, folder))
+        with os.fdopen(to_child[0], "rb") as pipe, warnings.catch_warnings(record=True) as raised:
+            written, failure = _serve(_works(pipe))
         if written:
-            (folder / OUTCOME).write_bytes(pickle.dumps(failure))
+            outcome: Outcome = (failure, [_sendable(w) for w in raised])
+            with os.fdopen(from_child[1], "wb") as sent:
+                sent.write(pickle.dumps(outcome))
             code = 0
     finally:
         flush_standard_streams()
         os._exit(code)
 
 
-def _works(pipe: Any, folder: Path) -> Iterator[Work]:
-    for line in pipe:
-        path = folder / line.decode().strip()
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(1)
+
+
+def _works(pipe: Any) -> Iterator[Work]:
+    while True:
+        try:
+            name = pickle.load(pipe)
+        except EOFError:
+            return
+        path = Path(name)
         work = pickle.loads(path.read_bytes())
         path.unlink()
         yield work
 
 
-def _abandon(pid: int, pipe: Any, folder: Path) -> None:
-    """Stop the child (the run failed before its report, or Ctrl-C at the end)."""
+def _sendable(raised: warnings.WarningMessage) -> tuple[type[Warning], str, str, int]:
+    """A warning as the child sends it back (a category that cannot be pickled, one defined
+    in a function, goes back as UserWarning)."""
+    try:
+        pickle.dumps(raised.category)
+        category = raised.category
+    except (pickle.PicklingError, AttributeError, TypeError):
+        category = UserWarning
+    return category, str(raised.message), raised.filename, raised.lineno
+
+
+def _abandon(pid: int, pipe: Any, outcome: int, files: list[Path]) -> None:
+    """Stop the child, not yet reaped (SIGTERM: it stops its drawing children and removes
+    what they half wrote; SIGKILL after :data:`STOP_SECONDS`), close the pipes and remove
+    the works' files."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    wait_for(pid, STOP_SECONDS)
+    _close(pipe, outcome, files)
+
+
+def _close(pipe: Any, outcome: int, files: list[Path]) -> None:
     pipe.close()
-    kill_and_reap(pid)
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        os.close(outcome)
+    except OSError:  # closed already
+        pass
+    for path in files:
+        path.unlink(missing_ok=True)
+
+
+#: how long a stopped child may take to stop its drawing children before it is killed
+STOP_SECONDS = 5.0

@@ -42,7 +42,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.child_processes import kill_and_reap, two_cores_on_linux, wait_for
+from treesvsnets.child_processes import (
+    die_with_parent,
+    kill_and_reap,
+    two_cores_on_linux,
+    wait_for,
+)
 
 #: the resolution of every figure
 DPI = 110
@@ -269,6 +274,7 @@ class _Shared:
         if pid == 0:  # the child: draw, then leave
             code = 1
             try:
+                die_with_parent()  # no orphan goes on drawing into the run's folder
                 self.draw()
                 code = 0
             finally:
