@@ -209,8 +209,12 @@ class _ReportProcess:
         wrote none (it died, or could not be given the work). Ctrl-C while waiting stops it."""
         # the trials are read here: the child's copy of this process's connection to the
         # store would keep one the child opened from removing the store's -wal file
-        folder = RunFolder(run_dir)
-        trials = folder.trials() if folder.store_path.is_file() else None
+        try:
+            folder = RunFolder(run_dir)
+            trials = folder.trials() if folder.store_path.is_file() else None
+        except Exception:  # noqa: BLE001 - the report written here says what is wrong
+            self.abandon()
+            return None
         try:
             self.send(("write", (run_dir, rows, manifest, trials)))
             self.pipe.close()
