@@ -132,10 +132,14 @@ class WorkerProcess:
         it did fresh: the memory a cell records in it, and a memory limit, are then what
         they would be in a new worker (one that imported torch, or kept a big table, is
         not)."""
-        if self.fresh_mb is None or not self.alive:
+        return self._within_lean_mb_of(self.fresh_mb)
+
+    def _within_lean_mb_of(self, baseline_mb: float | None) -> bool:
+        """Whether this live worker holds at most :data:`LEAN_MB` more than ``baseline_mb``."""
+        if baseline_mb is None or not self.alive:
             return False
         resident = rss_mb_of(self.process.pid)
-        return resident is not None and resident <= self.fresh_mb + LEAN_MB
+        return resident is not None and resident <= baseline_mb + LEAN_MB
 
     def _holds(self, libraries: tuple[str, ...]) -> None:
         """The nets' libraries its jobs loaded, as it said after a job; while it holds one,
@@ -150,10 +154,7 @@ class WorkerProcess:
         :data:`LEAN_MB` more than it did after its lightest job since (a net's cell in it
         reads torch's memory, as it would in any worker that ran a net, but not what a
         leaky estimator or a big table of an earlier run left)."""
-        if self.net_mb is None or not self.alive:
-            return False
-        resident = rss_mb_of(self.process.pid)
-        return resident is not None and resident <= self.net_mb + LEAN_MB
+        return self._within_lean_mb_of(self.net_mb)
 
     def stop(self, grace_seconds: float = 2.0) -> None:
         """Ask the worker to exit; kill it if it does not (or if it is mid-cell)."""
