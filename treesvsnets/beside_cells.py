@@ -51,10 +51,10 @@ from treesvsnets.child_processes import (
     wait_for,
 )
 from treesvsnets.errors import TreesVsNetsWarning
-from treesvsnets.results.folder import Manifest, RunFolder
+from treesvsnets.results.folder import Manifest
 
 #: a unit of work: ("ahead", (run_dir, rows, manifest, trials)) or ("write", (run_dir, rows,
-#: manifest[, trials])); None ends the thread's loop
+#: manifest, trials)); None ends the thread's loop
 Work = tuple[str, tuple]
 
 
@@ -76,9 +76,11 @@ def report_failure(
     return None
 
 
-def write_report_or_warn(run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> None:
+def write_report_or_warn(
+    run_dir: Path, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame | None = None
+) -> None:
     """The reports, or a warning saying why they could not be written."""
-    _warn(report_failure(run_dir, rows, manifest))
+    _warn(report_failure(run_dir, rows, manifest, trials))
 
 
 def _warn(message: str | None) -> None:
@@ -143,10 +145,15 @@ class ReportsBesideCells:
         elif self._thread is not None:
             self._work.put(work)
 
-    def write(self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> None:
+    def write(
+        self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame
+    ) -> None:
+        """Write the report (``trials``: the run's, as the harness read them from its store:
+        the child never opens the store, where its copy of this process's connection would
+        keep the store's -wal file from being removed)."""
         if self._process is not None:
             process, self._process = self._process, None
-            outcome = process.finish(run_dir, rows, manifest)
+            outcome = process.finish(("write", (run_dir, rows, manifest, trials)))
             if outcome is not None:
                 failure, raised = outcome
                 for category, message, filename, lineno in raised:
@@ -156,7 +163,7 @@ class ReportsBesideCells:
         if self._thread is not None:
             self._work.put(None)
             self._thread.join()
-        write_report_or_warn(run_dir, rows, manifest)
+        write_report_or_warn(run_dir, rows, manifest, trials)
 
 
 def _alone() -> bool:
@@ -204,19 +211,12 @@ class _ReportProcess:
             pickle.dump(work, file, protocol=pickle.HIGHEST_PROTOCOL)
         self.pipe.write(pickle.dumps(name))  # a few bytes: never blocks
 
-    def finish(self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest) -> Outcome | None:
-        """Have the child write the report and wait for it: its outcome, or None when it
-        wrote none (it died, or could not be given the work). Ctrl-C while waiting stops it."""
-        # the trials are read here: the child's copy of this process's connection to the
-        # store would keep one the child opened from removing the store's -wal file
+    def finish(self, work: Work) -> Outcome | None:
+        """Have the child do ``work``, the report's writing, and wait for it: its outcome,
+        or None when it wrote none (it died, or could not be given the work). Ctrl-C while
+        waiting stops it."""
         try:
-            folder = RunFolder(run_dir)
-            trials = folder.trials() if folder.store_path.is_file() else None
-        except Exception:  # noqa: BLE001 - the report written here says what is wrong
-            self.abandon()
-            return None
-        try:
-            self.send(("write", (run_dir, rows, manifest, trials)))
+            self.send(work)
             self.pipe.close()
             sent = _read_all(self.outcome)  # until the child ends
             _, status = os.waitpid(self.pid, 0)

@@ -11,12 +11,12 @@ checks of :mod:`.plan.checks`, :mod:`.plan.work` lists the units of work,
 store (:mod:`treesvsnets.results`), one row per cell as it finishes.
 
 :func:`_execute` goes plan -> jobs -> executor -> store -> exports -> manifest ->
-``finish(run_dir, rows, manifest)``; the API also passes ``while_cells_run``, which loads the
-report's libraries beside the run while the cells run and, told of each dataset whose cells
-are all stored, draws its figures there while later datasets' cells run. The executor follows the
-config (in this process, local worker processes, or Dask); local workers start as soon as the
-estimators and datasets are resolved, so their start-up overlaps loading the data (for a
-resumed run too). SIGTERM ends a run as Ctrl-C does.
+``finish(run_dir, rows, manifest, trials)``; the API also passes ``while_cells_run``, which
+loads the report's libraries beside the run while the cells run and, told of each dataset
+whose cells are all stored, draws its figures there while later datasets' cells run. The
+executor follows the config (in this process, local worker processes, or Dask); local
+workers start as soon as the estimators and datasets are resolved, so their start-up
+overlaps loading the data (for a resumed run too). SIGTERM ends a run as Ctrl-C does.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ __all__ = ["Finish", "ProgressEvent", "RunResult", "print_progress", "resume", "
 
 #: what runs once a run's rows and manifest are written, even when it was interrupted (the
 #: top-level API passes the report writer, so ``bench`` never imports ``reports``)
-Finish = Callable[[Path, pd.DataFrame, Manifest], None]
+Finish = Callable[[Path, pd.DataFrame, Manifest, pd.DataFrame], None]
 
 
 class WhileCellsRun(Protocol):
@@ -239,7 +239,7 @@ def _execute(
         folder.export(rows, trials)
         folder.write_manifest(manifest)
         if finish is not None:  # the manifest as written: `treesvsnets report` reads the same
-            finish(folder.path, rows, folder.read_manifest())
+            finish(folder.path, rows, folder.read_manifest(), trials)
     return RunResult(manifest.run_id, folder.path, rows, manifest.to_dict())
 
 
