@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 import warnings
 
 import pytest
@@ -95,3 +96,42 @@ def test_a_process_stopped_before_the_report_is_gone_with_its_files(tmp_path, _a
     with pytest.raises(ProcessLookupError):
         os.kill(process.pid, 0)
     assert not list(_as_alone.glob("treesvsnets-report-*"))
+
+
+def test_meanwhile_runs_while_the_report_is_written_in_its_process(tmp_path, monkeypatch):
+    """The report's process waits for a file that only ``meanwhile`` writes: had the run
+    waited for the report before calling it, the report would say it never came."""
+    write = report.write_report
+
+    def waits_for_meanwhile(run_dir, *args, **kwargs):
+        flag = run_dir / "meanwhile-ran"
+        for _ in range(600):  # up to 30 s
+            if flag.exists():
+                break
+            time.sleep(0.05)
+        (run_dir / "report-saw-meanwhile").write_text(str(flag.exists()))
+        return write(run_dir, *args, **kwargs)
+
+    monkeypatch.setattr(report, "write_report", waits_for_meanwhile)
+    seen = []
+
+    def meanwhile(result):
+        assert (result.run_dir / "results.csv").is_file()  # the rows are written first
+        seen.append(len(result.rows))
+        (result.run_dir / "meanwhile-ran").touch()
+
+    result = _run(tmp_path, meanwhile=meanwhile)
+    assert seen == [len(result.rows)] and len(result.rows) == 8  # logreg, dummy
+    assert (result.run_dir / "report-saw-meanwhile").read_text() == "True"
+    assert (result.run_dir / "report.html").is_file()  # written before run returned
+
+
+def test_a_run_that_fails_in_meanwhile_still_writes_its_report(tmp_path):
+    def fails(result):
+        raise RuntimeError("the caller's own error")
+
+    with pytest.raises(RuntimeError, match="the caller's own error"):
+        _run(tmp_path, meanwhile=fails)
+    (manifest,) = tmp_path.glob("*/manifest.json")
+    assert (manifest.parent / "report.html").is_file()
+    assert not list(tmp_path.glob("tmp/treesvsnets-report-*"))

@@ -29,19 +29,26 @@ def run(
     *,
     progress: bool | Callable[[ProgressEvent], None] = True,
     epoch_progress: bool | None = None,
+    meanwhile: Callable[[RunResult], None] | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Run a benchmark and return its rows; everything is also written to the run folder,
-    the reports included. ``overrides`` are RunConfig fields; see :func:`treesvsnets.bench.run.run`.
-    """
+    the reports included. ``meanwhile(result)``, when given, is called once the rows and
+    manifest are written, while the report is (in a process beside the run where one can
+    be): the command prints the leaderboard then. ``overrides`` are RunConfig fields; see
+    :func:`treesvsnets.bench.run.run`."""
     reports = ReportsBesideCells()
-    return harness.run(
-        config,
-        progress=progress,
-        epoch_progress=epoch_progress,
-        finish=reports.write,
-        while_cells_run=reports,
-        **overrides,
+    return _with_report(
+        reports,
+        meanwhile,
+        lambda: harness.run(
+            config,
+            progress=progress,
+            epoch_progress=epoch_progress,
+            finish=reports.begin,
+            while_cells_run=reports,
+            **overrides,
+        ),
     )
 
 
@@ -51,17 +58,39 @@ def resume(
     retry_failed: bool = False,
     progress: bool | Callable[[ProgressEvent], None] = True,
     epoch_progress: bool | None = None,
+    meanwhile: Callable[[RunResult], None] | None = None,
     **execution: Any,
 ) -> RunResult:
-    """Finish an interrupted run in place and rewrite its reports; see
-    :func:`treesvsnets.bench.run.resume`."""
+    """Finish an interrupted run in place and rewrite its reports (``meanwhile``: as
+    :func:`run`'s); see :func:`treesvsnets.bench.run.resume`."""
     reports = ReportsBesideCells()
-    return harness.resume(
-        run_dir,
-        retry_failed=retry_failed,
-        progress=progress,
-        epoch_progress=epoch_progress,
-        finish=reports.write,
-        while_cells_run=reports,
-        **execution,
+    return _with_report(
+        reports,
+        meanwhile,
+        lambda: harness.resume(
+            run_dir,
+            retry_failed=retry_failed,
+            progress=progress,
+            epoch_progress=epoch_progress,
+            finish=reports.begin,
+            while_cells_run=reports,
+            **execution,
+        ),
     )
+
+
+def _with_report(
+    reports: ReportsBesideCells,
+    meanwhile: Callable[[RunResult], None] | None,
+    execute: Callable[[], RunResult],
+) -> RunResult:
+    """``execute()`` (the harness begins the report as its last step, also when the run is
+    stopped), then ``meanwhile``, and whatever happens, the report written before this
+    returns or raises."""
+    try:
+        result = execute()
+        if meanwhile is not None:
+            meanwhile(result)
+    finally:
+        reports.wait()
+    return result

@@ -119,6 +119,8 @@ class ReportsBesideCells:
         self._process: _ReportProcess | None = None
         self._thread: threading.Thread | None = None
         self._work: queue.SimpleQueue[Work | None] = queue.SimpleQueue()
+        #: what :meth:`begin` was given: the report to write
+        self._written: tuple[Path, pd.DataFrame, Manifest, pd.DataFrame] | None = None
 
     def start(self) -> None:
         if two_cores_on_linux() and _alone():
@@ -148,22 +150,52 @@ class ReportsBesideCells:
     def write(
         self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame
     ) -> None:
-        """Write the report (``trials``: the run's, as the harness read them from its store:
-        the child never opens the store, where its copy of this process's connection would
-        keep the store's -wal file from being removed)."""
-        if self._process is not None:
-            process, self._process = self._process, None
-            outcome = process.finish(("write", (run_dir, rows, manifest, trials)))
-            if outcome is not None:
-                failure, raised = outcome
-                for category, message, filename, lineno in raised:
-                    warnings.warn_explicit(message, category, filename, lineno)
-                _warn(failure)
-                return
+        """Write the report now: :meth:`begin`, then :meth:`wait`."""
+        self.begin(run_dir, rows, manifest, trials)
+        self.wait()
+
+    def begin(
+        self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame
+    ) -> None:
+        """Have the report written (``trials``: the run's, as the harness read them from its
+        store: the child never opens the store, where its copy of this process's connection
+        would keep the store's -wal file from being removed): handed to the process beside
+        the run, which writes it while this one goes on until :meth:`wait`; without one, it
+        is written here, now."""
+        self._written = (run_dir, rows, manifest, trials)
+        if self._process is not None and self._process.hand_over(("write", self._written)):
+            return
+        self._process = None
+        self._write_here()
+
+    def wait(self) -> None:
+        """The report :meth:`begin` handed over is written (or its warning given); the
+        process beside the run is stopped where no report was asked of it."""
+        process, self._process = self._process, None
+        if self._written is None:  # the run stopped before its end: nothing to write
+            if process is not None:
+                process.abandon()
+            if self._thread is not None:
+                self._work.put(None)
+            return
+        if process is None:
+            return
+        outcome = process.outcome()
+        if outcome is None:  # it died: the report is written here
+            self._write_here()
+            return
+        failure, raised = outcome
+        for category, message, filename, lineno in raised:
+            warnings.warn_explicit(message, category, filename, lineno)
+        _warn(failure)
+
+    def _write_here(self) -> None:
         if self._thread is not None:
             self._work.put(None)
             self._thread.join()
-        write_report_or_warn(run_dir, rows, manifest, trials)
+            self._thread = None
+        if self._written is not None:
+            write_report_or_warn(*self._written)
 
 
 def _alone() -> bool:
@@ -178,10 +210,10 @@ Outcome = tuple[str | None, list[tuple[type[Warning], str, str, int]]]
 class _ReportProcess:
     """A forked child serving :func:`_serve` (see the module's docstring)."""
 
-    def __init__(self, pid: int, pipe: Any, outcome: int) -> None:
-        self.pid, self.pipe, self.outcome = pid, pipe, outcome
+    def __init__(self, pid: int, pipe: Any, outcome_fd: int) -> None:
+        self.pid, self.pipe, self.outcome_fd = pid, pipe, outcome_fd
         self.files: list[Path] = []  # the works' files not yet known to be read
-        self._finalizer = weakref.finalize(self, _abandon, pid, pipe, outcome, self.files)
+        self._finalizer = weakref.finalize(self, _abandon, pid, pipe, outcome_fd, self.files)
 
     @classmethod
     def start(cls) -> _ReportProcess | None:
@@ -211,26 +243,34 @@ class _ReportProcess:
             pickle.dump(work, file, protocol=pickle.HIGHEST_PROTOCOL)
         self.pipe.write(pickle.dumps(name))  # a few bytes: never blocks
 
-    def finish(self, work: Work) -> Outcome | None:
-        """Have the child do ``work``, the report's writing, and wait for it: its outcome,
-        or None when it wrote none (it died, or could not be given the work). Ctrl-C while
-        waiting stops it."""
+    def hand_over(self, work: Work) -> bool:
+        """Hand the child ``work``, the report's writing, its last; False (the child is
+        stopped) when it cannot be given it."""
         try:
             self.send(work)
             self.pipe.close()
-            sent = _read_all(self.outcome)  # until the child ends
+        except (OSError, pickle.PicklingError):
+            self.abandon()
+            return False
+        return True
+
+    def outcome(self) -> Outcome | None:
+        """Wait for the child to end: its outcome, or None when it wrote none (it died).
+        Ctrl-C while waiting stops it."""
+        try:
+            sent = _read_all(self.outcome_fd)  # until the child ends
             _, status = os.waitpid(self.pid, 0)
             ended_well = os.waitstatus_to_exitcode(status) == 0
         except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): what it sent says
             ended_well = True
-        except (OSError, pickle.PicklingError):
+        except OSError:
             self.abandon()
             return None
         except BaseException:
             self.abandon()
             raise
         self._finalizer.detach()  # it has ended: there is nothing to stop
-        _close(self.pipe, self.outcome, self.files)
+        _close(self.pipe, self.outcome_fd, self.files)
         return pickle.loads(sent) if ended_well and sent else None
 
     def abandon(self) -> None:

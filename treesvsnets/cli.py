@@ -20,7 +20,7 @@ import atexit
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from treesvsnets.child_processes import flush_standard_streams
@@ -43,7 +43,9 @@ def _execution_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {key: value for key, value in given.items() if value is not None}
 
 
-def _start_resume(args: argparse.Namespace, progress: Any, epochs: bool) -> Any:
+def _start_resume(
+    args: argparse.Namespace, progress: Any, epochs: bool, meanwhile: Callable[[Any], None]
+) -> Any:
     from treesvsnets.api import resume
     from treesvsnets.config import DEFINITION_KEYS, EXECUTION_KEYS
 
@@ -61,6 +63,7 @@ def _start_resume(args: argparse.Namespace, progress: Any, epochs: bool) -> Any:
         retry_failed=args.retry_failed,
         progress=progress,
         epoch_progress=epochs,
+        meanwhile=meanwhile,
         **_execution_overrides(args),
     )
 
@@ -93,12 +96,17 @@ def _command_run(args: argparse.Namespace) -> int:
         if not args.quiet:
             show(event)
 
+    def board(result: Any) -> None:  # printed while the report is written
+        if live:
+            show.close()
+        _print_leaderboard(result.rows, result.manifest["config"].get("metric"))
+
     epochs = not args.quiet and not live  # on a terminal the bars say how far it is
     try:
         if args.resume:
-            result = _start_resume(args, progress, epochs)
+            result = _start_resume(args, progress, epochs, board)
         else:
-            result = run(config, progress=progress, epoch_progress=epochs)
+            result = run(config, progress=progress, epoch_progress=epochs, meanwhile=board)
     except KeyboardInterrupt as exc:
         if live:
             show.close()
@@ -112,7 +120,6 @@ def _command_run(args: argparse.Namespace) -> int:
     finally:
         if live:
             show.close()  # a refusal or a failure leaves no bar half drawn
-    _print_leaderboard(result.rows, result.manifest["config"].get("metric"))
     statuses = result.manifest["cells_by_status"]
     failed = sum(n for status, n in statuses.items() if status != "ok")
     if failed:
