@@ -72,6 +72,7 @@ def test_catboost_and_the_tabular_nets_take_a_tables_categories_natively(tmp_pat
     assert np.mean([r["accuracy"] for r in by_name["catboost"]]) > 0.8
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_cnn1d_runs_on_a_table_that_declares_its_shape_and_is_refused_on_one_without(tmp_path):
     rng = np.random.default_rng(0)
     lines = [",".join([f"t{i}" for i in range(12)] + ["y"])]

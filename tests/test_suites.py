@@ -296,6 +296,7 @@ def test_the_quick_suite_runs_end_to_end(tmp_path):
     print(f"quick suite: {seconds:.0f} s wall, {manifest['wall_seconds']:.0f} s in cells' run")
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_a_run_written_before_short_names_resumes_and_compares_by_its_paths(tmp_path):
     """Rows of old runs store a table's path as its name: resume keeps that name (no cell
     runs twice) and compare matches those rows with a new run's short names."""
@@ -326,6 +327,7 @@ def test_a_run_written_before_short_names_resumes_and_compares_by_its_paths(tmp_
     assert set(comparison.table["dataset"]) == {"iris", "dirty"}
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_a_suites_estimators_are_passed_over_where_they_cannot_run(tmp_path):
     """A suite's own list is a default: its cnn (images only) is left out of a table and
     said, as the default suite's is; the same cnn named with -e is refused."""

@@ -38,6 +38,7 @@ def _by_fold(rows: pd.DataFrame, estimator: str) -> pd.DataFrame:
     return rows[rows.estimator == estimator].sort_values("fold").reset_index(drop=True)
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_folds_trained_together_score_as_folds_trained_alone(tmp_path):
     alone = _run(tmp_path, "alone").rows
     together = _run(tmp_path, "together", fold_parallel=True).rows

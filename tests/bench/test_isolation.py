@@ -431,6 +431,7 @@ def test_the_torch_worker_waits_aside_while_other_cells_run_in_a_lean_one(tmp_pa
     executors.stop_parked_workers()
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_a_later_runs_net_cells_take_the_parked_worker_that_holds_torch(tmp_path, monkeypatch):
     """A notebook's second run with a net: its net's cells go to the worker the first run
     left holding torch (given the new run's setup), its other cells to the lean one the first
@@ -456,6 +457,7 @@ def test_a_later_runs_net_cells_take_the_parked_worker_that_holds_torch(tmp_path
     executors.stop_parked_workers()
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_a_parked_torch_worker_that_kept_more_memory_is_not_given_a_later_runs_nets(
     tmp_path, register_spec
 ):

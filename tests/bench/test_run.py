@@ -163,7 +163,7 @@ def test_nets_and_trees_share_the_folds_and_the_nets_record_their_slice(tmp_path
         subsample=600,
         out=tmp_path,
         progress=False,
-        params={"dense": {"epochs": 10}},
+        params={"dense": {"epochs": 3}},
     )
     rows = result.rows
     assert rows["split_hash"].nunique() == 1 and set(rows["status"]) == {"ok"}

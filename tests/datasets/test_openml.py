@@ -340,6 +340,7 @@ def test_what_the_openml_package_returns_becomes_the_same_cache(tmp_path):
     assert dataset.source.startswith("OpenML task 42 (crossvalidation, repeat 0 of 1)")
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_a_users_suite_of_a_builtin_a_csv_and_an_openml_id_runs_offline(tmp_path, data_dir):
     """A suite file mixes the three kinds of entry; the OpenML one comes from the cache."""
     from tests.helpers.tables import dirty_frame, write_table

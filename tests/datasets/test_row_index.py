@@ -69,6 +69,7 @@ def test_r_and_pandas_exports_read_the_same_features_rows_and_fingerprint(export
         )
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_the_exports_score_the_same_fold_for_fold(exports, tmp_path):
     result = treesvsnets.run(
         datasets=[str(exports[how]) for how in ("plain", "r", "pandas")],

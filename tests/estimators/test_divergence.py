@@ -129,6 +129,7 @@ def test_the_sentence_counts_the_folds_of_its_own_kind_of_row():
     assert sentence.startswith("dense diverged on d in 1 of 3 folds (seed 0 fold 1;")
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_a_diverged_net_is_named_in_its_rows_the_last_lines_the_report_and_the_board(tmp_path):
     """The issue's check: dense on diabetes with lr=5 and no early stopping (R² about -1e8)."""
     done = cli(

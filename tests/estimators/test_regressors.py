@@ -59,7 +59,9 @@ def test_pooled_stacking_regressor_equals_scikit_learns(diabetes):
 
     X, y = diabetes
     pooled = registry.get("stacking", "regression").build(seed=0, threads=2)
-    pooled.set_params(rf__n_estimators=10, bagging__n_estimators=5, gb__n_estimators=20)
+    pooled.set_params(
+        rf__n_estimators=10, bagging__n_estimators=5, adaboost__n_estimators=10, gb__n_estimators=20
+    )
     plain = StackingRegressor(
         pooled.estimators, final_estimator=pooled.final_estimator, cv=pooled.cv, n_jobs=1
     )
