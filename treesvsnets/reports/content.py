@@ -320,6 +320,21 @@ def draw_dataset_ahead(
             boards.section(str(dataset), manifest, run_dir)
 
 
+def _sections(
+    boards: _Boards, in_run_order: list[str], manifest: Manifest, run_dir: Path | None
+) -> list[DatasetSection]:
+    """Each dataset's section, in run order. The last dataset's is built first and its
+    figures handed to a child at once: in a run, the others' were drawn ahead (its cells
+    ended last), so the child draws while their statistics are computed here."""
+    if not in_run_order:
+        return []
+    *earlier, last = in_run_order
+    built = {last: boards.section(str(last), manifest, run_dir)}
+    hand_over()
+    built.update({name: boards.section(str(name), manifest, run_dir) for name in earlier})
+    return [built[name] for name in in_run_order]
+
+
 def build_content(
     rows: pd.DataFrame,
     manifest: Manifest,
@@ -333,7 +348,7 @@ def build_content(
     all_rows, trials, board = boards.all_rows, boards.trials, boards.board
     in_run_order = [name for name in boards.described if name in set(board["dataset"])]
     in_run_order += [name for name in board["dataset"].unique() if name not in boards.described]
-    sections = [boards.section(str(dataset), manifest, run_dir) for dataset in in_run_order]
+    sections = _sections(boards, in_run_order, manifest, run_dir)
     hand_over()  # their figures drawn in a child while the statistics are computed here
     section = across_section(all_rows, manifest.datasets, manifest.metric, run_dir)
     failed = _failed_lines(all_rows, trials)
