@@ -125,31 +125,33 @@ def measure(repeats: int) -> dict:
 
 #: why the suite's target is not met, from timelines of runs (said beside the numbers)
 WHERE_IT_GOES = (
-    "Not met. Machines of this kind swing (this table: by hand 8.9-11.1 s; the last one's, "
-    "7.9-10.7 s; on a fast, steady spell at commit 502d2d0, 5.7-6.2 s), so compare commits in "
-    "one run: alternating commit ec93d81 (the session's start) and commit ae6962f twenty times "
-    "(`--no-baseline`, the script not run), ours went from 13.1 to 12.6 s (the paired ratios' "
-    "median 0.955, mean 0.967, sd 0.10); iris's run, alternated so sixteen times, did not "
-    "change (the paired differences' median -0.01 s). What ae6962f changed: the report's "
-    "libraries load, "
-    "the finished datasets' figures are drawn and the report is written in a forked process "
-    "beside the run, no longer a thread of it. The thread held the interpreter's lock while "
-    "it imported and drew (matplotlib's rasteriser does not release it), so each row the run "
-    "stored and each job it handed the worker waited for it: with nothing beside them the 40 "
-    "cells took 7.1 s, with the thread 7.5 s (medians of 6). A worker also gets its next cell "
-    "before the last one's row is stored, and both sides now run compiled bytecode (pip "
-    "compiles an installed package; this machine sets PYTHONDONTWRITEBYTECODE, so each of our "
-    "processes compiled our modules from source, about 0.3 s of CPU a run). Where the rest "
-    "goes, from timelines on a quiet spell (by hand 8.0-8.8 s, its first fit at 1.2-1.3 s): "
-    "our first cell starts at 1.6-1.7 s, as the worker imports pandas, scikit-learn and SciPy "
-    "(1.4-1.6 s) beside the command importing the same to plan the run (an import is 10-15% "
-    "slower with another beside it); the 40 cells take 6.8-7.2 s against 6.5-7.2 s by hand "
-    "(about 10 ms a cell is the harness: threadpoolctl's scan of the loaded libraries, the "
-    "kept probabilities, the memory readings); after the last cell the report takes 1.1 s "
-    "(its statistics, 0.3 s, and the last dataset's six figures and the four across "
-    "datasets, about 1.0 s of CPU in two processes). What is left is the report and the "
-    "worker's own imports, work the script does not do."
+    "Not met. Machines of this kind swing (this table: by hand {hand} s; on a fast, steady "
+    "spell at commit 502d2d0, 5.7-6.2 s), so each change below was measured in one run, "
+    "alternating the commits. The report's libraries load, the finished datasets' figures are "
+    "drawn and the report is written in a forked process beside the run (with a thread of "
+    "the run instead, the 40 cells took 7.5 s against 7.1 s with nothing beside them: the "
+    "thread held the interpreter's lock). The command prints the leaderboard while that "
+    "process writes the report (`run(..., meanwhile=...)`): the suite went from 12.20 to "
+    "11.86 s (medians of 10 alternating runs, a noisy spell). The report builds the last "
+    "dataset's section first and hands its figures to a drawing child at once, while it "
+    "computes the other sections (whose figures were drawn ahead): the report after the last "
+    "cell, 0.08 s shorter (paired median of 12; the same files). Tried and dropped: the "
+    "report's process at a lower priority while the cells run (nice 10) made the run slower, "
+    "10.22 against 9.93 s (medians of 8): what it would have drawn ahead was left to the end. "
+    "What is left, from 8 alternating runs (by hand 8.3 s): with no report at all, ours took "
+    "1.067 times the script; with the report but no figure drawn, 1.125 times; as it comes, "
+    "1.18. So most of the rest is the figures: ten are drawn after the last cell (the last "
+    "dataset's six and four across datasets), about 0.1 s of CPU each in matplotlib, half of "
+    "it text layout (the constrained layout measures every label twice; no layout at all "
+    "would save 14% of the figures' time, and clip long names). The rest is the worker's "
+    "imports before its first cell: pandas (0.4 s), which the script never imports, and the "
+    "same scikit-learn and SciPy as the script, beside the command importing them to plan "
+    "the run."
 )
+
+
+def _span(values: list[float]) -> str:
+    return f"{min(values):.1f}-{max(values):.1f}"
 
 
 def render(data: dict, repeats: int) -> Section:
@@ -189,7 +191,7 @@ def render(data: dict, repeats: int) -> Section:
             ),
         ]
         + (
-            ["", WHERE_IT_GOES]
+            ["", WHERE_IT_GOES.format(hand=_span(data["suite"]["walls"]["hand"]))]
             if max(spreads["suite", side][1].median for side in ("ours", "default")) > 1.10
             else []
         )
