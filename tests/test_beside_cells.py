@@ -135,3 +135,32 @@ def test_a_run_that_fails_in_meanwhile_still_writes_its_report(tmp_path):
     (manifest,) = tmp_path.glob("*/manifest.json")
     assert (manifest.parent / "report.html").is_file()
     assert not list(tmp_path.glob("tmp/treesvsnets-report-*"))
+
+
+def test_ctrl_c_while_the_report_is_handed_over_leaves_no_process_waiting(
+    tmp_path, monkeypatch, _as_alone
+):
+    started = []
+    start = beside_cells._ReportProcess.start
+
+    def spy():
+        started.append(start())
+        return started[-1]
+
+    send = beside_cells._ReportProcess.send
+
+    def interrupted(self, work):
+        if work[0] == "write":
+            raise KeyboardInterrupt
+        return send(self, work)
+
+    monkeypatch.setattr(beside_cells._ReportProcess, "start", staticmethod(spy))
+    monkeypatch.setattr(beside_cells._ReportProcess, "send", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path)
+    (process,) = started
+    with pytest.raises(ProcessLookupError):  # stopped and reaped, not left waiting for work
+        os.kill(process.pid, 0)
+    assert not list(_as_alone.glob("treesvsnets-report-*"))
+    (manifest,) = tmp_path.glob("*/manifest.json")
+    assert (manifest.parent / "results.csv").is_file()  # every row is kept

@@ -163,9 +163,10 @@ class ReportsBesideCells:
         the run, which writes it while this one goes on until :meth:`wait`; without one, it
         is written here, now."""
         self._written = (run_dir, rows, manifest, trials)
-        if self._process is not None and self._process.hand_over(("write", self._written)):
+        process, self._process = self._process, None  # stopped, if Ctrl-C comes meanwhile
+        if process is not None and process.hand_over(("write", self._written)):
+            self._process = process
             return
-        self._process = None
         self._write_here()
 
     def wait(self) -> None:
@@ -252,6 +253,9 @@ class _ReportProcess:
         except (OSError, pickle.PicklingError):
             self.abandon()
             return False
+        except BaseException:  # Ctrl-C: no child is left waiting for the rest of its work
+            self.abandon()
+            raise
         return True
 
     def outcome(self) -> Outcome | None:
