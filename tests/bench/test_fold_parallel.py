@@ -86,6 +86,7 @@ def test_folds_train_together_on_cuda(tmp_path):
     assert rows["accuracy"].mean() > 0.85
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_settings_that_cannot_be_stacked_train_one_by_one_and_say_why(tmp_path):
     rows = _run(
         tmp_path,

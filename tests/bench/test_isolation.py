@@ -352,6 +352,7 @@ def test_a_later_run_with_other_estimators_takes_a_lean_parked_worker_and_gets_t
     pd.testing.assert_frame_equal(_sorted(reused)[columns], _sorted(fresh)[columns])
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_a_parked_worker_that_imported_torch_is_not_given_a_run_without_nets(tmp_path):
     """torch's hundreds of MB would count in every later cell's memory (and against
     --max-memory): a worker holding that much more than fresh is left for runs like its own."""
@@ -390,6 +391,7 @@ def test_a_cell_that_changes_the_environment_leaves_it_to_its_own_cells(tmp_path
     assert set(rows["status"]) == {"ok"}
 
 
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 @pytest.mark.skipif(sys.platform != "linux", reason="a worker's memory is read from /proc")
 def test_a_cell_after_a_nets_reads_the_memory_of_a_worker_without_torch(tmp_path):
     """A net's cell leaves torch (hundreds of MB) in its worker: the next cell of another
