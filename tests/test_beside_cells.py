@@ -59,20 +59,26 @@ def test_warnings_the_report_raises_in_its_process_reach_the_caller(tmp_path, mo
     assert (UserWarning, "from a local class") in found  # its class is not sent back
 
 
-def test_work_that_cannot_be_handed_over_leaves_the_report_to_the_run(
-    tmp_path, monkeypatch, _as_alone
-):
-    started = []
+@pytest.fixture
+def started(monkeypatch):
+    """The report processes the run starts, as they are started."""
+    made = []
     start = beside_cells._ReportProcess.start
 
     def spy():
-        started.append(start())
-        return started[-1]
+        made.append(start())
+        return made[-1]
 
+    monkeypatch.setattr(beside_cells._ReportProcess, "start", staticmethod(spy))
+    return made
+
+
+def test_work_that_cannot_be_handed_over_leaves_the_report_to_the_run(
+    tmp_path, monkeypatch, _as_alone, started
+):
     def no_room(self, work):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(beside_cells._ReportProcess, "start", staticmethod(spy))
     monkeypatch.setattr(beside_cells._ReportProcess, "send", no_room)
     with warnings.catch_warnings():
         warnings.simplefilter("error", treesvsnets.errors.TreesVsNetsWarning)
@@ -138,15 +144,8 @@ def test_a_run_that_fails_in_meanwhile_still_writes_its_report(tmp_path):
 
 
 def test_ctrl_c_while_the_report_is_handed_over_leaves_no_process_waiting(
-    tmp_path, monkeypatch, _as_alone
+    tmp_path, monkeypatch, _as_alone, started
 ):
-    started = []
-    start = beside_cells._ReportProcess.start
-
-    def spy():
-        started.append(start())
-        return started[-1]
-
     send = beside_cells._ReportProcess.send
 
     def interrupted(self, work):
@@ -154,7 +153,6 @@ def test_ctrl_c_while_the_report_is_handed_over_leaves_no_process_waiting(
             raise KeyboardInterrupt
         return send(self, work)
 
-    monkeypatch.setattr(beside_cells._ReportProcess, "start", staticmethod(spy))
     monkeypatch.setattr(beside_cells._ReportProcess, "send", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _run(tmp_path)
