@@ -186,3 +186,35 @@ def test_cells_in_this_process_get_no_drawing_beside_them(tmp_path, monkeypatch)
 @pytest.fixture(autouse=True)
 def _forget_drawn_ahead(monkeypatch):
     monkeypatch.setattr(rendering, "_DRAWN_AHEAD", {})
+
+
+@FORKS
+def test_two_datasets_whose_figures_share_files_keep_the_last_ones_drawing(tmp_path, monkeypatch):
+    """Rows of a run written before short names name a table by its path: 'p/x.csv' and
+    'q/x.csv' share the files x.csv-*.png. The report drawn in two processes leaves the last
+    dataset's drawings there, as one drawn one by one does: those of a report of it alone."""
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
+    result = treesvsnets.run(
+        datasets=["iris", "wine"],
+        estimators=["logreg"],
+        folds=2,
+        isolate=False,
+        out=tmp_path / "runs",
+        progress=False,
+    )
+    names = {"iris": "p/x.csv", "wine": "q/x.csv"}
+    manifest = RunFolder(result.run_dir).read_manifest()
+    for entry in manifest.datasets:
+        entry["name"] = names[entry["name"]]
+    for split in manifest.splits:
+        split["dataset"] = names[split["dataset"]]
+    rows = result.rows.assign(dataset=result.rows["dataset"].map(names))
+    both, last = tmp_path / "both", tmp_path / "last"
+    both.mkdir(), last.mkdir()
+    write_report(both, rows, manifest)
+    manifest.datasets[:] = [e for e in manifest.datasets if e["name"] == "q/x.csv"]
+    manifest.splits[:] = [s for s in manifest.splits if s["dataset"] == "q/x.csv"]
+    write_report(last, rows[rows["dataset"] == "q/x.csv"], manifest)
+    shared = {n: d for n, d in _digests(both / "figures").items() if n.startswith("x.csv-")}
+    assert len(shared) >= 3
+    assert shared == _digests(last / "figures")

@@ -141,6 +141,37 @@ def test_a_file_drawn_again_after_the_hand_over_keeps_the_later_drawing(tmp_path
     assert together.read_bytes() == serial.read_bytes()
 
 
+def test_a_file_handed_over_twice_is_drawn_by_one_process_the_later_drawing(tmp_path, monkeypatch):
+    """Two hand-overs with a drawing of the same file: the second child does not get it (two
+    children would write it at once); it is drawn after the first, the last drawing's."""
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
+    made = []
+    serial, together = tmp_path / "serial.png", tmp_path / "together.png"
+    rendering.render(functools.partial(_figure, 7, made), serial)
+    forked = _counting_forks(monkeypatch)
+    groups = []  # the files of each group of drawings made
+    init = rendering._Shared.__init__
+
+    def recorded(self, drawings):
+        groups.append(sorted(path.name for _, path in drawings))
+        init(self, drawings)
+
+    monkeypatch.setattr(rendering._Shared, "__init__", recorded)
+    with rendering.rendered_together():
+        rendering.render(functools.partial(_figure, 1, made), together)
+        rendering.render(functools.partial(_figure, 2, made), tmp_path / "a.png")
+        rendering.hand_over()
+        rendering.render(functools.partial(_figure, 7, made), together)
+        rendering.render(functools.partial(_figure, 3, made), tmp_path / "b.png")
+        rendering.render(functools.partial(_figure, 4, made), tmp_path / "c.png")
+        rendering.hand_over()  # b and c only
+    assert forked == [1, 1]  # each hand-over's child; the file drawn again is drawn here
+    assert groups[:2] == [["a.png", "together.png"], ["b.png", "c.png"]]
+    assert together.read_bytes() == serial.read_bytes()
+    assert {p.name for p in tmp_path.glob("*.png")} == {"serial.png", "together.png", "a.png",
+                                                         "b.png", "c.png"}  # fmt: skip
+
+
 def test_a_report_that_fails_after_the_hand_over_leaves_no_child_drawing(tmp_path, monkeypatch):
     """The child is stopped and reaped, and its files (perhaps half written) removed."""
     monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left

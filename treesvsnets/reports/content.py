@@ -325,10 +325,14 @@ def _sections(
 ) -> list[DatasetSection]:
     """Each dataset's section, in run order. The last dataset's is built first and its
     figures handed to a child at once: in a run, the others' were drawn ahead (its cells
-    ended last), so the child draws while their statistics are computed here."""
+    ended last), so the child draws while their statistics are computed here. Not where
+    an earlier dataset's figures share its files (two paths with one file name, from a run
+    written before short names): the last one's drawing must be the one that stays."""
     if not in_run_order:
         return []
     *earlier, last = in_run_order
+    if slug(str(last)) in {slug(str(name)) for name in earlier}:
+        return [boards.section(str(name), manifest, run_dir) for name in in_run_order]
     built = {last: boards.section(str(last), manifest, run_dir)}
     hand_over()
     built.update({name: boards.section(str(name), manifest, run_dir) for name in earlier})

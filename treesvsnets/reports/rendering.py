@@ -189,11 +189,16 @@ def hand_over() -> None:
     figures queued so far while this process goes on; when the block ends, this process
     draws those the child has not begun, waits for it and draws whatever it did not write."""
     queue, handed = _QUEUE.get(), _HANDED.get()
-    if queue is None or handed is None or not _can_fork(len(queue)):
+    if queue is None or handed is None:
         return
-    shared = _Shared(_last_of_each_file(queue))
+    # a file an earlier child holds is drawn again after it, here: never by two at once
+    theirs = {path for shared in handed for _, path in shared.drawings}
+    fresh = [(draw, path) for draw, path in queue if path not in theirs]
+    if not _can_fork(len(fresh)):
+        return
+    shared = _Shared(_last_of_each_file(fresh))
     if shared.fork():
-        queue.clear()
+        queue[:] = [(draw, path) for draw, path in queue if path in theirs]
         handed.append(shared)
 
 
