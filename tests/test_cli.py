@@ -297,6 +297,27 @@ def test_list_and_help():
     assert cli("run", "--help").stdout.count("--estimator") == 1
 
 
+def test_ctrl_c_after_the_last_cell_says_the_run_is_complete(tmp_path, monkeypatch, capsys):
+    """Stopped while its leaderboard is printed (the report is being written): every cell
+    has run, so the command says so instead of offering a resume."""
+    from treesvsnets import cli as command
+
+    def stopped(rows, metric):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "_print_leaderboard", stopped)
+    code = command.main(
+        ["run", "-d", "iris", "-e", "logreg", "--folds", "2", "-q", "--out", str(tmp_path)]
+    )
+    run_dir = only_run_dir(tmp_path)
+    assert code == 130
+    stderr = capsys.readouterr().err
+    assert f"interrupted; every cell had run: the results are in {run_dir}" in stderr
+    assert "--resume" not in stderr
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
+    assert (run_dir / "report.html").is_file()  # written before the command returned
+
+
 def test_ctrl_c_keeps_finished_cells_and_marks_the_run_interrupted(tmp_path):
     process = cli_in_background(
         "run", "-d", "digits", "-e", "logreg", "-e", "gb", "--out", tmp_path

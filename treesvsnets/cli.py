@@ -110,12 +110,8 @@ def _command_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as exc:
         if live:
             show.close()
-        where = f" in {started[0].run_dir}" if started else ""
-        resume_hint = (
-            f"; finish it with: {PROG} run --resume {started[0].run_dir}" if started else ""
-        )
         cause = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        print(f"\n{PROG}: {cause}; finished cells are kept{where}{resume_hint}", file=sys.stderr)
+        print(f"\n{PROG}: {cause}; {_what_is_kept(started)}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     finally:
         if live:
@@ -153,6 +149,23 @@ def _config_from(args: argparse.Namespace) -> Any:
         given += list(read_toml(args.config, "config file"))
     check_given(config, given)
     return config
+
+
+def _what_is_kept(started: list[Any]) -> str:
+    """What a stopped run leaves: a complete run stopped after its last cell (while its
+    leaderboard is printed, or its report written) needs no resuming."""
+    if not started:
+        return "finished cells are kept"
+    from treesvsnets.results.folder import RunFolder
+
+    run_dir = started[0].run_dir
+    try:
+        complete = RunFolder(run_dir).read_manifest().status == "complete"
+    except Exception:  # noqa: BLE001 - no manifest to read: say what holds for any run
+        complete = False
+    if complete:
+        return f"every cell had run: the results are in {run_dir}"
+    return f"finished cells are kept in {run_dir}; finish it with: {PROG} run --resume {run_dir}"
 
 
 def _print_leaderboard(rows: Any, metric: str | None) -> None:
