@@ -112,8 +112,9 @@ def _serve(works: Iterator[Work]) -> tuple[bool, str | None]:
 class ReportsBesideCells:
     """The reports of one run: :meth:`start` when its cells are under way (in other
     processes), :meth:`dataset_done` for each dataset whose cells are all stored while others
-    are still to come, :meth:`write` at the end (also without :meth:`start`: then everything
-    is done here, after the cells). See the module's docstring."""
+    are still to come, :meth:`begin` at the end (also without :meth:`start`: then everything
+    is done here, after the cells), then :meth:`wait` for the report. See the module's
+    docstring."""
 
     def __init__(self) -> None:
         self._process: _ReportProcess | None = None
@@ -146,13 +147,6 @@ class ReportsBesideCells:
                 self._process = None
         elif self._thread is not None:
             self._work.put(work)
-
-    def write(
-        self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame
-    ) -> None:
-        """Write the report now: :meth:`begin`, then :meth:`wait`."""
-        self.begin(run_dir, rows, manifest, trials)
-        self.wait()
 
     def begin(
         self, run_dir: Path, rows: pd.DataFrame, manifest: Manifest, trials: pd.DataFrame

@@ -164,9 +164,8 @@ def rendered_together() -> Iterator[None]:
     finally:
         _QUEUE.reset(tokens[0])
         _HANDED.reset(tokens[1])
-    theirs = {path for shared in handed for _, path in shared.drawings}
-    later = [(draw, path) for draw, path in queue if path in theirs]  # after the child's
-    rest = _Shared(_last_of_each_file([(d, p) for d, p in queue if p not in theirs]))
+    fresh, later = _apart_from(handed, queue)  # later: after the child that holds the file
+    rest = _Shared(_last_of_each_file(fresh))
     if _can_fork(len(rest.drawings)):
         rest.fork()
     every = [*handed, rest]
@@ -192,14 +191,23 @@ def hand_over() -> None:
     if queue is None or handed is None:
         return
     # a file an earlier child holds is drawn again after it, here: never by two at once
-    theirs = {path for shared in handed for _, path in shared.drawings}
-    fresh = [(draw, path) for draw, path in queue if path not in theirs]
+    fresh, later = _apart_from(handed, queue)
     if not _can_fork(len(fresh)):
         return
     shared = _Shared(_last_of_each_file(fresh))
     if shared.fork():
-        queue[:] = [(draw, path) for draw, path in queue if path in theirs]
+        queue[:] = later
         handed.append(shared)
+
+
+def _apart_from(handed: list[_Shared], queue: list[Drawing]) -> tuple[list[Drawing], ...]:
+    """The drawings in ``queue`` of files no child in ``handed`` holds, and the others
+    (drawn once those children are done, so the last drawing of a file is what stays)."""
+    theirs = {path for shared in handed for _, path in shared.drawings}
+    return (
+        [(draw, path) for draw, path in queue if path not in theirs],
+        [(draw, path) for draw, path in queue if path in theirs],
+    )
 
 
 def _can_fork(figures: int) -> bool:
