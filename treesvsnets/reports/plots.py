@@ -353,9 +353,15 @@ def critical_difference(rank_test: Any) -> Any:
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(rank_test.average_ranks) + 1.5))
-    scikit_posthocs.critical_difference_diagram(
+    drawn = scikit_posthocs.critical_difference_diagram(
         pd.Series(rank_test.average_ranks), rank_test.pairwise_p, ax=ax
     )
+    for line in (line for bar in drawn["crossbars"] for line in bar):
+        # a bar's points come in the order of a set of names, which changes with the hash
+        # seed: left to right, the file is the same in every run
+        x, y = line.get_data()
+        order = np.argsort(x, kind="stable")
+        line.set_data(np.asarray(x)[order], np.asarray(y)[order])
     ax.set_title(
         f"average rank over {rank_test.n_datasets} datasets (Friedman p = "
         f"{rank_test.p_value:.3g}; bars: Nemenyi p ≥ 0.05)",
