@@ -308,6 +308,49 @@ def test_a_spare_no_run_took_is_killed_and_leaves_no_file():
     assert not Path(spare.crash_file).exists()
 
 
+_HARNESS_WITH_A_WORKER = """
+import time
+from treesvsnets.bench.execute import spawn
+print(spawn.spawn(None).crash_file, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_run_removes_the_crash_files_a_killed_harness_left_and_keeps_a_live_ones(tmp_path):
+    """A harness killed with SIGKILL cannot remove its workers' crash files; the next run
+    does, and leaves those of a harness still running (its workers may yet crash)."""
+    import signal
+    import subprocess
+    from pathlib import Path
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+
+    def harness() -> tuple[subprocess.Popen, Path]:
+        process = subprocess.Popen([sys.executable, "-c", _HARNESS_WITH_A_WORKER], env=env,
+                                   stdout=subprocess.PIPE, text=True)  # fmt: skip
+        return process, Path(process.stdout.readline().strip())
+
+    live, kept = harness()
+    try:
+        killed, orphaned = harness()
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+        assert orphaned.parent == temp and orphaned.exists() and kept.exists()
+        done = subprocess.run([sys.executable, "-m", "treesvsnets", "run", "-d", "iris",
+                               "-e", "logreg", "--folds", "2", "--no-baseline", "-q",
+                               "--out", str(tmp_path / "runs")],
+                              env=env, capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert not orphaned.exists()
+        assert kept.exists()
+        assert list(temp.glob("treesvsnets-worker-*")) == [kept]  # and none of the run's
+    finally:
+        live.kill()
+        live.wait()
+
+
 def test_a_spare_about_to_exit_for_waiting_is_not_taken():
     """A spare that has waited nearly its idle timeout may exit as its setup arrives: it is
     killed instead, and the executor starts a fresh worker."""

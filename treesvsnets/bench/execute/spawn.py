@@ -23,6 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 
 @dataclass
@@ -55,11 +56,43 @@ def spawn(idle_seconds: float | None) -> Spawned:
     return Spawned(process, Connection(ours.detach()), crash_file, idle_seconds)
 
 
+#: a crash file's name: the harness's process id, then mkstemp's random part
+CRASH_FILE_PREFIX = "treesvsnets-worker-"
+_swept = False
+
+
 def new_crash_file() -> str:
-    """An empty file for a new worker's crash traceback (faulthandler writes it there)."""
-    handle, crash_file = tempfile.mkstemp(prefix="treesvsnets-worker-", suffix=".txt")
+    """An empty file for a new worker's crash traceback (faulthandler writes it there),
+    named after this process. The first call also removes those of harnesses that are gone
+    (killed before they could remove their workers' files)."""
+    global _swept
+    if not _swept:
+        _swept = True
+        _remove_orphaned_crash_files(Path(tempfile.gettempdir()))
+    handle, crash_file = tempfile.mkstemp(
+        prefix=f"{CRASH_FILE_PREFIX}{os.getpid()}-", suffix=".txt"
+    )
     os.close(handle)
     return crash_file
+
+
+def _remove_orphaned_crash_files(folder: Path) -> None:
+    """Remove the crash files of harnesses no longer running: nobody will read them."""
+    for path in folder.glob(f"{CRASH_FILE_PREFIX}*-*.txt"):
+        pid = path.name[len(CRASH_FILE_PREFIX) :].split("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):  # another user's, or removed meanwhile
+                path.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 #: A worker idle this much less than its idle timeout is not sent anything new (a spare is

@@ -101,7 +101,13 @@ def main(argv: list[str]) -> int:
     die_with_parent()  # no orphan keeps training
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the harness decides when a cell stops
     connection = Connection(int(argv[1]))
-    with open(argv[2], "w") as crash_file:
+    # the harness made the file (opened here without creating it): where it is gone, the
+    # harness was killed before this could die with it, and a later run removed its files
+    try:
+        crash_file = open(argv[2], "r+")
+    except FileNotFoundError:
+        return 0  # an orphan: nobody to serve
+    with crash_file:
         faulthandler.enable(crash_file)  # a segfault leaves its Python traceback there
         idle_seconds = float(argv[3]) if len(argv) > 3 else None
         _preload()
