@@ -318,6 +318,65 @@ def test_ctrl_c_after_the_last_cell_says_the_run_is_complete(tmp_path, monkeypat
     assert (run_dir / "report.html").is_file()  # written before the command returned
 
 
+@pytest.fixture
+def sigterm_not_fatal():
+    """SIGTERM raises here where nothing of the run handles it, instead of ending the tests."""
+
+    def reached(signum, frame):
+        raise RuntimeError("SIGTERM reached the handler the run found")
+
+    previous = signal.signal(signal.SIGTERM, reached)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
+def _run_stopped_at_the_end(tmp_path):
+    from treesvsnets import cli as command
+
+    code = command.main(
+        ["run", "-d", "iris", "-e", "logreg", "--folds", "2", "-q", "--out", str(tmp_path)]
+    )
+    return code, only_run_dir(tmp_path)
+
+
+def test_sigterm_while_the_report_is_written_stops_the_command_as_ctrl_c_does(
+    tmp_path, monkeypatch, capsys, sigterm_not_fatal
+):
+    from treesvsnets import cli as command
+
+    monkeypatch.setattr(
+        command, "_print_leaderboard", lambda rows, metric: signal.raise_signal(signal.SIGTERM)
+    )
+    code, run_dir = _run_stopped_at_the_end(tmp_path)
+    assert code == 143
+    stderr = capsys.readouterr().err
+    assert f"terminated; every cell had run: the results are in {run_dir}" in stderr
+    assert f"report {run_dir}" in stderr  # how to write a report it may lack
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_a_signal_while_the_rows_are_exported_waits_until_the_folder_is_written(
+    tmp_path, monkeypatch, capsys, sigterm_not_fatal
+):
+    """SIGTERM after the last cell, as the rows are exported: the exports and the manifest
+    are finished first (nothing half written), then the command stops."""
+    from treesvsnets.results.folder import RunFolder
+
+    export = RunFolder.export
+
+    def stopped_halfway(self, rows, trials):
+        signal.raise_signal(signal.SIGTERM)
+        return export(self, rows, trials)
+
+    monkeypatch.setattr(RunFolder, "export", stopped_halfway)
+    code, run_dir = _run_stopped_at_the_end(tmp_path)
+    assert code == 143
+    assert "terminated; every cell had run" in capsys.readouterr().err
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
+    rows = pd.read_parquet(run_dir / "results.parquet")
+    assert len(rows) == 4 and set(rows["status"]) == {"ok"}  # logreg and the dummy, 2 folds
+
+
 def test_ctrl_c_keeps_finished_cells_and_marks_the_run_interrupted(tmp_path):
     process = cli_in_background(
         "run", "-d", "digits", "-e", "logreg", "-e", "gb", "--out", tmp_path

@@ -22,6 +22,7 @@ from treesvsnets.bench.execute.progress import ProgressEvent
 from treesvsnets.bench.run import RunResult
 from treesvsnets.beside_cells import ReportsBesideCells
 from treesvsnets.config import RunConfig
+from treesvsnets.stopping import sigterm_as_interrupt
 
 
 def run(
@@ -86,11 +87,12 @@ def _with_report(
 ) -> RunResult:
     """``execute()`` (the harness begins the report as its last step, also when the run is
     stopped), then ``meanwhile``, and whatever happens, the report written before this
-    returns or raises."""
-    try:
-        result = execute()
-        if meanwhile is not None:
-            meanwhile(result)
-    finally:
-        reports.wait()
+    returns or raises; SIGTERM, while the report is written too, stops it as Ctrl-C does."""
+    with sigterm_as_interrupt():
+        try:
+            result = execute()
+            if meanwhile is not None:
+                meanwhile(result)
+        finally:
+            reports.wait()
     return result

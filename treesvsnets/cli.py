@@ -164,7 +164,10 @@ def _what_is_kept(started: list[Any]) -> str:
     except Exception:  # noqa: BLE001 - no manifest to read: say what holds for any run
         complete = False
     if complete:
-        return f"every cell had run: the results are in {run_dir}"
+        return (
+            f"every cell had run: the results are in {run_dir} (where its report is "
+            f"missing: {PROG} report {run_dir})"
+        )
     return f"finished cells are kept in {run_dir}; finish it with: {PROG} run --resume {run_dir}"
 
 

@@ -22,11 +22,8 @@ overlaps loading the data (for a resumed run too). SIGTERM ends a run as Ctrl-C 
 from __future__ import annotations
 
 import os
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -43,9 +40,10 @@ from treesvsnets.bench.plan.jobs import DatasetRequest, JobRunner, SplitPlanRequ
 from treesvsnets.bench.plan.planning import CellKey, RunPlan
 from treesvsnets.bench.plan.work import threads_per_cell
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
-from treesvsnets.errors import ConfigError, Terminated
+from treesvsnets.errors import ConfigError
 from treesvsnets.results.folder import Manifest, RunFolder, file_safe
 from treesvsnets.results.row import DEFAULT, is_trial
+from treesvsnets.stopping import signals_held, sigterm_as_interrupt
 
 __all__ = ["Finish", "ProgressEvent", "RunResult", "print_progress", "resume", "run"]
 
@@ -145,23 +143,6 @@ def _prepare_with_workers(
         raise
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a scheduler stopping the job, ``kill``) ends the run as Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: object) -> None:
-        raise Terminated(f"received signal {signal.Signals(signum).name}")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _execute(
     prepared: RunPlan,
     folder: RunFolder,
@@ -203,7 +184,7 @@ def _execute(
     started = time.perf_counter()
     status = "interrupted"  # Ctrl-C, SIGTERM or a harness bug: finished cells are kept
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             if report_progress:
                 report_progress(
                     event(
@@ -232,12 +213,13 @@ def _execute(
         status = "complete"
     finally:
         executor.close()
-        rows = store.rows()
-        trials = store.trials()
-        store.close()
-        manifest.end(status, rows, planned, time.perf_counter() - started)
-        folder.export(rows, trials)
-        folder.write_manifest(manifest)
+        with signals_held():  # Ctrl-C or SIGTERM now: the folder is finished first
+            rows = store.rows()
+            trials = store.trials()
+            store.close()
+            manifest.end(status, rows, planned, time.perf_counter() - started)
+            folder.export(rows, trials)
+            folder.write_manifest(manifest)
         if finish is not None:  # the manifest as written: `treesvsnets report` reads the same
             finish(folder.path, rows, folder.read_manifest(), trials)
     return RunResult(manifest.run_id, folder.path, rows, manifest.to_dict())
