@@ -174,6 +174,7 @@ def _start() -> Server | None:
     def stop() -> None:
         process.kill()
         process.wait()
+        process.stdout.close()
         with contextlib.suppress(OSError):
             os.unlink(f"{folder}/socket")
             os.rmdir(folder)
