@@ -321,7 +321,10 @@ def test_a_run_removes_the_crash_files_a_killed_harness_left_and_keeps_a_live_on
     does, and leaves those of a harness still running (its workers may yet crash)."""
     import signal
     import subprocess
+    import time
     from pathlib import Path
+
+    from treesvsnets.bench.execute import spawn
 
     temp = tmp_path / "temp"
     temp.mkdir()
@@ -338,6 +341,14 @@ def test_a_run_removes_the_crash_files_a_killed_harness_left_and_keeps_a_live_on
         killed.send_signal(signal.SIGKILL)
         killed.wait()
         assert orphaned.parent == temp and orphaned.exists() and kept.exists()
+        recent = temp / f"treesvsnets-worker-{killed.pid}-recent.txt"  # less than a minute old
+        recent.write_text("")
+        old = time.time() - spawn.ORPHAN_SECONDS - 5  # killed more than a minute ago
+        os.utime(orphaned, (old, old))
+        not_ours = ["2147483648-x", "²-x", "١٢-x", "abc-x", "-", "0x1f-a"]
+        for name in not_ours:  # a process id too large, digits that are not ASCII...
+            (temp / f"treesvsnets-worker-{name}.txt").write_text("")
+            os.utime(temp / f"treesvsnets-worker-{name}.txt", (old, old))
         done = subprocess.run([sys.executable, "-m", "treesvsnets", "run", "-d", "iris",
                                "-e", "logreg", "--folds", "2", "--no-baseline", "-q",
                                "--out", str(tmp_path / "runs")],
@@ -345,7 +356,8 @@ def test_a_run_removes_the_crash_files_a_killed_harness_left_and_keeps_a_live_on
         assert done.returncode == 0, done.stderr
         assert not orphaned.exists()
         assert kept.exists()
-        assert list(temp.glob("treesvsnets-worker-*")) == [kept]  # and none of the run's
+        left = {path.name for path in temp.glob("treesvsnets-worker-*")}  # none of the run's
+        assert left == {kept.name, recent.name} | {f"treesvsnets-worker-{n}.txt" for n in not_ours}
     finally:
         live.kill()
         live.wait()

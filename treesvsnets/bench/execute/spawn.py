@@ -76,21 +76,29 @@ def new_crash_file() -> str:
     return crash_file
 
 
+#: a crash file is removed as an orphan only once this old: a harness in another process
+#: namespace that shares the temp folder may have the number of one that is gone here
+ORPHAN_SECONDS = 60.0
+
+
 def _remove_orphaned_crash_files(folder: Path) -> None:
-    """Remove the crash files of harnesses no longer running: nobody will read them."""
+    """Remove the crash files of harnesses no longer running: nobody will read them. A name
+    that is not ours (no process id in plain digits) is left alone."""
     for path in folder.glob(f"{CRASH_FILE_PREFIX}*-*.txt"):
         pid = path.name[len(CRASH_FILE_PREFIX) :].split("-")[0]
-        if pid.isdigit() and not _running(int(pid)):
+        if pid.isascii() and pid.isdigit() and not _running(int(pid)):
             with contextlib.suppress(OSError):  # another user's, or removed meanwhile
-                path.unlink()
+                if time.time() - path.stat().st_mtime > ORPHAN_SECONDS:
+                    path.unlink()
 
 
 def _running(pid: int) -> bool:
+    """Whether process ``pid`` may be running (no such number: it may)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process
+    except (PermissionError, OverflowError, ValueError):  # another user's; no process id
         return True
     return True
 
