@@ -358,14 +358,15 @@ def test_sigterm_while_the_report_is_written_stops_the_command_as_ctrl_c_does(
 def test_a_signal_while_the_rows_are_exported_waits_until_the_folder_is_written(
     tmp_path, monkeypatch, capsys, sigterm_not_fatal
 ):
-    """SIGTERM after the last cell, as the rows are exported: the exports and the manifest
-    are finished first (nothing half written), then the command stops."""
+    """SIGTERM after the last cell, as the rows are exported, then Ctrl-C: the exports and
+    the manifest are finished first (nothing half written), then the command stops."""
     from treesvsnets.results.folder import RunFolder
 
     export = RunFolder.export
 
     def stopped_halfway(self, rows, trials):
         signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGINT)
         return export(self, rows, trials)
 
     monkeypatch.setattr(RunFolder, "export", stopped_halfway)
@@ -375,6 +376,23 @@ def test_a_signal_while_the_rows_are_exported_waits_until_the_folder_is_written(
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
     rows = pd.read_parquet(run_dir / "results.parquet")
     assert len(rows) == 4 and set(rows["status"]) == {"ok"}  # logreg and the dummy, 2 folds
+
+
+def test_a_signal_as_the_command_leaves_is_ignored():
+    """Ctrl-C that comes once the work is done, while the exit handlers run (the workers are
+    stopped): no traceback, and the command's own exit code."""
+    script = (
+        "import atexit, signal, sys\n"
+        "from treesvsnets import cli\n"
+        "atexit.register(lambda: signal.raise_signal(signal.SIGINT))\n"
+        "atexit.register(lambda: signal.raise_signal(signal.SIGTERM))\n"
+        "sys.argv = ['treesvsnets', 'list', 'suites']\n"
+        "cli.entry()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stderr == ""
+    assert done.stdout  # the listing
 
 
 def test_ctrl_c_keeps_finished_cells_and_marks_the_run_interrupted(tmp_path):

@@ -1,5 +1,7 @@
 """A run asked to stop: SIGTERM as Ctrl-C, and the wrap-up a signal waits for."""
 
+import gc
+import os
 import signal
 
 import pytest
@@ -26,14 +28,14 @@ def test_a_held_signal_acts_when_the_block_ends(number):
     assert done == ["the rest of the block"]
 
 
-def test_a_second_signal_is_not_held():
+def test_every_signal_in_the_block_waits_for_its_end():
+    """Ctrl-C pressed again and again while a run's folder is written: it is written whole."""
     done = []
     with pytest.raises(KeyboardInterrupt), signals_held():
-        signal.raise_signal(signal.SIGINT)
-        done.append("after the first")
-        signal.raise_signal(signal.SIGINT)
-        done.append("after the second")
-    assert done == ["after the first"]
+        for _ in range(3):
+            signal.raise_signal(signal.SIGINT)
+            done.append("still here")
+    assert done == ["still here"] * 3
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
@@ -42,3 +44,44 @@ def test_the_blocks_own_error_goes_before_a_held_signal():
         signal.raise_signal(signal.SIGINT)
         raise ValueError("the export failed")
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+_ARMED: list[bool] = []
+
+
+def _signal_during_fork():
+    """An after-fork hook of this process that sends it SIGTERM (once armed): a signal that
+    comes while a child is forked."""
+    if _ARMED:
+        _ARMED.clear()
+        signal.raise_signal(signal.SIGTERM)
+
+
+@pytest.mark.skipif(not hasattr(os, "register_at_fork"), reason="no os.register_at_fork here")
+def test_a_signal_during_the_fork_of_the_report_process_stops_the_run():
+    """Python runs a handler that came during ``os.fork`` in an after-fork hook, which ignores
+    what it raises: the run used to go on to its end. Now the fork holds the signal until it
+    returns, and the child it made is stopped."""
+    import psutil
+
+    from treesvsnets.beside_cells import ReportsBesideCells
+    from treesvsnets.child_processes import two_cores_on_linux
+
+    if not two_cores_on_linux():
+        pytest.skip("the report process is forked on Linux with two cores or more")
+    if not _REGISTERED:
+        os.register_at_fork(after_in_parent=_signal_during_fork)
+        _REGISTERED.append(True)
+    before = {child.pid for child in psutil.Process().children()}
+    reports = ReportsBesideCells()
+    with pytest.raises(Terminated), sigterm_as_interrupt():
+        _ARMED.append(True)
+        reports.start()
+        reports.wait()  # the run would go on to its cells here
+    assert not _ARMED  # the fork happened, and the signal with it
+    gc.collect()  # what start made and lost is finalized: its child stopped
+    left = {c.pid for c in psutil.Process().children() if c.status() != psutil.STATUS_ZOMBIE}
+    assert left <= before
+
+
+_REGISTERED: list[bool] = []

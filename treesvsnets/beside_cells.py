@@ -52,6 +52,7 @@ from treesvsnets.child_processes import (
 )
 from treesvsnets.errors import TreesVsNetsWarning
 from treesvsnets.results.folder import Manifest
+from treesvsnets.stopping import signals_blocked, unblock_signals
 
 #: a unit of work: ("ahead", (run_dir, rows, manifest, trials)) or ("write", (run_dir, rows,
 #: manifest, trials)); None ends the thread's loop
@@ -218,17 +219,18 @@ class _ReportProcess:
             to_child, from_child = os.pipe(), os.pipe()
         except OSError:
             return None
-        try:
-            pid = os.fork()
-        except OSError:
-            for fd in (*to_child, *from_child):
-                os.close(fd)
-            return None
-        if pid == 0:
-            _child(to_child, from_child)
-        os.close(to_child[0])
-        os.close(from_child[1])
-        return cls(pid, os.fdopen(to_child[1], "wb", buffering=0), from_child[0])
+        with signals_blocked():  # Ctrl-C now: after the fork, with the child known
+            try:
+                pid = os.fork()
+            except OSError:
+                for fd in (*to_child, *from_child):
+                    os.close(fd)
+                return None
+            if pid == 0:
+                _child(to_child, from_child)
+            os.close(to_child[0])
+            os.close(from_child[1])
+            return cls(pid, os.fdopen(to_child[1], "wb", buffering=0), from_child[0])
 
     def send(self, work: Work) -> None:
         """Hand the child ``work`` (OSError: no room for it, or the child is gone)."""
@@ -292,6 +294,7 @@ def _child(to_child: tuple[int, int], from_child: tuple[int, int]) -> None:
         os.close(from_child[0])
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides when to stop
         signal.signal(signal.SIGTERM, _stop)  # a drawing child is stopped, its file removed
+        unblock_signals()
         die_with_parent()
         with os.fdopen(to_child[0], "rb") as pipe, warnings.catch_warnings(record=True) as raised:
             written, failure = _serve(_works(pipe))

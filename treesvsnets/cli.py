@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -294,12 +295,15 @@ def entry() -> NoReturn:
     exit. Every exit handler runs (ours, which stops the workers; logging's; weakref
     finalizers) and the standard streams are flushed, but the interpreter's teardown of every
     loaded module (a third of a second after a run that loaded pandas, scikit-learn and
-    matplotlib) is skipped: the command's work is written by then."""
+    matplotlib) is skipped: the command's work is written by then. Ctrl-C and SIGTERM are
+    ignored from then on (they came after the work: no traceback, no file left behind)."""
     try:
         code = main()
     except BrokenPipeError:  # the reader went away (treesvsnets list estimators | head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
+    for number in (signal.SIGINT, signal.SIGTERM):  # the work is done: it leaves in ms
+        signal.signal(number, signal.SIG_IGN)
     atexit._run_exitfuncs()
     flush_standard_streams()  # a closed pipe (treesvsnets ... | head) is no error
     os._exit(code)

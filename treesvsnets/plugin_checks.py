@@ -118,23 +118,26 @@ class _Apart:
 
         from treesvsnets.child_processes import ending, flush_standard_streams, wait_for
         from treesvsnets.estimators.contract import run_check
+        from treesvsnets.stopping import signals_blocked, unblock_signals
 
         if self.hung is not None:
             return CheckResult(name, "fail", f"not run: {self.hung!r} did not finish")
         if sys.platform != "linux" or threading.active_count() > 1 or "torch" in sys.modules:
             return run_check(name, check, make, data)
         read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: run the check, send its result, leave without exit handlers
-            code = 1
-            try:
-                os.close(read)
-                os.write(write, pickle.dumps(run_check(name, check, make, data)))
-                code = 0
-            finally:
-                flush_standard_streams()
-                os._exit(code)
-        os.close(write)
+        with signals_blocked():  # Ctrl-C now: after the fork, with the child known
+            pid = os.fork()
+            if pid == 0:  # the child: run the check, send its result, leave without exit handlers
+                code = 1
+                try:
+                    unblock_signals()
+                    os.close(read)
+                    os.write(write, pickle.dumps(run_check(name, check, make, data)))
+                    code = 0
+                finally:
+                    flush_standard_streams()
+                    os._exit(code)
+            os.close(write)
         status = wait_for(pid, self.seconds)
         with os.fdopen(read, "rb") as pipe:
             said = pipe.read()

@@ -4,11 +4,16 @@
   raises :class:`~treesvsnets.errors.Terminated`, a ``KeyboardInterrupt``, so the run stops
   as it does on Ctrl-C: finished cells kept, the folder readable, the command's exit code 143.
   The API holds it over a whole run, its report included; the harness over its cells.
-* :func:`signals_held`: inside it, the first SIGINT or SIGTERM waits for the block's end
-  (the run's rows exported and its manifest written, a second or less), then acts as it
-  would have, so a run's folder is never left half written; a second signal acts at once.
+* :func:`signals_held`: inside it, SIGINT and SIGTERM wait for the block's end (the run's
+  rows exported and its manifest written: a second or less),
+  then the first acts as it would have, so a run's folder is never left half written,
+  however often Ctrl-C is pressed (SIGKILL still ends the process).
+* :func:`signals_blocked`: the same around a fork, done by the kernel: Python would run a
+  handler that came during ``os.fork`` inside an after-fork hook, which ignores what it
+  raises (the run went on to its end); the child, which inherits the block, lifts it with
+  :func:`unblock_signals` once its own handlers are set.
 
-Both do nothing outside the main thread, where Python runs no signal handler.
+They do nothing outside the main thread, where Python runs no signal handler.
 """
 
 from __future__ import annotations
@@ -47,8 +52,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """The first SIGINT or SIGTERM that comes inside the block acts at its end (a second,
-    at once); an exception of the block's own goes first."""
+    """SIGINT and SIGTERM that come inside the block wait for its end, where the first acts
+    (an exception of the block's own goes first). Handlers, not the kernel's mask: a signal
+    the kernel hands to another thread is held too."""
     previous = {number: signal.getsignal(number) for number in STOPPING}
     previous = {number: handler for number, handler in previous.items() if handler is not None}
     if not _in_main_thread() or not previous:
@@ -58,7 +64,6 @@ def signals_held() -> Iterator[None]:
 
     def hold(signum: int, frame: object) -> None:
         caught.append(signum)
-        _install(previous)  # a second signal is not held
 
     _install(dict.fromkeys(previous, hold))
     try:
@@ -72,3 +77,24 @@ def signals_held() -> Iterator[None]:
 def _install(handlers: dict) -> None:
     for number, handler in handlers.items():
         signal.signal(number, handler)
+
+
+@contextmanager
+def signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM left pending by the kernel inside the block (around a fork, in a
+    process with no other thread), delivered at its end."""
+    if not hasattr(signal, "pthread_sigmask") or not _in_main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def unblock_signals() -> None:
+    """In a child forked inside :func:`signals_blocked`, once its handlers are set: the
+    signals it is sent from now on reach them."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)

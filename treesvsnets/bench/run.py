@@ -43,6 +43,7 @@ from treesvsnets.config import EXECUTION_KEYS, RunConfig
 from treesvsnets.errors import ConfigError
 from treesvsnets.results.folder import Manifest, RunFolder, file_safe
 from treesvsnets.results.row import DEFAULT, is_trial
+from treesvsnets.results.store import ResultStore
 from treesvsnets.stopping import signals_held, sigterm_as_interrupt
 
 __all__ = ["Finish", "ProgressEvent", "RunResult", "print_progress", "resume", "run"]
@@ -212,17 +213,34 @@ def _execute(
                     report_progress(event(index=index, row=row, elapsed=perf_counter() - started))
         status = "complete"
     finally:
-        executor.close()
-        with signals_held():  # Ctrl-C or SIGTERM now: the folder is finished first
-            rows = store.rows()
-            trials = store.trials()
-            store.close()
-            manifest.end(status, rows, planned, time.perf_counter() - started)
-            folder.export(rows, trials)
-            folder.write_manifest(manifest)
+        try:
+            executor.close()  # may wait on a cluster: Ctrl-C stops the waiting
+        finally:
+            rows, trials = _write_up(store, manifest, folder, status, planned, started)
         if finish is not None:  # the manifest as written: `treesvsnets report` reads the same
             finish(folder.path, rows, folder.read_manifest(), trials)
     return RunResult(manifest.run_id, folder.path, rows, manifest.to_dict())
+
+
+def _write_up(
+    store: ResultStore,
+    manifest: Manifest,
+    folder: RunFolder,
+    status: str,
+    planned: int,
+    started: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The run's rows and trials, exported, and its manifest ended with ``status`` and
+    written; Ctrl-C or SIGTERM meanwhile waits for the end (the folder is never half
+    written)."""
+    with signals_held():
+        rows = store.rows()
+        trials = store.trials()
+        store.close()
+        manifest.end(status, rows, planned, time.perf_counter() - started)
+        folder.export(rows, trials)
+        folder.write_manifest(manifest)
+    return rows, trials
 
 
 def _overlap_allowed(executor: Executor) -> bool:

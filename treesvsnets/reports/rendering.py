@@ -48,6 +48,7 @@ from treesvsnets.child_processes import (
     two_cores_on_linux,
     wait_for,
 )
+from treesvsnets.stopping import signals_blocked, unblock_signals
 
 #: the resolution of every figure
 DPI = 110
@@ -279,21 +280,23 @@ class _Shared:
         """Start a child drawing (Linux: see :func:`_can_fork`); False when no child could be
         made (no memory or process left). The child leaves with ``os._exit``, without the
         parent's exit handlers."""
-        try:
-            self._lock = multiprocessing.get_context("fork").Lock()
-            pid = os.fork()
-        except (OSError, ImportError):  # ImportError: no working sem_open (no /dev/shm)
-            return False
-        if pid == 0:  # the child: draw, then leave
-            code = 1
+        with signals_blocked():  # Ctrl-C now: after the fork, with the child known
             try:
-                die_with_parent()  # no orphan goes on drawing into the run's folder
-                self.draw()
-                code = 0
-            finally:
-                os._exit(code)
-        self.pid = pid
-        return True
+                self._lock = multiprocessing.get_context("fork").Lock()
+                pid = os.fork()
+            except (OSError, ImportError):  # ImportError: no working sem_open (no /dev/shm)
+                return False
+            if pid == 0:  # the child: draw, then leave
+                code = 1
+                try:
+                    unblock_signals()  # the handlers it inherits end it through os._exit
+                    die_with_parent()  # no orphan goes on drawing into the run's folder
+                    self.draw()
+                    code = 0
+                finally:
+                    os._exit(code)
+            self.pid = pid
+            return True
 
     def draw(self) -> None:
         """Draw the next drawing nobody has taken, until none is left."""

@@ -28,6 +28,7 @@ from treesvsnets.bench.execute.isolation import WorkerProcess
 from treesvsnets.bench.execute.spawn import IDLE_SECONDS
 from treesvsnets.bench.plan.feed import JobFeed
 from treesvsnets.bench.plan.jobs import Job, JobRunner, WorkerSetup
+from treesvsnets.stopping import signals_held
 
 
 class Executor(Protocol):
@@ -220,7 +221,9 @@ class LocalPoolExecutor:
         self.workers, self.aside = [], {}
 
     def close(self) -> None:
-        """Kill the workers still busy (an interrupted run); park the others."""
-        for worker in [*self.workers, *self.aside.values()]:
-            _park(worker)
-        self.workers, self.aside = [], {}
+        """Kill the workers still busy (an interrupted run); park the others. Ctrl-C again
+        meanwhile waits (a few milliseconds): no worker or file of theirs is left behind."""
+        with signals_held():
+            for worker in [*self.workers, *self.aside.values()]:
+                _park(worker)
+            self.workers, self.aside = [], {}
