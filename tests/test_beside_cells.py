@@ -162,3 +162,37 @@ def test_ctrl_c_while_the_report_is_handed_over_leaves_no_process_waiting(
     assert not list(_as_alone.glob("treesvsnets-report-*"))
     (manifest,) = tmp_path.glob("*/manifest.json")
     assert (manifest.parent / "results.csv").is_file()  # every row is kept
+
+
+_STOPPED_IN_A_DEL = """
+import signal, sys, time
+from treesvsnets import beside_cells
+
+signal.signal(signal.SIGTERM, beside_cells._stop)  # as the report's process sets them
+sys.unraisablehook = beside_cells._stop_where_it_unwinds
+
+
+class Drawing:
+    def __del__(self):  # SIGTERM comes while Python runs a __del__ (or a weakref callback)
+        signal.raise_signal(signal.SIGTERM)
+
+
+Drawing()
+time.sleep(3)
+print("went on after SIGTERM", flush=True)
+"""
+
+
+def test_sigterm_where_python_ignores_exceptions_still_stops_the_report_process():
+    """The report's process stops on SIGTERM by raising SystemExit; where that lands in a
+    ``__del__`` or a weakref callback, Python used to print it as ignored and go on (until
+    the run killed it seconds later); it now stops all the same, without the traceback."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _STOPPED_IN_A_DEL], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "went on" not in done.stdout
+    assert "Exception ignored" not in done.stderr

@@ -34,6 +34,7 @@ import os
 import pickle
 import queue
 import signal
+import sys
 import tempfile
 import threading
 import warnings
@@ -294,6 +295,7 @@ def _child(to_child: tuple[int, int], from_child: tuple[int, int]) -> None:
         os.close(from_child[0])
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides when to stop
         signal.signal(signal.SIGTERM, _stop)  # a drawing child is stopped, its file removed
+        sys.unraisablehook = _stop_where_it_unwinds
         unblock_signals()
         die_with_parent()
         with os.fdopen(to_child[0], "rb") as pipe, warnings.catch_warnings(record=True) as raised:
@@ -310,6 +312,18 @@ def _child(to_child: tuple[int, int], from_child: tuple[int, int]) -> None:
 
 def _stop(signum: int, frame: Any) -> None:
     raise SystemExit(1)
+
+
+def _stop_where_it_unwinds(unraisable: Any) -> None:
+    """The child's ``sys.unraisablehook``: :func:`_stop`'s SystemExit, raised where Python
+    ignores exceptions (a weakref callback, a ``__del__``), is raised again a millisecond
+    later (a timer: not in this hook, where it would be ignored too), where it ends the
+    child, instead of a stray traceback and a child that goes on until it is killed."""
+    if isinstance(unraisable.exc_value, SystemExit):
+        signal.signal(signal.SIGALRM, _stop)
+        signal.setitimer(signal.ITIMER_REAL, 0.001)
+    else:
+        sys.__unraisablehook__(unraisable)
 
 
 def _works(pipe: Any) -> Iterator[Work]:
