@@ -312,7 +312,7 @@ def test_ctrl_c_after_the_last_cell_says_the_run_is_complete(tmp_path, monkeypat
     run_dir = only_run_dir(tmp_path)
     assert code == 130
     stderr = capsys.readouterr().err
-    assert f"interrupted; every cell had run: the results are in {run_dir}" in stderr
+    assert f"interrupted; every cell had run: the results and the report are in {run_dir}" in stderr
     assert "--resume" not in stderr
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
     assert (run_dir / "report.html").is_file()  # written before the command returned
@@ -350,8 +350,8 @@ def test_sigterm_while_the_report_is_written_stops_the_command_as_ctrl_c_does(
     code, run_dir = _run_stopped_at_the_end(tmp_path)
     assert code == 143
     stderr = capsys.readouterr().err
-    assert f"terminated; every cell had run: the results are in {run_dir}" in stderr
-    assert f"report {run_dir}" in stderr  # how to write a report it may lack
+    assert f"terminated; every cell had run: the results and the report are in {run_dir}" in stderr
+    assert (run_dir / "report.html").is_file()  # the report was written before it stopped
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
 
 
@@ -372,10 +372,35 @@ def test_a_signal_while_the_rows_are_exported_waits_until_the_folder_is_written(
     monkeypatch.setattr(RunFolder, "export", stopped_halfway)
     code, run_dir = _run_stopped_at_the_end(tmp_path)
     assert code == 143
-    assert "terminated; every cell had run" in capsys.readouterr().err
+    stderr = capsys.readouterr().err
+    assert (
+        f"terminated; every cell had run: the results are in {run_dir} (its report was " in stderr
+    )
+    assert f"treesvsnets report {run_dir} writes it)" in stderr
+    assert not (run_dir / "report.html").exists()
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
     rows = pd.read_parquet(run_dir / "results.parquet")
     assert len(rows) == 4 and set(rows["status"]) == {"ok"}  # logreg and the dummy, 2 folds
+
+
+def test_ctrl_c_before_a_resumed_run_has_begun_names_its_folder(tmp_path, monkeypatch, capsys):
+    """Stopped before the resumed run's first progress line: the message still says where
+    the run is and how to finish it."""
+    from treesvsnets import api
+    from treesvsnets import cli as command
+
+    run_dir = tmp_path / "stopped"
+    run_dir.mkdir()
+    (run_dir / "manifest.json").write_text(json.dumps({"status": "interrupted"}))
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "resume", stopped)
+    assert command.main(["run", "--resume", str(run_dir), "-q"]) == 130
+    stderr = capsys.readouterr().err
+    assert f"interrupted; finished cells are kept in {run_dir}; finish it with: " in stderr
+    assert f"run --resume {run_dir}" in stderr
 
 
 def test_a_signal_as_the_command_leaves_is_ignored():

@@ -22,6 +22,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from treesvsnets.child_processes import flush_standard_streams
@@ -112,7 +113,8 @@ def _command_run(args: argparse.Namespace) -> int:
         if live:
             show.close()
         cause = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        print(f"\n{PROG}: {cause}; {_what_is_kept(started)}", file=sys.stderr)
+        kept = _what_is_kept(started, args.resume)
+        print(f"\n{PROG}: {cause}; {kept}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
     finally:
         if live:
@@ -152,24 +154,42 @@ def _config_from(args: argparse.Namespace) -> Any:
     return config
 
 
-def _what_is_kept(started: list[Any]) -> str:
-    """What a stopped run leaves: a complete run stopped after its last cell (while its
-    leaderboard is printed, or its report written) needs no resuming."""
-    if not started:
+def _what_is_kept(started: list[Any], resumed: Path | None) -> str:
+    """What a stopped run leaves (``resumed``: the folder of the run being finished): a
+    complete run stopped after its last cell (while its leaderboard is printed, or its
+    report written) needs no resuming, perhaps its report."""
+    if not started and resumed is None:
         return "finished cells are kept"
     from treesvsnets.results.folder import RunFolder
 
-    run_dir = started[0].run_dir
+    run_dir = started[0].run_dir if started else resumed
+    folder = RunFolder(run_dir)
     try:
-        complete = RunFolder(run_dir).read_manifest().status == "complete"
+        complete = folder.read_manifest().status == "complete"
     except Exception:  # noqa: BLE001 - no manifest to read: say what holds for any run
         complete = False
-    if complete:
+    if not complete:
         return (
-            f"every cell had run: the results are in {run_dir} (where its report is "
-            f"missing: {PROG} report {run_dir})"
+            f"finished cells are kept in {run_dir}; finish it with: {PROG} run --resume {run_dir}"
         )
-    return f"finished cells are kept in {run_dir}; finish it with: {PROG} run --resume {run_dir}"
+    if _report_of_the_end(Path(run_dir)):
+        return f"every cell had run: the results and the report are in {run_dir}"
+    return (
+        f"every cell had run: the results are in {run_dir} (its report was not written: "
+        f"{PROG} report {run_dir} writes it)"
+    )
+
+
+def _report_of_the_end(run_dir: Path) -> bool:
+    """Whether the folder's report was written after its manifest's last state (not the
+    report of an earlier, interrupted part of the run)."""
+    try:
+        manifest = (run_dir / "manifest.json").stat().st_mtime_ns
+        return all(
+            (run_dir / name).stat().st_mtime_ns >= manifest for name in ("report.md", "report.html")
+        )
+    except OSError:
+        return False
 
 
 def _print_leaderboard(rows: Any, metric: str | None) -> None:

@@ -345,16 +345,20 @@ def test_a_run_removes_the_crash_files_a_killed_harness_left_and_keeps_a_live_on
         recent.write_text("")
         old = time.time() - spawn.ORPHAN_SECONDS - 5  # killed more than a minute ago
         os.utime(orphaned, (old, old))
-        not_ours = ["2147483648-x", "²-x", "١٢-x", "abc-x", "-", "0x1f-a"]
+        not_ours = ["2147483648-x", "²-x", "١٢-x", "abc-x", "-", "0x1f-a", "k_8c1j58"]
         for name in not_ours:  # a process id too large, digits that are not ASCII...
             (temp / f"treesvsnets-worker-{name}.txt").write_text("")
             os.utime(temp / f"treesvsnets-worker-{name}.txt", (old, old))
+        older_version = temp / "treesvsnets-worker-x0_9abcd.txt"  # no process id, a day old
+        older_version.write_text("")
+        day_ago = time.time() - spawn.UNNAMED_ORPHAN_SECONDS - 5
+        os.utime(older_version, (day_ago, day_ago))
         done = subprocess.run([sys.executable, "-m", "treesvsnets", "run", "-d", "iris",
                                "-e", "logreg", "--folds", "2", "--no-baseline", "-q",
                                "--out", str(tmp_path / "runs")],
                               env=env, capture_output=True, text=True)  # fmt: skip
         assert done.returncode == 0, done.stderr
-        assert not orphaned.exists()
+        assert not orphaned.exists() and not older_version.exists()
         assert kept.exists()
         left = {path.name for path in temp.glob("treesvsnets-worker-*")}  # none of the run's
         assert left == {kept.name, recent.name} | {f"treesvsnets-worker-{n}.txt" for n in not_ours}

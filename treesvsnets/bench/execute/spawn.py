@@ -81,15 +81,26 @@ def new_crash_file() -> str:
 ORPHAN_SECONDS = 60.0
 
 
+#: a crash file named as before harnesses put their process id in it is removed this old
+#: (only a harness of an older version, running for a day, could still read it)
+UNNAMED_ORPHAN_SECONDS = 86400.0
+
+
 def _remove_orphaned_crash_files(folder: Path) -> None:
     """Remove the crash files of harnesses no longer running: nobody will read them. A name
-    that is not ours (no process id in plain digits) is left alone."""
-    for path in folder.glob(f"{CRASH_FILE_PREFIX}*-*.txt"):
-        pid = path.name[len(CRASH_FILE_PREFIX) :].split("-")[0]
-        if pid.isascii() and pid.isdigit() and not _running(int(pid)):
-            with contextlib.suppress(OSError):  # another user's, or removed meanwhile
-                if time.time() - path.stat().st_mtime > ORPHAN_SECONDS:
-                    path.unlink()
+    with something else than a process id in plain digits is left alone."""
+    for path in folder.glob(f"{CRASH_FILE_PREFIX}*.txt"):
+        pid, dash, _ = path.name[len(CRASH_FILE_PREFIX) :].partition("-")
+        if not dash:  # mkstemp's random part alone: an older version's name
+            _remove_older_than(path, UNNAMED_ORPHAN_SECONDS)
+        elif pid.isascii() and pid.isdigit() and not _running(int(pid)):
+            _remove_older_than(path, ORPHAN_SECONDS)
+
+
+def _remove_older_than(path: Path, seconds: float) -> None:
+    with contextlib.suppress(OSError):  # another user's, or removed meanwhile
+        if time.time() - path.stat().st_mtime > seconds:
+            path.unlink()
 
 
 def _running(pid: int) -> bool:
