@@ -5,9 +5,9 @@
   as it does on Ctrl-C: finished cells kept, the folder readable, the command's exit code 143.
   The API holds it over a whole run, its report included; the harness over its cells.
 * :func:`signals_held`: inside it, SIGINT and SIGTERM wait for the block's end (the run's
-  rows exported and its manifest written: a second or less),
-  then the first acts as it would have, so a run's folder is never left half written,
-  however often Ctrl-C is pressed (SIGKILL still ends the process).
+  rows exported and its manifest written: a second or less), then the first acts as it
+  would have, so a run's folder is never left half written, however often Ctrl-C is
+  pressed (SIGKILL still ends the process).
 * :func:`signals_blocked`: the same around a fork, done by the kernel: Python would run a
   handler that came during ``os.fork`` inside an after-fork hook, which ignores what it
   raises (the run went on to its end); the child, which inherits the block, lifts it with
