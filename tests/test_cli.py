@@ -403,6 +403,55 @@ def test_ctrl_c_before_a_resumed_run_has_begun_names_its_folder(tmp_path, monkey
     assert f"run --resume {run_dir}" in stderr
 
 
+@pytest.mark.parametrize(
+    ("number", "code", "said"),
+    [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
+)
+def test_check_stopped_while_an_estimator_hangs_leaves_no_child(number, code, said):
+    """``check`` runs each check in a forked child: stopped, the command says so in one line
+    (no traceback) and the child that was fitting goes with it (it went on as an orphan)."""
+    import time
+
+    import psutil
+
+    process = cli_in_background("check", "tests/helpers/estimators.py:HangingEstimator")
+    assert process.stdout.readline().startswith("checking ")
+    command = psutil.Process(process.pid)
+    for _ in range(200):  # the first check's child, fitting for ever
+        children = command.children(recursive=True)
+        if children:
+            break
+        time.sleep(0.05)
+    assert children
+    process.send_signal(number)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code
+    assert stderr.strip() == f"treesvsnets: {said}"
+    time.sleep(0.5)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_report_stopped_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    from treesvsnets import cli as command
+    from treesvsnets.errors import Terminated
+    from treesvsnets.reports import report
+
+    code, run_dir = _run_stopped_at_the_end(tmp_path)  # a run, complete: its report rewritten
+    assert code == 0
+    capsys.readouterr()
+
+    def stopped(*args, **kwargs):
+        raise Terminated("received signal SIGTERM")
+
+    monkeypatch.setattr(report, "write_report", stopped)
+    assert command.main(["report", str(run_dir)]) == 143
+    err = capsys.readouterr().err
+    assert (
+        err.strip()
+        == "treesvsnets: terminated; the report may be incomplete: run the command again"
+    )
+
+
 def test_a_signal_as_the_command_leaves_is_ignored():
     """Ctrl-C that comes once the work is done, while the exit handlers run (the workers are
     stopped): no traceback, and the command's own exit code."""

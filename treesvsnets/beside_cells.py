@@ -53,7 +53,7 @@ from treesvsnets.child_processes import (
 )
 from treesvsnets.errors import TreesVsNetsWarning
 from treesvsnets.results.folder import Manifest
-from treesvsnets.stopping import signals_blocked, unblock_signals
+from treesvsnets.stopping import signals_blocked, signals_held, unblock_signals
 
 #: a unit of work: ("ahead", (run_dir, rows, manifest, trials)) or ("write", (run_dir, rows,
 #: manifest, trials)); None ends the thread's loop
@@ -311,7 +311,8 @@ def _child(to_child: tuple[int, int], from_child: tuple[int, int]) -> None:
 
 
 def _stop(signum: int, frame: Any) -> None:
-    raise SystemExit(1)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one (the run's, after its
+    raise SystemExit(1)  # group's) would cut short the stop of the drawing children
 
 
 def _stop_where_it_unwinds(unraisable: Any) -> None:
@@ -352,13 +353,14 @@ def _sendable(raised: warnings.WarningMessage) -> tuple[type[Warning], str, str,
 def _abandon(pid: int, pipe: Any, outcome: int, files: list[Path]) -> None:
     """Stop the child, not yet reaped (SIGTERM: it stops its drawing children and removes
     what they half wrote; SIGKILL after :data:`STOP_SECONDS`), close the pipes and remove
-    the works' files."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    wait_for(pid, STOP_SECONDS)
-    _close(pipe, outcome, files)
+    the works' files; Ctrl-C again meanwhile waits for it (nothing is left behind)."""
+    with signals_held():
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        wait_for(pid, STOP_SECONDS)
+        _close(pipe, outcome, files)
 
 
 def _close(pipe: Any, outcome: int, files: list[Path]) -> None:

@@ -27,7 +27,8 @@ from typing import Any, NoReturn
 
 from treesvsnets.child_processes import flush_standard_streams
 from treesvsnets.cli_parser import PROG, build_parser
-from treesvsnets.errors import ConfigError, TreesVsNetsError
+from treesvsnets.errors import ConfigError, Terminated, TreesVsNetsError
+from treesvsnets.stopping import sigterm_as_interrupt
 
 
 def _load_plugins(args: argparse.Namespace) -> None:
@@ -86,7 +87,6 @@ def _command_run(args: argparse.Namespace) -> int:
     config = None if args.resume else _config_from(args)  # refused before the harness loads
     from treesvsnets.api import run
     from treesvsnets.bench.execute.progress import LiveProgress, ProgressEvent, reporter
-    from treesvsnets.errors import Terminated
 
     started: list[ProgressEvent] = []
     show = reporter()  # live bars on a terminal, else lines with the time elapsed and left
@@ -341,10 +341,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     warnings.showwarning = _show_warning
     try:
-        return handlers[args.command](args)
+        with sigterm_as_interrupt():
+            return handlers[args.command](args)
     except TreesVsNetsError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # run says what it keeps itself (_command_run)
+        cause = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        if args.command == "report":
+            cause += "; the report may be incomplete: run the command again"
+        print(f"\n{PROG}: {cause}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     finally:
         warnings.showwarning = _python_show_warning
 

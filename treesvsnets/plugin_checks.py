@@ -116,29 +116,21 @@ class _Apart:
         import sys
         import threading
 
-        from treesvsnets.child_processes import ending, flush_standard_streams, wait_for
+        from treesvsnets.child_processes import ending, kill_and_reap, wait_for
         from treesvsnets.estimators.contract import run_check
-        from treesvsnets.stopping import signals_blocked, unblock_signals
 
         if self.hung is not None:
             return CheckResult(name, "fail", f"not run: {self.hung!r} did not finish")
         if sys.platform != "linux" or threading.active_count() > 1 or "torch" in sys.modules:
             return run_check(name, check, make, data)
         read, write = os.pipe()
-        with signals_blocked():  # Ctrl-C now: after the fork, with the child known
-            pid = os.fork()
-            if pid == 0:  # the child: run the check, send its result, leave without exit handlers
-                code = 1
-                try:
-                    unblock_signals()
-                    os.close(read)
-                    os.write(write, pickle.dumps(run_check(name, check, make, data)))
-                    code = 0
-                finally:
-                    flush_standard_streams()
-                    os._exit(code)
-            os.close(write)
-        status = wait_for(pid, self.seconds)
+        pid = _forked(read, write, lambda: pickle.dumps(run_check(name, check, make, data)))
+        try:
+            status = wait_for(pid, self.seconds)
+        except BaseException:  # Ctrl-C, SIGTERM: the check's child goes with the command
+            kill_and_reap(pid)
+            os.close(read)
+            raise
         with os.fdopen(read, "rb") as pipe:
             said = pipe.read()
         if status == 0 and said:
@@ -152,6 +144,42 @@ class _Apart:
         if status >= 0:
             how += " (the estimator may call os._exit or sys.exit)"
         return CheckResult(name, "fail", how)
+
+
+def _forked(read: int, write: int, result: Callable[[], bytes]) -> int:
+    """A child that writes ``result()`` to the pipe ``write`` and leaves without this
+    process's exit handlers (dying with this process); a signal that comes while it is
+    forked stops it before it is raised here."""
+    import os
+
+    from treesvsnets.child_processes import (
+        die_with_parent,
+        flush_standard_streams,
+        kill_and_reap,
+    )
+    from treesvsnets.stopping import signals_blocked, unblock_signals
+
+    pid = 0
+    try:
+        with signals_blocked():  # a signal now is raised as the block ends, the child known
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    unblock_signals()
+                    die_with_parent()
+                    os.close(read)
+                    os.write(write, result())
+                    code = 0
+                finally:
+                    flush_standard_streams()
+                    os._exit(code)
+            os.close(write)
+    except BaseException:
+        if pid:
+            kill_and_reap(pid)
+        raise
+    return pid
 
 
 def plan_checks(target: str) -> list[PlannedCheck]:

@@ -238,3 +238,27 @@ def test_where_there_is_no_fork_the_figures_are_drawn_here_without_a_fork_contex
     monkeypatch.setattr(multiprocessing, "get_context", no_fork_context)
     monkeypatch.setattr(os, "fork", no_fork_context)
     assert _render(tmp_path / "together", together=True, hand_over_at=2) == expected
+
+
+def test_a_figure_stopped_while_it_is_written_leaves_no_file(tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM while a PNG is written: neither a truncated file under the figure's
+    name (a run's folder showed a 0-byte PNG) nor the part written beside it is left."""
+    from PIL import Image
+
+    save = Image.Image.save
+
+    def stopped_halfway(self, fp, *args, **kwargs):
+        with open(fp, "wb") as file:
+            file.write(b"\x89PNG\r\n")  # the first bytes, then the signal
+        raise KeyboardInterrupt
+
+    path = tmp_path / "f0.png"
+    path.write_bytes(b"the figure of an earlier report")
+    monkeypatch.setattr(Image.Image, "save", stopped_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        rendering.render(functools.partial(_figure, 0, []), path)
+    assert path.read_bytes() == b"the figure of an earlier report"  # untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["f0.png"]
+    monkeypatch.setattr(Image.Image, "save", save)
+    rendering.render(functools.partial(_figure, 0, []), path)
+    assert path.read_bytes().startswith(b"\x89PNG")

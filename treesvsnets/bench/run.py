@@ -139,8 +139,9 @@ def _prepare_with_workers(
             check(prepared)
         return prepared, early[0] if early else _executor(prepared)
     except BaseException:
-        for pool in early:
-            pool.discard()
+        with signals_held():  # Ctrl-C again meanwhile: no worker or file is left
+            for pool in early:
+                pool.discard()
         raise
 
 

@@ -48,7 +48,7 @@ from treesvsnets.child_processes import (
     two_cores_on_linux,
     wait_for,
 )
-from treesvsnets.stopping import signals_blocked, unblock_signals
+from treesvsnets.stopping import signals_blocked, signals_held, unblock_signals
 
 #: the resolution of every figure
 DPI = 110
@@ -242,7 +242,9 @@ def _save_png(fig: Any, path: Path) -> None:
     """The figure as a 256-colour PNG: a plot has few colours, and a palette image is about a
     quarter of the RGBA file matplotlib writes (a report of 8 datasets: 2.8 MB of figures
     became 0.8 MB), for the same time (the canvas is drawn once, then quantized and
-    encoded instead of encoded as RGBA)."""
+    encoded instead of encoded as RGBA). It is written beside its file, then put in its
+    place: a drawing stopped halfway (Ctrl-C, SIGTERM) leaves no truncated PNG under the
+    figure's name."""
     import numpy as np
     from PIL import Image
 
@@ -250,7 +252,13 @@ def _save_png(fig: Any, path: Path) -> None:
     fig.canvas.draw()
     pixels = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
     palette = pixels.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
-    palette.save(path, format="PNG", compress_level=PNG_COMPRESSION)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        palette.save(partial, format="PNG", compress_level=PNG_COMPRESSION)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _last_of_each_file(queue: list[Drawing]) -> list[Drawing]:
@@ -325,11 +333,13 @@ class _Shared:
                     path.unlink(missing_ok=True)
 
     def abandon(self) -> None:
-        """Stop the child now, and remove every file it may have (half) written."""
-        if self.pid is not None:
-            kill_and_reap(self.pid)
-        for _, path in self.drawings:
-            path.unlink(missing_ok=True)
+        """Stop the child now, and remove every file it may have (half) written (Ctrl-C
+        again meanwhile waits: a few milliseconds)."""
+        with signals_held():
+            if self.pid is not None:
+                kill_and_reap(self.pid)
+            for _, path in self.drawings:
+                path.unlink(missing_ok=True)
 
 
 def _child_done(pid: int) -> bool:
