@@ -311,8 +311,11 @@ def _child(to_child: tuple[int, int], from_child: tuple[int, int]) -> None:
 
 
 def _stop(signum: int, frame: Any) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one (the run's, after its
-    raise SystemExit(1)  # group's) would cut short the stop of the drawing children
+    """SIGTERM in the report's process: unwind (its drawing children are stopped, what they
+    half wrote removed), once: a second SIGTERM (the run's, after its group's) would cut
+    that short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(1)
 
 
 def _stop_where_it_unwinds(unraisable: Any) -> None:

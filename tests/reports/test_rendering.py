@@ -262,3 +262,29 @@ def test_a_figure_stopped_while_it_is_written_leaves_no_file(tmp_path, monkeypat
     monkeypatch.setattr(Image.Image, "save", save)
     rendering.render(functools.partial(_figure, 0, []), path)
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_child_killed_while_it_writes_a_figure_leaves_no_part_of_it(tmp_path, monkeypatch):
+    """A drawing child killed halfway through a file (out of memory, SIGKILL): the part it
+    wrote beside the figure is removed, and the figure is drawn here, whole."""
+    import signal
+
+    from PIL import Image
+
+    monkeypatch.setattr(rendering, "_alone", lambda: True)  # a thread another test left
+    parent = os.getpid()
+    save = Image.Image.save
+
+    def killed_in_a_child(self, fp, *args, **kwargs):
+        if os.getpid() != parent:
+            with open(fp, "wb") as file:
+                file.write(b"\x89PNG\r\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return save(self, fp, *args, **kwargs)
+
+    expected = _render(tmp_path / "serial", together=False)
+    monkeypatch.setattr(Image.Image, "save", killed_in_a_child)
+    forked = _counting_forks(monkeypatch)
+    assert _render(tmp_path / "together", together=True) == expected
+    assert forked == [1]
+    assert sorted(p.name for p in (tmp_path / "together").iterdir()) == sorted(expected)

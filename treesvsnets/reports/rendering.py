@@ -167,10 +167,10 @@ def rendered_together() -> Iterator[None]:
         _HANDED.reset(tokens[1])
     fresh, later = _apart_from(handed, queue)  # later: after the child that holds the file
     rest = _Shared(_last_of_each_file(fresh))
-    if _can_fork(len(rest.drawings)):
-        rest.fork()
     every = [*handed, rest]
     try:
+        if _can_fork(len(rest.drawings)):
+            rest.fork()
         for shared in every:  # whichever process is free takes the next figure
             shared.draw()
     except BaseException:  # a drawing failed here, or Ctrl-C: no child goes on alone
@@ -196,7 +196,12 @@ def hand_over() -> None:
     if not _can_fork(len(fresh)):
         return
     shared = _Shared(_last_of_each_file(fresh))
-    if shared.fork():
+    try:
+        forked = shared.fork()
+    except BaseException:  # Ctrl-C as it forked: the child it made is stopped
+        shared.abandon()
+        raise
+    if forked:
         queue[:] = later
         handed.append(shared)
 
@@ -252,13 +257,18 @@ def _save_png(fig: Any, path: Path) -> None:
     fig.canvas.draw()
     pixels = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
     palette = pixels.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial = _partial(path, os.getpid())
     try:
         palette.save(partial, format="PNG", compress_level=PNG_COMPRESSION)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _partial(path: Path, pid: int) -> Path:
+    """Where process ``pid`` writes ``path`` before moving it in place."""
+    return path.with_name(f".{path.name}.{pid}.partial")
 
 
 def _last_of_each_file(queue: list[Drawing]) -> list[Drawing]:
@@ -331,6 +341,7 @@ class _Shared:
             for index, (_, path) in enumerate(self.drawings):
                 if self._state[index] == self.TAKEN:
                     path.unlink(missing_ok=True)
+                    _partial(path, self.pid).unlink(missing_ok=True)
 
     def abandon(self) -> None:
         """Stop the child now, and remove every file it may have (half) written (Ctrl-C
@@ -340,6 +351,8 @@ class _Shared:
                 kill_and_reap(self.pid)
             for _, path in self.drawings:
                 path.unlink(missing_ok=True)
+                if self.pid is not None:
+                    _partial(path, self.pid).unlink(missing_ok=True)
 
 
 def _child_done(pid: int) -> bool:
