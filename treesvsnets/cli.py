@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 from treesvsnets.child_processes import flush_standard_streams
 from treesvsnets.cli_parser import PROG, build_parser
 from treesvsnets.errors import ConfigError, Terminated, TreesVsNetsError
-from treesvsnets.stopping import sigterm_as_interrupt
+from treesvsnets.stopping import STOPPING, sigterm_as_interrupt
 
 
 def _load_plugins(args: argparse.Namespace) -> None:
@@ -112,10 +112,9 @@ def _command_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as exc:
         if live:
             show.close()
-        cause = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        kept = _what_is_kept(started, args.resume)
-        print(f"\n{PROG}: {cause}; {kept}", file=sys.stderr)
-        return 143 if isinstance(exc, Terminated) else 130
+        cause, code = _stopped_by(exc)
+        print(f"\n{PROG}: {cause}; {_what_is_kept(started, args.resume)}", file=sys.stderr)
+        return code
     finally:
         if live:
             show.close()  # a refusal or a failure leaves no bar half drawn
@@ -154,6 +153,11 @@ def _config_from(args: argparse.Namespace) -> Any:
     return config
 
 
+def _stopped_by(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """What stopped a command, in a word, and its exit code: SIGTERM 143, Ctrl-C 130."""
+    return ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
+
+
 def _what_is_kept(started: list[Any], resumed: Path | None) -> str:
     """What a stopped run leaves (``resumed``: the folder of the run being finished): a
     complete run stopped after its last cell (while its leaderboard is printed, or its
@@ -183,11 +187,14 @@ def _what_is_kept(started: list[Any], resumed: Path | None) -> str:
 def _report_of_the_end(run_dir: Path) -> bool:
     """Whether the folder's report was written after its manifest's last state (not the
     report of an earlier, interrupted part of the run)."""
+    from treesvsnets.reports.html import HTML_FILENAME
+    from treesvsnets.reports.markdown import REPORT_FILENAME
+    from treesvsnets.results.folder import MANIFEST_FILENAME
+
     try:
-        manifest = (run_dir / "manifest.json").stat().st_mtime_ns
-        return all(
-            (run_dir / name).stat().st_mtime_ns >= manifest for name in ("report.md", "report.html")
-        )
+        manifest = (run_dir / MANIFEST_FILENAME).stat().st_mtime_ns
+        reports = (run_dir / name for name in (REPORT_FILENAME, HTML_FILENAME))
+        return all(report.stat().st_mtime_ns >= manifest for report in reports)
     except OSError:
         return False
 
@@ -322,7 +329,7 @@ def entry() -> NoReturn:
     except BrokenPipeError:  # the reader went away (treesvsnets list estimators | head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
-    for number in (signal.SIGINT, signal.SIGTERM):  # the work is done: it leaves in ms
+    for number in STOPPING:  # the work is done: it leaves in ms
         signal.signal(number, signal.SIG_IGN)
     atexit._run_exitfuncs()
     flush_standard_streams()  # a closed pipe (treesvsnets ... | head) is no error
@@ -347,11 +354,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:  # run says what it keeps itself (_command_run)
-        cause = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        cause, code = _stopped_by(exc)
         if args.command == "report":
             cause += "; the report may be incomplete: run the command again"
         print(f"\n{PROG}: {cause}", file=sys.stderr)
-        return 143 if isinstance(exc, Terminated) else 130
+        return code
     finally:
         warnings.showwarning = _python_show_warning
 
