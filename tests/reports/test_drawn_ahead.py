@@ -17,7 +17,7 @@ import pytest
 import treesvsnets
 from treesvsnets import beside_cells
 from treesvsnets.child_processes import two_cores_on_linux
-from treesvsnets.reports import plots, rendering
+from treesvsnets.reports import content, plots, rendering
 from treesvsnets.reports.report import write_report
 from treesvsnets.results.folder import RunFolder
 
@@ -89,6 +89,18 @@ def _spy_on_drawings(monkeypatch, log):
     monkeypatch.setattr(rendering, "_can_fork", lambda figures: False)  # no drawing child
 
 
+def _spy_on_sections(monkeypatch, log):
+    """Each dataset's section built, as a line of ``log``: the dataset's name."""
+    build = content.dataset_section
+
+    def spy(dataset, *args):
+        with open(log, "a") as file:
+            file.write(f"{dataset}\n")
+        return build(dataset, *args)
+
+    monkeypatch.setattr(content, "dataset_section", spy)
+
+
 def _drawings(log):
     lines = log.read_text().splitlines() if log.is_file() else []
     return [tuple(line.split(" ")) for line in lines]
@@ -105,8 +117,9 @@ def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_ane
 ):
     """In a forked process beside the run (which then writes the report), or where none can
     be made, in a thread (and the report here)."""
-    log = tmp_path / "drawn.txt"
+    log, built = tmp_path / "drawn.txt", tmp_path / "built.txt"
     _spy_on_drawings(monkeypatch, log)
+    _spy_on_sections(monkeypatch, built)
     monkeypatch.setattr(beside_cells, "_alone", lambda: True)  # a thread another test left
     temporary = tmp_path / "tmp"
     temporary.mkdir()
@@ -137,6 +150,8 @@ def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_ane
     else:
         assert where == {(here, "treesvsnets-reports-ahead", "True"), (here, "MainThread", "False")}
     assert not list(temporary.glob("treesvsnets-report-*"))  # its folder of work is removed
+    # each section built once: the finished datasets' ahead, taken by the report as they were
+    assert sorted(built.read_text().split()) == ["breast_cancer", "iris", "wine"]
 
     anew = tmp_path / "anew"
     shutil.copytree(result.run_dir, anew)
@@ -144,6 +159,47 @@ def test_a_run_draws_finished_datasets_ahead_and_its_report_equals_one_drawn_ane
     folder = RunFolder(anew)
     write_report(anew, folder.rows(), folder.read_manifest())
     assert _digests(anew / "figures") == _digests(result.run_dir / "figures")
+    for name in ("report.md", "report.html", "summary.csv"):
+        assert (anew / name).read_bytes() == (result.run_dir / name).read_bytes()
+
+
+def test_a_section_built_ahead_is_taken_only_from_equal_inputs_with_its_figures(
+    tmp_path, monkeypatch
+):
+    """Rows that changed since (a resumed cell, a score) or a figure file removed: the
+    section is built again, and the report says what the rows say."""
+    result = treesvsnets.run(
+        datasets=["iris", "wine"],
+        estimators=["logreg", "rf"],
+        folds=2,
+        out=tmp_path / "runs",
+        progress=False,
+        isolate=False,
+    )
+    folder = RunFolder(result.run_dir)
+    rows, manifest, trials = folder.rows(), folder.read_manifest(), folder.trials()
+    built = tmp_path / "built.txt"
+    _spy_on_sections(monkeypatch, built)
+
+    def report_after_ahead(ahead_rows, report_rows):
+        built.unlink(missing_ok=True)
+        iris = ahead_rows[ahead_rows["dataset"] == "iris"]
+        content.draw_dataset_ahead(iris, manifest, folder.path, trials)
+        write_report(folder.path, report_rows, manifest)
+        return built.read_text().split(), (folder.path / "report.md").read_text()
+
+    assert report_after_ahead(rows, rows)[0] == ["iris", "wine"]  # iris's taken
+    changed = rows.copy()
+    changed.loc[changed["dataset"] == "iris", "accuracy"] = 0.5
+    names, markdown = report_after_ahead(rows, changed)
+    assert names == ["iris", "wine", "iris"]  # built again (wine: the last, first)
+    assert "0.5000" in markdown.split("## wine")[0]
+    content.draw_dataset_ahead(rows[rows["dataset"] == "iris"], manifest, folder.path, trials)
+    built.unlink()
+    (folder.path / "figures" / "iris-folds.png").unlink()
+    write_report(folder.path, rows, manifest)
+    assert built.read_text().split() == ["wine", "iris"]
+    assert (folder.path / "figures" / "iris-folds.png").is_file()
 
 
 @FORKS
