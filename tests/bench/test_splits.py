@@ -166,6 +166,41 @@ def test_target_bins_stratify_regression_folds_on_quantiles(diabetes):
         make_split_plan(diabetes, 5, 0, target_bins=1)
 
 
+def test_target_bins_smaller_than_the_folds_are_said_once_and_refused_when_all_are(tmp_path):
+    """300 rows: 120 bins of 2-3 rows leave some out of some of 3 folds (one warning, not
+    scikit-learn's); 500 bins of 1 row are each smaller than 3 folds (refused, exit 2)."""
+    import warnings
+
+    from treesvsnets.datasets.table_options import TableOptions
+    from treesvsnets.datasets.tables import load_table
+    from treesvsnets.errors import TreesVsNetsWarning
+
+    from ..helpers.cli import cli
+
+    rng = np.random.default_rng(0)
+    table = tmp_path / "prices.csv"
+    x = rng.normal(size=300)
+    np.savetxt(
+        table,
+        np.column_stack([x, 1000 * x + rng.normal(size=300)]),
+        delimiter=",",
+        header="x,price",
+        comments="",
+    )
+    prices = load_table(table, TableOptions(target="price"))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        make_split_plan(prices, n_folds=3, seed=0, target_bins=120)
+    assert [type(w.message) for w in said] == [TreesVsNetsWarning]
+    assert "target_bins 120 makes bins of 2 rows (300 rows in 120 bins)" in str(said[0].message)
+    with pytest.raises(ConfigError, match=r"fewer than the 3 folds; use --target-bins 100 or"):
+        make_split_plan(prices, n_folds=3, seed=0, target_bins=500)
+    runs = tmp_path / "runs"
+    refused = cli("run", "-d", table, "--target-bins", "500", "--folds", "3", "--out", runs)
+    assert refused.returncode == 2 and not runs.exists()
+    assert refused.stderr.count("\n") == 1 and "--target-bins 100 or fewer" in refused.stderr
+
+
 def test_regression_holdout_is_a_shuffled_test_size_split(diabetes):
     plan = make_split_plan(diabetes, protocol="holdout", test_size=0.25, seed=0)
     (fold,) = plan.folds

@@ -141,6 +141,27 @@ def test_a_separator_ending_every_line_adds_no_column(tmp_path):
     assert read.cleaning["read_with"]["empty_columns_at_the_end_dropped"] == 1
 
 
+@pytest.mark.parametrize("target", ["klasse", "preis"])
+def test_a_separator_ending_every_data_row_but_not_the_header_shifts_no_column(tmp_path, target):
+    """'preis;menge;farbe;klasse' then 'a;b;c;d;' on each row: pandas would take the first
+    field for row names and shift every column by one (the labels lost, another column the
+    target). Row names (R's write.table: the header one field short) stay row names."""
+    frame = _european()
+    options = TableOptions(target=target)
+    plain = load_table(write_table(frame, tmp_path / "plain.csv"), options)
+    path = tmp_path / "ends.csv"
+    header, *rows = frame.to_csv(sep=";", decimal=",", index=False).splitlines()
+    path.write_text("\n".join([header, *(row + ";" for row in rows)]) + "\n")
+    read = load_table(path, options)
+    _same_table(read, plain)
+    assert read.cleaning["read_with"]["separator_at_the_end_of_each_row"] == "ignored"
+    named = tmp_path / "row_names.csv"
+    named.write_text("\n".join([header, *(f"r{i};{row}" for i, row in enumerate(rows))]) + "\n")
+    read = load_table(named, options)
+    _same_table(read, plain)
+    assert "separator_at_the_end_of_each_row" not in read.cleaning["read_with"]
+
+
 def test_a_parquet_duration_is_read_as_seconds(tmp_path):
     """Parquet keeps durations as their own type: they are numbers (seconds), as a date is
     a datetime, not categories nor a column to refuse."""

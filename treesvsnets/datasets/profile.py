@@ -349,9 +349,14 @@ def _read_with(profile: TableProfile) -> list[str]:
     sep = names.get(used.get("sep", ""), repr(used.get("sep")))
     decimal = "',' (comma)" if used.get("decimal") == "," else "'.' (point)"
     encoding = f", in {used['encoding']} (UTF-8 could not read it)" if "encoding" in used else ""
+    ends = (
+        "; the separator that ends each data row (not the header) is ignored"
+        if "separator_at_the_end_of_each_row" in used
+        else ""
+    )
     return [
         f"read with separator {sep} and decimal mark {decimal}{encoding} "
-        "(sep = / decimal = to change)"
+        f"(sep = / decimal = to change){ends}"
     ]
 
 

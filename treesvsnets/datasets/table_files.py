@@ -27,6 +27,7 @@ import importlib.util
 import io
 import re
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -143,27 +144,42 @@ def _read_text(
     _check_header(head, sep, path)
     tried = ENCODINGS[ENCODINGS.index(encoding) :] if encoding in ENCODINGS else (encoding,)
     for encoding in tried:  # a byte past the head that UTF-8 cannot read: the next one
+        # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted
+        # as placeholders by the column reader (column_types.NULL_TOKENS), in any case.
+        read = partial(
+            pd.read_csv,
+            path,
+            sep=sep,
+            decimal=decimal,
+            engine="python" if sep is None else "c",
+            keep_default_na=False,
+            na_values=[""],
+            encoding=encoding,
+            compression=COMPRESSIONS.get(compression or ""),
+        )
         try:
-            # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted
-            # as placeholders by the column reader (column_types.NULL_TOKENS), in any case.
-            frame = pd.read_csv(
-                path,
-                sep=sep,
-                decimal=decimal,
-                engine="python" if sep is None else "c",
-                keep_default_na=False,
-                na_values=[""],
-                encoding=encoding,
-                compression=COMPRESSIONS.get(compression or ""),
-            )
+            frame = read()
             break
         except UnicodeDecodeError:
             if encoding == tried[-1]:
                 raise
     used = {"sep": "(guessed by pandas)" if sep is None else sep, "decimal": decimal}
+    if _separator_ends_each_row(frame):
+        frame = read(index_col=False)  # the header's fields are the row's first ones
+        used["separator_at_the_end_of_each_row"] = "ignored"
     if encoding != ENCODINGS[0]:
         used["encoding"] = encoding
     return frame, used
+
+
+def _separator_ends_each_row(frame: Any) -> bool:
+    """Whether each data row has one field more than the header and that last field is blank
+    in every row: a separator at the end of each data line (pandas would take the first
+    field for row names and shift every column by one), not row names (R's write.table)."""
+    import pandas as pd
+
+    implicit = not isinstance(frame.index, pd.RangeIndex)  # pandas's row names from the file
+    return implicit and frame.shape[1] > 0 and bool(frame.iloc[:, -1].isna().all())
 
 
 def _empty_unnamed(column: Any) -> bool:
@@ -257,15 +273,20 @@ def sniff_text(
 
 def _separator(head: str, default: str | None, complete: bool) -> str | None:
     """``default`` when every record of ``head`` has the same number of fields (two or more)
-    under it, else the separator that gives the most such fields (``default`` if none does)."""
+    under it, else the separator that gives the most such fields (``default`` if none does).
+    Data rows may each have one field more than the header: row names, or a separator at
+    the end of each data row (:func:`_separator_ends_each_row`)."""
     counts = {}
     for sep in SEPARATORS:
         records = [r for r in csv.reader(io.StringIO(head), delimiter=sep) if r]
         if not complete:
             records = records[:-1]
-        lengths = {len(r) for r in records}
-        if len(lengths) == 1 and min(lengths) >= 2:
-            counts[sep] = min(lengths)
+        if not records:
+            continue
+        lengths = {len(r) for r in records[1:]} or {len(records[0])}
+        named = len(records[0])  # the header's fields
+        if len(lengths) == 1 and named >= 2 and named in (min(lengths), min(lengths) - 1):
+            counts[sep] = named
     if default in counts or not counts:
         return default
     return max(counts, key=lambda s: (counts[s], -SEPARATORS.index(s)))

@@ -20,13 +20,14 @@ fold), naming the class.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from treesvsnets.config_fields import PROTOCOLS
 from treesvsnets.datasets.base import Dataset
-from treesvsnets.errors import ConfigError, DatasetError
+from treesvsnets.errors import ConfigError, DatasetError, TreesVsNetsWarning
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +124,28 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
             f"{counts[smallest]} samples, fewer than the {n_folds} folds asked for; "
             f"use --folds {max(int(counts[smallest]), 2)} or fewer."
         )
+
+
+def _check_bins(dataset: Dataset, strata: np.ndarray, bins: int, n_parts: int) -> None:
+    """Refuse target bins each smaller than the folds (none could be in every fold); warn
+    where only some are (those are not)."""
+    counts = np.unique(strata, return_counts=True)[1]
+    if counts.min() >= n_parts:
+        return
+    said = (
+        f"dataset {dataset.name!r}: target_bins {bins} makes bins of {counts.min()} "
+        f"row{'s' if counts.min() > 1 else ''} ({dataset.n_samples} rows in {len(counts)} "
+        f"bins), fewer than the {n_parts} folds"
+    )
+    if counts.max() < n_parts:
+        raise ConfigError(
+            f"{said}; use --target-bins {max(dataset.n_samples // n_parts, 2)} or fewer."
+        )
+    warnings.warn(
+        f"{said}: those bins are not in every fold (fewer bins stratify every fold).",
+        TreesVsNetsWarning,
+        stacklevel=3,
+    )
 
 
 def _check_holdout_parts(dataset: Dataset, test_size: float, n_strata: int) -> None:
@@ -260,7 +283,10 @@ def make_split_plan(
         from treesvsnets.datasets.target import quantile_bins
 
         strata = quantile_bins(dataset.y, bins)
-    outer, kind = _outer_splits(dataset, strata, n_folds, seed, protocol, test_size)
+        _check_bins(dataset, strata, bins, n_folds if protocol == "kfold" else 2)
+    with warnings.catch_warnings():  # a bin smaller than k: said once by _check_bins
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        outer, kind = _outer_splits(dataset, strata, n_folds, seed, protocol, test_size)
     digest.update(kind)
     folds = []
     for index, (train, test) in enumerate(outer):

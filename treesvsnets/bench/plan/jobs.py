@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,7 +41,7 @@ from treesvsnets.bench.plan.requests import DatasetRequest, SplitPlanRequest
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.cleaned import load_cleaned
 from treesvsnets.datasets.registry import DatasetInfo, load_from
-from treesvsnets.errors import ConfigError, DatasetError
+from treesvsnets.errors import ConfigError, DatasetError, TreesVsNetsWarning
 from treesvsnets.estimators.base import DEEP_FAMILY, EstimatorSpec
 from treesvsnets.results.row import CellIdentity, failure_measurement, now, result_row
 
@@ -393,7 +394,9 @@ class JobRunner:
     def split_plan(self, request: DatasetRequest, plan_request: SplitPlanRequest) -> SplitPlan:
         key = (request, plan_request)
         if key not in self._plans:
-            split_plan = plan_request.recipe.plan(self.dataset(request), plan_request.seed)
+            with warnings.catch_warnings():  # the harness gave them as it made the plan
+                warnings.simplefilter("ignore", TreesVsNetsWarning)
+                split_plan = plan_request.recipe.plan(self.dataset(request), plan_request.seed)
             if split_plan.hash != plan_request.hash:
                 raise DatasetError(
                     f"the split plan for {request.name!r} (seed {plan_request.seed}) rebuilt on "
