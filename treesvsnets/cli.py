@@ -283,7 +283,8 @@ def _command_check(args: argparse.Namespace) -> int:
 def _command_inspect(args: argparse.Namespace) -> int:
     import json
 
-    from treesvsnets.datasets.profile import format_profile, inspect_table
+    from treesvsnets.datasets.profile import inspect_table
+    from treesvsnets.datasets.profile_text import format_profile
 
     profile = inspect_table(
         args.path,

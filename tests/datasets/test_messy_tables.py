@@ -251,7 +251,7 @@ def test_many_valued_categories_are_target_encoded_cross_fitted_and_unseen_get_t
         (
             TableOptions(numeric=("v",), datetime=("v",)),
             pd.DataFrame({"v": ["1", "2"] * 10, "y": ["a", "b"] * 10}),
-            "column(s) ['v'] are declared with more than one type",
+            "column 'v' is declared numeric and datetime; give it one type.",
         ),
         (
             TableOptions(keep=("nope",)),

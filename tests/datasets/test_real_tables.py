@@ -153,7 +153,7 @@ def test_inspect_a_built_in_shows_its_traps_and_what_its_definition_drops(offlin
     """``treesvsnets inspect leaf_id_flavia``: the package's frame, traps included, flagged
     as in a user's file, then each column the definition drops with its reason."""
     from treesvsnets import inspect_table
-    from treesvsnets.datasets.profile import format_profile
+    from treesvsnets.datasets.profile_text import format_profile
 
     (table,) = [t for t in REAL_TABLES if t.name == "leaf_id_flavia"]
     profile = inspect_table("leaf_id_flavia")

@@ -177,6 +177,61 @@ def test_a_parquet_duration_is_read_as_seconds(tmp_path):
     pd.testing.assert_series_equal(dataset.X["wait"].astype(float), expected)
 
 
+def test_parquet_decimals_and_times_of_day_are_numbers_as_features_and_target(tmp_path):
+    """A database's or Spark's decimal128 column is numbers (it was refused as 'Decimal
+    values'), as a feature and as a regression target; a time64 column is seconds since
+    midnight, as a duration is."""
+    import datetime
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = _european()
+    prices = [decimal.Decimal(f"{v:.2f}") for v in frame["preis"]]
+    prices[3] = None
+    times = [datetime.time(i % 24, (7 * i) % 60) for i in range(len(frame))]
+    table = pa.table(
+        {
+            "preis": pa.array(prices, pa.decimal128(10, 2)),
+            "uhrzeit": pa.array(times, pa.time64("us")),
+            "klasse": frame["klasse"],
+        }
+    )
+    pq.write_table(table, tmp_path / "decimals.parquet")
+    dataset = load_table(tmp_path / "decimals.parquet")
+    kinds = {r.name: (r.kind, r.note) for r in dataset.columns}
+    assert kinds["preis"][0] == "numeric" and kinds["uhrzeit"] == (
+        "numeric",
+        "durations as seconds",
+    )
+    expected = frame["preis"].mask(frame.index == 3)
+    np.testing.assert_allclose(dataset.X["preis"], expected, equal_nan=True)
+    seconds = [t.hour * 3600 + t.minute * 60 for t in times]
+    np.testing.assert_array_equal(dataset.X["uhrzeit"].astype(float), seconds)
+    pq.write_table(table.drop(["klasse"]), tmp_path / "price.parquet")
+    target = load_table(tmp_path / "price.parquet", TableOptions(target="preis"))
+    assert target.is_regression and len(target.y) == len(frame) - 1
+
+
+def test_infinite_values_are_missing_and_a_column_of_them_is_empty(tmp_path):
+    """'inf becomes missing': counted as missing, and a column of nothing else is dropped as
+    empty (it was one category, 'inf'), with no numpy warning on the way."""
+    import warnings
+
+    frame = _european()
+    frame.insert(0, "unendlich", np.inf)
+    frame.loc[:9, "preis"] = -np.inf
+    path = write_table(frame, tmp_path / "inf.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dataset = load_table(path)
+    readings = {r.name: r for r in dataset.columns}
+    assert readings["unendlich"].kind == "dropped" and "empty" in readings["unendlich"].note
+    assert readings["preis"].missing == 10 and "unendlich" not in dataset.X
+    assert dataset.X["preis"].isna().sum() == 10
+
+
 def test_numbers_in_text_follow_the_files_decimal_mark(tmp_path):
     """A column pandas leaves as text (a placeholder, thousands grouped) is parsed with the
     file's decimal mark: '1.234,5' is 1234.5 in a ';' file."""

@@ -10,7 +10,8 @@
   table as read, saved to Arrow IPC and loaded back: what a run's workers load);
 - per fold: columns.py (a table's impute/clip/scale/encode pipeline), preprocessing.py (the
   transformers by name), transformers.py (PixelScaler);
-- ``treesvsnets inspect``: profile.py (the profile) and leakage.py (suspected leaks).
+- ``treesvsnets inspect``: profile.py (the profile), profile_text.py (it as text) and
+  leakage.py (suspected leaks).
 """
 
 from treesvsnets.datasets.base import Dataset

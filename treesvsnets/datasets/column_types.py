@@ -205,7 +205,7 @@ def row_index_reason(values: pd.Series, first: bool = False) -> str | None:
     else:
         return None
     array = numbers.to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(array).any() or not np.all(np.mod(array, 1) == 0):
+    if not np.isfinite(array).all() or not np.all(np.mod(array, 1) == 0):
         return None
     n = len(array)
     if n >= INDEX_MIN_ROWS:
@@ -253,6 +253,8 @@ def read_column(
     from treesvsnets.errors import DeclaredTypeError
 
     name = str(values.name)
+    if values.dtype.kind == "f":  # inf becomes missing: counted, and a column of it is empty
+        values = values.where(~np.isinf(values.to_numpy()))
     missing, blank, stripped, coded = _missing(values, tokens)
     reading = ColumnReading(
         name=name,
@@ -322,7 +324,10 @@ def _dropped_because(
     # with no gap, a float column's values are those read (no infinity became missing)
     same = categorical or (values_read and result.dtype == reading.read_as == "float64")
     if (reading.distinct if same else result.nunique(dropna=True)) <= 1:
-        return f"constant: {str(result.iloc[0])[:40]!r} in every row"
+        value = result.iloc[0]
+        if isinstance(value, float) and value.is_integer():  # 1, not 1.0: a whole number read
+            value = int(value)
+        return f"constant: {str(value)[:40]!r} in every row"
     return ""
 
 

@@ -115,6 +115,7 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
             message += f" (is it a {kind} file, as its name says?)"
         ending = "" if message.endswith(("?", "!")) else "."
         raise DatasetError(f"data file {str(path)!r} cannot be read: {message}{ending}") from None
+    _as_plain_types(frame)
     trailing = 0  # a ';' at the end of every line, a sheet's formatted empty cells
     while frame.shape[1] > 2 and _empty_unnamed(frame.iloc[:, -1 - trailing]):
         trailing += 1
@@ -170,6 +171,26 @@ def _read_text(
     if encoding != ENCODINGS[0]:
         used["encoding"] = encoding
     return frame, used
+
+
+def _as_plain_types(frame: Any) -> None:
+    """Decimal columns (a database's or Spark's Parquet) become floats, and times of day
+    durations since midnight (read as seconds), in place: types a feature can be made of."""
+    import datetime
+    import decimal
+
+    import pandas as pd
+
+    for column in frame.columns[(frame.dtypes == "object").to_numpy()]:
+        present = frame[column].dropna()
+        if present.empty or not isinstance(present.iloc[0], (decimal.Decimal, datetime.time)):
+            continue
+        kinds = set(present.map(type))
+        if kinds == {decimal.Decimal}:
+            frame[column] = pd.to_numeric(frame[column].astype(object), errors="coerce")
+        elif kinds == {datetime.time}:
+            times = frame[column].map(lambda t: t.isoformat() if t is not None else None)
+            frame[column] = pd.to_timedelta(times)
 
 
 def _separator_ends_each_row(frame: Any) -> bool:

@@ -193,10 +193,11 @@ def check_options(options: TableOptions, columns: list[str], target: str, where:
                 raise unknown_name(f"column ({key})", column, columns, where=where)
     if target in options.drop:
         raise DatasetError(f"{where}: the target column {target!r} is also listed in drop.")
-    declared = [*options.categorical, *options.numeric, *options.datetime]
-    twice = sorted({c for c in declared if declared.count(c) > 1})
-    if twice:
-        raise DatasetError(
-            f"{where}: column(s) {twice} are declared with more than one type "
-            "(categorical, numeric, datetime); give each one type."
-        )
+    kinds = {"categorical": options.categorical, "numeric": options.numeric}
+    kinds["datetime"] = options.datetime
+    for column in sorted({c for names in kinds.values() for c in names}):
+        given = [kind for kind, names in kinds.items() if column in names]
+        if len(given) > 1:
+            raise DatasetError(
+                f"{where}: column {column!r} is declared {' and '.join(given)}; give it one type."
+            )

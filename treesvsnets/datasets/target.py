@@ -85,7 +85,8 @@ def read_target(values: Any, task: str | None, column: str, where: str) -> Targe
         return TargetReading(CLASSIFICATION, "inferred: the target holds labels", None)
     else:
         distinct = int(numbers.nunique())
-        whole = bool(np.all(np.mod(numbers.to_numpy(), 1) == 0))
+        finite = numbers.to_numpy()
+        whole = bool(np.isfinite(finite).all() and np.all(np.mod(finite, 1) == 0))
         if whole and distinct <= MAX_CLASS_CODES:
             return TargetReading(
                 CLASSIFICATION,

@@ -18,9 +18,15 @@ def _figures(figures: list[Figure]) -> list[str]:
 
 
 def _table(frame) -> str:  # noqa: ANN001 - a DataFrame of display strings
+    """A GitHub table; a '|' in a cell or a header (a column's name) is escaped, as it
+    would end the cell, and a line break in one is a space."""
     from tabulate import tabulate
 
-    return tabulate(frame.to_dict("list"), headers="keys", tablefmt="github", disable_numparse=True)
+    def cell(value: object) -> str:
+        return " ".join(str(value).replace("|", "\\|").splitlines())
+
+    cells = {cell(name): [cell(value) for value in values] for name, values in frame.items()}
+    return tabulate(cells, headers="keys", tablefmt="github", disable_numparse=True)
 
 
 def _across(content: ReportContent) -> list[str]:
