@@ -193,6 +193,28 @@ def test_inspect_shows_each_columns_type_placeholders_and_encoding(tmp_path):
     assert f"duplicate rows: {len(messy) - len(used)}" in done.stdout
 
 
+def test_inspect_counts_placeholder_targets_and_the_report_escapes_a_pipe_in_a_name(tmp_path):
+    """20 'unknown' targets are missing targets (a run drops them), a column of 1s is the
+    constant 1, and a column named 'cost|eur' keeps report.md's table of columns whole."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    label = np.where(x > 0, "yes", "no").astype(object)
+    label[:20] = "unknown"
+    frame = pd.DataFrame({"cost|eur": x, "ones": 1, "label": label})
+    path = write_table(frame, tmp_path / "t.csv")
+    done = cli("inspect", path, "--json")
+    assert done.returncode == 0, done.stderr
+    columns = {c["name"]: c for c in json.loads(done.stdout)["columns"]}
+    target = columns["label"]
+    assert (target["missing"], target["placeholders"], target["distinct"]) == (20, 20, 2)
+    assert columns["ones"]["note"] == "constant: '1' in every row"
+    done = cli("run", "-d", path, "-e", "logreg", "--folds", "2", "-q", "--out", tmp_path / "r")
+    assert done.returncode == 0, done.stderr
+    (markdown,) = (tmp_path / "r").glob("*/report.md")
+    row = next(line for line in markdown.read_text().splitlines() if "cost" in line and "|" in line)
+    assert "cost\\|eur" in row and row.count(" | ") == row.replace("\\|", "").count(" | ")
+
+
 def test_a_forced_type_that_does_not_fit_exits_2_naming_file_and_column(tmp_path):
     frame = pd.DataFrame({"code": ["A1", "B2", "3", "C4"] * 10, "y": ["a", "b"] * 20})
     path = write_table(frame, tmp_path / "codes.csv")
