@@ -143,6 +143,70 @@ def test_a_bad_plugin_is_named_and_the_builtins_keep_working(plugin, message):
     assert get("rf", "classification").source == "builtin"
 
 
+@pytest.mark.parametrize(
+    ("registration", "sentence"),
+    [
+        ('register(123, family="other")(E)', "registered under the name 123; a name is a"),
+        ('register("ensemble", family="other")(E)', "under the name 'ensemble'; a name is"),
+        ('register("all", family="other")(E)', "other than ensemble, linear, deep, baseline"),
+        ('register(" ", family="other")(E)', "under the name ' '; a name is a non-empty"),
+        (
+            'register("p", family="other", preprocessing="wat")(E)',
+            "estimator 'p' has preprocessing 'wat'; choose from: none, standard,",
+        ),
+        (
+            'register("p", family="other", relative_cost="cheap")(E)',
+            "estimator 'p' has relative_cost 'cheap'; give a number of 0 or more.",
+        ),
+        (
+            'register("p", family="other", seed_param=3)(E)',
+            "estimator 'p' has seed_param 3; give a parameter name or None.",
+        ),
+        ("import sys\nsys.exit(0)", "failed to import: it called sys.exit(0)."),
+    ],
+)
+def test_a_registration_a_run_could_not_use_is_refused_as_the_plugin_loads(
+    tmp_path, registration, sentence
+):
+    """Refused when the plugin is imported, in one sentence, exit 2 and no run folder: a name
+    -e reads as a family (the family's estimators were silently replaced), a preprocessing
+    or a cost the run would trip on (a traceback, a run folder left), sys.exit() at import
+    (which was a silent exit 0)."""
+    plugin = tmp_path / "bad.py"
+    plugin.write_text(
+        "from sklearn.linear_model import LogisticRegression as E\n"
+        f"from treesvsnets.estimators import register\n{registration}\n"
+    )
+    done = cli("run", "--plugin", plugin, "-d", "iris", "-e", "logreg", "--out", tmp_path / "r")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and sentence in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_param_checked_on_an_estimator_that_cannot_be_built_is_one_sentence(tmp_path):
+    plugin = tmp_path / "raising.py"
+    plugin.write_text(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from treesvsnets.estimators import register\n"
+        "@register('raising', family='other', requires='no_such_module_zz')\n"
+        "class Raising(LogisticRegression):\n"
+        "    def __init__(self, C=1.0):\n"
+        "        raise RuntimeError('boom')\n"
+    )
+    runs = tmp_path / "r"
+    done = cli("run", "--plugin", plugin, "-d", "iris", "-e", "raising", "--out", runs)
+    assert done.returncode == 2 and "pip install no_such_module_zz (or the package" in done.stderr
+    plugin.write_text(plugin.read_text().replace(", requires='no_such_module_zz'", ""))
+    done = cli(
+        "run", "--plugin", plugin, "-d", "iris", "-e", "raising", "--param", "foo=1", "--out", runs
+    )
+    assert done.returncode == 2 and not runs.exists()
+    assert done.stderr.strip() == (
+        "treesvsnets: error: estimator 'raising' cannot be built to check the parameters "
+        "'foo' (RuntimeError: boom)."
+    )
+
+
 def test_bad_plugin_on_the_cli_is_one_sentence_and_exit_2(tmp_path):
     done = cli("run", "--plugin", PLUGINS / "import_error.py", "--out", tmp_path / "runs")
     assert done.returncode == 2

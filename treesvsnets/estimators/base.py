@@ -34,6 +34,8 @@ BASELINE_FAMILY = "baseline"
 #: the nets' family: its estimators may load a deep-learning library (torch) in a worker
 DEEP_FAMILY = "deep"
 FAMILIES = ("ensemble", "linear", DEEP_FAMILY, BASELINE_FAMILY, "other")
+#: what ``-e`` reads as a family or every estimator: no estimator's name
+RESERVED = (*FAMILIES, "all")
 #: the estimator every run adds unless told not to
 BASELINE = "dummy"
 
@@ -78,6 +80,13 @@ class EstimatorSpec:
     requires: str | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip() or self.name in RESERVED:
+            raise ConfigError(
+                f"an estimator is registered under the name {self.name!r}; a name is a "
+                f"non-empty string other than {', '.join(RESERVED)} (which -e reads as a family "
+                "or every estimator)."
+            )
+        self._check_fields()
         if not callable(self.factory):
             raise ConfigError(
                 f"estimator {self.name!r} is registered with {self.factory!r}, which cannot "
@@ -98,6 +107,27 @@ class EstimatorSpec:
         object.__setattr__(self, "default_params", dict(self.default_params))
         # a malformed search space is refused here, when the estimator is declared
         parse_space(self.space, f"the search space of estimator {self.name!r}")
+
+    def _check_fields(self) -> None:
+        """Refuse, at registration, a preprocessing that does not exist, a cost that is no
+        number, and parameter names that are not strings."""
+        from treesvsnets.datasets.preprocessing import PREPROCESSORS
+
+        where = f"estimator {self.name!r}"
+        if self.preprocessing not in PREPROCESSORS:
+            raise ConfigError(
+                f"{where} has preprocessing {self.preprocessing!r}; choose from: "
+                f"{', '.join(PREPROCESSORS)}."
+            )
+        cost = self.relative_cost
+        if isinstance(cost, bool) or not isinstance(cost, int | float) or not cost >= 0:
+            raise ConfigError(f"{where} has relative_cost {cost!r}; give a number of 0 or more.")
+        for field_name in ("seed_param", "threads_param"):
+            if not isinstance(getattr(self, field_name), str | None):
+                raise ConfigError(
+                    f"{where} has {field_name} {getattr(self, field_name)!r}; give a parameter "
+                    "name or None."
+                )
 
     @property
     def search_space(self) -> SearchSpace:
@@ -122,8 +152,11 @@ class EstimatorSpec:
 
     @property
     def install_hint(self) -> str:
-        """How to install what the estimator needs, in a few words."""
-        return f"pip install 'treesvsnets[{self.requires}]'"
+        """How to install what the estimator needs, in a few words: a built-in's extra, or
+        (a plugin's) the package itself."""
+        if self.source == "builtin":
+            return f"pip install 'treesvsnets[{self.requires}]'"
+        return f"pip install {self.requires} (or the package that provides it)"
 
     @property
     def uses_threads(self) -> bool:
@@ -173,7 +206,14 @@ class EstimatorSpec:
         known = set(self.default_params) | {self.seed_param, self.threads_param}
         unknown = [key for key in overrides if key not in known]
         if unknown:
-            known |= set(self.build(seed=0, threads=1).get_params(deep=True))
+            try:
+                known |= set(self.build(seed=0, threads=1).get_params(deep=True))
+            except Exception as exc:  # noqa: BLE001 - the user's class may raise anything
+                message = " ".join(str(exc).split()) or "no message"
+                raise ConfigError(
+                    f"estimator {self.name!r} cannot be built to check the parameters "
+                    f"{', '.join(map(repr, unknown))} ({type(exc).__name__}: {message})."
+                ) from None
         for key in unknown:
             if key not in known:
                 choices = sorted(k for k in known if k)

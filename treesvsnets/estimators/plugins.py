@@ -104,6 +104,10 @@ def load_plugin(target: str) -> list[str]:
                 f"plugin {target!r} is neither a file nor an importable module."
             ) from None
         raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
+    except SystemExit as exc:  # sys.exit() at import: not a run that ended well
+        raise ConfigError(
+            f"plugin {target!r} failed to import: it called sys.exit({exc.code!r})."
+        ) from None
     except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
         raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
     added = [name for name in registry.names() if name not in before]
