@@ -197,3 +197,19 @@ def test_the_estimators_declared_argmax_predict_give_predicts_labels_from_one_pr
         np.testing.assert_array_equal(labels, model.predict(X[1::2]), err_msg=name)
         assert proba.shape == (len(labels), dataset.n_classes)
     assert "argmax_predict" not in get("adaboost", CLASSIFICATION).capabilities
+
+
+def test_a_regressor_predicting_text_is_told_so_and_numbers_as_objects_are_numbers():
+    """It was numpy's 'could not convert string to float: np.str_('x')'."""
+    import numpy as np
+
+    from treesvsnets.bench.cells.metrics import check_labels
+
+    with pytest.raises(ValueError) as caught:
+        check_labels(np.array(["x", "x", "y"]), 3, 0)
+    assert str(caught.value) == (
+        "predict returned values that are not numbers ('x', 'y'): a regressor predicts a "
+        "number per row."
+    )
+    numbers = check_labels(np.array([1.5, 2, 3], dtype=object), 3, 0)
+    assert numbers.dtype == np.float64 and numbers.tolist() == [1.5, 2.0, 3.0]

@@ -78,6 +78,15 @@ def check_labels(labels: Any, n_rows: int, n_classes: int) -> np.ndarray:
             f"predict returned an array of shape {labels.shape} for {n_rows} rows: "
             "expected one value per row."
         )
+    if not n_classes and labels.dtype.kind not in "biuf":  # a regressor's: numbers
+        try:
+            labels = labels.astype(float)
+        except (TypeError, ValueError):
+            shown = ", ".join(map(repr, list(dict.fromkeys(labels.ravel().tolist()))[:3]))
+            raise ValueError(
+                f"predict returned values that are not numbers ({shown}): a regressor "
+                "predicts a number per row."
+            ) from None
     if n_classes:
         unknown = labels[~np.isin(labels, np.arange(n_classes))]
         if unknown.size:
