@@ -511,3 +511,44 @@ def test_a_notebook_runs_twice_with_the_same_plugin_file_and_picks_up_an_edit(tm
     assert list(first["accuracy"]) == list(again["accuracy"])
     # the edited model (C=1e-6) ran, in the worker the earlier runs left too
     assert list(edited["accuracy"]) != list(first["accuracy"])
+
+
+def test_an_estimator_raising_keyboardinterrupt_in_a_worker_is_its_error_not_a_ctrl_c(tmp_path):
+    """Ctrl-C is ignored in a worker, so a KeyboardInterrupt there is the estimator's own:
+    its rows say so (they said 'killed by SIGINT', and the worker's traceback filled the
+    terminal), and the other estimators' rows are kept."""
+    plugin = tmp_path / "interrupts.py"
+    plugin.write_text(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from treesvsnets.estimators import register\n"
+        "@register('interrupts', family='other')\n"
+        "class Interrupts(LogisticRegression):\n"
+        "    def fit(self, X, y):\n"
+        "        raise KeyboardInterrupt\n"
+    )
+    runs = tmp_path / "r"
+    done = cli(
+        "run",
+        "--plugin",
+        plugin,
+        "-d",
+        "iris",
+        "-e",
+        "interrupts",
+        "-e",
+        "logreg",
+        "--folds",
+        "2",
+        "-q",
+        "--out",
+        runs,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    (results,) = runs.glob("*/results.csv")
+    rows = pd.read_csv(results)
+    interrupted = rows[rows["estimator"] == "interrupts"]
+    assert set(interrupted["status"]) == {"error"} and set(interrupted["error"]) == {
+        "KeyboardInterrupt"
+    }
+    assert set(rows.loc[rows["estimator"] != "interrupts", "status"]) == {"ok"}

@@ -20,6 +20,7 @@ estimator's ``class_weight`` or else ``sample_weight`` in ``fit``.
 from __future__ import annotations
 
 import json
+import signal
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -68,7 +69,7 @@ class CellOutcome:
 
 def one_line(exc: BaseException) -> str:
     """An exception as one line of at most 500 characters, for a row's ``error``."""
-    text = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":").splitlines()  # ': ' no message
     message = " ".join(line.strip() for line in text)
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
 
@@ -195,6 +196,13 @@ def _check_finite(values: np.ndarray, what: str, measurement: Measurement) -> No
     if bad:
         why = f" (the net {measurement.diverged})" if measurement.diverged else ""
         raise ValueError(f"{bad} of {len(values)} {what} are not finite{why}.")
+
+
+def _its_own(exc: BaseException) -> bool:
+    """Whether ``exc`` is the estimator's failure, to record: an Exception, or a
+    KeyboardInterrupt where Ctrl-C is ignored (a worker: only the estimator raises it)."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    return isinstance(exc, Exception) or (isinstance(exc, KeyboardInterrupt) and ignored)
 
 
 def _record_failure(measurement: Measurement, exc: BaseException) -> None:
@@ -354,7 +362,9 @@ def _run_cells(
                 built, reason = _fit_cells(
                     cells, spec, dataset, split_plan, artifacts_dir, fit_step, measurements, clock
                 )
-            except Exception as exc:  # noqa: BLE001 - a failing estimator must not stop the run
+            except BaseException as exc:  # noqa: BLE001 - a failing estimator must not stop the run
+                if not _its_own(exc):
+                    raise
                 for measurement in measurements:
                     _record_failure(measurement, exc)
         fitted = measurements[0].status == "ok"
@@ -380,7 +390,9 @@ def _run_cells(
                             argmax,
                         )
                         outcome.model = with_preprocessing(preprocessor, estimator)
-                    except Exception as exc:  # noqa: BLE001 - this cell's row says so
+                    except BaseException as exc:  # noqa: BLE001 - this cell's row says so
+                        if not _its_own(exc):
+                            raise
                         _record_failure(measurement, exc)
             closing.append((outcome, fold_clock.seconds, len(test_rows), fold_warnings))
     for outcome, seconds, n_test, fold_warnings in closing:
