@@ -283,7 +283,8 @@ def make_split_plan(
         from treesvsnets.datasets.target import quantile_bins
 
         strata = quantile_bins(dataset.y, bins)
-        _check_bins(dataset, strata, bins, n_folds if protocol == "kfold" else 2)
+        if predefined is None:  # published folds are as they are
+            _check_bins(dataset, strata, bins, n_folds if protocol == "kfold" else 2)
     with warnings.catch_warnings():  # a bin smaller than k: said once by _check_bins
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
         outer, kind = _outer_splits(dataset, strata, n_folds, seed, protocol, test_size)
