@@ -189,7 +189,9 @@ def _as_plain_types(frame: Any) -> None:
         if kinds == {decimal.Decimal}:
             frame[column] = pd.to_numeric(frame[column].astype(object), errors="coerce")
         elif kinds == {datetime.time}:
-            times = frame[column].map(lambda t: t.isoformat() if t is not None else None)
+            times = frame[column].map(
+                lambda t: t.isoformat() if isinstance(t, datetime.time) else None
+            )
             frame[column] = pd.to_timedelta(times)
 
 
