@@ -3,6 +3,7 @@ files, the rows in the real store."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 
@@ -113,13 +114,15 @@ def test_cnn1d_on_mnist1d_through_the_official_split(tmp_path):
 def test_an_optional_estimator_without_its_package(register_spec):
     from sklearn.dummy import DummyClassifier
 
-    register_spec("needs_pkg", DummyClassifier, family="other", requires="no_such_package_x")
+    spec = register_spec("needs_pkg", DummyClassifier, family="other", requires="no_such_package_x")
     with pytest.raises(ConfigError) as caught:
         planning.prepare(RunConfig(datasets=("iris",), estimators=("needs_pkg",)))
-    assert str(caught.value) == (
+    assert str(caught.value) == (  # not a built-in: no extra of ours installs it
         "estimator 'needs_pkg' needs the no_such_package_x package, which is not installed; "
-        "install it with: pip install 'treesvsnets[no_such_package_x]'"
+        "install it with: pip install no_such_package_x (or the package that provides it)"
     )
+    builtin = dataclasses.replace(spec, source="builtin")  # as catboost's: our extra
+    assert builtin.install_hint == "pip install 'treesvsnets[no_such_package_x]'"
     plan = planning.prepare(RunConfig(datasets=("iris",), estimators=("other", "logreg")))
     assert "needs_pkg" not in {spec.name for spec in plan.specs}
     assert any("needs_pkg (the no_such_package_x package is not installed" in note
