@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -552,3 +553,35 @@ def test_an_estimator_raising_keyboardinterrupt_in_a_worker_is_its_error_not_a_c
         "KeyboardInterrupt"
     }
     assert set(rows.loc[rows["estimator"] != "interrupts", "status"]) == {"ok"}
+    # a tuning trial's the same: the trial's error, and the search goes on
+    plugin.write_text(
+        plugin.read_text()
+        .replace("family='other'", "family='other', space={'C': {'float': [0.01, 10]}}")
+        .replace(
+            "        raise KeyboardInterrupt\n",
+            "        if self.C != 1.0:\n"
+            "            raise KeyboardInterrupt\n        return super().fit(X, y)\n",
+        )
+    )
+    tuned = tmp_path / "tuned"
+    done = cli(
+        "run",
+        "--plugin",
+        plugin,
+        "-d",
+        "iris",
+        "-e",
+        "interrupts",
+        "--tune",
+        "3",
+        "--folds",
+        "2",
+        "-q",
+        "--out",
+        tuned,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    (store,) = tuned.glob("*/results.sqlite")
+    with sqlite3.connect(store) as connection:
+        trials = dict(connection.execute("select status, count(*) from trials group by status"))
+    assert trials == {"ok": 2, "error": 4}  # trial 0, the defaults, on each of 2 folds

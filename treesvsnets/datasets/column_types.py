@@ -254,7 +254,9 @@ def read_column(
 
     name = str(values.name)
     if values.dtype.kind == "f":  # inf becomes missing: counted, and a column of it is empty
-        values = values.where(~np.isinf(values.to_numpy()))
+        infinite = np.isinf(values.to_numpy())
+        if infinite.any():  # no copy of a column without any
+            values = values.where(~infinite)
     missing, blank, stripped, coded = _missing(values, tokens)
     reading = ColumnReading(
         name=name,

@@ -198,7 +198,7 @@ def _check_finite(values: np.ndarray, what: str, measurement: Measurement) -> No
         raise ValueError(f"{bad} of {len(values)} {what} are not finite{why}.")
 
 
-def _its_own(exc: BaseException) -> bool:
+def its_own_failure(exc: BaseException) -> bool:
     """Whether ``exc`` is the estimator's failure, to record: an Exception, or a
     KeyboardInterrupt where Ctrl-C is ignored (a worker: only the estimator raises it)."""
     ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
@@ -363,7 +363,7 @@ def _run_cells(
                     cells, spec, dataset, split_plan, artifacts_dir, fit_step, measurements, clock
                 )
             except BaseException as exc:  # noqa: BLE001 - a failing estimator must not stop the run
-                if not _its_own(exc):
+                if not its_own_failure(exc):
                     raise
                 for measurement in measurements:
                     _record_failure(measurement, exc)
@@ -391,7 +391,7 @@ def _run_cells(
                         )
                         outcome.model = with_preprocessing(preprocessor, estimator)
                     except BaseException as exc:  # noqa: BLE001 - this cell's row says so
-                        if not _its_own(exc):
+                        if not its_own_failure(exc):
                             raise
                         _record_failure(measurement, exc)
             closing.append((outcome, fold_clock.seconds, len(test_rows), fold_warnings))

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.bench.cells.cell import fit_one, one_line
+from treesvsnets.bench.cells.cell import fit_one, its_own_failure, one_line
 from treesvsnets.bench.cells.inputs import Cell, build, fit_data, resampling
 from treesvsnets.bench.cells.measure import Stopwatch
 from treesvsnets.bench.cells.metrics import predict_and_proba, regression_score, score
@@ -179,6 +179,15 @@ def _mean(scores: list[float | None]) -> float | None:
     return None if any(s is None for s in scores) else float(np.mean(scores))
 
 
+def _record_failure(row: TrialRow, exc: BaseException) -> None:
+    """A failed trial's status and error; an exception that is not the estimator's own (a
+    Ctrl-C in this process) goes on up."""
+    if not its_own_failure(exc):
+        raise exc
+    row.status = "oom" if isinstance(exc, MemoryError) else "error"
+    row.error = one_line(exc)
+
+
 def run_trial(
     cell: Cell,
     spec: EstimatorSpec,
@@ -252,9 +261,8 @@ def run_trial(
             row.test_score = _mean(test_scores)
             if kept is not None:
                 kept.save(keep)
-        except Exception as exc:  # noqa: BLE001 - a failing trial is recorded, the search goes on
-            row.status = "oom" if isinstance(exc, MemoryError) else "error"
-            row.error = one_line(exc)
+        except BaseException as exc:  # noqa: BLE001 - a failing trial is recorded, the search goes on
+            _record_failure(row, exc)
     row.fit_seconds = fit_seconds
     row.seconds = clock.seconds.get("trial")
     row.ended_at = now()
