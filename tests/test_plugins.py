@@ -527,23 +527,8 @@ def test_an_estimator_raising_keyboardinterrupt_in_a_worker_is_its_error_not_a_c
         "    def fit(self, X, y):\n"
         "        raise KeyboardInterrupt\n"
     )
-    runs = tmp_path / "r"
-    done = cli(
-        "run",
-        "--plugin",
-        plugin,
-        "-d",
-        "iris",
-        "-e",
-        "interrupts",
-        "-e",
-        "logreg",
-        "--folds",
-        "2",
-        "-q",
-        "--out",
-        runs,
-    )
+    runs, common = tmp_path / "r", ("--plugin", plugin, "-d", "iris", "--folds", "2", "-q")
+    done = cli("run", *common, "-e", "interrupts", "-e", "logreg", "--out", runs)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     (results,) = runs.glob("*/results.csv")
@@ -564,22 +549,7 @@ def test_an_estimator_raising_keyboardinterrupt_in_a_worker_is_its_error_not_a_c
         )
     )
     tuned = tmp_path / "tuned"
-    done = cli(
-        "run",
-        "--plugin",
-        plugin,
-        "-d",
-        "iris",
-        "-e",
-        "interrupts",
-        "--tune",
-        "3",
-        "--folds",
-        "2",
-        "-q",
-        "--out",
-        tuned,
-    )
+    done = cli("run", *common, "-e", "interrupts", "--tune", "3", "--out", tuned)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     (store,) = tuned.glob("*/results.sqlite")
     with sqlite3.connect(store) as connection:
