@@ -250,3 +250,53 @@ def test_the_default_estimators_on_a_table_leave_out_the_image_net_and_say_so(tm
     assert set(rows["status"]) == {"ok"}
     named = cli("run", "-d", path, "-e", "cnn", "--out", tmp_path / "named")
     assert named.returncode == 2 and "estimator 'cnn' needs images" in named.stderr
+
+
+def test_a_config_files_table_entry_names_its_file_under_any_spelling_or_is_refused(tmp_path):
+    """``[tables."./sub/t.csv"]`` for ``datasets = ["sub/t.csv"]`` was silently ignored, and the
+    run learned the last column instead of the target the entry gave."""
+    (tmp_path / "sub").mkdir()
+    frame = dirty_frame()[["income", "age", "member", "label"]].assign(flag=lambda f: f.age > 50)
+    write_table(frame, tmp_path / "sub" / "t.csv")
+    body = 'datasets = ["sub/t.csv"]\nestimators = ["logreg"]\nfolds = 2\n[tables."{}"]\n'
+    (tmp_path / "dotted.toml").write_text(body.format("./sub/t.csv") + 'target = "label"\n')
+    done = cli("run", "--config", "dotted.toml", "--out", "runs", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "table 't': target 'label'" in done.stderr
+
+    (tmp_path / "stray.toml").write_text(body.format("t.csv") + 'target = "label"\n')
+    done = cli("run", "--config", "stray.toml", "--out", "stray-runs", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "treesvsnets: error: stray.toml: [tables.\"t.csv\"] names no dataset of its 'datasets' "
+        "('sub/t.csv'); write the path as a dataset's, or add it."
+    )
+    assert not (tmp_path / "stray-runs").exists()
+
+
+def test_the_first_line_says_how_many_rows_subsample_keeps(tmp_path):
+    """It said "300 of 310 rows used" where the cells used 150."""
+    path = write_table(dirty_frame(), tmp_path / "t.csv")
+    args = ("-e", "logreg", "--folds", "2", "--no-baseline", "--out", tmp_path / "r")
+    done = cli("run", "-d", path, "--subsample", "150", *args)
+    assert done.returncode == 0, done.stderr
+    assert "300 of 310 rows used (10 duplicate rows removed), of which --subsample keeps 150" in (
+        done.stderr
+    )
+    rows = pd.read_csv(next((tmp_path / "r").glob("*/results.csv")))
+    assert set(rows["n_train"] + rows["n_test"]) == {150}
+
+
+def test_a_class_too_small_for_the_folds_that_looks_like_another_is_asked_about(tmp_path):
+    """penguins with 'Gento' among the species: refused, rightly, with no word of the typo."""
+    rng = np.random.default_rng(0)
+    species = rng.choice(["Adelie", "Gentoo", "Chinstrap"], 90)
+    species[7] = "Gento"
+    frame = pd.DataFrame({"bill": rng.normal(size=90), "species": species})
+    path = write_table(frame, tmp_path / "p.csv")
+    done = cli("run", "-d", path, "-e", "logreg", "--folds", "3", "--out", tmp_path / "r")
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith(
+        "has a single row, which cannot be both trained on and tested; drop those rows, or "
+        "merge the class into another. Is 'Gento' a typo of 'Gentoo'?"
+    )

@@ -151,7 +151,7 @@ def test_yes_no_in_any_spelling_is_a_boolean_and_mixed_words_are_not(tmp_path):
         {
             "flag": ["yes", "No", "Y", "n", "TRUE", "false", "t", "F"] * 5,
             "answer": ["yes", "no", "maybe", "yes", "no", "yes", "no", "maybe"] * 5,
-            "y": ["a", "b"] * 20,
+            "y": ["a", "a", "b", "b"] * 10,  # not flag's pattern: flag would be a copy of it
         }
     )
     dataset = load_table(write_table(frame, tmp_path / "flags.csv"))
@@ -291,3 +291,60 @@ def test_target_encoding_raises_no_library_warning_and_encodes_as_the_seeded_fol
         kind = {"target_type": "continuous"} if task == "regression" else {}
         deprecated = TargetEncoder(cv=5, shuffle=True, random_state=0, **kind).fit_transform(X, y)
     np.testing.assert_array_equal(encoded, deprecated)
+
+
+def test_case_that_codes_a_category_is_kept_and_a_minus_sign_and_sheet_errors_are_read(tmp_path):
+    """Found on real tables (a probe of 2026-12-07): a genotype's AA, Aa and aa merged into
+    one spelling, made the column constant and dropped it (logreg 0.52, 0.76 by hand); the
+    minus sign '−' made a macro table's real interest rate 177 classes; Excel's '#DIV/0!'
+    made a money supply column a category."""
+    rng = np.random.default_rng(0)
+    gene = rng.choice(["AA", "Aa", "aa"], 300)
+    rate = rng.normal(size=300).round(2)
+    frame = pd.DataFrame(
+        {
+            "gene": gene,
+            "m1": [f"{v:.1f}" for v in rng.normal(100, 10, 300)],
+            "status": np.where((gene == "aa") ^ (rng.random(300) < 0.2), "case", "control"),
+            "realint": [f"{v:.2f}".replace("-", "\u2212") for v in rate],
+        }
+    )
+    frame.loc[:9, "m1"] = "#DIV/0!"
+    dataset = load_table(write_table(frame, tmp_path / "t.csv"), TableOptions(target="realint"))
+    kinds = {r.name: r.kind for r in dataset.columns}
+    assert kinds == {"gene": "categorical", "m1": "numeric", "status": "categorical"}
+    assert set(dataset.X["gene"]) == {"AA", "Aa", "aa"}
+    assert dataset.is_regression and np.allclose(dataset.y, rate)
+    (m1,) = [r for r in dataset.columns if r.name == "m1"]
+    assert m1.placeholders == 10 and not m1.unparsed
+
+
+def test_a_parquet_files_named_index_is_a_column(tmp_path):
+    """pandas' to_parquet saves a date index in the file's schema; read back, it was the
+    frame's index, and neither inspect nor a run said it existed."""
+    frame = pd.DataFrame(
+        {"wind": np.random.default_rng(0).normal(10, 3, 40), "ozone": np.arange(40.0) * 2 % 7},
+        index=pd.date_range("1973-05-01", periods=40, name="date"),
+    )
+    frame.to_parquet(tmp_path / "aq.parquet")
+    dataset = load_table(tmp_path / "aq.parquet", TableOptions(target="ozone"))
+    assert {r.name: r.kind for r in dataset.columns} == {"date": "datetime", "wind": "numeric"}
+
+
+def test_decimal_commas_below_the_first_lines_of_a_semicolon_file_are_numbers(tmp_path):
+    """openintro's loans with ';' and decimal commas, sorted by debt_to_income: its first
+    rows whole numbers, so the file read as decimal '.', and the column became a
+    1,883-level category with no word."""
+    rng = np.random.default_rng(0)
+    ratio = np.sort(rng.uniform(0, 25, 20_000)).round(2)  # 80% whole: past the first 64 KiB
+    text = [f"{v:.0f}" if v < 20 else f"{v:.2f}".replace(".", ",") for v in ratio]
+    frame = pd.DataFrame({"debt_to_income": text, "grade": rng.choice(["A", "B"], 20_000)})
+    path = tmp_path / "loans.csv"
+    frame.to_csv(path, sep=";", index=False)
+    dataset = load_table(path, TableOptions(target="grade"))
+    (reading,) = dataset.columns
+    assert reading.kind == "numeric" and "with decimal commas" in reading.note
+    late = ratio >= 20
+    assert np.allclose(dataset.X["debt_to_income"].to_numpy()[late], ratio[late])
+    told = TableOptions(target="grade", decimal=".")  # the user's word is kept
+    assert load_table(path, told).columns[0].kind == "categorical"

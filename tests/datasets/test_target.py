@@ -102,3 +102,71 @@ def test_quantile_bins_split_a_target_into_near_equal_strata():
     counts = np.bincount(quantile_bins(y, 10))
     assert len(counts) == 10 and counts.min() >= 95
     assert len(np.unique(quantile_bins(np.array([1.0] * 50 + [2.0] * 50), 10))) == 2
+
+
+@pytest.mark.parametrize(
+    "yes, no",
+    [(["yes", "Y", "yes"], ["no", "N", "no"]), (["TRUE", "t", "yes"], ["false", "F", "n"])],
+)
+def test_a_target_of_yes_no_words_written_several_ways_is_two_classes(yes, no):
+    """carData's TitanicSurvival with some rows Y/N: 4 classes, and logreg 0.47 (0.79 clean);
+    the same column as a feature is one boolean."""
+    x = np.random.default_rng(0).normal(size=120)
+    survived = np.where(x > 0, yes * 40, no * 40)  # each row one of its side's spellings
+    frame = pd.DataFrame({"x": x, "survived": survived})
+    dataset = clean_table(frame, "t.csv", TableOptions(target="survived"))
+    kept_no, kept_yes = dataset.class_names
+    assert kept_yes.lower() in ("yes", "true", "t") and kept_no.lower() in ("no", "false", "f")
+    assert np.array_equal(dataset.y, (x > 0).astype(int))
+    merged = dataset.cleaning["target_spellings_merged"]
+    assert set(merged) == {kept_no, kept_yes}
+
+
+def test_words_that_are_not_all_yes_no_stay_their_own_classes():
+    frame = pd.DataFrame(
+        {"x": np.random.default_rng(0).normal(size=60), "answer": ["yes", "no", "maybe", "Y"] * 15}
+    )
+    dataset = clean_table(frame, "t.csv", TableOptions(target="answer"))
+    assert dataset.class_names == ("Y", "maybe", "no", "yes")
+
+
+def _with_none(labels, n=90):
+    rng = np.random.default_rng(1)
+    return pd.DataFrame(
+        {"x": rng.normal(size=n), "y": rng.normal(size=n), "target": labels * (n // len(labels))}
+    )
+
+
+def test_none_among_word_labels_is_a_class_and_among_numbers_is_missing():
+    """MASS::survey's Exer (Freq, None, Some): the None rows were dropped as missing, and the
+    3-class task became binary without a word."""
+    words = clean_table(
+        _with_none(["Freq", "None", "Some"]), "t.csv", TableOptions(target="target")
+    )
+    assert words.class_names == ("Freq", "None", "Some") and len(words.y) == 90
+    assert words.cleaning["target_none_as_class"] == 30
+    assert "rows_without_target_dropped" not in words.cleaning
+
+    codes = clean_table(_with_none(["0", "1", "None"]), "t.csv", TableOptions(target="target"))
+    assert codes.class_names == ("0", "1") and len(codes.y) == 60  # a code's gap: missing
+    assert codes.cleaning["rows_without_target_dropped"] == 30
+
+    told = TableOptions(target="target", null_tokens=("", "NA", "None"))  # the user's word
+    missing = clean_table(_with_none(["Freq", "None", "Some"]), "t.csv", told)
+    assert missing.class_names == ("Freq", "Some") and len(missing.y) == 60
+
+    numbers = _with_none(["1.5", "None", "2.25"]).assign(target=lambda f: f["target"] + "")
+    numbers["target"] = np.where(numbers["target"] == "None", "None", numbers["x"].round(3))
+    quantity = clean_table(numbers, "t.csv", TableOptions(target="target"))
+    assert quantity.is_regression and len(quantity.y) == 60
+
+
+def test_whole_numbers_most_rows_hold_alone_are_a_quantity_not_class_codes():
+    """scikit-learn's linnerud (20 rows): Weight, 16 distinct whole numbers, was read as 16
+    classes and refused for classes of one row."""
+    pounds = [191.0, 189, 193, 162, 189, 182, 211, 167, 176, 154]
+    pounds += [169, 166, 154, 247, 193, 202, 176, 157, 156, 138]
+    weights = pd.Series(pounds, name="Weight")
+    assert read_target(weights, None, "Weight", "t.csv").task == "regression"
+    grades = pd.Series(list(range(1, 11)) * 2, name="grade")  # 10 codes twice: classes
+    assert read_target(grades, None, "grade", "t.csv").task == "classification"

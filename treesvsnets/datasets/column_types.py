@@ -86,6 +86,13 @@ NULL_TOKENS = (
     "--",
     "#n/a",
     "<na>",
+    # a spreadsheet's errors, exported as text
+    "#div/0!",
+    "#value!",
+    "#ref!",
+    "#name?",
+    "#num!",
+    "#null!",
 )
 #: a text column is numeric (or a datetime) when at least this share of its present values parse
 NUMERIC_SHARE = 0.9
@@ -194,10 +201,12 @@ def row_index_reason(values: pd.Series, first: bool = False) -> str | None:
     it holds distinct whole numbers under a saved index's name (``Unnamed: 0``, ``rownames``,
     ``...1``; as the first column, also ``X`` or ``index``), the rows perhaps filtered or
     shuffled since the index was made."""
-    if pd.api.types.is_bool_dtype(values.dtype) or values.isna().any() or len(values) < 2:
+    if pd.api.types.is_bool_dtype(values.dtype) or len(values) < 2:
         return None
     name = str(values.name)
     named = _INDEX_NAME.fullmatch(name) or (first and _FIRST_INDEX_NAME.fullmatch(name))
+    if not named and values.isna().any():
+        return None
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = values
     elif named and _is_text(values):  # R quotes its row names: "1", "2"...
@@ -205,8 +214,10 @@ def row_index_reason(values: pd.Series, first: bool = False) -> str | None:
     else:
         return None
     array = numbers.to_numpy(dtype=float, na_value=np.nan)
-    if not np.isfinite(array).all() or not np.all(np.mod(array, 1) == 0):
-        return None
+    odd = ~np.isfinite(array)
+    odd[~odd] = np.mod(array[~odd], 1) != 0
+    if odd.any():
+        return _index_but_for(array, odd) if named else None
     n = len(array)
     if n >= INDEX_MIN_ROWS:
         for start in (0, 1):
@@ -219,6 +230,26 @@ def row_index_reason(values: pd.Series, first: bool = False) -> str | None:
     if named and len(np.unique(array)) == n:
         return "the file's row index: distinct whole numbers under an index's name"
     return None
+
+
+#: a saved index's column may hold this share of odd values (a blank, '10a': a record a
+#: parser split in two, a hand edit) and still be the index (at least 2 such values)
+INDEX_ODD_SHARE = 0.01
+
+
+def _index_but_for(array: np.ndarray, odd: np.ndarray) -> str | None:
+    """Why a column under an index's name, with the ``odd`` values of ``array`` not whole
+    numbers, is still the row index: few of them, the others distinct whole numbers."""
+    count = int(odd.sum())
+    whole = array[~odd]
+    if count > max(2, INDEX_ODD_SHARE * len(array)) or len(whole) < INDEX_MIN_ROWS:
+        return None
+    if len(np.unique(whole)) != len(whole):
+        return None
+    return (
+        "the file's row index: distinct whole numbers under an index's name, but for "
+        f"{count} odd value(s)"
+    )
 
 
 def index_reading(values: pd.Series, reason: str) -> ColumnReading:
@@ -290,7 +321,7 @@ def read_column(
     if result is None:  # categories: counted once, from the codes _missing found
         if coded is not None:  # placeholders are missing: no spelling of theirs is kept
             coded = (np.where(missing, -1, coded[0]), coded[1])
-        found = categories(present, coded=coded)
+        found = categories(present, coded=coded, feature=True)
         result, reading.merged, reading.distinct = found
         reading.kind, reading.unparsed, reading.unparsed_examples = "categorical", 0, []
     else:  # the distinct values as read (text before it was parsed)

@@ -28,7 +28,6 @@ def suspected_leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[s
     tiny class cannot seem so by chance). A numeric column predicts perfectly
     when a small tree on it alone scores 100% in 3-fold cross-validation.
     """
-    import pandas as pd
     from sklearn.model_selection import cross_val_score
     from sklearn.tree import DecisionTreeClassifier
 
@@ -43,12 +42,9 @@ def suspected_leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[s
     found = []
     for column in schema.categorical:
         values = X[column].fillna("(missing)").to_numpy()
-        classes_per_value = pd.Series(y).groupby(values).nunique()
-        if (classes_per_value == 1).all() and len(classes_per_value) < len(values) / 2:
-            if len(classes_per_value) == n_classes:
-                found.append(f"{column}: holds the target itself (one value per class)")
-            else:
-                found.append(f"{column}: each of its values goes with a single class")
+        said = _one_class_per_value(values, y, n_classes)
+        if said is not None:
+            found.append(f"{column}: {said}")
         elif _groups_target(values[sizable], y[sizable]):
             found.append(f"{column}: a grouping of the target (each class has a single value)")
     folds = min(3, int(np.bincount(y).min()))
@@ -63,6 +59,35 @@ def suspected_leaks(X: Any, y: np.ndarray, schema: Any, seed: int = 0) -> list[s
         if cross_val_score(tree, values, y, cv=folds).min() >= 0.999:
             found.append(f"{column}: a small tree on this column alone is 100% accurate")
     return found
+
+
+def _one_class_per_value(values: np.ndarray, y: np.ndarray, n_classes: int) -> str | None:
+    """What a categorical column is when each of its values goes with one class (and it is no
+    identifier: fewer values than half the rows), else None."""
+    import pandas as pd
+
+    classes_per_value = pd.Series(y).groupby(values).nunique()
+    if not ((classes_per_value == 1).all() and len(classes_per_value) < len(values) / 2):
+        return None
+    if len(classes_per_value) == n_classes:
+        return "holds the target itself (one value per class)"
+    return "each of its values goes with a single class"
+
+
+def finer_than_target(X: Any, y: np.ndarray, columns: Any, seed: int = 0) -> list[str]:
+    """The categorical ``columns`` of ``X`` each of whose values goes with a single class of
+    ``y`` (class codes): a finer coding of the target (a loan's sub-grade beside its grade),
+    which a run keeps but says, as cheap to find as a count per value. On at most
+    :data:`LEAKAGE_SAMPLE` rows."""
+    if len(X) > LEAKAGE_SAMPLE:
+        keep = np.random.default_rng(seed).choice(len(X), LEAKAGE_SAMPLE, replace=False)
+        X, y = X.iloc[keep], y[keep]
+    n_classes = len(np.unique(y))
+    return [
+        column
+        for column in columns
+        if _one_class_per_value(X[column].fillna("(missing)").to_numpy(), y, n_classes)
+    ]
 
 
 def _groups_target(values: np.ndarray, y: np.ndarray) -> bool:
@@ -131,6 +156,19 @@ def target_order(y: np.ndarray, seed: int = 0) -> str | None:
     )
 
 
+def following_row_order(X: Any) -> list[str]:
+    """The numeric or date columns of ``X`` (rows in file order) that rise or fall with it,
+    each value all but its own (an entry number, a timestamp of entry, a row index under a
+    name no rule knows): where the target follows the file's order, they leak it."""
+    return [
+        str(column)
+        for column in X.columns
+        if X[column].dtype.kind in "iufM"
+        and X[column].nunique() > len(X) / 2
+        and (X[column].is_monotonic_increasing or X[column].is_monotonic_decreasing)
+    ]
+
+
 def _regression_leaks(X: Any, y: np.ndarray, schema: Any, seed: int) -> list[str]:
     """Numeric features from which a small tree alone predicts a regression target almost
     perfectly (R² of at least 0.999 in 3-fold cross-validation)."""
@@ -147,3 +185,72 @@ def _regression_leaks(X: Any, y: np.ndarray, schema: Any, seed: int) -> list[str
         if cross_val_score(tree, values, y, cv=cv).min() >= 0.999:
             found.append(f"{column}: a small tree on this column alone predicts the target")
     return found
+
+
+#: a table needs this many rows before a column matching its target is taken for a copy of it
+#: (two balanced binary columns agree on 20 rows by chance about twice in a million)
+COPY_MIN_ROWS = 20
+#: the rows a column is first compared on (most columns differ there, so the whole column is
+#: compared only for the few that do not)
+COPY_HEAD_ROWS = 1_000
+
+
+def target_copies(X: Any, y: Any, regression: bool, spared: Any = ()) -> list[str]:
+    """The columns of ``X`` that are the target under another name, not in ``spared``: the
+    same numbers as a regression target, or one value per class and one class per value (a
+    class's code, its label in other words, a yes/no copy of a 0/1 target), with no value
+    missing. Every estimator would read the answer from such a column, so a run drops it
+    (:func:`~treesvsnets.datasets.tables.clean_table`). Fewer than :data:`COPY_MIN_ROWS` rows
+    prove nothing: none is returned."""
+    import pandas as pd
+
+    y = pd.Series(np.asarray(y))
+    if len(y) < COPY_MIN_ROWS:
+        return []
+    head = min(len(y), COPY_HEAD_ROWS)
+    return [
+        column
+        for column in X.columns
+        if column not in spared
+        and _same_as(X[column].iloc[:head], y.iloc[:head], regression)
+        and _same_as(X[column], y, regression)
+    ]
+
+
+def without_target_copies(
+    X: Any, y: Any, regression: bool, keep: Any, readings: list, where: str
+) -> tuple[Any, list[str]]:
+    """``X`` less its :func:`target_copies` (but those in ``keep``), each one's reading (of
+    ``readings``) marked dropped, and their names; a table of copies only is refused
+    (``where``: the file and its target, as the sentence names them)."""
+    from treesvsnets.errors import DatasetError
+
+    copies = target_copies(X, y, regression, spared=keep)
+    if not copies:
+        return X, []
+    for reading in readings:
+        if reading.name in copies:
+            reading.kind, reading.note = "dropped", "a copy of the target: it gives the answer away"
+    if len(copies) == X.shape[1]:
+        raise DatasetError(
+            f"{where}: every feature column ({', '.join(map(repr, copies))}) is a copy of it; "
+            "no feature is left to learn from."
+        )
+    return X.drop(columns=copies), copies
+
+
+def _same_as(values: Any, y: Any, regression: bool) -> bool:
+    """Whether ``values`` are ``y`` (regression) or a one-to-one recoding of its classes."""
+    import pandas as pd
+
+    values = values.reset_index(drop=True)
+    if values.isna().any():
+        return False
+    if regression:
+        return values.dtype.kind in "biuf" and np.array_equal(
+            values.to_numpy(dtype=float), y.to_numpy(dtype=float)
+        )
+    n_classes = y.nunique()
+    if values.nunique() != n_classes:
+        return False
+    return len(pd.DataFrame({"value": values, "label": y}).drop_duplicates()) == n_classes

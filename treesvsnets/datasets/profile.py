@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 #: at most this many rows are used for the leakage check (one small tree per column)
-from treesvsnets.datasets.leakage import suspected_leaks, target_order
+from treesvsnets.datasets.leakage import following_row_order, suspected_leaks, target_order
 from treesvsnets.datasets.table_options import TableOptions
 from treesvsnets.datasets.tables import (
     clean_table,
@@ -66,6 +66,9 @@ class TableProfile:
     task: str = "classification"
     target_summary: dict[str, float] = field(default_factory=dict)  # regression: five numbers
     target_order: str | None = None  # how the target follows the file's row order, if it does
+    #: with ``target_order``: the features that rise or fall with the row order (an entry
+    #: number under another name), which then leak the target
+    order_columns: list[str] = field(default_factory=list)
     read_with: dict[str, str] = field(default_factory=dict)  # a text file's sep and decimal
     declared_drops: dict[str, str] = field(default_factory=dict)  # a built-in's: column -> why
 
@@ -132,6 +135,17 @@ def _read_alone(raw: Any, options: TableOptions, target: str, path: str | Path) 
     return readings
 
 
+def _leaks(dataset: Any) -> list[str]:
+    """The suspected leaks of ``dataset``'s features, after the copies of its target a run
+    drops (named first: the user should remove them from the file)."""
+    if dataset is None:
+        return []
+    copies = dataset.cleaning.get("columns_dropped_as_target_copies", [])
+    return [
+        f"{name}: holds the target itself (a copy of it; a run drops it)" for name in copies
+    ] + suspected_leaks(dataset.X, dataset.y, dataset.schema)
+
+
 def _column_profiles(
     raw: Any, readings: dict[str, Any], options: TableOptions, target: str, dataset: Any
 ) -> list[ColumnProfile]:
@@ -154,7 +168,8 @@ def _column_profiles(
             example=str(present.iloc[0])[:30] if len(present) else "",
         )
         if name == target:  # placeholders are missing targets, as a run counts them
-            missing = null_mask(values, options.tokens)
+            none_kept = dataset is not None and dataset.cleaning.get("target_none_as_class")
+            missing = null_mask(values, options.tokens - {"none"} if none_kept else options.tokens)
             column.missing, column.placeholders = (
                 int(missing.sum()),
                 int((missing & values.notna()).sum()),
@@ -201,7 +216,6 @@ def profile_table(
         raise  # a wrong declaration is the user's input, refused as in a run
     except TreesVsNetsError as exc:
         problem = str(exc)
-    schema = dataset.schema if dataset is not None else None
     readings = (
         {r.name: r for r in dataset.columns}
         if dataset is not None
@@ -235,8 +249,9 @@ def profile_table(
         ),
         class_counts=class_counts,
         constant_columns=[c.name for c in columns if c.note.startswith("constant")],
-        leakage=suspected_leaks(dataset.X, dataset.y, schema) if dataset is not None else [],
-        target_order=target_order(dataset.y) if dataset is not None else None,
+        leakage=_leaks(dataset),
+        target_order=(order := target_order(dataset.y) if dataset is not None else None),
+        order_columns=following_row_order(dataset.X) if order else [],
         cleaning=dataset.cleaning if dataset is not None else {},
         problem=problem,
         task=dataset.task if dataset is not None else "classification",
@@ -246,9 +261,10 @@ def profile_table(
 
 
 def inspect_table(
-    path: str | Path, target: str | None = None, data_dir: str | Path | None = None, **options: Any
+    path: Any, target: str | None = None, data_dir: str | Path | None = None, **options: Any
 ) -> TableProfile:
-    """Profile a table file: ``inspect_table("data.csv", target="label", drop=["id"])``.
+    """Profile a table file: ``inspect_table("data.csv", target="label", drop=["id"])``, or a
+    pandas DataFrame as that file would be read (``inspect_table(frame, target="label")``).
 
     ``options`` are those of a config file's dataset entry (see TableOptions). An OpenML name
     (``openml:31``) profiles its cached table (from ``data_dir``, else $TREESVSNETS_DATA_DIR),
@@ -256,12 +272,15 @@ def inspect_table(
     built-in real table's name (``olive``) profiles its frame as its package ships it, traps
     included, with the columns its definition drops and why (``declared_drops``).
     """
-    from treesvsnets.datasets.openml_data import openml_table, parse_name
-    from treesvsnets.datasets.table_options import LIST_OPTIONS
+    import pandas as pd
 
-    for key in LIST_OPTIONS:
-        if isinstance(options.get(key), list | tuple):
-            options[key] = tuple(options[key])
+    from treesvsnets.datasets.openml_data import openml_table, parse_name
+
+    name = "the DataFrame" if isinstance(path, pd.DataFrame) else str(path)
+    checked = TableOptions.from_given(name, {"target": target, **options})  # names a typo
+    if isinstance(path, pd.DataFrame):  # a frame in a notebook: profiled as read from a file
+        return profile_table(name, checked, raw=path)
+    options = {key: getattr(checked, key) for key in options}
     if not Path(path).exists() and parse_name(str(path)) is None:
         built_in = _built_in_profile(str(path), target, options)
         if built_in is not None:

@@ -164,8 +164,14 @@ def _target_notes(profile: TableProfile) -> list[str]:
     else:
         lines.append("suspected leakage: none found")
     if profile.target_order:
+        verb = "rises or falls" if len(profile.order_columns) == 1 else "rise or fall"
+        found = (
+            f" ({', '.join(profile.order_columns)} {verb} with the row order)"
+            if profile.order_columns
+            else ""
+        )
         lines.append(
             f"the target {profile.target_order}; any column derived from the row order (a row "
-            "index, an entry number) leaks it: check that none is among the features"
+            f"index, an entry number) leaks it: check that none is among the features{found}"
         )
     return lines

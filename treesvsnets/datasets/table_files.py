@@ -57,6 +57,14 @@ def looks_like_table(name: str) -> bool:
     return table_suffixes(name)[0] in FORMATS or "/" in name or "\\" in name
 
 
+def same_file(first: str, second: str) -> bool:
+    """Whether two table paths as given name one file (``./a.csv``, ``a.csv`` and its
+    absolute path alike), whether or not it exists."""
+    import os
+
+    return os.path.normcase(os.path.abspath(first)) == os.path.normcase(os.path.abspath(second))
+
+
 def _unreadable() -> tuple[type[BaseException], ...]:
     """What the readers raise on a file that is not what its suffix says (a CSV named .xlsx,
     text named .csv.xz, a truncated archive): refused with one sentence, as a bad CSV is."""
@@ -87,7 +95,8 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
     path = Path(path)
     suffix, compression = table_suffixes(path.name)
     if not path.is_file():
-        raise DatasetError(f"data file {str(path)!r} does not exist.")
+        what = "is a folder, not a table file" if path.is_dir() else "does not exist"
+        raise DatasetError(f"data file {str(path)!r} {what}.")
     if suffix not in FORMATS or (compression and suffix not in TEXT_FORMATS):
         shown = "".join(s for s in (suffix, compression) if s) or "(no suffix)"
         raise DatasetError(
@@ -97,7 +106,7 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
     read_with: dict[str, str] = {}
     try:
         if suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
+            frame = _named_index_as_column(pd.read_parquet(path))
         elif suffix in (".feather", ".arrow"):
             frame = _read_arrow(path)
         elif suffix == ".xlsx":
@@ -313,6 +322,15 @@ def _separator(head: str, default: str | None, complete: bool) -> str | None:
     if default in counts or not counts:
         return default
     return max(counts, key=lambda s: (counts[s], -SEPARATORS.index(s)))
+
+
+def _named_index_as_column(frame: Any) -> Any:
+    """A frame whose index pandas rebuilt from the file's metadata (a date index, saved by
+    ``to_parquet``) with that index as its first columns, as the file's schema lists them: a
+    named index is data (it was silently lost); an unnamed one is the rows' numbers."""
+    if all(name is None for name in frame.index.names):
+        return frame
+    return frame.reset_index()
 
 
 def _read_arrow(path: Path) -> Any:

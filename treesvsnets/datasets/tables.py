@@ -113,6 +113,7 @@ def clean_table(
     :func:`~treesvsnets.datasets.target.read_target`.
     """
     from treesvsnets.datasets.columns import describe_encoding
+    from treesvsnets.datasets.leakage import finer_than_target, without_target_copies
 
     options = options or TableOptions()
     where = f"data file {str(path)!r}"
@@ -121,7 +122,6 @@ def clean_table(
     cleaning = _Cleaning()
     read_with = frame.attrs.get("read_with", {})  # a text file's separator and decimal mark
     cleaning.note("read_with", dict(read_with))
-    decimal = read_with.get("decimal", ".")
     rows_read = len(frame)
     cleaning.note("rows_read", rows_read)
     columns = list(frame.columns)
@@ -130,10 +130,14 @@ def clean_table(
     check_options(options, columns, target, where)
 
     frame, readings = _kept_rows(frame, options, target, where, cleaning)
-    X = _read_features(frame.drop(columns=[target]), options, where, readings, decimal)
+    X = _read_features(frame.drop(columns=[target]), options, where, readings, read_with)
     task, y_raw = _read_labels(frame[target], options, target, where, cleaning)
     _note_readings(cleaning, readings)
     X, y_raw = _complete_rows(X, y_raw, options, where, cleaning, readings)
+    X, copies = without_target_copies(
+        X, y_raw, task == REGRESSION, options.keep, readings, f"{where}: target {target!r}"
+    )
+    cleaning.note("columns_dropped_as_target_copies", copies)
     codes, class_names = _encoded_target(y_raw, task, target, where)
     cleaning.note("rows_used", len(X))
     kinds = {r.name: r.kind for r in readings}
@@ -148,6 +152,8 @@ def clean_table(
     )
     for reading in readings:
         reading.encoding = describe_encoding(reading, schema)
+    if task != REGRESSION:  # said in the run's first line, as inspect says it
+        cleaning.note("columns_finer_than_target", finer_than_target(X, codes, schema.categorical))
     shape = options.shape
     if shape is not None:
         check_shape(shape, schema, X, where)
@@ -185,6 +191,7 @@ def _kept_rows(
     :data:`DUPLICATES_REMOVED_UP_TO` of the rows), the columns the user drops, and the rows
     without a target."""
     from treesvsnets.datasets.column_types import null_mask
+    from treesvsnets.datasets.target import is_none, target_tokens
 
     for column in frame.columns:  # lists or dicts cannot be compared, so not deduplicated either
         if column not in options.drop:
@@ -202,7 +209,10 @@ def _kept_rows(
     frame = _rows(frame, ~duplicated).drop(columns=list(options.drop))
     cleaning.note("columns_dropped", list(options.drop))
 
-    has_target = ~null_mask(frame[target], options.tokens)
+    tokens = target_tokens(frame[target], options, target, where)
+    if tokens != options.tokens:
+        cleaning.note("target_none_as_class", int(is_none(frame[target]).sum()))
+    has_target = ~null_mask(frame[target], tokens)
     cleaning.note("rows_without_target_dropped", int((~has_target).sum()))
     frame = _rows(frame, has_target)
     if frame.empty:
@@ -246,18 +256,38 @@ def _rows(frame: Any, kept: Any) -> Any:
     return frame if kept.all() else frame[kept]
 
 
+def _commas_may_follow(read_with: dict[str, str], options: TableOptions) -> bool:
+    """Whether a column may hold decimal commas further down than the lines its file's
+    decimal point was read from (a column sorted by its values: whole numbers first): a file
+    not separated by commas, read with a point the user did not give."""
+    return (
+        read_with.get("sep") not in (None, ",")
+        and read_with.get("decimal", ".") == "."
+        and (options.decimal is None)
+    )
+
+
 def _read_features(
-    features: Any, options: TableOptions, where: str, readings: list, decimal: str = "."
+    features: Any, options: TableOptions, where: str, readings: list, read_with: dict[str, str]
 ) -> Any:
     """Every feature column read as ``options`` say (a reading appended to ``readings`` each;
-    numbers in text with the file's ``decimal`` mark); the columns kept, as a DataFrame on the
-    rows' index."""
+    numbers in text with the decimal mark the file was read with, or with decimal commas
+    for a column that is numbers only so, where they may follow: :func:`_commas_may_follow`);
+    the columns kept, as a DataFrame on the rows' index."""
     import pandas as pd
+
+    decimal = read_with.get("decimal", ".")
+    commas = _commas_may_follow(read_with, options)
 
     unified: dict[str, Any] = {}
     for column in features.columns:
         values = features[column]
         result, reading = read_feature(values, options, where, decimal=decimal)
+        if commas and reading.kind == "categorical" and options.forced_kind(column) is None:
+            again, second = read_feature(values, options, where, decimal=",")
+            if second.kind == "numeric":
+                result, reading = again, second
+                reading.note += " with decimal commas (unlike the file's first lines)"
         if reading.kind in ("numeric", "boolean"):
             _check_magnitude(result, column, where)
             few = (  # (0: only a column with no number left, which nunique would count)
@@ -286,15 +316,19 @@ def _read_labels(
     values: Any, options: TableOptions, target: str, where: str, cleaning: _Cleaning
 ) -> tuple[str, Any]:
     """The task the target column asks for, and its values: numbers for regression, class
-    labels with their case variants merged for classification."""
+    labels with their case variants merged for classification, and yes/no words written
+    several ways merged into two classes."""
     from treesvsnets.datasets.target import read_target
-    from treesvsnets.datasets.text_values import merge_case_variants
+    from treesvsnets.datasets.text_values import merge_case_variants, merge_yes_no
 
     reading = read_target(values, options.task, target, where)
     cleaning.steps["task"] = f"{reading.task} ({reading.reason})"
     if reading.task == REGRESSION:
         return reading.task, reading.numbers
     labels, merged = merge_case_variants(values.astype(str))
+    labels, words = merge_yes_no(labels)  # yes and Y, no and N: two classes, not four
+    for kept, others in words.items():
+        merged[kept] = sorted({*merged.get(kept, []), *others})
     cleaning.note("target_spellings_merged", merged)
     return reading.task, labels
 

@@ -24,6 +24,11 @@ from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS
 
 #: a whole-number target with more distinct values than this is a quantity (regression)
 MAX_CLASS_CODES = 20
+#: whole numbers with more distinct values than this, in fewer than twice as many rows, are
+#: a quantity (a small table's weights: 16 values in 20 rows), not class codes
+MOSTLY_DISTINCT_FROM = 10
+#: a target with more distinct values than this holds no word labels (:func:`target_tokens`)
+MAX_LABELS = 1_000
 #: a target this much of which parses as numbers, with many values, is a quantity with typos
 MOSTLY_NUMBERS = 0.9
 
@@ -87,7 +92,9 @@ def read_target(values: Any, task: str | None, column: str, where: str) -> Targe
         distinct = int(numbers.nunique())
         finite = numbers.to_numpy()
         whole = bool(np.isfinite(finite).all() and np.all(np.mod(finite, 1) == 0))
-        if whole and distinct <= MAX_CLASS_CODES:
+        # most rows a value of their own (16 weights in 20 rows): a quantity, not class codes
+        unlike_codes = distinct > MOSTLY_DISTINCT_FROM and distinct > len(numbers) / 2
+        if whole and distinct <= MAX_CLASS_CODES and not unlike_codes:
             return TargetReading(
                 CLASSIFICATION,
                 f"inferred: {distinct} distinct whole numbers, read as class codes "
@@ -121,3 +128,30 @@ def quantile_bins(y: np.ndarray, n_bins: int) -> np.ndarray:
     regression split on the target uses."""
     edges = np.unique(np.quantile(y, np.linspace(0, 1, n_bins + 1)[1:-1]))
     return np.searchsorted(edges, y, side="right").astype(np.int64)
+
+
+def is_none(values: Any) -> Any:
+    """Where ``values`` say None (any case, surrounding spaces ignored)."""
+    return values.astype(str).str.strip().str.lower() == "none"
+
+
+def target_tokens(values: Any, options: Any, target: str, where: str) -> frozenset:
+    """The tokens that mean "no target" under the TableOptions ``options``: theirs, less
+    ``None`` where the other labels are words (an R factor's level: no exercise, no airbags;
+    rows dropped as missing made a 3-class task binary, silently) and the user gave no
+    ``null_tokens`` of their own. Among numbers (class codes, a quantity) ``None`` stays
+    missing."""
+    from treesvsnets.datasets.column_types import null_mask
+
+    tokens = options.tokens
+    if options.null_tokens is not None or options.task == REGRESSION or "none" not in tokens:
+        return tokens
+    distinct = values.dropna().unique()  # labels are few: no pass over every row as text
+    if len(distinct) > MAX_LABELS or not any(str(v).strip().lower() == "none" for v in distinct):
+        return tokens
+    labelled = values[~null_mask(values, tokens)]
+    try:
+        words = labelled.empty or read_target(labelled, None, target, where).numbers is None
+    except DatasetError:  # numbers but for a few: said when the target is read
+        return tokens
+    return tokens - {"none"} if words else tokens

@@ -68,7 +68,7 @@ def parse_numbers(text: pd.Series, decimal: str = ".") -> pd.Series:
 
 
 def _parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
-    text = text.astype("string").str.strip()
+    text = text.astype("string").str.strip().str.replace("\u2212", "-")  # the minus sign: −3.5
     if decimal == ",":  # '1.234,5' read as '1,234.5' is
         text = text.str.replace(",", "\0").str.replace(".", ",").str.replace("\0", ".")
     negative = text.str.fullmatch(_NEGATIVE).fillna(False)
@@ -147,12 +147,34 @@ def merge_case_variants(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]
     return values, merged
 
 
+def merge_yes_no(labels: pd.Series) -> tuple[pd.Series, dict[str, list[str]]]:
+    """Labels that are all yes/no words (:data:`TRUE_TOKENS`, :data:`FALSE_TOKENS`) written
+    several ways (``yes`` and ``Y``, ``no`` and ``N``) as two: each side's most frequent
+    spelling (ties: the first in sorted order), as a feature of such words is one boolean.
+    Returns the labels and ``{kept spelling: [the other spellings]}``; labels that are not all
+    such words come back as they are."""
+    counts = labels.value_counts()  # each spelling once: no pass over every row as text
+    if counts.empty or not {str(v).lower() for v in counts.index} <= TRUE_TOKENS | FALSE_TOKENS:
+        return labels, {}
+    renamed: dict[str, str] = {}
+    merged: dict[str, list[str]] = {}
+    for tokens in (TRUE_TOKENS, FALSE_TOKENS):
+        side = [spelling for spelling in counts.index if str(spelling).lower() in tokens]
+        spellings = sorted(side, key=lambda spelling: (-counts[spelling], spelling))
+        if len(spellings) > 1:
+            merged[spellings[0]] = spellings[1:]
+            renamed.update(dict.fromkeys(spellings[1:], spellings[0]))
+    return (labels.replace(renamed) if renamed else labels), merged
+
+
 def categories(
-    text: pd.Series, coded: tuple[np.ndarray, np.ndarray] | None = None
+    text: pd.Series, coded: tuple[np.ndarray, np.ndarray] | None = None, *, feature: bool = False
 ) -> tuple[pd.Series, dict, int]:
     """:func:`merge_case_variants`, and the number of distinct values left. ``coded``: the
     stripped text's codes (-1 where missing) and spellings, as ``pandas.factorize`` gave
     them (a spelling no row has any more is left out), instead of factorizing ``text``.
+    A ``feature`` whose spellings would all merge into one is left as it is: case is its
+    code there (a genotype's AA, Aa, aa), and merged it would be constant, dropped.
 
     Each distinct spelling is found once and counted from its codes; the column is rebuilt
     from one Python string per category (the codes taken from them), not one per row, which
@@ -167,7 +189,12 @@ def categories(
         used = counts > 0
         codes = np.where(codes >= 0, np.cumsum(used)[codes] - 1, -1)
         spellings, counts = spellings[used], counts[used]
-    kept, merged = _merged_spellings(spellings, counts)
+    one_word = (
+        feature
+        and len(spellings) > 1
+        and pd.Series(spellings, dtype=object).str.casefold().nunique() == 1
+    )
+    kept, merged = (spellings, {}) if one_word else _merged_spellings(spellings, counts)
     values = pd.Series(  # code -1 (missing): the NaN appended last
         np.append(kept, np.nan).take(codes), index=text.index, name=text.name, dtype=object
     )
