@@ -164,6 +164,25 @@ def test_a_bad_plugin_is_named_and_the_builtins_keep_working(plugin, message):
             "estimator 'p' has seed_param 3; give a parameter name or None.",
         ),
         ("import sys\nsys.exit(0)", "failed to import: it called sys.exit(0)."),
+        (  # a notebook's cell copied into the file: each worker started a run, without end
+            'register("p", family="other")(E)\n'
+            'import treesvsnets\ntreesvsnets.run(datasets=["iris"])',
+            "a run was started while plugin bad.py was being imported: a plugin file only "
+            "registers estimators; put the run under if __name__ == '__main__':.",
+        ),
+        (  # every cell failed on it, one by one
+            'register("p", family="other", default_params={"c": 2.0})(E)',
+            "estimator 'p' has default_params 'c', which LogisticRegression does not take; its "
+            "parameters are: penalty, C, l1_ratio, dual, tol,",
+        ),
+        (
+            'register("p", family="other", seed_param="seed")(E)',
+            "estimator 'p' has seed_param 'seed', which LogisticRegression does not take",
+        ),
+        (
+            'register("p", family="other", threads_param="n_job")(E)',
+            "does not take; its parameters are: penalty, C, l1_ratio, dual, tol, fit_intercept,",
+        ),
     ],
 )
 def test_a_registration_a_run_could_not_use_is_refused_as_the_plugin_loads(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.contract import CheckResult
 
 
@@ -197,6 +198,11 @@ def plan_checks(target: str) -> list[PlannedCheck]:
 def check_estimator(target: str) -> list[CheckReport]:
     """The contract checks of ``target`` (see :func:`plan_checks`), run: one report per
     task."""
+    if not isinstance(target, str):
+        raise ConfigError(
+            "check_estimator takes an estimator's name, a plugin file or a "
+            f"'module:Class' path (a string), got {type(target).__name__} {target!r}."
+        )
     return [planned.run() for planned in plan_checks(target)]
 
 

@@ -40,7 +40,8 @@ def test_a_healthy_history_has_not_diverged():
         (
             _history([4e12, 5e8, 3607.0]),  # blown up from the first step: above the mean's
             None,
-            f"diverged: training loss 3607.0 at epoch 3, above the 1.0 of predicting {MEAN}",
+            f"diverged: training loss 3607.0 at epoch 3, above the 1.0 of predicting {MEAN} "
+            "(still falling from 4e+12 at epoch 1)",
         ),
         (
             _history([0.4, 0.3, 0.9]),  # below the constant, but far above where it began
@@ -72,6 +73,29 @@ def test_noise_around_the_start_and_overfitting_are_no_divergence():
     assert divergence(_history([0.70, 0.74, 0.757]), 0.683, "the class frequencies") is None
     # overconfident on a small validation slice: 15x its best, still far below the constant's
     assert divergence(_history([0.5, 0.4, 0.3], [0.05, 0.004, 0.06]), 1.0, MEAN) is None
+
+
+def test_a_constant_target_is_no_divergence_and_a_loss_still_falling_says_so():
+    # a constant target: its constant prediction scores 0, which no fit's loss stays under
+    assert divergence(_history([0.5, 0.2, 0.07]), 0.0, MEAN) is None
+    assert divergence(_history([0.5, 0.2, 0.9]), 0.0, MEAN).startswith("diverged: training")
+    # unscaled inputs, 3 epochs: the loss falls every epoch, yet ends above the constant's
+    said = divergence(_history([7.70, 6.61, 5.61]), 1.099, "every class alike")
+    assert said == (
+        "diverged: training loss 5.61 at epoch 3, above the 1.099 of predicting every class "
+        "alike (still falling from 7.7 at epoch 1)"
+    )
+    rising = divergence(_history([0.9, 1.2, 2.0]), 1.0, MEAN)
+    assert rising is not None and "falling" not in rising
+
+
+def test_a_constant_regression_target_fits_without_a_divergence_warning():
+    X = np.random.default_rng(0).normal(size=(80, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        net = TorchRegressor(epochs=5, device="cpu", random_state=0).fit(X, np.full(80, 7.0))
+    assert net.diverged_ is None
+    assert np.allclose(net.predict(X), 7.0, atol=0.5)
 
 
 def test_a_net_with_a_huge_learning_rate_says_it_diverged(diabetes):

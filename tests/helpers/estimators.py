@@ -244,6 +244,84 @@ class EnvironmentReader(DummyEstimator):
         return super().fit(X, y)
 
 
+#: the recursion limit :class:`TraceLeaver` sets (no worker has it otherwise)
+ODD_RECURSION_LIMIT = 12_345
+
+
+class TraceLeaver(DummyEstimator):
+    """Leaves one ``trace`` in its process after fit, as a careless plugin might: a thread
+    still running, the working folder changed to ``/``, the recursion limit changed, or 400
+    MB kept at module level."""
+
+    def __init__(self, trace: str = "thread", random_state: int | None = None) -> None:
+        self.trace = trace
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        import os
+        import sys
+        import threading
+        import time
+
+        if self.trace == "thread":  # not a daemon: it would hold an orderly exit too
+            threading.Thread(target=lambda: [time.sleep(0.05) for _ in iter(int, 1)]).start()
+        elif self.trace == "folder":
+            os.chdir("/")
+        elif self.trace == "recursion":
+            sys.setrecursionlimit(ODD_RECURSION_LIMIT)
+        elif self.trace == "memory":
+            _HOARD.append(np.ones(400 * 1024 * 1024 // 8))
+        elif self.trace == "library settings":
+            import sklearn
+
+            np.seterr(all="raise")
+            np.random.seed(42)
+            sklearn.set_config(transform_output="pandas")
+        elif self.trace == "path and signals":
+            import signal
+
+            sys.path.insert(0, "/nowhere")
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.alarm(30)  # a home-made timeout left running
+        elif self.trace == "closed stderr":
+            os.close(2)
+        return super().fit(X, y)
+
+
+class TraceReader(DummyEstimator):
+    """Fails in fit when it finds a trace :class:`TraceLeaver` leaves."""
+
+    def fit(self, X, y):
+        import os
+        import signal
+        import sys
+        import threading
+
+        import sklearn
+
+        try:
+            os.fstat(2)
+            closed = False
+        except OSError:
+            closed = True
+        seen = {
+            "thread": threading.active_count() > 1,
+            "folder": os.getcwd() == "/",
+            "recursion": sys.getrecursionlimit() == ODD_RECURSION_LIMIT,
+            "memory": bool(_HOARD),
+            "numpy errors": np.geterr()["divide"] == "raise",
+            "numpy seed": np.random.get_state()[2] == 0 and np.random.get_state()[1][0] == 42,
+            "sklearn config": sklearn.get_config()["transform_output"] == "pandas",
+            "path": "/nowhere" in sys.path,
+            "handler": signal.getsignal(signal.SIGINT) is signal.default_int_handler,
+            "alarm": signal.getitimer(signal.ITIMER_REAL)[0] > 0,
+            "closed stderr": closed,
+        }
+        if any(seen.values()):
+            raise RuntimeError(f"an earlier cell left: {[k for k, v in seen.items() if v]}")
+        return super().fit(X, y)
+
+
 class OddFoldFailer(ProbaDummy):
     """Fails to fit on an odd number of rows: wine's 3 folds train on 118, 119 and 119 rows,
     so it succeeds on one fold of three."""
@@ -259,3 +337,61 @@ class Float32Proba(ProbaDummy):
 
     def predict_proba(self, X):
         return (super().predict_proba(X) * (1 + 3e-7)).astype(np.float32)
+
+
+class ReversedClasses(ClassifierMixin, BaseEstimator):
+    """A logistic regression whose ``classes_`` it reverses after fit, its ``predict_proba``
+    columns left in their order: the contract broken as a careless wrapper breaks it."""
+
+    def __init__(self, random_state: int | None = None) -> None:
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        self.model_ = LogisticRegression(max_iter=500).fit(X, y)
+        self.classes_ = self.model_.classes_[::-1]
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+class TwiceNamedClass(ReversedClasses):
+    """``classes_`` that name one class twice ([0, 1, 1] on three classes)."""
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        self.classes_ = np.array([0, 1, 1])
+        return self
+
+
+#: the command line of the process :class:`SessionChildStarter` leaves (found by it after a run)
+ESCAPING_CHILD = ["sleep", "307.125"]
+
+
+class SessionChildStarter(ProbaDummy):
+    """Starts a process in a session of its own in fit and leaves it running: a group kill
+    does not reach it."""
+
+    def fit(self, X, y):
+        import subprocess
+
+        subprocess.Popen(ESCAPING_CHILD, start_new_session=True)
+        return super().fit(X, y)
+
+
+class WordyWarner(ProbaDummy):
+    """Warns a long sentence, then short ones, and an empty one, in fit."""
+
+    def fit(self, X, y):
+        import warnings
+
+        warnings.warn("a" + " very long sentence" * 60, UserWarning, stacklevel=1)
+        for word in ("first", "second", "third"):
+            warnings.warn(f"short {word}", RuntimeWarning, stacklevel=1)
+        warnings.warn("", FutureWarning, stacklevel=1)
+        return super().fit(X, y)

@@ -24,10 +24,16 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.validation import check_X_y
 
 from treesvsnets.errors import ConfigError
-from treesvsnets.estimators.validation import fitted_rows
+from treesvsnets.estimators.validation import (
+    fitted_rows,
+    is_number,
+    is_whole,
+    plain,
+    seed_of,
+    training_rows,
+)
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -84,7 +90,7 @@ class CatBoostModel(BaseEstimator):
         """The values CatBoost would refuse, refused before any fit, in one sentence."""
         for name, low in (("iterations", 1), ("depth", 1), ("n_categorical", 0)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            if not is_whole(value) or value < low:
                 raise ConfigError(
                     f"{name} must be a whole number of at least {low}, got {value!r}."
                 )
@@ -94,7 +100,7 @@ class CatBoostModel(BaseEstimator):
             value = getattr(self, name)
             if value is None and name == "learning_rate":
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if not is_number(value) or value < 0:
                 raise ConfigError(f"{name} must be a non-negative number, got {value!r}.")
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
             raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}.")
@@ -125,13 +131,13 @@ class CatBoostModel(BaseEstimator):
             "border_count": self.border_count,
             "one_hot_max_size": self.one_hot_max_size,
             "thread_count": self.thread_count or -1,
-            "random_seed": 0 if self.random_seed is None else self.random_seed,
+            "random_seed": seed_of(0 if self.random_seed is None else self.random_seed),
             "task_type": "CPU" if gpu is None else "GPU",
             "devices": gpu,
             "verbose": False,
             "allow_writing_files": False,
         }
-        return {key: value for key, value in settings.items() if value is not None}
+        return {key: plain(value) for key, value in settings.items() if value is not None}
 
     def _frame(self, X: np.ndarray) -> Any:
         """X as CatBoost reads it: the numbers as floats, the last ``n_categorical`` columns
@@ -150,16 +156,13 @@ class CatBoostModel(BaseEstimator):
     def _fit(self, model_class: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
         from sklearn.utils.validation import _check_sample_weight
 
-        X, y = check_X_y(X, y, dtype=np.float64, y_numeric=isinstance(self, RegressorMixin))
-        if len(X) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 samples to fit, got 1 sample."
-            )
+        X, y = training_rows(
+            self, X, y, dtype=np.float64, y_numeric=isinstance(self, RegressorMixin)
+        )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
             if not sample_weight.any():
                 raise ValueError("Sample weights must contain at least one non-zero number.")
-        self.n_features_in_ = X.shape[1]
         frame, cat_features = self._frame(X)
         self.model_ = model_class(**self._settings())
         self.model_.fit(frame, y, cat_features=cat_features, sample_weight=sample_weight)
@@ -175,13 +178,7 @@ class CatBoostClassifierModel(ClassifierMixin, CatBoostModel):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CatBoostClassifierModel:
         from catboost import CatBoostClassifier
-        from sklearn.utils.multiclass import check_classification_targets
 
-        check_classification_targets(y)
-        if len(np.unique(np.asarray(y))) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least two classes in y; got one class."
-            )
         self._fit(CatBoostClassifier, X, y, sample_weight)
         self.classes_ = np.asarray(self.model_.classes_)
         return self

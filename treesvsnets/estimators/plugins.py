@@ -67,6 +67,18 @@ def _import_module(name: str) -> object:
     return importlib.import_module(name)
 
 
+def no_run_while_importing() -> None:
+    """Refuse a run started while a plugin is imported (a notebook's cell copied into the
+    plugin file): each worker imports the plugin too, and each would start a run of its own,
+    without end."""
+    source = registry.current_source()
+    if source != "builtin":
+        raise ConfigError(
+            f"a run was started while {source} was being imported: a plugin file only "
+            "registers estimators; put the run under if __name__ == '__main__':."
+        )
+
+
 def load_plugin(target: str) -> list[str]:
     """Import a plugin file (``path/to/x.py``) or module (``pkg.mod``); return the names it
     registers. A file loaded again unchanged (a notebook's or a worker's next run) is not
@@ -172,6 +184,12 @@ def check_target(target: str) -> tuple[str, object]:
     factory function), or the name of a registered estimator.
     """
     module_part, colon, attribute = target.rpartition(":")
+    if not colon and target.endswith(".py"):
+        missing = "" if Path(target).is_file() else " (and no such file exists)"
+        raise ConfigError(
+            f"{target!r} is a file, not an estimator{missing}: name a class or factory in it "
+            f"({target}:MyModel), or an estimator it registers with --plugin {target}."
+        )
     if not colon:
         versions = registry.versions(target)
         return f"{target} ({registry.first_version(versions).source})", versions

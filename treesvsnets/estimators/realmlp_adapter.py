@@ -46,10 +46,15 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_X_y
 
 from treesvsnets.errors import ConfigError
-from treesvsnets.estimators.validation import fitted_rows
+from treesvsnets.estimators.validation import (
+    fitted_rows,
+    plain,
+    seed_of,
+    training_rows,
+    validation_rows,
+)
 
 ACTIVATIONS = ("relu", "selu", "mish", "silu")
 NUMERIC_EMBEDDINGS = ("none", "pl", "plr", "pbld", "pblrd")
@@ -202,7 +207,7 @@ class RealMLPModel(BaseEstimator):
     def _library_params(self, device: str, threads: int) -> dict[str, Any]:
         """The parameters pytabkit's estimator is built with (None: RealMLP-TD's default)."""
         params = {
-            name: getattr(self, name)
+            name: plain(getattr(self, name))
             for name in (
                 "n_epochs",
                 "batch_size",
@@ -224,7 +229,7 @@ class RealMLPModel(BaseEstimator):
         params["hidden_sizes"] = [int(width) for width in self.hidden_sizes]
         if isinstance(self, ClassifierMixin) and self.ls_eps is not None:
             params.update(use_ls=self.ls_eps > 0, ls_eps=self.ls_eps)
-        params.update(device=device, n_threads=threads, random_state=self.random_state)
+        params.update(device=device, n_threads=threads, random_state=seed_of(self.random_state))
         return {key: value for key, value in params.items() if value is not None}
 
     def _frame(self, X: np.ndarray) -> tuple[Any, list[bool]]:
@@ -250,16 +255,13 @@ class RealMLPModel(BaseEstimator):
 
         self.validate_params()
         regression = isinstance(self, RegressorMixin)
-        X, y = check_X_y(X, y, dtype=np.float64, y_numeric=regression)
-        if len(X) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 samples to fit, got 1 sample."
-            )
-        self.n_features_in_ = X.shape[1]
+        X, y = training_rows(self, X, y, dtype=np.float64, y_numeric=regression)
         frame, categorical = self._frame(X)
         fit_kwargs: dict[str, Any] = {"cat_indicator": categorical}
         if validation_data is not None:
-            X_val, y_val = check_X_y(*validation_data, dtype=np.float64, y_numeric=regression)
+            X_val, y_val = validation_rows(
+                self, *validation_data, dtype=np.float64, y_numeric=regression
+            )
             fit_kwargs.update(X_val=self._frame(X_val)[0], y_val=y_val)
         device = resolve_device(self.device)
         self.device_ = "cpu" if device.type == "cpu" else f"cuda:{device.index or 0}"
@@ -324,13 +326,6 @@ class RealMLPClassifierModel(ClassifierMixin, RealMLPModel):
     def fit(
         self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None
     ) -> RealMLPClassifierModel:
-        from sklearn.utils.multiclass import check_classification_targets
-
-        check_classification_targets(y)
-        if len(np.unique(np.asarray(y))) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least two classes in y; got one class."
-            )
         self._fit("RealMLP_TD_Classifier", X, y, validation_data)
         self.classes_ = np.asarray(self.model_.classes_)
         return self

@@ -23,7 +23,7 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from treesvsnets.errors import ConfigError, unknown_name
+from treesvsnets.errors import ConfigError, did_you_mean, unknown_name
 from treesvsnets.estimators.base import FAMILIES, EstimatorSpec, specs_per_task
 from treesvsnets.estimators.capabilities import capabilities_of, declares_capabilities
 from treesvsnets.tasks import TASKS
@@ -127,6 +127,11 @@ def register(
                 accepted = accepts_parameter(factory, parameter)
                 spec_fields[field_name] = parameter if accepted else None
         spec_fields.setdefault("source", current_source())
+        _check_names(name, factory, default_params, spec_fields)
+        if spec_fields.get("regressor") is not None:
+            _check_names(
+                name, spec_fields["regressor"], spec_fields.get("regressor_params"), spec_fields
+            )
         if "capabilities" not in spec_fields and declares_capabilities(factory):
             spec_fields["capabilities"] = _declared(name, factory, default_params or {})
         specs = specs_per_task(
@@ -140,6 +145,30 @@ def register(
         return factory
 
     return decorate
+
+
+def _check_names(
+    name: str, factory: Any, default_params: Mapping[str, Any] | None, fields: Mapping[str, Any]
+) -> None:
+    """Refuse, at registration, a default parameter, ``seed_param`` or ``threads_param`` that
+    ``factory``'s signature does not take (one taking ``**kwargs`` takes any): every cell
+    would fail on it, one by one."""
+    try:
+        taken = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in taken.values()):
+        return
+    given = [("default_params", key) for key in default_params or {} if "__" not in key]
+    given += [(key, fields.get(key)) for key in ("seed_param", "threads_param")]
+    for field_name, parameter in given:
+        if isinstance(parameter, str) and parameter not in taken:
+            choices = [key for key in taken if key != "self"]
+            raise ConfigError(
+                f"estimator {name!r} has {field_name} {parameter!r}, which "
+                f"{getattr(factory, '__name__', factory)} does not take; its parameters are: "
+                f"{', '.join(choices) or '(none)'}.{did_you_mean(parameter, choices)}"
+            )
 
 
 def _declared(name: str, factory: Any, params: Mapping[str, Any]) -> frozenset[str]:

@@ -23,8 +23,7 @@ image_shape=)``. Everything here reads the estimator's parameters as a mapping
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -36,6 +35,7 @@ from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.architectures import TABLE_NETS
 from treesvsnets.estimators.torch.augment import check_augment
 from treesvsnets.estimators.torch.modules import conv_net, dense_net
+from treesvsnets.estimators.validation import is_number, is_whole
 
 #: the architectures of :mod:`.tabular`: each takes the table's category codes natively
 TABULAR = tuple(TABLE_NETS)
@@ -47,14 +47,6 @@ TABULAR_OPTIONS = tuple(
     )
 )
 _DROPOUTS = ("dropout", "residual_dropout", "attention_dropout", "ffn_dropout")
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -162,6 +154,37 @@ def _declared(architecture: Any) -> Architecture | None:
     return ARCHITECTURES.get(architecture) if isinstance(architecture, str) else None
 
 
+#: the shapes the convolutions read, with the axes each must have
+_SHAPES = {"image_shape": "(channels, height, width)", "sequence_shape": "(channels, length)"}
+
+
+def _check_layers(params: Mapping[str, Any]) -> None:
+    """The layer widths (``hidden_units``, ``channels``) a sequence of positive whole
+    numbers, and an image's or a sequence's shape, when given, with its every axis."""
+    for name in ("hidden_units", "channels"):
+        value = params[name]
+        if (
+            isinstance(value, str)
+            or not isinstance(value, Sequence | np.ndarray)
+            or not all(is_whole(width) and width > 0 for width in value)
+        ):
+            raise ConfigError(
+                f"{name} must be a list of positive whole layer widths such as (64, 32), "
+                f"got {value!r}."
+            )
+    for name, axes in _SHAPES.items():
+        shape = params[name]
+        if shape is None:
+            continue
+        if (
+            isinstance(shape, str)
+            or not isinstance(shape, Sequence | np.ndarray)
+            or len(shape) != axes.count(",") + 1
+            or not all(is_whole(size) and size > 0 for size in shape)
+        ):
+            raise ConfigError(f"{name} must be {axes}, positive whole numbers, got {shape!r}.")
+
+
 def check_module_settings(params: Mapping[str, Any]) -> None:
     """Every dropout rate in [0, 1); the tabular settings (those set) and n_categorical
     well-formed; ``augment`` one the architecture takes (:mod:`.augment`); then the
@@ -170,18 +193,19 @@ def check_module_settings(params: Mapping[str, Any]) -> None:
         value = params[name]
         if value is None:  # the architecture's own (none for dense and the CNNs)
             continue
-        if not _is_real(value) or not 0 <= value < 1:
+        if not is_number(value) or not 0 <= value < 1:
             raise ConfigError(f"{name} must be in [0, 1), got {value!r}.")
     for name in (*TABULAR_OPTIONS, "n_categorical"):
         value = params[name]
         if name in _DROPOUTS or value is None:
             continue
         whole = name not in ("d_hidden_multiplier", "frequency_scale")
-        kind_ok = _is_whole(value) if whole else _is_real(value)
+        kind_ok = is_whole(value) if whole else is_number(value)
         if not kind_ok or not (value >= 0 if name == "n_categorical" else value > 0):
             expected = "a whole number" if whole else "a number"
             bound = "at least 0" if name == "n_categorical" else "above 0"
             raise ConfigError(f"{name} must be {expected} {bound}, got {value!r}.")
+    _check_layers(params)
     architecture = params["architecture"]
     if params["n_categorical"] and architecture not in TABULAR:
         raise ConfigError(

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
 
 from treesvsnets.estimators.torch.net import TorchNet
 from treesvsnets.estimators.torch.objectives import Classification
@@ -28,7 +27,6 @@ class TorchClassifier(ClassifierMixin, TorchNet):
     MONITORS = Classification.monitors
 
     def _targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
-        check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         return codes.astype(np.int64), len(self.classes_)
 
@@ -50,7 +48,9 @@ class TorchClassifier(ClassifierMixin, TorchNet):
         return torch.as_tensor(weights, dtype=torch.float32, device=device)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        return torch.softmax(self._outputs(X), dim=1).cpu().numpy().astype(np.float64)
+        """Each row's class probabilities, summing to 1 in float64 (the softmax is taken in
+        float64: float32's sums miss 1 by 1e-7, which scikit-learn's log_loss warns of)."""
+        return torch.softmax(self._outputs(X).double(), dim=1).cpu().numpy()
 
     def predict(self, X: Any) -> np.ndarray:
         best = self._outputs(X).argmax(dim=1).cpu().numpy()  # checks it is fitted first

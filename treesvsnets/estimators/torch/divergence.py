@@ -12,7 +12,10 @@ epoch whose weights the model ends with (the last, or the one early stopping res
   untrained net's constant prediction scores on the training rows (the mean of a
   standardised target: 1.0; every class alike: log of the classes), by more than half
   (:data:`MARGIN`: noise is no divergence). With an L1 penalty, whose weight the training
-  loss carries, only the first epoch's counts;
+  loss carries, only the first epoch's counts; a constant target's constant prediction
+  scores 0, and is not compared with. A loss that ends above the constant's while still
+  falling since the first epoch (blown up at the first steps, or a few epochs on unscaled
+  inputs) says so, with where it began;
 - its validation loss is more than :data:`VALIDATION_BLOWUP` times its best, and above the
   constant prediction's (a net that overfits a small validation slice can go from 0.004 to
   0.06: that is no divergence).
@@ -60,9 +63,18 @@ def divergence(
                 return f"diverged: {what} {value} at epoch {epoch['epoch']}"
     loss = final["train_loss"]
     where = f"training loss {_number(loss)} at epoch {final['epoch']}"
-    if constant_loss is not None and loss > (1 + MARGIN) * constant_loss:
-        return f"diverged: {where}, above the {_number(constant_loss)} of predicting {constant}"
     first = history[0]["train_loss"]
+    # a constant target's constant scores 0: any loss is above it, and that is no divergence
+    if constant_loss and loss > (1 + MARGIN) * constant_loss:
+        falling = (  # blown up at the first steps, or too few epochs on unscaled inputs
+            f" (still falling from {_number(first)} at epoch 1)"
+            if final is not history[0] and loss < first
+            else ""
+        )
+        return (
+            f"diverged: {where}, above the {_number(constant_loss)} of predicting {constant}"
+            + falling
+        )
     if final is not history[0] and loss > (1 + MARGIN) * first:
         return f"diverged: {where}, above the {_number(first)} it began with at epoch 1"
     validation = [(e["val_loss"], e["epoch"]) for e in used if e.get("val_loss") is not None]

@@ -27,13 +27,14 @@ import io
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted, check_X_y
+from sklearn.utils.validation import check_is_fitted
 
 from treesvsnets.errors import ConfigError, DivergenceWarning
 from treesvsnets.estimators.netspec import architecture_capabilities
@@ -68,7 +69,7 @@ from treesvsnets.estimators.torch.training import (
     predict_logits,
     warn_of_cpu_amp,
 )
-from treesvsnets.estimators.validation import fitted_rows
+from treesvsnets.estimators.validation import fitted_rows, seed_of, training_rows, validation_rows
 
 
 class TorchNet(BaseEstimator):
@@ -250,10 +251,20 @@ class TorchNet(BaseEstimator):
         with torch_threads(self.threads):
             yield
 
+    @contextlib.contextmanager
+    def fitting(self) -> Iterator[None]:
+        """The block of a fit: :meth:`thread_budget`, and the caller's random streams put
+        back after it (a fit seeds torch's global generators, which the module's
+        initialisation and dropout draw from; a caller's own draws must not restart)."""
+        device = resolve_device(self.device)
+        devices = [device.index or 0] if device.type == "cuda" else []
+        with self.thread_budget(), torch.random.fork_rng(devices=devices):
+            yield
+
     # -- the scikit-learn API ---------------------------------------------------------------
 
     def fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None) -> TorchNet:
-        with self.thread_budget():
+        with self.fitting():
             run = self.prepare_fit(X, y, validation_data)
             trainer = Trainer.of(run)
             trainer.fit(run.X, run.y, run.X_val, run.y_val)
@@ -284,19 +295,19 @@ class TorchNet(BaseEstimator):
         The first half of :meth:`fit`, public for a loop that trains several fits at once
         (:meth:`fit_together`): ``prepare_fit``, train the returned run's module on its data,
         then :meth:`finish_fit`, all inside :meth:`thread_budget`."""
-        X, y = check_X_y(X, y, dtype=np.float32, y_numeric=self._numeric_target)
+        X, y = training_rows(self, X, y, dtype=np.float32, y_numeric=self._numeric_target)
         targets, n_outputs = self._targets(y)
-        self.n_features_in_ = X.shape[1]
         params = self.get_params(deep=False)
         settings = TrainingSettings.of(params)
         callbacks = self._callbacks(validation_data is not None)
         device = resolve_device(self.device)
         self.device_ = str(device)
         warn_of_cpu_amp(self.amp, device)
-        if self.random_state is not None:
-            torch.manual_seed(self.random_state)
+        seed = seed_of(self.random_state)
+        if seed is not None:  # the module's initialisation and dropout (fit's fork_rng)
+            torch.manual_seed(seed)
         generator = torch.Generator().manual_seed(
-            self.random_state if self.random_state is not None else int(time.time_ns() % 2**31)
+            seed if seed is not None else int(time.time_ns() % 2**31)
         )
         self.cardinalities_ = cardinalities(params, X)
         module = build_module(params, ModuleData(X.shape[1], n_outputs, self.cardinalities_))
@@ -304,8 +315,8 @@ class TorchNet(BaseEstimator):
         module.to(device)
         X_val = y_val = None
         if validation_data is not None:
-            X_val_raw, y_val_raw = check_X_y(
-                *validation_data, dtype=np.float32, y_numeric=self._numeric_target
+            X_val_raw, y_val_raw = validation_rows(
+                self, *validation_data, dtype=np.float32, y_numeric=self._numeric_target
             )
             X_val_kept, y_val_targets = self._validation_targets(X_val_raw, y_val_raw)
             X_val = to_device(X_val_kept, device)
@@ -357,7 +368,7 @@ class TorchNet(BaseEstimator):
 
     # -- the task's hooks ---------------------------------------------------------------------
 
-    #: whether ``fit`` needs a numeric target (check_X_y's y_numeric)
+    #: whether ``fit`` needs a numeric target (scikit-learn's y_numeric)
     _numeric_target = False
 
     def _targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
@@ -382,27 +393,16 @@ class TorchNet(BaseEstimator):
         """
         from sklearn.base import clone
 
-        probe = clone(self).set_params(
-            epochs=1,
-            early_stopping=False,
-            checkpoint=None,
-            callbacks=(),
-            lr_schedule="none",
-            verbose=0,
-        )
-        probe.fit(X, y)
+        once = {"epochs": 1, "early_stopping": False, "checkpoint": None, "callbacks": ()}
+        clone(self).set_params(**once, lr_schedule="none", verbose=0).fit(X, y)
 
     def _outputs(self, X: Any) -> torch.Tensor:
         """The module's outputs for X (logits, or a regressor's standardised predictions)."""
         X = fitted_rows(self, X, fitted="module_", dtype=np.float32)
         device = torch.device(self.device_)
         with self.thread_budget():
-            logits = predict_logits(
-                self.module_,
-                to_device(X, device),
-                4096,
-                lambda: mixed_precision(device, self.amp),
-            )
+            precision = partial(mixed_precision, device, self.amp)
+            logits = predict_logits(self.module_, to_device(X, device), 4096, precision)
             synchronize(device)
         return logits
 

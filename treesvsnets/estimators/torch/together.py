@@ -106,7 +106,7 @@ def fit_together(estimators: list[TorchNet], data: list[FitData]) -> str | None:
     if reason is None:
         from treesvsnets.estimators.torch.stacked import StackedTrainer
 
-        with estimators[0].thread_budget():
+        with estimators[0].fitting():
             prepared = [
                 estimator.prepare_fit(X, y, validation)
                 for estimator, (X, y, validation) in zip(estimators, data, strict=True)

@@ -34,6 +34,7 @@ from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.torch.callbacks import Callback
 from treesvsnets.estimators.torch.devices import synchronize
 from treesvsnets.estimators.torch.objectives import Classification, HeadsLoss, Objective
+from treesvsnets.estimators.validation import plain
 
 OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
 SCHEDULES = ("none", "step", "cosine", "plateau")
@@ -59,7 +60,7 @@ class TrainingSettings:
     def of(cls, params: Mapping[str, Any]) -> TrainingSettings:
         """The loop's settings among an estimator's parameters (each under its field's name),
         checked; an ``lr_schedule`` of None is ``"none"``."""
-        given = {setting.name: params[setting.name] for setting in fields(cls)}
+        given = {setting.name: plain(params[setting.name]) for setting in fields(cls)}
         settings = cls(**{**given, "lr_schedule": given["lr_schedule"] or "none"})
         settings.check()
         return settings
