@@ -179,3 +179,34 @@ def test_a_tuned_run_on_a_dask_cluster_gives_the_local_trials_and_rows(tmp_path,
     assert len(local_trials) == 2 * 2 * 3
     pd.testing.assert_frame_equal(local_trials, dask_trials)
     pd.testing.assert_frame_equal(local_rows, dask_rows)
+
+
+@pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
+def test_a_run_resumes_from_another_folder_than_the_one_it_started_in(tmp_path):
+    """The run's config keeps its table path as typed (``t.csv``): a resume from elsewhere
+    read it from there, and stopped with "data file 't.csv' does not exist"."""
+    import sqlite3
+
+    from tests.helpers.tables import dirty_frame, write_table
+
+    started, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    started.mkdir()
+    elsewhere.mkdir()
+    write_table(dirty_frame(), started / "t.csv")
+    args = ("-e", "logreg", "-e", "rf", "--folds", "2", "-q", "--no-baseline")
+    done = cli("run", "-d", "t.csv", "-d", "iris", *args, "--out", "runs", cwd=started)
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (started / "runs").iterdir()
+    whole = _rows(run_dir)
+    with sqlite3.connect(run_dir / "results.sqlite") as store:
+        store.execute("DELETE FROM results WHERE dataset = 't' AND estimator = 'rf'")
+    for _ in range(2):  # and again, once its config was rewritten by the first resume
+        done = cli("run", "--resume", run_dir, "-q", cwd=elsewhere)
+        assert done.returncode == 0, done.stderr
+    resumed = _rows(run_dir)
+    assert len(resumed) == len(whole) == 2 * 2 * 2
+    key = ["dataset", "estimator", "fold"]
+    pd.testing.assert_frame_equal(
+        resumed.sort_values(key, ignore_index=True), whole.sort_values(key, ignore_index=True)
+    )
+    assert not (elsewhere / "runs").exists()

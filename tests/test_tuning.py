@@ -152,16 +152,23 @@ def test_trials_that_raise_hang_or_crash_are_recorded_and_the_search_goes_on(tmp
     assert "trials failed (their searches went on)" in (run_dir / "report.md").read_text()
 
 
-def test_a_time_budget_counts_the_trials_the_harness_stopped_and_ends(tmp_path):
+@pytest.mark.parametrize(
+    "timeout, stopped_by", [("--timeout 1", "(--timeout)"), ("", "(--tune-time, the search's")]
+)
+def test_a_time_budget_counts_the_trials_the_harness_stopped_and_ends(
+    tmp_path, timeout, stopped_by
+):
     """A trial stopped at --timeout (or dead) never reports its own seconds: the harness's
     count of them is what the budget spends, so a search whose trials hang ends (it once drew
-    trial after trial, each 'using' no time)."""
-    args = "run -d iris -e moody --protocol holdout --tune-time 1 --timeout 1 -q --no-baseline"
-    done = cli(*args.split(), "--plugin", TUNABLE, "--out", tmp_path)
+    trial after trial, each 'using' no time). Without --timeout, no trial outlasts the search's
+    whole budget (a hanging one held the run forever)."""
+    args = f"run -d iris -e moody --protocol holdout --tune-time 1 {timeout} -q --no-baseline"
+    done = cli(*args.split(), "--plugin", TUNABLE, "--out", tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     trials = _trials(_only(tmp_path))
     stopped = trials[trials["status"] == "timeout"]
     assert len(stopped) and (stopped["seconds"] >= 1).all()  # each counts its limit at least
+    assert stopped["error"].str.contains(stopped_by, regex=False).all(), stopped["error"]
     assert trials["seconds"].notna().all()
     assert trials["seconds"].iloc[:-1].sum() < 1 <= trials["seconds"].sum()  # then it stopped
 
@@ -244,7 +251,11 @@ def test_tuning_on_random_labels_stays_at_chance(tmp_path):
         (["--tune", "0"], "'tune' must be a positive integer, got 0."),
         (["--tune", "3", "--fold-parallel"], "'tune' and 'fold_parallel' cannot be combined"),
         (["--sampler", "tpe"], "'sampler' applies only when tuning; add --tune N"),
-        (["--tune-time", "-5"], "'tune_time' must be a positive number of seconds, got -5.0."),
+        (
+            ["--tune-time", "-5"],
+            "'tune_time' must be a positive, finite number of seconds (leave it out for no "
+            "limit), got -5.0.",
+        ),
         (["--tune", "2", "--tune-cv", "1"], "'tune_cv' must be 0 (the validation slice) or a "),
         (["--tune", "2", "--validation-fraction", "0"], "validation_fraction' is 0; give it"),
     ],

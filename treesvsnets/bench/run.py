@@ -40,7 +40,10 @@ from treesvsnets.bench.plan.jobs import DatasetRequest, JobRunner, SplitPlanRequ
 from treesvsnets.bench.plan.planning import CellKey, RunPlan
 from treesvsnets.bench.plan.work import threads_per_cell
 from treesvsnets.config import EXECUTION_KEYS, RunConfig
+from treesvsnets.config_paths import rebased
+from treesvsnets.config_values import config_of
 from treesvsnets.errors import ConfigError
+from treesvsnets.estimators.plugins import no_run_while_importing
 from treesvsnets.results.folder import Manifest, RunFolder, file_safe
 from treesvsnets.results.row import DEFAULT, is_trial
 from treesvsnets.results.store import ResultStore
@@ -360,7 +363,8 @@ def run(
     any folder is created or any model is trained. Ctrl-C or SIGTERM keeps
     every finished cell and marks the run ``interrupted``; :func:`resume` finishes it.
     """
-    config = (config or RunConfig()).with_overrides(**overrides)
+    no_run_while_importing()
+    config = config_of(config, overrides)
     prepared, executor = _prepare_with_workers(config)
     try:
         folder = RunFolder.create(config.out, _default_name(prepared))
@@ -422,12 +426,13 @@ def resume(
             f"run {str(run_dir)!r} is still running (process {manifest.pid}); "
             "stop it before resuming."
         )
-    config = RunConfig.from_dict(manifest.config).with_overrides(**execution)
+    origin = manifest.working_dir  # the run's files as its paths were given there, from anywhere
+    config = rebased(RunConfig.from_dict(manifest.config).with_overrides(**execution), origin)
     done = _cells_to_keep(folder, retry_failed)
     prepared, executor = _prepare_with_workers(
         config,
         check=lambda plan: plan.check_resumable(manifest, folder.path),
-        recorded=planning.recorded_names(manifest.datasets),
+        recorded=planning.recorded_names(manifest.datasets, origin),
         reuse_from=folder.path,
     )
     manifest.record_resume(config.to_dict(), retry_failed, len(done))

@@ -70,6 +70,8 @@ class Manifest:
     started_at: str = field(default_factory=_now)
     pid: int | None = None  # while running: the harness process, so resume can refuse
     host: str | None = None
+    #: the folder the run started in: its config's relative paths are from there
+    working_dir: str | None = None
     executor: str | None = None
     threads_per_cell: int | None = None
     ended_at: str | None = None
@@ -96,7 +98,7 @@ class Manifest:
             del data["pid"]
         if not data["resumed"]:
             del data["resumed"]
-        for optional in ("suite", "combined"):
+        for optional in ("suite", "combined", "working_dir"):
             if data[optional] is None:
                 del data[optional]
         return {**data, **extra}

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from treesvsnets.errors import ConfigError
 from treesvsnets.results.row import (
     COLUMN_NAMES,
     COLUMNS,
@@ -39,6 +40,17 @@ class ResultStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._connection = sqlite3.connect(self.path)
+        try:
+            self._prepare()
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            self._connection.close()
+            raise ConfigError(
+                f"{str(self.path)!r} is not a readable results store ({exc}); restore it from "
+                "a copy, or run again into another folder."
+            ) from None
+
+    def _prepare(self) -> None:
+        """The tables and columns this version writes, made or added where missing."""
         self._connection.execute("PRAGMA journal_mode=WAL")
         columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
         self._connection.execute(

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from treesvsnets.bench.cells.facts import estimator_facts, json_value
 from treesvsnets.bench.cells.inputs import (
     Cell,
     cell_identity,
@@ -44,6 +45,7 @@ from treesvsnets.bench.cells.metrics import (
     align_proba,
     kept_probabilities,
     predict_and_proba,
+    probabilities_agreeing,
     regression_score,
     score,
 )
@@ -54,6 +56,8 @@ from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.results.row import CellIdentity, Measurement, now, result_row
 
 _MAX_MESSAGE = 500
+#: a warning's first line is cut to this many characters in the row's list of them
+_MAX_EACH = 150
 
 
 @dataclass
@@ -107,22 +111,6 @@ def with_preprocessing(preprocessor: Any | None, estimator: Any) -> Any:
     return Pipeline([("preprocess", preprocessor), ("model", estimator)])
 
 
-def _estimator_facts(estimator: Any) -> dict[str, Any]:
-    """What a fitted estimator may report about itself (nets: device, history, GPU memory)."""
-    facts: dict[str, Any] = {}
-    if getattr(estimator, "device_", None):
-        facts["device"] = estimator.device_
-    if getattr(estimator, "history_", None) is not None:
-        facts["history"] = json.dumps(estimator.history_)
-    if getattr(estimator, "peak_gpu_memory_mb_", None) is not None:
-        facts["peak_gpu_mb"] = estimator.peak_gpu_memory_mb_
-    if getattr(estimator, "warmup_seconds_", None) is not None:
-        facts["warmup_seconds"] = estimator.warmup_seconds_
-    if isinstance(getattr(estimator, "diverged_", None), str):
-        facts["diverged"] = estimator.diverged_
-    return facts
-
-
 def _setup(
     spec: EstimatorSpec,
     cell: Cell,
@@ -135,18 +123,23 @@ def _setup(
     measurement.params = json.dumps(
         spec.resolve_params(overrides, seed=cell.seed, threads=cell.threads),
         sort_keys=True,
-        default=str,
+        default=json_value,
     )
     return construct(spec, cell, dataset, overrides)
 
 
 def _warm_up(estimator: Any, preprocessor: Any | None, dataset: Dataset, rows: np.ndarray) -> None:
     """Pay a library's cold start (torch's kernels, a CUDA context) outside the fit clock,
-    on the first 256 of ``rows`` (only those are read)."""
+    on the first 256 of ``rows`` and the first row of each class (only those are read: a
+    file sorted by its classes starts with one class, which no classifier fits on)."""
     from sklearn.base import clone
 
     if hasattr(estimator, "warm_up"):
-        sample, labels = dataset.rows(rows[:256]), dataset.y[rows[:256]]
+        picked = rows[:256]
+        if not dataset.is_regression:
+            _, first = np.unique(dataset.y[rows], return_index=True)
+            picked = np.union1d(picked, rows[first])
+        sample, labels = dataset.rows(picked), dataset.y[picked]
         if preprocessor is not None:
             sample = clone(preprocessor).fit_transform(sample, labels)
         estimator.warm_up(sample, labels)
@@ -180,6 +173,7 @@ def _predict_and_score(
         if proba is None:
             raw = estimator.predict_proba(X_ready)
             proba = align_proba(raw, estimator.classes_, dataset.n_classes)
+            proba = probabilities_agreeing(proba, y_pred)
         _check_finite(proba, "predicted probabilities", measurement)
     measurement.record(**score(y_test, y_pred, proba, dataset.n_classes))
     if proba is not None:
@@ -232,9 +226,9 @@ def _close(
         measurement.predict_ms_per_1k = measurement.predict_seconds * 1000 * 1000 / n_test
     # a divergence is the fitted estimator's own (diverged_): folds fitted together share
     # their warnings, so the row says its own fold's, first
-    messages = sorted(
+    messages = sorted(  # each cut short, so that a long one leaves room for the others
         {
-            f"{w.category.__name__}: {str(w.message).splitlines()[0]}"
+            f"{w.category.__name__}: {(str(w.message).splitlines() or [''])[0][:_MAX_EACH]}"
             for w in caught
             if not issubclass(w.category, DivergenceWarning)
         }
@@ -248,7 +242,9 @@ def _close(
 @contextmanager
 def _recording_warnings() -> Iterator[list[warnings.WarningMessage]]:
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        # each warning once per place it is raised from, as Python's default shows them: a fit
+        # warning a million times was charged 5 s and 360 MB of records ("always")
+        warnings.simplefilter("default")
         yield caught
 
 
@@ -323,7 +319,7 @@ def _fit_cells(
         ]
         reason = fit_step(spec, [estimator for estimator, _ in built], data, measurements)
     for (estimator, _), measurement in zip(built, measurements, strict=True):
-        measurement.record(**_estimator_facts(estimator))
+        measurement.record(**estimator_facts(estimator))
     if reason is not None:
         warnings.warn(f"the folds were fitted one after another: {reason}", stacklevel=3)
     return built, reason

@@ -94,6 +94,20 @@ class SplitRecipe:
         )
 
 
+def _typo_of(small: list[str], names: tuple, counts: np.ndarray, n_folds: int) -> str:
+    """`` Is 'Gento' a typo of 'Gentoo'?`` for the first of the ``small`` classes spelled
+    almost as one with enough rows (penguins with 'Gento' and 'Adelie.' among the species),
+    else ""."""
+    import difflib
+
+    large = [str(names[i]) for i in np.flatnonzero(counts >= n_folds)]
+    for name in small:
+        close = difflib.get_close_matches(str(name), large, n=1, cutoff=0.8)
+        if close:
+            return f" Is {name!r} a typo of {close[0]!r}?"
+    return ""
+
+
 def check_folds(dataset: Dataset, n_folds: int) -> None:
     """Refuse a fold count that stratified k-fold cannot honour, naming the class (or, for
     regression, a dataset with fewer rows than folds)."""
@@ -118,11 +132,13 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
                 f"dataset {dataset.name!r}: class{'es' if len(single) > 1 else ''} {shown}"
                 f"{column} ha{'ve' if len(single) > 1 else 's'} a single row, which cannot be "
                 "both trained on and tested; drop those rows, or merge the class into another."
+                + _typo_of(single, dataset.class_names, counts, n_folds)
             )
         raise DatasetError(
             f"dataset {dataset.name!r}: class {dataset.class_names[smallest]!r}{column} has only "
             f"{counts[smallest]} samples, fewer than the {n_folds} folds asked for; "
             f"use --folds {max(int(counts[smallest]), 2)} or fewer."
+            + _typo_of([dataset.class_names[smallest]], dataset.class_names, counts, n_folds)
         )
 
 

@@ -5,7 +5,8 @@ its own session (a terminal's Ctrl-C reaches only the harness, and killing the
 session's process group also stops any helper processes the estimator
 started). Workers are reused from cell to cell, so a run pays the start-up
 (about a second: the interpreter and the imports) once per worker, not per
-cell; a worker is replaced after it was stopped at a limit or died, and before a cell of an
+cell; a worker is replaced after it was stopped at a limit, died or was spoilt by its last
+job (a thread left running, memory kept: ``worker.JobTraces``), and before a cell of an
 estimator that is not a net when it holds a net's library (torch): the memory a cell records
 is then what it would be in a new worker, and so is its headroom under a memory limit (a
 local pool sets such a worker aside for the nets' next cells instead: ``executors``).
@@ -84,6 +85,8 @@ class WorkerProcess:
         self.net_libraries: tuple[str, ...] = ()
         #: its least resident memory in MB after a job while it held one of them
         self.net_mb: float | None = None
+        #: why its last job left it unfit for another (it exits after that job's rows)
+        self.spoilt: str | None = None
         self._reset_cell()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -108,6 +111,7 @@ class WorkerProcess:
         self.fresh_mb = None
         self.net_libraries = ()
         self.net_mb = None
+        self.spoilt = None
         self._psutil = None
         self._children: list[Any] = []
         self._children_read = 0.0
@@ -194,8 +198,9 @@ class WorkerProcess:
 
     @property
     def fresh(self) -> bool:
-        """Alive, and not about to exit for being idle (so a cell sent now is not lost)."""
-        if not self.alive:
+        """Alive, not spoilt by its last job, and not about to exit for being idle (so a cell
+        sent now is not lost)."""
+        if not self.alive or self.spoilt is not None:
             return False
         if self.idle_seconds is None:
             return True
@@ -246,6 +251,8 @@ class WorkerProcess:
                     return payload
                 elif kind == "holds":
                     self._holds(tuple(payload))
+                elif kind == "spoilt":
+                    self.spoilt = payload
                 elif kind == "ready":
                     self.fresh_mb = payload
                 elif kind == "setup_failed":
@@ -286,7 +293,7 @@ class WorkerProcess:
                     "timeout",
                     f"stopped after {clock - self.submitted:.1f} s before the cell started: "
                     f"the worker did not load its data and estimator within {allowed:g} s "
-                    f"(--timeout plus {PREPARE_SECONDS:g} s to prepare).",
+                    f"({limits.seconds_from} plus {PREPARE_SECONDS:g} s to prepare).",
                 )
             return None
         since = self.started
@@ -294,7 +301,7 @@ class WorkerProcess:
             return self._give_up(
                 "timeout",
                 f"stopped after {clock - since:.1f} s: the cell exceeded the time limit of "
-                f"{limits.seconds:g} s (--timeout).",
+                f"{limits.seconds:g} s ({limits.seconds_from}).",
             )
         return None
 

@@ -14,6 +14,9 @@ stdout, so whatever an estimator prints cannot corrupt the protocol:
                         ("holds", [name, ...])    after each job: the nets' libraries its jobs
                                                   have loaded (torch...; not a setup, under
                                                   this run's or an earlier one's), then
+                        ("spoilt", reason)        before them, where the job left threads
+                                                  running or memory held (see
+                                                  :class:`JobTraces`); it exits after its rows
                         ("rows", [dict, ...])     the result row of each of the job's cells
 
 A crash in native code leaves the Python traceback in ``CRASH_FILE``
@@ -30,7 +33,9 @@ import faulthandler
 import os
 import signal
 import sys
+import threading
 from multiprocessing.connection import Connection
+from typing import Any
 
 from treesvsnets.bench.cells.measure import rss_mb_of
 from treesvsnets.bench.plan.jobs import JobRunner
@@ -42,16 +47,152 @@ from treesvsnets.child_processes import die_with_parent
 NET_LIBRARIES = ("torch", "tensorflow", "jax")
 
 
-def _restore(environment: dict[str, str]) -> None:
-    """Put back the environment a job changed (an estimator that set ``OMP_NUM_THREADS`` or
-    its own variables in ``fit``): the next job starts with the worker's, as in a new one."""
-    if os.environ != environment:
-        os.environ.clear()
-        os.environ.update(environment)
+#: a job that leaves this much more resident memory than it found once its data was loaded
+#: (a plugin's cache at module level, say) spoils its worker: the next cell's memory reading,
+#: and its headroom under ``--max-memory``, would carry it
+LEFT_MB = 128.0
+
+
+#: the signals whose handlers a job may change (the worker ignores Ctrl-C; an alarm's handler)
+_HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)
+
+
+def _numpy_state() -> tuple:
+    import numpy as np
+
+    return np.geterr(), np.random.get_state()
+
+
+def _numpy_restore(state: tuple) -> None:
+    import numpy as np
+
+    np.seterr(**state[0])
+    np.random.set_state(state[1])
+
+
+def _sklearn_state() -> dict:
+    import sklearn
+
+    return sklearn.get_config()
+
+
+def _sklearn_restore(state: dict) -> None:
+    import sklearn
+
+    sklearn.set_config(**state)
+
+
+def _torch_state() -> Any:
+    import torch
+
+    return torch.get_default_dtype()
+
+
+def _torch_restore(state: Any) -> None:
+    import torch
+
+    torch.set_default_dtype(state)
+
+
+#: a library's global settings a job may change (np.seterr, numpy's global random state,
+#: scikit-learn's set_config, torch's default dtype), read before the job where the library
+#: is loaded, and put back after it
+_LIBRARY_STATE = {
+    "numpy": (_numpy_state, _numpy_restore),
+    "sklearn": (_sklearn_state, _sklearn_restore),
+    "torch": (_torch_state, _torch_restore),
+}
 
 
 def _net_libraries() -> set[str]:
     return {name for name in NET_LIBRARIES if name in sys.modules}
+
+
+class JobTraces:
+    """What one job may leave in its worker for the next. Put back after it, as a new worker
+    would have them: the environment (an estimator that set ``OMP_NUM_THREADS``), the working
+    folder, the recursion limit, ``sys.path``, the signal handlers and a pending alarm, and
+    the libraries' global settings (:data:`_LIBRARY_STATE`). Not put back, but said
+    (:meth:`spoilt`), so the harness gives the next job a new worker: threads still running
+    (they would share the next cell's cores), its stdout or stderr closed, and memory a
+    plugin's estimator kept (:data:`LEFT_MB`; not a net's library, which the harness handles
+    itself, nor the job's data, loaded before its clock starts)."""
+
+    def __init__(self) -> None:
+        self.environment = dict(os.environ)
+        self.cwd = os.getcwd()
+        self.recursion_limit = sys.getrecursionlimit()
+        self.path = list(sys.path)
+        self.handlers = {number: signal.getsignal(number) for number in _HANDLED}
+        self.libraries = {
+            name: take() for name, (take, _) in _LIBRARY_STATE.items() if name in sys.modules
+        }
+        self.threads = set(threading.enumerate())
+        self.net_libraries = _net_libraries()
+        self.loaded_mb: float | None = None
+
+    def started(self) -> None:
+        """The job's data is loaded: what it holds from now on is the estimator's."""
+        self.loaded_mb = rss_mb_of()
+
+    def restore(self) -> None:
+        if os.environ != self.environment:
+            os.environ.clear()
+            os.environ.update(self.environment)
+        if os.getcwd() != self.cwd:
+            os.chdir(self.cwd)
+        sys.setrecursionlimit(self.recursion_limit)
+        sys.path[:] = self.path
+        signal.setitimer(signal.ITIMER_REAL, 0)  # an alarm the job set and did not cancel
+        for number, handler in self.handlers.items():
+            if signal.getsignal(number) is not handler and handler is not None:
+                signal.signal(number, handler)
+        for name, state in self.libraries.items():
+            _LIBRARY_STATE[name][1](state)
+
+    def spoilt(self, by_plugin: bool) -> str | None:
+        """Why the next job should have another worker, or None; memory is weighed for an
+        estimator a plugin registered (``by_plugin``) only: a built-in's allocator keeps what
+        a big table's fit freed, and a new worker per cell would load the table each time."""
+        running = [t.name for t in threading.enumerate() if t not in self.threads and t.is_alive()]
+        if running:
+            return f"the job left {len(running)} thread(s) running ({', '.join(running[:3])})"
+        try:
+            os.fstat(1), os.fstat(2)
+        except OSError:
+            return "the job closed the worker's stdout or stderr"
+        if not by_plugin:
+            return None
+        now = rss_mb_of()
+        if self.loaded_mb is None or now is None or _net_libraries() - self.net_libraries:
+            return None
+        if now - self.loaded_mb > LEFT_MB:
+            return f"the job left {now - self.loaded_mb:.0f} MB more resident memory held"
+        return None
+
+
+def _stop_escaped_children() -> None:
+    """Kill the processes a job started in a session of their own (``start_new_session``):
+    killing the worker's process group, as the harness does, would not reach them, and they
+    would outlive the run. Read from Linux's ``/proc/self/task/*/children``; elsewhere
+    nothing is done."""
+    own = os.getsid(0)
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/children") as handle:
+                children = [int(pid) for pid in handle.read().split()]
+        except (OSError, ValueError):
+            continue
+        for pid in children:
+            try:
+                if os.getsid(pid) != own:
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                continue  # gone meanwhile
 
 
 def _preload() -> None:
@@ -63,12 +204,18 @@ def _preload() -> None:
     import sklearn.pipeline  # noqa: F401
 
 
+#: :func:`serve`'s answer when a job spoilt the worker: it exits at once, not waiting for the
+#: threads the job left running
+SPOILT = 3
+
+
 def serve(
     connection: Connection, idle_seconds: float | None = None, fresh_mb: float | None = None
 ) -> int:
-    """Answer the harness until it stops this worker, goes away, or leaves it idle for
-    ``idle_seconds``. A later setup replaces the earlier one (a parked worker taken by
-    another run: :func:`treesvsnets.bench.execute.executors._worker_for`)."""
+    """Answer the harness until it stops this worker, goes away, leaves it idle for
+    ``idle_seconds``, or a job spoils it (:data:`SPOILT`). A later setup replaces the
+    earlier one (a parked worker taken by another run:
+    :func:`treesvsnets.bench.execute.executors._worker_for`)."""
     runner: JobRunner | None = None
     by_jobs: set[str] = set()  # the nets' libraries its jobs loaded (not a setup: a plugin's)
     while True:
@@ -87,12 +234,29 @@ def serve(
             connection.send(("ready", fresh_mb))
         elif kind == "job":
             assert runner is not None, "a job came before the setup"
-            environment, before = dict(os.environ), _net_libraries()
-            rows = runner.run(payload, started=lambda: connection.send(("started", None)))
-            _restore(environment)
-            by_jobs |= _net_libraries() - before
+            traces = JobTraces()
+
+            def started(traces: JobTraces = traces) -> None:
+                traces.started()
+                connection.send(("started", None))
+
+            rows = runner.run(payload, started=started)
+            traces.restore()
+            _stop_escaped_children()
+            by_jobs |= _net_libraries() - traces.net_libraries
+            names = {row.get("estimator") for row in rows}
+            by_plugin = any(
+                spec.source != "builtin"
+                for (name, _), spec in runner.specs.items()
+                if name in names
+            )
+            spoilt = traces.spoilt(by_plugin)
+            if spoilt is not None:
+                connection.send(("spoilt", spoilt))
             connection.send(("holds", sorted(by_jobs)))
             connection.send(("rows", rows))
+            if spoilt is not None:
+                return SPOILT
         elif kind == "stop":
             return 0
 
@@ -111,7 +275,10 @@ def main(argv: list[str]) -> int:
         faulthandler.enable(crash_file)  # a segfault leaves its Python traceback there
         idle_seconds = float(argv[3]) if len(argv) > 3 else None
         _preload()
-        return serve(connection, idle_seconds, rss_mb_of())
+        code = serve(connection, idle_seconds, rss_mb_of())
+    if code == SPOILT:
+        os._exit(0)  # a thread the job left would keep an orderly exit waiting
+    return code
 
 
 if __name__ == "__main__":

@@ -240,8 +240,9 @@ def skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str,
 
     An estimator without a version for a dataset's task (``logreg`` on regression, ``ridge``
     on classification) does not run there: refused with one sentence when the user named it
-    (``-e logreg``), silently passed over when it came with the default, a family or ``all``
-    (``-e linear`` picks logreg or ridge per dataset). An estimator that needs images (or
+    (``-e logreg``), left out and listed here when a suite's own list names it, silently
+    passed over when it came with the default, a family or ``all`` (``-e linear`` picks
+    logreg or ridge per dataset). An estimator that needs images (or
     sequences) on a dataset without that shape is refused when named, else left out of that
     dataset and listed here (the default suite has ``cnn``, and ``treesvsnets run -d
     table.csv`` must work)."""
@@ -266,6 +267,8 @@ def skips(config: RunConfig, specs: list, datasets: list) -> dict[str, dict[str,
                             else "; leave it out for this dataset."
                         )
                     )
+                if name in config.estimators:  # a suite's own list names it: said, not silent
+                    skips.setdefault(dataset.name, {})[name] = f"no {dataset.task} version"
             elif (need := missing_shape(spec.capabilities, dataset)) is not None:
                 what, where = need
                 if spec.name in named:
@@ -290,18 +293,19 @@ def missing_shape(capabilities: frozenset[str], dataset: Dataset) -> tuple[str, 
 def check_tasks(config: RunConfig, datasets: list[Dataset], tables: set[str]) -> None:
     """Settings that do not fit a dataset's task: --task on a built-in dataset of the other
     task (``tables`` names the table files, whose target --task reads), --class-weight on
-    regression, --resample on regression, a --metric that is the score of no dataset's
-    task."""
-    from treesvsnets.tasks import REGRESSION, chosen_names, metric_choices, metric_tasks
+    regression, --resample on regression, --target-bins without a regression dataset, a
+    --metric that is the score of no dataset's task."""
+    from treesvsnets.tasks import REGRESSION, metric_off_task
 
-    tasks = {dataset.task for dataset in datasets}
-    for name in chosen_names(config.metric):
-        if not tasks & set(metric_tasks(name)):
-            raise ConfigError(
-                f"metric {name!r} is a {' and '.join(metric_tasks(name))} score, and this "
-                f"run's datasets are all {' and '.join(sorted(tasks))}; choose one of "
-                f"{metric_choices()}."
-            )
+    off_task = metric_off_task(config.metric, {dataset.task for dataset in datasets}, "this run's")
+    if off_task is not None:
+        raise ConfigError(off_task)
+    if config.target_bins and all(dataset.task != REGRESSION for dataset in datasets):
+        raise ConfigError(
+            f"target_bins {config.target_bins} stratifies a regression target's folds, and "
+            "this run's datasets are all classification (stratified on their classes "
+            "already); drop --target-bins."
+        )
 
     for dataset in datasets:
         if config.task and config.task != dataset.task and dataset.name not in tables:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from treesvsnets.bench.cells.splits import SplitPlan
-from treesvsnets.bench.plan.jobs import CellJob, Job, JobRunner, TrialJob
+from treesvsnets.bench.plan.jobs import CellJob, Job, JobRunner, Limits, TrialJob
 from treesvsnets.bench.tune.search import MAX_TRIALS, Search
 from treesvsnets.bench.tune.selection import STEPS
 from treesvsnets.datasets.base import Dataset
@@ -164,7 +164,7 @@ class _SearchSlot:
             dataset=template.dataset,
             plan=template.plan,
             identity=template.identity,
-            limits=template.limits,
+            limits=self._trial_limits(),
             artifacts_dir=template.artifacts_dir,
             trial=number,
             sampler=self.search.sampler if number else "default",
@@ -173,6 +173,15 @@ class _SearchSlot:
             metric=self.search.metric.column,
             keep_predictions=self.ensemble_steps is not None,
         )
+
+    def _trial_limits(self) -> Limits:
+        """A trial's limits: the cell's, and with ``--tune-time`` no longer than the search's
+        whole budget (a trial that hangs would otherwise hold its search, and the run, forever
+        where no ``--timeout`` is set; one that outlasts the whole budget has no place in it)."""
+        limits, budget = self.template.limits, self.search.budget.seconds
+        if budget is None or (limits.seconds is not None and limits.seconds <= budget):
+            return limits
+        return replace(limits, seconds=budget, seconds_from="--tune-time, the search's budget")
 
     def _identity(self, tuning: str) -> CellIdentity:
         """The row's identity: the default's, with the search's outcome."""

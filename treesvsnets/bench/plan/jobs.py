@@ -52,6 +52,8 @@ class Limits:
 
     seconds: float | None = None
     memory_mb: float | None = None
+    #: the setting ``seconds`` comes from, as a stopped row names it
+    seconds_from: str = "--timeout"
 
 
 @dataclass(frozen=True)

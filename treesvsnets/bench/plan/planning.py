@@ -16,6 +16,7 @@ split plans; ``notes`` is what the run's first lines say.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -101,6 +102,7 @@ class RunPlan:
         return Manifest(
             run_id=run_id,
             config=config.to_dict(),
+            working_dir=os.getcwd(),
             estimators=[
                 {
                     "name": spec.name,
@@ -147,7 +149,7 @@ class RunPlan:
         """What the user should know before the first cell: how tables were read, what was
         left out."""
         tables = [
-            data_note(dataset, self.paths.get(dataset.name, dataset.name))
+            data_note(dataset, self.paths.get(dataset.name, dataset.name), self.config.subsample)
             for dataset in self.datasets
             if dataset.cleaning
         ]
@@ -296,10 +298,11 @@ def _split_plans(
     return plans
 
 
-def data_note(dataset: Dataset, path: str) -> str:
+def data_note(dataset: Dataset, path: str, subsample: int | None = None) -> str:
     """One line on how a table (read from ``path``) was read: its target, what cleaning
-    removed, what the columns became."""
+    removed, what the columns became (and the rows ``--subsample`` keeps of those used)."""
     cleaning = dataset.cleaning
+    kept = subsample is not None and subsample < (cleaning.get("rows_used") or 0)
     removed = [
         f"{cleaning[key]} {what}"
         for key, what in (
@@ -332,7 +335,21 @@ def data_note(dataset: Dataset, path: str) -> str:
             else ""
         )
         + (f", {cleaning['row_cap']}" if cleaning.get("row_cap") else "")
+        + (f", of which --subsample keeps {subsample} (stratified)" if kept else "")
+        + (
+            f"; 'None' in the target read as a class ({cleaning['target_none_as_class']} rows; "
+            "null_tokens = [...] with 'None' reads it as missing)"
+            if cleaning.get("target_none_as_class")
+            else ""
+        )
         + (f"; columns: {columns}" if columns else "")
+        + (
+            "; suspected leakage, check before trusting any score: "
+            + ", ".join(cleaning["columns_finer_than_target"])
+            + " (each value goes with a single class)"
+            if cleaning.get("columns_finer_than_target")
+            else ""
+        )
         + (f"; dropped: {', '.join(dropped)}" if dropped else "")
         + (f"; values unread, now missing: {', '.join(unread)}" if unread else "")
         + (
@@ -352,16 +369,22 @@ def describe_dataset(
     return {**dataset.describe(), **table}
 
 
-def recorded_names(datasets: list[dict[str, Any]]) -> dict[str, str]:
-    """A manifest's table files (their path as given) -> the name each went by in its run:
-    a run written before tables had short names records the path as the name."""
+def recorded_names(datasets: list[dict[str, Any]], origin: str | None = None) -> dict[str, str]:
+    """A manifest's table files (their path as given; made absolute from ``origin``, the
+    folder the run started in, for a config :func:`~treesvsnets.config_paths.rebased`
+    there) -> the name each went by in its run: a run written before tables had short names
+    records the path as the name."""
+    from treesvsnets.config_paths import from_folder
     from treesvsnets.datasets.tables import looks_like_table
 
-    return {
+    paths = {
         entry.get("path") or entry["name"]: entry["name"]
         for entry in datasets
         if entry.get("path") or looks_like_table(entry["name"])
     }
+    if origin is None:
+        return paths
+    return {from_folder(origin, path): name for path, name in paths.items()}
 
 
 def untuned(prepared: RunPlan) -> list[str]:
