@@ -180,6 +180,20 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
         ),
         (["run", "--config", "missing.toml"], "config file 'missing.toml' does not exist."),
         (["report", "nowhere"], "'nowhere' is not a run folder: it has no manifest.json."),
+        (
+            ["run", "-d", "iris", "--timeout", "inf"],  # written as Infinity: no JSON parser's
+            "'timeout' must be a positive, finite number of seconds (leave it out for no limit)",
+        ),
+        (["inspect", "."], "data file '.' is a folder, not a table file."),  # "does not exist"
+        (
+            ["run", "-d", "iris", "--target-bins", "3"],  # it was ignored, the split unchanged
+            "target_bins 3 stratifies a regression target's folds, and this run's datasets are "
+            "all classification",
+        ),
+        (
+            ["check", "nothere.py"],  # "unknown estimator 'nothere.py'"
+            "'nothere.py' is a file, not an estimator (and no such file exists): name a class",
+        ),
     ],
 )
 def test_bad_input_gives_one_sentence_and_exit_2(tmp_path, args, message):
@@ -521,3 +535,36 @@ def test_the_tests_fork_server_runs_a_command_as_a_new_interpreter_does(tmp_path
     pd.testing.assert_frame_equal(*rows)
     assert (rows[0]["status"] == "ok").all() and len(rows[0]) == 6
     assert forked.stdout.splitlines()[0] == new.stdout.splitlines()[0]  # the board's header
+
+
+def test_a_damaged_store_or_a_metric_the_runs_lack_is_one_sentence_and_nothing_is_written(
+    tmp_path,
+):
+    done = cli("run", "-d", "iris", "-e", "logreg", "--folds", "2", "--out", tmp_path, "-q")
+    assert done.returncode == 0, done.stderr
+    run_dir = only_run_dir(tmp_path)
+    summary = (run_dir / "summary.csv").read_text()
+    for metric, words in (("auc", "metric must be one of accuracy"), ("rmse", "a regression")):
+        done = cli("report", run_dir, "--metric", metric)  # it was ignored: judged by accuracy
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert words in done.stderr
+
+    store = run_dir / "results.sqlite"
+    for name in ("results.sqlite-wal", "results.sqlite-shm"):
+        (run_dir / name).unlink(missing_ok=True)
+    store.write_bytes(b"")  # emptied: its report said "cells: 4 ok" and showed none
+    done = cli("report", run_dir)
+    assert done.returncode == 2 and "holds no result rows, though the run recorded 4" in (
+        done.stderr
+    )
+    assert (run_dir / "summary.csv").read_text() == summary  # not overwritten
+
+    store.write_bytes(b"not a database at all")
+    for args in (["report", run_dir], ["compare", run_dir, run_dir], ["run", "--resume", run_dir]):
+        done = cli(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.strip().splitlines() == [
+            f"treesvsnets: error: {str(store)!r} is not a readable results store (file is "
+            "not a database); restore it from a copy, or run again into another folder."
+        ]
+    assert store.read_bytes() == b"not a database at all"

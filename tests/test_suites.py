@@ -359,3 +359,35 @@ def test_a_suites_estimators_are_passed_over_where_they_cannot_run(tmp_path):
     assert sorted(rows.loc[rows["estimator"] == "logreg", "fold"]) == [0, 0, 1, 1]
     assert sorted(rows.loc[rows["estimator"] == "cnn", "fold"]) == [0, 1]
     assert set(rows.loc[rows["dataset"] == "iris", "estimator"]) == {"logreg", "dummy"}
+
+
+def test_a_suites_estimator_without_a_version_for_a_datasets_task_is_said_left_out(tmp_path):
+    """docs/suites.md says so; the code passed logreg over on a regression dataset without a
+    word, and the manifest listed nothing skipped."""
+    import treesvsnets
+
+    suite = tmp_path / "mixed.toml"
+    suite.write_text('datasets = ["iris", "diabetes"]\n[defaults]\nestimators = ["logreg", "gb"]\n')
+    result = treesvsnets.run(suite=str(suite), folds=2, isolate=False, progress=False,
+                             baseline=False, out=tmp_path / "runs")  # fmt: skip
+    ran = result.rows.groupby("dataset")["estimator"].unique().map(set).to_dict()
+    assert ran == {"iris": {"logreg", "gb"}, "diabetes": {"gb"}}
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())
+    assert manifest["skipped"] == [
+        {"dataset": "diabetes", "estimator": "logreg", "reason": "no regression version"}
+    ]
+
+
+def test_a_target_flag_that_contradicts_a_suite_tables_own_is_refused(tmp_path):
+    """--target lost to the suite's per-table target without a word."""
+    write_table(dirty_frame(), tmp_path / "t.csv")
+    suite = tmp_path / "mine.toml"
+    suite.write_text('datasets = [{path = "t.csv", target = "label"}]\n')
+    args = ("run", "--suite", suite, "-e", "logreg", "--folds", "2", "-q", "--out", tmp_path / "r")
+    done = cli(*args, "--target", "city")
+    assert done.returncode == 2 and done.stderr.strip() == (
+        f"treesvsnets: error: --target 'city' and the target 'label' given for "
+        f"'{tmp_path / 't.csv'}' (by the suite or config file) disagree; drop --target, or "
+        "change the table's."
+    )
+    assert cli(*args, "--target", "label").returncode == 0  # the same: no conflict

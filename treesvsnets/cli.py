@@ -162,8 +162,8 @@ def _what_is_kept(started: list[Any], resumed: Path | None) -> str:
     """What a stopped run leaves (``resumed``: the folder of the run being finished): a
     complete run stopped after its last cell (while its leaderboard is printed, or its
     report written) needs no resuming, perhaps its report."""
-    if not started and resumed is None:
-        return "finished cells are kept"
+    if not started and resumed is None:  # stopped while planning: no folder, no cell yet
+        return "stopped before its run folder was made: nothing was written"
     from treesvsnets.results.folder import RunFolder
 
     run_dir = started[0].run_dir if started else resumed

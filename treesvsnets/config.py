@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from treesvsnets import config_fields as checks
-from treesvsnets.config_checks import check_across
+from treesvsnets.config_checks import check_across, check_target_against_tables
 from treesvsnets.config_fields import (
     DEVICES,
     PROTOCOLS,
@@ -35,7 +35,8 @@ from treesvsnets.config_fields import (
     parse_shape,
     setting,
 )
-from treesvsnets.errors import ConfigError
+from treesvsnets.config_values import held, written
+from treesvsnets.errors import ConfigError, did_you_mean
 from treesvsnets.suites import suite_overrides
 from treesvsnets.tasks import METRIC_DEFAULTS, METRIC_HELP, TASKS
 
@@ -44,8 +45,6 @@ DEFAULT_DATASETS = ("digits",)
 #: two nets, so a first run shows the comparison the tool is named for (plus ``dummy``, which
 #: every run gets unless ``baseline = false``).
 DEFAULT_ESTIMATORS = ("ensemble", "linear", "dense", "cnn")
-#: the settings a config file or a manifest writes as lists, held as tuples
-LIST_KEYS = ("datasets", "estimators", "seeds", "plugins", "shape")
 
 __all__ = ["DEVICES", "PROTOCOLS", "SAMPLERS", "Flag", "RunConfig", "parse_memory"]
 
@@ -369,12 +368,16 @@ class RunConfig:
 
     def table_options(self, name: str) -> Any:
         """The TableOptions of dataset ``name`` when it is a table file, else None."""
+        from treesvsnets.datasets.table_files import same_file
         from treesvsnets.datasets.table_options import TableOptions
         from treesvsnets.datasets.tables import looks_like_table
 
         if not looks_like_table(name):
             return None
-        given = dict(self.tables.get(name, {}))
+        entry = self.tables.get(name)
+        if entry is None:  # the file under another spelling (./a.csv for a.csv)
+            entry = next((v for k, v in self.tables.items() if same_file(k, name)), {})
+        given = dict(entry)
         if self.target is not None:
             given.setdefault("target", self.target)
         if self.task is not None:
@@ -385,14 +388,28 @@ class RunConfig:
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with the given keys replaced (``None``: not given; a suite: suite_overrides)."""
+        unknown = [key for key in overrides if key not in KEYS]
+        if unknown:  # a misspelt keyword argument of treesvsnets.run
+            raise ConfigError(
+                f"unknown setting {unknown[0]!r}; valid settings are: {', '.join(KEYS)}."
+                + did_you_mean(unknown[0], KEYS)
+            )
         given = {key: value for key, value in overrides.items() if value is not None}
+        if isinstance(given.get("suite"), Path):  # a suite's file as a notebook names it
+            given["suite"] = str(given["suite"])
         if "suite" in given or ("datasets" in given and self.suite):
             given = suite_overrides(self, given)
+        if "target" in given and "tables" not in overrides:
+            check_target_against_tables(
+                given["target"],
+                given.get("tables", self.tables),
+                given.get("datasets", self.datasets),
+            )
         return replace(self, **{key: held(key, value) for key, value in given.items()})
 
     def to_dict(self) -> dict[str, Any]:
         """Every setting as TOML and JSON write it (lists, not tuples; paths as text)."""
-        return {f.name: _written(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: written(getattr(self, f.name)) for f in fields(self)}
 
     def execution(self) -> dict[str, Any]:
         """The keys that say how cells run, not what they compute."""
@@ -410,29 +427,6 @@ class RunConfig:
         known = {key: value for key, value in data.items() if key in KEYS}
         known.setdefault("baseline", False)  # a run recorded before the baseline had none
         return cls(**{key: held(key, value) for key, value in known.items()})
-
-
-def held(key: str, value: Any) -> Any:
-    """A setting's value as RunConfig holds it: lists as tuples, folders as paths, a list of
-    metrics as one per task (``roc_auc,mae``); anything else as given, for its check to judge."""
-    if key in LIST_KEYS and isinstance(value, list | tuple):
-        return tuple(value)
-    if (
-        key == "metric"
-        and isinstance(value, list | tuple)
-        and all(isinstance(v, str) for v in value)
-    ):
-        return ",".join(value)  # metric = ["roc_auc", "mae"]: one score per task
-    if key in ("out", "data_dir") and isinstance(value, str | Path):
-        return Path(value)
-    return value
-
-
-def _written(value: Any) -> Any:
-    """A setting's value as a file writes it: the inverse of :func:`held`."""
-    if isinstance(value, tuple):
-        return list(value)
-    return str(value) if isinstance(value, Path) else value
 
 
 KEYS = tuple(f.name for f in fields(RunConfig))

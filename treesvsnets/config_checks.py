@@ -5,7 +5,7 @@ limits and several jobs need worker processes. Each refusal is one sentence (Con
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from treesvsnets.errors import ConfigError
 
@@ -104,3 +104,21 @@ def _isolation(config: RunConfig) -> None:
             f"{', '.join(repr(flag) for flag in needs_workers)} {verb} cells in worker "
             f"processes; drop --in-process (isolate = false in a config file) or {setting}."
         )
+
+
+def check_target_against_tables(
+    target: str, tables: dict[str, dict[str, Any]], datasets: tuple[str, ...]
+) -> None:
+    """A ``target`` given over a suite's or a config file's tables (``--target``) that one of
+    the run's tables names otherwise: which one is meant cannot be told (the table's own
+    won, silently). A file's own ``target`` beside its ``[tables]`` is their default, not a
+    conflict."""
+    from treesvsnets.datasets.table_files import same_file
+
+    for path, entry in tables.items():
+        in_run = any(same_file(path, name) for name in datasets)
+        if in_run and entry.get("target") not in (None, target):
+            raise ConfigError(
+                f"--target {target!r} and the target {entry['target']!r} given for {path!r} "
+                "(by the suite or config file) disagree; drop --target, or change the table's."
+            )

@@ -130,8 +130,10 @@ def bins(value: Any) -> str | None:
 
 
 def seconds(value: Any) -> str | None:
-    ok = value is None or (is_number(value) and value > 0)
-    return None if ok else "a positive number of seconds"
+    import math
+
+    ok = value is None or (is_number(value) and value > 0 and math.isfinite(value))
+    return None if ok else "a positive, finite number of seconds (leave it out for no limit)"
 
 
 def memory(value: Any) -> str | None:

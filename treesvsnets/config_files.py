@@ -11,7 +11,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from treesvsnets.config import KEYS, LIST_KEYS, RunConfig, held
+from treesvsnets.config import KEYS, RunConfig
+from treesvsnets.config_values import LIST_KEYS, held
 from treesvsnets.errors import ConfigError, did_you_mean
 
 
@@ -34,6 +35,21 @@ def dataset_entries(
         else:
             names.append(entry)
     return names, tables
+
+
+def _check_table_keys(tables: Any, datasets: list[Any], path: Path) -> None:
+    """Each ``[tables."file"]`` of a file that lists its datasets names one of them (under
+    any spelling of its path): an entry that names none would be silently ignored, its
+    target with it (the run would learn the last column)."""
+    from treesvsnets.datasets.table_files import same_file
+
+    files = [name for name in datasets if isinstance(name, str)]
+    for key in tables if isinstance(tables, dict) else ():
+        if not any(same_file(key, name) for name in files):
+            raise ConfigError(
+                f"{path}: [tables.\"{key}\"] names no dataset of its 'datasets' "
+                f"({', '.join(map(repr, files))}); write the path as a dataset's, or add it."
+            )
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
@@ -88,6 +104,7 @@ def load_toml(path: str | Path) -> RunConfig:
         data["datasets"], tables = dataset_entries(data["datasets"], data.get("tables", {}), path)
         if tables:
             data["tables"] = tables
+        _check_table_keys(tables, data["datasets"], path)
     for key in ("out", "data_dir"):
         if key in data and not isinstance(data[key], str):
             raise ConfigError(f"{path}: {key!r} must be a folder path, got {data[key]!r}.")

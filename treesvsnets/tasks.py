@@ -149,6 +149,19 @@ def metric_problem(chosen: str) -> str | None:
     return None
 
 
+def metric_off_task(chosen: str | None, tasks: set[str], whose: str) -> str | None:
+    """The sentence refusing a ``metric`` setting one of whose names is a score of none of
+    ``tasks`` (the tasks of ``whose`` datasets: "this run's"), or None."""
+    for name in chosen_names(chosen):
+        if not tasks & set(metric_tasks(name)):
+            return (
+                f"metric {name!r} is a {' and '.join(metric_tasks(name))} score, and {whose} "
+                f"datasets are all {' and '.join(sorted(tasks))}; choose one of "
+                f"{metric_choices()}."
+            )
+    return None
+
+
 def metric_choices() -> str:
     """The names a run's ``metric`` may take, per task, with each default and direction
     (higher is better unless said): what a refused ``--metric`` lists."""

@@ -173,7 +173,8 @@ def _entries(entries: list[Any], path: Path, where: str) -> tuple[list[str], dic
 
 def _defaults(defaults: Any, where: str) -> dict[str, Any]:
     """A suite's [defaults]: run settings, each checked as the setting checks it."""
-    from treesvsnets.config import KEYS, LIST_KEYS, RunConfig, held
+    from treesvsnets.config import KEYS, RunConfig
+    from treesvsnets.config_values import LIST_KEYS, held
 
     if not isinstance(defaults, dict):
         raise ConfigError(f"{where}: defaults must be a table of settings, e.g. folds = 3.")

@@ -1,0 +1,52 @@
+"""The library's own calls take what a notebook passes them, and refuse the rest in one sentence.
+
+A misspelt keyword of ``treesvsnets.run``, a ``Path``, a dict of settings, a DataFrame for
+``inspect_table``: each gave Python's raw TypeError or AttributeError (a probe of 2026-12-07).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import treesvsnets
+from tests.helpers.tables import dirty_frame, write_table
+from treesvsnets.errors import ConfigError
+
+QUICK = {"estimators": ["logreg"], "folds": 2, "isolate": False, "baseline": False}
+
+
+def test_a_misspelt_setting_or_a_config_of_another_kind_is_one_sentence():
+    with pytest.raises(ConfigError, match="unknown setting 'fold'.* Did you mean 'folds'"):
+        treesvsnets.run(datasets=["iris"], fold=3)
+    with pytest.raises(ConfigError, match="config must be a RunConfig or a dict"):
+        treesvsnets.run(5)
+    with pytest.raises(ConfigError, match="check_estimator takes an estimator's name"):
+        treesvsnets.check_estimator(5)
+    with pytest.raises(ConfigError, match="unknown option 'targt'.* Did you mean 'target'"):
+        treesvsnets.inspect_table("iris.csv", targt="label")
+
+
+def test_paths_and_a_dict_of_settings_are_taken_as_their_text_is(tmp_path):
+    table = write_table(dirty_frame(), tmp_path / "t.csv")
+    suite = tmp_path / "mine.toml"
+    suite.write_text('datasets = ["t.csv"]\n')
+    by_path = treesvsnets.run(datasets=[table], out=tmp_path / "a", progress=False, **QUICK)
+    by_dict = treesvsnets.run({"datasets": [str(table)], "out": tmp_path / "b", **QUICK},
+                              progress=False)  # fmt: skip
+    by_suite = treesvsnets.run(suite=suite, out=tmp_path / "c", progress=False, **QUICK)
+    for result in (by_dict, by_suite):
+        assert list(result.rows["accuracy"]) == list(by_path.rows["accuracy"])
+    assert set(by_suite.rows["dataset"]) == {"t"}
+
+
+def test_a_dataframe_is_profiled_as_its_file_would_be(tmp_path):
+    frame = dirty_frame()
+    from_file = treesvsnets.inspect_table(write_table(frame, tmp_path / "t.csv"), drop="user")
+    from_frame = treesvsnets.inspect_table(frame, drop="user")
+    assert from_frame.path == "the DataFrame" and Path(from_file.path).name == "t.csv"
+    assert [(c.name, c.kind) for c in from_frame.columns] == [
+        (c.name, c.kind) for c in from_file.columns
+    ]
+    assert from_frame.class_counts == from_file.class_counts
