@@ -127,3 +127,21 @@ def test_a_run_recorded_before_the_baseline_resumes_without_one():
     assert RunConfig.from_dict(config.to_dict()).baseline is True
     recorded = {k: v for k, v in config.to_dict().items() if k != "baseline"}
     assert RunConfig.from_dict(recorded).baseline is False
+
+
+def test_estimators_above_the_baseline_untold_for_want_of_folds_share_one_sentence(tmp_path):
+    """diabetes on 2 folds: every regressor had its own "not significantly better" warning, a
+    good R² too, and they drowned the warnings that say something."""
+    rows = treesvsnets.run(datasets=["diabetes"], estimators=["ridge", "gb"], folds=2,
+                           isolate=False, progress=False, out=tmp_path).rows  # fmt: skip
+    comparisons = {c.estimator: c for c in compare_to_baseline(rows)}
+    assert all(c.underpowered for c in comparisons.values())  # above dummy, p > 0.05
+    (sentence,) = not_better_sentences(rows)
+    assert (
+        sentence.startswith("2 estimators score above the dummy baseline on diabetes (RMSE ")
+        and "but are not significantly better over 2 folds, too few for the" in sentence
+    )
+    for name, c in comparisons.items():
+        assert f"{name} {c.metric.show(c.score)} (p = {c.p_value:.3g})" in sentence
+    alone = rows[rows["estimator"] != "gb"]  # one such estimator keeps its own sentence
+    assert not_better_sentences(alone) == [comparisons["ridge"].sentence()]

@@ -323,3 +323,34 @@ def test_methods_that_never_met_are_shown_without_a_rating_and_their_figures_dra
     assert section is not None and section.figures
     for figure in section.figures:
         assert (tmp_path / figure.path).is_file()
+
+
+def test_methods_tied_on_every_pair_are_rated_alike_without_a_solver_warning():
+    """Four methods tied in every battle (two runs of one config, compared): the ratings'
+    optimum is where Newton starts, its line search finds nothing better, and scikit-learn's
+    ConvergenceWarning about it reached the terminal of `compare`."""
+    import warnings
+
+    from treesvsnets.reports.aggregate import _bradley_terry
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ratings = _bradley_terry(np.ones((4, 4)) - np.eye(4))
+    assert np.allclose(ratings, 0.0)
+
+
+def test_compare_s_elo_footnote_says_its_anchor_and_the_methods_that_failed_everywhere():
+    """A's rf timed out on every fold: it was dropped from the fit without a word, and the
+    footnote still said "A's rf (default) = 1000"."""
+    from treesvsnets.reports.compare import _elo_lines, elo_changes
+
+    nan = float("nan")
+    both = {d: {"rf": [0.8, 0.82], "logreg": [0.7, 0.75], "dummy": [0.5, 0.5]} for d in "ab"}
+    failed = {d: {**scores, "rf": [nan, nan]} for d, scores in both.items()}
+    changes = elo_changes(score_rows(failed), score_rows(both), None)
+    assert list(changes["method"]) == ["logreg (default)"]
+    footnote = _elo_lines(changes)[-1]
+    assert "(no rf (default) of A is rated, so the ratings' mean is 1000)" in footnote
+    assert footnote.endswith("Not rated in A or B, every cell failed there: rf (default).")
+    footnote = _elo_lines(elo_changes(score_rows(both), score_rows(both), None))[-1]
+    assert "(A's rf (default) = 1000)" in footnote and "Not rated" not in footnote

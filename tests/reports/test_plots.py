@@ -97,3 +97,32 @@ def test_the_critical_difference_diagram_is_the_same_file_whatever_order_its_bar
         digests.add(hashlib.sha256(buffer.getvalue()).hexdigest())
     assert max(len(bar) for bar in found(ranks.pairwise_p > 0.05)) >= 3  # an order to change
     assert len(digests) == 1
+
+
+def test_long_class_labels_are_cut_so_the_confusion_matrix_keeps_its_room():
+    """penguins-raw's species ("Adelie Penguin (Pygoscelis adeliae)"): the matrix shrank to
+    60 px, its labels cut off, and matplotlib warned that the layout collapsed."""
+    import warnings
+
+    from treesvsnets.reports.plots import close, confusion_matrix, short_labels
+
+    species = [
+        "Adelie Penguin (Pygoscelis adeliae)",
+        "Chinstrap penguin (Pygoscelis antarctica)",
+        "Gentoo penguin (Pygoscelis papua)",
+    ]
+    assert short_labels(species) == [
+        "Adelie Penguin (P…",
+        "Chinstrap penguin…",
+        "Gentoo penguin (P…",
+    ]
+    alike = ["a very long class name 1", "a very long class name 2"]
+    assert short_labels(alike) == alike  # cut, they would read the same
+    assert short_labels(["setosa", "virginica"]) == ["setosa", "virginica"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = confusion_matrix(np.array([[151, 1, 0], [0, 68, 0], [1, 0, 123]]), species, "rf")
+        fig.canvas.draw()
+    labels = [label.get_text() for label in fig.axes[0].get_xticklabels()]
+    close(fig)
+    assert labels == short_labels(species)

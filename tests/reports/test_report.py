@@ -353,3 +353,22 @@ def test_datasets_whose_names_make_the_same_file_name_get_figures_of_their_own()
     assert slugs[1] == "my_data" and slugs[5] == "iris"  # safe names are kept as they are
     assert slugs[4] == slug("my data.csv") and slugs[4].startswith("my_data.csv-")
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", s) for s in slugs)
+
+
+def test_the_report_of_a_run_stopped_before_its_first_cell_names_no_score(tmp_path):
+    """Its legend said "RMSE is the mean ± ..." for a classification run with no rows."""
+    from treesvsnets.reports.header import legend
+    from treesvsnets.reports.report import write_report
+    from treesvsnets.results.folder import RunFolder
+
+    result = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2, isolate=False,
+                             progress=False, out=tmp_path / "runs")  # fmt: skip
+    manifest = RunFolder(result.run_dir).read_manifest()
+    manifest.status, manifest.cells_by_status, manifest.cells_missing = "interrupted", {}, 4
+    empty = result.rows.iloc[:0]
+    (tmp_path / "stopped").mkdir()
+    files = write_report(tmp_path / "stopped", empty, manifest, pd.DataFrame())
+    text = files.markdown.read_text()
+    assert "No cell has finished: there is nothing to rank yet." in text
+    assert "RMSE" not in text and "mean ± standard deviation" not in text
+    assert legend(empty.assign(task=[], vs_baseline=[]), None).startswith("No cell has")

@@ -241,3 +241,45 @@ def test_a_score_that_rounds_to_zero_shows_no_minus_sign():
     r2, accuracy = primary("regression", "r2"), primary("classification", None)
     assert r2.show(-0.00001) == "0.0000" and accuracy.show(-0.00001, signed=True) == "+0.0000"
     assert accuracy.show(-0.25, signed=True) == "-0.2500" and r2.show(0.5) == "0.5000"
+
+
+def test_a_side_that_ran_on_some_datasets_only_is_judged_where_it_met_the_other():
+    """-e linear is logreg on the classification sets and ridge on the regression one: logreg
+    spoke for the linear models, and the paragraph said "Across 3 datasets" and "the answer
+    holds on every part of the datasets", while rf beat ridge on the regression set."""
+    classification = score_rows(
+        {f"c{d}": {"rf": [0.7] * 3, "logreg": [0.8] * 3, "dummy": [0.5] * 3} for d in range(2)}
+    ).assign(family=lambda r: r["estimator"].map({"logreg": "linear"}).fillna(r["family"]))
+    regression = score_rows({"r0": {"rf": [0.2] * 3, "ridge": [0.5] * 3, "dummy": [0.9] * 3}})
+    regression = regression.assign(
+        task="regression",
+        rmse=regression.pop("accuracy"),
+        family=regression["estimator"].map({"ridge": "linear"}).fillna(regression["family"]),
+    )
+    rows = pd.concat([classification, regression], ignore_index=True)
+    facts = {"c0": DatasetFacts("classification", 500), "c1": DatasetFacts("classification", 500)}
+    facts["r0"] = DatasetFacts("regression", 500)
+    text = verdict(aggregate(rows, rounds=20), facts)
+    assert text.startswith("On the 2 of 3 datasets both ran, the best of the linear models")
+    assert "every part" not in text
+    assert "The answer holds on the parts where both ran: classification datasets" in text
+    assert "did not meet on regression datasets: no answer there." in text
+    assert "ridge (default) (1 of 3, Elo " in text and ", unbounded: no finite size)" in text
+
+
+def test_a_side_rated_on_its_failed_cells_is_said_so():
+    """rf timed out on 7 of its 9 cells: "logreg wins 89% of their battles" was right, and the
+    paragraph never said those battles were mostly against the baseline's error."""
+    nan = float("nan")
+    scores = _scores([-0.05] * 6)
+    for dataset, by_estimator in scores.items():
+        del by_estimator["xgboost"]  # rf alone speaks for the trees
+        if dataset in ("d0", "d1", "d2"):
+            by_estimator["rf"] = [nan] * 5
+    text = verdict(aggregate(score_rows(scores), rounds=20))
+    assert text.startswith("Across 6 datasets, the best of the tree ensembles, rf (default)")
+    assert (
+        "Part of this rests on failed cells, which count as the baseline's error: 50% of "
+        "rf (default)'s cells." in text
+    )
+    assert "failed cells" not in verdict(aggregate(score_rows(_scores([-0.05] * 6)), rounds=20))

@@ -176,6 +176,7 @@ def _bradley_terry(wins: np.ndarray) -> np.ndarray:
     """Log10-strengths × 400 from pooled win weights ``wins[a, b]`` (a over b), fitted by
     scikit-learn's logistic regression without intercept: one design row per met pair and
     outcome, weighted by the wins."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
     n = len(wins)
@@ -195,7 +196,12 @@ def _bradley_terry(wins: np.ndarray) -> np.ndarray:
     model = LogisticRegression(
         fit_intercept=False, C=BT_C, tol=1e-10, max_iter=100, solver="newton-cholesky"
     )
-    model.fit(X, y, sample_weight=weight)
+    # a method that beats every other on every dataset has no finite strength but for the
+    # penalty: Newton's line search may then give up and hand over to lbfgs, saying so in a
+    # ConvergenceWarning about the solver, not about the ratings (the penalty bounds them)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=weight)
     return SCALE * model.coef_[0]
 
 

@@ -81,8 +81,30 @@ class _Run:
 
 
 def _read(run_dir: str | Path) -> _Run:
+    """A run's folder, manifest, rows and trials; a store emptied since the run recorded its
+    cells is refused (a report of it would say the cells are fine, and show none)."""
     folder = RunFolder.open(run_dir)
-    return _Run(folder, folder.read_manifest(), folder.rows(), folder.trials())
+    manifest, rows = folder.read_manifest(), folder.rows()
+    recorded = sum(manifest.cells_by_status.values())
+    if rows.empty and recorded:
+        raise ConfigError(
+            f"{str(folder.store_path)!r} holds no result rows, though the run "
+            f"recorded {recorded} cells: it was emptied or replaced; restore it from a copy."
+        )
+    return _Run(folder, manifest, rows, folder.trials())
+
+
+def _check_metric(metric: str, runs: list[_Run]) -> None:
+    """A ``metric`` to judge the runs by must be a score of one of their datasets' tasks."""
+    from treesvsnets.tasks import metric_off_task, metric_problem, task_of
+
+    problem = metric_problem(metric)
+    if problem is not None:
+        raise ConfigError(f"metric must be {problem}, got {metric!r}.")
+    tasks = {task_of(task) for run in runs for task in run.rows.get("task", [None])}
+    off_task = metric_off_task(metric, tasks, "the runs'")
+    if off_task is not None:
+        raise ConfigError(off_task)
 
 
 def common_metric(metrics: Mapping[str, str | None]) -> str | None:
@@ -103,6 +125,8 @@ def combine_runs(run_dirs: Sequence[str | Path], metric: str | None = None) -> C
     (else by the runs' own setting, which must then be the same); one run comes back as it
     is. A :class:`~treesvsnets.errors.ConfigError` when they cannot be combined."""
     runs = [_read(run_dir) for run_dir in run_dirs]
+    if metric is not None:
+        _check_metric(metric, runs)
     chosen = metric or common_metric({run.folder.run_id: run.manifest.metric for run in runs})
     _check_splits(runs)
     if len(runs) == 1:

@@ -50,6 +50,7 @@ def elo_changes(rows_a: pd.DataFrame, rows_b: pd.DataFrame, metric: str | None) 
     """Each method in both runs (default and tuned): its Elo in A and in B on one scale (one
     fit over both runs' rows on the datasets both have, A's rf (default) at 1000 where it ran),
     the change and its 95% bootstrap interval; empty with fewer than 2 datasets in both."""
+    from treesvsnets.estimators.base import BASELINE_FAMILY
     from treesvsnets.reports.aggregate import ANCHOR_ELO, aggregate, method_name
 
     shared = set(rows_a["dataset"]) & set(rows_b["dataset"])
@@ -67,14 +68,23 @@ def elo_changes(rows_a: pd.DataFrame, rows_b: pd.DataFrame, metric: str | None) 
     ratings = dict(zip(fit.methods, fit.ratings, strict=True))
     anchor = method_name(f"rf [{TAGS[0]}]", None)
     shift = ANCHOR_ELO - ratings.get(anchor, ANCHOR_ELO)
-    entries = []
+    entries, unrated = [], []
+    baselines = set(rows_a.loc[rows_a["family"] == BASELINE_FAMILY, "estimator"])  # no rating
     for estimator, tuning in sorted(set(zip(rows_a["estimator"], rows_a["tuning"], strict=True))):
         a, b = (method_name(f"{estimator} [{tag}]", tuning) for tag in TAGS)
+        name = method_name(estimator, tuning)
         if a in ratings and b in ratings:
             change, low, high = fit.gap(b, a)
-            name = method_name(estimator, tuning)
             entries.append([name, ratings[a] + shift, ratings[b] + shift, change, low, high])
-    return pd.DataFrame(entries, columns=columns).sort_values("elo_b", ascending=False)
+        elif estimator not in baselines and all(
+            ((rows["estimator"] == estimator) & rows["dataset"].isin(shared)).any()
+            for rows in (rows_a, rows_b)
+        ):  # it ran on the shared datasets in both runs, and failed in one everywhere
+            unrated.append(name)
+    changes = pd.DataFrame(entries, columns=columns).sort_values("elo_b", ascending=False)
+    # what the footnote says: the scale's anchor, and the methods every cell of a run failed
+    changes.attrs.update(anchored=anchor in ratings, unrated=unrated)
+    return changes
 
 
 def environment_warnings(a: Manifest, b: Manifest) -> list[str]:
@@ -356,6 +366,18 @@ def _elo_lines(changes: pd.DataFrame | None) -> list[str]:
         ),
         "",
         "Elo of each method in A and in B on one scale: one Bradley-Terry fit over both runs' "
-        "rows on the datasets both have, each run's methods apart (A's rf (default) = 1000); "
-        "the interval resamples datasets; * it excludes 0.",
+        "rows on the datasets both have, each run's methods apart ("
+        + (
+            "A's rf (default) = 1000"
+            if changes.attrs.get("anchored", True)
+            else "no rf (default) of A is rated, so the ratings' mean is 1000"
+        )
+        + "); the interval resamples datasets; * it excludes 0."
+        + (
+            " Not rated in A or B, every cell failed there: "
+            + ", ".join(changes.attrs["unrated"])
+            + "."
+            if changes.attrs.get("unrated")
+            else ""
+        ),
     ]

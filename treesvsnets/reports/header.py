@@ -157,6 +157,8 @@ PROBABILITIES_LEGEND = (
 
 def legend(board: pd.DataFrame, metric: str | None) -> str:
     """The words under the report's title that say how to read its tables."""
+    if board.empty:  # a run stopped before its first cell ended: no table, no score to say
+        return "No cell has finished: there is nothing to rank yet."
     regression = primary(REGRESSION, metric)
     classifies = (board["task"] == CLASSIFICATION).any()
     label = primary(CLASSIFICATION, metric).label if classifies else regression.label

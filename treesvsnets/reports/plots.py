@@ -333,6 +333,24 @@ def summed_confusion(rows: pd.DataFrame, estimator: str) -> np.ndarray | None:
     return sum(matrices) if matrices else None
 
 
+#: a class label on a confusion matrix's axes is cut to this many characters (long labels
+#: left the matrix no room: penguins-raw's "Adelie Penguin (Pygoscelis adeliae)")
+LABEL_CHARACTERS = 18
+
+
+def short_labels(names: list[str], width: int = LABEL_CHARACTERS) -> list[str]:
+    """``names`` cut to ``width`` characters with an ellipsis, longer where that would make two
+    alike (the whole names, at worst)."""
+    names = [str(name) for name in names]
+    longest = max((len(name) for name in names), default=0)
+    while width < longest:
+        cut = [name if len(name) <= width else name[: width - 1] + "…" for name in names]
+        if len(set(cut)) == len(cut):
+            return cut
+        width += 8
+    return names
+
+
 def confusion_matrix(matrix: np.ndarray, class_names: list[str], title: str) -> Any:
     """A confusion matrix (counts summed over folds), rows true, columns predicted."""
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -340,7 +358,7 @@ def confusion_matrix(matrix: np.ndarray, class_names: list[str], title: str) -> 
     plt = pyplot()
     size = min(9.0, 2.5 + 0.45 * len(class_names))
     fig, ax = plt.subplots(figsize=(size, size * 0.85), layout="constrained")
-    ConfusionMatrixDisplay(matrix, display_labels=class_names).plot(
+    ConfusionMatrixDisplay(matrix, display_labels=short_labels(class_names)).plot(
         ax=ax, colorbar=False, xticks_rotation=45, values_format="d"
     )
     ax.set_title(title, fontsize=10)

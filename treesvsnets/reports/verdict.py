@@ -116,7 +116,9 @@ def _narrower(result: Aggregate, a: str, b: str) -> list[str]:
     if fewer.empty:
         return []
     listed = ", ".join(
-        f"{method} ({int(row['datasets'])} of {result.n_datasets}, Elo {row['elo']:.0f})"
+        f"{method} ({int(row['datasets'])} of {result.n_datasets}, Elo {row['elo']:.0f}"
+        + ("" if row["elo_bounded"] else ", unbounded: no finite size")
+        + ")"
         for method, row in fewer.iterrows()
     )
     return [f"Rated only where they ran, so not set against the others on every dataset: {listed}."]
@@ -147,12 +149,26 @@ def _gap(result: Aggregate, a: str, b: str) -> tuple[float, float, float]:
     return gap, float(round(low)), float(round(high))
 
 
+def _met_on(result: Aggregate, a: str, b: str) -> list[str]:
+    """The datasets on which both ``a`` and ``b`` ran (a classifier and a regressor of one
+    family split its datasets between them)."""
+    table = result.table
+    on = [set(table.loc[table["method"] == method, "dataset"]) for method in (a, b)]
+    return sorted(on[0] & on[1])
+
+
 def _lead(result: Aggregate, a: str, b: str) -> str:
     gap, low, high = _gap(result, a, b)
-    n = result.n_datasets
+    n = len(_met_on(result, a, b))  # what the pair's answer rests on
+    on = f"these {n} datasets" if n != 1 else "this one dataset"
     rate = _head_to_head(result, a, b)
+    across = (
+        f"Across {n} dataset{'s' if n != 1 else ''}"
+        if n == result.n_datasets
+        else f"On the {n} of {result.n_datasets} datasets both ran"
+    )
     head = (
-        f"Across {n} dataset{'s' if n != 1 else ''}, the best of the {_family(result, a)}, "
+        f"{across}, the best of the {_family(result, a)}, "
         f"{a}, rates {result.board.loc[a, 'elo']:.0f} Elo against {result.board.loc[b, 'elo']:.0f} "
         f"for the best of the {_family(result, b)}, {b}: "
         + (
@@ -169,8 +185,9 @@ def _lead(result: Aggregate, a: str, b: str) -> str:
         )
     elif low > 0 and n < MIN_DATASETS:
         sure = (
-            f" (95% interval {low:.0f} to {high:.0f}): {a} leads on these {n} datasets, but "
-            f"{n} datasets are too few for the interval to separate the families; read it as "
+            f" (95% interval {low:.0f} to {high:.0f}): {a} leads on {on}, but "
+            f"{n} dataset{'s are' if n != 1 else ' is'} too few for the interval to separate "
+            "the families; read it as "
             "these datasets' answer, not a verdict."
         )
     elif low > 0:
@@ -184,7 +201,8 @@ def _lead(result: Aggregate, a: str, b: str) -> str:
             "apart here"
         )
         sure += (
-            f"; {n} datasets are too few for the interval to separate them."
+            f"; {n} dataset{'s are' if n != 1 else ' is'} too few for the interval to separate "
+            "them."
             if n < FEW_DATASETS
             else "."
         )
@@ -200,22 +218,40 @@ def _differences(result: Aggregate, a: str, b: str, facts: Mapping[str, DatasetF
         if dataset in facts:
             for split, part in facts[dataset].parts().items():
                 splits.setdefault(split, {}).setdefault(part, []).append(dataset)
-    reversed_parts, even, agreeing = [], [], []
+    reversed_parts, even, agreeing, unmet = [], [], [], []
     for by_part in splits.values():
         if len(by_part) < 2:
             continue  # every dataset falls in one part: nothing to contrast
         for part, members in by_part.items():
             rate = _head_to_head(result, a, b, members)
             if np.isnan(rate):
+                unmet.append(part)
                 continue
             n = len(members)
             words = f"{part} ({n} dataset{'s' if n != 1 else ''}: {a} wins {rate:.0%})"
             (reversed_parts if rate < 0.5 else even if rate == 0.5 else agreeing).append(words)
     said = [f"It reverses on {'; '.join(reversed_parts)}."] if reversed_parts else []
     said += [f"The two are even on {'; '.join(even)}."] if even else []
-    if said or not agreeing:
-        return said
-    return [f"The answer holds on every part of the datasets: {'; '.join(agreeing)}."]
+    if agreeing and not said:
+        where = "on the parts where both ran" if unmet else "on every part of the datasets"
+        said.append(f"The answer holds {where}: {'; '.join(agreeing)}.")
+    if unmet:  # "holds on every part" was said of parts they never met on
+        said.append(f"{a} and {b} did not meet on {', '.join(unmet)}: no answer there.")
+    return said
+
+
+def _imputed(result: Aggregate, a: str, b: str) -> list[str]:
+    """What share of each side's cells failed and took the baseline's error: a side most of
+    whose cells timed out is rated on its failures (its board row says so; the paragraph
+    did not)."""
+    shares = [(m, float(result.board.loc[m, "imputed"])) for m in (a, b)]
+    said = [f"{share:.0%} of {m}'s cells" for m, share in shares if share > 0]
+    if not said:
+        return []
+    return [
+        "Part of this rests on failed cells, which count as the baseline's error: "
+        f"{' and '.join(said)}."
+    ]
 
 
 def _ahead_of_both(result: Aggregate, a: str, b: str) -> list[str]:
@@ -272,7 +308,7 @@ def verdict(result: Aggregate, facts: Mapping[str, DatasetFacts] | None = None) 
             "families to give."
         )
     a, b = sides
-    sentences = [_lead(result, a, b), *_ahead_of_both(result, a, b)]
+    sentences = [_lead(result, a, b), *_imputed(result, a, b), *_ahead_of_both(result, a, b)]
     if result.n_datasets > 1:
         sentences += _differences(result, a, b, facts or facts_from_rows(result.table))
     sentences += _without(result, a, b, (TUNED, TUNED_ENSEMBLED), "tuning")
