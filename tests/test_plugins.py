@@ -289,6 +289,37 @@ def test_check_of_an_estimator_that_kills_its_process_fails_each_check_saying_ho
     assert done.stdout.rstrip().endswith("0 passed, 9 failed")  # each check fits it first
 
 
+#: a plugin whose estimators end their fit as a Ctrl-C and as a program's exit would
+_INTERRUPTS = (
+    "import sys\n"
+    "from sklearn.linear_model import LogisticRegression\n"
+    "from treesvsnets.estimators import register\n"
+    "@register('interrupts', family='other')\n"
+    "class Interrupts(LogisticRegression):\n"
+    "    def fit(self, X, y):\n"
+    "        raise KeyboardInterrupt\n"
+    "@register('exits', family='other')\n"
+    "class Exits(LogisticRegression):\n"
+    "    def fit(self, X, y):\n"
+    "        sys.exit(3)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("estimator", "failure"),
+    [("interrupts", "raised KeyboardInterrupt"), ("exits", "called sys.exit(3)")],
+)
+def test_check_says_an_estimator_interrupted_or_exited_in_fit(tmp_path, estimator, failure):
+    """A KeyboardInterrupt or sys.exit raised in fit fails each check saying which (they
+    read 'the process running it exited with code 1', whatever the code)."""
+    plugin = tmp_path / "interrupts.py"
+    plugin.write_text(_INTERRUPTS)
+    done = cli("check", estimator, "--plugin", plugin)
+    assert done.returncode == 1, done.stdout + done.stderr
+    fails = [line for line in done.stdout.splitlines() if line.startswith("  FAIL  ")]
+    assert len(fails) == 9 and all(line.endswith(f": {failure}") for line in fails), done.stdout
+
+
 def test_check_stops_a_fit_that_hangs_and_does_not_run_the_rest():
     done = cli("check", "tests.helpers.estimators:HangingEstimator", "--timeout", "2")
     assert done.returncode == 1, done.stdout + done.stderr
@@ -536,27 +567,23 @@ def test_a_notebook_runs_twice_with_the_same_plugin_file_and_picks_up_an_edit(tm
 def test_an_estimator_raising_keyboardinterrupt_in_a_worker_is_its_error_not_a_ctrl_c(tmp_path):
     """Ctrl-C is ignored in a worker, so a KeyboardInterrupt there is the estimator's own:
     its rows say so (they said 'killed by SIGINT', and the worker's traceback filled the
-    terminal), and the other estimators' rows are kept."""
+    terminal), and the other estimators' rows are kept. So is sys.exit in fit (it ended the
+    worker: 'crashed', and a new worker started for each cell)."""
     plugin = tmp_path / "interrupts.py"
-    plugin.write_text(
-        "from sklearn.linear_model import LogisticRegression\n"
-        "from treesvsnets.estimators import register\n"
-        "@register('interrupts', family='other')\n"
-        "class Interrupts(LogisticRegression):\n"
-        "    def fit(self, X, y):\n"
-        "        raise KeyboardInterrupt\n"
-    )
+    plugin.write_text(_INTERRUPTS)
     runs, common = tmp_path / "r", ("--plugin", plugin, "-d", "iris", "--folds", "2", "-q")
-    done = cli("run", *common, "-e", "interrupts", "-e", "logreg", "--out", runs)
+    done = cli("run", *common, "-e", "interrupts", "-e", "exits", "-e", "logreg", "--out", runs)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     (results,) = runs.glob("*/results.csv")
     rows = pd.read_csv(results)
-    interrupted = rows[rows["estimator"] == "interrupts"]
-    assert set(interrupted["status"]) == {"error"} and set(interrupted["error"]) == {
-        "KeyboardInterrupt"
-    }
-    assert set(rows.loc[rows["estimator"] != "interrupts", "status"]) == {"ok"}
+    for name, error in [
+        ("interrupts", "KeyboardInterrupt"),
+        ("exits", "SystemExit: the estimator called sys.exit(3)"),
+    ]:
+        failed = rows[rows["estimator"] == name]
+        assert set(failed["status"]) == {"error"} and set(failed["error"]) == {error}
+    assert set(rows.loc[~rows["estimator"].isin(["interrupts", "exits"]), "status"]) == {"ok"}
     # a tuning trial's the same: the trial's error, and the search goes on
     plugin.write_text(
         plugin.read_text()

@@ -194,14 +194,16 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 
 def run_check(name: str, check: Callable[[Factory, CheckData], None], make: Factory,
               data: CheckData) -> CheckResult:  # fmt: skip
-    """Run one check: it fails on AssertionError or on any exception the estimator raises,
-    and is skipped, with the reason, when it does not apply (SkipCheck)."""
+    """Run one check: it fails on AssertionError or on any exception the estimator raises
+    (SystemExit included), and is skipped, with the reason, when it does not apply (SkipCheck)."""
     try:
         check(make, data)
     except SkipCheck as exc:
         return CheckResult(name, "skip", str(exc))
     except AssertionError as exc:
         return CheckResult(name, "fail", str(exc))
+    except SystemExit as exc:  # sys.exit in the estimator: a failure, not the command's end
+        return CheckResult(name, "fail", f"called sys.exit({exc.code!r})")
     except Exception as exc:  # noqa: BLE001 - the estimator under test may raise anything
         return CheckResult(name, "fail", f"raised {type(exc).__name__}: {exc}")
     return CheckResult(name, "pass")

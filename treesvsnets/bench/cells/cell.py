@@ -73,6 +73,8 @@ class CellOutcome:
 
 def one_line(exc: BaseException) -> str:
     """An exception as one line of at most 500 characters, for a row's ``error``."""
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: the estimator called sys.exit({exc.code!r})"
     text = f"{type(exc).__name__}: {exc}".strip().rstrip(":").splitlines()  # ': ' no message
     message = " ".join(line.strip() for line in text)
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
@@ -193,10 +195,14 @@ def _check_finite(values: np.ndarray, what: str, measurement: Measurement) -> No
 
 
 def its_own_failure(exc: BaseException) -> bool:
-    """Whether ``exc`` is the estimator's failure, to record: an Exception, or a
-    KeyboardInterrupt where Ctrl-C is ignored (a worker: only the estimator raises it)."""
+    """Whether ``exc`` is the estimator's failure, to record: an Exception, a SystemExit
+    (``sys.exit`` in fit: the harness never raises it in a cell, and a worker that let it
+    through would end, taking the cell's message with it), or a KeyboardInterrupt where
+    Ctrl-C is ignored (a worker: only the estimator raises it)."""
     ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    return isinstance(exc, Exception) or (isinstance(exc, KeyboardInterrupt) and ignored)
+    return isinstance(exc, (Exception, SystemExit)) or (
+        isinstance(exc, KeyboardInterrupt) and ignored
+    )
 
 
 def _record_failure(measurement: Measurement, exc: BaseException) -> None:
