@@ -262,7 +262,8 @@ def test_unknown_toml_key_is_named_with_a_suggestion(tmp_path):
     assert done.stderr.strip() == (
         f"treesvsnets: error: {config}: unknown key 'fold'; valid keys are: datasets, suite, "
         "estimators, params, folds, seeds, threads, protocol, test_size, validation_fraction, "
-        "subsample, target, task, shape, target_bins, tables, metric, class_weight, resample, "
+        "subsample, target, task, shape, drop, categorical, numeric, datetime, keep, "
+        "target_bins, tables, metric, class_weight, resample, "
         "baseline, device, "
         "data_dir, out, name, plugins, tune, tune_time, sampler, tune_cv, ensemble, ensemble_size, "
         "spaces, jobs, "

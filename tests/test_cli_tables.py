@@ -86,10 +86,40 @@ def test_a_toml_entry_names_the_file_its_target_and_the_columns_to_drop(tmp_path
     assert described["cleaning"]["rows_with_missing_values_dropped"] > 0
 
 
+def test_the_flags_of_a_run_override_columns_as_inspects_do_and_add_to_a_toml_entry(
+    tmp_path, dirty_csv
+):
+    """--drop, --categorical (and --numeric, --datetime, --keep) apply to every table file a
+    run is given, as inspect's flags do to its file; a [tables] entry's own lists add to them."""
+    config = tmp_path / "bench.toml"
+    config.write_text(f"[tables.'{dirty_csv}']\ndrop = ['constant']\n")
+    flags = ("--target", "city", "--drop", "user", "--categorical", "member")
+    done = cli("run", "-d", dirty_csv, "-e", "logreg", "--folds", "3", "--config", config,
+               *flags, "--out", tmp_path / "runs")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((_run_dir(tmp_path / "runs") / "manifest.json").read_text())
+    (described,) = manifest["datasets"]
+    assert manifest["config"]["drop"] == ["user"] and manifest["config"]["categorical"] == [
+        "member"
+    ]
+    assert described["table_options"]["drop"] == ["user", "constant"]
+    assert "user" not in described["categorical_columns"] + described["numeric_columns"]
+    assert "member" in described["categorical_columns"]
+    inspected = cli("inspect", dirty_csv, *flags, "--json")
+    assert inspected.returncode == 0, inspected.stderr
+    columns = {c["name"]: c["kind"] for c in json.loads(inspected.stdout)["columns"]}
+    assert columns["user"] == "dropped" and columns["member"] == "categorical"
+    # a built-in dataset has its own columns: the flag would be ignored, so it is refused
+    refused = cli("run", "-d", "iris", "--drop", "user", "--out", tmp_path / "none")
+    assert refused.returncode == 2 and "'drop' describes a table file" in refused.stderr
+    assert not (tmp_path / "none").exists()
+
+
 @pytest.mark.parametrize(
     ("frame", "extra", "words"),
     [
         (None, ["--target", "lable"], ["'lable'", "Did you mean 'label'?"]),
+        (None, ["--drop", "usr"], ["'usr'", "Did you mean 'user'?"]),
         (None, ["--target", "LABEL"], ["'LABEL'", "Did you mean 'label'?"]),  # case apart
         (
             pd.DataFrame({"x": np.linspace(0, 1, 20), "y": ["a"] * 18 + ["b"] * 2}),
@@ -97,7 +127,12 @@ def test_a_toml_entry_names_the_file_its_target_and_the_columns_to_drop(tmp_path
             ["'b'", "'y'", "folds"],
         ),
     ],
-    ids=["unknown target", "target in other case", "class smaller than the folds"],
+    ids=[
+        "unknown target",
+        "unknown dropped column",
+        "target in other case",
+        "class smaller than the folds",
+    ],
 )
 def test_bad_tables_exit_2_with_one_sentence_naming_file_and_column(
     tmp_path, dirty_csv, frame, extra, words

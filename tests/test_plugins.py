@@ -240,8 +240,8 @@ def test_bad_plugin_on_the_cli_is_one_sentence_and_exit_2(tmp_path):
 def test_check_passes_a_good_estimator():
     done = cli("check", "extra_trees", "--plugin", EXAMPLE)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "9 passed, 0 failed" in done.stdout
-    assert done.stdout.count("  PASS  ") == 9
+    assert "10 passed, 0 failed" in done.stdout
+    assert done.stdout.count("  PASS  ") == 10
 
 
 @pytest.mark.parametrize(
@@ -251,7 +251,14 @@ def test_check_passes_a_good_estimator():
             "ShortPredict",
             ["  FAIL  predict gives one known label per row: predict returned shape (149,) for "
              "150 rows", "  PASS  fit returns self"],
-            "6 passed, 2 failed, 1 skipped",  # it has no predict_proba
+            "7 passed, 2 failed, 1 skipped",  # it has no predict_proba
+        ),
+        (
+            "WritesIntoX",  # the harness would read zeros where the test rows were
+            ["  FAIL  fit and predict leave their input as given: predict wrote into the X it "
+             "was given (the harness reads the same rows again: predict_proba after predict, "
+             "each tuning trial): work on a copy"],
+            "8 passed, 1 failed, 1 skipped",
         ),
         (
             "NanProba",  # NaN is said to be NaN, not negative
@@ -285,8 +292,8 @@ def test_check_of_an_estimator_that_kills_its_process_fails_each_check_saying_ho
     done = cli("check", f"tests.helpers.estimators:{estimator}")
     assert done.returncode == 1, done.stdout + done.stderr
     fails = [line for line in done.stdout.splitlines() if line.startswith("  FAIL  ")]
-    assert len(fails) == 9 and all(line.endswith(failure) for line in fails), done.stdout
-    assert done.stdout.rstrip().endswith("0 passed, 9 failed")  # each check fits it first
+    assert len(fails) == 10 and all(line.endswith(failure) for line in fails), done.stdout
+    assert done.stdout.rstrip().endswith("0 passed, 10 failed")  # each check fits it first
 
 
 #: a plugin whose estimators end their fit as a Ctrl-C and as a program's exit would
@@ -317,7 +324,7 @@ def test_check_says_an_estimator_interrupted_or_exited_in_fit(tmp_path, estimato
     done = cli("check", estimator, "--plugin", plugin)
     assert done.returncode == 1, done.stdout + done.stderr
     fails = [line for line in done.stdout.splitlines() if line.startswith("  FAIL  ")]
-    assert len(fails) == 9 and all(line.endswith(f": {failure}") for line in fails), done.stdout
+    assert len(fails) == 10 and all(line.endswith(f": {failure}") for line in fails), done.stdout
 
 
 def test_check_stops_a_fit_that_hangs_and_does_not_run_the_rest():
@@ -326,7 +333,7 @@ def test_check_stops_a_fit_that_hangs_and_does_not_run_the_rest():
     lines = [line for line in done.stdout.splitlines() if line.startswith("  FAIL  ")]
     assert lines[0] == "  FAIL  fit returns self: did not finish within 2 s (--timeout); stopped"
     assert all(line.endswith("not run: 'fit returns self' did not finish") for line in lines[1:])
-    assert len(lines) == 9
+    assert len(lines) == 10
 
 
 def test_a_check_that_does_not_apply_is_skipped_with_the_reason_and_counted_apart():
@@ -337,14 +344,14 @@ def test_a_check_that_does_not_apply_is_skipped_with_the_reason_and_counted_apar
         "predict_proba, so its rows get no log loss" in done.stdout
     )
     assert "PASS  predict_proba" not in done.stdout
-    assert done.stdout.rstrip().endswith("8 passed, 0 failed, 1 skipped")
+    assert done.stdout.rstrip().endswith("9 passed, 0 failed, 1 skipped")
 
 
 @pytest.mark.slow  # about 90 s: the contract's fits of the cnn on digits
 def test_check_runs_on_builtins_too():
     done = cli("check", "cnn")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "on digits" in done.stdout and "9 passed, 0 failed" in done.stdout
+    assert "on digits" in done.stdout and "10 passed, 0 failed" in done.stdout
 
 
 def pip_install_to(target, package):
@@ -452,7 +459,7 @@ def test_check_uses_the_capabilities_a_class_declares():
     assert done.returncode == 0, done.stdout + done.stderr
     assert "on digits" in done.stdout  # its declaration says it needs images
     assert "capabilities: needs_images, predict_proba" in done.stdout
-    assert done.stdout.rstrip().endswith("9 passed, 0 failed")
+    assert done.stdout.rstrip().endswith("10 passed, 0 failed")
 
 
 def test_check_shows_what_an_undeclaring_class_can_do():

@@ -284,7 +284,7 @@ def test_check_runs_the_regression_contract_on_regressors():
         "for classification on iris" in both.stdout and "for regression on diabetes" in both.stdout
     )
     svr = cli("check", "sklearn.svm:SVR")
-    assert svr.returncode == 0 and "6 passed, 0 failed" in svr.stdout
+    assert svr.returncode == 0 and "7 passed, 0 failed" in svr.stdout
     constant = cli("check", "sklearn.dummy:DummyRegressor")
     assert constant.returncode == 1
     assert "FAIL  predict gives one finite number per row: predict returned the same value" in (

@@ -286,16 +286,7 @@ def _add_inspect(commands: Any) -> None:
         "drops), or openml:ID / openml-task:ID",
     )
     inspect.add_argument("--target", metavar="COLUMN", help="target column (default: the last)")
-    for flag, what in (
-        ("--drop", "ignore COLUMN"),
-        ("--categorical", "treat COLUMN as categorical even if it holds numbers"),
-        ("--numeric", "treat COLUMN as numeric: values that do not parse become missing"),
-        ("--datetime", "treat COLUMN as dates: values that do not parse become missing"),
-        ("--keep", "keep COLUMN even if it looks like an identifier or a constant"),
-    ):
-        inspect.add_argument(
-            flag, action="append", default=[], metavar="COLUMN", help=f"{what}; repeatable"
-        )
+    _add_setting_flags(inspect, only=("drop", "categorical", "numeric", "datetime", "keep"))
     inspect.add_argument(
         "--sep",
         metavar="CHAR",

@@ -31,6 +31,7 @@ from treesvsnets.config_fields import (
     RESAMPLERS,
     SAMPLERS,
     Flag,
+    columns_setting,
     parse_memory,
     parse_shape,
     setting,
@@ -161,6 +162,12 @@ class RunConfig:
             parse=parse_shape,
         ),
     )
+    #: per-column overrides of every table file given (a [tables] entry's lists add to them)
+    drop: tuple[str, ...] = columns_setting("drop")
+    categorical: tuple[str, ...] = columns_setting("categorical")
+    numeric: tuple[str, ...] = columns_setting("numeric")
+    datetime: tuple[str, ...] = columns_setting("datetime")
+    keep: tuple[str, ...] = columns_setting("keep")
     #: regression folds stratified on this many quantile bins of the target (0: plain k-fold)
     target_bins: int = setting(
         0,
@@ -369,7 +376,7 @@ class RunConfig:
     def table_options(self, name: str) -> Any:
         """The TableOptions of dataset ``name`` when it is a table file, else None."""
         from treesvsnets.datasets.table_files import same_file
-        from treesvsnets.datasets.table_options import TableOptions
+        from treesvsnets.datasets.table_options import COLUMN_OPTIONS, TableOptions
         from treesvsnets.datasets.tables import looks_like_table
 
         if not looks_like_table(name):
@@ -384,6 +391,9 @@ class RunConfig:
             given.setdefault("task", self.task)
         if self.shape is not None:
             given.setdefault("shape", tuple(self.shape))
+        for key in COLUMN_OPTIONS:  # the run's, then the entry's own, each column once
+            if getattr(self, key):
+                given[key] = tuple(dict.fromkeys([*getattr(self, key), *given.get(key, ())]))
         return TableOptions.from_given(name, given)
 
     def with_overrides(self, **overrides: Any) -> RunConfig:

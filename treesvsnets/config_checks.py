@@ -37,17 +37,19 @@ def check_given(config: RunConfig, given: Collection[str]) -> None:
 
 
 def _table_settings(config: RunConfig) -> None:
-    """``target`` and ``shape`` describe table files: given in a run with none (built-ins and
-    OpenML datasets declare their own), they would be silently ignored. (``task`` is checked
-    against each dataset's own once they are loaded.)"""
+    """``target``, ``shape`` and the column overrides (``drop``...) describe table files:
+    given in a run with none (built-ins and OpenML datasets declare their own), they would be
+    silently ignored. (``task`` is checked against each dataset's own once they are loaded.)"""
+    from treesvsnets.datasets.table_options import COLUMN_OPTIONS
     from treesvsnets.datasets.tables import looks_like_table
 
     given = [key for key in ("target", "shape") if getattr(config, key) is not None]
+    given += [key for key in COLUMN_OPTIONS if getattr(config, key)]
     if given and config.datasets and not any(map(looks_like_table, config.datasets)):
         raise ConfigError(
             f"{given[0]!r} describes a table file, and none of this run's datasets "
             f"({', '.join(config.datasets)}) is one: built-in and OpenML datasets declare "
-            "their own target and shape."
+            "their own target, shape and columns."
         )
 
 

@@ -199,6 +199,20 @@ def setting(
     return field(default=default, metadata=metadata)
 
 
+def column_names(value: Any) -> str | None:
+    ok = isinstance(value, tuple | list) and all(isinstance(c, str) and c for c in value)
+    return None if ok else "a list of column names"
+
+
+def columns_setting(option: str) -> Any:
+    """A per-column override of the table files a run reads (``drop``, ``categorical``...;
+    a [tables] entry's own list adds to it): its words are the table option's."""
+    from treesvsnets.datasets.table_options import COLUMN_OPTIONS
+
+    help = f"in the table files, {COLUMN_OPTIONS[option]}; repeatable"
+    return setting((), check=column_names, flag=Flag(help, "COLUMN"))
+
+
 def parse_shape(text: str) -> tuple[int, ...]:
     """``1x40`` (or ``1,40``) -> (1, 40): a sequence's or an image's shape as typed."""
     parts = text.replace(",", "x").lower().split("x")

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 #: the settings a config file or a manifest writes as lists, held as tuples
 LIST_KEYS = ("datasets", "estimators", "seeds", "plugins", "shape")
+LIST_KEYS += ("drop", "categorical", "numeric", "datetime", "keep")  # column names
 
 
 def held(key: str, value: Any) -> Any:

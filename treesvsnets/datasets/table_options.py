@@ -24,6 +24,14 @@ from treesvsnets.tasks import TASKS
 
 #: the options that name columns (or, for null_tokens, values): lists in a config file
 LIST_OPTIONS = ("drop", "categorical", "numeric", "datetime", "keep", "null_tokens")
+#: the per-column overrides, each with what it does (the help of inspect's and run's flags)
+COLUMN_OPTIONS = {
+    "drop": "ignore COLUMN",
+    "categorical": "treat COLUMN as categorical even if it holds numbers",
+    "numeric": "treat COLUMN as numeric: values that do not parse become missing",
+    "datetime": "treat COLUMN as dates: values that do not parse become missing",
+    "keep": "keep COLUMN even if it looks like an identifier or a constant",
+}
 HIGH_CARDINALITY = ("target", "ordinal")
 
 

@@ -8,10 +8,11 @@ probabilities; one finite number per row instead of a known label).
 
 The checks (:data:`CHECKS`, per task): fit returns self, predict's shape and labels,
 ``classes_``, ``predict_proba`` rows that sum to 1, the get_params / clone round trip, string
-labels, scaled float32 input (the harness's preprocessing), determinism under a fixed seed
-and a pickle round trip. A check that does not apply raises :class:`SkipCheck` and is
-reported as SKIP with its reason. :mod:`treesvsnets.plugin_checks` picks the data (digits for
-an estimator that needs images, ...) from the target's capabilities.
+labels, scaled float32 input (the harness's preprocessing), determinism under a fixed seed,
+a pickle round trip, and input left as given. A check that does not apply raises
+:class:`SkipCheck` and is reported as SKIP with its reason. :mod:`treesvsnets.plugin_checks`
+picks the data (digits for an estimator that needs images, ...) from the target's
+capabilities.
 """
 
 from __future__ import annotations
@@ -166,12 +167,37 @@ def check_pickle_round_trip(make: Factory, data: CheckData) -> None:
     )
 
 
+def check_input_unchanged(make: Factory, data: CheckData) -> None:
+    X, y = data.X.copy(), data.y.copy()
+    estimator = make()
+    estimator.fit(X, y, **_fit_kwargs(data, X, y))
+    calls = [("fit", None)] + [
+        (method, getattr(estimator, method))
+        for method in ("predict", "predict_proba")
+        if hasattr(estimator, method)
+    ]
+    for method, call in calls:
+        if call is not None:
+            call(X)
+        changed = [
+            name
+            for name, given, kept in (("X", X, data.X), ("y", y, data.y))
+            if not np.array_equal(given, kept, equal_nan=given.dtype.kind == "f")
+        ]
+        assert not changed, (
+            f"{method} wrote into the {' and '.join(changed)} it was given (the harness "
+            "reads the same rows again: predict_proba after predict, each tuning trial): "
+            "work on a copy"
+        )
+
+
 Check = tuple[str, Callable[[Factory, CheckData], None]]
 _COMMON: tuple[Check, ...] = (
     ("get_params / clone round-trip", check_clone_round_trip),
     ("works behind the harness's preprocessing (scaled float32)", check_harness_preprocessing),
     ("deterministic under a fixed seed", check_deterministic_under_seed),
     ("a fitted estimator survives pickle (same predictions)", check_pickle_round_trip),
+    ("fit and predict leave their input as given", check_input_unchanged),
 )
 #: the checks of each task, in the order they run
 CHECKS: dict[str, tuple[Check, ...]] = {

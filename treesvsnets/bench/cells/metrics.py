@@ -146,7 +146,8 @@ def probabilities_agreeing(aligned: np.ndarray, labels: np.ndarray) -> np.ndarra
     if disagree > DISAGREEING_SHARE:
         raise ValueError(
             f"predict_proba's largest probability names another class than predict on "
-            f"{disagree:.0%} of the rows: its columns do not follow the model's classes_ order."
+            f"{disagree:.0%} of the rows: its columns do not follow the model's classes_ order "
+            "(or its predict wrote into the rows it was given; `treesvsnets check` tells)."
         )
     return aligned
 
