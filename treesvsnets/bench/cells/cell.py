@@ -196,13 +196,11 @@ def _check_finite(values: np.ndarray, what: str, measurement: Measurement) -> No
 
 def its_own_failure(exc: BaseException) -> bool:
     """Whether ``exc`` is the estimator's failure, to record: an Exception, a SystemExit
-    (``sys.exit`` in fit: the harness never raises it in a cell, and a worker that let it
-    through would end, taking the cell's message with it), or a KeyboardInterrupt where
+    (``sys.exit`` in fit; the harness never raises it in a cell), or a KeyboardInterrupt where
     Ctrl-C is ignored (a worker: only the estimator raises it)."""
     ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    return isinstance(exc, (Exception, SystemExit)) or (
-        isinstance(exc, KeyboardInterrupt) and ignored
-    )
+    own = isinstance(exc, KeyboardInterrupt) and ignored
+    return own or isinstance(exc, (Exception, SystemExit))
 
 
 def _record_failure(measurement: Measurement, exc: BaseException) -> None:
