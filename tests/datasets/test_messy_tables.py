@@ -348,3 +348,40 @@ def test_decimal_commas_below_the_first_lines_of_a_semicolon_file_are_numbers(tm
     assert np.allclose(dataset.X["debt_to_income"].to_numpy()[late], ratio[late])
     told = TableOptions(target="grade", decimal=".")  # the user's word is kept
     assert load_table(path, told).columns[0].kind == "categorical"
+
+
+def test_clock_times_and_durations_are_numbers_in_their_last_fields_unit(tmp_path):
+    """A time of day ('08:30', '8:30 PM') and a duration ('0:33:08') are read as an analyst
+    reads them, as numbers: they were a 358-category column, target-encoded, and 'an
+    identifier' that was dropped. A column of H:MM:SS and M:SS (race times) is in seconds."""
+    rng = np.random.default_rng(0)
+    minutes = rng.integers(0, 24 * 60, 300)
+    seconds = rng.integers(0, 3 * 3600, 300)
+    frame = pd.DataFrame(
+        {
+            "departure": [f"{m // 60:02d}:{m % 60:02d}" for m in minutes],
+            "pickup": [
+                f"{(m // 60 - 1) % 12 + 1}:{m % 60:02d} {'AM' if m < 720 else 'PM'}"
+                for m in minutes
+            ],  # fmt: skip
+            "race": [
+                f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+                if s >= 3600
+                else f"{s // 60}:{s % 60:02d}"
+                for s in seconds
+            ],  # fmt: skip
+            "label": np.where(minutes > 720, "pm", "am"),
+        }
+    )
+    frame.loc[3, "departure"] = "n/a"
+    dataset = load_table(write_table(frame, tmp_path / "times.csv"))
+    readings = {r.name: r for r in dataset.columns}
+    assert {readings[c].kind for c in ("departure", "pickup", "race")} == {"numeric"}
+    assert readings["race"].note.startswith("parsed from text as clock times or durations")
+    assert readings["departure"].missing == 1  # the placeholder, not an unparsed value
+    expected = pd.Series(minutes.astype(float)).where(frame.index != 3)
+    np.testing.assert_array_equal(dataset.X["departure"], expected)
+    np.testing.assert_array_equal(dataset.X["pickup"], minutes.astype(float))
+    np.testing.assert_array_equal(dataset.X["race"], seconds.astype(float))
+    profile = treesvsnets.inspect_table(frame)
+    assert {c.name: c.encoding for c in profile.columns}["race"] == "number (from H:MM[:SS])"

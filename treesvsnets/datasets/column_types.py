@@ -65,6 +65,7 @@ from treesvsnets.datasets.text_values import (
     categories,
     date_formats,
     holds_no_digit,
+    parse_clock,
     parse_dates,
     parse_numbers,
     ruled_out,
@@ -106,6 +107,8 @@ ID_MIN_ROWS = 20
 EXAMPLES = 5
 
 KINDS = ("numeric", "boolean", "categorical", "datetime")
+#: how a column of clock times or durations was read (text_values.parse_clock)
+CLOCK_NOTE = "parsed from text as clock times or durations: H:MM as 60·H+MM, H:MM:SS in seconds"
 # id, ID, row_id, customer-id, "client id", PassengerId, index, rowid, a saved index "Unnamed: 0"
 _ID_NAME = re.compile(r"(?:^|[_\s.\-])(?:id|index|rowid|row)$|^unnamed: ?\d+$", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"[a-z]I[dD]$")  # PassengerId, userID (case matters: not "paid")
@@ -418,22 +421,31 @@ def _typed(
         return None  # categories: what parsing would have found, without the parse
     threshold = NUMERIC_SHARE if forced is None else FORCED_SHARE
     attempts = [
-        ("numeric", lambda t: parse_numbers(t, decimal).replace([np.inf, -np.inf], np.nan)),
-        ("datetime", parse_dates),
+        (
+            "numeric",
+            lambda t: parse_numbers(t, decimal).replace([np.inf, -np.inf], np.nan),
+            "parsed from text as numbers",
+        ),
+        ("numeric", parse_clock, CLOCK_NOTE),
+        ("datetime", parse_dates, "parsed from text as dates"),
     ]
-    for kind, parse in attempts:
+    closest: pd.Series | None = None  # the failed values of the attempt that read the most
+    for kind, parse, note in attempts:
         if forced is not None and kind != forced:
             continue
         if sample is not None:
-            tried = parse(sample) if kind == "numeric" else parse_dates(sample, date_formats(text))
+            tried = parse_dates(sample, date_formats(text)) if kind == "datetime" else parse(sample)
             if ruled_out(sample, tried, threshold):
                 continue
         parsed = parse(text)
         failed = parsed.isna() & ~missing
-        reading.unparsed = int(failed.sum())
-        reading.unparsed_examples = _examples(present, failed)
-        if n_present and (n_present - reading.unparsed) >= threshold * n_present:
-            reading.kind = kind
-            reading.note = f"parsed from text as {'numbers' if kind == 'numeric' else 'dates'}"
-            return parsed
-    return None
+        if closest is None or failed.sum() < closest.sum():
+            closest = failed
+        if n_present and (n_present - int(failed.sum())) >= threshold * n_present:
+            reading.kind, reading.note = kind, note
+            closest = failed
+            break
+    if closest is not None:  # what could not be read, as the refusal of a forced type says
+        reading.unparsed = int(closest.sum())
+        reading.unparsed_examples = _examples(present, closest)
+    return parsed if reading.kind in ("numeric", "datetime") else None

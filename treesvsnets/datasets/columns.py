@@ -43,6 +43,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from treesvsnets.datasets.base import TableSchema
+from treesvsnets.datasets.column_types import CLOCK_NOTE
 
 
 def iqr_fences(X: Any, k: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
@@ -336,9 +337,11 @@ def describe_encoding(reading: Any, schema: TableSchema) -> str:
         return "dropped"
     if reading.kind in ("numeric", "boolean"):
         clip = ", IQR-clipped" if schema.clip_outliers else ""
-        return ("0/1" if reading.kind == "boolean" else "number") + clip + gaps
+        clock = " (from H:MM[:SS])" if reading.note == CLOCK_NOTE else ""
+        return ("0/1" if reading.kind == "boolean" else "number") + clock + clip + gaps
     if reading.kind == "datetime":
-        return "days since the fold's first date, year, month, day, weekday" + gaps
+        hours = ", hour (where they have times)"
+        return "days since the fold's first date, year, month, day, weekday" + hours + gaps
     missing = " + (missing)" if reading.missing > 0 else ""
     if reading.distinct + bool(missing) <= schema.max_onehot:
         return f"one-hot, {reading.distinct} categories{missing}"

@@ -1,10 +1,11 @@
 """Text values as people write them, read with the libraries' vectorised string operations.
 
 :func:`parse_numbers` ('$46,064.65', '19.29%', '(1,200)', '1 234'; with a ``,`` decimal mark,
-'1.234,56'), :func:`parse_dates` (one consistent format, guessed by :func:`date_formats`),
-:func:`boolean_values` (yes/no words as 1/0) and :func:`merge_case_variants` (spellings that
-differ only in case merged). Every step is a pandas string method on Arrow-backed strings or
-a pandas/numpy operation over the column, never a Python function per value.
+'1.234,56'), :func:`parse_clock` ('08:30', '2:03:45', '8:30 PM'), :func:`parse_dates` (one
+consistent format, guessed by :func:`date_formats`), :func:`boolean_values` (yes/no words as
+1/0) and :func:`merge_case_variants` (spellings that differ only in case merged). Every step
+is a pandas string method on Arrow-backed strings or a pandas/numpy operation over the
+column, never a Python function per value.
 
 :func:`sample_of` is the seeded sample on which a column's type is decided first
 (:func:`~treesvsnets.datasets.column_types.read_column`): a column is parsed whole only when
@@ -81,6 +82,30 @@ def _parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
     numbers = pd.to_numeric(text.astype(object), errors="coerce").astype(float)
     numbers = numbers.where(~percent, numbers / 100)
     return numbers.where(~negative, -numbers.abs())
+
+
+#: a clock or a duration: H:MM or H:MM:SS(.s), hours of any length, a 12-hour clock's AM/PM
+_CLOCK = re.compile(
+    r"^(?P<sign>[+-]?)(?P<a>\d{1,4}):(?P<b>[0-5]\d)(?::(?P<c>[0-5]\d(?:\.\d+)?))?"
+    r"(?:\s*(?P<half>[AaPp])\.?[Mm]\.?)?$"
+)
+
+
+def parse_clock(text: pd.Series) -> pd.Series:
+    """Clock times and durations as numbers in their last field's unit: '11:21' -> 681
+    (minutes since midnight, or seconds of a lap: the order is the same), '2:03:45' -> 7425
+    seconds, '8:30 PM' -> 1230, '12:05 am' -> 5; NaN where the text is none. A column that
+    mixes the two (race times, '59:10' and '1:02:03') reads both in seconds."""
+    parts = text.astype("string").str.strip().str.extract(_CLOCK).astype(object)
+    hour, b, c = (pd.to_numeric(parts[key], errors="coerce").to_numpy(float) for key in "abc")
+    half = parts["half"].fillna("").to_numpy(str)
+    twelve, seconds = half != "", ~np.isnan(c)
+    a = np.where(twelve, hour % 12 + 12 * np.isin(half, ["p", "P"]), hour)  # 12:05 AM: 0:05
+    # seconds in the column: its H:MM values are M:SS, both counted in seconds
+    values = np.where(seconds, a * 3600 + b * 60 + c, a * 60 + b)
+    values[(parts["sign"] == "-").to_numpy(bool)] *= -1
+    values[twelve & ((hour < 1) | (hour > 12) | seconds)] = np.nan  # no 13 PM, no 8:30:15 AM
+    return pd.Series(values, index=text.index, dtype=float)
 
 
 def holds_no_digit(spellings: np.ndarray) -> bool:
