@@ -161,6 +161,22 @@ def test_none_among_word_labels_is_a_class_and_among_numbers_is_missing():
     assert quantity.is_regression and len(quantity.y) == 60
 
 
+def test_na_among_two_letter_codes_is_a_class_and_among_other_words_is_missing():
+    """A continent's code (EU, AS, NA, SA): North America's rows were dropped as missing
+    targets, a quarter of the table and a whole class gone without a word. Among other
+    words (R writes a missing value NA) and among numbers, NA stays missing."""
+    continents = clean_table(_with_none(["EU", "NA", "AS"]), "t.csv", TableOptions(target="target"))
+    assert continents.class_names == ("AS", "EU", "NA") and len(continents.y) == 90
+    assert continents.cleaning["target_na_as_class"] == 30
+    for labels in (["yes", "no", "NA"], ["0", "1", "NA"], ["EU", "NA", "Asia"]):
+        dropped = clean_table(_with_none(labels), "t.csv", TableOptions(target="target"))
+        assert len(dropped.y) == 60 and "NA" not in dropped.class_names, labels
+        assert dropped.cleaning["rows_without_target_dropped"] == 30
+    told = TableOptions(target="target", null_tokens=("", "NA"))  # the user's word
+    missing = clean_table(_with_none(["EU", "NA", "AS"]), "t.csv", told)
+    assert missing.class_names == ("AS", "EU") and len(missing.y) == 60
+
+
 def test_whole_numbers_most_rows_hold_alone_are_a_quantity_not_class_codes():
     """scikit-learn's linnerud (20 rows): Weight, 16 distinct whole numbers, was read as 16
     classes and refused for classes of one row."""

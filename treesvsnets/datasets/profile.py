@@ -168,8 +168,9 @@ def _column_profiles(
             example=str(present.iloc[0])[:30] if len(present) else "",
         )
         if name == target:  # placeholders are missing targets, as a run counts them
-            none_kept = dataset is not None and dataset.cleaning.get("target_none_as_class")
-            missing = null_mask(values, options.tokens - {"none"} if none_kept else options.tokens)
+            said = {} if dataset is None else dataset.cleaning
+            kept = {t for t in ("none", "na") if said.get(f"target_{t}_as_class")}
+            missing = null_mask(values, options.tokens - kept)
             column.missing, column.placeholders = (
                 int(missing.sum()),
                 int((missing & values.notna()).sum()),

@@ -191,7 +191,7 @@ def _kept_rows(
     :data:`DUPLICATES_REMOVED_UP_TO` of the rows), the columns the user drops, and the rows
     without a target."""
     from treesvsnets.datasets.column_types import null_mask
-    from treesvsnets.datasets.target import is_none, target_tokens
+    from treesvsnets.datasets.target import is_na, is_none, target_tokens
 
     for column in frame.columns:  # lists or dicts cannot be compared, so not deduplicated either
         if column not in options.drop:
@@ -210,8 +210,10 @@ def _kept_rows(
     cleaning.note("columns_dropped", list(options.drop))
 
     tokens = target_tokens(frame[target], options, target, where)
-    if tokens != options.tokens:
+    if "none" in options.tokens - tokens:
         cleaning.note("target_none_as_class", int(is_none(frame[target]).sum()))
+    if "na" in options.tokens - tokens:
+        cleaning.note("target_na_as_class", int(is_na(frame[target]).sum()))
     has_target = ~null_mask(frame[target], tokens)
     cleaning.note("rows_without_target_dropped", int((~has_target).sum()))
     frame = _rows(frame, has_target)

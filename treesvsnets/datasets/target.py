@@ -14,6 +14,7 @@ be stratified on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,23 +136,39 @@ def is_none(values: Any) -> Any:
     return values.astype(str).str.strip().str.lower() == "none"
 
 
+def is_na(values: Any) -> Any:
+    """Where ``values`` say NA, in capitals (surrounding spaces ignored)."""
+    return values.astype(str).str.strip() == "NA"
+
+
+#: a two-letter code in capitals (a continent's, a country's): NA among them is one
+_CODE = re.compile(r"[A-Z]{2}")
+
+
 def target_tokens(values: Any, options: Any, target: str, where: str) -> frozenset:
     """The tokens that mean "no target" under the TableOptions ``options``: theirs, less
     ``None`` where the other labels are words (an R factor's level: no exercise, no airbags;
-    rows dropped as missing made a 3-class task binary, silently) and the user gave no
-    ``null_tokens`` of their own. Among numbers (class codes, a quantity) ``None`` stays
-    missing."""
+    rows dropped as missing made a 3-class task binary, silently), and less ``NA`` where the
+    other labels are two-letter codes in capitals (North America beside EU and AS, Namibia
+    beside other countries' codes: a quarter of the rows had gone), when the user gave no
+    ``null_tokens`` of their own. Among numbers (class codes, a quantity) both stay missing,
+    and so does NA among other words (R writes a missing value NA)."""
     from treesvsnets.datasets.column_types import null_mask
 
     tokens = options.tokens
-    if options.null_tokens is not None or options.task == REGRESSION or "none" not in tokens:
+    if options.null_tokens is not None or options.task == REGRESSION:
         return tokens
-    distinct = values.dropna().unique()  # labels are few: no pass over every row as text
-    if len(distinct) > MAX_LABELS or not any(str(v).strip().lower() == "none" for v in distinct):
+    distinct = [str(v).strip() for v in values.dropna().unique()]  # labels are few
+    found = {v.lower() for v in distinct} & {"none", "na"} & tokens
+    if len(distinct) > MAX_LABELS or not found:
         return tokens
     labelled = values[~null_mask(values, tokens)]
     try:
         words = labelled.empty or read_target(labelled, None, target, where).numbers is None
     except DatasetError:  # numbers but for a few: said when the target is read
         return tokens
-    return tokens - {"none"} if words else tokens
+    if not words:
+        return tokens
+    others = [v for v in distinct if v and v.lower() not in tokens]
+    codes = "NA" in distinct and bool(others) and all(_CODE.fullmatch(v) for v in others)
+    return tokens - {"none"} - ({"na"} if codes else set())

@@ -336,11 +336,14 @@ def data_note(dataset: Dataset, path: str, subsample: int | None = None) -> str:
         )
         + (f", {cleaning['row_cap']}" if cleaning.get("row_cap") else "")
         + (f", of which --subsample keeps {subsample} (stratified)" if kept else "")
-        + (
-            f"; 'None' in the target read as a class ({cleaning['target_none_as_class']} rows; "
-            "null_tokens = [...] with 'None' reads it as missing)"
-            if cleaning.get("target_none_as_class")
-            else ""
+        + "".join(
+            f"; {word!r} in the target read as a class ({cleaning[key]} rows{why}; "
+            f"null_tokens = [...] with {word!r} reads it as missing)"
+            for word, key, why in (
+                ("None", "target_none_as_class", ""),
+                ("NA", "target_na_as_class", ": the other labels are two-letter codes"),
+            )
+            if cleaning.get(key)
         )
         + (f"; columns: {columns}" if columns else "")
         + (
