@@ -158,9 +158,11 @@ def target_tokens(values: Any, options: Any, target: str, where: str) -> frozens
     tokens = options.tokens
     if options.null_tokens is not None or options.task == REGRESSION:
         return tokens
-    distinct = [str(v).strip() for v in values.dropna().unique()]  # labels are few
-    found = {v.lower() for v in distinct} & {"none", "na"} & tokens
-    if len(distinct) > MAX_LABELS or not found:
+    unique = values.dropna().unique()  # labels are few: no pass over every row as text
+    if len(unique) > MAX_LABELS:
+        return tokens
+    distinct = [str(v).strip() for v in unique]
+    if not {v.lower() for v in distinct} & {"none", "na"} & tokens:
         return tokens
     labelled = values[~null_mask(values, tokens)]
     try:
