@@ -162,6 +162,23 @@ def test_a_separator_ending_every_data_row_but_not_the_header_shifts_no_column(t
     assert "separator_at_the_end_of_each_row" not in read.cleaning["read_with"]
 
 
+def test_a_first_row_with_an_unquoted_separator_is_refused_as_any_other_row_is(tmp_path):
+    """'late, rescheduled' unquoted in the first data row: pandas took the first column for
+    row names and shifted every column by one, and the run went on with 8 of 400 rows (the
+    others had no target); the same line further down is refused by pandas. Both are one
+    sentence naming the file and the line now."""
+    frame = _european()
+    header, *rows = frame.to_csv(index=False).splitlines()
+    first = tmp_path / "first.csv"
+    first.write_text("\n".join([header, rows[0] + ",late", *rows[1:]]) + "\n")
+    with pytest.raises(DatasetError, match=r"line 2 has 5 fields where the header and line 3"):
+        load_table(first)
+    later = tmp_path / "later.csv"
+    later.write_text("\n".join([header, *rows[:5], rows[5] + ",late", *rows[6:]]) + "\n")
+    with pytest.raises(DatasetError, match="line 7"):
+        load_table(later)
+
+
 def test_a_parquet_duration_is_read_as_seconds(tmp_path):
     """Parquet keeps durations as their own type: they are numbers (seconds), as a date is
     a datetime, not categories nor a column to refuse."""

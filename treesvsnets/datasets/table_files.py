@@ -152,6 +152,7 @@ def _read_text(
     sep, found_decimal = sniff_text(head, sep or TEXT_FORMATS[suffix], complete, given=bool(sep))
     decimal = decimal or found_decimal
     _check_header(head, sep, path)
+    _check_first_row(head, sep, complete, path)
     tried = ENCODINGS[ENCODINGS.index(encoding) :] if encoding in ENCODINGS else (encoding,)
     for encoding in tried:  # a byte past the head that UTF-8 cannot read: the next one
         # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted
@@ -226,6 +227,30 @@ def _check_header(head: str, sep: str | None, path: Path) -> None:
         return
     names = [name.strip() for name in next(csv.reader(io.StringIO(head), delimiter=sep), [])]
     _refuse_repeated(names, path)
+
+
+def _check_first_row(head: str, sep: str | None, complete: bool, path: Path) -> None:
+    """Refuse a file whose first data row has one field more than its header while later
+    rows have as many: a value holding an unquoted separator ('late, rescheduled'). pandas
+    would take the first column for row names and shift every column by one (8 of 400 rows
+    were kept, the others read as having no target); the same line further down is refused
+    by pandas itself. R's row names (one field more on every row) are read as such."""
+    if sep is None:
+        return
+    reader = csv.reader(io.StringIO(head), delimiter=sep)
+    lines = [(reader.line_num, row) for row in reader if row]
+    if not complete:
+        lines = lines[:-1]  # the head may end inside a line
+    if len(lines) < 3 or len(lines[1][1]) != len(lines[0][1]) + 1:
+        return
+    fields = len(lines[0][1])
+    later = next((number for number, row in lines[2:] if len(row) == fields), None)
+    if later is not None:
+        raise DatasetError(
+            f"{str(path)!r}: line {lines[1][0]} has {fields + 1} fields where the header and "
+            f"line {later} have {fields}: a value holds an unquoted {sep!r} (quote it, or fix "
+            "the line)."
+        )
 
 
 def _refuse_repeated(names: list[str], path: Path) -> None:
