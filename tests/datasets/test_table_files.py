@@ -162,6 +162,28 @@ def test_a_separator_ending_every_data_row_but_not_the_header_shifts_no_column(t
     assert "separator_at_the_end_of_each_row" not in read.cleaning["read_with"]
 
 
+def test_quoted_decimal_commas_in_a_comma_separated_file_are_decimals(tmp_path):
+    """A spreadsheet in a decimal-comma locale saves "45,4" quoted in a file separated by
+    commas: the columns were 665 and 234 categories (target-encoded), and a column most of
+    whose values have three decimals ("3,096") would have read them as thousands."""
+    rng = np.random.default_rng(0)
+    grams = np.round(rng.uniform(0.3, 4, 400), 3)
+    grams[::12] = np.round(grams[::12], 1)  # one in twelve shows fewer decimals: '2,5'
+    lengths = np.round(rng.normal(45, 6, 400), 1)
+    label = np.where(grams * 2 + lengths / 20 > 6.2, "ja", "nein")
+    point = pd.DataFrame({"kg": grams, "cm": lengths, "frueh": label})
+    comma = point.assign(
+        **{c: [f"{v:g}".replace(".", ",") for v in point[c]] for c in ("kg", "cm")}
+    )
+    read = load_table(write_table(comma, tmp_path / "komma.csv"))
+    plain = load_table(write_table(point, tmp_path / "punkt.csv"))
+    assert read.cleaning["read_with"]["decimal"] == "."
+    for column in ("kg", "cm"):
+        np.testing.assert_allclose(read.X[column], plain.X[column])
+    notes = {r.name: r.note for r in read.columns}
+    assert notes["kg"].endswith("with decimal commas (unlike the file's first lines)")
+
+
 def test_a_first_row_with_an_unquoted_separator_is_refused_as_any_other_row_is(tmp_path):
     """'late, rescheduled' unquoted in the first data row: pandas took the first column for
     row names and shifted every column by one, and the run went on with 8 of 400 rows (the

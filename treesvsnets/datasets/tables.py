@@ -258,15 +258,32 @@ def _rows(frame: Any, kept: Any) -> Any:
     return frame if kept.all() else frame[kept]
 
 
-def _commas_may_follow(read_with: dict[str, str], options: TableOptions) -> bool:
-    """Whether a column may hold decimal commas further down than the lines its file's
-    decimal point was read from (a column sorted by its values: whole numbers first): a file
-    not separated by commas, read with a point the user did not give."""
-    return (
-        read_with.get("sep") not in (None, ",")
-        and read_with.get("decimal", ".") == "."
-        and (options.decimal is None)
-    )
+def _commas_may_follow(features: Any, read_with: dict[str, str], options: TableOptions) -> bool:
+    """Whether a column may hold decimal commas the file's decimal point does not read: a
+    file read with a point the user did not give. Further down than the lines the point was
+    judged on (a column sorted by its values: whole numbers first), or quoted in a file
+    separated by commas with no decimal point anywhere (a spreadsheet in a decimal-comma
+    locale saves "3,096","45,4"; beside '$1,234.50', '3,5' stays unread)."""
+    if read_with.get("decimal", ".") != "." or options.decimal is not None:
+        return False
+    return read_with.get("sep") != "," or not _decimal_points(features)
+
+
+def _decimal_points(features: Any) -> bool:
+    """Whether a column of ``features`` holds a number with a decimal point: read as one (a
+    fraction in a float column), or written so in text (in its first thousand values)."""
+    import numpy as np
+
+    for column in features.columns:
+        values = features[column]
+        if values.dtype.kind == "f":
+            if bool((np.modf(values.dropna().to_numpy())[0] != 0).any()):
+                return True
+        elif values.dtype.kind in "OUT" or str(values.dtype).startswith("str"):
+            head = values.iloc[:1000].dropna().astype(str)
+            if bool(head.str.contains(r"\d\.\d", regex=True).any()):
+                return True
+    return False
 
 
 def _read_features(
@@ -279,15 +296,18 @@ def _read_features(
     import pandas as pd
 
     decimal = read_with.get("decimal", ".")
-    commas = _commas_may_follow(read_with, options)
+    commas = _commas_may_follow(features, read_with, options)
 
     unified: dict[str, Any] = {}
     for column in features.columns:
         values = features[column]
         result, reading = read_feature(values, options, where, decimal=decimal)
-        if commas and reading.kind == "categorical" and options.forced_kind(column) is None:
+        unread = reading.kind == "categorical" or (reading.kind == "numeric" and reading.unparsed)
+        if commas and unread and options.forced_kind(column) is None:
             again, second = read_feature(values, options, where, decimal=",")
-            if second.kind == "numeric":
+            if second.kind == "numeric" and (
+                reading.kind == "categorical" or second.unparsed < reading.unparsed
+            ):  # '45,4' beside '3,096', which the point read as 3096: all are decimals
                 result, reading = again, second
                 reading.note += " with decimal commas (unlike the file's first lines)"
         if reading.kind in ("numeric", "boolean"):
