@@ -385,3 +385,20 @@ def test_clock_times_and_durations_are_numbers_in_their_last_fields_unit(tmp_pat
     np.testing.assert_array_equal(dataset.X["race"], seconds.astype(float))
     profile = treesvsnets.inspect_table(frame)
     assert {c.name: c.encoding for c in profile.columns}["race"] == "number (from H:MM[:SS])"
+
+
+def test_censored_values_read_below_a_limit_at_half_of_it_and_bins_are_not_numbers(tmp_path):
+    """Lab values '<0.5' (below the detection limit) and '>100' (above the range): at 20%
+    of a column they made it 356 categories, target-encoded, and at 9% missing, imputed at
+    the median, the middle of the range. Bins ('<18', '>65') are no numbers."""
+    rng = np.random.default_rng(0)
+    crp = np.round(rng.gamma(2, 3, 300), 1)
+    written = np.where(crp < 1, "<1", np.where(crp > 20, ">20", crp.astype(str)))
+    ages = np.where(rng.random(300) < 0.5, "<18", ">65")
+    frame = pd.DataFrame({"crp": written, "age_group": ages, "y": np.where(crp > 5, "a", "b")})
+    dataset = load_table(write_table(frame, tmp_path / "lab.csv"))
+    readings = {r.name: r for r in dataset.columns}
+    assert readings["crp"].kind == "numeric" and readings["age_group"].kind == "categorical"
+    assert "censored values such as" in readings["crp"].note
+    expected = np.where(crp < 1, 0.5, np.where(crp > 20, 20, crp))
+    np.testing.assert_allclose(dataset.X["crp"], expected)

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.datasets.text_values import (
+    CENSORED,
     FALSE_TOKENS,
     TRUE_TOKENS,
     boolean_values,
@@ -448,4 +449,13 @@ def _typed(
     if closest is not None:  # what could not be read, as the refusal of a forced type says
         reading.unparsed = int(closest.sum())
         reading.unparsed_examples = _examples(present, closest)
-    return parsed if reading.kind in ("numeric", "datetime") else None
+    if reading.kind not in ("numeric", "datetime"):
+        return None
+    censored = text.str.extract(CENSORED, expand=False).notna() & parsed.notna()
+    if reading.note == attempts[0][2] and censored.any():  # '<0.35' among the numbers
+        example = present[censored].iloc[0]
+        reading.note += (
+            f"; {int(censored.sum())} censored values such as {str(example).strip()!r}: below "
+            "a limit read as half of it, above one as the limit"
+        )
+    return parsed

@@ -34,6 +34,8 @@ _CURRENCY = "$€£¥₹₽₩¢"
 # thousands separators: ',' (1,234), a space or a no-break/thin space (1 234), "'" (1'234)
 _GROUPED = re.compile(r"^([+-]?\d{1,3})((?:[,'\u00a0\u202f ]\d{3})+)(\.\d*)?$")
 _NEGATIVE = re.compile(r"^\((.*)\)$")  # accounting negatives: (1,234.50)
+#: a value censored at a limit: below a detection limit ('<0.35'), above a range's ('>100')
+CENSORED = re.compile(r"^(<=?|≤|>=?|≥)\s*(?=[-+\d.$€£(])")
 
 
 def sample_of(text: pd.Series, seed: int = 0) -> pd.Series | None:
@@ -70,6 +72,8 @@ def parse_numbers(text: pd.Series, decimal: str = ".") -> pd.Series:
 
 def _parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
     text = text.astype("string").str.strip().str.replace("\u2212", "-")  # the minus sign: −3.5
+    sign = text.str.extract(CENSORED, expand=False).astype(object).fillna("").to_numpy(str)
+    text = text.str.replace(CENSORED, "", regex=True)
     if decimal == ",":  # '1.234,5' read as '1,234.5' is
         text = text.str.replace(",", "\0").str.replace(".", ",").str.replace("\0", ".")
     negative = text.str.fullmatch(_NEGATIVE).fillna(False)
@@ -81,7 +85,22 @@ def _parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
     text = text.where(~grouped, text.str.replace(r"[,'\u00a0\u202f ]", "", regex=True))
     numbers = pd.to_numeric(text.astype(object), errors="coerce").astype(float)
     numbers = numbers.where(~percent, numbers / 100)
-    return numbers.where(~negative, -numbers.abs())
+    numbers = numbers.where(~negative, -numbers.abs())
+    return _censored(numbers, sign)
+
+
+def _censored(numbers: pd.Series, sign: np.ndarray) -> pd.Series:
+    """A value below a detection limit at half of it ('<0.35' -> 0.175, the usual stand-in),
+    above a range at its limit ('>100' -> 100), where the plain numbers are at least as many
+    as these; else (bins such as '<18', '>65') they are not numbers."""
+    censored = sign != ""
+    if not censored.any():
+        return numbers
+    read = numbers.notna().to_numpy()
+    if (read & ~censored).sum() < (read & censored).sum():
+        return numbers.where(~censored)
+    below = np.isin(sign, ["<", "<=", "≤"]) & (numbers.to_numpy() > 0)
+    return numbers.where(~below, numbers / 2)
 
 
 #: a clock or a duration: H:MM or H:MM:SS(.s), hours of any length, a 12-hour clock's AM/PM
