@@ -402,3 +402,31 @@ def test_censored_values_read_below_a_limit_at_half_of_it_and_bins_are_not_numbe
     assert "censored values such as" in readings["crp"].note
     expected = np.where(crp < 1, 0.5, np.where(crp > 20, 20, crp))
     np.testing.assert_allclose(dataset.X["crp"], expected)
+
+
+def test_numbers_with_one_unit_or_with_magnitudes_are_numbers_and_mixed_words_are_not(tmp_path):
+    """Used-car listings: '23.4 kmpl', '1,248 CC' and '41k' / '1.2M' were categories (up to
+    970 of them, target-encoded): the unit one column shares is dropped, magnitudes multiply,
+    a bare number among them is read as it is; words after numbers that differ ('3 apples',
+    '2 pears') stay text."""
+    rng = np.random.default_rng(0)
+    kmpl = np.round(rng.uniform(10, 30, 200), 1)
+    engine = rng.integers(800, 2500, 200)
+    price = np.round(rng.uniform(1, 2000, 200), 1) * 1000
+    frame = pd.DataFrame(
+        {
+            "mileage": [f"{v} kmpl" for v in kmpl],
+            "engine": [f"{v:,} CC" for v in engine],
+            "price": [f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k" for v in price],
+            "fruit": [f"{i % 5} {['apples', 'pears'][i % 2]}" for i in range(200)],
+            "y": np.where(kmpl > 20, "a", "b"),
+        }
+    )
+    frame.loc[5, "engine"] = "998"  # a bare number among them
+    dataset = load_table(write_table(frame, tmp_path / "cars.csv"))
+    readings = {r.name: r for r in dataset.columns}
+    assert readings["fruit"].kind == "categorical"
+    assert readings["mileage"].note.endswith("with a unit or magnitudes: kmpl")
+    np.testing.assert_allclose(dataset.X["mileage"], kmpl)
+    np.testing.assert_allclose(dataset.X["engine"], np.where(np.arange(200) == 5, 998, engine))
+    np.testing.assert_allclose(dataset.X["price"], price)

@@ -69,8 +69,10 @@ from treesvsnets.datasets.text_values import (
     parse_clock,
     parse_dates,
     parse_numbers,
+    parse_with_unit,
     ruled_out,
     sample_of,
+    unit_of,
 )
 
 #: values that mean "missing" in any column (compared after stripping and lower-casing)
@@ -108,6 +110,8 @@ ID_MIN_ROWS = 20
 EXAMPLES = 5
 
 KINDS = ("numeric", "boolean", "categorical", "datetime")
+#: how a column of numbers with a unit ('23.4 kmpl') or magnitudes ('41k') was read
+UNIT_NOTE = "parsed from text as numbers with a unit or magnitudes"
 #: how a column of clock times or durations was read (text_values.parse_clock)
 CLOCK_NOTE = "parsed from text as clock times or durations: H:MM as 60·H+MM, H:MM:SS in seconds"
 # id, ID, row_id, customer-id, "client id", PassengerId, index, rowid, a saved index "Unnamed: 0"
@@ -427,6 +431,7 @@ def _typed(
             lambda t: parse_numbers(t, decimal).replace([np.inf, -np.inf], np.nan),
             "parsed from text as numbers",
         ),
+        ("numeric", parse_with_unit, UNIT_NOTE),
         ("numeric", parse_clock, CLOCK_NOTE),
         ("datetime", parse_dates, "parsed from text as dates"),
     ]
@@ -452,6 +457,8 @@ def _typed(
     if reading.kind not in ("numeric", "datetime"):
         return None
     censored = text.str.extract(CENSORED, expand=False).notna() & parsed.notna()
+    if reading.note == UNIT_NOTE:
+        reading.note += f": {unit_of(text)}"
     if reading.note == attempts[0][2] and censored.any():  # '<0.35' among the numbers
         example = present[censored].iloc[0]
         reading.note += (

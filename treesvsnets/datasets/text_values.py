@@ -127,6 +127,44 @@ def parse_clock(text: pd.Series) -> pd.Series:
     return pd.Series(values, index=text.index, dtype=float)
 
 
+#: a number, perhaps followed by a unit or a magnitude: '23.4 kmpl', '1248 CC', '41k', '1.2M'
+_WITH_UNIT = re.compile(
+    r"^([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*([A-Za-z][A-Za-z/]{0,7})?\.?$"
+)
+#: the magnitudes a number may carry (a 'k' beside an 'M': money, followers, mileage)
+MAGNITUDES = {"k": 1e3, "K": 1e3, "M": 1e6, "mn": 1e6, "B": 1e9, "bn": 1e9}
+#: the share of a column's values that must read as numbers with its one unit (or none)
+UNIT_SHARE = 0.9
+
+
+def parse_with_unit(text: pd.Series) -> pd.Series:
+    """Numbers written with one unit throughout ('23.4 kmpl', '1248 CC', '45 years': the
+    unit dropped) or with magnitudes ('41k', '1.2M': multiplied), a bare number among them
+    read as it is; NaN where a value has another unit, or where the column has no unit
+    that most of its values carry and that, with the bare numbers, makes
+    :data:`UNIT_SHARE` of them ('3 apples', '2 pears' stay text)."""
+    parts = text.astype("string").str.strip().str.extract(_WITH_UNIT).astype(object)
+    numbers = pd.to_numeric(parts[0].str.replace(",", ""), errors="coerce").astype(float)
+    units, bare = parts[1], parts[0].notna() & parts[1].isna()
+    present = int(text.notna().sum())
+    scale = units.map(MAGNITUDES)
+    if present and scale.notna().any() and (scale.notna() | bare).sum() >= UNIT_SHARE * present:
+        return numbers * scale.where(~bare, 1.0)
+    counts = units.str.lower().value_counts()
+    if counts.empty or counts.iloc[0] < present / 2:
+        return pd.Series(np.nan, index=text.index)
+    kept = (units.str.lower() == counts.index[0]) | bare
+    return numbers.where(kept) if kept.sum() >= UNIT_SHARE * present else numbers * np.nan
+
+
+def unit_of(text: pd.Series) -> str:
+    """The unit (or 'k/M/B magnitudes') :func:`parse_with_unit` read ``text`` with."""
+    units = text.astype("string").str.strip().str.extract(_WITH_UNIT)[1].dropna()
+    if units.map(MAGNITUDES).notna().any():
+        return "k/M/B magnitudes"
+    return str(units.str.lower().mode().iloc[0]) if len(units) else ""
+
+
 def holds_no_digit(spellings: np.ndarray) -> bool:
     """Whether no value among ``spellings`` (text) holds an ASCII digit or any non-ASCII
     character: then none is a number for :func:`parse_numbers` ('inf' and 'nan' are not:
