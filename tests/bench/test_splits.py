@@ -1,11 +1,13 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from treesvsnets.bench.cells.splits import make_split_plan
 from treesvsnets.datasets import load
 from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.tables import load_table
 from treesvsnets.errors import ConfigError, DatasetError
 
 
@@ -72,6 +74,32 @@ def test_a_class_smaller_than_the_fold_count_is_refused_by_name(setosa, message)
     assert str(caught.value) == f"dataset 'tiny_iris': {message}"
     if setosa > 1:  # the advice works
         assert len(make_split_plan(small, n_folds=setosa, seed=0).folds) == setosa
+
+
+def test_a_target_of_a_value_per_row_is_refused_as_no_label(tmp_path):
+    """A table whose last column is a date or a note (the default target): it read as
+    300 classes of one row each ('drop those rows, or merge the class') or, for a date,
+    as 'every feature column is a copy of it'; it is no label, and the sentence says to
+    name the target."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x1": rng.normal(size=300),
+            "x2": rng.normal(size=300),
+            "visit": pd.date_range("2020-01-01", periods=300).strftime("%Y-%m-%d"),
+        }
+    )
+    path = tmp_path / "visits.csv"
+    frame.to_csv(path, index=False)
+    dataset = load_table(path)  # no feature is a copy of a target of one value per row
+    assert dataset.X.shape[1] == 2
+    with pytest.raises(DatasetError) as caught:
+        make_split_plan(dataset, n_folds=5, seed=0)
+    assert str(caught.value) == (
+        f"dataset {str(path)!r}: the target column 'visit' holds a value of its own in most rows "
+        "(300 of its 300 values are in a single row, e.g. '2020-01-01'): it is no label to "
+        "learn; name the target column with --target (target = ... in a config file)."
+    )
 
 
 @pytest.mark.parametrize("folds", [1, 0, 2.5, True])

@@ -251,6 +251,6 @@ def _same_as(values: Any, y: Any, regression: bool) -> bool:
             values.to_numpy(dtype=float), y.to_numpy(dtype=float)
         )
     n_classes = y.nunique()
-    if values.nunique() != n_classes:
-        return False
+    if values.nunique() != n_classes or 2 * n_classes > len(y):
+        return False  # a target of a value per row (a date, a note) is no label to copy
     return len(pd.DataFrame({"value": values, "label": y}).drop_duplicates()) == n_classes

@@ -127,6 +127,15 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
         column = f" of target column {schema.target!r}" if schema and schema.target else ""
         if counts[smallest] < 2:  # no fold count helps: a class must be in a training fold
             single = [dataset.class_names[i] for i in np.flatnonzero(counts < 2)]
+            if 2 * len(single) > len(counts):  # a value per row: a date, a note, an ID
+                raise DatasetError(
+                    f"dataset {dataset.name!r}: the target{column.replace(' of target', '')} "
+                    "holds a value of its own "
+                    f"in most rows ({len(single)} of its {len(counts)} values are in a single "
+                    "row, e.g. "
+                    f"{str(single[0])[:40]!r}): it is no label to learn; name the target "
+                    "column with --target (target = ... in a config file)."
+                )
             shown = ", ".join(repr(name) for name in single[:5])
             raise DatasetError(
                 f"dataset {dataset.name!r}: class{'es' if len(single) > 1 else ''} {shown}"
