@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from treesvsnets.datasets import column_types, text_values
+from treesvsnets.datasets import text_columns, text_values
 from treesvsnets.datasets.column_types import read_column
 
 N_ROWS = 12_000  # three samples' worth: every column below is sampled
@@ -81,10 +81,10 @@ def test_rare_text_beyond_the_sample_is_still_found_and_shown():
 def test_a_text_column_is_parsed_only_on_its_sample(monkeypatch):
     """The saving: a column of words is tried as numbers and dates on its sample alone."""
     lengths = []
-    for name in ("parse_numbers", "parse_dates"):
-        parse = getattr(column_types, name)
+    for name in ("parse_numbers", "parse_with_unit", "parse_clock", "parse_dates"):
+        parse = getattr(text_columns, name)
         monkeypatch.setattr(
-            column_types, name, lambda text, *a, p=parse: lengths.append(len(text)) or p(text, *a)
+            text_columns, name, lambda text, *a, p=parse: lengths.append(len(text)) or p(text, *a)
         )
     rng = np.random.default_rng(0)
     words = np.array([f"level {i}" for i in range(30)], dtype=object)[rng.integers(30, size=N_ROWS)]

@@ -58,21 +58,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from treesvsnets.datasets.text_columns import examples, parsed_text
 from treesvsnets.datasets.text_values import (
-    CENSORED,
     FALSE_TOKENS,
     TRUE_TOKENS,
     boolean_values,
     categories,
-    date_formats,
     holds_no_digit,
-    parse_clock,
-    parse_dates,
-    parse_numbers,
-    parse_with_unit,
-    ruled_out,
     sample_of,
-    unit_of,
 )
 
 #: values that mean "missing" in any column (compared after stripping and lower-casing)
@@ -106,14 +99,7 @@ FORCED_SHARE = 0.5
 ID_SHARE = 0.95
 #: ...when it has at least this many values (a tiny table's categories are often all distinct)
 ID_MIN_ROWS = 20
-#: unparsed values shown as examples
-EXAMPLES = 5
-
 KINDS = ("numeric", "boolean", "categorical", "datetime")
-#: how a column of numbers with a unit ('23.4 kmpl') or magnitudes ('41k') was read
-UNIT_NOTE = "parsed from text as numbers with a unit or magnitudes"
-#: how a column of clock times or durations was read (text_values.parse_clock)
-CLOCK_NOTE = "parsed from text as clock times or durations: H:MM as 60·H+MM, H:MM:SS in seconds"
 # id, ID, row_id, customer-id, "client id", PassengerId, index, rowid, a saved index "Unnamed: 0"
 _ID_NAME = re.compile(r"(?:^|[_\s.\-])(?:id|index|rowid|row)$|^unnamed: ?\d+$", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"[a-z]I[dD]$")  # PassengerId, userID (case matters: not "paid")
@@ -183,11 +169,6 @@ def _missing(
 
 def _is_text(values: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
-
-
-def _examples(raw: pd.Series, failed: pd.Series) -> list[str]:
-    values = raw[failed].astype(str).str.strip()
-    return [str(v)[:40] for v in values.value_counts().index[:EXAMPLES]]
 
 
 def _is_numeric_id(numbers: pd.Series, name: str) -> bool:
@@ -375,7 +356,7 @@ def _dropped_because(
 def _refused(present: pd.Series, missing: pd.Series, reading: ColumnReading) -> None:
     """A typed column that cannot be the kind the user forced: every value counts as unparsed."""
     reading.unparsed = int((~missing).sum())
-    reading.unparsed_examples = _examples(present, ~missing)
+    reading.unparsed_examples = examples(present, ~missing)
 
 
 def _typed(
@@ -412,7 +393,6 @@ def _typed(
         reading.kind = "numeric"
         return present.astype(float).replace([np.inf, -np.inf], np.nan)
     text = present.astype("string").str.strip() if text is None else text
-    n_present = int((~missing).sum())
     # The type is decided on a seeded sample first (text_values.sample_of); the whole column
     # is parsed only where the sample does not rule its type out, and judged as a whole.
     sample = sample_of(text) if forced is None else None
@@ -425,44 +405,4 @@ def _typed(
     if forced is None and spellings is not None and holds_no_digit(spellings):
         return None  # categories: what parsing would have found, without the parse
     threshold = NUMERIC_SHARE if forced is None else FORCED_SHARE
-    attempts = [
-        (
-            "numeric",
-            lambda t: parse_numbers(t, decimal).replace([np.inf, -np.inf], np.nan),
-            "parsed from text as numbers",
-        ),
-        ("numeric", parse_with_unit, UNIT_NOTE),
-        ("numeric", parse_clock, CLOCK_NOTE),
-        ("datetime", parse_dates, "parsed from text as dates"),
-    ]
-    closest: pd.Series | None = None  # the failed values of the attempt that read the most
-    for kind, parse, note in attempts:
-        if forced is not None and kind != forced:
-            continue
-        if sample is not None:
-            tried = parse_dates(sample, date_formats(text)) if kind == "datetime" else parse(sample)
-            if ruled_out(sample, tried, threshold):
-                continue
-        parsed = parse(text)
-        failed = parsed.isna() & ~missing
-        if closest is None or failed.sum() < closest.sum():
-            closest = failed
-        if n_present and (n_present - int(failed.sum())) >= threshold * n_present:
-            reading.kind, reading.note = kind, note
-            closest = failed
-            break
-    if closest is not None:  # what could not be read, as the refusal of a forced type says
-        reading.unparsed = int(closest.sum())
-        reading.unparsed_examples = _examples(present, closest)
-    if reading.kind not in ("numeric", "datetime"):
-        return None
-    censored = text.str.extract(CENSORED, expand=False).notna() & parsed.notna()
-    if reading.note == UNIT_NOTE:
-        reading.note += f": {unit_of(text)}"
-    if reading.note == attempts[0][2] and censored.any():  # '<0.35' among the numbers
-        example = present[censored].iloc[0]
-        reading.note += (
-            f"; {int(censored.sum())} censored values such as {str(example).strip()!r}: below "
-            "a limit read as half of it, above one as the limit"
-        )
-    return parsed
+    return parsed_text(text, present, missing, reading, forced, decimal, sample, threshold)

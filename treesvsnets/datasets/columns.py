@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from treesvsnets.datasets.base import TableSchema
-from treesvsnets.datasets.column_types import CLOCK_NOTE
+from treesvsnets.datasets.text_columns import CLOCK_NOTE
 
 
 def iqr_fences(X: Any, k: float = 1.5) -> tuple[np.ndarray, np.ndarray]:

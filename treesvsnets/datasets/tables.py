@@ -34,6 +34,7 @@ import numpy as np
 
 from treesvsnets.datasets.base import Dataset, TableSchema, encode_labels, restrict_folds
 from treesvsnets.datasets.table_files import (  # looks_like_table: the config's, the registry's
+    commas_may_follow,
     looks_like_table,  # noqa: F401
     read_table,
 )
@@ -258,34 +259,6 @@ def _rows(frame: Any, kept: Any) -> Any:
     return frame if kept.all() else frame[kept]
 
 
-def _commas_may_follow(features: Any, read_with: dict[str, str], options: TableOptions) -> bool:
-    """Whether a column may hold decimal commas the file's decimal point does not read: a
-    file read with a point the user did not give. Further down than the lines the point was
-    judged on (a column sorted by its values: whole numbers first), or quoted in a file
-    separated by commas with no decimal point anywhere (a spreadsheet in a decimal-comma
-    locale saves "3,096","45,4"; beside '$1,234.50', '3,5' stays unread)."""
-    if read_with.get("decimal", ".") != "." or options.decimal is not None:
-        return False
-    return read_with.get("sep") != "," or not _decimal_points(features)
-
-
-def _decimal_points(features: Any) -> bool:
-    """Whether a column of ``features`` holds a number with a decimal point: read as one (a
-    fraction in a float column), or written so in text (in its first thousand values)."""
-    import numpy as np
-
-    for column in features.columns:
-        values = features[column]
-        if values.dtype.kind == "f":
-            if bool((np.modf(values.dropna().to_numpy())[0] != 0).any()):
-                return True
-        elif values.dtype.kind in "OUT" or str(values.dtype).startswith("str"):
-            head = values.iloc[:1000].dropna().astype(str)
-            if bool(head.str.contains(r"\d\.\d", regex=True).any()):
-                return True
-    return False
-
-
 def _read_features(
     features: Any, options: TableOptions, where: str, readings: list, read_with: dict[str, str]
 ) -> Any:
@@ -296,7 +269,7 @@ def _read_features(
     import pandas as pd
 
     decimal = read_with.get("decimal", ".")
-    commas = _commas_may_follow(features, read_with, options)
+    commas = commas_may_follow(features, read_with, options)
 
     unified: dict[str, Any] = {}
     for column in features.columns:

@@ -1,0 +1,97 @@
+"""A text column's numbers or dates, as :func:`~treesvsnets.datasets.column_types.read_column`
+tries them once booleans and categories are ruled out: plain numbers ('$1,234.50', '12%',
+censored '<0.35'), numbers with one unit or magnitudes ('23.4 kmpl', '41k'), clock times and
+durations ('08:30', '2:03:45'), then dates, each decided on a seeded sample first
+(:func:`~treesvsnets.datasets.text_values.sample_of`) and kept where the whole column reads
+so; its reading says which (:data:`NUMBERS_NOTE` ...), and what could not be read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from treesvsnets.datasets.text_values import (
+    CENSORED,
+    date_formats,
+    parse_clock,
+    parse_dates,
+    parse_numbers,
+    parse_with_unit,
+    ruled_out,
+    unit_of,
+)
+
+#: how a column of plain numbers in text was read
+NUMBERS_NOTE = "parsed from text as numbers"
+#: how a column of numbers with a unit ('23.4 kmpl') or magnitudes ('41k') was read
+UNIT_NOTE = "parsed from text as numbers with a unit or magnitudes"
+#: how a column of clock times or durations was read (text_values.parse_clock)
+CLOCK_NOTE = "parsed from text as clock times or durations: H:MM as 60·H+MM, H:MM:SS in seconds"
+#: unparsed values shown as examples
+EXAMPLES = 5
+
+
+def examples(raw: pd.Series, failed: pd.Series) -> list[str]:
+    """The most frequent of the values of ``raw`` where ``failed``, as the reading shows them."""
+    values = raw[failed].astype(str).str.strip()
+    return [str(v)[:40] for v in values.value_counts().index[:EXAMPLES]]
+
+
+def parsed_text(
+    text: pd.Series,
+    present: pd.Series,
+    missing: pd.Series,
+    reading: Any,
+    forced: str | None,
+    decimal: str,
+    sample: pd.Series | None,
+    threshold: float,
+) -> pd.Series | None:
+    """The column as numbers or dates when ``threshold`` of its present values read so (the
+    first way that does, of those ``forced`` allows; ``reading`` says which), else None, with
+    ``reading.unparsed`` what the way that read the most could not (a forced type's refusal
+    quotes it)."""
+    attempts = [
+        (
+            "numeric",
+            lambda t: parse_numbers(t, decimal).replace([np.inf, -np.inf], np.nan),
+            NUMBERS_NOTE,
+        ),
+        ("numeric", parse_with_unit, UNIT_NOTE),
+        ("numeric", parse_clock, CLOCK_NOTE),
+        ("datetime", parse_dates, "parsed from text as dates"),
+    ]
+    n_present = int((~missing).sum())
+    closest: pd.Series | None = None  # the failed values of the attempt that read the most
+    for kind, parse, note in attempts:
+        if forced is not None and kind != forced:
+            continue
+        if sample is not None:
+            tried = parse_dates(sample, date_formats(text)) if kind == "datetime" else parse(sample)
+            if ruled_out(sample, tried, threshold):
+                continue
+        parsed = parse(text)
+        failed = parsed.isna() & ~missing
+        if closest is None or failed.sum() < closest.sum():
+            closest = failed
+        if n_present and (n_present - int(failed.sum())) >= threshold * n_present:
+            reading.kind, reading.note = kind, note
+            closest = failed
+            break
+    if closest is not None:  # what could not be read, as the refusal of a forced type says
+        reading.unparsed = int(closest.sum())
+        reading.unparsed_examples = examples(present, closest)
+    if reading.kind not in ("numeric", "datetime"):
+        return None
+    if reading.note == UNIT_NOTE:
+        reading.note += f": {unit_of(text)}"
+    censored = text.str.extract(CENSORED, expand=False).notna() & parsed.notna()
+    if reading.note == NUMBERS_NOTE and censored.any():  # '<0.35' among the numbers
+        example = present[censored].iloc[0]
+        reading.note += (
+            f"; {int(censored.sum())} censored values such as {str(example).strip()!r}: below "
+            "a limit read as half of it, above one as the limit"
+        )
+    return parsed
