@@ -430,3 +430,26 @@ def test_numbers_with_one_unit_or_with_magnitudes_are_numbers_and_mixed_words_ar
     np.testing.assert_allclose(dataset.X["mileage"], kmpl)
     np.testing.assert_allclose(dataset.X["engine"], np.where(np.arange(200) == 5, 998, engine))
     np.testing.assert_allclose(dataset.X["price"], price)
+
+
+def test_a_sheets_totals_row_is_dropped_and_a_category_named_total_is_not(tmp_path):
+    """A sales sheet's last row 'TOTAL' with each column's sum: kept, it was an observation
+    many times any other (the target's maximum 1.68e7), and the estimator that extrapolated
+    to it ranked first. A row of sums without the word is one too; 'Total' as a category
+    whose numbers are no sums stays a row."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "region": rng.choice(["north", "south", "Total"], 60),
+            "units": rng.integers(1, 100, 60),
+            "sales": rng.uniform(10, 1000, 60).round(2),
+        }
+    )
+    sums = {"units": frame["units"].sum(), "sales": frame["sales"].sum()}
+    for label, name in (("TOTAL", "labelled"), ("east", "unlabelled")):
+        with_total = pd.concat([frame, pd.DataFrame([{"region": label, **sums}])])
+        dataset = load_table(write_table(with_total, tmp_path / f"{name}.csv"))
+        assert dataset.cleaning["totals_rows_dropped"] == 1 and len(dataset.y) == 60
+        assert dataset.y.max() == frame["sales"].max()
+    kept = load_table(write_table(frame, tmp_path / "plain.csv"))
+    assert "totals_rows_dropped" not in kept.cleaning and len(kept.y) == 60

@@ -192,11 +192,15 @@ def _kept_rows(
     :data:`DUPLICATES_REMOVED_UP_TO` of the rows), the columns the user drops, and the rows
     without a target."""
     from treesvsnets.datasets.column_types import null_mask
+    from treesvsnets.datasets.summary_rows import totals_rows
     from treesvsnets.datasets.target import is_na, is_none, target_tokens
 
     for column in frame.columns:  # lists or dicts cannot be compared, so not deduplicated either
         if column not in options.drop:
             _check_encodable(frame[column], column, where)
+    totals = totals_rows(frame)  # a sheet's TOTAL row: no observation
+    cleaning.note("totals_rows_dropped", len(totals))
+    frame = frame.drop(index=totals)
     index_readings = row_index_readings(frame, options, target)
     index_columns = [reading.name for reading in index_readings]
     cleaning.note("columns_dropped_as_row_index", index_columns)

@@ -306,6 +306,7 @@ def data_note(dataset: Dataset, path: str, subsample: int | None = None) -> str:
     removed = [
         f"{cleaning[key]} {what}"
         for key, what in (
+            ("totals_rows_dropped", "totals row (the sums of the rows above)"),
             ("duplicate_rows_removed", "duplicate rows"),
             ("rows_without_target_dropped", "rows without a target"),
             ("rows_with_missing_values_dropped", "rows with missing values"),

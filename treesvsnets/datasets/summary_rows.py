@@ -1,0 +1,58 @@
+"""Rows a spreadsheet adds below its data that are no observations: a totals row.
+
+A sheet's last rows may add up the others ('TOTAL' in a label column, each number the sum of
+its column above): kept, such a row is an observation many times the size of any other (a
+regression target's maximum became 1.68e7 beside values in the thousands, and the estimator
+that extrapolated to it ranked first). :func:`totals_rows` finds them among the last rows;
+the table's cleaning drops them and the run's first line counts them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+#: a label that says a row sums the others (any case; a trailing colon allowed)
+TOTAL_WORDS = re.compile(
+    r"^\s*(?:grand\s+)?(?:totals?|sum|subtotal|gesamt|summe|totale?|totaal)\s*:?\s*$",
+    re.IGNORECASE,
+)
+#: how many of the last rows are looked at
+LAST_ROWS = 2
+#: a table needs at least this many rows besides for a sum to mean anything
+MIN_ROWS = 5
+
+
+def totals_rows(frame: Any) -> list[Any]:
+    """The index labels of ``frame``'s last rows that total the rows above them: a cell that
+    says so (``TOTAL``, ``Sum``, ``Grand total``) and a number that is its column's sum above,
+    or, with no such word, every numeric column's sum (two at least). Numeric columns are
+    those the file holds as numbers: a sum over them is one pass, whatever the table's size."""
+    found: list[Any] = []
+    if len(frame) < MIN_ROWS + LAST_ROWS:
+        return found
+    numeric = [c for c in frame.columns if frame[c].dtype.kind in "iuf"]
+    data = len(frame) - LAST_ROWS
+    above = {c: float(np.nansum(frame[c].to_numpy(dtype=float)[:data])) for c in numeric}
+    for position in range(len(frame) - 1, data - 1, -1):
+        row = frame.iloc[position]
+        said = any(isinstance(v, str) and TOTAL_WORDS.match(v) for v in row.to_numpy())
+        between = {  # the rows after the data and before this one (a subtotal): data too
+            c: float(np.nansum(frame[c].to_numpy(dtype=float)[data:position])) for c in numeric
+        }
+        sums = [c for c in numeric if _is_sum(row[c], above[c] + between[c])]
+        if (said and (sums or not numeric)) or (len(sums) >= 2 and len(sums) == len(numeric)):
+            found.append(frame.index[position])
+        elif not said:
+            break  # only the last rows of a sheet total it
+    return found
+
+
+def _is_sum(value: Any, total: float) -> bool:
+    """Whether ``value`` is ``total``, a column's sum (0 is no evidence)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(value) and value != 0 and np.isclose(value, total, rtol=1e-6))
