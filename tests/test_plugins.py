@@ -309,12 +309,35 @@ _INTERRUPTS = (
     "class Exits(LogisticRegression):\n"
     "    def fit(self, X, y):\n"
     "        sys.exit(3)\n"
+    "class Stop(BaseException):\n"  # as asyncio's CancelledError: no Exception
+    "    pass\n"
+    "class Unprintable(Exception):\n"
+    "    def __str__(self):\n"
+    "        raise RuntimeError('no message')\n"
+    "@register('stops', family='other')\n"
+    "class Stops(LogisticRegression):\n"
+    "    def fit(self, X, y):\n"
+    "        raise Stop('stopped')\n"
+    "@register('unprintable', family='other')\n"
+    "class Unprintables(LogisticRegression):\n"
+    "    def fit(self, X, y):\n"
+    "        raise Unprintable()\n"
+    "@register('leaves_a_process', family='other')\n"
+    "class LeavesAProcess(LogisticRegression):\n"
+    "    def fit(self, X, y):\n"
+    "        import multiprocessing, time\n"
+    "        multiprocessing.Process(target=time.sleep, args=(60,)).start()\n"
+    "        return super().fit(X, y)\n"
 )
 
 
 @pytest.mark.parametrize(
     ("estimator", "failure"),
-    [("interrupts", "raised KeyboardInterrupt"), ("exits", "called sys.exit(3)")],
+    [
+        ("interrupts", "raised KeyboardInterrupt"),
+        ("exits", "called sys.exit(3)"),
+        ("stops", "raised Stop: stopped"),
+    ],
 )
 def test_check_says_an_estimator_interrupted_or_exited_in_fit(tmp_path, estimator, failure):
     """A KeyboardInterrupt or sys.exit raised in fit fails each check saying which (they
@@ -325,6 +348,15 @@ def test_check_says_an_estimator_interrupted_or_exited_in_fit(tmp_path, estimato
     assert done.returncode == 1, done.stdout + done.stderr
     fails = [line for line in done.stdout.splitlines() if line.startswith("  FAIL  ")]
     assert len(fails) == 10 and all(line.endswith(f": {failure}") for line in fails), done.stdout
+
+
+def test_check_of_a_fit_that_leaves_a_process_running_ends_and_passes(tmp_path):
+    """A process fit started and left (holding the check's pipe) kept check waiting past its
+    --timeout; it is killed with the check's process group."""
+    plugin = tmp_path / "interrupts.py"
+    plugin.write_text(_INTERRUPTS)
+    done = cli("check", "leaves_a_process", "--plugin", plugin, "--timeout", "30", timeout=50)
+    assert done.returncode == 0 and done.stdout.rstrip().endswith("10 passed, 0 failed")
 
 
 def test_check_stops_a_fit_that_hangs_and_does_not_run_the_rest():
@@ -579,7 +611,10 @@ def test_an_estimator_raising_keyboardinterrupt_in_a_worker_is_its_error_not_a_c
     plugin = tmp_path / "interrupts.py"
     plugin.write_text(_INTERRUPTS)
     runs, common = tmp_path / "r", ("--plugin", plugin, "-d", "iris", "--folds", "2", "-q")
-    done = cli("run", *common, "-e", "interrupts", "-e", "exits", "-e", "logreg", "--out", runs)
+    names = ("interrupts", "exits", "stops", "unprintable")
+    done = cli(
+        "run", *common, *(f for n in names for f in ("-e", n)), "-e", "logreg", "--out", runs
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     (results,) = runs.glob("*/results.csv")
@@ -587,10 +622,12 @@ def test_an_estimator_raising_keyboardinterrupt_in_a_worker_is_its_error_not_a_c
     for name, error in [
         ("interrupts", "KeyboardInterrupt"),
         ("exits", "SystemExit: the estimator called sys.exit(3)"),
+        ("stops", "Stop: stopped"),  # a BaseException of its own ended the worker too
+        ("unprintable", "Unprintable: (its message could not be read)"),
     ]:
         failed = rows[rows["estimator"] == name]
         assert set(failed["status"]) == {"error"} and set(failed["error"]) == {error}
-    assert set(rows.loc[~rows["estimator"].isin(["interrupts", "exits"]), "status"]) == {"ok"}
+    assert set(rows.loc[~rows["estimator"].isin(names), "status"]) == {"ok"}
     # a tuning trial's the same: the trial's error, and the search goes on
     plugin.write_text(
         plugin.read_text()
@@ -608,3 +645,36 @@ def test_an_estimator_raising_keyboardinterrupt_in_a_worker_is_its_error_not_a_c
     with sqlite3.connect(store) as connection:
         trials = dict(connection.execute("select status, count(*) from trials group by status"))
     assert trials == {"ok": 2, "error": 4}  # trial 0, the defaults, on each of 2 folds
+
+
+def test_a_message_utf8_cannot_encode_is_stored_escaped_and_the_run_goes_on(tmp_path):
+    """A warning or an error quoting a file name read with surrogate escapes ('caf\\udce9.csv'):
+    the store's write raised UnicodeEncodeError and the run stopped with 6 cells not run."""
+    plugin = tmp_path / "surrogates.py"
+    plugin.write_text(
+        "import warnings\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from treesvsnets.estimators import register\n"
+        "NAME = b'caf\\xe9.csv'.decode('utf-8', 'surrogateescape')\n"
+        "@register('warns', family='other')\n"
+        "class Warns(LogisticRegression):\n"
+        "    def fit(self, X, y):\n"
+        "        warnings.warn(f'skipping cache file {NAME}')\n"
+        "        return super().fit(X, y)\n"
+        "@register('raises', family='other')\n"
+        "class Raises(LogisticRegression):\n"
+        "    def fit(self, X, y):\n"
+        "        raise OSError(f'cannot open {NAME}')\n"
+    )
+    runs = tmp_path / "runs"
+    done = cli("run", "--plugin", plugin, "-d", "iris", "--folds", "2", "-q",
+               "-e", "warns", "-e", "raises", "-e", "logreg", "--out", runs)  # fmt: skip
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    (results,) = runs.glob("*/results.csv")
+    rows = pd.read_csv(results).set_index("estimator")
+    assert set(rows.loc["warns", "status"]) == {"ok"} and set(rows.loc["logreg", "status"]) == {
+        "ok"
+    }
+    assert set(rows.loc["raises", "error"]) == {"OSError: cannot open caf\\udce9.csv"}
+    assert "caf\\udce9.csv" in rows.loc["warns", "warnings"].iloc[0]
+    assert (results.parent / "report.html").is_file()

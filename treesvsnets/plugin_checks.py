@@ -132,8 +132,7 @@ class _Apart:
             kill_and_reap(pid)
             os.close(read)
             raise
-        with os.fdopen(read, "rb") as pipe:
-            said = pipe.read()
+        said = _what_it_said(pid, read)
         if status == 0 and said:
             return pickle.loads(said)
         if status is None:
@@ -145,6 +144,31 @@ class _Apart:
         if status >= 0:
             how += " (the estimator may call os._exit or sys.exit)"
         return CheckResult(name, "fail", how)
+
+
+def _what_it_said(pid: int, read: int) -> bytes:
+    """What the check's child wrote, read once it has ended, after its process group (what
+    its fit started and left: a process forked, a ``sleep``) is killed: such a process held
+    the pipe open, and the read waited for it past ``--timeout``."""
+    import os
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # nothing left in its group
+    os.set_blocking(read, False)
+    chunks = []
+    with os.fdopen(read, "rb") as pipe:
+        while True:
+            try:
+                chunk = pipe.read()
+            except BlockingIOError:  # a process of another group still holds it: no more
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _in_child(name: str, check: Any, make: Callable[[], Any], data: Any) -> CheckResult:
@@ -178,6 +202,7 @@ def _forked(read: int, write: int, result: Callable[[], bytes]) -> int:
             if pid == 0:
                 code = 1
                 try:
+                    os.setpgid(0, 0)  # a group of its own: what fit leaves is killed with it
                     unblock_signals()
                     die_with_parent()
                     os.close(read)

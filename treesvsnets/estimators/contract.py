@@ -230,8 +230,14 @@ def run_check(name: str, check: Callable[[Factory, CheckData], None], make: Fact
         return CheckResult(name, "fail", str(exc))
     except SystemExit as exc:  # sys.exit in the estimator: a failure, not the command's end
         return CheckResult(name, "fail", f"called sys.exit({exc.code!r})")
-    except Exception as exc:  # noqa: BLE001 - the estimator under test may raise anything
-        return CheckResult(name, "fail", f"raised {type(exc).__name__}: {exc}")
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the estimator may raise anything (CancelledError)
+        try:
+            said = str(exc)
+        except Exception:  # noqa: BLE001 - an exception whose __str__ fails
+            said = "(its message could not be read)"
+        return CheckResult(name, "fail", f"raised {type(exc).__name__}: {said}")
     return CheckResult(name, "pass")
 
 

@@ -34,6 +34,18 @@ from treesvsnets.results.row import (
 STORE_FILENAME = "results.sqlite"
 
 
+def _storable(value: Any) -> Any:
+    """``value`` as SQLite keeps it: text that UTF-8 cannot encode (an estimator's message
+    quoting a file name read with surrogate escapes, 'caf\\udce9.csv') with those
+    characters escaped, not a UnicodeEncodeError that stopped the run."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 class ResultStore:
     """A SQLite file of result rows."""
 
@@ -93,7 +105,7 @@ class ResultStore:
         placeholders = ", ".join("?" for _ in names)
         self._connection.execute(
             f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({placeholders})",
-            [row[name] for name in names],
+            [_storable(row[name]) for name in names],
         )
         self._connection.commit()
 

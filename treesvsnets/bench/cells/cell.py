@@ -20,7 +20,6 @@ estimator's ``class_weight`` or else ``sample_weight`` in ``fit``.
 from __future__ import annotations
 
 import json
-import signal
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from treesvsnets.bench.cells.facts import estimator_facts, json_value
+from treesvsnets.bench.cells.failures import MAX_MESSAGE, its_own_failure, one_line
 from treesvsnets.bench.cells.inputs import (
     Cell,
     cell_identity,
@@ -55,7 +55,6 @@ from treesvsnets.errors import ConfigError, DivergenceWarning
 from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.results.row import CellIdentity, Measurement, now, result_row
 
-_MAX_MESSAGE = 500
 #: a warning's first line is cut to this many characters in the row's list of them
 _MAX_EACH = 150
 
@@ -69,15 +68,6 @@ class CellOutcome:
     @property
     def row(self) -> dict[str, Any]:
         return result_row(self.identity, self.measurement)
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one line of at most 500 characters, for a row's ``error``."""
-    if isinstance(exc, SystemExit):
-        return f"SystemExit: the estimator called sys.exit({exc.code!r})"
-    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":").splitlines()  # ': ' no message
-    message = " ".join(line.strip() for line in text)
-    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
 
 
 def balance_classes(estimator: Any, y: np.ndarray, fit_kwargs: dict[str, Any]) -> str:
@@ -194,15 +184,6 @@ def _check_finite(values: np.ndarray, what: str, measurement: Measurement) -> No
         raise ValueError(f"{bad} of {len(values)} {what} are not finite{why}.")
 
 
-def its_own_failure(exc: BaseException) -> bool:
-    """Whether ``exc`` is the estimator's failure, to record: an Exception, a SystemExit
-    (``sys.exit`` in fit; the harness never raises it in a cell), or a KeyboardInterrupt where
-    Ctrl-C is ignored (a worker: only the estimator raises it)."""
-    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    own = isinstance(exc, KeyboardInterrupt) and ignored
-    return own or isinstance(exc, (Exception, SystemExit))
-
-
 def _record_failure(measurement: Measurement, exc: BaseException) -> None:
     measurement.record(
         status="oom" if isinstance(exc, MemoryError) else "error",
@@ -240,7 +221,7 @@ def _close(
     if measurement.diverged:
         messages.insert(0, measurement.diverged)
     if messages:
-        measurement.warnings = "; ".join(messages)[:_MAX_MESSAGE]
+        measurement.warnings = "; ".join(messages)[:MAX_MESSAGE]
 
 
 @contextmanager

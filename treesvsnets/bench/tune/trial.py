@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.bench.cells.cell import fit_one, its_own_failure, one_line
+from treesvsnets.bench.cells.cell import fit_one
+from treesvsnets.bench.cells.failures import its_own_failure, one_line
 from treesvsnets.bench.cells.inputs import Cell, build, fit_data, resampling
 from treesvsnets.bench.cells.measure import Stopwatch
 from treesvsnets.bench.cells.metrics import predict_and_proba, regression_score, score
