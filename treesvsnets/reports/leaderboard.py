@@ -12,6 +12,8 @@ probabilities`` for an estimator that has none, instead of a blank."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from treesvsnets.tasks import SCORE_COLUMNS, TASKS, Metric, others, primary, task_of
@@ -163,6 +165,8 @@ def display_table(board: pd.DataFrame) -> pd.DataFrame:
             ranking.label: [
                 ("failed" if shown == "" else shown)
                 if pd.isna(m)
+                else ranking.show(m)  # an infinite error: no spread to show, of any cell count
+                if m in (math.inf, -math.inf)
                 else f"{ranking.show(m)} (1 cell)"  # no spread: one fold, or one succeeded
                 if pd.isna(s)
                 else f"{ranking.show(m)} ± {ranking.show(s, 2)}"
