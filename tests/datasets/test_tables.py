@@ -256,6 +256,22 @@ def test_inspect_flags_a_numeric_leak_but_not_an_identifier_or_an_honest_feature
     assert profile.problem is None and profile.cleaning["rows_used"] == 200
 
 
+def test_inspect_flags_a_target_defined_by_a_threshold_on_one_column(tmp_path):
+    """MASS's birthwt: 'low' is 'bwt < 2500', sorted by it in R's file. A tree's split on
+    bwt misses a test row at the threshold's edge now and then, so the check for 100%
+    found nothing (and on the sorted file unshuffled folds missed whole edges); a column
+    that all but decides the target is suspected too. An honest strong feature is not."""
+    import treesvsnets
+
+    rng = np.random.default_rng(0)
+    grams = np.sort(rng.normal(3000, 700, 190).round())
+    honest = (grams < 2500) + rng.normal(0, 0.6, 190)
+    frame = pd.DataFrame({"bwt": grams, "honest": honest, "low": (grams < 2500).astype(int)})
+    profile = treesvsnets.inspect_table(write_table(frame, tmp_path / "birthwt.csv"), target="low")
+    (flagged,) = profile.leakage
+    assert flagged.startswith("bwt: a small tree on this column alone is ")
+
+
 def test_a_table_of_few_distinct_rows_keeps_its_repeats_and_a_few_copies_go(tmp_path):
     """The Titanic's passengers by sex and class: 1,309 rows, 12 distinct. Its repeats are
     passengers, not copies; removing them would leave 12 rows to learn from. The same
