@@ -183,6 +183,10 @@ def test_a_bad_plugin_is_named_and_the_builtins_keep_working(plugin, message):
             'register("p", family="other", threads_param="n_job")(E)',
             "does not take; its parameters are: penalty, C, l1_ratio, dual, tol, fit_intercept,",
         ),
+        (  # every trial failed on it, and only under --tune
+            'register("p", family="other", space={"CC": {"float": [0.1, 10.0]}})(E)',
+            "estimator 'p' has space 'CC', which LogisticRegression does not take",
+        ),
     ],
 )
 def test_a_registration_a_run_could_not_use_is_refused_as_the_plugin_loads(

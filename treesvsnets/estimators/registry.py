@@ -127,10 +127,14 @@ def register(
                 accepted = accepts_parameter(factory, parameter)
                 spec_fields[field_name] = parameter if accepted else None
         spec_fields.setdefault("source", current_source())
-        _check_names(name, factory, default_params, spec_fields)
+        _check_names(name, factory, default_params, spec_fields, "space")
         if spec_fields.get("regressor") is not None:
             _check_names(
-                name, spec_fields["regressor"], spec_fields.get("regressor_params"), spec_fields
+                name,
+                spec_fields["regressor"],
+                spec_fields.get("regressor_params"),
+                spec_fields,
+                "regressor_space",
             )
         if "capabilities" not in spec_fields and declares_capabilities(factory):
             spec_fields["capabilities"] = _declared(name, factory, default_params or {})
@@ -148,11 +152,16 @@ def register(
 
 
 def _check_names(
-    name: str, factory: Any, default_params: Mapping[str, Any] | None, fields: Mapping[str, Any]
+    name: str,
+    factory: Any,
+    default_params: Mapping[str, Any] | None,
+    fields: Mapping[str, Any],
+    space: str,
 ) -> None:
-    """Refuse, at registration, a default parameter, ``seed_param`` or ``threads_param`` that
-    ``factory``'s signature does not take (one taking ``**kwargs`` takes any): every cell
-    would fail on it, one by one."""
+    """Refuse, at registration, a default parameter, ``seed_param``, ``threads_param`` or a
+    parameter of the search space (``fields[space]``) that ``factory``'s signature does not
+    take (one taking ``**kwargs`` takes any): every cell (or trial) would fail on it, one by
+    one, and a space's only under --tune."""
     try:
         taken = inspect.signature(factory).parameters
     except (TypeError, ValueError):
@@ -161,6 +170,9 @@ def _check_names(
         return
     given = [("default_params", key) for key in default_params or {} if "__" not in key]
     given += [(key, fields.get(key)) for key in ("seed_param", "threads_param")]
+    searched = fields.get(space)
+    if isinstance(searched, Mapping):
+        given += [(space, key) for key in searched if "__" not in str(key)]
     for field_name, parameter in given:
         if isinstance(parameter, str) and parameter not in taken:
             choices = [key for key in taken if key != "self"]
