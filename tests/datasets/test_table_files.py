@@ -184,6 +184,19 @@ def test_quoted_decimal_commas_in_a_comma_separated_file_are_decimals(tmp_path):
     assert notes["kg"].endswith("with decimal commas (unlike the file's first lines)")
 
 
+def test_a_sheet_with_a_title_above_its_header_is_refused_saying_so(tmp_path):
+    """'Sales report 2024' in a sheet's first cell, the header two rows down: the header was
+    read as a data row, a column 'Unnamed: 3' became the target, and the refusal spoke of
+    'numbers except 1 value ('Sales')'."""
+    pytest.importorskip("openpyxl")
+    path = tmp_path / "report.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        _european().to_excel(writer, index=False, startrow=2)
+        writer.sheets["Sheet1"]["A1"] = "Sales report 2024"
+    with pytest.raises(DatasetError, match=r"first row names 1 of its 4 columns: is a title"):
+        load_table(path)
+
+
 def test_a_first_row_with_an_unquoted_separator_is_refused_as_any_other_row_is(tmp_path):
     """'late, rescheduled' unquoted in the first data row: pandas took the first column for
     row names and shifted every column by one, and the run went on with 8 of 400 rows (the

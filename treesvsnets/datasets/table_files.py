@@ -137,6 +137,7 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
             'feature and a target (is the separator right? give it with sep = "...").'
         )
     frame.columns = [str(c).strip() for c in frame.columns]
+    _refuse_title_row(list(frame.columns), path)
     _refuse_repeated(list(frame.columns), path)  # names apart only in spaces, now alike
     frame.attrs["read_with"] = read_with
     return frame
@@ -250,6 +251,19 @@ def _check_first_row(head: str, sep: str | None, complete: bool, path: Path) -> 
             f"{str(path)!r}: line {lines[1][0]} has {fields + 1} fields where the header and "
             f"line {later} have {fields}: a value holds an unquoted {sep!r} (quote it, or fix "
             "the line)."
+        )
+
+
+def _refuse_title_row(names: list[str], path: Path) -> None:
+    """Refuse a file whose first row names fewer than half of its columns, at least two of
+    them left unnamed: a title above the header ('Sales report 2024' in a sheet's first
+    cell), which made the header a data row and a column 'Unnamed: 3' the target."""
+    unnamed = [name for name in names if re.fullmatch(r"Unnamed: \d+", name)]
+    if len(unnamed) >= 2 and 2 * len(unnamed) > len(names):
+        raise DatasetError(
+            f"data file {str(path)!r}: its first row names {len(names) - len(unnamed)} of its "
+            f"{len(names)} columns: is a title above the header? Remove the rows above the "
+            "header, or save the table from its header row."
         )
 
 
