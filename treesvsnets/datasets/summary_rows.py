@@ -32,17 +32,21 @@ def totals_rows(frame: Any) -> list[Any]:
     found: list[Any] = []
     if len(frame) < MIN_ROWS + LAST_ROWS:
         return found
-    numeric = [c for c in frame.columns if frame[c].dtype.kind in "iuf"]
+    columns = {
+        c: frame[c].to_numpy(dtype=float) for c in frame.columns if frame[c].dtype.kind in "iuf"
+    }
     data = len(frame) - LAST_ROWS
-    above = {c: float(np.nansum(frame[c].to_numpy(dtype=float)[:data])) for c in numeric}
+    above = {c: float(np.nansum(values[:data])) for c, values in columns.items()}
     for position in range(len(frame) - 1, data - 1, -1):
         row = frame.iloc[position]
         said = any(isinstance(v, str) and TOTAL_WORDS.match(v) for v in row.to_numpy())
-        between = {  # the rows after the data and before this one (a subtotal): data too
-            c: float(np.nansum(frame[c].to_numpy(dtype=float)[data:position])) for c in numeric
-        }
-        sums = [c for c in numeric if _is_sum(row[c], above[c] + between[c])]
-        if (said and (sums or not numeric)) or (len(sums) >= 2 and len(sums) == len(numeric)):
+        # the rows after the data and before this one (a subtotal) count as data too
+        sums = [
+            c
+            for c, values in columns.items()
+            if _is_sum(row[c], above[c] + float(np.nansum(values[data:position])))
+        ]
+        if (said and (sums or not columns)) or (len(sums) >= 2 and len(sums) == len(columns)):
             found.append(frame.index[position])
         elif not said:
             break  # only the last rows of a sheet total it

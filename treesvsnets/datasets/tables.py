@@ -199,8 +199,9 @@ def _kept_rows(
         if column not in options.drop:
             _check_encodable(frame[column], column, where)
     totals = totals_rows(frame)  # a sheet's TOTAL row: no observation
-    cleaning.note("totals_rows_dropped", len(totals))
-    frame = frame.drop(index=totals)
+    if totals:
+        cleaning.note("totals_rows_dropped", len(totals))
+        frame = frame.drop(index=totals)
     index_readings = row_index_readings(frame, options, target)
     index_columns = [reading.name for reading in index_readings]
     cleaning.note("columns_dropped_as_row_index", index_columns)

@@ -87,11 +87,12 @@ def parsed_text(
         return None
     if reading.note == UNIT_NOTE:
         reading.note += f": {unit_of(text)}"
-    censored = text.str.extract(CENSORED, expand=False).notna() & parsed.notna()
-    if reading.note == NUMBERS_NOTE and censored.any():  # '<0.35' among the numbers
-        example = present[censored].iloc[0]
-        reading.note += (
-            f"; {int(censored.sum())} censored values such as {str(example).strip()!r}: below "
-            "a limit read as half of it, above one as the limit"
-        )
+    if reading.note == NUMBERS_NOTE:  # '<0.35' among the numbers: said, with how many
+        censored = text.str.extract(CENSORED, expand=False).notna() & parsed.notna()
+        if censored.any():
+            example = present[censored].iloc[0]
+            reading.note += (
+                f"; {int(censored.sum())} censored values such as {str(example).strip()!r}: "
+                "below a limit read as half of it, above one as the limit"
+            )
     return parsed
