@@ -50,6 +50,7 @@ from treesvsnets.bench.cells.metrics import (
     score,
 )
 from treesvsnets.bench.cells.splits import SplitPlan
+from treesvsnets.bench.cells.thread_limits import limited_threads
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.errors import ConfigError, DivergenceWarning
 from treesvsnets.estimators.base import EstimatorSpec
@@ -323,8 +324,6 @@ def _run_cells(
     inputs and fit (one clock over all of it, shared among the cells), then predict and score
     each fold on its own. A failure before predicting fails every cell; a failure while
     predicting fails that cell's row only. ``spec`` is the dataset's task's."""
-    from threadpoolctl import threadpool_limits
-
     started_at = now()
     outcomes = [
         CellOutcome(
@@ -337,7 +336,7 @@ def _run_cells(
     clock = Stopwatch()
     built: list[tuple[Any, Any | None]] = []
     reason: str | None = None
-    with peak_memory() as memory, threadpool_limits(limits=cells[0].threads):
+    with peak_memory() as memory, limited_threads(cells[0].threads):
         with _recording_warnings() as shared_warnings:
             try:
                 built, reason = _fit_cells(

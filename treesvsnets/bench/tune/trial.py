@@ -29,6 +29,7 @@ from treesvsnets.bench.cells.inputs import Cell, build, fit_data, resampling
 from treesvsnets.bench.cells.measure import Stopwatch
 from treesvsnets.bench.cells.metrics import predict_and_proba, regression_score, score
 from treesvsnets.bench.cells.splits import SplitPlan
+from treesvsnets.bench.cells.thread_limits import limited_threads
 from treesvsnets.bench.tune.ensemble import TrialPredictions, as_prediction
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.estimators.base import EstimatorSpec
@@ -207,8 +208,6 @@ def run_trial(
     fitted and scored as :func:`scoring_splits` says, by ``metric`` (the run's setting; None:
     the task's default); with ``keep``, its predictions are written there (for
     ``--ensemble``). A failure is the row's status and error, never an exception."""
-    from threadpoolctl import threadpool_limits
-
     row = TrialRow(
         **trial_identity(
             cell,
@@ -224,7 +223,7 @@ def run_trial(
     )
     clock = Stopwatch()
     fit_seconds = 0.0
-    with threadpool_limits(limits=cell.threads), warnings.catch_warnings():
+    with limited_threads(cell.threads), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a trial's warnings are not kept (its cell's are)
         try:
             with clock.time("trial"):
