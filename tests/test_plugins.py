@@ -682,3 +682,49 @@ def test_a_message_utf8_cannot_encode_is_stored_escaped_and_the_run_goes_on(tmp_
     assert set(rows.loc["raises", "error"]) == {"OSError: cannot open caf\\udce9.csv"}
     assert "caf\\udce9.csv" in rows.loc["warns", "warnings"].iloc[0]
     assert (results.parent / "report.html").is_file()
+
+
+_HUGE = """
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from treesvsnets.estimators import register
+
+class Constant(RegressorMixin, BaseEstimator):
+    VALUE = 0.0
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+    def fit(self, X, y):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+    def predict(self, X):
+        return np.full(len(X), self.VALUE)
+
+register('overflows', family='other', task='regression')(type('O', (Constant,), {'VALUE': 1e300}))
+register('far_off', family='other', task='regression')(type('F', (Constant,), {'VALUE': 1e100}))
+"""
+
+
+def test_predictions_too_large_to_score_are_the_cells_error_and_huge_scores_read_short(tmp_path):
+    """A regressor predicting 1e300 (finite, but its squared errors overflow): its rows were
+    'ok' with RMSE inf and R² -inf, and the report's statistics filled stderr with NumPy's
+    RuntimeWarnings; one predicting 1e100 showed a 100-digit RMSE in the leaderboard and the
+    baseline's warning."""
+    plugin = tmp_path / "huge.py"
+    plugin.write_text(_HUGE)
+    runs = tmp_path / "runs"
+    done = cli("run", "--plugin", plugin, "-d", "diabetes", "--folds", "2", "-q",
+               "-e", "overflows", "-e", "far_off", "-e", "ridge", "--out", runs)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "RuntimeWarning" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    (results,) = runs.glob("*/results.csv")
+    rows = pd.read_csv(results).set_index("estimator")
+    assert set(rows.loc["overflows", "status"]) == {"error"}
+    assert set(rows.loc["overflows", "error"]) == {
+        "ValueError: the predictions are too large to score (the largest is 1e+300): their "
+        "squared errors overflow a 64-bit float."
+    }
+    assert set(rows.loc["far_off", "status"]) == set(rows.loc["ridge", "status"]) == {"ok"}
+    assert rows.loc["far_off", "rmse"].min() > 9e99
+    far_off = next(line for line in done.stdout.splitlines() if " far_off " in line)
+    assert "1.000e+100" in far_off and "0000000000" not in far_off, far_off
+    assert "0000000000" not in done.stderr, done.stderr

@@ -61,10 +61,14 @@ class Metric:
 
 
 def significant(value: float, digits: int = 4) -> str:
-    """``value`` with ``digits`` significant digits, in plain notation: 0.4879, 54.59, 45231."""
+    """``value`` with ``digits`` significant digits, in plain notation (0.4879, 54.59, 45231)
+    from 0.0001 to below a billion, in scientific notation beyond (1.235e+12, 3.000e-07: a
+    diverged model's error would otherwise fill a line with digits)."""
     if value == 0 or not math.isfinite(value):
         return f"{value:.{digits}f}" if value == 0 else str(value)
     magnitude = math.floor(math.log10(abs(value)))
+    if not -4 <= magnitude < 9:
+        return f"{value:.{max(0, digits - 1)}e}"
     return f"{value:.{max(0, digits - 1 - magnitude)}f}"
 
 

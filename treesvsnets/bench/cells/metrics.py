@@ -284,10 +284,21 @@ def regression_score(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float 
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64).reshape(len(y_true))
     kept = _kept_rows(len(y_true), PREDICTIONS_KEPT)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores = {
+            "rmse": float(np.sqrt(metrics.mean_squared_error(y_true, y_pred))),
+            "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
+            "r2": float(metrics.r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
+        }
+    if not (np.isfinite(scores["rmse"]) and np.isfinite(scores["mae"])):
+        # finite predictions (checked before) whose errors overflow a float when squared
+        largest = float(np.max(np.abs(y_pred)))
+        raise ValueError(
+            f"the predictions are too large to score (the largest is {largest:.3g}): their "
+            "squared errors overflow a 64-bit float."
+        )
     return {
-        "rmse": float(np.sqrt(metrics.mean_squared_error(y_true, y_pred))),
-        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
-        "r2": float(metrics.r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
+        **scores,
         "predictions": json.dumps(
             {
                 "true": _short(y_true[kept]),
