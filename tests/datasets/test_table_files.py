@@ -379,6 +379,17 @@ def test_an_xlsx_workbook_is_read_through_openpyxl(tmp_path):
     _same_table(load_table(path), load_table(write_table(frame, tmp_path / "plain.csv")))
 
 
+def test_a_sheet_that_names_a_column_twice_is_refused_as_a_csv_is(tmp_path):
+    """pandas renames a sheet's second 'width' to 'width.1' (a CSV's header is refused)."""
+    pytest.importorskip("openpyxl")
+    frame = pd.DataFrame([[1.0, 2.0, "a"], [3.0, 4.0, "b"]] * 5)
+    frame.columns = ["width", "width", "species"]
+    path = tmp_path / "sheet.xlsx"
+    frame.to_excel(path, index=False)
+    with pytest.raises(DatasetError, match=r"has repeated column names: \['width'\]"):
+        load_table(path)
+
+
 def test_an_xlsx_workbook_without_openpyxl_is_one_sentence_naming_the_extra(tmp_path, monkeypatch):
     path = tmp_path / "sheet.xlsx"
     path.write_bytes(b"PK\x03\x04")

@@ -393,6 +393,9 @@ def _read_excel(path: Path) -> Any:
             f"data file {str(path)!r} is an Excel workbook, which needs openpyxl: "
             "pip install 'treesvsnets[excel]' (or save the sheet as CSV)."
         )
+    header = pd.read_excel(path, sheet_name=0, engine="openpyxl", header=None, nrows=1)
+    names = [] if header.empty else header.iloc[0].dropna()
+    _refuse_repeated([str(name).strip() for name in names], path)  # pandas: 'width', 'width.1'
     return pd.read_excel(
         path, sheet_name=0, engine="openpyxl", keep_default_na=False, na_values=[""]
     )
