@@ -419,6 +419,7 @@ def test_numbers_with_one_unit_or_with_magnitudes_are_numbers_and_mixed_words_ar
             "engine": [f"{v:,} CC" for v in engine],
             "price": [f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k" for v in price],
             "fruit": [f"{i % 5} {['apples', 'pears'][i % 2]}" for i in range(200)],
+            "tenure": [f"{n} year" if n == 1 else f"{n} Years" for n in engine % 7 + 1],
             "y": np.where(kmpl > 20, "a", "b"),
         }
     )
@@ -430,6 +431,9 @@ def test_numbers_with_one_unit_or_with_magnitudes_are_numbers_and_mixed_words_ar
     np.testing.assert_allclose(dataset.X["mileage"], kmpl)
     np.testing.assert_allclose(dataset.X["engine"], np.where(np.arange(200) == 5, 998, engine))
     np.testing.assert_allclose(dataset.X["price"], price)
+    # '1 year' beside '2 Years': one unit, in the singular
+    assert readings["tenure"].note.endswith("with a unit or magnitudes: year")
+    np.testing.assert_allclose(dataset.X["tenure"], engine % 7 + 1)
 
 
 def test_a_sheets_totals_row_is_dropped_and_a_category_named_total_is_not(tmp_path):

@@ -150,10 +150,11 @@ def parse_with_unit(text: pd.Series) -> pd.Series:
     scale = units.map(MAGNITUDES)
     if present and scale.notna().any() and (scale.notna() | bare).sum() >= UNIT_SHARE * present:
         return numbers * scale.where(~bare, 1.0)
-    counts = units.str.lower().value_counts()
+    units = _singular(units)
+    counts = units.value_counts()
     if counts.empty or counts.iloc[0] < present / 2:
         return pd.Series(np.nan, index=text.index)
-    kept = (units.str.lower() == counts.index[0]) | bare
+    kept = (units == counts.index[0]) | bare
     return numbers.where(kept) if kept.sum() >= UNIT_SHARE * present else numbers * np.nan
 
 
@@ -162,7 +163,16 @@ def unit_of(text: pd.Series) -> str:
     units = text.astype("string").str.strip().str.extract(_WITH_UNIT)[1].dropna()
     if units.map(MAGNITUDES).notna().any():
         return "k/M/B magnitudes"
-    return str(units.str.lower().mode().iloc[0]) if len(units) else ""
+    return str(_singular(units).mode().iloc[0]) if len(units) else ""
+
+
+def _singular(units: pd.Series) -> pd.Series:
+    """Units in lower case, a plural as its singular where the singular is written too
+    ('1 year', '2 years': one unit; 'ms' stays milliseconds where no 'm' is written)."""
+    lower = units.str.lower()
+    written = set(lower.dropna())
+    plural = {unit: unit[:-1] for unit in written if unit.endswith("s") and unit[:-1] in written}
+    return lower.replace(plural) if plural else lower
 
 
 def holds_no_digit(spellings: np.ndarray) -> bool:
