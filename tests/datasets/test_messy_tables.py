@@ -436,6 +436,30 @@ def test_numbers_with_one_unit_or_with_magnitudes_are_numbers_and_mixed_words_ar
     np.testing.assert_allclose(dataset.X["tenure"], engine % 7 + 1)
 
 
+def test_a_code_list_with_letter_codes_among_numbers_is_categories(tmp_path):
+    """Diagnoses as ICD-9 codes: '428', '250.83' and, for 3% of the rows, 'V57' or 'E888'.
+    The column read as numbers (97% of it parsed) with every letter code missing, and a
+    diagnosis code is no quantity: 250.83 is not 'more' than 250. Two stray words in a
+    column of measurements ('n.d.', 'see note') keep it numeric."""
+    rng = np.random.default_rng(0)
+    numeric = rng.choice(["428", "250.83", "414.01", "786.5", "401.9", "599"], 400)
+    codes = rng.choice(["V57", "E888", "V45.81"], 400)
+    frame = pd.DataFrame(
+        {
+            "diagnosis": np.where(rng.random(400) < 0.03, codes, numeric),
+            "glucose": rng.normal(100, 15, 400).round(1).astype(str),
+            "y": rng.choice(["readmitted", "not"], 400),
+        }
+    )
+    frame.loc[[3, 9], "glucose"] = ["n.d.", "see note"]
+    dataset = load_table(write_table(frame, tmp_path / "diagnoses.csv"))
+    readings = {r.name: r for r in dataset.columns}
+    assert readings["diagnosis"].kind == "categorical"
+    assert readings["diagnosis"].note.startswith("codes, numbers beside letter codes such as")
+    assert set(dataset.X["diagnosis"]) == set(frame["diagnosis"])  # 'V57' kept as written
+    assert readings["glucose"].kind == "numeric" and readings["glucose"].unparsed == 2
+
+
 def test_a_sheets_totals_row_is_dropped_and_a_category_named_total_is_not(tmp_path):
     """A sales sheet's last row 'TOTAL' with each column's sum: kept, it was an observation
     many times any other (the target's maximum 1.68e7), and the estimator that extrapolated

@@ -16,7 +16,8 @@ The rules, in order (a column forced by the user skips the guessing):
    boolean (0/1).
 3. Text that parses as numbers for at least :data:`NUMERIC_SHARE` of its
    present values, after stripping currency symbols and thousands separators
-   (a trailing ``%`` divides by 100), is numeric; the rest become missing.
+   (a trailing ``%`` divides by 100), is numeric; the rest become missing. Numbers beside
+   letter codes ('V57' among '428': a code list) are categories.
 4. Text that parses as dates for at least :data:`NUMERIC_SHARE` of its present
    values is a datetime (the fold's pipeline turns it into numbers).
 5. Anything else is categorical: values stripped of surrounding whitespace,

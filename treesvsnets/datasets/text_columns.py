@@ -31,6 +31,10 @@ UNIT_NOTE = "parsed from text as numbers with a unit or magnitudes"
 CLOCK_NOTE = "parsed from text as clock times or durations: H:MM as 60·H+MM, H:MM:SS in seconds"
 #: unparsed values shown as examples
 EXAMPLES = 5
+#: a code among numbers: ICD-9's 'V57' and 'E888.1' beside '428' and '250.83'
+CODE = r"[A-Za-z]{1,2}\d+(?:\.\d+)?"
+#: how a column of such codes is read
+CODES_NOTE = "codes, numbers beside letter codes such as {}: read as categories"
 
 
 def examples(raw: pd.Series, failed: pd.Series) -> list[str]:
@@ -74,6 +78,9 @@ def parsed_text(
                 continue
         parsed = parse(text)
         failed = parsed.isna() & ~missing
+        if forced is None and note == NUMBERS_NOTE and (codes := _codes(present, failed)):
+            reading.note = CODES_NOTE.format(", ".join(repr(code) for code in codes))
+            return None
         if closest is None or failed.sum() < closest.sum():
             closest = failed
         if n_present and (n_present - int(failed.sum())) >= threshold * n_present:
@@ -96,3 +103,14 @@ def parsed_text(
                 "below a limit read as half of it, above one as the limit"
             )
     return parsed
+
+
+def _codes(raw: pd.Series, failed: pd.Series) -> list[str]:
+    """The most frequent letter codes ('V57', 'E888') among the values of ``raw`` that did not
+    read as numbers (where ``failed``), when at least two are and they are most of those
+    values (a code list such as ICD-9's, read as numbers, lost every letter code), else []."""
+    values = raw[failed].astype("string").str.strip()
+    codes = values[values.str.fullmatch(CODE).fillna(False)]
+    if len(codes) < 2 or 2 * len(codes) < len(values):
+        return []
+    return [str(code) for code in codes.value_counts().index[:2]]
