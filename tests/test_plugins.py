@@ -332,6 +332,12 @@ _INTERRUPTS = (
     "        import multiprocessing, time\n"
     "        multiprocessing.Process(target=time.sleep, args=(60,)).start()\n"
     "        return super().fit(X, y)\n"
+    "@register('leaves_a_session', family='other')\n"
+    "class LeavesASession(LogisticRegression):\n"
+    "    def fit(self, X, y):\n"
+    "        import subprocess\n"
+    "        subprocess.Popen(['sleep', '311.25'], start_new_session=True)\n"
+    "        return super().fit(X, y)\n"
 )
 
 
@@ -361,6 +367,18 @@ def test_check_of_a_fit_that_leaves_a_process_running_ends_and_passes(tmp_path):
     plugin.write_text(_INTERRUPTS)
     done = cli("check", "leaves_a_process", "--plugin", plugin, "--timeout", "30", timeout=50)
     assert done.returncode == 0 and done.stdout.rstrip().endswith("10 passed, 0 failed")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a check's child finds its own in /proc")
+def test_check_of_a_fit_that_starts_a_session_of_its_own_leaves_nothing_running(tmp_path):
+    """subprocess.Popen(..., start_new_session=True) in fit: the kill of the check's process
+    group missed it, and a 'sleep' of each fit ran on after check ended."""
+    plugin = tmp_path / "interrupts.py"
+    plugin.write_text(_INTERRUPTS)
+    done = cli("check", "leaves_a_session", "--plugin", plugin, "--timeout", "30", timeout=50)
+    assert done.returncode == 0 and done.stdout.rstrip().endswith("10 passed, 0 failed")
+    left = subprocess.run(["pgrep", "-f", "sleep 311.25"], capture_output=True)
+    assert left.stdout.strip() == b"", left.stdout
 
 
 def test_check_stops_a_fit_that_hangs_and_does_not_run_the_rest():

@@ -36,6 +36,30 @@ def die_with_parent() -> None:
         pass
 
 
+def stop_escaped_children() -> None:
+    """Kill this process's children that left its process group (``start_new_session``,
+    ``process_group=0``): killing the group, as a worker's or a check's parent does, would
+    not reach them, and they would outlive the run. Read from Linux's
+    ``/proc/self/task/*/children``; elsewhere nothing is done."""
+    own = os.getpgrp()
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/children") as handle:
+                children = [int(pid) for pid in handle.read().split()]
+        except (OSError, ValueError):
+            continue
+        for pid in children:
+            try:
+                if os.getpgid(pid) != own:
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                continue  # gone meanwhile
+
+
 def flush_standard_streams() -> None:
     """Flush stdout and stderr, as a process does before it forks (nothing buffered is then
     written twice) or leaves with ``os._exit``; a closed pipe or no console is no error."""

@@ -192,6 +192,7 @@ def _forked(read: int, write: int, result: Callable[[], bytes]) -> int:
         die_with_parent,
         flush_standard_streams,
         kill_and_reap,
+        stop_escaped_children,
     )
     from treesvsnets.stopping import signals_blocked, unblock_signals
 
@@ -209,6 +210,7 @@ def _forked(read: int, write: int, result: Callable[[], bytes]) -> int:
                     os.write(write, result())
                     code = 0
                 finally:
+                    stop_escaped_children()  # not in its group: the parent's kill misses them
                     flush_standard_streams()
                     os._exit(code)
             os.close(write)

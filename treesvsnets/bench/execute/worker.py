@@ -39,7 +39,7 @@ from typing import Any
 
 from treesvsnets.bench.cells.measure import rss_mb_of
 from treesvsnets.bench.plan.jobs import JobRunner
-from treesvsnets.child_processes import die_with_parent
+from treesvsnets.child_processes import die_with_parent, stop_escaped_children
 
 #: the deep-learning libraries a net's cell may load, each hundreds of MB that stay resident
 #: in its worker (the harness gives the next cell of any other estimator a new worker, unless
@@ -171,30 +171,6 @@ class JobTraces:
         return None
 
 
-def _stop_escaped_children() -> None:
-    """Kill the processes a job started in a session of their own (``start_new_session``):
-    killing the worker's process group, as the harness does, would not reach them, and they
-    would outlive the run. Read from Linux's ``/proc/self/task/*/children``; elsewhere
-    nothing is done."""
-    own = os.getsid(0)
-    try:
-        tasks = os.listdir("/proc/self/task")
-    except OSError:
-        return
-    for task in tasks:
-        try:
-            with open(f"/proc/self/task/{task}/children") as handle:
-                children = [int(pid) for pid in handle.read().split()]
-        except (OSError, ValueError):
-            continue
-        for pid in children:
-            try:
-                if os.getsid(pid) != own:
-                    os.kill(pid, signal.SIGKILL)
-            except OSError:
-                continue  # gone meanwhile
-
-
 def _preload() -> None:
     """Import what every cell needs (pandas, scikit-learn: about a second) first thing, while
     the harness is still preparing the run (a spare, :mod:`.spawn`, starts before the harness
@@ -242,7 +218,7 @@ def serve(
 
             rows = runner.run(payload, started=started)
             traces.restore()
-            _stop_escaped_children()
+            stop_escaped_children()  # what killing this worker's group would not reach
             by_jobs |= _net_libraries() - traces.net_libraries
             names = {row.get("estimator") for row in rows}
             by_plugin = any(
