@@ -149,7 +149,7 @@ def test_placeholder_tokens_are_missing_in_any_case_and_can_be_replaced(tmp_path
 def test_yes_no_in_any_spelling_is_a_boolean_and_mixed_words_are_not(tmp_path):
     frame = pd.DataFrame(
         {
-            "flag": ["yes", "No", "Y", "n", "TRUE", "false", "t", "F"] * 5,
+            "flag": ["yes", "No", "Y", "n", "TRUE", "false", "1", "0"] * 5,  # 1/0 among them
             "answer": ["yes", "no", "maybe", "yes", "no", "yes", "no", "maybe"] * 5,
             "y": ["a", "a", "b", "b"] * 10,  # not flag's pattern: flag would be a copy of it
         }

@@ -61,12 +61,15 @@ import pandas as pd
 
 from treesvsnets.datasets.text_columns import examples, parsed_text
 from treesvsnets.datasets.text_values import (
+    FALSE_DIGIT,
     FALSE_TOKENS,
+    TRUE_DIGIT,
     TRUE_TOKENS,
     boolean_values,
     categories,
     holds_no_digit,
     sample_of,
+    yes_no_sides,
 )
 
 #: values that mean "missing" in any column (compared after stripping and lower-casing)
@@ -397,10 +400,10 @@ def _typed(
     # The type is decided on a seeded sample first (text_values.sample_of); the whole column
     # is parsed only where the sample does not rule its type out, and judged as a whole.
     sample = sample_of(text) if forced is None else None
-    yes_no = TRUE_TOKENS | FALSE_TOKENS
+    yes_no = TRUE_TOKENS | FALSE_TOKENS | {TRUE_DIGIT, FALSE_DIGIT}
     if forced is None and (sample is None or sample.str.lower().isin(yes_no).all()):
         lowered = text.str.lower()
-        if lowered.dropna().isin(yes_no).all():
+        if yes_no_sides(lowered.dropna().unique()) is not None:
             reading.kind, reading.note = "boolean", "yes/no text as 1/0"
             return boolean_values(lowered)
     if forced is None and spellings is not None and holds_no_digit(spellings):

@@ -15,13 +15,18 @@ its sample does not rule the type out (:func:`ruled_out`).
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 TRUE_TOKENS = frozenset({"true", "yes", "y", "t"})
 FALSE_TOKENS = frozenset({"false", "no", "n", "f"})
+#: 1 and 0 among yes/no words (a spreadsheet's TRUE/FALSE beside a database's 1/0) are the
+#: same two values; alone they are numbers
+TRUE_DIGIT, FALSE_DIGIT = "1", "0"
 #: a column with more present values than this has its type decided on a sample of this many
 #: first; a smaller column is read whole, as it always was
 SAMPLE_SIZE = 4000
@@ -223,10 +228,21 @@ def parse_dates(text: pd.Series, formats: list[str] | None = None) -> pd.Series:
     return best
 
 
+def yes_no_sides(spellings: Any) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The true and the false tokens of ``spellings`` (distinct lower-cased values) when they
+    are all yes/no words, or such words with 1 and 0 among them; else None."""
+    written = {str(v) for v in spellings}
+    true, false = TRUE_TOKENS, FALSE_TOKENS
+    if written & (TRUE_TOKENS | FALSE_TOKENS):
+        true, false = true | {TRUE_DIGIT}, false | {FALSE_DIGIT}
+    return (true, false) if written and written <= true | false else None
+
+
 def boolean_values(lowered: pd.Series) -> pd.Series:
-    """Lower-cased yes/no words as 1.0/0.0 (NaN for anything else)."""
-    true = lowered.isin(TRUE_TOKENS).fillna(False).to_numpy(dtype=bool)
-    false = lowered.isin(FALSE_TOKENS).fillna(False).to_numpy(dtype=bool)
+    """Lower-cased yes/no words (and 1/0 among them) as 1.0/0.0 (NaN for anything else)."""
+    true_tokens, false_tokens = TRUE_TOKENS | {TRUE_DIGIT}, FALSE_TOKENS | {FALSE_DIGIT}
+    true = lowered.isin(true_tokens).fillna(False).to_numpy(dtype=bool)
+    false = lowered.isin(false_tokens).fillna(False).to_numpy(dtype=bool)
     return pd.Series(np.where(true, 1.0, np.where(false, 0.0, np.nan)), index=lowered.index)
 
 
@@ -240,19 +256,23 @@ def merge_case_variants(text: pd.Series) -> tuple[pd.Series, dict[str, list[str]
 
 
 def merge_yes_no(labels: pd.Series) -> tuple[pd.Series, dict[str, list[str]]]:
-    """Labels that are all yes/no words (:data:`TRUE_TOKENS`, :data:`FALSE_TOKENS`) written
-    several ways (``yes`` and ``Y``, ``no`` and ``N``) as two: each side's most frequent
-    spelling (ties: the first in sorted order), as a feature of such words is one boolean.
+    """Labels that are all yes/no words (:data:`TRUE_TOKENS`, :data:`FALSE_TOKENS`, with 1
+    and 0 among them: :func:`yes_no_sides`) written several ways (``yes`` and ``Y``, ``no``
+    and ``N``, ``TRUE`` and ``1``) as two: each side's most frequent spelling (ties: a word
+    first, then the first in sorted order), as a feature of such words is one boolean.
     Returns the labels and ``{kept spelling: [the other spellings]}``; labels that are not all
     such words come back as they are."""
     counts = labels.value_counts()  # each spelling once: no pass over every row as text
-    if counts.empty or not {str(v).lower() for v in counts.index} <= TRUE_TOKENS | FALSE_TOKENS:
+    sides = yes_no_sides({str(v).lower() for v in counts.index})
+    if sides is None:
         return labels, {}
     renamed: dict[str, str] = {}
     merged: dict[str, list[str]] = {}
-    for tokens in (TRUE_TOKENS, FALSE_TOKENS):
+    for tokens in sides:
         side = [spelling for spelling in counts.index if str(spelling).lower() in tokens]
-        spellings = sorted(side, key=lambda spelling: (-counts[spelling], spelling))
+        spellings = sorted(  # ties: a word before 1 or 0
+            side, key=lambda spelling: (-counts[spelling], str(spelling).isdigit(), spelling)
+        )
         if len(spellings) > 1:
             merged[spellings[0]] = spellings[1:]
             renamed.update(dict.fromkeys(spellings[1:], spellings[0]))
@@ -281,11 +301,7 @@ def categories(
         used = counts > 0
         codes = np.where(codes >= 0, np.cumsum(used)[codes] - 1, -1)
         spellings, counts = spellings[used], counts[used]
-    one_word = (
-        feature
-        and len(spellings) > 1
-        and pd.Series(spellings, dtype=object).str.casefold().nunique() == 1
-    )
+    one_word = feature and len(spellings) > 1 and spelling_keys(spellings).nunique() == 1
     kept, merged = (spellings, {}) if one_word else _merged_spellings(spellings, counts)
     values = pd.Series(  # code -1 (missing): the NaN appended last
         np.append(kept, np.nan).take(codes), index=text.index, name=text.name, dtype=object
@@ -293,11 +309,22 @@ def categories(
     return values, merged, len(spellings) - sum(map(len, merged.values()))
 
 
+def spelling_keys(spellings: np.ndarray) -> pd.Series:
+    """What two spellings of one category share: the text in Unicode's compatibility form
+    (a 'ü' typed as 'u' and a combining diaeresis is the one character; a no-break space is a
+    space), case folded, its runs of spaces one space ('Zürich' and 'ZÜRICH', 'New\xa0York'
+    and 'New York')."""
+    keys = pd.Series(spellings, dtype=object).astype(str)
+    if not keys.map(str.isascii).all():
+        keys = keys.map(lambda text: unicodedata.normalize("NFKC", text))
+    return keys.str.casefold().str.split().str.join(" ")
+
+
 def _merged_spellings(spellings: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, dict]:
     """The spelling each of ``spellings`` (distinct, with their ``counts``) is replaced by,
     and the merges, as :func:`merge_case_variants` says."""
-    keys = pd.Series(spellings, dtype=object).str.casefold()
-    if keys.is_unique:  # no two spellings differ only in case
+    keys = spelling_keys(spellings)
+    if keys.is_unique:  # no two spellings differ only in case (or in Unicode's forms)
         return spellings, {}
     table = pd.DataFrame({"value": spellings, "count": counts, "key": keys}).astype(
         {"value": object}
