@@ -460,6 +460,37 @@ def test_a_code_list_with_letter_codes_among_numbers_is_categories(tmp_path):
     assert readings["glucose"].kind == "numeric" and readings["glucose"].unparsed == 2
 
 
+def test_percentages_written_without_their_sign_and_an_erps_negatives_are_numbers(tmp_path):
+    """'54' beside '54%' was read as 54 beside 0.54 (logreg 0.50 where 0.99); fractions
+    beside percentages ('0.54', '54%') stay as written. SAP's '12.57-' (a trailing minus)
+    made its column 'an identifier', dropped; so did '€1.133,98' in a comma-separated file
+    (its '.' taken for a decimal point: no decimal comma anywhere, it was judged)."""
+    rng = np.random.default_rng(0)
+    share = rng.integers(1, 100, 150)
+    amount = rng.uniform(-2000, 2000, 150).round(2)
+    euros = rng.uniform(1000, 9000, 150).round(2)
+    frame = pd.DataFrame(
+        {
+            "share": [f"{v}%" if i % 7 else f"{v}" for i, v in enumerate(share)],
+            "fraction": [f"{v}%" if i % 2 else f"{v / 100:g}" for i, v in enumerate(share)],
+            "amount": [f"{abs(v):.2f}-" if v < 0 else f"{v:.2f}" for v in amount],
+            "euros": [
+                f"€{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") for v in euros
+            ],  # fmt: skip
+            "y": np.where(share > 50, "high", "low"),
+        }
+    )
+    dataset = load_table(write_table(frame, tmp_path / "ledger.csv"))
+    readings = {r.name: r for r in dataset.columns}
+    assert {name: r.kind for name, r in readings.items()} == dict.fromkeys(
+        ["share", "fraction", "amount", "euros"], "numeric"
+    )
+    np.testing.assert_allclose(dataset.X["share"], share / 100)
+    np.testing.assert_allclose(dataset.X["fraction"], share / 100)
+    np.testing.assert_allclose(dataset.X["amount"], amount)
+    np.testing.assert_allclose(dataset.X["euros"], euros)
+
+
 def test_a_sheets_totals_row_is_dropped_and_a_category_named_total_is_not(tmp_path):
     """A sales sheet's last row 'TOTAL' with each column's sum: kept, it was an observation
     many times any other (the target's maximum 1.68e7), and the estimator that extrapolated

@@ -412,6 +412,18 @@ def commas_may_follow(features: Any, read_with: dict[str, str], options: Any) ->
     return read_with.get("sep") != "," or not _decimal_points(features)
 
 
+def written_with_commas(values: Any) -> bool:
+    """Whether a text column writes its numbers with a decimal comma beyond doubt, whatever
+    the file's other columns do: most of its first thousand values have a point's groups
+    before a comma's decimals ('€1.133,98'), none a comma's groups before a point's."""
+    if values.dtype.kind not in "OUT" and not str(values.dtype).startswith("str"):
+        return False
+    head = values.iloc[:1000].dropna().astype(str)
+    european = head.str.contains(r"\d\.\d{3},\d", regex=True)
+    american = head.str.contains(r"\d,\d{3}\.\d", regex=True)
+    return bool(len(head)) and 2 * int(european.sum()) > len(head) and not american.any()
+
+
 def _decimal_points(features: Any) -> bool:
     """Whether a column of ``features`` holds a number with a decimal point: read as one (a
     fraction in a float column), or written so in text (in its first thousand values)."""
@@ -424,6 +436,8 @@ def _decimal_points(features: Any) -> bool:
                 return True
         elif values.dtype.kind in "OUT" or str(values.dtype).startswith("str"):
             head = values.iloc[:1000].dropna().astype(str)
-            if bool(head.str.contains(r"\d\.\d", regex=True).any()):
+            points = head.str.contains(r"\d\.\d", regex=True)
+            points &= ~head.str.contains(r"\d\.\d{3},\d", regex=True)  # '1.133,98': a comma's
+            if bool(points.any()):
                 return True
     return False

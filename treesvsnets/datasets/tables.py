@@ -37,6 +37,7 @@ from treesvsnets.datasets.table_files import (  # looks_like_table: the config's
     commas_may_follow,
     looks_like_table,  # noqa: F401
     read_table,
+    written_with_commas,
 )
 from treesvsnets.datasets.table_options import (
     TableOptions,
@@ -280,11 +281,19 @@ def _read_features(
     for column in features.columns:
         values = features[column]
         result, reading = read_feature(values, options, where, decimal=decimal)
-        unread = reading.kind == "categorical" or (reading.kind == "numeric" and reading.unparsed)
-        if commas and unread and options.forced_kind(column) is None:
+        unread = (  # text: categories, or distinct numbers taken for an identifier's values
+            reading.kind == "categorical"
+            or (reading.kind == "dropped" and reading.note.startswith("an identifier"))
+            or (reading.kind == "numeric" and reading.unparsed)
+        )
+        if (
+            unread
+            and options.forced_kind(column) is None
+            and (commas or (decimal == "." and written_with_commas(values)))
+        ):
             again, second = read_feature(values, options, where, decimal=",")
             if second.kind == "numeric" and (
-                reading.kind == "categorical" or second.unparsed < reading.unparsed
+                reading.kind != "numeric" or second.unparsed < reading.unparsed
             ):  # '45,4' beside '3,096', which the point read as 3096: all are decimals
                 result, reading = again, second
                 reading.note += " with decimal commas (unlike the file's first lines)"

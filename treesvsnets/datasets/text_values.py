@@ -39,6 +39,7 @@ _CURRENCY = "$€£¥₹₽₩¢"
 # thousands separators: ',' (1,234), a space or a no-break/thin space (1 234), "'" (1'234)
 _GROUPED = re.compile(r"^([+-]?\d{1,3})((?:[,'\u00a0\u202f ]\d{3})+)(\.\d*)?$")
 _NEGATIVE = re.compile(r"^\((.*)\)$")  # accounting negatives: (1,234.50)
+_TRAILING_MINUS = re.compile(r"[\d.,'\u00a0\u202f ]*\d-")  # an ERP's negatives: 1,234.50-
 #: a value censored at a limit: below a detection limit ('<0.35'), above a range's ('>100')
 CENSORED = re.compile(r"^(<=?|≤|>=?|≥)\s*(?=[-+\d.$€£(])")
 
@@ -63,7 +64,9 @@ def ruled_out(sample: pd.Series | None, parsed: pd.Series | None, share: float) 
 
 def parse_numbers(text: pd.Series, decimal: str = ".") -> pd.Series:
     """Numbers from text as people write them: '$46,064.65' -> 46064.65, '19.29%' -> 0.1929,
-    '(1,200)' -> -1200, '1 234' -> 1234; NaN where the text is not a number. With ``decimal``
+    '(1,200)' and '1,200-' -> -1200, '1 234' -> 1234, '54' beside '54%' -> 0.54 (a
+    percentage written without its sign: :func:`_percents_unmarked`); NaN where the text is
+    not a number. With ``decimal``
     ',' (a file written so) the roles of '.' and ',' swap: '1.234,5' -> 1234.5, '3,5' -> 3.5.
 
     Each value is read on its own, so a column whose values repeat (categories: Ames' 2,930
@@ -83,15 +86,33 @@ def _parse_numbers(text: pd.Series, decimal: str) -> pd.Series:
         text = text.str.replace(",", "\0").str.replace(".", ",").str.replace("\0", ".")
     negative = text.str.fullmatch(_NEGATIVE).fillna(False)
     text = text.str.replace(_NEGATIVE, r"\1", regex=True)
+    trailing = text.str.fullmatch(_TRAILING_MINUS).fillna(False)  # SAP's '12.57-'
+    negative |= trailing
+    text = text.where(~trailing, text.str.removesuffix("-"))
     text = text.str.replace(f"[{re.escape(_CURRENCY)}]", "", regex=True).str.strip()
     percent = text.str.endswith("%").fillna(False)
     text = text.str.removesuffix("%").str.strip()
     grouped = text.str.fullmatch(_GROUPED).fillna(False)
     text = text.where(~grouped, text.str.replace(r"[,'\u00a0\u202f ]", "", regex=True))
     numbers = pd.to_numeric(text.astype(object), errors="coerce").astype(float)
-    numbers = numbers.where(~percent, numbers / 100)
+    numbers = numbers.where(~(percent | _percents_unmarked(numbers, percent)), numbers / 100)
     numbers = numbers.where(~negative, -numbers.abs())
     return _censored(numbers, sign)
+
+
+def _percents_unmarked(numbers: pd.Series, percent: pd.Series) -> pd.Series:
+    """Where a number without '%' in a column with percentages is one too, written without
+    its sign ('54' beside '54%', read as 54 beside 0.54: a hundredfold apart): where the
+    numbers without it are nearer the percentages as written than a hundredth of them (their
+    median size above a tenth of the percentages'); fractions ('0.54' beside '54%') stay."""
+    bare = ~percent & numbers.notna()
+    if not (percent.any() and bare.any()):
+        return pd.Series(False, index=numbers.index)
+    sizes = numbers.abs()
+    written, plain = sizes[percent & (sizes > 0)], sizes[bare & (sizes > 0)]
+    if written.empty or plain.empty or plain.median() <= written.median() / 10:
+        return pd.Series(False, index=numbers.index)
+    return bare
 
 
 def _censored(numbers: pd.Series, sign: np.ndarray) -> pd.Series:
