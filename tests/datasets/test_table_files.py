@@ -345,6 +345,25 @@ def test_a_compressed_csv_is_read_as_the_plain_one_and_named_by_its_stem(tmp_pat
     assert table_name(str(path)) == "data"
 
 
+def test_a_zip_made_on_a_mac_is_read_as_its_one_table_and_two_tables_are_refused(tmp_path):
+    """macOS's Compress adds '__MACOSX/._data.csv' (and a '.DS_Store'): 'a .zip file must
+    hold one table, this one holds 2'."""
+    import zipfile
+
+    frame = dirty_frame()
+    plain = load_table(write_table(frame, tmp_path / "plain.csv"))
+    path = tmp_path / "data.csv.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("data/data.csv", frame.to_csv(index=False))
+        archive.writestr("__MACOSX/data/._data.csv", b"\x00\x05\x16\x07resource fork")
+        archive.writestr("data/.DS_Store", b"\x00\x00\x00\x01Bud1")
+    _same_table(load_table(path), plain)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("data/other.csv", "a,b\n1,2\n")
+    with pytest.raises(DatasetError, match="must hold one table, this one holds 2"):
+        load_table(path)
+
+
 @pytest.mark.skipif(importlib.util.find_spec("zstandard") is not None, reason="reads .zst")
 def test_a_zst_file_without_zstandard_is_one_sentence_naming_the_package(tmp_path):
     path = tmp_path / "data.csv.zst"
@@ -377,6 +396,26 @@ def test_an_xlsx_workbook_is_read_through_openpyxl(tmp_path):
     path = tmp_path / "sheet.xlsx"
     frame.to_excel(path, index=False)
     _same_table(load_table(path), load_table(write_table(frame, tmp_path / "plain.csv")))
+
+
+def test_a_file_without_a_header_row_is_refused_saying_so_and_years_as_names_are_a_header(
+    tmp_path,
+):
+    """UCI's iris.data ('5.1,3.5,1.4,0.2,Iris-setosa' first): its first row became the
+    header, columns named '5.1', the target 'Iris-setosa', one row lost, and the run went on;
+    integers only (birthwt without its header) were 'repeated column names: ['0']'."""
+    iris = tmp_path / "iris.data.csv"
+    iris.write_text("5.1,3.5,1.4,0.2,Iris-setosa\n4.9,3.0,1.4,0.2,Iris-setosa\n" * 10)
+    counts = tmp_path / "counts.csv"
+    counts.write_text("0,19,182,2,0\n1,33,155,0,1\n" * 10)
+    for path in (iris, counts):
+        with pytest.raises(DatasetError, match=r"its first row \(.*\) is data, not column names"):
+            load_table(path)
+    years = tmp_path / "years.csv"
+    years.write_text(
+        "country,1990,1991,y\n" + "".join(f"c{i},{i},{i * 2},{i % 2}\n" for i in range(20))
+    )
+    assert sorted(c.name for c in load_table(years).columns) == ["1990", "1991", "country"]
 
 
 def test_a_sheet_that_names_a_column_twice_is_refused_as_a_csv_is(tmp_path):

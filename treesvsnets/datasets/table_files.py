@@ -22,12 +22,13 @@ by its byte-order mark (:data:`ENCODINGS`). Columns at the end with neither a na
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import importlib.util
 import io
 import re
 from collections import Counter
-from functools import partial
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,7 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     _refuse_title_row(list(frame.columns), path)
+    _refuse_headerless(list(frame.columns), path)
     _refuse_repeated(list(frame.columns), path)  # names apart only in spaces, now alike
     frame.attrs["read_with"] = read_with
     return frame
@@ -158,17 +160,21 @@ def _read_text(
     for encoding in tried:  # a byte past the head that UTF-8 cannot read: the next one
         # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted
         # as placeholders by the column reader (column_types.NULL_TOKENS), in any case.
-        read = partial(
-            pd.read_csv,
-            path,
+        settings = dict(
             sep=sep,
             decimal=decimal,
             engine="python" if sep is None else "c",
             keep_default_na=False,
             na_values=[""],
             encoding=encoding,
-            compression=COMPRESSIONS.get(compression or ""),
+            # a zip's table is opened here (:func:`_opened`): pandas refuses a second file
+            compression=None if compression == ".zip" else COMPRESSIONS.get(compression or ""),
         )
+
+        def read(settings: dict = settings, **more: Any) -> Any:
+            with _opened(path, compression) as source:
+                return pd.read_csv(source, **settings, **more)
+
         try:
             frame = read()
             break
@@ -268,10 +274,36 @@ def _refuse_title_row(names: list[str], path: Path) -> None:
 
 
 def _refuse_repeated(names: list[str], path: Path) -> None:
-    """One sentence naming the columns a header names twice (blank names are pandas')."""
+    """One sentence naming the columns a header names twice (blank names are pandas'), or,
+    where those are numbers, saying the first row is data (a file without a header)."""
     repeated = sorted(name for name, n in Counter(names).items() if name and n > 1)
+    if repeated and all(_number(name) for name in repeated):
+        _refuse_headerless(names, path)
     if repeated:
         raise DatasetError(f"data file {str(path)!r} has repeated column names: {repeated}.")
+
+
+def _number(name: str) -> bool:
+    try:
+        float(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_headerless(names: list[str], path: Path) -> None:
+    """Refuse a file whose first row is data: a UCI file's '5.1,3.5,1.4,0.2,Iris-setosa',
+    read as the header (columns named '5.1', a target named 'Iris-setosa', one row lost).
+    Told by names that are numbers with decimals (two at least) or numbers named twice;
+    years as column names ('1990', '1991') are a header."""
+    decimals = [name for name in names if _number(name) and not name.lstrip("+-").isdigit()]
+    repeated = [n for n, count in Counter(names).items() if count > 1 and _number(n)]
+    if len(decimals) >= 2 or repeated:
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise DatasetError(
+            f"data file {str(path)!r}: its first row ({shown}) is data, not column names: "
+            "add a header row naming the columns (the file has none)."
+        )
 
 
 def _encoding(raw: bytes, complete: bool) -> str:
@@ -290,6 +322,34 @@ def _encoding(raw: bytes, complete: bool) -> str:
     return ENCODINGS[-1]
 
 
+def _zip_member(archive: Any) -> str:
+    """The one file of a zip archive, beside what the archiver added (macOS's
+    ``__MACOSX/._data.csv`` resource forks, a ``.DS_Store``, Windows' ``Thumbs.db``)."""
+    members = [
+        name
+        for name in archive.namelist()
+        if not name.endswith("/")
+        and not name.startswith("__MACOSX/")
+        and not name.rsplit("/", 1)[-1].startswith("._")
+        and name.rsplit("/", 1)[-1] not in (".DS_Store", "Thumbs.db")
+    ]
+    if len(members) != 1:
+        raise ValueError(f"a .zip file must hold one table, this one holds {len(members)}")
+    return members[0]
+
+
+@contextlib.contextmanager
+def _opened(path: Path, compression: str | None) -> Iterator[Any]:
+    """What pandas reads the text table from: the file, or a zip archive's one table."""
+    if COMPRESSIONS.get(compression or "") != "zip":
+        yield path
+        return
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive, archive.open(_zip_member(archive)) as member:
+        yield member
+
+
 def _head(path: Path, compression: str | None) -> tuple[str, bool, str]:
     """The first :data:`HEAD_BYTES` of the file's text (decompressed), whether that is all
     of it, and the file's encoding (:func:`_encoding`)."""
@@ -300,12 +360,8 @@ def _head(path: Path, compression: str | None) -> tuple[str, bool, str]:
 
     kind = COMPRESSIONS.get(compression or "")
     if kind == "zip":
-        with zipfile.ZipFile(path) as archive:
-            members = [n for n in archive.namelist() if not n.endswith("/")]
-            if len(members) != 1:
-                raise ValueError(f"a .zip file must hold one table, this one holds {len(members)}")
-            with archive.open(members[0]) as file:
-                raw = file.read(HEAD_BYTES + 1)
+        with zipfile.ZipFile(path) as archive, archive.open(_zip_member(archive)) as file:
+            raw = file.read(HEAD_BYTES + 1)
     elif kind == "zstd":
         if importlib.util.find_spec("zstandard") is None:
             raise ImportError("a .zst file needs the zstandard package (pip install zstandard)")
