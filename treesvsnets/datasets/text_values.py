@@ -227,7 +227,38 @@ def date_formats(text: pd.Series) -> list[str]:
                 for value in sample.head(20)
             }
             formats += sorted(f for f in guessed if f and f not in formats)
+    head = sample.head(20)
+    for shape, shaped in _SHAPED_FORMATS:
+        if head.str.fullmatch(shape).all():
+            formats += [f for f in shaped if f not in formats]
     return formats
+
+
+#: formats pandas does not guess (two-digit years, month names with a year, quarters), each
+#: tried where the first values all have its shape (a version number '1.10.2' has none)
+_SHAPED_FORMATS = (
+    (r"\d{2}\.\d{2}\.\d{2}", ("%d.%m.%y",)),
+    (r"\d{1,2}/\d{1,2}/\d{2}", ("%m/%d/%y", "%d/%m/%y")),
+    (r"\d{1,2}-\d{1,2}-\d{2}", ("%m-%d-%y", "%d-%m-%y")),
+    (r"\d{1,2}[- ][A-Za-z]{3}[- ]\d{2}", ("%d-%b-%y", "%d %b %y")),
+    (r"\d{1,2}-[A-Za-z]{3}-\d{4}", ("%d-%b-%Y",)),
+    (r"[A-Za-z]{3,9}[ -]\d{4}", ("%b %Y", "%B %Y", "%b-%Y", "%B-%Y")),
+    (r"[A-Za-z]{3}-\d{2}", ("%b-%y",)),
+    (r"\d{4}/\d{1,2}", ("%Y/%m",)),
+    (r"\d{4}\s*-?\s*[Qq][1-4]|[Qq][1-4]\s*-?\s*\d{4}", ("quarter",)),
+)
+_QUARTER = re.compile(
+    r"^(?:(?P<y1>\d{4})\s*-?\s*[Qq](?P<q1>[1-4])|[Qq](?P<q2>[1-4])\s*-?\s*(?P<y2>\d{4}))$"
+)
+
+
+def _quarters(text: pd.Series) -> pd.Series:
+    """'2023-Q2', '2023Q2', 'Q2 2023' as the quarter's first day; NaT where the text is none."""
+    parts = text.astype("string").str.extract(_QUARTER)
+    year = parts["y1"].fillna(parts["y2"])
+    quarter = pd.to_numeric(parts["q1"].fillna(parts["q2"]), errors="coerce")
+    month = ((quarter - 1) * 3 + 1).astype("Int64").astype("string")
+    return pd.to_datetime(year + "-" + month + "-01", format="%Y-%m-%d", errors="coerce")
 
 
 def parse_dates(text: pd.Series, formats: list[str] | None = None) -> pd.Series:
@@ -240,8 +271,11 @@ def parse_dates(text: pd.Series, formats: list[str] | None = None) -> pd.Series:
     best = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     for fmt in formats:
         try:
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
-            parsed = parsed.dt.tz_convert(None).astype("datetime64[ns]")
+            if fmt == "quarter":
+                parsed = _quarters(text).astype("datetime64[ns]")
+            else:
+                parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+                parsed = parsed.dt.tz_convert(None).astype("datetime64[ns]")
         except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
             continue
         if parsed.notna().sum() > best.notna().sum():
