@@ -517,6 +517,31 @@ def test_dates_pandas_does_not_guess_are_dates(tmp_path):
     assert (dataset.X["quarter"] == days.to_period("Q").to_timestamp()).all()
 
 
+def test_a_quantity_with_a_few_words_in_place_of_values_is_numbers(tmp_path):
+    """Listings whose price is 'Call for price', 'negotiable' or 'TBD' in 18% of the rows:
+    the column was 340 target-encoded categories (accuracy 0.59, against 0.86 with the words
+    blank); its numbers are the feature, the words missing (its flag keeps them apart).
+    Sizes ('S', 'M', 'L' beside a few numbers) stay categories."""
+    rng = np.random.default_rng(0)
+    price = rng.uniform(1000, 30000, 300).round()
+    words = rng.choice(["Call for price", "negotiable", "TBD"], 300)
+    worded = rng.random(300) < 0.18
+    frame = pd.DataFrame(
+        {
+            "price": np.where(worded, words, [f"${p:,.0f}" for p in price]),
+            "size": rng.choice(["S", "M", "L", "42", "44", "46"], 300),
+            "km": rng.integers(0, 200_000, 300),  # no two rows alike
+            "y": np.where(price > 15000, "dear", "cheap"),
+        }
+    )
+    dataset = load_table(write_table(frame, tmp_path / "listings.csv"))
+    readings = {r.name: r for r in dataset.columns}
+    assert readings["price"].kind == "numeric" and readings["size"].kind == "categorical"
+    assert readings["price"].unparsed == worded.sum()
+    assert "a few words among them read as missing" in readings["price"].note
+    np.testing.assert_allclose(dataset.X["price"], np.where(worded, np.nan, price))
+
+
 def test_a_sheets_totals_row_is_dropped_and_a_category_named_total_is_not(tmp_path):
     """A sales sheet's last row 'TOTAL' with each column's sum: kept, it was an observation
     many times any other (the target's maximum 1.68e7), and the estimator that extrapolated

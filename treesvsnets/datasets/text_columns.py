@@ -33,6 +33,12 @@ CLOCK_NOTE = "parsed from text as clock times or durations: H:MM as 60·H+MM, H:
 EXAMPLES = 5
 #: a code among numbers: ICD-9's 'V57' and 'E888.1' beside '428' and '250.83'
 CODE = r"[A-Za-z]{1,2}\d+(?:\.\d+)?"
+#: how a column of numbers beside a few words ('Call for price') is read
+WORDS_NOTE = "; a few words among them read as missing (a missing-value flag keeps them apart)"
+#: a quantity beside words: at most this many distinct words ...
+MAX_WORDS = 5
+#: ... beside at least this many distinct numbers, which are at least half of the values
+MIN_NUMBERS = 20
 #: how a column of such codes is read
 CODES_NOTE = "codes, numbers beside letter codes such as {}: read as categories"
 
@@ -90,6 +96,14 @@ def parsed_text(
     if closest is not None:  # what could not be read, as the refusal of a forced type says
         reading.unparsed = int(closest.sum())
         reading.unparsed_examples = examples(present, closest)
+    if reading.kind not in ("numeric", "datetime") and forced is None:
+        beside = _numbers_beside_words(text, present, missing, attempts[0][1], sample)
+        if beside is not None:
+            parsed, failed = beside
+            reading.kind, reading.note = "numeric", NUMBERS_NOTE + WORDS_NOTE
+            reading.unparsed = int(failed.sum())
+            reading.unparsed_examples = examples(present, failed)
+            return parsed
     if reading.kind not in ("numeric", "datetime"):
         return None
     if reading.note == UNIT_NOTE:
@@ -114,3 +128,24 @@ def _codes(raw: pd.Series, failed: pd.Series) -> list[str]:
     if len(codes) < 2 or 2 * len(codes) < len(values):
         return []
     return [str(code) for code in codes.value_counts().index[:2]]
+
+
+def _numbers_beside_words(
+    text: pd.Series, present: pd.Series, missing: pd.Series, parse: Any, sample: Any
+) -> tuple[pd.Series, pd.Series] | None:
+    """A quantity with a few words in place of some of its values ('$12,400' beside 'Call for
+    price', 'negotiable', 'TBD' in 18% of the rows: read whole it was 340 target-encoded
+    categories), as the numbers and where the words were: at least half of the values
+    numbers, :data:`MIN_NUMBERS` of them distinct, beside :data:`MAX_WORDS` distinct words at
+    most (sizes 'S', 'M', '42', '44' stay categories). A large column's sample decides first."""
+    for values in ([sample] if sample is not None else []) + [text]:
+        numbers = parse(values)
+        words = values[numbers.isna() & values.notna()]
+        if (
+            2 * int(numbers.notna().sum()) < int(values.notna().sum())
+            or numbers.nunique() < MIN_NUMBERS
+            or words.str.casefold().nunique() > MAX_WORDS
+            or not words.str.contains(r"[A-Za-z]").all()
+        ):
+            return None
+    return numbers, numbers.isna() & ~missing
