@@ -296,3 +296,10 @@ def test_a_table_of_few_distinct_rows_keeps_its_repeats_and_a_few_copies_go(tmp_
     assert dataset.cleaning["duplicate_rows_removed"] == 10
     assert "duplicate_rows_kept" not in dataset.cleaning
     assert dataset.n_samples == 1309
+    # appended to itself: 1,309 repeats are far over the 10% a few copies are, but they agree
+    # on a name per passenger, which observations do not: copies (all were kept, and a model
+    # was scored on rows it had trained on)
+    appended = write_table(pd.concat([named, named]), tmp_path / "appended.csv")
+    dataset = load_table(appended, TableOptions(target="survived"))
+    assert dataset.cleaning["duplicate_rows_removed"] == 1309
+    assert "duplicate_rows_kept" not in dataset.cleaning and dataset.n_samples == 1309

@@ -209,7 +209,8 @@ def _kept_rows(
     frame = frame.drop(columns=index_columns)
     duplicated = duplicate_rows(frame)
     repeats = int(duplicated.sum())
-    if repeats > DUPLICATES_REMOVED_UP_TO * len(frame):  # observations, not copies: all kept
+    many = repeats > DUPLICATES_REMOVED_UP_TO * len(frame)
+    if many and not _copied(frame, duplicated):  # observations, not copies: all kept
         cleaning.note("duplicate_rows_kept", repeats)
         duplicated[:] = False
     cleaning.note("duplicate_rows_removed", int(duplicated.sum()))
@@ -235,6 +236,17 @@ def _kept_rows(
         )
         raise DatasetError(f"{where} has no feature columns besides the target {target!r}{index}.")
     return frame, list(index_readings)
+
+
+def _copied(frame: Any, duplicated: Any) -> bool:
+    """Whether the repeated rows are copies however many they are: a column holds a value
+    per row (95% of the distinct rows' values distinct, 20 at least: a measurement to four
+    decimals, a price) and the repeats agree on it, which observations do not by chance (a
+    file appended to itself: all 300 copies kept as 'repeated observations', and rf scored
+    0.93 on rows it had trained on, against 0.77)."""
+    distinct = frame[~duplicated.to_numpy()]
+    needed = max(20, 0.95 * len(distinct))
+    return any(distinct[column].nunique() >= needed for column in distinct.columns)
 
 
 def duplicate_rows(frame: Any) -> Any:
