@@ -345,6 +345,25 @@ def test_a_compressed_csv_is_read_as_the_plain_one_and_named_by_its_stem(tmp_pat
     assert table_name(str(path)) == "data"
 
 
+def test_comment_lines_above_the_header_and_old_mac_line_ends_are_read_past(tmp_path):
+    """A LIMS export's '# exported from ...' lines above the header ('Error tokenizing data.
+    C error: Expected 1 fields in line 3, saw 3'), a file whose lines end in CR alone
+    (pandas asked for 'universal-newline mode'); a header written '#id,...' is the header."""
+    frame = dirty_frame()
+    plain = load_table(write_table(frame, tmp_path / "plain.csv"))
+    text = frame.to_csv(index=False)
+    commented = tmp_path / "commented.csv"
+    commented.write_text("# exported from LIMS 2024-03-01\n# operator: jd\n" + text)
+    old_mac = tmp_path / "old_mac.csv"
+    old_mac.write_bytes(text.replace("\n", "\r").encode())
+    for path in (commented, old_mac):
+        _same_table(load_table(path), plain)
+    assert load_table(commented).cleaning["read_with"]["comment_lines_skipped"] == "2"
+    hashed = tmp_path / "hashed.csv"
+    hashed.write_text("#" + text)
+    assert sorted(c.name for c in load_table(hashed).columns)[0].startswith("#")
+
+
 def test_a_zip_made_on_a_mac_is_read_as_its_one_table_and_two_tables_are_refused(tmp_path):
     """macOS's Compress adds '__MACOSX/._data.csv' (and a '.DS_Store'): 'a .zip file must
     hold one table, this one holds 2'."""

@@ -152,6 +152,11 @@ def _read_text(
     import pandas as pd
 
     head, complete, encoding = _head(path, compression)
+    old_mac = "\r" in head and "\n" not in head  # lines ended by CR alone (classic Mac OS)
+    if old_mac:
+        head = head.replace("\r", "\n")
+    comments = _comment_lines(head)  # '# exported from LIMS' above the header
+    head = "".join(head.splitlines(keepends=True)[comments:])
     sep, found_decimal = sniff_text(head, sep or TEXT_FORMATS[suffix], complete, given=bool(sep))
     decimal = decimal or found_decimal
     _check_header(head, sep, path)
@@ -169,6 +174,8 @@ def _read_text(
             encoding=encoding,
             # a zip's table is opened here (:func:`_opened`): pandas refuses a second file
             compression=None if compression == ".zip" else COMPRESSIONS.get(compression or ""),
+            skiprows=comments,
+            lineterminator="\r" if old_mac and sep is not None else None,
         )
 
         def read(settings: dict = settings, **more: Any) -> Any:
@@ -187,7 +194,26 @@ def _read_text(
         used["separator_at_the_end_of_each_row"] = "ignored"
     if encoding != ENCODINGS[0]:
         used["encoding"] = encoding
+    if comments:
+        used["comment_lines_skipped"] = str(comments)
+    if old_mac:
+        used["line_ends"] = "CR (classic Mac OS)"
     return frame, used
+
+
+def _comment_lines(head: str) -> int:
+    """How many lines at the top of ``head`` are comments: '#' first, and not as many fields
+    as the first line without it (a header written '#id,name,...' is the header)."""
+    lines = head.splitlines()
+    count = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    if count == len(lines):
+        return 0
+    def fields(line: str) -> list[int]:
+        return [len(next(csv.reader([line], delimiter=sep), [])) for sep in SEPARATORS]
+
+    while count and fields(lines[count - 1]) == fields(lines[count]):
+        count -= 1  # the '#' line just above the data is its header
+    return count
 
 
 def _as_plain_types(frame: Any) -> None:
