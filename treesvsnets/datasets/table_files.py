@@ -208,6 +208,7 @@ def _comment_lines(head: str) -> int:
     count = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
     if count == len(lines):
         return 0
+
     def fields(line: str) -> list[int]:
         return [len(next(csv.reader([line], delimiter=sep), [])) for sep in SEPARATORS]
 
