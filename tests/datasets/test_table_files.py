@@ -448,6 +448,20 @@ def test_a_sheet_that_names_a_column_twice_is_refused_as_a_csv_is(tmp_path):
         load_table(path)
 
 
+def test_a_workbook_whose_first_sheet_is_notes_names_its_sheets(tmp_path):
+    """A README sheet before the data: 'is the separator right? give it with sep', which a
+    workbook has none of."""
+    pytest.importorskip("openpyxl")
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"notes": ["exported 2024", "see data"]}).to_excel(
+            writer, sheet_name="README", index=False
+        )
+        _european().to_excel(writer, sheet_name="data", index=False)
+    with pytest.raises(DatasetError, match=r"first sheet, 'README'; its sheets: 'README', 'data'"):
+        load_table(path)
+
+
 def test_an_xlsx_workbook_without_openpyxl_is_one_sentence_naming_the_extra(tmp_path, monkeypatch):
     path = tmp_path / "sheet.xlsx"
     path.write_bytes(b"PK\x03\x04")

@@ -133,9 +133,14 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
         frame = frame.iloc[:, : frame.shape[1] - trailing]
         read_with["empty_columns_at_the_end_dropped"] = trailing
     if frame.shape[1] < 2:
+        why = (
+            _first_sheet_only(path)
+            if suffix == ".xlsx"
+            else 'is the separator right? give it with sep = "..."'
+        )
         raise DatasetError(
             f"data file {str(path)!r} has {frame.shape[1]} column(s); a table needs at least a "
-            'feature and a target (is the separator right? give it with sep = "...").'
+            f"feature and a target ({why})."
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     _refuse_title_row(list(frame.columns), path)
@@ -465,6 +470,20 @@ def _read_arrow(path: Path) -> Any:
     except pa.ArrowInvalid:
         with pa.ipc.open_stream(path) as stream:
             return stream.read_all().to_pandas()
+
+
+def _first_sheet_only(path: Path) -> str:
+    """Why a workbook's table may not be where it is read: the first sheet, named with the
+    others (a sheet of notes before the data)."""
+    import pandas as pd
+
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        names = [str(name) for name in book.sheet_names]
+    others = f"; its sheets: {', '.join(repr(n) for n in names)}" if len(names) > 1 else ""
+    return (
+        f"the table is read from the workbook's first sheet, {names[0]!r}{others}: put the "
+        "table's sheet first, or save it as CSV"
+    )
 
 
 def _read_excel(path: Path) -> Any:
