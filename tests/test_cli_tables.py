@@ -69,6 +69,24 @@ def test_values_a_column_could_not_read_are_named_in_the_runs_first_line(tmp_pat
     assert "; values unread, now missing: 'rate' 1000 (e.g. '" in first, first
 
 
+def test_target_values_far_from_the_rest_are_named_in_the_runs_first_line(tmp_path):
+    """Three typos in a price near 50 (999999, 1e7): RMSE 333,141, every model 'NOT better'
+    than the dummy, and nothing pointed at the three rows; they are kept, and named."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    price = 50 + 5 * x[:, 0] + rng.normal(size=200)
+    price[[7, 70, 170]] = [999_999, 1e7, 99_999]
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "price": price}).to_csv(
+        tmp_path / "prices.csv", index=False
+    )
+    done = cli("run", "-d", tmp_path / "prices.csv", "-e", "ridge", "--folds", "2",
+               "--out", tmp_path / "runs")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first = done.stderr.splitlines()[0]
+    assert "; 3 target value(s) 50 interquartile ranges or more from the median (1e+07, " in first
+    assert "200 of 200 rows used" in first  # kept
+
+
 def test_a_toml_entry_names_the_file_its_target_and_the_columns_to_drop(tmp_path, dirty_csv):
     config = tmp_path / "bench.toml"
     config.write_text(

@@ -340,12 +340,13 @@ def _read_labels(
     """The task the target column asks for, and its values: numbers for regression, class
     labels with their case variants merged for classification, and yes/no words written
     several ways merged into two classes."""
-    from treesvsnets.datasets.target import read_target
+    from treesvsnets.datasets.target import far_values, read_target
     from treesvsnets.datasets.text_values import merge_case_variants, merge_yes_no
 
     reading = read_target(values, options.task, target, where)
     cleaning.steps["task"] = f"{reading.task} ({reading.reason})"
     if reading.task == REGRESSION:
+        cleaning.note("target_far_values", far_values(reading.numbers))
         return reading.task, reading.numbers
     labels, merged = merge_case_variants(values.astype(str))
     labels, words = merge_yes_no(labels)  # yes and Y, no and N: two classes, not four

@@ -174,3 +174,27 @@ def target_tokens(values: Any, options: Any, target: str, where: str) -> frozens
     others = [v for v in distinct if v and v.lower() not in tokens]
     codes = "NA" in distinct and bool(others) and all(_CODE.fullmatch(v) for v in others)
     return tokens - {"none"} - ({"na"} if codes else set())
+
+
+#: a target value this many interquartile ranges from the median is far from the rest
+FAR_IQRS = 50
+
+
+def far_values(numbers: Any) -> dict[str, Any]:
+    """A regression target's values :data:`FAR_IQRS` interquartile ranges or more from its
+    median, the farthest first (at most 3 named): typos or another unit ('999999' among
+    prices near 50), which decide every squared error (RMSE 333,141 and every model 'NOT
+    better' than the dummy, nothing said why): ``{"count": n, "values": [...]}``, or {}.
+    Said in the run's first line; kept."""
+    import pandas as pd
+
+    values = pd.Series(np.asarray(numbers, dtype=float)).dropna()
+    if len(values) < 20:
+        return {}
+    low, median, high = values.quantile([0.25, 0.5, 0.75])
+    distance = (values - median).abs()
+    far = distance[distance >= FAR_IQRS * (high - low)] if high > low else distance[:0]
+    if far.empty:
+        return {}
+    farthest = far.sort_values(ascending=False, kind="stable").index[:3]
+    return {"count": len(far), "values": [float(values[i]) for i in farthest]}

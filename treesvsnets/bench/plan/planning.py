@@ -356,11 +356,23 @@ def data_note(dataset: Dataset, path: str, subsample: int | None = None) -> str:
         )
         + (f"; dropped: {', '.join(dropped)}" if dropped else "")
         + (f"; values unread, now missing: {', '.join(unread)}" if unread else "")
+        + _far_targets(cleaning.get("target_far_values"))
         + (
             "; docs/data.md describes this built-in table"
             if declared is not None
             else f"; treesvsnets inspect {path} shows each column"
         )
+    )
+
+
+def _far_targets(far: dict | None) -> str:
+    """The run's first line on target values far from the rest (``datasets.target.far_values``)."""
+    if not far:
+        return ""
+    shown = ", ".join(f"{value:.6g}" for value in far["values"])
+    return (
+        f"; {far['count']} target value(s) 50 interquartile ranges or more from the median "
+        f"({shown}): typos, or another unit? They weigh on every squared error"
     )
 
 
