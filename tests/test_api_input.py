@@ -50,3 +50,36 @@ def test_a_dataframe_is_profiled_as_its_file_would_be(tmp_path):
         (c.name, c.kind) for c in from_file.columns
     ]
     assert from_frame.class_counts == from_file.class_counts
+
+
+def test_class_weights_by_label_or_code_hold_through_a_resume_and_unknown_ones_are_refused(
+    tmp_path,
+):
+    """The manifest keeps a class_weight dict as JSON, its keys text: a resumed run rebuilt
+    {0: 1, 1: 2, 2: 1} as {'0': ...} and its cells failed ('The classes, [0, 1, 2], are not in
+    class_weight'); from the command line (TOML: text keys) every cell failed so. The keys
+    are the dataset's labels, or their codes; one that is neither is refused before a cell."""
+    import sqlite3
+
+    import numpy as np
+
+    by_code = {"logreg": {"class_weight": {0: 1.0, 1: 5.0, 2: 1.0}}}
+    by_label = {"logreg": {"class_weight": {"setosa": 1.0, "versicolor": 5.0, "virginica": 1.0}}}
+    settings = dict(datasets=["iris"], estimators=["logreg"], folds=3, baseline=False,
+                    progress=False)  # fmt: skip
+    first = treesvsnets.run(**settings, params=by_code, out=tmp_path / "a")
+    plain = treesvsnets.run(**settings, out=tmp_path / "plain")
+    labelled = treesvsnets.run(**settings, params=by_label, out=tmp_path / "b")
+    assert set(first.rows["status"]) == {"ok"}
+    assert list(labelled.rows["accuracy"]) == list(first.rows["accuracy"])
+    assert not np.array_equal(first.rows["log_loss"], plain.rows["log_loss"])  # weighed
+    with sqlite3.connect(first.run_dir / "results.sqlite") as store:
+        store.execute("delete from results where fold = 2")  # as a kill before the last fold
+    resumed = treesvsnets.resume(first.run_dir, progress=False)
+    assert set(resumed.rows["status"]) == {"ok"}
+    assert list(resumed.rows.sort_values("fold")["log_loss"]) == list(
+        first.rows.sort_values("fold")["log_loss"]
+    )
+    with pytest.raises(ConfigError, match=r"class_weight names 'yes', which is no class"):
+        treesvsnets.run(**settings, params={"logreg": {"class_weight": {"yes": 2}}},
+                        out=tmp_path / "c")  # fmt: skip

@@ -249,3 +249,29 @@ def encode_labels(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
         return codes.astype(np.int64), tuple(str(c) for c in classes)
     classes, order = np.unique(np.asarray(distinct, dtype=labels.dtype), return_inverse=True)
     return order[found].astype(np.int64), tuple(str(c) for c in classes)
+
+
+def class_weight_codes(weights: dict, class_names: tuple[str, ...], where: str) -> dict[int, float]:
+    """A ``class_weight`` dict keyed by the dataset's class labels (``{"yes": 2}``: a TOML
+    table's keys are text), or by their codes ``0..k-1`` where a key names no label, as the
+    estimator sees the classes (codes); a key that is neither is one sentence naming
+    ``where`` and the classes. A run's manifest keeps the dict as JSON (its keys text), so
+    a resumed run's weights are the same."""
+    from treesvsnets.errors import ConfigError
+
+    codes = {name: code for code, name in enumerate(class_names)}
+    found: dict[int, float] = {}
+    for key, weight in weights.items():
+        text = str(key)
+        code = codes.get(text)
+        if code is None and text.lstrip("-").isdigit() and 0 <= int(text) < len(class_names):
+            code = int(text)
+        if code is None:
+            shown = ", ".join(repr(name) for name in class_names[:10])
+            more = ", ..." if len(class_names) > 10 else ""
+            raise ConfigError(
+                f"{where}: class_weight names {key!r}, which is no class of the dataset (its "
+                f"classes: {shown}{more}; or their codes 0..{len(class_names) - 1})."
+            )
+        found[code] = weight
+    return found

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from treesvsnets.bench.cells.splits import SplitPlan
-from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.base import Dataset, class_weight_codes
 from treesvsnets.datasets.preprocessing import (
     describe_preprocessing,
     make_preprocessor,
@@ -63,6 +63,10 @@ def cell_overrides(
 ) -> dict[str, Any]:
     """The user's parameters plus what the cell's context decides (image shape, device...)."""
     overrides = dict(cell.params)
+    if isinstance(overrides.get("class_weight"), dict) and dataset.class_names:
+        where = f"estimator {spec.name!r} on dataset {dataset.name!r}"
+        weights = class_weight_codes(overrides["class_weight"], dataset.class_names, where)
+        overrides["class_weight"] = weights  # the labels as the estimator sees them: codes
     if "needs_images" in spec.capabilities and "image_shape" not in overrides:
         overrides["image_shape"] = dataset.image_shape
     if "needs_sequences" in spec.capabilities and "sequence_shape" not in overrides:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from treesvsnets.config import DEFAULT_ESTIMATORS, RunConfig
-from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.base import Dataset, class_weight_codes
 from treesvsnets.errors import ConfigError, DatasetError, unknown_name
 from treesvsnets.estimators import registry
 from treesvsnets.results.row import BLEND
@@ -128,6 +128,11 @@ def check_params(config: RunConfig, specs: list, datasets: list[Dataset]) -> Non
         overrides = config.params.get(spec.name)
         if overrides:
             spec.check_params(overrides)
+        weights = (overrides or {}).get("class_weight")
+        for dataset in datasets if isinstance(weights, dict) else ():
+            if dataset.task == spec.task:  # a key no class has: refused before any cell
+                where = f"estimator {spec.name!r} on dataset {dataset.name!r}"
+                class_weight_codes(weights, dataset.class_names, where)
 
 
 def with_spaces(config: RunConfig, specs: list) -> list:
