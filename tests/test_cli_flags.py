@@ -102,7 +102,16 @@ def test_a_bad_shape_is_the_settings_own_sentence(capsys):
 @pytest.mark.parametrize(
     ("given", "sentence"),
     [
-        ({"seeds": 3}, "'seeds' must be a non-empty list of non-negative integers, got 3."),
+        (
+            {"seeds": 3},
+            "'seeds' must be a non-empty list of non-negative integers below 2**32 "
+            "(4294967296), got 3.",
+        ),
+        (  # scikit-learn's random_state: a traceback from the first split
+            {"seeds": [2**40]},
+            "'seeds' must be a non-empty list of non-negative integers below 2**32 "
+            "(4294967296), got (1099511627776,).",
+        ),
         ({"datasets": "wine"}, "'datasets' must be a non-empty list of names, got 'wine'."),
         ({"plugins": "x.py"}, "'plugins' must be a list of files or module names, got 'x.py'."),
     ],

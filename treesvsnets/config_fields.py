@@ -61,8 +61,9 @@ def metric(value: Any) -> str | None:
 
 def seeds(value: Any) -> str | None:
     listed = isinstance(value, tuple | list)
-    if not listed or not value or not all(is_int(s) and s >= 0 for s in value):
-        return "a non-empty list of non-negative integers"
+    if not listed or not value or not all(is_int(s) and 0 <= s < 2**32 for s in value):
+        # an estimator's random_state, scikit-learn's and NumPy's, is below 2**32
+        return "a non-empty list of non-negative integers below 2**32 (4294967296)"
     return "a list without repeats" if len(set(value)) != len(value) else None
 
 

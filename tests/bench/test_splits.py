@@ -240,3 +240,12 @@ def test_a_regression_dataset_needs_two_rows_per_fold():
     tiny = Dataset("tiny", np.zeros((7, 2)), np.arange(7.0), (), task="regression")
     with pytest.raises(DatasetError, match="'tiny' has 7 rows, too few for 5 folds"):
         make_split_plan(tiny, n_folds=5)
+
+
+def test_a_large_seed_draws_its_validation_slices():
+    """A date as the seed (20261207): the validation slices' seed, seed * 1009 + fold, passed
+    2**32 and scikit-learn refused it with a traceback (a small seed's slices are the same as
+    before: tests/bench/test_pinned_rows.py)."""
+    plan = make_split_plan(load("iris"), n_folds=3, seed=20261207)
+    assert all(len(fold.val) > 0 and len(fold.fit) + len(fold.val) == len(fold.train)
+               for fold in plan.folds)  # fmt: skip

@@ -317,7 +317,9 @@ def make_split_plan(
     folds = []
     for index, (train, test) in enumerate(outer):
         train, test = np.sort(train).astype(np.int64), np.sort(test).astype(np.int64)
-        fit, val = _validation_slice(train, strata, validation_fraction, seed * 1009 + index)
+        fit, val = _validation_slice(
+            train, strata, validation_fraction, (seed * 1009 + index) % 2**32
+        )
         digest.update(test.tobytes())
         digest.update(val.tobytes())
         folds.append(Fold(index=index, train=train, test=test, fit=fit, val=val))
