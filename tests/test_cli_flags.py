@@ -9,6 +9,7 @@ from dataclasses import MISSING, fields
 
 import pytest
 
+from tests.helpers.cli import cli
 from treesvsnets.cli_parser import build_parser
 from treesvsnets.config import RunConfig
 
@@ -124,6 +125,16 @@ def test_a_list_setting_given_one_value_from_python_is_one_sentence(given, sente
     with pytest.raises(ConfigError) as refused:
         RunConfig().with_overrides(**given)
     assert str(refused.value) == sentence
+
+
+def test_a_run_name_too_long_for_a_folder_is_one_sentence_and_exit_2(tmp_path):
+    """--name of 300 characters: OSError 'File name too long', a traceback."""
+    done = cli("run", "-d", "iris", "-e", "logreg", "--name", "x" * 300, "--out", tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        "treesvsnets: error: 'name' must be a plain folder name (no slashes, 200 bytes at most)"
+    )
+    assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("given", [{"target": "price"}, {"shape": (1, 4)}])

@@ -86,8 +86,14 @@ def folder_name(value: Any) -> str | None:
         and value
         and not any(c in value for c in "/\\")
         and not value.startswith(".")
+        and len(value.encode("utf-8", "surrogateescape")) <= MAX_NAME_BYTES
     )
-    return None if plain else "a plain folder name (no slashes)"
+    return None if plain else f"a plain folder name (no slashes, {MAX_NAME_BYTES} bytes at most)"
+
+
+#: a run's --name, after the folder's timestamp and a '-2' suffix, within the 255 bytes a
+#: file name may have on Linux, macOS and Windows
+MAX_NAME_BYTES = 200
 
 
 def device(value: Any) -> str | None:
