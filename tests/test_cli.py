@@ -91,6 +91,27 @@ def test_config_file_with_flags_overriding_it(tmp_path):
     assert rf_params["n_estimators"] == 9
 
 
+def test_a_config_file_saved_as_windows_notepad_does_is_read_and_latin1_is_one_sentence(
+    tmp_path,
+):
+    """Notepad's "Unicode" (UTF-16) was a UnicodeDecodeError traceback, and UTF-8 with a BOM
+    'not valid TOML: Invalid statement (at line 1, column 1)'."""
+    from treesvsnets.config_files import load_toml
+
+    text = 'datasets = ["wine"]\nestimators = ["logreg"]\nfolds = 3\n'
+    plain = tmp_path / "plain.toml"
+    plain.write_text(text, encoding="utf-8")
+    for name, encoding in (("utf16.toml", "utf-16"), ("bom.toml", "utf-8-sig")):
+        (tmp_path / name).write_text(text, encoding=encoding)
+        assert load_toml(tmp_path / name) == load_toml(plain)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('name = "caf\xe9"\n'.encode("latin-1"))
+    done = cli("run", "--config", latin, "--out", tmp_path / "runs")
+    assert done.returncode == 2 and done.stderr == (
+        f"treesvsnets: error: config file '{latin}' is not UTF-8 text; save it as UTF-8.\n"
+    )
+
+
 def test_report_rewrites_the_markdown_of_a_run(tmp_path):
     assert (
         cli("run", "-d", "iris", "-e", "logreg", "--folds", "2", "--out", tmp_path, "-q").returncode

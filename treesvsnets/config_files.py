@@ -7,6 +7,7 @@ file when it cannot be read or holds an unknown key; :func:`read_toml` and
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,24 @@ def _check_table_keys(tables: Any, datasets: list[Any], path: Path) -> None:
             )
 
 
+#: byte-order marks a text file may begin with, and the encoding each says
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """The TOML file ``path`` (a ``what``: config file, space file, suite file), or one
     sentence naming it when it is missing or not TOML."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        raw = path.read_bytes()
+        # TOML is UTF-8; Windows' Notepad saves "Unicode" (UTF-16) and UTF-8 with a BOM
+        encoding = next((e for bom, e in _BOMS if raw.startswith(bom)), "utf-8")
+        return tomllib.loads(raw.decode(encoding))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} {str(path)!r} is not UTF-8 text; save it as UTF-8.") from None
     except FileNotFoundError:
         raise ConfigError(f"{what} {str(path)!r} does not exist.") from None
     except tomllib.TOMLDecodeError as exc:
