@@ -79,6 +79,41 @@ def test_a_store_written_before_a_column_existed_gains_it_and_keeps_its_rows(tmp
     assert pd.isna(rows.loc[0, "folds_together"]) and rows.loc[1, "folds_together"] == 3
 
 
+def test_a_store_nothing_may_write_is_read_as_it_is(tmp_path, monkeypatch):
+    """An archived run on read-only media, another user's folder: compare, report and
+    aggregate opened its store read-write (and set its journal), and said it was 'not a
+    readable results store; restore it from a copy'. Read-only, it is read as it is, with
+    nothing written beside it; an older version's store reads its missing columns as NULL
+    (tuning: the default's) and its missing trials table as none."""
+    import sqlite3
+
+    from treesvsnets.results.folder import RunFolder
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    with ResultStore(folder / "results.sqlite") as store:
+        for row in (_row(0), _row(1, "error")):
+            store.add(row)
+        written = store.rows()
+    before = sorted(p.name for p in folder.iterdir())
+    monkeypatch.setattr("os.access", lambda path, mode: False)  # as a read-only mount says
+    read = RunFolder(folder).rows()
+    pd.testing.assert_frame_equal(read, written)
+    assert RunFolder(folder).trials().empty
+    assert sorted(p.name for p in folder.iterdir()) == before
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as connection:
+        connection.execute(
+            "CREATE TABLE results (run_id TEXT, dataset TEXT, estimator TEXT, seed INTEGER, "
+            "fold INTEGER, status TEXT, accuracy REAL)"
+        )
+        connection.execute("INSERT INTO results VALUES ('r1', 'iris', 'rf', 0, 0, 'ok', 0.9)")
+    with ResultStore(old, read_only=True) as store:
+        rows, trials = store.rows(), store.trials()
+    assert rows.loc[0, "accuracy"] == 0.9 and rows.loc[0, "tuning"] == "default"
+    assert pd.isna(rows.loc[0, "error"]) and trials.empty and "trial" in trials.columns
+
+
 def test_a_run_folder_with_a_broken_manifest_is_one_sentence(tmp_path):
     from treesvsnets.errors import ConfigError
     from treesvsnets.results.folder import RunFolder

@@ -212,18 +212,22 @@ class RunFolder:
         """The run's store, created when it has none yet."""
         return ResultStore(self.store_path)
 
-    def rows(self) -> pd.DataFrame:
-        """Every stored row, in the order the cells finished (one sentence if none is stored)."""
+    def _stored(self) -> ResultStore:
+        """The run's store to read: opened read-only where nothing may be written (an
+        archived run, another user's folder), which read-write could not even open."""
         if not self.store_path.is_file():
             raise ConfigError(f"run folder {str(self.path)!r} has no {STORE_FILENAME}.")
-        with self.store() as store:
+        writable = os.access(self.path, os.W_OK) and os.access(self.store_path, os.W_OK)
+        return ResultStore(self.store_path, read_only=not writable)
+
+    def rows(self) -> pd.DataFrame:
+        """Every stored row, in the order the cells finished (one sentence if none is stored)."""
+        with self._stored() as store:
             return store.rows()
 
     def trials(self) -> pd.DataFrame:
         """Every stored trial of the run's searches (empty when it did not tune)."""
-        if not self.store_path.is_file():
-            raise ConfigError(f"run folder {str(self.path)!r} has no {STORE_FILENAME}.")
-        with self.store() as store:
+        with self._stored() as store:
             return store.trials()
 
     def export(self, rows: pd.DataFrame, trials: pd.DataFrame | None = None) -> list[Path]:

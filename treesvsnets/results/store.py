@@ -49,11 +49,19 @@ def _storable(value: Any) -> Any:
 class ResultStore:
     """A SQLite file of result rows."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        """``read_only``: a store nothing may write (an archived run on read-only media, a
+        colleague's folder): opened as such, its tables read as they are."""
         self.path = Path(path)
-        self._connection = sqlite3.connect(self.path)
+        self.read_only = read_only
         try:
-            self._prepare()
+            if read_only:  # immutable: no lock or WAL index is written beside it
+                uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+                self._connection = sqlite3.connect(uri, uri=True)
+                self._connection.execute("SELECT COUNT(*) FROM results").fetchone()
+            else:
+                self._connection = sqlite3.connect(self.path)
+                self._prepare()
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
             self._connection.close()
             raise ConfigError(
@@ -111,15 +119,23 @@ class ResultStore:
 
     def rows(self) -> pd.DataFrame:
         """Every row, in the order the cells finished."""
-        return pd.read_sql_query(
-            f"SELECT {', '.join(COLUMN_NAMES)} FROM results ORDER BY rowid", self._connection
-        )
+        return self._read("results", COLUMN_NAMES)
 
     def trials(self) -> pd.DataFrame:
         """Every trial, in the order they finished."""
-        return pd.read_sql_query(
-            f"SELECT {', '.join(TRIAL_COLUMN_NAMES)} FROM trials ORDER BY rowid", self._connection
-        )
+        return self._read("trials", TRIAL_COLUMN_NAMES)
+
+    def _read(self, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        """``table``'s rows in ``columns``: a read-only store of an older version lacks the
+        newer columns, read as they are added (NULL; ``tuning``: a default's)."""
+        present = {info[1] for info in self._connection.execute(f"PRAGMA table_info({table})")}
+        if not present:  # a read-only store from before tuning has no trials table
+            return pd.DataFrame(columns=list(columns))
+        chosen = [name if name in present else f"NULL AS {name}" for name in columns]
+        if "tuning" in columns and "tuning" not in present:
+            chosen[columns.index("tuning")] = f"'{DEFAULT}' AS tuning"
+        query = f"SELECT {', '.join(chosen)} FROM {table} ORDER BY rowid"
+        return pd.read_sql_query(query, self._connection)
 
     def __len__(self) -> int:
         return self._connection.execute("SELECT COUNT(*) FROM results").fetchone()[0]
