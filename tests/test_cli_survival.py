@@ -126,6 +126,30 @@ def test_resume_refuses_flags_that_change_the_run(tmp_path):
     assert "--in-process, --fold-parallel and --retry-failed may change)." in done.stderr
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="start times from /proc")
+def test_a_killed_runs_process_number_taken_by_another_does_not_block_its_resume(tmp_path):
+    """After kill -9 and a restart (a container's job as process 1 again, a reboot), another
+    process holds the number the manifest names: resume said 'still running (process 1)'
+    for ever. The process's start time tells them apart; a live run is still refused."""
+    first = cli("run", "-d", "iris", "-e", "logreg", "--folds", "2", "--out", tmp_path)
+    assert first.returncode == 0, first.stderr
+    (run_dir,) = tmp_path.iterdir()
+    manifest_path = run_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert "pid" not in manifest and "pid_started" not in manifest  # ended: none kept
+    with subprocess.Popen(["sleep", "60"]) as alive:
+        try:
+            started = int(Path(f"/proc/{alive.pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+            for pid_started, refused in ((started, True), (started + 1, False)):
+                manifest.update(status="running", pid=alive.pid, pid_started=pid_started)
+                manifest_path.write_text(json.dumps(manifest))
+                done = cli("run", "--resume", run_dir)
+                assert (done.returncode == 2) == refused, done.stderr
+                assert ("is still running (process" in done.stderr) == refused
+        finally:
+            alive.kill()
+
+
 @pytest.mark.slow  # a long scenario: .ci/run's slow pass
 def test_a_dask_cluster_gives_the_local_results_and_applies_the_limits(tmp_path, dask_cluster):
     args = ["-d", "wine", "-e", "rf", "-e", "logreg", "-e", "hangs", "--folds", "3"]

@@ -114,6 +114,31 @@ def test_a_store_nothing_may_write_is_read_as_it_is(tmp_path, monkeypatch):
     assert pd.isna(rows.loc[0, "error"]) and trials.empty and "trial" in trials.columns
 
 
+def test_a_store_another_program_holds_is_refused_before_writing_and_still_read(tmp_path):
+    """A database browser holding a write on results.sqlite: a resume ran its first cell,
+    waited 5 s, and ended in 'sqlite3.OperationalError: database is locked' (that cell's
+    row lost). Now one sentence before any cell; reading the rows (report, compare) works."""
+    import sqlite3
+
+    from treesvsnets.errors import ConfigError
+    from treesvsnets.results.folder import RunFolder
+
+    folder = RunFolder(tmp_path)
+    with folder.store() as store:
+        store.add(_row(0))
+    browser = sqlite3.connect(folder.store_path, isolation_level=None)
+    try:
+        browser.execute("BEGIN IMMEDIATE")  # its open write
+        with pytest.raises(ConfigError, match=r"is locked by another program \(a database"):
+            folder.store()
+        assert folder.rows()["fold"].tolist() == [0]
+    finally:
+        browser.close()
+    with folder.store() as store:  # closed: written again
+        store.add(_row(1))
+    assert folder.rows()["fold"].tolist() == [0, 1]
+
+
 def test_a_run_folder_with_a_broken_manifest_is_one_sentence(tmp_path):
     from treesvsnets.errors import ConfigError
     from treesvsnets.results.folder import RunFolder

@@ -69,6 +69,9 @@ class Manifest:
     status: str = "running"  # running, complete or interrupted
     started_at: str = field(default_factory=_now)
     pid: int | None = None  # while running: the harness process, so resume can refuse
+    #: when that process started (Linux: clock ticks since boot), so another process given
+    #: the same number later (a restarted container, a reboot) is not taken for it
+    pid_started: int | None = None
     host: str | None = None
     #: the folder the run started in: its config's relative paths are from there
     working_dir: str | None = None
@@ -94,8 +97,9 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         extra = data.pop("extra")
-        if data["pid"] is None:
-            del data["pid"]
+        for unset in ("pid", "pid_started"):
+            if data[unset] is None:
+                del data[unset]
         if not data["resumed"]:
             del data["resumed"]
         for optional in ("suite", "combined", "working_dir"):
@@ -113,6 +117,7 @@ class Manifest:
         """The run (or a resume of it) is executing in this process."""
         self.status = "running"
         self.pid = os.getpid()
+        self.pid_started = _process(self.pid)[1]
         self.host = socket.gethostname()
         self.executor = executor
         self.threads_per_cell = threads_per_cell
@@ -120,7 +125,7 @@ class Manifest:
     def end(self, status: str, rows: pd.DataFrame, cells_planned: int, seconds: float) -> None:
         """The run stopped (``complete`` or ``interrupted``) with ``rows`` in its store."""
         self.status = status
-        self.pid = None
+        self.pid = self.pid_started = None
         self.ended_at = _now()
         self.wall_seconds = round(self.wall_seconds + seconds, 3)
         self.cells_planned = cells_planned
@@ -140,8 +145,22 @@ class Manifest:
         except ProcessLookupError:
             return False
         except PermissionError:
-            return True
-        return True
+            pass
+        state, started = _process(self.pid)
+        if state == "Z":  # killed, not yet reaped by its parent
+            return False
+        return started is None or self.pid_started is None or started == self.pid_started
+
+
+def _process(pid: int) -> tuple[str | None, int | None]:
+    """Process ``pid``'s state letter and start time in clock ticks since boot, from Linux's
+    ``/proc/PID/stat``; (None, None) where it cannot be read (another system)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return fields[0].decode(), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None, None
 
 
 @dataclass(frozen=True)
@@ -209,8 +228,11 @@ class RunFolder:
         os.replace(partial, self.manifest_path)
 
     def store(self) -> ResultStore:
-        """The run's store, created when it has none yet."""
-        return ResultStore(self.store_path)
+        """The run's store to write, created when it has none yet (one sentence where it
+        cannot be written: locked by another program, read-only)."""
+        store = ResultStore(self.store_path)
+        store.check_writable()
+        return store
 
     def _stored(self) -> ResultStore:
         """The run's store to read: opened read-only where nothing may be written (an
@@ -218,7 +240,7 @@ class RunFolder:
         if not self.store_path.is_file():
             raise ConfigError(f"run folder {str(self.path)!r} has no {STORE_FILENAME}.")
         writable = os.access(self.path, os.W_OK) and os.access(self.store_path, os.W_OK)
-        return ResultStore(self.store_path, read_only=not writable)
+        return ResultStore(self.store_path, read_only=not writable)  # no write claimed
 
     def rows(self) -> pd.DataFrame:
         """Every stored row, in the order the cells finished (one sentence if none is stored)."""

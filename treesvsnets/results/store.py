@@ -46,6 +46,19 @@ def _storable(value: Any) -> Any:
     return value
 
 
+def _unwritable(exc: sqlite3.OperationalError) -> str:
+    """Why a results store cannot be written, in words, from SQLite's error."""
+    said = str(exc)
+    if "locked" in said or "busy" in said:
+        return (
+            "is locked by another program (a database browser holding a write?); close it, "
+            "then run or resume again"
+        )
+    if "readonly" in said or "read-only" in said:
+        return "cannot be written (a read-only file or folder); run into another folder"
+    return f"cannot be opened to write ({said}); run into another folder"
+
+
 class ResultStore:
     """A SQLite file of result rows."""
 
@@ -62,6 +75,9 @@ class ResultStore:
             else:
                 self._connection = sqlite3.connect(self.path)
                 self._prepare()
+        except sqlite3.OperationalError as exc:  # locked by another program, or read-only
+            self._connection.close()
+            raise ConfigError(f"{str(self.path)!r} {_unwritable(exc)}.") from None
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
             self._connection.close()
             raise ConfigError(
@@ -89,6 +105,17 @@ class ResultStore:
             f"PRIMARY KEY ({', '.join(TRIAL_KEY)}))"
         )
         self._connection.commit()
+
+    def check_writable(self) -> None:
+        """Refuse a store another program holds (a database browser's open write) or nobody
+        may write, in one sentence, before the run writes to it: its first row failed after
+        the first cell's fit (that row lost), in a traceback."""
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+            self._connection.commit()
+        except sqlite3.OperationalError as exc:
+            self._connection.close()
+            raise ConfigError(f"{str(self.path)!r} {_unwritable(exc)}.") from None
 
     def add(self, row: Mapping[str, Any]) -> None:
         """Write one cell's row and commit it (replacing an earlier row for the same cell); a row
