@@ -210,6 +210,30 @@ def test_check_params_refuses_unknown_names_with_a_suggestion():
     get("rf", CLASSIFICATION).check_params({"max_depth": 3})
 
 
+@pytest.mark.parametrize(
+    ("params", "sentence"),
+    [
+        ({"device": "gpu"}, "device must be one of auto, cpu, cuda, got 'gpu'."),
+        ({"callbacks": 1}, "callbacks must be a list of treesvsnets Callback objects, got 1."),
+        (
+            {"class_weight": "weird"},
+            "class_weight must be None, 'balanced' or a dict of class weights, got 'weird'.",
+        ),
+        (
+            {"architecture": "cnn"},
+            "'architecture' is set by the estimator itself (it is what 'dense' is), not a "
+            "parameter to give.",
+        ),
+    ],
+)
+def test_a_nets_values_its_fit_would_refuse_are_refused_before_any_cell(params, sentence):
+    """Each was accepted when the run was planned, then failed every cell (exit 0), or was
+    refused in Python's words ('TorchNet.__init__() got multiple values for argument')."""
+    with pytest.raises(ConfigError) as refused:
+        get("dense", CLASSIFICATION).check_params(params)
+    assert str(refused.value) == f"estimator 'dense': {sentence}"
+
+
 def test_stacking_members_are_the_registry_estimators_and_take_nested_params():
     spec = get("stacking", CLASSIFICATION)
     spec.check_params({"rf__n_estimators": 10})

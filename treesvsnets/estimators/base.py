@@ -20,6 +20,7 @@ to get it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -228,7 +229,14 @@ class EstimatorSpec:
             raise ConfigError(f"estimator {self.name!r}: {exc}") from None
         except (ValueError, TypeError) as exc:  # scikit-learn's InvalidParameterError is both
             message = " ".join(str(exc).split())
-            raise ConfigError(f"estimator {self.name!r}: {message}") from None
+            fixed = re.search(r"got multiple values for (?:keyword )?argument '(\w+)'", message)
+            if fixed:  # TorchNet.__init__() got multiple values for argument 'architecture'
+                message = (
+                    f"{fixed.group(1)!r} is set by the estimator itself (it is what "
+                    f"{self.name!r} is), not a parameter to give"
+                )
+            ending = "" if message.endswith((".", "?", "!")) else "."
+            raise ConfigError(f"estimator {self.name!r}: {message}{ending}") from None
         except Exception:  # noqa: BLE001 - not a parameter problem: its cells record it
             return
 

@@ -31,6 +31,18 @@ def lower_is_better(monitor: str) -> bool:
     return not monitor.endswith(("accuracy", "r2"))
 
 
+def check_callbacks(callbacks: Any) -> None:
+    """Refuse ``callbacks`` that are not a sequence of :class:`Callback`, in one sentence,
+    before any fit (an int failed each cell with "'int' object is not iterable")."""
+    from treesvsnets.errors import ConfigError
+
+    listed = isinstance(callbacks, list | tuple)
+    if not listed or not all(isinstance(c, Callback) for c in callbacks):
+        raise ConfigError(
+            f"callbacks must be a list of treesvsnets Callback objects, got {callbacks!r}."
+        )
+
+
 class Callback:
     """Override the hooks you need; each receives the fit it follows (a TrainingRun)."""
 

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 
+from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.torch.net import TorchNet
 from treesvsnets.estimators.torch.objectives import Classification
 
@@ -25,6 +26,16 @@ class TorchClassifier(ClassifierMixin, TorchNet):
 
     LOSSES = ("auto", "cross_entropy")
     MONITORS = Classification.monitors
+
+    def _check_choices(self) -> None:
+        """The loss and the monitor, and ``class_weight``: None, "balanced" or a dict."""
+        super()._check_choices()
+        weights = self.class_weight
+        if not (weights is None or weights == "balanced" or isinstance(weights, dict)):
+            raise ConfigError(
+                "class_weight must be None, 'balanced' or a dict of class weights, "
+                f"got {weights!r}."
+            )
 
     def _targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
         self.classes_, codes = np.unique(y, return_inverse=True)

@@ -50,8 +50,10 @@ from treesvsnets.estimators.torch.callbacks import (
     Checkpoint,
     EarlyStopping,
     EpochProgress,
+    check_callbacks,
 )
 from treesvsnets.estimators.torch.devices import (
+    check_device,
     resolve_device,
     synchronize,
     to_device,
@@ -211,9 +213,10 @@ class TorchNet(BaseEstimator):
     def validate_params(self) -> None:
         """Check every parameter value as ``fit`` would, without fitting (the harness calls
         this before any cell trains, so a bad value stops the run at once)."""
-        params = self.get_params(deep=False)
-        TrainingSettings.of(params)
-        check_module_settings(params)
+        TrainingSettings.of(self.get_params(deep=False))
+        check_module_settings(self.get_params(deep=False))
+        check_device(self.device)
+        check_callbacks(self.callbacks)
         self._check_choices()
 
     def _check_choices(self) -> None:
