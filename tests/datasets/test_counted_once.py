@@ -10,7 +10,7 @@ import pytest
 
 from treesvsnets.datasets import column_types
 from treesvsnets.datasets.base import encode_labels
-from treesvsnets.datasets.tables import duplicate_rows
+from treesvsnets.datasets.duplicates import duplicate_rows
 from treesvsnets.datasets.text_values import categories
 
 

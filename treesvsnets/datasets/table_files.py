@@ -27,12 +27,24 @@ import csv
 import importlib.util
 import io
 import re
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from treesvsnets.datasets.binary_tables import (
+    first_sheet_only,
+    named_index_as_column,
+    read_arrow,
+    read_excel,
+)
 from treesvsnets.datasets.names import COMPRESSIONS, table_suffixes
+from treesvsnets.datasets.table_headers import (
+    check_first_row,
+    check_header,
+    refuse_headerless,
+    refuse_repeated,
+    refuse_title_row,
+)
 from treesvsnets.errors import DatasetError
 
 #: the separator each text format is written with by default (.txt: none, detected)
@@ -107,11 +119,11 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
     read_with: dict[str, str] = {}
     try:
         if suffix in (".parquet", ".pq"):
-            frame = _named_index_as_column(pd.read_parquet(path))
+            frame = named_index_as_column(pd.read_parquet(path))
         elif suffix in (".feather", ".arrow"):
-            frame = _read_arrow(path)
+            frame = read_arrow(path)
         elif suffix == ".xlsx":
-            frame = _read_excel(path)
+            frame = read_excel(path)
         else:
             frame, read_with = _read_text(path, suffix, compression, sep, decimal)
     except DatasetError:
@@ -134,7 +146,7 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
         read_with["empty_columns_at_the_end_dropped"] = trailing
     if frame.shape[1] < 2:
         why = (
-            _first_sheet_only(path)
+            first_sheet_only(path)
             if suffix == ".xlsx"
             else 'is the separator right? give it with sep = "..."'
         )
@@ -143,9 +155,9 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
             f"feature and a target ({why})."
         )
     frame.columns = [str(c).strip() for c in frame.columns]
-    _refuse_title_row(list(frame.columns), path)
-    _refuse_headerless(list(frame.columns), path)
-    _refuse_repeated(list(frame.columns), path)  # names apart only in spaces, now alike
+    refuse_title_row(list(frame.columns), path)
+    refuse_headerless(list(frame.columns), path)
+    refuse_repeated(list(frame.columns), path)  # names apart only in spaces, now alike
     frame.attrs["read_with"] = read_with
     return frame
 
@@ -164,8 +176,8 @@ def _read_text(
     head = "".join(head.splitlines(keepends=True)[comments:])
     sep, found_decimal = sniff_text(head, sep or TEXT_FORMATS[suffix], complete, given=bool(sep))
     decimal = decimal or found_decimal
-    _check_header(head, sep, path)
-    _check_first_row(head, sep, complete, path)
+    check_header(head, sep, path)
+    check_first_row(head, sep, complete, path)
     tried = ENCODINGS[ENCODINGS.index(encoding) :] if encoding in ENCODINGS else (encoding,)
     for encoding in tried:  # a byte past the head that UTF-8 cannot read: the next one
         # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted
@@ -257,85 +269,6 @@ def _separator_ends_each_row(frame: Any) -> bool:
 def _empty_unnamed(column: Any) -> bool:
     """Whether a column has no name in the file (pandas calls it 'Unnamed: 7') and no value."""
     return str(column.name).startswith("Unnamed: ") and bool(column.isna().all())
-
-
-def _check_header(head: str, sep: str | None, path: Path) -> None:
-    """Refuse a header that names a column twice, as written (pandas would read the second
-    'width' as 'width.1'; names that differ only in spaces are refused after reading)."""
-    if sep is None:
-        return
-    names = [name.strip() for name in next(csv.reader(io.StringIO(head), delimiter=sep), [])]
-    _refuse_repeated(names, path)
-
-
-def _check_first_row(head: str, sep: str | None, complete: bool, path: Path) -> None:
-    """Refuse a file whose first data row has one field more than its header while later
-    rows have as many: a value holding an unquoted separator ('late, rescheduled'). pandas
-    would take the first column for row names and shift every column by one (8 of 400 rows
-    were kept, the others read as having no target); the same line further down is refused
-    by pandas itself. R's row names (one field more on every row) are read as such."""
-    if sep is None:
-        return
-    reader = csv.reader(io.StringIO(head), delimiter=sep)
-    lines = [(reader.line_num, row) for row in reader if row]
-    if not complete:
-        lines = lines[:-1]  # the head may end inside a line
-    if len(lines) < 3 or len(lines[1][1]) != len(lines[0][1]) + 1:
-        return
-    fields = len(lines[0][1])
-    later = next((number for number, row in lines[2:] if len(row) == fields), None)
-    if later is not None:
-        raise DatasetError(
-            f"{str(path)!r}: line {lines[1][0]} has {fields + 1} fields where the header and "
-            f"line {later} have {fields}: a value holds an unquoted {sep!r} (quote it, or fix "
-            "the line)."
-        )
-
-
-def _refuse_title_row(names: list[str], path: Path) -> None:
-    """Refuse a file whose first row names fewer than half of its columns, at least two of
-    them left unnamed: a title above the header ('Sales report 2024' in a sheet's first
-    cell), which made the header a data row and a column 'Unnamed: 3' the target."""
-    unnamed = [name for name in names if re.fullmatch(r"Unnamed: \d+", name)]
-    if len(unnamed) >= 2 and 2 * len(unnamed) > len(names):
-        raise DatasetError(
-            f"data file {str(path)!r}: its first row names {len(names) - len(unnamed)} of its "
-            f"{len(names)} columns: is a title above the header? Remove the rows above the "
-            "header, or save the table from its header row."
-        )
-
-
-def _refuse_repeated(names: list[str], path: Path) -> None:
-    """One sentence naming the columns a header names twice (blank names are pandas'), or,
-    where those are numbers, saying the first row is data (a file without a header)."""
-    repeated = sorted(name for name, n in Counter(names).items() if name and n > 1)
-    if repeated and all(_number(name) for name in repeated):
-        _refuse_headerless(names, path)
-    if repeated:
-        raise DatasetError(f"data file {str(path)!r} has repeated column names: {repeated}.")
-
-
-def _number(name: str) -> bool:
-    try:
-        float(name)
-    except ValueError:
-        return False
-    return True
-
-
-def _refuse_headerless(names: list[str], path: Path) -> None:
-    """Refuse a file whose first row is data: a UCI file's '5.1,3.5,1.4,0.2,Iris-setosa',
-    read as the header (columns named '5.1', a target named 'Iris-setosa', one row lost).
-    Told by names that are numbers with decimals (two at least) or numbers named twice;
-    years as column names ('1990', '1991') are a header."""
-    decimals = [name for name in names if _number(name) and not name.lstrip("+-").isdigit()]
-    repeated = [n for n, count in Counter(names).items() if count > 1 and _number(n)]
-    if len(decimals) >= 2 or repeated:
-        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-        raise DatasetError(
-            f"data file {str(path)!r}: its first row ({shown}) is data, not column names: "
-            "add a header row naming the columns (the file has none)."
-        )
 
 
 def _encoding(raw: bytes, complete: bool) -> str:
@@ -449,97 +382,3 @@ def _separator(head: str, default: str | None, complete: bool) -> str | None:
     if default in counts or not counts:
         return default
     return max(counts, key=lambda s: (counts[s], -SEPARATORS.index(s)))
-
-
-def _named_index_as_column(frame: Any) -> Any:
-    """A frame whose index pandas rebuilt from the file's metadata (a date index, saved by
-    ``to_parquet``) with that index as its first columns, as the file's schema lists them: a
-    named index is data (it was silently lost); an unnamed one is the rows' numbers."""
-    if all(name is None for name in frame.index.names):
-        return frame
-    return frame.reset_index()
-
-
-def _read_arrow(path: Path) -> Any:
-    """A Feather (Arrow IPC file) table, or an Arrow IPC stream."""
-    import pandas as pd
-    import pyarrow as pa
-
-    try:
-        return pd.read_feather(path)
-    except pa.ArrowInvalid:
-        with pa.ipc.open_stream(path) as stream:
-            return stream.read_all().to_pandas()
-
-
-def _first_sheet_only(path: Path) -> str:
-    """Why a workbook's table may not be where it is read: the first sheet, named with the
-    others (a sheet of notes before the data)."""
-    import pandas as pd
-
-    with pd.ExcelFile(path, engine="openpyxl") as book:
-        names = [str(name) for name in book.sheet_names]
-    others = f"; its sheets: {', '.join(repr(n) for n in names)}" if len(names) > 1 else ""
-    return (
-        f"the table is read from the workbook's first sheet, {names[0]!r}{others}: put the "
-        "table's sheet first, or save it as CSV"
-    )
-
-
-def _read_excel(path: Path) -> Any:
-    """The first sheet of an .xlsx workbook, through openpyxl (the ``excel`` extra)."""
-    import pandas as pd
-
-    if importlib.util.find_spec("openpyxl") is None:
-        raise DatasetError(
-            f"data file {str(path)!r} is an Excel workbook, which needs openpyxl: "
-            "pip install 'treesvsnets[excel]' (or save the sheet as CSV)."
-        )
-    header = pd.read_excel(path, sheet_name=0, engine="openpyxl", header=None, nrows=1)
-    names = [] if header.empty else header.iloc[0].dropna()
-    _refuse_repeated([str(name).strip() for name in names], path)  # pandas: 'width', 'width.1'
-    return pd.read_excel(
-        path, sheet_name=0, engine="openpyxl", keep_default_na=False, na_values=[""]
-    )
-
-
-def commas_may_follow(features: Any, read_with: dict[str, str], options: Any) -> bool:
-    """Whether a column may hold decimal commas the file's decimal point does not read: a
-    file read with a point the user did not give. Further down than the lines the point was
-    judged on (a column sorted by its values: whole numbers first), or quoted in a file
-    separated by commas with no decimal point anywhere (a spreadsheet in a decimal-comma
-    locale saves "3,096","45,4"; beside '$1,234.50', '3,5' stays unread)."""
-    if read_with.get("decimal", ".") != "." or options.decimal is not None:
-        return False
-    return read_with.get("sep") != "," or not _decimal_points(features)
-
-
-def written_with_commas(values: Any) -> bool:
-    """Whether a text column writes its numbers with a decimal comma beyond doubt, whatever
-    the file's other columns do: most of its first thousand values have a point's groups
-    before a comma's decimals ('€1.133,98'), none a comma's groups before a point's."""
-    if values.dtype.kind not in "OUT" and not str(values.dtype).startswith("str"):
-        return False
-    head = values.iloc[:1000].dropna().astype(str)
-    european = head.str.contains(r"\d\.\d{3},\d", regex=True)
-    american = head.str.contains(r"\d,\d{3}\.\d", regex=True)
-    return bool(len(head)) and 2 * int(european.sum()) > len(head) and not american.any()
-
-
-def _decimal_points(features: Any) -> bool:
-    """Whether a column of ``features`` holds a number with a decimal point: read as one (a
-    fraction in a float column), or written so in text (in its first thousand values)."""
-    import numpy as np
-
-    for column in features.columns:
-        values = features[column]
-        if values.dtype.kind == "f":
-            if bool((np.modf(values.dropna().to_numpy())[0] != 0).any()):
-                return True
-        elif values.dtype.kind in "OUT" or str(values.dtype).startswith("str"):
-            head = values.iloc[:1000].dropna().astype(str)
-            points = head.str.contains(r"\d\.\d", regex=True)
-            points &= ~head.str.contains(r"\d\.\d{3},\d", regex=True)  # '1.133,98': a comma's
-            if bool(points.any()):
-                return True
-    return False

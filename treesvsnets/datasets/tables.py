@@ -33,11 +33,11 @@ from typing import Any
 import numpy as np
 
 from treesvsnets.datasets.base import Dataset, TableSchema, encode_labels, restrict_folds
+from treesvsnets.datasets.decimal_commas import commas_may_follow, written_with_commas
+from treesvsnets.datasets.duplicates import copied, duplicate_rows
 from treesvsnets.datasets.table_files import (  # looks_like_table: the config's, the registry's
-    commas_may_follow,
     looks_like_table,  # noqa: F401
     read_table,
-    written_with_commas,
 )
 from treesvsnets.datasets.table_options import (
     TableOptions,
@@ -210,7 +210,7 @@ def _kept_rows(
     duplicated = duplicate_rows(frame)
     repeats = int(duplicated.sum())
     many = repeats > DUPLICATES_REMOVED_UP_TO * len(frame)
-    if many and not _copied(frame, duplicated):  # observations, not copies: all kept
+    if many and not copied(frame, duplicated):  # observations, not copies: all kept
         cleaning.note("duplicate_rows_kept", repeats)
         duplicated[:] = False
     cleaning.note("duplicate_rows_removed", int(duplicated.sum()))
@@ -236,41 +236,6 @@ def _kept_rows(
         )
         raise DatasetError(f"{where} has no feature columns besides the target {target!r}{index}.")
     return frame, list(index_readings)
-
-
-def _copied(frame: Any, duplicated: Any) -> bool:
-    """Whether the repeated rows are copies however many they are: a column holds a value
-    per row (distinct in 95% of the distinct rows, 20 values at least, and each row repeated
-    a few times, not dozens: its values are a quarter of the rows or more) and the repeats
-    agree on it, which observations do not by chance (a file appended to itself: all 300
-    copies kept as 'repeated observations', and rf scored 0.93 on rows it had trained on,
-    against 0.77). A rate with 100 values in 12,000 rows is no such column."""
-    distinct = frame[~duplicated.to_numpy()]
-    needed = max(20, 0.95 * len(distinct), 0.25 * len(frame))
-    return any(distinct[column].nunique() >= needed for column in distinct.columns)
-
-
-def duplicate_rows(frame: Any) -> Any:
-    """``frame.duplicated()`` (each row equal in every column to an earlier one), found
-    cheaply: rows equal in every column are equal in the first few, so the rows unique in
-    the first 2, 4, 8... columns are set aside while that halves the rows left (pandas'
-    ``duplicated(keep=False)``), and only the rows left are compared in every column. A table
-    of distinct rows is told so from its first columns; one of many duplicates costs about
-    what comparing every column does."""
-    import pandas as pd
-
-    rows = np.arange(len(frame))
-    width = 2
-    while width < frame.shape[1]:
-        shared = frame.iloc[rows, :width].duplicated(keep=False).to_numpy()
-        halved = shared.sum() <= len(rows) // 2
-        rows = rows[shared]
-        if not halved:
-            break
-        width *= 2
-    duplicated = np.zeros(len(frame), dtype=bool)
-    duplicated[rows] = frame.iloc[rows].duplicated().to_numpy()
-    return pd.Series(duplicated, index=frame.index)
 
 
 def _rows(frame: Any, kept: Any) -> Any:

@@ -1,0 +1,64 @@
+"""The table files that are not text: Parquet's index (:func:`named_index_as_column`), Feather
+and Arrow IPC (:func:`read_arrow`), and Excel workbooks through openpyxl (:func:`read_excel`,
+and :func:`first_sheet_only`, what a workbook whose first sheet is not its table is told)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from treesvsnets.datasets.table_headers import refuse_repeated
+from treesvsnets.errors import DatasetError
+
+
+def named_index_as_column(frame: Any) -> Any:
+    """A frame whose index pandas rebuilt from the file's metadata (a date index, saved by
+    ``to_parquet``) with that index as its first columns, as the file's schema lists them: a
+    named index is data (it was silently lost); an unnamed one is the rows' numbers."""
+    if all(name is None for name in frame.index.names):
+        return frame
+    return frame.reset_index()
+
+
+def read_arrow(path: Path) -> Any:
+    """A Feather (Arrow IPC file) table, or an Arrow IPC stream."""
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        return pd.read_feather(path)
+    except pa.ArrowInvalid:
+        with pa.ipc.open_stream(path) as stream:
+            return stream.read_all().to_pandas()
+
+
+def first_sheet_only(path: Path) -> str:
+    """Why a workbook's table may not be where it is read: the first sheet, named with the
+    others (a sheet of notes before the data)."""
+    import pandas as pd
+
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        names = [str(name) for name in book.sheet_names]
+    others = f"; its sheets: {', '.join(repr(n) for n in names)}" if len(names) > 1 else ""
+    return (
+        f"the table is read from the workbook's first sheet, {names[0]!r}{others}: put the "
+        "table's sheet first, or save it as CSV"
+    )
+
+
+def read_excel(path: Path) -> Any:
+    """The first sheet of an .xlsx workbook, through openpyxl (the ``excel`` extra)."""
+    import pandas as pd
+
+    if importlib.util.find_spec("openpyxl") is None:
+        raise DatasetError(
+            f"data file {str(path)!r} is an Excel workbook, which needs openpyxl: "
+            "pip install 'treesvsnets[excel]' (or save the sheet as CSV)."
+        )
+    header = pd.read_excel(path, sheet_name=0, engine="openpyxl", header=None, nrows=1)
+    names = [] if header.empty else header.iloc[0].dropna()
+    refuse_repeated([str(name).strip() for name in names], path)  # pandas: 'width', 'width.1'
+    return pd.read_excel(
+        path, sheet_name=0, engine="openpyxl", keep_default_na=False, na_values=[""]
+    )
