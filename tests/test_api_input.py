@@ -83,3 +83,50 @@ def test_class_weights_by_label_or_code_hold_through_a_resume_and_unknown_ones_a
     with pytest.raises(ConfigError, match=r"class_weight names 'yes', which is no class"):
         treesvsnets.run(**settings, params={"logreg": {"class_weight": {"yes": 2}}},
                         out=tmp_path / "c")  # fmt: skip
+
+
+def test_a_notebooks_arguments_are_taken_or_refused_in_one_sentence(tmp_path):
+    """NumPy's numbers and ranges were refused ('folds' must be an integer, got
+    np.int64(2)); a DataFrame as a dataset printed every row; progress='no' left an empty
+    run folder and a TypeError; resume(None), compare_runs(None, ...), inspect_table(None)
+    and aggregate([]) were Python's TypeError and ValueError."""
+    import numpy as np
+    import pandas as pd
+
+    rows = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=np.int64(2),
+                           seeds=range(1), baseline=False, progress=False,
+                           out=tmp_path / "numpy").rows  # fmt: skip
+    assert len(rows) == 2 and set(rows["status"]) == {"ok"}
+    frame = pd.DataFrame({"x": range(300), "y": ["a", "b", "c"] * 100})
+    with pytest.raises(ConfigError, match=r"not DataFrames: write one to a file") as refused:
+        treesvsnets.run(datasets=[frame], estimators=["logreg"], out=tmp_path / "frame")
+    assert len(str(refused.value)) < 400
+    with pytest.raises(ConfigError, match=r"progress must be True, False or a function"):
+        treesvsnets.run(datasets=["iris"], estimators=["logreg"], progress="no",
+                        out=tmp_path / "no")  # fmt: skip
+    assert not (tmp_path / "no").exists() and not (tmp_path / "frame").exists()
+    for call in (
+        lambda: treesvsnets.resume(None),
+        lambda: treesvsnets.compare_runs(None, None),
+        lambda: treesvsnets.inspect_table(None),
+    ):
+        with pytest.raises(ConfigError, match=r"a folder's or file's path .* is needed, got None"):
+            call()
+    with pytest.raises(ConfigError, match="no run folder was given"):
+        treesvsnets.aggregate([])
+
+
+def test_a_progress_function_that_raises_is_warned_of_and_the_run_goes_on(tmp_path):
+    """A notebook's callback with a bug ended the whole run."""
+    from treesvsnets.errors import TreesVsNetsWarning
+
+    seen = []
+
+    def progress(event):
+        seen.append(event.index)
+        raise KeyError("no such column")
+
+    with pytest.warns(TreesVsNetsWarning, match=r"the progress function raised KeyError: "):
+        result = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2,
+                                 progress=progress, out=tmp_path)  # fmt: skip
+    assert seen == [0] and len(result.rows) == 4 and set(result.rows["status"]) == {"ok"}

@@ -36,7 +36,7 @@ from treesvsnets.config_fields import (
     parse_shape,
     setting,
 )
-from treesvsnets.config_values import held, written
+from treesvsnets.config_values import held, shown, written
 from treesvsnets.errors import ConfigError, did_you_mean
 from treesvsnets.suites import suite_overrides
 from treesvsnets.tasks import METRIC_DEFAULTS, METRIC_HELP, TASKS
@@ -363,7 +363,7 @@ class RunConfig:
             value = getattr(self, declared.name)
             expected = declared.metadata["check"](value)
             if expected is not None:
-                raise ConfigError(f"{declared.name!r} must be {expected}, got {value!r}.")
+                raise ConfigError(f"{declared.name!r} must be {expected}, got {shown(value)}.")
         for name in self.datasets:
             self.table_options(name)  # unknown or ill-typed options fail here
         check_across(self)

@@ -42,6 +42,11 @@ def int_at_least(least: int, *, optional: bool = False) -> Check:
 def names(what: str = "names") -> Check:
     def check(value: Any) -> str | None:
         listed = isinstance(value, tuple | list)
+        if listed and any(hasattr(item, "to_csv") for item in value):  # a notebook's frame
+            return (
+                f"a non-empty list of {what}, not DataFrames: write one to a file "
+                "(frame.to_csv('table.csv', index=False)) and give the file's name"
+            )
         if not listed or not value or not all(isinstance(item, str) and item for item in value):
             return f"a non-empty list of {what}"
         return "a list without repeats" if len(set(value)) != len(value) else None

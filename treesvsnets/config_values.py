@@ -19,7 +19,10 @@ LIST_KEYS += ("drop", "categorical", "numeric", "datetime", "keep")  # column na
 
 def held(key: str, value: Any) -> Any:
     """A setting's value as RunConfig holds it: lists as tuples, folders as paths, a list of
-    metrics as one per task (``roc_auc,mae``); anything else as given, for its check to judge."""
+    metrics as one per task (``roc_auc,mae``); NumPy's numbers as Python's and a range or a
+    NumPy array as a list (a notebook's ``folds=np.int64(5)``, ``seeds=range(3)``); anything
+    else as given, for its check to judge."""
+    value = _plain(value)
     if key in ("datasets", "plugins") and isinstance(value, list | tuple):
         return tuple(str(v) if isinstance(v, Path) else v for v in value)  # Path("a.csv")
     if key in LIST_KEYS and isinstance(value, list | tuple):
@@ -33,6 +36,25 @@ def held(key: str, value: Any) -> Any:
     if key in ("out", "data_dir") and isinstance(value, str | Path):
         return Path(value)
     return value
+
+
+def _plain(value: Any) -> Any:
+    """``value`` without NumPy's types (told apart without importing NumPy)."""
+    numpy = type(value).__module__ == "numpy"
+    if numpy and getattr(value, "ndim", None) == 0:
+        return value.item()
+    if isinstance(value, range) or (numpy and getattr(value, "ndim", None) == 1):
+        return [_plain(v) for v in value]
+    return value
+
+
+def shown(value: Any, most: int = 120) -> str:
+    """``repr(value)`` on one line, at most ``most`` characters (a DataFrame given as a
+    dataset printed all its rows), and what it is when cut."""
+    text = " ".join(repr(value).split())
+    if len(text) <= most:
+        return text
+    return f"{text[: most - 5]}... (a {type(value).__name__})"
 
 
 def written(value: Any) -> Any:

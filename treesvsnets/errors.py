@@ -16,7 +16,10 @@ should still say.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 
 class TreesVsNetsError(Exception):
@@ -76,3 +79,12 @@ class TreesVsNetsWarning(UserWarning):
 class DivergenceWarning(TreesVsNetsWarning):
     """A net's training diverged (its loss not finite, or ending above where it began): its
     scores say little about the architecture. The fitted net's ``diverged_`` says how."""
+
+
+def path_given(path: Any) -> Path:
+    """``path`` as a Path: a run folder's or a table's path, given as text or a Path; else
+    one sentence (``resume(None)`` was a TypeError from os.fspath)."""
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        shown = " ".join(repr(path).split())[:80]
+        raise ConfigError(f"a folder's or file's path (text or a Path) is needed, got {shown}.")
+    return Path(path)

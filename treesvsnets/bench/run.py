@@ -4,19 +4,18 @@
 The public ``treesvsnets.run`` / ``treesvsnets.resume`` (:mod:`treesvsnets.api`) call them and
 pass the report writer as ``finish``, so this package never imports :mod:`treesvsnets.reports`.
 
-What runs where, stage by stage: :mod:`.plan.planning` resolves the config and runs the
-checks of :mod:`.plan.checks`, :mod:`.plan.work` lists the units of work,
-:mod:`.execute.executors` runs them (in worker processes by default), and
-:mod:`.cells.cell` runs one cell (:mod:`.tune.trial` one trial); the harness alone writes the
-store (:mod:`treesvsnets.results`), one row per cell as it finishes.
+Stage by stage: :mod:`.plan.planning` resolves the config and runs :mod:`.plan.checks`,
+:mod:`.plan.work` lists the units of work, :mod:`.execute.executors` runs them (in worker
+processes by default), :mod:`.cells.cell` runs one cell (:mod:`.tune.trial` one trial); the
+harness alone writes the store (:mod:`treesvsnets.results`), a row per cell as it ends.
 
 :func:`_execute` goes plan -> jobs -> executor -> store -> exports -> manifest ->
 ``finish(run_dir, rows, manifest, trials)``; the API also passes ``while_cells_run``, which
 loads the report's libraries beside the run while the cells run and, told of each dataset
 whose cells are all stored, draws its figures there while later datasets' cells run. The
 executor follows the config (in this process, local worker processes, or Dask); local
-workers start as soon as the estimators and datasets are resolved, so their start-up
-overlaps loading the data (for a resumed run too). SIGTERM ends a run as Ctrl-C does.
+workers start once the estimators and datasets are resolved, their start-up overlapping the
+data's loading (for a resumed run too). SIGTERM ends a run as Ctrl-C does.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from treesvsnets.bench.execute import progress as progress_lines
 from treesvsnets.bench.execute.executors import Executor, InProcessExecutor, LocalPoolExecutor
 from treesvsnets.bench.execute.progress import ProgressEvent, TrialEvent, print_progress
 from treesvsnets.bench.plan import planning, work
@@ -162,7 +162,7 @@ def _execute(
 ) -> RunResult:
     """Run the plan's jobs not in ``skip`` and store each row as it comes; whatever stops
     the run, write the exports and the manifest, then ``finish``."""
-    report_progress = print_progress if progress is True else (progress or None)
+    report_progress = progress_lines.progress_function(progress)
     verbose = progress is True if epoch_progress is None else epoch_progress
     try:  # nothing has run yet: a failure here only has to stop the workers
         store = folder.store()
@@ -353,17 +353,18 @@ def run(
 ) -> RunResult:
     """Run a benchmark and return its rows; everything is also written to the run folder.
 
-    ``overrides`` are RunConfig fields (``datasets=["iris"]``, ``folds=3``,
-    ``jobs=2``, ``timeout=600``...). ``progress=True`` prints a line per cell
-    to stderr; pass a callable to receive :class:`ProgressEvent` instead (and, in a
-    tuned run, a :class:`~treesvsnets.bench.execute.progress.TrialEvent` after each trial), or
-    ``False`` for silence. ``epoch_progress`` lets nets print an epoch line
-    every ten seconds or so during long fits (default: when ``progress`` is True).
-    Bad input raises a :class:`~treesvsnets.errors.TreesVsNetsError` before
-    any folder is created or any model is trained. Ctrl-C or SIGTERM keeps
-    every finished cell and marks the run ``interrupted``; :func:`resume` finishes it.
+    ``overrides`` are RunConfig fields (``datasets=["iris"]``, ``folds=3``, ``jobs=2``,
+    ``timeout=600``...). ``progress=True`` prints a line per cell to stderr; pass a callable
+    to receive :class:`ProgressEvent` instead (and, in a tuned run, a
+    :class:`~treesvsnets.bench.execute.progress.TrialEvent` after each trial; one that raises
+    is warned of and not called again), or ``False`` for silence. ``epoch_progress`` lets
+    nets print an epoch line every ten seconds or so during long fits (default: when
+    ``progress`` is True). Bad input raises a :class:`~treesvsnets.errors.TreesVsNetsError`
+    before any folder is created or any model is trained. Ctrl-C or SIGTERM keeps every
+    finished cell and marks the run ``interrupted``; :func:`resume` finishes it.
     """
     no_run_while_importing()
+    progress_lines.progress_function(progress)  # a bad one refused before any folder
     config = config_of(config, overrides)
     prepared, executor = _prepare_with_workers(config)
     try:
@@ -408,11 +409,11 @@ def resume(
 ) -> RunResult:
     """Finish an interrupted run in place: run only the cells its store lacks.
 
-    ``retry_failed=True`` also runs again the cells recorded as error, timeout,
-    oom or crashed (their rows are replaced). The run's own config and split
-    plan are used; only how cells execute may change (``jobs``, ``timeout``,
-    ``max_memory``, ``scheduler``, ``isolate``).
-    """
+    ``retry_failed=True`` also runs again the cells recorded as error, timeout, oom or
+    crashed (their rows are replaced). The run's own config and split plan are used; only
+    how cells execute may change (``jobs``, ``timeout``, ``max_memory``, ``scheduler``,
+    ``isolate``)."""
+    progress_lines.progress_function(progress)
     folder = RunFolder.open(run_dir)
     manifest = folder.read_manifest()
     unknown = set(execution) - set(EXECUTION_KEYS)

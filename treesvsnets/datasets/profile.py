@@ -31,6 +31,7 @@ from treesvsnets.datasets.tables import (
     duplicate_rows,
     read_table,
 )
+from treesvsnets.errors import path_given
 
 
 @dataclass
@@ -277,7 +278,7 @@ def inspect_table(
 
     from treesvsnets.datasets.openml_data import openml_table, parse_name
 
-    name = "the DataFrame" if isinstance(path, pd.DataFrame) else str(path)
+    name = "the DataFrame" if isinstance(path, pd.DataFrame) else str(path_given(path))
     checked = TableOptions.from_given(name, {"target": target, **options})  # names a typo
     if isinstance(path, pd.DataFrame):  # a frame in a notebook: profiled as read from a file
         return profile_table(name, checked, raw=path)

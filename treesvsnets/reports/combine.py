@@ -124,6 +124,8 @@ def combine_runs(run_dirs: Sequence[str | Path], metric: str | None = None) -> C
     """The runs of ``run_dirs`` as one (see the module's docstring), judged by ``metric``
     (else by the runs' own setting, which must then be the same); one run comes back as it
     is. A :class:`~treesvsnets.errors.ConfigError` when they cannot be combined."""
+    if not run_dirs:
+        raise ConfigError("no run folder was given to report on; name one or more.")
     runs = [_read(run_dir) for run_dir in run_dirs]
     if metric is not None:
         _check_metric(metric, runs)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from treesvsnets.errors import path_given
 from treesvsnets.reports.stats import ALPHA, paired_fold_test
 from treesvsnets.results.folder import Manifest, RunFolder
 from treesvsnets.tasks import primary, task_of
@@ -193,7 +194,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
     """Compare run folder ``run_b`` against ``run_a`` (the reference)."""
     from treesvsnets.reports.tuning import split_tuning
 
-    run_a, run_b = Path(run_a), Path(run_b)
+    run_a, run_b = path_given(run_a), path_given(run_b)
     every_a, manifest_a = _load(run_a)
     every_b, manifest_b = _load(run_b)
     # the default rows: a tuned run's tuned rows are compared with its defaults in its report

@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, path_given
 from treesvsnets.results.store import STORE_FILENAME, ResultStore, export_rows
 
 MANIFEST_FILENAME = "manifest.json"
@@ -192,7 +192,7 @@ class RunFolder:
     @classmethod
     def open(cls, path: str | Path) -> RunFolder:
         """An existing run folder (one sentence when ``path`` is not one)."""
-        folder = cls(Path(path))
+        folder = cls(path_given(path))
         if not folder.manifest_path.is_file():
             raise ConfigError(f"{str(path)!r} is not a run folder: it has no {MANIFEST_FILENAME}.")
         return folder

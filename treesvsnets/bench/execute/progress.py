@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from treesvsnets.errors import ConfigError, TreesVsNetsWarning
 from treesvsnets.results.row import TUNED, TUNED_ENSEMBLED
 from treesvsnets.tasks import ACCURACY, RMSE, Metric, primary
 
@@ -138,6 +140,38 @@ def _clock(event: ProgressEvent | TrialEvent) -> str:
         left = elapsed / event.index * (event.total - event.index) if event.index else 0.0
         what = "left"
     return f"elapsed {tqdm.format_interval(elapsed)}  {what} ~{tqdm.format_interval(left)}"
+
+
+def progress_function(progress: Any) -> Callable[[Any], None] | None:
+    """What a run tells of each cell: :func:`print_progress` (``True``), nothing (``False``)
+    or the caller's function, which, where it raises, is warned of once and not called
+    again (a notebook's callback error ended the whole run); anything else is one sentence
+    (``progress="no"`` left an empty run folder and a TypeError)."""
+    if progress is True:
+        return print_progress
+    if progress is False or progress is None:
+        return None
+    if not callable(progress):
+        raise ConfigError(
+            f"progress must be True, False or a function taking each ProgressEvent, got "
+            f"{progress!r}."
+        )
+    failed: list[str] = []
+
+    def told(event: Any) -> None:
+        if failed:
+            return
+        try:
+            progress(event)
+        except Exception as exc:  # noqa: BLE001 - the caller's function: the run goes on
+            failed.append(f"{type(exc).__name__}: {exc}")
+            warnings.warn(
+                f"the progress function raised {failed[0]}; the run goes on without it.",
+                TreesVsNetsWarning,
+                stacklevel=2,
+            )
+
+    return told
 
 
 def print_progress(event: ProgressEvent | TrialEvent, stream: IO[str] | None = None) -> None:
