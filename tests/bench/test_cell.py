@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -155,6 +157,19 @@ def test_only_torch_estimators_are_asked_for_epoch_lines(register_spec, digits):
     assert "verbose" not in cell_overrides(get("lightgbm", "classification"), quiet, digits)
     deep_plugin = register_spec("deep_plugin", DummyEstimator, family="deep")
     assert "verbose" not in cell_overrides(deep_plugin, quiet, digits)
+
+
+def test_a_nets_epoch_lines_are_not_recorded_in_its_params(wine, wine_plan, capsys):
+    """A run with progress asks its nets for epoch lines (verbose=1): the row's params said
+    so, and the same config run with -q recorded other params."""
+    spec, few = get("dense", "classification"), {"epochs": 2}
+    rows = [
+        run_cell(Cell(wine.name, "dense", seed=0, fold=0, threads=1, verbose=verbose,
+                      params=few), spec, wine, wine_plan, run_id="t").row
+        for verbose in (True, False)
+    ]  # fmt: skip
+    assert rows[0]["params"] == rows[1]["params"]
+    assert json.loads(rows[0]["params"])["epochs"] == 2
 
 
 def test_the_row_holds_the_test_folds_confusion_matrix(wine, wine_plan):

@@ -113,8 +113,11 @@ def _setup(
 ) -> tuple[Any, Any | None]:
     """:func:`build`, recording the resolved params on the measurement."""
     overrides = cell_overrides(spec, cell, dataset, artifacts_dir)
+    # the epoch lines a run with progress asks of a net change nothing it computes: not
+    # recorded, so a run with -q and one without have the same params
+    recorded = {k: v for k, v in overrides.items() if k != "verbose" or k in cell.params}
     measurement.params = json.dumps(
-        spec.resolve_params(overrides, seed=cell.seed, threads=cell.threads),
+        spec.resolve_params(recorded, seed=cell.seed, threads=cell.threads),
         sort_keys=True,
         default=json_value,
     )
