@@ -257,3 +257,20 @@ def test_asking_for_cuda_without_it_is_a_clear_error(digits_split):
     X, y, *_ = digits_split
     with pytest.raises(ConfigError, match="CUDA is not available here"):
         TorchClassifier(device="cuda").fit(X, y)
+
+
+def test_validation_rows_of_classes_the_net_does_not_train_on_are_named():
+    """They were left out of the validation scores silently (every row unseen: early
+    stopping judged nothing, and said nothing)."""
+    from treesvsnets.errors import TreesVsNetsWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4)).astype("float32")
+    y = (X[:, 0] > 0).astype(int)
+    X_val = rng.normal(size=(20, 4)).astype("float32")
+    for y_val, words in (
+        (np.array([0, 1, 2, 2] * 5), r"10 of 20 validation rows are of classes the net does"),
+        (np.full(20, 7), r"\(7\); they are left out .*then none: early stopping cannot judge"),
+    ):
+        with pytest.warns(TreesVsNetsWarning, match=words):
+            TorchClassifier("dense", epochs=2, verbose=0).fit(X, y, validation_data=(X_val, y_val))

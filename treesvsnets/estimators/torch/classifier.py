@@ -6,13 +6,14 @@ class adds the classes (``classes_``), class weights, cross-entropy and probabil
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, TreesVsNetsWarning
 from treesvsnets.estimators.torch.net import TorchNet
 from treesvsnets.estimators.torch.objectives import Classification
 
@@ -42,8 +43,18 @@ class TorchClassifier(ClassifierMixin, TorchNet):
         return codes.astype(np.int64), len(self.classes_)
 
     def _validation_targets(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Validation rows of a class seen in training (the others cannot be scored)."""
+        """Validation rows of a class seen in training (the others cannot be scored: they are
+        left out, with a warning naming them; early stopping judged the rest, silently)."""
         known = np.isin(y, self.classes_)
+        if not known.all():
+            unseen = ", ".join(repr(c) for c in np.unique(y[~known])[:5].tolist())
+            warnings.warn(
+                f"{int((~known).sum())} of {len(y)} validation rows are of classes the net "
+                f"does not train on ({unseen}); they are left out of its validation scores"
+                + ("" if known.any() else ", which are then none: early stopping cannot judge"),
+                TreesVsNetsWarning,
+                stacklevel=4,
+            )
         return X[known], np.searchsorted(self.classes_, y[known]).astype(np.int64)
 
     def _objective(self, y: np.ndarray, device: torch.device) -> Classification:
