@@ -127,6 +127,16 @@ def test_a_list_setting_given_one_value_from_python_is_one_sentence(given, sente
     assert str(refused.value) == sentence
 
 
+def test_a_table_named_in_another_script_names_its_run_folder(tmp_path):
+    """A run of '表.csv' was written to '<time>-_' (every non-ASCII letter made '_')."""
+    table = tmp_path / "表.csv"
+    table.write_text("x,y\n" + "".join(f"{i * 7 % 40},{'ab'[i % 2]}\n" for i in range(40)))
+    done = cli("run", "-d", table, "-e", "logreg", "--folds", "2", "-q", "--out", tmp_path / "o")
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (tmp_path / "o").iterdir()
+    assert run_dir.name.endswith("-表")
+
+
 def test_a_run_name_too_long_for_a_folder_is_one_sentence_and_exit_2(tmp_path):
     """--name of 300 characters: OSError 'File name too long', a traceback."""
     done = cli("run", "-d", "iris", "-e", "logreg", "--name", "x" * 300, "--out", tmp_path)

@@ -90,7 +90,7 @@ def _default_name(prepared: RunPlan) -> str:
         return config.name
     given = [Path(config.suite).stem] if config.suite else [d.name for d in prepared.datasets]
     name = "-".join(given)
-    return file_safe(name) or "run"
+    return file_safe(name, unicode=True) or "run"
 
 
 def _executor(prepared: RunPlan) -> Executor:

@@ -13,6 +13,7 @@ bootstrap over datasets (:meth:`~treesvsnets.reports.aggregate.EloFit.gap`)."""
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -161,7 +162,9 @@ def _change_test(a: pd.DataFrame, b: pd.DataFrame, column: str, paired: bool) ->
         values_a, values_b = np.log(values_a), np.log(values_b)
     if np.ptp(values_a) == 0 and np.ptp(values_b) == 0:
         return 1.0 if values_a[0] == values_b[0] else 0.0
-    return float(stats.ttest_ind(values_b, values_a, equal_var=False).pvalue)
+    with warnings.catch_warnings():  # values equal but for rounding: SciPy's precision-loss
+        warnings.simplefilter("ignore", RuntimeWarning)  # warning went to the terminal
+        return float(stats.ttest_ind(values_b, values_a, equal_var=False).pvalue)
 
 
 def _tasks(*frames: pd.DataFrame) -> dict[str, Any]:

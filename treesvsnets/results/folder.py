@@ -42,10 +42,11 @@ from treesvsnets.results.store import STORE_FILENAME, ResultStore, export_rows
 MANIFEST_FILENAME = "manifest.json"
 
 
-def file_safe(name: str) -> str:
+def file_safe(name: str, unicode: bool = False) -> str:
     """``name`` as part of a file name: each run of characters other than letters, digits,
-    ``_``, ``.`` and ``-`` becomes ``_``, and at most 60 characters are kept."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60]
+    ``_``, ``.`` and ``-`` becomes ``_``, and at most 60 characters are kept. Letters are
+    ASCII's, or with ``unicode`` any script's (a run of '表.csv' was named '..-_')."""
+    return re.sub(r"[^\w.-]+" if unicode else r"[^A-Za-z0-9_.-]+", "_", name)[:60]
 
 
 def _now() -> str:
