@@ -197,7 +197,7 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
         (
             ["run", "-d", "iris", "--subsample", "6", "--protocol", "holdout"],
             "dataset 'iris': a holdout of test_size 0.2 on its 6 rows tests on 2 and trains on 4, "
-            "too few for each of its 3 classes; give it at least 15 rows",
+            "too few for each of its 3 classes; it needs at least 15 rows",
         ),
         (["run", "--config", "missing.toml"], "config file 'missing.toml' does not exist."),
         (["report", "nowhere"], "'nowhere' is not a run folder: it has no manifest.json."),

@@ -145,6 +145,11 @@ def test_a_run_name_too_long_for_a_folder_is_one_sentence_and_exit_2(tmp_path):
         "treesvsnets: error: 'name' must be a plain folder name (no slashes, 200 bytes at most)"
     )
     assert not any(tmp_path.iterdir())
+    empty = cli("run", "-d", "iris", "-e", "logreg", "--out", "", cwd=tmp_path)  # not '.'
+    assert empty.returncode == 2 and not any(tmp_path.iterdir())
+    assert (
+        empty.stderr == "treesvsnets: error: 'out' must be a folder's path (not empty), got ''.\n"
+    )
 
 
 @pytest.mark.parametrize("given", [{"target": "price"}, {"shape": (1, 4)}])

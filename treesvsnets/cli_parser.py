@@ -100,7 +100,8 @@ def _flag_options(declared: Field[Any], kind: Any) -> tuple[list[str], dict[str,
         options.update(type=get_args(kind)[0], nargs="+")
     else:
         plain = [arg for arg in get_args(kind) if arg is not type(None)] or [kind]
-        options["type"] = _parsed(flag.parse) if flag.parse else plain[0]
+        typed = str if plain[0] is Path else plain[0]  # the config makes the Path: '' refused
+        options["type"] = _parsed(flag.parse) if flag.parse else typed
     if flag.metavar:
         options["metavar"] = flag.metavar
     if flag.choices:

@@ -223,7 +223,7 @@ class RunConfig:
     )
     data_dir: Path | None = setting(  # downloaded datasets: MNIST, mnist1d, OpenML's cache
         None,
-        check=lambda v: None,
+        check=lambda v: None if v is None else checks.folder(v),
         flag=Flag(
             "folder of downloaded datasets (MNIST, FashionMNIST, mnist1d; OpenML's cache in "
             "openml/), read there or downloaded to it",
@@ -232,7 +232,7 @@ class RunConfig:
         ),
     )
     out: Path = setting(
-        Path("runs"), check=lambda v: None, flag=Flag("where run folders go", "DIR")
+        Path("runs"), check=checks.folder, flag=Flag("where run folders go", "DIR")
     )
     name: str | None = setting(
         None, check=checks.folder_name, flag=Flag("suffix of the run folder's name", "NAME")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from treesvsnets.errors import ConfigError
@@ -82,6 +83,12 @@ def fraction(low: float, high: float, *, low_open: bool, expected: str) -> Check
         return None if inside else expected
 
     return check
+
+
+def folder(value: Any) -> str | None:
+    """A folder's path, as a Path (:func:`~treesvsnets.config_values.held` keeps an empty
+    text as it is: ``--out ""`` wrote into the working folder, unasked)."""
+    return None if isinstance(value, Path) else "a folder's path (not empty)"
 
 
 def folder_name(value: Any) -> str | None:

@@ -33,8 +33,8 @@ def held(key: str, value: Any) -> Any:
         and all(isinstance(v, str) for v in value)
     ):
         return ",".join(value)  # metric = ["roc_auc", "mae"]: one score per task
-    if key in ("out", "data_dir") and isinstance(value, str | Path):
-        return Path(value)
+    if key in ("out", "data_dir") and isinstance(value, str | Path) and str(value).strip():
+        return Path(value)  # (an empty text stays one, for the check to refuse)
     return value
 
 

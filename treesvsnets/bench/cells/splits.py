@@ -183,8 +183,9 @@ def _check_holdout_parts(dataset: Dataset, test_size: float, n_strata: int) -> N
             f"dataset {dataset.name!r}: a holdout of test_size {test_size:g} on its "
             f"{dataset.n_samples} rows tests on {n_test} and trains on "
             f"{dataset.n_samples - n_test}, too few for each of its {n_strata} {groups}; "
-            f"give it at least {int(np.ceil(n_strata / min(test_size, 1 - test_size)))} rows "
-            "(--subsample) or another --test-size."
+            f"it needs at least {int(np.ceil(n_strata / min(test_size, 1 - test_size)))} rows "
+            f"(a --subsample of at least that many, or more data), or a --test-size nearer "
+            "0.5."
         )
 
 
