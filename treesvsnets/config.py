@@ -231,9 +231,7 @@ class RunConfig:
             default="$TREESVSNETS_DATA_DIR or ~/.cache/treesvsnets/datasets",
         ),
     )
-    out: Path = setting(
-        Path("runs"), check=checks.folder, flag=Flag("where run folders go", "DIR")
-    )
+    out: Path = setting(Path("runs"), check=checks.folder, flag=Flag("where run folders go", "DIR"))
     name: str | None = setting(
         None, check=checks.folder_name, flag=Flag("suffix of the run folder's name", "NAME")
     )
