@@ -68,6 +68,11 @@ def unknown_name(
     )
 
 
+class ResultsWriteError(TreesVsNetsError, OSError):
+    """A run folder that cannot be written as the run goes (a full disk): the rows stored
+    so far are kept, and the run resumes once there is room."""
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM during a run: handled like Ctrl-C (finished cells kept, run marked incomplete)."""
 

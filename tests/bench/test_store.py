@@ -139,6 +139,40 @@ def test_a_store_another_program_holds_is_refused_before_writing_and_still_read(
     assert folder.rows()["fold"].tolist() == [0, 1]
 
 
+def test_a_full_disk_while_a_run_writes_is_one_sentence_and_the_manifest_still_ends(
+    tmp_path, monkeypatch
+):
+    """A disk full mid-run: the next row's write ended the run in a traceback
+    ('database or disk is full', or OSError 28 from the exports), and manifest.json was
+    left 'running'. A store that may grow no further (SQLite's max_page_count: its own
+    'disk is full') and an export that hits ENOSPC are each one sentence saying to make
+    room and resume; the manifest is written whatever the exports did."""
+    import errno
+
+    from treesvsnets.errors import ResultsWriteError
+    from treesvsnets.results.folder import Manifest, RunFolder
+
+    folder = RunFolder(tmp_path)
+    with folder.store() as store:
+        store.add(_row(0))
+        pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
+        store._connection.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(ResultsWriteError, match=r"cannot be written: its disk is full; the"):
+            for fold in range(1, 200):
+                store.add({**_row(fold), "error": "x" * 5000})
+    assert folder.rows()["fold"].iloc[0] == 0  # what was stored is kept
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RunFolder, "export", full)
+    manifest = Manifest("r1", {})
+    manifest.end("interrupted", folder.rows(), 4, 1.0)
+    with pytest.raises(ResultsWriteError, match=r"make room, then resume it \(treesvsnets run"):
+        folder.finish(manifest, folder.rows(), folder.trials())
+    assert folder.read_manifest().status == "interrupted"
+
+
 def test_a_run_folder_with_a_broken_manifest_is_one_sentence(tmp_path):
     from treesvsnets.errors import ConfigError
     from treesvsnets.results.folder import RunFolder

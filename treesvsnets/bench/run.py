@@ -242,8 +242,7 @@ def _write_up(
         trials = store.trials()
         store.close()
         manifest.end(status, rows, planned, time.perf_counter() - started)
-        folder.export(rows, trials)
-        folder.write_manifest(manifest)
+        folder.finish(manifest, rows, trials)
     return rows, trials
 
 

@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from treesvsnets.errors import ConfigError, path_given
-from treesvsnets.results.store import STORE_FILENAME, ResultStore, export_rows
+from treesvsnets.results.store import STORE_FILENAME, ResultStore, export_rows, said_when_unwritable
 
 MANIFEST_FILENAME = "manifest.json"
 
@@ -252,6 +252,16 @@ class RunFolder:
         """Every stored trial of the run's searches (empty when it did not tune)."""
         with self._stored() as store:
             return store.trials()
+
+    def finish(self, manifest: Manifest, rows: pd.DataFrame, trials: pd.DataFrame) -> None:
+        """Write the exports, then the manifest, which is written even when an export is
+        not (a full disk: the manifest said 'running' for ever); one sentence then."""
+        try:
+            with said_when_unwritable(self.path):
+                self.export(rows, trials)
+        finally:
+            with said_when_unwritable(self.path):
+                self.write_manifest(manifest)
 
     def export(self, rows: pd.DataFrame, trials: pd.DataFrame | None = None) -> list[Path]:
         """``results.csv`` (and ``results.parquet``) from ``rows``; ``trials.csv`` when the

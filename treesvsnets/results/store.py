@@ -11,14 +11,16 @@ columns an older store lacks, and keeps a ``trials`` table, one row per trial of
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, ResultsWriteError
 from treesvsnets.results.row import (
     COLUMN_NAMES,
     COLUMNS,
@@ -46,9 +48,30 @@ def _storable(value: Any) -> Any:
     return value
 
 
+@contextlib.contextmanager
+def said_when_unwritable(run_dir: Path) -> Iterator[None]:
+    """A full disk, or a folder that became read-only, while a run writes its store, exports
+    or manifest: one sentence saying so and how to go on (it was a traceback, the manifest
+    left 'running'); any other error as it is."""
+    try:
+        yield
+    except (OSError, sqlite3.OperationalError) as exc:
+        said = str(exc).lower()
+        full = getattr(exc, "errno", None) == errno.ENOSPC or "full" in said
+        if not full and getattr(exc, "errno", None) != errno.EROFS and "readonly" not in said:
+            raise
+        why = "its disk is full" if full else "it became read-only"
+        raise ResultsWriteError(
+            f"run folder {str(run_dir)!r} cannot be written: {why}; the rows stored so far "
+            f"are kept: make room, then resume it (treesvsnets run --resume {run_dir})."
+        ) from None
+
+
 def _unwritable(exc: sqlite3.OperationalError) -> str:
     """Why a results store cannot be written, in words, from SQLite's error."""
     said = str(exc)
+    if "full" in said:
+        return "cannot be written: its disk is full; make room, then run or resume again"
     if "locked" in said or "busy" in said:
         return (
             "is locked by another program (a database browser holding a write?); close it, "
@@ -138,11 +161,12 @@ class ResultStore:
             )
         names = list(row)
         placeholders = ", ".join("?" for _ in names)
-        self._connection.execute(
-            f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({placeholders})",
-            [_storable(row[name]) for name in names],
-        )
-        self._connection.commit()
+        with said_when_unwritable(self.path.parent):
+            self._connection.execute(
+                f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({placeholders})",
+                [_storable(row[name]) for name in names],
+            )
+            self._connection.commit()
 
     def rows(self) -> pd.DataFrame:
         """Every row, in the order the cells finished."""
