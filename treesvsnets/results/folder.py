@@ -225,8 +225,12 @@ class RunFolder:
         """Write ``manifest.json`` atomically, so a crash never leaves half a file."""
         partial = self.manifest_path.with_suffix(".json.partial")
         text = json.dumps(manifest.to_dict(), indent=2, default=str) + "\n"
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, self.manifest_path)
+        try:
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, self.manifest_path)
+        except OSError:  # a full disk: no half-written file left beside the manifest
+            partial.unlink(missing_ok=True)
+            raise
 
     def store(self) -> ResultStore:
         """The run's store to write, created when it has none yet (one sentence where it
