@@ -121,3 +121,29 @@ def test_the_encodings_are_scaled_with_the_training_rows_statistics_only():
     mean = encoder.many_.target_mean_
     expected = (mean - encoder.many_scaler_.mean_[0]) / encoder.many_scaler_.scale_[0]
     assert last[-1] == pytest.approx(expected)
+
+
+def test_clipping_leaves_a_column_whose_quartiles_are_equal_as_it_is(tmp_path):
+    """clip_outliers on a flag set in 10% of the rows (and a count mostly 0): its quartiles
+    are both 0, the fences [0, 0], and every 1 was clipped to 0, the feature erased; inspect
+    counted each 1 an IQR outlier. A column with a spread is still clipped."""
+    import treesvsnets
+
+    rng = np.random.default_rng(0)
+    flag = (rng.random(200) < 0.1).astype(int)
+    defaults = np.where(rng.random(200) < 0.8, 0, rng.integers(1, 5, 200))
+    wide = rng.normal(size=200)
+    wide[:3] = [40.0, -40.0, 55.0]
+    frame = pd.DataFrame({"flag": flag, "defaults": defaults, "wide": wide,
+                          "y": rng.choice(["churn", "stay"], 200)})  # fmt: skip
+    dataset = clean_table(frame, "t.csv", TableOptions(target="y", clip_outliers=True))
+    ready = table_preprocessor(dataset.schema, "none").fit_transform(dataset.X, dataset.y)
+    names = list(dataset.schema.numeric)
+    np.testing.assert_array_equal(ready[:, names.index("flag")], flag)
+    np.testing.assert_array_equal(ready[:, names.index("defaults")], defaults)
+    assert ready[:, names.index("wide")].max() < 10  # the far values clipped
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    profile = treesvsnets.inspect_table(path, target="y")
+    outliers = {column.name: column.outliers for column in profile.columns}
+    assert outliers["flag"] == 0 and outliers["defaults"] == 0 and outliers["wide"] >= 3

@@ -47,10 +47,14 @@ from treesvsnets.datasets.text_columns import CLOCK_NOTE
 
 
 def iqr_fences(X: Any, k: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
-    """Per column ``(q1 - k*IQR, q3 + k*IQR)`` of ``X``, missing values ignored."""
+    """Per column ``(q1 - k*IQR, q3 + k*IQR)`` of ``X``, missing values ignored; none
+    (-inf, inf) for a column whose quartiles are equal: a 0/1 flag set in under a quarter
+    of the rows, a count mostly 0, whose every other value was clipped to the common one
+    (the feature erased) and counted an outlier."""
     q1, q3 = np.nanpercentile(np.asarray(X, dtype=float), [25, 75], axis=0)
     spread = k * (q3 - q1)
-    return q1 - spread, q3 + spread
+    flat = q3 <= q1
+    return np.where(flat, -np.inf, q1 - spread), np.where(flat, np.inf, q3 + spread)
 
 
 class IQRClipper(TransformerMixin, BaseEstimator):
