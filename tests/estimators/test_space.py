@@ -48,6 +48,8 @@ def test_each_form_reads_as_documented():
         ({"choice": [[1, 2], 3]}, "numbers, strings, booleans"),
         ({"choice": [1, 1]}, "must not repeat"),
         ({"float": [0, "1"]}, "two numbers"),
+        ({"float": [1.0, float("inf")], "log": True}, "float needs finite bounds"),  # optuna's
+        ({"int": [float("-inf"), 3]}, "int needs finite bounds"),  # OverflowError mid-run
         (0.5, "fix a single value with --param"),
     ],
 )
@@ -87,6 +89,10 @@ def test_adaboost_tunes_its_trees_depth_and_the_nets_their_shape():
     }
     cnn = registry.get("cnn", "classification").search_space
     assert cnn.params({"width": 16, "depth": 3})["channels"] == (16, 32, 64)
+    # 0 is a value, not the default: width 0 was trained as 256 and recorded as 0
+    assert dense.params({"width": 0})["hidden_units"] == (0, 0)
+    assert dense.params({"depth": 0})["hidden_units"] == ()  # no hidden layer: linear
+    assert cnn.params({"width": 0, "depth": 1})["channels"] == (0,)
 
 
 def test_space_params_take_the_defaults_and_a_part_of_their_names():

@@ -91,7 +91,10 @@ def _dense_shape(sampled: dict[str, Any]) -> dict[str, Any]:
     params = dict(sampled)
     width, depth = params.pop("width", None), params.pop("depth", None)
     if width is not None or depth is not None:
-        params["hidden_units"] = (int(width or 256),) * int(depth or 2)
+        # 0 is a value, not "the default": a space's width 0 is refused, as the net would
+        params["hidden_units"] = (int(256 if width is None else width),) * int(
+            2 if depth is None else depth
+        )
     return params
 
 
@@ -101,7 +104,8 @@ def _cnn_shape(sampled: dict[str, Any]) -> dict[str, Any]:
     params = dict(sampled)
     width, depth = params.pop("width", None), params.pop("depth", None)
     if width is not None or depth is not None:
-        params["channels"] = tuple(int(width or 32) * 2**i for i in range(int(depth or 2)))
+        first, blocks = int(32 if width is None else width), int(2 if depth is None else depth)
+        params["channels"] = tuple(first * 2**i for i in range(blocks))
     return params
 
 

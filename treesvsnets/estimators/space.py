@@ -149,6 +149,8 @@ def parse_distribution(raw: Any, where: str) -> Distribution:
     if not (isinstance(bounds, list | tuple) and len(bounds) == 2 and all(map(_number, bounds))):
         raise bad(f"{kind} needs [low, high], two numbers")
     low, high = bounds
+    if not all(math.isfinite(b) for b in bounds):  # optuna's OverflowError, mid-run
+        raise bad(f"{kind} needs finite bounds")
     if kind == "int" and not all(float(b).is_integer() for b in bounds):
         raise bad("an int range needs whole-number bounds")
     if not low < high:
