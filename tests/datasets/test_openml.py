@@ -361,3 +361,34 @@ def test_a_users_suite_of_a_builtin_a_csv_and_an_openml_id_runs_offline(tmp_path
     rows = pd.read_csv(run_dir / "results.csv")
     assert set(rows["dataset"]) == {"iris", "clinic", f"openml:{DATASET}"}
     assert set(rows["status"]) == {"ok"} and set(rows["fold"]) == {0, 1}
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda task, data: (data / "frame.parquet").unlink(), "frame.parquet is missing"),
+        (lambda task, data: (data / "frame.parquet").write_bytes(b"PAR1 cut"), "Parquet"),
+        (lambda task, data: (data / "meta.json").write_text("{"), "Expecting"),
+        (lambda task, data: (task / "meta.json").write_text("{}"), "meta.json lacks dataset_id"),
+        (lambda task, data: (task / "folds.npz").unlink(), "folds.npz is missing"),
+        (lambda task, data: (task / "folds.npz").write_bytes(b"PK\x03\x04 cut"), "not a zip file"),
+        (  # a row in two folds (tested twice), and a negative row (wrapped to another)
+            lambda task, data: np.savez(task / "folds.npz", *[np.arange(-1, 140)] * 4),
+            "a negative row, or a row in two folds",
+        ),
+    ],
+)
+def test_a_damaged_cache_is_one_sentence_naming_its_folder(data_dir, tmp_path, damage, says):
+    """A truncated or partial cache (a missing frame.parquet or folds.npz, a meta.json without
+    its keys) was a traceback; folds that overlap, or name row -3, ran without a word."""
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(data_dir, copy)
+    task, data = copy / "openml" / f"task-{TASK}", copy / "openml" / f"dataset-{DATASET}"
+    damage(task, data)
+    with pytest.raises(DatasetError) as refused:
+        load(f"openml-task:{TASK}", copy)
+    message = str(refused.value)
+    assert message.startswith(f"openml-task:{TASK}: the OpenML cache in {copy / 'openml'}")
+    assert says in message and "delete that folder to download it again" in message

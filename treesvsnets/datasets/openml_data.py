@@ -34,6 +34,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -97,8 +98,11 @@ def cached_files(name: str, data_dir: str | Path | None = None) -> tuple[Path, .
     if kind == "task":
         if not (folders[0] / "meta.json").is_file():
             return ()
-        task = json.loads((folders[0] / "meta.json").read_text())
-        folders.append(root / f"dataset-{task['dataset_id']}")
+        try:
+            task = json.loads((folders[0] / "meta.json").read_text())
+            folders.append(root / f"dataset-{task['dataset_id']}")
+        except (ValueError, KeyError, TypeError):  # damaged: said when the task is read
+            pass
     found = (f for folder in folders if folder.is_dir() for f in sorted(folder.iterdir()))
     return tuple(f for f in found if f.is_file())
 
@@ -183,7 +187,7 @@ def _cached_or_fetched(
     task's download) writes it first. Offline, or without the ``openml`` package, one sentence
     names ``name`` and the folder."""
     if (folder / "meta.json").is_file():
-        return read(folder)
+        return _read_cached(read, folder, name)
     try:
         import openml
     except ImportError:
@@ -321,16 +325,48 @@ def _write_folder(folder: Path, meta: dict[str, Any], write: Callable[[Path], No
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+#: what a cached dataset's and a cached task's meta.json must hold
+DATASET_KEYS = ("id", "name", "version", "target", "task", "categorical")
+TASK_KEYS = ("dataset_id", "target", "task", "n_folds", "n_repeats", "estimation_procedure")
+
+
 def read_dataset(folder: Path) -> tuple[dict[str, Any], Any]:
     """A cached dataset's metadata and frame."""
     import pandas as pd
 
-    return json.loads((folder / "meta.json").read_text()), pd.read_parquet(folder / "frame.parquet")
+    return _meta(folder, DATASET_KEYS), pd.read_parquet(folder / "frame.parquet")
 
 
 def read_task(folder: Path) -> tuple[dict[str, Any], tuple[np.ndarray, ...]]:
-    """A cached task's metadata and its folds' test rows."""
-    meta = json.loads((folder / "meta.json").read_text())
+    """A cached task's metadata and its folds' test rows, each row in one fold at most."""
+    meta = _meta(folder, TASK_KEYS)
     with np.load(folder / "folds.npz", allow_pickle=False) as stored:
         folds = tuple(stored[f"arr_{fold}"].astype(np.int64) for fold in range(meta["n_folds"]))
+    rows = np.concatenate(folds) if folds else np.zeros(0, dtype=np.int64)
+    if (rows < 0).any() or len(np.unique(rows)) != len(rows):  # a row tested twice, or wrapped
+        raise ValueError("its folds name a negative row, or a row in two folds")
     return meta, folds
+
+
+def _meta(folder: Path, keys: tuple[str, ...]) -> dict[str, Any]:
+    meta = json.loads((folder / "meta.json").read_text())
+    missing = [key for key in keys if key not in meta]
+    if missing:
+        raise ValueError(f"meta.json lacks {', '.join(missing)}")
+    return meta
+
+
+def _read_cached(read: Callable[[Path], Any], folder: Path, name: str) -> Any:
+    """``read(folder)``, or one sentence when the cache there is damaged or partial (a
+    missing frame.parquet or folds.npz, a truncated file, a meta.json without its keys:
+    each was a traceback)."""
+    try:
+        return read(folder)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        said = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, FileNotFoundError):
+            said = f"{Path(exc.filename or said.strip(chr(39))).name} is missing"
+        raise DatasetError(
+            f"{name}: the OpenML cache in {folder} is damaged or incomplete ({said}); delete "
+            "that folder to download it again, or restore it from a copy."
+        ) from None
