@@ -173,7 +173,9 @@ def test_elo_agrees_with_an_independent_maximum_likelihood_fit_to_one_point():
         for fold in range(n_folds):
             for a, b in itertools.combinations(names, 2):
                 sa, sb = by_estimator[a][fold], by_estimator[b][fold]
-                outcome = 1.0 if sa > sb else 0.0 if sa < sb else 0.5
+                # equal but for rounding (0.7 + 0.03 against 0.73) is a tie
+                tied = math.isclose(sa, sb, rel_tol=1e-9)
+                outcome = 0.5 if tied else 1.0 if sa > sb else 0.0
                 battles.append((f"{a} (default)", f"{b} (default)", outcome, 1 / n_folds))
     assert len(battles) > 200
     methods = [f"{n} (default)" for n in names]
@@ -347,10 +349,26 @@ def test_compare_s_elo_footnote_says_its_anchor_and_the_methods_that_failed_ever
     nan = float("nan")
     both = {d: {"rf": [0.8, 0.82], "logreg": [0.7, 0.75], "dummy": [0.5, 0.5]} for d in "ab"}
     failed = {d: {**scores, "rf": [nan, nan]} for d, scores in both.items()}
-    changes = elo_changes(score_rows(failed), score_rows(both), None)
+    changes = elo_changes(score_rows(failed), score_rows(both), None, {"a", "b"})
     assert list(changes["method"]) == ["logreg (default)"]
     footnote = _elo_lines(changes)[-1]
     assert "(no rf (default) of A is rated, so the ratings' mean is 1000)" in footnote
     assert footnote.endswith("Not rated in A or B, every cell failed there: rf (default).")
-    footnote = _elo_lines(elo_changes(score_rows(both), score_rows(both), None))[-1]
+    footnote = _elo_lines(elo_changes(score_rows(both), score_rows(both), None, {"a", "b"}))[-1]
     assert "(A's rf (default) = 1000)" in footnote and "Not rated" not in footnote
+
+
+def test_compare_s_elo_pairs_only_datasets_both_runs_split_alike_and_rounding_is_a_tie():
+    """Runs of another seed (or fold count) were fitted as if A's fold k and B's fold k were
+    the same test rows: 'logreg -107 *' where the per-dataset tests said p = 0.65; and two
+    runs of the same cells apart only in an RMSE's 16th digit read 'rf +7'."""
+    from treesvsnets.reports.compare import elo_changes
+
+    a = {d: {"rf": [0.8, 0.82], "logreg": [0.7, 0.75]} for d in "abc"}
+    b = {d: {"rf": [0.8, 0.82], "logreg": [0.7 + 1e-16, 0.75]} for d in "abc"}
+    from treesvsnets.reports.compare import _elo_lines
+
+    unpaired = elo_changes(score_rows(a), score_rows(b), None, {"a"})  # one dataset alike
+    assert unpaired.empty and "no fold of A met a fold of B" in _elo_lines(unpaired)[-1]
+    changes = elo_changes(score_rows(a), score_rows(b), None, {"a", "b", "c"})
+    assert np.allclose(changes["change"], 0.0, atol=1e-6)

@@ -152,6 +152,10 @@ def _units(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: scores this close (relative) are a tie in a battle: the same cells rerun differ so
+TIE_TOLERANCE = 1e-9
+
+
 def dataset_wins(table: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
     """(methods, datasets, W) with ``W[d, a, b]`` = the share of dataset d's splits on which
     method a beat method b (ties half; 0 where they never met): each battle weighs
@@ -165,7 +169,9 @@ def dataset_wins(table: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]
         errors = wide.xs(dataset, level="dataset").to_numpy()  # splits x methods
         a, b = errors[:, :, None], errors[:, None, :]
         met = ~(np.isnan(a) | np.isnan(b))
-        score = np.where(met, (a < b) + 0.5 * (a == b), 0.0)
+        # equal but for rounding (an RMSE apart in its 16th digit) is a tie, not a win
+        tied = np.isclose(a, b, rtol=TIE_TOLERANCE, atol=0.0)
+        score = np.where(met, ((a < b) & ~tied) + 0.5 * tied, 0.0)
         n_splits = len(errors)
         wins[d] = score.sum(axis=0) / n_splits
         np.fill_diagonal(wins[d], 0.0)

@@ -48,17 +48,25 @@ def _load(run_dir: Path) -> tuple[pd.DataFrame, Manifest]:
 TAGS = ("A", "B")
 
 
-def elo_changes(rows_a: pd.DataFrame, rows_b: pd.DataFrame, metric: str | None) -> pd.DataFrame:
+def elo_changes(
+    rows_a: pd.DataFrame, rows_b: pd.DataFrame, metric: str | None, split_alike: set[str]
+) -> pd.DataFrame:
     """Each method in both runs (default and tuned): its Elo in A and in B on one scale (one
-    fit over both runs' rows on the datasets both have, A's rf (default) at 1000 where it ran),
-    the change and its 95% bootstrap interval; empty with fewer than 2 datasets in both."""
+    fit over both runs' rows on the datasets both have split alike, ``split_alike``: A's fold
+    k and B's fold k are then the same test rows, the battles between them fair; A's rf
+    (default) at 1000 where it ran), the change and its 95% bootstrap interval; empty with
+    fewer than 2 such datasets (runs of other seeds or folds met on other rows, and their
+    methods' changes were read from nothing)."""
     from treesvsnets.estimators.base import BASELINE_FAMILY
     from treesvsnets.reports.aggregate import ANCHOR_ELO, aggregate, method_name
 
-    shared = set(rows_a["dataset"]) & set(rows_b["dataset"])
+    both = set(rows_a["dataset"]) & set(rows_b["dataset"])
+    shared = both & split_alike
     columns = ["method", "elo_a", "elo_b", "change", "low", "high"]
     if len(shared) < 2:
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame(columns=columns)
+        empty.attrs["split_otherwise"] = len(both) >= 2  # said, not left out silently
+        return empty
     tagged = pd.concat(
         [
             rows[rows["dataset"].isin(shared)].assign(estimator=rows["estimator"] + f" [{tag}]")
@@ -226,6 +234,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
             f"vs {manifest_b.metric or 'default'}); both are compared by A's, which every row "
             "of both keeps"
         )
+    alike = {name for name, found in hashes_a.items() if found == hashes_b.get(name)}
     entries = []
     tasks = _tasks(rows_a, rows_b)
     for dataset, estimator in sorted(keys_a & keys_b):
@@ -258,7 +267,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
         warnings=warnings,
         only_in_a=[f"{d}/{e}" for d, e in sorted(keys_a - keys_b)],
         only_in_b=[f"{d}/{e}" for d, e in sorted(keys_b - keys_a)],
-        elo=elo_changes(every_a, every_b, manifest_a.metric),
+        elo=elo_changes(every_a, every_b, manifest_a.metric, alike),
     )
 
 
@@ -342,6 +351,12 @@ def _elo_lines(changes: pd.DataFrame | None) -> list[str]:
     """The Elo table of :func:`elo_changes` (``*`` marks a change whose interval excludes 0)."""
     from tabulate import tabulate
 
+    if changes is not None and changes.empty and changes.attrs.get("split_otherwise"):
+        return [
+            "",
+            "No Elo changes: the runs split their shared datasets otherwise (other seeds, "
+            "folds or data), so no fold of A met a fold of B on the same test rows.",
+        ]
     if changes is None or changes.empty:
         return []
 
