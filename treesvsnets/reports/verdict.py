@@ -167,18 +167,26 @@ def _lead(result: Aggregate, a: str, b: str) -> str:
         if n == result.n_datasets
         else f"On the {n} of {result.n_datasets} datasets both ran"
     )
+    bounded = result.board.loc[a, "elo_group"] == result.board.loc[b, "elo_group"]
     head = (
         f"{across}, the best of the {_family(result, a)}, "
         f"{a}, rates {result.board.loc[a, 'elo']:.0f} Elo against {result.board.loc[b, 'elo']:.0f} "
         f"for the best of the {_family(result, b)}, {b}: "
         + (
             f"a gap of {gap:.0f} points"
-            if result.board.loc[a, "elo_group"] == result.board.loc[b, "elo_group"]
+            if bounded
             else "a gap without a finite size, as every battle between their groups went one "
             f"way (the {gap:.0f} points are the fit's penalty at work)"
         )
     )
-    if np.isnan(low):
+    if not bounded and not np.isnan(low):  # its interval is the penalty's too: no size
+        sure = (
+            f"; {n} dataset{'s are' if n != 1 else ' is'} too few to make a verdict of it: "
+            "read it as these datasets' answer."
+            if n < MIN_DATASETS
+            else f": the {_family(result, a)} are ahead."
+        )
+    elif np.isnan(low):
         sure = (
             " (one dataset: no interval). With a single dataset this is that dataset's answer, "
             "not a verdict."
