@@ -63,6 +63,19 @@ def test_rank_test_ranks_the_consistently_best_estimator_first():
     assert rank_test(table.iloc[:2]) is None  # fewer than 3 datasets
 
 
+def test_a_rank_test_of_estimators_tied_on_every_dataset_finds_nothing_quietly():
+    """Clones scoring alike everywhere: 'chi-square nan, p = nan', and SciPy's 'invalid
+    value encountered in scalar divide' on stderr."""
+    import warnings
+
+    table = pd.DataFrame({name: [0.8, 0.7, 0.9] for name in ("a", "b", "c")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = rank_test(table)
+    assert (result.statistic, result.p_value) == (0.0, 1.0)
+    assert "chi-square 0.00, p = 1, so the differences could be chance" in result.sentence()
+
+
 def test_compare_on_folds_pairs_only_cells_that_both_finished():
     rows = pd.DataFrame(
         {

@@ -18,6 +18,7 @@ Each function returns numbers and a sentence a person can read.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,7 +205,11 @@ def rank_test(scores: Any, higher_is_better: bool = True) -> RankTest | None:
 
     ranks = table.rank(axis=1, ascending=not higher_is_better)  # 1 = best; ties share the mean
     average = ranks.mean(axis=0).sort_values()
-    statistic, p = stats.friedmanchisquare(*[table[c].to_numpy() for c in table.columns])
+    with warnings.catch_warnings():  # every dataset's scores all tied: 0 / 0 in SciPy
+        warnings.simplefilter("ignore", RuntimeWarning)
+        statistic, p = stats.friedmanchisquare(*[table[c].to_numpy() for c in table.columns])
+    if math.isnan(statistic):  # no rank differs anywhere: nothing for chance to explain
+        statistic, p = 0.0, 1.0
     pairwise = scikit_posthocs.posthoc_nemenyi_friedman(table.to_numpy())
     pairwise.index = pairwise.columns = list(table.columns)
     return RankTest(
