@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from treesvsnets.reports.aggregate import ANCHOR_ELO, Aggregate
+from treesvsnets.reports.aggregate import ANCHOR, ANCHOR_ELO, Aggregate
 from treesvsnets.reports.plots import FAMILY_STYLE, OTHER_STYLE, log_axis, pareto_front, pyplot
 
 
@@ -37,7 +37,8 @@ def elo_intervals(result: Aggregate) -> Any:
         )
     ax.axvline(ANCHOR_ELO, color="#bbbbbb", linestyle=":", linewidth=1)
     ax.set_yticks(y, board.index, fontsize=8)
-    ax.set_xlabel("Elo (rf (default) = 1000; bars: 95% bootstrap interval over datasets)")
+    scale = f"{ANCHOR} = 1000" if ANCHOR in result.board.index else "the ratings' mean = 1000"
+    ax.set_xlabel(f"Elo ({scale}; bars: 95% bootstrap interval over datasets)")
     ax.set_title(f"Elo over {result.n_datasets} datasets", fontsize=10)
     fig.tight_layout()
     return fig

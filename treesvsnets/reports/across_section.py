@@ -171,7 +171,8 @@ _FIGURES = (
         across_plots.elo_intervals,
         "elo",
         "Elo of each method (Bradley-Terry over every pair on every dataset and fold, each "
-        "dataset weighing 1; rf (default) = 1000), with its 95% bootstrap interval over datasets.",
+        "dataset weighing 1; rf (default) = 1000, or the ratings' mean where it did not run), "
+        "with its 95% bootstrap interval over datasets.",
     ),
     (
         across_plots.win_rate_heatmap,
