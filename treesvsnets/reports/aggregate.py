@@ -16,8 +16,8 @@ image net on a table, runs with different estimators) is *absent* there, not imp
 the others only where it ran.
 
 - **Elo** (:func:`elo`): a Bradley-Terry fit by maximum likelihood over battles (every pair of
-  methods on the same dataset and split; the lower error wins, a tie is half a win each), each
-  battle weighing 1 / (that dataset's splits) so every dataset counts once; scikit-learn's
+  methods on the same dataset and split; the lower error wins, a tie, to rounding, is half a
+  win each), each battle weighing 1 / (that dataset's splits); scikit-learn's
   ``LogisticRegression`` without intercept and with almost no penalty (C = 1e6; the bootstrap's
   refits maximise the same likelihood by Newton's method, all rounds at once), scaled so that
   P(A beats B) = 1 / (1 + 10^((R_B − R_A) / 400)) and shifted so that ``rf (default)`` is
@@ -25,21 +25,19 @@ the others only where it ran.
   interval from 200 bootstrap rounds that resample datasets. ``elo_bounded``: False where no
   finite maximum exists (:mod:`.separation`), the number then set by the penalty.
 - **Win rates** (:func:`win_rates`): per pair, the share of splits one beats the other (ties
-  half) on each dataset, averaged over the datasets both ran on; a method's overall win rate
-  averages that over its opponents.
+  half) on each dataset, averaged over the datasets both ran on, and over its opponents.
 - **Average rank** (ties averaged) of each method's mean error per dataset.
 - **Normalized score**: TabArena's 1 − clip((err − best) / max(median − best, 1e-5), 0, 1)
   per dataset (best and median over the board's methods), and Grinsztajn's form, 1 at the best
   and 0 at the 90% quantile of the errors (the 10% quantile of the scores) for classification
   or their median for regression, clipped to [0, 1].
-- **Improvability**: 1 − best_err / err per dataset (0 for the best), averaged, with a bootstrap
-  interval over datasets.
+- **Improvability**: 1 − best_err / err per dataset (0 for the best), averaged (a bootstrap
+  interval over datasets).
 - **Seconds per 1,000 rows** to train (a tuned method counts its whole search, every trial,
   plus the refit) and to predict, the median over datasets of each dataset's mean.
 
 :func:`aggregate` returns all of it as :class:`Aggregate` (DataFrames a notebook can plot);
-the per-dataset tables (errors, normalized scores, improvability, times) are :mod:`.scores`'.
-"""
+the per-dataset tables (errors, normalized scores, improvability, times) are :mod:`.scores`'."""
 
 from __future__ import annotations
 
@@ -152,15 +150,14 @@ def _units(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-#: scores this close (relative) are a tie in a battle: the same cells rerun differ so
-TIE_TOLERANCE = 1e-9
+TIE_TOLERANCE = 1e-9  #: scores this close (relative) tie a battle: reruns differ so
 
 
 def dataset_wins(table: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
     """(methods, datasets, W) with ``W[d, a, b]`` = the share of dataset d's splits on which
-    method a beat method b (ties half; 0 where they never met): each battle weighs
-    1 / (the dataset's splits), so ``W[d, a, b] + W[d, b, a]`` is the share of its splits on
-    which both ran (1 when both ran on every split)."""
+    method a beat method b (ties half; 0 where they never met): each battle weighs 1 / (the
+    dataset's splits), so ``W[d, a, b] + W[d, b, a]`` is the share of its splits on which
+    both ran."""
     wide = _units(table)
     methods = list(wide.columns)
     datasets = list(wide.index.get_level_values("dataset").unique())
@@ -169,8 +166,7 @@ def dataset_wins(table: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]
         errors = wide.xs(dataset, level="dataset").to_numpy()  # splits x methods
         a, b = errors[:, :, None], errors[:, None, :]
         met = ~(np.isnan(a) | np.isnan(b))
-        # equal but for rounding (an RMSE apart in its 16th digit) is a tie, not a win
-        tied = np.isclose(a, b, rtol=TIE_TOLERANCE, atol=0.0)
+        tied = np.isclose(a, b, rtol=TIE_TOLERANCE, atol=0.0)  # an RMSE's 16th digit: a tie
         score = np.where(met, ((a < b) & ~tied) + 0.5 * tied, 0.0)
         n_splits = len(errors)
         wins[d] = score.sum(axis=0) / n_splits
