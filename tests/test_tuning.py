@@ -281,7 +281,7 @@ def test_bad_tuning_flags_are_one_sentence_and_exit_2(tmp_path, args, message):
         ),
         (
             "[rf]\nmax_depth = {uniform = [2, 8]}\n",
-            "the search space of estimator 'rf', parameter 'max_depth': unknown key(s) uniform",
+            "space.toml': [rf] parameter 'max_depth': unknown key(s) uniform",  # names the file
         ),
         (
             "[xgboost]\nmax_depth = {int = [2, 8]}\n",

@@ -91,12 +91,16 @@ def load_spaces(path: str | Path) -> dict[str, dict[str, Any]]:
             f"space file {str(path)!r} holds no search space; write [rf] "
             "max_depth = {int = [2, 12]}."
         )
+    from treesvsnets.estimators.space import parse_distribution
+
     for name, table in data.items():
         if not isinstance(table, dict):
             raise ConfigError(
                 f"space file {str(path)!r}: {name!r} must be a table of an estimator's "
                 f"parameters ([{name}] then param = {{float = [low, high]}}), got {table!r}."
             )
+        for param, raw in table.items():  # its form judged here, so the sentence names the file
+            parse_distribution(raw, f"space file {str(path)!r}: [{name}] parameter {param!r}")
     return data
 
 
