@@ -427,3 +427,17 @@ def test_a_plugin_declares_its_space_in_its_registration(tmp_path):
         "the search space of estimator 'knn', parameter 'n_neighbors': low must be below high"
         in done.stderr
     )
+
+
+def test_a_grid_smaller_than_the_budget_is_said_in_the_runs_first_lines():
+    """--tune 8 --sampler grid: logreg's grid of 5 points stopped at 6 trials where rf made
+    8, an unequal budget said nowhere."""
+    from treesvsnets.bench.plan import planning
+    from treesvsnets.config import RunConfig
+
+    config = RunConfig(datasets=("iris",), estimators=("logreg", "rf"), tune=8, sampler="grid")
+    notes = planning.prepare(config).notes
+    assert any(note.startswith("grids smaller than --tune 8") and "logreg 5 point(s)" in note
+               and "rf" not in note for note in notes), notes  # fmt: skip
+    random = planning.prepare(RunConfig(datasets=("iris",), estimators=("logreg",), tune=8))
+    assert not any("grids smaller" in note for note in random.notes)

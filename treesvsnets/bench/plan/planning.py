@@ -176,7 +176,7 @@ class RunPlan:
             if self.config.tuning and untuned(self)
             else []
         )
-        return (*tables, *published, *skips, *not_tuned)
+        return (*tables, *published, *skips, *not_tuned, *small_grids(self))
 
 
 def _estimators(config: RunConfig) -> tuple[list, list, tuple[str, ...] | None]:
@@ -408,3 +408,25 @@ def untuned(prepared: RunPlan) -> list[str]:
     only)."""
     tuned = {spec.name for spec in prepared.specs if search_space(prepared.config, spec)}
     return list(dict.fromkeys(s.name for s in prepared.specs if s.name not in tuned))
+
+
+def small_grids(prepared: RunPlan) -> list[str]:
+    """A grid search whose grid has fewer points than --tune leaves trials: its search stops
+    there, a smaller budget than the others' (said, not left to the trials' counts)."""
+    config = prepared.config
+    if not config.tuning or config.sampler != "grid":
+        return []
+    sizes = {
+        spec.name: space.grid_size()
+        for spec in prepared.specs
+        if (space := search_space(config, spec)) and space.grid_size() + 1 < config.tune
+    }
+    listed = ", ".join(f"{name} {size}" for name, size in sizes.items())
+    return (
+        [
+            f"grids smaller than --tune {config.tune} (trial 0, the defaults, then each point "
+            f"once): {listed} point(s); those searches stop there"
+        ]
+        if sizes
+        else []
+    )
