@@ -430,6 +430,14 @@ def test_a_file_without_a_header_row_is_refused_saying_so_and_years_as_names_are
     for path in (iris, counts):
         with pytest.raises(DatasetError, match=r"its first row \(.*\) is data, not column names"):
             load_table(path)
+    spectra = tmp_path / "spectra.csv"  # wavelengths as names, over absorbances near 0.4
+    spectra.write_text(
+        "1100.5,1102.0,1103.5,y\n"
+        + "".join(
+            f"0.{40 + i % 7},0.{30 + i % 5},0.{20 + i % 3},{'ab'[i % 2]}\n" for i in range(30)
+        )
+    )
+    assert sorted(c.name for c in load_table(spectra).columns) == ["1100.5", "1102.0", "1103.5"]
     years = tmp_path / "years.csv"
     years.write_text(
         "country,1990,1991,y\n" + "".join(f"c{i},{i},{i * 2},{i % 2}\n" for i in range(20))

@@ -156,7 +156,7 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     refuse_title_row(list(frame.columns), path)
-    refuse_headerless(list(frame.columns), path)
+    refuse_headerless(list(frame.columns), path, frame)
     refuse_repeated(list(frame.columns), path)  # names apart only in spaces, now alike
     frame.attrs["read_with"] = read_with
     return frame

@@ -11,6 +11,7 @@ import io
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from treesvsnets.errors import DatasetError
 
@@ -79,16 +80,28 @@ def _number(name: str) -> bool:
     return True
 
 
-def refuse_headerless(names: list[str], path: Path) -> None:
+def refuse_headerless(names: list[str], path: Path, frame: Any = None) -> None:
     """Refuse a file whose first row is data: a UCI file's '5.1,3.5,1.4,0.2,Iris-setosa',
     read as the header (columns named '5.1', a target named 'Iris-setosa', one row lost).
-    Told by names that are numbers with decimals (two at least) or numbers named twice;
-    years as column names ('1990', '1991') are a header."""
+    Told by numbers named twice, or by names that are numbers with decimals (two at least)
+    each inside the range of its column's values (``frame``: the file as read), as a data
+    row's are; years as column names ('1990', '1991') are a header, and so are a spectrum's
+    wavelengths ('1100.5' over absorbances near 0.4)."""
     decimals = [name for name in names if _number(name) and not name.lstrip("+-").isdigit()]
     repeated = [n for n, count in Counter(names).items() if count > 1 and _number(n)]
+    if len(decimals) >= 2 and frame is not None and not repeated:
+        decimals = [name for name in decimals if _within(frame[name], float(name))]
     if len(decimals) >= 2 or repeated:
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         raise DatasetError(
             f"data file {str(path)!r}: its first row ({shown}) is data, not column names: "
             "add a header row naming the columns (the file has none)."
         )
+
+
+def _within(column: Any, value: float) -> bool:
+    """Whether ``value`` lies within the numbers of ``column`` (a data row's value would)."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(column, errors="coerce").dropna()
+    return bool(len(numbers)) and numbers.min() <= value <= numbers.max()
