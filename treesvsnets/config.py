@@ -36,8 +36,8 @@ from treesvsnets.config_fields import (
     parse_shape,
     setting,
 )
-from treesvsnets.config_values import held, shown, written
-from treesvsnets.errors import ConfigError, did_you_mean
+from treesvsnets.config_values import held, written
+from treesvsnets.errors import ConfigError, did_you_mean, shown
 from treesvsnets.suites import suite_overrides
 from treesvsnets.tasks import METRIC_DEFAULTS, METRIC_HELP, TASKS
 

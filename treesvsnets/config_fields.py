@@ -91,6 +91,11 @@ def folder(value: Any) -> str | None:
     return None if isinstance(value, Path) else "a folder's path (not empty)"
 
 
+#: a run's --name, after the folder's timestamp and a '-2' suffix, within the 255 bytes a
+#: file name may have on Linux, macOS and Windows
+MAX_NAME_BYTES = 200
+
+
 def folder_name(value: Any) -> str | None:
     plain = (
         value is None
@@ -101,11 +106,6 @@ def folder_name(value: Any) -> str | None:
         and len(value.encode("utf-8", "surrogateescape")) <= MAX_NAME_BYTES
     )
     return None if plain else f"a plain folder name (no slashes, {MAX_NAME_BYTES} bytes at most)"
-
-
-#: a run's --name, after the folder's timestamp and a '-2' suffix, within the 255 bytes a
-#: file name may have on Linux, macOS and Windows
-MAX_NAME_BYTES = 200
 
 
 def device(value: Any) -> str | None:

@@ -48,15 +48,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def shown(value: Any, most: int = 120) -> str:
-    """``repr(value)`` on one line, at most ``most`` characters (a DataFrame given as a
-    dataset printed all its rows), and what it is when cut."""
-    text = " ".join(repr(value).split())
-    if len(text) <= most:
-        return text
-    return f"{text[: most - 5]}... (a {type(value).__name__})"
-
-
 def written(value: Any) -> Any:
     """A setting's value as a file writes it: the inverse of :func:`held`."""
     if isinstance(value, tuple):

@@ -86,10 +86,20 @@ class DivergenceWarning(TreesVsNetsWarning):
     scores say little about the architecture. The fitted net's ``diverged_`` says how."""
 
 
+def shown(value: Any, most: int = 120) -> str:
+    """``repr(value)`` on one line, at most ``most`` characters (a DataFrame given as a
+    dataset printed all its rows), and what it is when cut."""
+    text = " ".join(repr(value).split())
+    if len(text) <= most:
+        return text
+    return f"{text[: most - 5]}... (a {type(value).__name__})"
+
+
 def path_given(path: Any) -> Path:
     """``path`` as a Path: a run folder's or a table's path, given as text or a Path; else
     one sentence (``resume(None)`` was a TypeError from os.fspath)."""
     if not isinstance(path, str | os.PathLike) or not str(path):
-        shown = " ".join(repr(path).split())[:80]
-        raise ConfigError(f"a folder's or file's path (text or a Path) is needed, got {shown}.")
+        raise ConfigError(
+            f"a folder's or file's path (text or a Path) is needed, got {shown(path, 80)}."
+        )
     return Path(path)
