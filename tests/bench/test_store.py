@@ -112,6 +112,12 @@ def test_a_store_nothing_may_write_is_read_as_it_is(tmp_path, monkeypatch):
         rows, trials = store.rows(), store.trials()
     assert rows.loc[0, "accuracy"] == 0.9 and rows.loc[0, "tuning"] == "default"
     assert pd.isna(rows.loc[0, "error"]) and trials.empty and "trial" in trials.columns
+    empty = tmp_path / "empty.sqlite"  # no results table: no store, said as such
+    sqlite3.connect(empty).close()
+    from treesvsnets.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="is not a readable results store"):
+        ResultStore(empty, read_only=True)
 
 
 def test_a_store_another_program_holds_is_refused_before_writing_and_still_read(tmp_path):

@@ -89,24 +89,30 @@ class ResultStore:
         """``read_only``: a store nothing may write (an archived run on read-only media, a
         colleague's folder): opened as such, its tables read as they are."""
         self.path = Path(path)
-        self.read_only = read_only
+        if read_only:  # immutable: no lock or WAL index is written beside it
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            self._connection = sqlite3.connect(uri, uri=True)
+        else:
+            self._connection = sqlite3.connect(self.path)
         try:
-            if read_only:  # immutable: no lock or WAL index is written beside it
-                uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
-                self._connection = sqlite3.connect(uri, uri=True)
+            if read_only:
                 self._connection.execute("SELECT COUNT(*) FROM results").fetchone()
             else:
-                self._connection = sqlite3.connect(self.path)
                 self._prepare()
         except sqlite3.OperationalError as exc:  # locked by another program, or read-only
+            if read_only:  # nothing was to be written: it is no store (no results table)
+                raise self._unreadable(exc) from None
             self._connection.close()
             raise ConfigError(f"{str(self.path)!r} {_unwritable(exc)}.") from None
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
-            self._connection.close()
-            raise ConfigError(
-                f"{str(self.path)!r} is not a readable results store ({exc}); restore it from "
-                "a copy, or run again into another folder."
-            ) from None
+            raise self._unreadable(exc) from None
+
+    def _unreadable(self, exc: sqlite3.DatabaseError) -> ConfigError:
+        self._connection.close()
+        return ConfigError(
+            f"{str(self.path)!r} is not a readable results store ({exc}); restore it from "
+            "a copy, or run again into another folder."
+        )
 
     def _prepare(self) -> None:
         """The tables and columns this version writes, made or added where missing."""
