@@ -96,6 +96,28 @@ def test_limits_from_the_command_line_are_recorded_per_row(tmp_path):
     assert "exceeded the time limit of 4 s" in report
 
 
+def test_a_run_whose_every_asked_for_cell_failed_exits_1_and_keeps_its_rows(tmp_path):
+    """Only the baseline measured anything (the one estimator asked for raised on every fold):
+    the rows and the report are kept, and the exit code is 1, not the 0 of a run that
+    answered something; with one estimator that succeeds beside it, the run exits 0."""
+    args = ["-d", "iris", "-e", "raises", "--folds", "2", "--plugin", MISBEHAVING, "-q"]
+    failed = cli("run", *args, "--out", tmp_path / "failed", cwd=ROOT)
+    assert failed.returncode == 1, failed.stderr
+    assert "every cell of raises failed (2 cells): the run measured nothing" in failed.stderr
+    (run_dir,) = (tmp_path / "failed").iterdir()
+    rows = pd.read_csv(run_dir / "results.csv")
+    assert rows.groupby("estimator")["status"].agg(set).to_dict() == {
+        "raises": {"error"},
+        "dummy": {"ok"},
+    }
+    assert (run_dir / "report.md").is_file()
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
+
+    mixed = cli("run", *args, "-e", "logreg", "--out", tmp_path / "mixed", cwd=ROOT)
+    assert mixed.returncode == 0, mixed.stderr
+    assert "2 cell(s) failed" in mixed.stderr and "measured nothing" not in mixed.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

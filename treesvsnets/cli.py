@@ -126,7 +126,28 @@ def _command_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(f"results: {result.run_dir}")
+    if nothing := _nothing_measured(result.rows):
+        print(f"{PROG}: {nothing}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _nothing_measured(rows: Any) -> str | None:
+    """The sentence for a run in which no estimator but the baseline has a cell that
+    succeeded (its rows and report are kept; the exit code says it answered nothing), else
+    None."""
+    if rows is None or rows.empty:
+        return None
+    asked = rows[rows["family"] != "baseline"]
+    if asked.empty:  # the baseline alone was asked for (-e dummy)
+        asked = rows
+    if (asked["status"] == "ok").any():
+        return None
+    names = ", ".join(dict.fromkeys(asked["estimator"].astype(str)))
+    return (
+        f"every cell of {names} failed ({len(asked)} cells): the run measured nothing "
+        "(exit 1); the rows and report.md say why."
+    )
 
 
 def _config_from(args: argparse.Namespace) -> Any:
