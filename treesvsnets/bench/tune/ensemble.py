@@ -2,11 +2,13 @@
 
 With ``--ensemble``, every trial keeps its predictions in the run folder
 (:func:`predictions_path`: ``trials/<dataset>/<estimator>/seed<S>-fold<F>-trial<N>.npz``, one
-file per trial, written by the worker that ran it, float32): the rows it was scored on (the
+file per trial, written by the worker that ran it): the rows it was scored on (the
 validation slice, or with inner CV the out-of-fold predictions over the whole training fold)
 and the outer test fold's (with inner CV, the mean of its K models'), probabilities for
-classification (a one-hot of the labels for an estimator without ``predict_proba``) and
-values for regression, and the seconds its test prediction took.
+classification (a one-hot of the labels for an estimator without ``predict_proba``; float32,
+which halves a many-class file) and values for regression (float64: one column, and a
+one-member ensemble's scores are its trial's to the last digit), and the seconds its test
+prediction took.
 
 :func:`run_ensemble` is the row's work, run as a job once the search is over: it loads the
 successful trials' files, selects by the validation predictions and labels alone
@@ -51,9 +53,9 @@ def predictions_path(
 def as_prediction(y_pred: np.ndarray, proba: np.ndarray | None, n_classes: int) -> np.ndarray:
     """What an ensemble averages of one model's prediction: its probabilities (a one-hot of
     its labels without them) for classification (``n_classes`` > 0), its values for
-    regression; float32."""
+    regression (float32 probabilities, float64 values)."""
     if not n_classes:
-        return np.asarray(y_pred, dtype=np.float32).reshape(len(y_pred))
+        return np.asarray(y_pred, dtype=np.float64).reshape(len(y_pred))
     if proba is None:
         return np.eye(n_classes, dtype=np.float32)[np.asarray(y_pred, dtype=np.int64)]
     return np.asarray(proba, dtype=np.float32)
@@ -84,7 +86,7 @@ class TrialPredictions:
             partial,
             val_rows=np.concatenate(self.val_rows),
             val=np.concatenate(self.val),
-            test=np.mean(self.test, axis=0).astype(np.float32),
+            test=np.mean(self.test, axis=0).astype(self.test[0].dtype),
             predict_seconds=np.float64(self.predict_seconds),
             has_proba=np.bool_(self.has_proba),
         )

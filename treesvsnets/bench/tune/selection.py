@@ -9,7 +9,7 @@ path it walked (the earliest on ties), so its validation score is never worse th
 single model's.
 
 Predictions are probabilities for classification (``(models, rows, classes)``, columns in
-class-code order) and values for regression (``(models, rows)``); float32 is enough. Each
+class-code order; float32 is enough) and values for regression (``(models, rows)``). Each
 step scores every model's ensemble with the chosen ones, defined as ``(S + p) / size`` in
 float64 (``S`` the chosen models' predictions summed in pick order), by any score of
 :mod:`treesvsnets.tasks`, as :mod:`treesvsnets.bench.cells.metrics` computes a row's: the
