@@ -14,8 +14,9 @@ import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.reports import plots
-from treesvsnets.reports.aggregate import Aggregate, error_of, method_name
+from treesvsnets.reports.aggregate import Aggregate
 from treesvsnets.reports.layout import Figure, save_figure
+from treesvsnets.reports.methods import error_of, method_name
 from treesvsnets.reports.scores import dataset_errors
 from treesvsnets.reports.stats import rank_test
 from treesvsnets.results.row import DEFAULT

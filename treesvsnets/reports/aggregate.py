@@ -5,7 +5,8 @@ Everything starts from :func:`error_table`, one row per (method, dataset, seed, 
 *method* is an estimator under one protocol, ``"rf (default)"`` or ``"rf (tuned)"``; its
 *error* is the task's metric turned so that lower is better (RMSE, log loss as they are; 1 −
 accuracy, 1 − ROC-AUC, 1 − R²), each task on its own metric, so a run with both tasks
-aggregates both. The baseline (dummy) is not a method of the board: it fills failures.
+aggregates both, a family's task-bound estimators as one method (``logreg/ridge``:
+:mod:`.methods`). The baseline (dummy) is not a method of the board: it fills failures.
 
 **Failures** are never dropped silently: a method's failed cell (error, timeout, out of memory,
 crash) takes the baseline's error on the same dataset, seed and fold, or, in a run without a
@@ -51,10 +52,11 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.estimators.base import BASELINE_FAMILY
+from treesvsnets.reports.methods import error_of, method_name, task_counterparts
 from treesvsnets.reports.scores import dataset_errors, improvability, normalized_scores, per_1k_rows
 from treesvsnets.reports.separation import bounded, groups
 from treesvsnets.results.row import DEFAULT
-from treesvsnets.tasks import Metric, primary, task_of
+from treesvsnets.tasks import primary, task_of
 
 #: the method whose rating is fixed at 1000 (TabArena's anchor)
 ANCHOR = "rf (default)"
@@ -72,27 +74,17 @@ NEWTON_STEPS = 50
 TAIL = 0.025
 
 
-def method_name(estimator: str, tuning: str | None) -> str:
-    """An estimator under one protocol: ``"rf (default)"``, ``"rf (tuned)"``."""
-    return f"{estimator} ({tuning or DEFAULT})"
-
-
-def error_of(metric: Metric, values: pd.Series) -> pd.Series:
-    """Scores turned into errors, lower is better: a higher-is-better score (at most 1:
-    accuracy, ROC-AUC, R²...) becomes 1 − score."""
-    values = pd.to_numeric(values, errors="coerce").astype(float)
-    return 1.0 - values if metric.higher_is_better else values
-
-
 def error_table(
-    rows: pd.DataFrame, metric: str | None = None
+    rows: pd.DataFrame, metric: str | None = None, join_tasks: bool = True
 ) -> tuple[pd.DataFrame, list[str], list[str]]:
     """One row per (method, dataset, seed, fold) with its ``error`` (each task judged by
     ``primary(task, metric)``: the run's ``metric`` setting where it fits the task, else the
     task's default), ``imputed``, ``task``, ``family``, ``train_s``, ``predict_s``,
     ``n_train``, ``n_test``; the methods dropped because every one of their cells failed; and
     those without that score in any cell (ROC-AUC or log loss of a model without
-    probabilities), which did not fail: a cell without the score is absent, not imputed."""
+    probabilities), which did not fail: a cell without the score is absent, not imputed.
+    ``join_tasks``: a family's task-bound estimators are one method (``logreg/ridge``:
+    :func:`~treesvsnets.reports.methods.task_counterparts`)."""
     columns = ["method", "estimator", "family", "dataset", "task", "seed", "fold", "error"]
     if rows.empty:
         return pd.DataFrame(columns=[*columns, "imputed"]), [], []
@@ -102,9 +94,12 @@ def error_table(
     for task, part in frame.groupby("task", sort=False):
         judged = primary(task, metric)
         frame.loc[part.index, "error"] = error_of(judged, part[judged.column]).to_numpy()
+    frame["tuning"] = _column(frame, "tuning", DEFAULT).fillna(DEFAULT)
+    if join_tasks and (joined := task_counterparts(frame)):
+        keys = zip(frame["estimator"], frame["tuning"], strict=True)
+        frame["estimator"] = [joined.get(key, key[0]) for key in keys]
     frame["method"] = [
-        method_name(e, t)
-        for e, t in zip(frame["estimator"], _column(frame, "tuning", DEFAULT), strict=True)
+        method_name(e, t) for e, t in zip(frame["estimator"], frame["tuning"], strict=True)
     ]
     frame["n_val"] = _column(frame, "n_val", 0)
     frame["ok"] = frame["status"] == "ok"
@@ -394,13 +389,14 @@ def aggregate(
     *,
     rounds: int = ROUNDS,
     seed: int = 0,
+    join_tasks: bool = True,
 ) -> Aggregate:
     """Every cross-dataset table of ``rows``: result rows (a DataFrame), or the rows of one
     or several run folders, joined as ``report RUN_DIR...`` joins them (:mod:`.combine`: other
     split hashes of a shared dataset refused, a cell in two runs counted once); each task
     judged by ``metric`` where it fits the task (a run's ``--metric``: the run folders' own by
-    default), else by the task's default. The many small fits run on one BLAS thread: more
-    only wait on each other."""
+    default), else by the task's default; ``join_tasks``: see :func:`error_table`. The many
+    small fits run on one BLAS thread: more only wait on each other."""
     from threadpoolctl import threadpool_limits
 
     if not isinstance(rows, pd.DataFrame):
@@ -409,11 +405,13 @@ def aggregate(
         joined = combine_runs([rows] if isinstance(rows, str | Path) else list(rows), metric)
         rows, metric = joined.rows, joined.manifest.metric
     with threadpool_limits(limits=1):
-        return _aggregate(rows, metric, rounds, seed)
+        return _aggregate(rows, metric, rounds, seed, join_tasks)
 
 
-def _aggregate(rows: pd.DataFrame, metric: str | None, rounds: int, seed: int) -> Aggregate:
-    table, dropped, unscored = error_table(rows, metric)
+def _aggregate(
+    rows: pd.DataFrame, metric: str | None, rounds: int, seed: int, join_tasks: bool
+) -> Aggregate:
+    table, dropped, unscored = error_table(rows, metric, join_tasks)
     if table.empty:  # every cell failed, or only the baseline ran: nothing to rate
         none, no_fit = pd.DataFrame(), EloFit([], np.zeros(0), np.zeros((0, 0)))
         return Aggregate(table, none, none, {}, none, no_fit, dropped, unscored)

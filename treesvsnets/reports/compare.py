@@ -58,7 +58,8 @@ def elo_changes(
     fewer than 2 such datasets (runs of other seeds or folds met on other rows, and their
     methods' changes were read from nothing)."""
     from treesvsnets.estimators.base import BASELINE_FAMILY
-    from treesvsnets.reports.aggregate import ANCHOR_ELO, aggregate, method_name
+    from treesvsnets.reports.aggregate import ANCHOR_ELO, aggregate
+    from treesvsnets.reports.methods import method_name
 
     both = set(rows_a["dataset"]) & set(rows_b["dataset"])
     shared = both & split_alike
@@ -74,7 +75,7 @@ def elo_changes(
         ],
         ignore_index=True,
     )
-    fit = aggregate(tagged, metric).elo
+    fit = aggregate(tagged, metric, join_tasks=False).elo  # each estimator's own change
     ratings = dict(zip(fit.methods, fit.ratings, strict=True))
     anchor = method_name(f"rf [{TAGS[0]}]", None)
     shift = ANCHOR_ELO - ratings.get(anchor, ANCHOR_ELO)
