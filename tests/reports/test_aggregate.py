@@ -372,3 +372,24 @@ def test_compare_s_elo_pairs_only_datasets_both_runs_split_alike_and_rounding_is
     assert unpaired.empty and "no fold of A met a fold of B" in _elo_lines(unpaired)[-1]
     changes = elo_changes(score_rows(a), score_rows(b), None, {"a", "b", "c"})
     assert np.allclose(changes["change"], 0.0, atol=1e-6)
+
+
+def test_compare_marks_a_change_only_over_as_many_datasets_as_the_verdict_reads_a_lead():
+    """rf better by the same margin on every dataset: on 3 datasets compare marked its change
+    '*', where the verdict calls 3 datasets too few for any lead (a bootstrap over 3 has a
+    handful of distinct resamples); on 6 the interval's mark stands."""
+    from treesvsnets.reports.compare import _elo_lines, elo_changes
+    from treesvsnets.reports.verdict import MIN_DATASETS
+
+    def lines(n: int) -> list[str]:
+        names = [f"d{i}" for i in range(n)]
+        a = {d: {"rf": [0.70, 0.72, 0.71], "logreg": [0.8, 0.81, 0.79]} for d in names}
+        b = {d: {"rf": [0.90, 0.92, 0.91], "logreg": [0.8, 0.81, 0.79]} for d in names}
+        changes = elo_changes(score_rows(a), score_rows(b), None, set(names))
+        return "\n".join(_elo_lines(changes)).splitlines()
+
+    few, many = lines(MIN_DATASETS - 2), lines(MIN_DATASETS + 1)
+    row = next(line for line in few if line.startswith("rf (default)"))
+    assert "*" not in row and "(none is marked on 3 datasets" in few[-1]
+    row = next(line for line in many if line.startswith("rf (default)"))
+    assert row.split()[5] == "*" and "none is marked" not in many[-1]

@@ -24,6 +24,7 @@ import pandas as pd
 
 from treesvsnets.errors import path_given
 from treesvsnets.reports.stats import ALPHA, paired_fold_test
+from treesvsnets.reports.verdict import MIN_DATASETS
 from treesvsnets.results.folder import Manifest, RunFolder
 from treesvsnets.tasks import primary, task_of
 
@@ -94,7 +95,7 @@ def elo_changes(
             unrated.append(name)
     changes = pd.DataFrame(entries, columns=columns).sort_values("elo_b", ascending=False)
     # what the footnote says: the scale's anchor, and the methods every cell of a run failed
-    changes.attrs.update(anchored=anchor in ratings, unrated=unrated)
+    changes.attrs.update(anchored=anchor in ratings, unrated=unrated, datasets=len(shared))
     return changes
 
 
@@ -364,13 +365,16 @@ def _elo_lines(changes: pd.DataFrame | None) -> list[str]:
     def points(value: float) -> int:  # whole points: a -0.000001 is 0, never "-0" or a "*"
         return int(round(value))
 
+    datasets = changes.attrs.get("datasets", MIN_DATASETS)
+    marked = datasets >= MIN_DATASETS  # the verdict's rule: fewer cannot make a lead
+
     shown = [
         [
             row["method"],
             f"{row['elo_a']:.0f}",
             f"{row['elo_b']:.0f}",
             f"{points(row['change']):+d}"
-            + (" *" if points(row["low"]) > 0 or points(row["high"]) < 0 else ""),
+            + (" *" if marked and (points(row["low"]) > 0 or points(row["high"]) < 0) else ""),
             ""
             if math.isnan(row["low"])
             else f"{points(row['low']):+d} to {points(row['high']):+d}",
@@ -392,7 +396,13 @@ def _elo_lines(changes: pd.DataFrame | None) -> list[str]:
             if changes.attrs.get("anchored", True)
             else "no rf (default) of A is rated, so the ratings' mean is 1000"
         )
-        + "); the interval resamples datasets; * it excludes 0."
+        + "); the interval resamples datasets; * it excludes 0"
+        + (
+            "."
+            if marked
+            else f" (none is marked on {datasets} datasets: a bootstrap over fewer than "
+            f"{MIN_DATASETS} has a handful of distinct resamples)."
+        )
         + (
             " Not rated in A or B, every cell failed there: "
             + ", ".join(changes.attrs["unrated"])
