@@ -57,6 +57,22 @@ def test_each_tuned_estimator_and_fold_has_three_rows(ensembled_run):
     assert manifest["cells_planned"] == len(rows) and manifest["cells_missing"] == 0
 
 
+def test_an_ensemble_row_says_the_rows_its_members_were_fitted_and_selected_on(ensembled_run):
+    """Its members are the trials' models, fitted on the fold's fit rows and selected on the
+    validation slice: the rows said the default cell's 'n_train' (the whole training fold)
+    and 'n_val' 0. The tuned row is a refit on the training fold, as the default is."""
+    _, run_dir = ensembled_run
+    rows = _table(run_dir, "results")
+    split_plan = make_split_plan(load("wine"), 2, 0)
+    for row in rows.itertuples():
+        fold = split_plan.folds[row.fold]
+        if row.tuning == "tuned+ensembled":  # rf, logreg and the blend
+            assert (row.n_train, row.n_val) == (len(fold.fit), len(fold.val)), row.estimator
+            assert len(fold.val) > 0
+        else:
+            assert (row.n_train, row.n_val) == (len(fold.train), 0), row.estimator
+
+
 def test_the_ensemble_is_the_selection_over_the_trials_validation_predictions(ensembled_run):
     """The row's members and weights are what greedy selection finds from the kept
     predictions; its score is the weighted test prediction's; its train time counts every
@@ -262,6 +278,9 @@ def test_inner_cv_regression_selects_on_the_whole_training_folds_predictions(tmp
         training = split_plan.folds[row.fold].train
         assert sorted(saved["val_rows"]) == sorted(training)  # out of fold, every row once
         assert saved["test"].shape == (row.n_test,)
+        # each member is the mean of 2 models, each fitted on half the training fold
+        assert row.n_train + row.n_val == len(training)
+        assert abs(row.n_train - len(training) / 2) <= 1
 
 
 @pytest.mark.parametrize(

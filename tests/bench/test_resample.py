@@ -182,3 +182,27 @@ def test_smote_gives_a_new_row_a_category_code_of_its_neighbours_never_one_betwe
     for column in range(X.shape[1] - codes, X.shape[1]):
         assert set(X_new[:, column]) <= set(X[:, column])  # the codes it had, nothing between
     assert len(set(X_new[:, 0])) > len(set(X[:, 0]))  # the numbers are interpolated
+
+
+@pytest.mark.parametrize("tune_cv", [0, 3])
+def test_an_ensembles_sizes_are_its_members_fits_after_resampling(tune_cv):
+    """A tuned+ensembled row of a resampled run: its members were fitted on the oversampled
+    fit rows (or, with inner CV, on each inner part oversampled), which its n_train says,
+    with the real rows before it in n_before_resample; the rest of the training fold is
+    n_val, so the corrected t-test still reads the whole training fold."""
+    from treesvsnets.bench.cells.inputs import Cell
+    from treesvsnets.bench.tune.trial import fit_sizes, scoring_splits
+    from treesvsnets.estimators import get
+
+    dataset = load("breast_cancer")
+    split_plan = SplitRecipe(n_folds=3, validation_fraction=0.2).plan(dataset, seed=0)
+    spec, cell = get("logreg", dataset.task), Cell(dataset.name, "logreg", 0, 1, resample="over")
+    sizes = fit_sizes(spec, cell, dataset, split_plan, tune_cv)
+    fits = [rows for rows, _, _ in scoring_splits(spec, dataset, split_plan, 1, tune_cv)]
+    oversampled = [2 * np.bincount(dataset.y[rows]).max() for rows in fits]
+    train = len(split_plan.folds[1].train)
+    assert sizes["n_train"] == round(np.mean(oversampled)) > sizes["n_before_resample"]
+    assert sizes["n_before_resample"] == round(np.mean([len(rows) for rows in fits]))
+    assert sizes["n_before_resample"] + sizes["n_val"] == train
+    if tune_cv == 0:
+        assert sizes["n_val"] == len(split_plan.folds[1].val) > 0

@@ -85,6 +85,7 @@ class EnsembleJob(CellJob):
     trials: tuple[tuple[str, int], ...] = ()
     metric: str = "accuracy"
     steps: int = 40
+    tune_cv: int = 0  # how the trials were scored: their fits' sizes are the row's
 
     @property
     def wants_lean_worker(self) -> bool:
@@ -96,6 +97,7 @@ class EnsembleJob(CellJob):
     ) -> list[dict[str, Any]]:
         """Select and score the ensemble: its row (one, in a list)."""
         from treesvsnets.bench.tune.ensemble import predictions_path, run_ensemble
+        from treesvsnets.bench.tune.trial import fit_sizes
         from treesvsnets.tasks import primary
 
         one = len({estimator for estimator, _ in self.trials}) == 1
@@ -116,7 +118,12 @@ class EnsembleJob(CellJob):
             self.cell.threads or 1,
         )
         measurement.versions_hash = runner.versions_hash
-        return [result_row(self.identity, measurement)]
+        identity = self.identity
+        if self.trials:  # the members' sizes (a blend's: those of its first member's fits)
+            spec = runner.spec(self.trials[0][0], dataset.task)
+            sizes = fit_sizes(spec, self.cell, dataset, split_plan, self.tune_cv)
+            identity = replace(identity, **sizes)
+        return [result_row(identity, measurement)]
 
 
 class _SearchSlot:
@@ -209,11 +216,12 @@ class _SearchSlot:
     def _ensemble_job(self) -> EnsembleJob:
         """The greedy ensemble of the search's successful trials (never a failed one)."""
         identity = self._identity(TUNED_ENSEMBLED)
-        return _pooled(self.template, identity, [self.search], self.ensemble_steps or STEPS)
+        steps = self.ensemble_steps or STEPS
+        return _pooled(self.template, identity, [self.search], steps, self.tune_cv)
 
 
 def _pooled(
-    template: CellJob, identity: CellIdentity, searches: list[Search], steps: int
+    template: CellJob, identity: CellIdentity, searches: list[Search], steps: int, tune_cv: int
 ) -> EnsembleJob:
     """The greedy ensemble of the successful trials of ``searches`` (on one fold), pooled."""
     trials = tuple(
@@ -232,6 +240,7 @@ def _pooled(
         trials=trials,
         metric=searches[0].metric.column,
         steps=steps,
+        tune_cv=tune_cv,
     )
 
 
@@ -265,7 +274,8 @@ class _BlendSlot:
             best_params=json.dumps({"members": [search.estimator for search in chosen]}),
             best_trial=None,
         )
-        return _pooled(self.template, identity, chosen or [self.slots[0].search], self.steps)
+        searches = chosen or [self.slots[0].search]
+        return _pooled(self.template, identity, searches, self.steps, self.slots[0].tune_cv)
 
     def _chosen(self) -> list[Search]:
         """The searches whose trials the blend pools."""

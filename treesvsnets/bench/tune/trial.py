@@ -115,6 +115,31 @@ def scoring_splits(
     return splits
 
 
+def fit_sizes(
+    spec: EstimatorSpec,
+    cell: Cell,
+    dataset: Dataset,
+    split_plan: SplitPlan,
+    tune_cv: int,
+) -> dict[str, int | None]:
+    """A row's ``n_train``, ``n_val`` and ``n_before_resample`` for models fitted as a trial's
+    are (an ensemble of trials: its members): the fit rows (resampled: the rows after it) and
+    the rest of the training fold (the slice scored, and rows an early stop held out); with
+    inner CV, the mean over its fits, so that ``n_val`` is still the training fold less what
+    each fit saw, as the corrected t-test reads the training size."""
+    from treesvsnets.datasets.resampling import resampled_size
+
+    fold = split_plan.folds[cell.fold]
+    fitted = [rows for rows, _, _ in scoring_splits(spec, dataset, split_plan, cell.fold, tune_cv)]
+    seen = round(float(np.mean([len(rows) for rows in fitted])))
+    after = np.mean([resampled_size(dataset.y[rows], cell.resample) for rows in fitted])
+    return {
+        "n_train": round(float(after)),
+        "n_val": len(fold.train) - seen,
+        "n_before_resample": None if cell.resample == "none" else seen,
+    }
+
+
 def _predict(
     estimator: Any,
     preprocessor: Any | None,
