@@ -128,6 +128,30 @@ def test_a_target_with_negative_values_runs(tmp_path):
     assert r2["rf"] > 0.5 > r2["ridge"]  # a curve in time: no straight line follows it
 
 
+def test_a_target_far_from_zero_keeps_pairs_that_show_the_errors(tmp_path):
+    """A target of 1e12 plus a few thousand (a timestamp in ms, an account number's range):
+    the kept (true, predicted) pairs were rounded to 6 significant digits, every one 1e12, and
+    the residual plot drew one point at 0. A target near its scale keeps 6 digits as before."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(150, 2))
+    signal = 3e4 * x[:, 0] + 1e3 * rng.normal(size=150)
+    frames = {"far": 1e12 + signal, "near": 400 + signal / 100}
+    for name, y in frames.items():
+        write_table(pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y}), tmp_path / f"{name}.csv")
+    tables = ["-d", tmp_path / "far.csv", "-d", tmp_path / "near.csv", "--target", "y"]
+    done = cli("run", *tables, "-e", "ridge", "--folds", "2", "--no-baseline", "-q",
+               "--out", tmp_path / "runs")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(_run_dir(tmp_path / "runs") / "results.csv").set_index(["dataset", "fold"])
+    for fold in (0, 1):
+        far = json.loads(rows.loc[("far", fold), "predictions"])
+        residuals = np.subtract(far["true"], far["pred"])
+        rmse = float(np.sqrt(np.mean(residuals**2)))  # every test row is kept: 75 of them
+        assert rmse == pytest.approx(rows.loc[("far", fold), "rmse"], rel=1e-3)
+        near = json.loads(rows.loc[("near", fold), "predictions"])
+        assert all(float(f"{v:.6g}") == v for v in near["true"] + near["pred"])
+
+
 @pytest.mark.slow  # a long scenario or an accuracy check: .ci/run's slow pass
 def test_the_nets_learn_a_price_carried_by_a_many_valued_category(tmp_path):
     """Issue 27, in the spirit of the Ames housing sales: the neighbourhood (80 values, target-

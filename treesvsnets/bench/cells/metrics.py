@@ -11,6 +11,7 @@ search's trials are scored by the same functions (and keep no predictions)."""
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from typing import Any
 
@@ -297,13 +298,20 @@ def regression_score(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float 
             f"the predictions are too large to score (the largest is {largest:.3g}): their "
             "squared errors overflow a 64-bit float."
         )
+    pairs = _pairs(y_true[kept], y_pred[kept])
+    return {**scores, "predictions": json.dumps(pairs, separators=(",", ":"))}
+
+
+def _pairs(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, list]:
+    """The (true, predicted) pairs a row keeps: 6 significant digits, unless those would
+    resolve less than a thousandth of the values' spread (a target of 1e12 + a few thousand:
+    every pair read 1e12, every residual 0); then to a millionth of the spread."""
+    both = np.concatenate([y_true, y_pred])
+    spread = float(np.ptp(both)) if len(both) else 0.0
+    if not spread > 0 or not np.isfinite(spread) or np.max(np.abs(both)) * 1e-5 <= spread * 1e-3:
+        return {"true": _short(y_true), "pred": _short(y_pred)}
+    decimals = -math.floor(math.log10(spread * 1e-6))
     return {
-        **scores,
-        "predictions": json.dumps(
-            {
-                "true": _short(y_true[kept]),
-                "pred": _short(y_pred[kept]),
-            },
-            separators=(",", ":"),
-        ),
+        "true": [float(v) for v in np.round(y_true, decimals)],
+        "pred": [float(v) for v in np.round(y_pred, decimals)],
     }
