@@ -211,6 +211,11 @@ def _table(tmp_path: Path, name: str, target: list) -> Path:
         ("text", "task = regression, but target column 'y' holds values that are not numbers"),
         ("constant", "target column 'y' has the same value (2.5) in every row"),
         ("infinite", "target column 'y' holds 2 infinite value(s)"),
+        # every cell failed with 'the predictions are too large to score', the dummy's too
+        ("huge", "target column 'y' holds values as large as 3.5e+200, whose squared errors "
+                 "overflow a 64-bit float"),
+        # a whole number in every row, its task not given: it read 'a single class ('5.0')'
+        ("whole", "target column 'y' has the same value (5) in every row"),
     ],
 )  # fmt: skip
 def test_bad_regression_input_is_one_sentence_and_exit_2(tmp_path, case, message):
@@ -222,6 +227,13 @@ def test_bad_regression_input_is_one_sentence_and_exit_2(tmp_path, case, message
         "text": ["-d", _table(tmp_path, "t.csv", ["red", "blue"] * 20), "--task", "regression"],
         "constant": ["-d", _table(tmp_path, "c.csv", [2.5] * 40), "--task", "regression"],
         "infinite": ["-d", _table(tmp_path, "i.csv", [1.5, 2.25, np.inf, -np.inf] + [3.5] * 36)],
+        "huge": [
+            "-d",
+            _table(tmp_path, "h.csv", [1.5e200, -2.25e200, 3.5e200] * 20),
+            "--task",
+            "regression",
+        ],  # fmt: skip
+        "whole": ["-d", _table(tmp_path, "w.csv", [5.0] * 40)],
     }[case]
     done = cli("run", *args, "--out", tmp_path / "runs")
     assert done.returncode == 2, done.stderr

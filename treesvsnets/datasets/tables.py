@@ -350,7 +350,13 @@ def _encoded_target(y: Any, task: str, target: str, where: str) -> tuple[np.ndar
         check_regression_target(codes, target, where)
         return codes, ()
     codes, class_names = encode_labels(y.to_numpy())
-    if len(class_names) < 2:
+    if len(class_names) < 2:  # one number in every row is said as a regression target's is
+        try:
+            value = float(class_names[0])
+        except (TypeError, ValueError):  # a word: a class
+            value = None
+        if value is not None and np.isfinite(value):
+            check_regression_target(np.full(len(codes), value), target, where)
         raise DatasetError(
             f"{where}: target column {target!r} has a single class ({class_names[0]!r}); "
             "classification needs at least two."

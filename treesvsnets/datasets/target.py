@@ -108,14 +108,28 @@ def read_target(values: Any, task: str | None, column: str, where: str) -> Targe
     return TargetReading(REGRESSION, reason, numbers)
 
 
+#: a regression target's largest magnitude: beyond it, squared errors summed over millions of
+#: rows overflow a 64-bit float (its largest is 1.8e308), and no RMSE can be computed
+LARGEST_TARGET = 1e150
+
+
 def check_regression_target(y: np.ndarray, column: str, where: str) -> None:
-    """Refuse a regression target with infinite values or a single value."""
+    """Refuse a regression target with infinite values, values too large to score, or a
+    single value."""
     infinite = ~np.isfinite(y)
     if infinite.any():
         raise DatasetError(
             f"{where}: target column {column!r} holds {int(infinite.sum())} infinite value(s); "
             "a regression target must be finite: fix or remove those rows (blank targets are "
             "dropped and counted)."
+        )
+    largest = float(np.max(np.abs(y))) if len(y) else 0.0
+    if largest > LARGEST_TARGET:
+        raise DatasetError(
+            f"{where}: target column {column!r} holds values as large as {largest:.3g}, whose "
+            f"squared errors overflow a 64-bit float (no RMSE can be computed beyond "
+            f"{LARGEST_TARGET:.0e}); rescale the target (divide it by a power of ten) or "
+            "predict its logarithm."
         )
     if len(y) and np.ptp(y) == 0:
         raise DatasetError(
