@@ -128,6 +128,29 @@ def test_thousands_groups_do_not_outvote_the_decimal_commas_of_a_european_file(t
     np.testing.assert_allclose(dataset.X["rate"], rates)
 
 
+def test_decimal_points_in_a_semicolon_file_its_first_lines_could_not_tell_are_decimals(tmp_path):
+    """Numbers written '%.3f' in a semicolon file ('636.688;603.268'): each reads as a
+    thousands group or three decimals, and the semicolon chose the comma: every value was read
+    1000 times too large, and values above 1,000 further down ('4990.754') became missing.
+    A column of a European file that writes its values below 1,000 without a point keeps its
+    thousands; so does every column of a file that writes a decimal comma somewhere."""
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(1, 999, 5000), rng.uniform(1, 999, 5000)  # 95 KB
+    a[-200:] = rng.uniform(1000, 5000, 200)  # past the 64 KiB the decimal mark is judged on
+    frame = pd.DataFrame({"a": a, "b": b, "y": np.where(a + b > 1000, "hi", "lo")})
+    frame.to_csv(tmp_path / "points.csv", sep=";", index=False, float_format="%.3f")
+    dataset = load_table(tmp_path / "points.csv")
+    assert dataset.cleaning["read_with"] == {"sep": ";", "decimal": ","}  # the guess, said
+    np.testing.assert_allclose(dataset.X["a"], a, atol=5e-4)
+    np.testing.assert_allclose(dataset.X["b"], b, atol=5e-4)
+    assert all("with decimal points" in column.note for column in dataset.columns)
+    thousands = pd.DataFrame({"p": ["999", "1.299", "2.499", "850", "12.000"] * 20})
+    thousands.assign(y=["a", "b"] * 50).to_csv(tmp_path / "eu.csv", sep=";", index=False)
+    np.testing.assert_array_equal(
+        load_table(tmp_path / "eu.csv").X["p"][:5], [999, 1299, 2499, 850, 12000]
+    )
+
+
 def test_a_separator_ending_every_line_adds_no_column(tmp_path):
     """'a;b;y;' on every line: pandas reads an unnamed, empty last column, which would have
     been the target; it is dropped, and the table is the plain one."""

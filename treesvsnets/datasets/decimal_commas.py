@@ -1,11 +1,23 @@
 """Decimal commas a file's decimal point did not read: whether a column may hold them
 (:func:`commas_may_follow`: the file was read with a point the user did not give, and no
 column shows a point's decimals where commas are quoted in a comma-separated file), and
-whether a column writes them beyond doubt (:func:`written_with_commas`: '€1.133,98')."""
+whether a column writes them beyond doubt (:func:`written_with_commas`: '€1.133,98').
+
+And the other way round, decimal points a guessed comma did not read
+(:func:`written_with_points`): a semicolon file whose first lines held only numbers such as
+'86.478' (a thousands group, or three decimals) is read with a decimal comma, as a European
+file is; a column without a comma whose values the comma's reading leaves unparsed
+('4990.754' further down) has decimal points, and so, where no column writes a decimal comma,
+does one whose every value has three decimals ('59.000', '2.500': a thousands column writes
+its values below 1,000 without a point)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+#: a number with a point before exactly three digits: a thousands group, or three decimals
+_THREE_DECIMALS = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
 
 
 def commas_may_follow(features: Any, read_with: dict[str, str], options: Any) -> bool:
@@ -48,3 +60,41 @@ def _decimal_points(features: Any) -> bool:
             if bool(points.any()):
                 return True
     return False
+
+
+def comma_guessed(features: Any, read_with: dict[str, str], options: Any) -> str | None:
+    """How a file was read with a decimal comma the user did not give: ``"witnessed"`` when a
+    column writes one ('2,2': a fraction the comma read, or in text among its first thousand
+    values), ``"unwitnessed"`` when only the semicolon and numbers such as '86.478' chose it;
+    None when the user gave the mark or it is a point."""
+    import numpy as np
+
+    if read_with.get("decimal", ".") != "," or options.decimal is not None:
+        return None
+    for column in features.columns:
+        values = features[column]
+        if values.dtype.kind == "f":
+            if bool((np.modf(values.dropna().to_numpy())[0] != 0).any()):
+                return "witnessed"
+        elif values.dtype.kind in "OUT" or str(values.dtype).startswith("str"):
+            head = values.iloc[:1000].dropna().astype(str)
+            if bool(head.str.contains(r"\d,\d", regex=True).any()):
+                return "witnessed"
+    return "unwitnessed"
+
+
+def written_with_points(values: Any, reading: Any, guessed: str | None) -> bool:
+    """Whether a text column of a file read with a decimal comma the user did not give
+    (``guessed``: :func:`comma_guessed`) writes its numbers with decimal points (see the
+    module's docstring); ``reading``: how the comma read it."""
+    if guessed is None:
+        return False
+    if values.dtype.kind not in "OUT" and not str(values.dtype).startswith("str"):
+        return False
+    present = values.dropna().astype(str).str.strip()
+    present = present[present != ""]
+    if present.empty or bool(present.str.contains(",", regex=False).any()):
+        return False
+    if reading.kind == "numeric" and reading.unparsed:
+        return True
+    return guessed == "unwitnessed" and bool(present.str.match(_THREE_DECIMALS).all())

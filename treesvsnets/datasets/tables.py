@@ -33,7 +33,12 @@ from typing import Any
 import numpy as np
 
 from treesvsnets.datasets.base import Dataset, TableSchema, encode_labels, restrict_folds
-from treesvsnets.datasets.decimal_commas import commas_may_follow, written_with_commas
+from treesvsnets.datasets.decimal_commas import (
+    comma_guessed,
+    commas_may_follow,
+    written_with_commas,
+    written_with_points,
+)
 from treesvsnets.datasets.duplicates import copied, duplicate_rows
 from treesvsnets.datasets.table_files import (  # looks_like_table: the config's, the registry's
     looks_like_table,  # noqa: F401
@@ -254,6 +259,7 @@ def _read_features(
 
     decimal = read_with.get("decimal", ".")
     commas = commas_may_follow(features, read_with, options)
+    guessed = comma_guessed(features, read_with, options)
 
     unified: dict[str, Any] = {}
     for column in features.columns:
@@ -275,6 +281,11 @@ def _read_features(
             ):  # '45,4' beside '3,096', which the point read as 3096: all are decimals
                 result, reading = again, second
                 reading.note += " with decimal commas (unlike the file's first lines)"
+        elif options.forced_kind(column) is None and written_with_points(values, reading, guessed):
+            again, second = read_feature(values, options, where, decimal=".")
+            if second.kind == "numeric" and second.unparsed <= reading.unparsed:
+                result, reading = again, second  # '4990.754' beside '86.478': decimals
+                reading.note += " with decimal points (not the comma guessed from the first lines)"
         if reading.kind in ("numeric", "boolean"):
             _check_magnitude(result, column, where)
             few = (  # (0: only a column with no number left, which nunique would count)
