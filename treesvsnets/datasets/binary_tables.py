@@ -14,11 +14,20 @@ from treesvsnets.errors import DatasetError
 
 def named_index_as_column(frame: Any) -> Any:
     """A frame whose index pandas rebuilt from the file's metadata (a date index, saved by
-    ``to_parquet``) with that index as its first columns, as the file's schema lists them: a
-    named index is data (it was silently lost); an unnamed one is the rows' numbers."""
-    if all(name is None for name in frame.index.names):
+    ``to_parquet``) with that index as its first columns, as the file's schema lists them: an
+    index is data (it was silently lost), named as the file names it, or, unnamed, as pandas
+    names it in a CSV (``Unnamed: 0``), where the row index rule reads it as it reads that
+    CSV's (the rows' numbers are dropped, saying so; dates are a feature). Only pandas' own
+    numbering (a range, which the file does not store) is no column."""
+    import pandas as pd
+
+    if isinstance(frame.index, pd.RangeIndex):
         return frame
-    return frame.reset_index()
+    names = [
+        f"Unnamed: {level}" if name is None else name
+        for level, name in enumerate(frame.index.names)
+    ]
+    return frame.rename_axis(names).reset_index()
 
 
 def read_arrow(path: Path) -> Any:
