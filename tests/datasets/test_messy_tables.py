@@ -356,6 +356,21 @@ def test_a_parquet_files_unnamed_index_is_read_as_the_same_frames_csv_reads_it(t
     assert index.kind == "dropped" and index.note.startswith("the file's row index")
 
 
+def test_class_codes_beside_a_blank_target_keep_the_names_the_file_writes(tmp_path):
+    """breast_cancer with two blank targets: pandas reads the codes as floats, and the classes
+    were named '0.0' and '1.0' (the same table as Parquet, Int64: '0' and '1', and another
+    fingerprint)."""
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame
+    frame.loc[[3, 7], "target"] = np.nan
+    frame.to_csv(tmp_path / "bc.csv", index=False)
+    frame.astype({"target": "Int64"}).to_parquet(tmp_path / "bc.parquet")
+    text, binary = load_table(tmp_path / "bc.csv"), load_table(tmp_path / "bc.parquet")
+    assert text.class_names == binary.class_names == ("0", "1")
+    assert text.fingerprint == binary.fingerprint and len(text.y) == 567
+
+
 def test_decimal_commas_below_the_first_lines_of_a_semicolon_file_are_numbers(tmp_path):
     """openintro's loans with ';' and decimal commas, sorted by debt_to_income: its first
     rows whole numbers, so the file read as decimal '.', and the column became a

@@ -324,12 +324,22 @@ def _read_labels(
     if reading.task == REGRESSION:
         cleaning.note("target_far_values", far_values(reading.numbers))
         return reading.task, reading.numbers
-    labels, merged = merge_case_variants(values.astype(str))
+    labels, merged = merge_case_variants(_whole_as_int(values).astype(str))
     labels, words = merge_yes_no(labels)  # yes and Y, no and N: two classes, not four
     for kept, others in words.items():
         merged[kept] = sorted({*merged.get(kept, []), *others})
     cleaning.note("target_spellings_merged", merged)
     return reading.task, labels
+
+
+def _whole_as_int(values: Any) -> Any:
+    """Whole-number labels read as floats (codes beside a blank target) as integers: named
+    '1' as the file writes them (and a Parquet Int64 column gives), not '1.0'."""
+    if values.dtype.kind != "f" or not len(values):
+        return values
+    numbers = values.to_numpy()
+    whole = np.isfinite(numbers).all() and (np.abs(numbers) < 2**53).all()
+    return values.astype(np.int64) if whole and (np.mod(numbers, 1) == 0).all() else values
 
 
 def _complete_rows(
