@@ -96,6 +96,27 @@ def test_limits_from_the_command_line_are_recorded_per_row(tmp_path):
     assert "exceeded the time limit of 4 s" in report
 
 
+def test_a_file_named_as_a_module_in_the_working_folder_reaches_no_worker(tmp_path):
+    """The command as a user starts it, in a folder that holds an html.py (a plugin's helper,
+    a script): workers start with 'python -m', which put that folder first on their path, so
+    every cell, the baseline's too, crashed importing it."""
+    import sys
+
+    for name in ("html", "csv", "numbers"):
+        (tmp_path / f"{name}.py").write_text(f"raise ImportError('the folder's {name}.py')\n")
+    command = Path(sys.executable).with_name("treesvsnets")
+    done = subprocess.run(
+        [command, "run", "-d", "iris", "-e", "logreg", "--folds", "2", "-q", "--out", "runs"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert set(pd.read_csv(run_dir / "results.csv")["status"]) == {"ok"}
+
+
 def test_a_run_whose_every_asked_for_cell_failed_exits_1_and_keeps_its_rows(tmp_path):
     """Only the baseline measured anything (the one estimator asked for raised on every fold):
     the rows and the report are kept, and the exit code is 1, not the 0 of a run that

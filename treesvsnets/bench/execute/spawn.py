@@ -43,7 +43,7 @@ def spawn(idle_seconds: float | None) -> Spawned:
     """Start a worker that exits after ``idle_seconds`` without a message (None: never)."""
     ours, theirs = socket.socketpair()
     crash_file = new_crash_file()
-    command = [sys.executable, "-m", "treesvsnets.bench.execute.worker"]
+    command = [sys.executable, *_safe_path(), "-m", "treesvsnets.bench.execute.worker"]
     command += [str(theirs.fileno()), crash_file]
     if idle_seconds is not None:
         command.append(str(idle_seconds))
@@ -54,6 +54,21 @@ def spawn(idle_seconds: float | None) -> Spawned:
     finally:
         theirs.close()
     return Spawned(process, Connection(ours.detach()), crash_file, idle_seconds)
+
+
+def _safe_path() -> list[str]:
+    """``-P``: the worker's ``sys.path`` without the working folder, which ``python -m`` puts
+    first, so that a file there named as a module (an ``html.py`` beside the user's data)
+    cannot replace the one every cell imports (every cell, the baseline's too, crashed);
+    not where the package is imported from that folder itself (a checkout not installed)."""
+    import treesvsnets
+
+    root = Path(treesvsnets.__file__).resolve().parents[1]
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the working folder was removed: nothing of it to import
+        return ["-P"]
+    return [] if root == here else ["-P"]
 
 
 #: a crash file's name: the harness's process id, then mkstemp's random part
