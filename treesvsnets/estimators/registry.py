@@ -55,14 +55,26 @@ BUILTIN_ORDER = (
     "realmlp",
     "dummy",
 )
+_BUILTINS_IMPORTED = False
 _BUILTINS_LOADED = False
 
 
+def _import_builtins() -> None:
+    """Import the modules that register the built-ins (once)."""
+    global _BUILTINS_IMPORTED
+    if not _BUILTINS_IMPORTED:
+        _BUILTINS_IMPORTED = True
+        from treesvsnets.estimators import baseline, ensembles, nets  # noqa: F401  (register)
+
+
 def _load_builtins() -> None:
+    """The built-ins, then the installed plugin packages (once), before a lookup: never from
+    :func:`add`, where a built-in module imported first (as a worker imports it) would have
+    let a package take the names it was about to register."""
     global _BUILTINS_LOADED
+    _import_builtins()
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
-        from treesvsnets.estimators import baseline, ensembles, nets  # noqa: F401  (register)
         from treesvsnets.estimators.plugins import load_entry_points
 
         load_entry_points()
@@ -75,7 +87,7 @@ def add(
     one by one or as :func:`unregister` and :func:`versions` return them (by task). A name
     that is taken is refused unless ``override``, which replaces every task's version of it.
     Returns the first spec."""
-    _load_builtins()
+    _import_builtins()  # a name taken by a built-in is refused; plugins load on a lookup
     specs = tuple(s for given in specs for s in _specs_of(given))
     if not specs:
         raise ValueError("add() takes the versions of one estimator: give at least one spec")
