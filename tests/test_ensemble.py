@@ -283,6 +283,29 @@ def test_inner_cv_regression_selects_on_the_whole_training_folds_predictions(tmp
         assert abs(row.n_train - len(training) / 2) <= 1
 
 
+def test_a_tables_name_keeps_its_trials_inside_the_run_folder(tmp_path):
+    """A table named '../../esc' in its entry (a name may hold folders: two files named x.csv
+    go by 'a/x' and 'b/x'): its trials' predictions were written two folders above the run's."""
+    from sklearn.datasets import load_wine
+
+    table = tmp_path / "wine.csv"
+    load_wine(as_frame=True).frame.to_csv(table, index=False)
+    config = tmp_path / "run.toml"
+    config.write_text(
+        f'datasets = ["{table}"]\nestimators = ["logreg"]\nfolds = 2\n'
+        f'[tables."{table}"]\nname = "../../esc"\n'
+    )
+    out = tmp_path / "deep" / "er" / "runs"
+    done = cli("run", "--config", config, "--tune", "2", "--ensemble", "-q", "--out", out)
+    assert done.returncode == 0, done.stderr
+    run_dir = _only(out)
+    kept = sorted(tmp_path.rglob("*.npz"))
+    assert len(kept) == 4 and all(run_dir in path.parents for path in kept)  # 2 trials x 2 folds
+    assert {path.parent.parent.name for path in kept} == {"..%2F..%2Fesc"}
+    rows = _table(run_dir, "results")
+    assert set(rows["status"]) == {"ok"} and "tuned+ensembled" in set(rows["tuning"])
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -151,6 +151,11 @@ def test_a_bad_plugin_is_named_and_the_builtins_keep_working(plugin, message):
         ('register("ensemble", family="other")(E)', "under the name 'ensemble'; a name is"),
         ('register("all", family="other")(E)', "other than ensemble, linear, deep, baseline"),
         ('register(" ", family="other")(E)', "under the name ' '; a name is a non-empty"),
+        (  # --tune --ensemble wrote its trials outside the run folder
+            'register("../../x", family="other")(E)',
+            "under the name '../../x'; a name is part of the file names a run writes in its "
+            "folder (trials/<dataset>/<name>/...), so it cannot hold '/'",
+        ),
         (
             'register("p", family="other", preprocessing="wat")(E)',
             "estimator 'p' has preprocessing 'wat'; choose from: none, standard,",
@@ -434,6 +439,38 @@ def pip_install_to(target, package):
     )
     assert install.returncode == 0, install.stderr
     return {**os.environ, "PYTHONPATH": str(target)}
+
+
+def test_an_installed_package_that_takes_a_builtins_name_warns_and_the_builtins_run(tmp_path):
+    """A package registering 'rf' without override: the command warned, as documented, but a
+    worker imports the built-in modules first, which loaded the package before 'rf' was
+    registered there: it took the name, the built-in's registration was refused, and every
+    cell of every estimator crashed ('the worker process could not start')."""
+    site = tmp_path / "site"
+    (site / "takes_rf-0.1.dist-info").mkdir(parents=True)
+    (site / "takes_rf-0.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: takes-rf\nVersion: 0.1\n"
+    )
+    (site / "takes_rf-0.1.dist-info" / "entry_points.txt").write_text(
+        "[treesvsnets.estimators]\ntakes_rf = takes_rf_models\n"
+    )
+    (site / "takes_rf_models.py").write_text(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from treesvsnets.estimators import register\n"
+        "register('rf', family='ensemble')(LogisticRegression)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    runs = tmp_path / "runs"
+    done = cli("run", "-d", "iris", "-e", "rf", "-e", "logreg", "--folds", "2", "-q",
+               "--out", runs, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "treesvsnets plugin package 'takes-rf'" in done.stderr
+    assert "estimator name 'rf' is already registered (from builtin)" in done.stderr
+    (results,) = runs.glob("*/results.csv")
+    rows = pd.read_csv(results)
+    assert set(rows["status"]) == {"ok"} and set(rows["estimator"]) == {"rf", "logreg", "dummy"}
+    assert set(rows.loc[rows["estimator"] == "rf", "family"]) == {"ensemble"}
+    assert rows.loc[rows["estimator"] == "rf", "params"].str.contains("n_estimators").all()
 
 
 def test_a_broken_installed_package_warns_and_the_builtins_keep_working(tmp_path):

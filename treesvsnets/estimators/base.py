@@ -87,6 +87,12 @@ class EstimatorSpec:
                 f"non-empty string other than {', '.join(RESERVED)} (which -e reads as a family "
                 "or every estimator)."
             )
+        if any(mark in self.name for mark in ("/", "\\", "\0")) or self.name in (".", ".."):
+            raise ConfigError(
+                f"an estimator is registered under the name {self.name!r}; a name is part of "
+                "the file names a run writes in its folder (trials/<dataset>/<name>/...), so it "
+                "cannot hold '/', '\\' or a NUL, nor be '.' or '..'."
+            )
         self._check_fields()
         if not callable(self.factory):
             raise ConfigError(

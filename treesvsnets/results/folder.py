@@ -49,6 +49,16 @@ def file_safe(name: str, unicode: bool = False) -> str:
     return re.sub(r"[^\w.-]+" if unicode else r"[^A-Za-z0-9_.-]+", "_", name)[:60]
 
 
+def path_part(name: str) -> str:
+    """``name`` (a dataset's, an estimator's) as one folder or file name in a run folder: as it
+    is, but for ``%``, ``/``, ``\\`` and NUL, written ``%25``, ``%2F``, ``%5C``, ``%00``, and a
+    name of dots alone ('..': its dots as ``%2E``), so that no name reaches outside its folder
+    ('a/b', two files' names told apart by their folders; '../x') and two names never share
+    a path."""
+    part = name.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C").replace("\0", "%00")
+    return part.replace(".", "%2E") if part.strip(".") == "" else part
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -35,6 +35,7 @@ from treesvsnets.datasets.preprocessing import (
 from treesvsnets.datasets.resampling import Resampling, resampled_size
 from treesvsnets.errors import ConfigError
 from treesvsnets.estimators.base import EstimatorSpec
+from treesvsnets.results.folder import path_part
 from treesvsnets.results.row import CellIdentity
 
 
@@ -84,7 +85,7 @@ def cell_overrides(
     if overrides.get("checkpoint") is True:
         if artifacts_dir is None:
             raise ConfigError("checkpoint=true needs a run folder to write the checkpoint to.")
-        name = f"{dataset.name}-{spec.name}-seed{cell.seed}-fold{cell.fold}.pt"
+        name = path_part(f"{dataset.name}-{spec.name}-seed{cell.seed}-fold{cell.fold}.pt")
         overrides["checkpoint"] = str(artifacts_dir / "checkpoints" / name)
     return overrides
 

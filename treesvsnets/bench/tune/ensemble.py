@@ -34,6 +34,7 @@ from treesvsnets.bench.cells.metrics import regression_score, score
 from treesvsnets.bench.cells.splits import SplitPlan
 from treesvsnets.bench.tune.selection import STEPS, blend, greedy_selection
 from treesvsnets.datasets.base import Dataset
+from treesvsnets.results.folder import path_part
 from treesvsnets.results.row import Measurement, now
 from treesvsnets.tasks import Metric
 
@@ -44,10 +45,10 @@ CURVE_BUDGETS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
 def predictions_path(
     run_dir: str | Path, dataset: str, estimator: str, seed: int, fold: int, trial: int
 ) -> Path:
-    """Where a trial's predictions are kept in its run folder."""
-    return (
-        Path(run_dir) / "trials" / dataset / estimator / f"seed{seed}-fold{fold}-trial{trial}.npz"
-    )
+    """Where a trial's predictions are kept in its run folder (the names as
+    :func:`~treesvsnets.results.folder.path_part` writes them: inside it, whatever they hold)."""
+    folder = Path(run_dir) / "trials" / path_part(dataset) / path_part(estimator)
+    return folder / f"seed{seed}-fold{fold}-trial{trial}.npz"
 
 
 def as_prediction(y_pred: np.ndarray, proba: np.ndarray | None, n_classes: int) -> np.ndarray:
