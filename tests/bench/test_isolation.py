@@ -697,3 +697,21 @@ def test_a_process_a_cell_started_in_a_session_of_its_own_does_not_outlive_it(
     assert set(rows["status"]) == {"ok"}
     left = subprocess.run(["pgrep", "-f", " ".join(ESCAPING_CHILD)], capture_output=True)
     assert left.stdout.strip() == b"", left.stdout
+
+
+def test_the_processes_a_crashed_cell_started_do_not_outlive_its_worker(tmp_path, register_spec):
+    """fit started a process, then the worker died (os._exit, a segfault): the group kill ran
+    only while the worker was alive, so the process ran on, reparented to init (a
+    '| cat' after the run waited for it, 17 minutes for a long one)."""
+    import subprocess
+
+    from tests.helpers.estimators import ORPHANED_CHILD, CrashingParent
+
+    register_spec("crasher", CrashingParent)
+    rows = treesvsnets.run(datasets=["iris"], estimators=["crasher", "logreg"], folds=2,
+                           baseline=False, out=tmp_path, progress=False).rows  # fmt: skip
+    statuses = rows.groupby("estimator")["status"].agg(set).to_dict()
+    assert statuses == {"crasher": {"crashed"}, "logreg": {"ok"}}
+    left = subprocess.run(["pgrep", "-f", " ".join(ORPHANED_CHILD)], capture_output=True)
+    subprocess.run(["pkill", "-f", " ".join(ORPHANED_CHILD)])  # never left to the next test
+    assert left.stdout.strip() == b"", left.stdout

@@ -384,6 +384,21 @@ class SessionChildStarter(ProbaDummy):
         return super().fit(X, y)
 
 
+ORPHANED_CHILD = ["sleep", "308.25"]
+
+
+class CrashingParent(ProbaDummy):
+    """Starts a process (in the worker's group) in fit, then dies without a word: the
+    process would be left to init, holding the worker's output."""
+
+    def fit(self, X, y):
+        import os
+        import subprocess
+
+        subprocess.Popen(ORPHANED_CHILD)
+        os._exit(3)
+
+
 class WordyWarner(ProbaDummy):
     """Warns a long sentence, then short ones, and an empty one, in fit."""
 

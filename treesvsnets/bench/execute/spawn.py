@@ -157,11 +157,13 @@ def take_spare(idle_seconds: float | None) -> Spawned | None:
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill a worker and every process it started (its session's process group), and reap it."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+    """Kill a worker and every process it started (its session's process group), and reap it.
+    The group is killed even when the worker is gone (it crashed): what it started lives on
+    in that group, whose number no new process takes while it has members."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):  # no member left, or not ours
+        if process.poll() is None:
             process.kill()
     process.wait()
 
