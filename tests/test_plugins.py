@@ -473,6 +473,33 @@ def test_an_installed_package_that_takes_a_builtins_name_warns_and_the_builtins_
     assert rows.loc[rows["estimator"] == "rf", "params"].str.contains("n_estimators").all()
 
 
+def test_a_space_with_names_of_its_own_turned_into_parameters_is_accepted(tmp_path):
+    """docs/plugins.md: a space may use names of its own, turned into parameters by
+    space_params=; for a class without **kwargs its names were refused as parameters it
+    does not take ('LogisticRegression does not take strength')."""
+    plugin = tmp_path / "strength.py"
+    plugin.write_text(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from treesvsnets.estimators import register\n\n"
+        "def to_params(sampled):\n"
+        "    sampled = dict(sampled)\n"
+        "    sampled['C'] = 10 ** sampled.pop('strength')\n"
+        "    return sampled\n\n"
+        "register('lr_strength', family='linear', preprocessing='standard',\n"
+        "         space={'strength': {'float': [-2, 2]}}, space_params=to_params)(\n"
+        "    LogisticRegression)\n"
+    )
+    runs = tmp_path / "runs"
+    done = cli("run", "--plugin", plugin, "-d", "iris", "-e", "lr_strength", "--folds", "2",
+               "--tune", "3", "--no-baseline", "-q", "--out", runs)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (store,) = runs.glob("*/results.sqlite")
+    with sqlite3.connect(store) as connection:
+        trials = connection.execute("select status, params from trials").fetchall()
+    assert {status for status, _ in trials} == {"ok"} and len(trials) == 6
+    assert any("strength" in params for _, params in trials)
+
+
 def test_a_broken_installed_package_warns_and_the_builtins_keep_working(tmp_path):
     env = pip_install_to(tmp_path / "site", PLUGINS / "broken_package")
     listed = cli("list", "estimators", env=env)

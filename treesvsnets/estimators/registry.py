@@ -173,7 +173,8 @@ def _check_names(
     """Refuse, at registration, a default parameter, ``seed_param``, ``threads_param`` or a
     parameter of the search space (``fields[space]``) that ``factory``'s signature does not
     take (one taking ``**kwargs`` takes any): every cell (or trial) would fail on it, one by
-    one, and a space's only under --tune."""
+    one, and a space's only under --tune. A space turned into parameters by ``space_params``
+    has names of its own."""
     try:
         taken = inspect.signature(factory).parameters
     except (TypeError, ValueError):
@@ -183,7 +184,7 @@ def _check_names(
     given = [("default_params", key) for key in default_params or {} if "__" not in key]
     given += [(key, fields.get(key)) for key in ("seed_param", "threads_param")]
     searched = fields.get(space)
-    if isinstance(searched, Mapping):
+    if isinstance(searched, Mapping) and fields.get("space_params") is None:  # else its own names
         given += [(space, key) for key in searched if "__" not in str(key)]
     for field_name, parameter in given:
         if isinstance(parameter, str) and parameter not in taken:
