@@ -500,6 +500,34 @@ def test_a_space_with_names_of_its_own_turned_into_parameters_is_accepted(tmp_pa
     assert any("strength" in params for _, params in trials)
 
 
+def test_check_fails_a_false_argmax_predict_claim_a_run_would_read_silently(tmp_path):
+    """A class whose predict is not its largest probability's class, registered with
+    argmax_predict: a run reads its labels from predict_proba alone (ok rows, the accuracy of
+    another model than the one declared), and check passed it 10/10."""
+    plugin = tmp_path / "claims.py"
+    plugin.write_text(
+        "import numpy as np\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from treesvsnets.estimators import register\n\n"
+        "class Contrary(LogisticRegression):\n"
+        "    def predict(self, X):\n"
+        "        return self.classes_[np.argmin(self.predict_proba(X), axis=1)]\n\n"
+        "register('contrary', family='other',\n"
+        "         capabilities={'predict_proba', 'argmax_predict'})(Contrary)\n"
+        "register('honest', family='other', capabilities={'predict_proba', 'argmax_predict'})(\n"
+        "    LogisticRegression)\n"
+    )
+    done = cli("check", "--plugin", plugin, "contrary")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "FAIL  predict_proba rows are probabilities that sum to 1: it claims argmax_predict "
+        "(predict is the largest probability's class, so a run reads its labels from "
+        "predict_proba alone), but predict differs on 100% of the rows; drop the claim"
+    ) in done.stdout
+    honest = cli("check", "--plugin", plugin, "honest")
+    assert honest.returncode == 0, honest.stdout + honest.stderr
+
+
 def test_a_broken_installed_package_warns_and_the_builtins_keep_working(tmp_path):
     env = pip_install_to(tmp_path / "site", PLUGINS / "broken_package")
     listed = cli("list", "estimators", env=env)

@@ -311,6 +311,6 @@ def _planned(
         skipped = f"it needs {need[0]}; no {task} dataset has any"
         return PlannedCheck(replace(report, skipped=skipped), make)
     fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
-    return PlannedCheck(
-        report, make, CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name, task)
-    )
+    argmax = "argmax_predict" in capabilities  # the harness then never calls predict
+    data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name, task, argmax)
+    return PlannedCheck(report, make, data)

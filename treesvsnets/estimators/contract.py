@@ -33,6 +33,8 @@ class CheckData:
     fit_kwargs: dict[str, Any]
     name: str
     task: str = "classification"
+    #: the estimator claims ``argmax_predict``: its labels are read from predict_proba alone
+    argmax_predict: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,14 @@ def check_predict_proba(make: Factory, data: CheckData) -> None:
     assert np.all(proba >= 0), "predict_proba returned negative probabilities"
     worst = float(np.abs(proba.sum(axis=1) - 1).max())
     assert worst < 1e-5, f"predict_proba rows do not sum to 1 (off by up to {worst:.3g})"
+    if data.argmax_predict:  # the harness reads labels from the probabilities, never predict
+        argmax = np.asarray(estimator.classes_).take(np.argmax(proba, axis=1), axis=0)
+        differ = float(np.mean(np.asarray(estimator.predict(data.X)) != argmax))
+        assert differ == 0, (
+            f"it claims argmax_predict (predict is the largest probability's class, so a run "
+            f"reads its labels from predict_proba alone), but predict differs on {differ:.0%} "
+            "of the rows; drop the claim"
+        )
 
 
 def check_clone_round_trip(make: Factory, data: CheckData) -> None:
