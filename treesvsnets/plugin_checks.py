@@ -253,11 +253,10 @@ def _check_spec(label: str, spec: Any) -> PlannedCheck:
         dataset = _check_dataset(spec.capabilities, spec.task)
         return build(spec, Cell(dataset.name, spec.name, seed=0, fold=0), dataset)[0]
 
-    from treesvsnets.estimators.base import DEEP_FAMILY
+    from treesvsnets.estimators.base import BASELINE_FAMILY, DEEP_FAMILY
 
-    return replace(
-        _planned(label, make, spec.capabilities, spec.task), apart=spec.family != DEEP_FAMILY
-    )
+    planned = _planned(label, make, spec.capabilities, spec.task, spec.family == BASELINE_FAMILY)
+    return replace(planned, apart=spec.family != DEEP_FAMILY)
 
 
 def _check_factory(label: str, found: Callable[..., Any]) -> PlannedCheck:
@@ -295,9 +294,14 @@ def _check_dataset(capabilities: frozenset[str], task: str) -> Any:
 
 
 def _planned(
-    label: str, make: Callable[[], Any], capabilities: frozenset[str], task: str
+    label: str,
+    make: Callable[[], Any],
+    capabilities: frozenset[str],
+    task: str,
+    baseline: bool = False,
 ) -> PlannedCheck:
-    """The contract checks of ``task`` for ``make``, on a dataset it can take."""
+    """The contract checks of ``task`` for ``make``, on a dataset it can take (``baseline``:
+    the run's floor, which predicts one value by design)."""
     from treesvsnets.bench.plan.checks import missing_shape
     from treesvsnets.estimators.contract import CheckData
 
@@ -312,5 +316,5 @@ def _planned(
         return PlannedCheck(replace(report, skipped=skipped), make)
     fit_kwargs = {"validation_data": None} if "early_stopping" in capabilities else {}
     argmax = "argmax_predict" in capabilities  # the harness then never calls predict
-    data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name, task, argmax)
+    data = CheckData(dataset.X, dataset.y, fit_kwargs, dataset.name, task, argmax, baseline)
     return PlannedCheck(report, make, data)

@@ -30,6 +30,7 @@ from treesvsnets.estimators.realmlp_adapter import RealMLPClassifierModel, RealM
 from treesvsnets.estimators.stacking import PooledStackingClassifier, PooledStackingRegressor
 from treesvsnets.estimators.torch.classifier import TorchClassifier
 from treesvsnets.estimators.torch.regressor import TorchRegressor
+from treesvsnets.estimators.xgboost_labels import LabelledXGBClassifier
 
 #: CatBoost is an optional extra: without it, its two classes are left out (the others run)
 HAS_CATBOOST = importlib.util.find_spec("catboost") is not None
@@ -60,6 +61,10 @@ WEIGHTS_NOT_ROWS = (
     "CatBoost's sample weights scale each row's gradient, but its quantization (borders from "
     "the rows as given) and its ordered boosting see a repeated row twice: not the same model"
 )
+OBJECTIVE = (
+    "XGBoost's own fit sets its objective parameter to multi:softprob for more than two "
+    "classes (XGBClassifier does the same)"
+)
 EXPECTED: dict[str, dict[str, str]] = {
     **{
         f"{name}:{architecture}": {"check_methods_subset_invariance": FLOAT32}
@@ -69,6 +74,13 @@ EXPECTED: dict[str, dict[str, str]] = {
     **{
         name: {"check_methods_subset_invariance": FLOAT32}
         for name in ("RealMLPClassifierModel", "RealMLPRegressorModel")
+    },
+    "LabelledXGBClassifier": {
+        "check_estimators_overwrite_params": OBJECTIVE,
+        "check_dont_overwrite_parameters": OBJECTIVE,
+        "check_classifiers_multilabel_output_format_predict": (
+            "XGBoost predicts several labels per row as floats; this class leaves them to it"
+        ),
     },
     "CatBoostClassifierModel": {"check_sample_weight_equivalence_on_dense_data": WEIGHTS_NOT_ROWS},
     "CatBoostRegressorModel": {"check_sample_weight_equivalence_on_dense_data": WEIGHTS_NOT_ROWS},
@@ -94,6 +106,7 @@ def _others() -> list:
         PooledStackingRegressor(
             [("ridge", Ridge()), ("tree", DecisionTreeRegressor(random_state=0))]
         ),
+        LabelledXGBClassifier(n_estimators=20, n_jobs=1, random_state=0),
     ]
 
 

@@ -268,9 +268,9 @@ def hist_gradient_boosting(**params: Any) -> Any:
     capabilities=_ARGMAX_THREADED,
 )
 def xgboost(**params: Any) -> Any:
-    from xgboost import XGBClassifier
+    from treesvsnets.estimators.xgboost_labels import LabelledXGBClassifier
 
-    return XGBClassifier(**params)
+    return LabelledXGBClassifier(**params)
 
 
 @register(
