@@ -357,6 +357,15 @@ def _dropped_because(
     return ""
 
 
+def finite_floats(values: pd.Series) -> pd.Series:
+    """``values`` as floats of their own, infinities (and pandas' NA) missing: in NumPy, not
+    with ``Series.replace``, whose bookkeeping of the frame's other views grows with every
+    column read (a table of 5,000 columns: 30 s to read, against pandas' 1.6 s)."""
+    floats = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    floats[np.isinf(floats)] = np.nan
+    return pd.Series(floats, index=values.index, name=values.name)
+
+
 def _refused(present: pd.Series, missing: pd.Series, reading: ColumnReading) -> None:
     """A typed column that cannot be the kind the user forced: every value counts as unparsed."""
     reading.unparsed = int((~missing).sum())
@@ -395,7 +404,7 @@ def _typed(
         if forced == "datetime":
             return _refused(present, missing, reading)
         reading.kind = "numeric"
-        return present.astype(float).replace([np.inf, -np.inf], np.nan)
+        return finite_floats(present)
     text = present.astype("string").str.strip() if text is None else text
     # The type is decided on a seeded sample first (text_values.sample_of); the whole column
     # is parsed only where the sample does not rule its type out, and judged as a whole.

@@ -109,7 +109,9 @@ def parsed_text(
     if reading.note == UNIT_NOTE:
         reading.note += f": {unit_of(text)}"
     if reading.note == NUMBERS_NOTE:  # '<0.35' among the numbers: said, with how many
-        censored = text.str.extract(CENSORED, expand=False).notna() & parsed.notna()
+        censored = text.str.startswith(("<", ">", "≤", "≥")).fillna(False) & parsed.notna()
+        if censored.any():  # the pattern on those alone: extracting it from every value is slow
+            censored[censored] = text[censored].str.contains(CENSORED).fillna(False)
         if censored.any():
             example = present[censored].iloc[0]
             reading.note += (
