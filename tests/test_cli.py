@@ -138,8 +138,9 @@ def test_report_rewrites_the_markdown_of_a_run(tmp_path):
             ["run", "-d", "digit"],
             "unknown dataset 'digit'; choose from: ames, attrition, breast_cancer, concrete, "
             "credit_data, diabetes, diamonds, digits, fashion_mnist, friedman1, hpc_data, iris, "
-            "leaf_id_flavia, mlc_churn, mnist, mnist1d, olive, penguins, wine or a "
-            ".csv/.tsv/.parquet file, openml:ID or openml-task:ID. Did you mean 'digits'?",
+            "leaf_id_flavia, mlc_churn, mnist, mnist1d, olive, penguins, wine or a table file "
+            "(.csv, .tsv, .txt, compressed or not; .parquet, .feather, .arrow, .xlsx), "
+            "openml:ID or openml-task:ID. Did you mean 'digits'?",
         ),
         (["run", "-d", "iris", "--folds", "1"], "'folds' must be an integer of at least 2, got 1."),
         (

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 
@@ -89,6 +90,16 @@ def test_a_file_whose_name_lies_about_its_format_is_one_sentence_and_exit_2(tmp_
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"treesvsnets: error: data file '{tmp_path / 'table.xlsx'}'")
+    # the other way round: a binary file named as text (pandas: 'new-line character seen in
+    # unquoted field - do you need to open the file in universal-newline mode?')
+    frame = _european()
+    frame.to_parquet(tmp_path / "saved.csv")
+    (tmp_path / "packed.csv").write_bytes(gzip.compress(csv_text))
+    for name, what in (("saved.csv", "a Parquet file (name it .parquet)"),
+                       ("packed.csv", "gzip-compressed (name it .csv.gz)")):  # fmt: skip
+        with pytest.raises(DatasetError) as caught:
+            load_table(tmp_path / name)
+        assert str(caught.value) == f"data file {str(tmp_path / name)!r} is not text: it is {what}."
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The table files that are not text: Parquet's index (:func:`named_index_as_column`), Feather
-and Arrow IPC (:func:`read_arrow`), and Excel workbooks through openpyxl (:func:`read_excel`,
-and :func:`first_sheet_only`, what a workbook whose first sheet is not its table is told)."""
+and Arrow IPC (:func:`read_arrow`), Excel workbooks through openpyxl (:func:`read_excel`,
+and :func:`first_sheet_only`, what a workbook whose first sheet is not its table is told), and
+a binary file named as text (:func:`refuse_binary_as_text`: a Parquet file saved as .csv)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,28 @@ def read_excel(path: Path) -> Any:
     return pd.read_excel(
         path, sheet_name=0, engine="openpyxl", keep_default_na=False, na_values=[""]
     )
+
+
+#: the first bytes of the binary formats a table is saved in, and what each is
+_MAGIC = (
+    (b"PAR1", "a Parquet file (name it .parquet)"),
+    (b"ARROW1", "a Feather/Arrow file (name it .feather)"),
+    (b"PK\x03\x04", "a zip archive or an Excel workbook (name it .csv.zip or .xlsx)"),
+    (b"\x1f\x8b", "gzip-compressed (name it .csv.gz)"),
+    (b"BZh", "bzip2-compressed (name it .csv.bz2)"),
+    (b"\xfd7zXZ\x00", "xz-compressed (name it .csv.xz)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed (name it .csv.zst)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls: save it as .xlsx or .csv)"),
+    (b"SQLite format 3\x00", "an SQLite database (export the table as .csv or .parquet)"),
+)
+
+
+def refuse_binary_as_text(path: Path) -> None:
+    """Refuse a file named as text whose first bytes say it is a binary format, naming it
+    (pandas said 'new-line character seen in unquoted field - do you need to open the file
+    in universal-newline mode?')."""
+    with open(path, "rb") as handle:
+        start = handle.read(16)
+    for magic, what in _MAGIC:
+        if start.startswith(magic):
+            raise DatasetError(f"data file {str(path)!r} is not text: it is {what}.")

@@ -127,7 +127,10 @@ def info(name: str, table_options: TableOptions | None = None) -> DatasetInfo:
             "dataset",
             name,
             _DATASETS,
-            also="a .csv/.tsv/.parquet file, openml:ID or openml-task:ID",
+            also=(
+                "a table file (.csv, .tsv, .txt, compressed or not; .parquet, .feather, "
+                ".arrow, .xlsx), openml:ID or openml-task:ID"
+            ),
         ) from None
 
 

@@ -36,6 +36,7 @@ from treesvsnets.datasets.binary_tables import (
     named_index_as_column,
     read_arrow,
     read_excel,
+    refuse_binary_as_text,
 )
 from treesvsnets.datasets.names import COMPRESSIONS, table_suffixes
 from treesvsnets.datasets.table_headers import (
@@ -125,6 +126,8 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
         elif suffix == ".xlsx":
             frame = read_excel(path)
         else:
+            if compression is None:
+                refuse_binary_as_text(path)
             frame, read_with = _read_text(path, suffix, compression, sep, decimal)
     except DatasetError:
         raise
