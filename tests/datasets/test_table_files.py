@@ -162,6 +162,22 @@ def test_decimal_points_in_a_semicolon_file_its_first_lines_could_not_tell_are_d
     )
 
 
+def test_a_header_longer_than_the_head_the_separator_is_judged_on_is_read_whole(tmp_path):
+    """A spectrum's 1,500 wavelengths in a ';' file with decimal commas: the header alone is
+    longer than the first 64 KiB the separator and decimal mark are judged on, so the ','
+    of the .csv suffix was taken and the file refused as one column."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(30, 1500)).round(3)
+    names = [f"absorbance_at_wavelength_{i:05d}_nm_corrected" for i in range(1500)]
+    frame = pd.DataFrame(values, columns=names).assign(y=np.where(values[:, 0] > 0, "a", "b"))
+    path = tmp_path / "spectra.csv"
+    frame.to_csv(path, sep=";", decimal=",", index=False)
+    assert len(path.read_text().splitlines()[0]) > 1 << 16
+    dataset = load_table(path)
+    assert dataset.cleaning["read_with"] == {"sep": ";", "decimal": ","}
+    np.testing.assert_allclose(dataset.X.to_numpy(dtype=float), values)
+
+
 def test_a_separator_ending_every_line_adds_no_column(tmp_path):
     """'a;b;y;' on every line: pandas reads an unnamed, empty last column, which would have
     been the target; it is dropped, and the table is the plain one."""
