@@ -169,6 +169,8 @@ def test_a_bad_plugin_is_named_and_the_builtins_keep_working(plugin, message):
             "estimator 'p' has seed_param 3; give a parameter name or None.",
         ),
         ("import sys\nsys.exit(0)", "failed to import: it called sys.exit(0)."),
+        # the command ended at once, exit 0, without a word or a run folder
+        ("import os\nos._exit(0)", "failed to import: it called os._exit(0)."),
         (  # a notebook's cell copied into the file: each worker started a run, without end
             'register("p", family="other")(E)\n'
             'import treesvsnets\ntreesvsnets.run(datasets=["iris"])',

@@ -17,12 +17,14 @@ built-ins; :func:`check_target` resolves what ``treesvsnets check TARGET`` tests
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -34,6 +36,27 @@ ENTRY_POINT_GROUP = "treesvsnets.estimators"
 PLUGIN_MODULE_PREFIX = "treesvsnets_plugin_"
 #: each plugin file imported in this process: its contents' digest, and the names it registered
 _FILES: dict[Path, tuple[str, list[str]]] = {}
+
+
+class _ExitAtImport(SystemExit):
+    """``os._exit`` called while a plugin was imported, raised instead: the process would have
+    ended at once, with the plugin's code (0: as a run that went well) and not a word."""
+
+
+@contextlib.contextmanager
+def _exit_refused() -> Iterator[None]:
+    """Inside: ``os._exit`` raises :class:`_ExitAtImport` (a plugin's import runs no thread
+    of its own that may exit so)."""
+    real = os._exit
+
+    def refused(code: int) -> None:
+        raise _ExitAtImport(code)
+
+    os._exit = refused  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        os._exit = real
 
 
 def _describe(exc: BaseException) -> str:
@@ -103,7 +126,7 @@ def load_plugin(target: str) -> list[str]:
             before.discard(name)
     source = f"plugin {path.name}" if looks_like_file else f"plugin {target}"
     try:
-        with registry.registering_from(source):
+        with registry.registering_from(source), _exit_refused():
             if looks_like_file:
                 _import_file(path.resolve())
             else:
@@ -117,8 +140,9 @@ def load_plugin(target: str) -> list[str]:
             ) from None
         raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
     except SystemExit as exc:  # sys.exit() at import: not a run that ended well
+        call = "os._exit" if isinstance(exc, _ExitAtImport) else "sys.exit"
         raise ConfigError(
-            f"plugin {target!r} failed to import: it called sys.exit({exc.code!r})."
+            f"plugin {target!r} failed to import: it called {call}({exc.code!r})."
         ) from None
     except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
         raise ConfigError(f"plugin {target!r} failed to import: {_describe(exc)}.") from None
