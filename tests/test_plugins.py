@@ -114,7 +114,11 @@ def test_a_torch_module_plugin_gets_the_training_loop(tmp_path, forget):
 @pytest.mark.parametrize(
     ("plugin", "message"),
     [
-        ("missing.py", "plugin 'missing.py' does not exist (no such file)."),
+        (  # a config file's relative paths are the working folder's, as the command's
+            "missing.py",
+            f"plugin 'missing.py' does not exist (no such file) in the working folder "
+            f"{os.getcwd()!r}.",
+        ),
         (
             "no_such_module_xyz",
             "plugin 'no_such_module_xyz' is neither a file nor an importable module.",

@@ -114,6 +114,8 @@ def load_plugin(target: str) -> list[str]:
         what = (
             "is a folder, not a Python file" if path.is_dir() else "does not exist (no such file)"
         )
+        if not path.is_absolute():  # a config file's paths, as the command's, are read so
+            what += f" in the working folder {os.getcwd()!r}"
         raise ConfigError(f"plugin {target!r} {what}.")
     if looks_like_file:
         resolved = path.resolve()
