@@ -140,9 +140,9 @@ def test_smote_on_a_class_smaller_than_its_neighbours_is_one_sentence(tmp_path):
     done = cli("run", "--config", config, "--folds", "2", "--out", tmp_path / "runs")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "treesvsnets: error: dataset 'imbalanced', seed 0, fold 0: class 'minor' has 4 training "
-        "rows, and SMOTE needs 6 (each row and its 5 neighbours); use --resample over, or fewer "
-        "folds."
+        "treesvsnets: error: dataset 'imbalanced', seed 0, fold 1/2: class 'minor' has 4 "
+        "training rows, and SMOTE needs 6 (each row and its 5 neighbours); use --resample over, "
+        "or fewer folds."
     ]
     assert not (tmp_path / "runs").exists()
     done = cli("run", "--config", config, "--folds", "2", "--resample", "over", "--out", tmp_path)

@@ -358,7 +358,8 @@ def check_resampling(config: RunConfig, split_plans: list, specs_for: Any) -> No
                 code, count = resampling.smallest_class(dataset.y[rows])
                 if count < needed:
                     raise DatasetError(
-                        f"dataset {dataset.name!r}, seed {split_plan.seed}, fold {fold}: class "
+                        f"dataset {dataset.name!r}, seed {split_plan.seed}, fold "
+                        f"{fold + 1}/{split_plan.n_folds}: class "
                         f"{dataset.class_names[code]!r} has {count} training rows, and SMOTE "
                         f"needs {needed} (each row and its {needed - 1} neighbours); use "
                         "--resample over, or fewer folds."
