@@ -3,6 +3,7 @@ from the trials' kept predictions by greedy selection on validation alone, its t
 report's three variants; the tuned rows are those of a run without it; bad input; no leak."""
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -134,7 +135,21 @@ def test_a_blend_pools_its_members_trials_on_each_fold(ensembled_run):
         assert row.tuning_seconds == pytest.approx(pool["seconds"].sum())
         seconds = sum(float(files[ordered[i]]["predict_seconds"]) for i in chosen.members)
         assert row.predict_seconds == pytest.approx(seconds)
-    assert "blend of logreg + rf" in (run_dir / "report.md").read_text()
+    # the members it pooled with the weight each got (a member never chosen weighs 0, and
+    # "trees and nets together" was said of a blend of rf and logreg)
+    said = re.search(
+        r"blend of logreg \+ rf \(weights, mean over folds: logreg ([\d.]+), rf ([\d.]+)\)",
+        (run_dir / "report.md").read_text(),
+    )
+    assert said is not None and float(said[1]) + float(said[2]) == pytest.approx(1, abs=0.011)
+    shares = {"logreg": [], "rf": []}
+    for row in blends.itertuples():
+        kept = json.loads(row.ensemble)
+        for name in shares:
+            pairs = zip(kept["members"], kept["weights"], strict=True)
+            shares[name].append(sum(w for m, w in pairs if m.startswith(f"{name}/")))
+    assert float(said[1]) == pytest.approx(np.mean(shares["logreg"]), abs=0.005)
+    assert "trees and nets" not in (run_dir / "report.md").read_text()
 
 
 def test_the_tuned_rows_and_trials_are_those_of_a_run_without_ensemble(ensembled_run, tmp_path):

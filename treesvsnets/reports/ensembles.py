@@ -126,9 +126,11 @@ def ensemble_curves(rows: pd.DataFrame, dataset: str) -> dict[str, pd.DataFrame]
 
 
 def blend_sentence(rows: pd.DataFrame, dataset: str, metric: str | None = None) -> str | None:
-    """Whether trees and nets complement each other on ``dataset``: the ``blend``'s score
+    """Whether the models a ``blend`` pooled on ``dataset`` complement each other: its score
     against the tuned+ensembled score of each estimator it pooled (means over folds), by the
-    run's ``metric``; None without a blend there."""
+    run's ``metric``, with the weight each got (a member never chosen weighs 0: the blend is
+    then the other alone); "trees and nets together" only where both a tree ensemble and a
+    net weigh. None without a blend there."""
     part = ensembled(rows[(rows["dataset"] == dataset) & (rows["status"] == "ok")])
     blends = part[part["estimator"] == BLEND]
     if blends.empty:
@@ -146,13 +148,33 @@ def blend_sentence(rows: pd.DataFrame, dataset: str, metric: str | None = None) 
     said = ", ".join(f"{name} {judged.show(value)}" for name, value in alone.items())
     if not alone:
         return f"blend ({judged.label} {judged.show(score)}) pooled {', '.join(members)}."
+    weights = _member_weights(blends, members)
+    weighed = ", ".join(f"{name} {weights[name]:.2f}" for name in members)
+    families = set(
+        part.loc[part["estimator"].isin([n for n in members if weights[n] > 0]), "family"]
+    )
+    both = {"ensemble", "deep"} <= families
     best = max(alone.values()) if judged.higher_is_better else min(alone.values())
-    outcome = (
-        "trees and nets together beat the better of them alone here"
-        if judged.better(score, best)
-        else "together they do not beat the better of them alone here"
-    )
+    if judged.better(score, best):
+        outcome = f"{'trees and nets' if both else 'its members'} together beat the better alone"
+    else:
+        outcome = "together they do not beat the better of them alone"
     return (
-        f"blend of {' + '.join(members)}: {judged.label} {judged.show(score)}, against each "
-        f"tuned+ensembled alone: {said}; {outcome}."
+        f"blend of {' + '.join(members)} (weights, mean over folds: {weighed}): {judged.label} "
+        f"{judged.show(score)}, against each tuned+ensembled alone: {said}; {outcome} here."
     )
+
+
+def _member_weights(blends: pd.DataFrame, members: list[str]) -> dict[str, float]:
+    """Each member's share of the blend's weights (its trials' summed), the mean over folds:
+    read from the rows' ``ensemble`` column (members ``"rf/3"``)."""
+    shares = {name: [] for name in members}
+    for text in blends["ensemble"]:
+        kept = json.loads(text) if isinstance(text, str) else {}
+        fold = dict.fromkeys(members, 0.0)
+        for member, weight in zip(kept.get("members", []), kept.get("weights", []), strict=False):
+            name = str(member).split("/")[0]
+            fold[name] = fold.get(name, 0.0) + float(weight)
+        for name in members:
+            shares[name].append(fold[name])
+    return {name: float(np.mean(values)) if values else 0.0 for name, values in shares.items()}
