@@ -9,7 +9,12 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 import treesvsnets
-from treesvsnets.reports.curves import pooled_probabilities, precision_recall, roc
+from treesvsnets.reports.curves import (
+    pooled_by_family,
+    pooled_probabilities,
+    precision_recall,
+    roc,
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +72,21 @@ def test_the_report_of_a_binary_run_draws_roc_and_precision_recall_in_both_forma
         assert caption in markdown and caption in page
     assert "One-vs-rest macro ROC curves" in markdown and "One-vs-rest macro ROC curves" in page
     assert markdown.count("![") == page.count("<img")
+
+
+def test_a_familys_best_without_probabilities_leaves_its_curve_to_the_next(curves_run):
+    """A model without predict_proba ranked first of its family (a plugin tied with logreg):
+    the family had no curve at all, though logreg has probabilities."""
+    import pandas as pd
+
+    rows = curves_run.rows[curves_run.rows["dataset"] == "breast_cancer"]
+    unscored = rows[rows["estimator"] == "logreg"].assign(estimator="noproba", predictions=None)
+    rows = pd.concat([rows, unscored], ignore_index=True)
+    assert pooled_probabilities(rows, "noproba") is None
+    ranked = pd.Series({"linear": ["noproba", "logreg"], "ensemble": ["rf"]})
+    pooled = pooled_by_family(rows, ranked)
+    assert list(pooled) == ["logreg (best linear with probabilities)", "rf (best ensemble)"]
+    np.testing.assert_array_equal(
+        pooled["logreg (best linear with probabilities)"][1],
+        pooled_probabilities(rows, "logreg")[1],
+    )

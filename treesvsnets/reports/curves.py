@@ -136,22 +136,34 @@ def precision_recall_figure(curves: dict[str, Curve], dataset: str, prevalence: 
     return fig
 
 
+def pooled_by_family(rows: pd.DataFrame, ranked_by_family: pd.Series) -> dict[str, tuple]:
+    """Per family, the out-of-fold probabilities of its best estimator that has them
+    (:func:`pooled_probabilities`), labelled ``"rf (best ensemble)"``: a family's best without
+    them (a plugin tied with logreg) leaves its place to the next, ``"logreg (best linear with
+    probabilities)"`` (the family had no curve at all)."""
+    pooled = {}
+    for family, ranked in ranked_by_family.items():
+        for place, estimator in enumerate(ranked):
+            if (found := pooled_probabilities(rows, estimator)) is not None:
+                best = f"best {family}" + (" with probabilities" if place else "")
+                pooled[f"{estimator} ({best})"] = found
+                break
+    return pooled
+
+
 def curve_figures(
     rows: pd.DataFrame,
-    best_of_family: pd.Series,
+    ranked_by_family: pd.Series,
     dataset: str,
     judged: str,
     run_dir: Path,
     key: str,
 ) -> list[Figure]:
     """The ROC figure (binary or one-vs-rest macro) and, for two classes, the precision-recall
-    figure of the best estimator of each family (``best_of_family``: family -> estimator, by
-    the ``judged`` score), from its out-of-fold probabilities; none for estimators without."""
-    pooled = {
-        f"{best} (best {family})": found
-        for family, best in best_of_family.items()
-        if (found := pooled_probabilities(rows, best)) is not None
-    }
+    figure of the best estimator of each family with probabilities (``ranked_by_family``:
+    family -> its estimators, best first by the ``judged`` score), from its out-of-fold
+    probabilities (:func:`pooled_by_family`)."""
+    pooled = pooled_by_family(rows, ranked_by_family)
     rocs = {name: curve for name, (y, p) in pooled.items() if (curve := roc(y, p)) is not None}
     if not rocs:
         return []

@@ -193,7 +193,8 @@ def _figures(
                 ),
             )
         )
-    return figures + curve_figures(rows, best_of_family, dataset, metric.label, run_dir, key)
+    ranked_by_family = learned.groupby("family", sort=False)["estimator"].agg(list)
+    return figures + curve_figures(rows, ranked_by_family, dataset, metric.label, run_dir, key)
 
 
 def dataset_section(
