@@ -11,6 +11,8 @@ from tests.helpers.estimators import (
     ProbaDummy,
     RaisingEstimator,
     ShortPredict,
+    ShortProba,
+    TextProba,
     ThreadRecordingEstimator,
     TooFewProbaColumns,
     UnknownLabel,
@@ -61,6 +63,15 @@ def test_a_raising_estimator_becomes_an_error_row(register_spec, wine, wine_plan
             "ValueError: predict_proba returned an array of shape ({n}, 2): expected one column "
             "per class the model knows (3, its classes_).",
         ),
+        (  # numpy's 'operands could not be broadcast together with shapes (73,) (75,)'
+            ShortProba,
+            "ValueError: predict_proba returned {short2} rows of probabilities for {n} rows: "
+            "expected one per row.",
+        ),
+        (  # numpy's "ufunc 'minimum' did not contain a loop with signature matching types"
+            TextProba,
+            "ValueError: predict_proba returned values that are not numbers ('0.3",
+        ),
         (
             UnknownLabel,
             "ValueError: predict returned labels that are no class of the dataset (7; the "
@@ -81,7 +92,7 @@ def test_predictions_that_are_not_labels_or_probabilities_are_an_error_row(
     row = _run(register_spec("invalid", estimator), wine, wine_plan).row
     n = len(wine_plan.folds[0].test)
     assert row["status"] == "error"
-    assert row["error"] == error.format(n=n, short=n - 3)
+    assert row["error"].startswith(error.format(n=n, short=n - 3, short2=n - 2))
     assert row["accuracy"] is None and row["log_loss"] is None
 
 

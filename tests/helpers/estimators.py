@@ -203,6 +203,20 @@ class TooFewProbaColumns(ProbaDummy):
         return super().predict_proba(X)[:, :-1]
 
 
+class ShortProba(ProbaDummy):
+    """Two rows of probabilities fewer than the rows predicted."""
+
+    def predict_proba(self, X):
+        return super().predict_proba(X)[:-2]
+
+
+class TextProba(ProbaDummy):
+    """Probabilities written as text."""
+
+    def predict_proba(self, X):
+        return super().predict_proba(X).astype(str)
+
+
 class UnknownLabel(DummyEstimator):
     """Predicts a label no class of the dataset has."""
 

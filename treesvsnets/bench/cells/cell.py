@@ -168,7 +168,7 @@ def _predict_and_score(
     if has_proba:
         if proba is None:
             raw = estimator.predict_proba(X_ready)
-            proba = align_proba(raw, estimator.classes_, dataset.n_classes)
+            proba = align_proba(raw, estimator.classes_, dataset.n_classes, len(y_pred))
             proba = probabilities_agreeing(proba, y_pred)
         _check_finite(proba, "predicted probabilities", measurement)
     measurement.record(**score(y_test, y_pred, proba, dataset.n_classes))

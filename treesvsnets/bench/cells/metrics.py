@@ -21,13 +21,16 @@ import numpy as np
 PROBABILITY_SUM_TOLERANCE = 1e-4
 
 
-def align_proba(proba: np.ndarray, model_classes: np.ndarray, n_classes: int) -> np.ndarray:
+def align_proba(
+    proba: np.ndarray, model_classes: np.ndarray, n_classes: int, n_rows: int | None = None
+) -> np.ndarray:
     """Put the model's probability columns under the dataset's class codes, once they are
-    checked to be probabilities (:func:`check_probabilities`).
+    checked to be probabilities (:func:`check_probabilities`), one row per row predicted
+    (``n_rows``, where known).
 
     A model only knows the classes it saw while fitting; the missing columns are 0.
     """
-    proba = check_probabilities(proba, len(model_classes))
+    proba = check_probabilities(proba, len(model_classes), n_rows)
     codes = np.asarray(model_classes)
     if len(np.unique(codes)) != len(codes):
         raise ValueError(
@@ -44,17 +47,26 @@ def align_proba(proba: np.ndarray, model_classes: np.ndarray, n_classes: int) ->
     return full
 
 
-def check_probabilities(proba: Any, n_classes: int) -> np.ndarray:
+def check_probabilities(proba: Any, n_classes: int, n_rows: int | None = None) -> np.ndarray:
     """``predict_proba``'s output as an array, refused with one sentence where it is not one
-    row of probabilities per class the model knows: the wrong shape, values outside [0, 1],
-    or a row that does not sum to 1 (its log loss and curves would be scored as if it did).
-    Rows with NaN or infinite values are left for the caller, who says why they occur."""
+    row of probabilities per class the model knows (and per row predicted, ``n_rows``): the
+    wrong shape, values that are no numbers or outside [0, 1], or a row that does not sum to
+    1 (its log loss and curves would be scored as if it did). Rows with NaN or infinite
+    values are left for the caller, who says why they occur."""
     proba = np.asarray(proba)
     if proba.ndim != 2 or proba.shape[1] != n_classes:
         raise ValueError(
             f"predict_proba returned an array of shape {proba.shape}: expected one column per "
             f"class the model knows ({n_classes}, its classes_)."
         )
+    if n_rows is not None and proba.shape[0] != n_rows:
+        raise ValueError(
+            f"predict_proba returned {proba.shape[0]} rows of probabilities for {n_rows} rows: "
+            "expected one per row."
+        )
+    if proba.dtype.kind not in "biuf":
+        shown = ", ".join(map(repr, list(dict.fromkeys(proba.ravel().tolist()))[:3]))
+        raise ValueError(f"predict_proba returned values that are not numbers ({shown}).")
     # the rounding of the model's own float type is no fault: float16 rows sum to 0.9995
     slack = PROBABILITY_SUM_TOLERANCE
     if proba.dtype.kind == "f":
@@ -120,13 +132,13 @@ def predict_and_proba(
     return; else ``predict``, then ``predict_proba``."""
     if argmax and proba:
         raw = np.asarray(estimator.predict_proba(X))
-        aligned = align_proba(raw, estimator.classes_, n_classes)  # checked there
+        aligned = align_proba(raw, estimator.classes_, n_classes, _n_rows(X))  # checked there
         labels = np.asarray(estimator.classes_).take(np.argmax(raw, axis=1), axis=0)
         return labels, aligned
     labels = check_labels(estimator.predict(X), _n_rows(X), n_classes)
     if not proba:
         return labels, None
-    aligned = align_proba(estimator.predict_proba(X), estimator.classes_, n_classes)
+    aligned = align_proba(estimator.predict_proba(X), estimator.classes_, n_classes, _n_rows(X))
     return labels, probabilities_agreeing(aligned, labels)
 
 
