@@ -44,3 +44,38 @@ def test_an_unknown_architecture_names_every_declared_one():
     params = TorchClassifier("rnn").get_params(deep=False)
     with pytest.raises(ConfigError, match="architecture must be one of dense, cnn, cnn1d, resnet"):
         build_module(params, ModuleData(n_features=4, n_outputs=2))
+
+
+def _wide(n_features, n_classes, image_shape=None):
+    return torch.nn.Linear(n_features, n_classes + 2)  # two outputs too many
+
+
+def _text(n_features, n_classes, image_shape=None):
+    return "a module"
+
+
+def _right(n_features, n_classes, image_shape=None):
+    return torch.nn.Sequential(torch.nn.Linear(n_features, 8), torch.nn.Dropout(0.5),
+                               torch.nn.BatchNorm1d(8), torch.nn.Linear(8, n_classes))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("factory", "said"),
+    [
+        # the loss failed: 'IndexError: index 3 is out of bounds for axis 0 with size 3'
+        (_wide, "the module of factory _wide gives an output of shape (2, 5) for 2 rows: it "
+                "must give (rows, n_classes) = (2, 3) (n_classes is 1 for regression)."),
+        # "AttributeError: 'str' object has no attribute 'to'"
+        (_text, "the module factory _text returned str, not a torch.nn.Module."),
+    ],
+)  # fmt: skip
+def test_a_users_module_factory_that_builds_no_fitting_module_is_one_sentence(factory, said):
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ConfigError) as caught:
+        TorchClassifier(architecture=factory, epochs=1, random_state=0).fit(X, y)
+    assert str(caught.value) == said
+    # a right one (dropout and batch statistics aside while it is checked) trains as before
+    net = TorchClassifier(architecture=_right, epochs=2, random_state=0).fit(X, y)
+    assert net.predict(X).shape == (150,)

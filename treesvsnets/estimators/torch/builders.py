@@ -237,9 +237,10 @@ def build_module(params: Mapping[str, Any], data: ModuleData) -> nn.Module:
     check_module_settings(params)
     architecture = params["architecture"]
     if callable(architecture):
-        return architecture(
+        module = architecture(
             n_features=data.n_features, n_classes=data.n_outputs, image_shape=params["image_shape"]
         )
+        return checked_module(module, architecture, data)
     declared = _declared(architecture)
     if declared is None:
         raise ConfigError(
@@ -247,6 +248,35 @@ def build_module(params: Mapping[str, Any], data: ModuleData) -> nn.Module:
             f"got {architecture!r}."
         )
     return declared.build(data, declared.settings(params))
+
+
+def checked_module(module: Any, factory: Any, data: ModuleData) -> nn.Module:
+    """A user's module factory's module, refused in one sentence where it is no
+    ``torch.nn.Module`` or where two rows of zeros do not come out as one row of
+    ``data.n_outputs`` numbers each (the loss then failed with an IndexError naming
+    neither); the forward runs in eval mode (no dropout, no batch statistics), without
+    gradients."""
+    import torch
+
+    name = getattr(factory, "__name__", repr(factory))
+    if not isinstance(module, nn.Module):
+        raise ConfigError(
+            f"the module factory {name} returned {type(module).__name__}, not a torch.nn.Module."
+        )
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            out = module(torch.zeros((2, data.n_features), dtype=torch.float32))
+    finally:
+        module.train(was_training)
+    shape = tuple(getattr(out, "shape", ()))
+    if len(shape) != 2 or shape != (2, data.n_outputs):
+        raise ConfigError(
+            f"the module of factory {name} gives an output of shape {shape} for 2 rows: it must "
+            f"give (rows, n_classes) = (2, {data.n_outputs}) (n_classes is 1 for regression)."
+        )
+    return module
 
 
 __all__ = [
