@@ -194,6 +194,16 @@ def test_a_bad_plugin_is_named_and_the_builtins_keep_working(plugin, message):
             'register("p", family="other", threads_param="n_job")(E)',
             "does not take; its parameters are: penalty, C, l1_ratio, dual, tol, fit_intercept,",
         ),
+        (  # every cell failed: "TypeError: ... got an unexpected keyword argument 'device'"
+            'register("p", family="other", capabilities={"uses_gpu"})(E)',
+            "estimator 'p' declares uses_gpu (a cell passes it device=), which "
+            "LogisticRegression does not take or have; drop the capability or give it that.",
+        ),
+        (  # every cell failed, and the run exited 1 where it should have been refused
+            'register("p", family="other", capabilities={"fold_parallel", "early_stopping"})(E)',
+            "estimator 'p' declares early_stopping (a cell calls fit(X, y, validation_data=...)); "
+            "fold_parallel (a fit_together(estimators, data) classmethod), which",
+        ),
         (  # every trial failed on it, and only under --tune
             'register("p", family="other", space={"CC": {"float": [0.1, 10.0]}})(E)',
             "estimator 'p' has space 'CC', which LogisticRegression does not take",

@@ -13,6 +13,7 @@ import treesvsnets
 from tests.helpers.cli import cli
 from tests.helpers.devices import requires_cuda
 from tests.helpers.estimators import HangingTogether, ProbaDummy
+from treesvsnets.errors import ConfigError
 
 pytest.importorskip("torch")
 
@@ -149,7 +150,21 @@ def test_cli_flag_groups_the_folds_and_the_manifest_records_it(tmp_path):
 def test_a_capability_without_fit_together_fails_its_rows_with_one_sentence(
     tmp_path, register_spec
 ):
-    register_spec("claims_together", ProbaDummy, capabilities={"fold_parallel"})
+    """A class that declares fold_parallel without fit_together is refused as it registers
+    (every cell failed on it, and the run exited 1); a factory function, whose class is known
+    only once it builds, fails its rows with one sentence."""
+    with pytest.raises(ConfigError) as caught:
+        register_spec("claims_together", ProbaDummy, capabilities={"fold_parallel"})
+    assert str(caught.value) == (
+        "estimator 'claims_together' declares fold_parallel (a fit_together(estimators, data) "
+        "classmethod), which ProbaDummy does not take or have; drop the capability or give it "
+        "that."
+    )
+
+    def claims_together(random_state=None):
+        return ProbaDummy(random_state=random_state)
+
+    register_spec("claims_together", claims_together, capabilities={"fold_parallel"})
     rows = treesvsnets.run(
         baseline=False,
         datasets=["wine"],

@@ -8,9 +8,10 @@ class ImagesOnly(ClassifierMixin, BaseEstimator):
     """A classifier of 8x8 images: it refuses any other width, so it must be checked on
     images, which only its declaration says."""
 
-    def __init__(self, C=1.0, random_state=None):
+    def __init__(self, C=1.0, random_state=None, image_shape=None):
         self.C = C
         self.random_state = random_state
+        self.image_shape = image_shape  # what a cell passes an estimator that needs images
 
     def __treesvsnets_capabilities__(self):
         return {"predict_proba", "needs_images"}

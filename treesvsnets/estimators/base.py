@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from treesvsnets.errors import ConfigError, did_you_mean
-from treesvsnets.estimators.capabilities import checked
+from treesvsnets.estimators.capabilities import check_can_act_on, checked
 from treesvsnets.estimators.space import SearchSpace, parse_space
 from treesvsnets.tasks import CLASSIFICATION, REGRESSION, TASKS
 
@@ -111,6 +111,7 @@ class EstimatorSpec:
         object.__setattr__(
             self, "capabilities", checked(self.capabilities, f"estimator {self.name!r}")
         )
+        check_can_act_on(self.factory, self.capabilities, f"estimator {self.name!r}")
         object.__setattr__(self, "default_params", dict(self.default_params))
         # a malformed search space is refused here, when the estimator is declared
         parse_space(self.space, f"the search space of estimator {self.name!r}")

@@ -35,6 +35,48 @@ CAPABILITIES = (
 DECLARATION = "__treesvsnets_capabilities__"
 
 
+#: the parameter a cell passes an estimator for each capability that needs one
+PARAMETERS = {
+    "needs_images": "image_shape",
+    "needs_sequences": "sequence_shape",
+    "native_categorical": "n_categorical",
+    "uses_gpu": "device",
+}
+
+
+def check_can_act_on(factory: Any, capabilities: frozenset[str], owner: str) -> None:
+    """Refuse, in one sentence naming the capability, one that ``factory`` cannot act on:
+    a parameter a cell passes for it that its signature does not take (one taking
+    ``**kwargs`` takes any), for a class ``early_stopping`` without ``fit(...,
+    validation_data=)`` or ``fold_parallel`` without a ``fit_together`` classmethod (every
+    cell failed on it, with a TypeError naming a parameter, not the capability)."""
+    from treesvsnets.errors import ConfigError
+
+    def takes(function: Any, name: str) -> bool:
+        try:
+            parameters = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):
+            return True  # nothing to read: the cell will tell
+        return any(p.name == name or p.kind is p.VAR_KEYWORD for p in parameters)
+
+    label = getattr(factory, "__name__", type(factory).__name__)
+    lacking = [
+        f"{capability} (a cell passes it {parameter}=)"
+        for capability, parameter in PARAMETERS.items()
+        if capability in capabilities and not takes(factory, parameter)
+    ]
+    if isinstance(factory, type):
+        if "early_stopping" in capabilities and not takes(factory.fit, "validation_data"):
+            lacking.append("early_stopping (a cell calls fit(X, y, validation_data=...))")
+        if "fold_parallel" in capabilities and not callable(getattr(factory, "fit_together", None)):
+            lacking.append("fold_parallel (a fit_together(estimators, data) classmethod)")
+    if lacking:
+        raise ConfigError(
+            f"{owner} declares {'; '.join(lacking)}, which {label} does not take or have; "
+            "drop the capability or give it that."
+        )
+
+
 def declares_capabilities(factory: Any) -> bool:
     """Whether ``factory`` (a class, or an instance) declares its own capabilities."""
     return callable(getattr(factory, DECLARATION, None))
