@@ -7,6 +7,7 @@ only where xgboost is wanted (the module imports it)."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,16 @@ class LabelledXGBClassifier(XGBClassifier):
     @property
     def classes_(self) -> np.ndarray:
         labels = getattr(self, "_labels", None)
-        return XGBClassifier.classes_.fget(self) if labels is None else labels
+        if labels is not None:
+            return labels
+        own = inspect.getattr_static(XGBClassifier, "classes_", None)
+        if isinstance(own, property):  # XGBoost's, from its number of classes
+            return own.fget(self)
+        return self.__dict__["_xgboost_classes"]  # set by its fit (another version's way)
+
+    @classes_.setter
+    def classes_(self, value: np.ndarray) -> None:
+        self.__dict__["_xgboost_classes"] = value
 
     def predict(self, X: Any, **kwargs: Any) -> Any:
         codes = super().predict(X, **kwargs)
