@@ -247,6 +247,24 @@ def test_a_sheet_with_a_title_above_its_header_is_refused_saying_so(tmp_path):
         load_table(path)
 
 
+def test_a_sheet_whose_table_starts_at_b3_is_read_from_there(tmp_path):
+    """Blank rows above the header and a blank column left of it (a table placed at B3): it
+    was refused as having 'a title above the header'. A row label left of the header, in
+    the table's own column, stays a column."""
+    pytest.importorskip("openpyxl")
+    plain = load_table(write_table(_european(), tmp_path / "plain.csv"))
+    path = tmp_path / "placed.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        _european().to_excel(writer, index=False, startrow=2, startcol=1)
+    _same_table(load_table(path), plain)
+    labelled = tmp_path / "labelled.xlsx"
+    frame = _european()
+    with pd.ExcelWriter(labelled) as writer:  # its header cell blank, its labels a region's
+        regions = (["north", "south"] * len(frame))[: len(frame)]
+        frame.set_axis(regions).to_excel(writer, index=True, startrow=2, startcol=0)
+    assert load_table(labelled).X.shape[1] == plain.X.shape[1] + 1  # the row labels' column
+
+
 def test_a_first_row_with_an_unquoted_separator_is_refused_as_any_other_row_is(tmp_path):
     """'late, rescheduled' unquoted in the first data row: pandas took the first column for
     row names and shifted every column by one, and the run went on with 8 of 400 rows (the

@@ -58,7 +58,9 @@ def first_sheet_only(path: Path) -> str:
 
 
 def read_excel(path: Path) -> Any:
-    """The first sheet of an .xlsx workbook, through openpyxl (the ``excel`` extra)."""
+    """The first sheet of an .xlsx workbook, through openpyxl (the ``excel`` extra), from its
+    first filled row and column: a table placed at B3, below blank rows and right of a blank
+    column, was refused as having 'a title above the header'."""
     import pandas as pd
 
     if importlib.util.find_spec("openpyxl") is None:
@@ -66,12 +68,28 @@ def read_excel(path: Path) -> Any:
             f"data file {str(path)!r} is an Excel workbook, which needs openpyxl: "
             "pip install 'treesvsnets[excel]' (or save the sheet as CSV)."
         )
-    header = pd.read_excel(path, sheet_name=0, engine="openpyxl", header=None, nrows=1)
-    names = [] if header.empty else header.iloc[0].dropna()
+    top = pd.read_excel(path, sheet_name=0, engine="openpyxl", header=None, nrows=HEAD_ROWS)
+    filled = top.notna().to_numpy()
+    row = int(filled.any(axis=1).argmax()) if filled.any() else 0  # a table placed at B3
+    column = int(filled[row].argmax()) if filled.any() else 0
+    if filled[:, :column].any():  # a filled cell left of the header's first: the table's own
+        column = 0
+    names = [] if top.empty else top.iloc[row, column:].dropna()
     refuse_repeated([str(name).strip() for name in names], path)  # pandas: 'width', 'width.1'
     return pd.read_excel(
-        path, sheet_name=0, engine="openpyxl", keep_default_na=False, na_values=[""]
+        path,
+        sheet_name=0,
+        engine="openpyxl",
+        keep_default_na=False,
+        na_values=[""],
+        skiprows=row,
+        usecols=list(range(column, top.shape[1])) if column else None,
     )
+
+
+#: the rows a workbook's first sheet is searched for its header row: a table placed lower
+#: (a title, notes and blank rows above it) is refused as having a title above its header
+HEAD_ROWS = 50
 
 
 #: the first bytes of the binary formats a table is saved in, and what each is
