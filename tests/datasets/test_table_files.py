@@ -536,6 +536,13 @@ def test_a_workbook_whose_first_sheet_is_notes_names_its_sheets(tmp_path):
         _european().to_excel(writer, sheet_name="data", index=False)
     with pytest.raises(DatasetError, match=r"first sheet, 'README'; its sheets: 'README', 'data'"):
         load_table(path)
+    # a workbook of one empty sheet was told to put the table's sheet first too
+    pd.DataFrame().to_excel(tmp_path / "empty.xlsx")
+    with pytest.raises(DatasetError) as caught:
+        load_table(tmp_path / "empty.xlsx")
+    assert str(caught.value).endswith(
+        "(its only sheet, 'Sheet1', holds no table of two columns or more)."
+    )
 
 
 def test_an_xlsx_workbook_without_openpyxl_is_one_sentence_naming_the_extra(tmp_path, monkeypatch):

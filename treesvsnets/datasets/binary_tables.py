@@ -50,7 +50,9 @@ def first_sheet_only(path: Path) -> str:
 
     with pd.ExcelFile(path, engine="openpyxl") as book:
         names = [str(name) for name in book.sheet_names]
-    others = f"; its sheets: {', '.join(repr(n) for n in names)}" if len(names) > 1 else ""
+    if len(names) == 1:  # no other sheet to put first (an empty workbook)
+        return f"its only sheet, {names[0]!r}, holds no table of two columns or more"
+    others = f"; its sheets: {', '.join(repr(n) for n in names)}"
     return (
         f"the table is read from the workbook's first sheet, {names[0]!r}{others}: put the "
         "table's sheet first, or save it as CSV"
