@@ -90,6 +90,15 @@ def test_a_file_whose_name_lies_about_its_format_is_one_sentence_and_exit_2(tmp_
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"treesvsnets: error: data file '{tmp_path / 'table.xlsx'}'")
+    # a Parquet file naming a column twice (pyarrow: 'Multiple matches for FieldRef.Name(x)')
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = [pa.array([1, 2, 3]), pa.array([4, 5, 6]), pa.array(["a", "b", "a"])]
+    pq.write_table(pa.table(columns, names=["x", "x", "y"]), tmp_path / "twice.parquet")
+    with pytest.raises(DatasetError) as caught:
+        load_table(tmp_path / "twice.parquet")
+    assert str(caught.value).endswith("has repeated column names: ['x'].")
     # the other way round: a binary file named as text (pandas: 'new-line character seen in
     # unquoted field - do you need to open the file in universal-newline mode?')
     frame = _european()

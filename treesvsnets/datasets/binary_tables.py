@@ -13,6 +13,17 @@ from treesvsnets.datasets.table_headers import refuse_repeated
 from treesvsnets.errors import DatasetError
 
 
+def read_parquet(path: Path) -> Any:
+    """A Parquet table, its column names checked first (repeated names gave pyarrow's
+    'Multiple matches for FieldRef.Name(x)'), its stored index a column
+    (:func:`named_index_as_column`)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    refuse_repeated([str(name).strip() for name in pq.read_schema(path).names], path)
+    return named_index_as_column(pd.read_parquet(path))
+
+
 def named_index_as_column(frame: Any) -> Any:
     """A frame whose index pandas rebuilt from the file's metadata (a date index, saved by
     ``to_parquet``) with that index as its first columns, as the file's schema lists them: an

@@ -33,9 +33,9 @@ from typing import Any
 
 from treesvsnets.datasets.binary_tables import (
     first_sheet_only,
-    named_index_as_column,
     read_arrow,
     read_excel,
+    read_parquet,
     refuse_binary_as_text,
 )
 from treesvsnets.datasets.names import COMPRESSIONS, table_suffixes
@@ -104,7 +104,6 @@ _UNREADABLE = _unreadable()
 def read_table(path: str | Path, sep: str | None = None, decimal: str | None = None) -> Any:
     """The file as a DataFrame; a missing, unknown or unreadable file is one clear sentence.
     ``sep`` and ``decimal`` (a text file's) replace the detected ones."""
-    import pandas as pd
 
     path = Path(path)
     suffix, compression = table_suffixes(path.name)
@@ -120,7 +119,7 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
     read_with: dict[str, str] = {}
     try:
         if suffix in (".parquet", ".pq"):
-            frame = named_index_as_column(pd.read_parquet(path))
+            frame = read_parquet(path)
         elif suffix in (".feather", ".arrow"):
             frame = read_arrow(path)
         elif suffix == ".xlsx":
