@@ -104,7 +104,6 @@ _UNREADABLE = _unreadable()
 def read_table(path: str | Path, sep: str | None = None, decimal: str | None = None) -> Any:
     """The file as a DataFrame; a missing, unknown or unreadable file is one clear sentence.
     ``sep`` and ``decimal`` (a text file's) replace the detected ones."""
-
     path = Path(path)
     suffix, compression = table_suffixes(path.name)
     if not path.is_file():
