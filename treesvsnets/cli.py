@@ -136,9 +136,11 @@ def _nothing_measured(rows: Any) -> str | None:
     """The sentence for a run in which no estimator but the baseline has a cell that
     succeeded (its rows and report are kept; the exit code says it answered nothing), else
     None."""
+    from treesvsnets.estimators.base import BASELINE_FAMILY
+
     if rows is None or rows.empty:
         return None
-    asked = rows[rows["family"] != "baseline"]
+    asked = rows[rows["family"] != BASELINE_FAMILY]
     if asked.empty:  # the baseline alone was asked for (-e dummy)
         asked = rows
     if (asked["status"] == "ok").any():
