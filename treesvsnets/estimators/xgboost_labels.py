@@ -17,15 +17,19 @@ from xgboost import XGBClassifier
 class LabelledXGBClassifier(XGBClassifier):
     """``XGBClassifier`` that takes and gives back any labels (see the module's docstring)."""
 
-    def fit(self, X: Any, y: Any, **kwargs: Any) -> LabelledXGBClassifier:
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any
+    ) -> LabelledXGBClassifier:  # sample_weight named: the harness weighs classes through it
         from sklearn.preprocessing import LabelEncoder
 
+        if sample_weight is not None and not np.any(np.asarray(sample_weight)):
+            raise ValueError("sample_weight is zero for every row: there is nothing to fit.")
         self._labels = None  # XGBoost's own classes_ (0..k-1) while it fits
         if np.asarray(y).ndim != 1:  # several labels per row (0/1 columns): as XGBoost takes them
-            super().fit(X, y, **kwargs)
+            super().fit(X, y, sample_weight=sample_weight, **kwargs)
             return self
         encoder = LabelEncoder().fit(np.asarray(y))
-        super().fit(X, encoder.transform(np.asarray(y)), **kwargs)
+        super().fit(X, encoder.transform(np.asarray(y)), sample_weight=sample_weight, **kwargs)
         self._labels = encoder.classes_
         return self
 
