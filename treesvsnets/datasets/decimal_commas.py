@@ -35,7 +35,7 @@ def written_with_commas(values: Any) -> bool:
     """Whether a text column writes its numbers with a decimal comma beyond doubt, whatever
     the file's other columns do: most of its first thousand values have a point's groups
     before a comma's decimals ('€1.133,98'), none a comma's groups before a point's."""
-    if values.dtype.kind not in "OUT" and not str(values.dtype).startswith("str"):
+    if not _is_text(values):
         return False
     head = values.iloc[:1000].dropna().astype(str)
     european = head.str.contains(r"\d\.\d{3},\d", regex=True)
@@ -45,7 +45,15 @@ def written_with_commas(values: Any) -> bool:
 
 def _decimal_points(features: Any) -> bool:
     """Whether a column of ``features`` holds a number with a decimal point: read as one (a
-    fraction in a float column), or written so in text (in its first thousand values)."""
+    fraction in a float column), or written so in text (in its first thousand values; a
+    '1.133,98' is a comma's)."""
+    return _written(features, r"\d\.\d", unless=r"\d\.\d{3},\d")
+
+
+def _written(features: Any, pattern: str, unless: str | None = None) -> bool:
+    """Whether a column of ``features`` holds a fraction the file's decimal mark read (a float
+    column's), or, in text, a value among its first thousand matching ``pattern`` (and not
+    ``unless``)."""
     import numpy as np
 
     for column in features.columns:
@@ -53,13 +61,18 @@ def _decimal_points(features: Any) -> bool:
         if values.dtype.kind == "f":
             if bool((np.modf(values.dropna().to_numpy())[0] != 0).any()):
                 return True
-        elif values.dtype.kind in "OUT" or str(values.dtype).startswith("str"):
+        elif _is_text(values):
             head = values.iloc[:1000].dropna().astype(str)
-            points = head.str.contains(r"\d\.\d", regex=True)
-            points &= ~head.str.contains(r"\d\.\d{3},\d", regex=True)  # '1.133,98': a comma's
-            if bool(points.any()):
+            found = head.str.contains(pattern, regex=True)
+            if unless is not None:
+                found &= ~head.str.contains(unless, regex=True)
+            if bool(found.any()):
                 return True
     return False
+
+
+def _is_text(values: Any) -> bool:
+    return values.dtype.kind in "OUT" or str(values.dtype).startswith("str")
 
 
 def comma_guessed(features: Any, read_with: dict[str, str], options: Any) -> str | None:
@@ -67,29 +80,16 @@ def comma_guessed(features: Any, read_with: dict[str, str], options: Any) -> str
     column writes one ('2,2': a fraction the comma read, or in text among its first thousand
     values), ``"unwitnessed"`` when only the semicolon and numbers such as '86.478' chose it;
     None when the user gave the mark or it is a point."""
-    import numpy as np
-
     if read_with.get("decimal", ".") != "," or options.decimal is not None:
         return None
-    for column in features.columns:
-        values = features[column]
-        if values.dtype.kind == "f":
-            if bool((np.modf(values.dropna().to_numpy())[0] != 0).any()):
-                return "witnessed"
-        elif values.dtype.kind in "OUT" or str(values.dtype).startswith("str"):
-            head = values.iloc[:1000].dropna().astype(str)
-            if bool(head.str.contains(r"\d,\d", regex=True).any()):
-                return "witnessed"
-    return "unwitnessed"
+    return "witnessed" if _written(features, r"\d,\d") else "unwitnessed"
 
 
 def written_with_points(values: Any, reading: Any, guessed: str | None) -> bool:
     """Whether a text column of a file read with a decimal comma the user did not give
     (``guessed``: :func:`comma_guessed`) writes its numbers with decimal points (see the
     module's docstring); ``reading``: how the comma read it."""
-    if guessed is None:
-        return False
-    if values.dtype.kind not in "OUT" and not str(values.dtype).startswith("str"):
+    if guessed is None or not _is_text(values):
         return False
     present = values.dropna().astype(str).str.strip()
     present = present[present != ""]
