@@ -119,12 +119,10 @@ _MAGIC = (
 )
 
 
-def refuse_binary_as_text(path: Path) -> None:
-    """Refuse a file named as text whose first bytes say it is a binary format, naming it
-    (pandas said 'new-line character seen in unquoted field - do you need to open the file
-    in universal-newline mode?')."""
-    with open(path, "rb") as handle:
-        start = handle.read(16)
+def refuse_binary_as_text(start: bytes, path: Path) -> None:
+    """Refuse a file named as text whose first bytes (``start``) say it is a binary format,
+    naming it (pandas said 'new-line character seen in unquoted field - do you need to open
+    the file in universal-newline mode?')."""
     for magic, what in _MAGIC:
         if start.startswith(magic):
             raise DatasetError(f"data file {str(path)!r} is not text: it is {what}.")

@@ -124,8 +124,6 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
         elif suffix == ".xlsx":
             frame = read_excel(path)
         else:
-            if compression is None:
-                refuse_binary_as_text(path)
             frame, read_with = _read_text(path, suffix, compression, sep, decimal)
     except DatasetError:
         raise
@@ -340,6 +338,8 @@ def _head(path: Path, compression: str | None) -> tuple[str, bool, str]:
         opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(kind or "", open)
         with opener(path, "rb") as file:
             raw, complete = _read_head(file)
+        if kind is None:  # a plain file's first bytes: a binary format's, named as text?
+            refuse_binary_as_text(raw, path)
     encoding = _encoding(raw, complete)
     return raw.decode(encoding, errors="ignore"), complete, encoding
 
