@@ -14,6 +14,7 @@ import pandas as pd
 
 from treesvsnets.datasets.text_values import (
     CENSORED,
+    CENSORED_STARTS,
     date_formats,
     parse_clock,
     parse_dates,
@@ -109,7 +110,7 @@ def parsed_text(
     if reading.note == UNIT_NOTE:
         reading.note += f": {unit_of(text)}"
     if reading.note == NUMBERS_NOTE:  # '<0.35' among the numbers: said, with how many
-        censored = text.str.startswith(("<", ">", "≤", "≥")).fillna(False) & parsed.notna()
+        censored = text.str.startswith(CENSORED_STARTS).fillna(False) & parsed.notna()
         if censored.any():  # the pattern on those alone: extracting it from every value is slow
             censored[censored] = text[censored].str.contains(CENSORED).fillna(False)
         if censored.any():

@@ -42,6 +42,8 @@ _NEGATIVE = re.compile(r"^\((.*)\)$")  # accounting negatives: (1,234.50)
 _TRAILING_MINUS = re.compile(r"[\d.,'\u00a0\u202f ]*\d-")  # an ERP's negatives: 1,234.50-
 #: a value censored at a limit: below a detection limit ('<0.35'), above a range's ('>100')
 CENSORED = re.compile(r"^(<=?|≤|>=?|≥)\s*(?=[-+\d.$€£(])")
+#: the first characters of every value :data:`CENSORED` matches: a cheap test of a column
+CENSORED_STARTS = ("<", ">", "≤", "≥")
 
 
 def sample_of(text: pd.Series, seed: int = 0) -> pd.Series | None:
