@@ -65,8 +65,9 @@ def check_probabilities(proba: Any, n_classes: int, n_rows: int | None = None) -
             "expected one per row."
         )
     if proba.dtype.kind not in "biuf":
-        shown = ", ".join(map(repr, list(dict.fromkeys(proba.ravel().tolist()))[:3]))
-        raise ValueError(f"predict_proba returned values that are not numbers ({shown}).")
+        raise ValueError(
+            f"predict_proba returned values that are not numbers ({_first_values(proba)})."
+        )
     # the rounding of the model's own float type is no fault: float16 rows sum to 0.9995
     slack = PROBABILITY_SUM_TOLERANCE
     if proba.dtype.kind == "f":
@@ -93,6 +94,11 @@ def _n_rows(X: Any) -> int:
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
+def _first_values(values: np.ndarray) -> str:
+    """The first three distinct values of ``values``, as a refusal quotes them."""
+    return ", ".join(map(repr, list(dict.fromkeys(values.ravel().tolist()))[:3]))
+
+
 def check_labels(labels: Any, n_rows: int, n_classes: int) -> np.ndarray:
     """``predict``'s output as an array, refused with one sentence where it is not one value
     per row, or (``n_classes``: a classifier's) a label that is no class of the dataset."""
@@ -106,10 +112,9 @@ def check_labels(labels: Any, n_rows: int, n_classes: int) -> np.ndarray:
         try:
             labels = labels.astype(float)
         except (TypeError, ValueError):
-            shown = ", ".join(map(repr, list(dict.fromkeys(labels.ravel().tolist()))[:3]))
             raise ValueError(
-                f"predict returned values that are not numbers ({shown}): a regressor "
-                "predicts a number per row."
+                f"predict returned values that are not numbers ({_first_values(labels)}): a "
+                "regressor predicts a number per row."
             ) from None
     if n_classes:
         unknown = labels[~np.isin(labels, np.arange(n_classes))]
