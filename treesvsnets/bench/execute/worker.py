@@ -34,6 +34,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -51,6 +52,12 @@ NET_LIBRARIES = ("torch", "tensorflow", "jax")
 #: (a plugin's cache at module level, say) spoils its worker: the next cell's memory reading,
 #: and its headroom under ``--max-memory``, would carry it
 LEFT_MB = 128.0
+
+#: how long the threads a job started may take to end after it, in all, before they spoil
+#: the worker: a library's thread pool winds down just after the call that used it returns
+#: (scikit-learn's forest, through joblib's threads, left one waiting for its pool's last
+#: message in one run of three, and the next cell paid for a new worker's imports)
+THREADS_GRACE_SECONDS = 0.5
 
 
 #: the signals whose handlers a job may change (the worker ignores Ctrl-C; an alarm's handler)
@@ -150,11 +157,23 @@ class JobTraces:
         for name, state in self.libraries.items():
             _LIBRARY_STATE[name][1](state)
 
+    def _running_threads(self) -> list[str]:
+        """The names of the threads the job started that have not ended within
+        :data:`THREADS_GRACE_SECONDS` of its end."""
+        deadline = time.monotonic() + THREADS_GRACE_SECONDS
+        started = [t for t in threading.enumerate() if t not in self.threads]
+        for thread in started:
+            try:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            except (AssertionError, RuntimeError):  # one Python did not start: not joined
+                pass
+        return [t.name for t in started if t.is_alive()]
+
     def spoilt(self, by_plugin: bool) -> str | None:
         """Why the next job should have another worker, or None; memory is weighed for an
         estimator a plugin registered (``by_plugin``) only: a built-in's allocator keeps what
         a big table's fit freed, and a new worker per cell would load the table each time."""
-        running = [t.name for t in threading.enumerate() if t not in self.threads and t.is_alive()]
+        running = self._running_threads()
         if running:
             return f"the job left {len(running)} thread(s) running ({', '.join(running[:3])})"
         try:
