@@ -603,3 +603,24 @@ def test_a_sheets_totals_row_is_dropped_and_a_category_named_total_is_not(tmp_pa
         assert dataset.y.max() == frame["sales"].max()
     kept = load_table(write_table(frame, tmp_path / "plain.csv"))
     assert "totals_rows_dropped" not in kept.cleaning and len(kept.y) == 60
+
+
+def test_codes_written_with_leading_zeros_are_categories_in_every_format(tmp_path):
+    """pandas read '02134' as 2134: a ZIP code became a quantity a net scaled and a linear model
+    weighed. A column of whole numbers one of which keeps a leading zero is codes, read as
+    categories with their zeros (readr's rule), from a CSV as from a Parquet file of text;
+    numeric = [...] still reads numbers, and months written 1..12 stay numbers."""
+    rng = np.random.default_rng(0)
+    zips = rng.choice(["02134", "10001", "00501", "94103"], 120)
+    frame = pd.DataFrame(
+        {"zip": zips, "month": rng.integers(1, 13, 120), "y": rng.choice(["a", "b"], 120)}
+    )
+    frame.to_csv(tmp_path / "shops.csv", index=False)
+    frame.to_parquet(tmp_path / "shops.parquet")
+    for suffix in (".csv", ".parquet"):
+        dataset = load_table(tmp_path / f"shops{suffix}", TableOptions(target="y"))
+        kinds = {r.name: r.kind for r in dataset.columns}
+        assert kinds == {"zip": "categorical", "month": "numeric"}, suffix
+        assert set(dataset.X["zip"]) == {"02134", "10001", "00501", "94103"}, suffix
+    forced = load_table(tmp_path / "shops.csv", TableOptions(target="y", numeric=["zip"]))
+    assert set(forced.X["zip"]) == {2134.0, 10001.0, 501.0, 94103.0}

@@ -70,6 +70,7 @@ from treesvsnets.datasets.text_values import (
     holds_no_digit,
     sample_of,
     yes_no_sides,
+    zero_padded_codes,
 )
 
 #: values that mean "missing" in any column (compared after stripping and lower-casing)
@@ -95,6 +96,8 @@ NULL_TOKENS = (
     "#num!",
     "#null!",
 )
+#: the note on a column of whole numbers some of which are written with leading zeros
+ZERO_PADDED_NOTE = "codes: whole numbers written with leading zeros, read as categories"
 #: a text column is numeric (or a datetime) when at least this share of its present values parse
 NUMERIC_SHARE = 0.9
 #: a column the user forces numeric (or datetime) must parse for at least this share
@@ -417,5 +420,8 @@ def _typed(
             return boolean_values(lowered)
     if forced is None and spellings is not None and holds_no_digit(spellings):
         return None  # categories: what parsing would have found, without the parse
+    if forced is None and spellings is not None and zero_padded_codes(spellings):
+        reading.note = ZERO_PADDED_NOTE
+        return None  # categories: '02134' is a ZIP code, not 2,134 of anything
     threshold = NUMERIC_SHARE if forced is None else FORCED_SHARE
     return parsed_text(text, present, missing, reading, forced, decimal, sample, threshold)

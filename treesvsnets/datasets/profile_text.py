@@ -3,6 +3,7 @@ table, what reading the columns did, then the rows, the target and the warnings.
 
 from __future__ import annotations
 
+from treesvsnets.datasets.column_types import ZERO_PADDED_NOTE
 from treesvsnets.datasets.profile import ColumnProfile, TableProfile
 from treesvsnets.datasets.tables import DUPLICATES_REMOVED_UP_TO
 
@@ -123,6 +124,12 @@ def _reading_notes(profile: TableProfile) -> list[str]:
             f"  - {c.name} ({c.kind}): {c.unparsed} value(s), e.g. "
             + ", ".join(repr(v) for v in c.unparsed_examples)
             for c in unparsed
+        )
+    codes = [c.name for c in profile.columns if c.note == ZERO_PADDED_NOTE]
+    if codes:
+        lines.append(
+            "codes written with leading zeros ('02134'), read as categories, not numbers "
+            f"(numeric = [...] reads them as numbers): {', '.join(codes)}"
         )
     merged = [c for c in profile.columns if c.merged]
     target_merged = profile.cleaning.get("target_spellings_merged", {})

@@ -177,6 +177,7 @@ def _read_text(
     decimal = decimal or found_decimal
     check_header(head, sep, path)
     check_first_row(head, sep, complete, path)
+    codes = _zero_padded_columns(head, sep, complete)  # '02134': kept as written
     tried = ENCODINGS[ENCODINGS.index(encoding) :] if encoding in ENCODINGS else (encoding,)
     for encoding in tried:  # a byte past the head that UTF-8 cannot read: the next one
         # Only blank cells are missing as read; 'NA', 'null', 'unknown' ... are counted
@@ -192,6 +193,7 @@ def _read_text(
             compression=None if compression == ".zip" else COMPRESSIONS.get(compression or ""),
             skiprows=comments,
             lineterminator="\r" if old_mac and sep is not None else None,
+            dtype=dict.fromkeys(codes, str) or None,
         )
 
         def read(settings: dict = settings, **more: Any) -> Any:
@@ -215,6 +217,33 @@ def _read_text(
     if old_mac:
         used["line_ends"] = "CR (classic Mac OS)"
     return frame, used
+
+
+def _zero_padded_columns(head: str, sep: str | None, complete: bool) -> list[str]:
+    """The columns whose values in ``head`` are codes written in digits with leading zeros
+    (:func:`~treesvsnets.datasets.text_values.zero_padded_codes`: ZIP codes), which pandas
+    would read as numbers, dropping the zeros; they are read as text, and the column reader
+    makes categories of them. Only the head's values are looked at, as for the separator."""
+    import pandas as pd
+
+    from treesvsnets.datasets.text_values import zero_padded_codes
+
+    lines = head.splitlines(keepends=True)
+    text = "".join(lines if complete else lines[:-1])  # the head's last line may be cut
+    if "0" not in text:
+        return []
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, engine="python" if sep is None else "c", dtype=str,
+            keep_default_na=False, index_col=False,
+        )  # fmt: skip
+    except (ValueError, csv.Error):  # the whole file's reading says what is wrong
+        return []
+    return [
+        name
+        for name in frame.columns
+        if isinstance(name, str) and zero_padded_codes(frame[name].str.strip().unique())
+    ]
 
 
 def _comment_lines(head: str) -> int:

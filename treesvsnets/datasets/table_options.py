@@ -64,6 +64,9 @@ class TableOptions:
     decimal: str | None = None
 
     def __post_init__(self) -> None:
+        for key in (*LIST_OPTIONS, "shape"):  # a notebook's lists, as a config file's are
+            if isinstance(getattr(self, key), list):
+                object.__setattr__(self, key, tuple(getattr(self, key)))
         if self.task is not None and self.task not in TASKS:
             raise DatasetError(f"task must be 'classification' or 'regression', got {self.task!r}.")
         if self.missing not in ("impute", "drop"):

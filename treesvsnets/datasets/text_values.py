@@ -237,6 +237,17 @@ def holds_no_digit(spellings: np.ndarray) -> bool:
     return not digits.any()
 
 
+def zero_padded_codes(spellings: np.ndarray) -> bool:
+    """Whether ``spellings`` (text) are codes written in digits: every one holding a digit is
+    a whole number in digits alone, and one at least begins with a 0 that more digits follow
+    ('02134', '007'). Nobody writes a quantity so; a ZIP code, an account or a county code
+    keeps its zeros, and its number is no measurement. readr reads such a column as text for
+    the same reason. Spellings without a digit are a missing value's placeholders ('NA')."""
+    text = pd.Series(spellings, dtype="string")
+    text = text[text.str.contains(r"[0-9]", regex=True).fillna(False)]
+    return bool(text.str.fullmatch(r"[0-9]+").all() and text.str.fullmatch(r"0[0-9]+").any())
+
+
 def date_formats(text: pd.Series) -> list[str]:
     """The formats :func:`parse_dates` tries on ``text``: ISO 8601, then those pandas guesses
     from its first present values (month first, then day first); none when those values hold
