@@ -242,6 +242,29 @@ def test_a_config_files_folds_in_a_holdout_run_are_refused_as_the_flag_is(tmp_pa
     assert done.returncode == 2 and "'test_size' is a holdout's test fraction" in done.stderr
 
 
+def test_a_setting_refused_once_the_datasets_are_known_names_the_file_that_gave_it(tmp_path):
+    """An unknown estimator in a config file, or a suite's [defaults] metric of the other
+    task, were refused in a sentence that did not say which file to fix; a flag's own value
+    is refused as before."""
+    config = tmp_path / "bench.toml"
+    config.write_text('estimators = ["rf", "rff"]\n')
+    suite = tmp_path / "mine.toml"
+    suite.write_text('datasets = ["iris", "wine"]\n[defaults]\nmetric = "rmse"\n')
+    runs = tmp_path / "runs"
+    done = cli("run", "-d", "iris", "--config", config, "--out", runs)
+    assert done.returncode == 2 and not runs.exists()
+    assert done.stderr.startswith(f"treesvsnets: error: {config}: unknown estimator 'rff';")
+    done = cli("run", "--suite", suite, "--out", runs)
+    assert done.returncode == 2 and not runs.exists()
+    assert done.stderr.startswith(
+        f"treesvsnets: error: suite file {str(suite)!r} [defaults]: metric 'rmse' is a "
+        "regression score"
+    )
+    done = cli("run", "-d", "iris", "--config", config, "-e", "lgbm", "--out", runs)
+    assert done.returncode == 2 and not runs.exists()
+    assert done.stderr.startswith("treesvsnets: error: unknown estimator 'lgbm';")
+
+
 def test_device_cuda_without_cuda_is_refused_before_training(tmp_path):
     import torch
 

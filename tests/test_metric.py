@@ -242,11 +242,13 @@ def test_a_report_of_a_run_without_the_setting_ranks_by_the_default(ranked_by_au
 def test_a_classification_metric_on_a_regression_only_run_is_refused(tmp_path):
     config = tmp_path / "run.toml"
     config.write_text('datasets = ["diabetes"]\nestimators = ["ridge"]\nmetric = "roc_auc"\n')
-    for args in (["--config", config], ["-d", "diabetes", "-e", "ridge", "--metric", "roc_auc"]):
+    flags = ["-d", "diabetes", "-e", "ridge", "--metric", "roc_auc"]
+    for args, where in ((["--config", config], f"{config}: "), (flags, "")):
         done = cli("run", *args, "--out", tmp_path / "runs")
         assert done.returncode == 2
         sentence = done.stderr.strip()
-        assert sentence.startswith("treesvsnets: error: metric 'roc_auc' is a classification")
+        start = f"treesvsnets: error: {where}metric 'roc_auc' is a classification"
+        assert sentence.startswith(start)
         assert "regression" in sentence and "rmse (default, lower is better)" in sentence
         assert sentence.count("\n") == 0
     assert not (tmp_path / "runs").exists()

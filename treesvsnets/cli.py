@@ -109,6 +109,8 @@ def _command_run(args: argparse.Namespace) -> int:
             result = _start_resume(args, progress, epochs, board)
         else:
             result = run(config, progress=progress, epoch_progress=epochs, meanwhile=board)
+    except TreesVsNetsError as exc:  # a setting from a file: the sentence names the file
+        raise exc.given_in(_sources(args, config)) if exc.setting else exc from None
     except KeyboardInterrupt as exc:
         if live:
             show.close()
@@ -174,6 +176,19 @@ def _config_from(args: argparse.Namespace) -> Any:
         given += list(read_toml(args.config, "config file"))
     check_given(config, given)
     return config
+
+
+def _sources(args: argparse.Namespace, config: Any) -> dict[str, str]:
+    """Where each setting of ``config`` that no flag gave was given (a config file, a
+    suite's [defaults])."""
+    from treesvsnets.config_files import setting_sources
+
+    if config is None:  # a resumed run: its settings are its manifest's
+        return {}
+    flags = [key for key in args.flag_names if getattr(args, key, None) is not None]
+    return setting_sources(
+        config, args.config, ["spaces" if k == "space_file" else k for k in flags]
+    )
 
 
 def _stopped_by(exc: KeyboardInterrupt) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,27 @@ def load_spaces(path: str | Path) -> dict[str, dict[str, Any]]:
         for param, raw in table.items():  # its form judged here, so the sentence names the file
             parse_distribution(raw, f"space file {str(path)!r}: [{name}] parameter {param!r}")
     return data
+
+
+def setting_sources(
+    config: RunConfig, config_file: str | Path | None, flags: Iterable[str]
+) -> dict[str, str]:
+    """Where each setting of ``config`` not given as one of ``flags`` was given: the config
+    file, else its suite's ``[defaults]``; an error about one of them names it
+    (:meth:`~treesvsnets.errors.TreesVsNetsError.given_in`)."""
+    from treesvsnets.suites import find, is_suite_file
+
+    sources: dict[str, str] = {}
+    if config.suite:
+        suite = find(config.suite)
+        named = f"suite file {str(suite.path)!r}" if is_suite_file(config.suite) else None
+        where = f"{named or f'suite {config.suite!r}'} [defaults]"
+        sources.update(dict.fromkeys(suite.defaults, where))
+    if config_file is not None:
+        sources.update(dict.fromkeys(read_toml(Path(config_file), "config file"), str(config_file)))
+    for key in flags:
+        sources.pop(key, None)
+    return sources
 
 
 def load_toml(path: str | Path) -> RunConfig:

@@ -8,22 +8,56 @@ the matching built-in error so that library users can catch what they expect:
 :class:`UnknownNameError`, :class:`ConfigError`, :class:`DatasetError` and its
 :class:`DeclaredTypeError` (a column declared numeric or datetime that mostly is not, which
 ``inspect`` refuses too). :func:`did_you_mean` and :func:`unknown_name` build the "choose from
-...; did you mean ...?" sentences. :class:`Terminated` is SIGTERM as a KeyboardInterrupt;
-:class:`TreesVsNetsWarning` (and its :class:`DivergenceWarning`) what a run that goes ahead
-should still say.
+...; did you mean ...?" sentences. An error about a run setting says which
+(:meth:`TreesVsNetsError.about`, :func:`concerning`), so the CLI can name the config file or
+the suite's ``[defaults]`` that gave it (:meth:`TreesVsNetsError.given_in`).
+:class:`Terminated` is SIGTERM as a KeyboardInterrupt; :class:`TreesVsNetsWarning` (and its
+:class:`DivergenceWarning`) what a run that goes ahead should still say.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 
 class TreesVsNetsError(Exception):
     """Root of every error caused by what the user asked for."""
+
+    #: the run setting (a RunConfig key) the error is about, where one is: a caller that
+    #: knows where each setting was given (a config file, a suite's [defaults]) names it
+    setting: str | None = None
+
+    def about(self, setting: str) -> TreesVsNetsError:
+        """This error, said to be about ``setting`` (unless it already says another)."""
+        if self.setting is None:
+            self.setting = setting
+        return self
+
+    def given_in(self, sources: dict[str, str]) -> TreesVsNetsError:
+        """This error naming where its setting was given (``sources``: setting -> where, as
+        :func:`treesvsnets.config_files.setting_sources` says), or itself where no source
+        of its setting is known (a flag, a notebook's argument)."""
+        where = sources.get(self.setting or "")
+        if where is None or str(self).startswith(where):
+            return self
+        error = type(self)(f"{where}: {self}")
+        error.setting = self.setting
+        return error
+
+
+@contextlib.contextmanager
+def concerning(setting: str) -> Iterator[None]:
+    """Say that an error raised inside is about the run setting ``setting``."""
+    try:
+        yield
+    except TreesVsNetsError as exc:
+        exc.about(setting)
+        raise
 
 
 class UnknownNameError(TreesVsNetsError, LookupError):

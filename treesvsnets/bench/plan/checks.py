@@ -21,7 +21,7 @@ from typing import Any
 
 from treesvsnets.config import DEFAULT_ESTIMATORS, RunConfig
 from treesvsnets.datasets.base import Dataset, class_weight_codes
-from treesvsnets.errors import ConfigError, DatasetError, unknown_name
+from treesvsnets.errors import ConfigError, DatasetError, concerning, unknown_name
 from treesvsnets.estimators import registry
 from treesvsnets.results.row import BLEND
 from treesvsnets.suites import find
@@ -304,32 +304,32 @@ def check_tasks(config: RunConfig, datasets: list[Dataset], tables: set[str]) ->
 
     off_task = metric_off_task(config.metric, {dataset.task for dataset in datasets}, "this run's")
     if off_task is not None:
-        raise ConfigError(off_task)
+        raise ConfigError(off_task).about("metric")
     if config.target_bins and all(dataset.task != REGRESSION for dataset in datasets):
         raise ConfigError(
             f"target_bins {config.target_bins} stratifies a regression target's folds, and "
             "this run's datasets are all classification (stratified on their classes "
             "already); drop --target-bins."
-        )
+        ).about("target_bins")
 
     for dataset in datasets:
         if config.task and config.task != dataset.task and dataset.name not in tables:
             raise ConfigError(
                 f"task {config.task!r} does not apply to dataset {dataset.name!r}, a built-in "
                 f"{dataset.task} dataset; task chooses how a table file's target is read."
-            )
+            ).about("task")
         if config.class_weight and dataset.task == REGRESSION:
             raise ConfigError(
                 f"class_weight {config.class_weight!r} weighs classes, but dataset "
                 f"{dataset.name!r} is a regression dataset (its target is a number); drop "
                 "--class-weight, or run the regression datasets apart."
-            )
+            ).about("class_weight")
         if config.resample != "none" and dataset.task == REGRESSION:
             raise ConfigError(
                 f"resample {config.resample!r} balances classes, but dataset {dataset.name!r} "
                 "is a regression dataset (its target is a number); drop --resample, or run the "
                 "regression datasets apart."
-            )
+            ).about("resample")
 
 
 def check_resampling(config: RunConfig, split_plans: list, specs_for: Any) -> None:
@@ -364,3 +364,31 @@ def check_resampling(config: RunConfig, split_plans: list, specs_for: Any) -> No
                         f"needs {needed} (each row and its {needed - 1} neighbours); use "
                         "--resample over, or fewer folds."
                     )
+
+
+def check_for_datasets(
+    config: RunConfig, specs: list, loaded: list[Dataset], skipped: dict[str, dict[str, str]]
+) -> None:
+    """What can be checked once the datasets are loaded: the estimators' parameters and
+    spaces for each task, a validation slice for those that stop early, an estimator for
+    each task."""
+    with concerning("params"):
+        check_params(config, [s for s in specs if s.name in config.params], loaded)
+    with concerning("validation_fraction"):
+        check_validation_slice(config, specs, loaded)
+    if config.tuning:
+        with concerning("spaces"):
+            check_spaces(config, specs, loaded)
+    _check_each_task_has_an_estimator(specs, loaded, skipped)
+
+
+def _check_each_task_has_an_estimator(
+    specs: list, loaded: list[Dataset], skipped: dict[str, dict[str, str]]
+) -> None:
+    for dataset in loaded:
+        left_out = skipped.get(dataset.name, {})
+        if not any(s.name not in left_out and s.task == dataset.task for s in specs):
+            raise ConfigError(
+                f"no estimator of this run does {dataset.task}, the task of dataset "
+                f"{dataset.name!r}; add one (e.g. -e ensemble)."
+            )

@@ -29,12 +29,10 @@ from treesvsnets.bench.cells.splits import SplitPlan, SplitRecipe
 from treesvsnets.bench.plan import copies
 from treesvsnets.bench.plan.checks import (
     blend_members,
+    check_for_datasets,
     check_param_names,
-    check_params,
     check_resampling,
-    check_spaces,
     check_tasks,
-    check_validation_slice,
     installed,
     search_space,
     skips,
@@ -44,9 +42,9 @@ from treesvsnets.config import RunConfig
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.names import run_names
 from treesvsnets.datasets.table_options import TableOptions
-from treesvsnets.errors import ConfigError, TreesVsNetsError
+from treesvsnets.errors import ConfigError, TreesVsNetsError, concerning
 from treesvsnets.estimators import registry
-from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY, EstimatorSpec
+from treesvsnets.estimators.base import BASELINE, BASELINE_FAMILY
 from treesvsnets.estimators.plugins import load_plugin
 from treesvsnets.results.folder import Manifest
 from treesvsnets.results.row import BLEND
@@ -183,14 +181,18 @@ def _estimators(config: RunConfig) -> tuple[list, list, tuple[str, ...] | None]:
     """The run's specs (every task's version of each estimator named, a family's or all's,
     plus the baseline), those left out for want of their package, and the blend's members
     (``blend`` names no registered estimator: :func:`~.checks.blend_members`)."""
-    names = registry.select([name for name in config.estimators if name != BLEND])
+    with concerning("estimators"):
+        names = registry.select([name for name in config.estimators if name != BLEND])
     chosen = [spec for name in names for spec in registry.versions(name).values()]
     specs, not_installed = installed(config, chosen)
     if config.baseline and not any(spec.family == BASELINE_FAMILY for spec in specs):
         specs += registry.versions(BASELINE).values()
-    check_param_names(config, specs)
-    specs = with_spaces(config, specs)
-    return specs, not_installed, blend_members(config, specs)
+    with concerning("params"):
+        check_param_names(config, specs)
+    with concerning("spaces"):
+        specs = with_spaces(config, specs)
+    with concerning("params"):
+        return specs, not_installed, blend_members(config, specs)
 
 
 def prepare(
@@ -209,7 +211,8 @@ def prepare(
     folder ``reuse_from`` holds the tables' cleaned copies (loaded instead of their files
     while those are unchanged)."""
     for plugin in config.plugins:
-        load_plugin(plugin)
+        with concerning("plugins"):
+            load_plugin(plugin)
     specs, not_installed, blend = _estimators(config)
     given = {name: config.table_options(name) for name in config.datasets}
     names = run_names(config.datasets, given, recorded)
@@ -217,9 +220,10 @@ def prepare(
         names[name]: None if options is None else replace(options, name=names[name])
         for name, options in given.items()
     }
-    infos = [  # an unknown name fails before anything is loaded
-        dataset_registry.info(name, table_options[names[name]]) for name in config.datasets
-    ]
+    with concerning("datasets"):  # an unknown name fails before anything is loaded
+        infos = [
+            dataset_registry.info(name, table_options[names[name]]) for name in config.datasets
+        ]
     if resolved is not None:
         resolved(specs, infos)
     per_class = config.folds if config.protocol == "kfold" else 2
@@ -234,16 +238,13 @@ def prepare(
         for spec in not_installed:
             reason = f"the {spec.requires} package is not installed: {spec.install_hint}"
             skipped.setdefault(dataset.name, {})[spec.name] = reason
-    check_params(config, [s for s in specs if s.name in config.params], loaded)
-    check_validation_slice(config, specs, loaded)
-    if config.tuning:
-        check_spaces(config, specs, loaded)
-    _check_each_task_has_an_estimator(specs, loaded, skipped)
+    check_for_datasets(config, specs, loaded, skipped)
     uses_gpu = any("uses_gpu" in spec.capabilities for spec in specs)
     if config.device != "auto" and uses_gpu:
         from treesvsnets.estimators.torch.devices import resolve_device
 
-        resolve_device(config.device)  # --device cuda without CUDA: one sentence, no folder
+        with concerning("device"):  # --device cuda without CUDA: one sentence, no folder
+            resolve_device(config.device)
     recipe = SplitRecipe(
         n_folds=config.folds,
         protocol=config.protocol,
@@ -266,20 +267,9 @@ def prepare(
         loaded=read,
         blend=blend,
     )
-    check_resampling(config, split_plans, plan.specs_for)
+    with concerning("resample"):
+        check_resampling(config, split_plans, plan.specs_for)
     return plan
-
-
-def _check_each_task_has_an_estimator(
-    specs: list[EstimatorSpec], loaded: list[Dataset], skipped: dict[str, dict[str, str]]
-) -> None:
-    for dataset in loaded:
-        left_out = skipped.get(dataset.name, {})
-        if not any(s.name not in left_out and s.task == dataset.task for s in specs):
-            raise ConfigError(
-                f"no estimator of this run does {dataset.task}, the task of dataset "
-                f"{dataset.name!r}; add one (e.g. -e ensemble)."
-            )
 
 
 def _split_plans(
