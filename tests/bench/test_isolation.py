@@ -737,3 +737,35 @@ def test_a_thread_that_ends_just_after_its_job_leaves_the_worker_fit_for_the_nex
         assert traces.spoilt(by_plugin=False) == "the job left 1 thread(s) running (left running)"
     finally:
         release.set()
+
+
+def test_resume_refuses_a_run_whose_estimators_changed_since(tmp_path, register_spec):
+    """A plugin edited since the run (another default), or a family grown by one: resume ran
+    the missing cells with the new model under the old name (the manifest still said the
+    old); it is refused, naming the change, and the run resumes once it is put back."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from treesvsnets.estimators import registry
+    from treesvsnets.estimators.base import EstimatorSpec
+
+    def knn(neighbours: int, name: str = "knn") -> EstimatorSpec:
+        return EstimatorSpec(name=name, family="other", factory=KNeighborsClassifier,
+                             default_params={"n_neighbors": neighbours}, threads_param=None,
+                             seed_param=None, source="tests")  # fmt: skip
+
+    register_spec("knn", KNeighborsClassifier, default_params={"n_neighbors": 5},
+                  seed_param=None)  # fmt: skip
+    result = treesvsnets.run(datasets=["iris"], estimators=["other"], folds=2, baseline=False,
+                             out=tmp_path, progress=False)  # fmt: skip
+    registry.unregister("knn")
+    registry.add(knn(1))
+    with pytest.raises(ConfigError, match=r"estimator 'knn' \(classification\) ran with "
+                       r"n_neighbors=5 and would run with n_neighbors=1 now"):  # fmt: skip
+        treesvsnets.resume(result.run_dir)
+    registry.unregister("knn")
+    registry.add(knn(5))
+    registry.add(knn(3, "knn3"))
+    with pytest.raises(ConfigError, match=r"'knn3' \(classification\) would run now and did not"):
+        treesvsnets.resume(result.run_dir)
+    registry.unregister("knn3")
+    assert treesvsnets.resume(result.run_dir, progress=False).rows["status"].eq("ok").all()

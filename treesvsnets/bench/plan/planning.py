@@ -33,6 +33,7 @@ from treesvsnets.bench.plan.checks import (
     check_param_names,
     check_resampling,
     check_tasks,
+    estimators_changed,
     installed,
     search_space,
     skips,
@@ -101,21 +102,7 @@ class RunPlan:
             run_id=run_id,
             config=config.to_dict(),
             working_dir=os.getcwd(),
-            estimators=[
-                {
-                    "name": spec.name,
-                    "family": spec.family,
-                    "task": spec.task,
-                    "description": spec.description,
-                    "preprocessing": spec.preprocessing,
-                    "params": {**spec.default_params, **config.params.get(spec.name, {})},
-                    "seed_param": spec.seed_param,
-                    "threads_param": spec.threads_param,
-                    "source": spec.source,
-                    **({"space": search_space(config, spec).to_dict()} if config.tuning else {}),
-                }
-                for spec in self.specs_by_task()
-            ],
+            estimators=self.estimator_entries(),
             datasets=[
                 describe_dataset(
                     dataset, self.table_options.get(dataset.name), self.paths.get(dataset.name)
@@ -132,8 +119,29 @@ class RunPlan:
             environment=describe_environment(with_gpu=self.uses_gpu),
         )
 
+    def estimator_entries(self) -> list[dict[str, Any]]:
+        """What the manifest records of each estimator (each task's version)."""
+        config = self.config
+        return [
+            {
+                "name": spec.name,
+                "family": spec.family,
+                "task": spec.task,
+                "description": spec.description,
+                "preprocessing": spec.preprocessing,
+                "params": {**spec.default_params, **config.params.get(spec.name, {})},
+                "seed_param": spec.seed_param,
+                "threads_param": spec.threads_param,
+                "source": spec.source,
+                **({"space": search_space(config, spec).to_dict()} if config.tuning else {}),
+            }
+            for spec in self.specs_by_task()
+        ]
+
     def check_resumable(self, manifest: Manifest, where: Path) -> None:
-        """Refuse to resume a run whose data no longer gives the split plans it recorded."""
+        """Refuse to resume a run whose data no longer gives the split plans it recorded, or
+        whose estimators are no longer those it recorded (a plugin edited, a package
+        installed since): the run would mix two models under one name."""
         recorded = {split["hash"] for split in manifest.splits}
         for dataset, split_plan in self.split_plans:
             if split_plan.hash not in recorded:
@@ -141,6 +149,12 @@ class RunPlan:
                     f"cannot resume {str(where)!r}: the split plan of {dataset.name!r} (seed "
                     f"{split_plan.seed}) differs from the run's; its data has changed."
                 )
+        changed = estimators_changed(manifest.estimators, self.estimator_entries())
+        if changed is not None:
+            raise ConfigError(
+                f"cannot resume {str(where)!r}: {changed}; its cells would mix two models "
+                "under one name. Put it back as it was, or start a new run."
+            )
 
     @property
     def notes(self) -> tuple[str, ...]:
