@@ -769,3 +769,16 @@ def test_resume_refuses_a_run_whose_estimators_changed_since(tmp_path, register_
         treesvsnets.resume(result.run_dir)
     registry.unregister("knn3")
     assert treesvsnets.resume(result.run_dir, progress=False).rows["status"].eq("ok").all()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock: the process number alone tells")
+def test_a_second_resume_while_one_prepares_is_refused(tmp_path):
+    """Two resumes a second apart both ran every missing cell (the first had not yet written
+    'running' in the manifest while it planned), each row the last writer's, timed beside the
+    other's cells. The folder is held while a resume runs; the second is refused."""
+    result = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2, baseline=False,
+                             out=tmp_path, progress=False)  # fmt: skip
+    with RunFolder(result.run_dir).held():  # as a first resume, still planning, holds it
+        with pytest.raises(ConfigError, match="is being resumed by another process"):
+            treesvsnets.resume(result.run_dir, progress=False)
+    assert treesvsnets.resume(result.run_dir, progress=False).rows["status"].eq("ok").all()

@@ -414,36 +414,37 @@ def resume(
     ``isolate``)."""
     progress_lines.progress_function(progress)
     folder = RunFolder.open(run_dir)
-    manifest = folder.read_manifest()
     unknown = set(execution) - set(EXECUTION_KEYS)
     if unknown:
         raise ConfigError(
             f"a resumed run keeps its own config; only {', '.join(EXECUTION_KEYS)} may change, "
             f"not {', '.join(sorted(unknown))}."
         )
-    if manifest.still_running():
-        raise ConfigError(
-            f"run {str(run_dir)!r} is still running (process {manifest.pid}); "
-            "stop it before resuming."
+    with folder.held():  # a second resume of the run is refused until this one ends
+        manifest = folder.read_manifest()
+        if manifest.still_running():
+            raise ConfigError(
+                f"run {str(run_dir)!r} is still running (process {manifest.pid}); "
+                "stop it before resuming."
+            )
+        origin = manifest.working_dir  # the run's files as its paths were given there
+        config = rebased(RunConfig.from_dict(manifest.config).with_overrides(**execution), origin)
+        done = _cells_to_keep(folder, retry_failed)
+        prepared, executor = _prepare_with_workers(
+            config,
+            check=lambda plan: plan.check_resumable(manifest, folder.path),
+            recorded=planning.recorded_names(manifest.datasets, origin),
+            reuse_from=folder.path,
         )
-    origin = manifest.working_dir  # the run's files as its paths were given there, from anywhere
-    config = rebased(RunConfig.from_dict(manifest.config).with_overrides(**execution), origin)
-    done = _cells_to_keep(folder, retry_failed)
-    prepared, executor = _prepare_with_workers(
-        config,
-        check=lambda plan: plan.check_resumable(manifest, folder.path),
-        recorded=planning.recorded_names(manifest.datasets, origin),
-        reuse_from=folder.path,
-    )
-    manifest.record_resume(config.to_dict(), retry_failed, len(done))
-    return _execute(
-        prepared,
-        folder,
-        manifest,
-        executor,
-        skip=done,
-        progress=progress,
-        epoch_progress=epoch_progress,
-        finish=finish,
-        while_cells_run=while_cells_run,
-    )
+        manifest.record_resume(config.to_dict(), retry_failed, len(done))
+        return _execute(
+            prepared,
+            folder,
+            manifest,
+            executor,
+            skip=done,
+            progress=progress,
+            epoch_progress=epoch_progress,
+            finish=finish,
+            while_cells_run=while_cells_run,
+        )

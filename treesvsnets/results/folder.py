@@ -23,12 +23,14 @@ of a file or folder name (the run folder, a table's copy, a figure).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import re
 import socket
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +42,8 @@ from treesvsnets.errors import ConfigError, path_given
 from treesvsnets.results.store import STORE_FILENAME, ResultStore, export_rows, said_when_unwritable
 
 MANIFEST_FILENAME = "manifest.json"
+#: the file a process resuming the run holds a lock on (:meth:`RunFolder.held`)
+LOCK_FILENAME = ".lock"
 
 
 def file_safe(name: str, unicode: bool = False) -> str:
@@ -207,6 +211,32 @@ class RunFolder:
         if not folder.manifest_path.is_file():
             raise ConfigError(f"{str(path)!r} is not a run folder: it has no {MANIFEST_FILENAME}.")
         return folder
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """The folder, this process's alone while the block runs: a lock other processes
+        see, so that a second resume started before the first has written its manifest
+        (seconds of planning) is refused, not run beside it; the lock goes with the
+        process, however it ends. Where no lock is to be had (Windows, a folder that
+        cannot be written: said later), the manifest's process number alone tells."""
+        try:
+            import fcntl
+
+            handle = os.open(self.path / LOCK_FILENAME, os.O_RDWR | os.O_CREAT, 0o644)
+        except (ImportError, OSError):
+            yield
+            return
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ConfigError(
+                    f"run {str(self.path)!r} is being resumed by another process; let it "
+                    "finish, or stop it before resuming."
+                ) from None
+            yield
+        finally:
+            os.close(handle)
 
     @property
     def run_id(self) -> str:
