@@ -188,7 +188,7 @@ def test_the_report_shows_every_manifest_field_it_reads(report_run):
     for text in (
         f"status: **{stored['status']}**",
         f"threads per cell: {stored['threads_per_cell']};",
-        f"cells ran on {stored['executor']}",
+        f"cells ran {stored['executor']}",  # in this process (isolate=False)
         f"started {stored['started_at']}, wall time {stored['wall_seconds']:.1f} s",
         f"{stored['environment']['cores']} cores",
     ):
@@ -372,3 +372,30 @@ def test_the_report_of_a_run_stopped_before_its_first_cell_names_no_score(tmp_pa
     assert "No cell has finished: there is nothing to rank yet." in text
     assert "RMSE" not in text and "mean ± standard deviation" not in text
     assert legend(empty.assign(task=[], vs_baseline=[]), None).startswith("No cell has")
+
+
+def test_a_resumed_or_killed_runs_header_says_how_its_cells_ran_from_its_rows(tmp_path):
+    """A resume with --timeout over a complete run (no cell ran) made the header say 'time
+    limit 100 s per cell' of cells that ran without one; a run killed outright said 'status:
+    running; cells: none' above its rows' leaderboard, with no word of finishing it."""
+    from treesvsnets.reports.content import build_content
+    from treesvsnets.results.folder import RunFolder
+
+    result = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2, baseline=False,
+                             out=tmp_path, progress=False)  # fmt: skip
+    folder = RunFolder.open(result.run_dir)
+    header = build_content(folder.rows(), folder.read_manifest()).header
+    assert "cells ran on 1 worker process" in "\n".join(header)
+    treesvsnets.resume(result.run_dir, timeout=100, progress=False)
+    header = build_content(folder.rows(), folder.read_manifest()).header
+    (ran,) = [line for line in header if line.startswith("cells ran")]
+    assert ran == "cells ran (the run was resumed): 2 run 1 at a time with no limit"
+    killed = json.loads(folder.manifest_path.read_text(encoding="utf-8"))
+    # a process number above Linux's largest: no process has it
+    killed.update(status="running", pid=2**23, cells_by_status={}, cells_missing=None)
+    folder.manifest_path.write_text(json.dumps(killed), encoding="utf-8")
+    status = build_content(folder.rows(), folder.read_manifest()).header[0]
+    assert status == (
+        "status: **stopped (its process is gone before its end)**; cells: 2 ok; finish with "
+        "`treesvsnets run --resume RUN_DIR`"
+    )

@@ -186,7 +186,7 @@ def build_content(
     failed = _failed_lines(all_rows, trials)
     return ReportContent(
         title=f"treesvsnets {'runs' if manifest.combined else 'run'} `{manifest.run_id}`",
-        header=header_lines(manifest),
+        header=header_lines(manifest, all_rows),
         combined=combined_lines(manifest),
         legend=legend(board, manifest.metric),
         datasets=sections,

@@ -5,6 +5,7 @@ and the legend of its tables (:func:`legend`, in the words of the run's judging 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -22,6 +23,50 @@ def _limits(config: dict[str, Any]) -> str:
     return "; " + ", ".join(limits) if limits else ""
 
 
+#: the row's fields that say how its cell ran
+_RAN_WITH = ["jobs", "time_limit_s", "memory_limit_mb"]
+
+
+def _ran_on(manifest: Manifest, rows: pd.DataFrame | None) -> str:
+    """Where and under which limits the cells ran: the manifest's words, or, for a resumed
+    run (whose resume may have changed --jobs, --timeout or --max-memory, and which the
+    manifest then records), what the rows say, each way the cells ran with its count."""
+    where = manifest.executor or "?"
+    said = f"cells ran {'' if where.startswith('in ') else 'on '}{where}" + _limits(manifest.config)
+    if not manifest.resumed or rows is None or rows.empty or not set(_RAN_WITH) <= set(rows):
+        return said
+    ways = rows.groupby(_RAN_WITH, dropna=False, sort=False).size()
+    parts = []
+    for (jobs, seconds, megabytes), count in ways.items():
+        limits = [
+            *([f"time limit {seconds:g} s"] if pd.notna(seconds) else []),
+            *([f"memory limit {megabytes:.0f} MB"] if pd.notna(megabytes) else []),
+        ]
+        at_once = "on a Dask cluster" if pd.isna(jobs) else f"{int(jobs)} at a time"
+        parts.append(f"{count} run {at_once} with {' and '.join(limits) or 'no limit'}")
+    return "cells ran (the run was resumed): " + "; ".join(parts)
+
+
+def _status(manifest: Manifest, rows: pd.DataFrame | None) -> str:
+    """The run's status and its cells by status (the rows', where the report has them: a run
+    killed outright never wrote its counts), with how to finish it where it did not end."""
+    statuses = (
+        dict(Counter(rows["status"]))
+        if rows is not None and len(rows)
+        else manifest.cells_by_status
+    )
+    status, finish = manifest.status, "finish with `treesvsnets run --resume RUN_DIR`"
+    if status == "running" and not manifest.still_running():
+        status = "stopped (its process is gone before its end)"
+    missing = manifest.cells_missing if status == manifest.status else None
+    return (
+        f"status: **{status}**; cells: "
+        + (", ".join(f"{n} {s}" for s, n in statuses.items()) or "none")
+        + (f"; {missing} not run ({finish})" if missing else "")
+        + (f"; {finish}" if status != manifest.status else "")
+    )
+
+
 def _imbalance(config: dict[str, Any]) -> str:
     """How the run treated imbalanced classes, when it did (class weights, resampling)."""
     said = []
@@ -35,13 +80,13 @@ def _imbalance(config: dict[str, Any]) -> str:
     return "; " + ", ".join(said) if said else ""
 
 
-def header_lines(manifest: Manifest) -> list[str]:
+def header_lines(manifest: Manifest, rows: pd.DataFrame | None = None) -> list[str]:
     """The run in a few lines: status, datasets, estimators, protocol and the scores judged
-    by, where it ran, the machine and the versions."""
+    by, where it ran, the machine and the versions (``rows``: every row of the run, which
+    say how many cells ran and how, where the manifest could not)."""
     config = manifest.config
     environment = manifest.environment
     packages = environment.get("packages", {})
-    statuses = manifest.cells_by_status
     datasets = ", ".join(
         f"{d['name']} ({d.get('n_samples', '?')} rows, "
         + (
@@ -73,20 +118,14 @@ def header_lines(manifest: Manifest) -> list[str]:
         f"test_size {config.get('test_size')})"
     )
     return [
-        f"status: **{manifest.status}**; cells: "
-        + (", ".join(f"{n} {s}" for s, n in statuses.items()) or "none")
-        + (
-            f"; {manifest.cells_missing} not run (finish with `treesvsnets run --resume RUN_DIR`)"
-            if manifest.cells_missing
-            else ""
-        ),
+        _status(manifest, rows),
         f"datasets: {datasets or '?'}",
         f"estimators: {estimators or '?'}",
         f"judged by: {_judged_words(manifest.metric, tasks)}; every row keeps every score",
         f"{protocol}, seeds {', '.join(str(s) for s in config.get('seeds', []))}; "
         f"threads per cell: {manifest.threads_per_cell}; device for nets: "
         f"{config.get('device', '?')}" + _imbalance(config),
-        f"cells ran on {manifest.executor}" + _limits(config),
+        _ran_on(manifest, rows),
         f"started {manifest.started_at}, wall time {manifest.wall_seconds:.1f} s",
         f"machine: {environment.get('cpu', '?')}, {environment.get('cores', '?')} cores, "
         f"Python {environment.get('python', '?')}"
