@@ -393,3 +393,21 @@ def test_compare_marks_a_change_only_over_as_many_datasets_as_the_verdict_reads_
     assert "*" not in row and "(none is marked on 3 datasets" in few[-1]
     row = next(line for line in many if line.startswith("rf (default)"))
     assert row.split()[5] == "*" and "none is marked" not in many[-1]
+
+
+def test_compare_of_a_tuned_run_with_a_run_not_tuned_says_no_tuned_method_failed():
+    """B ran no tuned rows at all: compare said 'Not rated in A or B, every cell failed there:
+    rf (tuned)' of cells that never existed in B, none of which failed."""
+    from treesvsnets.reports.compare import _elo_lines, elo_changes
+
+    plain = {d: {"rf": [0.8, 0.82], "logreg": [0.7, 0.75]} for d in "ab"}
+    default = score_rows(plain)
+    tuned = pd.concat([default, default.assign(tuning="tuned")], ignore_index=True)
+    changes = elo_changes(tuned, default, None, {"a", "b"})
+    assert set(changes["method"]) == {"rf (default)", "logreg (default)"}
+    assert "Not rated" not in _elo_lines(changes)[-1]
+    failed = tuned.copy()  # tuned in both, every tuned rf cell failed in A: it is said
+    failed.loc[(failed["tuning"] == "tuned") & (failed["estimator"] == "rf"), "status"] = "error"
+    failed.loc[failed["status"] == "error", "accuracy"] = None
+    footnote = _elo_lines(elo_changes(failed, tuned, None, {"a", "b"}))[-1]
+    assert footnote.endswith("Not rated in A or B, every cell failed there: rf (tuned).")

@@ -89,9 +89,13 @@ def elo_changes(
             change, low, high = fit.gap(b, a)
             entries.append([name, ratings[a] + shift, ratings[b] + shift, change, low, high])
         elif estimator not in baselines and all(
-            ((rows["estimator"] == estimator) & rows["dataset"].isin(shared)).any()
+            (
+                (rows["estimator"] == estimator)
+                & (rows["tuning"] == tuning)
+                & rows["dataset"].isin(shared)
+            ).any()
             for rows in (rows_a, rows_b)
-        ):  # it ran on the shared datasets in both runs, and failed in one everywhere
+        ):  # it ran on the shared datasets in both runs (tuned, or not), and failed in one
             unrated.append(name)
     changes = pd.DataFrame(entries, columns=columns).sort_values("elo_b", ascending=False)
     # what the footnote says: the scale's anchor, and the methods every cell of a run failed
