@@ -399,3 +399,27 @@ def test_a_resumed_or_killed_runs_header_says_how_its_cells_ran_from_its_rows(tm
         "status: **stopped (its process is gone before its end)**; cells: 2 ok; finish with "
         "`treesvsnets run --resume RUN_DIR`"
     )
+
+
+def test_compare_with_an_interrupted_run_measures_each_change_on_the_folds_both_finished(
+    tmp_path,
+):
+    """A run stopped after 2 of 3 folds against the same run finished: compare showed a change
+    in accuracy (A's mean over 2 folds, B's over 3) where the cells both had were identical,
+    and its test, on those cells alone, said p = 1."""
+    import sqlite3
+
+    from treesvsnets.reports.compare import format_comparison
+
+    runs = [
+        treesvsnets.run(datasets=["breast_cancer"], estimators=["logreg"], folds=3,
+                        baseline=False, out=tmp_path / name, progress=False).run_dir
+        for name in "ab"
+    ]  # fmt: skip
+    with sqlite3.connect(runs[0] / "results.sqlite") as store:
+        store.execute("DELETE FROM results WHERE fold = 2")  # as if stopped before its fold 3
+    comparison = treesvsnets.compare_runs(*runs)
+    (entry,) = comparison.table.to_dict("records")
+    assert entry["change"] == 0.0 and entry["cells_ok"] == "2/3"
+    assert any("each change is over the folds both finished" in w for w in comparison.warnings)
+    assert "each change is over the folds both finished" in format_comparison(comparison)

@@ -181,6 +181,20 @@ def _change_test(a: pd.DataFrame, b: pd.DataFrame, column: str, paired: bool) ->
         return float(stats.ttest_ind(values_b, values_a, equal_var=False).pvalue)
 
 
+def _on_shared_folds(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+    """One estimator's ok cells of A and B on the (seed, fold) pairs both have, and whether
+    either had others; as they are where they share none."""
+    keys_a, keys_b = (list(zip(x["seed"], x["fold"], strict=True)) for x in (a, b))
+    shared = set(keys_a) & set(keys_b)
+    if not shared or len(shared) == len(keys_a) == len(keys_b):
+        return a, b, False
+    return (
+        a[[key in shared for key in keys_a]],
+        b[[key in shared for key in keys_b]],
+        True,
+    )
+
+
 def _tasks(*frames: pd.DataFrame) -> dict[str, Any]:
     """dataset -> its task, as the rows record it (rows written before regression have none:
     classification)."""
@@ -241,12 +255,17 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
             "of both keeps"
         )
     alike = {name for name, found in hashes_a.items() if found == hashes_b.get(name)}
-    entries = []
+    entries, cut = [], set()
     tasks = _tasks(rows_a, rows_b)
     for dataset, estimator in sorted(keys_a & keys_b):
         a = ok_a[(ok_a["dataset"] == dataset) & (ok_a["estimator"] == estimator)]
         b = ok_b[(ok_b["dataset"] == dataset) & (ok_b["estimator"] == estimator)]
         paired = hashes_a.get(dataset) == hashes_b.get(dataset)
+        cells_ok = f"{len(a)}/{len(b)}"
+        if paired:  # the same folds: each mean over those both finished, as the test pairs
+            a, b, fewer = _on_shared_folds(a, b)
+            if fewer:
+                cut.add(dataset)
         metric = primary(tasks.get(dataset), manifest_a.metric)
         column = metric.column
         entry: dict[str, Any] = {"dataset": dataset, "estimator": estimator}
@@ -263,8 +282,13 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> Comparison:
             entry[f"{short}_ratio"] = mean_b / mean_a if mean_a else math.nan
             entry[f"{short}_p"] = _change_test(a, b, column, paired)
         entry["paired"] = paired
-        entry["cells_ok"] = f"{len(a)}/{len(b)}"
+        entry["cells_ok"] = cells_ok
         entries.append(entry)
+    warnings += [
+        f"{dataset}: one run finished folds the other did not (an interrupted run, a failed "
+        "cell): each change is over the folds both finished"
+        for dataset in sorted(cut)
+    ]
     table = pd.DataFrame(entries)
     return Comparison(
         run_a=run_a,
