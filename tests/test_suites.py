@@ -375,7 +375,10 @@ def test_a_suites_estimator_without_a_version_for_a_datasets_task_is_said_left_o
     manifest = json.loads((result.run_dir / "manifest.json").read_text())
     assert manifest["skipped"] == [
         {"dataset": "diabetes", "estimator": "logreg", "reason": "no regression version"}
-    ]
+    ]  # the report said 'logreg was not run here: it no regression version'
+    assert "logreg was not run here (no regression version)" in (
+        result.run_dir / "report.md"
+    ).read_text(encoding="utf-8")
 
 
 def test_a_target_flag_that_contradicts_a_suite_tables_own_is_refused(tmp_path):
@@ -391,3 +394,27 @@ def test_a_target_flag_that_contradicts_a_suite_tables_own_is_refused(tmp_path):
         "change the table's."
     )
     assert cli(*args, "--target", "label").returncode == 0  # the same: no conflict
+
+
+def test_a_suites_repeated_dataset_or_bad_default_estimator_is_refused_naming_the_file(tmp_path):
+    """A dataset listed twice was refused without naming the suite file; an unknown
+    estimator in [defaults] was never looked at when -e replaced the list (the run went
+    ahead, though docs/suites.md says every bad default is refused); and 'randomforest' was
+    'Did you mean adaboost?'."""
+    write_table(dirty_frame(), tmp_path / "t.csv")
+    twice = tmp_path / "twice.toml"
+    twice.write_text('datasets = ["t.csv", "iris", {path = "t.csv", target = "label"}]\n')
+    done = cli("run", "--suite", twice, "--out", tmp_path / "r")
+    assert done.returncode == 2 and done.stderr.strip() == (
+        f"treesvsnets: error: suite file {str(twice)!r}: dataset {str(tmp_path / 't.csv')!r} "
+        "is listed twice; list each once."
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text('datasets = ["iris"]\n[defaults]\nestimators = ["rf", "randomforest"]\n')
+    done = cli("run", "--suite", bad, "-e", "logreg", "--out", tmp_path / "r")
+    assert done.returncode == 2 and not (tmp_path / "r").exists()
+    assert done.stderr.startswith(
+        f"treesvsnets: error: suite file {str(bad)!r} [defaults]: unknown estimator "
+        "'randomforest'; choose from: "
+    )
+    assert done.stderr.strip().endswith("Did you mean 'rf'?")

@@ -111,14 +111,12 @@ def setting_sources(
     """Where each setting of ``config`` not given as one of ``flags`` was given: the config
     file, else its suite's ``[defaults]``; an error about one of them names it
     (:meth:`~treesvsnets.errors.TreesVsNetsError.given_in`)."""
-    from treesvsnets.suites import find, is_suite_file
+    from treesvsnets.suites import find
 
     sources: dict[str, str] = {}
     if config.suite:
         suite = find(config.suite)
-        named = f"suite file {str(suite.path)!r}" if is_suite_file(config.suite) else None
-        where = f"{named or f'suite {config.suite!r}'} [defaults]"
-        sources.update(dict.fromkeys(suite.defaults, where))
+        sources.update(dict.fromkeys(suite.defaults, suite.defaults_where))
     if config_file is not None:
         sources.update(dict.fromkeys(read_toml(Path(config_file), "config file"), str(config_file)))
     for key in flags:

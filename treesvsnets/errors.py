@@ -77,11 +77,32 @@ class DeclaredTypeError(DatasetError):
     declaration is wrong, not just the data (``inspect`` refuses it too)."""
 
 
+#: what people call the built-in estimators, by their words without case, spaces, '_' or '-'
+#: ('RandomForest', 'random_forest'): a did-you-mean for them says our name, not the one
+#: spelled closest ('adaboost' for 'randomforest')
+_CALLED = {
+    "randomforest": "rf", "randomforestclassifier": "rf", "randomforestregressor": "rf",
+    "histgradientboosting": "hgb", "histgradientboostingclassifier": "hgb",
+    "histgradientboostingregressor": "hgb", "gradientboosting": "gb",
+    "gradientboostingclassifier": "gb", "gradientboostingregressor": "gb",
+    "logisticregression": "logreg", "logistic": "logreg", "xgb": "xgboost",
+    "xgbclassifier": "xgboost", "lgbm": "lightgbm", "lgb": "lightgbm",
+    "lgbmclassifier": "lightgbm", "mlp": "dense", "ftt": "ft_transformer",
+    "fttransformer": "ft_transformer", "dummyclassifier": "dummy", "dummyregressor": "dummy",
+    "baggingclassifier": "bagging", "adaboostclassifier": "adaboost",
+    "catboostclassifier": "catboost", "linearregression": "ridge", "xgbregressor": "xgboost",
+    "lgbmregressor": "lightgbm", "catboostregressor": "catboost",
+}  # fmt: skip
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """`` Did you mean 'x'?`` for the closest of ``choices`` (the one spelled alike but for
-    its case first: 'CARD' is 'card'), or ``""`` when none is close."""
+    its case first: 'CARD' is 'card'; then what people call it: 'RandomForest' is 'rf'), or
+    ``""`` when none is close."""
     choices = list(choices)
     same = [choice for choice in choices if str(choice).casefold() == name.casefold()]
+    called = _CALLED.get("".join(c for c in name.casefold() if c not in " _-"))
+    same = same or ([called] if called in choices else [])
     close = same or difflib.get_close_matches(name, choices, n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
 

@@ -241,7 +241,7 @@ def dataset_section(
         notes=[f"**{sentence}**" for sentence in warnings]
         + _data_notes(info, its_splits)
         + [
-            f"{skip['estimator']} was not run here: it {skip['reason']}"
+            f"{skip['estimator']} was not run here ({skip['reason']})"
             for skip in manifest.skipped
             if skip["dataset"] == dataset
         ],

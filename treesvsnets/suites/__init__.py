@@ -63,6 +63,13 @@ class Suite:
     measured: str = ""
     sha256: str = ""
 
+    @property
+    def defaults_where(self) -> str:
+        """Where its defaults are, in a sentence's words: a file's path, or a built-in's name."""
+        if is_suite_file(self.name):
+            return f"suite file {str(self.path)!r} [defaults]"
+        return f"suite {self.name!r} [defaults]"
+
     def describe(self) -> dict[str, Any]:
         """What a run's manifest records: the suite's name, file and content hash."""
         return {"name": self.name, "file": str(self.path), "sha256": self.sha256}
@@ -104,6 +111,9 @@ def read_suite(path: Path, name: str) -> Suite:
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f'{where}: datasets must be a non-empty list, e.g. ["iris", "wine"].')
     datasets, tables = _entries(entries, path, where)
+    twice = next((name for i, name in enumerate(datasets) if name in datasets[:i]), None)
+    if twice is not None:
+        raise ConfigError(f"{where}: dataset {twice!r} is listed twice; list each once.")
     defaults = _defaults(data.get("defaults", {}), where)
     minutes = data.get("expected_minutes")
     if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int | float)):

@@ -17,13 +17,17 @@ dataset and listed).
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from treesvsnets.config import DEFAULT_ESTIMATORS, RunConfig
 from treesvsnets.datasets.base import Dataset, class_weight_codes
-from treesvsnets.errors import ConfigError, DatasetError, concerning, unknown_name
+from treesvsnets.errors import (
+    ConfigError,
+    DatasetError,
+    TreesVsNetsError,
+    concerning,
+    unknown_name,
+)
 from treesvsnets.estimators import registry
 from treesvsnets.results.row import BLEND
 from treesvsnets.suites import find
@@ -36,6 +40,19 @@ def _only_run_estimators(names: Any, specs: list, where: str) -> None:
     for name in names:
         if name not in chosen:
             raise unknown_name("estimator", name, chosen, where=where)
+
+
+def check_suite_estimators(config: RunConfig) -> None:
+    """The estimators a suite's [defaults] names, checked where -e replaced them too (every
+    bad default is refused before anything runs, as docs/suites.md says; the plugins are
+    loaded by then, so a plugin's estimator is known)."""
+    named = find(config.suite).defaults.get("estimators") if config.suite else None
+    if not named or tuple(named) == tuple(config.estimators):
+        return  # none, or the run's own: checked as the run's
+    try:
+        registry.select([name for name in named if name != BLEND])
+    except TreesVsNetsError as exc:
+        raise ConfigError(f"{find(config.suite).defaults_where}: {exc}") from None
 
 
 def check_param_names(config: RunConfig, specs: list) -> None:
@@ -394,43 +411,3 @@ def _check_each_task_has_an_estimator(
                 f"no estimator of this run does {dataset.task}, the task of dataset "
                 f"{dataset.name!r}; add one (e.g. -e ensemble)."
             )
-
-
-#: a default repr's address ('<function f at 0x7f...>'): another in every process
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-
-
-def _written(value: Any) -> str:
-    """``value`` as a manifest writes it (JSON, anything else as text), addresses left out."""
-    return _ADDRESS.sub("", json.dumps(value, default=str, sort_keys=True))
-
-
-def estimators_changed(recorded: list[dict], now: list[dict]) -> str | None:
-    """How the estimators a resumed run would run (``now``: the manifest's entries, as
-    :meth:`~.planning.RunPlan.estimator_entries` makes them) differ from those it recorded,
-    in a phrase naming the first difference, or None."""
-    then = {(e.get("name"), e.get("task")): e for e in recorded}
-    current = {(e.get("name"), e.get("task")): e for e in now}
-    added, gone = (
-        sorted(a.keys() - b.keys(), key=str) for a, b in ((current, then), (then, current))
-    )
-    if added:
-        return (
-            f"estimator {added[0][0]!r} ({added[0][1]}) would run now and did not in the run "
-            "(registered, or its package installed, since)"
-        )
-    if gone:
-        return f"estimator {gone[0][0]!r} ({gone[0][1]}) of the run would not run now"
-    for (name, task), entry in sorted(then.items(), key=str):
-        was, will = entry.get("params") or {}, current[name, task].get("params") or {}
-        for param in sorted({*was, *will}):
-            if _written(was.get(param)) != _written(will.get(param)):
-                return (
-                    f"estimator {name!r} ({task}) ran with {param}={was.get(param)!r} and "
-                    f"would run with {param}={will.get(param)!r} now (its plugin or its "
-                    "package changed)"
-                )
-        for key in ("family", "space"):
-            if _written(entry.get(key)) != _written(current[name, task].get(key)):
-                return f"estimator {name!r} ({task}) has another {key} than in the run"
-    return None

@@ -32,13 +32,14 @@ from treesvsnets.bench.plan.checks import (
     check_for_datasets,
     check_param_names,
     check_resampling,
+    check_suite_estimators,
     check_tasks,
-    estimators_changed,
     installed,
     search_space,
     skips,
     with_spaces,
 )
+from treesvsnets.bench.plan.resumable import estimators_changed
 from treesvsnets.config import RunConfig
 from treesvsnets.datasets.base import Dataset
 from treesvsnets.datasets.names import run_names
@@ -227,6 +228,7 @@ def prepare(
     for plugin in config.plugins:
         with concerning("plugins"):
             load_plugin(plugin)
+    check_suite_estimators(config)
     specs, not_installed, blend = _estimators(config)
     given = {name: config.table_options(name) for name in config.datasets}
     names = run_names(config.datasets, given, recorded)
