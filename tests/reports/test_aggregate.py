@@ -392,7 +392,8 @@ def test_compare_marks_a_change_only_over_as_many_datasets_as_the_verdict_reads_
     row = next(line for line in few if line.startswith("rf (default)"))
     assert "*" not in row and "(none is marked on 3 datasets" in few[-1]
     row = next(line for line in many if line.startswith("rf (default)"))
-    assert row.split()[5] == "*" and "none is marked" not in many[-1]
+    assert "*" in row.split() and "none is marked" not in many[-1]
+    assert "(unbounded)" in row  # B's rf won every battle it had: the penalty's number
 
 
 def test_compare_of_a_tuned_run_with_a_run_not_tuned_says_no_tuned_method_failed():
@@ -411,3 +412,24 @@ def test_compare_of_a_tuned_run_with_a_run_not_tuned_says_no_tuned_method_failed
     failed.loc[failed["status"] == "error", "accuracy"] = None
     footnote = _elo_lines(elo_changes(failed, tuned, None, {"a", "b"}))[-1]
     assert footnote.endswith("Not rated in A or B, every cell failed there: rf (tuned).")
+
+
+def test_without_rf_the_ratings_centre_on_the_methods_with_a_finite_rating():
+    """No rf in the run: the ratings' mean was 1000 over every method, one of which lost every
+    battle and had only the penalty's number (-700), so the others read 1300+ on one board
+    and 1000 on another; they are centred on the methods whose gaps are finite, and an
+    interval end the penalty sets reads 'unbounded'."""
+    from treesvsnets.reports.aggregate import aggregate
+    from treesvsnets.reports.separation import interval_words
+
+    scores = {
+        d: {"logreg": [0.80, 0.70], "lightgbm": [0.70, 0.80], "xgboost": [0.1, 0.1]}
+        for d in ("a", "b", "c")
+    }
+    board = aggregate(score_rows(scores), None).board
+    finite = board[board["elo_bounded"]]
+    assert set(finite.index) == {"logreg (default)", "lightgbm (default)"}
+    assert finite["elo"].mean() == pytest.approx(1000.0)
+    assert not board.loc["xgboost (default)", "elo_bounded"]
+    assert interval_words(1000.0, -900.0, 1100.0) == "unbounded to 1100"
+    assert interval_words(0.0, -30.0, 2000.0, signed=True) == "-30 to unbounded"

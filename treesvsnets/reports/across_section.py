@@ -23,6 +23,7 @@ from treesvsnets.reports import across_plots
 from treesvsnets.reports.across_ranks import rank_statistics
 from treesvsnets.reports.aggregate import ANCHOR, ANCHOR_ELO, Aggregate, aggregate, elo_fit
 from treesvsnets.reports.layout import Figure, save_figure
+from treesvsnets.reports.separation import FAR_END, interval_words
 from treesvsnets.reports.verdict import DatasetFacts, verdict
 from treesvsnets.tasks import TASKS, primary, task_of
 
@@ -60,10 +61,6 @@ def dataset_facts(described: list[dict[str, Any]]) -> dict[str, DatasetFacts]:
     return facts
 
 
-def _interval(low: float, high: float, digits: int = 0) -> str:
-    return "" if low != low or high != high else f"{low:.{digits}f} to {high:.{digits}f}"
-
-
 def display(result: Aggregate) -> pd.DataFrame:
     """The board as the report shows it: one row per method, best Elo first."""
     board = result.board
@@ -78,8 +75,8 @@ def display(result: Aggregate) -> pd.DataFrame:
                 for v, finite in zip(board["elo"], board["elo_bounded"], strict=True)
             ],
             "95% interval": [
-                _interval(lo, hi)
-                for lo, hi in zip(board["elo_low"], board["elo_high"], strict=True)
+                interval_words(v, lo, hi)
+                for v, lo, hi in zip(board["elo"], board["elo_low"], board["elo_high"], strict=True)
             ],
             "win rate": board["win_rate"].map(lambda v: NO_BATTLE if v != v else f"{v:.0%}"),
             "avg rank": board["average_rank"].map(lambda v: f"{v:.2f}"),
@@ -104,10 +101,6 @@ def display(result: Aggregate) -> pd.DataFrame:
 
 #: what the board shows for a method without a battle (no rating, no win rate)
 NO_BATTLE = "—"
-
-#: an interval's end this far from its rating comes from resamples in which the method won
-#: (or lost) every battle it had: a rating without a finite maximum
-FAR_END = 800.0
 
 
 def legend(result: Aggregate) -> str:
@@ -143,10 +136,9 @@ def legend(result: Aggregate) -> str:
     ends = pd.concat([board["elo"] - board["elo_low"], board["elo_high"] - board["elo"]])
     if (ends > FAR_END).any():
         sentences.append(
-            f"An interval end more than {FAR_END:.0f} points from its rating comes from "
-            "resamples in which that method won (or lost) every battle it had, where the "
-            "likelihood has no finite maximum (a tiny penalty keeps it finite): read it as "
-            "'unbounded'."
+            f"An interval end written 'unbounded' (more than {FAR_END:.0f} points from its "
+            "rating) comes from resamples in which that method won (or lost) every battle it "
+            "had, where the likelihood has no finite maximum (a tiny penalty keeps it finite)."
         )
     sentences += [
         "**win rate**: the share of battles won, per dataset, averaged over datasets and "
@@ -216,7 +208,7 @@ def _by_task(result: Aggregate, metric: str | None) -> list[str]:
         ratings = ", ".join(
             f"{fit.methods[i]} {fit.ratings[i]:.0f}"
             + ("" if finite[i] else " (unbounded)")
-            + (f" ({low[i]:.0f} to {high[i]:.0f})" if low[i] == low[i] else "")
+            + (f" ({interval_words(fit.ratings[i], low[i], high[i])})" if low[i] == low[i] else "")
             for i in order
         )
         n = part["dataset"].nunique()

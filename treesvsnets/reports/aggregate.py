@@ -54,7 +54,7 @@ import pandas as pd
 from treesvsnets.estimators.base import BASELINE_FAMILY
 from treesvsnets.reports.methods import error_of, method_name, task_counterparts
 from treesvsnets.reports.scores import dataset_errors, improvability, normalized_scores, per_1k_rows
-from treesvsnets.reports.separation import bounded, groups
+from treesvsnets.reports.separation import anchored, bounded, groups
 from treesvsnets.results.row import DEFAULT
 from treesvsnets.tasks import primary, task_of
 
@@ -244,15 +244,6 @@ def _bradley_terry_refits(wins: np.ndarray, start: np.ndarray) -> np.ndarray:
     return SCALE * t
 
 
-def _anchored(ratings: np.ndarray, methods: list[str], present: np.ndarray) -> np.ndarray:
-    """Shift ``ratings`` so the anchor is 1000 (their mean over ``present`` methods without it)."""
-    if ANCHOR in methods and present[methods.index(ANCHOR)]:
-        return ratings - ratings[methods.index(ANCHOR)] + ANCHOR_ELO
-    if not present.any():  # no method battled (one method alone): no rating
-        return np.full(len(ratings), np.nan)
-    return ratings - ratings[present].mean() + ANCHOR_ELO
-
-
 def _interval(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The central 95% of bootstrap ``samples`` (rounds by columns), NaN-safe."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -299,7 +290,9 @@ def elo_fit(table: pd.DataFrame, rounds: int = ROUNDS, seed: int = 0) -> EloFit:
 def _elo_fit(methods: list[str], wins: np.ndarray, rounds: int, seed: int) -> EloFit:
     ran = wins.sum(axis=2) + wins.sum(axis=1) > 0  # datasets x methods: battled there
     fitted = _bradley_terry(wins.sum(axis=0))
-    ratings = _anchored(fitted, methods, ran.any(axis=0))
+    pooled = wins.sum(axis=0)
+    anchor = methods.index(ANCHOR) if ANCHOR in methods else None
+    ratings = anchored(fitted, anchor, ran.any(axis=0), pooled, ANCHOR_ELO)
     rng = np.random.default_rng(seed)
     samples = np.full((rounds, len(methods)), np.nan)
     n_datasets = len(wins)
@@ -310,11 +303,13 @@ def _elo_fit(methods: list[str], wins: np.ndarray, rounds: int, seed: int) -> El
                 for _ in range(rounds)
             ]
         )
-        refitted = _bradley_terry_refits(np.tensordot(counts, wins, axes=1), fitted)
+        drawn_wins = np.tensordot(counts, wins, axes=1)
+        refitted = _bradley_terry_refits(drawn_wins, fitted)
         for r, drawn in enumerate(counts):
             present = (ran * drawn[:, None]).sum(axis=0) > 0
-            samples[r, present] = _anchored(refitted[r], methods, present)[present]
-    return EloFit(methods, ratings, samples, groups(wins.sum(axis=0)))
+            found = anchored(refitted[r], anchor, present, drawn_wins[r], ANCHOR_ELO)
+            samples[r, present] = found[present]
+    return EloFit(methods, ratings, samples, groups(pooled))
 
 
 def win_rates(table: pd.DataFrame) -> pd.DataFrame:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from treesvsnets.errors import path_given
+from treesvsnets.reports.separation import interval_words
 from treesvsnets.reports.stats import ALPHA, paired_fold_test
 from treesvsnets.reports.verdict import MIN_DATASETS
 from treesvsnets.results.folder import Manifest, RunFolder
@@ -64,7 +65,7 @@ def elo_changes(
 
     both = set(rows_a["dataset"]) & set(rows_b["dataset"])
     shared = both & split_alike
-    columns = ["method", "elo_a", "elo_b", "change", "low", "high"]
+    columns = ["method", "elo_a", "elo_b", "change", "low", "high", "bounded_a", "bounded_b"]
     if len(shared) < 2:
         empty = pd.DataFrame(columns=columns)
         empty.attrs["split_otherwise"] = len(both) >= 2  # said, not left out silently
@@ -78,6 +79,7 @@ def elo_changes(
     )
     fit = aggregate(tagged, metric, join_tasks=False).elo  # each estimator's own change
     ratings = dict(zip(fit.methods, fit.ratings, strict=True))
+    finite = dict(zip(fit.methods, fit.bounded, strict=True))  # else: the penalty's number
     anchor = method_name(f"rf [{TAGS[0]}]", None)
     shift = ANCHOR_ELO - ratings.get(anchor, ANCHOR_ELO)
     entries, unrated = [], []
@@ -87,7 +89,8 @@ def elo_changes(
         name = method_name(estimator, tuning)
         if a in ratings and b in ratings:
             change, low, high = fit.gap(b, a)
-            entries.append([name, ratings[a] + shift, ratings[b] + shift, change, low, high])
+            rated = [ratings[a] + shift, ratings[b] + shift, change, low, high]
+            entries.append([name, *rated, finite[a], finite[b]])
         elif estimator not in baselines and all(
             (
                 (rows["estimator"] == estimator)
@@ -399,13 +402,13 @@ def _elo_lines(changes: pd.DataFrame | None) -> list[str]:
     shown = [
         [
             row["method"],
-            f"{row['elo_a']:.0f}",
-            f"{row['elo_b']:.0f}",
+            *(
+                f"{row[f'elo_{run}']:.0f}" + ("" if row[f"bounded_{run}"] else " (unbounded)")
+                for run in "ab"
+            ),
             f"{points(row['change']):+d}"
             + (" *" if marked and (points(row["low"]) > 0 or points(row["high"]) < 0) else ""),
-            ""
-            if math.isnan(row["low"])
-            else f"{points(row['low']):+d} to {points(row['high']):+d}",
+            interval_words(row["change"], row["low"], row["high"], signed=True),
         ]
         for _, row in changes.iterrows()
     ]
@@ -430,6 +433,12 @@ def _elo_lines(changes: pd.DataFrame | None) -> list[str]:
             if marked
             else f" (none is marked on {datasets} datasets: a bootstrap over fewer than "
             f"{MIN_DATASETS} has a handful of distinct resamples)."
+        )
+        + (
+            " 'unbounded': a method that won (or lost) every battle it had, or an interval's "
+            "end from resamples where one did; the number is the fit's penalty's, not a size."
+            if any("unbounded" in cell for line in shown for cell in line)
+            else ""
         )
         + (
             " Not rated in A or B, every cell failed there: "
