@@ -200,8 +200,10 @@ def _few_folds_sentence(group: list[BaselineComparison]) -> str:
     first = group[0]
     each = "; ".join(f"{c.estimator} {c.metric.show(c.score)} (p = {c.p_value:.3g})" for c in group)
     return (
-        f"{len(group)} estimators score above the {first.baseline} baseline on {first.dataset} "
-        f"({first.metric.label} {first.metric.show(first.baseline_score)}) but are not "
+        f"{len(group)} estimators score better than the {first.baseline} baseline on "
+        f"{first.dataset} ({first.metric.label} {first.metric.show(first.baseline_score)}"
+        + ("" if first.metric.higher_is_better else ", lower is better")
+        + ") but are not "
         f"significantly better over {first.n_folds} folds, too few for the Nadeau-Bengio "
         f"corrected t-test to tell: {each}; more folds or seeds would."
     )
