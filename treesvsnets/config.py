@@ -6,10 +6,9 @@ value and (for TOML) the file.
 
 Each setting is declared once, as a field of :class:`RunConfig`: its default, its check
 (:mod:`treesvsnets.config_fields`), whether it only says how cells execute, and its
-:class:`Flag` (help, metavar, choices). The CLI builds its ``run`` flags from these
-declarations. The ``execution`` mark is the one source of :data:`EXECUTION_KEYS` (what a
-resumed run may change), :data:`DEFINITION_KEYS`, where the CLI stores a flag and what
-``--resume`` refuses.
+:class:`Flag` (help, metavar, choices), from which the CLI builds its ``run`` flags. The
+``execution`` mark is the one source of :data:`EXECUTION_KEYS` (what a resumed run may
+change: :meth:`RunConfig.resumed_with`) and :data:`DEFINITION_KEYS`.
 
 :meth:`RunConfig.validate` runs each field's own check (``'KEY' must be ..., got ...``), then
 the checks across fields: each table's options (:meth:`RunConfig.table_options`), what needs
@@ -414,6 +413,13 @@ class RunConfig:
                 given.get("datasets", self.datasets),
             )
         return replace(self, **{key: held(key, value) for key, value in given.items()})
+
+    def resumed_with(self, execution: dict[str, Any]) -> RunConfig:
+        """This recorded config with a resume's ``execution``; in this process (isolate false)
+        without the settings only workers have (jobs, limits, scheduler) unless given again."""
+        workers = dict(jobs=1, timeout=None, max_memory=None, scheduler=None)
+        base = replace(self, **workers) if execution.get("isolate") is False else self
+        return base.with_overrides(**execution)
 
     def to_dict(self) -> dict[str, Any]:
         """Every setting as TOML and JSON write it (lists, not tuples; paths as text)."""

@@ -782,3 +782,16 @@ def test_a_second_resume_while_one_prepares_is_refused(tmp_path):
         with pytest.raises(ConfigError, match="is being resumed by another process"):
             treesvsnets.resume(result.run_dir, progress=False)
     assert treesvsnets.resume(result.run_dir, progress=False).rows["status"].eq("ok").all()
+
+
+def test_a_run_with_a_time_limit_resumes_in_this_process_without_it(tmp_path):
+    """--in-process may change on resume, as docs/scaling.md says, but a run started with
+    --timeout could not be: the recorded limit needs workers, and no flag could drop it."""
+    result = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2, baseline=False,
+                             timeout=60, out=tmp_path, progress=False)  # fmt: skip
+    with sqlite3.connect(result.run_dir / "results.sqlite") as store:
+        store.execute("DELETE FROM results WHERE fold = 1")
+    rows = treesvsnets.resume(result.run_dir, isolate=False, progress=False).rows
+    assert rows["status"].eq("ok").all() and len(rows) == 2
+    limits = rows.sort_values("fold")["time_limit_s"].tolist()
+    assert limits[0] == 60 and pd.isna(limits[1])  # the resumed cell ran without one

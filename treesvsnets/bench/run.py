@@ -428,7 +428,7 @@ def resume(
                 "stop it before resuming."
             )
         origin = manifest.working_dir  # the run's files as its paths were given there
-        config = rebased(RunConfig.from_dict(manifest.config).with_overrides(**execution), origin)
+        config = rebased(RunConfig.from_dict(manifest.config).resumed_with(execution), origin)
         done = _cells_to_keep(folder, retry_failed)
         prepared, executor = _prepare_with_workers(
             config,
