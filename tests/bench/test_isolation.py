@@ -795,3 +795,15 @@ def test_a_run_with_a_time_limit_resumes_in_this_process_without_it(tmp_path):
     assert rows["status"].eq("ok").all() and len(rows) == 2
     limits = rows.sort_values("fold")["time_limit_s"].tolist()
     assert limits[0] == 60 and pd.isna(limits[1])  # the resumed cell ran without one
+
+
+def test_a_resume_of_a_run_stopped_before_its_first_cell_says_it_resumes(tmp_path):
+    """Its first line read as a new run's ('6 cells on ...'): a resume with no cell kept was
+    told from a new run by the cells kept, none."""
+    result = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2, baseline=False,
+                             out=tmp_path, progress=False)  # fmt: skip
+    with sqlite3.connect(result.run_dir / "results.sqlite") as store:
+        store.execute("DELETE FROM results")
+    events = []
+    treesvsnets.resume(result.run_dir, progress=events.append)
+    assert events[0].row is None and events[0].resumed_from == 0

@@ -195,7 +195,7 @@ def _execute(
                     event(
                         index=0,
                         row=None,
-                        resumed_from=len(skip) if skip else None,
+                        resumed_from=len(skip) if manifest.resumed else None,
                         notes=prepared.notes,
                         by_dataset=tuple(by_dataset.items()),
                     )
