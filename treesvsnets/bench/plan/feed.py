@@ -266,7 +266,7 @@ class _BlendSlot:
         identity = replace(
             self.template.identity,
             estimator=BLEND,
-            family=BLEND_FAMILY,
+            family=self._family(),
             preprocessing="each member's own",
             tuning=TUNED_ENSEMBLED,
             n_trials=sum(len(search.finished) for search in chosen),
@@ -276,6 +276,14 @@ class _BlendSlot:
         )
         searches = chosen or [self.slots[0].search]
         return _pooled(self.template, identity, searches, self.steps, self.slots[0].tune_cv)
+
+    def _family(self) -> str:
+        """The families it blends, as every fold's row says them: its named members' (a blend
+        of rf and logreg is 'ensemble+linear'), else a tree ensemble's and a net's."""
+        if not self.members:
+            return BLEND_FAMILY
+        families = {s.search.estimator: s.template.identity.family for s in self.slots}
+        return "+".join(dict.fromkeys(families[m] for m in self.members if m in families))
 
     def _chosen(self) -> list[Search]:
         """The searches whose trials the blend pools."""
