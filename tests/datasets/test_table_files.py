@@ -619,3 +619,24 @@ def test_a_given_separator_still_has_its_decimal_mark_detected(tmp_path):
     read = load_table(path, TableOptions(sep=";"))
     assert read.cleaning["read_with"] == {"sep": ";", "decimal": ","}
     assert {r.name: r.kind for r in read.columns}["preis"] == "numeric"
+
+
+def test_inspect_of_a_table_with_a_column_of_lists_says_a_run_refuses_it(tmp_path):
+    """A Parquet column of lists (tags): inspect ended in pandas' 'unhashable type:
+    numpy.ndarray' traceback where a run refuses it in one sentence; it now profiles the
+    table, the column 'refused', with the run's sentence."""
+    import treesvsnets
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "tags": [list(rng.choice(["a", "b", "c"], 2)) for _ in range(60)],
+            "x": rng.normal(size=60),
+            "y": rng.choice(["p", "q"], 60),
+        }
+    )
+    frame.to_parquet(tmp_path / "tagged.parquet")
+    profile = treesvsnets.inspect_table(tmp_path / "tagged.parquet")
+    kinds = {c.name: c.kind for c in profile.columns}
+    assert kinds == {"tags": "refused", "x": "numeric", "y": "target"}
+    assert "column 'tags' holds ndarray values that cannot be encoded" in profile.problem

@@ -147,6 +147,18 @@ class ColumnReading:
         return self.kind in KINDS
 
 
+def odd_value_types(values: pd.Series) -> list[str]:
+    """The names of the types in ``values`` no encoder can turn into features (lists, dicts,
+    arrays, bytes), or []: a column of numbers, dates or pandas strings holds none."""
+    import datetime
+
+    if values.dtype.kind in "biufmM" or isinstance(values.dtype, pd.StringDtype):  # m: durations
+        return []
+    kinds = {type(v) for v in values.dropna().iloc[:1000]}
+    plain = str | bool | int | float | np.generic | datetime.date  # Timestamp is a datetime
+    return sorted(k.__name__ for k in kinds if not issubclass(k, plain))
+
+
 def null_mask(values: pd.Series, tokens: frozenset[str]) -> pd.Series:
     """Where ``values`` is missing: NaN/None, or text that is one of ``tokens`` (any case)."""
     return _missing(values, tokens)[0]

@@ -27,7 +27,15 @@ def duplicate_rows(frame: Any) -> Any:
     the first 2, 4, 8... columns are set aside while that halves the rows left (pandas'
     ``duplicated(keep=False)``), and only the rows left are compared in every column. A table
     of distinct rows is told so from its first columns; one of many duplicates costs about
-    what comparing every column does."""
+    what comparing every column does. A column of lists or arrays (no feature: a run refuses
+    it) is compared as written."""
+    try:
+        return _duplicate_rows(frame)
+    except TypeError:  # unhashable values
+        return _duplicate_rows(frame.apply(lambda c: c.map(repr) if c.dtype == object else c))
+
+
+def _duplicate_rows(frame: Any) -> Any:
     import pandas as pd
 
     rows = np.arange(len(frame))

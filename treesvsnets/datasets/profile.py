@@ -152,7 +152,7 @@ def _column_profiles(
 ) -> list[ColumnProfile]:
     """Each column of the file as read (``raw``) with what its reading made of it (the
     ``dataset`` a run would use, or None when a run refuses the table)."""
-    from treesvsnets.datasets.column_types import null_mask
+    from treesvsnets.datasets.column_types import null_mask, odd_value_types
 
     columns = []
     for name in raw.columns:
@@ -183,6 +183,9 @@ def _column_profiles(
             )
         elif name in options.drop:
             column.kind, column.note, column.encoding = "dropped", "by request (drop)", "dropped"
+        elif odd := odd_value_types(values):  # a run refuses the table for it
+            column.kind, column.note = "refused", f"{', '.join(odd)} values: no feature"
+            column.encoding = "none: drop it or flatten it"
         elif reading is not None:
             for key in _FROM_READING:
                 setattr(column, key, getattr(reading, key))

@@ -57,17 +57,10 @@ LARGEST_NUMBER = 1e150
 
 
 def _check_encodable(values: Any, column: str, where: str) -> None:
-    """Refuse a column of lists, dicts or bytes: no encoder can turn those into features
-    (a column of numbers, dates or pandas strings holds none)."""
-    import datetime
+    """Refuse a column of lists, dicts or bytes: no encoder can turn those into features."""
+    from treesvsnets.datasets.column_types import odd_value_types
 
-    import pandas as pd
-
-    if values.dtype.kind in "biufmM" or isinstance(values.dtype, pd.StringDtype):  # m: durations
-        return
-    kinds = {type(v) for v in values.dropna().iloc[:1000]}
-    plain = str | bool | int | float | np.generic | datetime.date  # Timestamp is a datetime
-    odd = sorted(k.__name__ for k in kinds if not issubclass(k, plain))
+    odd = odd_value_types(values)
     if odd:
         raise DatasetError(
             f"{where}: column {column!r} holds {', '.join(odd)} values that cannot be encoded "
