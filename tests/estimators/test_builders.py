@@ -34,10 +34,15 @@ def test_a_builder_is_handed_only_the_settings_its_architecture_declares(monkeyp
 
     dense = ARCHITECTURES["dense"]
     monkeypatch.setitem(ARCHITECTURES, "dense", type(dense)(dense.reads, build))
-    params = TorchClassifier(hidden_units=(8,), channels=(3,)).get_params(deep=False)
+    params = TorchClassifier(hidden_units=(8,)).get_params(deep=False)  # channels: its default
     module = build_module(params, ModuleData(n_features=4, n_outputs=2))
     assert isinstance(module, torch.nn.Linear)
     assert seen == {"hidden_units": (8,), "dropout": None, "batch_norm": False}
+    # another architecture's setting given: refused, not recorded as used (rows said it was)
+    params = TorchClassifier(hidden_units=(8,), channels=(3,)).get_params(deep=False)
+    with pytest.raises(ConfigError, match="channels is a setting of the cnn and cnn1d net, which "
+                       "the dense net does not read; its module reads hidden_units"):  # fmt: skip
+        build_module(params, ModuleData(n_features=4, n_outputs=2))
 
 
 def test_an_unknown_architecture_names_every_declared_one():

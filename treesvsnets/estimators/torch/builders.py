@@ -214,8 +214,35 @@ def check_module_settings(params: Mapping[str, Any]) -> None:
         )
     check_augment(params)
     declared = _declared(architecture)
+    if declared is not None:
+        _check_read(architecture, declared, params)
     if declared is not None and declared.check is not None:
         declared.check(declared.settings(params))
+
+
+def _check_read(name: str, declared: Architecture, params: Mapping[str, Any]) -> None:
+    """Refuse a module setting of another architecture set away from its default: the
+    module would not read it, and the run's rows would record it as used (dense with
+    attention_heads=8, resnet with hidden_units=[4])."""
+    import inspect
+
+    from treesvsnets.estimators.torch.net import TorchNet
+
+    defaults = inspect.signature(TorchNet.__init__).parameters
+    for setting in dict.fromkeys(s for a in ARCHITECTURES.values() for s in a.reads):
+        if setting in declared.reads or setting not in params:
+            continue
+        if _normal(params[setting]) != _normal(defaults[setting].default):
+            owners = [n for n, a in ARCHITECTURES.items() if setting in a.reads]
+            raise ConfigError(
+                f"{setting} is a setting of the {' and '.join(owners)} net, which the {name} "
+                f"net does not read; its module reads {', '.join(declared.reads)}."
+            )
+
+
+def _normal(value: Any) -> Any:
+    """A setting as compared with its default (a list as the tuple it defaults to)."""
+    return tuple(value) if isinstance(value, list | tuple | np.ndarray) else value
 
 
 def cardinalities(params: Mapping[str, Any], X: np.ndarray) -> tuple[int, ...]:
