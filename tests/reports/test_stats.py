@@ -32,9 +32,16 @@ def test_corrected_ttest_matches_a_hand_computed_example():
     assert stats.ttest_rel(a, b).pvalue < p
 
 
-def test_identical_scores_are_no_difference_and_constant_gaps_are_certain():
+def test_identical_scores_are_no_difference_and_constant_gaps_have_a_rows_spread():
+    """A constant gap was certain (p = 0): a net one test row better than the dummy on each
+    of 2 folds of 500 rows read 'better (p=0)'. The spread is then the least a score on
+    n_test rows shows, one fold's differing by one row: (1/n_test)^2 / J."""
     assert corrected_ttest([0.9, 0.8], [0.9, 0.8], 10, 5)[1:] == (0.0, 1.0)
-    assert corrected_ttest([0.5, 0.75], [0.25, 0.5], 10, 5)[1:] == (math.inf, 0.0)
+    _, t, p = corrected_ttest([0.970, 0.970], [0.968, 0.968], 500, 500)
+    assert t == pytest.approx(0.002 / math.sqrt((1 / 2 + 1) * 0.002**2 / 2))
+    assert p == pytest.approx(2 * stats.t.sf(t, df=1)) and p > 0.4
+    _, _, p = corrected_ttest([1.0] * 5, [0.5] * 5, 120, 30)  # half the rows, every fold
+    assert p < 1e-6
 
 
 def test_demsar_worked_example_friedman_and_critical_difference():
