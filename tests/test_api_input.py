@@ -130,3 +130,23 @@ def test_a_progress_function_that_raises_is_warned_of_and_the_run_goes_on(tmp_pa
         result = treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2,
                                  progress=progress, out=tmp_path)  # fmt: skip
     assert seen == [0] and len(result.rows) == 4 and set(result.rows["status"]) == {"ok"}
+
+
+def test_the_nets_are_imported_from_the_package_as_the_readme_names_them():
+    """`from treesvsnets import TorchClassifier` raised ImportError (only
+    treesvsnets.estimators.torch had them), though the README names them as the Python API;
+    the package's import still loads no torch."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, treesvsnets; assert 'torch' not in sys.modules\n"
+        "from treesvsnets import TorchClassifier, TorchRegressor\n"
+        "from sklearn.datasets import load_iris\n"
+        "X, y = load_iris(return_X_y=True)\n"
+        "net = TorchClassifier(epochs=3, random_state=0).fit(X, y)\n"
+        "print(type(net).__name__, net.predict(X).shape, TorchRegressor.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["TorchClassifier", "(150,)", "TorchRegressor"]

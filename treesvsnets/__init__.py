@@ -3,7 +3,8 @@
 The public API, each name loaded on first use (a module ``__getattr__``): :func:`run` and
 :func:`resume` (:mod:`treesvsnets.api`), ``inspect_table`` (a table's profile), ``compare_runs``
 (run against run), ``aggregate`` (the tables across datasets: Elo, win rates, normalized
-scores...), ``check_estimator`` (the contract on an estimator), ``RunConfig`` and
+scores...), ``check_estimator`` (the contract on an estimator), ``RunConfig``,
+``TorchClassifier`` and ``TorchRegressor`` (the nets as scikit-learn estimators) and
 ``TreesVsNetsError``. Importing the package is cheap; the harness (and scikit-learn) load on
 first use:
 
@@ -18,6 +19,8 @@ from typing import Any
 __version__ = "0.1.0"
 __all__ = [
     "RunConfig",
+    "TorchClassifier",
+    "TorchRegressor",
     "TreesVsNetsError",
     "__version__",
     "aggregate",
@@ -54,6 +57,10 @@ def __getattr__(name: str) -> Any:
         from treesvsnets.config import RunConfig
 
         return RunConfig
+    if name in ("TorchClassifier", "TorchRegressor"):  # torch loads here, not at import
+        from treesvsnets.estimators import torch as nets
+
+        return getattr(nets, name)
     if name == "TreesVsNetsError":
         from treesvsnets.errors import TreesVsNetsError
 
