@@ -215,6 +215,9 @@ def test_threads_are_restored_after_fit(digits_split):
             "monitor must be one of val_loss, val_accuracy for a TorchClassifier, got 'acc'",
         ),
         ({"epochs": 0}, "epochs must be a positive integer"),
+        # one sentence for every lr below the smallest: -0.1 was 'a non-negative number'
+        ({"lr": -0.1}, "lr must be a positive number, got -0.1"),
+        ({"lr": 0}, "lr must be a positive number, got 0"),
     ],
 )
 def test_bad_settings_are_named(params, message, digits_split):

@@ -76,7 +76,7 @@ class TrainingSettings:
         for name in ("lr", "momentum", "weight_decay", "l1", "gamma"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise bad(name, "a non-negative number")
+                raise bad(name, "a positive number" if name == "lr" else "a non-negative number")
         if self.lr == 0:
             raise bad("lr", "a positive number")
         if self.optimizer not in OPTIMIZERS:
