@@ -807,3 +807,16 @@ def test_a_resume_of_a_run_stopped_before_its_first_cell_says_it_resumes(tmp_pat
     events = []
     treesvsnets.resume(result.run_dir, progress=events.append)
     assert events[0].row is None and events[0].resumed_from == 0
+
+
+def test_a_manifest_written_before_its_estimators_said_their_task_resumes_unchecked():
+    """Entries without a task or parameters (an older run's) are not read as estimators
+    'that would run now and did not': there is nothing to compare them by."""
+    from treesvsnets.bench.plan.resumable import estimators_changed
+
+    now = [{"name": "rf", "task": "classification", "params": {"n_estimators": 100}}]
+    assert estimators_changed([{"name": "rf", "family": "ensemble"}], now) is None
+    was = [{**now[0], "params": {"n_estimators": 50}}]
+    assert "ran with n_estimators=50 and would run with n_estimators=100" in estimators_changed(
+        was, now
+    )

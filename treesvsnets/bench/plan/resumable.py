@@ -20,7 +20,10 @@ def _written(value: Any) -> str:
 def estimators_changed(recorded: list[dict], now: list[dict]) -> str | None:
     """How the estimators a resumed run would run (``now``: the manifest's entries, as
     :meth:`~.planning.RunPlan.estimator_entries` makes them) differ from those it recorded,
-    in a phrase naming the first difference, or None."""
+    in a phrase naming the first difference, or None (also for a manifest written before
+    its entries said each estimator's task and parameters: nothing to compare them by)."""
+    if any("task" not in e or "params" not in e for e in recorded):
+        return None
     then = {(e.get("name"), e.get("task")): e for e in recorded}
     current = {(e.get("name"), e.get("task")): e for e in now}
     added, gone = (
