@@ -228,7 +228,8 @@ def prepare(
     for plugin in config.plugins:
         with concerning("plugins"):
             load_plugin(plugin)
-    check_suite_estimators(config)
+    if recorded is None:  # a resumed run's suite was checked when it began (its file may be gone)
+        check_suite_estimators(config)
     specs, not_installed, blend = _estimators(config)
     given = {name: config.table_options(name) for name in config.datasets}
     names = run_names(config.datasets, given, recorded)
