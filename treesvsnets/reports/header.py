@@ -5,6 +5,7 @@ and the legend of its tables (:func:`legend`, in the words of the run's judging 
 
 from __future__ import annotations
 
+import socket
 from collections import Counter
 from typing import Any
 
@@ -56,7 +57,8 @@ def _status(manifest: Manifest, rows: pd.DataFrame | None) -> str:
         else manifest.cells_by_status
     )
     status, finish = manifest.status, "finish with `treesvsnets run --resume RUN_DIR`"
-    if status == "running" and not manifest.still_running():
+    here = manifest.host in (None, socket.gethostname())  # another machine's: not known gone
+    if status == "running" and here and not manifest.still_running():
         status = "stopped (its process is gone before its end)"
     missing = manifest.cells_missing if status == manifest.status else None
     return (
