@@ -46,13 +46,14 @@ def check_suite_estimators(config: RunConfig) -> None:
     """The estimators a suite's [defaults] names, checked where -e replaced them too (every
     bad default is refused before anything runs, as docs/suites.md says; the plugins are
     loaded by then, so a plugin's estimator is known)."""
-    named = find(config.suite).defaults.get("estimators") if config.suite else None
+    suite = find(config.suite) if config.suite else None
+    named = suite.defaults.get("estimators") if suite else None
     if not named or tuple(named) == tuple(config.estimators):
         return  # none, or the run's own: checked as the run's
     try:
         registry.select([name for name in named if name != BLEND])
     except TreesVsNetsError as exc:
-        raise ConfigError(f"{find(config.suite).defaults_where}: {exc}") from None
+        raise ConfigError(f"{suite.defaults_where}: {exc}") from None
 
 
 def check_param_names(config: RunConfig, specs: list) -> None:
