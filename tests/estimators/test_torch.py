@@ -218,6 +218,9 @@ def test_threads_are_restored_after_fit(digits_split):
         # one sentence for every lr below the smallest: -0.1 was 'a non-negative number'
         ({"lr": -0.1}, "lr must be a positive number, got -0.1"),
         ({"lr": 0}, "lr must be a positive number, got 0"),
+        # a patience below 1 stopped training after the first epoch that did not improve
+        ({"patience": -1}, "patience must be a positive integer, got -1"),
+        ({"patience": 2.5}, "patience must be a positive integer, got 2.5"),
     ],
 )
 def test_bad_settings_are_named(params, message, digits_split):

@@ -43,6 +43,15 @@ def check_callbacks(callbacks: Any) -> None:
         )
 
 
+def check_patience(patience: Any) -> None:
+    """Early stopping's patience: a whole number of epochs, at least 1."""
+    from treesvsnets.errors import ConfigError
+    from treesvsnets.estimators.validation import is_whole
+
+    if not is_whole(patience) or patience < 1:
+        raise ConfigError(f"patience must be a positive integer, got {patience!r}.")
+
+
 class Callback:
     """Override the hooks you need; each receives the fit it follows (a TrainingRun)."""
 
@@ -77,6 +86,7 @@ class EarlyStopping(Callback):
         self.lower_is_better = lower_is_better(monitor)
 
     def on_train_begin(self, trainer: TrainingRun) -> None:
+        check_patience(self.patience)
         self.best_value = math.inf if self.lower_is_better else -math.inf
         self.best_epoch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None

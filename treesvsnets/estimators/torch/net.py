@@ -51,6 +51,7 @@ from treesvsnets.estimators.torch.callbacks import (
     EarlyStopping,
     EpochProgress,
     check_callbacks,
+    check_patience,
 )
 from treesvsnets.estimators.torch.devices import (
     check_device,
@@ -220,7 +221,9 @@ class TorchNet(BaseEstimator):
         self._check_choices()
 
     def _check_choices(self) -> None:
-        """The loss and the monitor are the task's."""
+        """The loss and the monitor are the task's; early stopping's patience a count of
+        epochs (below 1 it stopped at the first epoch that did not improve)."""
+        check_patience(self.patience)
         for name, allowed in (("loss", self.LOSSES), ("monitor", self.MONITORS)):
             value = getattr(self, name)
             if value not in allowed:
