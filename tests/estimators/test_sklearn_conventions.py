@@ -113,3 +113,28 @@ def test_fit_refuses_what_it_cannot_learn_from_in_one_sentence(iris):
         _net().fit(X[:50], y[:50])
     with pytest.raises(ValueError, match="needs at least 2 samples to fit, got 1 sample"):
         TorchRegressor(epochs=2, device="cpu").fit(X[:1], [1.0])
+
+
+@pytest.mark.parametrize(
+    ("make", "how"),
+    [
+        (_net, "OneHotEncoder"),  # dense embeds nothing
+        (lambda: _net(architecture="resnet"), "set n_categorical=2"),
+        (_catboost, "set n_categorical=2"),
+    ],
+    ids=["dense", "resnet", "catboost"],
+)
+def test_text_columns_of_a_frame_are_named_with_how_to_give_them(make, how):
+    """A notebook's penguins frame: NumPy said only "could not convert string to float:
+    'Torgersen'", naming neither the column nor n_categorical."""
+    penguins = pytest.importorskip("palmerpenguins").load_penguins().dropna()
+    X = penguins[["island", "bill_length_mm", "bill_depth_mm", "sex"]]
+    with pytest.raises(ValueError) as caught:
+        make().fit(X, penguins["species"])
+    message = str(caught.value)
+    assert "2 column(s) of X hold text or categories ('island', 'sex')" in message
+    assert how in message
+    numbers = X.drop(columns="sex").assign(island=X["island"].factorize()[0])
+    fitted = make().fit(numbers, penguins["species"])  # codes: fine
+    with pytest.raises(ValueError, match=r"hold text or categories \('island'\)"):
+        fitted.predict(numbers.astype({"island": str}))

@@ -26,6 +26,7 @@ def training_rows(
     from sklearn.base import is_classifier
     from sklearn.utils.multiclass import check_classification_targets
 
+    refuse_text_columns(estimator, X)
     X, y = validate_data(estimator, X, y, dtype=dtype, y_numeric=y_numeric)
     name = type(estimator).__name__
     if len(X) < 2:
@@ -57,7 +58,44 @@ def fitted_rows(estimator: Any, X: Any, *, fitted: str, dtype: Any) -> np.ndarra
     ``fitted`` attribute is set) and ``X`` has the features it was fitted on (as many, and
     the same names in the same order where both were DataFrames)."""
     check_is_fitted(estimator, fitted)
+    refuse_text_columns(estimator, X)
     return validate_data(estimator, X, dtype=dtype, reset=False)
+
+
+def refuse_text_columns(estimator: Any, X: Any) -> None:
+    """A DataFrame's columns of text or categories, named, with how to give them (NumPy
+    said "could not convert string to float: 'Torgersen'", naming neither the column nor
+    the way the nets take categories)."""
+    import pandas as pd
+
+    from treesvsnets.estimators.capabilities import capabilities_of
+
+    if not isinstance(X, pd.DataFrame):
+        return
+    text = [str(column) for column, dtype in X.dtypes.items() if not _numeric(dtype)]
+    if not text:
+        return
+    listed = ", ".join(repr(column) for column in text[:5]) + (" ..." if len(text) > 5 else "")
+    how = (
+        f"whole-number codes (scikit-learn's OrdinalEncoder), put them last and set "
+        f"n_categorical={len(text)} so it takes them as categories"
+        if "native_categorical" in capabilities_of(estimator)
+        else "numbers first (scikit-learn's OneHotEncoder or OrdinalEncoder)"
+    )
+    raise ValueError(
+        f"{type(estimator).__name__} takes numbers, but {len(text)} column(s) of X hold text "
+        f"or categories ({listed}): encode them as {how}, or benchmark the table with "
+        f"treesvsnets.run, which encodes it for each estimator."
+    )
+
+
+def _numeric(dtype: Any) -> bool:
+    """Numbers or booleans, or categories whose values are numbers."""
+    import pandas as pd
+
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
 
 
 def is_whole(value: Any) -> bool:
