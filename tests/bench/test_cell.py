@@ -234,8 +234,32 @@ def test_a_regressor_predicting_text_is_told_so_and_numbers_as_objects_are_numbe
     with pytest.raises(ValueError) as caught:
         check_labels(np.array(["x", "x", "y"]), 3, 0)
     assert str(caught.value) == (
-        "predict returned values that are not numbers ('x', 'y'): a regressor predicts a "
-        "number per row."
+        "predict returned text ('x', 'y'): a regressor predicts a number per row."
     )
+    # numbers as strings too: read as numbers, such a model was scored 'ok'
+    for strings in (np.array(["1.5", "2", "3"]), np.array(["1.5", 2.0, 3.0], dtype=object)):
+        with pytest.raises(ValueError, match=r"predict returned text \('1.5'"):
+            check_labels(strings, 3, 0)
+    with pytest.raises(ValueError, match="predict returned values that are not numbers"):
+        check_labels(np.array([{}, 1.0, 2.0], dtype=object), 3, 0)
     numbers = check_labels(np.array([1.5, 2, 3], dtype=object), 3, 0)
     assert numbers.dtype == np.float64 and numbers.tolist() == [1.5, 2.0, 3.0]
+
+
+def test_check_fails_a_regressor_whose_predictions_are_strings_of_numbers():
+    """`treesvsnets check` passed it ('predict gives one finite number per row'), and a run
+    scored it 'ok' while the harness turned its strings into numbers."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    from treesvsnets.estimators.contract import CheckData, check_predict_numbers, run_check
+
+    class AsText(Ridge):
+        def predict(self, X):
+            return super().predict(X).astype(str)
+
+    X, y = load_diabetes(return_X_y=True)
+    data = CheckData(X, y, {}, "diabetes", "regression")
+    text = run_check("numbers", check_predict_numbers, AsText, data)
+    assert text.status == "fail" and text.message.startswith("predict returned text ('")
+    assert run_check("numbers", check_predict_numbers, Ridge, data).status == "pass"

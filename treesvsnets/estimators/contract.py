@@ -91,7 +91,12 @@ def check_predict_shape_and_labels(make: Factory, data: CheckData) -> None:
 
 def check_predict_numbers(make: Factory, data: CheckData) -> None:
     estimator, _ = _fit(make, data)
-    predicted = np.asarray(estimator.predict(data.X), dtype=float)
+    from treesvsnets.estimators.validation import predicted_numbers
+
+    try:
+        predicted = predicted_numbers(estimator.predict(data.X))
+    except ValueError as exc:
+        raise AssertionError(str(exc)) from None
     assert predicted.shape == (len(data.X),), (
         f"predict returned shape {predicted.shape} for {len(data.X)} rows"
     )

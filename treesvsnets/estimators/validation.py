@@ -98,6 +98,30 @@ def _numeric(dtype: Any) -> bool:
     return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
 
 
+def first_values(values: np.ndarray) -> str:
+    """The first three distinct values of ``values``, as a refusal quotes them."""
+    return ", ".join(list(dict.fromkeys(map(repr, values.ravel().tolist())))[:3])
+
+
+def predicted_numbers(predicted: Any) -> np.ndarray:
+    """A regressor's predictions as floats; text refused, "1.5" too (read as a number, a
+    model that returned its predictions as strings was scored as if it had not)."""
+    values = np.asarray(predicted)
+    if values.dtype.kind in "biuf":
+        return values.astype(float)
+    text = values.dtype.kind in "US" or any(isinstance(v, str | bytes) for v in values.ravel())
+    try:
+        if text:
+            raise ValueError
+        return values.astype(float)
+    except (TypeError, ValueError):
+        kind = "text" if text else "values that are not numbers"
+        raise ValueError(
+            f"predict returned {kind} ({first_values(values)}): a regressor predicts a "
+            "number per row."
+        ) from None
+
+
 def is_whole(value: Any) -> bool:
     """Whether ``value`` is a whole number, a NumPy one too (a grid of ``np.arange``), not a
     bool."""

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from treesvsnets.estimators.validation import first_values, predicted_numbers
+
 #: how far a row of predicted probabilities may sum from 1 (float32 nets: about 1e-6)
 PROBABILITY_SUM_TOLERANCE = 1e-4
 
@@ -66,7 +68,7 @@ def check_probabilities(proba: Any, n_classes: int, n_rows: int | None = None) -
         )
     if proba.dtype.kind not in "biuf":
         raise ValueError(
-            f"predict_proba returned values that are not numbers ({_first_values(proba)})."
+            f"predict_proba returned values that are not numbers ({first_values(proba)})."
         )
     # the rounding of the model's own float type is no fault: float16 rows sum to 0.9995
     slack = PROBABILITY_SUM_TOLERANCE
@@ -94,11 +96,6 @@ def _n_rows(X: Any) -> int:
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
-def _first_values(values: np.ndarray) -> str:
-    """The first three distinct values of ``values``, as a refusal quotes them."""
-    return ", ".join(map(repr, list(dict.fromkeys(values.ravel().tolist()))[:3]))
-
-
 def check_labels(labels: Any, n_rows: int, n_classes: int) -> np.ndarray:
     """``predict``'s output as an array, refused with one sentence where it is not one value
     per row, or (``n_classes``: a classifier's) a label that is no class of the dataset."""
@@ -109,13 +106,7 @@ def check_labels(labels: Any, n_rows: int, n_classes: int) -> np.ndarray:
             "expected one value per row."
         )
     if not n_classes and labels.dtype.kind not in "biuf":  # a regressor's: numbers
-        try:
-            labels = labels.astype(float)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"predict returned values that are not numbers ({_first_values(labels)}): a "
-                "regressor predicts a number per row."
-            ) from None
+        labels = predicted_numbers(labels)
     if n_classes:
         unknown = labels[~np.isin(labels, np.arange(n_classes))]
         if unknown.size:
