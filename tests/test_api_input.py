@@ -12,7 +12,7 @@ import pytest
 
 import treesvsnets
 from tests.helpers.tables import dirty_frame, write_table
-from treesvsnets.errors import ConfigError
+from treesvsnets.errors import ConfigError, Terminated
 
 QUICK = {"estimators": ["logreg"], "folds": 2, "isolate": False, "baseline": False}
 
@@ -101,6 +101,8 @@ def test_a_notebooks_arguments_are_taken_or_refused_in_one_sentence(tmp_path):
     with pytest.raises(ConfigError, match=r"not DataFrames: write one to a file") as refused:
         treesvsnets.run(datasets=[frame], estimators=["logreg"], out=tmp_path / "frame")
     assert len(str(refused.value)) < 400
+    # it read "got ( x y 0 0 a 1 1 b ... (a tuple)": a list's frame named with its shape
+    assert str(refused.value).endswith("got [a DataFrame of shape (300, 2)].")
     with pytest.raises(ConfigError, match=r"progress must be True, False or a function"):
         treesvsnets.run(datasets=["iris"], estimators=["logreg"], progress="no",
                         out=tmp_path / "no")  # fmt: skip
@@ -150,3 +152,24 @@ def test_the_nets_are_imported_from_the_package_as_the_readme_names_them():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["TorchClassifier", "(150,)", "TorchRegressor"]
+
+
+@pytest.mark.parametrize("how", [KeyboardInterrupt, Terminated])
+def test_a_stopped_call_says_in_its_traceback_what_is_kept_and_how_to_finish(tmp_path, how):
+    """A notebook's run stopped by Ctrl-C or SIGTERM ended in a bare traceback ('received
+    signal SIGTERM') naming neither the folder that keeps its cells nor resume()."""
+
+    def stop_after_the_first_cell(event):
+        if event.row is not None:
+            raise how("received signal SIGTERM")
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        treesvsnets.run(datasets=["iris"], estimators=["logreg"], folds=2, out=tmp_path,
+                        isolate=False, progress=stop_after_the_first_cell)  # fmt: skip
+    (run_dir,) = tmp_path.iterdir()
+    assert caught.value.__notes__ == [
+        f"finished cells are kept in {run_dir}; finish it with: "
+        f"treesvsnets.resume({str(run_dir)!r})"
+    ]
+    finished = treesvsnets.resume(run_dir, progress=False)  # as the note says
+    assert finished.manifest["status"] == "complete" and len(finished.rows) == 4

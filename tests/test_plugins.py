@@ -77,6 +77,40 @@ def test_run_with_plugin_flag_in_a_subprocess(tmp_path):
     assert sources == {"svm": "plugin local_plugin.py", "logreg": "builtin", "dummy": "builtin"}
 
 
+NOISY = """
+import os
+from sklearn.linear_model import LogisticRegression
+from treesvsnets.estimators import register
+
+
+@register("noisy", family="linear")
+class Noisy(LogisticRegression):
+    def fit(self, X, y):
+        print("NOISE from fit")
+        os.write(1, b"NATIVE NOISE\\n")  # as a library's C++ log writes
+        return super().fit(X, y)
+"""
+
+
+@pytest.mark.parametrize("where", [[], ["--in-process"]], ids=["worker", "in-process"])
+def test_what_an_estimator_prints_goes_to_stderr_not_into_the_board(tmp_path, where):
+    """`treesvsnets run > board.txt` held a plugin's printed lines above the leaderboard."""
+    plugin = tmp_path / "noisy.py"
+    plugin.write_text(NOISY)
+    out = tmp_path / "runs"
+    argv = ["run", "--plugin", plugin, "-d", "iris", "-e", "noisy", "--folds", "2",
+            "--out", out, *where]  # fmt: skip
+    # a new interpreter: its worker is the one `spawn` starts, not the tests' fork server's
+    done = subprocess.run([sys.executable, "-m", "treesvsnets", *map(str, argv)],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "NOISE from fit" not in done.stdout and "noisy" in done.stdout  # the board
+    assert done.stderr.count("NOISE from fit") == 2  # one per fold, where progress goes
+    if not where:  # a worker's native writes too (in this process they are its own)
+        assert "NATIVE NOISE" not in done.stdout
+        assert done.stderr.count("NATIVE NOISE") == 2
+
+
 def test_a_worker_imports_only_the_plugin_files_its_runs_estimators_come_from(forget):
     """A plugin loaded by hand (a notebook) goes to the workers of a run that uses its
     estimators, not to every later run's (a torch plugin would cost each worker torch)."""

@@ -93,6 +93,55 @@ def _with_report(
             result = execute()
             if meanwhile is not None:
                 meanwhile(result)
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM: the traceback says what is kept
+            folder = reports.run_dir
+            exc.add_note(
+                what_is_kept(
+                    folder,
+                    resume=f"treesvsnets.resume({str(folder)!r})",
+                    report=f"treesvsnets report {folder}",
+                )
+            )
+            raise
         finally:
             reports.wait()
     return result
+
+
+def what_is_kept(run_dir: Path | None, *, resume: str, report: str) -> str:
+    """What a stopped run leaves in ``run_dir`` (None: stopped before it had one), in words;
+    ``resume`` and ``report`` say how to finish it and how to write its report, as the
+    caller is used (a command, a call). A complete run stopped after its last cell (while
+    its leaderboard is printed, or its report written) needs no resuming, perhaps its
+    report."""
+    from treesvsnets.results.folder import RunFolder
+
+    if run_dir is None:
+        return "stopped before its run folder was made: nothing was written"
+    try:
+        complete = RunFolder(run_dir).read_manifest().status == "complete"
+    except Exception:  # noqa: BLE001 - no manifest to read: say what holds for any run
+        complete = False
+    if not complete:
+        return f"finished cells are kept in {run_dir}; finish it with: {resume}"
+    if _report_of_the_end(Path(run_dir)):
+        return f"every cell had run: the results and the report are in {run_dir}"
+    return (
+        f"every cell had run: the results are in {run_dir} (its report was not written: "
+        f"{report} writes it)"
+    )
+
+
+def _report_of_the_end(run_dir: Path) -> bool:
+    """Whether the folder's report was written after its manifest's last state (not the
+    report of an earlier, interrupted part of the run)."""
+    from treesvsnets.reports.html import HTML_FILENAME
+    from treesvsnets.reports.markdown import REPORT_FILENAME
+    from treesvsnets.results.folder import MANIFEST_FILENAME
+
+    try:
+        manifest = (run_dir / MANIFEST_FILENAME).stat().st_mtime_ns
+        reports = (run_dir / name for name in (REPORT_FILENAME, HTML_FILENAME))
+        return all(report.stat().st_mtime_ns >= manifest for report in reports)
+    except OSError:
+        return False

@@ -125,6 +125,11 @@ class ReportsBesideCells:
         #: what :meth:`begin` was given: the report to write
         self._written: tuple[Path, pd.DataFrame, Manifest, pd.DataFrame] | None = None
 
+    @property
+    def run_dir(self) -> Path | None:
+        """The folder of the run whose report :meth:`begin` was given (None before)."""
+        return None if self._written is None else Path(self._written[0])
+
     def start(self) -> None:
         if two_cores_on_linux() and _alone():
             self._process = _ReportProcess.start()

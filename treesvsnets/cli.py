@@ -197,44 +197,15 @@ def _stopped_by(exc: KeyboardInterrupt) -> tuple[str, int]:
 
 
 def _what_is_kept(started: list[Any], resumed: Path | None) -> str:
-    """What a stopped run leaves (``resumed``: the folder of the run being finished): a
-    complete run stopped after its last cell (while its leaderboard is printed, or its
-    report written) needs no resuming, perhaps its report."""
+    """What a stopped run leaves (``resumed``: the folder of the run being finished)."""
+    from treesvsnets.api import what_is_kept
+
     if not started and resumed is None:  # stopped while planning: no folder, no cell yet
-        return "stopped before its run folder was made: nothing was written"
-    from treesvsnets.results.folder import RunFolder
-
-    run_dir = started[0].run_dir if started else resumed
-    folder = RunFolder(run_dir)
-    try:
-        complete = folder.read_manifest().status == "complete"
-    except Exception:  # noqa: BLE001 - no manifest to read: say what holds for any run
-        complete = False
-    if not complete:
-        return (
-            f"finished cells are kept in {run_dir}; finish it with: {PROG} run --resume {run_dir}"
-        )
-    if _report_of_the_end(Path(run_dir)):
-        return f"every cell had run: the results and the report are in {run_dir}"
-    return (
-        f"every cell had run: the results are in {run_dir} (its report was not written: "
-        f"{PROG} report {run_dir} writes it)"
+        return what_is_kept(None, resume="", report="")
+    run_dir = Path(started[0].run_dir if started else resumed)
+    return what_is_kept(
+        run_dir, resume=f"{PROG} run --resume {run_dir}", report=f"{PROG} report {run_dir}"
     )
-
-
-def _report_of_the_end(run_dir: Path) -> bool:
-    """Whether the folder's report was written after its manifest's last state (not the
-    report of an earlier, interrupted part of the run)."""
-    from treesvsnets.reports.html import HTML_FILENAME
-    from treesvsnets.reports.markdown import REPORT_FILENAME
-    from treesvsnets.results.folder import MANIFEST_FILENAME
-
-    try:
-        manifest = (run_dir / MANIFEST_FILENAME).stat().st_mtime_ns
-        reports = (run_dir / name for name in (REPORT_FILENAME, HTML_FILENAME))
-        return all(report.stat().st_mtime_ns >= manifest for report in reports)
-    except OSError:
-        return False
 
 
 def _print_leaderboard(rows: Any, metric: str | None) -> None:

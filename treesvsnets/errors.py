@@ -143,7 +143,15 @@ class DivergenceWarning(TreesVsNetsWarning):
 
 def shown(value: Any, most: int = 120) -> str:
     """``repr(value)`` on one line, at most ``most`` characters (a DataFrame given as a
-    dataset printed all its rows), and what it is when cut."""
+    dataset printed all its rows), and what it is when cut; a DataFrame or an array is named
+    with its shape, in a list too ("[a DataFrame of shape (150, 5)]")."""
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and len(shape) >= 1:
+        name = type(value).__name__
+        return f"{'an' if name[0] in 'aeiouAEIOU' else 'a'} {name} of shape {shape}"
+    if isinstance(value, list | tuple) and any(hasattr(item, "shape") for item in value):
+        items = ", ".join(shown(item, most // 2) for item in value[:3])
+        return f"[{items}{', ...' if len(value) > 3 else ''}]"
     text = " ".join(repr(value).split())
     if len(text) <= most:
         return text

@@ -138,3 +138,14 @@ def test_text_columns_of_a_frame_are_named_with_how_to_give_them(make, how):
     fitted = make().fit(numbers, penguins["species"])  # codes: fine
     with pytest.raises(ValueError, match=r"hold text or categories \('island'\)"):
         fitted.predict(numbers.astype({"island": str}))
+
+
+def test_a_float32_frame_fits_and_predicts_without_a_warning(iris):
+    """pandas hands a float32 frame's values read-only: torch warned "The given NumPy array
+    is not writable" at each fit and predict."""
+    X, y = iris
+    frame = X.astype("float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        predicted = _net().fit(frame, y).predict(frame)
+    np.testing.assert_array_equal(predicted, _net().fit(X, y).predict(X))

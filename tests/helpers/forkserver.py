@@ -397,6 +397,7 @@ def _become_worker(fd: int, crash_file: str, idle_seconds: float | None) -> NoRe
     try:
         os.setsid()  # as start_new_session=True gives
         _point(0, os.open(os.devnull, os.O_RDONLY))
+        os.dup2(2, 1)  # its stdout is the harness's stderr, as spawn gives it
         for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(number, signal.SIG_DFL)
         argv = ["worker", str(fd), crash_file]

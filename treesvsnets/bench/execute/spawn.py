@@ -49,11 +49,26 @@ def spawn(idle_seconds: float | None) -> Spawned:
         command.append(str(idle_seconds))
     try:
         process = subprocess.Popen(
-            command, pass_fds=(theirs.fileno(),), start_new_session=True, stdin=subprocess.DEVNULL
+            command,
+            pass_fds=(theirs.fileno(),),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=_errors_stream(),
         )
     finally:
         theirs.close()
     return Spawned(process, Connection(ours.detach()), crash_file, idle_seconds)
+
+
+def _errors_stream() -> int | None:
+    """The worker's stdout: this process's stderr, so what an estimator prints, natively
+    too (a library's C++ log), goes beside the progress, not into the leaderboard a user
+    sends to a file (`treesvsnets run > board.txt`); this process's stdout where it has no
+    stderr to give."""
+    try:
+        return sys.__stderr__.fileno() if sys.__stderr__ is not None else None
+    except (AttributeError, OSError, ValueError):  # closed, or a stream without a descriptor
+        return None
 
 
 def _safe_path() -> list[str]:

@@ -25,6 +25,7 @@ the cloudpickled specs and dataset infos, ``sys.path``); :class:`JobRunner` call
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 import warnings
@@ -425,7 +426,10 @@ class JobRunner:
                 # peak of loading the data (or of an earlier cell) is not the cell's
                 reset_peak_rss()
                 started()
-        return job.execute(self, dataset, split_plan)
+        # what an estimator prints goes to stderr beside the progress: stdout is the
+        # leaderboard's (`treesvsnets run > board.txt` held a plugin's 60,000 lines)
+        with contextlib.redirect_stdout(sys.stderr):
+            return job.execute(self, dataset, split_plan)
 
 
 def _rows(outcomes: list[Any], runner: JobRunner) -> list[dict[str, Any]]:

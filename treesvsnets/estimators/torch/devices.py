@@ -34,8 +34,11 @@ def resolve_device(device: str) -> torch.device:
 
 
 def to_device(X: np.ndarray, device: torch.device) -> torch.Tensor:
-    """Rows as float32 on ``device`` (through pinned memory, without waiting, to a GPU)."""
-    tensor = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    """Rows as float32 on ``device`` (through pinned memory, without waiting, to a GPU); a
+    read-only array (a float32 DataFrame's, under pandas' copy-on-write) copied, as torch
+    warns it would share memory it may not write."""
+    rows = np.ascontiguousarray(X, dtype=np.float32)
+    tensor = torch.from_numpy(rows if rows.flags.writeable else rows.copy())
     if device.type == "cuda":
         tensor = tensor.pin_memory()
     return tensor.to(device, non_blocking=True)
