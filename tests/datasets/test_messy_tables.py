@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_iris
 
 import treesvsnets
 from treesvsnets.bench.cells.splits import make_split_plan
@@ -213,6 +214,26 @@ def test_dates_become_numbers_fitted_on_the_training_rows_only():
     np.testing.assert_allclose(out[0], [-1, 2023, 12, 31, 6])
     np.testing.assert_allclose(out[1], [60.5, 2024, 3, 1, 4])
     assert np.isnan(features.transform(train)[2]).all()
+
+
+def test_a_date_column_blank_in_every_training_row_gives_missing_days_not_a_failed_fold(
+    tmp_path,
+):
+    """A date column filled in one row of the file: the folds without it in training failed
+    every cell ("Cannot cast DatetimeArray to dtype float64"), the dummy's too."""
+    blank = pd.DataFrame({"d": pd.to_datetime([None, None])})
+    out = (
+        DatetimeFeatures().fit(blank).transform(pd.DataFrame({"d": pd.to_datetime(["2021-03-04"])}))
+    )
+    assert np.isnan(out[0, 0]) and out[0, 1:].tolist() == [2021, 3, 4, 3]
+    iris = load_iris(as_frame=True).frame
+    iris.insert(0, "closed_on", [""] * len(iris))
+    iris.loc[9, "closed_on"] = "2021-03-04"
+    iris.to_csv(tmp_path / "iris_dated.csv", index=False)
+    result = treesvsnets.run(datasets=[str(tmp_path / "iris_dated.csv")],
+                             estimators=["logreg"], folds=3, isolate=False, progress=False,
+                             out=tmp_path / "runs")  # fmt: skip
+    assert set(result.rows["status"]) == {"ok"} and len(result.rows) == 6
 
 
 def test_many_valued_categories_are_target_encoded_cross_fitted_and_unseen_get_the_mean():

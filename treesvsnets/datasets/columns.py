@@ -232,7 +232,7 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
             since = (
                 (dates - reference).dt.total_seconds() / 86400
                 if reference is not None
-                else (dates.astype("float64") * np.nan)
+                else pd.Series(np.nan, index=dates.index)  # no training date to count from
             )
             features = [since, dates.dt.year, dates.dt.month, dates.dt.day, dates.dt.day_of_week]
             if self.with_hour_[j]:
