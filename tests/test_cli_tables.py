@@ -196,6 +196,18 @@ def test_inspect_of_a_missing_file_is_one_sentence_and_exit_2(tmp_path):
     )
 
 
+@pytest.mark.parametrize(("name", "advice"), [("peng.json", "."), ("old.xls", " (an .xls")])
+def test_a_file_of_another_type_is_named_as_one_by_run_as_by_inspect(tmp_path, name, advice):
+    """run called an existing peng.json an "unknown dataset" and listed the built-ins."""
+    (tmp_path / name).write_text('{"a": 1}')
+    for argv in (["run", "-d", name, "--out", "runs"], ["inspect", name]):
+        done = cli(*argv, cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        suffix = name.rsplit(".", 1)[1]
+        assert f"data file '{name}' has an unknown type '.{suffix}'; use .csv" in done.stderr
+        assert f"or .xlsx{advice}" in done.stderr and "choose from" not in done.stderr
+
+
 def test_palmer_penguins_shipped_by_a_package_runs_end_to_end(tmp_path):
     palmerpenguins = pytest.importorskip("palmerpenguins")
     csv = Path(palmerpenguins.__file__).parent / "data" / "penguins.csv"

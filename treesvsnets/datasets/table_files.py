@@ -67,8 +67,12 @@ _ONE_GROUP = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")
 
 
 def looks_like_table(name: str) -> bool:
-    """Whether a dataset name given by the user is a file path rather than a registered name."""
-    return table_suffixes(name)[0] in FORMATS or "/" in name or "\\" in name
+    """Whether a dataset name given by the user is a file path rather than a registered name:
+    a table's suffix, a folder in it, or a file of another suffix that exists ('peng.json'
+    is then refused as a file of an unknown type, not as an unknown built-in)."""
+    if table_suffixes(name)[0] in FORMATS or "/" in name or "\\" in name:
+        return True
+    return bool(Path(name).suffix) and Path(name).is_file()
 
 
 def same_file(first: str, second: str) -> bool:
@@ -113,7 +117,8 @@ def read_table(path: str | Path, sep: str | None = None, decimal: str | None = N
         shown = "".join(s for s in (suffix, compression) if s) or "(no suffix)"
         raise DatasetError(
             f"data file {str(path)!r} has an unknown type {shown!r}; use .csv, .tsv or .txt "
-            "(also compressed: .gz, .bz2, .zip, .xz, .zst), .parquet, .feather, .arrow or .xlsx."
+            "(also compressed: .gz, .bz2, .zip, .xz, .zst), .parquet, .feather, .arrow or .xlsx"
+            + (" (an .xls workbook: save it as .xlsx)." if suffix == ".xls" else ".")
         )
     read_with: dict[str, str] = {}
     try:
