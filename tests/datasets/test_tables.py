@@ -303,3 +303,21 @@ def test_a_table_of_few_distinct_rows_keeps_its_repeats_and_a_few_copies_go(tmp_
     dataset = load_table(appended, TableOptions(target="survived"))
     assert dataset.cleaning["duplicate_rows_removed"] == 1309
     assert "duplicate_rows_kept" not in dataset.cleaning and dataset.n_samples == 1309
+
+
+def test_a_long_column_of_numbers_then_letter_codes_is_read_without_a_pandas_warning(tmp_path):
+    """pandas typed a big file in chunks, the numbers' and the codes' apart, and said so with
+    a DtypeWarning on the user's terminal."""
+    import warnings
+
+    from treesvsnets.datasets.table_files import read_table
+
+    n, rng = 150_000, np.random.default_rng(0)
+    code = [str(i % 997) for i in range(n - 2000)] + [f"K{i % 13}" for i in range(2000)]
+    path = tmp_path / "mixed.csv"
+    frame = pd.DataFrame({"x": rng.normal(size=n), "code": code, "z": rng.normal(size=n)})
+    frame.assign(y=np.where(frame["x"] > 0, "hi", "lo")).to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read = read_table(path)
+    assert read["code"].iloc[0] == "0" and read["code"].iloc[-1] == "K10"

@@ -200,6 +200,9 @@ def _read_text(
             lineterminator="\r" if old_mac and sep is not None else None,
             dtype=dict.fromkeys(codes, str) or None,
         )
+        if sep is not None:  # each column typed on all its rows: in chunks, a column of
+            # numbers then letter codes was typed twice, with pandas' DtypeWarning
+            settings["low_memory"] = False
 
         def read(settings: dict = settings, **more: Any) -> Any:
             with _opened(path, compression) as source:
