@@ -365,3 +365,22 @@ def test_a_class_too_small_for_the_folds_that_looks_like_another_is_asked_about(
         "has a single row, which cannot be both trained on and tested; drop those rows, or "
         "merge the class into another. Is 'Gento' a typo of 'Gentoo'?"
     )
+
+
+def test_a_target_of_whole_numbers_read_as_classes_is_told_it_may_be_a_quantity(tmp_path):
+    """Rooms, days, sizes in mm: read as labels, a value in one row was refused with advice to
+    merge classes (and "Is '37.2' a typo of '7.2'?" of prices), never --task regression."""
+    rng = np.random.default_rng(0)
+    rooms = rng.integers(3, 9, 120)
+    rooms[5] = 1
+    frame = pd.DataFrame({"area": rooms * 20 + rng.normal(size=120), "rooms": rooms})
+    path = write_table(frame, tmp_path / "houses.csv")
+    done = cli("run", "-d", path, "-e", "logreg", "--folds", "3", "--out", tmp_path / "r")
+    assert done.returncode == 2 and "class '1' of target column 'rooms'" in done.stderr
+    assert done.stderr.strip().endswith(
+        "Its values are numbers: if they are quantities, --task regression predicts them as "
+        "such (task = 'regression' in a config file)."
+    )
+    as_numbers = cli("run", "-d", path, "-e", "ridge", "--folds", "3", "--task", "regression",
+                     "--out", tmp_path / "r")  # fmt: skip
+    assert as_numbers.returncode == 0, as_numbers.stderr

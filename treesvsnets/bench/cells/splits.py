@@ -20,8 +20,10 @@ fold), naming the class.
 from __future__ import annotations
 
 import hashlib
+import math
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -141,14 +143,33 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
                 f"dataset {dataset.name!r}: class{'es' if len(single) > 1 else ''} {shown}"
                 f"{column} ha{'ve' if len(single) > 1 else 's'} a single row, which cannot be "
                 "both trained on and tested; drop those rows, or merge the class into another."
-                + _typo_of(single, dataset.class_names, counts, n_folds)
+                + _numbers_or_typo(dataset, single, counts, n_folds)
             )
         raise DatasetError(
             f"dataset {dataset.name!r}: class {dataset.class_names[smallest]!r}{column} has only "
             f"{counts[smallest]} samples, fewer than the {n_folds} folds asked for; "
             f"use --folds {max(int(counts[smallest]), 2)} or fewer."
-            + _typo_of([dataset.class_names[smallest]], dataset.class_names, counts, n_folds)
+            + _numbers_or_typo(dataset, [dataset.class_names[smallest]], counts, n_folds)
         )
+
+
+def _numbers_or_typo(dataset: Dataset, small: list[Any], counts: np.ndarray, n_folds: int) -> str:
+    """Where every class is a number (sizes in mm, days, rooms: read as labels), that they
+    may be quantities to predict as numbers; else a small class's likely typo
+    (:func:`_typo_of`). "Is '37.2' a typo of '7.2'?" was asked of house prices."""
+    if all(_is_number(name) for name in dataset.class_names):
+        return (
+            " Its values are numbers: if they are quantities, --task regression predicts "
+            "them as such (task = 'regression' in a config file)."
+        )
+    return _typo_of(small, dataset.class_names, counts, n_folds)
+
+
+def _is_number(name: Any) -> bool:
+    try:
+        return math.isfinite(float(str(name)))
+    except ValueError:
+        return False
 
 
 def _check_bins(dataset: Dataset, strata: np.ndarray, bins: int, n_parts: int) -> None:
