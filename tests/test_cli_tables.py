@@ -144,12 +144,33 @@ def test_the_flags_of_a_run_override_columns_as_inspects_do_and_add_to_a_toml_en
             [],
             ["'b'", "'y'", "folds"],
         ),
+        (  # a notes column filled in 3 rows: a run on them went ahead
+            pd.DataFrame(
+                {
+                    "x": np.arange(60.0),
+                    "y": ["a", "b"] * 30,
+                    "notes": ["VIP", "moved", "VIP"] + [""] * 57,
+                }
+            ),  # fmt: skip
+            [],
+            [
+                "the last column 'notes', taken as the target, is blank in 57 of 60 rows",
+                "--target",
+            ],  # fmt: skip
+        ),
+        (  # a record number: the run predicted it from a signup date, R² 0.9998
+            pd.DataFrame({"x": np.arange(60.0), "y": ["a", "b"] * 30, "no": range(1, 61)}),
+            [],
+            ["the last column 'no', taken as the target, is the file's row index", "--target"],
+        ),
     ],
     ids=[
         "unknown target",
         "unknown dropped column",
         "target in other case",
         "class smaller than the folds",
+        "last column mostly blank",
+        "last column the row numbers",
     ],
 )
 def test_bad_tables_exit_2_with_one_sentence_naming_file_and_column(

@@ -201,6 +201,8 @@ def _kept_rows(
     if totals:
         cleaning.note("totals_rows_dropped", len(totals))
         frame = frame.drop(index=totals)
+    if options.target is None:
+        _check_last_column_as_target(frame[target], where)
     index_readings = row_index_readings(frame, options, target)
     index_columns = [reading.name for reading in index_readings]
     cleaning.note("columns_dropped_as_row_index", index_columns)
@@ -221,7 +223,13 @@ def _kept_rows(
     if "na" in options.tokens - tokens:
         cleaning.note("target_na_as_class", int(is_na(frame[target]).sum()))
     has_target = ~null_mask(frame[target], tokens)
-    cleaning.note("rows_without_target_dropped", int((~has_target).sum()))
+    blank = int((~has_target).sum())
+    if options.target is None and len(frame) / 2 < blank < len(frame):  # notes, filled in places
+        raise DatasetError(
+            f"{where}: the last column {target!r}, taken as the target, is blank in {blank} "
+            f"of {len(frame)} rows; {_NAME_THE_TARGET}"
+        )
+    cleaning.note("rows_without_target_dropped", blank)
     frame = _rows(frame, has_target)
     if frame.empty:
         raise DatasetError(f"{where} has no row with a target value in column {target!r}.")
@@ -234,6 +242,23 @@ def _kept_rows(
         )
         raise DatasetError(f"{where} has no feature columns besides the target {target!r}{index}.")
     return frame, list(index_readings)
+
+
+_NAME_THE_TARGET = "name the target column with --target (target = ... in a config file)."
+
+
+def _check_last_column_as_target(values: Any, where: str) -> None:
+    """Refuse, as the target no one named, a last column that is the file's row index
+    (1..n, or whole numbers under an index's name): the benchmark predicted the row number
+    (R² 0.9998 from a signup date), where as a feature the column would be dropped."""
+    from treesvsnets.datasets.column_types import row_index_reason
+
+    reason = row_index_reason(values)
+    if reason is not None:
+        raise DatasetError(
+            f"{where}: the last column {values.name!r}, taken as the target, is {reason}; "
+            + _NAME_THE_TARGET
+        )
 
 
 def _rows(frame: Any, kept: Any) -> Any:
