@@ -200,6 +200,25 @@ def following_row_order(X: Any) -> list[str]:
     ]
 
 
+#: a numeric column whose rank correlation with a regression target is at least this (in
+#: absolute value) orders the rows almost as the target: a noisy or rounded copy of it
+#: (Boston's medv in dollars with 1% noise: 0.9986; diamonds' carat: 0.96)
+NEARLY_SAME_ORDER = 0.995
+
+
+def _rank_correlation(values: Any, y: np.ndarray) -> float:
+    """Spearman's correlation of ``values`` with ``y`` over the rows ``values`` holds (0.0
+    where fewer than :data:`COPY_MIN_ROWS` or a constant side leave nothing to tell)."""
+    import pandas as pd
+
+    held = values.notna().to_numpy()
+    if held.sum() < COPY_MIN_ROWS:
+        return 0.0
+    pair = pd.DataFrame({"x": values.to_numpy()[held], "y": y[held]})
+    rho = pair["x"].corr(pair["y"], method="spearman")
+    return 0.0 if pd.isna(rho) else float(rho)
+
+
 def _regression_leaks(X: Any, y: np.ndarray, schema: Any, seed: int) -> list[str]:
     """Numeric features from which a small tree alone predicts a regression target almost
     perfectly (R² of at least 0.999 in 3-fold cross-validation)."""
@@ -211,6 +230,13 @@ def _regression_leaks(X: Any, y: np.ndarray, schema: Any, seed: int) -> list[str
     for column in schema.numeric:
         values = X[[column]].fillna(X[column].median() if X[column].notna().any() else 0.0)
         if values[column].nunique() <= 1 or len(y) < 6:
+            continue
+        rho = _rank_correlation(X[column], y)
+        if abs(rho) >= NEARLY_SAME_ORDER:
+            found.append(
+                f"{column}: orders the rows almost as the target does (rank correlation "
+                f"{rho:.5f}): the target rescaled, with noise?"
+            )
             continue
         tree = DecisionTreeRegressor(max_leaf_nodes=64, random_state=seed)
         if not _fits_itself(tree, values, y, regression=True):
@@ -250,6 +276,13 @@ def target_copies(X: Any, y: Any, regression: bool, spared: Any = ()) -> list[st
     ]
 
 
+_COPY_NOTE = {
+    False: "a copy of the target: it gives the answer away",
+    True: "a copy of the target, or of its order (rescaled, in other units, its log): it "
+    "gives the answer away",
+}
+
+
 def without_target_copies(
     X: Any, y: Any, regression: bool, keep: Any, readings: list, where: str
 ) -> tuple[Any, list[str]]:
@@ -263,7 +296,7 @@ def without_target_copies(
         return X, []
     for reading in readings:
         if reading.name in copies:
-            reading.kind, reading.note = "dropped", "a copy of the target: it gives the answer away"
+            reading.kind, reading.note = "dropped", _COPY_NOTE[regression]
     if len(copies) == X.shape[1]:
         raise DatasetError(
             f"{where}: every feature column ({', '.join(map(repr, copies))}) is a copy of it; "
@@ -272,16 +305,35 @@ def without_target_copies(
     return X.drop(columns=copies), copies
 
 
+#: a regression target needs this many distinct values before a column that orders the rows
+#: as it does is taken for a copy of it (few values can share their order by chance)
+ORDER_MIN_VALUES = 10
+
+
+def _same_order(values: Any, y: Any) -> bool:
+    """Whether ``values`` order the rows exactly as ``y`` does, or exactly the other way,
+    ties and all, over at least :data:`ORDER_MIN_VALUES` distinct values: the target in
+    other units or rescaled (a price in dollars beside one in thousands, its logarithm,
+    a centred copy), from which every model reads the answer (ridge's R² 1.0000)."""
+    if y.nunique() < ORDER_MIN_VALUES or values.nunique() != y.nunique():
+        return False
+    ranks = values.rank(method="dense").to_numpy()
+    target = y.rank(method="dense").to_numpy()
+    return np.array_equal(ranks, target) or np.array_equal(ranks, target.max() + 1 - target)
+
+
 def _same_as(values: Any, y: Any, regression: bool) -> bool:
-    """Whether ``values`` are ``y`` (regression) or a one-to-one recoding of its classes."""
+    """Whether ``values`` are ``y`` or order the rows as it does (regression:
+    :func:`_same_order`), or are a one-to-one recoding of its classes."""
     import pandas as pd
 
     values = values.reset_index(drop=True)
     if values.isna().any():
         return False
     if regression:
-        return values.dtype.kind in "biuf" and np.array_equal(
-            values.to_numpy(dtype=float), y.to_numpy(dtype=float)
+        return values.dtype.kind in "biuf" and (
+            np.array_equal(values.to_numpy(dtype=float), y.to_numpy(dtype=float))
+            or _same_order(values, y)
         )
     n_classes = y.nunique()
     if values.nunique() != n_classes or 2 * n_classes > len(y):
