@@ -626,6 +626,31 @@ def test_a_sheets_totals_row_is_dropped_and_a_category_named_total_is_not(tmp_pa
     assert "totals_rows_dropped" not in kept.cleaning and len(kept.y) == 60
 
 
+def test_a_header_repeated_among_the_rows_is_dropped_and_said_by_run_and_inspect(tmp_path):
+    """Two files appended (`cat a.csv b.csv`): the second header, read as a row, made a class
+    of the name 'species' ("has a single row"), or a text value in a column of numbers."""
+    from tests.helpers.cli import cli
+
+    iris = load_iris(as_frame=True).frame.rename(columns={"target": "species"})
+    path = tmp_path / "appended.csv"
+    path.write_text(iris.iloc[:75].to_csv(index=False) + iris.iloc[75:].to_csv(index=False))
+    dataset = load_table(path)
+    assert dataset.cleaning["header_rows_dropped"] == 1
+    assert dataset.n_classes == 3 and len(dataset.y) == 149  # and iris's one duplicate row
+    assert dataset.schema.numeric == tuple(iris.columns[:4])  # numbers again, all four
+    inspected = cli("inspect", path)
+    assert inspected.returncode == 0, inspected.stderr
+    assert inspected.stdout.rstrip().endswith(
+        "rows a run would use: 149 of 151 (1 header row(s) repeated among the rows, 1 "
+        "duplicate rows removed)"
+    )
+    plain = tmp_path / "plain.csv"
+    iris.assign(species=iris["species"].map({0: "species", 1: "b", 2: "c"})).to_csv(
+        plain, index=False
+    )  # a class named as its column, in one column only: a value, kept
+    assert "header_rows_dropped" not in load_table(plain).cleaning
+
+
 def test_codes_written_with_leading_zeros_are_categories_in_every_format(tmp_path):
     """pandas read '02134' as 2134: a ZIP code became a quantity a net scaled and a linear model
     weighed. A column of whole numbers one of which keeps a leading zero is codes, read as

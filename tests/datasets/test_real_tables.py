@@ -165,7 +165,10 @@ def test_inspect_a_built_in_shows_its_traps_and_what_its_definition_drops(offlin
     assert "a run drops, as this built-in's definition says:" in text
     assert "  - outlying_contour: constant in the file (always 0)" in text
     diamonds = format_profile(inspect_table("diamonds"))
-    assert "rows a run would use: 53794, capped at 10000 by its definition" in diamonds
+    assert (
+        "rows a run would use: 53794 of 53940 (146 duplicate rows removed), capped at 10000 by "
+        "its definition" in diamonds
+    )
 
 
 def test_inspect_of_a_built_in_that_is_no_table_is_one_sentence(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from treesvsnets.datasets.column_types import ZERO_PADDED_NOTE
 from treesvsnets.datasets.profile import ColumnProfile, TableProfile
+from treesvsnets.datasets.summary_rows import rows_removed
 from treesvsnets.datasets.tables import DUPLICATES_REMOVED_UP_TO
 
 
@@ -52,8 +53,10 @@ def format_profile(profile: TableProfile) -> str:
         lines.append(f"a run would refuse this table: {profile.problem}")
     elif profile.cleaning:
         cap = profile.cleaning.get("row_cap")
+        removed = rows_removed(profile.cleaning)
         lines.append(
             f"rows a run would use: {profile.cleaning.get('rows_used')}"
+            + (f" of {profile.rows} ({', '.join(removed)} removed)" if removed else "")
             + (f", {cap}" if cap else "")
         )
     return "\n".join(lines)

@@ -1,10 +1,13 @@
-"""Rows a spreadsheet adds below its data that are no observations: a totals row.
+"""Rows a file holds that are no observations: a spreadsheet's totals row, and the header
+written again between the rows of files appended one to another.
 
 A sheet's last rows may add up the others ('TOTAL' in a label column, each number the sum of
 its column above): kept, such a row is an observation many times the size of any other (a
 regression target's maximum became 1.68e7 beside values in the thousands, and the estimator
 that extrapolated to it ranked first). :func:`totals_rows` finds them among the last rows;
-the table's cleaning drops them and the run's first line counts them."""
+the table's cleaning drops them and the run's first line counts them. :func:`header_rows`
+finds the header repeated (every value its column's name: `cat a.csv b.csv`), which read as
+data made a class of the target's name, or a text value in a column of numbers."""
 
 from __future__ import annotations
 
@@ -60,3 +63,34 @@ def _is_sum(value: Any, total: float) -> bool:
     except (TypeError, ValueError):
         return False
     return bool(np.isfinite(value) and value != 0 and np.isclose(value, total, rtol=1e-6))
+
+
+def header_rows(frame: Any) -> list[Any]:
+    """The index labels of ``frame``'s rows that repeat its header: in every column (two or
+    more), the column's name, spaces aside. A column the file holds as numbers has no such
+    row (its name would have made it text)."""
+    if frame.shape[1] < 2 or any(frame[c].dtype.kind in "biuf" for c in frame.columns):
+        return []
+    repeated = None
+    for column in frame.columns:
+        same = frame[column].astype("string").str.strip() == str(column).strip()
+        repeated = same if repeated is None else repeated & same
+        if not repeated.any():
+            return []
+    return list(frame.index[repeated.fillna(False).to_numpy(dtype=bool)])
+
+
+#: what each count of rows a table's cleaning removed says, in the order it removes them
+REMOVED = (
+    ("header_rows_dropped", "header row(s) repeated among the rows"),
+    ("totals_rows_dropped", "totals row (the sums of the rows above)"),
+    ("duplicate_rows_removed", "duplicate rows"),
+    ("rows_without_target_dropped", "rows without a target"),
+    ("rows_with_missing_values_dropped", "rows with missing values"),
+)
+
+
+def rows_removed(cleaning: dict[str, Any]) -> list[str]:
+    """The rows a table's cleaning record says it removed, counted, in words ("1 totals row
+    (the sums of the rows above)"): the run's first line and inspect say the same."""
+    return [f"{cleaning[key]} {what}" for key, what in REMOVED if cleaning.get(key)]

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from treesvsnets.datasets.base import Dataset, TableSchema, encode_labels, restrict_folds
+from treesvsnets.datasets.base import Dataset, TableSchema, restrict_folds
 from treesvsnets.datasets.decimal_commas import (
     comma_guessed,
     commas_may_follow,
@@ -49,6 +49,7 @@ from treesvsnets.datasets.table_options import (
     check_options,
     check_shape,
 )
+from treesvsnets.datasets.target import encoded_target, whole_as_int
 from treesvsnets.errors import DatasetError
 from treesvsnets.tasks import REGRESSION
 
@@ -138,7 +139,7 @@ def clean_table(
         X, y_raw, task == REGRESSION, options.keep, readings, f"{where}: target {target!r}"
     )
     cleaning.note("columns_dropped_as_target_copies", copies)
-    codes, class_names = _encoded_target(y_raw, task, target, where)
+    codes, class_names = encoded_target(y_raw, task, target, where)
     cleaning.note("rows_used", len(X))
     kinds = {r.name: r.kind for r in readings}
     schema = TableSchema(
@@ -191,18 +192,28 @@ def _kept_rows(
     :data:`DUPLICATES_REMOVED_UP_TO` of the rows), the columns the user drops, and the rows
     without a target."""
     from treesvsnets.datasets.column_types import null_mask
-    from treesvsnets.datasets.summary_rows import totals_rows
-    from treesvsnets.datasets.target import is_na, is_none, target_tokens
+    from treesvsnets.datasets.summary_rows import header_rows, totals_rows
+    from treesvsnets.datasets.target import (
+        check_last_column_as_target,
+        check_last_column_filled,
+        is_na,
+        is_none,
+        target_tokens,
+    )
 
     for column in frame.columns:  # lists or dicts cannot be compared, so not deduplicated either
         if column not in options.drop:
             _check_encodable(frame[column], column, where)
+    headers = header_rows(frame)  # files appended one to another, each with its header
+    if headers:
+        cleaning.note("header_rows_dropped", len(headers))
+        frame = frame.drop(index=headers)
     totals = totals_rows(frame)  # a sheet's TOTAL row: no observation
     if totals:
         cleaning.note("totals_rows_dropped", len(totals))
         frame = frame.drop(index=totals)
     if options.target is None:
-        _check_last_column_as_target(frame[target], where)
+        check_last_column_as_target(frame[target], where)
     index_readings = row_index_readings(frame, options, target)
     index_columns = [reading.name for reading in index_readings]
     cleaning.note("columns_dropped_as_row_index", index_columns)
@@ -224,11 +235,8 @@ def _kept_rows(
         cleaning.note("target_na_as_class", int(is_na(frame[target]).sum()))
     has_target = ~null_mask(frame[target], tokens)
     blank = int((~has_target).sum())
-    if options.target is None and len(frame) / 2 < blank < len(frame):  # notes, filled in places
-        raise DatasetError(
-            f"{where}: the last column {target!r}, taken as the target, is blank in {blank} "
-            f"of {len(frame)} rows; {_NAME_THE_TARGET}"
-        )
+    if options.target is None:
+        check_last_column_filled(target, blank, len(frame), where)
     cleaning.note("rows_without_target_dropped", blank)
     frame = _rows(frame, has_target)
     if frame.empty:
@@ -242,23 +250,6 @@ def _kept_rows(
         )
         raise DatasetError(f"{where} has no feature columns besides the target {target!r}{index}.")
     return frame, list(index_readings)
-
-
-_NAME_THE_TARGET = "name the target column with --target (target = ... in a config file)."
-
-
-def _check_last_column_as_target(values: Any, where: str) -> None:
-    """Refuse, as the target no one named, a last column that is the file's row index
-    (1..n, or whole numbers under an index's name): the benchmark predicted the row number
-    (R² 0.9998 from a signup date), where as a feature the column would be dropped."""
-    from treesvsnets.datasets.column_types import row_index_reason
-
-    reason = row_index_reason(values)
-    if reason is not None:
-        raise DatasetError(
-            f"{where}: the last column {values.name!r}, taken as the target, is {reason}; "
-            + _NAME_THE_TARGET
-        )
 
 
 def _rows(frame: Any, kept: Any) -> Any:
@@ -342,22 +333,12 @@ def _read_labels(
     if reading.task == REGRESSION:
         cleaning.note("target_far_values", far_values(reading.numbers))
         return reading.task, reading.numbers
-    labels, merged = merge_case_variants(_whole_as_int(values).astype(str))
+    labels, merged = merge_case_variants(whole_as_int(values).astype(str))
     labels, words = merge_yes_no(labels)  # yes and Y, no and N: two classes, not four
     for kept, others in words.items():
         merged[kept] = sorted({*merged.get(kept, []), *others})
     cleaning.note("target_spellings_merged", merged)
     return reading.task, labels
-
-
-def _whole_as_int(values: Any) -> Any:
-    """Whole-number labels read as floats (codes beside a blank target) as integers: named
-    '1' as the file writes them (and a Parquet Int64 column gives), not '1.0'."""
-    if values.dtype.kind != "f" or not len(values):
-        return values
-    numbers = values.to_numpy()
-    whole = np.isfinite(numbers).all() and (np.abs(numbers) < 2**53).all()
-    return values.astype(np.int64) if whole and (np.mod(numbers, 1) == 0).all() else values
 
 
 def _complete_rows(
@@ -377,30 +358,6 @@ def _complete_rows(
     if len(X) == 0:
         raise DatasetError(f"{where} has no rows left after cleaning.")
     return X, y
-
-
-def _encoded_target(y: Any, task: str, target: str, where: str) -> tuple[np.ndarray, tuple]:
-    """The target as the harness reads it (floats, or class codes with the class names), with
-    one value or one class refused (rows dropped above may leave only one)."""
-    from treesvsnets.datasets.target import check_regression_target
-
-    if task == REGRESSION:
-        codes = y.to_numpy(dtype=np.float64)
-        check_regression_target(codes, target, where)
-        return codes, ()
-    codes, class_names = encode_labels(y.to_numpy())
-    if len(class_names) < 2:  # one number in every row is said as a regression target's is
-        try:
-            value = float(class_names[0])
-        except (TypeError, ValueError):  # a word: a class
-            value = None
-        if value is not None and np.isfinite(value):
-            check_regression_target(np.full(len(codes), value), target, where)
-        raise DatasetError(
-            f"{where}: target column {target!r} has a single class ({class_names[0]!r}); "
-            "classification needs at least two."
-        )
-    return codes, class_names
 
 
 def row_index_readings(frame: Any, options: TableOptions, target: str) -> list[Any]:

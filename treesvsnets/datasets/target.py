@@ -212,3 +212,64 @@ def far_values(numbers: Any) -> dict[str, Any]:
         return {}
     farthest = far.sort_values(ascending=False, kind="stable").index[:3]
     return {"count": len(far), "values": [float(values[i]) for i in farthest]}
+
+
+NAME_THE_TARGET = "name the target column with --target (target = ... in a config file)."
+
+
+def check_last_column_as_target(values: Any, where: str) -> None:
+    """Refuse, as the target no one named, a last column that is the file's row index
+    (1..n, or whole numbers under an index's name): the benchmark predicted the row number
+    (R² 0.9998 from a signup date), where as a feature the column would be dropped."""
+    from treesvsnets.datasets.column_types import row_index_reason
+
+    reason = row_index_reason(values)
+    if reason is not None:
+        raise DatasetError(
+            f"{where}: the last column {values.name!r}, taken as the target, is {reason}; "
+            + NAME_THE_TARGET
+        )
+
+
+def check_last_column_filled(name: str, blank: int, rows: int, where: str) -> None:
+    """Refuse, as the target no one named, a last column blank in most rows but not all (a
+    notes column filled in a few: a run went ahead on 6 of 400 rows)."""
+    if rows / 2 < blank < rows:
+        raise DatasetError(
+            f"{where}: the last column {name!r}, taken as the target, is blank in {blank} "
+            f"of {rows} rows; {NAME_THE_TARGET}"
+        )
+
+
+def whole_as_int(values: Any) -> Any:
+    """Whole-number labels read as floats (codes beside a blank target) as integers: named
+    '1' as the file writes them (and a Parquet Int64 column gives), not '1.0'."""
+    if values.dtype.kind != "f" or not len(values):
+        return values
+    numbers = values.to_numpy()
+    whole = np.isfinite(numbers).all() and (np.abs(numbers) < 2**53).all()
+    return values.astype(np.int64) if whole and (np.mod(numbers, 1) == 0).all() else values
+
+
+def encoded_target(y: Any, task: str, target: str, where: str) -> tuple[np.ndarray, tuple]:
+    """The target as the harness reads it (floats, or class codes with the class names), with
+    one value or one class refused (rows dropped above may leave only one)."""
+    from treesvsnets.datasets.base import encode_labels
+
+    if task == REGRESSION:
+        codes = y.to_numpy(dtype=np.float64)
+        check_regression_target(codes, target, where)
+        return codes, ()
+    codes, class_names = encode_labels(y.to_numpy())
+    if len(class_names) < 2:  # one number in every row is said as a regression target's is
+        try:
+            value = float(class_names[0])
+        except (TypeError, ValueError):  # a word: a class
+            value = None
+        if value is not None and np.isfinite(value):
+            check_regression_target(np.full(len(codes), value), target, where)
+        raise DatasetError(
+            f"{where}: target column {target!r} has a single class ({class_names[0]!r}); "
+            "classification needs at least two."
+        )
+    return codes, class_names

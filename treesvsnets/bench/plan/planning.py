@@ -308,18 +308,11 @@ def _split_plans(
 def data_note(dataset: Dataset, path: str, subsample: int | None = None) -> str:
     """One line on how a table (read from ``path``) was read: its target, what cleaning
     removed, what the columns became (and the rows ``--subsample`` keeps of those used)."""
+    from treesvsnets.datasets.summary_rows import rows_removed
+
     cleaning = dataset.cleaning
     kept = subsample is not None and subsample < (cleaning.get("rows_used") or 0)
-    removed = [
-        f"{cleaning[key]} {what}"
-        for key, what in (
-            ("totals_rows_dropped", "totals row (the sums of the rows above)"),
-            ("duplicate_rows_removed", "duplicate rows"),
-            ("rows_without_target_dropped", "rows without a target"),
-            ("rows_with_missing_values_dropped", "rows with missing values"),
-        )
-        if cleaning.get(key)
-    ]
+    removed = rows_removed(cleaning)
     kinds = Counter(reading.kind for reading in dataset.columns if reading.used)
     dropped = [f"{r.name} ({r.note.split(':')[0]})" for r in dataset.columns if not r.used]
     declared = cleaning.get("columns_dropped_by_definition")  # a built-in real table's
