@@ -411,7 +411,7 @@ class JobRunner:
     def run(self, job: Job, started: Callable[[], None] | None = None) -> list[dict[str, Any]]:
         """The job's result rows, one per cell (status ``error`` when a cell, or loading its
         data, failed). ``started()`` is called once the data is loaded, when the cells' own
-        clock starts (a worker tells the harness, whose limits start there)."""
+        clock starts (a worker tells the harness, whose limits start there). It prints to stderr."""
         preparing = now()
         try:  # loading is not the cell's: its clock and limits start after this
             dataset = self.dataset(job.dataset)
@@ -426,9 +426,7 @@ class JobRunner:
                 # peak of loading the data (or of an earlier cell) is not the cell's
                 reset_peak_rss()
                 started()
-        # what an estimator prints goes to stderr beside the progress: stdout is the
-        # leaderboard's (`treesvsnets run > board.txt` held a plugin's 60,000 lines)
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is the leaderboard's
             return job.execute(self, dataset, split_plan)
 
 

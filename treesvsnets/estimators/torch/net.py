@@ -150,9 +150,8 @@ class TorchNet(BaseEstimator):
         verbose: int = 0,
         random_state: int | None = None,
     ) -> None:
-        """Store every parameter under its own name, as scikit-learn's contract asks
-        (``get_params`` and ``clone`` read them). Long because each of the seven
-        architectures' settings is a parameter here, one line each."""
+        """Store each parameter under its own name, as scikit-learn asks. Long because each of
+        the seven architectures' settings is a parameter here, one line each."""
         self.architecture = architecture
         self.hidden_units = hidden_units
         self.channels = channels
@@ -221,8 +220,7 @@ class TorchNet(BaseEstimator):
         self._check_choices()
 
     def _check_choices(self) -> None:
-        """The loss and the monitor are the task's; early stopping's patience a count of
-        epochs (below 1 it stopped at the first epoch that did not improve)."""
+        """The loss and the monitor are the task's; patience a count of epochs, at least 1."""
         check_patience(self.patience)
         for name, allowed in (("loss", self.LOSSES), ("monitor", self.MONITORS)):
             value = getattr(self, name)
@@ -391,12 +389,9 @@ class TorchNet(BaseEstimator):
         raise NotImplementedError
 
     def warm_up(self, X: Any, y: Any) -> None:
-        """Pay torch's one-time start-up (kernels, allocator, CUDA context) outside a timed fit.
-
-        Fits a throw-away copy for one epoch on a few rows; the harness calls
-        this before the clock starts, so a cold process is not charged to the
-        first fold. It costs milliseconds once torch is warm.
-        """
+        """Pay torch's one-time start-up (kernels, allocator, CUDA context) outside a timed fit:
+        a throw-away copy fitted for one epoch on a few rows, before the clock starts, so a
+        cold process is not charged to the first fold (milliseconds once torch is warm)."""
         from sklearn.base import clone
 
         once = {"epochs": 1, "early_stopping": False, "checkpoint": None, "callbacks": ()}
