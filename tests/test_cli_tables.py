@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import treesvsnets
+
 from .helpers.cli import cli
 from .helpers.tables import PLACEHOLDERS, dirty_frame, messy_and_clean, write_table
 
@@ -405,3 +407,22 @@ def test_a_target_of_whole_numbers_read_as_classes_is_told_it_may_be_a_quantity(
     as_numbers = cli("run", "-d", path, "-e", "ridge", "--folds", "3", "--task", "regression",
                      "--out", tmp_path / "r")  # fmt: skip
     assert as_numbers.returncode == 0, as_numbers.stderr
+
+
+def test_inspect_says_a_run_would_refuse_classes_its_folds_cannot_hold(tmp_path):
+    """inspect ended "rows a run would use: 400" of a table whose run was refused at once: a
+    target of IDs (its class balance listed all 400, 6,000 characters), a class of one row."""
+    from treesvsnets.datasets.profile_text import format_profile
+
+    rng = np.random.default_rng(0)
+    ids = pd.DataFrame({"x": rng.normal(size=400), "cust_id": [f"C{i:05d}" for i in range(400)]})
+    text = format_profile(treesvsnets.inspect_table(write_table(ids, tmp_path / "ids.csv")))
+    assert "a run would refuse this table:" in text and "holds a value of its own" in text
+    assert "rows a run would use" not in text
+    (balance,) = [line for line in text.splitlines() if line.startswith("class balance")]
+    assert balance.endswith("C00011 1 (0%) and 388 more classes of 1 row(s) each; "
+                            "largest/smallest 1.0")  # fmt: skip
+    rooms = pd.DataFrame({"x": rng.normal(size=60), "rooms": [3, 4, 5] * 19 + [1, 6, 6]})
+    text = format_profile(treesvsnets.inspect_table(write_table(rooms, tmp_path / "r.csv")))
+    assert "a run would refuse this table:" in text and "class '1' of target column" in text
+    assert "--task regression" in text

@@ -221,6 +221,8 @@ def profile_table(
         raise  # a wrong declaration is the user's input, refused as in a run
     except TreesVsNetsError as exc:
         problem = str(exc)
+    else:  # its classes in every fold, at the run's default folds: a run checks it too
+        problem = _folds_problem(dataset)
     readings = (
         {r.name: r for r in dataset.columns}
         if dataset is not None
@@ -263,6 +265,23 @@ def profile_table(
         target_summary=summary,
         read_with=dict(raw.attrs.get("read_with", {})),
     )
+
+
+#: the folds a run makes unless told otherwise (RunConfig.folds)
+DEFAULT_FOLDS = 5
+
+
+def _folds_problem(dataset: Any) -> str | None:
+    """Why a run with :data:`DEFAULT_FOLDS` folds would refuse ``dataset``'s classes, or None
+    (inspect said "rows a run would use" of tables whose run was refused at once)."""
+    from treesvsnets.datasets.fold_counts import check_folds
+    from treesvsnets.errors import DatasetError
+
+    try:
+        check_folds(dataset, DEFAULT_FOLDS)
+    except DatasetError as exc:
+        return str(exc)
+    return None
 
 
 def inspect_table(

@@ -151,14 +151,24 @@ def _reading_notes(profile: TableProfile) -> list[str]:
     return lines
 
 
+#: the classes the class balance line names, the largest first (the others counted)
+SHOWN_CLASSES = 12
+
+
 def _target_notes(profile: TableProfile) -> list[str]:
     """The class balance or the target's numbers, the suspected leaks, the target's order."""
     lines = []
     total = sum(profile.class_counts.values())
     if total:
-        balance = ", ".join(
-            f"{name} {count} ({count / total:.0%})" for name, count in profile.class_counts.items()
-        )
+        counts = list(profile.class_counts.items())
+        if len(counts) > SHOWN_CLASSES:  # a value per row (an ID) listed 6,000 characters
+            counts.sort(key=lambda item: -item[1])
+        shown = counts[:SHOWN_CLASSES]
+        balance = ", ".join(f"{name} {count} ({count / total:.0%})" for name, count in shown)
+        if len(shown) < len(counts):
+            fewest, most = counts[-1][1], counts[len(shown)][1]
+            rows = f"{fewest} row(s) each" if fewest == most else f"{fewest} to {most} rows"
+            balance += f" and {len(counts) - len(shown)} more classes of {rows}"
         ratio = max(profile.class_counts.values()) / min(profile.class_counts.values())
         lines.append(f"class balance: {balance}; largest/smallest {ratio:.1f}")
     if profile.target_summary:
