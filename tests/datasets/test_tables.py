@@ -321,3 +321,23 @@ def test_a_long_column_of_numbers_then_letter_codes_is_read_without_a_pandas_war
         warnings.simplefilter("error")
         read = read_table(path)
     assert read["code"].iloc[0] == "0" and read["code"].iloc[-1] == "K10"
+
+
+@pytest.mark.parametrize("row_names", [False, True], ids=["to_string", "with row names"])
+def test_a_table_aligned_with_spaces_is_read_at_runs_of_spaces(tmp_path, row_names):
+    """pandas' to_string or R's print saved as .txt: refused as "its first row names 5 of its
+    12 columns: is a title above the header?", and sep takes one character only."""
+    from sklearn.datasets import load_iris
+
+    from treesvsnets.datasets.table_files import read_table
+
+    iris = load_iris(as_frame=True).frame.rename(columns=lambda c: c.replace(" ", "_"))
+    iris["species"] = np.array(["setosa", "versicolor", "virginica"])[iris.pop("target")]
+    path = tmp_path / "iris.txt"
+    path.write_text(iris.to_string(index=row_names) + "\n")
+    read = read_table(path)
+    assert read.attrs["read_with"]["sep"] == r"\s+"
+    assert list(read.columns[-5:]) == list(iris.columns) and len(read) == 150
+    np.testing.assert_allclose(read["petal_width_(cm)"], iris["petal_width_(cm)"])
+    dataset = load(str(path))
+    assert dataset.n_classes == 3 and dataset.X.shape == (149, 4)  # iris's one duplicate row

@@ -6,6 +6,7 @@ from __future__ import annotations
 from treesvsnets.datasets.column_types import ZERO_PADDED_NOTE
 from treesvsnets.datasets.profile import ColumnProfile, TableProfile
 from treesvsnets.datasets.summary_rows import rows_removed
+from treesvsnets.datasets.table_headers import WHITESPACE
 from treesvsnets.datasets.tables import DUPLICATES_REMOVED_UP_TO
 
 
@@ -67,7 +68,8 @@ def _read_with(profile: TableProfile) -> list[str]:
     used = profile.read_with
     if not used:
         return []
-    names = {",": "',' (comma)", ";": "';' (semicolon)", "\t": "a tab", "|": "'|' (pipe)"}
+    names = {",": "',' (comma)", ";": "';' (semicolon)", "\t": "a tab", "|": "'|' (pipe)",
+             WHITESPACE: "runs of spaces (a table aligned in columns)"}  # fmt: skip
     sep = names.get(used.get("sep", ""), repr(used.get("sep")))
     decimal = "',' (comma)" if used.get("decimal") == "," else "'.' (point)"
     encoding = f", in {used['encoding']} (UTF-8 could not read it)" if "encoding" in used else ""

@@ -5,13 +5,9 @@ as pandas reads them), .parquet, .feather and Arrow IPC (.arrow), and Excel's .x
 openpyxl when it is installed (the ``excel`` extra; else one sentence naming it). Only blank
 cells are missing as read; placeholders are the column reader's.
 
-A text file's separator and decimal mark are detected (:func:`sniff_text`) unless the table's
-options give them (``sep``, ``decimal``): the suffix's separator (',' for .csv, a tab for .tsv)
-when every record of the file's head has the same number of fields under it, else the one of
-',', ';', tab and '|' that gives the most fields consistently; the decimal mark is ',' when the
-separator is not ',' and the numbers of the head are written with a ',' more often than with a
-'.' (a number such as '7.804', a thousands group or three decimals alike, counts for neither;
-where it is all there is, ';' says ','). A UTF-8 byte-order mark is skipped; a file UTF-8
+A text file's separator and decimal mark are detected on its head
+(:mod:`~treesvsnets.datasets.text_separators`) unless the table's options give them (``sep``,
+``decimal``). A UTF-8 byte-order mark is skipped; a file UTF-8
 cannot read is read as Windows-1252 (Excel's CSV in Western Europe) or Latin-1, a UTF-16 one
 by its byte-order mark (:data:`ENCODINGS`). Columns at the end with neither a name nor a value
 (a ';' ending every line) are dropped. What was used is kept in the frame's
@@ -26,7 +22,7 @@ import contextlib
 import csv
 import importlib.util
 import io
-import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,24 +42,18 @@ from treesvsnets.datasets.table_headers import (
     refuse_repeated,
     refuse_title_row,
 )
+from treesvsnets.datasets.text_separators import SEPARATORS, sniff_text
 from treesvsnets.errors import DatasetError
 
 #: the separator each text format is written with by default (.txt: none, detected)
 TEXT_FORMATS = {".csv": ",", ".tsv": "\t", ".txt": None}
 FORMATS = (*TEXT_FORMATS, ".parquet", ".pq", ".feather", ".arrow", ".xlsx")
-#: separators a text file may use, in the order they are preferred on a tie
-SEPARATORS = (",", ";", "\t", "|")
 #: the encodings a text file is read in, the first that reads it: UTF-8 (a byte-order mark
 #: skipped), the Windows code page Excel saves CSV in across Western Europe, and Latin-1,
 #: which reads any byte (a UTF-16 file, Excel's "Unicode text", is told by its byte-order mark)
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 #: how much of a text file's head the separator and decimal mark are judged on
 HEAD_BYTES = 1 << 16
-_COMMA_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:[.\u00a0 ]\d{3})+|\d+),\d+$")
-_POINT_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+$")
-#: a number that reads as a thousands group or as three decimals alike ('7.804', '1,250'):
-#: it says nothing of the decimal mark
-_ONE_GROUP = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")
 
 
 def looks_like_table(name: str) -> bool:
@@ -241,10 +231,12 @@ def _zero_padded_columns(head: str, sep: str | None, complete: bool) -> list[str
     if "0" not in text:
         return []
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, engine="python" if sep is None else "c", dtype=str,
-            keep_default_na=False, index_col=False,
-        )  # fmt: skip
+        with warnings.catch_warnings():  # rows named as R writes them: one field more
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text), sep=sep, engine="python" if sep is None else "c",
+                dtype=str, keep_default_na=False, index_col=False,
+            )  # fmt: skip
     except (ValueError, csv.Error):  # the whole file's reading says what is wrong
         return []
     return [
@@ -400,44 +392,3 @@ def _read_head(file: Any) -> tuple[bytes, bool]:
         size *= 4
         raw += file.read(size + 1 - len(raw))
     return raw[:size], len(raw) <= size
-
-
-def sniff_text(
-    head: str, default: str | None, complete: bool = True, given: bool = False
-) -> tuple[str | None, str]:
-    """The separator and decimal mark of a text table whose first characters are ``head``
-    (all of it when ``complete``; else its last record, perhaps cut, is left out), with
-    ``default`` the separator its suffix implies (None: none), or the one the user ``given``
-    (then only the decimal mark is judged)."""
-    sep = default if given else _separator(head, default, complete)
-    if sep in (None, ","):
-        return sep, "."
-    values = [v.strip() for r in csv.reader(io.StringIO(head), delimiter=sep) for v in r[:100]]
-    grouped = [bool(_ONE_GROUP.match(v)) for v in values]  # 7.804: 7804, or 7.804?
-    values = [v for v, one_group in zip(values, grouped, strict=True) if not one_group]
-    comma = sum(bool(_COMMA_NUMBER.match(v)) for v in values)
-    point = sum(bool(_POINT_NUMBER.match(v)) for v in values)
-    if comma == point == 0 and any(grouped) and sep == ";":  # the European's separator
-        return sep, ","
-    return sep, "," if comma > point else "."
-
-
-def _separator(head: str, default: str | None, complete: bool) -> str | None:
-    """``default`` when every record of ``head`` has the same number of fields (two or more)
-    under it, else the separator that gives the most such fields (``default`` if none does).
-    Data rows may each have one field more than the header: row names, or a separator at
-    the end of each data row (:func:`_separator_ends_each_row`)."""
-    counts = {}
-    for sep in SEPARATORS:
-        records = [r for r in csv.reader(io.StringIO(head), delimiter=sep) if r]
-        if not complete:
-            records = records[:-1]
-        if not records:
-            continue
-        lengths = {len(r) for r in records[1:]} or {len(records[0])}
-        named = len(records[0])  # the header's fields
-        if len(lengths) == 1 and named >= 2 and named in (min(lengths), min(lengths) - 1):
-            counts[sep] = named
-    if default in counts or not counts:
-        return default
-    return max(counts, key=lambda s: (counts[s], -SEPARATORS.index(s)))

@@ -15,13 +15,24 @@ from typing import Any
 
 from treesvsnets.errors import DatasetError
 
+#: the separator of a table aligned with spaces (R's print, pandas' to_string): runs of them
+WHITESPACE = r"\s+"
+
+
+def records(text: str, sep: str) -> list[list[str]]:
+    """The fields of each line of ``text`` under ``sep`` (an empty list for a blank line),
+    as the csv module splits them, or at runs of spaces (:data:`WHITESPACE`)."""
+    if sep == WHITESPACE:
+        return [line.split() for line in text.splitlines()]
+    return list(csv.reader(io.StringIO(text), delimiter=sep))
+
 
 def check_header(head: str, sep: str | None, path: Path) -> None:
     """Refuse a header that names a column twice, as written (pandas would read the second
     'width' as 'width.1'; names that differ only in spaces are refused after reading)."""
     if sep is None:
         return
-    names = [name.strip() for name in next(csv.reader(io.StringIO(head), delimiter=sep), [])]
+    names = [name.strip() for name in next(iter(records(head, sep)), [])]
     refuse_repeated(names, path)
 
 
@@ -33,8 +44,7 @@ def check_first_row(head: str, sep: str | None, complete: bool, path: Path) -> N
     by pandas itself. R's row names (one field more on every row) are read as such."""
     if sep is None:
         return
-    reader = csv.reader(io.StringIO(head), delimiter=sep)
-    lines = [(reader.line_num, row) for row in reader if row]
+    lines = [(number, row) for number, row in enumerate(records(head, sep), start=1) if row]
     if not complete:
         lines = lines[:-1]  # the head may end inside a line
     if len(lines) < 3 or len(lines[1][1]) != len(lines[0][1]) + 1:
