@@ -50,6 +50,18 @@ def test_a_dataframe_is_profiled_as_its_file_would_be(tmp_path):
         (c.name, c.kind) for c in from_file.columns
     ]
     assert from_frame.class_counts == from_file.class_counts
+    # printed, or shown by a notebook, it is inspect's text, not every column's dataclass
+    from treesvsnets.datasets.profile_text import format_profile
+
+    assert str(from_frame) == format_profile(from_frame)
+    assert str(from_frame).startswith("the DataFrame: 310 rows") and "ColumnProfile(" not in str(
+        from_frame
+    )
+    shown = []
+    from_frame._repr_pretty_(
+        type("Printer", (), {"text": lambda self, t: shown.append(t)})(), False
+    )
+    assert shown == [str(from_frame)]
 
 
 def test_class_weights_by_label_or_code_hold_through_a_resume_and_unknown_ones_are_refused(

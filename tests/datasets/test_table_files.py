@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from treesvsnets.datasets.names import table_name
-from treesvsnets.datasets.text_separators import sniff_text
 from treesvsnets.datasets.table_options import TableOptions
 from treesvsnets.datasets.tables import load_table
+from treesvsnets.datasets.text_separators import sniff_text
 from treesvsnets.errors import DatasetError
 
 from ..helpers.cli import cli

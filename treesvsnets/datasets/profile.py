@@ -73,6 +73,16 @@ class TableProfile:
     read_with: dict[str, str] = field(default_factory=dict)  # a text file's sep and decimal
     declared_drops: dict[str, str] = field(default_factory=dict)  # a built-in's: column -> why
 
+    def __str__(self) -> str:
+        """The text ``treesvsnets inspect`` prints (``print(inspect_table(...))``)."""
+        from treesvsnets.datasets.profile_text import format_profile
+
+        return format_profile(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """A notebook shows that text too, not the dataclass's fields of every column."""
+        printer.text(str(self))
+
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 
