@@ -341,3 +341,38 @@ def test_a_table_aligned_with_spaces_is_read_at_runs_of_spaces(tmp_path, row_nam
     np.testing.assert_allclose(read["petal_width_(cm)"], iris["petal_width_(cm)"])
     dataset = load(str(path))
     assert dataset.n_classes == 3 and dataset.X.shape == (149, 4)  # iris's one duplicate row
+
+
+def test_a_wide_table_of_coded_answers_reads_each_column_once_without_the_text_parsers(
+    tmp_path, monkeypatch
+):
+    """300 rows x 1,500 columns of tokens (a, b, c, n/a, 12, 'x y') took 47 s to inspect:
+    each column was parsed as numbers, units, times and dates, and read a second time with
+    decimal commas (a file with no decimal point anywhere may hold them). A column with a
+    digit in fewer than half of its values is categories whatever those parsers say, and
+    only a column writing '45,4' can read otherwise with commas."""
+    from treesvsnets.datasets import column_types, tables
+
+    rng = np.random.default_rng(0)
+    tokens = ["a", "b", "c", "n/a", "12", "x y"]
+    frame = pd.DataFrame({f"q{i}": rng.choice(tokens, 300) for i in range(30)})
+    frame["price"] = rng.uniform(1, 100, 300).round(1).astype(str)  # numbers in text
+    frame["y"] = rng.choice(["yes", "no"], 300)
+    path = tmp_path / "answers.csv"
+    frame.to_csv(path, index=False)
+
+    def not_parsed(text, *args, **kwargs):
+        assert text.name == "price", f"{text.name} was parsed"
+        return parse(text, *args, **kwargs)
+
+    parse = column_types.parsed_text
+    monkeypatch.setattr(column_types, "parsed_text", not_parsed)
+    reads = []
+    read = tables.read_feature
+    monkeypatch.setattr(
+        tables, "read_feature", lambda v, *a, **k: reads.append(v.name) or read(v, *a, **k)
+    )
+    dataset = load_table(path)
+    assert sorted(reads) == sorted(frame.columns[:-1])  # each once
+    assert set(dataset.schema.categorical) == {f"q{i}" for i in range(30)}
+    assert dataset.schema.numeric == ("price",)

@@ -69,6 +69,7 @@ from treesvsnets.datasets.text_values import (
     categories,
     holds_no_digit,
     sample_of,
+    share_with_digits,
     yes_no_sides,
     zero_padded_codes,
 )
@@ -436,4 +437,6 @@ def _typed(
         reading.note = ZERO_PADDED_NOTE
         return None  # categories: '02134' is a ZIP code, not 2,134 of anything
     threshold = NUMERIC_SHARE if forced is None else FORCED_SHARE
+    if forced is None and share_with_digits(text) < min(threshold, 0.5):
+        return None  # categories: no parse reads half of the values without a digit in them
     return parsed_text(text, present, missing, reading, forced, decimal, sample, threshold)

@@ -31,6 +31,14 @@ def commas_may_follow(features: Any, read_with: dict[str, str], options: Any) ->
     return read_with.get("sep") != "," or not _decimal_points(features)
 
 
+def holds_a_comma_number(values: Any) -> bool:
+    """Whether a text column writes a digit, a comma, a digit anywhere ('45,4'): only such
+    a column can read otherwise with decimal commas (a table of words was read twice)."""
+    return _is_text(values) and bool(
+        values.dropna().astype(str).str.contains(r"\d,\d", regex=True).any()
+    )
+
+
 def written_with_commas(values: Any) -> bool:
     """Whether a text column writes its numbers with a decimal comma beyond doubt, whatever
     the file's other columns do: most of its first thousand values have a point's groups

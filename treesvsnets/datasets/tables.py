@@ -36,6 +36,7 @@ from treesvsnets.datasets.base import Dataset, TableSchema, restrict_folds
 from treesvsnets.datasets.decimal_commas import (
     comma_guessed,
     commas_may_follow,
+    holds_a_comma_number,
     written_with_commas,
     written_with_points,
 )
@@ -283,6 +284,7 @@ def _read_features(
             unread
             and options.forced_kind(column) is None
             and (commas or (decimal == "." and written_with_commas(values)))
+            and holds_a_comma_number(values)
         ):
             again, second = read_feature(values, options, where, decimal=",")
             if second.kind == "numeric" and (

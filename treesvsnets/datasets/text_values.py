@@ -227,6 +227,18 @@ def _singular(units: pd.Series) -> pd.Series:
     return lower.replace(plural) if plural else lower
 
 
+def share_with_digits(text: pd.Series) -> float:
+    """The share of the present values of ``text`` (stripped strings) that hold an ASCII
+    digit or a non-ASCII character (:func:`holds_no_digit`'s test): a parse of numbers,
+    units, times or dates reads no other, and numbers beside words need half of the values,
+    so below that share a column is categories without being parsed (a table of 1,500 coded
+    answers took 47 s to inspect)."""
+    present = text.dropna()
+    if present.empty:
+        return 0.0
+    return float(present.str.contains(r"[0-9]|[^\x00-\x7f]", regex=True).mean())
+
+
 def holds_no_digit(spellings: np.ndarray) -> bool:
     """Whether no value among ``spellings`` (text) holds an ASCII digit or any non-ASCII
     character: then none is a number for :func:`parse_numbers` ('inf' and 'nan' are not:
