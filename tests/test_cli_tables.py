@@ -71,6 +71,24 @@ def test_values_a_column_could_not_read_are_named_in_the_runs_first_line(tmp_pat
     assert "; values unread, now missing: 'rate' 1000 (e.g. '" in first, first
 
 
+def test_infinities_in_a_column_of_numbers_are_said_as_values_read_as_missing(tmp_path):
+    """'inf' written in a file's numbers became missing, imputed, and said nowhere."""
+    from treesvsnets.datasets.tables import load_table
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"rate": rng.normal(size=80), "n": rng.integers(0, 50, 80) * 1.0,
+                          "y": rng.normal(size=80)})  # fmt: skip
+    frame.loc[[3, 9], "rate"] = [np.inf, -np.inf]
+    dataset = load_table(write_table(frame, tmp_path / "inf.csv"))
+    (rate,) = [reading for reading in dataset.columns if reading.name == "rate"]
+    assert (rate.missing, rate.unparsed, rate.unparsed_examples) == (2, 2, ["inf", "-inf"])
+    assert dataset.X["rate"].isna().sum() == 2
+    done = cli("run", "-d", tmp_path / "inf.csv", "-e", "ridge", "--folds", "2",
+               "--out", tmp_path / "runs")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "values unread, now missing: 'rate' 2 (e.g. 'inf')" in done.stderr.splitlines()[0]
+
+
 def test_target_values_far_from_the_rest_are_named_in_the_runs_first_line(tmp_path):
     """Three typos in a price near 50 (999999, 1e7): RMSE 333,141, every model 'NOT better'
     than the dummy, and nothing pointed at the three rows; they are kept, and named."""

@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from treesvsnets.datasets.text_columns import examples, parsed_text
+from treesvsnets.datasets.text_columns import EXAMPLES, examples, parsed_text
 from treesvsnets.datasets.text_values import (
     FALSE_DIGIT,
     FALSE_TOKENS,
@@ -293,9 +293,11 @@ def read_column(
     from treesvsnets.errors import DeclaredTypeError
 
     name = str(values.name)
-    if values.dtype.kind == "f":  # inf becomes missing: counted, and a column of it is empty
+    infinities: list[str] = []  # inf becomes missing: counted, said, and a column of it empty
+    if values.dtype.kind == "f":
         infinite = np.isinf(values.to_numpy())
         if infinite.any():  # no copy of a column without any
+            infinities = [str(v) for v in values[infinite]]
             values = values.where(~infinite)
     missing, blank, stripped, coded = _missing(values, tokens)
     reading = ColumnReading(
@@ -307,6 +309,9 @@ def read_column(
         distinct=0,  # counted below, once the column's kind says which values to count
         forced=forced is not None,
     )
+    if infinities:  # said as values the column could not read, as a text 'inf' is
+        reading.unparsed = len(infinities)
+        reading.unparsed_examples = list(dict.fromkeys(infinities))[:EXAMPLES]
     present = values.where(~missing)
     if reading.missing == len(values):
         reading.note = "empty: no value in any row"

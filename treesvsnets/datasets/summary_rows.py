@@ -35,8 +35,10 @@ def totals_rows(frame: Any) -> list[Any]:
     found: list[Any] = []
     if len(frame) < MIN_ROWS + LAST_ROWS:
         return found
-    columns = {
-        c: frame[c].to_numpy(dtype=float) for c in frame.columns if frame[c].dtype.kind in "iuf"
+    columns = {  # infinities (the column reader's missing values) make no sum either
+        c: np.where(np.isinf(values := frame[c].to_numpy(dtype=float)), np.nan, values)
+        for c in frame.columns
+        if frame[c].dtype.kind in "iuf"
     }
     data = len(frame) - LAST_ROWS
     above = {c: float(np.nansum(values[:data])) for c, values in columns.items()}
