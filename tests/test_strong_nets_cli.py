@@ -143,3 +143,30 @@ def test_every_new_estimator_passes_the_contract_check(name):
     done = cli("check", name)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 failed" in done.stdout and "FAIL " not in done.stdout
+
+
+def test_an_ft_transformer_whose_attention_would_fill_the_memory_is_warned_of_before_any_cell():
+    """500 columns took 4.7 GB without a word (2,000 would take 75): attention grows with the
+    square of the columns. Warned of as the run is planned, with a batch size that fits."""
+    import os
+
+    from treesvsnets.errors import TreesVsNetsWarning
+    from treesvsnets.estimators.architectures import attention_bytes
+
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    params = {"attention_heads": 8, "n_blocks": 2, "batch_size": 128}
+    assert attention_bytes(params, 501) == 2 * 9 * 128 * 8 * 501**2  # 4.6 GB: 4.7 measured
+    assert attention_bytes({"n_blocks": 2, "batch_size": 128}, 501) is None  # no attention
+    batch = 1
+    while attention_bytes({**params, "batch_size": batch}, 14) * 4 < memory:  # wine: 13 + 1
+        batch *= 2
+    big = RunConfig(datasets=("wine",), estimators=("ft_transformer",), baseline=False,
+                    params={"ft_transformer": {"batch_size": batch}})  # fmt: skip
+    with pytest.warns(TreesVsNetsWarning, match=r"ft_transformer on wine: its attention over 14 "
+                      r"tokens \(one per column\) holds about [\d.]+ GB per batch of"):  # fmt: skip
+        planning.prepare(big)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TreesVsNetsWarning)
+        planning.prepare(dataclasses.replace(big, params={}))  # 14 tokens: kilobytes

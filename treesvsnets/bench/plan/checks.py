@@ -17,6 +17,8 @@ dataset and listed).
 
 from __future__ import annotations
 
+import os
+import warnings
 from typing import Any
 
 from treesvsnets.config import DEFAULT_ESTIMATORS, RunConfig
@@ -25,6 +27,7 @@ from treesvsnets.errors import (
     ConfigError,
     DatasetError,
     TreesVsNetsError,
+    TreesVsNetsWarning,
     concerning,
     unknown_name,
 )
@@ -400,6 +403,32 @@ def check_for_datasets(
         with concerning("spaces"):
             check_spaces(config, specs, loaded)
     _check_each_task_has_an_estimator(specs, loaded, skipped)
+    warn_of_attention_memory(config, specs, loaded)
+
+
+def warn_of_attention_memory(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
+    """Warn where a net's attention over every column (the FT-Transformer's: a token per
+    column) would hold a quarter of this machine's memory or more while it trains: it grows
+    with the square of the columns (500 columns took 4.7 GB, 2,000 would take 75)."""
+    from treesvsnets.estimators.architectures import attention_bytes
+
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    for spec in _in_use(specs, datasets):
+        params = {**spec.default_params, **config.params.get(spec.name, {})}
+        batch = params.get("batch_size")
+        for dataset in (d for d in datasets if d.task == spec.task):
+            tokens = dataset.n_features + 1  # a token per column and the class token
+            held = attention_bytes(params, tokens)
+            if held is not None and 4 * held >= memory:
+                warnings.warn(
+                    f"{spec.name} on {dataset.name}: its attention over {tokens} tokens (one "
+                    f"per column) holds about {held / 1e9:.1f} GB per batch of {batch} while it "
+                    f"trains, of this machine's {memory / 1e9:.0f} GB; a smaller batch "
+                    f"(--param {spec.name}.batch_size={max(8, batch // 4)}) or fewer columns "
+                    "keeps it down, and --max-memory stops a cell that grows too large.",
+                    TreesVsNetsWarning,
+                    stacklevel=2,
+                )
 
 
 def _check_each_task_has_an_estimator(
