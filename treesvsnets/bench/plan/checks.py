@@ -412,7 +412,10 @@ def warn_of_attention_memory(config: RunConfig, specs: list, datasets: list[Data
     with the square of the columns (500 columns took 4.7 GB, 2,000 would take 75)."""
     from treesvsnets.estimators.architectures import attention_bytes
 
-    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):  # no sysconf (Windows): nothing to weigh
+        return
     for spec in _in_use(specs, datasets):
         params = {**spec.default_params, **config.params.get(spec.name, {})}
         batch = params.get("batch_size")
