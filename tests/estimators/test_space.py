@@ -138,3 +138,26 @@ def test_every_corner_of_a_builtin_space_fits(name, digits, diabetes, tmp_path_f
             cell = Cell(dataset.name, name, 0, 0, threads=1, params=params, device="cpu")
             model = with_preprocessing(*reversed(build(spec, cell, dataset)))
             assert len(model.fit(X, y).predict(X[:10])) == 10, corner
+
+
+def test_a_fixed_parameter_leaves_out_the_names_that_only_make_it():
+    """`--param dense.hidden_units=[64] --tune 3` trained four layers of 208: the search
+    still drew width and depth, which make hidden_units."""
+    from treesvsnets.estimators import get
+    from treesvsnets.estimators.space import SearchSpace, parse_space
+
+    space = get("dense", "classification").search_space
+    assert {"width", "depth", "lr"} <= set(space.distributions)
+    kept = space.without({"hidden_units": [64]})
+    assert not {"width", "depth"} & set(kept.distributions) and "lr" in kept.distributions
+    assert "lr" not in space.without({"lr": 0.1}).distributions
+    assert set(space.without({}).distributions) == set(space.distributions)
+
+    def needs_both(values):  # a plugin's to_params that takes no part of its names
+        return {"ratio": values["a"] / values["b"]}
+
+    whole = parse_space({"a": {"float": [1, 2]}, "b": {"float": [1, 2]}}, "space", needs_both)
+    assert isinstance(whole, SearchSpace) and set(whole.without({"x": 1}).distributions) == {
+        "a",
+        "b",
+    }

@@ -194,6 +194,25 @@ class SearchSpace:
             return values
         return self.to_params(values)
 
+    def without(self, fixed: Mapping[str, Any]) -> SearchSpace:
+        """This space less the names ``fixed`` gives a value (``--param``), and less those
+        that only make fixed parameters (dense's width and depth make hidden_units:
+        `--param dense.hidden_units=[64]` was tuned to four layers of 208)."""
+        corner = next(iter(self.corners()), {})
+
+        def makes(name: str) -> set[str]:
+            try:
+                return set(self.params({name: corner[name]}))
+            except Exception:  # noqa: BLE001 - a plugin's to_params may need every name
+                return {name}
+
+        kept = {
+            name: dist
+            for name, dist in self.distributions.items()
+            if name not in fixed and not makes(name) <= set(fixed)
+        }
+        return SearchSpace(kept, self.to_params)
+
     def optuna(self) -> dict[str, Any]:
         return {name: dist.to_optuna() for name, dist in self.distributions.items()}
 

@@ -173,13 +173,8 @@ def with_spaces(config: RunConfig, specs: list) -> list:
 
 def search_space(config: RunConfig, spec: Any) -> Any:
     """What a tuned run searches for ``spec`` (one task's): its space less the
-    parameters the user fixed with ``--param``."""
-    from treesvsnets.estimators.space import SearchSpace
-
-    space = spec.search_space
-    fixed = config.params.get(spec.name, {})
-    kept = {name: dist for name, dist in space.distributions.items() if name not in fixed}
-    return SearchSpace(kept, space.to_params)
+    parameters the user fixed with ``--param`` (:meth:`SearchSpace.without`)."""
+    return spec.search_space.without(config.params.get(spec.name, {}))
 
 
 def check_spaces(config: RunConfig, specs: list, datasets: list[Dataset]) -> None:
