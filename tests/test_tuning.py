@@ -257,6 +257,11 @@ def test_tuning_on_random_labels_stays_at_chance(tmp_path):
             "limit), got -5.0.",
         ),
         (["--tune", "2", "--tune-cv", "1"], "'tune_cv' must be 0 (the validation slice) or a "),
+        (  # every trial failed, and the tuned rows said 'ok' with the defaults
+            ["--tune", "2", "--tune-cv", "200", "--folds", "3"],
+            "'tune_cv' 200 splits a training fold of dataset 'iris' (100 rows) into more "
+            "parts than it has rows; use --tune-cv 5.",
+        ),
         (["--tune", "2", "--validation-fraction", "0"], "validation_fraction' is 0; give it"),
     ],
 )

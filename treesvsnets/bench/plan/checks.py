@@ -21,6 +21,7 @@ import os
 import warnings
 from typing import Any
 
+from treesvsnets.bench.tune.trial import check_inner_folds
 from treesvsnets.config import DEFAULT_ESTIMATORS, RunConfig
 from treesvsnets.datasets.base import Dataset, class_weight_codes
 from treesvsnets.errors import (
@@ -397,6 +398,8 @@ def check_for_datasets(
     if config.tuning:
         with concerning("spaces"):
             check_spaces(config, specs, loaded)
+        with concerning("tune_cv"):
+            check_inner_folds(config, loaded)
     _check_each_task_has_an_estimator(specs, loaded, skipped)
     warn_of_attention_memory(config, specs, loaded)
 

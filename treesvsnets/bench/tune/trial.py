@@ -16,6 +16,7 @@ when ``tune_cv`` is 2 or more).
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from pathlib import Path
@@ -35,6 +36,24 @@ from treesvsnets.datasets.base import Dataset
 from treesvsnets.estimators.base import EstimatorSpec
 from treesvsnets.results.row import Measurement, TrialRow, now
 from treesvsnets.tasks import REGRESSION, primary
+
+
+def check_inner_folds(config: Any, datasets: list[Dataset]) -> None:
+    """Refuse inner folds (``config.tune_cv``) more than a training fold's rows: every trial
+    failed ("Cannot have number of splits n_splits=200 greater than the number of
+    samples") while the tuned rows said 'ok' with the defaults."""
+    from treesvsnets.errors import ConfigError
+
+    for dataset in datasets if config.tune_cv >= 2 else ():
+        n = dataset.n_samples
+        share = 1 / config.folds if config.protocol == "kfold" else config.test_size
+        rows = n - math.ceil(n * share)  # the fewest a training fold has
+        if config.tune_cv > rows:
+            raise ConfigError(
+                f"'tune_cv' {config.tune_cv} splits a training fold of dataset "
+                f"{dataset.name!r} ({rows} rows) into more parts than it has rows; use "
+                f"--tune-cv {max(2, min(5, rows // 2))}."
+            )
 
 
 def scored_on(tune_cv: int) -> str:
