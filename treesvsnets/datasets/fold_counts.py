@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from treesvsnets.datasets.base import Dataset
+from treesvsnets.datasets.target import NAME_THE_TARGET
 from treesvsnets.errors import ConfigError, DatasetError
 
 
@@ -58,8 +59,7 @@ def check_folds(dataset: Dataset, n_folds: int) -> None:
                     "holds a value of its own "
                     f"in most rows ({len(single)} of its {len(counts)} values are in a single "
                     "row, e.g. "
-                    f"{str(single[0])[:40]!r}): it is no label to learn; name the target "
-                    "column with --target (target = ... in a config file)."
+                    f"{str(single[0])[:40]!r}): it is no label to learn; {NAME_THE_TARGET}"
                 )
             shown = ", ".join(repr(name) for name in single[:5])
             raise DatasetError(
